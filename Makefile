@@ -1,0 +1,52 @@
+# One entry point for people and CI. Every target sets up what it needs.
+# The first Python 3.12 that really runs (a pyenv shim may exist without the version behind it).
+PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+
+.PHONY: local test lint sam-validate bench openapi clean
+
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+## Start the whole system locally (moto server, localstripe, local API gateway)
+local: $(VENV)/.installed
+	$(PY) -m infra.local_stack
+
+## Run the whole test suite (unit, handler, integration, end-to-end)
+test: $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/cfn-lint template.yaml
+
+# sam-cli pins its own boto3, so it lives in its own environment.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	touch $@
+
+sam-validate: $(SAM_VENV)/.installed
+	AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+# Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
+# installed for the Lambda platform (arm64, CPython 3.12).
+build-SharedLayer:
+	mkdir -p $(ARTIFACTS_DIR)/python
+	cp -r shared $(ARTIFACTS_DIR)/python/
+	find $(ARTIFACTS_DIR)/python/shared -name __pycache__ -prune -exec rm -rf {} +
+	python3 -m pip install --quiet --require-hashes -r requirements.lock \
+		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 \
+		--implementation cp --python-version 3.12 --only-binary=:all:
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam

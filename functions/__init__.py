@@ -1,0 +1,1 @@
+"""One folder per Lambda function; each app.py is a thin handler."""

@@ -1,0 +1,34 @@
+"""POST /invoices/{invoice_id}/payments: start paying an invoice by card (Idempotency-Key required)."""
+
+from functools import cache
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared import merchant
+from shared.payment_requests import check_idempotency_key, parse_payment_request
+from shared.processors import stripe_cards
+from shared.services.card_payments import start_card_payment
+from shared.views import payment_view
+from shared.web import client_id_of, header, json_body, json_response, lambda_entry, make_app, metrics
+
+app = make_app()
+
+
+@cache
+def _cards() -> stripe_cards.StripeCards:
+    return stripe_cards.from_environment()
+
+
+@app.post("/invoices/<invoice_id>/payments")
+def create_payment(invoice_id: str):
+    client_id = client_id_of(app)
+    key = check_idempotency_key(header(app, "Idempotency-Key"))
+    request = parse_payment_request(json_body(app))
+    started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name)
+    if not started.replayed:
+        metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
+    body = payment_view(started.payment) | {"client_secret": started.client_secret}
+    return json_response(201, body, {"Idempotent-Replayed": "true" if started.replayed else "false"})
+
+
+handler = lambda_entry(app)

@@ -1,0 +1,44 @@
+"""Receipt worker: SQS jobs {"client_id", "payment_id"} -> one receipt email per payment.
+
+Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
+"""
+
+import json
+from functools import cache
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared import merchant
+from shared.notify import send_email
+from shared.processors import stripe_cards
+from shared.services.receipts import send_receipt
+from shared.web import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def _cards() -> stripe_cards.StripeCards:
+    return stripe_cards.from_environment()
+
+
+def _card_details(payment_method_id: str):
+    return _cards().card_details(payment_method_id)
+
+
+def record_handler(record: SQSRecord) -> None:
+    job = json.loads(record.body)
+    outcome = send_receipt(job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
+                           send=send_email, card_details=_card_details)
+    if outcome == "sent":
+        metrics.add_metric(name="ReceiptSent", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

@@ -1,0 +1,1 @@
+"""Local stack, seed data and deployment helpers. Never imported by deployed code."""

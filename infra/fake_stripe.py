@@ -1,0 +1,135 @@
+"""localstripe as the local Stripe API, bound to 127.0.0.1, with its known gaps papered over *here*
+(never in production code):
+
+- it ignores Idempotency-Key: this wrapper replays the first response for a repeated key, and answers 400
+  for a reused key with other parameters, as Stripe does;
+- it rejects some PaymentIntent parameters Stripe accepts (description, receipt_email, setup_future_usage,
+  automatic_payment_methods): they are removed before localstripe sees them, and every request's full
+  parameters are kept at GET /_config/shim/requests so tests can assert what production code really sent;
+- it saves its store to /tmp between runs: disabled, each start is fresh.
+
+Run: python -m infra.fake_stripe --port 8420
+"""
+
+import argparse
+import asyncio
+import threading
+
+from aiohttp import web
+from localstripe import resources, server
+
+_UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
+                                         "automatic_payment_methods")}
+_recorded: list[dict] = []
+_idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
+
+resources.Store.dump_to_disk = lambda self: None
+resources.Store.try_load_from_disk = lambda self: None
+_original_get_post_data = server.get_post_data
+
+
+async def _get_post_data(request, remove_auth=True):
+    data = await _original_get_post_data(request, remove_auth=remove_auth)
+    if remove_auth and request.method == "POST" and isinstance(data, dict):
+        _recorded.append({"method": request.method, "path": request.path, "params": dict(data),
+                          "idempotency_key": request.headers.get("Idempotency-Key")})
+        for key in _UNSUPPORTED.get(request.path, ()):
+            data.pop(key, None)
+    return data
+
+
+server.get_post_data = _get_post_data
+
+
+@web.middleware
+async def idempotency(request, handler):
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key:
+        return await handler(request)
+    body = await request.read()
+    cache_key = (request.headers.get("Authorization", ""), key)
+    if cache_key in _idempotent:
+        first_body, status, text = _idempotent[cache_key]
+        if first_body != body:
+            return web.json_response({"error": {"type": "idempotency_error", "message": "Keys for idempotent "
+                                      "requests can only be used with the same parameters they were first "
+                                      "used with."}}, status=400)
+        return web.Response(body=text, status=status, content_type="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+    response = await handler(request)
+    if response.status < 500 and isinstance(response, web.Response) and response.body is not None:
+        _idempotent[cache_key] = (body, response.status, bytes(response.body))
+    return response
+
+
+async def _requests(request):
+    return web.json_response(_recorded)
+
+
+async def _clear(request):
+    _recorded.clear()
+    _idempotent.clear()
+    server.store.clear()
+    return web.Response()
+
+
+def build_app() -> web.Application:
+    app = server.app
+    if idempotency not in app.middlewares:
+        app.middlewares.insert(0, idempotency)
+        app.router.add_get("/_config/shim/requests", _requests)
+        app.router.add_delete("/_config/shim/data", _clear)
+    return app
+
+
+class FakeStripe:
+    """localstripe in a background thread (tests and the local stack start it the same way)."""
+
+    def __init__(self, port: int = 0):
+        self.port = port
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "FakeStripe":
+        threading.Thread(target=self._run, name="fake-stripe", daemon=True).start()
+        self._ready.wait(15)
+        if self._error:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._runner = web.AppRunner(build_app(), access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+        except BaseException as exc:  # reported to start()
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8420)
+    args = parser.parse_args()
+    web.run_app(build_app(), host="127.0.0.1", port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Errors the client can act on. Each carries the HTTP status and the stable snake_case code of the contract."""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+
+
+class BadRequest(DomainError):
+    status = 400
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    message = "Sign in again: your session is missing or has expired."
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Unprocessable(DomainError):
+    status = 422
+
+
+class ProcessorUnavailable(DomainError):
+    """The payment processor did not answer; nothing was charged and the same request can be retried."""
+
+    status = 503
+    code = "processor_unavailable"
+    message = "The payment service is not responding. Nothing was charged; try again in a minute."
+
+
+def invoice_not_found() -> NotFound:
+    return NotFound("We couldn't find that invoice.", code="invoice_not_found")
+
+
+def payment_not_found() -> NotFound:
+    return NotFound("We couldn't find that payment.", code="payment_not_found")

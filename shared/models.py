@@ -1,0 +1,137 @@
+"""DynamoDB records through PynamoDB. Key design (see README, "Data model"):
+
+- every client-facing table is keyed by client_id first, so a read with another client's id finds nothing
+  (404 by construction, no existence leak) and every list is a Query on one partition, never a Scan;
+- Invoice and Payment carry a version number: every state change is a conditional write on it;
+- ProcessedEvent records each webhook event id inside the same transaction as the change it caused.
+"""
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+
+def _meta(env_var: str, default: str) -> type:
+    class Meta:
+        table_name = os.environ.get(env_var, default)
+        region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        # Endpoint: None lets botocore honour AWS_ENDPOINT_URL(_DYNAMODB) for the local stack and tests.
+        host = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
+
+    return Meta
+
+
+class Client(Model):
+    Meta = _meta("CLIENTS_TABLE", "portal-clients")
+    client_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    billing_email = UnicodeAttribute()
+    stripe_customer_id = UnicodeAttribute(null=True)
+    # Overpayments kept for the client, in cents. Only ever changed by atomic ADD, so no version number.
+    credit_balance = NumberAttribute(default=0)
+
+
+class LineItem(MapAttribute):
+    description = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_amount = NumberAttribute()
+    amount = NumberAttribute()
+
+
+class InvoicesByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    status_key = UnicodeAttribute(range_key=True)  # "<status>#<issued_date>#<invoice_id>"
+
+
+class Invoice(Model):
+    Meta = _meta("INVOICES_TABLE", "portal-invoices")
+    client_id = UnicodeAttribute(hash_key=True)
+    invoice_id = UnicodeAttribute(range_key=True)
+    number = UnicodeAttribute()
+    currency = UnicodeAttribute(default="usd")
+    total = NumberAttribute()
+    fees = NumberAttribute(default=0)
+    amount_paid = NumberAttribute(default=0)
+    amount_pending = NumberAttribute(default=0)
+    issued_date = UnicodeAttribute()
+    due_date = UnicodeAttribute()
+    allow_partial = BooleanAttribute(default=False)
+    minimum_payment = NumberAttribute(default=0)
+    line_items = ListAttribute(of=LineItem, default=list)
+    status = UnicodeAttribute()
+    status_key = UnicodeAttribute()
+    # The one unconfirmed card payment the client may still confirm; a new payment replaces it.
+    open_payment_id = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_status = InvoicesByStatus()
+
+
+class PaymentsByCreated(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by-created"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # "<created_at>#<payment_id>"
+
+
+class PaymentsByInvoice(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by-invoice"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    invoice_key = UnicodeAttribute(range_key=True)  # "<invoice_id>#<created_at>#<payment_id>"
+
+
+class Payment(Model):
+    Meta = _meta("PAYMENTS_TABLE", "portal-payments")
+    client_id = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)
+    invoice_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    method = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    succeeded_at = UnicodeAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)
+    failure_message = UnicodeAttribute(null=True)
+    failure_at = NumberAttribute(null=True)
+    card_brand = UnicodeAttribute(null=True)
+    card_last4 = UnicodeAttribute(null=True)
+    processor = UnicodeAttribute()
+    processor_payment_id = UnicodeAttribute(null=True)
+    processor_method_id = UnicodeAttribute(null=True)
+    save_payment_method = BooleanAttribute(default=False)
+    request_fingerprint = UnicodeAttribute()
+    credited_amount = NumberAttribute(default=0)  # part of this payment kept as client credit
+    receipt_status = UnicodeAttribute(default="none")  # none | sending | sent
+    receipt_claimed_until = NumberAttribute(null=True)
+    created_key = UnicodeAttribute()
+    invoice_key = UnicodeAttribute()
+    version = VersionAttribute()
+    by_created = PaymentsByCreated()
+    by_invoice = PaymentsByInvoice()
+
+
+class ProcessedEvent(Model):
+    Meta = _meta("EVENTS_TABLE", "portal-processed-events")
+    event_id = UnicodeAttribute(hash_key=True)  # "<source>:<processor event id>"
+    event_type = UnicodeAttribute()
+    processed_at = UnicodeAttribute()
+    expires_at = TTLAttribute()  # kept well past the processors' retry windows (Stripe: 3 days)

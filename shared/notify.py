@@ -1,0 +1,30 @@
+"""Outbound messages: emails through SES and receipt jobs onto SQS. Clients are made on first use."""
+
+import json
+import os
+from functools import cache
+
+import boto3
+
+from shared.receipts import Email
+
+
+@cache
+def _client(service: str):
+    return boto3.client(service)
+
+
+def send_email(email: Email, sender: str) -> str:
+    response = _client("ses").send_email(
+        Source=sender,
+        Destination={"ToAddresses": [email.to]},
+        Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                 "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
+                          "Html": {"Data": email.html, "Charset": "UTF-8"}}},
+    )
+    return response["MessageId"]
+
+
+def enqueue_receipt(client_id: str, payment_id: str) -> None:
+    _client("sqs").send_message(QueueUrl=os.environ["RECEIPT_QUEUE_URL"],
+                                MessageBody=json.dumps({"client_id": client_id, "payment_id": payment_id}))

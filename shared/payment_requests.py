@@ -1,0 +1,88 @@
+"""Validation of a client's request to pay an invoice, and the amount rules. Pure: no storage, no processor."""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from shared.errors import BadRequest, Conflict, Unprocessable
+from shared.invoices import PAID, PROCESSING, VOID
+from shared.money import format_amount, is_cents
+
+SUPPORTED_METHODS = ("card",)
+_FIELDS = {"method", "amount", "payment_method_id", "save_payment_method"}
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    method: str
+    amount: int | None  # None: pay the whole balance
+    payment_method_id: str | None
+    save_payment_method: bool
+
+    def fingerprint(self, invoice_id: str) -> str:
+        """Same key + same fingerprint = the same payment; same key + other fingerprint = key reused."""
+        canonical = json.dumps({"invoice_id": invoice_id, **asdict(self)}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if key is None or not key.strip():
+        raise BadRequest("Send an Idempotency-Key header (a unique value per payment attempt) so a retry "
+                         "can never charge twice.", code="idempotency_key_required")
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
+        raise BadRequest(f"The Idempotency-Key header must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
+                         "characters.", code="invalid_idempotency_key")
+    return key
+
+
+def parse_payment_request(body: object) -> PaymentRequest:
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise Unprocessable(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
+
+    method = body.get("method")
+    if method not in SUPPORTED_METHODS:
+        raise Unprocessable(f"method must be one of: {', '.join(SUPPORTED_METHODS)}.", code="unsupported_method")
+
+    amount = body.get("amount")
+    if amount is not None and (not is_cents(amount) or amount <= 0):
+        raise Unprocessable("amount must be a whole, positive number of cents (e.g. 5000 for $50.00).",
+                            code="invalid_amount")
+
+    payment_method_id = body.get("payment_method_id")
+    if payment_method_id is not None and (not isinstance(payment_method_id, str) or not payment_method_id):
+        raise Unprocessable("payment_method_id must be the id of a saved payment method.", code="invalid_field")
+
+    save = body.get("save_payment_method", False)
+    if not isinstance(save, bool):
+        raise Unprocessable("save_payment_method must be true or false.", code="invalid_field")
+    return PaymentRequest(method=method, amount=amount, payment_method_id=payment_method_id,
+                          save_payment_method=save)
+
+
+def choose_amount(request: PaymentRequest, *, status: str, balance: int, allow_partial: bool,
+                  minimum_payment: int, currency: str) -> int:
+    """The amount to charge, or the error the client sees. `balance` excludes unconfirmed card payments,
+    which a new payment replaces."""
+    if status == VOID:
+        raise Conflict("This invoice was voided and can't be paid.", code="invoice_void")
+    if status == PAID or (balance == 0 and status != PROCESSING):
+        raise Conflict("This invoice is already paid.", code="invoice_paid")
+    if balance == 0:
+        raise Conflict("A payment for the rest of this invoice is already being processed. Check your "
+                       "payment history before paying again.", code="payment_in_progress")
+    if request.amount is None or request.amount == balance:
+        return balance
+    if request.amount > balance:
+        raise Unprocessable(f"The amount is more than the {format_amount(balance, currency)} still owed.",
+                            code="amount_exceeds_balance")
+    if not allow_partial:
+        raise Unprocessable(f"This invoice must be paid in full ({format_amount(balance, currency)}).",
+                            code="partial_payment_not_allowed")
+    if request.amount < minimum_payment:
+        raise Unprocessable(f"The minimum payment for this invoice is {format_amount(minimum_payment, currency)}"
+                            " (or the whole balance).", code="amount_below_minimum")
+    return request.amount

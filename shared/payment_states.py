@@ -1,0 +1,89 @@
+"""Payment state machine: what a processor outcome does to a payment and to its invoice's money.
+
+Webhooks arrive at least once and in any order. Every outcome is checked against the payment's current
+status, so a late or repeated event can never move a payment backwards or count money twice.
+"""
+
+from dataclasses import dataclass
+
+from shared.invoices import InvoiceMoney
+
+PENDING, PROCESSING, SUCCEEDED, FAILED, CANCELED = "pending", "processing", "succeeded", "failed", "canceled"
+REFUNDED, PARTIALLY_REFUNDED, DISPUTED = "refunded", "partially_refunded", "disputed"
+STATUSES = (PENDING, PROCESSING, SUCCEEDED, FAILED, CANCELED, REFUNDED, PARTIALLY_REFUNDED, DISPUTED)
+
+# A card payment that failed can still succeed: the client may retry the same PaymentIntent with another
+# card. A canceled payment can only "succeed" if the processor says money moved after all; money is the
+# truth, so that is recorded (and logged as an anomaly) rather than dropped.
+_ALLOWED = {
+    PENDING: {PROCESSING, SUCCEEDED, FAILED, CANCELED},
+    FAILED: {PROCESSING, SUCCEEDED, FAILED, CANCELED},
+    PROCESSING: {SUCCEEDED, FAILED, CANCELED},
+    CANCELED: {SUCCEEDED},
+}
+
+# Statuses whose money is counted in the invoice's amount_pending.
+IN_FLIGHT = {PROCESSING}
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the processor reports about one payment."""
+
+    status: str  # processing | succeeded | failed | canceled
+    amount: int  # money the processor reports for this payment, in cents
+    occurred_at: int  # the processor's event time (unix seconds): orders repeated failures
+    failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The change to apply, atomically, to the payment, its invoice and its client."""
+
+    payment_status: str
+    paid_delta: int = 0
+    pending_delta: int = 0
+    credit_delta: int = 0  # money received beyond what the invoice owed, kept as client credit
+    record_failure: bool = False
+    anomaly: str | None = None
+
+
+def decide(current_status: str, counted_amount: int, last_failure_at: int | None, outcome: Outcome,
+           invoice: InvoiceMoney) -> Effect | None:
+    """Return the effect of `outcome` on a payment now in `current_status`, or None to change nothing.
+
+    `counted_amount` is the amount this payment added to amount_pending when it went in flight.
+    """
+    if outcome.status not in _ALLOWED.get(current_status, set()):
+        return None
+    if current_status == FAILED and outcome.status == FAILED:
+        # A later decline of another attempt replaces the reason; an older one delivered late does not.
+        if last_failure_at is not None and outcome.occurred_at < last_failure_at:
+            return None
+        return Effect(payment_status=FAILED, record_failure=True)
+
+    pending_delta = 0
+    if current_status in IN_FLIGHT:
+        pending_delta -= counted_amount
+    if outcome.status in IN_FLIGHT:
+        pending_delta += counted_amount
+
+    paid_delta = credit_delta = 0
+    if outcome.status == SUCCEEDED:
+        room = max(0, invoice.owed - invoice.amount_paid)
+        paid_delta = min(outcome.amount, room)
+        credit_delta = outcome.amount - paid_delta
+
+    anomaly = None
+    if current_status == CANCELED:
+        anomaly = "succeeded_after_cancel"
+    elif credit_delta:
+        anomaly = "overpayment"
+    return Effect(payment_status=outcome.status, paid_delta=paid_delta, pending_delta=pending_delta,
+                  credit_delta=credit_delta, record_failure=outcome.status == FAILED, anomaly=anomaly)

@@ -1,0 +1,85 @@
+"""Stripe adapter for the card port (stripe-python's StripeClient)."""
+
+import logging
+import os
+
+import stripe
+
+from shared.errors import ProcessorUnavailable
+from shared.processors.card import CardDetails, Intent, IntentRequest
+
+log = logging.getLogger(__name__)
+_CANCELABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+
+class StripeCards:
+    def __init__(self, api_key: str, api_base: str | None = None):
+        kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
+        # Retries reuse the same idempotency key, so a network blip can never create a second charge.
+        self._client = stripe.StripeClient(api_key, max_network_retries=2, **kwargs)
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise ProcessorUnavailable() from exc
+        except stripe.APIError as exc:  # Stripe-side 5xx
+            raise ProcessorUnavailable() from exc
+
+    def ensure_customer(self, *, client_id: str, email: str, name: str) -> str:
+        customer = self._call(
+            self._client.v1.customers.create,
+            params={"email": email, "name": name, "metadata": {"client_id": client_id}},
+            options={"idempotency_key": f"customer:{client_id}"},
+        )
+        return customer.id
+
+    def create_intent(self, request: IntentRequest) -> Intent:
+        params = {
+            "amount": request.amount,
+            "currency": request.currency,
+            "customer": request.customer_id,
+            "payment_method_types": ["card"],
+            "description": request.description,
+            "receipt_email": request.receipt_email,
+            "metadata": {
+                "client_id": request.client_id,
+                "invoice_id": request.invoice_id,
+                "payment_id": request.payment_id,
+            },
+        }
+        if request.save_for_later:
+            params["setup_future_usage"] = "off_session"
+        intent = self._call(self._client.v1.payment_intents.create, params=params,
+                            options={"idempotency_key": request.idempotency_key})
+        return Intent(id=intent.id, client_secret=intent.client_secret, status=intent.status)
+
+    def retrieve_intent(self, intent_id: str) -> Intent:
+        intent = self._call(self._client.v1.payment_intents.retrieve, intent_id)
+        return Intent(id=intent.id, client_secret=intent.client_secret, status=intent.status)
+
+    def cancel_intent(self, intent_id: str) -> bool:
+        intent = self._call(self._client.v1.payment_intents.retrieve, intent_id)
+        if intent.status == "canceled":
+            return True
+        if intent.status not in _CANCELABLE:
+            return False
+        try:
+            self._call(self._client.v1.payment_intents.cancel, intent_id)
+        except stripe.InvalidRequestError:
+            # Confirmed between our read and the cancel: it is in flight, so it must not be replaced.
+            return self._call(self._client.v1.payment_intents.retrieve, intent_id).status == "canceled"
+        return True
+
+    def card_details(self, payment_method_id: str) -> CardDetails | None:
+        method = self._call(self._client.v1.payment_methods.retrieve, payment_method_id)
+        card = getattr(method, "card", None)
+        if card is None:
+            return None
+        return CardDetails(brand=card.brand, last4=card.last4)
+
+
+def from_environment() -> StripeCards:
+    from shared.secrets import stripe_secrets
+
+    return StripeCards(stripe_secrets()["api_key"], os.environ.get("STRIPE_API_BASE") or None)

@@ -1,0 +1,1 @@
+"""Use cases: each one orchestrates domain rules, storage and a processor port."""

@@ -1,0 +1,138 @@
+"""Apply what a processor reports about a payment (webhook or reconciliation: the same path).
+
+One event = one DynamoDB transaction that changes the payment, its invoice (and the client's credit on an
+overpayment) *and* records the event id. So an event is counted at most once, a duplicate delivered at the
+same moment loses the race and changes nothing, and a crash leaves either everything or nothing written.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from pynamodb.exceptions import PutError, TransactWriteError
+
+from shared import clock
+from shared.invoices import InvoiceMoney, derive_status
+from shared.models import Client, Invoice, Payment, ProcessedEvent
+from shared.payment_states import FAILED, PENDING, SUCCEEDED, Effect, Outcome, decide
+from shared.store import get_many, lost_race, money_of, status_key, write_transaction
+
+log = logging.getLogger(__name__)
+EVENT_RETENTION = timedelta(days=30)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class PaymentUpdate:
+    source: str  # "stripe"
+    event_id: str
+    event_type: str
+    client_id: str
+    invoice_id: str
+    payment_id: str
+    processor_payment_id: str
+    outcome: Outcome
+    payment_method_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    outcome: str  # applied | duplicate | ignored | unknown_payment
+    payment_status: str | None = None
+    anomaly: str | None = None
+
+
+class UpdateContention(Exception):
+    """Kept losing races; the caller answers 5xx so the processor retries later."""
+
+
+def apply_update(update: PaymentUpdate, enqueue_receipt: Callable[[str, str], None]) -> UpdateResult:
+    event_key = f"{update.source}:{update.event_id}"
+    for _ in range(MAX_ATTEMPTS):
+        payment, invoice, seen = get_many((Payment, update.client_id, update.payment_id),
+                                          (Invoice, update.client_id, update.invoice_id),
+                                          (ProcessedEvent, event_key))
+        if not _matches(update, payment, invoice):
+            return UpdateResult("unknown_payment")
+        if seen is not None:
+            _finish(payment, enqueue_receipt)  # a retry after a crash completes what the first run began
+            return UpdateResult("duplicate", payment.status)
+
+        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
+        try:
+            if effect is None:
+                _record(event_key, update.event_type).save(ProcessedEvent.event_id.does_not_exist())
+                return UpdateResult("ignored", payment.status)
+            _commit(update, event_key, payment, invoice, effect)
+        except TransactWriteError as exc:
+            if lost_race(exc):
+                continue
+            raise
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                continue
+            raise
+        if effect.payment_status == SUCCEEDED:
+            enqueue_receipt(payment.client_id, payment.payment_id)
+        return UpdateResult("applied", effect.payment_status, effect.anomaly)
+    raise UpdateContention(event_key)
+
+
+def _matches(update: PaymentUpdate, payment: Payment | None, invoice: Invoice | None) -> bool:
+    if payment is None or invoice is None or payment.invoice_id != invoice.invoice_id:
+        log.warning("event for an unknown payment", extra={"event_id": update.event_id,
+                                                           "payment_id": update.payment_id})
+        return False
+    if payment.processor_payment_id != update.processor_payment_id:
+        log.error("event's processor id does not match the payment",
+                  extra={"event_id": update.event_id, "payment_id": update.payment_id})
+        return False
+    return True
+
+
+def _finish(payment: Payment, enqueue_receipt: Callable[[str, str], None]) -> None:
+    if payment.status == SUCCEEDED and payment.receipt_status != "sent":
+        enqueue_receipt(payment.client_id, payment.payment_id)
+
+
+def _record(event_key: str, event_type: str) -> ProcessedEvent:
+    return ProcessedEvent(event_key, event_type=event_type, processed_at=clock.now_iso(),
+                          expires_at=clock.now() + EVENT_RETENTION)
+
+
+def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect) -> None:
+    outcome = update.outcome
+    payment_actions = [Payment.status.set(effect.payment_status)]
+    if effect.payment_status == SUCCEEDED:
+        payment_actions.append(Payment.succeeded_at.set(clock.now_iso()))
+    if effect.credit_delta:
+        payment_actions.append(Payment.credited_amount.set(payment.credited_amount + effect.credit_delta))
+    if effect.record_failure and outcome.failure:
+        payment_actions += [Payment.failure_code.set(outcome.failure.code),
+                            Payment.failure_message.set(outcome.failure.message),
+                            Payment.failure_at.set(outcome.occurred_at)]
+    if update.payment_method_id:
+        payment_actions.append(Payment.processor_method_id.set(update.payment_method_id))
+
+    money = money_of(invoice)
+    new_paid = money.amount_paid + effect.paid_delta
+    new_pending = money.amount_pending + effect.pending_delta
+    new_status = derive_status(InvoiceMoney(money.total, money.fees, new_paid, new_pending),
+                               void=invoice.status == "void")
+    invoice_actions = [Invoice.amount_paid.set(new_paid), Invoice.amount_pending.set(new_pending),
+                       Invoice.status.set(new_status), Invoice.status_key.set(status_key(new_status, invoice))]
+    # A declined card payment stays the invoice's open checkout: the client may retry it with another card.
+    if invoice.open_payment_id == payment.payment_id and effect.payment_status not in (PENDING, FAILED):
+        invoice_actions.append(Invoice.open_payment_id.remove())
+
+    with write_transaction() as tx:
+        tx.update(payment, actions=payment_actions)  # conditional on the version read above
+        tx.update(invoice, actions=invoice_actions)  # likewise: numbers were computed from this version
+        if effect.credit_delta:
+            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(effect.credit_delta)],
+                      condition=Client.client_id.exists())
+        tx.save(_record(event_key, update.event_type), condition=ProcessedEvent.event_id.does_not_exist())
+    if effect.anomaly:
+        log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,
+                                            "credit": effect.credit_delta})

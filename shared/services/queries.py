@@ -1,0 +1,82 @@
+"""Read side for the portal: every list is one Query on the client's own partition, paged by cursor."""
+
+import base64
+import binascii
+import json
+
+from shared.errors import BadRequest, invoice_not_found, payment_not_found
+from shared.invoices import STATUSES
+from shared.models import Invoice, Payment
+
+DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.", code="invalid_limit")
+    return int(raw)
+
+
+def _encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, client_id: str) -> dict | None:
+    if cursor is None:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        key = None
+    # A cursor is only ever a position in the caller's own partition.
+    if not isinstance(key, dict) or key.get("client_id") != {"S": client_id} \
+            or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values()):
+        raise BadRequest("cursor is not valid: use the next_cursor of the previous page.", code="invalid_cursor")
+    return key
+
+
+def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    if status is not None and status not in STATUSES:
+        raise BadRequest(f"status must be one of: {', '.join(STATUSES)}.", code="invalid_status")
+    start = _decode_cursor(cursor, client_id)
+    if status is None:
+        results = Invoice.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    else:
+        results = Invoice.by_status.query(client_id, Invoice.status_key.startswith(f"{status}#"),
+                                          scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    items = list(results)
+    return items, _encode_cursor(results.last_evaluated_key)
+
+
+def get_invoice(client_id: str, invoice_id: str) -> tuple[Invoice, list[Payment]]:
+    try:
+        invoice = Invoice.get(client_id, invoice_id)
+    except Invoice.DoesNotExist:
+        raise invoice_not_found() from None
+    payments = list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
+                                             scan_index_forward=False))
+    return invoice, payments
+
+
+def list_payments(client_id: str, invoice_id: str | None, limit: int,
+                  cursor: str | None) -> tuple[list[Payment], str | None]:
+    start = _decode_cursor(cursor, client_id)
+    if invoice_id is None:
+        results = Payment.by_created.query(client_id, scan_index_forward=False, limit=limit,
+                                           last_evaluated_key=start)
+    else:
+        results = Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
+                                           scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    items = list(results)
+    return items, _encode_cursor(results.last_evaluated_key)
+
+
+def get_payment(client_id: str, payment_id: str) -> Payment:
+    try:
+        return Payment.get(client_id, payment_id)
+    except Payment.DoesNotExist:
+        raise payment_not_found() from None

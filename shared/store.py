@@ -1,0 +1,49 @@
+"""Small helpers over PynamoDB shared by the services: one connection, single-request multi-table reads."""
+
+from functools import cache
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from shared.invoices import InvoiceMoney
+from shared.models import Invoice
+
+
+@cache
+def connection() -> Connection:
+    return Connection(region=Invoice.Meta.region, host=Invoice.Meta.host)
+
+
+def get_many(*keys: tuple) -> list[Model | None]:
+    """Read items from several tables in one TransactGetItems request: [(Model, hash[, range]), ...]."""
+    with TransactGet(connection=connection()) as tx:
+        futures = [tx.get(model, *key) for model, *key in keys]
+    results = []
+    for future in futures:
+        try:
+            results.append(future.get())
+        except Model.DoesNotExist:
+            results.append(None)
+    return results
+
+
+def write_transaction() -> TransactWrite:
+    return TransactWrite(connection=connection())
+
+
+def lost_race(error: TransactWriteError) -> bool:
+    """True when a transaction was cancelled only by failed conditions (another writer got there first)."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return bool(reasons) and all(r is None or r.code in ("None", "ConditionalCheckFailed", "TransactionConflict")
+                                 for r in reasons)
+
+
+def money_of(invoice: Invoice) -> InvoiceMoney:
+    return InvoiceMoney(total=invoice.total, fees=invoice.fees, amount_paid=invoice.amount_paid,
+                        amount_pending=invoice.amount_pending)
+
+
+def status_key(status: str, invoice: Invoice) -> str:
+    return f"{status}#{invoice.issued_date}#{invoice.invoice_id}"

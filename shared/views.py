@@ -1,0 +1,58 @@
+"""Records -> the JSON shapes of the HTTP contract (DESIGN.md). The only place that knows those shapes."""
+
+from datetime import date
+
+from shared import clock
+from shared.invoices import is_overdue, is_payable
+from shared.models import Invoice, Payment
+from shared.store import money_of
+
+
+def payment_view(payment: Payment) -> dict:
+    failure = None
+    if payment.status == "failed" and payment.failure_code:
+        failure = {"code": payment.failure_code, "message": payment.failure_message}
+    card = None
+    if payment.method == "card" and payment.card_brand:
+        card = {"brand": payment.card_brand, "last4": payment.card_last4}
+    return {
+        "payment_id": payment.payment_id,
+        "invoice_id": payment.invoice_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "method": payment.method,
+        "status": payment.status,
+        "created_at": payment.created_at,
+        "succeeded_at": payment.succeeded_at,
+        "failure": failure,
+        "card": card,
+        "bank": None,
+        "receipt_sent": payment.receipt_status == "sent",
+    }
+
+
+def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today: date | None = None) -> dict:
+    money = money_of(invoice)
+    today = today or clock.today()
+    view = {
+        "invoice_id": invoice.invoice_id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "total": money.total,
+        "amount_paid": money.amount_paid,
+        "amount_pending": money.amount_pending,
+        "fees": money.fees,
+        "balance": money.balance,
+        "issued_date": invoice.issued_date,
+        "due_date": invoice.due_date,
+        "overdue": is_overdue(invoice.status, money.balance, date.fromisoformat(invoice.due_date), today),
+        "payable": is_payable(invoice.status, money.balance),
+        "allow_partial": invoice.allow_partial,
+        "minimum_payment": invoice.minimum_payment,
+    }
+    if payments is not None:
+        view["line_items"] = [{"description": li.description, "quantity": li.quantity,
+                               "unit_amount": li.unit_amount, "amount": li.amount} for li in invoice.line_items]
+        view["payments"] = [payment_view(p) for p in payments]
+    return view

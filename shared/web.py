@@ -1,0 +1,97 @@
+"""HTTP glue every API function shares: Powertools resolver, error shape, identity, body parsing.
+
+This is the adapter between API Gateway (HTTP API, payload v2) and the domain; nothing below it sees an
+event. Errors are always {"error": {"code", "message"}} as the contract fixes.
+"""
+
+import base64
+import binascii
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+
+from shared.errors import BadRequest, DomainError, Unauthorized
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+CLIENT_ID_CLAIM = "custom:client_id"
+
+
+def json_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=json.dumps(body) if body is not None else None, headers=headers)
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return json_response(status, {"error": {"code": code, "message": message}})
+
+
+def make_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        return error_response(error.status, error.code, error.message)
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return error_response(404, "route_not_found", "There is no such endpoint.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(_: Exception) -> Response:
+        # 5xx makes a processor retry its webhook; the portal shows a generic message and can retry safely.
+        logger.exception("unexpected error")
+        return error_response(500, "internal_error", "Something went wrong on our side. Nothing was charged "
+                                                     "twice; please try again in a minute.")
+
+    return app
+
+
+def client_id_of(app: APIGatewayHttpResolver) -> str:
+    """The client is the verified ID token's custom:client_id claim (checked by the JWT authorizer)."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.jwt_claim if authorizer else None) or {}
+    client_id = claims.get(CLIENT_ID_CLAIM)
+    if not isinstance(client_id, str) or not client_id:
+        raise Unauthorized()
+    return client_id
+
+
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    """The body exactly as sent (API Gateway base64-encodes non-text bodies)."""
+    event = app.current_event.raw_event
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("The request body is not valid base64.", code="invalid_payload") from None
+    return body.encode("utf-8")
+
+
+def json_body(app: APIGatewayHttpResolver) -> object:
+    try:
+        return json.loads(raw_body(app))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("The request body must be valid JSON.", code="invalid_json") from None
+
+
+def header(app: APIGatewayHttpResolver, name: str) -> str | None:
+    return app.current_event.get_header_value(name, case_sensitive=False)
+
+
+def lambda_entry(app: APIGatewayHttpResolver):
+    """The Lambda handler for an API function: structured logs with the request id, traces, metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event, context):
+        return app.resolve(event, context)
+
+    return handler

@@ -1,0 +1,31 @@
+"""Writing clients and invoices directly (tests, the local stack's demo data). Invoices get their status
+and index key from the same domain rules the services use."""
+
+from shared.invoices import InvoiceMoney, derive_status
+from shared.models import Client, Invoice, LineItem
+from shared.store import status_key
+
+
+def put_client(client_id: str, *, name: str, billing_email: str) -> Client:
+    client = Client(client_id, name=name, billing_email=billing_email)
+    client.save()
+    return client
+
+
+def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due_date: str,
+                issued_date: str = "2026-11-01", amount_paid: int = 0, fees: int = 0, allow_partial: bool = False,
+                minimum_payment: int = 0, void: bool = False, currency: str = "usd",
+                line_items: list[tuple[str, int, int]] | None = None) -> Invoice:
+    """line_items: (description, quantity, unit_amount); by default one line for the whole total."""
+    items = line_items or [("Professional services", 1, total)]
+    if sum(q * u for _, q, u in items) != total:
+        raise ValueError("line items must add up to the total")
+    status = derive_status(InvoiceMoney(total, fees, amount_paid, 0), void=void)
+    invoice = Invoice(client_id, invoice_id, number=number, currency=currency, total=total, fees=fees,
+                      amount_paid=amount_paid, amount_pending=0, issued_date=issued_date, due_date=due_date,
+                      allow_partial=allow_partial, minimum_payment=minimum_payment, status=status,
+                      line_items=[LineItem(description=d, quantity=q, unit_amount=u, amount=q * u)
+                                  for d, q, u in items])
+    invoice.status_key = status_key(status, invoice)
+    invoice.save()
+    return invoice

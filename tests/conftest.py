@@ -1,0 +1,68 @@
+"""Test session: moto in server mode and localstripe, both on 127.0.0.1, started once; every test that
+touches AWS gets fresh resources created from template.yaml."""
+
+import os
+
+# Before any project import: the models read their table names and region from the environment.
+os.environ.update({
+    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
+    "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
+    "EVENTS_TABLE": "t-events", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
+    "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
+    "MERCHANT_TIMEZONE": "America/New_York",
+})
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+import requests  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+from infra import template  # noqa: E402
+from infra.fake_stripe import FakeStripe  # noqa: E402
+
+STRIPE_API_KEY = "sk_test_portal"
+WEBHOOK_SECRET = "whsec_test_portal"
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = url
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_stripe():
+    stripe_server = FakeStripe().start()
+    os.environ["STRIPE_API_BASE"] = stripe_server.url
+    yield stripe_server
+    stripe_server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, fake_stripe):
+    """Fresh AWS resources from the template for one test: tables, receipt queue, Stripe secret, SES sender."""
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
+    names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
+    template.create_tables(boto3.client("dynamodb"), names)
+    sqs = boto3.client("sqs")
+    dlq = sqs.create_queue(QueueName="receipts-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName="receipts", Attributes={
+        "RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "5"}}'})["QueueUrl"]
+    os.environ["RECEIPT_QUEUE_URL"] = queue
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
+    os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
+    boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
+    from aws_lambda_powertools.utilities import parameters
+    parameters.clear_caches()
+    yield {"moto": moto_server, "stripe": fake_stripe, "receipt_queue": queue, "receipt_dlq": dlq}

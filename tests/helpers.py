@@ -1,0 +1,96 @@
+"""Helpers the tests share: call a handler as API Gateway would, snapshot tables, build Stripe events."""
+
+import importlib
+import json
+import time
+
+import boto3
+import requests
+
+from infra.apigw import LambdaContext, http_event
+from infra import template
+from shared.processors.stripe_signature import sign
+
+ROUTES = {r["function"]: r for r in template.http_routes()}
+
+
+def call(function: str, *, path_parameters: dict | None = None, query: dict | None = None,
+         headers: dict | None = None, body=None, client_id: str | None = "client-a",
+         claims: dict | None = None) -> tuple[int, dict | None, dict]:
+    """Invoke a function of template.yaml with an HTTP API v2 event; returns (status, json body, headers)."""
+    route = ROUTES[function]
+    path = route["path"]
+    for name, value in (path_parameters or {}).items():
+        path = path.replace("{" + name + "}", value)
+    if claims is None and client_id is not None:
+        claims = {"sub": "user-" + client_id, "custom:client_id": client_id, "token_use": "id"}
+    if body is not None and not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    event = http_event(route["method"], path, route_key=f"{route['method']} {route['path']}",
+                       path_parameters=path_parameters, query=query,
+                       headers={"content-type": "application/json", **(headers or {})}, body=body,
+                       claims=claims if route["auth"] else None)
+    module = importlib.import_module(route["module"])
+    response = getattr(module, route["handler"])(event, LambdaContext(function_name=function))
+    payload = json.loads(response["body"]) if response.get("body") else None
+    return response["statusCode"], payload, response.get("headers") or {}
+
+
+def table_snapshot() -> dict:
+    """Every item of every table, to assert that a refused request changed nothing."""
+    client = boto3.client("dynamodb")
+    snapshot = {}
+    for name in sorted(client.list_tables()["TableNames"]):
+        items = client.scan(TableName=name, ConsistentRead=True)["Items"]
+        snapshot[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
+    return snapshot
+
+
+def queue_messages(queue_url: str) -> list[dict]:
+    sqs = boto3.client("sqs")
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                    VisibilityTimeout=0).get("Messages", [])
+        if not batch or len(messages) > 100:
+            return messages
+        messages += batch
+        for m in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def sent_emails(moto_url: str) -> list[dict]:
+    """What SES accepted, from moto's own record of sent messages."""
+    data = requests.get(f"{moto_url}/moto-api/data.json", timeout=10).json()
+    return data.get("ses", {}).get("SESBackend", [])
+
+
+def intent_event(event_type: str, *, intent_id: str, amount: int, client_id: str, invoice_id: str,
+                 payment_id: str, event_id: str, created: int | None = None, status: str | None = None,
+                 last_payment_error: dict | None = None, payment_method: str | None = "pm_card_visa") -> dict:
+    """A Stripe Event whose data.object is a PaymentIntent, in the shape Stripe's API reference documents."""
+    created = created or int(time.time())
+    status = status or {"payment_intent.succeeded": "succeeded",
+                        "payment_intent.payment_failed": "requires_payment_method",
+                        "payment_intent.processing": "processing",
+                        "payment_intent.canceled": "canceled"}.get(event_type, "requires_payment_method")
+    return {
+        "id": event_id, "object": "event", "api_version": "2025-09-30.clover", "created": created,
+        "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+        "data": {"object": {
+            "id": intent_id, "object": "payment_intent", "amount": amount,
+            "amount_received": amount if status == "succeeded" else 0, "currency": "usd",
+            "customer": "cus_test", "status": status, "payment_method": payment_method,
+            "latest_charge": "ch_" + intent_id[3:] if status == "succeeded" else None,
+            "last_payment_error": last_payment_error, "created": created, "livemode": False,
+            "metadata": {"client_id": client_id, "invoice_id": invoice_id, "payment_id": payment_id},
+        }},
+    }
+
+
+def signed_webhook(event: dict | bytes, secret: str, *, timestamp: int | None = None,
+                   signature: str | None = None) -> tuple[bytes, dict]:
+    payload = event if isinstance(event, bytes) else json.dumps(event).encode()
+    header = signature if signature is not None else sign(payload, secret, timestamp or int(time.time()))
+    return payload, {"Stripe-Signature": header}

@@ -60,9 +60,19 @@ def queue_messages(queue_url: str) -> list[dict]:
 
 
 def sent_emails(moto_url: str) -> list[dict]:
-    """What SES accepted, from moto's own record of sent messages."""
+    """What SES accepted, from moto's own record: [{"subject", "body" (HTML), "destinations", "source"}]."""
     data = requests.get(f"{moto_url}/moto-api/data.json", timeout=10).json()
-    return data.get("ses", {}).get("SESBackend", [])
+    return data.get("ses", {}).get("Message", [])
+
+
+def sqs_event(messages: list[dict], queue_arn: str = "arn:aws:sqs:us-east-1:000000000000:receipts") -> dict:
+    """An SQS event source batch as Lambda receives it."""
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
+                       "SenderId": "000000000000", "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in messages]}
 
 
 def intent_event(event_type: str, *, intent_id: str, amount: int, client_id: str, invoice_id: str,

@@ -16,7 +16,8 @@ from shared.processors import stripe_cards
 from shared.services.receipts import send_receipt
 from shared.web import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report every failed record back to SQS, even when the whole batch failed, instead of failing the invocation.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @cache

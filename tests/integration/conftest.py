@@ -1,0 +1,20 @@
+import pytest
+
+from infra.seed import put_client, put_invoice
+
+
+@pytest.fixture
+def seeded(aws):
+    """Two clients. client-a: a full-only invoice, a partial-allowed one with a minimum, a paid and a void
+    one. client-b: one invoice, to prove client-a can never see or pay it."""
+    put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
+    put_client("client-b", name="Bob Baker", billing_email="bob@example.test")
+    put_invoice("client-a", "inv-full", number="INV-1001", total=125000, due_date="2026-12-01")
+    put_invoice("client-a", "inv-part", number="INV-1002", total=100000, due_date="2026-12-15",
+                allow_partial=True, minimum_payment=5000, issued_date="2026-11-02")
+    put_invoice("client-a", "inv-paid", number="INV-1003", total=20000, amount_paid=20000, due_date="2026-11-10",
+                issued_date="2026-10-01")
+    put_invoice("client-a", "inv-void", number="INV-1004", total=30000, void=True, due_date="2026-11-20",
+                issued_date="2026-10-02")
+    put_invoice("client-b", "inv-b", number="INV-2001", total=50000, due_date="2026-12-01")
+    return aws

@@ -1,0 +1,52 @@
+"""The template is the deployed system: it must lint, and its tables must be what the models expect."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from infra import template
+from shared.models import Client, Invoice, Payment, ProcessedEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cfn_lint_passes():
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(ROOT / "template.yaml")], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _keys(schema):
+    return {k["AttributeName"]: k["KeyType"] for k in schema}
+
+
+def test_models_match_the_template_tables():
+    tables = template.resources("AWS::DynamoDB::Table")
+    env = template.table_env_vars()
+    models = {"CLIENTS_TABLE": Client, "INVOICES_TABLE": Invoice, "PAYMENTS_TABLE": Payment,
+              "EVENTS_TABLE": ProcessedEvent}
+    for logical_id, props in ((k, v["Properties"]) for k, v in tables.items()):
+        model = models[env[logical_id]]
+        schema = model._get_schema()
+        assert _keys(props["KeySchema"]) == _keys(schema["key_schema"]), logical_id
+        template_indexes = {i["IndexName"]: _keys(i["KeySchema"])
+                            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+                            for i in props.get(kind, [])}
+        model_indexes = {i["index_name"]: _keys(i["key_schema"])
+                         for kind in ("global_secondary_indexes", "local_secondary_indexes")
+                         for i in schema.get(kind, [])}
+        assert template_indexes == model_indexes, logical_id
+
+
+def test_every_function_has_least_privilege_statements():
+    for name, fn in template.resources("AWS::Serverless::Function").items():
+        for policy in fn["Properties"]["Policies"]:
+            for statement in policy["Statement"]:
+                assert statement["Resource"] != "*" and "*" not in statement["Resource"], name
+                assert not any(a.endswith(":*") for a in statement["Action"]), name
+
+
+def test_webhook_routes_skip_the_authorizer_and_portal_routes_use_it():
+    routes = {(r["method"], r["path"]): r["auth"] for r in template.http_routes()}
+    assert routes.pop(("POST", "/webhooks/stripe")) is False
+    assert routes and all(routes.values())

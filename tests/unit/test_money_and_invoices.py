@@ -1,0 +1,54 @@
+from datetime import date
+
+import pytest
+
+from shared.invoices import InvoiceMoney, derive_status, is_overdue, is_payable
+from shared.money import format_amount, is_cents
+
+
+@pytest.mark.parametrize("cents,text", [(0, "$0.00"), (5, "$0.05"), (125000, "$1,250.00"),
+                                        (123456789, "$1,234,567.89"), (-250, "-$2.50")])
+def test_format_amount_uses_integer_cents(cents, text):
+    assert format_amount(cents, "usd") == text
+
+
+def test_floats_and_bools_are_not_amounts():
+    assert is_cents(100)
+    assert not is_cents(100.0)
+    assert not is_cents(True)
+    with pytest.raises(TypeError):
+        format_amount(10.5, "usd")
+
+
+def test_balance_subtracts_paid_and_pending_and_adds_fees():
+    money = InvoiceMoney(total=10000, fees=500, amount_paid=3000, amount_pending=2000)
+    assert money.owed == 10500
+    assert money.balance == 5500
+
+
+@pytest.mark.parametrize("paid,pending,void,status", [
+    (0, 0, False, "open"),
+    (3000, 0, False, "partially_paid"),
+    (0, 4000, False, "partially_paid"),
+    (3000, 7000, False, "processing"),
+    (0, 10000, False, "processing"),
+    (10000, 0, False, "paid"),
+    (0, 0, True, "void"),
+])
+def test_status_follows_from_the_numbers(paid, pending, void, status):
+    assert derive_status(InvoiceMoney(10000, 0, paid, pending), void=void) == status
+
+
+def test_overdue_only_after_the_due_date_and_while_money_is_owed():
+    due = date(2026, 12, 1)
+    assert not is_overdue("open", 100, due, date(2026, 12, 1))
+    assert is_overdue("open", 100, due, date(2026, 12, 2))
+    assert is_overdue("partially_paid", 100, due, date(2027, 1, 1))
+    assert not is_overdue("paid", 0, due, date(2027, 1, 1))
+    assert not is_overdue("processing", 0, due, date(2027, 1, 1))
+
+
+def test_payable_only_with_a_balance():
+    assert is_payable("open", 1)
+    assert not is_payable("processing", 0)
+    assert not is_payable("void", 100)

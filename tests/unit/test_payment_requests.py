@@ -1,0 +1,66 @@
+import pytest
+
+from shared.errors import DomainError
+from shared.payment_requests import check_idempotency_key, choose_amount, parse_payment_request
+
+
+def error_code(fn, *args, **kwargs):
+    with pytest.raises(DomainError) as info:
+        fn(*args, **kwargs)
+    return info.value.status, info.value.code
+
+
+@pytest.mark.parametrize("body,code", [
+    ([], "invalid_json"), ("card", "invalid_json"), (None, "invalid_json"),
+    ({}, "unsupported_method"), ({"method": "bitcoin"}, "unsupported_method"), ({"method": 1}, "unsupported_method"),
+    ({"method": "card", "amount": 0}, "invalid_amount"), ({"method": "card", "amount": -5}, "invalid_amount"),
+    ({"method": "card", "amount": 10.5}, "invalid_amount"), ({"method": "card", "amount": 100.0}, "invalid_amount"),
+    ({"method": "card", "amount": "100"}, "invalid_amount"), ({"method": "card", "amount": True}, "invalid_amount"),
+    ({"method": "card", "save_payment_method": "yes"}, "invalid_field"),
+    ({"method": "card", "payment_method_id": 7}, "invalid_field"),
+    ({"method": "card", "amount_cents": 5}, "unknown_field"),
+])
+def test_bad_bodies_are_refused_with_their_code(body, code):
+    assert error_code(parse_payment_request, body)[1] == code
+
+
+def test_amount_is_optional_and_means_the_balance():
+    request = parse_payment_request({"method": "card"})
+    assert request.amount is None
+    assert choose_amount(request, status="open", balance=7000, allow_partial=False, minimum_payment=0,
+                         currency="usd") == 7000
+
+
+def test_fingerprint_tells_requests_apart():
+    a = parse_payment_request({"method": "card", "amount": 5000})
+    assert a.fingerprint("inv-1") == parse_payment_request({"amount": 5000, "method": "card"}).fingerprint("inv-1")
+    assert a.fingerprint("inv-1") != a.fingerprint("inv-2")
+    assert a.fingerprint("inv-1") != parse_payment_request({"method": "card", "amount": 5001}).fingerprint("inv-1")
+
+
+@pytest.mark.parametrize("kwargs,amount,expected", [
+    (dict(status="void", balance=100), None, (409, "invoice_void")),
+    (dict(status="paid", balance=0), None, (409, "invoice_paid")),
+    (dict(status="processing", balance=0), None, (409, "payment_in_progress")),
+    (dict(status="open", balance=10000), 10001, (422, "amount_exceeds_balance")),
+    (dict(status="open", balance=10000, allow_partial=False), 5000, (422, "partial_payment_not_allowed")),
+    (dict(status="open", balance=10000, allow_partial=True, minimum_payment=2500), 2499,
+     (422, "amount_below_minimum")),
+])
+def test_amount_rules(kwargs, amount, expected):
+    request = parse_payment_request({"method": "card", **({"amount": amount} if amount else {})})
+    args = dict(allow_partial=False, minimum_payment=0, currency="usd") | kwargs
+    assert error_code(choose_amount, request, **args) == expected
+
+
+def test_partial_payment_at_or_above_minimum_and_a_small_final_balance_are_allowed():
+    rules = dict(status="partially_paid", allow_partial=True, minimum_payment=2500, currency="usd")
+    assert choose_amount(parse_payment_request({"method": "card", "amount": 2500}), balance=10000, **rules) == 2500
+    # the last 10.00 of an invoice may be paid even though it is under the minimum
+    assert choose_amount(parse_payment_request({"method": "card", "amount": 1000}), balance=1000, **rules) == 1000
+
+
+@pytest.mark.parametrize("key,code", [(None, "idempotency_key_required"), ("", "idempotency_key_required"),
+                                      ("x" * 256, "invalid_idempotency_key"), ("caf\u00e9", "invalid_idempotency_key")])
+def test_idempotency_key_checks(key, code):
+    assert error_code(check_idempotency_key, key) == (400, code)

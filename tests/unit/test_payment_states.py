@@ -1,0 +1,79 @@
+import itertools
+
+import pytest
+
+from shared.invoices import InvoiceMoney
+from shared.payment_states import Failure, Outcome, decide
+
+INVOICE = InvoiceMoney(total=10000, fees=0, amount_paid=0, amount_pending=0)
+
+
+def outcome(status, amount=4000, at=100, failure=None):
+    return Outcome(status=status, amount=amount, occurred_at=at, failure=failure)
+
+
+def test_success_of_a_pending_card_payment_counts_the_money_once():
+    effect = decide("pending", 4000, None, outcome("succeeded"), INVOICE)
+    assert (effect.payment_status, effect.paid_delta, effect.pending_delta, effect.credit_delta) == \
+        ("succeeded", 4000, 0, 0)
+
+
+def test_processing_moves_money_into_pending_and_success_moves_it_to_paid():
+    to_processing = decide("pending", 4000, None, outcome("processing"), INVOICE)
+    assert to_processing.pending_delta == 4000 and to_processing.paid_delta == 0
+    settled = decide("processing", 4000, None, outcome("succeeded"),
+                     InvoiceMoney(10000, 0, 0, 4000))
+    assert settled.pending_delta == -4000 and settled.paid_delta == 4000
+
+
+def test_failure_while_processing_returns_the_pending_money():
+    effect = decide("processing", 4000, None, outcome("failed"), InvoiceMoney(10000, 0, 0, 4000))
+    assert effect.payment_status == "failed" and effect.pending_delta == -4000 and effect.paid_delta == 0
+
+
+@pytest.mark.parametrize("late", ["failed", "processing", "canceled", "succeeded"])
+def test_nothing_moves_a_succeeded_payment(late):
+    assert decide("succeeded", 4000, None, outcome(late), INVOICE) is None
+
+
+def test_a_declined_card_can_still_succeed_with_another_card():
+    effect = decide("failed", 4000, 100, outcome("succeeded", at=200), INVOICE)
+    assert effect.payment_status == "succeeded" and effect.paid_delta == 4000
+
+
+def test_an_older_decline_delivered_late_does_not_replace_the_newer_reason():
+    assert decide("failed", 4000, 200, outcome("failed", at=100), INVOICE) is None
+    assert decide("failed", 4000, 100, outcome("failed", at=200), INVOICE).record_failure
+
+
+def test_money_beyond_what_is_owed_becomes_credit_not_lost():
+    invoice = InvoiceMoney(total=10000, fees=0, amount_paid=8000, amount_pending=0)
+    effect = decide("pending", 4000, None, outcome("succeeded"), invoice)
+    assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (2000, 2000, "overpayment")
+
+
+def test_success_reported_after_cancel_is_recorded_as_an_anomaly():
+    effect = decide("canceled", 4000, None, outcome("succeeded"), INVOICE)
+    assert effect.payment_status == "succeeded" and effect.anomaly == "succeeded_after_cancel"
+
+
+def _replay(events):
+    """Apply a sequence of outcomes like the webhook does; return final (status, paid, pending)."""
+    status, paid, pending, last_failure = "pending", 0, 0, None
+    for event in events:
+        effect = decide(status, 4000, last_failure, event, InvoiceMoney(10000, 0, paid, pending))
+        if effect is None:
+            continue
+        status, paid, pending = effect.payment_status, paid + effect.paid_delta, pending + effect.pending_delta
+        if effect.record_failure:
+            last_failure = event.occurred_at
+    return status, paid, pending
+
+
+def test_every_delivery_order_and_duplication_of_a_card_story_ends_the_same():
+    story = [outcome("failed", at=1, failure=Failure("card_declined", "x")), outcome("processing", at=2),
+             outcome("succeeded", at=3)]
+    expected = _replay(story)
+    assert expected == ("succeeded", 4000, 0)
+    for order in itertools.permutations(story + [story[2], story[0]]):
+        assert _replay(order) == expected

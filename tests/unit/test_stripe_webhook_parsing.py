@@ -1,0 +1,72 @@
+import json
+import time
+
+import pytest
+import stripe
+
+from shared.processors import stripe_events, stripe_signature
+from tests.helpers import intent_event
+
+SECRET = "whsec_unit"
+
+
+def test_our_signature_check_agrees_with_stripe_python():
+    payload = json.dumps({"id": "evt_1", "object": "event"}).encode()
+    header = stripe_signature.sign(payload, SECRET, int(time.time()))
+    stripe.WebhookSignature.verify_header(payload.decode(), header, SECRET, tolerance=300)  # stripe accepts ours
+    # and we accept what stripe-python generates
+    timestamp = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload.decode()}", SECRET)
+    stripe_signature.verify(payload, f"t={timestamp},v1={signature}", SECRET)
+
+
+@pytest.mark.parametrize("header", [None, "", "garbage", "t=abc,v1=00", "v1=00", "t=123"])
+def test_malformed_headers_are_rejected(header):
+    with pytest.raises(stripe_signature.InvalidSignature):
+        stripe_signature.verify(b"{}", header, SECRET)
+
+
+def test_wrong_secret_tampered_body_and_stale_timestamp_are_rejected():
+    payload, now = b'{"id":"evt_1"}', int(time.time())
+    header = stripe_signature.sign(payload, SECRET, now)
+    with pytest.raises(stripe_signature.InvalidSignature):
+        stripe_signature.verify(payload, header, "whsec_other")
+    with pytest.raises(stripe_signature.InvalidSignature):
+        stripe_signature.verify(payload + b" ", header, SECRET)
+    with pytest.raises(stripe_signature.InvalidSignature, match="tolerance"):
+        stripe_signature.verify(payload, stripe_signature.sign(payload, SECRET, now - 301), SECRET)
+    stripe_signature.verify(payload, stripe_signature.sign(payload, SECRET, now - 299), SECRET)
+
+
+def test_a_rotated_secret_header_with_several_v1_signatures_is_accepted():
+    payload, now = b"{}", int(time.time())
+    good = stripe_signature.sign(payload, SECRET, now).split("v1=")[1]
+    stripe_signature.verify(payload, f"t={now},v1={'0' * 64},v1={good}", SECRET)
+
+
+def event(event_type="payment_intent.succeeded", **kwargs):
+    args = dict(intent_id="pi_1", amount=5000, client_id="c", invoice_id="i", payment_id="p", event_id="evt_1")
+    return json.dumps(intent_event(event_type, **(args | kwargs))).encode()
+
+
+def test_payment_failed_carries_the_decline_reason():
+    _, _, update = stripe_events.parse(event("payment_intent.payment_failed", last_payment_error={
+        "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": "x"}))
+    assert update.outcome.status == "failed"
+    assert update.outcome.failure.code == "insufficient_funds"
+
+
+def test_unhandled_types_and_foreign_intents_are_not_updates():
+    assert stripe_events.parse(event("customer.created"))[2] is None
+    foreign = intent_event("payment_intent.succeeded", intent_id="pi_x", amount=1, client_id="c", invoice_id="i",
+                           payment_id="p", event_id="evt_2")
+    foreign["data"]["object"]["metadata"] = {}
+    assert stripe_events.parse(json.dumps(foreign).encode())[2] is None
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"id": "evt_1"}', b'{"id": 1, "type": "x", "created": 1}',
+                                     b'{"id": "e", "type": "payment_intent.succeeded", "created": 1, '
+                                     b'"data": {"object": {"id": "pi_1"}}}', b"\xff\xfe"])
+def test_malformed_events_are_invalid(payload):
+    with pytest.raises(stripe_events.InvalidPayload):
+        stripe_events.parse(payload)

@@ -29,24 +29,32 @@ lint: $(VENV)/.installed
 # sam-cli pins its own boto3, so it lives in its own environment.
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
 	touch $@
 
 sam-validate: $(SAM_VENV)/.installed
-	AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
+# Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 # Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
 # installed for the Lambda platform (arm64, CPython 3.12).
+# SAM runs this in the repository root (template.yaml: SharedLayer Metadata ContextPath/WorkingDirectory).
+# Bytecode is compiled by Python 3.12 itself (pip would compile with whatever `python3` is, e.g. 3.11, whose
+# .pyc files the 3.12 runtime ignores) as unchecked-hash .pyc: the layer is read-only and zip keeps mtimes
+# at 2-second resolution only, so timestamp-checked .pyc may be stale and recompiled on every cold start.
 build-SharedLayer:
+	@test -n "$(PYTHON)" || { echo "build-SharedLayer needs Python 3.12 (set PYTHON=...)"; exit 1; }
 	mkdir -p $(ARTIFACTS_DIR)/python
 	cp -r shared $(ARTIFACTS_DIR)/python/
 	find $(ARTIFACTS_DIR)/python/shared -name __pycache__ -prune -exec rm -rf {} +
-	python3 -m pip install --quiet --require-hashes -r requirements.lock \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock \
 		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 \
-		--implementation cp --python-version 3.12 --only-binary=:all:
+		--implementation cp --python-version 3.12 --only-binary=:all: --no-compile
+	rm -rf $(ARTIFACTS_DIR)/python/bin
+	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .local .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .venv-bench .local .aws-sam

@@ -31,12 +31,27 @@ def _meta(env_var: str, default: str) -> type:
     return Meta
 
 
+class ClientsByStripeCustomer(GlobalSecondaryIndex):
+    """Stripe's payment_method.* events name the customer, not our client."""
+
+    class Meta:
+        index_name = "by-stripe-customer"
+        projection = AllProjection()
+
+    stripe_customer_id = UnicodeAttribute(hash_key=True)
+
+
 class Client(Model):
     Meta = _meta("CLIENTS_TABLE", "portal-clients")
     client_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     billing_email = UnicodeAttribute()
     stripe_customer_id = UnicodeAttribute(null=True)
+    due_date_reminders = BooleanAttribute(default=True)
+    reminder_days_before = ListAttribute(of=NumberAttribute, default=lambda: [7, 1])
+    # The one default method is a pointer here rather than a flag on each method: changing it is one write.
+    default_payment_method_id = UnicodeAttribute(null=True)
+    by_stripe_customer = ClientsByStripeCustomer()
     # Overpayments kept for the client, in cents. Only ever changed by atomic ADD, so no version number.
     credit_balance = NumberAttribute(default=0)
 
@@ -127,6 +142,35 @@ class Payment(Model):
     version = VersionAttribute()
     by_created = PaymentsByCreated()
     by_invoice = PaymentsByInvoice()
+
+
+class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-processor-id"
+        projection = AllProjection()
+
+    processor_method_id = UnicodeAttribute(hash_key=True)
+
+
+class SavedPaymentMethod(Model):
+    """A saved card (Stripe PaymentMethod) or bank account: processor ids and display fields only."""
+
+    Meta = _meta("PAYMENT_METHODS_TABLE", "portal-payment-methods")
+    client_id = UnicodeAttribute(hash_key=True)
+    payment_method_id = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()  # card | bank_account
+    processor = UnicodeAttribute()  # stripe | ach
+    processor_method_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    card_brand = UnicodeAttribute(null=True)
+    card_last4 = UnicodeAttribute(null=True)
+    card_exp_month = NumberAttribute(null=True)
+    card_exp_year = NumberAttribute(null=True)
+    bank_name = UnicodeAttribute(null=True)
+    bank_account_type = UnicodeAttribute(null=True)
+    bank_last4 = UnicodeAttribute(null=True)
+    bank_status = UnicodeAttribute(null=True)  # verification_pending | verified | verification_failed
+    by_processor_id = PaymentMethodsByProcessorId()
 
 
 class ProcessedEvent(Model):

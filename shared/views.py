@@ -56,3 +56,25 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
                                "unit_amount": li.unit_amount, "amount": li.amount} for li in invoice.line_items]
         view["payments"] = [payment_view(p) for p in payments]
     return view
+
+
+def payment_method_view(method, default_id: str | None, today: date | None = None) -> dict:
+    from shared.services.saved_methods import expires_soon
+
+    card = bank = None
+    if method.type == "card":
+        card = {"brand": method.card_brand, "last4": method.card_last4, "exp_month": method.card_exp_month,
+                "exp_year": method.card_exp_year,
+                "expires_soon": expires_soon(method.card_exp_month, method.card_exp_year, today or clock.today())}
+    else:
+        bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
+                "last4": method.bank_last4, "status": method.bank_status}
+    return {"payment_method_id": method.payment_method_id, "type": method.type,
+            "default": method.payment_method_id == default_id, "card": card, "bank": bank}
+
+
+def account_view(client) -> dict:
+    return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
+            "due_date_reminders": client.due_date_reminders,
+            "reminder_days_before": list(client.reminder_days_before),
+            "payment_receipts": True, "credit_balance": client.credit_balance}

@@ -17,7 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from shared.errors import BadRequest, DomainError, Unauthorized
 
 logger = Logger()
-tracer = Tracer()
+# Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
+tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics()
 CLIENT_ID_CLAIM = "custom:client_id"
 # Read-only routes publish no business metric; that is expected, not worth a warning per request.
@@ -91,7 +92,7 @@ def header(app: APIGatewayHttpResolver, name: str) -> str | None:
 def lambda_entry(app: APIGatewayHttpResolver):
     """The Lambda handler for an API function: structured logs with the request id, traces, metrics."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event, context):

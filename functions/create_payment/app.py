@@ -5,6 +5,7 @@ from functools import cache
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import merchant
+from shared.notify import enqueue_receipt
 from shared.payment_requests import check_idempotency_key, parse_payment_request
 from shared.processors import stripe_cards
 from shared.services.card_payments import start_card_payment
@@ -24,10 +25,13 @@ def create_payment(invoice_id: str):
     client_id = client_id_of(app)
     key = check_idempotency_key(header(app, "Idempotency-Key"))
     request = parse_payment_request(json_body(app))
-    started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name)
+    started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name,
+                                 enqueue_receipt)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
     body = payment_view(started.payment) | {"client_secret": started.client_secret}
+    if started.next_action:
+        body["next_action"] = started.next_action
     return json_response(201, body, {"Idempotent-Replayed": "true" if started.replayed else "false"})
 
 

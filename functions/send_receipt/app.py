@@ -12,7 +12,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import merchant
 from shared.notify import send_email
-from shared.processors import stripe_cards
 from shared.services.receipts import send_receipt
 from shared.web import logger, metrics, tracer
 
@@ -21,7 +20,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 @cache
-def _cards() -> stripe_cards.StripeCards:
+def _cards():
+    from shared.processors import stripe_cards  # only when a receipt needs the card's brand and last 4
+
     return stripe_cards.from_environment()
 
 
@@ -37,7 +38,7 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="ReceiptSent", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):

@@ -1,4 +1,4 @@
-"""POST /webhooks/stripe: Stripe's PaymentIntent events. The signature is the authentication."""
+"""POST /webhooks/stripe: Stripe's events. The signature is the authentication."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -6,10 +6,16 @@ from shared.errors import BadRequest
 from shared.notify import enqueue_receipt
 from shared.processors import stripe_events, stripe_signature
 from shared.secrets import stripe_secrets
-from shared.services.payment_updates import apply_update
+from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 
 app = make_app()
+
+
+def _card_details(payment_method_id: str):
+    from shared.processors import stripe_cards  # the SDK is loaded only for the events that need it
+
+    return stripe_cards.from_environment().card_details(payment_method_id)
 
 
 @app.post("/webhooks/stripe")
@@ -23,17 +29,13 @@ def stripe_webhook():
         raise BadRequest("The Stripe-Signature header does not match this payload.",
                          code="invalid_signature") from None
     try:
-        event_id, event_type, update = stripe_events.parse(payload)
+        event = stripe_events.parse(payload)
+        logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
+        result = stripe_webhooks.handle(event, enqueue_receipt=enqueue_receipt, card_details=_card_details)
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 
-    logger.append_keys(stripe_event_id=event_id, stripe_event_type=event_type)
-    if update is None:
-        logger.info("stripe event not handled")
-        return {"received": True}
-    result = apply_update(update, enqueue_receipt)
-    logger.info("stripe event processed", extra={"result": result.outcome, "payment_id": update.payment_id,
-                                                 "payment_status": result.payment_status})
+    logger.info("stripe event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
     if result.outcome == "applied":
         metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
     if result.anomaly:

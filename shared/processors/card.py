@@ -23,12 +23,25 @@ class IntentRequest:
     receipt_email: str
     save_for_later: bool
     idempotency_key: str
+    payment_method: str | None = None  # a saved card: the intent is then confirmed server-side
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What confirming an intent server-side gave: the processor's status and, for a decline, why."""
+
+    status: str
+    failure_code: str | None = None
+    decline_code: str | None = None
 
 
 @dataclass(frozen=True)
 class CardDetails:
     brand: str
     last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+    customer_id: str | None = None
 
 
 class CardProcessor(Protocol):
@@ -44,3 +57,11 @@ class CardProcessor(Protocol):
         ...
 
     def card_details(self, payment_method_id: str) -> CardDetails | None: ...
+
+    def confirm_intent(self, intent_id: str) -> Confirmation: ...
+
+    def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:
+        """A SetupIntent to save a card without paying; returns its client_secret."""
+        ...
+
+    def detach(self, payment_method_id: str) -> None: ...

@@ -6,7 +6,7 @@ import os
 import stripe
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.card import CardDetails, Intent, IntentRequest
+from shared.processors.card import CardDetails, Confirmation, Intent, IntentRequest
 
 log = logging.getLogger(__name__)
 _CANCELABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
@@ -50,6 +50,8 @@ class StripeCards:
         }
         if request.save_for_later:
             params["setup_future_usage"] = "off_session"
+        if request.payment_method:
+            params["payment_method"] = request.payment_method
         intent = self._call(self._client.v1.payment_intents.create, params=params,
                             options={"idempotency_key": request.idempotency_key})
         return Intent(id=intent.id, client_secret=intent.client_secret, status=intent.status)
@@ -76,7 +78,31 @@ class StripeCards:
         card = getattr(method, "card", None)
         if card is None:
             return None
-        return CardDetails(brand=card.brand, last4=card.last4)
+        return CardDetails(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
+                           customer_id=getattr(method, "customer", None))
+
+    def confirm_intent(self, intent_id: str) -> Confirmation:
+        try:
+            intent = self._call(self._client.v1.payment_intents.confirm, intent_id)
+        except stripe.CardError as exc:  # a decline: Stripe answers 402 and the intent waits for another card
+            error = exc.error
+            return Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
+                                decline_code=getattr(error, "decline_code", None))
+        return Confirmation(status=intent.status)
+
+    def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:
+        intent = self._call(self._client.v1.setup_intents.create, params={
+            "customer": customer_id, "usage": "off_session", "payment_method_types": ["card"],
+            "metadata": {"client_id": client_id}})
+        return intent.client_secret
+
+    def detach(self, payment_method_id: str) -> None:
+        try:
+            self._call(self._client.v1.payment_methods.detach, payment_method_id)
+        except stripe.InvalidRequestError as exc:
+            # Already detached (or never attached): the goal, no longer attached, is reached.
+            if getattr(exc, "http_status", None) not in (400, 404):
+                raise
 
 
 def from_environment() -> StripeCards:

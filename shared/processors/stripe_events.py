@@ -1,26 +1,47 @@
-"""Stripe webhook events -> PaymentUpdate. Reads only the event JSON (no SDK import on the webhook path)."""
+"""Stripe webhook events, read from the event JSON only (no SDK import on the webhook path)."""
 
 import json
+from dataclasses import dataclass
 
 from shared.declines import failure_from
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
 from shared.services.payment_updates import PaymentUpdate
 
-HANDLED = {
+PAYMENT_INTENT_EVENTS = {
     "payment_intent.succeeded": SUCCEEDED,
     "payment_intent.payment_failed": FAILED,
     "payment_intent.processing": PROCESSING,
     "payment_intent.canceled": CANCELED,
 }
+METHOD_EVENTS = {"setup_intent.succeeded", "payment_method.attached", "payment_method.detached",
+                 "payment_method.updated", "payment_method.automatically_updated"}
 
 
 class InvalidPayload(Exception):
     pass
 
 
-def parse(payload: bytes) -> tuple[str, str, PaymentUpdate | None]:
-    """(event id, event type, update). The update is None for events this system does not act on,
-    including PaymentIntents it did not create (no payment metadata)."""
+@dataclass(frozen=True)
+class StripeEvent:
+    id: str
+    type: str
+    created: int
+    obj: dict
+
+
+@dataclass(frozen=True)
+class CardSnapshot:
+    """A PaymentMethod of type card as an event shows it: ids and display fields only."""
+
+    processor_method_id: str
+    customer_id: str | None
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+
+
+def parse(payload: bytes) -> StripeEvent:
     try:
         event = json.loads(payload)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -32,17 +53,20 @@ def parse(payload: bytes) -> tuple[str, str, PaymentUpdate | None]:
     if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) \
             or not isinstance(created, int) or not isinstance(obj, dict):
         raise InvalidPayload("event lacks id, type, created or data.object")
-    if event_type not in HANDLED:
-        return event_id, event_type, None
+    return StripeEvent(event_id, event_type, created, obj)
 
+
+def payment_update(event: StripeEvent) -> PaymentUpdate | None:
+    """The payment outcome a payment_intent.* event reports; None for intents this system did not create."""
+    obj = event.obj
     intent_id, amount, metadata = obj.get("id"), obj.get("amount"), obj.get("metadata") or {}
     if not isinstance(intent_id, str) or not isinstance(amount, int) or not isinstance(metadata, dict):
         raise InvalidPayload("payment_intent lacks id or amount")
     ids = [metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
-        return event_id, event_type, None
+        return None
 
-    status = HANDLED[event_type]
+    status = PAYMENT_INTENT_EVENTS[event.type]
     failure = None
     if status == FAILED:
         error = obj.get("last_payment_error") or {}
@@ -53,8 +77,19 @@ def parse(payload: bytes) -> tuple[str, str, PaymentUpdate | None]:
     method = obj.get("payment_method")
     method_id = method if isinstance(method, str) else (method or {}).get("id")
     client_id, invoice_id, payment_id = ids
-    update = PaymentUpdate(source="stripe", event_id=event_id, event_type=event_type, client_id=client_id,
-                           invoice_id=invoice_id, payment_id=payment_id, processor_payment_id=intent_id,
-                           outcome=Outcome(status=status, amount=amount, occurred_at=created, failure=failure),
-                           payment_method_id=method_id)
-    return event_id, event_type, update
+    return PaymentUpdate(source="stripe", event_id=event.id, event_type=event.type, client_id=client_id,
+                         invoice_id=invoice_id, payment_id=payment_id, processor_payment_id=intent_id,
+                         outcome=Outcome(status=status, amount=amount, occurred_at=event.created, failure=failure),
+                         payment_method_id=method_id)
+
+
+def card_snapshot(obj: dict) -> CardSnapshot | None:
+    """A card PaymentMethod object -> snapshot; None for other method types."""
+    card = obj.get("card")
+    if obj.get("type") != "card" or not isinstance(card, dict) or not isinstance(obj.get("id"), str):
+        return None
+    customer = obj.get("customer")
+    return CardSnapshot(processor_method_id=obj["id"], customer_id=customer if isinstance(customer, str) else None,
+                        brand=str(card.get("brand") or "card"), last4=str(card.get("last4") or ""),
+                        exp_month=card.get("exp_month") if isinstance(card.get("exp_month"), int) else None,
+                        exp_year=card.get("exp_year") if isinstance(card.get("exp_year"), int) else None)

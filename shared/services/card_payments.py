@@ -9,17 +9,22 @@ refused (409 payment_in_progress) instead of risking a second charge.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
-from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
+from shared.declines import failure_from
+from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
-from shared.models import Client, Invoice, Payment
+from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING
-from shared.processors.card import CardProcessor, IntentRequest
+from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome
+from shared.processors.card import CardProcessor, Confirmation, IntentRequest
+from shared.services.payment_updates import PaymentUpdate, apply_update
+from shared.services.customers import stripe_customer_for
+from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, write_transaction
 
 log = logging.getLogger(__name__)
@@ -31,28 +36,32 @@ class StartedPayment:
     payment: Payment
     client_secret: str
     replayed: bool
+    next_action: str | None = None  # "authenticate": the portal finishes 3-D Secure with Stripe.js
 
 
 def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
-                       cards: CardProcessor, merchant_name: str) -> StartedPayment:
+                       cards: CardProcessor, merchant_name: str,
+                       enqueue_receipt: Callable[[str, str], None]) -> StartedPayment:
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     for _ in range(MAX_ATTEMPTS):
-        invoice, client, existing = get_many((Invoice, client_id, invoice_id), (Client, client_id),
-                                             (Payment, client_id, payment_id))
+        keys = [(Invoice, client_id, invoice_id), (Client, client_id), (Payment, client_id, payment_id)]
+        if request.payment_method_id is not None:
+            keys.append((SavedPaymentMethod, client_id, request.payment_method_id))
+        invoice, client, existing, *saved = get_many(*keys)
         if existing is not None:
             return _replay(existing, fingerprint, cards)
         if invoice is None or client is None:
             raise invoice_not_found()
-        if request.payment_method_id is not None:
-            # Saved cards arrive with the saved-methods feature; until then no id can be one of the client's.
-            raise NotFound("We couldn't find that saved payment method.", code="payment_method_not_found")
+        saved_card = saved[0] if saved else None
+        if request.payment_method_id is not None and (saved_card is None or saved_card.type != "card"):
+            raise method_not_found()
 
         amount = choose_amount(request, status=invoice.status, balance=money_of(invoice).balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
         replaced = _cancel_open_payment(invoice, cards)
-        customer_id = client.stripe_customer_id or _ensure_customer(client, cards)
+        customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(
             amount=amount, currency=invoice.currency, customer_id=customer_id, client_id=client_id,
             invoice_id=invoice_id, payment_id=payment_id,
@@ -60,6 +69,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             save_for_later=request.save_payment_method,
             # Scoped by client: two clients' keys must never meet in the merchant's one Stripe account.
             idempotency_key=f"{client_id}:{idempotency_key}",
+            payment_method=saved_card.processor_method_id if saved_card else None,
         ))
         created_at = clock.now_iso()
         payment = Payment(
@@ -69,6 +79,9 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
             invoice_key=f"{invoice_id}#{created_at}#{payment_id}",
         )
+        if saved_card is not None:
+            payment.processor_method_id = saved_card.processor_method_id
+            payment.card_brand, payment.card_last4 = saved_card.card_brand, saved_card.card_last4
         try:
             with write_transaction() as tx:
                 tx.save(payment)  # condition: no payment with this id yet
@@ -82,9 +95,37 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             raise
         log.info("card payment started", extra={"payment_id": payment_id, "invoice_id": invoice_id,
                                                 "amount": amount, "replaced": getattr(replaced, "payment_id", None)})
-        return StartedPayment(payment, intent.client_secret, replayed=False)
+        if saved_card is None:
+            return StartedPayment(payment, intent.client_secret, replayed=False)
+        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue_receipt)
     raise Conflict("This invoice is being paid from another window right now. Check your payment history "
                    "before trying again.", code="payment_in_progress")
+
+
+_CONFIRMED = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
+
+
+def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,
+                        enqueue_receipt: Callable[[str, str], None]) -> StartedPayment:
+    """Confirm server-side, after the payment is recorded (money may move from here on), and apply the
+    answer through the webhook's own code path; the webhook that follows then changes nothing."""
+    confirmation: Confirmation = cards.confirm_intent(intent_id)
+    if confirmation.status == "requires_action":
+        return StartedPayment(payment, client_secret, replayed=False, next_action="authenticate")
+    if confirmation.failure_code or confirmation.decline_code:
+        outcome = Outcome(FAILED, payment.amount, int(clock.now().timestamp()),
+                          failure_from(confirmation.failure_code, confirmation.decline_code))
+    elif confirmation.status in _CONFIRMED:
+        outcome = Outcome(_CONFIRMED[confirmation.status], payment.amount, int(clock.now().timestamp()))
+    else:
+        return StartedPayment(payment, client_secret, replayed=False)
+    apply_update(PaymentUpdate(
+        source="stripe-confirm", event_id=f"{intent_id}:{confirmation.status}", event_type="confirm",
+        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
+        processor_payment_id=intent_id, outcome=outcome, payment_method_id=payment.processor_method_id),
+        enqueue_receipt)
+    payment.refresh(consistent_read=True)
+    return StartedPayment(payment, client_secret, replayed=False)
 
 
 def _replay(existing: Payment, fingerprint: str, cards: CardProcessor) -> StartedPayment:
@@ -92,7 +133,8 @@ def _replay(existing: Payment, fingerprint: str, cards: CardProcessor) -> Starte
         raise Unprocessable("This Idempotency-Key was already used for a different payment request. Use a "
                             "new key for a new payment.", code="idempotency_key_reused")
     intent = cards.retrieve_intent(existing.processor_payment_id)
-    return StartedPayment(existing, intent.client_secret, replayed=True)
+    next_action = "authenticate" if intent.status == "requires_action" else None
+    return StartedPayment(existing, intent.client_secret, replayed=True, next_action=next_action)
 
 
 def _cancel_open_payment(invoice: Invoice, cards: CardProcessor) -> Payment | None:
@@ -110,18 +152,3 @@ def _cancel_open_payment(invoice: Invoice, cards: CardProcessor) -> Payment | No
         raise Conflict("A payment for this invoice was just submitted and is being processed. Check your "
                        "payment history before paying again.", code="payment_in_progress")
     return previous
-
-
-def _ensure_customer(client: Client, cards: CardProcessor) -> str:
-    """One Stripe customer per client, even when two first payments race: Stripe's idempotency key makes
-    both calls return the same customer, and the conditional write keeps the first id stored."""
-    customer_id = cards.ensure_customer(client_id=client.client_id, email=client.billing_email, name=client.name)
-    try:
-        client.update(actions=[Client.stripe_customer_id.set(customer_id)],
-                      condition=Client.stripe_customer_id.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        client.refresh(consistent_read=True)
-        return client.stripe_customer_id
-    return customer_id

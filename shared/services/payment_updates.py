@@ -62,7 +62,7 @@ def apply_update(update: PaymentUpdate, enqueue_receipt: Callable[[str, str], No
         effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
         try:
             if effect is None:
-                _record(event_key, update.event_type).save(ProcessedEvent.event_id.does_not_exist())
+                record_of(event_key, update.event_type).save(ProcessedEvent.event_id.does_not_exist())
                 return UpdateResult("ignored", payment.status)
             _commit(update, event_key, payment, invoice, effect)
         except TransactWriteError as exc:
@@ -96,7 +96,7 @@ def _finish(payment: Payment, enqueue_receipt: Callable[[str, str], None]) -> No
         enqueue_receipt(payment.client_id, payment.payment_id)
 
 
-def _record(event_key: str, event_type: str) -> ProcessedEvent:
+def record_of(event_key: str, event_type: str) -> ProcessedEvent:
     return ProcessedEvent(event_key, event_type=event_type, processed_at=clock.now_iso(),
                           expires_at=clock.now() + EVENT_RETENTION)
 
@@ -132,7 +132,7 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
         if effect.credit_delta:
             tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(effect.credit_delta)],
                       condition=Client.client_id.exists())
-        tx.save(_record(event_key, update.event_type), condition=ProcessedEvent.event_id.does_not_exist())
+        tx.save(record_of(event_key, update.event_type), condition=ProcessedEvent.event_id.does_not_exist())
     if effect.anomaly:
         log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,
                                             "credit": effect.credit_delta})

@@ -49,19 +49,22 @@ def event(event_type="payment_intent.succeeded", **kwargs):
     return json.dumps(intent_event(event_type, **(args | kwargs))).encode()
 
 
+def update_of(payload):
+    return stripe_events.payment_update(stripe_events.parse(payload))
+
+
 def test_payment_failed_carries_the_decline_reason():
-    _, _, update = stripe_events.parse(event("payment_intent.payment_failed", last_payment_error={
+    update = update_of(event("payment_intent.payment_failed", last_payment_error={
         "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": "x"}))
     assert update.outcome.status == "failed"
     assert update.outcome.failure.code == "insufficient_funds"
 
 
-def test_unhandled_types_and_foreign_intents_are_not_updates():
-    assert stripe_events.parse(event("customer.created"))[2] is None
+def test_intents_this_system_did_not_create_are_not_updates():
     foreign = intent_event("payment_intent.succeeded", intent_id="pi_x", amount=1, client_id="c", invoice_id="i",
                            payment_id="p", event_id="evt_2")
     foreign["data"]["object"]["metadata"] = {}
-    assert stripe_events.parse(json.dumps(foreign).encode())[2] is None
+    assert update_of(json.dumps(foreign).encode()) is None
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"id": "evt_1"}', b'{"id": 1, "type": "x", "created": 1}',
@@ -69,4 +72,11 @@ def test_unhandled_types_and_foreign_intents_are_not_updates():
                                      b'"data": {"object": {"id": "pi_1"}}}', b"\xff\xfe"])
 def test_malformed_events_are_invalid(payload):
     with pytest.raises(stripe_events.InvalidPayload):
-        stripe_events.parse(payload)
+        update_of(payload)
+
+
+def test_card_snapshot_keeps_display_fields_only():
+    card = stripe_events.card_snapshot({"id": "pm_1", "type": "card", "customer": "cus_1", "card": {
+        "brand": "visa", "last4": "4242", "exp_month": 4, "exp_year": 2031, "fingerprint": "abc"}})
+    assert card == stripe_events.CardSnapshot("pm_1", "cus_1", "visa", "4242", 4, 2031)
+    assert stripe_events.card_snapshot({"id": "pm_2", "type": "sepa_debit"}) is None

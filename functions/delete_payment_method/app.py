@@ -1,0 +1,28 @@
+"""DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here."""
+
+from functools import cache
+
+from shared.processors import stripe_cards
+from shared.services.saved_methods import delete_method
+from shared.web import client_id_of, json_response, lambda_entry, make_app
+
+app = make_app()
+
+
+@cache
+def _cards() -> stripe_cards.StripeCards:
+    return stripe_cards.from_environment()
+
+
+def _detach(method) -> None:
+    if method.processor == "stripe":
+        _cards().detach(method.processor_method_id)
+
+
+@app.delete("/payment-methods/<payment_method_id>")
+def delete(payment_method_id: str):
+    delete_method(client_id_of(app), payment_method_id, _detach)
+    return json_response(204, None)
+
+
+handler = lambda_entry(app)

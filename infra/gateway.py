@@ -1,0 +1,221 @@
+"""Local API gateway: serves template.yaml's HttpApi routes by calling the same handlers in-process with
+API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HTTP API makes:
+
+- JWT authorizer: RS256 signature against the user pool's JWKS, issuer, audience (app client id), expiry,
+  token_use=id; the verified claims reach the handler as requestContext.authorizer.jwt.claims, as strings
+  (API Gateway stringifies claim values). Failures are 401 {"message": "Unauthorized"}, API Gateway's body.
+- payload limit 10 MB -> 413; unknown route -> 404 in the contract's error shape; CORS from the template.
+
+Also serves /openapi.json and /docs (Swagger UI). stdlib http.server, one thread per connection.
+"""
+
+import base64
+import importlib
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import jwt
+import requests
+
+from infra.apigw import LambdaContext, http_event
+
+MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
+UNAUTHORIZED = {"message": "Unauthorized"}
+
+SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Portal payments API</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<noscript>Swagger UI needs JavaScript and unpkg.com; the document itself is at /openapi.json.</noscript>
+</body></html>"""
+
+
+class JwtAuthorizer:
+    """What API Gateway's JWT authorizer checks, against a Cognito (here: moto) user pool."""
+
+    def __init__(self, jwks_url: str, issuer: str, audience: list[str]):
+        self.jwks_url, self.issuer, self.audience = jwks_url, issuer, audience
+        self._keys = self._fetch()
+
+    def _fetch(self) -> dict:
+        session = requests.Session()
+        session.trust_env = False  # the pool is on 127.0.0.1: never through a proxy
+        keys = jwt.PyJWKSet.from_dict(session.get(self.jwks_url, timeout=10).json())
+        return {k.key_id: k for k in keys.keys}
+
+    def claims(self, authorization: str | None) -> dict | None:
+        """Verified claims, or None for any reason API Gateway would answer 401."""
+        if not authorization:
+            return None
+        token = authorization[7:] if authorization[:7].lower() == "bearer " else authorization
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid not in self._keys:
+                self._keys = self._fetch()  # keys can rotate
+            key = self._keys.get(kid)
+            if key is None:
+                return None
+            claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self.audience, issuer=self.issuer,
+                                options={"require": ["exp", "iss", "aud", "token_use"]})
+        except (jwt.PyJWTError, ValueError, requests.RequestException):
+            return None
+        if claims.get("token_use") != "id":
+            return None
+        return {k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
+                for k, v in claims.items()}
+
+
+class Route:
+    def __init__(self, spec: dict):
+        self.method, self.path, self.function, self.auth = spec["method"], spec["path"], spec["function"], spec["auth"]
+        self.key = f"{self.method} {self.path}"
+        self.pattern = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$")
+        # Imported now, so a broken function stops the stack at start-up instead of at the first request.
+        self.handler = getattr(importlib.import_module(spec["module"]), spec["handler"])
+
+
+class Gateway:
+    def __init__(self, port: int, routes: list[dict], authorizer: JwtAuthorizer | None, *,
+                 cors: dict | None = None, openapi: dict | None = None, invoke_lock=None):
+        # Binding first: a port in use fails here, before anything else is started.
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server.daemon_threads = True
+        self.server.gateway = self
+        self.port = self.server.server_address[1]
+        self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
+        self.route_specs = routes
+        # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
+        # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
+        self.invoke_lock = invoke_lock or threading.Lock()
+        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def load_routes(self) -> None:
+        self.routes = [Route(spec) for spec in self.route_specs]
+
+    def start(self) -> "Gateway":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.server.shutdown()
+        self.server.server_close()
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict]:
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m and route.method == method:
+                return route, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None, {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "local-apigw"
+
+    def log_message(self, *args):  # the gateway prints its own access line
+        pass
+
+    def _serve(self) -> None:
+        gw: Gateway = self.server.gateway
+        started = time.monotonic()
+        url = urlsplit(self.path)
+        status = self._dispatch(gw, url)
+        print(f"[api] {self.command} {url.path} {status} {(time.monotonic() - started) * 1000:.0f}ms", flush=True)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def _dispatch(self, gw: Gateway, url) -> int:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PAYLOAD:
+            self._drain(length)
+            return self._send(413, {"message": "Request Entity Too Large"})
+        body = self.rfile.read(length) if length else None
+        origin = self.headers.get("Origin")
+        cors = gw.cors if origin and origin in gw.cors.get("AllowOrigins", []) else None
+
+        if self.command == "OPTIONS" and cors and self.headers.get("Access-Control-Request-Method"):
+            return self._send(204, None, {
+                "Access-Control-Allow-Origin": origin, "Access-Control-Max-Age": str(cors.get("MaxAge", 0)),
+                "Access-Control-Allow-Methods": ",".join(cors.get("AllowMethods", [])),
+                "Access-Control-Allow-Headers": ",".join(cors.get("AllowHeaders", []))})
+        extra = {"Access-Control-Allow-Origin": origin,
+                 "Access-Control-Expose-Headers": ",".join(cors.get("ExposeHeaders", []))} if cors else {}
+
+        if self.command == "GET" and url.path == "/openapi.json" and gw.openapi is not None:
+            return self._send(200, gw.openapi, extra)
+        if self.command == "GET" and url.path in ("/docs", "/docs/"):
+            return self._send(200, SWAGGER_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
+
+        route, params = gw.match(self.command, url.path)
+        if route is None:
+            return self._send(404, {"error": {"code": "route_not_found",
+                                              "message": f"There is no route {self.command} {url.path}."}}, extra)
+        claims = None
+        if route.auth:
+            claims = gw.authorizer.claims(self.headers.get("Authorization")) if gw.authorizer else None
+            if claims is None:
+                return self._send(401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer", **extra})
+
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():  # repeated headers are joined with commas, as API Gateway does
+            key = name.lower()
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        query: dict[str, str] = {}
+        for k, v in parse_qsl(url.query, keep_blank_values=True):
+            query[k] = f"{query[k]},{v}" if k in query else v
+        event = http_event(self.command, url.path, route_key=route.key, path_parameters=params or None,
+                           query=query or None, headers=headers, body=body, claims=claims)
+        event["rawQueryString"] = url.query
+        try:
+            with gw.invoke_lock:
+                result = route.handler(event, LambdaContext(function_name=route.function))
+        except Exception as exc:  # an unhandled error in a function: API Gateway's 500
+            print(f"[api] {route.function} raised {type(exc).__name__}: {exc}", flush=True)
+            return self._send(500, {"message": "Internal Server Error"}, extra)
+        return self._send_lambda(result, extra)
+
+    def _drain(self, length: int) -> None:
+        """Read and drop an oversized body so the client sees the 413 instead of a reset connection."""
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 20))
+            if not chunk:
+                break
+            length -= len(chunk)
+
+    def _send_lambda(self, result: dict, extra: dict) -> int:
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        headers = {**(result.get("headers") or {}), **extra}
+        headers.setdefault("Content-Type", "application/json")
+        status = int(result.get("statusCode", 200))
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, str(v))
+        for cookie in result.get("cookies") or []:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+        return status
+
+    def _send(self, status: int, body, headers: dict | None = None) -> int:
+        raw = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+        return status

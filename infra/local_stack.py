@@ -1,0 +1,280 @@
+"""The whole system on this machine, all on 127.0.0.1 (`make local`):
+
+  moto server (DynamoDB, SQS, SES, Secrets Manager, Cognito)  <- resources created from template.yaml
+  localstripe in-process (infra.fake_stripe)                  -> webhooks to the local gateway
+  local API gateway (infra.gateway)                           -> the functions' handlers, in-process
+  SQS pollers (infra.sqs_poller)                              -> the queue-triggered functions
+
+When ready it writes .local/stack.json (or --stack-file / LOCAL_STACK_FILE) and prints a banner; Ctrl-C or
+SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PORT, default 3000).
+"""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from infra import template
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+STRIPE_API_KEY = "sk_test_local_portal"
+STRIPE_PUBLISHABLE_KEY = "pk_test_local_portal"
+WEBHOOK_SECRET = "whsec_local_portal"
+
+
+class StartupError(Exception):
+    def __init__(self, component: str, reason: str):
+        super().__init__(f"{component} failed to start: {reason}")
+
+
+class _Stop(Exception):
+    """Raised in the main thread by SIGINT/SIGTERM, so shutdown runs the same path as a failed start."""
+
+
+def _raise_stop(signum, frame):
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _base_environment(overrides: dict) -> None:
+    os.environ.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "local",
+                       "AWS_SECRET_ACCESS_KEY": "local", "POWERTOOLS_TRACE_DISABLED": "1", **overrides})
+    os.environ.pop("AWS_PROFILE", None)  # a developer's profile must not leak into the local stack
+
+
+def _quiet_logs() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request lines
+    logging.getLogger("aiohttp").setLevel(logging.WARNING)
+
+
+def _parameter_defaults() -> dict:
+    return {name: p.get("Default", "") for name, p in template.load().get("Parameters", {}).items()}
+
+
+def create_resources(moto_url: str) -> dict:
+    """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
+    import boto3
+
+    params = _parameter_defaults()
+    refs: dict[str, str] = dict(params)
+
+    tables = {logical_id: logical_id for logical_id in template.resources("AWS::DynamoDB::Table")}
+    template.create_tables(boto3.client("dynamodb"), tables)
+    refs.update(tables)
+
+    # Queues: dead-letter targets first, then the queues that redrive to them (attributes from the template).
+    sqs = boto3.client("sqs")
+    queues = template.resources("AWS::SQS::Queue")
+    arns = {}
+    for logical_id, q in sorted(queues.items(), key=lambda kv: "RedrivePolicy" in kv[1]["Properties"]):
+        props = q["Properties"]
+        attrs = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+                 if k in props}
+        if "RedrivePolicy" in props:
+            target = props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arns[target],
+                                                 "maxReceiveCount": str(props["RedrivePolicy"]["maxReceiveCount"])})
+        url = sqs.create_queue(QueueName=logical_id, Attributes=attrs)["QueueUrl"]
+        arns[logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        refs[logical_id] = url
+
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="StripeSecret", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}))
+    refs["StripeSecret"] = secret["ARN"]
+    boto3.client("ses").verify_email_identity(EmailAddress=params["SenderEmail"])
+
+    # Cognito: the pool and app client with the template's own settings (custom:client_id, password policy,
+    # USER_PASSWORD_AUTH), so tokens carry the same claims as in the deployed system.
+    cognito = boto3.client("cognito-idp")
+    pool_props = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]
+    pool_id = cognito.create_user_pool(PoolName="portal-local-clients", **{
+        k: pool_props[k] for k in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig",
+                                   "Schema", "Policies") if k in pool_props})["UserPool"]["Id"]
+    client_props = template.resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, **{
+        k: client_props[k] for k in ("ClientName", "GenerateSecret", "ExplicitAuthFlows",
+                                     "PreventUserExistenceErrors", "ReadAttributes", "WriteAttributes")
+        if k in client_props})["UserPoolClient"]["ClientId"]
+
+    env = {}
+    for name, value in template.load()["Globals"]["Function"]["Environment"]["Variables"].items():
+        env[name] = str(refs[value["Ref"]]) if isinstance(value, dict) else str(value)
+    cors = template.resources("AWS::Serverless::HttpApi")["PortalApi"]["Properties"].get("CorsConfiguration", {})
+    cors = {k: [refs[o["Ref"]] if isinstance(o, dict) else o for o in v] if isinstance(v, list) else v
+            for k, v in cors.items()}
+    return {"env": env, "queues": refs, "user_pool_id": pool_id, "user_pool_client_id": client_id, "cors": cors}
+
+
+def create_users(pool_id: str, users: list[dict]) -> None:
+    import boto3
+
+    cognito = boto3.client("cognito-idp")
+    for u in users:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=u["email"], MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": u["email"]},
+                                                  {"Name": "email_verified", "Value": "true"},
+                                                  {"Name": "custom:client_id", "Value": u["client_id"]}])
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=u["email"], Password=u["password"],
+                                        Permanent=True)
+
+
+def write_stack_file(path: Path, info: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    tmp.replace(path)  # atomic: a reader never sees half a file
+
+
+def banner(info: dict, stack_file: Path, seconds: float) -> str:
+    user = info["demo_users"][0]
+    lines = [f"Local stack ready in {seconds:.1f}s  (stack file: {stack_file})",
+             f"  API            {info['api_url']}   (OpenAPI: {info['api_url']}/docs)",
+             f"  AWS (moto)     {info['aws_endpoint_url']}",
+             f"  Stripe (local) {info['stripe_api_base']}",
+             "  Demo logins:"]
+    lines += [f"    {u['email']} / {u['password']}  ({u['client_id']})" for u in info["demo_users"]]
+    lines += ["  Pay an invoice end to end:",
+              f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
+              "  Or by hand:",
+              f"    TOKEN=$(.venv/bin/python -m infra.demo token --email {user['email']})",
+              f"    curl -s -H \"Authorization: Bearer $TOKEN\" {info['api_url']}/invoices",
+              f"    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-1' "
+              f"-d '{{\"method\": \"card\"}}' {info['api_url']}/invoices/{user['client_id']}-full/payments",
+              "  Ctrl-C stops everything."]
+    return "\n".join(lines)
+
+
+def run(port: int, stack_file: Path) -> int:
+    started_at = time.monotonic()
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    _quiet_logs()
+    stoppers: list[tuple[str, object]] = []  # (name, stop callable), stopped in reverse order
+    component = "API gateway"
+    try:
+        from infra.gateway import Gateway, JwtAuthorizer
+
+        try:
+            gateway = Gateway(port, template.http_routes(), None)
+        except OSError as exc:
+            raise StartupError(component, f"port {port} on 127.0.0.1 is already in use or not available "
+                                          f"({exc.strerror}); pass --port or set LOCAL_API_PORT") from None
+        stoppers.append(("API gateway", gateway.stop))
+
+        component = "moto server"
+        from moto.server import ThreadedMotoServer
+
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        stoppers.append(("moto server", moto.stop))
+        host, moto_port = moto.get_host_and_port()
+        moto_url = f"http://{host}:{moto_port}"
+
+        component = "localstripe"
+        from infra.fake_stripe import FakeStripe
+
+        stripe_server = FakeStripe().start()
+        stoppers.append(("localstripe", stripe_server.stop))
+        _base_environment({"AWS_ENDPOINT_URL": moto_url, "STRIPE_API_BASE": stripe_server.url})
+
+        component = "AWS resources (moto)"
+        resources = create_resources(moto_url)
+        os.environ.update(resources["env"])  # before any function or shared.models import
+
+        component = "demo data"
+        from infra import demo_data
+
+        users = demo_data.seed()
+        create_users(resources["user_pool_id"], users)
+
+        component = "Stripe webhook registration"
+        import requests
+
+        requests.post(f"{stripe_server.url}/_config/webhooks/portal", timeout=10, data={
+            "url": f"{gateway.url}/webhooks/stripe", "secret": WEBHOOK_SECRET}).raise_for_status()
+
+        component = "functions"
+        gateway.load_routes()
+        gateway.authorizer = JwtAuthorizer(
+            f"{moto_url}/{resources['user_pool_id']}/.well-known/jwks.json",
+            issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{resources['user_pool_id']}",  # what moto issues
+            audience=[resources["user_pool_client_id"]])
+        gateway.cors = resources["cors"]
+
+        component = "OpenAPI document"
+        gateway.openapi = _openapi(gateway.url)
+
+        component = "SQS pollers"
+        import importlib
+
+        from infra.sqs_poller import SqsPoller
+
+        for source in template.sqs_event_sources():
+            module = importlib.import_module(source["module"])
+            poller = SqsPoller(resources["queues"][source["queue"]], module.handler, function=source["function"],
+                               batch_size=source["batch_size"], invoke_lock=gateway.invoke_lock).start()
+            stoppers.append((f"SQS poller {source['function']}", poller.stop))
+        gateway.start()
+
+        info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "region": REGION,
+                "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
+                "ach_api_base": None, "user_pool_id": resources["user_pool_id"],
+                "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users}
+        write_stack_file(stack_file, info)
+        stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
+        print(banner(info, stack_file, time.monotonic() - started_at), flush=True)
+        component = None
+        while True:
+            time.sleep(3600)
+    except _Stop as stop:
+        code = 0
+        print(f"\nlocal stack: {stop.args[0]} received, stopping", flush=True)
+    except StartupError as exc:
+        code = 1
+        print(f"local stack: {exc}", file=sys.stderr, flush=True)
+    except Exception as exc:
+        code = 1
+        print(f"local stack: {component or 'stack'} failed: {type(exc).__name__}: {exc}", file=sys.stderr,
+              flush=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not interrupt the clean-up
+        signal.signal(sig, signal.SIG_IGN)
+    for name, stop in reversed(stoppers):
+        try:
+            stop()
+        except Exception as exc:
+            print(f"local stack: stopping {name} failed: {exc}", file=sys.stderr, flush=True)
+    if code:
+        print("local stack: stopped everything that had started", file=sys.stderr, flush=True)
+    return code
+
+
+def _openapi(server_url: str) -> dict | None:
+    """Generated from the handlers (needs pydantic, a dev dependency); falls back to the committed file."""
+    try:
+        from infra import openapi
+
+        return openapi.build(server_url)
+    except ImportError as exc:
+        committed = ROOT / "docs" / "openapi.json"
+        print(f"local stack: serving the committed {committed.name} ({exc})", flush=True)
+        return json.loads(committed.read_text()) if committed.exists() else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the whole portal payments system locally.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_API_PORT", 3000)),
+                        help="API gateway port (default 3000, or LOCAL_API_PORT)")
+    parser.add_argument("--stack-file", type=Path,
+                        default=Path(os.environ.get("LOCAL_STACK_FILE", ROOT / ".local" / "stack.json")),
+                        help="where to write the stack description (default .local/stack.json)")
+    args = parser.parse_args(argv)
+    sys.exit(run(args.port, args.stack_file))
+
+
+if __name__ == "__main__":
+    main()

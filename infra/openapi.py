@@ -1,0 +1,196 @@
+"""OpenAPI 3.1 document of the portal API, built at dev time (pydantic is a dev dependency, not in the layer).
+
+Where each part comes from:
+- routes: template.yaml (infra.template.http_routes), the same list the local gateway serves;
+- paths, methods, path parameters: Powertools' generator, from each function module's resolver `app`
+  (app.get_openapi_json_schema()); no handler change needed;
+- summaries: each function module's docstring;
+- bodies, responses, query parameters, Idempotency-Key, security: written here from DESIGN.md's contract,
+  since the handlers parse those by hand (no pydantic models at run time).
+
+`python -m infra.openapi` prints it; `python -m infra.openapi --write` refreshes docs/openapi.json (a test
+checks that the committed file equals this output).
+"""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from infra import template
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "docs" / "openapi.json"
+
+_nullable = lambda schema: {"anyOf": [schema, {"type": "null"}]}  # noqa: E731  (OpenAPI 3.1 style)
+_int = {"type": "integer"}
+_str = {"type": "string"}
+_ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {**_str, "description": "Stable snake_case code, e.g. invoice_not_found."},
+                       "message": {**_str, "description": "A sentence a client can act on."}}}}},
+    "Unauthorized": {"type": "object", "description": "API Gateway's JWT authorizer refusal.",
+                     "properties": {"message": {**_str, "example": "Unauthorized"}}},
+    "LineItem": {"type": "object", "required": ["description", "quantity", "unit_amount", "amount"],
+                 "properties": {"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int}},
+    "Invoice": {"type": "object", "description": "Amounts are integers in minor units (cents). List items "
+                "may omit line_items and payments.",
+                "required": ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending",
+                             "fees", "balance", "issued_date", "due_date", "overdue", "payable", "allow_partial",
+                             "minimum_payment"],
+                "properties": {
+                    "invoice_id": _str, "number": {**_str, "example": "INV-1042"},
+                    "status": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid", "void"]},
+                    "currency": {**_str, "example": "usd"}, "total": _int, "amount_paid": _int,
+                    "amount_pending": _int, "fees": _int, "balance": _int,
+                    "issued_date": {"type": "string", "format": "date"},
+                    "due_date": {"type": "string", "format": "date"},
+                    "overdue": {"type": "boolean"}, "payable": {"type": "boolean"},
+                    "allow_partial": {"type": "boolean"}, "minimum_payment": _int,
+                    "line_items": {"type": "array", "items": _ref("LineItem")},
+                    "payments": {"type": "array", "items": _ref("Payment")}}},
+    "Payment": {"type": "object",
+                "required": ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at",
+                             "succeeded_at", "failure", "card", "bank", "receipt_sent"],
+                "properties": {
+                    "payment_id": _str, "invoice_id": _str, "amount": _int, "currency": _str,
+                    "method": {"type": "string", "enum": ["card", "ach"]},
+                    "status": {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
+                                                          "refunded", "partially_refunded", "disputed"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "succeeded_at": _nullable({"type": "string", "format": "date-time"}),
+                    "failure": _nullable({"type": "object", "properties": {"code": _str, "message": _str}}),
+                    "card": _nullable({"type": "object", "properties": {"brand": _str, "last4": _str}}),
+                    "bank": _nullable({"type": "object", "properties": {"bank_name": _str, "last4": _str}}),
+                    "receipt_sent": {"type": "boolean"}}},
+    "CreatedPayment": {"allOf": [_ref("Payment"), {"type": "object", "properties": {"client_secret": {
+        **_nullable(_str), "description": "For card payments: confirm it with Stripe.js."}}}]},
+    "PaymentRequest": {"type": "object", "required": ["method"], "properties": {
+        "method": {"type": "string", "enum": ["card", "ach"]},
+        "amount": {**_int, "description": "Optional; defaults to the balance. Partial amounts only where the "
+                                          "invoice allows them, and not under minimum_payment."},
+        "payment_method_id": {**_str, "description": "Optional saved payment method."},
+        "save_payment_method": {"type": "boolean"}}},
+    "InvoiceList": {"type": "object", "required": ["invoices", "next_cursor"], "properties": {
+        "invoices": {"type": "array", "items": _ref("Invoice")}, "next_cursor": _nullable(_str)}},
+    "PaymentList": {"type": "object", "required": ["payments", "next_cursor"], "properties": {
+        "payments": {"type": "array", "items": _ref("Payment")}, "next_cursor": _nullable(_str)}},
+    "WebhookReceived": {"type": "object", "properties": {"received": {"type": "boolean", "const": True}}},
+}
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _error(description: str) -> dict:
+    return _json("Error", description)
+
+
+_PAGE = [{"name": "limit", "in": "query", "required": False, "schema": _int},
+         {"name": "cursor", "in": "query", "required": False, "schema": _str,
+          "description": "next_cursor of the previous page"}]
+
+# Per route: what the handler reads by hand and what it answers (DESIGN.md, "HTTP contract").
+OPERATIONS = {
+    "GET /invoices": {
+        "parameters": [{"name": "status", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
+                                                              "void"]}}] + _PAGE,
+        "responses": {"200": _json("InvoiceList", "The client's invoices, newest first."),
+                      "400": _error("Bad filter, limit or cursor.")}},
+    "GET /invoices/{invoice_id}": {
+        "responses": {"200": _json("Invoice", "The invoice with line items and payments."),
+                      "404": _error("invoice_not_found (also for another client's invoice).")}},
+    "POST /invoices/{invoice_id}/payments": {
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
+                        "description": "The same key with the same body returns the same payment; with another "
+                                       "body it is 422 idempotency_key_reused."}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PaymentRequest")}}},
+        "responses": {
+            "201": {**_json("CreatedPayment", "The payment (the same one for a replayed key)."),
+                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
+            "400": _error("idempotency_key_required, invalid_json."),
+            "404": _error("invoice_not_found."),
+            "409": _error("invoice_paid, invoice_void, payment_in_progress."),
+            "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
+                          "invalid_amount, unsupported_method, idempotency_key_reused."),
+            "503": _error("processor_unavailable: nothing was charged; retry with the same key.")}},
+    "GET /payments": {
+        "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
+        "responses": {"200": _json("PaymentList", "The client's payment history, newest first."),
+                      "400": _error("Bad limit or cursor.")}},
+    "GET /payments/{payment_id}": {
+        "responses": {"200": _json("Payment", "One payment."),
+                      "404": _error("payment_not_found (also for another client's payment).")}},
+    "POST /webhooks/stripe": {
+        "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": _str}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": _json("WebhookReceived", "Processed, already processed, or not handled."),
+                      "400": _error("invalid_signature, invalid_payload."),
+                      "500": _error("Failed part-way; Stripe retries and the retry finishes the job.")}},
+}
+
+
+def build(server_url: str | None = None) -> dict:
+    paths: dict[str, dict] = {}
+    for route in sorted(template.http_routes(), key=lambda r: (r["path"], r["method"])):
+        module = importlib.import_module(route["module"])
+        generated = json.loads(module.app.get_openapi_json_schema())["paths"]
+        method, key = route["method"].lower(), f"{route['method']} {route['path']}"
+        if route["path"] not in generated or method not in generated[route["path"]]:
+            raise LookupError(f"{key} is in template.yaml but {route['module']} has no such route")
+        generated_op = generated[route["path"]][method]
+        extra = OPERATIONS.get(key, {})
+        op = {"operationId": route["function"],
+              "summary": (module.__doc__ or key).strip().splitlines()[0],
+              "tags": ["webhooks" if "webhooks" in route["path"] else route["path"].split("/")[1]],
+              "parameters": generated_op.get("parameters", []) + extra.get("parameters", []),
+              "responses": dict(extra.get("responses", {"200": {"description": "OK"}}))}
+        if "requestBody" in extra:
+            op["requestBody"] = extra["requestBody"]
+        if route["auth"]:
+            op["responses"]["401"] = _json("Unauthorized", "Missing, expired or invalid ID token.")
+        else:
+            op["security"] = []  # Stripe signs the body instead
+        paths.setdefault(route["path"], {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Portal payments API", "version": "1.0.0",
+                 "description": "Payment backend of the Client Portal. Amounts are integers in minor units. "
+                                "Errors are {\"error\": {\"code\", \"message\"}}."},
+        "servers": [{"url": server_url or "http://127.0.0.1:3000", "description": "local stack (make local)"}],
+        "security": [{"cognitoIdToken": []}],
+        "paths": paths,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"cognitoIdToken": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "ID token of the merchant's Cognito user pool (InitiateAuth USER_PASSWORD_AUTH); "
+                           "the client is its custom:client_id claim."}}},
+    }
+
+
+def render(doc: dict) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def _environment() -> None:
+    """The function modules read a few variables at import; placeholders are enough to describe them."""
+    import os
+
+    for k, v in {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                 "POWERTOOLS_TRACE_DISABLED": "1"}.items():
+        os.environ.setdefault(k, v)
+
+
+if __name__ == "__main__":
+    _environment()
+    text = render(build())
+    if "--write" in sys.argv:
+        COMMITTED.parent.mkdir(exist_ok=True)
+        COMMITTED.write_text(text)
+        print(f"wrote {COMMITTED}")
+    else:
+        sys.stdout.write(text)

@@ -1,0 +1,223 @@
+"""End to end: the real local stack as a subprocess (`python -m infra.local_stack`), driven only through
+HTTP and boto3 against its stack.json, the way the portal, Stripe.js and Stripe's webhooks use it.
+
+One stack serves the whole module (start-up is ~2 s); tests use different invoices so they do not interact,
+and the last test stops the stack with SIGINT and checks it exits cleanly.
+"""
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+import moto
+from infra.demo import Portal, confirm_card, login, wait_for_receipt
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port),
+                             "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("stack")
+    stack_file, log = tmp / "stack.json", tmp / "stack.log"
+    proc = start_stack(free_port(), stack_file, log)
+    deadline = time.monotonic() + 30
+    while not stack_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"local stack did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+    yield {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def stack(running):
+    return running["stack"]
+
+
+def http() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def test_stack_file_has_the_contract_keys(stack):
+    assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
+                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users"}
+    assert stack["stripe_publishable_key"].startswith("pk_test_") and stack["ach_api_base"] is None
+    assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
+        assert url.startswith("http://127.0.0.1:")
+
+
+def test_pay_by_card_in_full(stack):
+    portal = Portal(stack, stack["demo_users"][0]["email"])
+    invoice_id = f"{portal.client_id}-full"
+    before = portal.get(f"/invoices/{invoice_id}").json()
+    started = portal.start_payment(invoice_id)
+    assert started.status_code == 201, started.text
+    payment = started.json()
+    confirm_card(stack, payment["client_secret"])
+
+    payment = portal.wait_for_outcome(payment["payment_id"])
+    assert payment["status"] == "succeeded" and payment["amount"] == before["balance"]
+    invoice = portal.get(f"/invoices/{invoice_id}").json()
+    assert (invoice["status"], invoice["balance"], invoice["amount_paid"]) == ("paid", 0, before["total"])
+    history = portal.get("/payments", invoice_id=invoice_id).json()["payments"]
+    assert [(p["payment_id"], p["status"]) for p in history] == [(payment["payment_id"], "succeeded")]
+    subject = wait_for_receipt(stack, invoice["number"])  # webhook -> SQS -> receipt worker -> SES
+    assert subject is not None and invoice["number"] in subject and subject.startswith("Receipt")
+
+
+def test_declined_card(stack):
+    portal = Portal(stack, stack["demo_users"][1]["email"])
+    invoice_id = f"{portal.client_id}-overdue"
+    before = portal.get(f"/invoices/{invoice_id}").json()
+    payment = portal.start_payment(invoice_id).json()
+    confirm_card(stack, payment["client_secret"], decline=True)
+
+    payment = portal.wait_for_outcome(payment["payment_id"])
+    assert payment["status"] == "failed"
+    assert payment["failure"]["code"] and payment["failure"]["message"]
+    after = portal.get(f"/invoices/{invoice_id}").json()
+    assert {k: after[k] for k in ("status", "balance", "amount_paid", "overdue")} == \
+           {k: before[k] for k in ("status", "balance", "amount_paid", "overdue")}
+
+
+def test_partial_payment(stack):
+    portal = Portal(stack, stack["demo_users"][0]["email"])
+    invoice_id = f"{portal.client_id}-partial"
+    before = portal.get(f"/invoices/{invoice_id}").json()
+    amount = before["minimum_payment"] + 1000
+    payment = portal.start_payment(invoice_id, amount).json()
+    confirm_card(stack, payment["client_secret"])
+
+    assert portal.wait_for_outcome(payment["payment_id"])["status"] == "succeeded"
+    after = portal.get(f"/invoices/{invoice_id}").json()
+    assert (after["status"], after["balance"], after["amount_paid"]) == \
+           ("partially_paid", before["balance"] - amount, before["amount_paid"] + amount)
+
+
+def _moto_signing_key():
+    """moto's own Cognito key (it signs every token it issues), to mint tokens valid but for one claim."""
+    path = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz"
+    return jwt.PyJWK(json.loads(gzip.decompress(path.read_bytes())))
+
+
+def _claims(stack) -> dict:
+    user = stack["demo_users"][0]
+    return jwt.decode(login(stack, user["email"], user["password"]), options={"verify_signature": False})
+
+
+@pytest.mark.parametrize("case", ["missing", "garbage", "other_key", "wrong_audience", "expired", "access_token"])
+def test_gateway_refuses_bad_tokens(stack, case):
+    claims = _claims(stack)
+    moto_key = _moto_signing_key()
+    if case == "missing":
+        headers = {}
+    elif case == "garbage":
+        headers = {"Authorization": "Bearer not.a.jwt"}
+    else:
+        key = moto_key.key
+        if case == "other_key":
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        elif case == "wrong_audience":
+            claims["aud"] = "some-other-app-client"
+        elif case == "expired":
+            claims["exp"] = int(time.time()) - 60
+        elif case == "access_token":
+            claims["token_use"] = "access"
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": moto_key.key_id})
+        headers = {"Authorization": f"Bearer {token}"}
+    response = http().get(f"{stack['api_url']}/invoices", headers=headers, timeout=10)
+    assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_a_token_minted_with_the_pool_key_and_right_claims_is_accepted(stack):
+    """Guards the negative cases above: they fail for the one claim changed, not for how they were made."""
+    moto_key = _moto_signing_key()
+    token = jwt.encode(_claims(stack), moto_key.key, algorithm="RS256", headers={"kid": moto_key.key_id})
+    response = http().get(f"{stack['api_url']}/invoices", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 200
+
+
+def test_wrong_audience_from_another_app_client(stack):
+    """A real token of the same pool, issued to another app client, is refused (aud check)."""
+    cognito = boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    other = cognito.create_user_pool_client(UserPoolId=stack["user_pool_id"], ClientName="other",
+                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    user = stack["demo_users"][0]
+    token = login({**stack, "user_pool_client_id": other["ClientId"]}, user["email"], user["password"])
+    response = http().get(f"{stack['api_url']}/invoices", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 401
+
+
+def test_unknown_route_is_404(stack):
+    response = http().get(f"{stack['api_url']}/no/such/route", timeout=10)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "route_not_found"
+
+
+def test_body_over_10_mb_is_413(stack):
+    body = b"x" * (10 * 1024 * 1024 + 1)
+    response = http().post(f"{stack['api_url']}/webhooks/stripe", data=body, timeout=30,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_webhook_without_signature_reaches_the_handler_without_a_token(stack):
+    response = http().post(f"{stack['api_url']}/webhooks/stripe", json={"id": "evt_x"}, timeout=10)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_signature"
+
+
+def test_openapi_document_is_served(stack):
+    doc = http().get(f"{stack['api_url']}/openapi.json", timeout=10).json()
+    assert "/invoices/{invoice_id}/payments" in doc["paths"]
+    assert http().get(f"{stack['api_url']}/docs", timeout=10).status_code == 200
+
+
+def test_port_in_use_is_a_clear_error(stack, tmp_path):
+    port = int(stack["api_url"].rsplit(":", 1)[1])
+    log = tmp_path / "second.log"
+    proc = start_stack(port, tmp_path / "second.json", log)
+    assert proc.wait(30) != 0
+    assert f"port {port}" in log.read_text()
+    assert not (tmp_path / "second.json").exists()
+
+
+def test_sigint_stops_everything_cleanly(running):
+    stack = running["stack"]
+    proc = running["proc"]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0, running["log"].read_text()
+    assert not running["file"].exists()
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
+        with pytest.raises(requests.ConnectionError):
+            http().get(url, timeout=2)

@@ -1,0 +1,203 @@
+"""Saved cards: saving through Stripe's events, paying with a saved card, listing, default, delete."""
+
+import time
+from datetime import date
+
+import pytest
+import requests
+
+from shared.models import Client, Invoice, Payment, SavedPaymentMethod
+from shared.services.saved_methods import expires_soon
+from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
+from tests.helpers import call, queue_messages, signed_webhook, table_snapshot
+
+AUTH = (STRIPE_API_KEY, "")
+
+
+def stripe_post(seeded, path, data):
+    response = requests.post(f"{seeded['stripe'].url}{path}", data=data, auth=AUTH, timeout=5)
+    return response.json()
+
+
+def customer_of(seeded, client_id="client-a"):
+    """The client's Stripe customer, created the way the backend creates it (on first need)."""
+    status, body, _ = call("SetupPaymentMethodFunction", client_id=client_id)
+    assert status == 201 and body["client_secret"].startswith("seti_")
+    return Client.get(client_id).stripe_customer_id
+
+
+def new_card(seeded, number="4242424242424242", exp_year=2030, exp_month=12, customer=None):
+    pm = stripe_post(seeded, "/v1/payment_methods", {"type": "card", "card[number]": number,
+                                                     "card[exp_month]": exp_month, "card[exp_year]": exp_year,
+                                                     "card[cvc]": "123"})
+    if customer:
+        pm = stripe_post(seeded, f"/v1/payment_methods/{pm['id']}/attach", {"customer": customer})
+    return pm
+
+
+def deliver(event_type, obj, event_id=None):
+    event = {"id": event_id or f"evt_{event_type}_{obj['id']}_{time.time_ns()}", "object": "event",
+             "type": event_type, "created": int(time.time()), "data": {"object": obj}}
+    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
+    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+    assert status == 200, body
+    return event
+
+
+def saved_card(seeded, client_id="client-a", **card):
+    """A card attached at Stripe and reported by payment_method.attached, as after a saving payment."""
+    pm = new_card(seeded, customer=customer_of(seeded, client_id), **card)
+    deliver("payment_method.attached", pm)
+    return pm["id"]
+
+
+def methods(client_id="client-a"):
+    status, body, _ = call("ListPaymentMethodsFunction", client_id=client_id)
+    assert status == 200
+    return body["payment_methods"]
+
+
+def test_an_attached_card_is_listed_with_display_fields_only(seeded):
+    pm_id = saved_card(seeded)
+    [method] = methods()
+    assert method == {"payment_method_id": pm_id, "type": "card", "default": True, "bank": None,
+                      "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030,
+                               "expires_soon": False}}
+    stored = SavedPaymentMethod.get("client-a", pm_id).attribute_values
+    assert "4242424242424242" not in str(stored)
+
+
+def test_setup_intent_success_saves_the_card_using_stripes_record(seeded):
+    customer = customer_of(seeded)
+    pm = new_card(seeded, number="5555555555554444", customer=customer)
+    deliver("setup_intent.succeeded", {"id": "seti_1", "object": "setup_intent", "customer": customer,
+                                       "payment_method": pm["id"], "status": "succeeded"})
+    [method] = methods()
+    # localstripe calls every card "visa"; what matters is that the display fields are Stripe's record
+    assert (method["card"]["brand"], method["card"]["last4"]) == (pm["card"]["brand"], "4444")
+
+
+def test_duplicate_and_late_events_keep_the_list_true(seeded):
+    customer = customer_of(seeded)
+    pm = new_card(seeded, customer=customer)
+    attached = deliver("payment_method.attached", pm, event_id="evt_att")
+    deliver("payment_method.attached", pm, event_id="evt_att")  # duplicate
+    assert len(methods()) == 1
+    deliver("payment_method.detached", pm | {"customer": None}, event_id="evt_det")
+    assert methods() == []
+    deliver("payment_method.attached", attached["data"]["object"], event_id="evt_att_late")  # reordered
+    assert methods() == []
+
+
+def test_card_updater_events_refresh_the_expiry(seeded):
+    pm_id = saved_card(seeded, exp_year=2027, exp_month=1)
+    pm = requests.get(f"{seeded['stripe'].url}/v1/payment_methods/{pm_id}", auth=AUTH).json()
+    pm["card"] |= {"exp_month": 9, "exp_year": 2031}
+    deliver("payment_method.automatically_updated", pm)
+    assert methods()[0]["card"] | {} == {"brand": "visa", "last4": "4242", "exp_month": 9, "exp_year": 2031,
+                                         "expires_soon": False}
+
+
+def test_cards_for_unknown_customers_are_not_saved(seeded):
+    before = table_snapshot()
+    pm = new_card(seeded)
+    deliver("payment_method.attached", pm | {"customer": "cus_unknown"}, event_id="evt_unknown_customer")
+    after = table_snapshot()
+    events = [k for k in after if k.endswith("events")][0]
+    assert {k: v for k, v in after.items() if k != events} == {k: v for k, v in before.items() if k != events}
+
+
+def test_expires_soon_within_sixty_days():
+    today = date(2026, 11, 25)
+    assert expires_soon(12, 2026, today)  # valid through Dec 31: 36 days away
+    assert not expires_soon(1, 2027, today)  # through Jan 31: 67 days away
+    assert expires_soon(1, 2027, date(2026, 12, 3))  # from 60 days before Jan 31
+    assert expires_soon(10, 2026, today)  # already expired
+
+
+def test_paying_with_a_saved_card_confirms_server_side(seeded):
+    pm_id = saved_card(seeded)
+    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
+                           body={"method": "card", "amount": 25000, "payment_method_id": pm_id},
+                           headers={"Idempotency-Key": "saved-1"})
+    assert status == 201
+    assert body["status"] == "succeeded" and body["card"] == {"brand": "visa", "last4": "4242"}
+    invoice = Invoice.get("client-a", "inv-part")
+    assert (invoice.amount_paid, invoice.status) == (25000, "partially_paid")
+    assert len(queue_messages(seeded["receipt_queue"])) == 1
+    # Stripe's own webhook for the same success then changes nothing.
+    payment = Payment.get("client-a", body["payment_id"])
+    deliver("payment_intent.succeeded", {"id": payment.processor_payment_id, "object": "payment_intent",
+                                         "amount": 25000, "amount_received": 25000, "status": "succeeded",
+                                         "payment_method": pm_id, "metadata": {
+                                             "client_id": "client-a", "invoice_id": "inv-part",
+                                             "payment_id": body["payment_id"]}})
+    assert Invoice.get("client-a", "inv-part").amount_paid == 25000
+
+
+def test_a_saved_card_that_needs_3d_secure_returns_the_client_secret(seeded):
+    pm_id = saved_card(seeded, number="4000002500003155")
+    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                           body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "3ds"})
+    assert status == 201
+    assert (body["status"], body["next_action"]) == ("pending", "authenticate")
+    assert "_secret_" in body["client_secret"]
+    status, again, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                            body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "3ds"})
+    assert again["payment_id"] == body["payment_id"] and again["next_action"] == "authenticate"
+
+
+def test_a_declined_saved_card_gives_the_reason_and_keeps_the_balance(seeded):
+    pm_id = saved_card(seeded, number="4000000000000341")
+    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                           body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "dec"})
+    assert status == 201 and body["status"] == "failed"
+    assert body["failure"]["code"] == "card_declined" and "another card" in body["failure"]["message"]
+    invoice = Invoice.get("client-a", "inv-full")
+    assert (invoice.amount_paid, invoice.status) == (0, "open")
+
+
+@pytest.mark.parametrize("who", ["other_client", "unknown"])
+def test_someone_elses_or_unknown_saved_card_is_404_and_changes_nothing(seeded, who):
+    b_card = saved_card(seeded, client_id="client-b")
+    method_id = b_card if who == "other_client" else "pm_unknown"
+    before = table_snapshot()
+    for function, kwargs in [
+        ("CreatePaymentFunction", dict(path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": "x"},
+                                       body={"method": "card", "payment_method_id": method_id})),
+        ("DeletePaymentMethodFunction", dict(path_parameters={"payment_method_id": method_id})),
+        ("SetDefaultPaymentMethodFunction", dict(path_parameters={"payment_method_id": method_id})),
+    ]:
+        status, body, _ = call(function, **kwargs)
+        assert (status, body["error"]["code"]) == (404, "payment_method_not_found"), function
+    assert table_snapshot() == before
+    assert [m["payment_method_id"] for m in methods("client-b")] == [b_card]
+
+
+def test_delete_detaches_at_stripe_and_moves_the_default_to_the_newest(seeded):
+    first = saved_card(seeded)
+    second = saved_card(seeded, number="5555555555554444")
+    third = saved_card(seeded, number="4000056655665556")
+    assert [m["default"] for m in methods()] == [False, False, True]  # the first saved became default
+    call("SetDefaultPaymentMethodFunction", path_parameters={"payment_method_id": second})
+    assert {m["payment_method_id"] for m in methods() if m["default"]} == {second}
+
+    status, body, _ = call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": second})
+    assert (status, body) == (204, None)
+    remaining = methods()
+    assert [m["payment_method_id"] for m in remaining] == [third, first]
+    assert [m["default"] for m in remaining] == [True, False]  # the most recently added one
+    pm = requests.get(f"{seeded['stripe'].url}/v1/payment_methods/{second}", auth=AUTH).json()
+    assert pm["customer"] is None
+    status, body, _ = call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": second})
+    assert (status, body["error"]["code"]) == (404, "payment_method_not_found")
+    # the detached card can no longer pay
+    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                           body={"method": "card", "payment_method_id": second}, headers={"Idempotency-Key": "gone"})
+    assert (status, body["error"]["code"]) == (404, "payment_method_not_found")
+
+
+def test_deleting_the_last_method_leaves_no_default(seeded):
+    only = saved_card(seeded)
+    call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": only})
+    assert methods() == [] and Client.get("client-a").default_payment_method_id is None

@@ -1,0 +1,19 @@
+"""docs/openapi.json is generated from the code (infra/openapi.py); this keeps the committed copy current.
+Refresh it with: .venv/bin/python -m infra.openapi --write"""
+
+import json
+
+from infra import openapi, template
+
+
+def test_committed_openapi_equals_the_generated_document():
+    assert openapi.COMMITTED.read_text() == openapi.render(openapi.build()), \
+        "docs/openapi.json is stale: run .venv/bin/python -m infra.openapi --write"
+
+
+def test_every_template_route_is_documented_with_its_auth():
+    doc = json.loads(openapi.COMMITTED.read_text())
+    for route in template.http_routes():
+        operation = doc["paths"][route["path"]][route["method"].lower()]
+        assert ("security" not in operation) == route["auth"]
+        assert ("401" in operation["responses"]) == route["auth"]

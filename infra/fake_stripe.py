@@ -6,22 +6,31 @@
 - it rejects some PaymentIntent parameters Stripe accepts (description, receipt_email, setup_future_usage,
   automatic_payment_methods): they are removed before localstripe sees them, and every request's full
   parameters are kept at GET /_config/shim/requests so tests can assert what production code really sent;
-- it saves its store to /tmp between runs: disabled, each start is fresh.
+- it saves its store to /tmp between runs: disabled, each start is fresh;
+- it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
+  created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
+  payment_method.attached / payment_method.detached / setup_intent.succeeded to the registered webhooks.
 
 Run: python -m infra.fake_stripe --port 8420
 """
 
 import argparse
 import asyncio
+import json
 import threading
+
+import re
 
 from aiohttp import web
 from localstripe import resources, server
+from localstripe.webhooks import schedule_webhook
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
                                          "automatic_payment_methods")}
 _recorded: list[dict] = []
 _idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
+_save_cards_of: set[str] = set()  # PaymentIntents created with setup_future_usage
+_SAVE_CARD = web.RequestKey("save_card", bool)
 
 resources.Store.dump_to_disk = lambda self: None
 resources.Store.try_load_from_disk = lambda self: None
@@ -33,12 +42,45 @@ async def _get_post_data(request, remove_auth=True):
     if remove_auth and request.method == "POST" and isinstance(data, dict):
         _recorded.append({"method": request.method, "path": request.path, "params": dict(data),
                           "idempotency_key": request.headers.get("Idempotency-Key")})
+        if request.path == "/v1/payment_intents" and data.get("setup_future_usage"):
+            request[_SAVE_CARD] = True  # read by the saved_cards middleware once the intent exists
         for key in _UNSUPPORTED.get(request.path, ()):
             data.pop(key, None)
     return data
 
 
 server.get_post_data = _get_post_data
+
+
+def _attach_and_announce(pm_id: str, customer: str | None) -> None:
+    method = resources.PaymentMethod._api_retrieve(pm_id)
+    if customer and method.customer != customer:
+        method.customer = customer
+        schedule_webhook(resources.Event("payment_method.attached", method))
+
+
+@web.middleware
+async def saved_cards(request, handler):
+    """What Stripe does around saved cards and localstripe does not (see the module docstring)."""
+    response = await handler(request)
+    if request.method != "POST" or response.status >= 300:
+        return response
+    path = request.path
+    if path == "/v1/payment_intents" and request.get(_SAVE_CARD):
+        _save_cards_of.add(json.loads(response.body)["id"])
+    elif match := re.fullmatch(r"/v1/payment_intents/(\w+)/confirm", path):
+        intent = resources.PaymentIntent._api_retrieve(match[1])
+        if intent.id in _save_cards_of and intent.status == "succeeded" and intent.payment_method:
+            _attach_and_announce(intent.payment_method, intent.customer)
+    elif match := re.fullmatch(r"/v1/setup_intents/(\w+)/confirm", path):
+        setup = resources.SetupIntent._api_retrieve(match[1])
+        if setup.status == "succeeded" and setup.payment_method:
+            _attach_and_announce(setup.payment_method, setup.customer)
+            schedule_webhook(resources.Event("setup_intent.succeeded", setup))
+    elif match := re.fullmatch(r"/v1/payment_methods/(\w+)/(attach|detach)", path):
+        method = resources.PaymentMethod._api_retrieve(match[1])
+        schedule_webhook(resources.Event(f"payment_method.{match[2]}ed", method))
+    return response
 
 
 @web.middleware
@@ -69,6 +111,7 @@ async def _requests(request):
 async def _clear(request):
     _recorded.clear()
     _idempotent.clear()
+    _save_cards_of.clear()
     server.store.clear()
     return web.Response()
 
@@ -77,6 +120,7 @@ def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
         app.middlewares.insert(0, idempotency)
+        app.middlewares.insert(1, saved_cards)
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
     return app

@@ -201,3 +201,50 @@ def test_deleting_the_last_method_leaves_no_default(seeded):
     only = saved_card(seeded)
     call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": only})
     assert methods() == [] and Client.get("client-a").default_payment_method_id is None
+
+
+def events_at(seeded, event_type):
+    return [e for e in requests.get(f"{seeded['stripe'].url}/v1/events", auth=AUTH).json()["data"]
+            if e["type"] == event_type]
+
+
+def forward(seeded, event_type):
+    """Deliver the local Stripe's own events of a type to the webhook, as its webhook sender would."""
+    for event in events_at(seeded, event_type):
+        deliver(event_type, event["data"]["object"], event_id=event["id"])
+
+
+def test_save_this_card_during_checkout_end_to_end(seeded):
+    """Pay with save_payment_method, confirm like Stripe.js; Stripe attaches the card and says so."""
+    _, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
+                         body={"method": "card", "amount": 5000, "save_payment_method": True},
+                         headers={"Idempotency-Key": "save-me"})
+    intent_id = payment["client_secret"].split("_secret_")[0]
+    stripe_post(seeded, f"/v1/payment_intents/{intent_id}", {"payment_method": new_card(seeded)["id"]})
+    assert stripe_post(seeded, f"/v1/payment_intents/{intent_id}/confirm", {})["status"] == "succeeded"
+    forward(seeded, "payment_method.attached")
+    [method] = methods()
+    assert method["default"] and method["card"]["last4"] == "4242"
+
+
+def test_a_failed_payment_saves_nothing(seeded):
+    _, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                         body={"method": "card", "save_payment_method": True}, headers={"Idempotency-Key": "no"})
+    intent_id = payment["client_secret"].split("_secret_")[0]
+    stripe_post(seeded, f"/v1/payment_intents/{intent_id}",
+                {"payment_method": new_card(seeded, number="4000000000000341")["id"]})
+    stripe_post(seeded, f"/v1/payment_intents/{intent_id}/confirm", {})
+    forward(seeded, "payment_method.attached")
+    assert events_at(seeded, "payment_method.attached") == [] and methods() == []
+
+
+def test_save_a_card_without_paying_through_a_setup_intent(seeded):
+    _, body, _ = call("SetupPaymentMethodFunction")
+    setup_id = body["client_secret"].split("_secret_")[0]
+    confirmed = stripe_post(seeded, f"/v1/setup_intents/{setup_id}/confirm",
+                            {"payment_method": new_card(seeded, number="5555555555554444")["id"]})
+    assert confirmed["status"] == "succeeded"
+    forward(seeded, "setup_intent.succeeded")
+    forward(seeded, "payment_method.attached")  # Stripe sends both; the second changes nothing
+    [method] = methods()
+    assert method["card"]["last4"] == "4444"

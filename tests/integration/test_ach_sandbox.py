@@ -1,0 +1,531 @@
+"""The local ACH sandbox (infra.ach_sandbox) over HTTP: OAuth, customers and banks, micro-deposits, transfers
+and their settlement by magic account number, signed webhooks with retries, cancellation, fault injection."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from infra.ach_sandbox import (DEFAULT_MERCHANT_FUNDING_SOURCE_ID, HAL, AchSandbox, format_amount, parse_amount,
+                               routing_number_valid)
+
+ROUTING = "222222226"
+SECRET = "whsec-sandbox-test"
+
+
+# ------------------------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """Manual settlement (POST /sandbox-simulations only) and fast webhook retries."""
+    server = AchSandbox(settle_seconds=None, webhook_retry_seconds=0.05).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(sandbox):
+    requests.post(f"{sandbox.url}/sandbox/reset", timeout=5).raise_for_status()
+    return Client(sandbox)
+
+
+class Client:
+    def __init__(self, server: AchSandbox):
+        self.base = server.url
+        self.server = server
+        response = requests.post(f"{self.base}/token", data={"grant_type": "client_credentials"},
+                                 auth=(server.client_id, server.client_secret), timeout=5)
+        response.raise_for_status()
+        self.headers = {"Authorization": f"Bearer {response.json()['access_token']}", "Accept": HAL,
+                        "Content-Type": HAL}
+
+    def url(self, path_or_url: str) -> str:
+        return path_or_url if path_or_url.startswith("http") else f"{self.base}{path_or_url}"
+
+    def get(self, path, **kwargs):
+        return requests.get(self.url(path), headers=self.headers, timeout=kwargs.pop("timeout", 5), **kwargs)
+
+    def post(self, path, body=None, headers=None, **kwargs):
+        data = None if body is None else json.dumps(body)
+        return requests.post(self.url(path), data=data, headers={**self.headers, **(headers or {})},
+                             timeout=kwargs.pop("timeout", 5), **kwargs)
+
+    def simulate(self) -> int:
+        response = self.post("/sandbox-simulations")
+        assert response.status_code == 200
+        return response.json()["total"]
+
+    # -- shortcuts
+
+    def customer(self, email=None) -> str:
+        response = self.post("/customers", {"firstName": "Ann", "lastName": "Archer",
+                                            "email": email or f"{uuid.uuid4().hex[:10]}@example.test"})
+        assert response.status_code == 201, response.text
+        return response.headers["Location"]
+
+    def bank(self, customer_url, account="123456780000", name="Checking") -> str:
+        response = self.post(f"{customer_url}/funding-sources", {"routingNumber": ROUTING, "accountNumber": account,
+                                                                 "bankAccountType": "checking", "name": name})
+        assert response.status_code == 201, response.text
+        return response.headers["Location"]
+
+    def verified_bank(self, account="123456780000", name="Checking") -> str:
+        fs = self.bank(self.customer(), account, name)
+        assert self.post(f"{fs}/micro-deposits").status_code == 201
+        self.simulate()
+        amounts = requests.get(f"{self.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits",
+                               timeout=5).json()
+        response = self.post(f"{fs}/micro-deposits", {"amount1": amounts["amount1"], "amount2": amounts["amount2"]})
+        assert response.status_code == 200, response.text
+        return fs
+
+    def transfer(self, source, value="125.00", key=None, timeout=5, **extra):
+        merchant = f"{self.base}/funding-sources/{DEFAULT_MERCHANT_FUNDING_SOURCE_ID}"
+        body = {"_links": {"source": {"href": source}, "destination": {"href": merchant}},
+                "amount": {"currency": "USD", "value": value}, **extra}
+        return self.post("/transfers", body, headers={"Idempotency-Key": key or str(uuid.uuid4())}, timeout=timeout)
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1:0 that records deliveries and can answer 500 to the first N."""
+
+    def __init__(self, fail_first: int = 0):
+        self.deliveries: list[dict] = []
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.deliveries.append({"headers": dict(self.headers), "raw": raw, "body": json.loads(raw)})
+                status = 500 if len(receiver.deliveries) <= receiver.fail_first else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/dwolla"
+
+    def topics(self) -> list[str]:
+        return [d["body"]["topic"] for d in self.deliveries]
+
+    def wait_for(self, predicate, timeout=3.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"condition not met; deliveries: {self.topics()}")
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    created = []
+
+    def make(api, fail_first=0):
+        hook = Receiver(fail_first)
+        created.append(hook)
+        response = api.post("/webhook-subscriptions", {"url": hook.url, "secret": SECRET})
+        assert response.status_code == 201
+        hook.subscription = response.headers["Location"]
+        return hook
+
+    yield make
+    for hook in created:
+        hook.close()
+
+
+def embedded_error(response) -> dict:
+    body = response.json()
+    assert body["code"] == "ValidationError", body
+    return body["_embedded"]["errors"][0]
+
+
+# ---------------------------------------------------------------------------------------------- auth
+
+def test_token_then_bearer_and_accept_required(sandbox, api):
+    token = requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
+                          auth=(sandbox.client_id, sandbox.client_secret), timeout=5).json()
+    assert token["token_type"] == "bearer" and token["expires_in"] == 3600 and token["access_token"]
+    bad = requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
+                        auth=(sandbox.client_id, "wrong"), timeout=5)
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+
+    no_auth = requests.get(f"{sandbox.url}/", headers={"Accept": HAL}, timeout=5)
+    assert (no_auth.status_code, no_auth.json()["code"]) == (401, "InvalidCredentials")
+    unknown = requests.get(f"{sandbox.url}/", headers={"Accept": HAL, "Authorization": "Bearer nope"}, timeout=5)
+    assert (unknown.status_code, unknown.json()["code"]) == (401, "InvalidAccessToken")
+    no_accept = requests.get(f"{sandbox.url}/", headers={"Authorization": api.headers["Authorization"]}, timeout=5)
+    assert (no_accept.status_code, no_accept.json()["code"]) == (406, "InvalidVersion")
+
+    account = api.get(api.get("/").json()["_links"]["account"]["href"]).json()
+    sources = api.get(account["_links"]["funding-sources"]["href"]).json()["_embedded"]["funding-sources"]
+    merchant = next(fs for fs in sources if fs["type"] == "bank")
+    assert merchant["id"] == DEFAULT_MERCHANT_FUNDING_SOURCE_ID and merchant["status"] == "verified"
+
+
+def test_expired_token_is_refused():
+    server = AchSandbox(token_ttl_seconds=0).start()
+    try:
+        client = Client(server)
+        response = client.get("/")
+        assert (response.status_code, response.json()["code"]) == (401, "ExpiredAccessToken")
+    finally:
+        server.stop()
+
+
+# ----------------------------------------------------------------------------------- customers and banks
+
+def test_customer_and_funding_source_creation_and_validation(api):
+    customer = api.customer("ann@example.test")
+    body = api.get(customer).json()
+    assert body["type"] == body["status"] == "unverified" and body["email"] == "ann@example.test"
+
+    missing = api.post("/customers", {"lastName": "X", "email": "x@example.test"})
+    assert missing.status_code == 400
+    assert embedded_error(missing) | {"_links": {}} == {"code": "Required", "message": "FirstName is required.",
+                                                        "path": "/firstName", "_links": {}}
+    duplicate = embedded_error(api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ann@example.test"}))
+    assert duplicate["code"] == "Duplicate" and duplicate["_links"]["about"]["href"] == customer
+
+    fs_url = api.bank(customer, "123456780000", "Ann's checking")
+    fs = api.get(fs_url).json()
+    assert {k: fs[k] for k in ("status", "type", "bankAccountType", "name", "bankName", "removed")} == {
+        "status": "unverified", "type": "bank", "bankAccountType": "checking", "name": "Ann's checking",
+        "bankName": "SANDBOX TEST BANK", "removed": False}
+    assert fs["_links"]["initiate-micro-deposits"]["href"] == f"{fs_url}/micro-deposits"
+    assert "verify-micro-deposits" not in fs["_links"]
+
+    def create(**fields):
+        return api.post(f"{customer}/funding-sources", {"routingNumber": ROUTING, "accountNumber": "99990000",
+                                                        "bankAccountType": "checking", "name": "n", **fields})
+
+    assert embedded_error(create(routingNumber="12345678"))["path"] == "/routingNumber"
+    assert embedded_error(create(routingNumber="222222227"))["message"] == "Routing number invalid."
+    short = embedded_error(create(accountNumber="123"))
+    assert (short["code"], short["path"]) == ("InvalidFormat", "/accountNumber")
+    assert embedded_error(create(accountNumber="1" * 18))["path"] == "/accountNumber"
+    assert embedded_error(create(bankAccountType="loan"))["path"] == "/bankAccountType"
+
+    dup = create(accountNumber="123456780000")
+    assert dup.status_code == 400 and dup.json()["code"] == "DuplicateResource"
+    assert dup.json()["_links"]["about"]["href"] == fs_url
+    assert create(accountNumber="55550000").status_code == 201
+    too_many = create(accountNumber="66660000")
+    assert (too_many.status_code, too_many.json()["code"]) == (400, "MaxNumberOfResources")
+    assert api.get("/customers/nope").json()["code"] == "NotFound"
+
+
+def test_bank_name_comes_from_the_routing_number(api):
+    assert routing_number_valid("021000021") and not routing_number_valid("021000022")
+    customer = api.customer()
+    response = api.post(f"{customer}/funding-sources", {"routingNumber": "021000021", "accountNumber": "12345678",
+                                                        "bankAccountType": "savings", "name": "Savings"})
+    assert api.get(response.headers["Location"]).json()["bankName"] == "JPMORGAN CHASE BANK, NA"
+    other = api.post(f"{customer}/funding-sources", {"routingNumber": "011000028", "accountNumber": "12345678",
+                                                     "bankAccountType": "checking", "name": "Other"})
+    assert api.get(other.headers["Location"]).json()["bankName"] == "Sandbox Bank"
+
+
+# ---------------------------------------------------------------------------------------- micro-deposits
+
+def test_micro_deposits_verify(api, receiver):
+    hook = receiver(api)
+    fs_url = api.bank(api.customer())
+    initiated = api.post(f"{fs_url}/micro-deposits")
+    assert initiated.status_code == 201 and initiated.headers["Location"] == f"{fs_url}/micro-deposits"
+    assert api.post(f"{fs_url}/micro-deposits").json()["code"] == "MaxNumberOfResources"
+    assert api.get(f"{fs_url}/micro-deposits").json()["status"] == "pending"
+
+    right = {"amount1": {"value": "0.03", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}}
+    early = api.post(f"{fs_url}/micro-deposits", right)
+    assert (early.status_code, early.json()["code"]) == (202, "TryAgainLater")
+
+    assert api.simulate() >= 1
+    details = api.get(f"{fs_url}/micro-deposits").json()
+    assert details["status"] == "processed" and "verify-micro-deposits" in details["_links"]
+    assert "verify-micro-deposits" in api.get(fs_url).json()["_links"]
+    amounts = requests.get(f"{api.base}/sandbox/funding-sources/{fs_url.rsplit('/', 1)[1]}/micro-deposits",
+                           timeout=5).json()
+    assert (amounts["amount1"]["value"], amounts["amount2"]["value"]) == ("0.03", "0.09")
+
+    wrong = api.post(f"{fs_url}/micro-deposits", {"amount1": {"value": "0.01", "currency": "USD"},
+                                                  "amount2": {"value": "0.02", "currency": "USD"}})
+    assert wrong.status_code == 400 and embedded_error(wrong)["message"] == "Wrong amount(s)."
+    bad_format = api.post(f"{fs_url}/micro-deposits", {"amount1": {"value": "x", "currency": "USD"},
+                                                       "amount2": {"value": "0.09", "currency": "USD"}})
+    assert embedded_error(bad_format)["path"] == "/amount1/value"
+
+    ok = api.post(f"{fs_url}/micro-deposits", right)
+    assert ok.status_code == 200
+    fs = api.get(fs_url).json()
+    assert fs["status"] == "verified" and "transfer-send" in fs["_links"]
+    assert "verify-micro-deposits" not in fs["_links"]
+    again = api.post(f"{fs_url}/micro-deposits", right)
+    assert (again.status_code, again.json()["message"]) == (403, "Bank already verified.")
+    hook.wait_for(lambda h: "customer_funding_source_verified" in h.topics())
+    assert {"customer_funding_source_added", "customer_microdeposits_added", "customer_microdeposits_completed",
+            "customer_funding_source_verified"} <= set(hook.topics())
+
+
+def test_micro_deposits_attempt_limit(api, receiver):
+    hook = receiver(api)
+    fs_url = api.bank(api.customer())
+    api.post(f"{fs_url}/micro-deposits")
+    api.simulate()
+    wrong = {"amount1": {"value": "0.05", "currency": "USD"}, "amount2": {"value": "0.06", "currency": "USD"}}
+    for _ in range(3):
+        response = api.post(f"{fs_url}/micro-deposits", wrong)
+        assert response.status_code == 400 and embedded_error(response)["message"] == "Wrong amount(s)."
+    right = {"amount1": {"value": "0.03", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}}
+    locked = api.post(f"{fs_url}/micro-deposits", right)
+    assert (locked.status_code, locked.json()["code"], locked.json()["message"]) == (
+        403, "InvalidResourceState", "Too many attempts.")
+    fs = api.get(fs_url).json()
+    assert fs["status"] == "unverified" and "failed-verification-micro-deposits" in fs["_links"]
+    assert "verify-micro-deposits" not in fs["_links"]
+    hook.wait_for(lambda h: "customer_microdeposits_maxattempts" in h.topics())
+    assert hook.topics().count("customer_microdeposits_maxattempts") == 1
+
+
+def test_micro_deposits_fail_to_a_closed_account(api, receiver):
+    hook = receiver(api)
+    fs_url = api.bank(api.customer(), account="4449003")
+    api.post(f"{fs_url}/micro-deposits")
+    api.simulate()
+    details = api.get(f"{fs_url}/micro-deposits").json()
+    assert details["status"] == "failed" and details["failure"]["code"] == "R03"
+    hook.wait_for(lambda h: "customer_microdeposits_failed" in h.topics())
+
+
+# --------------------------------------------------------------------------------------------- transfers
+
+def test_unverified_source_is_refused(api):
+    fs_url = api.bank(api.customer())
+    response = api.transfer(fs_url)
+    assert response.status_code == 400
+    assert embedded_error(response) | {"_links": {}} == {"code": "Invalid", "message": "Invalid funding source.",
+                                                         "path": "/_links/source/href", "_links": {}}
+
+
+def test_transfer_idempotency_and_shape(api):
+    source = api.verified_bank()
+    key = str(uuid.uuid4())
+    first = api.transfer(source, key=key, metadata={"paymentId": "pay-1"}, correlationId="pay-1")
+    second = api.transfer(source, key=key, metadata={"paymentId": "pay-1"}, correlationId="pay-1")
+    assert first.status_code == second.status_code == 201
+    assert first.headers["Location"] == second.headers["Location"]
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+
+    transfer = api.get(first.headers["Location"]).json()
+    assert transfer["status"] == "pending" and transfer["amount"] == {"value": "125.00", "currency": "USD"}
+    assert transfer["metadata"] == {"paymentId": "pay-1"} and transfer["correlationId"] == "pay-1"
+    links = transfer["_links"]
+    assert links["self"]["href"] == first.headers["Location"] and "cancel" in links and "failure" not in links
+    assert links["source-funding-source"]["href"] == source and links["source"]["href"] == customer
+    assert links["destination-funding-source"]["href"].endswith(DEFAULT_MERCHANT_FUNDING_SOURCE_ID)
+    assert "/accounts/" in links["destination"]["href"]
+
+    another = api.transfer(source, value="10.5")
+    assert api.get(another.headers["Location"]).json()["amount"]["value"] == "10.50"
+    for value, path in (("0", "/amount/value"), ("-5.00", "/amount/value"), ("abc", "/amount/value"),
+                        ("5000.01", "/amount/value")):
+        assert embedded_error(api.transfer(source, value=value))["path"] == path
+    missing = api.post("/transfers", {"amount": {"currency": "USD", "value": "1.00"}})
+    assert embedded_error(missing)["path"] == "/_links/source/href"
+    unknown = api.transfer(f"{api.base}/funding-sources/{uuid.uuid4()}")
+    assert embedded_error(unknown)["message"] == "Funding source not found."
+
+
+@pytest.mark.parametrize("suffix, status, code, removed", [
+    ("0000", "processed", None, False),
+    ("0001", "failed", "R01", False),
+    ("0002", "failed", "R02", True),
+    ("0003", "failed", "R03", True),
+    ("0004", "failed", "R04", True),
+    ("0008", "failed", "R08", True),
+    ("0010", "failed", "R10", True),
+    ("0016", "failed", "R16", True),
+    ("0020", "failed", "R20", False),
+])
+def test_settlement_by_magic_account_number(api, suffix, status, code, removed):
+    source = api.verified_bank(account=f"12345{suffix}")
+    location = api.transfer(source).headers["Location"]
+    assert api.simulate() >= 1
+    transfer = api.get(location).json()
+    assert transfer["status"] == status and "cancel" not in transfer["_links"]
+    if code:
+        failure = api.get(transfer["_links"]["failure"]["href"]).json()
+        assert failure["code"] == code and failure["description"] and failure["explanation"]
+        assert failure["_links"]["failed-funding-source"]["href"] == source
+    else:
+        assert "failure" not in transfer["_links"]
+        assert api.get(f"{location}/failure").status_code == 404
+    assert api.get(source).json()["removed"] is removed
+
+
+def test_late_return_after_success(api, receiver):
+    hook = receiver(api)
+    source = api.verified_bank(account="77771003")
+    location = api.transfer(source, correlationId="late-1").headers["Location"]
+    api.simulate()
+    assert api.get(location).json()["status"] == "processed"
+    api.simulate()
+    transfer = api.get(location).json()
+    assert transfer["status"] == "failed"
+    assert api.get(transfer["_links"]["failure"]["href"]).json()["code"] == "R03"
+    hook.wait_for(lambda h: h.topics().count("customer_transfer_failed") == 1)
+    transfer_topics = [t for t in hook.topics() if "transfer" in t]
+    assert transfer_topics.index("customer_transfer_completed") < transfer_topics.index("customer_transfer_failed")
+
+
+def test_dwolla_name_sentinel_also_works(api):
+    source = api.verified_bank(account="55556666", name="R01")
+    location = api.transfer(source).headers["Location"]
+    api.simulate()
+    assert api.get(api.get(location).json()["_links"]["failure"]["href"]).json()["code"] == "R01"
+
+
+def test_cancel_pending_transfer(api, receiver):
+    hook = receiver(api)
+    location = api.transfer(api.verified_bank()).headers["Location"]
+    cancelled = api.post(location, {"status": "cancelled"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert "cancel" not in cancelled.json()["_links"]
+    again = api.post(location, {"status": "cancelled"})
+    assert (again.status_code, again.json()["code"]) == (403, "InvalidResourceState")
+    api.simulate()
+    assert api.get(location).json()["status"] == "cancelled"
+    hook.wait_for(lambda h: {"customer_transfer_cancelled", "transfer_cancelled"} <= set(h.topics()))
+
+
+# -------------------------------------------------------------------------------------------- webhooks
+
+def test_signed_webhooks_for_a_transfer(api, receiver):
+    hook = receiver(api)
+    source = api.verified_bank()
+    location = api.transfer(source, correlationId="corr-42").headers["Location"]
+    api.simulate()
+    hook.wait_for(lambda h: "transfer_completed" in h.topics())
+
+    for delivery in hook.deliveries:
+        expected = hmac.new(SECRET.encode(), delivery["raw"], hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(delivery["headers"]["X-Request-Signature-SHA-256"], expected)
+        assert delivery["headers"]["X-Dwolla-Topic"] == delivery["body"]["topic"]
+
+    transfer_events = [d["body"] for d in hook.deliveries if d["body"]["resourceId"] == location.rsplit("/", 1)[1]]
+    assert [e["topic"] for e in transfer_events] == ["customer_transfer_created", "transfer_created",
+                                                     "customer_transfer_completed", "transfer_completed"]
+    event = transfer_events[0]
+    assert set(event) >= {"id", "resourceId", "topic", "timestamp", "created", "_links"}
+    assert event["_links"]["resource"]["href"] == location and event["correlationId"] == "corr-42"
+    assert event["_links"]["customer"]["href"] == api.get(source).json()["_links"]["customer"]["href"]
+    assert "customer" not in transfer_events[1]["_links"] and "/accounts/" in event["_links"]["account"]["href"]
+    assert api.get(event["_links"]["self"]["href"]).json() == event
+
+
+def test_webhook_retried_after_500(api, receiver):
+    hook = receiver(api, fail_first=2)
+    api.customer()
+    hook.wait_for(lambda h: len(h.deliveries) >= 3)
+    assert {d["body"]["id"] for d in hook.deliveries} == {hook.deliveries[0]["body"]["id"]}
+    time.sleep(0.1)
+    assert len(hook.deliveries) == 3
+    webhooks = api.get(f"{hook.subscription}/webhooks").json()["_embedded"]["webhooks"]
+    assert [a["response"]["statusCode"] for a in webhooks[0]["attempts"]] == [500, 500, 200]
+
+
+def test_webhook_subscription_requires_url_and_secret(api):
+    response = api.post("/webhook-subscriptions", {"url": "http://127.0.0.1:9/x"})
+    assert embedded_error(response)["path"] == "/secret"
+
+
+# -------------------------------------------------------------------------------------- fault injection
+
+def test_fault_before_commit_creates_nothing(api):
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "status": 503, "count": 1},
+                  timeout=5).raise_for_status()
+    key = str(uuid.uuid4())
+    failed = api.transfer(source, key=key)
+    assert (failed.status_code, failed.json()["code"]) == (503, "ServerError")
+    assert api.get(f"{customer}/transfers").json()["total"] == 0
+    assert api.transfer(source, key=key).status_code == 201
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+
+
+def test_fault_after_commit_then_idempotent_retry(api):
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "method": "POST", "status": 502,
+                                                      "after_commit": True}, timeout=5).raise_for_status()
+    key = str(uuid.uuid4())
+    lost = api.transfer(source, key=key)
+    assert lost.status_code == 502
+    stored = api.get(f"{customer}/transfers").json()["_embedded"]["transfers"]
+    assert len(stored) == 1
+    retry = api.transfer(source, key=key)
+    assert retry.status_code == 201 and retry.headers["Location"] == stored[0]["_links"]["self"]["href"]
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+
+
+def test_fault_delay_simulates_a_timeout_after_commit(api):
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "status": None,
+                                                      "delay_seconds": 0.6, "after_commit": True},
+                  timeout=5).raise_for_status()
+    key = str(uuid.uuid4())
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        api.transfer(source, key=key, timeout=0.2)
+    retry = api.transfer(source, key=key)
+    assert retry.status_code == 201
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+
+
+# ------------------------------------------------------------------------------------ automatic settlement
+
+def test_settles_by_itself_after_the_delay():
+    server = AchSandbox(settle_seconds=0.15, webhook_retry_seconds=0.05).start()
+    try:
+        api = Client(server)
+        fs = api.bank(api.customer(), account="88881003")
+        api.post(f"{fs}/micro-deposits")
+        deadline = time.monotonic() + 3
+        while api.get(f"{fs}/micro-deposits").json()["status"] == "pending" and time.monotonic() < deadline:
+            time.sleep(0.03)
+        right = {"amount1": {"value": "0.03", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}}
+        assert api.post(f"{fs}/micro-deposits", right).status_code == 200
+        location = api.transfer(fs).headers["Location"]
+        statuses = []
+        while time.monotonic() < deadline + 2 and (not statuses or statuses[-1] != "failed"):
+            status = api.get(location).json()["status"]
+            if not statuses or statuses[-1] != status:
+                statuses.append(status)
+            time.sleep(0.02)
+        assert statuses == ["pending", "processed", "failed"]
+    finally:
+        server.stop()
+
+
+def test_amounts_are_integer_cents():
+    assert parse_amount("125.00") == 12500 and parse_amount("0.1") == 10 and parse_amount("7") == 700
+    assert parse_amount("12.345") == 1234 and parse_amount("12.355") == 1236  # banker's rounding
+    assert parse_amount("1e3") is None and parse_amount(12.5) is None and parse_amount("-1.00") is None
+    assert format_amount(12500) == "125.00" and format_amount(5) == "0.05"

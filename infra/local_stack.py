@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ REGION = "us-east-1"
 STRIPE_API_KEY = "sk_test_local_portal"
 STRIPE_PUBLISHABLE_KEY = "pk_test_local_portal"
 WEBHOOK_SECRET = "whsec_local_portal"
+ACH_WEBHOOK_SECRET = "ach_webhook_secret_local_portal"
 
 
 class StartupError(Exception):
@@ -56,11 +56,11 @@ def _parameter_defaults() -> dict:
     return {name: p.get("Default", "") for name, p in template.load().get("Parameters", {}).items()}
 
 
-def create_resources(moto_url: str) -> dict:
+def create_resources(moto_url: str, ach_api_base: str) -> dict:
     """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
     import boto3
 
-    params = _parameter_defaults()
+    params = _parameter_defaults() | {"AchApiBase": ach_api_base}
     refs: dict[str, str] = dict(params)
 
     tables = {logical_id: logical_id for logical_id in template.resources("AWS::DynamoDB::Table")}
@@ -86,6 +86,11 @@ def create_resources(moto_url: str) -> dict:
     secret = boto3.client("secretsmanager").create_secret(
         Name="StripeSecret", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}))
     refs["StripeSecret"] = secret["ARN"]
+    from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    ach_secret = boto3.client("secretsmanager").create_secret(Name="AchSecret", SecretString=json.dumps({
+        "client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
+    refs["AchSecret"] = ach_secret["ARN"]
     boto3.client("ses").verify_email_identity(EmailAddress=params["SenderEmail"])
 
     # Cognito: the pool and app client with the template's own settings (custom:client_id, password policy,
@@ -182,8 +187,14 @@ def run(port: int, stack_file: Path) -> int:
         stoppers.append(("localstripe", stripe_server.stop))
         _base_environment({"AWS_ENDPOINT_URL": moto_url, "STRIPE_API_BASE": stripe_server.url})
 
+        component = "ACH sandbox"
+        from infra.ach_sandbox import AchSandbox
+
+        ach = AchSandbox(port=0, settle_seconds=float(os.environ.get("ACH_SETTLE_SECONDS", 10))).start()
+        stoppers.append(("ACH sandbox", ach.stop))
+
         component = "AWS resources (moto)"
-        resources = create_resources(moto_url)
+        resources = create_resources(moto_url, ach.url)
         os.environ.update(resources["env"])  # before any function or shared.models import
 
         component = "demo data"
@@ -197,6 +208,9 @@ def run(port: int, stack_file: Path) -> int:
 
         requests.post(f"{stripe_server.url}/_config/webhooks/portal", timeout=10, data={
             "url": f"{gateway.url}/webhooks/stripe", "secret": WEBHOOK_SECRET}).raise_for_status()
+
+        component = "ACH webhook subscription"
+        _subscribe_ach_webhook(ach.url, f"{gateway.url}/webhooks/ach")
 
         component = "functions"
         gateway.load_routes()
@@ -223,7 +237,7 @@ def run(port: int, stack_file: Path) -> int:
 
         info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "region": REGION,
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
-                "ach_api_base": None, "user_pool_id": resources["user_pool_id"],
+                "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
                 "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users}
         write_stack_file(stack_file, info)
         stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
@@ -251,6 +265,20 @@ def run(port: int, stack_file: Path) -> int:
     if code:
         print("local stack: stopped everything that had started", file=sys.stderr, flush=True)
     return code
+
+
+def _subscribe_ach_webhook(ach_url: str, webhook_url: str) -> None:
+    """As a merchant does once in Dwolla's dashboard or API: POST /webhook-subscriptions {url, secret}."""
+    import requests
+
+    from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    token = requests.post(f"{ach_url}/token", data={"grant_type": "client_credentials"}, timeout=10,
+                          auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)).json()["access_token"]
+    hal = "application/vnd.dwolla.v1.hal+json"
+    requests.post(f"{ach_url}/webhook-subscriptions", json={"url": webhook_url, "secret": ACH_WEBHOOK_SECRET},
+                  headers={"Authorization": f"Bearer {token}", "Accept": hal, "Content-Type": hal},
+                  timeout=10).raise_for_status()
 
 
 def _openapi(server_url: str) -> dict | None:

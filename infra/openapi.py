@@ -79,6 +79,32 @@ SCHEMAS = {
     "PaymentList": {"type": "object", "required": ["payments", "next_cursor"], "properties": {
         "payments": {"type": "array", "items": _ref("Payment")}, "next_cursor": _nullable(_str)}},
     "WebhookReceived": {"type": "object", "properties": {"received": {"type": "boolean", "const": True}}},
+    "PaymentMethod": {"type": "object", "properties": {
+        "payment_method_id": _str, "type": {"type": "string", "enum": ["card", "bank_account"]},
+        "default": {"type": "boolean"},
+        "card": _nullable({"type": "object", "properties": {
+            "brand": _str, "last4": _str, "exp_month": _int, "exp_year": _int, "expires_soon": {"type": "boolean"}}}),
+        "bank": _nullable({"type": "object", "properties": {
+            "bank_name": _str, "account_type": {"type": "string", "enum": ["checking", "savings"]}, "last4": _str,
+            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]}}})}},
+    "PaymentMethodList": {"type": "object", "properties": {
+        "payment_methods": {"type": "array", "items": _ref("PaymentMethod")}}},
+    "BankAccountRequest": {"type": "object", "required": ["routing_number", "account_number", "account_type",
+                                                          "holder_name"], "properties": {
+        "routing_number": {**_str, "pattern": "^[0-9]{9}$"}, "account_number": {**_str, "pattern": "^[0-9]{4,17}$"},
+        "account_type": {"type": "string", "enum": ["checking", "savings"]}, "holder_name": _str}},
+    "VerifyRequest": {"type": "object", "required": ["amounts"], "properties": {
+        "amounts": {"type": "array", "items": _int, "minItems": 2, "maxItems": 2,
+                    "description": "The two micro-deposits, in cents."}}},
+    "SetupIntent": {"type": "object", "properties": {"client_secret": _str}},
+    "Account": {"type": "object", "properties": {
+        "client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
+        "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
+        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int}},
+    "AccountPatch": {"type": "object", "additionalProperties": False, "properties": {
+        "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
+        "reminder_days_before": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 30}, "maxItems": 3},
+        "payment_receipts": {"type": "boolean", "const": True}}},
 }
 
 
@@ -114,10 +140,11 @@ OPERATIONS = {
             "201": {**_json("CreatedPayment", "The payment (the same one for a replayed key)."),
                     "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
             "400": _error("idempotency_key_required, invalid_json."),
-            "404": _error("invoice_not_found."),
+            "404": _error("invoice_not_found, payment_method_not_found."),
             "409": _error("invoice_paid, invoice_void, payment_in_progress."),
             "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
-                          "invalid_amount, unsupported_method, idempotency_key_reused."),
+                          "invalid_amount, unsupported_method, idempotency_key_reused, "
+                          "bank_account_not_verified, payment_method_required."),
             "503": _error("processor_unavailable: nothing was charged; retry with the same key.")}},
     "GET /payments": {
         "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
@@ -126,6 +153,40 @@ OPERATIONS = {
     "GET /payments/{payment_id}": {
         "responses": {"200": _json("Payment", "One payment."),
                       "404": _error("payment_not_found (also for another client's payment).")}},
+    "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
+    "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
+                                                                             "a card without paying.")}},
+    "POST /payment-methods/bank-accounts": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BankAccountRequest")}}},
+        "responses": {"201": _json("PaymentMethod", "Linked; two micro-deposits are on their way."),
+                      "409": _error("bank_account_exists."),
+                      "422": _error("invalid_routing_number, invalid_account_number, invalid_account_type, "
+                                    "invalid_holder_name, bank_account_rejected.")}},
+    "POST /payment-methods/{payment_method_id}/verify": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("VerifyRequest")}}},
+        "responses": {"200": _json("PaymentMethod", "Verified."),
+                      "404": _error("payment_method_not_found."),
+                      "409": _error("micro_deposits_pending, bank_account_already_verified, verification_failed."),
+                      "422": _error("invalid_amounts, incorrect_amounts, verification_attempts_exceeded.")}},
+    "POST /payment-methods/{payment_method_id}/default": {
+        "responses": {"200": _json("PaymentMethod", "Now the default."), "404": _error("payment_method_not_found."),
+                      "422": _error("bank_account_not_verified.")}},
+    "DELETE /payment-methods/{payment_method_id}": {
+        "responses": {"204": {"description": "Detached at the processor and removed."},
+                      "404": _error("payment_method_not_found.")}},
+    "GET /account": {"responses": {"200": _json("Account", "Account settings."),
+                                   "404": _error("account_not_found.")}},
+    "PATCH /account": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AccountPatch")}}},
+        "responses": {"200": _json("Account", "The updated settings."),
+                      "422": _error("unknown_field, invalid_email, invalid_reminder_days, receipts_required, "
+                                    "invalid_field.")}},
+    "POST /webhooks/ach": {
+        "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True, "schema": _str}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": _json("WebhookReceived", "Processed, already processed, or not handled."),
+                      "400": _error("invalid_signature, invalid_payload."),
+                      "500": _error("Failed part-way; the processor retries and the retry finishes the job.")}},
     "POST /webhooks/stripe": {
         "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
@@ -155,7 +216,7 @@ def build(server_url: str | None = None) -> dict:
         if route["auth"]:
             op["responses"]["401"] = _json("Unauthorized", "Missing, expired or invalid ID token.")
         else:
-            op["security"] = []  # Stripe signs the body instead
+            op["security"] = []  # the processor signs the body instead
         paths.setdefault(route["path"], {})[method] = op
     return {
         "openapi": "3.1.0",

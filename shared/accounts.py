@@ -2,8 +2,9 @@
 
 import re
 
-from shared.errors import BadRequest, Unprocessable
+from shared.errors import Unprocessable
 from shared.money import is_cents
+from shared.validation import json_object
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 FIELDS = ("name", "billing_email", "due_date_reminders", "reminder_days_before", "payment_receipts")
@@ -12,12 +13,7 @@ MAX_REMINDERS, MIN_DAYS, MAX_DAYS = 3, 1, 30
 
 def parse_account_patch(body: object) -> dict:
     """{"field": new value} for the fields to change; raises the first problem found."""
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise Unprocessable(f"Unknown field(s): {', '.join(unknown)}. Editable fields: {', '.join(FIELDS)}.",
-                            code="unknown_field")
+    body = json_object(body, FIELDS)
     changes = {}
     if "name" in body:
         name = body["name"]

@@ -54,6 +54,7 @@ class Client(Model):
     by_stripe_customer = ClientsByStripeCustomer()
     # Overpayments kept for the client, in cents. Only ever changed by atomic ADD, so no version number.
     credit_balance = NumberAttribute(default=0)
+    ach_customer_id = UnicodeAttribute(null=True)  # the ACH processor's customer
 
 
 class LineItem(MapAttribute):
@@ -129,14 +130,21 @@ class Payment(Model):
     failure_at = NumberAttribute(null=True)
     card_brand = UnicodeAttribute(null=True)
     card_last4 = UnicodeAttribute(null=True)
-    processor = UnicodeAttribute()
+    bank_name = UnicodeAttribute(null=True)
+    bank_last4 = UnicodeAttribute(null=True)
+    processor = UnicodeAttribute()  # stripe | ach
     processor_payment_id = UnicodeAttribute(null=True)
     processor_method_id = UnicodeAttribute(null=True)
     save_payment_method = BooleanAttribute(default=False)
     request_fingerprint = UnicodeAttribute()
     credited_amount = NumberAttribute(default=0)  # part of this payment kept as client credit
-    receipt_status = UnicodeAttribute(default="none")  # none | sending | sent
+    # Emails about this payment, each sent once: none -> sending (claimed until) -> sent.
+    receipt_status = UnicodeAttribute(default="none")
     receipt_claimed_until = NumberAttribute(null=True)
+    initiated_notice_status = UnicodeAttribute(default="none")  # ACH: "your payment is on its way"
+    initiated_notice_claimed_until = NumberAttribute(null=True)
+    failure_notice_status = UnicodeAttribute(default="none")  # ACH: failed or returned
+    failure_notice_claimed_until = NumberAttribute(null=True)
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
     version = VersionAttribute()

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from shared.errors import BadRequest, Conflict, Unprocessable
 from shared.invoices import PAID, PROCESSING, VOID
 from shared.money import format_amount, is_cents
+from shared.validation import json_object
 
-SUPPORTED_METHODS = ("card",)
+SUPPORTED_METHODS = ("card", "ach")
 _FIELDS = {"method", "amount", "payment_method_id", "save_payment_method"}
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -37,12 +38,7 @@ def check_idempotency_key(key: str | None) -> str:
 
 
 def parse_payment_request(body: object) -> PaymentRequest:
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise Unprocessable(f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field")
-
+    body = json_object(body, _FIELDS)
     method = body.get("method")
     if method not in SUPPORTED_METHODS:
         raise Unprocessable(f"method must be one of: {', '.join(SUPPORTED_METHODS)}.", code="unsupported_method")

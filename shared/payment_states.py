@@ -40,6 +40,8 @@ class Outcome:
     amount: int  # money the processor reports for this payment, in cents
     occurred_at: int  # the processor's event time (unix seconds): orders repeated failures
     failure: Failure | None = None
+    # A bank return can come days after an ACH debit settled: the one way a succeeded payment may fail.
+    reverses_success: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
 
     `counted_amount` is the amount this payment added to amount_pending when it went in flight.
     """
+    if current_status == SUCCEEDED and outcome.status == FAILED and outcome.reverses_success:
+        taken_back = min(counted_amount, invoice.amount_paid)
+        return Effect(payment_status=FAILED, paid_delta=-taken_back, record_failure=True, anomaly=None)
     if outcome.status not in _ALLOWED.get(current_status, set()):
         return None
     if current_status == FAILED and outcome.status == FAILED:

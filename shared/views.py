@@ -12,9 +12,11 @@ def payment_view(payment: Payment) -> dict:
     failure = None
     if payment.status == "failed" and payment.failure_code:
         failure = {"code": payment.failure_code, "message": payment.failure_message}
-    card = None
+    card = bank = None
     if payment.method == "card" and payment.card_brand:
         card = {"brand": payment.card_brand, "last4": payment.card_last4}
+    if payment.method == "ach":
+        bank = {"bank_name": payment.bank_name, "last4": payment.bank_last4}
     return {
         "payment_id": payment.payment_id,
         "invoice_id": payment.invoice_id,
@@ -26,7 +28,7 @@ def payment_view(payment: Payment) -> dict:
         "succeeded_at": payment.succeeded_at,
         "failure": failure,
         "card": card,
-        "bank": None,
+        "bank": bank,
         "receipt_sent": payment.receipt_status == "sent",
     }
 

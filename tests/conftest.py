@@ -1,6 +1,7 @@
 """Test session: moto in server mode and localstripe, both on 127.0.0.1, started once; every test that
 touches AWS gets fresh resources created from template.yaml."""
 
+import json
 import os
 
 # Before any project import: the models read their table names and region from the environment.
@@ -15,16 +16,22 @@ os.environ.update({
     "MERCHANT_TIMEZONE": "America/New_York",
 })
 
+import logging  # noqa: E402
+
 import boto3  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 from infra import template  # noqa: E402
+from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox  # noqa: E402
 from infra.fake_stripe import FakeStripe  # noqa: E402
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access lines drown real failures
 
 STRIPE_API_KEY = "sk_test_portal"
 WEBHOOK_SECRET = "whsec_test_portal"
+ACH_WEBHOOK_SECRET = "ach-webhook-secret-test"
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +53,17 @@ def fake_stripe():
     stripe_server.stop()
 
 
+@pytest.fixture(scope="session")
+def ach_sandbox():
+    """The ACH processor sandbox; transfers settle only when a test asks (POST /sandbox-simulations)."""
+    sandbox = AchSandbox(port=0, settle_seconds=-1, webhook_retry_seconds=0.05).start()
+    os.environ["ACH_API_BASE"] = sandbox.url
+    yield sandbox
+    sandbox.stop()
+
+
 @pytest.fixture
-def aws(moto_server, fake_stripe):
+def aws(moto_server, fake_stripe, ach_sandbox):
     """Fresh AWS resources from the template for one test: tables, receipt queue, Stripe secret, SES sender."""
     requests.post(f"{moto_server}/moto-api/reset", timeout=10)
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
@@ -62,7 +78,14 @@ def aws(moto_server, fake_stripe):
     secret = boto3.client("secretsmanager").create_secret(
         Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
     os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
+    ach_sandbox.reset()
+    ach_secret = boto3.client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
+        {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
+    os.environ["ACH_SECRET_ARN"] = ach_secret["ARN"]
+    from shared.processors.ach_factory import ach_processor
+    ach_processor.cache_clear()
     boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
     from aws_lambda_powertools.utilities import parameters
     parameters.clear_caches()
-    yield {"moto": moto_server, "stripe": fake_stripe, "receipt_queue": queue, "receipt_dlq": dlq}
+    yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, "receipt_queue": queue,
+           "receipt_dlq": dlq}

@@ -1,13 +1,15 @@
-"""POST /invoices/{invoice_id}/payments: start paying an invoice by card (Idempotency-Key required)."""
+"""POST /invoices/{invoice_id}/payments: start paying an invoice by card or ACH (Idempotency-Key required)."""
 
 from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import merchant
-from shared.notify import enqueue_receipt
+from shared.notify import enqueue_notice
 from shared.payment_requests import check_idempotency_key, parse_payment_request
 from shared.processors import stripe_cards
+from shared.processors.ach_factory import ach_processor
+from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
 from shared.views import payment_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, make_app, metrics
@@ -25,11 +27,16 @@ def create_payment(invoice_id: str):
     client_id = client_id_of(app)
     key = check_idempotency_key(header(app, "Idempotency-Key"))
     request = parse_payment_request(json_body(app))
-    started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name,
-                                 enqueue_receipt)
+    if request.method == "ach":
+        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_notice)
+    else:
+        started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name,
+                                     enqueue_notice)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
-    body = payment_view(started.payment) | {"client_secret": started.client_secret}
+    body = payment_view(started.payment)
+    if started.client_secret:
+        body["client_secret"] = started.client_secret
     if started.next_action:
         body["next_action"] = started.next_action
     return json_response(201, body, {"Idempotent-Replayed": "true" if started.replayed else "false"})

@@ -1,4 +1,5 @@
-"""Receipt worker: SQS jobs {"client_id", "payment_id"} -> one receipt email per payment.
+"""Notice worker: SQS jobs {"client_id", "payment_id", "kind"} -> one email per payment and kind
+(receipt, ach_initiated, payment_failed; a job without a kind is a receipt).
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -12,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import merchant
 from shared.notify import send_email
-from shared.services.receipts import send_receipt
+from shared.services.notices import send_notice
 from shared.web import logger, metrics, tracer
 
 # Report every failed record back to SQS, even when the whole batch failed, instead of failing the invocation.
@@ -32,10 +33,12 @@ def _card_details(payment_method_id: str):
 
 def record_handler(record: SQSRecord) -> None:
     job = json.loads(record.body)
-    outcome = send_receipt(job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
-                           send=send_email, card_details=_card_details)
+    kind = job.get("kind", "receipt")
+    outcome = send_notice(kind, job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
+                          send=send_email, card_details=_card_details)
     if outcome == "sent":
-        metrics.add_metric(name="ReceiptSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="ReceiptSent" if kind == "receipt" else "NoticeSent", unit=MetricUnit.Count,
+                           value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

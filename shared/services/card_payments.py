@@ -34,14 +34,14 @@ MAX_ATTEMPTS = 3
 @dataclass(frozen=True)
 class StartedPayment:
     payment: Payment
-    client_secret: str
+    client_secret: str | None  # cards only: what Stripe.js confirms with
     replayed: bool
     next_action: str | None = None  # "authenticate": the portal finishes 3-D Secure with Stripe.js
 
 
 def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                        cards: CardProcessor, merchant_name: str,
-                       enqueue_receipt: Callable[[str, str], None]) -> StartedPayment:
+                       enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     for _ in range(MAX_ATTEMPTS):
@@ -60,7 +60,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         amount = choose_amount(request, status=invoice.status, balance=money_of(invoice).balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
-        replaced = _cancel_open_payment(invoice, cards)
+        replaced = cancel_open_payment(invoice, cards)
         customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(
             amount=amount, currency=invoice.currency, customer_id=customer_id, client_id=client_id,
@@ -97,7 +97,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
                                                 "amount": amount, "replaced": getattr(replaced, "payment_id", None)})
         if saved_card is None:
             return StartedPayment(payment, intent.client_secret, replayed=False)
-        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue_receipt)
+        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue_notice)
     raise Conflict("This invoice is being paid from another window right now. Check your payment history "
                    "before trying again.", code="payment_in_progress")
 
@@ -106,7 +106,7 @@ _CONFIRMED = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANC
 
 
 def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,
-                        enqueue_receipt: Callable[[str, str], None]) -> StartedPayment:
+                        enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
     """Confirm server-side, after the payment is recorded (money may move from here on), and apply the
     answer through the webhook's own code path; the webhook that follows then changes nothing."""
     confirmation: Confirmation = cards.confirm_intent(intent_id)
@@ -123,7 +123,7 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
         source="stripe-confirm", event_id=f"{intent_id}:{confirmation.status}", event_type="confirm",
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
         processor_payment_id=intent_id, outcome=outcome, payment_method_id=payment.processor_method_id),
-        enqueue_receipt)
+        enqueue_notice)
     payment.refresh(consistent_read=True)
     return StartedPayment(payment, client_secret, replayed=False)
 
@@ -137,7 +137,7 @@ def _replay(existing: Payment, fingerprint: str, cards: CardProcessor) -> Starte
     return StartedPayment(existing, intent.client_secret, replayed=True, next_action=next_action)
 
 
-def _cancel_open_payment(invoice: Invoice, cards: CardProcessor) -> Payment | None:
+def cancel_open_payment(invoice: Invoice, cards: CardProcessor) -> Payment | None:
     """Cancel the invoice's unconfirmed card payment at Stripe so it can be replaced; refuse if it was
     confirmed meanwhile (its money may already be moving)."""
     if not invoice.open_payment_id:

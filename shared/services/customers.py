@@ -1,23 +1,36 @@
-"""One Stripe customer per client, created on first need."""
+"""One processor customer per client, created on first need, for each processor."""
+
+from collections.abc import Callable
 
 from pynamodb.exceptions import UpdateError
 
 from shared.models import Client
+from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
 
 
-def stripe_customer_for(client: Client, cards: CardProcessor) -> str:
-    """The client's Stripe customer id. Two first payments racing get the same customer: Stripe's idempotency
-    key makes both calls return one customer, and the conditional write keeps the first id stored."""
-    if client.stripe_customer_id:
-        return client.stripe_customer_id
-    customer_id = cards.ensure_customer(client_id=client.client_id, email=client.billing_email, name=client.name)
+def _customer_for(client: Client, attribute, create: Callable[[], str]) -> str:
+    """Two first calls racing get the same customer: the processor's idempotency key (per client) makes
+    both creations return one customer, and the conditional write keeps the first id stored."""
+    stored = getattr(client, attribute.attr_name)
+    if stored:
+        return stored
+    customer_id = create()
     try:
-        client.update(actions=[Client.stripe_customer_id.set(customer_id)],
-                      condition=Client.stripe_customer_id.does_not_exist())
+        client.update(actions=[attribute.set(customer_id)], condition=attribute.does_not_exist())
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         client.refresh(consistent_read=True)
-        return client.stripe_customer_id
+        return getattr(client, attribute.attr_name)
     return customer_id
+
+
+def stripe_customer_for(client: Client, cards: CardProcessor) -> str:
+    return _customer_for(client, Client.stripe_customer_id, lambda: cards.ensure_customer(
+        client_id=client.client_id, email=client.billing_email, name=client.name))
+
+
+def ach_customer_for(client: Client, ach: AchProcessor) -> str:
+    return _customer_for(client, Client.ach_customer_id, lambda: ach.ensure_customer(
+        client_id=client.client_id, email=client.billing_email, name=client.name))

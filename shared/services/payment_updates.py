@@ -31,7 +31,7 @@ class PaymentUpdate:
     client_id: str
     invoice_id: str
     payment_id: str
-    processor_payment_id: str
+    processor_payment_id: str | None  # None: refused before the processor created anything
     outcome: Outcome
     payment_method_id: str | None = None
 
@@ -47,7 +47,7 @@ class UpdateContention(Exception):
     """Kept losing races; the caller answers 5xx so the processor retries later."""
 
 
-def apply_update(update: PaymentUpdate, enqueue_receipt: Callable[[str, str], None]) -> UpdateResult:
+def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
     event_key = f"{update.source}:{update.event_id}"
     for _ in range(MAX_ATTEMPTS):
         payment, invoice, seen = get_many((Payment, update.client_id, update.payment_id),
@@ -56,7 +56,7 @@ def apply_update(update: PaymentUpdate, enqueue_receipt: Callable[[str, str], No
         if not _matches(update, payment, invoice):
             return UpdateResult("unknown_payment")
         if seen is not None:
-            _finish(payment, enqueue_receipt)  # a retry after a crash completes what the first run began
+            _finish(payment, payment.status, enqueue_notice)  # a retry after a crash completes the first run
             return UpdateResult("duplicate", payment.status)
 
         effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
@@ -73,8 +73,7 @@ def apply_update(update: PaymentUpdate, enqueue_receipt: Callable[[str, str], No
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue
             raise
-        if effect.payment_status == SUCCEEDED:
-            enqueue_receipt(payment.client_id, payment.payment_id)
+        _finish(payment, effect.payment_status, enqueue_notice)
         return UpdateResult("applied", effect.payment_status, effect.anomaly)
     raise UpdateContention(event_key)
 
@@ -84,16 +83,20 @@ def _matches(update: PaymentUpdate, payment: Payment | None, invoice: Invoice | 
         log.warning("event for an unknown payment", extra={"event_id": update.event_id,
                                                            "payment_id": update.payment_id})
         return False
-    if payment.processor_payment_id != update.processor_payment_id:
+    # A payment whose processor id was never stored (the processor's answer was lost) accepts its own.
+    if payment.processor_payment_id not in (None, update.processor_payment_id):
         log.error("event's processor id does not match the payment",
                   extra={"event_id": update.event_id, "payment_id": update.payment_id})
         return False
     return True
 
 
-def _finish(payment: Payment, enqueue_receipt: Callable[[str, str], None]) -> None:
-    if payment.status == SUCCEEDED and payment.receipt_status != "sent":
-        enqueue_receipt(payment.client_id, payment.payment_id)
+def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, str], None]) -> None:
+    """Queue the email the new status calls for, unless it was already sent (the worker sends it once)."""
+    if status == SUCCEEDED and payment.receipt_status != "sent":
+        enqueue_notice(payment.client_id, payment.payment_id, "receipt")
+    elif status == FAILED and payment.method == "ach" and payment.failure_notice_status != "sent":
+        enqueue_notice(payment.client_id, payment.payment_id, "payment_failed")
 
 
 def record_of(event_key: str, event_type: str) -> ProcessedEvent:
@@ -114,6 +117,8 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
                             Payment.failure_at.set(outcome.occurred_at)]
     if update.payment_method_id:
         payment_actions.append(Payment.processor_method_id.set(update.payment_method_id))
+    if payment.processor_payment_id is None and update.processor_payment_id:
+        payment_actions.append(Payment.processor_payment_id.set(update.processor_payment_id))
 
     money = money_of(invoice)
     new_paid = money.amount_paid + effect.paid_delta

@@ -81,7 +81,7 @@ def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPayment
     detach(method)
     for _ in range(MAX_ATTEMPTS):
         try:
-            _forget(method)
+            forget_method(method)
             return
         except TransactWriteError as exc:
             if not lost_race(exc):
@@ -93,7 +93,7 @@ def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPayment
     raise Unprocessable("Your saved methods changed while deleting; try again.", code="concurrent_change")
 
 
-def _forget(method: SavedPaymentMethod, extra: Callable | None = None) -> None:
+def forget_method(method: SavedPaymentMethod, extra: Callable | None = None) -> None:
     """Delete a method, move the default if it was the default, plus optional items, in one transaction."""
     client = Client.get(method.client_id, consistent_read=True)
     with write_transaction() as tx:
@@ -116,7 +116,7 @@ def _tombstone_key(processor_method_id: str) -> str:
     return f"stripe-detached:{processor_method_id}"
 
 
-def _record_event_only(event_key: str, event_type: str) -> str:
+def record_event_only(event_key: str, event_type: str) -> str:
     try:
         record_of(event_key, event_type).save(ProcessedEvent.event_id.does_not_exist())
     except PutError as exc:
@@ -137,7 +137,7 @@ def save_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
     client = client_for_customer(card.customer_id)
     if client is None:
         log.warning("card attached to an unknown customer", extra={"customer_id": card.customer_id})
-        return _record_event_only(event_key, event_type)
+        return record_event_only(event_key, event_type)
     method = SavedPaymentMethod(
         client.client_id, card.processor_method_id, type="card", processor="stripe",
         processor_method_id=card.processor_method_id, created_at=clock.now_iso(), card_brand=card.brand,
@@ -151,7 +151,7 @@ def save_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
     except TransactWriteError as exc:
         if not lost_race(exc):
             raise
-        return _record_event_only(event_key, event_type)  # detached since, already saved, or a duplicate
+        return record_event_only(event_key, event_type)  # detached since, already saved, or a duplicate
     try:  # the first saved method becomes the default
         client.update(actions=[Client.default_payment_method_id.set(method.payment_method_id)],
                       condition=Client.default_payment_method_id.does_not_exist())
@@ -178,11 +178,11 @@ def remove_detached(event_key: str, event_type: str, processor_method_id: str) -
             with write_transaction() as tx:
                 tombstone_and_record(tx)
         else:
-            _forget(method, extra=tombstone_and_record)
+            forget_method(method, extra=tombstone_and_record)
     except TransactWriteError as exc:
         if not lost_race(exc):
             raise
-        return _record_event_only(event_key, event_type)
+        return record_event_only(event_key, event_type)
     return "removed"
 
 
@@ -190,7 +190,7 @@ def update_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
     """payment_method.updated / automatically_updated (card updater): new expiry or number."""
     method = _method_by_processor_id(card.processor_method_id)
     if method is None:
-        return _record_event_only(event_key, event_type)
+        return record_event_only(event_key, event_type)
     try:
         with write_transaction() as tx:
             tx.update(method, actions=[SavedPaymentMethod.card_brand.set(card.brand),
@@ -202,5 +202,5 @@ def update_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
     except TransactWriteError as exc:
         if not lost_race(exc):
             raise
-        return _record_event_only(event_key, event_type)
+        return record_event_only(event_key, event_type)
     return "updated"

@@ -15,12 +15,12 @@ from shared.services import saved_methods
 from shared.services.payment_updates import UpdateResult, apply_update
 
 
-def handle(event: StripeEvent, *, enqueue_receipt: Callable[[str, str], None],
+def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None],
            card_details: Callable[[str], CardDetails | None]) -> UpdateResult:
     key = f"stripe:{event.id}"
     if event.type in PAYMENT_INTENT_EVENTS:
         update = payment_update(event)
-        return apply_update(update, enqueue_receipt) if update else UpdateResult("not_ours")
+        return apply_update(update, enqueue_notice) if update else UpdateResult("not_ours")
 
     if event.type == "payment_method.detached":
         if not isinstance(event.obj.get("id"), str):

@@ -37,7 +37,8 @@ def free_port() -> int:
 def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port),
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1"})
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +72,9 @@ def http() -> requests.Session:
 def test_stack_file_has_the_contract_keys(stack):
     assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
                           "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users"}
-    assert stack["stripe_publishable_key"].startswith("pk_test_") and stack["ach_api_base"] is None
+    assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):
         assert url.startswith("http://127.0.0.1:")
 
 
@@ -123,6 +124,49 @@ def test_partial_payment(stack):
     after = portal.get(f"/invoices/{invoice_id}").json()
     assert (after["status"], after["balance"], after["amount_paid"]) == \
            ("partially_paid", before["balance"] - amount, before["amount_paid"] + amount)
+
+
+def _micro_deposits(stack, payment_method_id) -> list[int]:
+    """What the client reads on their bank statement: the sandbox shows it; the id comes from the table."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"])
+    items = dynamodb.scan(TableName="PaymentMethodsTable")["Items"]
+    url = next(i["processor_method_id"]["S"] for i in items if i["payment_method_id"]["S"] == payment_method_id)
+    body = http().get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits",
+                      timeout=5).json()
+    return [int(body[k]["value"].replace(".", "")) for k in ("amount1", "amount2")]
+
+
+def test_pay_by_ach_end_to_end(stack):
+    """Link a bank account, verify it with the micro-deposits, pay; the sandbox settles and posts a signed
+    webhook to the gateway; the invoice is paid and both emails (initiated, receipt) go out."""
+    portal = Portal(stack, stack["demo_users"][1]["email"])
+    invoice_id = f"{portal.client_id}-full"
+    linked = portal.post("/payment-methods/bank-accounts", {
+        "routing_number": "011000015", "account_number": "123456780000", "account_type": "checking",
+        "holder_name": "Demo Holder"})
+    assert linked.status_code == 201, linked.text
+    method_id = linked.json()["payment_method_id"]
+    deadline = time.monotonic() + 15
+    while True:
+        verified = portal.post(f"/payment-methods/{method_id}/verify",
+                               {"amounts": _micro_deposits(stack, method_id)})
+        if verified.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)  # micro_deposits_pending until the sandbox settles them
+    assert verified.status_code == 200 and verified.json()["bank"]["status"] == "verified", verified.text
+
+    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id},
+                          headers={"Idempotency-Key": "e2e-ach"})
+    assert started.status_code == 201 and started.json()["status"] == "processing", started.text
+    assert portal.get(f"/invoices/{invoice_id}").json()["status"] == "processing"
+    deadline = time.monotonic() + 20
+    while (payment := portal.get(f"/payments/{started.json()['payment_id']}").json())["status"] == "processing":
+        assert time.monotonic() < deadline, payment
+        time.sleep(0.3)
+    assert payment["status"] == "succeeded" and payment["bank"]["last4"] == "0000"
+    invoice = portal.get(f"/invoices/{invoice_id}").json()
+    assert (invoice["status"], invoice["balance"]) == ("paid", 0)
+    assert wait_for_receipt(stack, invoice["number"]) is not None
 
 
 def _moto_signing_key():

@@ -50,7 +50,7 @@ def test_succeeded_records_the_money_once_and_queues_one_receipt(started, seeded
     assert Payment.get("client-a", started.payment_id).succeeded_at is not None
     assert Invoice.get("client-a", "inv-part").open_payment_id is None
     [job] = queue_messages(seeded["receipt_queue"])
-    assert json.loads(job["Body"]) == {"client_id": "client-a", "payment_id": started.payment_id}
+    assert json.loads(job["Body"]) == {"client_id": "client-a", "payment_id": started.payment_id, "kind": "receipt"}
 
 
 def test_full_payment_marks_the_invoice_paid(seeded):

@@ -1,0 +1,84 @@
+"""Bank accounts and ACH returns: validation and plain-language reasons. Pure: no storage, no processor.
+
+Account and routing numbers are checked here and handed to the processor; nothing keeps or logs them.
+"""
+
+from dataclasses import dataclass
+
+from shared.errors import Unprocessable
+from shared.money import is_cents
+from shared.payment_states import Failure
+from shared.validation import json_object
+
+ACCOUNT_TYPES = ("checking", "savings")
+_FIELDS = {"routing_number", "account_number", "account_type", "holder_name"}
+
+
+@dataclass(frozen=True)
+class BankAccountRequest:
+    routing_number: str
+    account_number: str
+    account_type: str
+    holder_name: str
+
+    @property
+    def last4(self) -> str:
+        return self.account_number[-4:]
+
+    def __repr__(self) -> str:  # never print the numbers, even in a traceback
+        return f"BankAccountRequest(account_type={self.account_type!r}, last4={self.last4!r})"
+
+
+def aba_checksum_ok(routing_number: str) -> bool:
+    """ABA routing numbers: 3*(d1+d4+d7) + 7*(d2+d5+d8) + (d3+d6+d9) is a multiple of 10."""
+    d = [int(c) for c in routing_number]
+    return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+
+
+def parse_bank_account(body: object) -> BankAccountRequest:
+    body = json_object(body, _FIELDS)
+    routing, account = body.get("routing_number"), body.get("account_number")
+    if not isinstance(routing, str) or len(routing) != 9 or not routing.isdigit() or not routing.isascii():
+        raise Unprocessable("routing_number must be the 9 digits printed at the bottom left of a check.",
+                            code="invalid_routing_number")
+    if not aba_checksum_ok(routing):
+        raise Unprocessable("That routing number is not valid; check the 9 digits and try again.",
+                            code="invalid_routing_number")
+    if not isinstance(account, str) or not 4 <= len(account) <= 17 or not account.isdigit() or not account.isascii():
+        raise Unprocessable("account_number must be 4 to 17 digits, with no spaces or dashes.",
+                            code="invalid_account_number")
+    account_type = body.get("account_type")
+    if account_type not in ACCOUNT_TYPES:
+        raise Unprocessable("account_type must be checking or savings.", code="invalid_account_type")
+    holder = body.get("holder_name")
+    if not isinstance(holder, str) or not holder.strip() or len(holder) > 100:
+        raise Unprocessable("holder_name must be the account holder's name (1-100 characters).",
+                            code="invalid_holder_name")
+    return BankAccountRequest(routing, account, account_type, holder.strip())
+
+
+def parse_verify_amounts(body: object) -> tuple[int, int]:
+    amounts = json_object(body, {"amounts"}).get("amounts")
+    if not isinstance(amounts, list) or len(amounts) != 2 or not all(is_cents(a) and 0 < a < 100 for a in amounts):
+        raise Unprocessable("amounts must be the two small deposits in cents, e.g. [32, 45].",
+                            code="invalid_amounts")
+    return amounts[0], amounts[1]
+
+
+_PAY_ANOTHER_WAY = "You can pay this invoice again by card, or with another bank account."
+_RETURNS = {
+    "R01": "Your bank returned the payment for insufficient funds.",
+    "R02": "Your bank says this account is closed.",
+    "R03": "Your bank could not find an account with this number.",
+    "R04": "Your bank says the account number is not valid.",
+    "R08": "Your bank stopped this payment at your request.",
+    "R10": "Your bank says this payment was not authorized by the account holder.",
+    "R16": "Your bank says this account is frozen.",
+    "R20": "Your bank says this account cannot receive debits of this kind.",
+}
+
+
+def return_failure(code: str | None) -> Failure:
+    """ACH return code -> the reason the client sees, always with a way forward."""
+    reason = _RETURNS.get(code or "", "Your bank returned this payment.")
+    return Failure(code=code or "ach_return", message=f"{reason} {_PAY_ANOTHER_WAY}")

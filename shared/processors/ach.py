@@ -1,0 +1,68 @@
+"""The ACH processor port: what the domain needs from a bank-transfer processor. Account and routing numbers
+pass through `add_bank_account` to the processor and are never kept, returned or logged by anything here.
+
+Resources are named by the processor's own URLs or ids (opaque strings to the domain).
+"""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class AchError(Exception):
+    """The processor refused the request (4xx): `code` is its error code, `message` its explanation."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    id: str  # the processor's funding-source id (or URL)
+    bank_name: str
+    account_type: str  # checking | savings
+    status: str  # unverified | verified | removed
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    status: str  # pending | processed | failed | cancelled
+    amount: int  # cents
+    metadata: dict = field(default_factory=dict)
+    failure_code: str | None = None  # ACH return code (R01...) when failed
+
+
+class VerifyResult:
+    VERIFIED = "verified"
+    WRONG_AMOUNTS = "wrong_amounts"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"  # the processor will not accept more attempts
+    NOT_READY = "not_ready"  # the deposits have not arrived yet
+    ALREADY_VERIFIED = "already_verified"
+
+
+class AchProcessor(Protocol):
+    def ensure_customer(self, *, client_id: str, name: str, email: str) -> str:
+        """The processor's customer for this client (idempotent per client)."""
+        ...
+
+    def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
+                         holder_name: str, idempotency_key: str) -> BankAccount:
+        """Link a bank account and start micro-deposit verification. A bank account already linked to this
+        customer returns the existing one."""
+        ...
+
+    def get_bank_account(self, bank_account_id: str) -> BankAccount: ...
+
+    def verify_bank_account(self, bank_account_id: str, amounts: tuple[int, int]) -> str:
+        """Check the two micro-deposit amounts (cents); returns a VerifyResult value."""
+        ...
+
+    def remove_bank_account(self, bank_account_id: str) -> None: ...
+
+    def create_transfer(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
+                        idempotency_key: str) -> Transfer:
+        """Debit the client's bank account into the merchant's. The same key returns the same transfer."""
+        ...
+
+    def get_transfer(self, transfer_id: str) -> Transfer: ...

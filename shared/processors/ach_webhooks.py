@@ -1,0 +1,66 @@
+"""ACH processor (Dwolla) webhooks: signature and envelope. The envelope only names the resource; the
+handler fetches the resource itself from the processor, as Dwolla's docs advise, so the state it applies is
+the processor's current truth whatever order the events arrive in."""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+SIGNATURE_HEADER = "X-Request-Signature-SHA-256"
+# Dwolla retries a delivery for up to 72 hours; anything older is a replay, not a retry.
+MAX_AGE = timedelta(days=4)
+
+
+class InvalidSignature(Exception):
+    pass
+
+
+class InvalidPayload(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AchEvent:
+    id: str
+    topic: str
+    resource_url: str
+    timestamp: datetime
+
+
+def verify(payload: bytes, signature: str | None, secret: str) -> None:
+    """Hex HMAC-SHA256 of the raw body with the webhook secret, compared in constant time."""
+    if not signature:
+        raise InvalidSignature(f"missing {SIGNATURE_HEADER} header")
+    expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature.strip().lower()):
+        raise InvalidSignature("signature does not match the payload")
+
+
+def sign(payload: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def parse(payload: bytes, now: datetime) -> AchEvent:
+    try:
+        body = json.loads(payload)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidPayload("body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise InvalidPayload("event is not an object")
+    event_id, topic = body.get("id"), body.get("topic")
+    resource = ((body.get("_links") or {}).get("resource") or {}).get("href") \
+        if isinstance(body.get("_links"), dict) else None
+    stamp = body.get("timestamp") or body.get("created")
+    if not all(isinstance(v, str) and v for v in (event_id, topic, resource, stamp)):
+        raise InvalidPayload("event lacks id, topic, timestamp or _links.resource.href")
+    try:
+        timestamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidPayload("timestamp is not ISO 8601") from exc
+    if timestamp.tzinfo is None:
+        raise InvalidPayload("timestamp has no time zone")
+    if now - timestamp > MAX_AGE:
+        raise InvalidPayload("event is older than the processor's retry window (a replay)")
+    return AchEvent(event_id, topic, resource, timestamp)

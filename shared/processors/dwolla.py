@@ -1,0 +1,354 @@
+"""Dwolla (API v2) adapter for the ACH port, over urllib3 (already loaded by botocore: no extra cold start).
+
+Ids handed to the domain are Dwolla's resource URLs (Location headers / `_links.self.href`). Every POST carries
+an Idempotency-Key (the caller's, or one made up per call), so a retry after a timeout or a 5xx gets the same
+resource back instead of a second one. Account and routing numbers go into one request body and nowhere else:
+never logged, never put in an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+import urllib3
+
+from shared.errors import ProcessorUnavailable
+from shared.processors.ach import AchError, BankAccount, Transfer, VerifyResult
+
+log = logging.getLogger(__name__)
+
+HAL = "application/vnd.dwolla.v1.hal+json"
+_TOKEN_MARGIN_SECONDS = 60
+_TOKEN_ERRORS = {"ExpiredAccessToken", "InvalidAccessToken"}
+_AMOUNT = re.compile(r"^(\d+)\.(\d{2})$")
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: dict
+    location: str | None
+
+
+def format_amount(cents: int) -> str:
+    """12500 -> "125.00" (integers only)."""
+    if not isinstance(cents, int) or isinstance(cents, bool) or cents < 0:
+        raise ValueError("amount must be a non-negative integer number of cents")
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def parse_amount(value) -> int:
+    """"125.00" -> 12500; anything but digits, a dot and exactly two decimals is refused."""
+    match = _AMOUNT.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"unexpected amount from the processor: {value!r}")
+    return int(match.group(1)) * 100 + int(match.group(2))
+
+
+def split_name(name: str, email: str = "") -> tuple[str, str]:
+    """("Ann Marie", "Archer")-style split for Dwolla's required firstName/lastName (50 chars each):
+    the first word is the first name and the rest the last name; a single word is used for both."""
+    words = (name or "").split() or [(email.split("@", 1)[0] or "Customer")]
+    first, last = words[0], " ".join(words[1:]) or words[0]
+    return first[:50], last[:50]
+
+
+def _href(body: dict, rel: str) -> str | None:
+    link = (body.get("_links") or {}).get(rel)
+    return link.get("href") if isinstance(link, dict) else None
+
+
+class DwollaAch:
+    def __init__(self, api_base: str, client_id: str, client_secret: str, *, timeout: float = 10.0,
+                 retries: int = 2, backoff: float = 0.25, merchant_funding_source: str | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        """`backoff`: first pause between retries (doubling). `merchant_funding_source`: the master account's
+        bank funding-source URL, if it should not be looked up. `clock`/`sleep`: for tests."""
+        self._base = api_base.rstrip("/")
+        self._origin = self._origin_of(self._base)
+        self._client_id, self._client_secret = client_id, client_secret
+        self._retries, self._backoff = max(0, retries), backoff
+        self._clock, self._sleep = clock, sleep
+        self._http = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False,
+                                         timeout=urllib3.Timeout(connect=timeout, read=timeout))
+        self._token: str | None = None
+        self._token_valid_until = 0.0
+        self._token_lock = threading.Lock()
+        self._merchant_fs = merchant_funding_source
+
+    # ------------------------------------------------------------------------------------------ port
+
+    def ensure_customer(self, *, client_id: str, name: str, email: str) -> str:
+        first, last = split_name(name, email)
+        try:
+            reply = self._call("POST", "/customers", {"firstName": first, "lastName": last, "email": email},
+                               idempotency_key=f"customer:{client_id}")
+        except AchError as exc:
+            # The idempotency key has expired (24 h) and the customer exists: Dwolla names it in _links.about.
+            about = self._about(exc)
+            if about is None:
+                raise
+            return about
+        return self._location(reply)
+
+    def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
+                         holder_name: str, idempotency_key: str) -> BankAccount:
+        body = {"routingNumber": routing_number, "accountNumber": account_number,
+                "bankAccountType": account_type, "name": (holder_name or "Bank account").strip()[:50]}
+        try:
+            reply = self._call("POST", f"{customer_id}/funding-sources", body, idempotency_key=idempotency_key)
+            fs_url = self._location(reply)
+        except AchError as exc:
+            about = self._about(exc) if exc.code == "DuplicateResource" else None
+            if about is None:
+                raise AchError(exc.code, _scrub(exc.message, routing_number, account_number)) from None
+            fs_url = about
+        source = self._call("GET", fs_url).body
+        if _href(source, "initiate-micro-deposits") and not source.get("removed"):
+            self._initiate_micro_deposits(_href(source, "initiate-micro-deposits"), idempotency_key)
+        return self._bank_account(fs_url, source)
+
+    def get_bank_account(self, bank_account_id: str) -> BankAccount:
+        return self._bank_account(bank_account_id, self._call("GET", bank_account_id).body)
+
+    def verify_bank_account(self, bank_account_id: str, amounts: tuple[int, int]) -> str:
+        first, second = amounts
+        body = {"amount1": {"value": format_amount(first), "currency": "USD"},
+                "amount2": {"value": format_amount(second), "currency": "USD"}}
+        try:
+            reply = self._call("POST", f"{bank_account_id}/micro-deposits", body)
+        except AchError as exc:
+            if exc.code == "ValidationError" and "wrong amount" in exc.message.lower():
+                # The attempt that reaches the limit still answers "Wrong amount(s)."; Dwolla then swaps the
+                # funding source's verify-micro-deposits link for failed-verification-micro-deposits.
+                source = self._call("GET", bank_account_id).body
+                if _href(source, "failed-verification-micro-deposits"):
+                    return VerifyResult.TOO_MANY_ATTEMPTS
+                return VerifyResult.WRONG_AMOUNTS
+            if exc.code == "InvalidResourceState":
+                text = exc.message.lower()
+                if "already verified" in text:
+                    return VerifyResult.ALREADY_VERIFIED
+                if "too many attempts" in text:
+                    return VerifyResult.TOO_MANY_ATTEMPTS
+                source = self._call("GET", bank_account_id).body
+                if source.get("status") == "verified":
+                    return VerifyResult.ALREADY_VERIFIED
+                if _href(source, "failed-verification-micro-deposits"):
+                    return VerifyResult.TOO_MANY_ATTEMPTS
+            raise
+        if reply.status == 202 or reply.body.get("code") == "TryAgainLater":
+            return VerifyResult.NOT_READY
+        return VerifyResult.VERIFIED
+
+    def remove_bank_account(self, bank_account_id: str) -> None:
+        try:
+            self._call("POST", bank_account_id, {"removed": True})
+        except AchError as exc:
+            if exc.code == "NotFound":
+                return
+            if exc.code == "InvalidResourceState" and self._call("GET", bank_account_id).body.get("removed"):
+                return
+            raise
+
+    def create_transfer(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
+                        idempotency_key: str) -> Transfer:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise ValueError("a transfer amount is a positive integer number of cents")
+        body = {"_links": {"source": {"href": bank_account_id},
+                           "destination": {"href": self.merchant_funding_source()}},
+                "amount": {"currency": "USD", "value": format_amount(amount)}}
+        if metadata:
+            body["metadata"] = {str(k): str(v) for k, v in metadata.items()}
+        reply = self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
+        return self.get_transfer(self._location(reply))
+
+    def get_transfer(self, transfer_id: str) -> Transfer:
+        body = self._call("GET", transfer_id).body
+        status = body.get("status")
+        failure_code = None
+        if status == "failed":
+            failure_url = _href(body, "failure") or f"{transfer_id.rstrip('/')}/failure"
+            try:
+                failure_code = self._call("GET", failure_url).body.get("code")
+            except AchError as exc:
+                if exc.code != "NotFound":
+                    raise
+        amount = body.get("amount") or {}
+        if amount.get("currency", "USD") != "USD":
+            raise ValueError(f"unexpected currency from the processor: {amount.get('currency')!r}")
+        return Transfer(id=transfer_id, status=status, amount=parse_amount(amount.get("value")),
+                        metadata={str(k): str(v) for k, v in (body.get("metadata") or {}).items()},
+                        failure_code=failure_code)
+
+    # ------------------------------------------------------------------------------------ extras
+
+    def merchant_funding_source(self) -> str:
+        """The master account's bank funding source (GET / -> account -> funding-sources), looked up once."""
+        if self._merchant_fs is None:
+            account = _href(self._call("GET", "/").body, "account")
+            if not account:
+                raise AchError("NotFound", "The API root has no account link.")
+            listing = self._call("GET", f"{account.rstrip('/')}/funding-sources?removed=false").body
+            banks = [fs for fs in (listing.get("_embedded") or {}).get("funding-sources", [])
+                     if fs.get("type") == "bank" and not fs.get("removed")]
+            banks.sort(key=lambda fs: fs.get("status") != "verified")  # a verified bank first
+            if not banks or not _href(banks[0], "self"):
+                raise AchError("NotFound", "The master account has no bank funding source.")
+            self._merchant_fs = _href(banks[0], "self")
+        return self._merchant_fs
+
+    # ----------------------------------------------------------------------------------- helpers
+
+    def _initiate_micro_deposits(self, url: str, idempotency_key: str) -> None:
+        try:
+            self._call("POST", url, None, idempotency_key=f"{idempotency_key}:micro-deposits")
+        except AchError as exc:
+            # Already initiated (MaxNumberOfResources) or already verified (InvalidResourceState): nothing to do.
+            if exc.code not in ("MaxNumberOfResources", "InvalidResourceState"):
+                raise
+
+    @staticmethod
+    def _bank_account(fs_url: str, body: dict) -> BankAccount:
+        status = "removed" if body.get("removed") else body.get("status", "unverified")
+        return BankAccount(id=fs_url, bank_name=body.get("bankName") or "",
+                           account_type=body.get("bankAccountType") or "", status=status)
+
+    @staticmethod
+    def _location(reply: _Reply) -> str:
+        if not reply.location:
+            raise AchError("MissingLocation", f"HTTP {reply.status} without a Location header.")
+        return reply.location
+
+    def _about(self, exc: AchError) -> str | None:
+        """The existing resource a Duplicate/DuplicateResource error points at (`_links.about`)."""
+        body = getattr(exc, "body", None) or {}
+        about = _href(body, "about")
+        if about:
+            return about
+        for item in (body.get("_embedded") or {}).get("errors", []):
+            if item.get("code") == "Duplicate" and _href(item, "about"):
+                return _href(item, "about")
+        return None
+
+    @staticmethod
+    def _origin_of(url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.netloc or "").lower()
+
+    def _url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            # The bearer token only ever goes to the configured API host.
+            if self._origin_of(path_or_url) != self._origin:
+                raise ValueError("refusing to call a URL outside the configured ACH API")
+            return path_or_url
+        return f"{self._base}/{path_or_url.lstrip('/')}"
+
+    def _access_token(self) -> str:
+        with self._token_lock:
+            if self._token is None or self._clock() >= self._token_valid_until:
+                self._token, expires_in = self._fetch_token()
+                self._token_valid_until = self._clock() + expires_in - _TOKEN_MARGIN_SECONDS
+            return self._token
+
+    def _fetch_token(self) -> tuple[str, int]:
+        headers = urllib3.make_headers(basic_auth=f"{self._client_id}:{self._client_secret}")
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Accept"] = "application/json"
+        response = self._send("POST", f"{self._base}/token", b"grant_type=client_credentials", headers)
+        body = _json(response.data)
+        if response.status != 200 or not body.get("access_token"):
+            code = body.get("error") or body.get("code") or f"HTTP{response.status}"
+            raise AchError(str(code), str(body.get("error_description") or body.get("message")
+                                          or "Could not obtain an access token."))
+        return body["access_token"], int(body.get("expires_in") or 3600)
+
+    def _send(self, method: str, url: str, payload: bytes | None, headers: dict) -> urllib3.BaseHTTPResponse:
+        """One request, retried on connection errors, timeouts and 5xx; ProcessorUnavailable when exhausted."""
+        path = urlsplit(url).path
+        for attempt in range(self._retries + 1):
+            if attempt:
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+            try:
+                response = self._http.request(method, url, body=payload, headers=headers, redirect=False)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                log.warning("ACH %s %s failed (attempt %d): %s", method, path, attempt + 1, type(exc).__name__)
+                continue
+            if response.status < 500:
+                log.debug("ACH %s %s -> %d", method, path, response.status)
+                return response
+            log.warning("ACH %s %s -> %d (attempt %d)", method, path, response.status, attempt + 1)
+        raise ProcessorUnavailable()
+
+    def _call(self, method: str, path_or_url: str, body: dict | None = None, *,
+              idempotency_key: str | None = None) -> _Reply:
+        url = self._url(path_or_url)
+        payload = None if body is None else json.dumps(body).encode()
+        if method == "POST" and idempotency_key is None:
+            idempotency_key = str(uuid.uuid4())  # one per call: its retries reuse it
+        refreshed = False
+        while True:
+            headers = {"Accept": HAL, "Authorization": f"Bearer {self._access_token()}"}
+            if method == "POST":
+                headers["Content-Type"] = HAL
+                headers["Idempotency-Key"] = idempotency_key
+            response = self._send(method, url, payload, headers)
+            data = _json(response.data)
+            if response.status == 401 and data.get("code") in _TOKEN_ERRORS and not refreshed:
+                refreshed = True
+                with self._token_lock:
+                    self._token = None
+                continue
+            if response.status < 400:
+                return _Reply(response.status, data, response.headers.get("Location"))
+            if response.status == 429 or (response.status == 409 and data.get("code") == "Conflict"):
+                # Rate limited, or the first request with this Idempotency-Key is still being processed: the
+                # outcome is not known yet, and the same key can be sent again later.
+                raise ProcessorUnavailable()
+            raise _ach_error(response.status, data)
+
+
+def _json(raw: bytes) -> dict:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _ach_error(status: int, body: dict) -> AchError:
+    code = str(body.get("code") or f"HTTP{status}")
+    message = str(body.get("message") or "")
+    if code == "ValidationError":
+        errors = (body.get("_embedded") or {}).get("errors") or []
+        if errors and isinstance(errors[0], dict) and errors[0].get("message"):
+            message = str(errors[0]["message"])
+    error = AchError(code, message)
+    error.status = status
+    error.body = body
+    return error
+
+
+def _scrub(text: str, *secrets: str) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def from_environment() -> DwollaAch:
+    from shared.secrets import ach_secrets
+
+    secret = ach_secrets()
+    return DwollaAch(os.environ["ACH_API_BASE"], secret["client_id"], secret["client_secret"])

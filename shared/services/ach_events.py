@@ -1,0 +1,79 @@
+"""Apply an ACH processor event: fetch the resource it names and apply what the processor says now."""
+
+import logging
+from collections.abc import Callable
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared.bank_accounts import return_failure
+from shared.models import ProcessedEvent, SavedPaymentMethod
+from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome
+from shared.processors.ach import AchProcessor
+from shared.processors.ach_webhooks import AchEvent
+from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
+from shared.services.bank_accounts import VERIFIED
+from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_of
+from shared.services.saved_methods import forget_method, record_event_only
+from shared.store import lost_race, write_transaction
+
+log = logging.getLogger(__name__)
+TRANSFER_TOPICS = {f"{prefix}transfer_{step}" for prefix in ("", "customer_")
+                   for step in ("created", "completed", "failed", "cancelled")}
+BANK_TOPICS = {"customer_funding_source_verified", "customer_microdeposits_failed",
+               "customer_microdeposits_maxattempts", "customer_funding_source_removed"}
+_OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
+
+
+def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
+    key = f"ach:{event.id}"
+    if event.topic in TRANSFER_TOPICS:
+        return _transfer(event, key, ach, enqueue_notice)
+    if event.topic in BANK_TOPICS:
+        return UpdateResult(_bank(event, key, ach))
+    return UpdateResult("not_handled")
+
+
+def _transfer(event: AchEvent, key: str, ach: AchProcessor,
+              enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
+    transfer = ach.get_transfer(event.resource_url)
+    ids = [transfer.metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
+    if not all(isinstance(v, str) and v for v in ids):
+        log.warning("transfer this system did not create", extra={"transfer": transfer.id})
+        return UpdateResult("not_ours")
+    status = _OUTCOMES.get(transfer.status)
+    if status is None:  # still pending: nothing new to apply
+        return UpdateResult(record_event_only(key, event.topic))
+    failure = return_failure(transfer.failure_code) if status == FAILED else None
+    client_id, invoice_id, payment_id = ids
+    return apply_update(PaymentUpdate(
+        source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
+        payment_id=payment_id, processor_payment_id=transfer.id,
+        outcome=Outcome(status, transfer.amount, int(event.timestamp.timestamp()), failure,
+                        reverses_success=status == FAILED)), enqueue_notice)
+
+
+def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:
+    method = next(iter(SavedPaymentMethod.by_processor_id.query(event.resource_url, limit=1)), None)
+    if method is None:
+        log.warning("event for an unknown bank account", extra={"topic": event.topic})
+        return record_event_only(key, event.topic)
+    bank = ach.get_bank_account(event.resource_url)
+    try:
+        if bank.status == "removed":
+            forget_method(method, extra=lambda tx: tx.save(record_of(key, event.topic),
+                                                      condition=ProcessedEvent.event_id.does_not_exist()))
+            return "removed"
+        status = VERIFIED if bank.status == "verified" else (
+            VERIFICATION_FAILED if event.topic in ("customer_microdeposits_failed",
+                                                   "customer_microdeposits_maxattempts") else None)
+        if status is None or status == method.bank_status:
+            return record_event_only(key, event.topic)
+        with write_transaction() as tx:
+            tx.update(method, actions=[SavedPaymentMethod.bank_status.set(status)],
+                      condition=SavedPaymentMethod.payment_method_id.exists())
+            tx.save(record_of(key, event.topic), condition=ProcessedEvent.event_id.does_not_exist())
+    except TransactWriteError as exc:
+        if not lost_race(exc):
+            raise
+        return record_event_only(key, event.topic)
+    return "updated"

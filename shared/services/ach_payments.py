@@ -1,0 +1,125 @@
+"""Start an ACH payment: debit a verified bank account for (part of) an invoice.
+
+A transfer moves money as soon as the processor accepts it, so the order is the reverse of cards: first one
+transaction records the payment as `processing` and adds its amount to the invoice's amount_pending
+(conditional on the invoice version, so two requests can never reserve more than is owed), then the
+transfer is created with an idempotency key derived from the client's Idempotency-Key. If the processor
+times out, the money stays reserved (it may be moving) and the answer is 503: the same request again finds
+the recorded payment and asks the processor again with the same key, which returns the same transfer.
+A definite refusal releases the money through the same code path as a failed-transfer webhook.
+"""
+
+import logging
+from collections.abc import Callable
+
+from pynamodb.exceptions import TransactWriteError, UpdateError
+
+from shared import clock
+from shared.errors import Conflict, Unprocessable, invoice_not_found
+from shared.ids import payment_id_for
+from shared.invoices import InvoiceMoney, derive_status
+from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome
+from shared.processors.ach import AchError, AchProcessor
+from shared.processors.card import CardProcessor
+from shared.services.card_payments import MAX_ATTEMPTS, StartedPayment, cancel_open_payment
+from shared.services.payment_updates import PaymentUpdate, apply_update
+from shared.services.saved_methods import method_not_found
+from shared.store import get_many, lost_race, money_of, status_key, write_transaction
+
+log = logging.getLogger(__name__)
+
+
+def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
+                      ach: AchProcessor, cards: Callable[[], CardProcessor],
+                      enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+    if request.payment_method_id is None:
+        raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
+                            code="payment_method_required")
+    if request.save_payment_method:
+        raise Unprocessable("save_payment_method is for cards; bank accounts are saved when linked.",
+                            code="invalid_field")
+    payment_id = payment_id_for(client_id, idempotency_key)
+    fingerprint = request.fingerprint(invoice_id)
+    for _ in range(MAX_ATTEMPTS):
+        invoice, existing, bank = get_many((Invoice, client_id, invoice_id), (Payment, client_id, payment_id),
+                                           (SavedPaymentMethod, client_id, request.payment_method_id))
+        if existing is not None:
+            if existing.request_fingerprint != fingerprint:
+                raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
+                                    "Use a new key for a new payment.", code="idempotency_key_reused")
+            return _submit(existing, idempotency_key, ach, enqueue_notice, replayed=True)
+        if invoice is None:
+            raise invoice_not_found()
+        if bank is None or bank.type != "bank_account":
+            raise method_not_found()
+        if bank.bank_status != "verified":
+            raise Unprocessable("Verify this bank account with the two small deposits before paying from it.",
+                                code="bank_account_not_verified")
+        money = money_of(invoice)
+        amount = choose_amount(request, status=invoice.status, balance=money.balance,
+                               allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
+                               currency=invoice.currency)
+        replaced = cancel_open_payment(invoice, cards()) if invoice.open_payment_id else None
+
+        created_at = clock.now_iso()
+        payment = Payment(
+            client_id, payment_id, invoice_id=invoice_id, amount=amount, currency=invoice.currency, method="ach",
+            status=PROCESSING, created_at=created_at, processor="ach",
+            processor_method_id=bank.processor_method_id, bank_name=bank.bank_name, bank_last4=bank.bank_last4,
+            request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
+            invoice_key=f"{invoice_id}#{created_at}#{payment_id}")
+        pending = money.amount_pending + amount
+        status = derive_status(InvoiceMoney(money.total, money.fees, money.amount_paid, pending))
+        invoice_actions = [Invoice.amount_pending.set(pending), Invoice.status.set(status),
+                           Invoice.status_key.set(status_key(status, invoice))]
+        if invoice.open_payment_id:
+            invoice_actions.append(Invoice.open_payment_id.remove())
+        try:
+            with write_transaction() as tx:
+                tx.save(payment)  # condition: new
+                tx.update(invoice, actions=invoice_actions)  # condition: the version the amount was checked on
+                if replaced is not None:
+                    tx.update(replaced, actions=[Payment.status.set(CANCELED)],
+                              condition=Payment.status.is_in(PENDING, FAILED))
+        except TransactWriteError as exc:
+            if lost_race(exc):
+                continue
+            raise
+        log.info("ach payment recorded", extra={"payment_id": payment_id, "invoice_id": invoice_id,
+                                                "amount": amount})
+        return _submit(payment, idempotency_key, ach, enqueue_notice, replayed=False)
+    raise Conflict("This invoice is being paid from another window right now. Check your payment history "
+                   "before trying again.", code="payment_in_progress")
+
+
+def _submit(payment: Payment, idempotency_key: str, ach: AchProcessor,
+            enqueue_notice: Callable[[str, str, str], None], *, replayed: bool) -> StartedPayment:
+    """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
+    if payment.processor_payment_id is not None or payment.status != PROCESSING:
+        return StartedPayment(payment, client_secret=None, replayed=replayed)
+    try:
+        transfer = ach.create_transfer(
+            bank_account_id=payment.processor_method_id, amount=payment.amount, idempotency_key=
+            f"{payment.client_id}:{idempotency_key}", metadata={
+                "client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id})
+    except AchError as exc:
+        log.warning("ach transfer refused", extra={"payment_id": payment.payment_id, "code": exc.code})
+        apply_update(PaymentUpdate(
+            source="ach-submit", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
+            client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
+            processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
+                "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
+                                    "charged; pay by card or with another bank account."))), enqueue_notice)
+        payment.refresh(consistent_read=True)
+        return StartedPayment(payment, client_secret=None, replayed=replayed)
+    try:
+        payment.update(actions=[Payment.processor_payment_id.set(transfer.id)],
+                       condition=Payment.processor_payment_id.does_not_exist(), add_version_condition=False)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        payment.refresh(consistent_read=True)  # a webhook recorded it first
+    enqueue_notice(payment.client_id, payment.payment_id, "ach_initiated")
+    return StartedPayment(payment, client_secret=None, replayed=replayed)

@@ -1,0 +1,90 @@
+"""Driving the ACH sandbox and delivering ACH processor webhooks in tests."""
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from shared.models import SavedPaymentMethod
+from shared.processors.ach_webhooks import sign
+from tests.conftest import ACH_WEBHOOK_SECRET
+from tests.helpers import call
+
+ROUTING = "011000015"  # passes the ABA checksum
+HAL = "application/vnd.dwolla.v1.hal+json"
+
+
+def token(sandbox) -> str:
+    return requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
+                         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), timeout=5).json()["access_token"]
+
+
+def api(sandbox, method, path_or_url, **kwargs):
+    url = path_or_url if path_or_url.startswith("http") else f"{sandbox.url}{path_or_url}"
+    headers = {"Authorization": f"Bearer {token(sandbox)}", "Accept": HAL, "Content-Type": HAL}
+    return requests.request(method, url, headers=headers, timeout=5, **kwargs)
+
+
+def simulate(sandbox) -> None:
+    """Dwolla's sandbox 'process bank transfers' (and micro-deposits)."""
+    assert api(sandbox, "POST", "/sandbox-simulations", json={}).status_code < 300
+
+
+def link(account_number="123456780000", client_id="client-a", holder="Ann Archer", account_type="checking"):
+    return call("AddBankAccountFunction", client_id=client_id, body={
+        "routing_number": ROUTING, "account_number": account_number, "account_type": account_type,
+        "holder_name": holder})
+
+
+def deposits(sandbox, method_id, client_id="client-a") -> list[int]:
+    fs_url = SavedPaymentMethod.get(client_id, method_id).processor_method_id
+    body = requests.get(f"{sandbox.url}/sandbox/funding-sources/{fs_url.rstrip('/').rsplit('/', 1)[1]}"
+                        "/micro-deposits", timeout=5).json()
+    values = body.get("amounts") or [body.get("amount1"), body.get("amount2")]
+    return [int(str(v.get("value") if isinstance(v, dict) else v).replace(".", "")) for v in values]
+
+
+def verified_bank(sandbox, account_number="123456780000", client_id="client-a") -> str:
+    status, method, _ = link(account_number, client_id=client_id)
+    assert status == 201, method
+    simulate(sandbox)
+    status, body, _ = call("VerifyBankAccountFunction", client_id=client_id,
+                           path_parameters={"payment_method_id": method["payment_method_id"]},
+                           body={"amounts": deposits(sandbox, method["payment_method_id"], client_id)})
+    assert status == 200 and body["bank"]["status"] == "verified", body
+    return method["payment_method_id"]
+
+
+def pay_ach(invoice_id, method_id, key="ach-1", amount=None, client_id="client-a"):
+    body = {"method": "ach", "payment_method_id": method_id} | ({"amount": amount} if amount else {})
+    return call("CreatePaymentFunction", client_id=client_id, path_parameters={"invoice_id": invoice_id},
+                body=body, headers={"Idempotency-Key": key})
+
+
+def envelope(topic, resource_url, *, event_id=None, timestamp=None) -> dict:
+    stamp = (timestamp or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+    return {"id": event_id or str(uuid.uuid4()), "resourceId": resource_url.rsplit("/", 1)[1], "topic": topic,
+            "timestamp": stamp, "created": stamp,
+            "_links": {"resource": {"href": resource_url}, "self": {"href": "https://events/x"}}}
+
+
+def deliver(event, *, secret=ACH_WEBHOOK_SECRET, signature=None, raw=None):
+    payload = raw if raw is not None else json.dumps(event).encode()
+    headers = {} if signature == "" else {"X-Request-Signature-SHA-256": signature or sign(payload, secret)}
+    return call("AchWebhookFunction", body=payload, headers=headers, client_id=None)
+
+
+def stale(hours=100):
+    return datetime.now(UTC) - timedelta(hours=hours)
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

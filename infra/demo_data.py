@@ -48,7 +48,7 @@ def seed() -> list[dict]:
         put_invoice(cid, f"{cid}-partial", number=f"{p}42", total=480000 * scale, due_date=_day(21),
                     issued_date=_day(-3), allow_partial=True, minimum_payment=5000)
         put_invoice(cid, f"{cid}-overdue", number=f"{p}43", total=36000 * scale, due_date=_day(-10),
-                    issued_date=_day(-40))
+                    issued_date=_day(-40), late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
         put_invoice(cid, f"{cid}-partly-paid", number=f"{p}44", total=90000 * scale, amount_paid=20000,
                     due_date=_day(14), issued_date=_day(-20), allow_partial=True, minimum_payment=10000)
         _paid(cid, f"{cid}-partly-paid", 20000, 10)

@@ -65,8 +65,16 @@ class JwtAuthorizer:
             return None
         if claims.get("token_use") != "id":
             return None
-        return {k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (list, dict)) else str(v)
-                for k, v in claims.items()}
+        return {k: _as_api_gateway_string(v) for k, v in claims.items()}
+
+
+def _as_api_gateway_string(value) -> str:
+    """How the HTTP API JWT authorizer hands claims to Lambda: strings, a list as "[a b]"."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + " ".join(str(v) for v in value) + "]"
+    return json.dumps(value) if isinstance(value, dict) else str(value)
 
 
 class Route:
@@ -87,6 +95,7 @@ class Gateway:
         self.server.gateway = self
         self.port = self.server.server_address[1]
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
+        self.schedules: dict = {}  # function name -> run(): POST /_local/schedules/<name> runs it now
         self.route_specs = routes
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
@@ -154,6 +163,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, gw.openapi, extra)
         if self.command == "GET" and url.path in ("/docs", "/docs/"):
             return self._send(200, SWAGGER_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        if self.command == "POST" and url.path.startswith("/_local/schedules/"):
+            run = gw.schedules.get(url.path.rsplit("/", 1)[1])
+            if run is None:
+                return self._send(404, {"error": {"code": "schedule_not_found", "message":
+                                        f"Scheduled functions: {', '.join(gw.schedules) or 'none'}."}})
+            return self._send(200, run())
 
         route, params = gw.match(self.command, url.path)
         if route is None:

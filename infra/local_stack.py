@@ -26,6 +26,7 @@ STRIPE_API_KEY = "sk_test_local_portal"
 STRIPE_PUBLISHABLE_KEY = "pk_test_local_portal"
 WEBHOOK_SECRET = "whsec_local_portal"
 ACH_WEBHOOK_SECRET = "ach_webhook_secret_local_portal"
+ADMIN_LOGIN = "owner@merchant.test"
 
 
 class StartupError(Exception):
@@ -128,6 +129,21 @@ def create_users(pool_id: str, users: list[dict]) -> None:
                                         Permanent=True)
 
 
+def create_admin(pool_id: str, email: str, password: str) -> None:
+    """The merchant's back-office user: in the template's admin group, with no client of its own."""
+    import boto3
+
+    cognito = boto3.client("cognito-idp")
+    group = template.resources("AWS::Cognito::UserPoolGroup")["AdminGroup"]["Properties"]["GroupName"]
+    group_name = _parameter_defaults()[group["Ref"]] if isinstance(group, dict) else group
+    cognito.create_group(UserPoolId=pool_id, GroupName=group_name)
+    cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": email},
+                                              {"Name": "email_verified", "Value": "true"}])
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group_name)
+
+
 def write_stack_file(path: Path, info: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -143,6 +159,8 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
              f"  Stripe (local) {info['stripe_api_base']}",
              "  Demo logins:"]
     lines += [f"    {u['email']} / {u['password']}  ({u['client_id']})" for u in info["demo_users"]]
+    lines += [f"    {ADMIN_LOGIN} / {info['demo_users'][0]['password']}  (merchant admin: /admin routes)",
+              f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction"]
     lines += ["  Pay an invoice end to end:",
               f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
               "  Or by hand:",
@@ -202,6 +220,7 @@ def run(port: int, stack_file: Path) -> int:
 
         users = demo_data.seed()
         create_users(resources["user_pool_id"], users)
+        create_admin(resources["user_pool_id"], ADMIN_LOGIN, demo_data.PASSWORD)
 
         component = "Stripe webhook registration"
         import requests
@@ -233,7 +252,14 @@ def run(port: int, stack_file: Path) -> int:
             poller = SqsPoller(resources["queues"][source["queue"]], module.handler, function=source["function"],
                                batch_size=source["batch_size"], invoke_lock=gateway.invoke_lock).start()
             stoppers.append((f"SQS poller {source['function']}", poller.stop))
+        component = "schedules"
+        from infra.scheduler import Scheduler
+
+        scheduler = Scheduler(template.schedule_event_sources(), gateway.invoke_lock)
+        gateway.schedules = scheduler.jobs
         gateway.start()
+        scheduler.start()
+        stoppers.append(("scheduler", scheduler.stop))
 
         info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "region": REGION,
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,

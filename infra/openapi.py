@@ -51,7 +51,8 @@ SCHEMAS = {
                     "overdue": {"type": "boolean"}, "payable": {"type": "boolean"},
                     "allow_partial": {"type": "boolean"}, "minimum_payment": _int,
                     "line_items": {"type": "array", "items": _ref("LineItem")},
-                    "payments": {"type": "array", "items": _ref("Payment")}}},
+                    "payments": {"type": "array", "items": _ref("Payment")},
+                    "extension_request": _nullable(_ref("ExtensionRequest"))}},
     "Payment": {"type": "object",
                 "required": ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at",
                              "succeeded_at", "failure", "card", "bank", "receipt_sent"],
@@ -97,6 +98,15 @@ SCHEMAS = {
         "amounts": {"type": "array", "items": _int, "minItems": 2, "maxItems": 2,
                     "description": "The two micro-deposits, in cents."}}},
     "SetupIntent": {"type": "object", "properties": {"client_secret": _str}},
+    "ExtensionRequestBody": {"type": "object", "required": ["requested_due_date", "reason"], "properties": {
+        "requested_due_date": {"type": "string", "format": "date",
+                               "description": "After the current due date, at most 90 days later."},
+        "reason": {**_str, "maxLength": 1000}}},
+    "ExtensionRequest": {"type": "object", "properties": {
+        "extension_request_id": _str, "invoice_id": _str, "requested_due_date": {"type": "string", "format": "date"},
+        "reason": _str, "status": {"type": "string", "enum": ["pending", "approved", "declined"]}}},
+    "ExtensionDecision": {"allOf": [_ref("ExtensionRequest"), {"type": "object", "properties": {
+        "due_date": {"type": "string", "format": "date"}}}]},
     "Account": {"type": "object", "properties": {
         "client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
         "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
@@ -153,6 +163,20 @@ OPERATIONS = {
     "GET /payments/{payment_id}": {
         "responses": {"200": _json("Payment", "One payment."),
                       "404": _error("payment_not_found (also for another client's payment).")}},
+    "POST /invoices/{invoice_id}/extension-requests": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ExtensionRequestBody")}}},
+        "responses": {"201": _json("ExtensionRequest", "Stored and sent to the merchant; shown on the invoice."),
+                      "404": _error("invoice_not_found."),
+                      "409": _error("invoice_paid, invoice_void, extension_request_pending."),
+                      "422": _error("invalid_date, date_not_after_due_date, date_too_far, invalid_reason.")}},
+    "POST /admin/extension-requests/{extension_request_id}/approve": {
+        "responses": {"200": _json("ExtensionDecision", "Approved: the due date moved."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("extension_request_not_found."), "409": _error("extension_request_decided.")}},
+    "POST /admin/extension-requests/{extension_request_id}/decline": {
+        "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("extension_request_not_found."), "409": _error("extension_request_decided.")}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
     "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
                                                                              "a card without paying.")}},

@@ -3,7 +3,8 @@ and index key from the same domain rules the services use."""
 
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, LineItem
-from shared.store import status_key
+from shared.models import LateFeePolicy
+from shared.store import OWED_STATUSES, status_key
 
 
 def put_client(client_id: str, *, name: str, billing_email: str) -> Client:
@@ -15,7 +16,8 @@ def put_client(client_id: str, *, name: str, billing_email: str) -> Client:
 def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due_date: str,
                 issued_date: str = "2026-11-01", amount_paid: int = 0, fees: int = 0, allow_partial: bool = False,
                 minimum_payment: int = 0, void: bool = False, currency: str = "usd",
-                line_items: list[tuple[str, int, int]] | None = None) -> Invoice:
+                line_items: list[tuple[str, int, int]] | None = None,
+                late_fee: dict | None = None) -> Invoice:
     """line_items: (description, quantity, unit_amount); by default one line for the whole total."""
     items = line_items or [("Professional services", 1, total)]
     if sum(q * u for _, q, u in items) != total:
@@ -27,5 +29,8 @@ def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due
                       line_items=[LineItem(description=d, quantity=q, unit_amount=u, amount=q * u)
                                   for d, q, u in items])
     invoice.status_key = status_key(status, invoice)
+    invoice.open_due_date = due_date if status in OWED_STATUSES else None
+    if late_fee is not None:  # {"kind", "amount", "basis_points", "grace_days"}
+        invoice.late_fee_policy = LateFeePolicy(**late_fee)
     invoice.save()
     return invoice

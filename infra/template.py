@@ -90,6 +90,19 @@ def http_routes() -> list[dict]:
     return routes
 
 
+def schedule_event_sources() -> list[dict]:
+    """Schedule-triggered functions: the function, its module and its schedule expression."""
+    sources = []
+    for logical_id, fn in resources("AWS::Serverless::Function").items():
+        props = fn["Properties"]
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] in ("Schedule", "ScheduleV2"):
+                sources.append({"function": logical_id, "expression": event["Properties"]["ScheduleExpression"],
+                                "module": "functions." + Path(props["CodeUri"]).name + "."
+                                          + props["Handler"].rsplit(".", 1)[0]})
+    return sources
+
+
 def sqs_event_sources() -> list[dict]:
     """SQS-triggered functions: queue logical id, the function's module, batch size."""
     sources = []

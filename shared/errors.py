@@ -25,6 +25,12 @@ class Unauthorized(DomainError):
     message = "Sign in again: your session is missing or has expired."
 
 
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    message = "This is for the merchant's staff only."
+
+
 class NotFound(DomainError):
     status = 404
 

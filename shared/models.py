@@ -73,6 +73,45 @@ class InvoicesByStatus(GlobalSecondaryIndex):
     status_key = UnicodeAttribute(range_key=True)  # "<status>#<issued_date>#<invoice_id>"
 
 
+class InvoicesByOpenDueDate(GlobalSecondaryIndex):
+    """Sparse: only invoices with money still owed carry open_due_date, so the daily due-date job reads the
+    invoices due on a day and never the paid or void history."""
+
+    class Meta:
+        index_name = "by-open-due-date"
+        projection = AllProjection()
+
+    open_due_date = UnicodeAttribute(hash_key=True)
+    invoice_id = UnicodeAttribute(range_key=True)
+
+
+class InvoicesByExtensionRequest(GlobalSecondaryIndex):
+    """The merchant decides an extension request by its id alone."""
+
+    class Meta:
+        index_name = "by-extension-request"
+        projection = AllProjection()
+
+    extension_request_id = UnicodeAttribute(hash_key=True)
+
+
+class LateFeePolicy(MapAttribute):
+    kind = UnicodeAttribute()  # none | flat | percent
+    amount = NumberAttribute(default=0)  # flat: cents
+    basis_points = NumberAttribute(default=0)  # percent: 150 = 1.5% of the unpaid balance
+    grace_days = NumberAttribute(default=0)
+
+
+class ExtensionRequest(MapAttribute):
+    extension_request_id = UnicodeAttribute()
+    requested_due_date = UnicodeAttribute()
+    previous_due_date = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | approved | declined
+    created_at = UnicodeAttribute()
+    decided_at = UnicodeAttribute(null=True)
+
+
 class Invoice(Model):
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)
@@ -92,8 +131,15 @@ class Invoice(Model):
     status_key = UnicodeAttribute()
     # The one unconfirmed card payment the client may still confirm; a new payment replaces it.
     open_payment_id = UnicodeAttribute(null=True)
+    open_due_date = UnicodeAttribute(null=True)  # = due_date while money is owed (see InvoicesByOpenDueDate)
+    late_fee_policy = LateFeePolicy(null=True)  # None: the merchant's default policy
+    late_fee_period = UnicodeAttribute(null=True)  # the due date a late fee was last charged for
+    extension_request = ExtensionRequest(null=True)
+    extension_request_id = UnicodeAttribute(null=True)  # set while a request exists (see the index)
     version = VersionAttribute()
     by_status = InvoicesByStatus()
+    by_open_due_date = InvoicesByOpenDueDate()
+    by_extension_request = InvoicesByExtensionRequest()
 
 
 class PaymentsByCreated(LocalSecondaryIndex):
@@ -182,8 +228,13 @@ class SavedPaymentMethod(Model):
 
 
 class ProcessedEvent(Model):
+    """Webhook event ids (recorded with the change they caused), tombstones, and the ledger of emails that
+    are not about a payment ("reminder:<client>:<invoice>:<date>"), claimed before sending like receipts."""
+
     Meta = _meta("EVENTS_TABLE", "portal-processed-events")
     event_id = UnicodeAttribute(hash_key=True)  # "<source>:<processor event id>"
     event_type = UnicodeAttribute()
     processed_at = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # ledger entries: sending | sent
+    claimed_until = NumberAttribute(null=True)
     expires_at = TTLAttribute()  # kept well past the processors' retry windows (Stripe: 3 days)

@@ -25,7 +25,11 @@ def send_email(email: Email, sender: str) -> str:
     return response["MessageId"]
 
 
+def enqueue_job(job: dict) -> None:
+    """Queue an email job for the notice worker (a dict with a "kind"; see functions/send_receipt)."""
+    _client("sqs").send_message(QueueUrl=os.environ["RECEIPT_QUEUE_URL"], MessageBody=json.dumps(job))
+
+
 def enqueue_notice(client_id: str, payment_id: str, kind: str) -> None:
-    """Queue an email about a payment (kind: receipt | ach_initiated | payment_failed) for the notice worker."""
-    _client("sqs").send_message(QueueUrl=os.environ["RECEIPT_QUEUE_URL"], MessageBody=json.dumps(
-        {"client_id": client_id, "payment_id": payment_id, "kind": kind}))
+    """Queue an email about a payment (kind: receipt | ach_initiated | payment_failed)."""
+    enqueue_job({"client_id": client_id, "payment_id": payment_id, "kind": kind})

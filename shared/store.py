@@ -47,3 +47,13 @@ def money_of(invoice: Invoice) -> InvoiceMoney:
 
 def status_key(status: str, invoice: Invoice) -> str:
     return f"{status}#{invoice.issued_date}#{invoice.invoice_id}"
+
+
+OWED_STATUSES = ("open", "partially_paid", "processing")
+
+
+def status_actions(status: str, invoice: Invoice, due_date: str | None = None) -> list:
+    """Every write that sets an invoice's status also keeps its two index keys true."""
+    due = due_date or invoice.due_date
+    return [Invoice.status.set(status), Invoice.status_key.set(status_key(status, invoice)),
+            Invoice.open_due_date.set(due) if status in OWED_STATUSES else Invoice.open_due_date.remove()]

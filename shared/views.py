@@ -52,12 +52,20 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "payable": is_payable(invoice.status, money.balance),
         "allow_partial": invoice.allow_partial,
         "minimum_payment": invoice.minimum_payment,
+        "extension_request": extension_view(invoice.extension_request),
     }
     if payments is not None:
         view["line_items"] = [{"description": li.description, "quantity": li.quantity,
                                "unit_amount": li.unit_amount, "amount": li.amount} for li in invoice.line_items]
         view["payments"] = [payment_view(p) for p in payments]
     return view
+
+
+def extension_view(ext) -> dict | None:
+    if ext is None:
+        return None
+    return {"extension_request_id": ext.extension_request_id, "requested_due_date": ext.requested_due_date,
+            "reason": ext.reason, "status": ext.status}
 
 
 def payment_method_view(method, default_id: str | None, today: date | None = None) -> dict:

@@ -7,6 +7,7 @@ event. Errors are always {"error": {"code", "message"}} as the contract fixes.
 import base64
 import binascii
 import json
+import os
 import warnings
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -14,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
-from shared.errors import BadRequest, DomainError, Unauthorized
+from shared.errors import BadRequest, DomainError, Forbidden, Unauthorized
 
 logger = Logger()
 # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
@@ -64,6 +65,18 @@ def client_id_of(app: APIGatewayHttpResolver) -> str:
     if not isinstance(client_id, str) or not client_id:
         raise Unauthorized()
     return client_id
+
+
+def require_admin(app: APIGatewayHttpResolver) -> str:
+    """Back-office routes: the ID token must belong to the merchant's Cognito admin group (ADMIN_GROUP).
+    API Gateway passes a list claim as a string like "[merchant-admins other]"."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.jwt_claim if authorizer else None) or {}
+    raw = claims.get("cognito:groups") or ""
+    groups = raw if isinstance(raw, list) else [g.strip('"') for g in raw.strip("[]").replace(",", " ").split()]
+    if os.environ.get("ADMIN_GROUP", "merchant-admins") not in groups:
+        raise Forbidden()
+    return claims.get("email") or claims.get("sub") or "admin"
 
 
 def raw_body(app: APIGatewayHttpResolver) -> bytes:

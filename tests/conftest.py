@@ -13,7 +13,7 @@ os.environ.update({
     "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
     "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
     "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
-    "MERCHANT_TIMEZONE": "America/New_York",
+    "MERCHANT_TIMEZONE": "America/New_York", "MERCHANT_EMAIL": "office@acme.test",
 })
 
 import logging  # noqa: E402

@@ -16,10 +16,12 @@ ROUTES = template.http_routes()
 
 def call(function: str, *, path_parameters: dict | None = None, query: dict | None = None,
          headers: dict | None = None, body=None, client_id: str | None = "client-a",
-         claims: dict | None = None, method: str | None = None) -> tuple[int, dict | None, dict]:
+         claims: dict | None = None, method: str | None = None,
+         path_suffix: str = "") -> tuple[int, dict | None, dict]:
     """Invoke a function of template.yaml with an HTTP API v2 event; returns (status, json body, headers).
-    `method` picks the route when the function serves several."""
-    [route] = [r for r in ROUTES if r["function"] == function and method in (None, r["method"])]
+    `method` and `path_suffix` pick the route when the function serves several."""
+    [route] = [r for r in ROUTES if r["function"] == function and method in (None, r["method"])
+               and r["path"].endswith(path_suffix)]
     path = route["path"]
     for name, value in (path_parameters or {}).items():
         path = path.replace("{" + name + "}", value)

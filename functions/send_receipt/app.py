@@ -1,18 +1,23 @@
-"""Notice worker: SQS jobs {"client_id", "payment_id", "kind"} -> one email per payment and kind
-(receipt, ach_initiated, payment_failed; a job without a kind is a receipt).
+"""Notice worker: SQS jobs -> one email each, sent at most once.
+
+Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), ach_initiated,
+payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
+extension_requested (to the merchant), extension_decided.
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
 
 import json
+import os
 from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shared import merchant
+from shared import clock, merchant
 from shared.notify import send_email
+from shared.services.invoice_notices import INVOICE_KINDS, AlreadySent, send_invoice_notice
 from shared.services.notices import send_notice
 from shared.web import logger, metrics, tracer
 
@@ -34,8 +39,16 @@ def _card_details(payment_method_id: str):
 def record_handler(record: SQSRecord) -> None:
     job = json.loads(record.body)
     kind = job.get("kind", "receipt")
-    outcome = send_notice(kind, job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
-                          send=send_email, card_details=_card_details)
+    if kind in INVOICE_KINDS:
+        try:
+            outcome = send_invoice_notice(job, merchant=merchant.from_environment(),
+                                          merchant_email=os.environ.get("MERCHANT_EMAIL", ""), send=send_email,
+                                          today=clock.today())
+        except AlreadySent:
+            outcome = "already_sent"
+    else:
+        outcome = send_notice(kind, job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
+                              send=send_email, card_details=_card_details)
     if outcome == "sent":
         metrics.add_metric(name="ReceiptSent" if kind == "receipt" else "NoticeSent", unit=MetricUnit.Count,
                            value=1)

@@ -351,4 +351,5 @@ def from_environment() -> DwollaAch:
     from shared.secrets import ach_secrets
 
     secret = ach_secrets()
-    return DwollaAch(os.environ["ACH_API_BASE"], secret["client_id"], secret["client_secret"])
+    # 3 tries of at most 6 s each stay inside the calling functions' 30 s Lambda timeout.
+    return DwollaAch(os.environ["ACH_API_BASE"], secret["client_id"], secret["client_secret"], timeout=6.0)

@@ -26,7 +26,7 @@ from shared.processors.card import CardProcessor
 from shared.services.card_payments import MAX_ATTEMPTS, StartedPayment, cancel_open_payment
 from shared.services.payment_updates import PaymentUpdate, apply_update
 from shared.services.saved_methods import method_not_found
-from shared.store import get_many, lost_race, money_of, status_key, write_transaction
+from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             invoice_key=f"{invoice_id}#{created_at}#{payment_id}")
         pending = money.amount_pending + amount
         status = derive_status(InvoiceMoney(money.total, money.fees, money.amount_paid, pending))
-        invoice_actions = [Invoice.amount_pending.set(pending), Invoice.status.set(status),
-                           Invoice.status_key.set(status_key(status, invoice))]
+        invoice_actions = [Invoice.amount_pending.set(pending), *status_actions(status, invoice)]
         if invoice.open_payment_id:
             invoice_actions.append(Invoice.open_payment_id.remove())
         try:

@@ -67,7 +67,13 @@ def verify_bank_account(client_id: str, method_id: str, amounts: tuple[int, int]
     if method.bank_status == FAILED:
         raise Conflict("This bank account can no longer be verified. Remove it and link it again, or pay "
                        "by card.", code="verification_failed")
-    result = ach.verify_bank_account(method.processor_method_id, amounts)
+    try:
+        result = ach.verify_bank_account(method.processor_method_id, amounts)
+    except AchError as exc:  # e.g. the micro-deposits bounced: this account can no longer be verified
+        log.info("bank verification refused by the processor", extra={"code": exc.code})
+        set_bank_status(method, FAILED)
+        raise Conflict("This bank account can no longer be verified. Remove it and link it again, or pay "
+                       "by card.", code="verification_failed") from None
     if result in (VerifyResult.VERIFIED, VerifyResult.ALREADY_VERIFIED):
         return set_bank_status(method, VERIFIED)
     if result == VerifyResult.NOT_READY:

@@ -50,7 +50,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             keys.append((SavedPaymentMethod, client_id, request.payment_method_id))
         invoice, client, existing, *saved = get_many(*keys)
         if existing is not None:
-            return _replay(existing, fingerprint, cards)
+            return _replay(existing, fingerprint, cards, enqueue_notice)
         if invoice is None or client is None:
             raise invoice_not_found()
         saved_card = saved[0] if saved else None
@@ -128,11 +128,16 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
     return StartedPayment(payment, client_secret, replayed=False)
 
 
-def _replay(existing: Payment, fingerprint: str, cards: CardProcessor) -> StartedPayment:
+def _replay(existing: Payment, fingerprint: str, cards: CardProcessor,
+            enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
     if existing.request_fingerprint != fingerprint:
         raise Unprocessable("This Idempotency-Key was already used for a different payment request. Use a "
                             "new key for a new payment.", code="idempotency_key_reused")
     intent = cards.retrieve_intent(existing.processor_payment_id)
+    if existing.status == PENDING and existing.processor_method_id and intent.status == "requires_confirmation":
+        # A saved-card payment whose first attempt died before confirming: this retry finishes it.
+        started = _confirm_saved_card(existing, intent.id, intent.client_secret, cards, enqueue_notice)
+        return StartedPayment(started.payment, started.client_secret, True, started.next_action)
     next_action = "authenticate" if intent.status == "requires_action" else None
     return StartedPayment(existing, intent.client_secret, replayed=True, next_action=next_action)
 

@@ -16,7 +16,7 @@ from shared import clock
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.payment_states import FAILED, PENDING, SUCCEEDED, Effect, Outcome, decide
-from shared.store import get_many, lost_race, money_of, status_key, write_transaction
+from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
 EVENT_RETENTION = timedelta(days=30)
@@ -126,7 +126,7 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
     new_status = derive_status(InvoiceMoney(money.total, money.fees, new_paid, new_pending),
                                void=invoice.status == "void")
     invoice_actions = [Invoice.amount_paid.set(new_paid), Invoice.amount_pending.set(new_pending),
-                       Invoice.status.set(new_status), Invoice.status_key.set(status_key(new_status, invoice))]
+                       *status_actions(new_status, invoice)]
     # A declined card payment stays the invoice's open checkout: the client may retry it with another card.
     if invoice.open_payment_id == payment.payment_id and effect.payment_status not in (PENDING, FAILED):
         invoice_actions.append(Invoice.open_payment_id.remove())

@@ -246,6 +246,33 @@ def test_openapi_document_is_served(stack):
     assert "/invoices/{invoice_id}/payments" in doc["paths"]
     assert http().get(f"{stack['api_url']}/docs", timeout=10).status_code == 200
 
+def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
+    from infra.local_stack import ADMIN_LOGIN
+
+    report = http().post(f"{stack['api_url']}/_local/schedules/DueDateJobFunction", timeout=30)
+    assert report.status_code == 200 and report.json()["queries"] == 61  # 30 days ahead, 31 back
+    assert http().post(f"{stack['api_url']}/_local/schedules/Nope", timeout=5).status_code == 404
+
+    portal = Portal(stack, stack["demo_users"][0]["email"])
+    invoice = portal.get(f"/invoices/{portal.client_id}-partly-paid").json()
+    due = invoice["due_date"]
+    later = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(due, "%Y-%m-%d")) + 10 * 86400))
+    asked = portal.post(f"/invoices/{invoice['invoice_id']}/extension-requests",
+                        {"requested_due_date": later, "reason": "Quarter-end cash flow."})
+    assert asked.status_code == 201, asked.text
+    ext_id = asked.json()["extension_request_id"]
+
+    refused = portal.post(f"/admin/extension-requests/{ext_id}/approve", {})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")
+    admin = Portal.__new__(Portal)
+    admin.stack, admin.http = stack, http()
+    admin.http.headers["Authorization"] = "Bearer " + login(stack, ADMIN_LOGIN, stack["demo_users"][0]["password"])
+    approved = admin.post(f"/admin/extension-requests/{ext_id}/approve", {})
+    assert approved.status_code == 200 and approved.json()["due_date"] == later, approved.text
+    shown = portal.get(f"/invoices/{invoice['invoice_id']}").json()
+    assert shown["due_date"] == later and shown["extension_request"]["status"] == "approved"
+
+
 
 def test_port_in_use_is_a_clear_error(stack, tmp_path):
     port = int(stack["api_url"].rsplit(":", 1)[1])
@@ -265,3 +292,4 @@ def test_sigint_stops_everything_cleanly(running):
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
         with pytest.raises(requests.ConnectionError):
             http().get(url, timeout=2)
+

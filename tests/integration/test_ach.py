@@ -307,3 +307,12 @@ def test_deleting_a_bank_account_removes_it_at_the_processor(seeded):
     assert call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": method_id})[0] == 204
     assert api(seeded["ach"], "GET", fs_url).json()["removed"] is True
     assert call("ListPaymentMethodsFunction")[1]["payment_methods"] == []
+
+
+def test_bounced_micro_deposits_fail_the_verification_clearly(seeded):
+    _, method, _ = link("123456789003")  # the sandbox's micro-deposits to this account bounce (R03)
+    simulate(seeded["ach"])
+    status, body, _ = call("VerifyBankAccountFunction", path_parameters={"payment_method_id": method["payment_method_id"]},
+                           body={"amounts": [3, 9]})
+    assert (status, body["error"]["code"]) == (409, "verification_failed")
+    assert SavedPaymentMethod.get("client-a", method["payment_method_id"]).bank_status == "verification_failed"

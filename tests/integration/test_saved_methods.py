@@ -248,3 +248,24 @@ def test_save_a_card_without_paying_through_a_setup_intent(seeded):
     forward(seeded, "payment_method.attached")  # Stripe sends both; the second changes nothing
     [method] = methods()
     assert method["card"]["last4"] == "4444"
+
+
+def test_a_saved_card_payment_cut_off_before_confirming_is_finished_by_the_retry(seeded, monkeypatch):
+    from shared.errors import ProcessorUnavailable
+    from shared.processors.stripe_cards import StripeCards
+
+    pm_id = saved_card(seeded)
+    real_confirm = StripeCards.confirm_intent
+    monkeypatch.setattr(StripeCards, "confirm_intent", lambda self, intent_id: (_ for _ in ()).throw(
+        ProcessorUnavailable()))
+    request = dict(path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": "cut-off"},
+                   body={"method": "card", "payment_method_id": pm_id})
+    status, body, _ = call("CreatePaymentFunction", **request)
+    assert (status, body["error"]["code"]) == (503, "processor_unavailable")
+    [recorded] = list(Payment.query("client-a"))
+    assert recorded.status == "pending"  # recorded, never confirmed: no money moved
+    monkeypatch.setattr(StripeCards, "confirm_intent", real_confirm)
+    status, body, headers = call("CreatePaymentFunction", **request)
+    assert status == 201 and headers["Idempotent-Replayed"] == "true"
+    assert body["payment_id"] == recorded.payment_id and body["status"] == "succeeded"
+    assert Invoice.get("client-a", "inv-full").status == "paid"

@@ -1,0 +1,101 @@
+"""Due-date rules: reminder days, overdue, late fees, extension requests. Pure: no storage, no clock.
+
+Due dates are calendar dates in the merchant's time zone (the caller passes "today" there).
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shared.errors import Conflict, Unprocessable
+from shared.validation import json_object
+
+MAX_EXTENSION = timedelta(days=90)
+MAX_GRACE_DAYS = 30  # the daily job looks this far back for fees it has not charged yet
+REMINDER_HORIZON = 30  # clients choose reminder days from 1 to 30
+
+
+@dataclass(frozen=True)
+class FeePolicy:
+    kind: str  # none | flat | percent
+    amount: int = 0  # flat fee, cents
+    basis_points: int = 0  # percent fee: 150 = 1.5% of the unpaid balance
+    grace_days: int = 0
+
+    def describe(self, currency_format) -> str:
+        if self.kind == "flat":
+            return f"Late fee ({currency_format(self.amount)})"
+        return f"Late fee ({self.basis_points // 100}.{self.basis_points % 100:02d}% of the unpaid balance)"
+
+
+NO_FEE = FeePolicy("none")
+
+
+def parse_policy(raw: dict | None) -> FeePolicy:
+    """A policy from its stored or configured form; anything malformed is refused, never guessed."""
+    if not raw:
+        return NO_FEE
+    kind = raw.get("kind")
+    grace = int(raw.get("grace_days", 0))
+    if kind not in ("none", "flat", "percent") or not 0 <= grace <= MAX_GRACE_DAYS:
+        raise ValueError(f"bad late-fee policy: {raw}")
+    policy = FeePolicy(kind, int(raw.get("amount", 0)), int(raw.get("basis_points", 0)), grace)
+    if (kind == "flat" and policy.amount <= 0) or (kind == "percent" and not 0 < policy.basis_points <= 10000):
+        raise ValueError(f"bad late-fee policy: {raw}")
+    return policy
+
+
+def merchant_default_policy() -> FeePolicy:
+    """DEFAULT_LATE_FEE_POLICY: JSON like {"kind": "percent", "basis_points": 150, "grace_days": 5}."""
+    return parse_policy(json.loads(os.environ.get("DEFAULT_LATE_FEE_POLICY") or "null"))
+
+
+def late_fee(policy: FeePolicy, unpaid: int) -> int:
+    """The fee in cents; a percentage is of the unpaid balance only, rounded half up with integers."""
+    if policy.kind == "flat":
+        return policy.amount
+    if policy.kind == "percent":
+        return (unpaid * policy.basis_points + 5000) // 10000
+    return 0
+
+
+def fee_due(policy: FeePolicy, due: date, today: date) -> bool:
+    """A fee is charged once the grace period after the due date has passed."""
+    return policy.kind != "none" and today > due + timedelta(days=policy.grace_days)
+
+
+def reminder_due(due: date, today: date, days_before: list[int]) -> int | None:
+    """The reminder day that falls today (days before the due date), if any."""
+    days = (due - today).days
+    return days if days in days_before else None
+
+
+def parse_extension_request(body: object, current_due: date, today: date) -> tuple[date, str]:
+    body = json_object(body, {"requested_due_date", "reason"})
+    raw, reason = body.get("requested_due_date"), body.get("reason")
+    try:
+        requested = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None
+    except ValueError:
+        requested = None
+    if requested is None:
+        raise Unprocessable("requested_due_date must be a date like 2026-12-31.", code="invalid_date")
+    if requested <= current_due or requested <= today:
+        raise Unprocessable(f"The new due date must be after the current one ({current_due.isoformat()}).",
+                            code="date_not_after_due_date")
+    if requested > current_due + MAX_EXTENSION:
+        raise Unprocessable(f"An extension can be at most 90 days, so no later than "
+                            f"{(current_due + MAX_EXTENSION).isoformat()}.", code="date_too_far")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+        raise Unprocessable("reason must say why, in 1-1000 characters.", code="invalid_reason")
+    return requested, reason.strip()
+
+
+def check_extendable(status: str, has_open_request: bool) -> None:
+    if status == "paid":
+        raise Conflict("This invoice is already paid.", code="invoice_paid")
+    if status == "void":
+        raise Conflict("This invoice was voided.", code="invoice_void")
+    if has_open_request:
+        raise Conflict("There is already an extension request waiting for an answer on this invoice.",
+                       code="extension_request_pending")

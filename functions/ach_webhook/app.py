@@ -34,6 +34,8 @@ def ach_webhook():
     logger.info("ach event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
     if result.outcome == "applied":
         metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
+    if result.anomaly:
+        metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=1)
     return {"received": True}
 
 

@@ -160,6 +160,54 @@ class PaymentsByInvoice(LocalSecondaryIndex):
     invoice_key = UnicodeAttribute(range_key=True)  # "<invoice_id>#<created_at>#<payment_id>"
 
 
+class RefundSummary(MapAttribute):
+    """A refund as the payment shows it (the Refund item is the record; this copy is written in the same
+    transaction, so reading a payment needs no second query)."""
+
+    refund_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ReportSummary(MapAttribute):
+    problem_report_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class PaymentsById(GlobalSecondaryIndex):
+    """Back-office routes name a payment by its id alone."""
+
+    class Meta:
+        index_name = "by-payment-id"
+        projection = AllProjection()
+
+    payment_id = UnicodeAttribute(hash_key=True)
+
+
+class PaymentsByProcessorId(GlobalSecondaryIndex):
+    """Disputes and refunds arrive naming the processor's payment (PaymentIntent id or transfer URL)."""
+
+    class Meta:
+        index_name = "by-processor-payment-id"
+        projection = AllProjection()
+
+    processor_payment_id = UnicodeAttribute(hash_key=True)
+
+
+class PaymentsUnsettled(GlobalSecondaryIndex):
+    """Sparse: only payments still pending or processing carry `unsettled`, so reconciliation reads those."""
+
+    class Meta:
+        index_name = "unsettled"
+        projection = AllProjection()
+
+    unsettled = UnicodeAttribute(hash_key=True)  # always "unsettled" while it exists
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class Payment(Model):
     Meta = _meta("PAYMENTS_TABLE", "portal-payments")
     client_id = UnicodeAttribute(hash_key=True)
@@ -193,9 +241,22 @@ class Payment(Model):
     failure_notice_claimed_until = NumberAttribute(null=True)
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
+    unsettled = UnicodeAttribute(null=True)  # "unsettled" while pending/processing (see PaymentsUnsettled)
+    processor_idempotency_key = UnicodeAttribute(null=True)  # reconciliation re-asks the processor with it
+    refunded_amount = NumberAttribute(default=0)  # refunds that succeeded, cents
+    refund_pending_amount = NumberAttribute(default=0)  # refunds asked for and not yet final
+    open_report_kinds = ListAttribute(of=UnicodeAttribute, default=list)  # one open problem report per kind
+    refunds = ListAttribute(of=RefundSummary, default=list)
+    problem_reports = ListAttribute(of=ReportSummary, default=list)
+    dispute_id = UnicodeAttribute(null=True)
+    dispute_status = UnicodeAttribute(null=True)  # open | won | lost
+    status_before_dispute = UnicodeAttribute(null=True)
     version = VersionAttribute()
     by_created = PaymentsByCreated()
     by_invoice = PaymentsByInvoice()
+    by_payment_id = PaymentsById()
+    by_processor_id = PaymentsByProcessorId()
+    unsettled_index = PaymentsUnsettled()
 
 
 class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
@@ -225,6 +286,81 @@ class SavedPaymentMethod(Model):
     bank_last4 = UnicodeAttribute(null=True)
     bank_status = UnicodeAttribute(null=True)  # verification_pending | verified | verification_failed
     by_processor_id = PaymentMethodsByProcessorId()
+
+
+class RefundsByProcessorId(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-processor-refund-id"
+        projection = AllProjection()
+
+    processor_refund_id = UnicodeAttribute(hash_key=True)
+
+
+class RefundsByPayment(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by-payment"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<refund_id>"
+
+
+class Refund(Model):
+    """Money sent back for a payment: its own line in the payment history."""
+
+    Meta = _meta("REFUNDS_TABLE", "portal-refunds")
+    client_id = UnicodeAttribute(hash_key=True)
+    refund_id = UnicodeAttribute(range_key=True)
+    payment_id = UnicodeAttribute()
+    invoice_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    correction = BooleanAttribute(default=False)  # an overcharge correction: the invoice stays paid
+    status = UnicodeAttribute()  # pending | succeeded | failed
+    created_at = UnicodeAttribute()
+    processor_refund_id = UnicodeAttribute(null=True)
+    request_fingerprint = UnicodeAttribute()
+    payment_key = UnicodeAttribute()
+    receipt_status = UnicodeAttribute(default="none")
+    version = VersionAttribute()
+    by_processor_id = RefundsByProcessorId()
+    by_payment = RefundsByPayment()
+
+
+class ProblemReportsById(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-report-id"
+        projection = AllProjection()
+
+    problem_report_id = UnicodeAttribute(hash_key=True)
+
+
+class ProblemReportsByPayment(LocalSecondaryIndex):
+    class Meta:
+        index_name = "by-payment"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<problem_report_id>"
+
+
+class ProblemReport(Model):
+    """A client's report that a payment is wrong (amount, double charge, not recognized, other)."""
+
+    Meta = _meta("PROBLEM_REPORTS_TABLE", "portal-problem-reports")
+    client_id = UnicodeAttribute(hash_key=True)
+    problem_report_id = UnicodeAttribute(range_key=True)
+    payment_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # wrong_amount | double_charge | not_recognized | other
+    message = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | resolved
+    created_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)
+    payment_key = UnicodeAttribute()
+    by_id = ProblemReportsById()
+    by_payment = ProblemReportsByPayment()
 
 
 class ProcessedEvent(Model):

@@ -30,6 +30,10 @@ def payment_view(payment: Payment) -> dict:
         "card": card,
         "bank": bank,
         "receipt_sent": payment.receipt_status == "sent",
+        "refunds": [{"refund_id": r.refund_id, "amount": r.amount, "status": r.status, "created_at": r.created_at}
+                    for r in payment.refunds],
+        "problem_reports": [{"problem_report_id": r.problem_report_id, "kind": r.kind, "status": r.status,
+                             "created_at": r.created_at} for r in payment.problem_reports],
     }
 
 

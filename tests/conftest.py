@@ -11,7 +11,7 @@ os.environ.update({
     "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
     "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest", "POWERTOOLS_LOG_LEVEL": "WARNING",
     "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
-    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
+    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "REFUNDS_TABLE": "t-refunds", "PROBLEM_REPORTS_TABLE": "t-problem-reports", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
     "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
     "MERCHANT_TIMEZONE": "America/New_York", "MERCHANT_EMAIL": "office@acme.test",
 })

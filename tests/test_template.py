@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from infra import template
-from shared.models import Client, Invoice, Payment, ProcessedEvent, SavedPaymentMethod
+from shared.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,8 @@ def test_models_match_the_template_tables():
     tables = template.resources("AWS::DynamoDB::Table")
     env = template.table_env_vars()
     models = {"CLIENTS_TABLE": Client, "INVOICES_TABLE": Invoice, "PAYMENTS_TABLE": Payment,
-              "EVENTS_TABLE": ProcessedEvent, "PAYMENT_METHODS_TABLE": SavedPaymentMethod}
+              "EVENTS_TABLE": ProcessedEvent, "PAYMENT_METHODS_TABLE": SavedPaymentMethod,
+              "REFUNDS_TABLE": Refund, "PROBLEM_REPORTS_TABLE": ProblemReport}
     for logical_id, props in ((k, v["Properties"]) for k, v in tables.items()):
         model = models[env[logical_id]]
         schema = model._get_schema()

@@ -24,7 +24,7 @@ from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure
 from shared.processors.ach import AchError, AchProcessor
 from shared.processors.card import CardProcessor
 from shared.services.card_payments import MAX_ATTEMPTS, StartedPayment, cancel_open_payment
-from shared.services.payment_updates import PaymentUpdate, apply_update
+from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
 from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
@@ -69,7 +69,8 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             status=PROCESSING, created_at=created_at, processor="ach",
             processor_method_id=bank.processor_method_id, bank_name=bank.bank_name, bank_last4=bank.bank_last4,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
-            invoice_key=f"{invoice_id}#{created_at}#{payment_id}")
+            invoice_key=f"{invoice_id}#{created_at}#{payment_id}", unsettled=UNSETTLED,
+            processor_idempotency_key=f"{client_id}:{idempotency_key}")
         pending = money.amount_pending + amount
         status = derive_status(InvoiceMoney(money.total, money.fees, money.amount_paid, pending))
         invoice_actions = [Invoice.amount_pending.set(pending), *status_actions(status, invoice)]
@@ -80,7 +81,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
                 tx.save(payment)  # condition: new
                 tx.update(invoice, actions=invoice_actions)  # condition: the version the amount was checked on
                 if replaced is not None:
-                    tx.update(replaced, actions=[Payment.status.set(CANCELED)],
+                    tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
                               condition=Payment.status.is_in(PENDING, FAILED))
         except TransactWriteError as exc:
             if lost_race(exc):
@@ -100,8 +101,8 @@ def _submit(payment: Payment, idempotency_key: str, ach: AchProcessor,
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
         transfer = ach.create_transfer(
-            bank_account_id=payment.processor_method_id, amount=payment.amount, idempotency_key=
-            f"{payment.client_id}:{idempotency_key}", metadata={
+            bank_account_id=payment.processor_method_id, amount=payment.amount,
+            idempotency_key=payment.processor_idempotency_key or f"{payment.client_id}:{idempotency_key}", metadata={
                 "client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id})
     except AchError as exc:
         log.warning("ach transfer refused", extra={"payment_id": payment.payment_id, "code": exc.code})

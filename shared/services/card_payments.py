@@ -22,7 +22,7 @@ from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome
 from shared.processors.card import CardProcessor, Confirmation, IntentRequest
-from shared.services.payment_updates import PaymentUpdate, apply_update
+from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, write_transaction
@@ -77,7 +77,8 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             method="card", status=PENDING, created_at=created_at, processor="stripe",
             processor_payment_id=intent.id, save_payment_method=request.save_payment_method,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
-            invoice_key=f"{invoice_id}#{created_at}#{payment_id}",
+            invoice_key=f"{invoice_id}#{created_at}#{payment_id}", unsettled=UNSETTLED,
+            processor_idempotency_key=f"{client_id}:{idempotency_key}",
         )
         if saved_card is not None:
             payment.processor_method_id = saved_card.processor_method_id
@@ -87,7 +88,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
                 tx.save(payment)  # condition: no payment with this id yet
                 tx.update(invoice, actions=[Invoice.open_payment_id.set(payment_id)])  # condition: version
                 if replaced is not None:
-                    tx.update(replaced, actions=[Payment.status.set(CANCELED)],
+                    tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
                               condition=Payment.status.is_in(PENDING, FAILED))
         except TransactWriteError as exc:
             if lost_race(exc):

@@ -15,11 +15,12 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from shared import clock
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, Payment, ProcessedEvent
-from shared.payment_states import FAILED, PENDING, SUCCEEDED, Effect, Outcome, decide
+from shared.payment_states import FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, Outcome, decide
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
 EVENT_RETENTION = timedelta(days=30)
+UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
 MAX_ATTEMPTS = 5
 
 
@@ -106,7 +107,9 @@ def record_of(event_key: str, event_type: str) -> ProcessedEvent:
 
 def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect) -> None:
     outcome = update.outcome
-    payment_actions = [Payment.status.set(effect.payment_status)]
+    payment_actions = [Payment.status.set(effect.payment_status),
+                       Payment.unsettled.set(UNSETTLED) if effect.payment_status in (PENDING, PROCESSING)
+                       else Payment.unsettled.remove()]
     if effect.payment_status == SUCCEEDED:
         payment_actions.append(Payment.succeeded_at.set(clock.now_iso()))
     if effect.credit_delta:

@@ -66,7 +66,8 @@ SCHEMAS = {
                     "failure": _nullable({"type": "object", "properties": {"code": _str, "message": _str}}),
                     "card": _nullable({"type": "object", "properties": {"brand": _str, "last4": _str}}),
                     "bank": _nullable({"type": "object", "properties": {"bank_name": _str, "last4": _str}}),
-                    "receipt_sent": {"type": "boolean"}}},
+                    "receipt_sent": {"type": "boolean"},
+                    "problem_reports": {"type": "array", "items": _ref("ReportSummary")}}},
     "CreatedPayment": {"allOf": [_ref("Payment"), {"type": "object", "properties": {"client_secret": {
         **_nullable(_str), "description": "For card payments: confirm it with Stripe.js."}}}]},
     "PaymentRequest": {"type": "object", "required": ["method"], "properties": {
@@ -107,6 +108,24 @@ SCHEMAS = {
         "reason": _str, "status": {"type": "string", "enum": ["pending", "approved", "declined"]}}},
     "ExtensionDecision": {"allOf": [_ref("ExtensionRequest"), {"type": "object", "properties": {
         "due_date": {"type": "string", "format": "date"}}}]},
+    "ProblemReportRequest": {"type": "object", "required": ["kind", "message"], "additionalProperties": False,
+                             "properties": {
+        "kind": {"type": "string", "enum": ["wrong_amount", "double_charge", "not_recognized", "other"]},
+        "message": {**_str, "minLength": 1, "maxLength": 2000}}},
+    "ProblemReport": {"type": "object", "required": ["problem_report_id", "payment_id", "kind", "message", "status",
+                                                     "created_at"], "properties": {
+        "problem_report_id": _str, "payment_id": _str,
+        "kind": {"type": "string", "enum": ["wrong_amount", "double_charge", "not_recognized", "other"]},
+        "message": _str, "status": {"type": "string", "enum": ["open", "resolved"]},
+        "created_at": {"type": "string", "format": "date-time"}}},
+    "ResolutionRequest": {"type": "object", "required": ["resolution"], "additionalProperties": False,
+                          "properties": {"resolution": {**_str, "minLength": 1, "maxLength": 2000}}},
+    "ResolvedProblemReport": {"allOf": [_ref("ProblemReport"), {"type": "object", "properties": {
+        "status": {"type": "string", "const": "resolved"}, "resolved_at": {"type": "string", "format": "date-time"},
+        "resolution": _str}}]},
+    "ReportSummary": {"type": "object", "properties": {
+        "problem_report_id": _str, "kind": _str, "status": {"type": "string", "enum": ["open", "resolved"]},
+        "created_at": {"type": "string", "format": "date-time"}}},
     "Account": {"type": "object", "properties": {
         "client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
         "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
@@ -115,6 +134,26 @@ SCHEMAS = {
         "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
         "reminder_days_before": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 30}, "maxItems": 3},
         "payment_receipts": {"type": "boolean", "const": True}}},
+    "InvoiceRequest": {"type": "object", "additionalProperties": False,
+                       "required": ["client_id", "number", "line_items", "due_date"], "properties": {
+        "client_id": _str, "number": {**_str, "minLength": 1, "maxLength": 40},
+        "line_items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+            "type": "object", "additionalProperties": False, "required": ["description", "quantity", "unit_amount"],
+            "properties": {"description": {**_str, "minLength": 1, "maxLength": 500},
+                           "quantity": {**_int, "minimum": 1}, "unit_amount": {**_int, "minimum": 0}}},
+            "description": "Integer cents only; the total (sum of quantity * unit_amount) must be above zero."},
+        "due_date": {"type": "string", "format": "date", "description": "On or after issued_date."},
+        "issued_date": {"type": "string", "format": "date", "description": "Default: today in the merchant's zone."},
+        "currency": {"type": "string", "enum": ["aud", "cad", "eur", "gbp", "usd"], "default": "usd"},
+        "allow_partial": {"type": "boolean", "default": False},
+        "minimum_payment": {**_int, "minimum": 0, "default": 0, "description": "Cents; needs allow_partial."},
+        "late_fee_policy": _nullable({"type": "object", "required": ["kind"], "additionalProperties": False,
+                                      "properties": {"kind": {"type": "string", "enum": ["none", "flat", "percent"]},
+                                                     "amount": _int, "basis_points": _int,
+                                                     "grace_days": {**_int, "minimum": 0, "maximum": 30}},
+                                      "description": "Omitted or null: the merchant's default policy."})}},
+    "AdminInvoice": {"allOf": [_ref("Invoice"), {"type": "object", "required": ["client_id"],
+                                                 "properties": {"client_id": _str}}]},
 }
 
 
@@ -177,6 +216,54 @@ OPERATIONS = {
         "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays."),
                       "403": _error("forbidden: not in the merchant's admin group."),
                       "404": _error("extension_request_not_found."), "409": _error("extension_request_decided.")}},
+    "POST /admin/invoices": {
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
+                        "description": "Scoped by client: the same key with the same body returns the same "
+                                       "invoice; with another body it is 422 idempotency_key_reused."}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("InvoiceRequest")}}},
+        "responses": {
+            "201": {**_json("AdminInvoice", "The open invoice (the same one for a replayed key)."),
+                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
+            "400": _error("idempotency_key_required, invalid_idempotency_key, invalid_json."),
+            "403": _error("forbidden: not in the merchant's admin group."),
+            "404": _error("client_not_found."),
+            "422": _error("invalid_line_items, invalid_amount, invalid_date, invalid_number, "
+                          "invalid_late_fee_policy, invalid_field, unknown_field, idempotency_key_reused.")}},
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
+        "responses": {"200": _json("AdminInvoice", "Void; an unconfirmed card payment was canceled at Stripe."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("invoice_not_found."),
+                      "409": _error("invoice_paid, invoice_void, invoice_partially_paid (refund first), "
+                                    "payment_in_progress, concurrent_change."),
+                      "503": _error("processor_unavailable: nothing changed; try again.")}},
+    "GET /admin/clients/{client_id}/invoices": {
+        "parameters": [{"name": "status", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
+                                                              "void"]}}] + _PAGE,
+        "responses": {"200": _json("InvoiceList", "The client's invoices, as the portal lists them."),
+                      "400": _error("invalid_status, invalid_limit, invalid_cursor."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("client_not_found.")}},
+    "GET /admin/clients/{client_id}/payments": {
+        "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
+        "responses": {"200": _json("PaymentList", "The client's payments, newest first, as the portal lists them."),
+                      "400": _error("invalid_limit, invalid_cursor."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("client_not_found.")}},
+    "POST /payments/{payment_id}/problem-reports": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProblemReportRequest")}}},
+        "responses": {"201": _json("ProblemReport", "Stored, shown on the payment and emailed to the merchant."),
+                      "400": _error("invalid_json."),
+                      "404": _error("payment_not_found (also for another client's payment)."),
+                      "409": _error("problem_report_open: a report of this kind is still open on the payment."),
+                      "422": _error("invalid_kind, invalid_message, unknown_field.")}},
+    "POST /admin/problem-reports/{problem_report_id}/resolve": {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ResolutionRequest")}}},
+        "responses": {"200": _json("ResolvedProblemReport", "Resolved; a new report of that kind may follow."),
+                      "400": _error("invalid_json."), "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("problem_report_not_found."),
+                      "409": _error("problem_report_resolved, concurrent_change."),
+                      "422": _error("invalid_resolution, unknown_field.")}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
     "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
                                                                              "a card without paying.")}},

@@ -1,6 +1,6 @@
 """Drives the template's schedules locally: each scheduled function runs once when the stack is ready and
-then every 24 hours (the deployed schedules are daily), and on demand: POST /_local/schedules/<Function>
-on the local API gateway, or `python -m infra.demo run-job`."""
+then at its own interval (`rate(N unit)` as written, a daily `cron(...)` every 24 hours), and on demand:
+POST /_local/schedules/<Function> on the local API gateway."""
 
 import importlib
 import json
@@ -11,16 +11,27 @@ from collections.abc import Callable
 from infra.apigw import LambdaContext
 
 DAY = 24 * 3600
+_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": DAY, "days": DAY}
+
+
+def interval_of(expression: str) -> float:
+    """Seconds between runs: rate(N unit) as written; a cron expression (daily in this template) a day."""
+    if expression.startswith("rate(") and expression.endswith(")"):
+        count, unit = expression[5:-1].split()
+        return int(count) * _UNITS[unit]
+    return DAY
 
 
 class Scheduler:
-    def __init__(self, sources: list[dict], invoke_lock: threading.Lock, interval: float = DAY):
-        self.interval, self.invoke_lock = interval, invoke_lock
+    def __init__(self, sources: list[dict], invoke_lock: threading.Lock):
+        self.invoke_lock = invoke_lock
         self.jobs: dict[str, Callable[[], dict]] = {
             s["function"]: self._runner(s["function"], getattr(importlib.import_module(s["module"]), "handler"))
             for s in sources}
+        self.intervals = {s["function"]: interval_of(s["expression"]) for s in sources}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._threads = [threading.Thread(target=self._loop, args=(name,), name=f"schedule-{name}", daemon=True)
+                         for name in self.jobs]
 
     def _runner(self, name: str, handler) -> Callable[[], dict]:
         def run() -> dict:
@@ -32,17 +43,17 @@ class Scheduler:
         return run
 
     def start(self) -> "Scheduler":
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
-    def _loop(self) -> None:
+    def _loop(self, name: str) -> None:
         while not self._stop.is_set():
-            for name, run in self.jobs.items():
-                try:
-                    run()
-                except Exception as exc:  # a failing job must not stop the stack; the next day runs it again
-                    print(f"[schedule] {name} failed: {exc}", flush=True)
-            self._stop.wait(self.interval)
+            try:
+                self.jobs[name]()
+            except Exception as exc:  # a failing job must not stop the stack; its next run tries again
+                print(f"[schedule] {name} failed: {exc}", flush=True)
+            self._stop.wait(self.intervals[name])
 
     def stop(self) -> None:
         self._stop.set()

@@ -136,6 +136,7 @@ class Invoice(Model):
     late_fee_period = UnicodeAttribute(null=True)  # the due date a late fee was last charged for
     extension_request = ExtensionRequest(null=True)
     extension_request_id = UnicodeAttribute(null=True)  # set while a request exists (see the index)
+    request_fingerprint = UnicodeAttribute(null=True)  # back-office creation: same key + same body = replay
     version = VersionAttribute()
     by_status = InvoicesByStatus()
     by_open_due_date = InvoicesByOpenDueDate()

@@ -2,7 +2,10 @@
 
 Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), ach_initiated,
 payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
-extension_requested (to the merchant), extension_decided.
+extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
+"client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
+"client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
+"phase"} (to the merchant).
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -18,7 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from shared import clock, merchant
 from shared.notify import send_email
 from shared.services.invoice_notices import INVOICE_KINDS, AlreadySent, send_invoice_notice
+from shared.services.money_back_notices import send_dispute_notice, send_refund_receipt
 from shared.services.notices import send_notice
+from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
 from shared.web import logger, metrics, tracer
 
 # Report every failed record back to SQS, even when the whole batch failed, instead of failing the invocation.
@@ -36,19 +41,28 @@ def _card_details(payment_method_id: str):
     return _cards().card_details(payment_method_id)
 
 
+def _send(job: dict, kind: str) -> str:
+    shop, merchant_email = merchant.from_environment(), os.environ.get("MERCHANT_EMAIL", "")
+    if kind in INVOICE_KINDS:
+        return send_invoice_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email,
+                                   today=clock.today())
+    if kind == PROBLEM_REPORT:
+        return send_report_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind == "refund_receipt":
+        return send_refund_receipt(job, merchant=shop, send=send_email)
+    if kind == "dispute":
+        return send_dispute_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,
+                       card_details=_card_details)
+
+
 def record_handler(record: SQSRecord) -> None:
     job = json.loads(record.body)
     kind = job.get("kind", "receipt")
-    if kind in INVOICE_KINDS:
-        try:
-            outcome = send_invoice_notice(job, merchant=merchant.from_environment(),
-                                          merchant_email=os.environ.get("MERCHANT_EMAIL", ""), send=send_email,
-                                          today=clock.today())
-        except AlreadySent:
-            outcome = "already_sent"
-    else:
-        outcome = send_notice(kind, job["client_id"], job["payment_id"], merchant=merchant.from_environment(),
-                              send=send_email, card_details=_card_details)
+    try:
+        outcome = _send(job, kind)
+    except AlreadySent:
+        outcome = "already_sent"
     if outcome == "sent":
         metrics.add_metric(name="ReceiptSent" if kind == "receipt" else "NoticeSent", unit=MetricUnit.Count,
                            value=1)

@@ -1,6 +1,6 @@
 """The card processor port: what the domain needs from Stripe, and nothing of Stripe's shapes."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -36,6 +36,20 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
+class IntentOutcome:
+    """What the processor says about an intent right now (reconciliation asks when a webhook may be lost)."""
+
+    id: str
+    status: str  # the processor's own status word (succeeded, processing, requires_payment_method, ...)
+    amount: int  # cents asked for
+    amount_received: int  # cents actually received (0 until it succeeded)
+    failure_code: str | None = None  # last_payment_error.code
+    decline_code: str | None = None  # last_payment_error.decline_code
+    payment_method_id: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CardDetails:
     brand: str
     last4: str
@@ -50,6 +64,10 @@ class CardProcessor(Protocol):
     def create_intent(self, request: IntentRequest) -> Intent: ...
 
     def retrieve_intent(self, intent_id: str) -> Intent: ...
+
+    def intent_outcome(self, intent_id: str) -> IntentOutcome:
+        """The intent's current truth: status, amounts, the last failure and the payment method."""
+        ...
 
     def cancel_intent(self, intent_id: str) -> bool:
         """Cancel an unconfirmed intent. True when it is (now) canceled; False when the client already

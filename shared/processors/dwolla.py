@@ -172,6 +172,18 @@ class DwollaAch:
         reply = self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
         return self.get_transfer(self._location(reply))
 
+    def create_refund(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
+                      idempotency_key: str) -> Transfer:
+        """A refund is a transfer the other way: the merchant's bank to the client's funding source."""
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise ValueError("a transfer amount is a positive integer number of cents")
+        body = {"_links": {"source": {"href": self.merchant_funding_source()},
+                           "destination": {"href": bank_account_id}},
+                "amount": {"currency": "USD", "value": format_amount(amount)},
+                "metadata": {str(k): str(v) for k, v in metadata.items()}}
+        reply = self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
+        return self.get_transfer(self._location(reply))
+
     def get_transfer(self, transfer_id: str) -> Transfer:
         body = self._call("GET", transfer_id).body
         status = body.get("status")

@@ -6,7 +6,7 @@ import os
 import stripe
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.card import CardDetails, Confirmation, Intent, IntentRequest
+from shared.processors.card import CardDetails, Confirmation, Intent, IntentOutcome, IntentRequest
 
 log = logging.getLogger(__name__)
 _CANCELABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
@@ -59,6 +59,22 @@ class StripeCards:
     def retrieve_intent(self, intent_id: str) -> Intent:
         intent = self._call(self._client.v1.payment_intents.retrieve, intent_id)
         return Intent(id=intent.id, client_secret=intent.client_secret, status=intent.status)
+
+    def intent_outcome(self, intent_id: str) -> IntentOutcome:
+        intent = self._call(self._client.v1.payment_intents.retrieve, intent_id).to_dict()
+        error = intent.get("last_payment_error") or {}
+        method = intent.get("payment_method")
+        method_id = method if isinstance(method, str) else (method or {}).get("id")
+        amount = intent.get("amount")
+        received = intent.get("amount_received")
+        metadata = intent.get("metadata") or {}
+        return IntentOutcome(
+            id=intent["id"], status=intent.get("status") or "", amount=amount if isinstance(amount, int) else 0,
+            amount_received=received if isinstance(received, int) else 0,
+            failure_code=error.get("code") if isinstance(error, dict) else None,
+            decline_code=error.get("decline_code") if isinstance(error, dict) else None,
+            payment_method_id=method_id if isinstance(method_id, str) else None,
+            metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {})
 
     def cancel_intent(self, intent_id: str) -> bool:
         intent = self._call(self._client.v1.payment_intents.retrieve, intent_id)

@@ -12,6 +12,7 @@ from shared.processors.ach import AchProcessor
 from shared.processors.ach_webhooks import AchEvent
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
+from shared.services import refunds
 from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_of
 from shared.services.saved_methods import forget_method, record_event_only
 from shared.store import lost_race, write_transaction
@@ -36,6 +37,14 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, st
 def _transfer(event: AchEvent, key: str, ach: AchProcessor,
               enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
     transfer = ach.get_transfer(event.resource_url)
+    if transfer.metadata.get("refund_id") and transfer.metadata.get("client_id"):  # a refund's credit transfer
+        final = {"processed": refunds.DONE, "failed": refunds.FAILED, "cancelled": refunds.FAILED}.get(transfer.status)
+        if final is None:
+            return UpdateResult(record_event_only(key, event.topic))
+        from shared.notify import enqueue_job
+
+        return UpdateResult(refunds.apply_refund_outcome(transfer.metadata["client_id"], transfer.metadata["refund_id"],
+                                                         final, key, event.topic, enqueue_job))
     ids = [transfer.metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("transfer this system did not create", extra={"transfer": transfer.id})

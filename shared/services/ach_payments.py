@@ -11,6 +11,7 @@ A definite refusal releases the money through the same code path as a failed-tra
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -29,6 +30,7 @@ from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
+IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
 
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
@@ -98,6 +100,12 @@ def _submit(payment: Payment, idempotency_key: str, ach: AchProcessor,
             enqueue_notice: Callable[[str, str, str], None], *, replayed: bool) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
+        return StartedPayment(payment, client_secret=None, replayed=replayed)
+    if clock.now() - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00")) > IDEMPOTENCY_WINDOW:
+        # The processor forgets idempotency keys after 24 hours: asking again now could debit twice.
+        # Reconciliation reports the payment for a person to settle; the client sees it still processing.
+        log.error("ach payment without a transfer past the idempotency window",
+                  extra={"payment_id": payment.payment_id})
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
         transfer = ach.create_transfer(

@@ -46,14 +46,17 @@ def send_invoice_notice(job: dict, *, merchant: Merchant, merchant_email: str,
     if email is None:
         return "not_applicable"
     key = ledger_key(job)
-    _claim(key, job["kind"])
+    claim_email(key, job["kind"])
     send(email, merchant.sender_email)
-    ProcessedEvent(key).update(actions=[ProcessedEvent.status.set("sent")])
+    mark_email_sent(key)
     log.info("invoice notice sent", extra={"kind": job["kind"], "invoice_id": invoice.invoice_id})
     return "sent"
 
 
-def _claim(key: str, kind: str) -> None:
+def claim_email(key: str, kind: str) -> None:
+    """Claim the ledger entry `key` (a ProcessedEvent) before sending the email it stands for: a conditional
+    write that succeeds when the entry is new or its claim expired. Raises AlreadySent when it was sent, and
+    NoticeBusy while another worker holds the claim (the queue delivers the job again later)."""
     now = int(clock.now().timestamp())
     entry = ProcessedEvent(key, event_type=kind, processed_at=clock.now_iso(), status="sending",
                            claimed_until=now + CLAIM_SECONDS, expires_at=clock.now() + LEDGER_RETENTION)
@@ -67,6 +70,10 @@ def _claim(key: str, kind: str) -> None:
         if existing.status == "sent":
             raise AlreadySent(key) from None
         raise NoticeBusy(key) from None
+
+
+def mark_email_sent(key: str) -> None:
+    ProcessedEvent(key).update(actions=[ProcessedEvent.status.set("sent")])
 
 
 class AlreadySent(Exception):

@@ -11,13 +11,24 @@ from shared.processors.stripe_events import (
     card_snapshot,
     payment_update,
 )
-from shared.services import saved_methods
+from shared.models import Refund
+from shared.services import disputes, refunds, saved_methods
 from shared.services.payment_updates import UpdateResult, apply_update
+from shared.services.saved_methods import record_event_only
+
+REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
+DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.closed"}
+_REFUND_FINAL = {"succeeded": refunds.DONE, "failed": refunds.FAILED, "canceled": refunds.FAILED}
 
 
 def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None],
-           card_details: Callable[[str], CardDetails | None]) -> UpdateResult:
+           card_details: Callable[[str], CardDetails | None],
+           enqueue_job: Callable[[dict], None] = lambda job: None) -> UpdateResult:
     key = f"stripe:{event.id}"
+    if event.type in DISPUTE_EVENTS:
+        return UpdateResult(disputes.apply_dispute(key, event.type, event.obj, enqueue_job))
+    if event.type in REFUND_EVENTS:
+        return UpdateResult(_refund_event(event, key, enqueue_job))
     if event.type in PAYMENT_INTENT_EVENTS:
         update = payment_update(event)
         return apply_update(update, enqueue_notice) if update else UpdateResult("not_ours")
@@ -50,3 +61,24 @@ def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None
             exp_month=details.exp_month, exp_year=details.exp_year)))
 
     return UpdateResult("not_handled")
+
+
+def _refund_event(event: StripeEvent, key: str, enqueue_job: Callable[[dict], None]) -> str:
+    """refund.* carry the Refund; charge.refunded carries the Charge, with its refunds where the API version
+    still includes them. Our refund is found by the metadata we set, or by Stripe's refund id."""
+    objects = [event.obj] if event.type.startswith("refund.") else \
+        ((event.obj.get("refunds") or {}).get("data") or [] if isinstance(event.obj.get("refunds"), dict) else [])
+    outcome = "ignored"
+    for n, obj in enumerate(o for o in objects if isinstance(o, dict)):
+        final = _REFUND_FINAL.get(obj.get("status"))
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        client_id, refund_id = meta.get("client_id"), meta.get("refund_id")
+        if not (client_id and refund_id) and isinstance(obj.get("id"), str):
+            found = next(iter(Refund.by_processor_id.query(obj["id"], limit=1)), None)
+            client_id, refund_id = (found.client_id, found.refund_id) if found else (None, None)
+        if final is None or not (client_id and refund_id):
+            continue
+        outcome = refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", event.type, enqueue_job)
+    if outcome == "ignored":
+        return record_event_only(key, event.type)
+    return outcome

@@ -316,3 +316,21 @@ def test_bounced_micro_deposits_fail_the_verification_clearly(seeded):
                            body={"amounts": [3, 9]})
     assert (status, body["error"]["code"]) == (409, "verification_failed")
     assert SavedPaymentMethod.get("client-a", method["payment_method_id"]).bank_status == "verification_failed"
+
+
+def test_a_retry_after_the_processors_idempotency_window_never_debits_twice(seeded, monkeypatch):
+    from datetime import timedelta
+
+    from shared import clock
+
+    method_id = verified_bank(seeded["ach"])
+    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={
+        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True})
+    assert pay_ach("inv-part", method_id, amount=40000)[0] == 503  # the transfer exists; its answer was lost
+    requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
+    later = clock.now() + timedelta(hours=25)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    status, payment, _ = pay_ach("inv-part", method_id, amount=40000)  # the client retries a day later
+    assert status == 201 and payment["status"] == "processing"
+    assert len(transfers_at_sandbox(seeded)) == 1  # no second debit: the key may be forgotten by now
+    assert invoice_numbers() == ("partially_paid", 0, 40000, 60000)

@@ -1,0 +1,49 @@
+"""Hourly schedule: payments stuck in pending/processing are checked against the processor and what it says is
+applied through the webhook's code path (see shared/services/reconciliation.py)."""
+
+import os
+from dataclasses import asdict
+from datetime import timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared import clock
+from shared.notify import enqueue_notice
+from shared.processors import stripe_cards
+from shared.processors.ach_factory import ach_processor
+from shared.services.reconciliation import run
+from shared.web import logger, metrics, tracer
+
+DEFAULT_MINUTES = 60
+STOP_WITH_MS_LEFT = 20_000  # stop taking new payments well before the Lambda timeout (one payment < 20 s)
+
+
+def older_than() -> timedelta:
+    raw = os.environ.get("RECONCILE_AFTER_MINUTES", "")
+    try:
+        minutes = int(raw) if raw.strip() else DEFAULT_MINUTES
+    except ValueError:
+        logger.warning("RECONCILE_AFTER_MINUTES is not a whole number: using the default",
+                       extra={"value": raw, "default": DEFAULT_MINUTES})
+        minutes = DEFAULT_MINUTES
+    return timedelta(minutes=max(minutes, 1))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    report = run(clock.now(), cards=stripe_cards.from_environment(), ach=ach_processor(),
+                 enqueue_notice=enqueue_notice, older_than=older_than(),
+                 should_stop=(lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None)
+    metrics.add_metric(name="PaymentsReconciled", unit=MetricUnit.Count,
+                       value=sum(report.applied.values()) + report.transfers_recorded)
+    metrics.add_metric(name="ReconcileProcessorErrors", unit=MetricUnit.Count,
+                       value=report.processor_errors + report.errors)
+    metrics.add_metric(name="UnrecordedPayment", unit=MetricUnit.Count, value=report.unrecorded_succeeded)
+    if report.anomalies:  # the same alarm as the webhooks' overpayments
+        metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=report.anomalies)
+    if report.needs_attention:
+        metrics.add_metric(name="ReconcileNeedsAttention", unit=MetricUnit.Count, value=report.needs_attention)
+    return asdict(report)

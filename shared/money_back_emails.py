@@ -1,0 +1,77 @@
+"""Emails when money goes back: the client's refund receipt, and the merchant's dispute notices. Pure."""
+
+from dataclasses import dataclass
+from html import escape
+
+from shared.merchant import Merchant
+from shared.money import format_amount
+from shared.receipts import Email
+
+
+def _email(to: str, subject: str, greeting: str, lines: list[str], merchant: Merchant, link: str = "") -> Email:
+    help_parts = [merchant.support_email] + ([merchant.support_phone] if merchant.support_phone else [])
+    help_line = "Questions? Contact us at " + " or ".join(help_parts) + "."
+    text = "\n".join([greeting, "", *lines, *([f"View the invoice: {link}"] if link else []), "", help_line, "",
+                      merchant.name])
+    html = (f"<html><body><p>{escape(greeting)}</p>" + "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+            + (f"<p><a href=\"{escape(link)}\">View the invoice</a></p>" if link else "")
+            + f"<p>{escape(help_line)}</p><p>{escape(merchant.name)}</p></body></html>")
+    return Email(to=to, subject=subject, text=text, html=html)
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    to: str
+    client_name: str
+    invoice_number: str
+    invoice_id: str
+    amount: int
+    currency: str
+    method_line: str  # "Visa ending in 4242" / "Sandbox Bank account ending in 0000"
+    by_card: bool
+    reason: str
+    refund_id: str
+    payment_id: str
+    balance_after: int
+
+
+def render_refund_receipt(facts: RefundFacts, merchant: Merchant) -> Email:
+    amount = format_amount(facts.amount, facts.currency)
+    timing = ("Card refunds usually appear on your statement within 5-10 business days." if facts.by_card
+              else "Bank refunds usually arrive within 3-5 business days.")
+    balance = ("This invoice has nothing left to pay." if facts.balance_after == 0 else
+               f"Balance now due on this invoice: {format_amount(facts.balance_after, facts.currency)}.")
+    link = f"{merchant.portal_url}/invoices/{facts.invoice_id}" if merchant.portal_url else ""
+    return _email(facts.to, f"Refund of {amount} for invoice {facts.invoice_number}",
+                  f"Hello {facts.client_name},", [
+                      f"We have refunded {amount} of your payment {facts.payment_id} for invoice "
+                      f"{facts.invoice_number} to your {facts.method_line}.",
+                      f"Reason: {facts.reason}", timing, balance, f"Refund reference: {facts.refund_id}", ""],
+                  merchant, link)
+
+
+@dataclass(frozen=True)
+class DisputeFacts:
+    to: str
+    client_name: str
+    client_id: str
+    invoice_number: str
+    payment_id: str
+    processor_payment_id: str
+    dispute_id: str
+    amount: int
+    currency: str
+    phase: str  # opened | won | lost
+
+
+def render_dispute(facts: DisputeFacts, merchant: Merchant) -> Email:
+    amount = format_amount(facts.amount, facts.currency)
+    what = {"opened": f"The cardholder's bank opened a dispute (chargeback) on a payment of {amount}. Respond with "
+                      "evidence in the Stripe dashboard before the deadline Stripe shows.",
+            "won": f"The dispute on the payment of {amount} was decided in your favour; the payment stands.",
+            "lost": f"The dispute on the payment of {amount} was lost: the bank took the money back, and the "
+                    "invoice is owed again."}[facts.phase]
+    return _email(facts.to, f"Dispute {facts.phase}: {amount} on invoice {facts.invoice_number}", "Hello,", [
+        what, f"Client: {facts.client_name} ({facts.client_id})", f"Invoice: {facts.invoice_number}",
+        f"Payment: {facts.payment_id} (Stripe PaymentIntent {facts.processor_payment_id})",
+        f"Dispute: {facts.dispute_id}", ""], merchant)

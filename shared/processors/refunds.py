@@ -1,0 +1,62 @@
+"""The refund port: send (part of) a payment back through the processor that took it."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    processor_refund_id: str
+    status: str  # pending | succeeded | failed (the processor's word, normalised)
+
+
+class RefundProcessor(Protocol):
+    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
+               metadata: dict[str, str], idempotency_key: str) -> RefundResult: ...
+
+
+class StripeRefunds:
+    """Refunds of card payments: a Stripe Refund of the PaymentIntent."""
+
+    def __init__(self, cards):
+        self._cards = cards  # a StripeCards: same client, same error mapping
+
+    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
+               metadata: dict[str, str], idempotency_key: str) -> RefundResult:
+        import stripe
+
+        try:
+            refund = self._cards._call(self._cards._client.v1.refunds.create, params={
+                "payment_intent": processor_payment_id, "amount": amount, "metadata": metadata},
+                options={"idempotency_key": idempotency_key})
+        except stripe.InvalidRequestError as exc:
+            raise RefundRefused(getattr(exc, "user_message", None) or str(exc)) from None
+        status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(refund.status, "pending")
+        return RefundResult(refund.id, status)
+
+
+class AchRefunds:
+    """Refunds of bank payments: a credit transfer from the merchant's bank back to the client's account."""
+
+    def __init__(self, ach):
+        self._ach = ach
+
+    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
+               metadata: dict[str, str], idempotency_key: str) -> RefundResult:
+        from shared.processors.ach import AchError
+
+        try:
+            transfer = self._ach.create_refund(bank_account_id=processor_method_id, amount=amount,
+                                               metadata=metadata, idempotency_key=idempotency_key)
+        except AchError as exc:
+            raise RefundRefused(exc.message) from None
+        status = {"processed": "succeeded", "failed": "failed", "cancelled": "failed"}.get(transfer.status, "pending")
+        return RefundResult(transfer.id, status)
+
+
+class RefundRefused(Exception):
+    """The processor refused the refund (a 4xx): nothing moved."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,35 @@
+"""Validation of a merchant's refund request. Pure."""
+
+import hashlib
+import json
+
+from shared.errors import Unprocessable
+from shared.money import is_cents
+from shared.validation import json_object
+
+
+def parse_refund(body: object) -> tuple[int, str, bool]:
+    """(amount, reason, correction). `correction`: the refund corrects an overcharge, so the invoice's total
+    comes down with its amount_paid and the invoice stays paid; otherwise the money is owed again."""
+    body = json_object(body, {"amount", "reason", "correction"})
+    amount, reason, correction = body.get("amount"), body.get("reason"), body.get("correction", False)
+    if not is_cents(amount) or amount <= 0:
+        raise Unprocessable("amount must be a whole, positive number of cents.", code="invalid_amount")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+        raise Unprocessable("reason must say why, in 1-500 characters.", code="invalid_reason")
+    if not isinstance(correction, bool):
+        raise Unprocessable("correction must be true or false.", code="invalid_field")
+    return amount, reason.strip(), correction
+
+
+def refund_fingerprint(payment_id: str, amount: int, reason: str, correction: bool) -> str:
+    canonical = json.dumps({"payment_id": payment_id, "amount": amount, "reason": reason, "correction": correction},
+                           sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def refund_id_for(payment_id: str, idempotency_key: str) -> str:
+    import base64
+
+    digest = hashlib.sha256(f"{payment_id}\x00{idempotency_key}".encode()).digest()
+    return "re_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]

@@ -1,0 +1,56 @@
+"""Send the refund receipt (to the client) and the dispute notices (to the merchant), each once: a ledger
+entry per email is claimed before sending and marked sent after (see invoice_notices.claim_email)."""
+
+from collections.abc import Callable
+
+from shared.merchant import Merchant
+from shared.models import Client, Invoice, Payment, Refund
+from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_refund_receipt
+from shared.receipts import Email, method_line
+from shared.services.invoice_notices import claim_email, mark_email_sent
+from shared.store import money_of
+
+
+def send_refund_receipt(job: dict, *, merchant: Merchant, send: Callable[[Email, str], str]) -> str:
+    try:
+        refund = Refund.get(job["client_id"], job["refund_id"], consistent_read=True)
+        payment = Payment.get(refund.client_id, refund.payment_id)
+        invoice = Invoice.get(refund.client_id, refund.invoice_id)
+        client = Client.get(refund.client_id)
+    except (Refund.DoesNotExist, Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+        return "unknown_refund"
+    if refund.status != "succeeded":
+        return "not_applicable"
+    by_card = payment.method == "card"
+    paid_with = method_line(payment.card_brand, payment.card_last4) if by_card else \
+        f"{payment.bank_name or 'bank'} account ending in {payment.bank_last4}"
+    email = render_refund_receipt(RefundFacts(
+        to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
+        invoice_id=invoice.invoice_id, amount=refund.amount, currency=refund.currency, method_line=paid_with,
+        by_card=by_card, reason=refund.reason, refund_id=refund.refund_id, payment_id=payment.payment_id,
+        balance_after=money_of(invoice).balance), merchant)
+    return _send_once(f"email:refund_receipt:{refund.client_id}:{refund.refund_id}", "refund_receipt", email,
+                      merchant, send)
+
+
+def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
+                        send: Callable[[Email, str], str]) -> str:
+    try:
+        payment = Payment.get(job["client_id"], job["payment_id"])
+        invoice = Invoice.get(payment.client_id, payment.invoice_id)
+        client = Client.get(payment.client_id)
+    except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+        return "unknown_payment"
+    email = render_dispute(DisputeFacts(
+        to=merchant_email, client_name=client.name, client_id=client.client_id, invoice_number=invoice.number,
+        payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id or "",
+        dispute_id=job["dispute_id"], amount=job.get("amount", payment.amount), currency=payment.currency,
+        phase=job["phase"]), merchant)
+    return _send_once(f"email:dispute:{job['dispute_id']}:{job['phase']}", "dispute", email, merchant, send)
+
+
+def _send_once(key: str, kind: str, email: Email, merchant: Merchant, send: Callable[[Email, str], str]) -> str:
+    claim_email(key, kind)  # AlreadySent / NoticeBusy propagate to the worker
+    send(email, merchant.sender_email)
+    mark_email_sent(key)
+    return "sent"

@@ -1,0 +1,226 @@
+"""Reconciliation: payments stuck in `pending` or `processing` are checked against the processor.
+
+A webhook can be lost (an endpoint outage longer than the processor's retries, a misconfigured subscription).
+Every hour this job reads the payments that are still unsettled after `older_than` (one Query on the sparse
+`unsettled` index, oldest first, page by page; never a Scan), asks the processor for the truth (the
+PaymentIntent, the ACH transfer) and applies it through `payment_updates.apply_update`, the webhook's own code
+path. The event id is "reconcile:<payment_id>:<status>", recorded in the same transaction as the change, and
+`decide` never moves a payment backwards, so whichever of the job and the webhook comes second changes
+nothing.
+
+Faults: a processor that times out or answers 5xx (ProcessorUnavailable), or any other error for one payment,
+is logged and counted, and the job goes on with the next payment. Nothing is written for that payment before
+the processor has answered, and what is written is one transaction, so the next run simply retries.
+
+An ACH payment whose transfer id was never stored (the create response was lost) is asked for again with the
+same idempotency key while the processor still keeps that key (24 hours): the processor returns the transfer
+if it exists (or creates it: the client asked for it and the money is reserved). After 24 hours the same key
+could create a second debit, so the job does nothing and reports the payment as needing a person.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from shared.bank_accounts import return_failure
+from shared.declines import failure_from
+from shared.errors import ProcessorUnavailable
+from shared.models import Payment
+from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
+from shared.processors.ach import AchProcessor, Transfer
+from shared.processors.card import CardProcessor, IntentOutcome
+from shared.services.payment_updates import UNSETTLED, PaymentUpdate, UpdateResult, apply_update
+
+log = logging.getLogger(__name__)
+
+ACH_IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor keeps an Idempotency-Key
+PAGE_SIZE = 50
+_ACH_OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
+_CARD_OUTCOMES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
+
+
+@dataclass
+class Report:
+    examined: int = 0
+    applied: dict[str, int] = field(default_factory=dict)  # new payment status -> count
+    unchanged: int = 0  # the processor has nothing new (still waiting, or what we already have)
+    transfers_recorded: int = 0  # ACH transfer ids found again after a lost create response
+    processor_errors: int = 0  # the processor did not answer: retried next run
+    errors: int = 0  # anything else failed for one payment: logged, retried next run
+    needs_attention: int = 0  # cannot be settled automatically: a person must look
+    unrecorded_succeeded: int = 0  # money the processor took while our record did not show it
+    anomalies: int = 0  # applied with an anomaly (money beyond what the invoice owed went to client credit)
+    stopped_early: bool = False  # out of time: the rest waits for the next run
+
+    def count_applied(self, status: str) -> None:
+        self.applied[status] = self.applied.get(status, 0) + 1
+
+
+def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Payment]:
+    """Payments still pending/processing that were created before `cutoff`, oldest first."""
+    return Payment.unsettled_index.query(UNSETTLED, Payment.created_key < _iso(cutoff), page_size=page_size)
+
+
+def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None],
+        older_than: timedelta, should_stop: Callable[[], bool] | None = None) -> Report:
+    report = Report()
+    for payment in stuck_payments(now - older_than):
+        if should_stop is not None and should_stop():
+            report.stopped_early = True
+            log.warning("reconciliation stopped before the end: the next run goes on",
+                        extra={"examined": report.examined})
+            break
+        report.examined += 1
+        ids = {"payment_id": payment.payment_id, "invoice_id": payment.invoice_id, "client_id": payment.client_id}
+        try:
+            if payment.processor == "stripe":
+                _card(payment, now, cards, enqueue_notice, report)
+            elif payment.processor == "ach":
+                _ach(payment, now, ach, enqueue_notice, report)
+            else:
+                report.needs_attention += 1
+                log.error("unsettled payment with an unknown processor", extra=ids | {"processor": payment.processor})
+        except ProcessorUnavailable:
+            report.processor_errors += 1
+            log.warning("processor unavailable while reconciling: retried next run", extra=ids)
+        except Exception:  # one payment's fault must not stop the others; nothing half-written (one transaction)
+            report.errors += 1
+            log.exception("reconciling a payment failed: retried next run", extra=ids)
+    log.info("reconciliation finished", extra={"report": report.__dict__})
+    return report
+
+
+# ---- cards --------------------------------------------------------------------------------------------------
+
+def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue_notice, report: Report) -> None:
+    if not payment.processor_payment_id:  # cannot happen (the intent exists before the payment is written)
+        report.needs_attention += 1
+        log.error("card payment without a PaymentIntent", extra=_ids(payment))
+        return
+    intent = cards.intent_outcome(payment.processor_payment_id)
+    outcome = card_outcome(intent, now)
+    if outcome is None or outcome.status == payment.status:
+        report.unchanged += 1
+        return
+    _apply(payment, outcome, intent.id, intent.payment_method_id, enqueue_notice, report)
+
+
+def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
+    """What a PaymentIntent's current state means for the payment; None while it waits for the client."""
+    occurred_at = int(now.timestamp())
+    if intent.status == SUCCEEDED:
+        amount = intent.amount_received if intent.amount_received > 0 else intent.amount
+        return Outcome(SUCCEEDED, amount, occurred_at)
+    if intent.status in _CARD_OUTCOMES:
+        return Outcome(_CARD_OUTCOMES[intent.status], intent.amount, occurred_at)
+    if intent.status == "requires_payment_method" and (intent.failure_code or intent.decline_code):
+        return Outcome(FAILED, intent.amount, occurred_at, failure_from(intent.failure_code, intent.decline_code))
+    return None  # requires_payment_method without an attempt, requires_confirmation, requires_action, ...
+
+
+# ---- ACH ----------------------------------------------------------------------------------------------------
+
+def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, report: Report) -> None:
+    if payment.processor_payment_id:
+        transfer = ach.get_transfer(payment.processor_payment_id)
+    else:
+        transfer = _find_lost_transfer(payment, now, ach, report)
+        if transfer is None:
+            return
+    outcome = ach_outcome(transfer, now)
+    if outcome is None:  # still pending at the processor
+        if not payment.processor_payment_id:
+            _record_transfer_id(payment, transfer.id, enqueue_notice, report)
+        else:
+            report.unchanged += 1
+        return
+    if outcome.status == payment.status:
+        report.unchanged += 1
+        return
+    had_id = bool(payment.processor_payment_id)
+    result = _apply(payment, outcome, transfer.id, None, enqueue_notice, report)
+    if not had_id and result.outcome == "applied":
+        report.transfers_recorded += 1
+
+
+def ach_outcome(transfer: Transfer, now: datetime) -> Outcome | None:
+    status = _ACH_OUTCOMES.get(transfer.status)
+    if status is None:
+        return None
+    failure = return_failure(transfer.failure_code) if status == FAILED else None
+    return Outcome(status, transfer.amount, int(now.timestamp()), failure, reverses_success=status == FAILED)
+
+
+def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, report: Report) -> Transfer | None:
+    """The transfer of a payment whose create response was lost, asked for again with the same key."""
+    payment.refresh(consistent_read=True)  # the index copy may be stale: never re-ask for a settled payment
+    if payment.status != PROCESSING or payment.processor_payment_id:
+        report.unchanged += 1
+        return None
+    age = now - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00"))
+    if age >= ACH_IDEMPOTENCY_WINDOW or not payment.processor_idempotency_key or not payment.processor_method_id:
+        # The processor has forgotten the key: asking again could debit the client a second time.
+        report.needs_attention += 1
+        log.error("ACH payment without a transfer id past the processor's idempotency window: check the "
+                  "processor for a transfer with this payment's metadata",
+                  extra=_ids(payment) | {"created_at": payment.created_at, "amount": payment.amount})
+        return None
+    return ach.create_transfer(
+        bank_account_id=payment.processor_method_id, amount=payment.amount,
+        idempotency_key=payment.processor_idempotency_key,
+        metadata={"client_id": payment.client_id, "invoice_id": payment.invoice_id,
+                  "payment_id": payment.payment_id})
+
+
+def _record_transfer_id(payment: Payment, transfer_id: str, enqueue_notice, report: Report) -> None:
+    """Store the id of a still-pending transfer (no state change, so apply_update would write nothing)."""
+    try:
+        payment.update(actions=[Payment.processor_payment_id.set(transfer_id)],
+                       condition=Payment.processor_payment_id.does_not_exist(), add_version_condition=False)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        report.unchanged += 1  # the client's retry or a webhook recorded it first
+        return
+    report.transfers_recorded += 1
+    log.info("ACH transfer id recovered", extra=_ids(payment) | {"transfer": transfer_id})
+    # What the create route sends once the transfer exists; the notice worker sends it at most once.
+    enqueue_notice(payment.client_id, payment.payment_id, "ach_initiated")
+
+
+# ---- shared -------------------------------------------------------------------------------------------------
+
+def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, payment_method_id: str | None,
+           enqueue_notice, report: Report) -> UpdateResult:
+    result = apply_update(PaymentUpdate(
+        source="reconcile", event_id=f"{payment.payment_id}:{outcome.status}", event_type=f"reconcile.{outcome.status}",
+        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
+        processor_payment_id=processor_payment_id, outcome=outcome, payment_method_id=payment_method_id),
+        enqueue_notice)
+    if result.outcome == "applied":
+        report.count_applied(result.payment_status)
+        report.anomalies += 1 if result.anomaly else 0
+        log.warning("reconciliation applied what a webhook did not",
+                    extra=_ids(payment) | {"status": result.payment_status, "was": payment.status})
+        if outcome.status == SUCCEEDED and result.payment_status == SUCCEEDED:
+            report.unrecorded_succeeded += 1
+            log.error("unrecorded payment: the processor took the money but the invoice was not updated",
+                      extra=_ids(payment) | {"amount": outcome.amount, "processor_payment_id": processor_payment_id})
+    elif result.outcome == "unknown_payment":
+        report.needs_attention += 1
+        log.error("processor's answer does not match the stored payment",
+                  extra=_ids(payment) | {"processor_payment_id": processor_payment_id})
+    else:  # duplicate / ignored: a webhook (or an earlier run) got there first
+        report.unchanged += 1
+    return result
+
+
+def _ids(payment: Payment) -> dict:
+    return {"payment_id": payment.payment_id, "invoice_id": payment.invoice_id, "client_id": payment.client_id}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -67,7 +67,10 @@ SCHEMAS = {
                     "card": _nullable({"type": "object", "properties": {"brand": _str, "last4": _str}}),
                     "bank": _nullable({"type": "object", "properties": {"bank_name": _str, "last4": _str}}),
                     "receipt_sent": {"type": "boolean"},
-                    "problem_reports": {"type": "array", "items": _ref("ReportSummary")}}},
+                    "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
+                    "refunds": {"type": "array", "items": {"type": "object", "properties": {
+                        "refund_id": _str, "amount": _int, "created_at": {"type": "string", "format": "date-time"},
+                        "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]}}}}}},
     "CreatedPayment": {"allOf": [_ref("Payment"), {"type": "object", "properties": {"client_secret": {
         **_nullable(_str), "description": "For card payments: confirm it with Stripe.js."}}}]},
     "PaymentRequest": {"type": "object", "required": ["method"], "properties": {
@@ -99,6 +102,14 @@ SCHEMAS = {
         "amounts": {"type": "array", "items": _int, "minItems": 2, "maxItems": 2,
                     "description": "The two micro-deposits, in cents."}}},
     "SetupIntent": {"type": "object", "properties": {"client_secret": _str}},
+    "RefundRequest": {"type": "object", "required": ["amount", "reason"], "properties": {
+        "amount": {**_int, "minimum": 1}, "reason": {**_str, "maxLength": 500},
+        "correction": {"type": "boolean", "description": "An overcharge correction: the invoice total comes "
+                                                          "down too and the invoice stays paid."}}},
+    "Refund": {"type": "object", "properties": {
+        "refund_id": _str, "payment_id": _str, "amount": _int, "currency": _str, "reason": _str,
+        "correction": {"type": "boolean"}, "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
+        "created_at": {"type": "string", "format": "date-time"}}},
     "ExtensionRequestBody": {"type": "object", "required": ["requested_due_date", "reason"], "properties": {
         "requested_due_date": {"type": "string", "format": "date",
                                "description": "After the current due date, at most 90 days later."},
@@ -264,6 +275,18 @@ OPERATIONS = {
                       "404": _error("problem_report_not_found."),
                       "409": _error("problem_report_resolved, concurrent_change."),
                       "422": _error("invalid_resolution, unknown_field.")}},
+    "POST /admin/payments/{payment_id}/refunds": {
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
+                        "description": "The same key and body return the same refund."}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("RefundRequest")}}},
+        "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds)."),
+                      "400": _error("idempotency_key_required, invalid_json."),
+                      "403": _error("forbidden: not in the merchant's admin group."),
+                      "404": _error("payment_not_found."),
+                      "409": _error("payment_not_refundable (not succeeded), concurrent_change."),
+                      "422": _error("invalid_amount, invalid_reason, amount_exceeds_refundable, refund_refused, "
+                                    "idempotency_key_reused."),
+                      "503": _error("processor_unavailable: the refund stays pending; retry with the same key.")}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
     "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
                                                                              "a card without paying.")}},

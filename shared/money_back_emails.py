@@ -50,6 +50,18 @@ def render_refund_receipt(facts: RefundFacts, merchant: Merchant) -> Email:
                   merchant, link)
 
 
+def render_overpayment(to: str, client_name: str, client_id: str, invoice_number: str, payment_id: str,
+                       credited: int, currency: str, merchant: Merchant) -> Email:
+    amount = format_amount(credited, currency)
+    return _email(to, f"Overpayment of {amount} kept as credit: {client_name}, invoice {invoice_number}", "Hello,", [
+        f"A payment for invoice {invoice_number} brought in {amount} more than the invoice owed (for example a "
+        "duplicate charge by the processor). Nothing was lost: the extra is kept as credit on the client's account "
+        "and shown to them.",
+        f"Client: {client_name} ({client_id})", f"Payment: {payment_id}",
+        f"To give it back, refund {amount} of payment {payment_id} in the back office "
+        f"(POST /admin/payments/{payment_id}/refunds); the refund comes off the credit first.", ""], merchant)
+
+
 @dataclass(frozen=True)
 class DisputeFacts:
     to: str

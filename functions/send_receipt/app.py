@@ -5,7 +5,7 @@ payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder,
 extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
 "client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
-"phase"} (to the merchant).
+"phase"} and overpayment flags {"kind": "overpayment", "client_id", "payment_id"} (to the merchant).
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from shared import clock, merchant
 from shared.notify import send_email
 from shared.services.invoice_notices import INVOICE_KINDS, AlreadySent, send_invoice_notice
-from shared.services.money_back_notices import send_dispute_notice, send_refund_receipt
+from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
 from shared.services.notices import send_notice
 from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
 from shared.web import logger, metrics, tracer
@@ -52,6 +52,8 @@ def _send(job: dict, kind: str) -> str:
         return send_refund_receipt(job, merchant=shop, send=send_email)
     if kind == "dispute":
         return send_dispute_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind == "overpayment":
+        return send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email, send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,
                        card_details=_card_details)
 

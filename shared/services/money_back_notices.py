@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, Refund
-from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_refund_receipt
+from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_overpayment, render_refund_receipt
 from shared.receipts import Email, method_line
 from shared.services.invoice_notices import claim_email, mark_email_sent
 from shared.store import money_of
@@ -47,6 +47,21 @@ def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
         dispute_id=job["dispute_id"], amount=job.get("amount", payment.amount), currency=payment.currency,
         phase=job["phase"]), merchant)
     return _send_once(f"email:dispute:{job['dispute_id']}:{job['phase']}", "dispute", email, merchant, send)
+
+
+def send_overpayment_flag(job: dict, *, merchant: Merchant, merchant_email: str,
+                          send: Callable[[Email, str], str]) -> str:
+    try:
+        payment = Payment.get(job["client_id"], job["payment_id"])
+        invoice = Invoice.get(payment.client_id, payment.invoice_id)
+        client = Client.get(payment.client_id)
+    except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+        return "unknown_payment"
+    if not payment.credited_amount:
+        return "not_applicable"  # refunded since
+    email = render_overpayment(merchant_email, client.name, client.client_id, invoice.number, payment.payment_id,
+                               payment.credited_amount, payment.currency, merchant)
+    return _send_once(f"email:overpayment:{payment.payment_id}", "overpayment", email, merchant, send)
 
 
 def _send_once(key: str, kind: str, email: Email, merchant: Merchant, send: Callable[[Email, str], str]) -> str:

@@ -75,6 +75,8 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
                 continue
             raise
         _finish(payment, effect.payment_status, enqueue_notice)
+        if effect.credit_delta:  # a duplicate charge kept as credit: tell the merchant, who can refund it
+            enqueue_notice(payment.client_id, payment.payment_id, "overpayment")
         return UpdateResult("applied", effect.payment_status, effect.anomaly)
     raise UpdateContention(event_key)
 

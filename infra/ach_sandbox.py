@@ -31,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from aiohttp import web
 
+from infra.loopback_server import LoopbackServer
+
 HAL = "application/vnd.dwolla.v1.hal+json"
 CONTENT_TYPE = f"{HAL}; charset=UTF-8"
 DEFAULT_CLIENT_ID = "ach-sandbox-client-id"
@@ -268,8 +270,10 @@ class Fault:
 
 # ------------------------------------------------------------------------------------------------ server
 
-class AchSandbox:
+class AchSandbox(LoopbackServer):
     """The sandbox in a background thread (tests and the local stack start it the same way as FakeStripe)."""
+
+    thread_name = "ach-sandbox"
 
     def __init__(self, port: int = 0, settle_seconds: float | None = 5.0, webhook_retry_seconds: float = 1.0,
                  client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
@@ -279,7 +283,7 @@ class AchSandbox:
                  webhook_timeout_seconds: float = 10.0, micro_deposit_amounts: tuple[str, str] = ("0.03", "0.09"),
                  random_micro_deposits: bool = False, transfer_limit: str = "5000.00",
                  idempotency_ttl_seconds: int = 24 * 3600):
-        self.port = port
+        super().__init__(port)
         self.settle_seconds = settle_seconds if settle_seconds is not None and settle_seconds >= 0 else None
         self.webhook_retry_seconds = webhook_retry_seconds
         self.webhook_max_retries = webhook_max_retries
@@ -293,10 +297,6 @@ class AchSandbox:
         self.random_micro_deposits = random_micro_deposits
         self.transfer_limit_cents = parse_amount(transfer_limit)
         self.idempotency_ttl_seconds = idempotency_ttl_seconds
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
         self._timers: set[asyncio.TimerHandle] = set()
@@ -304,45 +304,10 @@ class AchSandbox:
 
     # ---- lifecycle
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "AchSandbox":
-        threading.Thread(target=self._run, name="ach-sandbox", daemon=True).start()
-        self._ready.wait(15)
-        if self._error:
-            raise self._error
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._runner = web.AppRunner(self.build_app(), access_log=None)
-            self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-            self._loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]
-        except BaseException as exc:  # reported to start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-
-    def stop(self) -> None:
-        if self._runner is None:
-            return
-
-        async def shutdown():
-            self._cancel_background()
-            if self._session is not None:
-                await self._session.close()
-            await self._runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._runner = None
+    async def _before_stop(self) -> None:
+        self._cancel_background()
+        if self._session is not None:
+            await self._session.close()
 
     def reset(self) -> None:
         """Forget everything (customers, transfers, subscriptions, tokens, faults) from any thread."""

@@ -15,15 +15,14 @@ Run: python -m infra.fake_stripe --port 8420
 """
 
 import argparse
-import asyncio
 import json
-import threading
-
 import re
 
 from aiohttp import web
 from localstripe import resources, server
 from localstripe.webhooks import schedule_webhook
+
+from infra.loopback_server import LoopbackServer
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
                                          "automatic_payment_methods")}
@@ -126,46 +125,13 @@ def build_app() -> web.Application:
     return app
 
 
-class FakeStripe:
+class FakeStripe(LoopbackServer):
     """localstripe in a background thread (tests and the local stack start it the same way)."""
 
-    def __init__(self, port: int = 0):
-        self.port = port
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
+    thread_name = "fake-stripe"
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "FakeStripe":
-        threading.Thread(target=self._run, name="fake-stripe", daemon=True).start()
-        self._ready.wait(15)
-        if self._error:
-            raise self._error
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._runner = web.AppRunner(build_app(), access_log=None)
-            self._loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-            self._loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]
-        except BaseException as exc:  # reported to start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+    def build_app(self) -> web.Application:
+        return build_app()
 
 
 def main() -> None:

@@ -24,9 +24,7 @@ class AchFacts:
 
 
 def _render(facts: AchFacts, merchant: Merchant, subject: str, paragraphs: list[str]) -> Email:
-    help_parts = [merchant.support_email] + ([merchant.support_phone] if merchant.support_phone else [])
-    help_line = "Questions? Contact us at " + " or ".join(help_parts) + "."
-    link = f"{merchant.portal_url}/invoices/{facts.invoice_id}" if merchant.portal_url else ""
+    help_line, link = merchant.help_line(), merchant.invoice_link(facts.invoice_id)
     lines = [f"Hello {facts.client_name},", "", *paragraphs, *([f"View the invoice: {link}"] if link else []),
              "", help_line, "", merchant.name]
     html_link = f"<p><a href=\"{escape(link)}\">View the invoice</a></p>" if link else ""

@@ -23,9 +23,7 @@ class InvoiceFacts:
 
 def _email(facts: InvoiceFacts, merchant: Merchant, subject: str, paragraphs: list[str],
            greeting: str | None = None) -> Email:
-    link = f"{merchant.portal_url}/invoices/{facts.invoice_id}" if merchant.portal_url else ""
-    help_parts = [merchant.support_email] + ([merchant.support_phone] if merchant.support_phone else [])
-    help_line = "Questions? Contact us at " + " or ".join(help_parts) + "."
+    link, help_line = merchant.invoice_link(facts.invoice_id), merchant.help_line()
     details = [f"Invoice: {facts.invoice_number}", f"Amount due: {format_amount(facts.amount_due, facts.currency)}",
                f"Due date: {facts.due_date}"]
     hello = greeting or f"Hello {facts.client_name},"

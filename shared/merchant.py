@@ -12,6 +12,15 @@ class Merchant:
     support_phone: str
     portal_url: str
 
+    def help_line(self, opening: str = "Questions?") -> str:
+        """Where a client gets help, as every email ends."""
+        contacts = [self.support_email] + ([self.support_phone] if self.support_phone else [])
+        return f"{opening} Contact us at " + " or ".join(contacts) + "."
+
+    def invoice_link(self, invoice_id: str) -> str:
+        """The invoice's page in the portal ("" when no portal URL is configured)."""
+        return f"{self.portal_url}/invoices/{invoice_id}" if self.portal_url else ""
+
 
 def from_environment() -> Merchant:
     return Merchant(

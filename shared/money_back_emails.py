@@ -9,8 +9,7 @@ from shared.receipts import Email
 
 
 def _email(to: str, subject: str, greeting: str, lines: list[str], merchant: Merchant, link: str = "") -> Email:
-    help_parts = [merchant.support_email] + ([merchant.support_phone] if merchant.support_phone else [])
-    help_line = "Questions? Contact us at " + " or ".join(help_parts) + "."
+    help_line = merchant.help_line()
     text = "\n".join([greeting, "", *lines, *([f"View the invoice: {link}"] if link else []), "", help_line, "",
                       merchant.name])
     html = (f"<html><body><p>{escape(greeting)}</p>" + "".join(f"<p>{escape(line)}</p>" for line in lines if line)
@@ -41,7 +40,7 @@ def render_refund_receipt(facts: RefundFacts, merchant: Merchant) -> Email:
               else "Bank refunds usually arrive within 3-5 business days.")
     balance = ("This invoice has nothing left to pay." if facts.balance_after == 0 else
                f"Balance now due on this invoice: {format_amount(facts.balance_after, facts.currency)}.")
-    link = f"{merchant.portal_url}/invoices/{facts.invoice_id}" if merchant.portal_url else ""
+    link = merchant.invoice_link(facts.invoice_id)
     return _email(facts.to, f"Refund of {amount} for invoice {facts.invoice_number}",
                   f"Hello {facts.client_name},", [
                       f"We have refunded {amount} of your payment {facts.payment_id} for invoice "

@@ -41,9 +41,8 @@ def render_receipt(facts: ReceiptFacts, merchant: Merchant) -> Email:
     balance = format_amount(facts.remaining_balance, facts.currency)
     status_line = ("This invoice is now paid in full." if facts.remaining_balance == 0
                    else f"Remaining balance on this invoice: {balance}.")
-    help_parts = [merchant.support_email] + ([merchant.support_phone] if merchant.support_phone else [])
-    help_line = "Questions about this payment? Contact us at " + " or ".join(help_parts) + "."
-    link = f"{merchant.portal_url}/invoices/{facts.invoice_id}" if merchant.portal_url else ""
+    help_line = merchant.help_line("Questions about this payment?")
+    link = merchant.invoice_link(facts.invoice_id)
     rows = [("Invoice", facts.invoice_number), ("Amount paid", amount), ("Paid with", facts.method_line),
             ("Date", facts.paid_on), ("Payment reference", facts.payment_id)]
 

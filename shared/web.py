@@ -102,6 +102,18 @@ def header(app: APIGatewayHttpResolver, name: str) -> str | None:
     return app.current_event.headers.get(name)  # Powertools v3 headers are case-insensitive
 
 
+def webhook_received(source: str, result) -> dict:
+    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    logger.info(f"{source} event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
+    if result.outcome == "applied" and result.payment_status:
+        metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
+    if result.anomaly:
+        metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=1)
+    return {"received": True}
+
+
 def lambda_entry(app: APIGatewayHttpResolver):
     """The Lambda handler for an API function: structured logs with the request id, traces, metrics."""
 

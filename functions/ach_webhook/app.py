@@ -9,7 +9,7 @@ from shared.processors import ach_webhooks
 from shared.processors.ach_factory import ach_processor
 from shared.secrets import ach_secrets
 from shared.services import ach_events
-from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
+from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
 app = make_app()
 
@@ -30,13 +30,7 @@ def ach_webhook():
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 
     logger.append_keys(ach_event_id=event.id, ach_topic=event.topic)
-    result = ach_events.handle(event, ach_processor(), enqueue_notice)
-    logger.info("ach event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
-    if result.outcome == "applied":
-        metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
-    if result.anomaly:
-        metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=1)
-    return {"received": True}
+    return webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_notice))
 
 
 handler = lambda_entry(app)

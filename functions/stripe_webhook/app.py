@@ -7,7 +7,7 @@ from shared.notify import enqueue_job, enqueue_notice
 from shared.processors import stripe_events, stripe_signature
 from shared.secrets import stripe_secrets
 from shared.services import stripe_webhooks
-from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
+from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
 app = make_app()
 
@@ -36,12 +36,7 @@ def stripe_webhook():
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 
-    logger.info("stripe event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
-    if result.outcome == "applied":
-        metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
-    if result.anomaly:
-        metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=1)
-    return {"received": True}
+    return webhook_received("stripe", result)
 
 
 handler = lambda_entry(app)

@@ -35,12 +35,10 @@ def send_refund_receipt(job: dict, *, merchant: Merchant, send: Callable[[Email,
 
 def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
                         send: Callable[[Email, str], str]) -> str:
-    try:
-        payment = Payment.get(job["client_id"], job["payment_id"])
-        invoice = Invoice.get(payment.client_id, payment.invoice_id)
-        client = Client.get(payment.client_id)
-    except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+    records = _payment_records(job)
+    if records is None:
         return "unknown_payment"
+    payment, invoice, client = records
     email = render_dispute(DisputeFacts(
         to=merchant_email, client_name=client.name, client_id=client.client_id, invoice_number=invoice.number,
         payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id or "",
@@ -51,17 +49,23 @@ def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
 
 def send_overpayment_flag(job: dict, *, merchant: Merchant, merchant_email: str,
                           send: Callable[[Email, str], str]) -> str:
-    try:
-        payment = Payment.get(job["client_id"], job["payment_id"])
-        invoice = Invoice.get(payment.client_id, payment.invoice_id)
-        client = Client.get(payment.client_id)
-    except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+    records = _payment_records(job)
+    if records is None:
         return "unknown_payment"
+    payment, invoice, client = records
     if not payment.credited_amount:
         return "not_applicable"  # refunded since
     email = render_overpayment(merchant_email, client.name, client.client_id, invoice.number, payment.payment_id,
                                payment.credited_amount, payment.currency, merchant)
     return _send_once(f"email:overpayment:{payment.payment_id}", "overpayment", email, merchant, send)
+
+
+def _payment_records(job: dict) -> tuple[Payment, Invoice, Client] | None:
+    try:
+        payment = Payment.get(job["client_id"], job["payment_id"])
+        return payment, Invoice.get(payment.client_id, payment.invoice_id), Client.get(payment.client_id)
+    except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
+        return None
 
 
 def _send_once(key: str, kind: str, email: Email, merchant: Merchant, send: Callable[[Email, str], str]) -> str:

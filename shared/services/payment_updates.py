@@ -109,9 +109,12 @@ def record_of(event_key: str, event_type: str) -> ProcessedEvent:
 
 def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect) -> None:
     outcome = update.outcome
+    # Unsettled = money may still move: pending, processing, and a declined card payment (the client can
+    # retry the same PaymentIntent with another card), so reconciliation also catches a lost success.
+    unsettled = effect.payment_status in (PENDING, PROCESSING) or (effect.payment_status == FAILED
+                                                                   and payment.method == "card")
     payment_actions = [Payment.status.set(effect.payment_status),
-                       Payment.unsettled.set(UNSETTLED) if effect.payment_status in (PENDING, PROCESSING)
-                       else Payment.unsettled.remove()]
+                       Payment.unsettled.set(UNSETTLED) if unsettled else Payment.unsettled.remove()]
     if effect.payment_status == SUCCEEDED:
         payment_actions.append(Payment.succeeded_at.set(clock.now_iso()))
     if effect.credit_delta:

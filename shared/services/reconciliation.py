@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 ACH_IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor keeps an Idempotency-Key
 PAGE_SIZE = 50
+LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time
 _ACH_OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 _CARD_OUTCOMES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 
@@ -60,8 +61,10 @@ class Report:
 
 
 def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Payment]:
-    """Payments still pending/processing that were created before `cutoff`, oldest first."""
-    return Payment.unsettled_index.query(UNSETTLED, Payment.created_key < _iso(cutoff), page_size=page_size)
+    """Unsettled payments created before `cutoff` and within LOOKBACK of it, oldest first. The bound keeps an
+    abandoned checkout (never confirmed, or declined and never retried) from being fetched every hour forever."""
+    return Payment.unsettled_index.query(
+        UNSETTLED, Payment.created_key.between(_iso(cutoff - LOOKBACK), _iso(cutoff)), page_size=page_size)
 
 
 def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None],

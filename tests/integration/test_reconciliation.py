@@ -362,3 +362,31 @@ def test_the_local_scheduler_drives_the_job():
 def test_older_than_reads_the_environment(monkeypatch, value, minutes):
     monkeypatch.setenv("RECONCILE_AFTER_MINUTES", value)
     assert reconcile_app.older_than() == timedelta(minutes=minutes)
+
+
+def test_a_declined_card_retried_successfully_without_its_webhook_is_found(seeded, monkeypatch):
+    """The decline was reported; the retry with another card on the same intent succeeded, but that
+    webhook was lost. The payment is still reconciled: a declined card payment stays unsettled."""
+    payment = card_payment()
+    confirm_at_stripe(seeded, payment, card="4000000000000341")
+    assert "payment_intent.payment_failed" in deliver_stripe_events(seeded, intent_of(payment))
+    assert Payment.get("client-a", payment["payment_id"]).status == "failed"
+    # The retry with another card succeeded and its webhook never came. localstripe cannot retry a declined
+    # intent, so Stripe's answer for this one intent is given in the shape the adapter returns.
+    from shared.processors.card import IntentOutcome
+
+    real = stripe_cards.StripeCards.intent_outcome
+    monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", lambda self, intent_id: IntentOutcome(
+        intent_id, "succeeded", 30000, 30000, payment_method_id="pm_card_visa")
+        if intent_id == intent_of(payment) else real(self, intent_id))
+    run_job(monkeypatch)
+    assert Payment.get("client-a", payment["payment_id"]).status == "succeeded"
+    assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
+
+
+def test_unsettled_payments_older_than_the_lookback_are_left_alone(seeded, monkeypatch):
+    payment = card_payment()
+    confirm_at_stripe(seeded, payment)  # succeeded at Stripe, webhook lost, and nobody looked for 31 days
+    before = table_snapshot()
+    run_job(monkeypatch, shift=reconciliation.LOOKBACK + timedelta(days=1))
+    assert table_snapshot() == before

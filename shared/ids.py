@@ -6,9 +6,14 @@ import hashlib
 import secrets
 
 
+def derived_id(prefix: str, *parts: str) -> str:
+    """A stable id from the parts that make a request unique (the same parts, the same record)."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return f"{prefix}_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
+
+
 def payment_id_for(client_id: str, idempotency_key: str) -> str:
-    digest = hashlib.sha256(f"{client_id}\x00{idempotency_key}".encode()).digest()
-    return "pay_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
+    return derived_id("pay", client_id, idempotency_key)
 
 
 def new_id(prefix: str) -> str:

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from shared.errors import Unprocessable
+from shared.ids import derived_id
 from shared.money import is_cents
 from shared.validation import json_object
 
@@ -29,7 +30,4 @@ def refund_fingerprint(payment_id: str, amount: int, reason: str, correction: bo
 
 
 def refund_id_for(payment_id: str, idempotency_key: str) -> str:
-    import base64
-
-    digest = hashlib.sha256(f"{payment_id}\x00{idempotency_key}".encode()).digest()
-    return "re_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
+    return derived_id("re", payment_id, idempotency_key)

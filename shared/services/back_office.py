@@ -9,8 +9,6 @@ afterwards), then sets the status with one write conditional on the invoice vers
 (a new payment started, money arrived) makes it decide again on fresh data.
 """
 
-import base64
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +16,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from shared import clock
 from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
+from shared.ids import derived_id
 from shared.invoice_requests import InvoiceRequest, check_issued_before_due
 from shared.invoices import OPEN, PAID, PROCESSING, VOID
 from shared.models import Client, Invoice, LateFeePolicy, LineItem, Payment
@@ -32,9 +31,8 @@ MAX_ATTEMPTS = 3
 
 
 def invoice_id_for(client_id: str, idempotency_key: str) -> str:
-    """Like shared.ids.payment_id_for: a retried request lands on the same invoice."""
-    digest = hashlib.sha256(f"invoice\x00{client_id}\x00{idempotency_key}".encode()).digest()
-    return "inv_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
+    """A retried request lands on the same invoice."""
+    return derived_id("inv", "invoice", client_id, idempotency_key)
 
 
 def client_not_found() -> NotFound:

@@ -13,8 +13,8 @@ from shared.processors.ach_webhooks import AchEvent
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
 from shared.services import refunds
-from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_of
-from shared.services.saved_methods import forget_method, record_event_only
+from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_event_only, record_of
+from shared.services.saved_methods import forget_method
 from shared.store import lost_race, write_transaction
 
 log = logging.getLogger(__name__)

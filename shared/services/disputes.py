@@ -14,8 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Invoice, Payment, ProcessedEvent
 from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, SUCCEEDED
-from shared.services.payment_updates import record_of
-from shared.services.saved_methods import record_event_only
+from shared.services.payment_updates import record_event_only, record_of
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)

@@ -61,17 +61,14 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
             return UpdateResult("duplicate", payment.status)
 
         effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
+        if effect is None:
+            if record_event_only(event_key, update.event_type) == "duplicate":
+                continue  # a concurrent delivery recorded it first: re-read and answer as a duplicate
+            return UpdateResult("ignored", payment.status)
         try:
-            if effect is None:
-                record_of(event_key, update.event_type).save(ProcessedEvent.event_id.does_not_exist())
-                return UpdateResult("ignored", payment.status)
             _commit(update, event_key, payment, invoice, effect)
         except TransactWriteError as exc:
             if lost_race(exc):
-                continue
-            raise
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
                 continue
             raise
         _finish(payment, effect.payment_status, enqueue_notice)
@@ -105,6 +102,17 @@ def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, s
 def record_of(event_key: str, event_type: str) -> ProcessedEvent:
     return ProcessedEvent(event_key, event_type=event_type, processed_at=clock.now_iso(),
                           expires_at=clock.now() + EVENT_RETENTION)
+
+
+def record_event_only(event_key: str, event_type: str) -> str:
+    """Record an event that changes nothing (so it still counts once): "ignored", or "duplicate" if seen."""
+    try:
+        record_of(event_key, event_type).save(ProcessedEvent.event_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return "duplicate"
+    return "ignored"
 
 
 def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect) -> None:

@@ -24,7 +24,7 @@ from shared.money import format_amount
 from shared.payment_states import PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
-from shared.services.payment_updates import record_of
+from shared.services.payment_updates import record_event_only, record_of
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,7 @@ def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key:
         if seen is not None:
             return "duplicate"
         if refund.status != PENDING:  # already final: a late or repeated report changes nothing
-            try:
-                record_of(event_key, event_type).save(ProcessedEvent.event_id.does_not_exist())
-            except Exception:  # noqa: BLE001 - a concurrent duplicate recorded it first
-                pass
+            record_event_only(event_key, event_type)
             return "ignored"
         payment, invoice, client = get_many((Payment, client_id, refund.payment_id),
                                             (Invoice, client_id, refund.invoice_id), (Client, client_id))

@@ -11,13 +11,13 @@ from calendar import monthrange
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
 from shared.errors import NotFound, Unprocessable
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.processors.stripe_events import CardSnapshot
-from shared.services.payment_updates import record_of
+from shared.services.payment_updates import record_event_only, record_of
 from shared.store import lost_race, write_transaction
 
 log = logging.getLogger(__name__)
@@ -114,16 +114,6 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None) -> 
 
 def _tombstone_key(processor_method_id: str) -> str:
     return f"stripe-detached:{processor_method_id}"
-
-
-def record_event_only(event_key: str, event_type: str) -> str:
-    try:
-        record_of(event_key, event_type).save(ProcessedEvent.event_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return "duplicate"
-    return "ignored"
 
 
 def client_for_customer(customer_id: str | None) -> Client | None:

@@ -13,8 +13,7 @@ from shared.processors.stripe_events import (
 )
 from shared.models import Refund
 from shared.services import disputes, refunds, saved_methods
-from shared.services.payment_updates import UpdateResult, apply_update
-from shared.services.saved_methods import record_event_only
+from shared.services.payment_updates import UpdateResult, apply_update, record_event_only
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.closed"}

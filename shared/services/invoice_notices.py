@@ -1,15 +1,11 @@
-"""Send the due-date emails, each at most once: a ledger entry per email (in the processed-events table)
-is claimed with a conditional write before sending and marked sent after, like payment notices. The
+"""Send the due-date emails, each at most once (shared.services.email_ledger). The
 invoice is read again at send time, so an email that no longer fits (paid since, reminders turned off,
 due date moved) is not sent."""
 
 import logging
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
-from pynamodb.exceptions import PutError, UpdateError
-
-from shared import clock
 from shared.due_dates import reminder_due
 from shared.invoice_emails import (
     InvoiceFacts,
@@ -19,13 +15,12 @@ from shared.invoice_emails import (
     render_reminder,
 )
 from shared.merchant import Merchant
-from shared.models import Client, Invoice, ProcessedEvent
+from shared.models import Client, Invoice
 from shared.receipts import Email
-from shared.services.notices import CLAIM_SECONDS, NoticeBusy
+from shared.services.email_ledger import send_once
 from shared.store import money_of
 
 log = logging.getLogger(__name__)
-LEDGER_RETENTION = timedelta(days=120)
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 
 
@@ -45,39 +40,9 @@ def send_invoice_notice(job: dict, *, merchant: Merchant, merchant_email: str,
     email = _compose(job, invoice, client, merchant, merchant_email, today)
     if email is None:
         return "not_applicable"
-    key = ledger_key(job)
-    claim_email(key, job["kind"])
-    send(email, merchant.sender_email)
-    mark_email_sent(key)
+    send_once(ledger_key(job), job["kind"], email, merchant.sender_email, send)
     log.info("invoice notice sent", extra={"kind": job["kind"], "invoice_id": invoice.invoice_id})
     return "sent"
-
-
-def claim_email(key: str, kind: str) -> None:
-    """Claim the ledger entry `key` (a ProcessedEvent) before sending the email it stands for: a conditional
-    write that succeeds when the entry is new or its claim expired. Raises AlreadySent when it was sent, and
-    NoticeBusy while another worker holds the claim (the queue delivers the job again later)."""
-    now = int(clock.now().timestamp())
-    entry = ProcessedEvent(key, event_type=kind, processed_at=clock.now_iso(), status="sending",
-                           claimed_until=now + CLAIM_SECONDS, expires_at=clock.now() + LEDGER_RETENTION)
-    try:
-        entry.save(condition=ProcessedEvent.event_id.does_not_exist()
-                   | ((ProcessedEvent.status == "sending") & (ProcessedEvent.claimed_until < now)))
-    except (PutError, UpdateError) as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        existing = ProcessedEvent.get(key, consistent_read=True)
-        if existing.status == "sent":
-            raise AlreadySent(key) from None
-        raise NoticeBusy(key) from None
-
-
-def mark_email_sent(key: str) -> None:
-    ProcessedEvent(key).update(actions=[ProcessedEvent.status.set("sent")])
-
-
-class AlreadySent(Exception):
-    pass
 
 
 def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, merchant_email: str,

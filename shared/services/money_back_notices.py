@@ -1,5 +1,5 @@
 """Send the refund receipt (to the client) and the dispute notices (to the merchant), each once: a ledger
-entry per email is claimed before sending and marked sent after (see invoice_notices.claim_email)."""
+entry per email is claimed before sending and marked sent after (shared.services.email_ledger)."""
 
 from collections.abc import Callable
 
@@ -7,7 +7,7 @@ from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, Refund
 from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_overpayment, render_refund_receipt
 from shared.receipts import Email, method_line
-from shared.services.invoice_notices import claim_email, mark_email_sent
+from shared.services.email_ledger import send_once
 from shared.store import money_of
 
 
@@ -29,8 +29,8 @@ def send_refund_receipt(job: dict, *, merchant: Merchant, send: Callable[[Email,
         invoice_id=invoice.invoice_id, amount=refund.amount, currency=refund.currency, method_line=paid_with,
         by_card=by_card, reason=refund.reason, refund_id=refund.refund_id, payment_id=payment.payment_id,
         balance_after=money_of(invoice).balance), merchant)
-    return _send_once(f"email:refund_receipt:{refund.client_id}:{refund.refund_id}", "refund_receipt", email,
-                      merchant, send)
+    return send_once(f"email:refund_receipt:{refund.client_id}:{refund.refund_id}", "refund_receipt", email,
+                     merchant.sender_email, send)
 
 
 def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
@@ -44,7 +44,8 @@ def send_dispute_notice(job: dict, *, merchant: Merchant, merchant_email: str,
         payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id or "",
         dispute_id=job["dispute_id"], amount=job.get("amount", payment.amount), currency=payment.currency,
         phase=job["phase"]), merchant)
-    return _send_once(f"email:dispute:{job['dispute_id']}:{job['phase']}", "dispute", email, merchant, send)
+    return send_once(f"email:dispute:{job['dispute_id']}:{job['phase']}", "dispute", email,
+                     merchant.sender_email, send)
 
 
 def send_overpayment_flag(job: dict, *, merchant: Merchant, merchant_email: str,
@@ -57,7 +58,7 @@ def send_overpayment_flag(job: dict, *, merchant: Merchant, merchant_email: str,
         return "not_applicable"  # refunded since
     email = render_overpayment(merchant_email, client.name, client.client_id, invoice.number, payment.payment_id,
                                payment.credited_amount, payment.currency, merchant)
-    return _send_once(f"email:overpayment:{payment.payment_id}", "overpayment", email, merchant, send)
+    return send_once(f"email:overpayment:{payment.payment_id}", "overpayment", email, merchant.sender_email, send)
 
 
 def _payment_records(job: dict) -> tuple[Payment, Invoice, Client] | None:
@@ -66,10 +67,3 @@ def _payment_records(job: dict) -> tuple[Payment, Invoice, Client] | None:
         return payment, Invoice.get(payment.client_id, payment.invoice_id), Client.get(payment.client_id)
     except (Payment.DoesNotExist, Invoice.DoesNotExist, Client.DoesNotExist):
         return None
-
-
-def _send_once(key: str, kind: str, email: Email, merchant: Merchant, send: Callable[[Email, str], str]) -> str:
-    claim_email(key, kind)  # AlreadySent / NoticeBusy propagate to the worker
-    send(email, merchant.sender_email)
-    mark_email_sent(key)
-    return "sent"

@@ -12,7 +12,7 @@ marks the report resolved under the condition that it is still open, in one tran
 lost race. After that a new report of the same kind can be opened.
 
 The merchant's email is a job for the notice worker, sent once per report through the same email ledger
-as the due-date emails (`invoice_notices.claim_email`)."""
+as the due-date emails (`email_ledger.send_once`)."""
 
 import logging
 from collections.abc import Callable
@@ -26,7 +26,7 @@ from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, ProblemReport, ReportSummary
 from shared.receipts import Email
 from shared.report_emails import ReportFacts, render_problem_report
-from shared.services.invoice_notices import claim_email, mark_email_sent
+from shared.services.email_ledger import send_once
 from shared.store import lost_race, write_transaction
 from shared.validation import json_object
 
@@ -212,9 +212,6 @@ def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str,
         created_at=report.created_at, client_id=client_id, client_name=client.name, payment_id=payment.payment_id,
         invoice_number=invoice.number, amount=payment.amount, currency=payment.currency,
         processor=payment.processor, processor_payment_id=payment.processor_payment_id), merchant)
-    key = ledger_key(job)
-    claim_email(key, JOB_KIND)
-    send(email, merchant.sender_email)
-    mark_email_sent(key)
+    send_once(ledger_key(job), JOB_KIND, email, merchant.sender_email, send)
     log.info("problem report email sent", extra={"problem_report_id": report_id})
     return "sent"

@@ -9,8 +9,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(moment: datetime) -> str:
+    """The one timestamp format of records and index keys (sortable as text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def now_iso() -> str:
-    return now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso(now())
 
 
 def today() -> date:

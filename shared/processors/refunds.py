@@ -10,6 +10,10 @@ class RefundResult:
     status: str  # pending | succeeded | failed (the processor's word, normalised)
 
 
+# A refund's credit transfer, in the refund's words (pending until the processor settles or fails it).
+ACH_REFUND_STATUS = {"processed": "succeeded", "failed": "failed", "cancelled": "failed"}
+
+
 class RefundProcessor(Protocol):
     def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
                metadata: dict[str, str], idempotency_key: str) -> RefundResult: ...
@@ -50,8 +54,7 @@ class AchRefunds:
                                                metadata=metadata, idempotency_key=idempotency_key)
         except AchError as exc:
             raise RefundRefused(exc.message) from None
-        status = {"processed": "succeeded", "failed": "failed", "cancelled": "failed"}.get(transfer.status, "pending")
-        return RefundResult(transfer.id, status)
+        return RefundResult(transfer.id, ACH_REFUND_STATUS.get(transfer.status, "pending"))
 
 
 class RefundRefused(Exception):

@@ -8,7 +8,8 @@ from pynamodb.exceptions import TransactWriteError
 from shared.bank_accounts import return_failure
 from shared.models import ProcessedEvent, SavedPaymentMethod
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome
-from shared.processors.ach import AchProcessor
+from shared.processors.ach import AchProcessor, Transfer
+from shared.processors.refunds import ACH_REFUND_STATUS
 from shared.processors.ach_webhooks import AchEvent
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
@@ -25,6 +26,16 @@ BANK_TOPICS = {"customer_funding_source_verified", "customer_microdeposits_faile
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
 
+def transfer_outcome(transfer: Transfer, occurred_at: int) -> Outcome | None:
+    """What a transfer's current state means for its payment; None while it is still pending. A failure may
+    come after success (a bank return), so it always may reverse one."""
+    status = _OUTCOMES.get(transfer.status)
+    if status is None:
+        return None
+    failure = return_failure(transfer.failure_code) if status == FAILED else None
+    return Outcome(status, transfer.amount, occurred_at, failure, reverses_success=status == FAILED)
+
+
 def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
     key = f"ach:{event.id}"
     if event.topic in TRANSFER_TOPICS:
@@ -38,7 +49,7 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
               enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
     transfer = ach.get_transfer(event.resource_url)
     if transfer.metadata.get("refund_id") and transfer.metadata.get("client_id"):  # a refund's credit transfer
-        final = {"processed": refunds.DONE, "failed": refunds.FAILED, "cancelled": refunds.FAILED}.get(transfer.status)
+        final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
         if final is None:
             return UpdateResult(record_event_only(key, event.topic))
         from shared.notify import enqueue_job
@@ -49,16 +60,13 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("transfer this system did not create", extra={"transfer": transfer.id})
         return UpdateResult("not_ours")
-    status = _OUTCOMES.get(transfer.status)
-    if status is None:  # still pending: nothing new to apply
+    outcome = transfer_outcome(transfer, int(event.timestamp.timestamp()))
+    if outcome is None:  # still pending: nothing new to apply
         return UpdateResult(record_event_only(key, event.topic))
-    failure = return_failure(transfer.failure_code) if status == FAILED else None
     client_id, invoice_id, payment_id = ids
     return apply_update(PaymentUpdate(
         source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
-        payment_id=payment_id, processor_payment_id=transfer.id,
-        outcome=Outcome(status, transfer.amount, int(event.timestamp.timestamp()), failure,
-                        reverses_success=status == FAILED)), enqueue_notice)
+        payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue_notice)
 
 
 def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:

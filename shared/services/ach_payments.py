@@ -22,7 +22,7 @@ from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome
-from shared.processors.ach import AchError, AchProcessor
+from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
 from shared.services.card_payments import MAX_ATTEMPTS, StartedPayment, cancel_open_payment
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
@@ -31,6 +31,20 @@ from shared.store import get_many, lost_race, money_of, status_actions, write_tr
 
 log = logging.getLogger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
+
+
+def within_idempotency_window(payment: Payment, now: datetime) -> bool:
+    """Whether asking the processor again with the payment's key is still safe (it returns the same transfer);
+    after the window it could create a second debit."""
+    return now - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00")) < IDEMPOTENCY_WINDOW
+
+
+def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
+    """The payment's transfer, created or (same key) found again."""
+    return ach.create_transfer(
+        bank_account_id=payment.processor_method_id, amount=payment.amount,
+        idempotency_key=payment.processor_idempotency_key,
+        metadata={"client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id})
 
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
@@ -51,7 +65,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             if existing.request_fingerprint != fingerprint:
                 raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
                                     "Use a new key for a new payment.", code="idempotency_key_reused")
-            return _submit(existing, idempotency_key, ach, enqueue_notice, replayed=True)
+            return _submit(existing, ach, enqueue_notice, replayed=True)
         if invoice is None:
             raise invoice_not_found()
         if bank is None or bank.type != "bank_account":
@@ -91,27 +105,24 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             raise
         log.info("ach payment recorded", extra={"payment_id": payment_id, "invoice_id": invoice_id,
                                                 "amount": amount})
-        return _submit(payment, idempotency_key, ach, enqueue_notice, replayed=False)
+        return _submit(payment, ach, enqueue_notice, replayed=False)
     raise Conflict("This invoice is being paid from another window right now. Check your payment history "
                    "before trying again.", code="payment_in_progress")
 
 
-def _submit(payment: Payment, idempotency_key: str, ach: AchProcessor,
+def _submit(payment: Payment, ach: AchProcessor,
             enqueue_notice: Callable[[str, str, str], None], *, replayed: bool) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
         return StartedPayment(payment, client_secret=None, replayed=replayed)
-    if clock.now() - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00")) > IDEMPOTENCY_WINDOW:
+    if not within_idempotency_window(payment, clock.now()):
         # The processor forgets idempotency keys after 24 hours: asking again now could debit twice.
         # Reconciliation reports the payment for a person to settle; the client sees it still processing.
         log.error("ach payment without a transfer past the idempotency window",
                   extra={"payment_id": payment.payment_id})
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
-        transfer = ach.create_transfer(
-            bank_account_id=payment.processor_method_id, amount=payment.amount,
-            idempotency_key=payment.processor_idempotency_key or f"{payment.client_id}:{idempotency_key}", metadata={
-                "client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id})
+        transfer = create_transfer_for(payment, ach)
     except AchError as exc:
         log.warning("ach transfer refused", extra={"payment_id": payment.payment_id, "code": exc.code})
         apply_update(PaymentUpdate(

@@ -21,25 +21,25 @@ could create a second debit, so the job does nothing and reports the payment as 
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from shared.bank_accounts import return_failure
+from shared import clock
 from shared.declines import failure_from
 from shared.errors import ProcessorUnavailable
 from shared.models import Payment
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
+from shared.services.ach_events import transfer_outcome
+from shared.services.ach_payments import create_transfer_for, within_idempotency_window
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, UpdateResult, apply_update
 
 log = logging.getLogger(__name__)
 
-ACH_IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor keeps an Idempotency-Key
 PAGE_SIZE = 50
 LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time
-_ACH_OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 _CARD_OUTCOMES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 
 
@@ -64,7 +64,7 @@ def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Pay
     """Unsettled payments created before `cutoff` and within LOOKBACK of it, oldest first. The bound keeps an
     abandoned checkout (never confirmed, or declined and never retried) from being fetched every hour forever."""
     return Payment.unsettled_index.query(
-        UNSETTLED, Payment.created_key.between(_iso(cutoff - LOOKBACK), _iso(cutoff)), page_size=page_size)
+        UNSETTLED, Payment.created_key.between(clock.iso(cutoff - LOOKBACK), clock.iso(cutoff)), page_size=page_size)
 
 
 def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None],
@@ -77,7 +77,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: 
                         extra={"examined": report.examined})
             break
         report.examined += 1
-        ids = {"payment_id": payment.payment_id, "invoice_id": payment.invoice_id, "client_id": payment.client_id}
+        ids = _ids(payment)
         try:
             if payment.processor == "stripe":
                 _card(payment, now, cards, enqueue_notice, report)
@@ -133,7 +133,7 @@ def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, rep
         transfer = _find_lost_transfer(payment, now, ach, report)
         if transfer is None:
             return
-    outcome = ach_outcome(transfer, now)
+    outcome = transfer_outcome(transfer, int(now.timestamp()))
     if outcome is None:  # still pending at the processor
         if not payment.processor_payment_id:
             _record_transfer_id(payment, transfer.id, enqueue_notice, report)
@@ -149,33 +149,21 @@ def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, rep
         report.transfers_recorded += 1
 
 
-def ach_outcome(transfer: Transfer, now: datetime) -> Outcome | None:
-    status = _ACH_OUTCOMES.get(transfer.status)
-    if status is None:
-        return None
-    failure = return_failure(transfer.failure_code) if status == FAILED else None
-    return Outcome(status, transfer.amount, int(now.timestamp()), failure, reverses_success=status == FAILED)
-
-
 def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, report: Report) -> Transfer | None:
     """The transfer of a payment whose create response was lost, asked for again with the same key."""
     payment.refresh(consistent_read=True)  # the index copy may be stale: never re-ask for a settled payment
     if payment.status != PROCESSING or payment.processor_payment_id:
         report.unchanged += 1
         return None
-    age = now - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00"))
-    if age >= ACH_IDEMPOTENCY_WINDOW or not payment.processor_idempotency_key or not payment.processor_method_id:
+    if not within_idempotency_window(payment, now) or not payment.processor_idempotency_key \
+            or not payment.processor_method_id:
         # The processor has forgotten the key: asking again could debit the client a second time.
         report.needs_attention += 1
         log.error("ACH payment without a transfer id past the processor's idempotency window: check the "
                   "processor for a transfer with this payment's metadata",
                   extra=_ids(payment) | {"created_at": payment.created_at, "amount": payment.amount})
         return None
-    return ach.create_transfer(
-        bank_account_id=payment.processor_method_id, amount=payment.amount,
-        idempotency_key=payment.processor_idempotency_key,
-        metadata={"client_id": payment.client_id, "invoice_id": payment.invoice_id,
-                  "payment_id": payment.payment_id})
+    return create_transfer_for(payment, ach)
 
 
 def _record_transfer_id(payment: Payment, transfer_id: str, enqueue_notice, report: Report) -> None:
@@ -224,6 +212,3 @@ def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, paymen
 def _ids(payment: Payment) -> dict:
     return {"payment_id": payment.payment_id, "invoice_id": payment.invoice_id, "client_id": payment.client_id}
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

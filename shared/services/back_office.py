@@ -104,8 +104,7 @@ def _replay(existing: Invoice, request: InvoiceRequest) -> CreatedInvoice:
 
 
 def _payments_of(invoice: Invoice) -> list[Payment]:
-    return list(Payment.by_invoice.query(invoice.client_id, Payment.invoice_key.startswith(f"{invoice.invoice_id}#"),
-                                         scan_index_forward=False, consistent_read=True))
+    return queries.invoice_payments(invoice.client_id, invoice.invoice_id, consistent=True)
 
 
 def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor) -> tuple[Invoice, list[Payment]]:

@@ -20,13 +20,14 @@ from collections.abc import Callable
 from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
-from shared.errors import Conflict, NotFound, Unprocessable, payment_not_found
+from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, ProblemReport, ReportSummary
 from shared.receipts import Email
 from shared.report_emails import ReportFacts, render_problem_report
 from shared.services.email_ledger import send_once
+from shared.services.queries import get_payment
 from shared.store import lost_race, write_transaction
 from shared.validation import json_object
 
@@ -67,33 +68,25 @@ def report_view(report: ProblemReport, *, resolved_fields: bool = False) -> dict
     return view
 
 
-def _job(report: ProblemReport) -> dict:
-    return {"kind": JOB_KIND, "client_id": report.client_id, "payment_id": report.payment_id,
-            "problem_report_id": report.problem_report_id}
+def _job(client_id: str, payment_id: str, problem_report_id: str) -> dict:
+    return {"kind": JOB_KIND, "client_id": client_id, "payment_id": payment_id,
+            "problem_report_id": problem_report_id}
 
 
 # ---------- client: open a report ----------
-
-def _payment(client_id: str, payment_id: str) -> Payment:
-    try:
-        return Payment.get(client_id, payment_id, consistent_read=True)
-    except Payment.DoesNotExist:
-        raise payment_not_found() from None
-
 
 def _already_open(payment: Payment, kind: str, enqueue: Callable[[dict], None]) -> Conflict:
     # The open report's email job is queued again: if the first request died between its commit and its
     # enqueue, the client's retry still gets the merchant told. The worker's ledger makes a repeat a no-op.
     existing = next((s for s in payment.problem_reports if s.kind == kind and s.status == OPEN), None)
     if existing is not None:
-        enqueue({"kind": JOB_KIND, "client_id": payment.client_id, "payment_id": payment.payment_id,
-                 "problem_report_id": existing.problem_report_id})
+        enqueue(_job(payment.client_id, payment.payment_id, existing.problem_report_id))
     return Conflict("You already reported this problem on this payment; we are looking into it.",
                     code="problem_report_open")
 
 
 def open_report(client_id: str, payment_id: str, body: object, enqueue: Callable[[dict], None]) -> ProblemReport:
-    payment = _payment(client_id, payment_id)  # another client's payment is simply not there: 404
+    payment = get_payment(client_id, payment_id, consistent=True)  # another client's: not there, 404
     kind, message = parse_report(body)
     for _ in range(ATTEMPTS):
         if kind in (payment.open_report_kinds or []):
@@ -114,9 +107,9 @@ def open_report(client_id: str, payment_id: str, body: object, enqueue: Callable
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise
-            payment = _payment(client_id, payment_id)  # someone else wrote the payment: decide on fresh data
+            payment = get_payment(client_id, payment_id, consistent=True)  # changed meanwhile: decide again
             continue
-        enqueue(_job(report))
+        enqueue(_job(client_id, payment_id, report_id))
         log.info("problem report opened", extra={"payment_id": payment_id, "kind": kind,
                                                  "problem_report_id": report_id})
         return report

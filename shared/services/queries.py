@@ -57,9 +57,13 @@ def get_invoice(client_id: str, invoice_id: str) -> tuple[Invoice, list[Payment]
         invoice = Invoice.get(client_id, invoice_id)
     except Invoice.DoesNotExist:
         raise invoice_not_found() from None
-    payments = list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                             scan_index_forward=False))
-    return invoice, payments
+    return invoice, invoice_payments(client_id, invoice_id)
+
+
+def invoice_payments(client_id: str, invoice_id: str, *, consistent: bool = False) -> list[Payment]:
+    """An invoice's payments, newest first (one Query on the by-invoice index)."""
+    return list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
+                                         scan_index_forward=False, consistent_read=consistent))
 
 
 def list_payments(client_id: str, invoice_id: str | None, limit: int,
@@ -75,8 +79,8 @@ def list_payments(client_id: str, invoice_id: str | None, limit: int,
     return items, _encode_cursor(results.last_evaluated_key)
 
 
-def get_payment(client_id: str, payment_id: str) -> Payment:
+def get_payment(client_id: str, payment_id: str, *, consistent: bool = False) -> Payment:
     try:
-        return Payment.get(client_id, payment_id)
+        return Payment.get(client_id, payment_id, consistent_read=consistent)
     except Payment.DoesNotExist:
         raise payment_not_found() from None

@@ -149,14 +149,14 @@ def test_the_database_condition_refuses_a_second_open_report_even_on_a_stale_rea
     assert report(payment.payment_id, {"kind": "double_charge", "message": "First."})[0] == 201
     jobs(seeded)
     before = table_snapshot()
-    real = problem_reports._payment
+    real = problem_reports.get_payment
     reads = []
 
-    def stale_first(client_id, payment_id):
+    def stale_first(client_id, payment_id, **kwargs):
         reads.append(payment_id)
-        return stale if len(reads) == 1 else real(client_id, payment_id)
+        return stale if len(reads) == 1 else real(client_id, payment_id, **kwargs)
 
-    monkeypatch.setattr(problem_reports, "_payment", stale_first)
+    monkeypatch.setattr(problem_reports, "get_payment", stale_first)
     status, body, _ = report(payment.payment_id, {"kind": "double_charge", "message": "Second."})
     assert (status, body["error"]["code"]) == (409, "problem_report_open")
     assert len(reads) == 2  # the transaction was refused, then the fresh read explained why

@@ -13,6 +13,8 @@ PAYMENT_INTENT_EVENTS = {
     "payment_intent.processing": PROCESSING,
     "payment_intent.canceled": CANCELED,
 }
+# A PaymentIntent's own status word -> the payment status it settles on (the rest wait for the client).
+INTENT_STATUSES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 METHOD_EVENTS = {"setup_intent.succeeded", "payment_method.attached", "payment_method.detached",
                  "payment_method.updated", "payment_method.automatically_updated"}
 

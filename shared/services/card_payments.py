@@ -20,8 +20,9 @@ from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome
+from shared.payment_states import CANCELED, FAILED, PENDING, Outcome
 from shared.processors.card import CardProcessor, Confirmation, IntentRequest
+from shared.processors.stripe_events import INTENT_STATUSES
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
@@ -103,9 +104,6 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
                    "before trying again.", code="payment_in_progress")
 
 
-_CONFIRMED = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
-
-
 def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,
                         enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
     """Confirm server-side, after the payment is recorded (money may move from here on), and apply the
@@ -116,8 +114,8 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
     if confirmation.failure_code or confirmation.decline_code:
         outcome = Outcome(FAILED, payment.amount, int(clock.now().timestamp()),
                           failure_from(confirmation.failure_code, confirmation.decline_code))
-    elif confirmation.status in _CONFIRMED:
-        outcome = Outcome(_CONFIRMED[confirmation.status], payment.amount, int(clock.now().timestamp()))
+    elif confirmation.status in INTENT_STATUSES:
+        outcome = Outcome(INTENT_STATUSES[confirmation.status], payment.amount, int(clock.now().timestamp()))
     else:
         return StartedPayment(payment, client_secret, replayed=False)
     apply_update(PaymentUpdate(

@@ -29,9 +29,10 @@ from shared import clock
 from shared.declines import failure_from
 from shared.errors import ProcessorUnavailable
 from shared.models import Payment
-from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
+from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
+from shared.processors.stripe_events import INTENT_STATUSES
 from shared.services.ach_events import transfer_outcome
 from shared.services.ach_payments import create_transfer_for, within_idempotency_window
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, UpdateResult, apply_update
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time
-_CARD_OUTCOMES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 
 
 @dataclass
@@ -117,8 +117,8 @@ def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
     if intent.status == SUCCEEDED:
         amount = intent.amount_received if intent.amount_received > 0 else intent.amount
         return Outcome(SUCCEEDED, amount, occurred_at)
-    if intent.status in _CARD_OUTCOMES:
-        return Outcome(_CARD_OUTCOMES[intent.status], intent.amount, occurred_at)
+    if intent.status in INTENT_STATUSES:
+        return Outcome(INTENT_STATUSES[intent.status], intent.amount, occurred_at)
     if intent.status == "requires_payment_method" and (intent.failure_code or intent.decline_code):
         return Outcome(FAILED, intent.amount, occurred_at, failure_from(intent.failure_code, intent.decline_code))
     return None  # requires_payment_method without an attempt, requires_confirmation, requires_action, ...

@@ -65,8 +65,11 @@ def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None
 def _refund_event(event: StripeEvent, key: str, enqueue_job: Callable[[dict], None]) -> str:
     """refund.* carry the Refund; charge.refunded carries the Charge, with its refunds where the API version
     still includes them. Our refund is found by the metadata we set, or by Stripe's refund id."""
-    objects = [event.obj] if event.type.startswith("refund.") else \
-        ((event.obj.get("refunds") or {}).get("data") or [] if isinstance(event.obj.get("refunds"), dict) else [])
+    if event.type.startswith("refund."):
+        objects = [event.obj]
+    else:
+        listed = event.obj.get("refunds")
+        objects = (listed.get("data") or []) if isinstance(listed, dict) else []
     outcome = "ignored"
     for n, obj in enumerate(o for o in objects if isinstance(o, dict)):
         final = _REFUND_FINAL.get(obj.get("status"))

@@ -57,24 +57,42 @@ def make_app() -> APIGatewayHttpResolver:
     return app
 
 
-def client_id_of(app: APIGatewayHttpResolver) -> str:
-    """The client is the verified ID token's custom:client_id claim (checked by the JWT authorizer)."""
+def _claims(app: APIGatewayHttpResolver) -> dict:
     authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.jwt_claim if authorizer else None) or {}
-    client_id = claims.get(CLIENT_ID_CLAIM)
+    return (authorizer.jwt_claim if authorizer else None) or {}
+
+
+def _id_token_claims(app: APIGatewayHttpResolver) -> dict:
+    """The claims of a Cognito ID token. The JWT authorizer checks signature, issuer, audience and expiry only, and
+    lets an access token of the same app client through (it names the client in `client_id`, not `aud`): access
+    tokens carry groups but none of the user's attributes, and are never accepted here."""
+    claims = _claims(app)
+    if claims.get("token_use") != "id":
+        raise Unauthorized("Sign in again: this API takes the ID token from sign-in, not an access token.")
+    return claims
+
+
+def client_id_of(app: APIGatewayHttpResolver) -> str:
+    """The client is the verified ID token's custom:client_id claim, which only the merchant can set."""
+    client_id = _id_token_claims(app).get(CLIENT_ID_CLAIM)
     if not isinstance(client_id, str) or not client_id:
         raise Unauthorized()
     return client_id
 
 
+def group_names(rendered: str | None) -> list[str]:
+    """The cognito:groups claim as API Gateway renders a list claim to Lambda: "[merchant-admins support]". Cognito
+    group names cannot contain whitespace but can contain commas and brackets, so only the outer brackets go and
+    only spaces separate names. Anything else is no groups at all."""
+    if not isinstance(rendered, str) or len(rendered) < 2 or rendered[0] != "[" or rendered[-1] != "]":
+        return []
+    return rendered[1:-1].split()
+
+
 def require_admin(app: APIGatewayHttpResolver) -> str:
-    """Back-office routes: the ID token must belong to the merchant's Cognito admin group (ADMIN_GROUP).
-    API Gateway passes a list claim as a string like "[merchant-admins other]"."""
-    authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.jwt_claim if authorizer else None) or {}
-    raw = claims.get("cognito:groups") or ""
-    groups = raw if isinstance(raw, list) else [g.strip('"') for g in raw.strip("[]").replace(",", " ").split()]
-    if os.environ.get("ADMIN_GROUP", "merchant-admins") not in groups:
+    """Back-office routes: an ID token of a member of the merchant's Cognito admin group (ADMIN_GROUP)."""
+    claims = _id_token_claims(app)
+    if os.environ.get("ADMIN_GROUP", "merchant-admins") not in group_names(claims.get("cognito:groups")):
         raise Forbidden()
     return claims.get("email") or claims.get("sub") or "admin"
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
-from shared.errors import BadRequest, DomainError, Forbidden, Unauthorized
+from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
 
 logger = Logger()
 # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
@@ -42,6 +42,18 @@ def make_app() -> APIGatewayHttpResolver:
     def _domain_error(error: DomainError) -> Response:
         logger.info("request refused", extra={"code": error.code, "status": error.status})
         return error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(SecretNotConfigured)
+    def _secret_not_configured(error: SecretNotConfigured) -> Response:
+        # Fail closed: a webhook answers 503 so the processor retries once the real values are in (never a 2xx that
+        # drops the event, never a 4xx it gives up on); a portal call changes nothing. The metric raises an alarm.
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        logger.error("processor secret not configured: refusing until an operator puts the real values",
+                     extra={"secret": error.secret, "fields": error.fields})
+        metrics.add_metric(name="SecretNotConfigured", unit=MetricUnit.Count, value=1)
+        return error_response(503, "processor_unavailable", "The payment service is not available yet. Nothing was "
+                                                            "charged; please try again later.")
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:

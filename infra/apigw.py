@@ -2,6 +2,7 @@
 Used by the local gateway and by the handler tests, so both exercise exactly what Lambda receives."""
 
 import base64
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ def http_event(method: str, path: str, *, route_key: str | None = None, path_par
         "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
     }
     if claims is not None:
-        request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+        request_context["authorizer"] = {"jwt": {"claims": authorizer_claims(claims), "scopes": None}}
     event = {"version": "2.0", "routeKey": request_context["routeKey"], "rawPath": path,
              "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
              "headers": headers, "requestContext": request_context, "isBase64Encoded": b64}
@@ -44,6 +45,21 @@ def http_event(method: str, path: str, *, route_key: str | None = None, path_par
     if encoded is not None:
         event["body"] = encoded
     return event
+
+
+def authorizer_claims(claims: dict) -> dict[str, str]:
+    """A verified token's claims as the HTTP API JWT authorizer hands them to Lambda (payload 2.0): every value a
+    string; numbers and booleans as JSON text ("1700000000", "true"); a list as its items joined by spaces in
+    brackets ("[merchant-admins support]", not JSON); an object as JSON text; null claims left out."""
+    return {name: _claim_string(value) for name, value in claims.items() if value is not None}
+
+
+def _claim_string(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + " ".join(v if isinstance(v, str) else json.dumps(v) for v in value) + "]"
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Local API gateway: serves template.yaml's HttpApi routes by calling the same handlers in-process with
 API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HTTP API makes:
 
-- JWT authorizer: RS256 signature against the user pool's JWKS, issuer, audience (app client id), expiry,
-  token_use=id; the verified claims reach the handler as requestContext.authorizer.jwt.claims, as strings
-  (API Gateway stringifies claim values). Failures are 401 {"message": "Unauthorized"}, API Gateway's body.
+- JWT authorizer: exactly the checks API Gateway documents for it (see JwtAuthorizer), no token_use or group
+  check (the handlers make those); the verified claims reach the handler as requestContext.authorizer.jwt.claims,
+  rendered as API Gateway renders them (infra.apigw.authorizer_claims). Failures are 401
+  {"message": "Unauthorized"}, API Gateway's body.
 - payload limit 10 MB -> 413; unknown route -> 404 in the contract's error shape; CORS from the template.
 
 Also serves /openapi.json and /docs (Swagger UI). stdlib http.server, one thread per connection.
@@ -35,7 +36,13 @@ SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Portal
 
 
 class JwtAuthorizer:
-    """What API Gateway's JWT authorizer checks, against a Cognito (here: moto) user pool."""
+    """What API Gateway's HTTP API JWT authorizer checks, no more and no less ("Authorizing API requests with a JWT
+    authorizer" in the API Gateway developer guide): the token, alone or after "Bearer "; an RSA signature by the
+    JWKS key its `kid` names; `iss` equal to the issuer; `aud`, or `client_id` only when there is no `aud`, one of
+    the audience entries; `exp` after now; `nbf` and `iat`, when present, not after now. It does not look at
+    `token_use` or groups: an access token of the same app client passes, as it does when deployed."""
+
+    ALGORITHMS = ["RS256", "RS384", "RS512"]  # "only RSA-based algorithms are supported"
 
     def __init__(self, jwks_url: str, issuer: str, audience: list[str]):
         self.jwks_url, self.issuer, self.audience = jwks_url, issuer, audience
@@ -48,7 +55,7 @@ class JwtAuthorizer:
         return {k.key_id: k for k in keys.keys}
 
     def claims(self, authorization: str | None) -> dict | None:
-        """Verified claims, or None for any reason API Gateway would answer 401."""
+        """The verified claims as the token carries them, or None for any reason API Gateway would answer 401."""
         if not authorization:
             return None
         token = authorization[7:] if authorization[:7].lower() == "bearer " else authorization
@@ -59,22 +66,21 @@ class JwtAuthorizer:
             key = self._keys.get(kid)
             if key is None:
                 return None
-            claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self.audience, issuer=self.issuer,
-                                options={"require": ["exp", "iss", "aud", "token_use"]})
+            # exp is required: the guide lists it without saying what a token without one gets, and every Cognito
+            # token has one. PyJWT checks nbf and iat only when present, as the guide's wording allows.
+            claims = jwt.decode(token, key.key, algorithms=self.ALGORITHMS, issuer=self.issuer,
+                                options={"require": ["exp", "iss"], "verify_aud": False})
         except (jwt.PyJWTError, ValueError, requests.RequestException):
             return None
-        if claims.get("token_use") != "id":
-            return None
-        return {k: _as_api_gateway_string(v) for k, v in claims.items()}
+        return claims if self._audience_matches(claims) else None
 
-
-def _as_api_gateway_string(value) -> str:
-    """How the HTTP API JWT authorizer hands claims to Lambda: strings, a list as "[a b]"."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "[" + " ".join(str(v) for v in value) + "]"
-    return json.dumps(value) if isinstance(value, dict) else str(value)
+    def _audience_matches(self, claims: dict) -> bool:
+        """API Gateway evaluates `aud` when the token has one (a string or a list), else `client_id`, which is how
+        Cognito access tokens name their app client."""
+        if "aud" in claims:
+            aud = claims["aud"]
+            return any(a in self.audience for a in (aud if isinstance(aud, list) else [aud]) if isinstance(a, str))
+        return claims.get("client_id") in self.audience
 
 
 class Route:

@@ -348,9 +348,13 @@ def build(server_url: str | None = None) -> dict:
         if "requestBody" in extra:
             op["requestBody"] = extra["requestBody"]
         if route["auth"]:
-            op["responses"]["401"] = _json("Unauthorized", "Missing, expired or invalid ID token.")
+            op["responses"]["401"] = _json("Unauthorized", "API Gateway's {\"message\": \"Unauthorized\"} for a "
+                                           "missing, expired or foreign token; the error unauthorized for an access "
+                                           "token, or on a portal route an ID token without custom:client_id.")
         else:
             op["security"] = []  # the processor signs the body instead
+            op["responses"]["503"] = _error("processor_unavailable: the processor's secret is not configured yet; "
+                                            "nothing changed and the processor retries.")
         paths.setdefault(route["path"], {})[method] = op
     return {
         "openapi": "3.1.0",

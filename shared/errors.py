@@ -57,3 +57,12 @@ def invoice_not_found() -> NotFound:
 
 def payment_not_found() -> NotFound:
     return NotFound("We couldn't find that payment.", code="payment_not_found")
+
+
+class SecretNotConfigured(Exception):
+    """A processor secret still holds the template's marker (or lacks a field): an operator must put the real values.
+    Names the secret and its fields, never a value."""
+
+    def __init__(self, secret: str, fields: list[str]):
+        super().__init__(f"{secret} is not configured: {', '.join(fields)}")
+        self.secret, self.fields = secret, fields

@@ -1,15 +1,46 @@
-"""Secrets come from Secrets Manager at run time (cached), never from code, the template or logs."""
+"""Secrets come from Secrets Manager at run time (cached), never from code, the template or logs.
+
+template.yaml creates each secret with `unset` in every field the operator must fill (changing a created secret's
+template would regenerate its value, so the marker stays what stacks were first deployed with). A secret is used only
+when every field its processor needs holds a real value: until then every read raises SecretNotConfigured, which
+shared/web.py answers with a 503, so the processor's webhook retries later and nothing is charged or recorded.
+"""
 
 import os
 
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import TransformParameterError
+
+from shared.errors import SecretNotConfigured
+
+NOT_CONFIGURED = "unset"  # what template.yaml writes; never a usable secret
+STRIPE_FIELDS = ("api_key", "webhook_secret")
+ACH_FIELDS = ("client_id", "client_secret", "webhook_secret")
 
 
 def stripe_secrets() -> dict:
     """{"api_key": "sk_...", "webhook_secret": "whsec_..."} from the secret named by STRIPE_SECRET_ARN."""
-    return parameters.get_secret(os.environ["STRIPE_SECRET_ARN"], transform="json", max_age=300)
+    return _configured("StripeSecret", "STRIPE_SECRET_ARN", STRIPE_FIELDS)
 
 
 def ach_secrets() -> dict:
     """{"client_id", "client_secret", "webhook_secret"} (Dwolla) from the secret named by ACH_SECRET_ARN."""
-    return parameters.get_secret(os.environ["ACH_SECRET_ARN"], transform="json", max_age=300)
+    return _configured("AchSecret", "ACH_SECRET_ARN", ACH_FIELDS)
+
+
+def is_configured(value) -> bool:
+    """A real value: a non-blank string other than the template's marker."""
+    return isinstance(value, str) and value.strip() != "" and value.strip().casefold() != NOT_CONFIGURED
+
+
+def _configured(name: str, arn_variable: str, fields: tuple[str, ...]) -> dict:
+    try:
+        secret = parameters.get_secret(os.environ[arn_variable], transform="json", max_age=300)
+    except TransformParameterError:
+        raise SecretNotConfigured(name, ["(the value is not JSON)"]) from None
+    if not isinstance(secret, dict):
+        raise SecretNotConfigured(name, ["(the value is not a JSON object)"])
+    missing = [field for field in fields if not is_configured(secret.get(field))]
+    if missing:
+        raise SecretNotConfigured(name, missing)
+    return secret

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
-from shared.errors import BadRequest, DomainError, Forbidden, Unauthorized
+from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
 
 logger = Logger()
 # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
@@ -43,6 +43,18 @@ def make_app() -> APIGatewayHttpResolver:
         logger.info("request refused", extra={"code": error.code, "status": error.status})
         return error_response(error.status, error.code, error.message)
 
+    @app.exception_handler(SecretNotConfigured)
+    def _secret_not_configured(error: SecretNotConfigured) -> Response:
+        # Fail closed: a webhook answers 503 so the processor retries once the real values are in (never a 2xx that
+        # drops the event, never a 4xx it gives up on); a portal call changes nothing. The metric raises an alarm.
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        logger.error("processor secret not configured: refusing until an operator puts the real values",
+                     extra={"secret": error.secret, "fields": error.fields})
+        metrics.add_metric(name="SecretNotConfigured", unit=MetricUnit.Count, value=1)
+        return error_response(503, "processor_unavailable", "The payment service is not available yet. Nothing was "
+                                                            "charged; please try again later.")
+
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
         return error_response(404, "route_not_found", "There is no such endpoint.")
@@ -57,24 +69,42 @@ def make_app() -> APIGatewayHttpResolver:
     return app
 
 
-def client_id_of(app: APIGatewayHttpResolver) -> str:
-    """The client is the verified ID token's custom:client_id claim (checked by the JWT authorizer)."""
+def _claims(app: APIGatewayHttpResolver) -> dict:
     authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.jwt_claim if authorizer else None) or {}
-    client_id = claims.get(CLIENT_ID_CLAIM)
+    return (authorizer.jwt_claim if authorizer else None) or {}
+
+
+def _id_token_claims(app: APIGatewayHttpResolver) -> dict:
+    """The claims of a Cognito ID token. The JWT authorizer checks signature, issuer, audience and expiry only, and
+    lets an access token of the same app client through (it names the client in `client_id`, not `aud`): access
+    tokens carry groups but none of the user's attributes, and are never accepted here."""
+    claims = _claims(app)
+    if claims.get("token_use") != "id":
+        raise Unauthorized("Sign in again: this API takes the ID token from sign-in, not an access token.")
+    return claims
+
+
+def client_id_of(app: APIGatewayHttpResolver) -> str:
+    """The client is the verified ID token's custom:client_id claim, which only the merchant can set."""
+    client_id = _id_token_claims(app).get(CLIENT_ID_CLAIM)
     if not isinstance(client_id, str) or not client_id:
         raise Unauthorized()
     return client_id
 
 
+def group_names(rendered: str | None) -> list[str]:
+    """The cognito:groups claim as API Gateway renders a list claim to Lambda: "[merchant-admins support]". Cognito
+    group names cannot contain whitespace but can contain commas and brackets, so only the outer brackets go and
+    only spaces separate names. Anything else is no groups at all."""
+    if not isinstance(rendered, str) or len(rendered) < 2 or rendered[0] != "[" or rendered[-1] != "]":
+        return []
+    return rendered[1:-1].split()
+
+
 def require_admin(app: APIGatewayHttpResolver) -> str:
-    """Back-office routes: the ID token must belong to the merchant's Cognito admin group (ADMIN_GROUP).
-    API Gateway passes a list claim as a string like "[merchant-admins other]"."""
-    authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.jwt_claim if authorizer else None) or {}
-    raw = claims.get("cognito:groups") or ""
-    groups = raw if isinstance(raw, list) else [g.strip('"') for g in raw.strip("[]").replace(",", " ").split()]
-    if os.environ.get("ADMIN_GROUP", "merchant-admins") not in groups:
+    """Back-office routes: an ID token of a member of the merchant's Cognito admin group (ADMIN_GROUP)."""
+    claims = _id_token_claims(app)
+    if os.environ.get("ADMIN_GROUP", "merchant-admins") not in group_names(claims.get("cognito:groups")):
         raise Forbidden()
     return claims.get("email") or claims.get("sub") or "admin"
 

@@ -14,19 +14,31 @@ from shared.processors.stripe_signature import sign
 ROUTES = template.http_routes()
 
 
+def id_token_claims(**claims) -> dict:
+    """What a Cognito ID token of the portal's app client carries, as the JWT authorizer verified it, with `claims`
+    added or replaced (None removes one). Lists stay lists: the event builder renders them as API Gateway does."""
+    now = int(time.time())
+    base = {"sub": "user-1", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test", "aud": "portal-app",
+            "token_use": "id", "auth_time": now, "iat": now, "exp": now + 3600, "email_verified": True}
+    return {k: v for k, v in (base | claims).items() if v is not None}
+
+
 def call(function: str, *, path_parameters: dict | None = None, query: dict | None = None,
          headers: dict | None = None, body=None, client_id: str | None = "client-a",
          claims: dict | None = None, method: str | None = None,
          path_suffix: str = "") -> tuple[int, dict | None, dict]:
     """Invoke a function of template.yaml with an HTTP API v2 event; returns (status, json body, headers).
-    `method` and `path_suffix` pick the route when the function serves several."""
+    The caller is an ID token of `client_id`'s user, or, with `claims`, an ID token with those claims added or
+    replaced (see id_token_claims). `method` and `path_suffix` pick the route when the function serves several."""
     [route] = [r for r in ROUTES if r["function"] == function and method in (None, r["method"])
                and r["path"].endswith(path_suffix)]
     path = route["path"]
     for name, value in (path_parameters or {}).items():
         path = path.replace("{" + name + "}", value)
-    if claims is None and client_id is not None:
-        claims = {"sub": "user-" + client_id, "custom:client_id": client_id, "token_use": "id"}
+    if claims is not None:
+        claims = id_token_claims(**claims)
+    elif client_id is not None:
+        claims = id_token_claims(sub="user-" + client_id, **{"custom:client_id": client_id})
     if body is not None and not isinstance(body, (str, bytes)):
         body = json.dumps(body)
     event = http_event(route["method"], path, route_key=f"{route['method']} {route['path']}",

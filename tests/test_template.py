@@ -1,10 +1,13 @@
 """The template is the deployed system: it must lint, and its tables must be what the models expect."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from infra import template
+from shared.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
 from shared.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +55,32 @@ def test_webhook_routes_skip_the_authorizer_and_portal_routes_use_it():
     assert routes.pop(("POST", "/webhooks/stripe")) is False
     assert routes.pop(("POST", "/webhooks/ach")) is False
     assert routes and all(routes.values())
+
+
+def test_no_secret_in_the_template_is_usable():
+    """A fresh stack must not accept anything signed or authenticated with a value someone could know: every field
+    the operator fills starts as a value the code refuses; the only usable one is generated at deploy time."""
+    needed = {"StripeSecret": STRIPE_FIELDS, "AchSecret": ACH_FIELDS}
+    secrets = template.resources("AWS::SecretsManager::Secret")
+    assert set(secrets) == set(needed)
+    for name, secret in secrets.items():
+        props = secret["Properties"]
+        assert "SecretString" not in props, name
+        generate = props["GenerateSecretString"]
+        literal = json.loads(generate["SecretStringTemplate"])
+        assert [field for field, value in literal.items() if is_configured(value)] == [], name
+        assert generate["GenerateStringKey"] not in literal and generate.get("PasswordLength", 32) >= 32, name
+        assert set(needed[name]) <= set(literal) | {generate["GenerateStringKey"]}, name
+    keys = re.compile(r"\b(?:[spr]k_(?:live|test)_|whsec_)[A-Za-z0-9]{8,}")
+    assert keys.findall((ROOT / "template.yaml").read_text()) == []
+
+
+def test_a_secret_not_configured_raises_an_alarm():
+    """shared/web.py counts SecretNotConfigured under the functions' metric namespace and service."""
+    env = template.load()["Globals"]["Function"]["Environment"]["Variables"]
+    [alarm] = [a["Properties"] for a in template.resources("AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == "SecretNotConfigured"]
+    assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

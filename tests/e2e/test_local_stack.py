@@ -180,7 +180,7 @@ def _claims(stack) -> dict:
     return jwt.decode(login(stack, user["email"], user["password"]), options={"verify_signature": False})
 
 
-@pytest.mark.parametrize("case", ["missing", "garbage", "other_key", "wrong_audience", "expired", "access_token"])
+@pytest.mark.parametrize("case", ["missing", "garbage", "other_key", "wrong_audience", "wrong_issuer", "expired"])
 def test_gateway_refuses_bad_tokens(stack, case):
     claims = _claims(stack)
     moto_key = _moto_signing_key()
@@ -196,8 +196,8 @@ def test_gateway_refuses_bad_tokens(stack, case):
             claims["aud"] = "some-other-app-client"
         elif case == "expired":
             claims["exp"] = int(time.time()) - 60
-        elif case == "access_token":
-            claims["token_use"] = "access"
+        elif case == "wrong_issuer":
+            claims["iss"] += "-other"
         token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": moto_key.key_id})
         headers = {"Authorization": f"Bearer {token}"}
     response = http().get(f"{stack['api_url']}/invoices", headers=headers, timeout=10)
@@ -212,16 +212,70 @@ def test_a_token_minted_with_the_pool_key_and_right_claims_is_accepted(stack):
     assert response.status_code == 200
 
 
+def cognito(stack):
+    return boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def tokens(stack, email, password, app_client=None) -> dict:
+    """Both tokens Cognito issues at sign-in: {"IdToken", "AccessToken", ...}."""
+    return cognito(stack).initiate_auth(ClientId=app_client or stack["user_pool_client_id"],
+                                        AuthFlow="USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]
+
+
+def get(stack, path, token):
+    return http().get(f"{stack['api_url']}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
 def test_wrong_audience_from_another_app_client(stack):
-    """A real token of the same pool, issued to another app client, is refused (aud check)."""
-    cognito = boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
-                           aws_access_key_id="local", aws_secret_access_key="local")
-    other = cognito.create_user_pool_client(UserPoolId=stack["user_pool_id"], ClientName="other",
-                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    """Real tokens of the same pool, issued to another app client, are refused (aud, or client_id for the
+    access token)."""
+    other = cognito(stack).create_user_pool_client(UserPoolId=stack["user_pool_id"], ClientName="other",
+                                                   ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
     user = stack["demo_users"][0]
-    token = login({**stack, "user_pool_client_id": other["ClientId"]}, user["email"], user["password"])
-    response = http().get(f"{stack['api_url']}/invoices", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    assert response.status_code == 401
+    issued = tokens(stack, user["email"], user["password"], app_client=other["ClientId"])
+    for token in (issued["IdToken"], issued["AccessToken"]):
+        response = get(stack, "/invoices", token)
+        assert (response.status_code, response.json()) == (401, {"message": "Unauthorized"})
+
+
+def test_an_access_token_passes_the_gateway_and_the_handler_refuses_it(stack):
+    """As deployed: API Gateway accepts the app client's access token (client_id matches); the handler answers
+    401 in the contract's error shape, and the same user's ID token reads the invoices."""
+    user = stack["demo_users"][0]
+    issued = tokens(stack, user["email"], user["password"])
+    refused = get(stack, "/invoices", issued["AccessToken"])
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "unauthorized")
+    assert get(stack, "/invoices", issued["IdToken"]).status_code == 200
+
+
+def test_admin_routes_take_only_id_tokens_of_the_admin_group(stack):
+    from infra.demo_data import PASSWORD
+    from infra.local_stack import ADMIN_LOGIN
+
+    path = f"/admin/clients/{stack['demo_users'][0]['client_id']}/invoices"
+    admin = tokens(stack, ADMIN_LOGIN, PASSWORD)
+    assert get(stack, path, admin["IdToken"]).status_code == 200
+    refused = get(stack, path, admin["AccessToken"])  # it carries the admin group too
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "unauthorized")
+    no_client = get(stack, "/invoices", admin["IdToken"])  # an ID token without custom:client_id
+    assert (no_client.status_code, no_client.json()["error"]["code"]) == (401, "unauthorized")
+
+    pool = cognito(stack)
+    for group in ("support,merchant-admins", "ops,x"):
+        pool.create_group(UserPoolId=stack["user_pool_id"], GroupName=group)
+    for email, groups in (("comma@merchant.test", ["support,merchant-admins"]),
+                          ("two@merchant.test", ["ops,x", "merchant-admins"])):
+        pool.admin_create_user(UserPoolId=stack["user_pool_id"], Username=email, MessageAction="SUPPRESS",
+                               UserAttributes=[{"Name": "email", "Value": email}])
+        pool.admin_set_user_password(UserPoolId=stack["user_pool_id"], Username=email, Password=PASSWORD,
+                                     Permanent=True)
+        for group in groups:
+            pool.admin_add_user_to_group(UserPoolId=stack["user_pool_id"], Username=email, GroupName=group)
+    comma = get(stack, path, tokens(stack, "comma@merchant.test", PASSWORD)["IdToken"])
+    assert (comma.status_code, comma.json()["error"]["code"]) == (403, "forbidden")
+    assert get(stack, path, tokens(stack, "two@merchant.test", PASSWORD)["IdToken"]).status_code == 200
 
 
 def test_unknown_route_is_404(stack):

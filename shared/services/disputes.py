@@ -28,7 +28,8 @@ def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report
     if (found.processor, found.method) != ("stripe", "card"):
         log.error("card dispute names a payment of another method", extra={"dispute_id": report.dispute_id,
                                                                           "payment_id": found.payment_id})
-        return UpdateResult(record_event_only(event_key, event_type), found.status, "processor_id_mismatch")
+        recorded = record_event_only(event_key, event_type)
+        return UpdateResult(recorded, found.status, "processor_id_mismatch" if recorded == "ignored" else None)
     for _ in range(MAX_ATTEMPTS):
         payment, invoice, client, seen = get_many(
             (Payment, found.client_id, found.payment_id), (Invoice, found.client_id, found.invoice_id),

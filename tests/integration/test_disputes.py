@@ -11,6 +11,7 @@ from shared.models import Invoice, Payment
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import call, queue_messages, signed_webhook, table_snapshot
 from tests.integration.test_refunds import numbers, paid_by_card, refund
+from tests.integration.webhook_helpers import deliver, without_events
 
 T0 = int(time.time()) - 3600
 
@@ -31,19 +32,6 @@ def dispute(payment_id, status, funds=(), *, amount=40000, dispute_id="dp_1", cu
 
 def event(event_type, obj, event_id, created):
     return {"id": event_id, "object": "event", "type": event_type, "created": created, "data": {"object": obj}}
-
-
-def deliver(evt, capsys=None):
-    """Deliver a signed event; returns how many PaymentAnomaly metrics the webhook emitted."""
-    if capsys is not None:
-        capsys.readouterr()
-    payload, headers = signed_webhook(evt, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    assert (status, body) == (200, {"received": True})
-    if capsys is None:
-        return None
-    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    return sum(sum(doc.get("PaymentAnomaly", [])) for doc in docs)
 
 
 def seen(payment_id):
@@ -169,8 +157,7 @@ def test_prevented_and_unknown_statuses_change_nothing_and_raise_the_anomaly_ala
     evt = event("charge.dispute.closed", dispute(payment_id, status, ("out",)), "evt_x", T0)
     assert deliver(evt, capsys) == 1
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
+    assert without_events(after) == without_events(before)
     assert deliver(evt, capsys) == 0  # recorded once: a redelivery raises nothing more
     assert table_snapshot() == after
 
@@ -182,8 +169,21 @@ def test_a_dispute_in_another_currency_changes_nothing_and_raises_the_alarm(seed
                 "evt_jpy", T0)
     assert deliver(evt, capsys) == 1
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
+    assert without_events(after) == without_events(before)
+
+
+def test_a_card_dispute_naming_an_ach_payment_changes_nothing_and_raises_the_alarm(seeded, capsys):
+    from tests.integration.ach_helpers import pay_ach, verified_bank
+
+    _, ach, _ = pay_ach("inv-part", verified_bank(seeded["ach"]), amount=40000)
+    obj = dispute(ach["payment_id"], "needs_response", ("out",))
+    assert obj["payment_intent"].startswith("http")  # the transfer's URL, the ACH payment's processor id
+    before = table_snapshot()
+    evt = event("charge.dispute.funds_withdrawn", obj, "evt_ach", T0)
+    assert deliver(evt, capsys) == 1
+    after = table_snapshot()
+    assert without_events(after) == without_events(before)
+    assert deliver(evt, capsys) == 0 and table_snapshot() == after
 
 
 def test_a_dispute_for_an_unknown_charge_is_acknowledged_and_changes_nothing(seeded):
@@ -193,8 +193,7 @@ def test_a_dispute_for_an_unknown_charge_is_acknowledged_and_changes_nothing(see
                                              "payment_intent": "pi_unknown", "balance_transactions": []},
                   "evt_unknown", T0))
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
+    assert without_events(after) == without_events(before)
 
 
 @pytest.mark.parametrize("obj", [

@@ -16,18 +16,9 @@ from shared.services import stripe_webhooks
 from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, signed_webhook, table_snapshot
 from tests.integration.ach_helpers import pay_ach, verified_bank
+from tests.integration.webhook_helpers import deliver, without_events
 
 AUTH = (STRIPE_API_KEY, "")
-
-
-def deliver(evt, capsys):
-    """Deliver a signed event; returns how many PaymentAnomaly metrics the webhook emitted."""
-    capsys.readouterr()
-    payload, headers = signed_webhook(evt, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    assert (status, body) == (200, {"received": True})
-    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    return sum(sum(doc.get("PaymentAnomaly", [])) for doc in docs)
 
 
 def card_payment(seeded, amount=40000, key="card"):
@@ -48,10 +39,6 @@ def state(payment):
     p = Payment.get(payment.client_id, payment.payment_id)
     i = Invoice.get(payment.client_id, payment.invoice_id)
     return p.status, p.amount, i.status, i.amount_paid
-
-
-def without_events(snapshot):
-    return {k: v for k, v in snapshot.items() if not k.endswith("events")}
 
 
 def forget_intent_id(payment):

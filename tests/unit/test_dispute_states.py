@@ -135,3 +135,23 @@ def test_a_dispute_settled_in_another_currency_counts_the_charges_amount():
     assert change.paid_delta == -4000
     books, change = books.apply(report("lost", [out, back], at=2))
     assert change.paid_delta == 2000
+
+
+def test_every_step_the_merchant_is_told_of_has_its_email():
+    from shared.merchant import Merchant
+    from shared.money_back_emails import DisputeFacts, render_dispute
+
+    merchant = Merchant(name="Acme", sender_email="b@acme.test", support_email="h@acme.test", support_phone="",
+                        portal_url="")
+    phases = set()
+    for story in (WON, LOST, INQUIRY):
+        books = Books()
+        for event in story:
+            books, change = books.apply(event)
+            phases.update(change.phases)
+    assert phases == {"inquiry", "opened", "withdrawn", "reinstated", "won", "lost", "inquiry_closed"}
+    for phase in phases:
+        email = render_dispute(DisputeFacts(to="o@acme.test", client_name="Ann", client_id="c", invoice_number="INV-1",
+                                            payment_id="p", processor_payment_id="pi", dispute_id="dp_1", amount=4000,
+                                            currency="usd", phase=phase), merchant)
+        assert "$40.00" in email.subject and "INV-1" in email.subject and "dp_1" in email.text

@@ -204,7 +204,8 @@ OPERATIONS = {
             "409": _error("invoice_paid, invoice_void, payment_in_progress."),
             "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
                           "invalid_amount, unsupported_method, idempotency_key_reused, "
-                          "bank_account_not_verified, payment_method_required."),
+                          "bank_account_not_verified, payment_method_required, unsupported_currency (ach on an "
+                          "invoice not in usd)."),
             "503": _error("processor_unavailable: nothing was charged; retry with the same key.")}},
     "GET /payments": {
         "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,

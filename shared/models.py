@@ -178,6 +178,17 @@ class ReportSummary(MapAttribute):
     created_at = UnicodeAttribute()
 
 
+class DisputeRecord(MapAttribute):
+    """The payment's card dispute as Stripe last reported it, and the money it moved (shared/dispute_states)."""
+
+    dispute_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # Stripe's dispute status
+    status_at = NumberAttribute()
+    withdrawn = NumberAttribute(null=True)  # cents Stripe withdrew (None: not yet)
+    reinstated = NumberAttribute(null=True)  # cents Stripe gave back (None: not yet)
+    taken = NumberAttribute(default=0)  # cents taken off the invoice and the client's credit for it
+
+
 class PaymentsById(GlobalSecondaryIndex):
     """Back-office routes name a payment by its id alone."""
 
@@ -249,9 +260,7 @@ class Payment(Model):
     open_report_kinds = ListAttribute(of=UnicodeAttribute, default=list)  # one open problem report per kind
     refunds = ListAttribute(of=RefundSummary, default=list)
     problem_reports = ListAttribute(of=ReportSummary, default=list)
-    dispute_id = UnicodeAttribute(null=True)
-    dispute_status = UnicodeAttribute(null=True)  # open | won | lost
-    status_before_dispute = UnicodeAttribute(null=True)
+    dispute = DisputeRecord(null=True)
     version = VersionAttribute()
     by_created = PaymentsByCreated()
     by_invoice = PaymentsByInvoice()

@@ -72,17 +72,37 @@ class DisputeFacts:
     dispute_id: str
     amount: int
     currency: str
-    phase: str  # opened | won | lost
+    phase: str  # see _DISPUTE_NOTICES
+
+
+# phase -> (subject, what happened); amounts are the disputed amount, or the money moved for withdrawn/reinstated.
+_DISPUTE_NOTICES = {
+    "inquiry": ("Dispute inquiry: {amount} on invoice {invoice}",
+                "The cardholder's bank asked about a payment of {amount} (an inquiry: no money has moved). Answer "
+                "with evidence in the Stripe dashboard, or refund the payment in full, before the deadline Stripe "
+                "shows, or the bank may turn it into a chargeback. The invoice is unchanged."),
+    "opened": ("Dispute opened: {amount} on invoice {invoice}",
+               "The cardholder's bank opened a dispute (chargeback) on a payment of {amount}. Respond with evidence "
+               "in the Stripe dashboard before the deadline Stripe shows."),
+    "withdrawn": ("Chargeback: {amount} taken back on invoice {invoice}",
+                  "Stripe withdrew {amount} for a chargeback: it no longer counts as paid (the client's credit from "
+                  "this payment first, then the invoice, which is owed again)."),
+    "reinstated": ("Chargeback reversed: {amount} back on invoice {invoice}",
+                   "Stripe gave back {amount} withdrawn for a chargeback; it counts as paid on the invoice again."),
+    "won": ("Dispute won: {amount} on invoice {invoice}",
+            "The dispute on the payment of {amount} was decided in your favour; the payment stands."),
+    "lost": ("Dispute lost: {amount} on invoice {invoice}",
+             "The dispute on the payment of {amount} was lost: the bank keeps the money it took back."),
+    "inquiry_closed": ("Dispute inquiry closed: {amount} on invoice {invoice}",
+                       "The bank closed its inquiry about the payment of {amount}; nothing was taken back."),
+}
 
 
 def render_dispute(facts: DisputeFacts, merchant: Merchant) -> Email:
     amount = format_amount(facts.amount, facts.currency)
-    what = {"opened": f"The cardholder's bank opened a dispute (chargeback) on a payment of {amount}. Respond with "
-                      "evidence in the Stripe dashboard before the deadline Stripe shows.",
-            "won": f"The dispute on the payment of {amount} was decided in your favour; the payment stands.",
-            "lost": f"The dispute on the payment of {amount} was lost: the bank took the money back, and the "
-                    "invoice is owed again."}[facts.phase]
-    return _email(facts.to, f"Dispute {facts.phase}: {amount} on invoice {facts.invoice_number}", "Hello,", [
+    subject, what = (text.format(amount=amount, invoice=facts.invoice_number)
+                     for text in _DISPUTE_NOTICES[facts.phase])
+    return _email(facts.to, subject, "Hello,", [
         what, f"Client: {facts.client_name} ({facts.client_id})", f"Invoice: {facts.invoice_number}",
         f"Payment: {facts.payment_id} (Stripe PaymentIntent {facts.processor_payment_id})",
         f"Dispute: {facts.dispute_id}", ""], merchant)

@@ -42,6 +42,9 @@ class Outcome:
     failure: Failure | None = None
     # A bank return can come days after an ACH debit settled: the one way a succeeded payment may fail.
     reverses_success: bool = False
+    # The currency the processor states for `amount` (lowercase ISO); None when the processor's answer states
+    # none (its own record of a payment this system created in the payment's currency).
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,23 @@ class Effect:
     credit_delta: int = 0  # money received beyond what the invoice owed, kept as client credit
     record_failure: bool = False
     anomaly: str | None = None
+    amount: int | None = None  # the payment's amount from now on (what the processor received), if it changes
+
+
+def refusal(payment_currency: str, outcome: Outcome) -> str | None:
+    """Why an outcome must not be applied at all, whatever the payment's status (an anomaly), or None.
+    Money in another currency is never counted as if it were the payment's: 100 JPY is not 100 US cents."""
+    if outcome.currency is not None and outcome.currency.lower() != payment_currency.lower():
+        return "currency_mismatch"
+    return None
 
 
 def decide(current_status: str, counted_amount: int, last_failure_at: int | None, outcome: Outcome,
            invoice: InvoiceMoney) -> Effect | None:
     """Return the effect of `outcome` on a payment now in `current_status`, or None to change nothing.
 
-    `counted_amount` is the amount this payment added to amount_pending when it went in flight.
+    `counted_amount` is the payment's amount: what it added to amount_pending when it went in flight, and once
+    succeeded, what the processor received.
     """
     if current_status == SUCCEEDED and outcome.status == FAILED and outcome.reverses_success:
         taken_back = min(counted_amount, invoice.amount_paid)
@@ -85,10 +98,15 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
         paid_delta = min(outcome.amount, room)
         credit_delta = outcome.amount - paid_delta
 
+    # A success is counted as what the processor received (e.g. a partial capture), never what was asked for.
+    received_differs = outcome.status == SUCCEEDED and outcome.amount != counted_amount
     anomaly = None
     if current_status == CANCELED:
         anomaly = "succeeded_after_cancel"
+    elif received_differs:
+        anomaly = "amount_mismatch"
     elif credit_delta:
         anomaly = "overpayment"
     return Effect(payment_status=outcome.status, paid_delta=paid_delta, pending_delta=pending_delta,
-                  credit_delta=credit_delta, record_failure=outcome.status == FAILED, anomaly=anomaly)
+                  credit_delta=credit_delta, record_failure=outcome.status == FAILED, anomaly=anomaly,
+                  amount=outcome.amount if received_differs else None)

@@ -12,10 +12,18 @@ from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 app = make_app()
 
 
-def _card_details(payment_method_id: str):
+def _stripe():
     from shared.processors import stripe_cards  # the SDK is loaded only for the events that need it
 
-    return stripe_cards.from_environment().card_details(payment_method_id)
+    return stripe_cards.from_environment()
+
+
+def _card_details(payment_method_id: str):
+    return _stripe().card_details(payment_method_id)
+
+
+def _intent_outcome(intent_id: str):
+    return _stripe().intent_outcome(intent_id)
 
 
 @app.post("/webhooks/stripe")
@@ -32,7 +40,7 @@ def stripe_webhook():
         event = stripe_events.parse(payload)
         logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
         result = stripe_webhooks.handle(event, enqueue_notice=enqueue_notice, card_details=_card_details,
-                                        enqueue_job=enqueue_job)
+                                        intent_outcome=_intent_outcome, enqueue_job=enqueue_job)
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 

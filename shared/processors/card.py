@@ -47,6 +47,7 @@ class IntentOutcome:
     decline_code: str | None = None  # last_payment_error.decline_code
     payment_method_id: str | None = None
     metadata: dict = field(default_factory=dict)
+    currency: str | None = None  # lowercase ISO; None: the adapter does not say (checked only when given)
 
 
 @dataclass(frozen=True)

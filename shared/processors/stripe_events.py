@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 
 from shared.declines import failure_from
+from shared.dispute_states import DisputeReport, LedgerEntry
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
 from shared.services.payment_updates import PaymentUpdate
 
@@ -59,11 +60,15 @@ def parse(payload: bytes) -> StripeEvent:
 
 
 def payment_update(event: StripeEvent) -> PaymentUpdate | None:
-    """The payment outcome a payment_intent.* event reports; None for intents this system did not create."""
+    """The payment outcome a payment_intent.* event reports; None for intents this system did not create.
+    The metadata only says which payment to look at: apply_update checks the payment is a Stripe card payment
+    with this intent id (or, with none stored, that Stripe's own record ties the intent to it)."""
     obj = event.obj
     intent_id, amount, metadata = obj.get("id"), obj.get("amount"), obj.get("metadata") or {}
-    if not isinstance(intent_id, str) or not isinstance(amount, int) or not isinstance(metadata, dict):
-        raise InvalidPayload("payment_intent lacks id or amount")
+    received, currency = obj.get("amount_received"), obj.get("currency")
+    if not isinstance(intent_id, str) or not isinstance(amount, int) or not isinstance(received, (int, type(None))) \
+            or not isinstance(currency, str) or not currency or not isinstance(metadata, dict):
+        raise InvalidPayload("payment_intent lacks id, amount or currency")
     ids = [metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
         return None
@@ -73,16 +78,37 @@ def payment_update(event: StripeEvent) -> PaymentUpdate | None:
     if status == FAILED:
         error = obj.get("last_payment_error") or {}
         failure = failure_from(error.get("code"), error.get("decline_code"))
-    if status == SUCCEEDED:
-        received = obj.get("amount_received")
-        amount = received if isinstance(received, int) and received > 0 else amount
+    if status == SUCCEEDED and received is not None:  # Stripe always sends it; localstripe does not
+        amount = received  # what Stripe really received (less than asked after a partial capture)
     method = obj.get("payment_method")
     method_id = method if isinstance(method, str) else (method or {}).get("id")
     client_id, invoice_id, payment_id = ids
     return PaymentUpdate(source="stripe", event_id=event.id, event_type=event.type, client_id=client_id,
                          invoice_id=invoice_id, payment_id=payment_id, processor_payment_id=intent_id,
-                         outcome=Outcome(status=status, amount=amount, occurred_at=event.created, failure=failure),
-                         payment_method_id=method_id)
+                         outcome=Outcome(status=status, amount=amount, occurred_at=event.created, failure=failure,
+                                         currency=currency.lower()),
+                         payment_method_id=method_id, processor="stripe", method="card")
+
+
+def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
+    """A charge.dispute.* event -> (its PaymentIntent id, what it reports)."""
+    obj = event.obj
+    dispute_id, status, amount, currency = obj.get("id"), obj.get("status"), obj.get("amount"), obj.get("currency")
+    intent = obj.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    entries = obj.get("balance_transactions")
+    if not all(isinstance(v, str) and v for v in (dispute_id, status, currency)) or not isinstance(amount, int) \
+            or not isinstance(entries, list) or not (intent_id is None or isinstance(intent_id, str)):
+        raise InvalidPayload("dispute lacks id, status, amount, currency or balance_transactions")
+    ledger = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("amount"), int) \
+                or not isinstance(entry.get("currency"), str):
+            raise InvalidPayload("dispute balance transaction lacks amount or currency")
+        ledger.append(LedgerEntry(entry["amount"], entry["currency"].lower()))
+    return intent_id, DisputeReport(dispute_id, status, amount, currency.lower(), event.created, tuple(ledger),
+                                    funds_withdrawn=event.type == "charge.dispute.funds_withdrawn",
+                                    funds_reinstated=event.type == "charge.dispute.funds_reinstated")
 
 
 def card_snapshot(obj: dict) -> CardSnapshot | None:

@@ -31,6 +31,13 @@ from shared.store import get_many, lost_race, money_of, status_actions, write_tr
 
 log = logging.getLogger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
+ACH_CURRENCY = "usd"  # the only currency the ACH processor (Dwolla) moves
+
+
+def _require_ach_currency(currency: str) -> None:
+    if currency.lower() != ACH_CURRENCY:
+        raise Unprocessable(f"Bank transfers move US dollars only and this invoice is in {currency.upper()}; "
+                            "pay it by card.", code="unsupported_currency")
 
 
 def within_idempotency_window(payment: Payment, now: datetime) -> bool:
@@ -41,6 +48,7 @@ def within_idempotency_window(payment: Payment, now: datetime) -> bool:
 
 def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
     """The payment's transfer, created or (same key) found again."""
+    _require_ach_currency(payment.currency)  # never a debit of the same number in another currency
     return ach.create_transfer(
         bank_account_id=payment.processor_method_id, amount=payment.amount,
         idempotency_key=payment.processor_idempotency_key,
@@ -68,6 +76,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             return _submit(existing, ach, enqueue_notice, replayed=True)
         if invoice is None:
             raise invoice_not_found()
+        _require_ach_currency(invoice.currency)  # before anything is recorded, cancelled or sent
         if bank is None or bank.type != "bank_account":
             raise method_not_found()
         if bank.bank_status != "verified":

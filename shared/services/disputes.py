@@ -1,9 +1,7 @@
-"""Card disputes (chargebacks): Stripe's charge.dispute.created / charge.dispute.closed.
-
-Opened: the payment shows `disputed` (its money is at the bank's mercy). Closed as won: the payment goes back
-to what it was. Closed as lost: the bank took the money back, so it comes off the invoice's amount_paid and
-the invoice is owed again. Each event is recorded in the same transaction as its change; a closed event
-that arrives before its created event is applied as both. The merchant is emailed at each step.
+"""Card disputes: every charge.dispute.* event Stripe sends (created, updated, funds_withdrawn,
+funds_reinstated, closed) goes through `apply_dispute`, which finds the payment by its PaymentIntent and
+applies `dispute_states.decide_dispute` in one transaction with the event record. So money moves only when
+Stripe says funds moved, once, whatever the order of arrival. The merchant is emailed at each step.
 """
 
 import logging
@@ -11,64 +9,99 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import TransactWriteError
 
+from shared.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
 from shared.invoices import InvoiceMoney, derive_status
-from shared.models import Invoice, Payment, ProcessedEvent
-from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, SUCCEEDED
-from shared.services.payment_updates import record_event_only, record_of
+from shared.models import Client, DisputeRecord, Invoice, Payment, ProcessedEvent
+from shared.services.payment_updates import UpdateResult, record_event_only, record_of
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
-DISPUTABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
+MAX_ATTEMPTS = 5
 
 
-def apply_dispute(event_key: str, event_type: str, dispute: dict, enqueue_job: Callable[[dict], None]) -> str:
-    intent_id, dispute_id = dispute.get("payment_intent"), dispute.get("id")
-    amount, closed_status = dispute.get("amount"), dispute.get("status")
-    found = next(iter(Payment.by_processor_id.query(intent_id, limit=1)), None) if isinstance(intent_id, str) else None
-    if found is None or not isinstance(dispute_id, str) or not isinstance(amount, int):
-        log.warning("dispute for a charge this system does not know", extra={"dispute_id": dispute_id})
-        return record_event_only(event_key, event_type)
-    closing = event_type == "charge.dispute.closed"
-    for _ in range(5):
-        payment, invoice, seen = get_many((Payment, found.client_id, found.payment_id),
-                                          (Invoice, found.client_id, found.invoice_id), (ProcessedEvent, event_key))
+def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report: DisputeReport,
+                  enqueue_job: Callable[[dict], None]) -> UpdateResult:
+    found = next(iter(Payment.by_processor_id.query(intent_id, limit=1)), None) if intent_id else None
+    if found is None:
+        log.warning("dispute for a charge this system does not know", extra={"dispute_id": report.dispute_id})
+        return UpdateResult(record_event_only(event_key, event_type))
+    if (found.processor, found.method) != ("stripe", "card"):
+        log.error("card dispute names a payment of another method", extra={"dispute_id": report.dispute_id,
+                                                                          "payment_id": found.payment_id})
+        recorded = record_event_only(event_key, event_type)
+        return UpdateResult(recorded, found.status, "processor_id_mismatch" if recorded == "ignored" else None)
+    for _ in range(MAX_ATTEMPTS):
+        payment, invoice, client, seen = get_many(
+            (Payment, found.client_id, found.payment_id), (Invoice, found.client_id, found.invoice_id),
+            (Client, found.client_id), (ProcessedEvent, event_key))
         if seen is not None:
-            return "duplicate"
-        already_open = payment.dispute_id == dispute_id and payment.dispute_status == "open"
-        finished = payment.dispute_id == dispute_id and payment.dispute_status in ("won", "lost")
-        if finished or (not closing and already_open) or (not already_open and payment.status not in DISPUTABLE):
-            return record_event_only(event_key, event_type)
-        actions, invoice_actions, phase = [], [], "opened"
-        before = payment.status_before_dispute if already_open else payment.status
-        if not closing:
-            actions = [Payment.status.set(DISPUTED), Payment.dispute_id.set(dispute_id),
-                       Payment.dispute_status.set("open"), Payment.status_before_dispute.set(before)]
-        elif closed_status == "won":
-            phase = "won"
-            actions = [Payment.status.set(before), Payment.dispute_id.set(dispute_id),
-                       Payment.dispute_status.set("won"), Payment.status_before_dispute.set(before)]
-        else:
-            phase = "lost"
-            actions = [Payment.status.set(DISPUTED), Payment.dispute_id.set(dispute_id),
-                       Payment.dispute_status.set("lost"), Payment.status_before_dispute.set(before)]
-            money = money_of(invoice)
-            taken = min(amount, payment.amount - payment.refunded_amount, money.amount_paid)
-            paid = money.amount_paid - taken
-            status = derive_status(InvoiceMoney(money.total, money.fees, paid, money.amount_pending))
-            invoice_actions = [Invoice.amount_paid.set(paid), *status_actions(status, invoice)]
+            return UpdateResult("duplicate", payment.status)
+        change = decide_dispute(
+            _state_of(payment), report,
+            PaymentMoney(payment.status, payment.currency, payment.amount, payment.refunded_amount,
+                         payment.credited_amount),
+            money_of(invoice), client.credit_balance if client else 0)
+        if change.state is None:  # nothing new, or nothing this system may act on
+            if record_event_only(event_key, event_type) == "duplicate":
+                continue
+            if change.anomaly:
+                log.error("dispute not applied", extra={"anomaly": change.anomaly, "status": report.status,
+                                                        "dispute_id": report.dispute_id,
+                                                        "payment_id": payment.payment_id})
+            return UpdateResult("ignored", payment.status, change.anomaly)
         try:
-            with write_transaction() as tx:
-                tx.update(payment, actions=actions)
-                if invoice_actions:
-                    tx.update(invoice, actions=invoice_actions)
-                tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
+            _commit(payment, invoice, change, event_key, event_type)
         except TransactWriteError as exc:
             if lost_race(exc):
                 continue
             raise
-        enqueue_job({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
-                     "invoice_id": payment.invoice_id, "dispute_id": dispute_id, "phase": phase, "amount": amount})
-        log.warning("dispute " + phase, extra={"payment_id": payment.payment_id, "dispute_id": dispute_id,
-                                               "amount": amount})
-        return "applied"
+        _notify(payment, report, change, enqueue_job)
+        return UpdateResult("applied", change.payment_status or payment.status)
     raise RuntimeError("dispute kept losing races")
+
+
+def _state_of(payment: Payment) -> DisputeState | None:
+    d = payment.dispute
+    if d is None:
+        return None
+    return DisputeState(d.dispute_id, d.status, int(d.status_at), _int(d.withdrawn), _int(d.reinstated), int(d.taken))
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, event_key: str, event_type: str) -> None:
+    s = change.state
+    actions = [Payment.dispute.set(DisputeRecord(
+        dispute_id=s.dispute_id, status=s.status, status_at=s.status_at, withdrawn=s.withdrawn,
+        reinstated=s.reinstated, taken=s.taken))]
+    if change.payment_status:
+        actions.append(Payment.status.set(change.payment_status))
+    if change.credit_delta:
+        actions.append(Payment.credited_amount.set(payment.credited_amount + change.credit_delta))
+    money = money_of(invoice)
+    paid = money.amount_paid + change.paid_delta
+    status = derive_status(InvoiceMoney(money.total, money.fees, paid, money.amount_pending),
+                           void=invoice.status == "void")
+    with write_transaction() as tx:
+        tx.update(payment, actions=actions)  # conditional on the version read
+        if change.paid_delta:
+            tx.update(invoice, actions=[Invoice.amount_paid.set(paid), *status_actions(status, invoice)])
+        if change.credit_delta:
+            taking = change.credit_delta < 0
+            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(change.credit_delta)],
+                      condition=Client.credit_balance >= -change.credit_delta if taking else Client.client_id.exists())
+        tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
+
+
+def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue_job) -> None:
+    moved = abs(change.paid_delta + change.credit_delta)
+    for phase in change.phases:
+        amount = moved if phase in ("withdrawn", "reinstated") else report.amount
+        enqueue_job({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
+                     "invoice_id": payment.invoice_id, "dispute_id": report.dispute_id, "phase": phase,
+                     "amount": amount})
+    log.warning("dispute " + "/".join(change.phases or ("updated",)),
+                extra={"payment_id": payment.payment_id, "dispute_id": report.dispute_id, "status": report.status,
+                       "moved": change.paid_delta + change.credit_delta})

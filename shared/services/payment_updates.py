@@ -15,7 +15,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from shared import clock
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, Payment, ProcessedEvent
-from shared.payment_states import FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, Outcome, decide
+from shared.payment_states import FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, Outcome, decide, refusal
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 
 log = logging.getLogger(__name__)
@@ -35,30 +35,48 @@ class PaymentUpdate:
     processor_payment_id: str | None  # None: refused before the processor created anything
     outcome: Outcome
     payment_method_id: str | None = None
+    # A processor's own events name these: the payment must be of that processor and method (a Stripe event
+    # never applies to an ACH payment, whatever its metadata says).
+    processor: str | None = None
+    method: str | None = None
 
 
 @dataclass(frozen=True)
 class UpdateResult:
-    outcome: str  # applied | duplicate | ignored | unknown_payment
+    outcome: str  # applied | duplicate | ignored | refused | unknown_payment | not_ours | ...
     payment_status: str | None = None
-    anomaly: str | None = None
+    anomaly: str | None = None  # the webhook counts it (PaymentAnomaly, alarmed)
 
 
 class UpdateContention(Exception):
     """Kept losing races; the caller answers 5xx so the processor retries later."""
 
 
-def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
+def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str], None], *,
+                 confirm_id: Callable[[Payment], bool] | None = None) -> UpdateResult:
+    """`confirm_id` is asked when the payment has no processor id stored (the processor's answer to its
+    creation was lost) and the update names one: does the processor's own record tie that id to this payment?
+    Without it, the caller vouches that the update was read from that record (a fetched transfer or intent)."""
     event_key = f"{update.source}:{update.event_id}"
     for _ in range(MAX_ATTEMPTS):
         payment, invoice, seen = get_many((Payment, update.client_id, update.payment_id),
                                           (Invoice, update.client_id, update.invoice_id),
                                           (ProcessedEvent, event_key))
-        if not _matches(update, payment, invoice):
-            return UpdateResult("unknown_payment")
+        mismatch = _mismatch(update, payment, invoice, confirm_id)
+        if mismatch is not None:
+            return mismatch
         if seen is not None:
             _finish(payment, payment.status, enqueue_notice)  # a retry after a crash completes the first run
             return UpdateResult("duplicate", payment.status)
+
+        refused = refusal(payment.currency, update.outcome)
+        if refused is not None:
+            if record_event_only(event_key, update.event_type) == "duplicate":
+                continue
+            log.error("processor outcome refused", extra={"anomaly": refused, "event_id": update.event_id,
+                                                          "payment_id": payment.payment_id,
+                                                          "currency": update.outcome.currency})
+            return UpdateResult("refused", payment.status, refused)
 
         effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
         if effect is None:
@@ -78,17 +96,25 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
     raise UpdateContention(event_key)
 
 
-def _matches(update: PaymentUpdate, payment: Payment | None, invoice: Invoice | None) -> bool:
+def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice: Invoice | None,
+              confirm_id: Callable[[Payment], bool] | None) -> UpdateResult | None:
+    """Why the update is not about this payment (None: it is). The ids named by an event body prove nothing."""
     if payment is None or invoice is None or payment.invoice_id != invoice.invoice_id:
         log.warning("event for an unknown payment", extra={"event_id": update.event_id,
                                                            "payment_id": update.payment_id})
-        return False
-    # A payment whose processor id was never stored (the processor's answer was lost) accepts its own.
-    if payment.processor_payment_id not in (None, update.processor_payment_id):
-        log.error("event's processor id does not match the payment",
-                  extra={"event_id": update.event_id, "payment_id": update.payment_id})
-        return False
-    return True
+        return UpdateResult("unknown_payment")
+    stored = payment.processor_payment_id
+    if update.processor not in (None, payment.processor) or update.method not in (None, payment.method):
+        reason = "event from another processor or for another method than the payment's"
+    elif stored not in (None, update.processor_payment_id):
+        reason = "event's processor id does not match the payment"
+    elif stored is None and update.processor_payment_id and confirm_id is not None and not confirm_id(payment):
+        reason = "the processor's record does not tie the event's id to the payment"
+    else:
+        return None
+    log.error(reason, extra={"event_id": update.event_id, "payment_id": update.payment_id,
+                             "processor_payment_id": update.processor_payment_id})
+    return UpdateResult("unknown_payment", payment.status, "processor_id_mismatch")
 
 
 def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, str], None]) -> None:
@@ -125,6 +151,8 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
                        Payment.unsettled.set(UNSETTLED) if unsettled else Payment.unsettled.remove()]
     if effect.payment_status == SUCCEEDED:
         payment_actions.append(Payment.succeeded_at.set(clock.now_iso()))
+    if effect.amount is not None:
+        payment_actions.append(Payment.amount.set(effect.amount))
     if effect.credit_delta:
         payment_actions.append(Payment.credited_amount.set(payment.credited_amount + effect.credit_delta))
     if effect.record_failure and outcome.failure:
@@ -156,4 +184,5 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
         tx.save(record_of(event_key, update.event_type), condition=ProcessedEvent.event_id.does_not_exist())
     if effect.anomaly:
         log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,
-                                            "credit": effect.credit_delta})
+                                            "credit": effect.credit_delta, "amount": payment.amount,
+                                            "reported_amount": outcome.amount})

@@ -53,7 +53,7 @@ class Report:
     errors: int = 0  # anything else failed for one payment: logged, retried next run
     needs_attention: int = 0  # cannot be settled automatically: a person must look
     unrecorded_succeeded: int = 0  # money the processor took while our record did not show it
-    anomalies: int = 0  # applied with an anomaly (money beyond what the invoice owed went to client credit)
+    anomalies: int = 0  # an anomaly (money beyond what was owed, an amount or currency not the payment's, ...)
     stopped_early: bool = False  # out of time: the rest waits for the next run
 
     def count_applied(self, status: str) -> None:
@@ -113,14 +113,15 @@ def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue_notice,
 
 def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
     """What a PaymentIntent's current state means for the payment; None while it waits for the client."""
-    occurred_at = int(now.timestamp())
+    occurred_at, currency = int(now.timestamp()), intent.currency
     if intent.status == SUCCEEDED:
         amount = intent.amount_received if intent.amount_received > 0 else intent.amount
-        return Outcome(SUCCEEDED, amount, occurred_at)
+        return Outcome(SUCCEEDED, amount, occurred_at, currency=currency)
     if intent.status in INTENT_STATUSES:
-        return Outcome(INTENT_STATUSES[intent.status], intent.amount, occurred_at)
+        return Outcome(INTENT_STATUSES[intent.status], intent.amount, occurred_at, currency=currency)
     if intent.status == "requires_payment_method" and (intent.failure_code or intent.decline_code):
-        return Outcome(FAILED, intent.amount, occurred_at, failure_from(intent.failure_code, intent.decline_code))
+        return Outcome(FAILED, intent.amount, occurred_at, failure_from(intent.failure_code, intent.decline_code),
+                       currency=currency)
     return None  # requires_payment_method without an attempt, requires_confirmation, requires_action, ...
 
 
@@ -191,16 +192,16 @@ def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, paymen
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
         processor_payment_id=processor_payment_id, outcome=outcome, payment_method_id=payment_method_id),
         enqueue_notice)
+    report.anomalies += 1 if result.anomaly else 0
     if result.outcome == "applied":
         report.count_applied(result.payment_status)
-        report.anomalies += 1 if result.anomaly else 0
         log.warning("reconciliation applied what a webhook did not",
                     extra=_ids(payment) | {"status": result.payment_status, "was": payment.status})
         if outcome.status == SUCCEEDED and result.payment_status == SUCCEEDED:
             report.unrecorded_succeeded += 1
             log.error("unrecorded payment: the processor took the money but the invoice was not updated",
                       extra=_ids(payment) | {"amount": outcome.amount, "processor_payment_id": processor_payment_id})
-    elif result.outcome == "unknown_payment":
+    elif result.outcome in ("unknown_payment", "refused"):  # e.g. the processor's currency is not the payment's
         report.needs_attention += 1
         log.error("processor's answer does not match the stored payment",
                   extra=_ids(payment) | {"processor_payment_id": processor_payment_id})

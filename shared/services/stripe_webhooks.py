@@ -1,36 +1,43 @@
 """Route a verified Stripe event to the use case that handles it."""
 
 from collections.abc import Callable
+from functools import cache
 
-from shared.processors.card import CardDetails
+from shared.processors.card import CardDetails, IntentOutcome
 from shared.processors.stripe_events import (
     PAYMENT_INTENT_EVENTS,
     CardSnapshot,
     InvalidPayload,
     StripeEvent,
     card_snapshot,
+    dispute_report,
     payment_update,
 )
-from shared.models import Refund
+from shared.models import Payment, Refund
 from shared.services import disputes, refunds, saved_methods
-from shared.services.payment_updates import UpdateResult, apply_update, record_event_only
+from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_event_only
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
-DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.closed"}
+# Every dispute event carries the whole dispute, its status and its balance transactions (see dispute_states).
+DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.funds_withdrawn",
+                  "charge.dispute.funds_reinstated", "charge.dispute.closed"}
 _REFUND_FINAL = {"succeeded": refunds.DONE, "failed": refunds.FAILED, "canceled": refunds.FAILED}
 
 
 def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None],
-           card_details: Callable[[str], CardDetails | None],
+           card_details: Callable[[str], CardDetails | None], intent_outcome: Callable[[str], IntentOutcome],
            enqueue_job: Callable[[dict], None] = lambda job: None) -> UpdateResult:
     key = f"stripe:{event.id}"
     if event.type in DISPUTE_EVENTS:
-        return UpdateResult(disputes.apply_dispute(key, event.type, event.obj, enqueue_job))
+        intent_id, report = dispute_report(event)
+        return disputes.apply_dispute(key, event.type, intent_id, report, enqueue_job)
     if event.type in REFUND_EVENTS:
         return UpdateResult(_refund_event(event, key, enqueue_job))
     if event.type in PAYMENT_INTENT_EVENTS:
         update = payment_update(event)
-        return apply_update(update, enqueue_notice) if update else UpdateResult("not_ours")
+        if update is None:
+            return UpdateResult("not_ours")
+        return apply_update(update, enqueue_notice, confirm_id=_tied_at_stripe(update, intent_outcome))
 
     if event.type == "payment_method.detached":
         if not isinstance(event.obj.get("id"), str):
@@ -60,6 +67,20 @@ def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None
             exp_month=details.exp_month, exp_year=details.exp_year)))
 
     return UpdateResult("not_handled")
+
+
+def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], IntentOutcome]) -> Callable[[Payment], bool]:
+    """For a payment whose intent id was never stored: Stripe's own record of the event's intent (never the
+    event's metadata) must name this payment. Asked at most once per event."""
+    fetch = cache(lambda: intent_outcome(update.processor_payment_id))
+
+    def tied(payment: Payment) -> bool:
+        intent = fetch()
+        return intent.id == update.processor_payment_id and intent.metadata.get("client_id") == payment.client_id \
+            and intent.metadata.get("invoice_id") == payment.invoice_id \
+            and intent.metadata.get("payment_id") == payment.payment_id
+
+    return tied
 
 
 def _refund_event(event: StripeEvent, key: str, enqueue_job: Callable[[dict], None]) -> str:

@@ -1,4 +1,4 @@
-"""Refunds (admin, Stripe and ACH) and disputes: money back exactly once, the invoice reopened or kept paid."""
+"""Refunds (admin, Stripe and ACH): money back exactly once, the invoice reopened or kept paid."""
 
 import json
 import time
@@ -192,76 +192,3 @@ def test_refunding_an_overpayment_takes_it_from_the_client_credit(seeded):
     assert Client.get("client-a").credit_balance == 0
     assert numbers("inv-full") == ("paid", 125000, 125000, 0)  # the invoice keeps what it was owed
 
-
-# ---- disputes ------------------------------------------------------------------------------------------------
-
-def dispute(payment_id, status="needs_response", dispute_id="dp_1", amount=40000):
-    return {"id": dispute_id, "object": "dispute", "amount": amount, "charge": "ch_1", "reason": "fraudulent",
-            "status": status, "payment_intent": Payment.get("client-a", payment_id).processor_payment_id}
-
-
-def test_a_dispute_won_restores_the_payment(seeded):
-    payment_id = paid_by_card(seeded)
-    stripe_event("charge.dispute.created", dispute(payment_id))
-    assert Payment.get("client-a", payment_id).status == "disputed"
-    assert numbers() == ("partially_paid", 100000, 40000, 60000)  # nothing moves until the bank decides
-    assert refund(payment_id, {"amount": 100, "reason": "x"})[1]["error"]["code"] == "payment_not_refundable"
-    stripe_event("charge.dispute.closed", dispute(payment_id, status="won"))
-    assert Payment.get("client-a", payment_id).status == "succeeded"
-    assert numbers() == ("partially_paid", 100000, 40000, 60000)
-    jobs = [json.loads(m["Body"]) for m in queue_messages(seeded["receipt_queue"])]
-    assert [(j["kind"], j["phase"], j["amount"]) for j in jobs] == [("dispute", "opened", 40000),
-                                                                    ("dispute", "won", 40000)]
-
-
-def test_a_dispute_lost_reopens_the_invoice_once(seeded):
-    payment_id = paid_by_card(seeded)
-    created = stripe_event("charge.dispute.created", dispute(payment_id))
-    closed = stripe_event("charge.dispute.closed", dispute(payment_id, status="lost"))
-    payment = Payment.get("client-a", payment_id)
-    assert (payment.status, payment.dispute_status) == ("disputed", "lost")
-    assert numbers() == ("open", 100000, 0, 100000)
-    for event in (created, closed):  # duplicates
-        payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-        call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    stripe_event("charge.dispute.closed", dispute(payment_id, status="lost"))  # a new event id, same dispute
-    assert numbers() == ("open", 100000, 0, 100000)
-
-
-def test_a_closed_dispute_before_its_created_event(seeded):
-    payment_id = paid_by_card(seeded)
-    stripe_event("charge.dispute.closed", dispute(payment_id, status="lost"))
-    stripe_event("charge.dispute.created", dispute(payment_id))  # late
-    assert Payment.get("client-a", payment_id).dispute_status == "lost"
-    assert numbers() == ("open", 100000, 0, 100000)
-
-
-def test_a_dispute_for_an_unknown_charge_is_acknowledged_and_changes_nothing(seeded):
-    before = table_snapshot()
-    stripe_event("charge.dispute.created", {"id": "dp_x", "object": "dispute", "amount": 100, "charge": "ch_x",
-                                            "status": "needs_response", "payment_intent": "pi_unknown"})
-    after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
-
-
-def test_refund_receipt_and_dispute_emails_go_out_once(seeded):
-    from functions.send_receipt import app as notice_app
-    from infra.apigw import LambdaContext
-    from tests.helpers import sent_emails, sqs_event
-
-    payment_id = paid_by_card(seeded)
-    refund(payment_id, {"amount": 10000, "reason": "Goodwill discount"})
-    stripe_event("charge.dispute.created", dispute(payment_id, amount=30000))
-    messages = queue_messages(seeded["receipt_queue"])
-    notice_app.handler(sqs_event(messages), LambdaContext())
-    notice_app.handler(sqs_event(messages), LambdaContext())  # redelivered: nothing more
-    emails = {e["subject"]: e for e in sent_emails(seeded["moto"])}
-    assert len(sent_emails(seeded["moto"])) == 2
-    receipt = emails["Refund of $100.00 for invoice INV-1002"]
-    assert receipt["destinations"]["ToAddresses"] == ["ann@example.test"]
-    for needle in ("Goodwill discount", "5-10 business days", "Balance now due on this invoice: $700.00"):
-        assert needle in receipt["body"]
-    notice = emails["Dispute opened: $300.00 on invoice INV-1002"]  # the disputed amount
-    assert notice["destinations"]["ToAddresses"] == ["office@acme.test"]
-    assert payment_id in notice["body"] and "dp_1" in notice["body"]

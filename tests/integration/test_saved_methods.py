@@ -128,7 +128,8 @@ def test_paying_with_a_saved_card_confirms_server_side(seeded):
     # Stripe's own webhook for the same success then changes nothing.
     payment = Payment.get("client-a", body["payment_id"])
     deliver("payment_intent.succeeded", {"id": payment.processor_payment_id, "object": "payment_intent",
-                                         "amount": 25000, "amount_received": 25000, "status": "succeeded",
+                                         "amount": 25000, "amount_received": 25000, "currency": "usd",
+                                         "status": "succeeded",
                                          "payment_method": pm_id, "metadata": {
                                              "client_id": "client-a", "invoice_id": "inv-part",
                                              "payment_id": body["payment_id"]}})

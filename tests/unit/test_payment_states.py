@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from shared.invoices import InvoiceMoney
-from shared.payment_states import Failure, Outcome, decide
+from shared.payment_states import Failure, Outcome, decide, refusal
 
 INVOICE = InvoiceMoney(total=10000, fees=0, amount_paid=0, amount_pending=0)
 
@@ -55,6 +55,28 @@ def test_money_beyond_what_is_owed_becomes_credit_not_lost():
 def test_success_reported_after_cancel_is_recorded_as_an_anomaly():
     effect = decide("canceled", 4000, None, outcome("succeeded"), INVOICE)
     assert effect.payment_status == "succeeded" and effect.anomaly == "succeeded_after_cancel"
+
+
+def test_a_success_for_less_than_asked_counts_what_was_received_and_is_an_anomaly():
+    effect = decide("pending", 4000, None, outcome("succeeded", amount=1), INVOICE)
+    assert (effect.paid_delta, effect.amount, effect.anomaly) == (1, 1, "amount_mismatch")
+
+
+def test_a_success_for_more_than_asked_counts_it_within_what_is_owed_and_keeps_the_rest_as_credit():
+    effect = decide("pending", 4000, None, outcome("succeeded", amount=12000), INVOICE)
+    assert (effect.paid_delta, effect.credit_delta, effect.amount, effect.anomaly) == \
+        (10000, 2000, 12000, "amount_mismatch")
+
+
+def test_the_amount_asked_for_is_no_anomaly():
+    effect = decide("pending", 4000, None, outcome("succeeded"), INVOICE)
+    assert (effect.amount, effect.anomaly) == (None, None)
+
+
+@pytest.mark.parametrize("currency,refused", [(None, None), ("usd", None), ("USD", None), ("jpy", "currency_mismatch")])
+def test_an_outcome_in_another_currency_is_refused(currency, refused):
+    stated = Outcome(status="succeeded", amount=4000, occurred_at=1, currency=currency)
+    assert refusal("usd", stated) == refused
 
 
 def _replay(events):

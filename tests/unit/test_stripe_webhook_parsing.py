@@ -60,6 +60,40 @@ def test_payment_failed_carries_the_decline_reason():
     assert update.outcome.failure.code == "insufficient_funds"
 
 
+def test_an_intent_event_names_stripe_card_payments_with_its_currency_and_what_was_received():
+    payload = json.loads(event(amount=5000))
+    payload["data"]["object"].update(amount_received=4000, currency="EUR")
+    update = update_of(json.dumps(payload).encode())
+    assert (update.processor, update.method, update.processor_payment_id) == ("stripe", "card", "pi_1")
+    assert (update.outcome.amount, update.outcome.currency) == (4000, "eur")
+
+
+def dispute_event(event_type="charge.dispute.funds_withdrawn", **fields):
+    obj = {"id": "dp_1", "object": "dispute", "amount": 5000, "currency": "usd", "status": "needs_response",
+           "payment_intent": "pi_1", "balance_transactions": [
+               {"id": "txn_1", "object": "balance_transaction", "amount": -5000, "currency": "usd"}]} | fields
+    return stripe_events.parse(json.dumps({"id": "evt_d", "type": event_type, "created": 7,
+                                           "data": {"object": obj}}).encode())
+
+
+def test_a_dispute_event_reports_its_status_funds_and_signal():
+    intent_id, report = stripe_events.dispute_report(dispute_event())
+    assert intent_id == "pi_1"
+    assert (report.dispute_id, report.status, report.amount, report.currency, report.at) == \
+        ("dp_1", "needs_response", 5000, "usd", 7)
+    assert [(e.amount, e.currency) for e in report.ledger] == [(-5000, "usd")]
+    assert (report.funds_withdrawn, report.funds_reinstated) == (True, False)
+    assert stripe_events.dispute_report(dispute_event(payment_intent={"id": "pi_2"}))[0] == "pi_2"  # expanded
+    assert stripe_events.dispute_report(dispute_event(payment_intent=None))[0] is None
+
+
+@pytest.mark.parametrize("fields", [{"status": None}, {"amount": "5000"}, {"currency": ""}, {"balance_transactions": None},
+                                    {"balance_transactions": [{"amount": -1}]}, {"payment_intent": 5}])
+def test_malformed_dispute_events_are_invalid(fields):
+    with pytest.raises(stripe_events.InvalidPayload):
+        stripe_events.dispute_report(dispute_event(**fields))
+
+
 def test_intents_this_system_did_not_create_are_not_updates():
     foreign = intent_event("payment_intent.succeeded", intent_id="pi_x", amount=1, client_id="c", invoice_id="i",
                            payment_id="p", event_id="evt_2")

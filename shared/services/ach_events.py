@@ -1,4 +1,5 @@
-"""Apply an ACH processor event: fetch the resource it names and apply what the processor says now."""
+"""Apply an ACH processor event (queued by the ACH webhook, run by the ACH event worker): fetch the resource it
+names and apply what the processor says now."""
 
 import logging
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from shared.models import ProcessedEvent, SavedPaymentMethod
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.refunds import ACH_REFUND_STATUS
-from shared.processors.ach_webhooks import AchEvent
+from shared.processors.ach_webhooks import BANK_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
 from shared.services import refunds
@@ -19,10 +20,6 @@ from shared.services.saved_methods import forget_method
 from shared.store import lost_race, write_transaction
 
 log = logging.getLogger(__name__)
-TRANSFER_TOPICS = {f"{prefix}transfer_{step}" for prefix in ("", "customer_")
-                   for step in ("created", "completed", "failed", "cancelled")}
-BANK_TOPICS = {"customer_funding_source_verified", "customer_microdeposits_failed",
-               "customer_microdeposits_maxattempts", "customer_funding_source_removed"}
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
 

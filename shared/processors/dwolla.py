@@ -203,11 +203,12 @@ class DwollaAch:
                 if exc.code != "NotFound":
                     raise
         amount = body.get("amount") or {}
-        if amount.get("currency", "USD") != "USD":
-            raise ValueError(f"unexpected currency from the processor: {amount.get('currency')!r}")
+        # The currency is reported, not assumed: the caller compares it with the payment it would apply to.
         return Transfer(id=transfer_id, status=status, amount=parse_amount(amount.get("value")),
                         metadata={str(k): str(v) for k, v in (body.get("metadata") or {}).items()},
-                        failure_code=failure_code)
+                        failure_code=failure_code, currency=str(amount.get("currency") or "").upper(),
+                        source=_href(body, "source-funding-source"),
+                        destination=_href(body, "destination-funding-source"))
 
     # ------------------------------------------------------------------------------------ extras
 

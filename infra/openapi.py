@@ -318,9 +318,10 @@ OPERATIONS = {
     "POST /webhooks/ach": {
         "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": _json("WebhookReceived", "Processed, already processed, or not handled."),
-                      "400": _error("invalid_signature, invalid_payload."),
-                      "500": _error("Failed part-way; the processor retries and the retry finishes the job.")}},
+        "responses": {"200": _json("WebhookReceived", "Queued for the ACH event worker, or a topic not handled."),
+                      "400": _error("invalid_signature, invalid_payload (nothing queued)."),
+                      "503": _error("temporarily_unavailable: the queue refused the event; the processor retries."),
+                      "500": _error("Unexpected failure; the processor retries.")}},
     "POST /webhooks/stripe": {
         "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -5,17 +5,14 @@ transaction, so a redelivered message changes nothing.
 A record whose work fails (Dwolla unreachable or rate limited, a write that kept losing races) is reported back
 to SQS (partial batch response), retried after the visibility timeout, then kept in the dead-letter queue."""
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import ach_event_queue
 from shared.notify import enqueue_notice
 from shared.processors.ach_factory import ach_processor
 from shared.services import ach_events
-from shared.web import logger, metrics, tracer, webhook_received
-
-# Report every failed record back to SQS, even when the whole batch failed, instead of failing the invocation.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from shared.sqs_entry import sqs_entry
+from shared.web import logger, webhook_received
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -24,9 +21,4 @@ def record_handler(record: SQSRecord) -> None:
     webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_notice))
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+handler = sqs_entry(record_handler)

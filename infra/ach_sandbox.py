@@ -249,6 +249,7 @@ class Transfer:
     customer_id: str | None             # the customer side of the transfer (drives topics and outcome)
     plan: tuple[str | None, bool]       # (return code, late)
     status: str = "pending"             # pending | processed | failed | cancelled
+    currency: str = "USD"               # always USD at Dwolla; tests may change it to play a processor bug
     created: str = field(default_factory=now_iso)
     failure_code: str | None = None
     failed_fs: str | None = None
@@ -266,6 +267,7 @@ class Fault:
     delay_seconds: float
     after_commit: bool
     body: dict | None
+    headers: dict | None = None  # e.g. {"Retry-After": "2"} on a 429
 
 
 # ------------------------------------------------------------------------------------------------ server
@@ -437,7 +439,7 @@ class AchSandbox(LoopbackServer):
         if fault.status is None:
             return response if response is not None else await handler(request)
         body = fault.body or error_body("ServerError", f"A server error occurred. Error ID: {uuid.uuid4()}.")
-        return hal_response(body, status=fault.status)
+        return hal_response(body, status=fault.status, headers=fault.headers)
 
     @web.middleware
     async def _auth_mw(self, request, handler):
@@ -464,21 +466,29 @@ class AchSandbox(LoopbackServer):
         now = time.monotonic()
         for stale in [k for k, v in self.idempotency.items() if v["expires"] <= now]:
             del self.idempotency[stale]
+        # Dwolla replays only an "exact match request body"; the same endpoint is part of the match here.
+        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + await request.read()).hexdigest()
         entry = self.idempotency.get(key)
         if entry is not None:
+            if entry["fingerprint"] != fingerprint:
+                return error_response(422, "InvalidIdempotencyKey", "This Idempotency-Key was already used with a "
+                                      "different request. Use a new key for a new request.")
             if entry["response"] is None:
                 return error_response(409, "Conflict", "The original request with this Idempotency-Key is "
                                       "still being processed.")
             status, headers, body = entry["response"]
             replay = dict(headers, **{"X-Sandbox-Idempotent-Replay": "true"})
             return web.Response(body=body, status=status, headers=replay)
-        entry = self.idempotency[key] = {"expires": now + self.idempotency_ttl_seconds, "response": None}
+        entry = self.idempotency[key] = {"expires": now + self.idempotency_ttl_seconds, "response": None,
+                                         "fingerprint": fingerprint}
         try:
             response = await handler(request)
         except BaseException:
             self.idempotency.pop(key, None)
             raise
-        if response.status >= 500 or not isinstance(response, web.Response):
+        # Only a success is kept (202 TryAgainLater is a "not yet", not a result): after a 4xx or 5xx the same
+        # key can carry a corrected request.
+        if not 200 <= response.status < 300 or response.status == 202 or not isinstance(response, web.Response):
             self.idempotency.pop(key, None)
             return response
         headers = {k: v for k, v in response.headers.items() if k.lower() in ("location", "content-type")}
@@ -825,7 +835,7 @@ class AchSandbox(LoopbackServer):
         if t.status == "failed":
             links["failure"] = self.link(f"{path}/failure", "failure")
         body = {"_links": links, "id": t.id, "status": t.status,
-                "amount": {"value": format_amount(t.amount_cents), "currency": "USD"}, "created": t.created,
+                "amount": {"value": format_amount(t.amount_cents), "currency": t.currency}, "created": t.created,
                 "clearing": {"source": "standard"}, "individualAchId": t.individual_ach_id}
         if t.metadata:
             body["metadata"] = t.metadata
@@ -1168,7 +1178,9 @@ class AchSandbox(LoopbackServer):
                       method=(body.get("method") or None) and str(body["method"]).upper(),
                       status=None if status is None else int(status), count=int(body.get("count", 1)),
                       delay_seconds=float(body.get("delay_seconds", 0)), after_commit=bool(body.get("after_commit")),
-                      body=body.get("body") if isinstance(body.get("body"), dict) else None)
+                      body=body.get("body") if isinstance(body.get("body"), dict) else None,
+                      headers={str(k): str(v) for k, v in body["headers"].items()}
+                      if isinstance(body.get("headers"), dict) else None)
         self.faults.append(fault)
         return web.json_response(fault.__dict__, status=201)
 

@@ -319,9 +319,10 @@ OPERATIONS = {
     "POST /webhooks/ach": {
         "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": _json("WebhookReceived", "Processed, already processed, or not handled."),
-                      "400": _error("invalid_signature, invalid_payload."),
-                      "500": _error("Failed part-way; the processor retries and the retry finishes the job.")}},
+        "responses": {"200": _json("WebhookReceived", "Queued for the ACH event worker, or a topic not handled."),
+                      "400": _error("invalid_signature, invalid_payload (nothing queued)."),
+                      "503": _error("temporarily_unavailable: the queue refused the event; the processor retries."),
+                      "500": _error("Unexpected failure; the processor retries.")}},
     "POST /webhooks/stripe": {
         "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
@@ -354,8 +355,11 @@ def build(server_url: str | None = None) -> dict:
                                            "token, or on a portal route an ID token without custom:client_id.")
         else:
             op["security"] = []  # the processor signs the body instead
-            op["responses"]["503"] = _error("processor_unavailable: the processor's secret is not configured yet; "
-                                            "nothing changed and the processor retries.")
+            # A webhook's own 503 (e.g. the ACH queue refusing the event) is kept; both mean "retry later".
+            own = op["responses"].get("503", {}).get("description")
+            not_configured = ("processor_unavailable: the processor's secret is not configured yet; nothing changed "
+                              "and the processor retries.")
+            op["responses"]["503"] = _error(f"{not_configured} {own}" if own else not_configured)
         paths.setdefault(route["path"], {})[method] = op
     return {
         "openapi": "3.1.0",

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from typing import NamedTuple
 
 import boto3
 
@@ -20,6 +21,11 @@ def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
         "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),
         "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": region,
     } for m in messages]}
+
+
+class Batch(NamedTuple):
+    received: int
+    failed: int  # left on the queue for redelivery (then the DLQ)
 
 
 class SqsPoller:
@@ -49,12 +55,12 @@ class SqsPoller:
                     log.exception("sqs poller %s: receive failed", self.function)
                     self._stop.wait(1)
 
-    def poll_once(self, wait_seconds: int = 0) -> int:
+    def poll_once(self, wait_seconds: int = 0) -> Batch:
         messages = self._sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
         if not messages:
-            return 0
+            return Batch(0, 0)
         from infra.apigw import LambdaContext
 
         started = time.monotonic()
@@ -72,4 +78,4 @@ class SqsPoller:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
         print(f"[sqs] {self.function} batch={len(messages)} ok={len(done)} failed={len(failed)} "
               f"{(time.monotonic() - started) * 1000:.0f}ms", flush=True)
-        return len(messages)
+        return Batch(len(messages), len(failed))

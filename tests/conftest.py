@@ -64,7 +64,7 @@ def ach_sandbox():
 
 @pytest.fixture
 def aws(moto_server, fake_stripe, ach_sandbox):
-    """Fresh AWS resources from the template for one test: tables, receipt queue, Stripe secret, SES sender."""
+    """Fresh AWS resources from the template for one test: tables, receipt and ACH event queues, secrets, SES sender."""
     requests.post(f"{moto_server}/moto-api/reset", timeout=10)
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
@@ -75,6 +75,14 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     queue = sqs.create_queue(QueueName="receipts", Attributes={
         "RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "5"}}'})["QueueUrl"]
     os.environ["RECEIPT_QUEUE_URL"] = queue
+    # The ACH event queue redrives as the template's does; a failed message is visible again at once here.
+    redrive = template.resources("AWS::SQS::Queue")["AchEventQueue"]["Properties"]["RedrivePolicy"]
+    ach_dlq = sqs.create_queue(QueueName="ach-events-dlq")["QueueUrl"]
+    ach_dlq_arn = sqs.get_queue_attributes(QueueUrl=ach_dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    ach_redrive = {"deadLetterTargetArn": ach_dlq_arn, "maxReceiveCount": str(redrive["maxReceiveCount"])}
+    ach_queue = sqs.create_queue(QueueName="ach-events", Attributes={
+        "VisibilityTimeout": "0", "RedrivePolicy": json.dumps(ach_redrive)})["QueueUrl"]
+    os.environ["ACH_EVENT_QUEUE_URL"] = ach_queue
     secret = boto3.client("secretsmanager").create_secret(
         Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
     os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
@@ -88,4 +96,4 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     from aws_lambda_powertools.utilities import parameters
     parameters.clear_caches()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, "receipt_queue": queue,
-           "receipt_dlq": dlq}
+           "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq}

@@ -15,7 +15,6 @@ import os
 from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import clock, merchant
@@ -25,10 +24,8 @@ from shared.services.invoice_notices import INVOICE_KINDS, send_invoice_notice
 from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
 from shared.services.notices import send_notice
 from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
-from shared.web import logger, metrics, tracer
-
-# Report every failed record back to SQS, even when the whole batch failed, instead of failing the invocation.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from shared.sqs_entry import sqs_entry
+from shared.web import metrics
 
 
 @cache
@@ -71,9 +68,4 @@ def record_handler(record: SQSRecord) -> None:
                            value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+handler = sqs_entry(record_handler)

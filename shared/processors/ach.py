@@ -31,6 +31,9 @@ class Transfer:
     amount: int  # cents
     metadata: dict = field(default_factory=dict)
     failure_code: str | None = None  # ACH return code (R01...) when failed
+    currency: str = "USD"  # as the processor reports it (ISO 4217, upper case)
+    source: str | None = None  # the funding source debited (the client's bank for a payment)
+    destination: str | None = None  # the funding source credited (the client's bank for a refund)
 
 
 class VerifyResult:

@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 SIGNATURE_HEADER = "X-Request-Signature-SHA-256"
+TRANSFER_TOPICS = frozenset(f"{prefix}transfer_{step}" for prefix in ("", "customer_")
+                            for step in ("created", "completed", "failed", "cancelled"))
+BANK_TOPICS = frozenset({"customer_funding_source_verified", "customer_microdeposits_failed",
+                         "customer_microdeposits_maxattempts", "customer_funding_source_removed"})
+HANDLED_TOPICS = TRANSFER_TOPICS | BANK_TOPICS  # Dwolla sends many more; the rest change nothing here
 # Dwolla retries a delivery for up to 72 hours; anything older is a replay, not a retry.
 MAX_AGE = timedelta(days=4)
 

@@ -69,14 +69,21 @@ def _href(body: dict, rel: str) -> str | None:
 
 class DwollaAch:
     def __init__(self, api_base: str, client_id: str, client_secret: str, *, timeout: float = 10.0,
-                 retries: int = 2, backoff: float = 0.25, merchant_funding_source: str | None = None,
+                 retries: int = 2, backoff: float = 0.25, rate_limit_retries: int = 3,
+                 rate_limit_backoff: float = 1.0, rate_limit_budget: float = 8.0,
+                 merchant_funding_source: str | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        """`backoff`: first pause between retries (doubling). `merchant_funding_source`: the master account's
-        bank funding-source URL, if it should not be looked up. `clock`/`sleep`: for tests."""
+        """`retries`/`backoff`: for connection errors, timeouts and 5xx (first pause, doubling).
+        `rate_limit_*`: for 429, retried at most that many times, waiting `Retry-After` or else the doubling
+        backoff, and only while the whole call stays within `rate_limit_budget` seconds.
+        `merchant_funding_source`: the master account's bank funding-source URL, if it should not be looked
+        up. `clock`/`sleep`: for tests."""
         self._base = api_base.rstrip("/")
         self._origin = self._origin_of(self._base)
         self._client_id, self._client_secret = client_id, client_secret
         self._retries, self._backoff = max(0, retries), backoff
+        self._rate_limit_retries, self._rate_limit_backoff = max(0, rate_limit_retries), rate_limit_backoff
+        self._rate_limit_budget = rate_limit_budget
         self._clock, self._sleep = clock, sleep
         self._http = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False,
                                          timeout=urllib3.Timeout(connect=timeout, read=timeout))
@@ -196,11 +203,12 @@ class DwollaAch:
                 if exc.code != "NotFound":
                     raise
         amount = body.get("amount") or {}
-        if amount.get("currency", "USD") != "USD":
-            raise ValueError(f"unexpected currency from the processor: {amount.get('currency')!r}")
+        # The currency is reported, not assumed: the caller compares it with the payment it would apply to.
         return Transfer(id=transfer_id, status=status, amount=parse_amount(amount.get("value")),
                         metadata={str(k): str(v) for k, v in (body.get("metadata") or {}).items()},
-                        failure_code=failure_code)
+                        failure_code=failure_code, currency=str(amount.get("currency") or "").upper(),
+                        source=_href(body, "source-funding-source"),
+                        destination=_href(body, "destination-funding-source"))
 
     # ------------------------------------------------------------------------------------ extras
 
@@ -285,21 +293,45 @@ class DwollaAch:
         return body["access_token"], int(body.get("expires_in") or 3600)
 
     def _send(self, method: str, url: str, payload: bytes | None, headers: dict) -> urllib3.BaseHTTPResponse:
-        """One request, retried on connection errors, timeouts and 5xx; ProcessorUnavailable when exhausted."""
+        """One request (a POST keeps its Idempotency-Key), retried on connection errors, timeouts and 5xx, and on
+        429 as Dwolla advises (backoff, here also honouring a Retry-After); ProcessorUnavailable when exhausted."""
         path = urlsplit(url).path
-        for attempt in range(self._retries + 1):
-            if attempt:
-                self._sleep(self._backoff * 2 ** (attempt - 1))
+        started = self._clock()
+        failures = throttled = 0
+        while True:
             try:
                 response = self._http.request(method, url, body=payload, headers=headers, redirect=False)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                log.warning("ACH %s %s failed (attempt %d): %s", method, path, attempt + 1, type(exc).__name__)
-                continue
-            if response.status < 500:
+                log.warning("ACH %s %s failed: %s", method, path, type(exc).__name__)
+                response = None
+            if response is not None and response.status < 500 and response.status != 429:
                 log.debug("ACH %s %s -> %d", method, path, response.status)
                 return response
-            log.warning("ACH %s %s -> %d (attempt %d)", method, path, response.status, attempt + 1)
-        raise ProcessorUnavailable()
+            if response is not None and response.status == 429:
+                throttled += 1
+                wait = self._rate_limit_wait(response, throttled)
+                if throttled > self._rate_limit_retries or self._clock() - started + wait > self._rate_limit_budget:
+                    log.warning("ACH %s %s still rate limited after %d attempts", method, path, throttled)
+                    raise ProcessorUnavailable()
+            else:
+                failures += 1
+                if failures > self._retries:
+                    raise ProcessorUnavailable()
+                wait = self._backoff * 2 ** (failures - 1)
+            log.warning("ACH %s %s -> %s; retrying in %.2f s", method, path,
+                        response.status if response is not None else "no answer", wait)
+            self._sleep(wait)
+
+    def _rate_limit_wait(self, response: urllib3.BaseHTTPResponse, attempt: int) -> float:
+        """The server's Retry-After (seconds or an HTTP date; Dwolla documents none, so usually absent), else
+        Dwolla's advice: an exponential backoff."""
+        header = response.headers.get("Retry-After")
+        if header:
+            try:
+                return urllib3.util.Retry().parse_retry_after(header)
+            except urllib3.exceptions.InvalidHeader:
+                pass
+        return self._rate_limit_backoff * 2 ** (attempt - 1)
 
     def _call(self, method: str, path_or_url: str, body: dict | None = None, *,
               idempotency_key: str | None = None) -> _Reply:
@@ -322,9 +354,9 @@ class DwollaAch:
                 continue
             if response.status < 400:
                 return _Reply(response.status, data, response.headers.get("Location"))
-            if response.status == 429 or (response.status == 409 and data.get("code") == "Conflict"):
-                # Rate limited, or the first request with this Idempotency-Key is still being processed: the
-                # outcome is not known yet, and the same key can be sent again later.
+            if response.status == 409 and data.get("code") == "Conflict":
+                # The first request with this Idempotency-Key is still being processed: the outcome is not
+                # known yet, and the same key can be sent again later.
                 raise ProcessorUnavailable()
             raise _ach_error(response.status, data)
 
@@ -363,5 +395,6 @@ def from_environment() -> DwollaAch:
     from shared.secrets import ach_secrets
 
     secret = ach_secrets()
-    # 3 tries of at most 6 s each stay inside the calling functions' 30 s Lambda timeout.
+    # A call takes at most ~19 s (3 tries of 6 s and their pauses, or 429 retries within 8 s): inside the
+    # calling functions' 30 s Lambda timeout.
     return DwollaAch(os.environ["ACH_API_BASE"], secret["client_id"], secret["client_secret"], timeout=6.0)

@@ -1,28 +1,26 @@
-"""Apply an ACH processor event: fetch the resource it names and apply what the processor says now."""
+"""Apply an ACH processor event (queued by the ACH webhook, run by the ACH event worker): fetch the resource it
+names, check it against the record it would change, and apply what the processor says now."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from pynamodb.exceptions import TransactWriteError
 
 from shared.bank_accounts import return_failure
-from shared.models import ProcessedEvent, SavedPaymentMethod
+from shared.models import Payment, ProcessedEvent, Refund, SavedPaymentMethod
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome
-from shared.processors.ach import AchProcessor, Transfer
+from shared.processors.ach import AchError, AchProcessor, Transfer
+from shared.processors.ach_webhooks import BANK_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.processors.refunds import ACH_REFUND_STATUS
-from shared.processors.ach_webhooks import AchEvent
+from shared.services import refunds
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
-from shared.services import refunds
 from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_event_only, record_of
 from shared.services.saved_methods import forget_method
-from shared.store import lost_race, write_transaction
+from shared.store import get_many, lost_race, write_transaction
 
 log = logging.getLogger(__name__)
-TRANSFER_TOPICS = {f"{prefix}transfer_{step}" for prefix in ("", "customer_")
-                   for step in ("created", "completed", "failed", "cancelled")}
-BANK_TOPICS = {"customer_funding_source_verified", "customer_microdeposits_failed",
-               "customer_microdeposits_maxattempts", "customer_funding_source_removed"}
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
 
@@ -36,6 +34,27 @@ def transfer_outcome(transfer: Transfer, occurred_at: int) -> Outcome | None:
     return Outcome(status, transfer.amount, occurred_at, failure, reverses_success=status == FAILED)
 
 
+def transfer_refusal(payment: Payment, transfer: Transfer) -> str | None:
+    """Why `transfer` must not be applied to `payment` as its debit; None when it may."""
+    return _refusal(payment, payment.processor_payment_id, transfer.source, payment.currency, transfer)
+
+
+def _refusal(payment: Payment, stored_id: str | None, client_bank: str | None, currency: str,
+             transfer: Transfer) -> str | None:
+    """A transfer belongs to an ACH payment (or refund) if it is the stored one or, while none is stored (the
+    create answer was lost), moves money from (or to) the payment's bank account; and it is in the record's
+    currency. Metadata alone names the record, it never proves the transfer is its."""
+    if payment.processor != "ach":
+        return "not_an_ach_payment"
+    if stored_id is not None and stored_id != transfer.id:
+        return "another_transfer"
+    if stored_id is None and client_bank != payment.processor_method_id:
+        return "another_bank_account"
+    if transfer.currency != currency.upper():
+        return "currency_mismatch"
+    return None
+
+
 def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
     key = f"ach:{event.id}"
     if event.topic in TRANSFER_TOPICS:
@@ -47,26 +66,75 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, st
 
 def _transfer(event: AchEvent, key: str, ach: AchProcessor,
               enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
-    transfer = ach.get_transfer(event.resource_url)
-    if transfer.metadata.get("refund_id") and transfer.metadata.get("client_id"):  # a refund's credit transfer
-        final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
-        if final is None:
-            return UpdateResult(record_event_only(key, event.topic))
-        from shared.notify import enqueue_job
-
-        return UpdateResult(refunds.apply_refund_outcome(transfer.metadata["client_id"], transfer.metadata["refund_id"],
-                                                         final, key, event.topic, enqueue_job))
+    try:
+        transfer = ach.get_transfer(event.resource_url)
+    except AchError as exc:
+        if exc.code != "NotFound":
+            raise
+        # Asking again will not change the answer: acknowledged, nothing changes, no endless retry.
+        log.warning("event for a transfer the processor does not know", extra={"resource": event.resource_url})
+        return UpdateResult("not_ours")
+    if transfer.metadata.get("refund_id"):  # a refund's credit transfer
+        return _refund_transfer(event, key, transfer)
     ids = [transfer.metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("transfer this system did not create", extra={"transfer": transfer.id})
         return UpdateResult("not_ours")
+    client_id, invoice_id, payment_id = ids
+    [payment] = get_many((Payment, client_id, payment_id))
+    if payment is None:
+        log.warning("transfer for an unknown payment", extra={"transfer": transfer.id, "payment_id": payment_id})
+        return UpdateResult("unknown_payment")
+    refusal = transfer_refusal(payment, transfer)
+    if refusal:
+        return _refused(refusal, transfer, payment_id)
     outcome = transfer_outcome(transfer, int(event.timestamp.timestamp()))
     if outcome is None:  # still pending: nothing new to apply
         return UpdateResult(record_event_only(key, event.topic))
-    client_id, invoice_id, payment_id = ids
-    return apply_update(PaymentUpdate(
+    result = apply_update(PaymentUpdate(
         source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
         payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue_notice)
+    return _flag_amount(result, transfer, payment.amount, payment_id)
+
+
+def _refund_transfer(event: AchEvent, key: str, transfer: Transfer) -> UpdateResult:
+    ids = [transfer.metadata.get(k) for k in ("client_id", "payment_id", "refund_id")]
+    if not all(isinstance(v, str) and v for v in ids):
+        log.warning("credit transfer this system did not create", extra={"transfer": transfer.id})
+        return UpdateResult("not_ours")
+    client_id, payment_id, refund_id = ids
+    refund, payment = get_many((Refund, client_id, refund_id), (Payment, client_id, payment_id))
+    if refund is None or payment is None or refund.payment_id != payment_id:
+        log.warning("credit transfer for an unknown refund", extra={"transfer": transfer.id, "refund_id": refund_id})
+        return UpdateResult("not_ours")
+    refusal = _refusal(payment, refund.processor_refund_id, transfer.destination, refund.currency, transfer)
+    if refusal:
+        return _refused(refusal, transfer, refund_id)
+    final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
+    if final is None:
+        return UpdateResult(record_event_only(key, event.topic))
+    from shared.notify import enqueue_job
+
+    result = UpdateResult(refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue_job))
+    return _flag_amount(result, transfer, refund.amount, refund_id)
+
+
+def _refused(reason: str, transfer: Transfer, record_id: str) -> UpdateResult:
+    """Nothing is written (the same event refuses again, and cannot be retried into success); the anomaly
+    raises the payment-anomaly alarm."""
+    log.error("ACH transfer does not match the record it names",
+              extra={"reason": reason, "transfer": transfer.id, "record": record_id})
+    return UpdateResult("refused", anomaly=reason)
+
+
+def _flag_amount(result: UpdateResult, transfer: Transfer, recorded: int, record_id: str) -> UpdateResult:
+    """The outcome carried the transfer's own amount, so what moved is what counted; a difference from the
+    record is still an anomaly a person must look at."""
+    if result.outcome != "applied" or transfer.amount == recorded:
+        return result
+    log.error("ACH transfer amount differs from the record",
+              extra={"transfer": transfer.id, "record": record_id, "moved": transfer.amount, "recorded": recorded})
+    return replace(result, anomaly=result.anomaly or "amount_mismatch")
 
 
 def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:

@@ -33,7 +33,7 @@ from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
 from shared.processors.stripe_events import INTENT_STATUSES
-from shared.services.ach_events import transfer_outcome
+from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, within_idempotency_window
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, UpdateResult, apply_update
 
@@ -134,6 +134,11 @@ def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, rep
         transfer = _find_lost_transfer(payment, now, ach, report)
         if transfer is None:
             return
+    refusal = transfer_refusal(payment, transfer)
+    if refusal:  # e.g. a transfer in another currency than the payment's: never counted as if it were
+        report.needs_attention += 1
+        log.error("ACH transfer does not match its payment", extra=_ids(payment) | {"reason": refusal})
+        return
     outcome = transfer_outcome(transfer, int(now.timestamp()))
     if outcome is None:  # still pending at the processor
         if not payment.processor_payment_id:

@@ -1,14 +1,20 @@
-"""Driving the ACH sandbox and delivering ACH processor webhooks in tests."""
+"""Driving the ACH sandbox and delivering ACH processor webhooks (then running their worker) in tests."""
 
 import json
+import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import requests
 
+from functions.ach_event_worker import app as ach_worker
+from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from shared.models import SavedPaymentMethod
+from infra.sqs_poller import Batch, SqsPoller
+from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.store import money_of
 from shared.processors.ach_webhooks import sign
 from tests.conftest import ACH_WEBHOOK_SECRET
 from tests.helpers import call
@@ -64,6 +70,15 @@ def pay_ach(invoice_id, method_id, key="ach-1", amount=None, client_id="client-a
                 body=body, headers={"Idempotency-Key": key})
 
 
+def transfer_url(client_id, payment_id):
+    return Payment.get(client_id, payment_id).processor_payment_id
+
+
+def invoice_numbers(invoice_id="inv-part", client_id="client-a"):
+    invoice = Invoice.get(client_id, invoice_id)
+    return invoice.status, invoice.amount_paid, invoice.amount_pending, money_of(invoice).balance
+
+
 def envelope(topic, resource_url, *, event_id=None, timestamp=None) -> dict:
     stamp = (timestamp or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
     return {"id": event_id or str(uuid.uuid4()), "resourceId": resource_url.rsplit("/", 1)[1], "topic": topic,
@@ -72,9 +87,32 @@ def envelope(topic, resource_url, *, event_id=None, timestamp=None) -> dict:
 
 
 def deliver(event, *, secret=ACH_WEBHOOK_SECRET, signature=None, raw=None):
+    """The webhook alone: it answers and queues the event; nothing is applied until the worker runs."""
     payload = raw if raw is not None else json.dumps(event).encode()
     headers = {} if signature == "" else {"X-Request-Signature-SHA-256": signature or sign(payload, secret)}
     return call("AchWebhookFunction", body=payload, headers=headers, client_id=None)
+
+
+def run_worker() -> Batch:
+    """One batch of the ACH event queue through the worker, as Lambda's event source mapping hands it over
+    (infra.sqs_poller): what succeeded is deleted, a reported failure stays for redelivery (then the DLQ)."""
+    [source] = [s for s in template.sqs_event_sources() if s["function"] == "AchEventWorkerFunction"]
+    return SqsPoller(os.environ["ACH_EVENT_QUEUE_URL"], ach_worker.handler, function=source["function"],
+                     batch_size=source["batch_size"]).poll_once()
+
+
+def queue_depth(queue_url) -> int:
+    """Messages waiting on a queue (read without receiving them, so no receive count moves)."""
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(v) for v in attributes["Attributes"].values())
+
+
+def deliver_and_apply(event) -> Batch:
+    """What Dwolla's delivery leads to: the webhook queues the event (200), then the worker applies it."""
+    status, body, _ = deliver(event)
+    assert (status, body) == (200, {"received": True}), body
+    return run_worker()
 
 
 def stale(hours=100):

@@ -9,21 +9,12 @@ import requests
 
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
-from shared.models import Invoice, Payment, SavedPaymentMethod
-from shared.store import money_of
+from shared.models import Payment, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.integration.ach_helpers import (
-    api, deliver, deposits, envelope, link, pay_ach, simulate, stale, verified_bank,
+    api, deliver, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, stale,
+    transfer_url, verified_bank,
 )
-
-
-def transfer_url(client_id, payment_id):
-    return Payment.get(client_id, payment_id).processor_payment_id
-
-
-def invoice_numbers(invoice_id="inv-part", client_id="client-a"):
-    invoice = Invoice.get(client_id, invoice_id)
-    return invoice.status, invoice.amount_paid, invoice.amount_pending, money_of(invoice).balance
 
 
 def jobs(seeded):
@@ -138,7 +129,7 @@ def test_ach_payment_holds_the_money_as_pending_then_settles(seeded):
 
     url = transfer_url("client-a", payment["payment_id"])
     simulate(seeded["ach"])
-    assert deliver(envelope("customer_transfer_completed", url))[0] == 200
+    deliver_and_apply(envelope("customer_transfer_completed", url))
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
     assert Payment.get("client-a", payment["payment_id"]).status == "succeeded"
     assert jobs(seeded) == ["receipt"]
@@ -159,7 +150,7 @@ def test_a_failed_transfer_returns_the_money_and_tells_the_client(seeded):
     _, payment, _ = pay_ach("inv-part", method_id, amount=40000)
     queue_messages(seeded["receipt_queue"])
     simulate(seeded["ach"])
-    deliver(envelope("customer_transfer_failed", transfer_url("client-a", payment["payment_id"])))
+    deliver_and_apply(envelope("customer_transfer_failed", transfer_url("client-a", payment["payment_id"])))
     _, body, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})
     assert body["status"] == "failed" and body["failure"]["code"] == "R01"
     assert "insufficient funds" in body["failure"]["message"] and "by card" in body["failure"]["message"]
@@ -177,10 +168,10 @@ def test_a_return_after_success_reverses_the_payment(seeded):
     _, payment, _ = pay_ach("inv-full", method_id)
     url = transfer_url("client-a", payment["payment_id"])
     simulate(seeded["ach"])
-    deliver(envelope("customer_transfer_completed", url))
+    deliver_and_apply(envelope("customer_transfer_completed", url))
     assert invoice_numbers("inv-full") == ("paid", 125000, 0, 0)
     simulate(seeded["ach"])  # the late return
-    deliver(envelope("customer_transfer_failed", url))
+    deliver_and_apply(envelope("customer_transfer_failed", url))
     assert invoice_numbers("inv-full") == ("open", 0, 0, 125000)
     payment_now = Payment.get("client-a", payment["payment_id"])
     assert (payment_now.status, payment_now.failure_code) == ("failed", "R03")
@@ -192,10 +183,10 @@ def test_duplicate_and_out_of_order_events_end_in_the_right_state(seeded):
     url = transfer_url("client-a", payment["payment_id"])
     simulate(seeded["ach"])
     completed = envelope("customer_transfer_completed", url)
-    deliver(completed)
-    deliver(completed)  # duplicate
-    deliver(envelope("transfer_completed", url))  # Dwolla's second topic for the same step
-    deliver(envelope("customer_transfer_created", url))  # late "created"
+    deliver_and_apply(completed)
+    deliver_and_apply(completed)  # duplicate
+    deliver_and_apply(envelope("transfer_completed", url))  # Dwolla's second topic for the same step
+    deliver_and_apply(envelope("customer_transfer_created", url))  # late "created"
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
 
 
@@ -216,7 +207,7 @@ def test_completed_before_the_payment_knew_its_transfer(seeded):
     assert len(transfers_at_sandbox(seeded)) == 1  # one transfer, whatever the retries did
     url = transfer_url("client-a", recorded.payment_id)
     simulate(seeded["ach"])
-    deliver(envelope("customer_transfer_completed", url))
+    deliver_and_apply(envelope("customer_transfer_completed", url))
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
 
 
@@ -252,7 +243,7 @@ def test_notice_emails_for_an_ach_payment(seeded):
     method_id = verified_bank(seeded["ach"])
     _, payment, _ = pay_ach("inv-part", method_id, amount=40000)
     simulate(seeded["ach"])
-    deliver(envelope("customer_transfer_completed", transfer_url("client-a", payment["payment_id"])))
+    deliver_and_apply(envelope("customer_transfer_completed", transfer_url("client-a", payment["payment_id"])))
     notice_app.handler(sqs_event(queue_messages(seeded["receipt_queue"])), LambdaContext())
     emails = {e["subject"]: e["body"] for e in sent_emails(seeded["moto"])}
     started = emails["Bank payment of $400.00 started for invoice INV-1002"]
@@ -282,11 +273,13 @@ def test_webhook_signature_and_payload_checks(seeded):
     for (status, body, _), code in cases:
         assert (status, body["error"]["code"]) == (400, code)
     assert table_snapshot() == before
+    assert queue_messages(seeded["ach_event_queue"]) == []  # nothing queued for the worker either
 
 
 def test_unknown_topics_and_foreign_transfers_are_acknowledged_and_change_nothing(seeded):
     before = table_snapshot()
     assert deliver(envelope("customer_verification_document_needed", f"{seeded['ach'].url}/customers/x"))[0] == 200
+    assert queue_messages(seeded["ach_event_queue"]) == []  # not even queued
     assert table_snapshot() == before
     method_id = verified_bank(seeded["ach"])
     fs_url = SavedPaymentMethod.get("client-a", method_id).processor_method_id
@@ -297,7 +290,7 @@ def test_unknown_topics_and_foreign_transfers_are_acknowledged_and_change_nothin
         "_links": {"source": {"href": fs_url}, "destination": {"href": merchant_fs}},
         "amount": {"currency": "USD", "value": "1.00"}}).headers["Location"]
     before = table_snapshot()
-    assert deliver(envelope("customer_transfer_created", foreign))[0] == 200
+    assert deliver_and_apply(envelope("customer_transfer_created", foreign)) == (1, 0)  # done, not retried
     assert table_snapshot() == before
 
 

@@ -352,6 +352,43 @@ def test_transfer_idempotency_and_shape(api):
     assert embedded_error(unknown)["message"] == "Funding source not found."
 
 
+def test_the_same_key_with_another_body_is_refused_and_replays_nothing(api):
+    """Dwolla replays only an exact-match body; its docs name no answer for another one, so the sandbox gives
+    the IETF Idempotency-Key draft's 422 (see docs/ach-sandbox.md)."""
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    key = str(uuid.uuid4())
+    first = api.transfer(source, value="125.00", key=key)
+    assert first.status_code == 201
+    customers = len(api.server.customers)
+    for other in (api.transfer(source, value="125.01", key=key),  # another amount
+                  api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ab@example.test"},
+                           headers={"Idempotency-Key": key})):  # another endpoint
+        assert (other.status_code, other.json()["code"]) == (422, "InvalidIdempotencyKey")
+        assert "Location" not in other.headers
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+    assert len(api.server.customers) == customers  # nothing created
+    again = api.transfer(source, value="125.00", key=key)  # the identical request still replays
+    assert again.status_code == 201 and again.headers["Location"] == first.headers["Location"]
+    assert again.headers["X-Sandbox-Idempotent-Replay"] == "true"
+
+
+def test_only_a_success_is_replayed(api):
+    """A 4xx is not kept: the same key with a corrected body then succeeds, and that success is replayed."""
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    key = str(uuid.uuid4())
+    refused = api.transfer(source, value="5000.01", key=key)  # above the transaction limit
+    assert refused.status_code == 400 and embedded_error(refused)["path"] == "/amount/value"
+    assert api.get(f"{customer}/transfers").json()["total"] == 0
+    corrected = api.transfer(source, value="50.00", key=key)
+    assert corrected.status_code == 201 and "X-Sandbox-Idempotent-Replay" not in corrected.headers
+    replayed = api.transfer(source, value="50.00", key=key)
+    assert replayed.status_code == 201 and replayed.headers["Location"] == corrected.headers["Location"]
+    assert replayed.headers["X-Sandbox-Idempotent-Replay"] == "true"
+    assert api.get(f"{customer}/transfers").json()["total"] == 1
+
+
 @pytest.mark.parametrize("suffix, status, code, removed", [
     ("0000", "processed", None, False),
     ("0001", "failed", "R01", False),

@@ -2,6 +2,7 @@
 caching and refresh, customers, banks and micro-deposits, transfers and how they settle, retries with the same
 Idempotency-Key through injected faults, and no account or routing number in any log record or exception."""
 
+import email.utils
 import logging
 import time
 import traceback
@@ -331,17 +332,87 @@ def test_timeouts_beyond_retries_are_processor_unavailable(make_ach, admin, proc
     assert [t["id"] for t in admin.transfers_of(bank)] == [transfer.id.rsplit("/", 1)[1]]
 
 
-@pytest.mark.parametrize("status, code", [(409, "Conflict"), (429, "TooManyRequests")])
-def test_in_flight_key_or_rate_limit_is_unavailable_without_retry(ach, admin, status, code):
+def test_a_key_still_in_flight_is_unavailable_without_retry(ach, admin):
     bank = verified_bank(ach, admin)
     ach.merchant_funding_source()
-    admin.fault(path_prefix="/transfers", method="POST", status=status, count=1,
-                body={"code": code, "message": "Later."})
+    admin.fault(path_prefix="/transfers", method="POST", status=409, count=1,
+                body={"code": "Conflict", "message": "Later."})
     with pytest.raises(ProcessorUnavailable):
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-later")
     assert admin.transfers_of(bank) == []  # not retried: the fault was used up by the single attempt
     ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-later")
     assert len(admin.transfers_of(bank)) == 1
+
+
+# Dwolla's documented rate-limit answer: 429 {"code": "TooManyRequests", "message": "...wait a short period..."}
+TOO_MANY = {"code": "TooManyRequests", "message": "Please wait a short period of time before re-attempting."}
+
+
+@pytest.fixture
+def paused(make_ach):
+    """An adapter whose pauses are recorded on a fake clock instead of slept."""
+    now, waits = [1000.0], []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    return make_ach(clock=lambda: now[0], sleep=sleep), waits
+
+
+def test_a_429_is_retried_with_backoff_and_the_same_key(sandbox, paused, admin):
+    ach, waits = paused
+    bank = verified_bank(ach, admin)
+    ach.merchant_funding_source()
+    admin.fault(path_prefix="/transfers", method="POST", status=429, count=2, body=TOO_MANY)
+    transfer = ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-429")
+    assert waits == [1.0, 2.0]  # Dwolla advises an exponential backoff
+    assert [t["id"] for t in admin.transfers_of(bank)] == [transfer.id.rsplit("/", 1)[1]]
+    assert "k-429" in sandbox.idempotency  # the third attempt still carried the caller's key
+
+
+@pytest.mark.parametrize("retry_after, low, high", [("3", 3, 3), ("0", 0, 0), (None, 2, 7)],
+                         ids=["seconds", "zero", "http-date"])
+def test_retry_after_is_honoured(paused, admin, retry_after, low, high):
+    ach, waits = paused
+    bank = verified_bank(ach, admin)
+    ach.merchant_funding_source()
+    # A date has whole seconds and is read against the wall clock: the range leaves room for a slow machine.
+    retry_after = retry_after or email.utils.formatdate(time.time() + 7, usegmt=True)
+    admin.fault(path_prefix="/transfers", method="POST", status=429, count=1, body=TOO_MANY,
+                headers={"Retry-After": retry_after})
+    ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-after")
+    [wait] = waits
+    assert low <= wait <= high
+    assert len(admin.transfers_of(bank)) == 1
+
+
+def test_429_retries_are_bounded_in_attempts(paused, admin):
+    ach, waits = paused
+    bank = verified_bank(ach, admin)
+    ach.merchant_funding_source()
+    admin.fault(path_prefix="/transfers", method="POST", status=429, count=10, body=TOO_MANY)
+    with pytest.raises(ProcessorUnavailable):
+        ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-busy")
+    assert waits == [1.0, 2.0, 4.0]  # four attempts in all
+    [fault] = requests.get(f"{admin.server.url}/sandbox/faults", timeout=5).json()
+    assert fault["count"] == 6 and admin.transfers_of(bank) == []
+
+
+@pytest.mark.parametrize("retry_after, expected", [("300", []), ("5", [5])],
+                         ids=["beyond-the-budget", "second-wait-beyond-it"])
+def test_429_retries_are_bounded_in_total_time(paused, admin, retry_after, expected):
+    """Dwolla's volume limit lasts 5 minutes: a wait that would take the call past its 8 s budget is not
+    started; the caller (the worker's queue, the client's retry) comes back later with the same key."""
+    ach, waits = paused
+    bank = verified_bank(ach, admin)
+    ach.merchant_funding_source()
+    admin.fault(path_prefix="/transfers", method="POST", status=429, count=3, body=TOO_MANY,
+                headers={"Retry-After": retry_after})
+    with pytest.raises(ProcessorUnavailable):
+        ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-later")
+    assert waits == expected and sum(waits) <= 8
+    assert admin.transfers_of(bank) == []
 
 
 def test_failed_micro_deposits_are_an_ach_error(ach, admin):

@@ -10,7 +10,7 @@ from shared.models import Client, Invoice, Payment, Refund
 from shared.store import money_of
 from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import deliver as deliver_ach
+from tests.integration.ach_helpers import deliver_and_apply as deliver_ach
 from tests.integration.ach_helpers import envelope, pay_ach, simulate, verified_bank
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}

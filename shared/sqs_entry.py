@@ -1,0 +1,21 @@
+"""The Lambda handler of an SQS-triggered function, as `web.lambda_entry` is for an API one."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from shared.web import logger, metrics, tracer
+
+
+def sqs_entry(record_handler):
+    """Each record handled on its own; the ones that raised are reported back to SQS (partial batch response,
+    with ReportBatchItemFailures on the event source), so only they are retried and then dead-lettered."""
+    # Report every failed record, even when the whole batch failed, instead of failing the invocation.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event, context):
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+
+    return handler

@@ -12,6 +12,8 @@
   automatic_payment_methods, allowed_payment_method_types): they are removed before localstripe sees them,
   and every request (method, path, full parameters, Idempotency-Key, Stripe-Version, status) is kept at
   GET /_config/shim/requests so tests can assert what production code really sent;
+- it answers a confirm or cancel in the wrong state with a bare 400: this wrapper gives Stripe's
+  `payment_intent_unexpected_state` error;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
@@ -38,6 +40,9 @@ _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_f
 _REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
                                      "payment_method_types is no longer supported on this API version: use "
                                      "allowed_payment_method_types or dynamic payment methods.")}
+_INTENT_ACTIONS = {"confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
+                   "cancel": ("canceled", ("requires_payment_method", "requires_capture", "requires_confirmation",
+                                           "requires_action", "processing"))}
 _recorded: list[dict] = []
 _idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
 _save_cards_of: set[str] = set()  # PaymentIntents created with setup_future_usage
@@ -115,6 +120,23 @@ def _refusal(request, params: dict, version: str | None) -> web.Response | None:
 
 
 @web.middleware
+async def intent_states(request, handler):
+    """Stripe's error for a confirm or cancel in the wrong state (localstripe answers a bare 400)."""
+    response = await handler(request)
+    match = re.fullmatch(r"/v1/payment_intents/(\w+)/(confirm|cancel)", request.path)
+    if request.method != "POST" or response.status != 400 or not match:
+        return response
+    intent = resources.PaymentIntent._api_retrieve(match[1])
+    done, allowed = _INTENT_ACTIONS[match[2]]
+    if intent.status in allowed:
+        return response
+    return _stripe_error(400, f"You cannot {match[2]} this PaymentIntent because it has a status of {intent.status}. "
+                              f"Only a PaymentIntent with one of the following statuses may be {done}: "
+                              f"{', '.join(allowed)}.", "payment_intent_unexpected_state",
+                         payment_intent=intent._export())
+
+
+@web.middleware
 async def saved_cards(request, handler):
     """What Stripe does around saved cards and localstripe does not (see the module docstring)."""
     response = await handler(request)
@@ -174,7 +196,7 @@ async def _clear(request):
 def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
-        app.middlewares[0:0] = [contract, idempotency, saved_cards]
+        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
     return app

@@ -6,7 +6,7 @@ import os
 import stripe
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.card import CardDetails, Confirmation, Intent, IntentOutcome, IntentRequest
+from shared.processors.card import CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest
 
 log = logging.getLogger(__name__)
 # Every request and the webhook endpoint use this version, whatever SDK is installed; stripe-python 16.1.0
@@ -112,6 +112,15 @@ class StripeCards:
             error = exc.error
             return Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
                                 decline_code=getattr(error, "decline_code", None))
+        except stripe.InvalidRequestError:
+            # payment_intent_unexpected_state: another request cancelled or confirmed it first, and its
+            # status now is the answer. Still waiting for this confirm means the request itself was wrong.
+            status = self._call(self._client.v1.payment_intents.retrieve, intent_id).status
+            if status == "canceled":
+                raise IntentCanceled(intent_id) from None
+            if status == "requires_confirmation":
+                raise
+            return Confirmation(status=status)
         return Confirmation(status=intent.status)
 
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:

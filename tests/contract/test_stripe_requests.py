@@ -10,7 +10,7 @@ import requests
 import stripe
 
 from infra import stripe_contract
-from shared.processors.card import IntentRequest
+from shared.processors.card import IntentCanceled, IntentRequest
 from shared.processors.refunds import StripeRefunds
 from shared.processors.stripe_cards import API_VERSION, StripeCards
 from tests.conftest import STRIPE_API_KEY
@@ -52,7 +52,7 @@ def intent_request(customer: str, key: str, **options) -> IntentRequest:
 
 def drive_every_call(base: str) -> None:
     """Each adapter method once, with every option on (saved card, save for later, Stripe's receipt,
-    metadata) and through its error paths (cancel a confirmed intent)."""
+    metadata) and through its error paths (cancel a confirmed intent, confirm a cancelled one)."""
     cards = StripeCards(STRIPE_API_KEY, base, stripe_receipts=True)
     customer = cards.ensure_customer(client_id="client-a", email="ann@example.test", name="Ann Archer")
     card = attached_card(base, customer)
@@ -68,6 +68,8 @@ def drive_every_call(base: str) -> None:
     assert refund.processor_refund_id.startswith("re_")
     unconfirmed = cards.create_intent(intent_request(customer, "k-2", save_for_later=False, payment_method=card))
     assert cards.cancel_intent(unconfirmed.id) is True
+    with pytest.raises(IntentCanceled):
+        cards.confirm_intent(unconfirmed.id)
     assert cards.create_setup_intent(customer_id=customer, client_id="client-a").startswith("seti_")
     cards.detach(card)
 
@@ -199,3 +201,13 @@ def test_the_local_stripe_refuses_another_api_version_it_cannot_judge(stripe_bas
     assert response.status_code == 400 and API_VERSION in response.json()["error"]["message"]
     assert count(stripe_base, "customers") == 0
 
+
+def test_confirming_a_cancelled_intent_gets_stripes_unexpected_state_error(stripe_base):
+    intent = post(stripe_base, "/v1/payment_intents", {"amount": "1000", "currency": "usd",
+                                                        "payment_method": "pm_card_visa"}).json()
+    post(stripe_base, f"/v1/payment_intents/{intent['id']}/cancel", {}).raise_for_status()
+    response = post(stripe_base, f"/v1/payment_intents/{intent['id']}/confirm", {})
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error["payment_intent"]["status"]) == \
+        (400, "payment_intent_unexpected_state", "canceled")
+    assert "status of canceled" in error["message"]

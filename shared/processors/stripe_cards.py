@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 # is generated for it, and the contract tests hold every request to that release's types.
 API_VERSION = "2026-10-28.endive"
 _CANCELABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
-# This version refuses payment_method_types; allowed_payment_method_types keeps these intents to cards
-# (Stripe drops a listed type the payment cannot use instead of failing, and card always can).
+# This version refuses payment_method_types; allowed_payment_method_types is how it keeps an intent to cards
+# (the portal collects cards only, and the webhooks handle card payments only).
 _CARDS_ONLY = ["card"]
 
 

@@ -1,11 +1,19 @@
 """localstripe as the local Stripe API, bound to 127.0.0.1, with its known gaps papered over *here*
 (never in production code):
 
+- it accepts parameters Stripe's current API has removed (`payment_method_types` on intents) or never
+  had: every request with a secret key is first judged against stripe-python's generated request types
+  for the pinned API version (`infra/stripe_contract.py`) and refused as Stripe refuses it (400
+  `invalid_request_error`, `parameter_unknown` naming the parameter, `parameter_missing`, ...), so the
+  local stack fails where production would;
 - it ignores Idempotency-Key: this wrapper replays the first response for a repeated key, and answers 400
-  for a reused key with other parameters, as Stripe does;
+  for a reused key with other parameters, as Stripe does (a refused request is not kept, as at Stripe);
 - it rejects some PaymentIntent parameters Stripe accepts (description, receipt_email, setup_future_usage,
-  automatic_payment_methods): they are removed before localstripe sees them, and every request's full
-  parameters are kept at GET /_config/shim/requests so tests can assert what production code really sent;
+  automatic_payment_methods, allowed_payment_method_types): they are removed before localstripe sees them,
+  and every request (method, path, full parameters, Idempotency-Key, Stripe-Version, status) is kept at
+  GET /_config/shim/requests so tests can assert what production code really sent;
+- it answers a confirm or cancel in the wrong state with a bare 400: this wrapper gives Stripe's
+  `payment_intent_unexpected_state` error;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
@@ -22,10 +30,19 @@ from aiohttp import web
 from localstripe import resources, server
 from localstripe.webhooks import schedule_webhook
 
+from infra import stripe_contract
 from infra.loopback_server import LoopbackServer
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
-                                         "automatic_payment_methods")}
+                                         "automatic_payment_methods", "allowed_payment_method_types"),
+                "/v1/setup_intents": ("allowed_payment_method_types",)}
+# Removed parameters Stripe answers with their own code rather than parameter_unknown (its changelog).
+_REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
+                                     "payment_method_types is no longer supported on this API version: use "
+                                     "allowed_payment_method_types or dynamic payment methods.")}
+_INTENT_ACTIONS = {"confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
+                   "cancel": ("canceled", ("requires_payment_method", "requires_capture", "requires_confirmation",
+                                           "requires_action", "processing"))}
 _recorded: list[dict] = []
 _idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
 _save_cards_of: set[str] = set()  # PaymentIntents created with setup_future_usage
@@ -39,8 +56,6 @@ _original_get_post_data = server.get_post_data
 async def _get_post_data(request, remove_auth=True):
     data = await _original_get_post_data(request, remove_auth=remove_auth)
     if remove_auth and request.method == "POST" and isinstance(data, dict):
-        _recorded.append({"method": request.method, "path": request.path, "params": dict(data),
-                          "idempotency_key": request.headers.get("Idempotency-Key")})
         if request.path == "/v1/payment_intents" and data.get("setup_future_usage"):
             request[_SAVE_CARD] = True  # read by the saved_cards middleware once the intent exists
         for key in _UNSUPPORTED.get(request.path, ()):
@@ -56,6 +71,69 @@ def _attach_and_announce(pm_id: str, customer: str | None) -> None:
     if customer and method.customer != customer:
         method.customer = customer
         schedule_webhook(resources.Event("payment_method.attached", method))
+
+
+def _stripe_error(status: int, message: str, code: str | None = None, param: str | None = None, **extra):
+    """An error body in Stripe's shape (https://docs.stripe.com/api/errors)."""
+    error = {"type": "invalid_request_error", "message": message} | extra
+    if code:
+        error |= {"code": code, "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"}
+    if param is not None:
+        error["param"] = param
+    return web.json_response({"error": error}, status=status)
+
+
+@web.middleware
+async def contract(request, handler):
+    """Record every API request, and refuse what Stripe would refuse before localstripe sees it."""
+    if not request.path.startswith("/v1/"):
+        return await handler(request)
+    if request.method == "POST":
+        params = await _original_get_post_data(request, remove_auth=False) or {}
+    else:
+        params = server.unflatten_data(request.query) or {}
+    version = request.headers.get("Stripe-Version")
+    entry = {"method": request.method, "path": request.path, "params": params,
+             "idempotency_key": request.headers.get("Idempotency-Key"), "stripe_version": version}
+    _recorded.append(entry)
+    response = None
+    if server.get_api_key(request):  # server-side calls; Stripe.js (publishable key) speaks another API
+        response = _refusal(request, params, version)
+    response = response or await handler(request)
+    entry["status"] = response.status
+    return response
+
+
+def _refusal(request, params: dict, version: str | None) -> web.Response | None:
+    if version not in (None, stripe_contract.API_VERSION):
+        return _stripe_error(400, f"This local Stripe judges requests by API version {stripe_contract.API_VERSION} "
+                                  f"(stripe-python's types), not {version}.")
+    problems = stripe_contract.check(request.method, request.path, params)
+    if not problems:
+        return None
+    first = problems[0]
+    if first.param == "" and first.code is None:
+        return _stripe_error(404, first.message)
+    if first.code == "parameter_unknown" and first.param in _REMOVED:
+        return _stripe_error(400, _REMOVED[first.param][1], _REMOVED[first.param][0], first.param)
+    return _stripe_error(400, first.message, first.code, first.param)
+
+
+@web.middleware
+async def intent_states(request, handler):
+    """Stripe's error for a confirm or cancel in the wrong state (localstripe answers a bare 400)."""
+    response = await handler(request)
+    match = re.fullmatch(r"/v1/payment_intents/(\w+)/(confirm|cancel)", request.path)
+    if request.method != "POST" or response.status != 400 or not match:
+        return response
+    intent = resources.PaymentIntent._api_retrieve(match[1])
+    done, allowed = _INTENT_ACTIONS[match[2]]
+    if intent.status in allowed:
+        return response
+    return _stripe_error(400, f"You cannot {match[2]} this PaymentIntent because it has a status of {intent.status}. "
+                              f"Only a PaymentIntent with one of the following statuses may be {done}: "
+                              f"{', '.join(allowed)}.", "payment_intent_unexpected_state",
+                         payment_intent=intent._export())
 
 
 @web.middleware
@@ -118,8 +196,7 @@ async def _clear(request):
 def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
-        app.middlewares.insert(0, idempotency)
-        app.middlewares.insert(1, saved_cards)
+        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
     return app

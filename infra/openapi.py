@@ -201,7 +201,9 @@ OPERATIONS = {
                     "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
             "400": _error("idempotency_key_required, invalid_json."),
             "404": _error("invoice_not_found, payment_method_not_found."),
-            "409": _error("invoice_paid, invoice_void, payment_in_progress."),
+            "409": _error("invoice_paid, invoice_void, payment_in_progress, payment_canceled (a saved card's "
+                          "payment was replaced from another window before it was confirmed: nothing was "
+                          "charged and the payment is canceled)."),
             "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
                           "invalid_amount, unsupported_method, idempotency_key_reused, "
                           "bank_account_not_verified, payment_method_required, unsupported_currency (ach on an "

@@ -9,6 +9,7 @@ import requests
 
 from infra.apigw import LambdaContext, http_event
 from infra import template
+from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
 
 ROUTES = template.http_routes()
@@ -100,7 +101,7 @@ def intent_event(event_type: str, *, intent_id: str, amount: int, client_id: str
                         "payment_intent.processing": "processing",
                         "payment_intent.canceled": "canceled"}.get(event_type, "requires_payment_method")
     return {
-        "id": event_id, "object": "event", "api_version": "2025-09-30.clover", "created": created,
+        "id": event_id, "object": "event", "api_version": API_VERSION, "created": created,
         "livemode": False, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
         "type": event_type,
         "data": {"object": {

@@ -50,6 +50,14 @@ class IntentOutcome:
     currency: str | None = None  # lowercase ISO; None: the adapter does not say (checked only when given)
 
 
+class IntentCanceled(Exception):
+    """The intent was cancelled (by another request) before this one could confirm it: nothing was charged."""
+
+    def __init__(self, intent_id: str):
+        super().__init__(intent_id)
+        self.intent_id = intent_id
+
+
 @dataclass(frozen=True)
 class CardDetails:
     brand: str
@@ -77,7 +85,9 @@ class CardProcessor(Protocol):
 
     def card_details(self, payment_method_id: str) -> CardDetails | None: ...
 
-    def confirm_intent(self, intent_id: str) -> Confirmation: ...
+    def confirm_intent(self, intent_id: str) -> Confirmation:
+        """Confirm server-side (a saved card). Raises IntentCanceled if it was cancelled meanwhile."""
+        ...
 
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:
         """A SetupIntent to save a card without paying; returns its client_secret."""

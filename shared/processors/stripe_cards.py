@@ -1,4 +1,4 @@
-"""Stripe adapter for the card port (stripe-python's StripeClient)."""
+"""Stripe adapter for the card port (stripe-python's StripeClient), on one pinned API version."""
 
 import logging
 import os
@@ -6,17 +6,24 @@ import os
 import stripe
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.card import CardDetails, Confirmation, Intent, IntentOutcome, IntentRequest
+from shared.processors.card import CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest
 
 log = logging.getLogger(__name__)
+# Every request and the webhook endpoint use this version, whatever SDK is installed; stripe-python 16.1.0
+# is generated for it, and the contract tests hold every request to that release's types.
+API_VERSION = "2026-10-28.endive"
 _CANCELABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+# This version refuses payment_method_types; allowed_payment_method_types is how it keeps an intent to cards
+# (the portal collects cards only, and the webhooks handle card payments only).
+_CARDS_ONLY = ["card"]
 
 
 class StripeCards:
-    def __init__(self, api_key: str, api_base: str | None = None):
+    def __init__(self, api_key: str, api_base: str | None = None, *, stripe_receipts: bool = False):
         kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
         # Retries reuse the same idempotency key, so a network blip can never create a second charge.
-        self._client = stripe.StripeClient(api_key, max_network_retries=2, **kwargs)
+        self._client = stripe.StripeClient(api_key, stripe_version=API_VERSION, max_network_retries=2, **kwargs)
+        self._stripe_receipts = stripe_receipts  # Stripe emails its own receipt too (the SES one always goes)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -39,15 +46,16 @@ class StripeCards:
             "amount": request.amount,
             "currency": request.currency,
             "customer": request.customer_id,
-            "payment_method_types": ["card"],
+            "allowed_payment_method_types": _CARDS_ONLY,
             "description": request.description,
-            "receipt_email": request.receipt_email,
             "metadata": {
                 "client_id": request.client_id,
                 "invoice_id": request.invoice_id,
                 "payment_id": request.payment_id,
             },
         }
+        if self._stripe_receipts:  # in live mode receipt_email sends Stripe's receipt whatever the Dashboard says
+            params["receipt_email"] = request.receipt_email
         if request.save_for_later:
             params["setup_future_usage"] = "off_session"
         if request.payment_method:
@@ -104,11 +112,20 @@ class StripeCards:
             error = exc.error
             return Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
                                 decline_code=getattr(error, "decline_code", None))
+        except stripe.InvalidRequestError:
+            # payment_intent_unexpected_state: another request cancelled or confirmed it first, and its
+            # status now is the answer. Still waiting for this confirm means the request itself was wrong.
+            status = self._call(self._client.v1.payment_intents.retrieve, intent_id).status
+            if status == "canceled":
+                raise IntentCanceled(intent_id) from None
+            if status == "requires_confirmation":
+                raise
+            return Confirmation(status=status)
         return Confirmation(status=intent.status)
 
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:
         intent = self._call(self._client.v1.setup_intents.create, params={
-            "customer": customer_id, "usage": "off_session", "payment_method_types": ["card"],
+            "customer": customer_id, "usage": "off_session", "allowed_payment_method_types": _CARDS_ONLY,
             "metadata": {"client_id": client_id}})
         return intent.client_secret
 
@@ -124,4 +141,5 @@ class StripeCards:
 def from_environment() -> StripeCards:
     from shared.secrets import stripe_secrets
 
-    return StripeCards(stripe_secrets()["api_key"], os.environ.get("STRIPE_API_BASE") or None)
+    return StripeCards(stripe_secrets()["api_key"], os.environ.get("STRIPE_API_BASE") or None,
+                       stripe_receipts=os.environ.get("STRIPE_RECEIPT_EMAILS", "false").lower() == "true")

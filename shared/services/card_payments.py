@@ -5,7 +5,8 @@ Idempotency-Key, then the payment and the invoice's pointer to it are written in
 transaction. The client_secret leaves this function only after that write, so an intent whose write failed
 can never be confirmed by anyone. An invoice has at most one unconfirmed card payment: a new one cancels
 the old intent at Stripe first, and if Stripe says the old one was already confirmed, the new payment is
-refused (409 payment_in_progress) instead of risking a second charge.
+refused (409 payment_in_progress) instead of risking a second charge. A saved card whose intent another
+request cancelled before this one confirmed it is refused (409 payment_canceled), its payment `canceled`.
 """
 
 import logging
@@ -21,7 +22,7 @@ from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, Outcome
-from shared.processors.card import CardProcessor, Confirmation, IntentRequest
+from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.processors.stripe_events import INTENT_STATUSES
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
 from shared.services.customers import stripe_customer_for
@@ -108,7 +109,16 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
                         enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
     """Confirm server-side, after the payment is recorded (money may move from here on), and apply the
     answer through the webhook's own code path; the webhook that follows then changes nothing."""
-    confirmation: Confirmation = cards.confirm_intent(intent_id)
+    try:
+        confirmation: Confirmation = cards.confirm_intent(intent_id)
+    except IntentCanceled:
+        # Another tab replaced this payment between our write and the confirm. Record what Stripe says
+        # (the replacing request may not have written yet), then tell the client nothing was charged.
+        _apply(payment, intent_id, "canceled", Outcome(CANCELED, payment.amount, int(clock.now().timestamp())),
+               enqueue_notice)
+        raise Conflict("This payment was cancelled before your card was charged, because another payment for this "
+                       "invoice was started (perhaps in another window). Check your payment history before "
+                       "paying again.", code="payment_canceled") from None
     if confirmation.status == "requires_action":
         return StartedPayment(payment, client_secret, replayed=False, next_action="authenticate")
     if confirmation.failure_code or confirmation.decline_code:
@@ -118,13 +128,18 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
         outcome = Outcome(INTENT_STATUSES[confirmation.status], payment.amount, int(clock.now().timestamp()))
     else:
         return StartedPayment(payment, client_secret, replayed=False)
+    _apply(payment, intent_id, confirmation.status, outcome, enqueue_notice)
+    payment.refresh(consistent_read=True)
+    return StartedPayment(payment, client_secret, replayed=False)
+
+
+def _apply(payment: Payment, intent_id: str, intent_status: str, outcome: Outcome,
+           enqueue_notice: Callable[[str, str, str], None]) -> None:
     apply_update(PaymentUpdate(
-        source="stripe-confirm", event_id=f"{intent_id}:{confirmation.status}", event_type="confirm",
+        source="stripe-confirm", event_id=f"{intent_id}:{intent_status}", event_type="confirm",
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
         processor_payment_id=intent_id, outcome=outcome, payment_method_id=payment.processor_method_id),
         enqueue_notice)
-    payment.refresh(consistent_read=True)
-    return StartedPayment(payment, client_secret, replayed=False)
 
 
 def _replay(existing: Payment, fingerprint: str, cards: CardProcessor,

@@ -2,7 +2,10 @@
 
 import pytest
 
-from tests.helpers import call, table_snapshot
+from functions.send_receipt import app as receipt_app
+from infra.apigw import LambdaContext
+from tests.conftest import WEBHOOK_SECRET
+from tests.helpers import call, intent_event, queue_messages, sent_emails, signed_webhook, sqs_event, table_snapshot
 
 
 def account(client_id="client-a"):
@@ -29,13 +32,17 @@ def test_patch_changes_only_what_was_sent_and_receipts_go_to_the_new_email(seede
     assert (body["billing_email"], body["reminder_days_before"], body["due_date_reminders"], body["name"]) == \
         ("accounts@ann.test", [14, 1], False, "Ann Archer")
     assert account("client-b")[1]["billing_email"] == "bob@example.test"
-    # the next payment's receipt email is the new address
-    import requests
-    call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
-         headers={"Idempotency-Key": "after-patch"})
-    sent = [r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests").json()
-            if r["path"] == "/v1/payment_intents"]
-    assert sent[-1]["params"]["receipt_email"] == "accounts@ann.test"
+    # the next payment's receipt goes to the new address
+    _, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
+                         headers={"Idempotency-Key": "after-patch"})
+    event = intent_event("payment_intent.succeeded", intent_id=payment["client_secret"].split("_secret_")[0],
+                         amount=payment["amount"], client_id="client-a", invoice_id="inv-full",
+                         payment_id=payment["payment_id"], event_id="evt_after_patch")
+    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
+    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    receipt_app.handler(sqs_event(queue_messages(seeded["receipt_queue"])), LambdaContext("SendReceiptFunction"))
+    [email] = sent_emails(seeded["moto"])
+    assert email["destinations"]["ToAddresses"] == ["accounts@ann.test"]
 
 
 def test_payment_receipts_true_is_accepted(seeded):

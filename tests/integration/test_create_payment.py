@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from shared.models import Invoice, Payment
+from shared.processors.stripe_cards import API_VERSION
 from shared.store import money_of
 from tests.helpers import call, table_snapshot
 
@@ -36,12 +37,29 @@ def test_full_payment_creates_one_payment_intent_and_returns_its_client_secret(s
     assert params["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full",
                                   "payment_id": body["payment_id"]}
     assert params["description"] == "Acme Bookkeeping invoice INV-1001"
-    assert params["receipt_email"] == "ann@example.test"
-    assert sent["idempotency_key"] == "client-a:key-1"
+    assert params["allowed_payment_method_types"] == ["card"]
+    assert "receipt_email" not in params  # the one receipt is ours (SES); Stripe's own stays off by default
+    assert (sent["idempotency_key"], sent["stripe_version"]) == ("client-a:key-1", API_VERSION)
     # an unconfirmed card payment does not change what the invoice shows as owed
     invoice = Invoice.get("client-a", "inv-full")
     assert money_of(invoice).balance == 125000
     assert invoice.open_payment_id == body["payment_id"] and invoice.status == "open"
+
+
+def test_stripe_emails_its_own_receipt_only_when_the_setting_says_so(seeded, monkeypatch):
+    from functions.create_payment import app
+
+    monkeypatch.setenv("STRIPE_RECEIPT_EMAILS", "true")
+    app._cards.cache_clear()  # the adapter reads its settings once per container
+    try:
+        assert pay("inv-full", key="with-stripe-receipt")[0] == 201
+    finally:
+        monkeypatch.delenv("STRIPE_RECEIPT_EMAILS")
+        app._cards.cache_clear()
+    assert pay("inv-part", {"method": "card", "amount": 5000}, key="without")[0] == 201
+    first, second = stripe_requests(seeded)
+    assert first["params"]["receipt_email"] == "ann@example.test"
+    assert "receipt_email" not in second["params"]
 
 
 def test_partial_payment_within_the_rules(seeded):

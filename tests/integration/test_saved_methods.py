@@ -270,3 +270,94 @@ def test_a_saved_card_payment_cut_off_before_confirming_is_finished_by_the_retry
     assert status == 201 and headers["Idempotent-Replayed"] == "true"
     assert body["payment_id"] == recorded.payment_id and body["status"] == "succeeded"
     assert Invoice.get("client-a", "inv-full").status == "paid"
+
+
+def pay_with_saved_card_while(seeded, monkeypatch, competing, key="tab-1"):
+    """Pay inv-full with a saved card, running `competing(intent_id)` after the payment is recorded and just
+    before the backend confirms it: the window another tab or request can act in."""
+    from shared.processors.stripe_cards import StripeCards
+
+    pm_id = saved_card(seeded)
+    real_confirm = StripeCards.confirm_intent
+
+    def confirm_after_the_competitor(self, intent_id):
+        monkeypatch.setattr(StripeCards, "confirm_intent", real_confirm)  # the competitor confirms for real
+        competing(intent_id)
+        return real_confirm(self, intent_id)
+
+    monkeypatch.setattr(StripeCards, "confirm_intent", confirm_after_the_competitor)
+    return call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": key},
+                body={"method": "card", "payment_method_id": pm_id})
+
+
+def intent_at_stripe(seeded, intent_id):
+    return requests.get(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}", auth=AUTH, timeout=5).json()
+
+
+def test_a_saved_card_whose_intent_another_tab_replaced_is_409_and_charges_nothing(seeded, monkeypatch):
+    tab_2 = {}
+
+    def another_tab_pays(intent_id):  # cancels this tab's intent at Stripe and replaces its payment
+        tab_2["intent"] = intent_id
+        tab_2["status"], tab_2["body"], _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                                                 body={"method": "card"}, headers={"Idempotency-Key": "tab-2"})
+
+    status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, another_tab_pays)
+    assert (status, body["error"]["code"]) == (409, "payment_canceled")
+    assert body["error"]["message"].endswith(".")
+    assert tab_2["status"] == 201
+    assert intent_at_stripe(seeded, tab_2["intent"])["status"] == "canceled"
+    payments = {p.payment_id: p for p in Payment.query("client-a")}
+    [mine] = [p for p in payments.values() if p.payment_id != tab_2["body"]["payment_id"]]
+    assert mine.status == "canceled" and payments[tab_2["body"]["payment_id"]].status == "pending"
+    invoice = Invoice.get("client-a", "inv-full")
+    assert (invoice.amount_paid, invoice.amount_pending, invoice.status) == (0, 0, "open")
+    assert invoice.open_payment_id == tab_2["body"]["payment_id"]
+    assert queue_messages(seeded["receipt_queue"]) == []
+    # Stripe's own payment_intent.canceled, delivered later, changes nothing more.
+    before = table_snapshot()
+    deliver("payment_intent.canceled", {"id": tab_2["intent"], "object": "payment_intent", "amount": 125000,
+                                        "status": "canceled", "metadata": {
+                                            "client_id": "client-a", "invoice_id": "inv-full",
+                                            "payment_id": mine.payment_id}})
+    after = table_snapshot()
+    assert {k: v for k, v in after.items() if "events" not in k} == {k: v for k, v in before.items()
+                                                                      if "events" not in k}
+    # A retry with the same key charges nothing either: it returns the cancelled payment.
+    status, again, headers = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                                  headers={"Idempotency-Key": "tab-1"},
+                                  body={"method": "card", "payment_method_id": mine.processor_method_id})
+    assert (status, again["payment_id"], again["status"], headers["Idempotent-Replayed"]) == \
+        (201, mine.payment_id, "canceled", "true")
+
+
+def test_a_saved_card_whose_intent_was_cancelled_before_its_replacement_was_written_is_409(seeded, monkeypatch):
+    """The other request cancelled at Stripe and died before writing: this one records the cancellation."""
+    def cancel_at_stripe(intent_id):
+        assert requests.post(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/cancel", auth=AUTH,
+                             timeout=5).status_code == 200
+
+    status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, cancel_at_stripe)
+    assert (status, body["error"]["code"]) == (409, "payment_canceled")
+    [mine] = list(Payment.query("client-a"))
+    assert mine.status == "canceled" and mine.unsettled is None
+    invoice = Invoice.get("client-a", "inv-full")
+    assert (invoice.amount_paid, invoice.status, invoice.open_payment_id) == (0, "open", None)
+    # The client can pay again at once, and is charged exactly once.
+    status, again, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                            body={"method": "card", "payment_method_id": mine.processor_method_id},
+                            headers={"Idempotency-Key": "tab-1-again"})
+    assert (status, again["status"]) == (201, "succeeded")
+    assert Invoice.get("client-a", "inv-full").amount_paid == 125000
+
+
+def test_a_saved_card_intent_confirmed_first_by_another_request_is_counted_once(seeded, monkeypatch):
+    def confirm_at_stripe(intent_id):
+        assert requests.post(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/confirm", auth=AUTH,
+                             timeout=5).json()["status"] == "succeeded"
+
+    status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, confirm_at_stripe)
+    assert (status, body["status"]) == (201, "succeeded")
+    invoice = Invoice.get("client-a", "inv-full")
+    assert (invoice.amount_paid, invoice.status) == (125000, "paid")
+    assert len(queue_messages(seeded["receipt_queue"])) == 1

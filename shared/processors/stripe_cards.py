@@ -79,6 +79,7 @@ class StripeCards:
         return IntentOutcome(
             id=intent["id"], status=intent.get("status") or "", amount=amount if isinstance(amount, int) else 0,
             amount_received=received if isinstance(received, int) else 0,
+            currency=intent["currency"] if isinstance(intent.get("currency"), str) else None,
             failure_code=error.get("code") if isinstance(error, dict) else None,
             decline_code=error.get("decline_code") if isinstance(error, dict) else None,
             payment_method_id=method_id if isinstance(method_id, str) else None,

@@ -24,6 +24,9 @@ EVENT_OBJECTS = {
     "refund.failed": "refund",
     "charge.refunded": "charge",
     "charge.dispute.created": "dispute",
+    "charge.dispute.updated": "dispute",
+    "charge.dispute.funds_withdrawn": "dispute",
+    "charge.dispute.funds_reinstated": "dispute",
     "charge.dispute.closed": "dispute",
 }
 
@@ -33,7 +36,7 @@ _REFUND = {"id", "status", "metadata.client_id", "metadata.refund_id"}
 # and from API answers (shared/processors/stripe_cards.py, refunds.py).
 FIELDS_READ = {
     "event": {"id", "type", "created", "data.object"},
-    "payment_intent": {"id", "status", "amount", "amount_received", "client_secret", "payment_method",
+    "payment_intent": {"id", "status", "amount", "amount_received", "currency", "client_secret", "payment_method",
                        "last_payment_error.code", "last_payment_error.decline_code",
                        "metadata.client_id", "metadata.invoice_id", "metadata.payment_id"},
     "setup_intent": {"client_secret", "payment_method", "customer"},
@@ -41,5 +44,6 @@ FIELDS_READ = {
     "customer": {"id"},
     "refund": _REFUND,
     "charge": {"refunds.data[]." + field for field in _REFUND},
-    "dispute": {"id", "payment_intent", "amount", "status"},
+    "dispute": {"id", "payment_intent", "payment_intent.id", "amount", "currency", "status",
+                "balance_transactions[].amount", "balance_transactions[].currency"},
 }

@@ -174,7 +174,9 @@ def samples(intent_id: str, payment_id: str) -> dict[str, dict]:
                    "refunds": {"object": "list", "data": [refund], "has_more": False, "url": "/v1/charges/ch_1/refunds"}},
         "dispute": {"id": "dp_1", "object": "dispute", "amount": 125000, "currency": "usd", "charge": "ch_1",
                     "payment_intent": intent_id, "reason": "fraudulent", "status": "needs_response",
-                    "is_charge_refundable": False, "created": int(time.time())},
+                    "is_charge_refundable": False, "created": int(time.time()),
+                    "balance_transactions": [{"id": "txn_1", "object": "balance_transaction", "amount": -125000,
+                                              "currency": "usd", "type": "adjustment"}]},
     }
 
 
@@ -191,7 +193,8 @@ def test_the_webhook_reads_only_fields_in_the_table(aws):
         reads: set[str] = set()
         event = StripeEvent(f"evt_contract_{n}", event_type, int(time.time()), Reads(objects[object_name], "", reads))
         stripe_webhooks.handle(event, enqueue_notice=lambda *a: None, enqueue_job=lambda job: None,
-                               card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"))
+                               card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
+                               intent_outcome=stripe_cards.from_environment().intent_outcome)
         table = FIELDS_READ[object_name]
         extra = {p for p in reads if p not in table and not any(t.startswith((p + ".", p + "[]")) for t in table)}
         if extra:

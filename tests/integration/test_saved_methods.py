@@ -317,7 +317,7 @@ def test_a_saved_card_whose_intent_another_tab_replaced_is_409_and_charges_nothi
     # Stripe's own payment_intent.canceled, delivered later, changes nothing more.
     before = table_snapshot()
     deliver("payment_intent.canceled", {"id": tab_2["intent"], "object": "payment_intent", "amount": 125000,
-                                        "status": "canceled", "metadata": {
+                                        "currency": "usd", "status": "canceled", "metadata": {
                                             "client_id": "client-a", "invoice_id": "inv-full",
                                             "payment_id": mine.payment_id}})
     after = table_snapshot()

@@ -214,6 +214,9 @@ def run(port: int, stack_file: Path) -> int:
         component = "AWS resources (moto)"
         resources = create_resources(moto_url, ach.url)
         os.environ.update(resources["env"])  # before any function or shared.models import
+        os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
+                           "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
+                           "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY})
 
         component = "demo data"
         from infra import demo_data

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port),
+    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
                             stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1"})
@@ -71,7 +71,7 @@ def http() -> requests.Session:
 
 def test_stack_file_has_the_contract_keys(stack):
     assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
-                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users"}
+                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):

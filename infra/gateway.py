@@ -6,16 +6,18 @@ API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HT
   (API Gateway stringifies claim values). Failures are 401 {"message": "Unauthorized"}, API Gateway's body.
 - payload limit 10 MB -> 413; unknown route -> 404 in the contract's error shape; CORS from the template.
 
-Also serves /openapi.json and /docs (Swagger UI). stdlib http.server, one thread per connection.
+Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN). stdlib http.server, one thread per connection.
 """
 
 import base64
 import importlib
+import importlib.util
 import json
 import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
@@ -26,12 +28,20 @@ from infra.apigw import LambdaContext, http_event
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 UNAUTHORIZED = {"message": "Unauthorized"}
 
-SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Portal payments API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+SWAGGER_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Portal payments API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><main id="ui"></main><script src="/docs/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
-<noscript>Swagger UI needs JavaScript and unpkg.com; the document itself is at /openapi.json.</noscript>
+<noscript>Swagger UI needs JavaScript; the document itself is at /openapi.json.</noscript>
 </body></html>"""
+# Swagger UI's files from a pinned package (flask-swagger-ui vendors swagger-ui-dist in dist/; its VERSION file
+# says which), so /docs works offline. Located without importing the package (that would import Flask).
+SWAGGER_ASSETS = {"swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8"}
+
+
+def _swagger_asset(name: str) -> bytes:
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    return (Path(spec.submodule_search_locations[0]) / "dist" / name).read_bytes()
 
 
 class JwtAuthorizer:
@@ -163,6 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, gw.openapi, extra)
         if self.command == "GET" and url.path in ("/docs", "/docs/"):
             return self._send(200, SWAGGER_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        if self.command == "GET" and url.path.startswith("/docs/") and url.path[6:] in SWAGGER_ASSETS:
+            return self._send(200, _swagger_asset(url.path[6:]), {"Content-Type": SWAGGER_ASSETS[url.path[6:]],
+                                                                  "Cache-Control": "max-age=3600"})
         if self.command == "POST" and url.path.startswith("/_local/schedules/"):
             run = gw.schedules.get(url.path.rsplit("/", 1)[1])
             if run is None:

@@ -8,6 +8,7 @@ and the last test stops the stack with SIGINT and checks it exits cleanly.
 import gzip
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -244,7 +245,12 @@ def test_webhook_without_signature_reaches_the_handler_without_a_token(stack):
 def test_openapi_document_is_served(stack):
     doc = http().get(f"{stack['api_url']}/openapi.json", timeout=10).json()
     assert "/invoices/{invoice_id}/payments" in doc["paths"]
-    assert http().get(f"{stack['api_url']}/docs", timeout=10).status_code == 200
+    page = http().get(f"{stack['api_url']}/docs", timeout=10)
+    assert page.status_code == 200
+    assert not re.search(r'(src|href)="(https?:)?//', page.text), "the page loads something from another host"
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        served = http().get(f"{stack['api_url']}/docs/{asset}", timeout=10)
+        assert served.status_code == 200 and len(served.content) > 100_000, asset
 
 def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     from infra.local_stack import ADMIN_LOGIN

@@ -333,3 +333,17 @@ def test_sign_out(page, stack):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     token_free = requests.get(f"{stack['api_url']}/invoices", timeout=10)
     assert token_free.status_code == 401
+
+
+def test_api_docs_render_offline(browser, stack, shots):
+    context = browser.new_context(viewport={"width": 1180, "height": 820})
+    outside = []
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: (outside.append(route.request.url),
+                                                                              route.abort()))
+    page = context.new_page()
+    page.goto(f"{stack['api_url']}/docs")
+    expect(page.get_by_role("heading", name=re.compile("Portal payments API"))).to_be_visible()
+    expect(page.get_by_text("/invoices/{invoice_id}/payments", exact=True).first).to_be_visible()
+    page.screenshot(path=shots / "15-api-docs.png")
+    context.close()
+    assert outside == []

@@ -20,6 +20,16 @@ async function settled(paymentId, {seconds = 20} = {}) {
   return payment;
 }
 
+// A new card's brand and last 4 reach the payment record with the receipt, a moment after the success.
+async function withCardDetails(payment) {
+  const deadline = Date.now() + 8000;
+  while (payment.method === 'card' && payment.status === 'succeeded' && !payment.card && Date.now() < deadline) {
+    await sleep(500);
+    payment = await get(`/payments/${payment.payment_id}`);
+  }
+  return payment;
+}
+
 export async function openPayment(invoiceId, onDone) {
   const modal = openModal('pay-title', {onClose: onDone});
   modal.show(h('h2', {id: 'pay-title'}, 'Pay invoice'), h('p', {}, 'Loading…'));
@@ -186,7 +196,7 @@ export async function openPayment(invoiceId, onDone) {
       return declined(await settled(payment.payment_id, {seconds: 6}), result.error);
     }
     if (result.error) return checkStatus(payment.payment_id);
-    const after = await settled(payment.payment_id).catch(() => null);
+    const after = await settled(payment.payment_id).then(withCardDetails).catch(() => null);
     if (!after) return checkStatus(payment.payment_id);
     return after.status === 'failed' ? declined(after, null) : confirmed(after);
   }

@@ -3,32 +3,26 @@ one running local stack. Each test is a flow of the help page, asserted on what 
 checks every main screen for serious or critical accessibility problems.
 
 Screenshots of each main step are taken on every run (a page that fails to render fails its test) and
-kept under docs/portal/ when UPDATE_SCREENSHOTS=1 (otherwise in a temporary folder).
+kept under docs/portal/ when UPDATE_SCREENSHOTS=1 (otherwise in a temporary folder; see conftest.py).
 """
 
 import json
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
-from tests.e2e.test_local_stack import ROOT, free_port, start_stack
+from tests.e2e.test_local_stack import free_port, start_stack
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "DemoPortal2026"
-expect = playwright_api.expect
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     tmp = tmp_path_factory.mktemp("portal-stack")
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     proc = start_stack(free_port(), stack_file, log)
@@ -44,18 +38,8 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = ROOT / "docs" / "portal" if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path_factory.mktemp("shots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def shots(screenshot_folder):
+    return screenshot_folder("portal")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -24,6 +24,7 @@ import jwt
 import requests
 
 from infra.apigw import LambdaContext, http_event
+from infra.threaded_http import ThreadedHttp
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 UNAUTHORIZED = {"message": "Unauthorized"}
@@ -96,37 +97,22 @@ class Route:
         self.handler = getattr(importlib.import_module(spec["module"]), spec["handler"])
 
 
-class Gateway:
+class Gateway(ThreadedHttp):
+    thread_name = "gateway"
+
     def __init__(self, port: int, routes: list[dict], authorizer: JwtAuthorizer | None, *,
                  cors: dict | None = None, openapi: dict | None = None, invoke_lock=None):
-        # Binding first: a port in use fails here, before anything else is started.
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.server.daemon_threads = True
+        super().__init__(port, _Handler)  # binds first: a port in use fails before anything else starts
         self.server.gateway = self
-        self.port = self.server.server_address[1]
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
         self.schedules: dict = {}  # function name -> run(): POST /_local/schedules/<name> runs it now
         self.route_specs = routes
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
         self.invoke_lock = invoke_lock or threading.Lock()
-        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def load_routes(self) -> None:
         self.routes = [Route(spec) for spec in self.route_specs]
-
-    def start(self) -> "Gateway":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict]:
         for route in self.routes:

@@ -4,11 +4,12 @@ stdlib http.server, one thread per connection."""
 
 import json
 import mimetypes
-import threading
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from infra.threaded_http import ThreadedHttp
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 mimetypes.add_type("text/javascript", ".js")  # module scripts need a JavaScript MIME type
@@ -40,24 +41,13 @@ class _Handler(SimpleHTTPRequestHandler):
     do_HEAD = do_GET
 
 
-class PortalServer:
-    def __init__(self, port: int = 0, directory: Path = PORTAL_DIR):
-        # Binding first: a port in use fails here, before anything else is started.
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), partial(_Handler, directory=str(directory)))
-        self.server.daemon_threads = True
-        self.server.config = {}
-        self._thread = threading.Thread(target=self.server.serve_forever, name="portal", daemon=True)
+class PortalServer(ThreadedHttp):
+    thread_name = "portal"
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def __init__(self, port: int = 0, directory: Path = PORTAL_DIR):
+        super().__init__(port, partial(_Handler, directory=str(directory)))
+        self.server.config = {}
 
     def start(self, api_url: str) -> "PortalServer":
         self.server.config = {"api_url": api_url}
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
+        return super().start()

@@ -42,9 +42,8 @@ def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
                             env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1"})
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("stack")
+def launch(tmp: Path) -> dict:
+    """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     proc = start_stack(free_port(), stack_file, log)
     deadline = time.monotonic() + 30
@@ -53,7 +52,14 @@ def running(tmp_path_factory):
             proc.kill()
             pytest.fail(f"local stack did not start:\n{log.read_text()}")
         time.sleep(0.1)
-    yield {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+    return {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    launched = launch(tmp_path_factory.mktemp("stack"))
+    yield launched
+    proc = launched["proc"]
     if proc.poll() is None:
         proc.kill()
         proc.wait(10)

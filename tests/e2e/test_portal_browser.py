@@ -6,16 +6,14 @@ Screenshots of each main step are taken on every run (a page that fails to rende
 kept under docs/portal/ when UPDATE_SCREENSHOTS=1 (otherwise in a temporary folder; see conftest.py).
 """
 
-import json
 import re
-import time
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.test_local_stack import free_port, start_stack
+from tests.e2e.test_local_stack import launch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 PASSWORD = "DemoPortal2026"
@@ -23,18 +21,10 @@ PASSWORD = "DemoPortal2026"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("portal-stack")
-    stack_file, log = tmp / "stack.json", tmp / "stack.log"
-    proc = start_stack(free_port(), stack_file, log)
-    deadline = time.monotonic() + 30
-    while not stack_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"local stack did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield json.loads(stack_file.read_text())
-    proc.terminate()
-    proc.wait(15)
+    launched = launch(tmp_path_factory.mktemp("portal-stack"))
+    yield launched["stack"]
+    launched["proc"].terminate()
+    launched["proc"].wait(15)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +80,15 @@ def review_and_submit(dialog):
     dialog.get_by_role("button", name="Review payment").click()
     expect(dialog.get_by_role("heading", name="Review your payment")).to_be_visible()
     dialog.get_by_role("button", name="Submit Payment").click()
+
+
+def paid_with(page, dialog, number: str, method: str):
+    """Submit, see the confirmation name the method, close it: the invoice shows Paid."""
+    review_and_submit(dialog)
+    expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
+    expect(dialog).to_contain_text(method)
+    dialog.get_by_role("button", name="Done").click()
+    expect(invoice_row(page, number)).to_contain_text("Paid")
 
 
 def test_sign_in_shows_only_your_own_invoices(page, stack, shots):
@@ -158,11 +157,7 @@ def test_declined_card_shows_the_reason_then_another_card_pays(page, stack, shot
     page.screenshot(path=shots / "08-declined.png")
     dialog.get_by_role("button", name="Try a different payment method").click()
     type_card(dialog, "5555 5555 5555 4444")
-    review_and_submit(dialog)
-    expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
-    expect(dialog).to_contain_text("Mastercard ending in 4444")
-    dialog.get_by_role("button", name="Done").click()
-    expect(invoice_row(page, "INV-2043")).to_contain_text("Paid")
+    paid_with(page, dialog, "INV-2043", "Mastercard ending in 4444")
 
 
 def test_partial_payment_below_the_minimum_is_refused_in_the_form(page, stack, shots):
@@ -211,11 +206,7 @@ def test_save_a_card_and_pay_the_next_invoice_with_it(page, stack, shots):
     dialog = open_payment(page, "INV-2044")
     expect(dialog.get_by_label(re.compile("^Visa ending in 4242"))).to_be_checked()
     expect(dialog.get_by_label("Card number")).to_have_count(0)  # no card form with a saved card chosen
-    review_and_submit(dialog)
-    expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
-    expect(dialog).to_contain_text("Visa ending in 4242")
-    dialog.get_by_role("button", name="Done").click()
-    expect(invoice_row(page, "INV-2044")).to_contain_text("Paid")
+    paid_with(page, dialog, "INV-2044", "Visa ending in 4242")
 
 
 def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):

@@ -322,3 +322,23 @@ def test_api_docs_render_offline(browser, stack, shots):
     page.screenshot(path=shots / "15-api-docs.png")
     context.close()
     assert outside == []
+
+
+def test_three_d_secure_failed_then_passed(page, stack, shots):
+    sign_in(page, "ana@acme.test")
+    dialog = open_payment(page, "INV-1044")
+    type_card(dialog, "4000 0027 6000 3184")  # Stripe's test card that always asks for 3-D Secure
+    review_and_submit(dialog)
+    challenge = page.get_by_role("dialog", name="3D Secure test authentication")
+    expect(challenge).to_be_visible()
+    page.screenshot(path=shots / "16-3d-secure.png")
+    challenge.get_by_role("button", name="Fail authentication").click()
+    expect(dialog.get_by_role("heading", name="Your card was declined")).to_be_visible()
+    dialog.get_by_role("button", name="Try a different payment method").click()
+    type_card(dialog, "4000 0027 6000 3184")
+    review_and_submit(dialog)
+    page.get_by_role("dialog", name="3D Secure test authentication").get_by_role(
+        "button", name="Complete authentication").click()
+    expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
+    dialog.get_by_role("button", name="Done").click()
+    expect(invoice_row(page, "INV-1044")).to_contain_text("Paid")

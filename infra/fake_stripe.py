@@ -30,7 +30,7 @@ from aiohttp import web
 from localstripe import resources, server
 from localstripe.webhooks import schedule_webhook
 
-from infra import stripe_contract
+from infra import fake_stripe_js, stripe_contract
 from infra.loopback_server import LoopbackServer
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
@@ -199,6 +199,7 @@ def build_app() -> web.Application:
         app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
+        fake_stripe_js.install(app)  # what Stripe.js sends (confirmCardPayment / confirmCardSetup)
     return app
 
 

@@ -7,32 +7,43 @@ API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HT
   {"message": "Unauthorized"}, API Gateway's body.
 - payload limit 10 MB -> 413; unknown route -> 404 in the contract's error shape; CORS from the template.
 
-Also serves /openapi.json and /docs (Swagger UI). stdlib http.server, one thread per connection.
+Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN). stdlib http.server, one thread per connection.
 """
 
 import base64
 import importlib
+import importlib.util
 import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 import requests
 
 from infra.apigw import LambdaContext, http_event
+from infra.threaded_http import ThreadedHttp
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 UNAUTHORIZED = {"message": "Unauthorized"}
 
-SWAGGER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Portal payments API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+SWAGGER_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Portal payments API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><main id="ui"></main><script src="/docs/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
-<noscript>Swagger UI needs JavaScript and unpkg.com; the document itself is at /openapi.json.</noscript>
+<noscript>Swagger UI needs JavaScript; the document itself is at /openapi.json.</noscript>
 </body></html>"""
+# Swagger UI's files from a pinned package (flask-swagger-ui vendors swagger-ui-dist in dist/; its VERSION file
+# says which), so /docs works offline. Located without importing the package (that would import Flask).
+SWAGGER_ASSETS = {"swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8"}
+
+
+def _swagger_asset(name: str) -> bytes:
+    spec = importlib.util.find_spec("flask_swagger_ui")
+    return (Path(spec.submodule_search_locations[0]) / "dist" / name).read_bytes()
 
 
 class JwtAuthorizer:
@@ -92,37 +103,22 @@ class Route:
         self.handler = getattr(importlib.import_module(spec["module"]), spec["handler"])
 
 
-class Gateway:
+class Gateway(ThreadedHttp):
+    thread_name = "gateway"
+
     def __init__(self, port: int, routes: list[dict], authorizer: JwtAuthorizer | None, *,
                  cors: dict | None = None, openapi: dict | None = None, invoke_lock=None):
-        # Binding first: a port in use fails here, before anything else is started.
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.server.daemon_threads = True
+        super().__init__(port, _Handler)  # binds first: a port in use fails before anything else starts
         self.server.gateway = self
-        self.port = self.server.server_address[1]
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
         self.schedules: dict = {}  # function name -> run(): POST /_local/schedules/<name> runs it now
         self.route_specs = routes
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
         self.invoke_lock = invoke_lock or threading.Lock()
-        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def load_routes(self) -> None:
         self.routes = [Route(spec) for spec in self.route_specs]
-
-    def start(self) -> "Gateway":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self.server.shutdown()
-        self.server.server_close()
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict]:
         for route in self.routes:
@@ -169,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, gw.openapi, extra)
         if self.command == "GET" and url.path in ("/docs", "/docs/"):
             return self._send(200, SWAGGER_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        if self.command == "GET" and url.path.startswith("/docs/") and url.path[6:] in SWAGGER_ASSETS:
+            return self._send(200, _swagger_asset(url.path[6:]), {"Content-Type": SWAGGER_ASSETS[url.path[6:]],
+                                                                  "Cache-Control": "max-age=3600"})
         if self.command == "POST" and url.path.startswith("/_local/schedules/"):
             run = gw.schedules.get(url.path.rsplit("/", 1)[1])
             if run is None:

@@ -6,7 +6,8 @@
   SQS pollers (infra.sqs_poller)                              -> the queue-triggered functions
 
 When ready it writes .local/stack.json (or --stack-file / LOCAL_STACK_FILE) and prints a banner; Ctrl-C or
-SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PORT, default 3000).
+SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PORT, default 3000),
+--portal-port (or LOCAL_PORTAL_PORT, default 5173) for the reference portal (infra.portal_server).
 """
 
 import argparse
@@ -57,11 +58,13 @@ def _parameter_defaults() -> dict:
     return {name: p.get("Default", "") for name, p in template.load().get("Parameters", {}).items()}
 
 
-def create_resources(moto_url: str, ach_api_base: str) -> dict:
+def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = None) -> dict:
     """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
     import boto3
 
     params = _parameter_defaults() | {"AchApiBase": ach_api_base}
+    if portal_url:  # CORS and the links in emails follow where the portal is served
+        params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
     refs: dict[str, str] = dict(params)
 
     tables = {logical_id: logical_id for logical_id in template.resources("AWS::DynamoDB::Table")}
@@ -154,6 +157,7 @@ def write_stack_file(path: Path, info: dict) -> None:
 def banner(info: dict, stack_file: Path, seconds: float) -> str:
     user = info["demo_users"][0]
     lines = [f"Local stack ready in {seconds:.1f}s  (stack file: {stack_file})",
+             f"  Portal         {info['portal_url']}   (sign in with a demo login below)",
              f"  API            {info['api_url']}   (OpenAPI: {info['api_url']}/docs)",
              f"  AWS (moto)     {info['aws_endpoint_url']}",
              f"  Stripe (local) {info['stripe_api_base']}",
@@ -172,7 +176,7 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run(port: int, stack_file: Path) -> int:
+def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
     started_at = time.monotonic()
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -188,6 +192,16 @@ def run(port: int, stack_file: Path) -> int:
             raise StartupError(component, f"port {port} on 127.0.0.1 is already in use or not available "
                                           f"({exc.strerror}); pass --port or set LOCAL_API_PORT") from None
         stoppers.append(("API gateway", gateway.stop))
+
+        component = "portal"
+        from infra.portal_server import PortalServer
+
+        try:
+            portal = PortalServer(portal_port)
+        except OSError as exc:
+            raise StartupError(component, f"port {portal_port} on 127.0.0.1 is already in use or not available "
+                                          f"({exc.strerror}); pass --portal-port or set LOCAL_PORTAL_PORT") from None
+        stoppers.append(("portal", portal.stop))
 
         component = "moto server"
         from moto.server import ThreadedMotoServer
@@ -212,8 +226,11 @@ def run(port: int, stack_file: Path) -> int:
         stoppers.append(("ACH sandbox", ach.stop))
 
         component = "AWS resources (moto)"
-        resources = create_resources(moto_url, ach.url)
+        resources = create_resources(moto_url, ach.url, portal.url)
         os.environ.update(resources["env"])  # before any function or shared.models import
+        os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
+                           "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
+                           "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY})
 
         component = "demo data"
         from infra import demo_data
@@ -258,13 +275,15 @@ def run(port: int, stack_file: Path) -> int:
         scheduler = Scheduler(template.schedule_event_sources(), gateway.invoke_lock)
         gateway.schedules = scheduler.jobs
         gateway.start()
+        portal.start(gateway.url)
         scheduler.start()
         stoppers.append(("scheduler", scheduler.stop))
 
         info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "region": REGION,
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
                 "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
-                "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users}
+                "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
+                "portal_url": portal.url}
         write_stack_file(stack_file, info)
         stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
         print(banner(info, stack_file, time.monotonic() - started_at), flush=True)
@@ -326,8 +345,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stack-file", type=Path,
                         default=Path(os.environ.get("LOCAL_STACK_FILE", ROOT / ".local" / "stack.json")),
                         help="where to write the stack description (default .local/stack.json)")
+    parser.add_argument("--portal-port", type=int, default=int(os.environ.get("LOCAL_PORTAL_PORT", 5173)),
+                        help="reference portal port (default 5173, or LOCAL_PORTAL_PORT)")
     args = parser.parse_args(argv)
-    sys.exit(run(args.port, args.stack_file))
+    sys.exit(run(args.port, args.stack_file, args.portal_port))
 
 
 if __name__ == "__main__":

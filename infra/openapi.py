@@ -163,6 +163,19 @@ SCHEMAS = {
                                                      "amount": _int, "basis_points": _int,
                                                      "grace_days": {**_int, "minimum": 0, "maximum": 30}},
                                       "description": "Omitted or null: the merchant's default policy."})}},
+    "PortalSettings": {"type": "object", "description": "Public: what a portal needs before sign-in.",
+                       "required": ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint",
+                                    "stripe_publishable_key", "stripe_js_url", "card_brands", "payment_methods",
+                                    "merchant"], "properties": {
+        "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
+        "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},
+        "stripe_publishable_key": {**_str, "description": "Empty when the deployment has none: no card payments."},
+        "stripe_js_url": {**_str, "example": "https://js.stripe.com/v3/"},
+        "card_brands": {"type": "array", "items": {"type": "string", "enum": ["visa", "mastercard", "amex",
+                                                                              "discover"]}},
+        "payment_methods": {"type": "array", "items": {"type": "string", "enum": ["card", "ach"]}},
+        "merchant": {"type": "object", "properties": {"name": _str, "support_email": _str,
+                                                      "support_phone": _nullable(_str)}}}},
     "AdminInvoice": {"allOf": [_ref("Invoice"), {"type": "object", "required": ["client_id"],
                                                  "properties": {"client_id": _str}}]},
 }
@@ -290,6 +303,7 @@ OPERATIONS = {
                       "422": _error("invalid_amount, invalid_reason, amount_exceeds_refundable, refund_refused, "
                                     "idempotency_key_reused."),
                       "503": _error("processor_unavailable: the refund stays pending; retry with the same key.")}},
+    "GET /portal-settings": {"responses": {"200": _json("PortalSettings", "Public settings; no token needed.")}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
     "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
                                                                              "a card without paying.")}},
@@ -356,7 +370,8 @@ def build(server_url: str | None = None) -> dict:
                                            "missing, expired or foreign token; the error unauthorized for an access "
                                            "token, or on a portal route an ID token without custom:client_id.")
         else:
-            op["security"] = []  # the processor signs the body instead
+            op["security"] = []  # webhooks: the processor signs the body; portal settings: public
+        if "webhooks" in route["path"]:
             # A webhook's own 503 (e.g. the ACH queue refusing the event) is kept; both mean "retry later".
             own = op["responses"].get("503", {}).get("description")
             not_configured = ("processor_unavailable: the processor's secret is not configured yet; nothing changed "

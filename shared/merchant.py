@@ -11,6 +11,7 @@ class Merchant:
     support_email: str
     support_phone: str
     portal_url: str
+    time_zone: str = "UTC"  # IANA name: dates and times in emails are the merchant's
 
     def help_line(self, opening: str = "Questions?") -> str:
         """Where a client gets help, as every email ends."""
@@ -29,4 +30,5 @@ def from_environment() -> Merchant:
         support_email=os.environ.get("SUPPORT_EMAIL", os.environ.get("SENDER_EMAIL", "billing@example.com")),
         support_phone=os.environ.get("SUPPORT_PHONE", ""),
         portal_url=os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
+        time_zone=os.environ.get("MERCHANT_TIMEZONE", "UTC"),
     )

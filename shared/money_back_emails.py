@@ -1,21 +1,18 @@
 """Emails when money goes back: the client's refund receipt, and the merchant's dispute notices. Pure."""
 
 from dataclasses import dataclass
-from html import escape
 
+from shared.email_layout import Email, Message, local_time, render
 from shared.merchant import Merchant
 from shared.money import format_amount
-from shared.receipts import Email
+from shared.receipts import receipt_number
 
 
-def _email(to: str, subject: str, greeting: str, lines: list[str], merchant: Merchant, link: str = "") -> Email:
-    help_line = merchant.help_line()
-    text = "\n".join([greeting, "", *lines, *([f"View the invoice: {link}"] if link else []), "", help_line, "",
-                      merchant.name])
-    html = (f"<html><body><p>{escape(greeting)}</p>" + "".join(f"<p>{escape(line)}</p>" for line in lines if line)
-            + (f"<p><a href=\"{escape(link)}\">View the invoice</a></p>" if link else "")
-            + f"<p>{escape(help_line)}</p><p>{escape(merchant.name)}</p></body></html>")
-    return Email(to=to, subject=subject, text=text, html=html)
+def _email(to: str, subject: str, greeting: str, lines: list[str], merchant: Merchant, link: str = "", *,
+           heading: str = "", amount: str = "") -> Email:
+    return render(to, subject, Message(heading=heading or subject, greeting=greeting, amount=amount,
+                                       paragraphs=tuple(line for line in lines if line),
+                                       action=("View the invoice", link) if link else None), merchant)
 
 
 @dataclass(frozen=True)
@@ -28,10 +25,11 @@ class RefundFacts:
     currency: str
     method_line: str  # "Visa ending in 4242" / "Sandbox Bank account ending in 0000"
     by_card: bool
-    reason: str
     refund_id: str
     payment_id: str
+    refunded_at: str  # ISO 8601 UTC
     balance_after: int
+    # The merchant's reason for the refund is internal (written for the back office): never shown here.
 
 
 def render_refund_receipt(facts: RefundFacts, merchant: Merchant) -> Email:
@@ -41,12 +39,15 @@ def render_refund_receipt(facts: RefundFacts, merchant: Merchant) -> Email:
     balance = ("This invoice has nothing left to pay." if facts.balance_after == 0 else
                f"Balance now due on this invoice: {format_amount(facts.balance_after, facts.currency)}.")
     link = merchant.invoice_link(facts.invoice_id)
-    return _email(facts.to, f"Refund of {amount} for invoice {facts.invoice_number}",
-                  f"Hello {facts.client_name},", [
-                      f"We have refunded {amount} of your payment {facts.payment_id} for invoice "
-                      f"{facts.invoice_number} to your {facts.method_line}.",
-                      f"Reason: {facts.reason}", timing, balance, f"Refund reference: {facts.refund_id}", ""],
-                  merchant, link)
+    message = Message(
+        heading=f"Refund from {merchant.name}", amount=amount,
+        caption=f"Refunded {local_time(facts.refunded_at, merchant)}", greeting=f"Hello {facts.client_name},",
+        rows=(("Refund number", receipt_number(facts.refund_id)), ("Original payment", receipt_number(facts.payment_id)),
+              ("Invoice", facts.invoice_number), ("Refunded to", facts.method_line)),
+        paragraphs=(f"We have refunded {amount} of your payment for invoice {facts.invoice_number} to your "
+                    f"{facts.method_line}.", timing, balance),
+        action=("View the invoice", link) if link else None, help_opening="Questions about this refund?")
+    return render(facts.to, f"Refund of {amount} for invoice {facts.invoice_number}", message, merchant)
 
 
 def render_overpayment(to: str, client_name: str, client_id: str, invoice_number: str, payment_id: str,
@@ -58,7 +59,8 @@ def render_overpayment(to: str, client_name: str, client_id: str, invoice_number
         "and shown to them.",
         f"Client: {client_name} ({client_id})", f"Payment: {payment_id}",
         f"To give it back, refund {amount} of payment {payment_id} in the back office "
-        f"(POST /admin/payments/{payment_id}/refunds); the refund comes off the credit first.", ""], merchant)
+        f"(POST /admin/payments/{payment_id}/refunds); the refund comes off the credit first."], merchant,
+        heading="Overpayment kept as credit", amount=amount)
 
 
 @dataclass(frozen=True)
@@ -105,4 +107,4 @@ def render_dispute(facts: DisputeFacts, merchant: Merchant) -> Email:
     return _email(facts.to, subject, "Hello,", [
         what, f"Client: {facts.client_name} ({facts.client_id})", f"Invoice: {facts.invoice_number}",
         f"Payment: {facts.payment_id} (Stripe PaymentIntent {facts.processor_payment_id})",
-        f"Dispute: {facts.dispute_id}", ""], merchant)
+        f"Dispute: {facts.dispute_id}"], merchant, heading=f"Dispute {facts.phase}", amount=amount)

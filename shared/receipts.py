@@ -1,18 +1,13 @@
 """The payment receipt email, in plain text and HTML. Pure rendering: no I/O."""
 
+import hashlib
 from dataclasses import dataclass
-from html import escape
 
+from shared.email_layout import Email, Message, local_time, render
 from shared.merchant import Merchant
 from shared.money import format_amount
 
-
-@dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str
+__all__ = ["Email", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +19,9 @@ class ReceiptFacts:
     amount: int
     currency: str
     method_line: str  # "Visa ending in 4242"
-    paid_on: str  # YYYY-MM-DD
+    paid_at: str  # ISO 8601 UTC; shown in the merchant's time zone
+    invoice_total: int  # total + fees
+    paid_to_date: int
     remaining_balance: int
     payment_id: str
 
@@ -36,30 +33,26 @@ def method_line(brand: str | None, last4: str | None) -> str:
     return f"{names.get(brand, brand.title())} ending in {last4}"
 
 
-def render_receipt(facts: ReceiptFacts, merchant: Merchant) -> Email:
-    amount = format_amount(facts.amount, facts.currency)
-    balance = format_amount(facts.remaining_balance, facts.currency)
-    status_line = ("This invoice is now paid in full." if facts.remaining_balance == 0
-                   else f"Remaining balance on this invoice: {balance}.")
-    help_line = merchant.help_line("Questions about this payment?")
-    link = merchant.invoice_link(facts.invoice_id)
-    rows = [("Invoice", facts.invoice_number), ("Amount paid", amount), ("Paid with", facts.method_line),
-            ("Date", facts.paid_on), ("Payment reference", facts.payment_id)]
+def receipt_number(record_id: str) -> str:
+    """What a person quotes on the phone, instead of an internal id: 12 digits derived from the record's id
+    (stable, so every email and reply about one payment names the same number), e.g. '4821-0937-5512'."""
+    digits = str(int(hashlib.sha256(record_id.encode()).hexdigest(), 16) % 10**12).zfill(12)
+    return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
-    text = "\n".join([
-        f"Hello {facts.client_name},", "",
-        f"Thank you for your payment to {merchant.name}.", "",
-        *[f"{label}: {value}" for label, value in rows], "",
-        status_line,
-        *([f"View the invoice: {link}"] if link else []), "",
-        help_line, "", merchant.name,
-    ])
-    html_rows = "".join(f"<tr><th align=\"left\">{escape(label)}</th><td>{escape(value)}</td></tr>"
-                        for label, value in rows)
-    html_link = f"<p><a href=\"{escape(link)}\">View the invoice</a></p>" if link else ""
-    html = (f"<html><body><p>Hello {escape(facts.client_name)},</p>"
-            f"<p>Thank you for your payment to {escape(merchant.name)}.</p>"
-            f"<table>{html_rows}</table><p>{escape(status_line)}</p>{html_link}"
-            f"<p>{escape(help_line)}</p><p>{escape(merchant.name)}</p></body></html>")
-    subject = f"Receipt: {amount} paid on invoice {facts.invoice_number}"
-    return Email(to=facts.to, subject=subject, text=text, html=html)
+
+def render_receipt(facts: ReceiptFacts, merchant: Merchant) -> Email:
+    money = lambda cents: format_amount(cents, facts.currency)  # noqa: E731
+    amount = money(facts.amount)
+    status = ("This invoice is now paid in full." if facts.remaining_balance == 0
+              else f"{money(facts.remaining_balance)} is still due on this invoice.")
+    link = merchant.invoice_link(facts.invoice_id)
+    message = Message(
+        heading=f"Receipt from {merchant.name}", amount=amount, caption=f"Paid {local_time(facts.paid_at, merchant)}",
+        greeting=f"Hello {facts.client_name},",
+        rows=(("Receipt number", receipt_number(facts.payment_id)), ("Invoice", facts.invoice_number),
+              ("Paid with", facts.method_line), ("Amount paid", amount)),
+        totals=(("Invoice total", money(facts.invoice_total)), ("Paid to date", money(facts.paid_to_date)),
+                ("Remaining balance", money(facts.remaining_balance))),
+        paragraphs=(f"Thank you for your payment to {merchant.name}. {status}",),
+        action=("View the invoice", link) if link else None, help_opening="Questions about this payment?")
+    return render(facts.to, f"Receipt: {amount} paid on invoice {facts.invoice_number}", message, merchant)

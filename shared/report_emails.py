@@ -2,11 +2,9 @@
 needs to look the payment up at the processor and to resolve the report. Pure rendering: no I/O."""
 
 from dataclasses import dataclass
-from html import escape
-
 from shared.merchant import Merchant
 from shared.money import format_amount
-from shared.receipts import Email
+from shared.email_layout import Email, Message, local_time, render
 
 KIND_LABELS = {"wrong_amount": "wrong amount", "double_charge": "double charge",
                "not_recognized": "not recognized", "other": "other problem"}
@@ -36,24 +34,14 @@ def kind_label(kind: str) -> str:
 def render_problem_report(facts: ReportFacts, merchant: Merchant) -> Email:
     label = kind_label(facts.kind)
     subject = f"Problem report: {label} on payment {facts.payment_id} ({facts.invoice_number})"
-    intro = f"{facts.client_name} ({facts.client_id}) reported a problem with a payment: {label}."
-    details = [
-        f"Kind: {facts.kind} ({label})",
-        f"Client: {facts.client_name} ({facts.client_id})",
-        f"Invoice: {facts.invoice_number}",
-        f"Amount: {format_amount(facts.amount, facts.currency)}",
-        f"Processor: {facts.processor}",
-        f"Processor payment id: {facts.processor_payment_id or '(none yet)'}",
-        f"Payment id: {facts.payment_id}",
-        f"Problem report id: {facts.problem_report_id}",
-        f"Reported at: {facts.created_at}",
-    ]
-    resolve = f"Resolve it in the back office: POST /admin/problem-reports/{facts.problem_report_id}/resolve"
-    text = "\n".join(["Hello,", "", intro, "", "Their message:", facts.message, "", *details, "", resolve, "",
-                      merchant.name])
-    message_html = "<br>".join(escape(line) for line in facts.message.splitlines()) or escape(facts.message)
-    html = (f"<html><body><p>Hello,</p><p>{escape(intro)}</p>"
-            f"<p>Their message:</p><blockquote>{message_html}</blockquote>"
-            + "<ul>" + "".join(f"<li>{escape(d)}</li>" for d in details) + "</ul>"
-            + f"<p>{escape(resolve)}</p><p>{escape(merchant.name)}</p></body></html>")
-    return Email(to=facts.to, subject=subject, text=text, html=html)
+    message = Message(
+        heading=f"Problem report: {label}", amount=format_amount(facts.amount, facts.currency),
+        caption=f"Reported {local_time(facts.created_at, merchant)}", greeting="Hello,",
+        rows=(("Kind", f"{facts.kind} ({label})"), ("Client", f"{facts.client_name} ({facts.client_id})"),
+              ("Invoice", facts.invoice_number), ("Processor", facts.processor),
+              ("Processor payment id", facts.processor_payment_id or "(none yet)"), ("Payment id", facts.payment_id),
+              ("Problem report id", facts.problem_report_id)),
+        paragraphs=(f"{facts.client_name} ({facts.client_id}) reported a problem with a payment: {label}.",
+                    f"Their message: {facts.message}",
+                    f"Resolve it in the back office: POST /admin/problem-reports/{facts.problem_report_id}/resolve"))
+    return render(facts.to, subject, message, merchant)

@@ -54,6 +54,7 @@ def test_webhook_routes_skip_the_authorizer_and_portal_routes_use_it():
     routes = {(r["method"], r["path"]): r["auth"] for r in template.http_routes()}
     assert routes.pop(("POST", "/webhooks/stripe")) is False
     assert routes.pop(("POST", "/webhooks/ach")) is False
+    assert routes.pop(("GET", "/portal-settings")) is False  # read before sign-in
     assert routes and all(routes.values())
 
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from shared.due_dates import reminder_due
+from shared.due_dates import merchant_default_policy, parse_policy, reminder_due
 from shared.invoice_emails import (
     InvoiceFacts,
     render_extension_decided,
@@ -60,7 +60,9 @@ def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, me
     if kind == "overdue":
         if not owed or job.get("due_date") != invoice.due_date:
             return None
-        return render_overdue(facts, merchant)
+        policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else merchant_default_policy()
+        charged = invoice.fees if invoice.late_fee_period == invoice.due_date else 0  # the job's fee for this due date
+        return render_overdue(facts, merchant, fee_charged=charged, fee_may_apply=policy.kind != "none")
     ext = invoice.extension_request
     if ext is None or ext.extension_request_id != job.get("extension_request_id"):
         return None

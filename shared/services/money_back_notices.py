@@ -27,8 +27,8 @@ def send_refund_receipt(job: dict, *, merchant: Merchant, send: Callable[[Email,
     email = render_refund_receipt(RefundFacts(
         to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
         invoice_id=invoice.invoice_id, amount=refund.amount, currency=refund.currency, method_line=paid_with,
-        by_card=by_card, reason=refund.reason, refund_id=refund.refund_id, payment_id=payment.payment_id,
-        balance_after=money_of(invoice).balance), merchant)
+        by_card=by_card, refund_id=refund.refund_id, payment_id=payment.payment_id,
+        refunded_at=refund.created_at, balance_after=money_of(invoice).balance), merchant)
     return send_once(f"email:refund_receipt:{refund.client_id}:{refund.refund_id}", "refund_receipt", email,
                      merchant.sender_email, send)
 

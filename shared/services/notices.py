@@ -83,8 +83,8 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         facts = AchFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
                          bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",
-                         payment_id=payment.payment_id, failure_message=payment.failure_message,
-                         failure_code=payment.failure_code)
+                         payment_id=payment.payment_id, created_at=payment.created_at,
+                         failure_message=payment.failure_message, failure_code=payment.failure_code)
         email = (render_ach_initiated if kind == "ach_initiated" else render_payment_failed)(facts, merchant)
     message_id = send(email, merchant.sender_email)
     payment.update(actions=actions, condition=spec.status == "sending", add_version_condition=False)
@@ -108,7 +108,7 @@ def _receipt(payment: Payment, invoice: Invoice, client: Client, merchant: Merch
     email = render_receipt(ReceiptFacts(
         to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
         invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency, method_line=paid_with,
-        paid_on=(payment.succeeded_at or clock.now_iso())[:10], remaining_balance=money_of(invoice).balance,
-        payment_id=payment.payment_id,
+        paid_at=payment.succeeded_at or clock.now_iso(), invoice_total=invoice.total + invoice.fees,
+        paid_to_date=invoice.amount_paid, remaining_balance=money_of(invoice).balance, payment_id=payment.payment_id,
     ), merchant)
     return email, card_actions

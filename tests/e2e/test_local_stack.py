@@ -8,6 +8,7 @@ and the last test stops the stack with SIGINT and checks it exits cleanly.
 import gzip
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -35,15 +36,14 @@ def free_port() -> int:
 
 
 def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port),
+    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
                             stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1"})
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("stack")
+def launch(tmp: Path) -> dict:
+    """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     proc = start_stack(free_port(), stack_file, log)
     deadline = time.monotonic() + 30
@@ -52,7 +52,14 @@ def running(tmp_path_factory):
             proc.kill()
             pytest.fail(f"local stack did not start:\n{log.read_text()}")
         time.sleep(0.1)
-    yield {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+    return {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    launched = launch(tmp_path_factory.mktemp("stack"))
+    yield launched
+    proc = launched["proc"]
     if proc.poll() is None:
         proc.kill()
         proc.wait(10)
@@ -71,7 +78,7 @@ def http() -> requests.Session:
 
 def test_stack_file_has_the_contract_keys(stack):
     assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
-                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users"}
+                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):
@@ -298,7 +305,12 @@ def test_webhook_without_signature_reaches_the_handler_without_a_token(stack):
 def test_openapi_document_is_served(stack):
     doc = http().get(f"{stack['api_url']}/openapi.json", timeout=10).json()
     assert "/invoices/{invoice_id}/payments" in doc["paths"]
-    assert http().get(f"{stack['api_url']}/docs", timeout=10).status_code == 200
+    page = http().get(f"{stack['api_url']}/docs", timeout=10)
+    assert page.status_code == 200
+    assert not re.search(r'(src|href)="(https?:)?//', page.text), "the page loads something from another host"
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        served = http().get(f"{stack['api_url']}/docs/{asset}", timeout=10)
+        assert served.status_code == 200 and len(served.content) > 100_000, asset
 
 def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     from infra.local_stack import ADMIN_LOGIN

@@ -160,7 +160,7 @@ def test_a_failed_transfer_returns_the_money_and_tells_the_client(seeded):
     notice_app.handler(sqs_event(messages), LambdaContext())
     [email] = sent_emails(seeded["moto"])
     assert email["subject"] == "Bank payment of $400.00 for invoice INV-1002 did not go through"
-    assert "return code R01" in email["body"] and "ending in 0001" in email["body"]
+    assert "Return code" in email["body"] and "R01" in email["body"] and "ending in 0001" in email["body"]
 
 
 def test_a_return_after_success_reverses_the_payment(seeded):
@@ -249,7 +249,7 @@ def test_notice_emails_for_an_ach_payment(seeded):
     started = emails["Bank payment of $400.00 started for invoice INV-1002"]
     assert "ending in 0000" in started and "3-5 business days" in started
     receipt = emails["Receipt: $400.00 paid on invoice INV-1002"]
-    assert "account ending in 0000" in receipt and "Remaining balance on this invoice: $600.00" in receipt
+    assert "account ending in 0000" in receipt and "$600.00 is still due on this invoice." in receipt
 
 
 # ---- the webhook's bad input -------------------------------------------------------------------------------

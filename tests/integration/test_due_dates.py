@@ -57,7 +57,7 @@ def test_reminders_go_out_on_the_clients_days_once(book, frozen):
     deliver_jobs(book)
     assert subjects(book) == ["Reminder: invoice INV-1 is due in 7 days"]
     [email] = sent_emails(book["moto"])
-    for needle in ("INV-1", "$500.00", "2026-12-10", "https://portal.acme.test/invoices/i1", "help@acme.test"):
+    for needle in ("INV-1", "$500.00", "December 10, 2026", "https://portal.acme.test/invoices/i1", "help@acme.test"):
         assert needle in email["body"]
     frozen("2026-12-04")
     assert run_job()["reminders"] == 0
@@ -213,7 +213,7 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     emails = {e["subject"]: e for e in sent_emails(book["moto"])}
     to_merchant = emails["Extension requested for invoice INV-1"]
     assert to_merchant["destinations"]["ToAddresses"] == ["office@acme.test"]
-    assert "Waiting on a client payment." in to_merchant["body"] and "2027-01-10" in to_merchant["body"]
+    assert "Waiting on a client payment." in to_merchant["body"] and "January 10, 2027" in to_merchant["body"]
     assert emails["Extension approved: invoice INV-1 is now due 2027-01-10"]["destinations"]["ToAddresses"] == \
         ["cora@example.test"]
 

@@ -7,6 +7,8 @@ import pytest
 
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
+from shared import merchant
+from shared.email_layout import local_time
 from shared.models import Payment, ProblemReport
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 
@@ -76,7 +78,8 @@ def test_a_report_is_stored_shown_on_the_payment_and_emailed_to_the_merchant_onc
     assert email["source"] == "billing@acme.test"
     assert email["subject"] == f"Problem report: double charge on payment {payment.payment_id} (INV-1002)"
     for needle in ("double_charge", "I was charged twice for this invoice.", "Ann Archer", "client-a", "INV-1002",
-                   "$400.00", "stripe", payment.processor_payment_id, payment.payment_id, body["created_at"],
+                   "$400.00", "stripe", payment.processor_payment_id, payment.payment_id,
+                   local_time(body["created_at"], merchant.from_environment()),
                    f"POST /admin/problem-reports/{body['problem_report_id']}/resolve"):
         assert needle in email["body"], needle
     assert payment.processor_payment_id.startswith("pi_")

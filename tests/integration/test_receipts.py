@@ -45,7 +45,7 @@ def test_receipt_is_sent_once_with_the_card_and_the_new_balance(succeeded, seede
     assert email["destinations"]["ToAddresses"] == ["ann@example.test"]
     assert email["source"] == "billing@acme.test"
     assert email["subject"] == "Receipt: $400.00 paid on invoice INV-1002"
-    for needle in ("Visa ending in 4242", "Remaining balance on this invoice: $600.00", "help@acme.test"):
+    for needle in ("Visa ending in 4242", "$600.00 is still due on this invoice.", "help@acme.test"):
         assert needle in email["body"]
     _, body, _ = call("GetPaymentFunction", path_parameters={"payment_id": succeeded.payment_id})
     assert body["receipt_sent"] is True and body["card"] == {"brand": "visa", "last4": "4242"}

@@ -1,8 +1,10 @@
+import re
+
 import pytest
 
 from shared.declines import GENERIC, failure_from
 from shared.merchant import Merchant
-from shared.receipts import ReceiptFacts, method_line, render_receipt
+from shared.receipts import ReceiptFacts, method_line, receipt_number, render_receipt
 
 
 @pytest.mark.parametrize("code,decline,expected_code,words", [
@@ -24,12 +26,13 @@ def test_lost_or_stolen_cards_get_the_generic_message():
 
 
 MERCHANT = Merchant(name="Acme & Co", sender_email="billing@acme.test", support_email="help@acme.test",
-                    support_phone="+1 555 0100", portal_url="https://portal.acme.test")
+                    support_phone="+1 555 0100", portal_url="https://portal.acme.test", time_zone="America/New_York")
 
 
 def facts(**overrides):
     base = dict(to="ann@example.test", client_name="Ann <Admin>", invoice_number="INV-1042", invoice_id="inv-1",
-                amount=125000, currency="usd", method_line=method_line("visa", "4242"), paid_on="2026-11-25",
+                amount=125000, currency="usd", method_line=method_line("visa", "4242"),
+                paid_at="2026-11-25T19:05:00.000000Z", invoice_total=125000, paid_to_date=125000,
                 remaining_balance=0, payment_id="pay_1")
     return ReceiptFacts(**(base | overrides))
 
@@ -38,15 +41,27 @@ def test_receipt_has_everything_the_client_needs_in_text_and_html():
     email = render_receipt(facts(), MERCHANT)
     assert email.subject == "Receipt: $1,250.00 paid on invoice INV-1042"
     for part in (email.text, email.html):
-        for needle in ("INV-1042", "$1,250.00", "Visa ending in 4242", "2026-11-25", "paid in full",
-                       "help@acme.test", "+1 555 0100", "https://portal.acme.test/invoices/inv-1"):
-            assert needle in part
+        for needle in ("INV-1042", "$1,250.00", "Visa ending in 4242", "November 25, 2026 at 2:05 PM EST",
+                       receipt_number("pay_1"), "Invoice total", "Paid to date", "Remaining balance",
+                       "paid in full", "help@acme.test", "+1 555 0100", "https://portal.acme.test/invoices/inv-1"):
+            assert needle in part, needle
+        assert "pay_1" not in part  # a receipt number, not the internal id
+    assert email.text.splitlines()[0] == "Acme & Co"  # the merchant first
     assert "Acme &amp; Co" in email.html and "Ann &lt;Admin&gt;" in email.html  # escaped in HTML
 
 
-def test_receipt_of_a_partial_payment_shows_the_remaining_balance():
-    email = render_receipt(facts(amount=5000, remaining_balance=120000), MERCHANT)
-    assert "Remaining balance on this invoice: $1,200.00." in email.text
+def test_receipt_of_a_partial_payment_shows_paid_to_date_and_the_remaining_balance():
+    email = render_receipt(facts(amount=5000, invoice_total=125000, paid_to_date=25000, remaining_balance=100000),
+                           MERCHANT)
+    assert "Paid to date: $250.00" in email.text
+    assert "Remaining balance: $1,000.00" in email.text
+    assert "$1,000.00 is still due on this invoice." in email.text
+
+
+def test_receipt_numbers_are_stable_and_differ_per_payment():
+    assert receipt_number("pay_1") == receipt_number("pay_1")
+    assert receipt_number("pay_1") != receipt_number("pay_2")
+    assert re.fullmatch(r"\d{4}-\d{4}-\d{4}", receipt_number("pay_1"))
 
 
 def test_method_line_names_the_brand():

@@ -1,0 +1,19 @@
+"""GET /portal-settings: the public settings a portal loads before sign-in (no token needed)."""
+
+import os
+
+from shared import merchant
+from shared.portal_settings import portal_settings
+from shared.web import json_response, lambda_entry, make_app
+
+app = make_app()
+
+
+@app.get("/portal-settings")
+def get_settings():
+    # Public and the same for everyone: browsers and CDNs may keep it for five minutes.
+    return json_response(200, portal_settings(os.environ, merchant.from_environment()),
+                         {"Cache-Control": "public, max-age=300"})
+
+
+handler = lambda_entry(app)

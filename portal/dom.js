@@ -1,0 +1,82 @@
+// Small DOM and formatting helpers shared by every view.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, v);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function announce(text) {
+  const live = document.getElementById('announce');
+  live.textContent = '';
+  setTimeout(() => { live.textContent = text; }, 50);
+}
+
+const SYMBOLS = {usd: '$', cad: 'CA$', eur: '€', gbp: '£', aud: 'A$'};
+
+// Integer cents -> "$1,250.00" without floating point.
+export function money(cents, currency = 'usd') {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  const major = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${sign}${SYMBOLS[currency] || currency.toUpperCase() + ' '}${major}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+// "12.34" / "12" / "1,234.5" -> 1234 cents, or null if it is not an amount.
+export function parseCents(text) {
+  const clean = String(text).trim().replace(/[$,\s]/g, '');
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(clean);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
+export function day(iso) {
+  if (!iso) return '';
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-US', {year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC'});
+}
+
+export function dateTime(iso) {
+  return iso ? new Date(iso).toLocaleString('en-US', {dateStyle: 'medium', timeStyle: 'short'}) : '';
+}
+
+const STATUS_WORDS = {open: 'Open', partially_paid: 'Partially paid', processing: 'Processing', paid: 'Paid',
+  void: 'Void', pending: 'Pending', succeeded: 'Paid', failed: 'Failed', canceled: 'Canceled', refunded: 'Refunded',
+  partially_refunded: 'Partially refunded', disputed: 'Disputed', verification_pending: 'Waiting for verification',
+  verified: 'Verified', verification_failed: 'Verification failed'};
+
+export function badge(status, text) {
+  return h('span', {class: `badge ${status}`}, text || STATUS_WORDS[status] || status);
+}
+
+const BRANDS = {visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover'};
+
+export function methodText(payment) {
+  if (payment.card) return `${BRANDS[payment.card.brand] || 'Card'} ending in ${payment.card.last4}`;
+  if (payment.bank) return `${payment.bank.bank_name || 'Bank'} account ending in ${payment.bank.last4}`;
+  return payment.method === 'ach' ? 'Bank transfer (ACH)' : 'Card';
+}
+
+export function savedMethodText(method) {
+  if (method.card) return `${BRANDS[method.card.brand] || 'Card'} ending in ${method.card.last4}`;
+  return `${method.bank.bank_name || 'Bank'} ${method.bank.account_type || ''} account ending in ${method.bank.last4}`;
+}
+
+export function newKey() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+// Replace an element's content; null / false children (conditional parts) are skipped.
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter(c => c !== null && c !== undefined && c !== false));
+}

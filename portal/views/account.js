@@ -1,0 +1,163 @@
+// "Account Settings": saved cards and bank accounts (default, remove, expiring cards, link and verify a bank
+// account, add a card), the billing email, and reminder preferences.
+
+import {get, post, patch, del} from '../api.js';
+import {h, fill, money, parseCents, badge, savedMethodText, announce} from '../dom.js';
+import {openModal} from '../modal.js';
+import {stripe} from '../stripe.js';
+
+const REMINDER_DAYS = [1, 3, 7, 14];
+
+function methodRow(m, reload, status) {
+  const actions = h('div', {class: 'actions'});
+  const act = async (fn, done) => {
+    try { await fn(); announce(done); await reload(); } catch (err) { status.replaceChildren(h('p', {class: 'error'}, err.message)); }
+  };
+  const label = savedMethodText(m);
+  const usable = m.type === 'card' || m.bank.status === 'verified';
+  if (!m.default && usable) actions.append(h('button', {type: 'button', 'aria-label': `Make default: ${label}`,
+    onclick: () => act(() => post(`/payment-methods/${m.payment_method_id}/default`), `${label} is now your default.`)}, 'Make default'));
+  if (m.type === 'bank_account' && m.bank.status === 'verification_pending') {
+    actions.append(h('button', {type: 'button', 'aria-label': `Verify: ${label}`, onclick: () => openVerify(m, reload)}, 'Verify'));
+  }
+  actions.append(h('button', {type: 'button', class: 'danger', 'aria-label': `Remove: ${label}`, onclick: () => {
+    actions.replaceChildren(h('span', {}, `Remove ${label}?`),
+      h('button', {type: 'button', class: 'danger', onclick: () => act(() => del(`/payment-methods/${m.payment_method_id}`), `${label} removed.`)}, 'Yes, remove'),
+      h('button', {type: 'button', onclick: reload}, 'Keep it'));
+    actions.querySelector('button').focus();
+  }}, 'Remove'));
+  return h('li', {}, h('span', {class: 'what'}, label,
+    m.card ? h('span', {class: 'hint'}, ` · expires ${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year} `) : ' ',
+    m.default ? badge('paid', 'Default') : null,
+    m.card && m.card.expires_soon ? badge('soon', 'Expires soon') : null,
+    m.bank ? badge(m.bank.status) : null), actions);
+}
+
+function openVerify(m, reload) {
+  const modal = openModal('verify-title', {onClose: reload});
+  const one = h('input', {type: 'text', inputmode: 'decimal', id: 'deposit-1', name: 'deposit1', autofocus: true, placeholder: '0.00'});
+  const two = h('input', {type: 'text', inputmode: 'decimal', id: 'deposit-2', name: 'deposit2', placeholder: '0.00'});
+  const status = h('div', {role: 'alert'});
+  modal.show(h('form', {onsubmit: async event => {
+    event.preventDefault();
+    const amounts = [parseCents(one.value), parseCents(two.value)];
+    if (amounts.some(a => a === null || a < 1 || a > 99)) {
+      status.replaceChildren(h('p', {class: 'error'}, 'Enter both deposits as they appear on your statement, for example 0.32.'));
+      return;
+    }
+    try {
+      await post(`/payment-methods/${m.payment_method_id}/verify`, {amounts});
+      announce('Bank account verified.');
+      modal.show(h('h2', {id: 'verify-title'}, 'Bank account verified'),
+        h('p', {class: 'success'}, `${savedMethodText(m)} is verified: you can pay invoices by bank transfer (ACH).`),
+        h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Done')));
+    } catch (err) {
+      status.replaceChildren(h('p', {class: 'error'}, err.message));
+    }
+  }}, h('h2', {id: 'verify-title'}, 'Verify your bank account'),
+  h('p', {}, `We sent two small deposits (under $1) to ${savedMethodText(m)}. They take 1-2 business days to show on your statement.`),
+  h('label', {for: 'deposit-1'}, 'First deposit ($)'), one, h('label', {for: 'deposit-2'}, 'Second deposit ($)'), two, status,
+  h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Verify'), h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
+}
+
+function openAddCard(account, reload) {
+  const modal = openModal('card-title', {onClose: reload});
+  const mount = h('div', {id: 'card-element'});
+  const status = h('p', {class: 'field-error', role: 'alert'});
+  let card = null, s = null;
+  const save = h('button', {type: 'submit', class: 'primary'}, 'Save card');
+  modal.show(h('form', {onsubmit: async event => {
+    event.preventDefault();
+    if (!card) return;
+    save.disabled = true;
+    modal.busy = true;
+    try {
+      const {client_secret: secret} = await post('/payment-methods/setup');
+      const result = await s.confirmCardSetup(secret, {payment_method: {card, billing_details: {email: account.billing_email, name: account.name}}});
+      if (result.error) throw new Error(result.error.message);
+      announce('Card saved.');
+      modal.busy = false;
+      modal.show(h('h2', {id: 'card-title'}, 'Card saved'),
+        h('p', {class: 'success'}, 'Your card is saved: it appears in your payment methods in a moment.'),
+        h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Done')));
+    } catch (err) {
+      modal.busy = false;
+      status.textContent = err.message;
+      save.disabled = false;
+    }
+  }}, h('h2', {id: 'card-title'}, 'Add a card'),
+  h('p', {class: 'hint'}, 'Card details go straight to our payment processor, Stripe; we never see or store them.'),
+  mount, status, h('div', {class: 'actions'}, save, h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
+  stripe().then(instance => {
+    s = instance;
+    card = s.elements().create('card');
+    card.mount(mount);
+    card.on('change', e => { status.textContent = e.error ? e.error.message : ''; });
+    card.focus();
+  }).catch(err => { status.textContent = err.message; });
+}
+
+function bankForm(reload) {
+  const fields = {
+    holder_name: h('input', {type: 'text', id: 'bank-holder', name: 'holder_name', autocomplete: 'name', required: true}),
+    routing_number: h('input', {type: 'text', id: 'bank-routing', name: 'routing_number', inputmode: 'numeric', required: true, maxlength: '9'}),
+    account_number: h('input', {type: 'text', id: 'bank-account', name: 'account_number', inputmode: 'numeric', required: true, maxlength: '17'}),
+    account_type: h('select', {id: 'bank-type', name: 'account_type'}, h('option', {value: 'checking'}, 'Checking'), h('option', {value: 'savings'}, 'Savings')),
+  };
+  const status = h('div', {role: 'alert'});
+  return h('form', {class: 'panel', onsubmit: async event => {
+    event.preventDefault();
+    try {
+      const m = await post('/payment-methods/bank-accounts', Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value.trim()])));
+      announce(`${savedMethodText(m)} linked. Verify it once the two deposits arrive.`);
+      await reload(`${savedMethodText(m)} is linked. We sent two small deposits: verify it with their amounts once they arrive (1-2 business days).`);
+    } catch (err) {
+      status.replaceChildren(h('p', {class: 'error'}, err.message));
+    }
+  }}, h('h3', {}, 'Link a bank account'),
+  h('p', {class: 'hint'}, 'For bank transfers (ACH): lower fees, 3-5 business days to settle. We keep only the bank name, account type and last 4 digits.'),
+  h('label', {for: 'bank-holder'}, 'Account holder name'), fields.holder_name,
+  h('label', {for: 'bank-routing'}, 'Routing number'), fields.routing_number,
+  h('label', {for: 'bank-account'}, 'Account number'), fields.account_number,
+  h('label', {for: 'bank-type'}, 'Account type'), fields.account_type, status,
+  h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Link bank account')));
+}
+
+function settingsForm(account, reload) {
+  const email = h('input', {type: 'email', id: 'billing-email', name: 'billing_email', value: account.billing_email, required: true, autocomplete: 'email'});
+  const reminders = h('input', {type: 'checkbox', id: 'reminders', name: 'due_date_reminders', checked: account.due_date_reminders});
+  const days = REMINDER_DAYS.map(d => h('label', {class: 'choice'}, h('input', {type: 'checkbox', name: 'reminder_day', value: String(d),
+    checked: account.reminder_days_before.includes(d)}), d === 1 ? '1 day before' : `${d} days before`));
+  const status = h('div', {role: 'status'});
+  return h('form', {class: 'panel', onsubmit: async event => {
+    event.preventDefault();
+    const chosen = days.map(l => l.querySelector('input')).filter(i => i.checked).map(i => Number(i.value));
+    try {
+      await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
+                               ...(chosen.length ? {reminder_days_before: chosen} : {})});
+      await reload('Your settings are saved.');
+    } catch (err) {
+      status.replaceChildren(h('p', {class: 'error'}, err.message));
+    }
+  }}, h('label', {for: 'billing-email'}, 'Billing email'),
+  h('p', {class: 'hint'}, 'Receipts and notices go here. Payment receipts are always sent.'), email,
+  h('label', {class: 'choice'}, reminders, 'Email me reminders before an invoice is due'),
+  h('fieldset', {}, h('legend', {}, 'Send reminders'), days), status,
+  h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save settings')));
+}
+
+export async function accountPage(main, message) {
+  const reload = text => accountPage(main, text);
+  const [{payment_methods: methods}, account] = await Promise.all([get('/payment-methods'), get('/account')]);
+  const status = h('div', {role: 'alert'});
+  fill(main, h('h1', {}, 'Account Settings'),
+    typeof message === 'string' ? h('p', {class: 'success', role: 'status'}, message) : null,
+    h('section', {'aria-labelledby': 'methods-h'}, h('h2', {id: 'methods-h'}, 'Saved payment methods'), status,
+      methods.length ? h('ul', {class: 'methods panel'}, methods.map(m => methodRow(m, reload, status)))
+        : h('p', {class: 'hint'}, 'No saved payment methods yet.'),
+      h('div', {class: 'actions'}, h('button', {type: 'button', onclick: () => openAddCard(account, reload)}, 'Add a card')),
+      bankForm(reload)),
+    h('section', {'aria-labelledby': 'settings-h'}, h('h2', {id: 'settings-h'}, 'Billing email and reminders'),
+      account.credit_balance ? h('p', {class: 'note'}, `You have ${money(account.credit_balance)} of credit with us.`) : null,
+      settingsForm(account, reload)));
+}

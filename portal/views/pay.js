@@ -1,0 +1,266 @@
+// The payment modal: method, amount (the balance, or part of it where the invoice allows), card through
+// Stripe.js or a saved method, review, "Submit Payment", then the confirmation, a decline with its reason,
+// or, if something broke mid-way, whether the payment went through (asked from the API, never guessed).
+
+import {get, post, ApiError} from '../api.js';
+import {h, money, day, parseCents, methodText, savedMethodText, newKey, announce} from '../dom.js';
+import {openModal} from '../modal.js';
+import {stripe} from '../stripe.js';
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+// The webhook moves a confirmed card payment out of "pending" shortly after Stripe answers.
+async function settled(paymentId, {seconds = 20} = {}) {
+  const deadline = Date.now() + seconds * 1000;
+  let payment = await get(`/payments/${paymentId}`);
+  while (payment.status === 'pending' && Date.now() < deadline) {
+    await sleep(500);
+    payment = await get(`/payments/${paymentId}`);
+  }
+  return payment;
+}
+
+// A new card's brand and last 4 reach the payment record with the receipt, a moment after the success.
+async function withCardDetails(payment) {
+  const deadline = Date.now() + 8000;
+  while (payment.method === 'card' && payment.status === 'succeeded' && !payment.card && Date.now() < deadline) {
+    await sleep(500);
+    payment = await get(`/payments/${payment.payment_id}`);
+  }
+  return payment;
+}
+
+export async function openPayment(invoiceId, onDone) {
+  const modal = openModal('pay-title', {onClose: onDone});
+  modal.show(h('h2', {id: 'pay-title'}, 'Pay invoice'), h('p', {}, 'Loading…'));
+  let invoice, methods, account;
+  try {
+    [invoice, {payment_methods: methods}, account] = await Promise.all([
+      get(`/invoices/${encodeURIComponent(invoiceId)}`), get('/payment-methods'), get('/account')]);
+  } catch (err) {
+    modal.show(h('h2', {id: 'pay-title'}, 'Pay invoice'), h('p', {class: 'error', role: 'alert'}, err.message),
+      h('div', {class: 'actions'}, h('button', {type: 'button', onclick: modal.close, autofocus: true}, 'Close')));
+    return;
+  }
+  const c = invoice.currency;
+  const cards = methods.filter(m => m.type === 'card');
+  const banks = methods.filter(m => m.type === 'bank_account' && m.bank.status === 'verified');
+  const state = {method: 'card', full: true, amount: invoice.balance, saved: (cards.find(m => m.default) || cards[0] || {}).payment_method_id || 'new',
+                 bank: (banks.find(m => m.default) || banks[0] || {}).payment_method_id, save: false, key: null, card: null};
+
+  function form(error) {
+    const errorBox = h('div', {role: 'alert'}, error ? h('p', {class: 'error'}, error) : null);
+    const amountInput = h('input', {type: 'text', inputmode: 'decimal', id: 'pay-amount', name: 'amount',
+      'aria-describedby': 'pay-amount-hint pay-amount-error', value: state.full ? '' : (state.amount / 100).toFixed(2),
+      disabled: state.full});
+    const amountError = h('p', {id: 'pay-amount-error', class: 'field-error'});
+    const radio = (name, value, checked, label, onchange, extra = {}) => h('label', {class: 'choice'},
+      h('input', {type: 'radio', name, value, checked, onchange, ...extra}), label);
+    const redraw = () => modal.show(form());
+
+    const methodSet = h('fieldset', {}, h('legend', {}, 'Payment method'),
+      radio('method', 'card', state.method === 'card', 'Card', () => { state.method = 'card'; redraw(); }),
+      radio('method', 'ach', state.method === 'ach', 'Bank transfer (ACH)', () => { state.method = 'ach'; redraw(); }));
+
+    const amountSet = h('fieldset', {}, h('legend', {}, 'Amount'),
+      radio('amount', 'full', state.full, `Full balance: ${money(invoice.balance, c)}`, () => { state.full = true; redraw(); }),
+      invoice.allow_partial ? [
+        radio('amount', 'partial', !state.full, 'Partial amount', () => { state.full = false; redraw(); }),
+        h('label', {for: 'pay-amount'}, `Amount to pay (${c.toUpperCase()})`), amountInput,
+        h('p', {id: 'pay-amount-hint', class: 'hint'},
+          `Minimum ${money(invoice.minimum_payment, c)}. The rest stays due on ${day(invoice.due_date)}.`),
+        amountError] : h('p', {class: 'hint'}, 'This invoice must be paid in full.'));
+
+    let methodDetails;
+    if (state.method === 'card') {
+      const mount = h('div', {id: 'card-element'});
+      const cardError = h('p', {id: 'card-error', class: 'field-error', role: 'alert'});
+      const newCard = state.saved === 'new';
+      methodDetails = h('fieldset', {}, h('legend', {}, 'Card'),
+        cards.map(m => radio('saved', m.payment_method_id, state.saved === m.payment_method_id,
+          `${savedMethodText(m)}, expires ${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year}`,
+          () => { state.saved = m.payment_method_id; redraw(); })),
+        cards.length ? radio('saved', 'new', newCard, 'A new card', () => { state.saved = 'new'; redraw(); }) : null,
+        newCard ? [h('p', {class: 'hint'}, 'Card details go straight to our payment processor, Stripe; we never see or store them.'),
+          mount, cardError,
+          h('label', {class: 'choice'}, h('input', {type: 'checkbox', name: 'save', checked: state.save,
+            onchange: e => { state.save = e.target.checked; }}), 'Save this card for future payments')] : null);
+      if (newCard) {
+        stripe().then(s => {
+          state.stripe = s;
+          state.card = s.elements().create('card');
+          state.card.mount(mount);
+          state.card.on('change', event => { cardError.textContent = event.error ? event.error.message : ''; });
+        }).catch(err => { cardError.textContent = err.message; });
+      }
+    } else {
+      methodDetails = h('fieldset', {}, h('legend', {}, 'Bank account'),
+        banks.length ? banks.map(m => radio('bank', m.payment_method_id, state.bank === m.payment_method_id,
+          savedMethodText(m), () => { state.bank = m.payment_method_id; }))
+          : h('p', {class: 'note'}, 'You have no verified bank account yet. Link one in ', h('a', {href: '/account'}, 'Account Settings'),
+              ': we send two small deposits to check it (1-2 business days).'),
+        h('p', {class: 'hint'}, 'Bank transfers (ACH) take 3-5 business days to settle.'));
+    }
+
+    const review = h('button', {type: 'submit', class: 'primary'}, 'Review payment');
+    return h('form', {novalidate: true, onsubmit: event => {
+      event.preventDefault();
+      if (!state.full) {
+        const cents = parseCents(amountInput.value);
+        let problem = null;
+        if (cents === null || cents <= 0) problem = 'Enter an amount in dollars and cents, for example 150.00.';
+        else if (cents > invoice.balance) problem = `That is more than the ${money(invoice.balance, c)} balance.`;
+        else if (cents < invoice.minimum_payment && cents !== invoice.balance) {
+          problem = `The minimum payment for this invoice is ${money(invoice.minimum_payment, c)}.`;
+        }
+        if (problem) {
+          amountError.textContent = problem;
+          amountInput.setAttribute('aria-invalid', 'true');
+          amountInput.focus();
+          return;
+        }
+        state.amount = cents;
+      } else {
+        state.amount = invoice.balance;
+      }
+      if (state.method === 'ach' && !state.bank) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose a verified bank account.')); return; }
+      if (state.method === 'card' && state.saved === 'new' && !state.card) { errorBox.replaceChildren(h('p', {class: 'error'}, 'The card form is still loading.')); return; }
+      state.key = newKey();  // one key per reviewed payment: a repeated submit can never charge twice
+      modal.show(reviewStep());
+    }},
+    h('h2', {id: 'pay-title'}, `Pay invoice ${invoice.number}`),
+    h('p', {}, `Balance ${money(invoice.balance, c)}, due ${day(invoice.due_date)}.`),
+    errorBox, methodSet, amountSet, methodDetails,
+    h('div', {class: 'actions'}, review, h('button', {type: 'button', onclick: modal.close}, 'Cancel')));
+  }
+
+  function chosenMethodText() {
+    if (state.method === 'ach') return savedMethodText(banks.find(m => m.payment_method_id === state.bank));
+    if (state.saved !== 'new') return savedMethodText(cards.find(m => m.payment_method_id === state.saved));
+    return 'New card';
+  }
+
+  function reviewStep() {
+    // The card element stays mounted (hidden) so Stripe.js can read it on submit.
+    const cardHost = document.getElementById('card-element');
+    if (cardHost) cardHost.closest('fieldset').hidden = true;
+    const keep = cardHost ? cardHost.closest('fieldset') : null;
+    return [h('h2', {id: 'pay-title'}, 'Review your payment'),
+      h('div', {class: 'review'}, h('p', {class: 'big'}, money(state.amount, c)),
+        h('dl', {}, h('dt', {}, 'Invoice'), h('dd', {}, invoice.number),
+          h('dt', {}, 'Amount'), h('dd', {}, state.amount === invoice.balance ? `${money(state.amount, c)} (full balance)` : money(state.amount, c)),
+          h('dt', {}, 'Method'), h('dd', {}, chosenMethodText()),
+          state.amount < invoice.balance ? [h('dt', {}, 'Left to pay'), h('dd', {}, `${money(invoice.balance - state.amount, c)} by ${day(invoice.due_date)}`)] : null)),
+      state.method === 'ach' ? h('p', {class: 'hint'}, 'Bank transfers take 3-5 business days; the invoice shows "Processing" until then.') : null,
+      keep,
+      h('div', {class: 'actions'},
+        h('button', {type: 'button', class: 'primary', autofocus: true, onclick: submit}, 'Submit Payment'),
+        h('button', {type: 'button', onclick: () => { state.card = null; modal.show(form()); }}, 'Back'))];
+  }
+
+  function working(text) {
+    modal.busy = true;
+    modal.show(h('h2', {id: 'pay-title'}, 'Processing your payment…'), h('p', {role: 'status'}, text));
+  }
+
+  async function start() {
+    const body = state.method === 'ach' ? {method: 'ach', payment_method_id: state.bank}
+      : state.saved !== 'new' ? {method: 'card', payment_method_id: state.saved}
+      : {method: 'card', ...(state.save ? {save_payment_method: true} : {})};
+    if (state.amount !== invoice.balance) body.amount = state.amount;
+    return post(`/invoices/${invoice.invoice_id}/payments`, body, {'Idempotency-Key': state.key});
+  }
+
+  async function submit() {
+    working("Please don't close this window or pay again.");
+    let payment;
+    try {
+      payment = await start();
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) return checkStatus(null);
+      modal.busy = false;
+      return modal.show(form(err.code === 'payment_in_progress'
+        ? 'A payment for this invoice is already under way. Check your Payment history before paying again.' : err.message));
+    }
+    if (payment.method === 'ach') return payment.status === 'failed' ? declined(payment, null) : confirmed(payment);
+    if (payment.status === 'succeeded') return confirmed(payment);
+    if (payment.status === 'failed') return declined(payment, null);
+    if (!payment.client_secret) return checkStatus(payment.payment_id);
+    const s = state.stripe || await stripe();
+    const result = payment.next_action === 'authenticate' || state.saved !== 'new'
+      ? await s.confirmCardPayment(payment.client_secret)
+      : await s.confirmCardPayment(payment.client_secret, {payment_method: {card: state.card,
+          billing_details: {email: account.billing_email, name: account.name}}});
+    if (result.error && ['card_error', 'validation_error'].includes(result.error.type) ||
+        (result.error && /authentication_failure$/.test(result.error.code || ''))) {
+      return declined(await settled(payment.payment_id, {seconds: 6}), result.error);
+    }
+    if (result.error) return checkStatus(payment.payment_id);
+    const after = await settled(payment.payment_id).then(withCardDetails).catch(() => null);
+    if (!after) return checkStatus(payment.payment_id);
+    return after.status === 'failed' ? declined(after, null) : confirmed(after);
+  }
+
+  function confirmed(payment) {
+    modal.busy = false;
+    const ach = payment.method === 'ach';
+    const paid = payment.status === 'succeeded';
+    announce(ach ? 'Bank payment submitted.' : 'Payment successful.');
+    modal.show(h('h2', {id: 'pay-title'}, ach ? 'Payment submitted' : paid ? 'Payment successful' : 'Payment processing'),
+      h('p', {class: 'big'}, money(payment.amount, payment.currency)),
+      h('div', {class: 'review'}, h('dl', {},
+        h('dt', {}, 'Invoice'), h('dd', {}, invoice.number),
+        h('dt', {}, 'Method'), h('dd', {}, methodText(payment)),
+        h('dt', {}, 'Status'), h('dd', {}, ach ? 'Processing: 3-5 business days' : paid ? 'Paid' : 'Processing'))),
+      ach ? h('p', {class: 'note'}, `Bank transfers take 3-5 business days. We'll email ${account.billing_email} when it settles; the invoice shows "Processing" until then.`)
+        : h('p', {class: 'success'}, `A receipt is on its way to ${account.billing_email}.`),
+      h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Done')));
+  }
+
+  function declined(payment, stripeError) {
+    modal.busy = false;
+    const reason = (payment && payment.failure && payment.failure.message) || (stripeError && stripeError.message) ||
+      'Your payment did not go through.';
+    state.card = null;
+    announce('Payment declined.');
+    modal.show(h('h2', {id: 'pay-title'}, payment && payment.method === 'ach' ? 'Your bank payment did not go through' : 'Your card was declined'),
+      h('p', {class: 'error', role: 'alert'}, reason),
+      h('p', {}, 'You were not charged. You can try a different payment method.'),
+      h('div', {class: 'actions'},
+        h('button', {type: 'button', class: 'primary', autofocus: true, onclick: () => { state.saved = 'new'; modal.show(form()); }},
+          'Try a different payment method'),
+        h('button', {type: 'button', onclick: modal.close}, 'Close')));
+  }
+
+  // Something broke between us, Stripe and the bank: say so, and ask the API what really happened.
+  async function checkStatus(paymentId) {
+    modal.busy = true;
+    const result = h('div', {role: 'status'}, h('p', {}, 'Checking whether your payment went through…'));
+    modal.show(h('h2', {id: 'pay-title'}, "Don't pay again yet"),
+      h('p', {class: 'warning'}, 'We lost contact while your payment was being processed. Please do not click Pay again: it may already have gone through.'),
+      result);
+    let payment = null;
+    for (let attempt = 0; attempt < 5 && !payment; attempt++) {
+      try {
+        // Replaying the same Idempotency-Key returns the same payment: it never starts a second one.
+        payment = paymentId ? await get(`/payments/${paymentId}`) : await start();
+        if (payment.status === 'pending' && attempt < 4) { paymentId = payment.payment_id; payment = null; await sleep(1500); }
+      } catch (err) {
+        await sleep(1500);
+      }
+    }
+    modal.busy = false;
+    const close = h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Close');
+    if (!payment) {
+      result.replaceChildren(h('p', {}, 'We still cannot tell. Check your Payment history in a few minutes before paying again.'), h('div', {class: 'actions'}, close));
+    } else if (payment.status === 'succeeded' || payment.status === 'processing') {
+      result.replaceChildren(h('p', {class: 'success'}, `Your payment of ${money(payment.amount, payment.currency)} went through (${payment.status === 'processing' ? 'processing' : 'paid'}). Do not pay again.`), h('div', {class: 'actions'}, close));
+    } else {
+      result.replaceChildren(h('p', {}, `Your payment did not go through (${payment.status}); you were not charged. You can try again.`),
+        h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', onclick: () => modal.show(form())}, 'Try again'), close));
+    }
+    announce('Payment status checked.');
+  }
+
+  modal.show(form());
+}

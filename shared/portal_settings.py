@@ -1,0 +1,34 @@
+"""What a portal needs before anyone signs in: where to sign in (the Cognito pool and its endpoint), which
+Stripe.js and publishable key to load, which card brands and methods to offer, and who the merchant is.
+None of it is secret (a publishable key is meant for browsers). Pure: reads only the mapping it is given."""
+
+from collections.abc import Mapping
+
+from shared.merchant import Merchant
+
+# The card brands the merchant accepts (the help page: Visa, Mastercard, American Express, Discover), as
+# Stripe names them in PaymentMethod.card.brand.
+CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+
+def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
+    region = env.get("AWS_REGION", "us-east-1")
+    # The endpoint botocore itself would use (AWS_ENDPOINT_URL is set only by the local stack and tests, to
+    # moto), so the browser signs in against the same pool the backend's tokens are checked against.
+    identity = (env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or env.get("AWS_ENDPOINT_URL")
+                or f"https://cognito-idp.{region}.amazonaws.com")
+    # Locally the Stripe API is localstripe, which serves its Stripe.js stand-in at /js.stripe.com/v3/.
+    stripe_base = env.get("STRIPE_API_BASE", "").rstrip("/")
+    return {
+        "region": region,
+        "user_pool_id": env.get("USER_POOL_ID", ""),
+        "user_pool_client_id": env.get("USER_POOL_CLIENT_ID", ""),
+        "identity_endpoint": identity.rstrip("/") + "/",
+        "stripe_publishable_key": env.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "stripe_js_url": f"{stripe_base}/js.stripe.com/v3/" if stripe_base else STRIPE_JS_URL,
+        "card_brands": list(CARD_BRANDS),
+        "payment_methods": ["card", "ach"],
+        "merchant": {"name": merchant.name, "support_email": merchant.support_email,
+                     "support_phone": merchant.support_phone or None},
+    }

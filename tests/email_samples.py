@@ -1,0 +1,56 @@
+"""One of every email the system sends, from fixed facts, for the email tests and their screenshots."""
+
+from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
+                                   render_overdue, render_reminder)
+from shared.merchant import Merchant
+from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_overpayment, render_refund_receipt
+from shared.receipts import ReceiptFacts, render_receipt
+from shared.report_emails import ReportFacts, render_problem_report
+
+MERCHANT = Merchant(name="Acme Bookkeeping", sender_email="billing@acme.test", support_email="help@acme.test",
+                    support_phone="+1 555 0100", portal_url="https://portal.acme.test", time_zone="America/New_York")
+PAYMENT_ID = "pay_0c1f9a7e5b2d4c8a"
+REFUND_ID = "ref_77d2a1c0e9b84f31"
+INVOICE = InvoiceFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
+                       amount_due=48500, currency="usd", due_date="2026-12-10")
+ACH = AchFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
+               amount=48000, currency="usd", bank_name="Sandbox Test Bank", last4="6789", payment_id=PAYMENT_ID,
+               created_at="2026-12-01T15:04:00.000000Z")
+
+# Emails to the client: no internal id may appear in them.
+CLIENT_EMAILS = {
+    "receipt": render_receipt(ReceiptFacts(
+        to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=30000,
+        currency="usd", method_line="Visa ending in 4242", paid_at="2026-12-01T19:26:00.000000Z", invoice_total=48000,
+        paid_to_date=30000, remaining_balance=18000, payment_id=PAYMENT_ID), MERCHANT),
+    "ach-initiated": render_ach_initiated(ACH, MERCHANT),
+    "ach-failed": render_payment_failed(AchFacts(**{**ACH.__dict__, "failure_code": "R01", "failure_message":
+        "Your bank returned the payment for insufficient funds. You can pay this invoice again by card, or with "
+        "another bank account."}), MERCHANT),
+    "reminder": render_reminder(INVOICE, MERCHANT, 7),
+    "overdue": render_overdue(INVOICE, MERCHANT, fee_charged=0, fee_may_apply=True),
+    "overdue-fee-charged": render_overdue(INVOICE, MERCHANT, fee_charged=2500, fee_may_apply=True),
+    "extension-approved": render_extension_decided(INVOICE, MERCHANT, True, "2027-01-10"),
+    "extension-declined": render_extension_decided(INVOICE, MERCHANT, False, "2027-01-10"),
+    "refund": render_refund_receipt(RefundFacts(
+        to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=10000,
+        currency="usd", method_line="Visa ending in 4242", by_card=True, refund_id=REFUND_ID, payment_id=PAYMENT_ID,
+        refunded_at="2026-12-03T14:00:00.000000Z", balance_after=10000), MERCHANT),
+}
+# Emails to the merchant's staff: they carry the ids the back office needs.
+MERCHANT_EMAILS = {
+    "extension-requested": render_extension_requested(InvoiceFacts(**{**INVOICE.__dict__, "to": "office@acme.test"}),
+                                                      MERCHANT, "2027-01-10", "Waiting on a client payment.", "ext_1"),
+    "problem-report": render_problem_report(ReportFacts(
+        to="office@acme.test", problem_report_id="prb_1", kind="double_charge", message="I see this twice.",
+        created_at="2026-12-02T16:00:00.000000Z", client_id="client-acme", client_name="Ana Archer",
+        payment_id=PAYMENT_ID, invoice_number="INV-1042", amount=30000, currency="usd", processor="stripe",
+        processor_payment_id="pi_123"), MERCHANT),
+    "dispute": render_dispute(DisputeFacts(
+        to="office@acme.test", client_name="Ana Archer", client_id="client-acme", invoice_number="INV-1042",
+        payment_id=PAYMENT_ID, processor_payment_id="pi_123", dispute_id="dp_1", amount=30000, currency="usd",
+        phase="opened"), MERCHANT),
+    "overpayment": render_overpayment("office@acme.test", "Ana Archer", "client-acme", "INV-1042", PAYMENT_ID, 5000,
+                                      "usd", MERCHANT),
+}

@@ -16,7 +16,7 @@ def _secret_key() -> requests.Session:
 
 def _intent(stripe_url: str, amount: int = 5000) -> dict:
     return _secret_key().post(f"{stripe_url}/v1/payment_intents", data={
-        "amount": amount, "currency": "usd", "payment_method_types[]": "card"}, timeout=10).json()
+        "amount": amount, "currency": "usd", "allowed_payment_method_types[]": "card"}, timeout=10).json()
 
 
 def _card(number: str) -> dict:

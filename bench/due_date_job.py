@@ -30,14 +30,12 @@ def main() -> None:
     import logging
 
     import boto3
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+    from infra.moto_server import MotoServer
+
+    server = MotoServer().start()
+    os.environ["AWS_ENDPOINT_URL"] = server.url
     from infra import template
 
     names = {logical: logical for logical in template.resources("AWS::DynamoDB::Table")}

@@ -31,7 +31,7 @@ How to read the figures
    Absolute milliseconds depend on this machine (Lambda arm64 at 512 MB is slower); compare the ratios.
 
 2. DynamoDB requests per operation (counted, not timed).
-   The handlers are called in-process (dev venv) against moto (ThreadedMotoServer on 127.0.0.1) and
+   The handlers are called in-process (dev venv) against moto (infra.moto_server on 127.0.0.1) and
    localstripe (infra.fake_stripe), set up as tests/conftest.py does. Every botocore API call, PynamoDB's
    included (it has its own botocore client), is counted by patching BaseClient._make_api_call; retries
    inside botocore are not separate calls. Secrets are prefetched, so the counts are those of a warm
@@ -272,16 +272,13 @@ def _counted():
 def _start_servers():
     import logging
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
 
     from infra.fake_stripe import FakeStripe
+    from infra.moto_server import MotoServer
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+    moto = MotoServer().start()
+    os.environ["AWS_ENDPOINT_URL"] = moto.url
     stripe_server = FakeStripe().start()
     os.environ["STRIPE_API_BASE"] = stripe_server.url
     return moto, stripe_server

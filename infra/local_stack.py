@@ -204,13 +204,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
         stoppers.append(("portal", portal.stop))
 
         component = "moto server"
-        from moto.server import ThreadedMotoServer
+        from infra.moto_server import MotoServer
 
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
+        moto = MotoServer().start()  # each DynamoDB request atomic, as in AWS
         stoppers.append(("moto server", moto.stop))
-        host, moto_port = moto.get_host_and_port()
-        moto_url = f"http://{host}:{moto_port}"
+        moto_url = moto.url
 
         component = "localstripe"
         from infra.fake_stripe import FakeStripe

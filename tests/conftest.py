@@ -21,11 +21,11 @@ import logging  # noqa: E402
 import boto3  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
 
 from infra import template  # noqa: E402
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox  # noqa: E402
 from infra.fake_stripe import FakeStripe  # noqa: E402
+from infra.moto_server import MotoServer  # noqa: E402
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access lines drown real failures
 
@@ -36,12 +36,10 @@ ACH_WEBHOOK_SECRET = "ach-webhook-secret-test"
 
 @pytest.fixture(scope="session")
 def moto_server():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    os.environ["AWS_ENDPOINT_URL"] = url
-    yield url
+    """moto with each DynamoDB request atomic (infra/moto_server.py): a race test sees the code's races only."""
+    server = MotoServer().start()
+    os.environ["AWS_ENDPOINT_URL"] = server.url
+    yield server.url
     server.stop()
 
 

@@ -1,7 +1,5 @@
 """Back office (admin group): create invoices idempotently, void unpaid ones, read any client's lists."""
 
-import threading
-
 import pytest
 import requests
 
@@ -9,6 +7,7 @@ from shared import clock
 from shared.models import ExtensionRequest, Invoice, LineItem, Payment
 from shared.store import status_actions
 from tests.helpers import call, table_snapshot
+from tests.races import competing
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 CLIENT = {"sub": "u", "custom:client_id": "client-a"}
@@ -127,36 +126,28 @@ def test_a_replay_still_matches_after_a_late_fee_and_an_approved_extension(seede
     assert status == 201 and again["invoice_id"] == first["invoice_id"] and again["fees"] == 2500
 
 
-def test_concurrent_creates_with_one_key_make_one_invoice(seeded):
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(create())) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert [status for status, _, _ in results] == [201] * 4
-    assert len({body["invoice_id"] for _, body, _ in results}) == 1
-    assert sorted(h["Idempotent-Replayed"] for _, _, h in results) == ["false", "true", "true", "true"]
-    _, listed, _ = admin_list("invoices", query={"status": "open"})
-    assert sum(i["number"] == "INV-7001" for i in listed["invoices"]) == 1
-
-
-def test_a_create_that_loses_the_race_answers_with_the_winners_invoice(seeded, monkeypatch):
+def test_concurrent_creates_with_one_key_make_one_invoice(seeded, monkeypatch):
+    """A retry of the same create commits between this request's read (nothing there yet) and its write:
+    this one's write is refused and it answers as a replay of the other."""
     from shared.services import back_office
-    _, first, _ = create()
-    real_get, calls = back_office._get_invoice, []
 
-    def not_yet_written_on_first_read(client_id, invoice_id):
-        calls.append(invoice_id)
-        return None if len(calls) == 1 else real_get(client_id, invoice_id)
+    after_other = []
 
-    monkeypatch.setattr(back_office, "_get_invoice", not_yet_written_on_first_read)
-    before = table_snapshot()
-    status, again, headers = create()  # reads nothing, then its conditional write fails
-    assert (status, again["invoice_id"], headers["Idempotent-Replayed"]) == (201, first["invoice_id"], "true")
-    status, body, _ = create({**BODY, "number": "OTHER"})
-    assert (status, body["error"]["code"]) == (422, "idempotency_key_reused")
-    assert len(calls) == 3 and table_snapshot() == before  # read, failed write, re-read; then one read
+    def other_create():
+        result = create()
+        after_other.append(table_snapshot())
+        return result
+
+    other = competing(monkeypatch, back_office, "_get_invoice", other_create)
+    status, body, headers = create()
+    other_status, other_body, other_headers = other.result
+    assert (other_status, other_headers["Idempotent-Replayed"]) == (201, "false")
+    assert (status, headers["Idempotent-Replayed"], body) == (201, "true", other_body)
+    assert table_snapshot() == after_other[0]  # the refused write changed nothing
+    _, listed, _ = admin_list("invoices", query={"status": "open"})
+    assert [i["invoice_id"] for i in listed["invoices"] if i["number"] == "INV-7001"] == [body["invoice_id"]]
+    status, refused, _ = create({**BODY, "number": "OTHER"})  # the key now names the winner's invoice
+    assert (status, refused["error"]["code"]) == (422, "idempotency_key_reused")
 
 
 def _lines(*items):

@@ -1,7 +1,5 @@
 """POST /invoices/{id}/payments against moto (server mode) and localstripe."""
 
-import threading
-
 import pytest
 import requests
 
@@ -9,6 +7,7 @@ from shared.models import Invoice, Payment
 from shared.processors.stripe_cards import API_VERSION
 from shared.store import money_of
 from tests.helpers import call, table_snapshot
+from tests.races import competing
 
 PAY = "CreatePaymentFunction"
 
@@ -155,39 +154,38 @@ def test_a_confirmed_payment_is_never_replaced(seeded):
     assert table_snapshot() == before
 
 
-def test_two_racing_requests_never_leave_two_confirmable_intents(seeded):
-    results = []
+def test_two_racing_requests_never_leave_two_confirmable_intents(seeded, monkeypatch):
+    """Two tabs at once: the other tab's payment is recorded between this request's read and its write."""
+    from shared.services import card_payments
 
-    def attempt(key):
-        results.append(pay("inv-full", key=key))
-
-    threads = [threading.Thread(target=attempt, args=(f"race-{i}",)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(status in (201, 409) for status, _, _ in results)
-    payments = list(Payment.query("client-a"))
-    live = [p for p in payments if p.status == "pending"]
-    assert len(live) == 1  # exactly one payment can still be confirmed
-    assert Invoice.get("client-a", "inv-full").open_payment_id == live[0].payment_id
-    base, auth = seeded["stripe"].url, ("sk_test_portal", "")
-    for p in payments:
-        if p.status == "canceled":
-            intent = requests.get(f"{base}/v1/payment_intents/{p.processor_payment_id}", auth=auth).json()
-            assert intent["status"] == "canceled"
+    other_tab = competing(monkeypatch, card_payments, "get_many", lambda: pay("inv-full", key="tab-2"))
+    status, this_tab, _ = pay("inv-full", key="tab-1")
+    other_status, other, _ = other_tab.result
+    assert (status, other_status) == (201, 201)
+    # This request's write was refused (the invoice changed); it decided again and replaced the other one.
+    assert Payment.get("client-a", other["payment_id"]).status == "canceled"
+    assert [p.payment_id for p in Payment.query("client-a") if p.status == "pending"] == [this_tab["payment_id"]]
+    assert Invoice.get("client-a", "inv-full").open_payment_id == this_tab["payment_id"]
+    other_intent = other["client_secret"].split("_secret_")[0]
+    intent = requests.get(f"{seeded['stripe'].url}/v1/payment_intents/{other_intent}", auth=("sk_test_portal", ""),
+                          timeout=5).json()
+    assert intent["status"] == "canceled"  # the other tab can no longer charge the client
 
 
-def test_same_key_double_click_creates_one_payment(seeded):
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(pay("inv-full", key="dbl"))) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert {body["payment_id"] for status, body, _ in results if status == 201} == \
-        {p.payment_id for p in Payment.query("client-a")}
-    assert len(list(Payment.query("client-a"))) == 1
+def test_same_key_double_click_creates_one_payment(seeded, monkeypatch):
+    """The second click's request completes between the first one's read and its write."""
+    from shared.services import card_payments
+
+    second = competing(monkeypatch, card_payments, "get_many", lambda: pay("inv-full", key="dbl"))
+    status, first, headers = pay("inv-full", key="dbl")
+    second_status, second_body, second_headers = second.result
+    assert (second_status, second_headers["Idempotent-Replayed"]) == (201, "false")
+    # The first request's write was refused (the key was taken meanwhile): it answers as a replay.
+    assert (status, headers["Idempotent-Replayed"]) == (201, "true")
+    assert first == second_body  # the same payment and the same PaymentIntent to confirm
+    [payment] = Payment.query("client-a")
+    assert payment.payment_id == first["payment_id"]
+    assert payment.processor_payment_id == first["client_secret"].split("_secret_")[0]
 
 
 def test_one_stripe_customer_per_client(seeded):

@@ -1,7 +1,6 @@
 """Reminders, overdue notices, late fees and extension requests, on fixed dates with a frozen clock."""
 
 import json
-import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +13,9 @@ from shared import clock
 from shared.due_dates import FeePolicy
 from shared.models import Client, Invoice
 from shared.services import due_date_job as job
+from shared.store import money_of
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
+from tests.races import competing
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 
@@ -132,18 +133,18 @@ def test_no_fee_on_paid_void_or_ach_covered_invoices(book, frozen):
     assert table_snapshot() == before
 
 
-def test_concurrent_runs_charge_the_fee_once(book, frozen):
+def test_concurrent_runs_charge_the_fee_once(book, frozen, monkeypatch):
+    """Two runs at once (a scheduler retry): the other run charges the fee between this run's read of the
+    invoice and its write."""
     put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
                 late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
     frozen("2026-12-11")
-    reports = []
-    threads = [threading.Thread(target=lambda: reports.append(run_job())) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sum(len(r["fees_applied"]) for r in reports) == 1
-    assert Invoice.get("c1", "i1").fees == 2500
+    other = competing(monkeypatch, job, "apply_late_fee", run_job, before=True)
+    report = run_job()
+    assert (other.result["fees_applied"], report["fees_applied"]) == ([("i1", 2500)], [])
+    invoice = Invoice.get("c1", "i1")
+    assert (invoice.fees, money_of(invoice).balance) == (2500, 52500)
+    assert [line.amount for line in invoice.line_items if line.description.startswith("Late fee")] == [2500]
 
 
 def test_a_crash_half_way_then_a_rerun_sends_each_email_once(book, frozen):

@@ -1,7 +1,6 @@
 """Problem reports: a client reports a payment, the merchant is emailed once and resolves the report."""
 
 import json
-import threading
 
 import pytest
 
@@ -11,6 +10,7 @@ from shared import merchant
 from shared.email_layout import local_time
 from shared.models import Payment, ProblemReport
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
+from tests.races import competing
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 REPORT_FIELDS = {"problem_report_id", "payment_id", "kind", "message", "status", "created_at"}
@@ -119,51 +119,30 @@ def test_a_refused_duplicate_requeues_the_open_reports_email_which_still_goes_ou
     assert len(sent_emails(seeded["moto"])) == 1
 
 
-def test_two_submissions_at_once_create_exactly_one_report(payment, seeded):
-    results = []
-    barrier = threading.Barrier(6)
-
-    def submit(n):
-        barrier.wait()
-        results.append(report(payment.payment_id, {"kind": "double_charge", "message": f"Attempt {n}"})[:2])
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    statuses = sorted(status for status, _ in results)
-    assert statuses.count(201) == 1, results
-    assert all(s == 201 or (s == 409 and b["error"]["code"] in ("problem_report_open", "concurrent_change"))
-               for s, b in results), results
-    reports = list(ProblemReport.query("client-a"))
-    assert len(reports) == 1
-    stored = Payment.get("client-a", payment.payment_id, consistent_read=True)
-    assert stored.open_report_kinds == ["double_charge"]
-    assert [s.problem_report_id for s in stored.problem_reports] == [reports[0].problem_report_id]
-
-
-def test_the_database_condition_refuses_a_second_open_report_even_on_a_stale_read(payment, seeded, monkeypatch):
-    """The one-open-per-kind rule does not rest on the read: a request that read the payment before another
-    report committed still cannot open a second one."""
+def test_two_submissions_at_once_create_exactly_one_report(payment, seeded, monkeypatch):
+    """The other submission commits between this one's read of the payment and its write: the database
+    condition, not the read, refuses a second open report of the kind."""
     from shared.services import problem_reports
 
-    stale = Payment.get("client-a", payment.payment_id)
-    assert report(payment.payment_id, {"kind": "double_charge", "message": "First."})[0] == 201
-    jobs(seeded)
-    before = table_snapshot()
-    real = problem_reports.get_payment
-    reads = []
+    after_other = []
 
-    def stale_first(client_id, payment_id, **kwargs):
-        reads.append(payment_id)
-        return stale if len(reads) == 1 else real(client_id, payment_id, **kwargs)
+    def other_submission():
+        result = report(payment.payment_id, {"kind": "double_charge", "message": "First."})
+        after_other.append(table_snapshot())
+        return result
 
-    monkeypatch.setattr(problem_reports, "get_payment", stale_first)
+    other = competing(monkeypatch, problem_reports, "get_payment", other_submission)
     status, body, _ = report(payment.payment_id, {"kind": "double_charge", "message": "Second."})
+    assert other.result[0] == 201
     assert (status, body["error"]["code"]) == (409, "problem_report_open")
-    assert len(reads) == 2  # the transaction was refused, then the fresh read explained why
-    assert table_snapshot() == before
+    assert table_snapshot() == after_other[0]  # the refused submission changed nothing
+    [stored] = ProblemReport.query("client-a")
+    assert (stored.problem_report_id, stored.message) == (other.result[1]["problem_report_id"], "First.")
+    updated = Payment.get("client-a", payment.payment_id, consistent_read=True)
+    assert updated.open_report_kinds == ["double_charge"]
+    assert [s.problem_report_id for s in updated.problem_reports] == [stored.problem_report_id]
+    # the refused one queues the open report's email again; the worker's ledger sends it once
+    assert {json.loads(m["Body"])["problem_report_id"] for m in jobs(seeded)} == {stored.problem_report_id}
 
 
 def test_a_webhook_bumping_the_payment_version_does_not_block_a_report(payment, seeded, monkeypatch):

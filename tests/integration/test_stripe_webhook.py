@@ -3,7 +3,6 @@ concurrent delivery. Events are built in the shape of Stripe's API reference (lo
 payment_failed reasons, processing or canceled events)."""
 
 import json
-import threading
 import time
 
 import pytest
@@ -12,6 +11,7 @@ from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.store import money_of
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot
+from tests.races import competing
 
 HOOK = "StripeWebhookFunction"
 
@@ -78,15 +78,32 @@ def test_the_same_success_under_a_new_event_id_is_not_counted_twice(started):
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
-def test_concurrent_deliveries_of_one_event_count_it_once(started):
-    results = []
+def test_concurrent_deliveries_of_one_event_count_it_once(started, seeded, monkeypatch):
+    """Stripe delivers one event twice at once: the second delivery is applied in full between the first
+    one's read and its write."""
+    from shared.services import payment_updates
+
     event = event_for(started, "payment_intent.succeeded", "evt_race")
-    threads = [threading.Thread(target=lambda: results.append(deliver(event)[0])) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == [200] * 4
+    other = competing(monkeypatch, payment_updates, "get_many", lambda: deliver(event))
+    status, body, _ = deliver(event)
+    assert other.result[:2] == (200, {"received": True})
+    assert (status, body) == (200, {"received": True})  # its write was refused; it re-read: a duplicate
+    assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
+    assert [e.event_id for e in ProcessedEvent.scan()] == ["stripe:evt_race"]
+    # the duplicate queues the unsent receipt again; the worker's ledger sends it once
+    receipt = {"client_id": "client-a", "payment_id": started.payment_id, "kind": "receipt"}
+    assert [json.loads(m["Body"]) for m in queue_messages(seeded["receipt_queue"])] == [receipt, receipt]
+
+
+def test_a_success_applied_during_a_processing_event_is_not_undone(started, monkeypatch):
+    """processing and succeeded arrive at once: the success is applied between the processing event's read
+    and its write, which must not put the money back to pending."""
+    from shared.services import payment_updates
+
+    success = competing(monkeypatch, payment_updates, "get_many",
+                        lambda: deliver(event_for(started, "payment_intent.succeeded", "evt_won")))
+    status, _, _ = deliver(event_for(started, "payment_intent.processing", "evt_late"))
+    assert (status, success.result[0]) == (200, 200)
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 

@@ -19,8 +19,14 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml
 local: $(VENV)/.installed
 	$(PY) -m infra.local_stack
 
-## Run the whole test suite (unit, handler, integration, end-to-end)
-test: $(VENV)/.installed
+# The portal's browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
+
+## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
+test: $(VENV)/.installed $(CHROMIUM)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

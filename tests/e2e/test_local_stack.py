@@ -6,6 +6,7 @@ and the last test stops the stack with SIGINT and checks it exits cleanly.
 """
 
 import gzip
+import http.client as http_client
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import jwt
@@ -285,9 +287,29 @@ def test_admin_routes_take_only_id_tokens_of_the_admin_group(stack):
     assert get(stack, path, tokens(stack, "two@merchant.test", PASSWORD)["IdToken"]).status_code == 200
 
 
-def test_unknown_route_is_404(stack):
-    response = http().get(f"{stack['api_url']}/no/such/route", timeout=10)
-    assert response.status_code == 404 and response.json()["error"]["code"] == "route_not_found"
+def test_a_method_or_path_no_route_serves_is_api_gateways_404(stack):
+    for method, path in (("GET", "/no/such/route"), ("TRACE", "/invoices"), ("PUT", "/account"),
+                         ("PROPFIND", "/payments")):
+        response = http().request(method, f"{stack['api_url']}{path}", timeout=10)
+        assert (response.status_code, response.json()) == (404, {"message": "Not Found"}), (method, path)
+
+
+def test_a_204_has_no_body_and_the_keep_alive_connection_stays_in_step(stack):
+    """DELETE answers 204; the next request on the same connection must read its own answer."""
+    portal = Portal(stack)
+    link = portal.post("/payment-methods/bank-accounts", {"routing_number": "011000015", "account_number":
+                       "99887766", "account_type": "savings", "holder_name": "Keep Alive"})
+    assert link.status_code == 201, link.text
+    method_id = link.json()["payment_method_id"]
+    connection = http_client.HTTPConnection(urlsplit(stack["api_url"]).netloc, timeout=10)
+    auth = {"Authorization": f"Bearer {portal.token}"}
+    connection.request("DELETE", f"/payment-methods/{method_id}", headers=auth)
+    deleted = connection.getresponse()
+    assert (deleted.status, deleted.read(), deleted.getheader("Content-Length")) == (204, b"", None)
+    connection.request("GET", "/payment-methods", headers=auth)
+    listed = connection.getresponse()
+    assert listed.status == 200 and method_id not in listed.read().decode()
+    connection.close()
 
 
 def test_body_over_10_mb_is_413(stack):

@@ -59,6 +59,11 @@ def payment_not_found() -> NotFound:
     return NotFound("We couldn't find that payment.", code="payment_not_found")
 
 
+class UnknownProcessorObject(Exception):
+    """A signed event names an object its processor does not know (404): asking again will not change that, so the
+    event is acknowledged and changes nothing."""
+
+
 class SecretNotConfigured(Exception):
     """A processor secret still holds the template's marker (or lacks a field): an operator must put the real values.
     Names the secret and its fields, never a value."""

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 from shared.errors import BadRequest, Conflict, Unprocessable
 from shared.invoices import PAID, PROCESSING, VOID
 from shared.money import format_amount, is_cents
-from shared.validation import json_object
+from shared import request_schemas
+from shared.validation import is_id, json_object
 
 SUPPORTED_METHODS = ("card", "ach")
-_FIELDS = {"method", "amount", "payment_method_id", "save_payment_method"}
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -38,7 +38,7 @@ def check_idempotency_key(key: str | None) -> str:
 
 
 def parse_payment_request(body: object) -> PaymentRequest:
-    body = json_object(body, _FIELDS)
+    body = json_object(body, request_schemas.PAYMENT)
     method = body.get("method")
     if method not in SUPPORTED_METHODS:
         raise Unprocessable(f"method must be one of: {', '.join(SUPPORTED_METHODS)}.", code="unsupported_method")
@@ -49,7 +49,7 @@ def parse_payment_request(body: object) -> PaymentRequest:
                             code="invalid_amount")
 
     payment_method_id = body.get("payment_method_id")
-    if payment_method_id is not None and (not isinstance(payment_method_id, str) or not payment_method_id):
+    if payment_method_id is not None and not is_id(payment_method_id):
         raise Unprocessable("payment_method_id must be the id of a saved payment method.", code="invalid_field")
 
     save = body.get("save_payment_method", False)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
+from shared.validation import check_path_ids, parse_json
 
 logger = Logger()
 # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
@@ -27,8 +28,10 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def json_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps(body) if body is not None else None, headers=headers)
+    if body is None:  # e.g. 204: no body at all (Powertools would serialise None as "null")
+        return Response(status_code=status, body="", headers=headers)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body),
+                    headers=headers)
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -37,6 +40,12 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 def make_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
+
+    def _ids_fit_keys(app: APIGatewayHttpResolver, next_middleware):
+        check_path_ids(app.current_event.path_parameters)
+        return next_middleware(app)
+
+    app.use(middlewares=[_ids_fit_keys])
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -122,10 +131,7 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 
 def json_body(app: APIGatewayHttpResolver) -> object:
-    try:
-        return json.loads(raw_body(app))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("The request body must be valid JSON.", code="invalid_json") from None
+    return parse_json(raw_body(app))
 
 
 def header(app: APIGatewayHttpResolver, name: str) -> str | None:

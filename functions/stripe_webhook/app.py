@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.errors import BadRequest
+from shared.errors import BadRequest, UnknownProcessorObject
 from shared.notify import enqueue_job, enqueue_notice
 from shared.processors import stripe_events, stripe_signature
 from shared.secrets import stripe_secrets
@@ -18,12 +18,23 @@ def _stripe():
     return stripe_cards.from_environment()
 
 
+def _known(lookup, object_id: str):
+    import stripe
+
+    try:
+        return lookup(object_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            raise UnknownProcessorObject(object_id) from exc
+        raise
+
+
 def _card_details(payment_method_id: str):
-    return _stripe().card_details(payment_method_id)
+    return _known(_stripe().card_details, payment_method_id)
 
 
 def _intent_outcome(intent_id: str):
-    return _stripe().intent_outcome(intent_id)
+    return _known(_stripe().intent_outcome, intent_id)
 
 
 @app.post("/webhooks/stripe")
@@ -43,6 +54,10 @@ def stripe_webhook():
                                         intent_outcome=_intent_outcome, enqueue_job=enqueue_job)
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
+    except UnknownProcessorObject as exc:
+        # Stripe would retry a 5xx for days and never get another answer: acknowledged, nothing changed.
+        logger.warning("stripe event names an object Stripe does not know: ignored", extra={"object_id": str(exc)})
+        return {"received": True}
 
     return webhook_received("stripe", result)
 

@@ -19,6 +19,8 @@ def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int = 
            now: float | None = None) -> None:
     if not header:
         raise InvalidSignature("missing Stripe-Signature header")
+    if not header.isascii():  # compare_digest takes ASCII text only; no real signature is anything else
+        raise InvalidSignature("malformed Stripe-Signature header")
     timestamp, signatures = None, []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")

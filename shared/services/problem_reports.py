@@ -29,6 +29,7 @@ from shared.report_emails import ReportFacts, render_problem_report
 from shared.services.email_ledger import send_once
 from shared.services.queries import get_payment
 from shared.store import lost_race, write_transaction
+from shared import request_schemas
 from shared.validation import json_object
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def _text(value: object, field: str, code: str) -> str:
 
 
 def parse_report(body: object) -> tuple[str, str]:
-    body = json_object(body, {"kind", "message"})
+    body = json_object(body, request_schemas.PROBLEM_REPORT)
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         raise Unprocessable(f"kind must be one of: {', '.join(KINDS)}.", code="invalid_kind")
@@ -56,7 +57,7 @@ def parse_report(body: object) -> tuple[str, str]:
 
 
 def parse_resolution(body: object) -> str:
-    body = json_object(body, {"resolution"})
+    body = json_object(body, request_schemas.RESOLUTION)
     return _text(body.get("resolution"), "resolution", "invalid_resolution")
 
 

@@ -247,7 +247,11 @@ _INVOICE = _closed({
     "allow_partial": _bool, "minimum_payment": _int,
     "line_items": {"type": "array", "items": _ref("LineItem")},
     "payments": {"type": "array", "items": _ref("Payment")},
-    "extension_request": _nullable(_ref("ExtensionRequest"))},
+    "extension_request": _nullable(_ref("ExtensionRequest")),
+    "activity": {"type": "array", "description": "Invoice detail: every change to the invoice's money, oldest first.",
+                 "items": {"type": "object", "required": ["kind", "amount", "at"], "properties": {
+                     "kind": _str, "amount": _int, "at": _datetime, "payment_id": _nullable(_str),
+                     "refund_id": _nullable(_str)}}}},
     ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
      "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request"],
     description="Amounts are integers in minor units (cents). Lists omit line_items and payments.")

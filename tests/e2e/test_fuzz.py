@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
 from infra import openapi
 from infra.demo import login
 from infra.local_stack import ADMIN_LOGIN
-from tests.e2e.test_local_stack import launch
+from tests.e2e.test_local_stack import stack_in
 
 pytestmark = pytest.mark.e2e
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
@@ -41,10 +41,8 @@ def _settings(max_examples: int, **extra) -> settings:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    launched = launch(tmp_path_factory.mktemp("fuzz"))
-    yield launched["stack"]
-    launched["proc"].kill()
-    launched["proc"].wait(10)
+    with stack_in(tmp_path_factory.mktemp("fuzz")) as stack:
+        yield stack
 
 
 def other_clients_items(stack: dict, client_id: str) -> dict:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +56,17 @@ def launch(tmp: Path) -> dict:
             pytest.fail(f"local stack did not start:\n{log.read_text()}")
         time.sleep(0.1)
     return {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
+
+
+@contextmanager
+def stack_in(folder: Path):
+    """A local stack for one test module: its stack.json contents; stopped at the end."""
+    launched = launch(folder)
+    try:
+        yield launched["stack"]
+    finally:
+        launched["proc"].terminate()
+        launched["proc"].wait(15)
 
 
 @pytest.fixture(scope="module")

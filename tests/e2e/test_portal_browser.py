@@ -13,7 +13,7 @@ import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.test_local_stack import launch
+from tests.e2e.test_local_stack import stack_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 PASSWORD = "DemoPortal2026"
@@ -21,10 +21,8 @@ PASSWORD = "DemoPortal2026"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    launched = launch(tmp_path_factory.mktemp("portal-stack"))
-    yield launched["stack"]
-    launched["proc"].terminate()
-    launched["proc"].wait(15)
+    with stack_in(tmp_path_factory.mktemp("portal-stack")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

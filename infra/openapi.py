@@ -547,11 +547,14 @@ def build(server_url: str | None = None) -> dict:
         if not route["auth"]:
             op["security"] = []  # webhooks: the processor signs the body; portal settings: public
         paths.setdefault(route["path"], {})[method] = op
+    # A copy owns none of the module's dicts: a caller (Schemathesis resolves references in place) cannot
+    # change what the next build() returns.
+    paths = json.loads(json.dumps(paths))
     _operation_ids(paths)
     for (key, status), links in LINKS.items():
         method, path = key.split(" ", 1)
         paths[path][method.lower()]["responses"][status]["links"] = links
-    return {
+    return json.loads(json.dumps({
         "openapi": "3.1.0",
         "info": {"title": "Portal payments API", "version": "1.0.0",
                  "description": "Payment backend of the Client Portal. Amounts are integers in minor units "
@@ -566,7 +569,7 @@ def build(server_url: str | None = None) -> dict:
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": "ID token of the merchant's Cognito user pool (InitiateAuth USER_PASSWORD_AUTH); "
                            "the client is its custom:client_id claim."}}},
-    }
+    }))
 
 
 def render(doc: dict) -> str:

@@ -23,3 +23,10 @@ def test_the_document_is_valid_openapi_3_1():
     from openapi_spec_validator import validate
 
     validate(json.loads(openapi.COMMITTED.read_text()))
+
+
+def test_a_caller_changing_the_document_does_not_change_the_next_one():
+    first = openapi.build()
+    first["components"]["schemas"]["Payment"]["properties"].clear()
+    first["paths"]["/invoices"]["get"]["responses"]["200"]["links"]["GetInvoice"]["parameters"].clear()
+    assert openapi.render(openapi.build()) == openapi.COMMITTED.read_text()

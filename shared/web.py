@@ -132,11 +132,16 @@ def header(app: APIGatewayHttpResolver, name: str) -> str | None:
     return app.current_event.headers.get(name)  # Powertools v3 headers are case-insensitive
 
 
-def webhook_received(source: str, result) -> dict:
-    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives."""
+def webhook_received(source: str, result, sent_at: float | None = None) -> dict:
+    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives. `sent_at`
+    (unix seconds, the processor's time of the event) gives the webhook lag the dashboard shows."""
+    import time
+
     from aws_lambda_powertools.metrics import MetricUnit
 
     logger.info(f"{source} event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
+    if sent_at is not None:
+        metrics.add_metric(name=f"WebhookLag_{source}", unit=MetricUnit.Seconds, value=max(0.0, time.time() - sent_at))
     if result.outcome == "applied" and result.payment_status:
         metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
     if result.anomaly:

@@ -44,7 +44,7 @@ def stripe_webhook():
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 
-    return webhook_received("stripe", result)
+    return webhook_received("stripe", result, sent_at=event.created)
 
 
 handler = lambda_entry(app)

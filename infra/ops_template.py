@@ -129,7 +129,8 @@ def table_resources() -> dict:
                   for i, op in enumerate(TABLE_OPERATIONS)]
         errors.append({"Id": "errors", "Expression": "SUM(METRICS())", "Label": "System errors", "ReturnData": True})
         out[f"{short}TableSystemErrorsAlarm"] = _alarm(
-            f"{short}-table-system-errors", f"DynamoDB answered internal errors (HTTP 500) for the {_words(short)} table.",
+            f"{short}-table-system-errors",
+            f"DynamoDB answered internal errors (HTTP 500) for the {_words(short)} table.",
             "dynamodb-system-errors", Metrics=errors)
     return out
 

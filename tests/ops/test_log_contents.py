@@ -80,7 +80,8 @@ def test_a_full_run_logs_no_card_or_account_number_secret_or_token(seeded, logs)
     text = logs.getvalue()
     lines = _lines(logs)
     assert {"payment started", "request refused", "stripe event processed", "ach event processed",
-            "stripe webhook signature rejected", "ach webhook signature rejected"} <= {line["message"] for line in lines}
+            "stripe webhook signature rejected", "ach webhook signature rejected"
+            } <= {line["message"] for line in lines}
     ach_token = ach_processor()._token  # the OAuth token the ACH adapter used for every call above
     assert ach_token
     for secret in (CARD_NUMBER, ACCOUNT_NUMBER, ROUTING, client_secret, client_secret.split("_secret_")[1],

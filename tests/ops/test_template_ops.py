@@ -58,7 +58,8 @@ def test_every_queue_has_an_age_alarm_and_every_dead_letter_queue_alarms_on_one_
         dimension = {"Name": "QueueName", "Value": {"Fn::GetAtt": [name, "QueueName"]}}
         if name in dead_letter:
             [alarm] = _alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible", dimension)
-            assert (_alarms()[alarm]["Threshold"], _alarms()[alarm]["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+            props = _alarms()[alarm]
+            assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
         else:
             assert _alarmed("AWS/SQS", "ApproximateAgeOfOldestMessage", dimension), name
 

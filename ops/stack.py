@@ -36,7 +36,7 @@ def resolve(args: argparse.Namespace) -> dict[str, str]:
         return {}
     for name, value in template.load()["Globals"]["Function"]["Environment"]["Variables"].items():
         if isinstance(value, dict) and value.get("Ref") in resources:
-            os.environ[name] = resources[value["Ref"]]
+            os.environ[name] = str(resources[value["Ref"]])
     return resources
 
 

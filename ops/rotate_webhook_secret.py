@@ -16,7 +16,7 @@ from ops import stack
 from ops.audit import log
 
 SECRETS = {"stripe": "StripeSecret", "ach": "AchSecret"}
-DEFAULT_OVERLAP_HOURS = 24  # Stripe's roll offers up to 7 days; a day covers the processors' retries of old events
+DEFAULT_OVERLAP_HOURS = 24  # long enough to switch the processor over and for its retries of older deliveries
 
 
 def begin(secrets_manager, secret_id: str, processor: str, new_secret: str, overlap_hours: float,

@@ -35,3 +35,14 @@ def test_production_uses_the_live_ach_api_keeps_logs_a_year_and_asks_before_chan
     assert config["production"]["deploy"]["parameters"]["confirm_changeset"] is True
     stacks = {config[e]["deploy"]["parameters"]["stack_name"] for e in ("staging", "production")}
     assert len(stacks) == 2
+
+
+def test_every_operator_command_is_a_console_script_with_a_main():
+    import importlib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    modules = {p.stem for p in (ROOT / "ops").glob("*.py")} - {"__init__", "stack", "audit"}
+    assert {target.split(":")[0] for target in scripts.values()} == {f"ops.{m}" for m in modules}
+    for target in scripts.values():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(module), function)), target

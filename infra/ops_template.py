@@ -147,8 +147,9 @@ def api_resources() -> dict:
     timeout = template.load()["Globals"]["Function"]["Timeout"]
     for route in sorted(template.http_routes(), key=lambda r: (r["path"], r["method"])):
         key = f"{route['method']} {route['path']}"
-        dims = [{"Name": "ApiId", "Value": {"Ref": "PortalApi"}}, {"Name": "Stage", "Value": API_STAGE},
-                {"Name": "Route", "Value": key}]
+        # HTTP API route metrics (DetailedMetricsEnabled) are published per ApiId, Method, Resource and Stage.
+        dims = [{"Name": "ApiId", "Value": {"Ref": "PortalApi"}}, {"Name": "Method", "Value": route["method"]},
+                {"Name": "Resource", "Value": route["path"]}, {"Name": "Stage", "Value": API_STAGE}]
         name = _route_name(route)
 
         def stat(id_, metric):

@@ -88,9 +88,12 @@ def test_every_route_has_a_5xx_rate_and_a_p99_latency_alarm():
     props = template.resources("AWS::Serverless::HttpApi")["PortalApi"]["Properties"]
     assert props["DefaultRouteSettings"]["DetailedMetricsEnabled"] is True  # per-route metrics exist only then
     for route in template.http_routes():
-        dimension = {"Name": "Route", "Value": f"{route['method']} {route['path']}"}
-        assert _alarmed("AWS/ApiGateway", "5xx", dimension), route
-        [latency] = _alarmed("AWS/ApiGateway", "Latency", dimension)
+        # An HTTP API's route metrics carry the route's method and path as Method and Resource.
+        method, resource = ({"Name": "Method", "Value": route["method"]}, {"Name": "Resource", "Value": route["path"]})
+        errors = set(_alarmed("AWS/ApiGateway", "5xx", method)) & set(_alarmed("AWS/ApiGateway", "5xx", resource))
+        assert errors, route
+        [latency] = set(_alarmed("AWS/ApiGateway", "Latency", method)) & set(_alarmed("AWS/ApiGateway", "Latency",
+                                                                                       resource))
         assert _alarms()[latency]["ExtendedStatistic"] == "p99"
 
 

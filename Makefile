@@ -5,8 +5,9 @@ PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3 p
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 
-.PHONY: local test lint sam-validate bench openapi clean
+.PHONY: local test lint sam-validate checkov bench openapi clean
 
 $(VENV)/.installed: requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +27,21 @@ $(CHROMIUM):
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
 
 ## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
-test: $(VENV)/.installed $(CHROMIUM)
+test: $(VENV)/.installed $(CHROMIUM) checkov
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed checkov
 	$(VENV)/bin/cfn-lint template.yaml
+
+# checkov pins many libraries of its own, so it lives in its own environment too (settings: .checkov.yaml).
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
+## Security checks of template.yaml (about 10 s); part of `make test`
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
 # sam-cli pins its own boto3, so it lives in its own environment.
 $(SAM_VENV)/.installed:
@@ -63,4 +74,4 @@ build-SharedLayer:
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .venv-bench .local .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .venv-bench .local .aws-sam

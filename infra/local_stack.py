@@ -281,7 +281,10 @@ def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
                 "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
                 "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
-                "portal_url": portal.url}
+                "portal_url": portal.url,
+                # Logical id -> local name/URL/ARN, as CloudFormation's physical ids: the ops commands' --stack-file.
+                "resources": resources["queues"] | {"UserPool": resources["user_pool_id"],
+                                                    "UserPoolClient": resources["user_pool_client_id"]}}
         write_stack_file(stack_file, info)
         stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
         print(banner(info, stack_file, time.monotonic() - started_at), flush=True)

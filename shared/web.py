@@ -49,7 +49,8 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
-        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        # The one line per refused request: what was refused, for whom (the correlation id is on every line).
+        logger.info("request refused", extra={"code": error.code, "status": error.status} | request_ids(app))
         return error_response(error.status, error.code, error.message)
 
     @app.exception_handler(SecretNotConfigured)
@@ -59,7 +60,8 @@ def make_app() -> APIGatewayHttpResolver:
         from aws_lambda_powertools.metrics import MetricUnit
 
         logger.error("processor secret not configured: refusing until an operator puts the real values",
-                     extra={"secret": error.secret, "fields": error.fields})
+                     extra={"secret": error.secret, "fields": error.fields, "code": "processor_unavailable",
+                            "status": 503} | request_ids(app))
         metrics.add_metric(name="SecretNotConfigured", unit=MetricUnit.Count, value=1)
         return error_response(503, "processor_unavailable", "The payment service is not available yet. Nothing was "
                                                             "charged; please try again later.")
@@ -71,11 +73,25 @@ def make_app() -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response:
         # 5xx makes a processor retry its webhook; the portal shows a generic message and can retry safely.
-        logger.exception("unexpected error")
+        logger.exception("unexpected error", extra={"code": "internal_error", "status": 500} | request_ids(app))
         return error_response(500, "internal_error", "Something went wrong on our side. Nothing was charged "
                                                      "twice; please try again in a minute.")
 
     return app
+
+
+def request_ids(app: APIGatewayHttpResolver) -> dict:
+    """The ids a log line about this request can name: the path's ids and the caller's client, as far as the
+    authorizer vouched for them. Never a body field or a header (tokens, account numbers)."""
+    try:
+        ids = {name: value for name, value in (app.current_event.path_parameters or {}).items()
+               if name.endswith("_id")}
+        client_id = _claims(app).get(CLIENT_ID_CLAIM)
+    except Exception:  # no current event (a test calling a route function directly)
+        return {}
+    if isinstance(client_id, str) and client_id:
+        ids["client_id"] = client_id
+    return ids
 
 
 def _claims(app: APIGatewayHttpResolver) -> dict:
@@ -138,11 +154,16 @@ def header(app: APIGatewayHttpResolver, name: str) -> str | None:
     return app.current_event.headers.get(name)  # Powertools v3 headers are case-insensitive
 
 
-def webhook_received(source: str, result) -> dict:
-    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives."""
+def webhook_received(source: str, result, sent_at: float | None = None) -> dict:
+    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives. `sent_at`
+    (unix seconds, the processor's time of the event) gives the webhook lag the dashboard shows."""
+    import time
+
     from aws_lambda_powertools.metrics import MetricUnit
 
     logger.info(f"{source} event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
+    if sent_at is not None:
+        metrics.add_metric(name=f"WebhookLag_{source}", unit=MetricUnit.Seconds, value=max(0.0, time.time() - sent_at))
     if result.outcome == "applied" and result.payment_status:
         metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
     if result.anomaly:

@@ -18,7 +18,8 @@ from shared.web import logger, webhook_received
 def record_handler(record: SQSRecord) -> None:
     event = ach_event_queue.event_from(record.body)
     logger.append_keys(ach_event_id=event.id, ach_topic=event.topic)
-    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_notice))
+    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_notice),
+                     sent_at=event.timestamp.timestamp())
 
 
 handler = sqs_entry(record_handler)

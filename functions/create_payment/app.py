@@ -12,7 +12,7 @@ from shared.processors.ach_factory import ach_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
 from shared.views import payment_view
-from shared.web import client_id_of, header, json_body, json_response, lambda_entry, make_app, metrics
+from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 app = make_app()
 
@@ -34,6 +34,11 @@ def create_payment(invoice_id: str):
                                      enqueue_notice)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
+    payment = started.payment
+    logger.info("payment started", extra={
+        "client_id": client_id, "invoice_id": invoice_id, "payment_id": payment.payment_id, "method": payment.method,
+        "amount": payment.amount, "currency": payment.currency, "status": payment.status,
+        "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
     body = payment_view(started.payment)
     if started.client_secret:
         body["client_secret"] = started.client_secret

@@ -5,7 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared.errors import BadRequest, UnknownProcessorObject
 from shared.notify import enqueue_job, enqueue_notice
 from shared.processors import stripe_events, stripe_signature
-from shared.secrets import stripe_secrets
+from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
@@ -41,7 +41,7 @@ def _intent_outcome(intent_id: str):
 def stripe_webhook():
     payload = raw_body(app)
     try:  # before anything reads the body
-        stripe_signature.verify(payload, header(app, "Stripe-Signature"), stripe_secrets()["webhook_secret"])
+        stripe_signature.verify(payload, header(app, "Stripe-Signature"), webhook_secrets(stripe_secrets()))
     except stripe_signature.InvalidSignature as exc:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         logger.warning("stripe webhook signature rejected", extra={"reason": str(exc)})
@@ -59,7 +59,7 @@ def stripe_webhook():
         logger.warning("stripe event names an object Stripe does not know: ignored", extra={"object_id": str(exc)})
         return {"received": True}
 
-    return webhook_received("stripe", result)
+    return webhook_received("stripe", result, sent_at=event.created)
 
 
 handler = lambda_entry(app)

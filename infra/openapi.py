@@ -31,7 +31,11 @@ SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {**_str, "description": "Stable snake_case code, e.g. invoice_not_found."},
-                       "message": {**_str, "description": "A sentence a client can act on."}}}}},
+                       "message": {**_str, "description": "A sentence a client can act on."},
+                       "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit "
+                                                                     "attempts left (0: the next answer fails)."},
+                       "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the "
+                                                                      "Retry-After header)."}}}}},
     "Unauthorized": {"type": "object", "description": "API Gateway's JWT authorizer refusal.",
                      "properties": {"message": {**_str, "example": "Unauthorized"}}},
     "LineItem": {"type": "object", "required": ["description", "quantity", "unit_amount", "amount"],
@@ -52,21 +56,40 @@ SCHEMAS = {
                     "allow_partial": {"type": "boolean"}, "minimum_payment": _int,
                     "line_items": {"type": "array", "items": _ref("LineItem")},
                     "payments": {"type": "array", "items": _ref("Payment")},
-                    "extension_request": _nullable(_ref("ExtensionRequest"))}},
+                    "extension_request": _nullable(_ref("ExtensionRequest")),
+                    "late_fee_policy": _ref("LateFeePolicy")}},
+    "LateFeePolicy": {"type": "object", "description": "The invoice's own policy, else the merchant's default.",
+                      "required": ["kind", "amount", "basis_points", "grace_days", "fee_on_balance"], "properties": {
+        "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
+        "amount": {**_nullable(_int), "description": "flat: the fee in cents."},
+        "basis_points": {**_nullable(_int), "description": "percent: 150 = 1.5% of the unpaid balance."},
+        "grace_days": {**_int, "description": "Days after the due date before the fee is charged."},
+        "fee_on_balance": {**_int, "description": "What the fee would be on today's balance, in cents."}}},
+    "AchAuthorization": {"type": "object", "description": "The debit authorization the client accepted, kept with "
+                         "the payment (NACHA WEB debits).", "properties": {
+        "text": _str, "accepted_at": {"type": "string", "format": "date-time"}, "payment_method_id": _str,
+        "bank_name": _nullable(_str), "last4": _str, "amount": _int, "currency": _str}},
     "Payment": {"type": "object",
                 "required": ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at",
                              "succeeded_at", "failure", "card", "bank", "receipt_sent"],
                 "properties": {
                     "payment_id": _str, "invoice_id": _str, "amount": _int, "currency": _str,
+                    "invoice_number": {**_nullable(_str), "description": "null only for payments recorded before "
+                                                                         "the field existed."},
                     "method": {"type": "string", "enum": ["card", "ach"]},
                     "status": {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
                                                           "refunded", "partially_refunded", "disputed"]},
                     "created_at": {"type": "string", "format": "date-time"},
                     "succeeded_at": _nullable({"type": "string", "format": "date-time"}),
-                    "failure": _nullable({"type": "object", "properties": {"code": _str, "message": _str}}),
+                    "failure": _nullable({"type": "object", "description": "On failed payments, and on canceled "
+                                          "ones a decline led to (the client then paid another way).",
+                                          "properties": {"code": _str, "message": _str}}),
                     "card": _nullable({"type": "object", "properties": {"brand": _str, "last4": _str}}),
                     "bank": _nullable({"type": "object", "properties": {"bank_name": _str, "last4": _str}}),
                     "receipt_sent": {"type": "boolean"},
+                    "receipt_reference": {**_nullable(_str), "description": "The receipt number the receipt "
+                                          "email shows (e.g. 4821-0937-5512); null until the money arrived."},
+                    "ach_authorization": _nullable(_ref("AchAuthorization")),
                     "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
                     "refunds": {"type": "array", "items": {"type": "object", "properties": {
                         "refund_id": _str, "amount": _int, "created_at": {"type": "string", "format": "date-time"},
@@ -78,7 +101,14 @@ SCHEMAS = {
         "amount": {**_int, "description": "Optional; defaults to the balance. Partial amounts only where the "
                                           "invoice allows them, and not under minimum_payment."},
         "payment_method_id": {**_str, "description": "Optional saved payment method."},
-        "save_payment_method": {"type": "boolean"}}},
+        "save_payment_method": {"type": "boolean"},
+        "ach_authorization": {"type": "object", "required": ["accepted", "text"], "additionalProperties": False,
+                              "description": "Required for ach: the text of GET /portal-settings "
+                                             "ach_authorization_text, accepted.",
+                              "properties": {"accepted": {"type": "boolean", "const": True}, "text": _str}}}},
+    "ReceiptResend": {"type": "object", "required": ["payment_id", "receipt_reference", "sent_to", "status"],
+                      "properties": {"payment_id": _str, "receipt_reference": _str, "sent_to": _str,
+                                     "status": {"type": "string", "const": "queued"}}},
     "InvoiceList": {"type": "object", "required": ["invoices", "next_cursor"], "properties": {
         "invoices": {"type": "array", "items": _ref("Invoice")}, "next_cursor": _nullable(_str)}},
     "PaymentList": {"type": "object", "required": ["payments", "next_cursor"], "properties": {
@@ -91,7 +121,9 @@ SCHEMAS = {
             "brand": _str, "last4": _str, "exp_month": _int, "exp_year": _int, "expires_soon": {"type": "boolean"}}}),
         "bank": _nullable({"type": "object", "properties": {
             "bank_name": _str, "account_type": {"type": "string", "enum": ["checking", "savings"]}, "last4": _str,
-            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]}}})}},
+            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
+            "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
+                                                "null once verified."}}})}},
     "PaymentMethodList": {"type": "object", "properties": {
         "payment_methods": {"type": "array", "items": _ref("PaymentMethod")}}},
     "BankAccountRequest": {"type": "object", "required": ["routing_number", "account_number", "account_type",
@@ -166,7 +198,8 @@ SCHEMAS = {
     "PortalSettings": {"type": "object", "description": "Public: what a portal needs before sign-in.",
                        "required": ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint",
                                     "stripe_publishable_key", "stripe_js_url", "card_brands", "payment_methods",
-                                    "merchant"], "properties": {
+                                    "card_minimum_amounts", "ach_authorization_text", "micro_deposit_attempts",
+                                    "receipt_resend_interval_seconds", "merchant"], "properties": {
         "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
         "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},
         "stripe_publishable_key": {**_str, "description": "Empty when the deployment has none: no card payments."},
@@ -174,6 +207,11 @@ SCHEMAS = {
         "card_brands": {"type": "array", "items": {"type": "string", "enum": ["visa", "mastercard", "amex",
                                                                               "discover"]}},
         "payment_methods": {"type": "array", "items": {"type": "string", "enum": ["card", "ach"]}},
+        "card_minimum_amounts": {"type": "object", "additionalProperties": _int,
+                                 "description": "Cents per currency: Stripe's minimum charge."},
+        "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
+                                                          "ach_authorization."},
+        "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
         "merchant": {"type": "object", "properties": {"name": _str, "support_email": _str,
                                                       "support_phone": _nullable(_str)}}}},
     "AdminInvoice": {"allOf": [_ref("Invoice"), {"type": "object", "required": ["client_id"],
@@ -197,8 +235,9 @@ _PAGE = [{"name": "limit", "in": "query", "required": False, "schema": _int},
 OPERATIONS = {
     "GET /invoices": {
         "parameters": [{"name": "status", "in": "query", "required": False,
+                        "description": "overdue: open or partially paid invoices past their due date.",
                         "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
-                                                              "void"]}}] + _PAGE,
+                                                              "void", "overdue"]}}] + _PAGE,
         "responses": {"200": _json("InvoiceList", "The client's invoices, newest first."),
                       "400": _error("Bad filter, limit or cursor.")}},
     "GET /invoices/{invoice_id}": {
@@ -212,7 +251,8 @@ OPERATIONS = {
         "responses": {
             "201": {**_json("CreatedPayment", "The payment (the same one for a replayed key)."),
                     "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
-            "400": _error("idempotency_key_required, invalid_json."),
+            "400": _error("idempotency_key_required, invalid_json, ach_authorization_required (ach without the "
+                          "accepted debit authorization)."),
             "404": _error("invoice_not_found, payment_method_not_found."),
             "409": _error("invoice_paid, invoice_void, payment_in_progress, payment_canceled (a saved card's "
                           "payment was replaced from another window before it was confirmed: nothing was "
@@ -220,14 +260,16 @@ OPERATIONS = {
             "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
                           "invalid_amount, unsupported_method, idempotency_key_reused, "
                           "bank_account_not_verified, payment_method_required, unsupported_currency (ach on an "
-                          "invoice not in usd)."),
+                          "invoice not in usd), amount_below_card_minimum, ach_authorization_outdated (the text "
+                          "accepted is not the current one), invalid_field."),
             "503": _error("processor_unavailable: nothing was charged; retry with the same key.")}},
     "GET /payments": {
         "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
         "responses": {"200": _json("PaymentList", "The client's payment history, newest first."),
                       "400": _error("Bad limit or cursor.")}},
     "GET /payments/{payment_id}": {
-        "responses": {"200": _json("Payment", "One payment."),
+        "responses": {"200": _json("Payment", "One payment. Pending or processing for over a minute: checked with "
+                                              "the processor first (at most every 30 s)."),
                       "404": _error("payment_not_found (also for another client's payment).")}},
     "POST /invoices/{invoice_id}/extension-requests": {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ExtensionRequestBody")}}},
@@ -266,7 +308,7 @@ OPERATIONS = {
     "GET /admin/clients/{client_id}/invoices": {
         "parameters": [{"name": "status", "in": "query", "required": False,
                         "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
-                                                              "void"]}}] + _PAGE,
+                                                              "void", "overdue"]}}] + _PAGE,
         "responses": {"200": _json("InvoiceList", "The client's invoices, as the portal lists them."),
                       "400": _error("invalid_status, invalid_limit, invalid_cursor."),
                       "403": _error("forbidden: not in the merchant's admin group."),
@@ -277,6 +319,12 @@ OPERATIONS = {
                       "400": _error("invalid_limit, invalid_cursor."),
                       "403": _error("forbidden: not in the merchant's admin group."),
                       "404": _error("client_not_found.")}},
+    "POST /payments/{payment_id}/receipt": {
+        "responses": {"202": _json("ReceiptResend", "Queued to the billing email."),
+                      "404": _error("payment_not_found (also for another client's payment)."),
+                      "409": _error("receipt_not_available: the payment has not gone through."),
+                      "429": {**_error("receipt_recently_sent: once per receipt_resend_interval_seconds."),
+                              "headers": {"Retry-After": {"schema": _int}}}}},
     "POST /payments/{payment_id}/problem-reports": {
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProblemReportRequest")}}},
         "responses": {"201": _json("ProblemReport", "Stored, shown on the payment and emailed to the merchant."),
@@ -318,7 +366,8 @@ OPERATIONS = {
         "responses": {"200": _json("PaymentMethod", "Verified."),
                       "404": _error("payment_method_not_found."),
                       "409": _error("micro_deposits_pending, bank_account_already_verified, verification_failed."),
-                      "422": _error("invalid_amounts, incorrect_amounts, verification_attempts_exceeded.")}},
+                      "422": _error("invalid_amounts, incorrect_amounts (with attempts_remaining), "
+                                    "verification_attempts_exceeded.")}},
     "POST /payment-methods/{payment_method_id}/default": {
         "responses": {"200": _json("PaymentMethod", "Now the default."), "404": _error("payment_method_not_found."),
                       "422": _error("bank_account_not_verified.")}},

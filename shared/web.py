@@ -31,8 +31,9 @@ def json_response(status: int, body: dict | None, headers: dict | None = None) -
                     body=json.dumps(body) if body is not None else None, headers=headers)
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response(status, {"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)
 
 
 def make_app() -> APIGatewayHttpResolver:
@@ -41,7 +42,7 @@ def make_app() -> APIGatewayHttpResolver:
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
         logger.info("request refused", extra={"code": error.code, "status": error.status})
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.exception_handler(SecretNotConfigured)
     def _secret_not_configured(error: SecretNotConfigured) -> Response:

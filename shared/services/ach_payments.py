@@ -19,7 +19,7 @@ from shared import clock
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.invoices import InvoiceMoney, derive_status
-from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.models import AchAuthorization, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome
 from shared.processors.ach import AchError, AchProcessor, Transfer
@@ -90,12 +90,16 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
 
         created_at = clock.now_iso()
         payment = Payment(
-            client_id, payment_id, invoice_id=invoice_id, amount=amount, currency=invoice.currency, method="ach",
+            client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
+            currency=invoice.currency, method="ach",
             status=PROCESSING, created_at=created_at, processor="ach",
             processor_method_id=bank.processor_method_id, bank_name=bank.bank_name, bank_last4=bank.bank_last4,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
             invoice_key=f"{invoice_id}#{created_at}#{payment_id}", unsettled=UNSETTLED,
-            processor_idempotency_key=f"{client_id}:{idempotency_key}")
+            processor_idempotency_key=f"{client_id}:{idempotency_key}",
+            ach_authorization=AchAuthorization(
+                text=request.ach_authorization, accepted_at=created_at, payment_method_id=bank.payment_method_id,
+                bank_name=bank.bank_name, bank_last4=bank.bank_last4, amount=amount, currency=invoice.currency))
         pending = money.amount_pending + amount
         status = derive_status(InvoiceMoney(money.total, money.fees, money.amount_paid, pending))
         invoice_actions = [Invoice.amount_pending.set(pending), *status_actions(status, invoice)]

@@ -20,7 +20,7 @@ from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, Outcome
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.processors.stripe_events import INTENT_STATUSES
@@ -62,6 +62,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         amount = choose_amount(request, status=invoice.status, balance=money_of(invoice).balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        check_card_minimum(amount, invoice.currency)
         replaced = cancel_open_payment(invoice, cards)
         customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(
@@ -75,7 +76,8 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         ))
         created_at = clock.now_iso()
         payment = Payment(
-            client_id, payment_id, invoice_id=invoice_id, amount=amount, currency=invoice.currency,
+            client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
+            currency=invoice.currency,
             method="card", status=PENDING, created_at=created_at, processor="stripe",
             processor_payment_id=intent.id, save_payment_method=request.save_payment_method,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",

@@ -118,10 +118,10 @@ def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice: Invoice |
 
 
 def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, str], None]) -> None:
-    """Queue the email the new status calls for, unless it was already sent (the worker sends it once)."""
-    if status == SUCCEEDED and payment.receipt_status != "sent":
+    """Queue the email the new status calls for (the worker's email ledger sends each one once)."""
+    if status == SUCCEEDED and payment.receipt_sent_at is None:
         enqueue_notice(payment.client_id, payment.payment_id, "receipt")
-    elif status == FAILED and payment.method == "ach" and payment.failure_notice_status != "sent":
+    elif status == FAILED and payment.method == "ach":
         enqueue_notice(payment.client_id, payment.payment_id, "payment_failed")
 
 

@@ -79,13 +79,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: 
         report.examined += 1
         ids = _ids(payment)
         try:
-            if payment.processor == "stripe":
-                _card(payment, now, cards, enqueue_notice, report)
-            elif payment.processor == "ach":
-                _ach(payment, now, ach, enqueue_notice, report)
-            else:
-                report.needs_attention += 1
-                log.error("unsettled payment with an unknown processor", extra=ids | {"processor": payment.processor})
+            reconcile_one(payment, now, lambda: cards, lambda: ach, enqueue_notice, report)
         except ProcessorUnavailable:
             report.processor_errors += 1
             log.warning("processor unavailable while reconciling: retried next run", extra=ids)
@@ -94,6 +88,19 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: 
             log.exception("reconciling a payment failed: retried next run", extra=ids)
     log.info("reconciliation finished", extra={"report": report.__dict__})
     return report
+
+
+def reconcile_one(payment: Payment, now: datetime, cards: Callable[[], CardProcessor],
+                  ach: Callable[[], AchProcessor], enqueue_notice, report: Report) -> None:
+    """Ask the payment's processor and apply its answer through the webhook's code path (also GET
+    /payments/{id} for a payment waiting too long). The processors are built only when asked for."""
+    if payment.processor == "stripe":
+        _card(payment, now, cards(), enqueue_notice, report)
+    elif payment.processor == "ach":
+        _ach(payment, now, ach(), enqueue_notice, report)
+    else:
+        report.needs_attention += 1
+        log.error("unsettled payment with an unknown processor", extra=_ids(payment) | {"processor": payment.processor})
 
 
 # ---- cards --------------------------------------------------------------------------------------------------

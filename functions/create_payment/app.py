@@ -6,7 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import merchant
 from shared.ach_authorization import authorization_text
-from shared.notify import enqueue_notice
+from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key, parse_payment_request
 from shared.processors import stripe_cards
 from shared.processors.ach_factory import ach_processor
@@ -30,10 +30,10 @@ def create_payment(invoice_id: str):
     shop = merchant.from_environment()
     request = parse_payment_request(json_body(app), authorization_text(shop))
     if request.method == "ach":
-        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_notice)
+        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_job)
     else:
         started = start_card_payment(client_id, invoice_id, key, request, _cards(), shop.name,
-                                     enqueue_notice)
+                                     enqueue_job)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
     body = payment_view(started.payment)

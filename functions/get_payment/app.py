@@ -4,8 +4,7 @@ waiting more than a minute is checked with its processor: see shared/services/pa
 from functools import cache
 
 from shared import clock
-from shared.notify import enqueue_notice
-from shared.processors import stripe_cards
+from shared.notify import enqueue_job
 from shared.processors.ach_factory import ach_processor
 from shared.services.payment_checks import current_payment
 from shared.views import payment_view
@@ -15,14 +14,16 @@ app = make_app()
 
 
 @cache
-def _cards() -> stripe_cards.StripeCards:
+def _cards():
+    from shared.processors import stripe_cards  # only when a payment waits too long: reads stay light
+
     return stripe_cards.from_environment()
 
 
 @app.get("/payments/<payment_id>")
 def get_one(payment_id: str):
     return payment_view(current_payment(client_id_of(app), payment_id, clock.now(), cards=_cards, ach=ach_processor,
-                                        enqueue_notice=enqueue_notice))
+                                        enqueue=enqueue_job))
 
 
 handler = lambda_entry(app)

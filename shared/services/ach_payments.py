@@ -28,6 +28,7 @@ from shared.services.card_payments import MAX_ATTEMPTS, StartedPayment, cancel_o
 from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
 from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
+from shared.jobs import Enqueue, payment_job
 
 log = logging.getLogger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
@@ -57,7 +58,7 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                       ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+                      enqueue: Enqueue) -> StartedPayment:
     if request.payment_method_id is None:
         raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
                             code="payment_method_required")
@@ -73,7 +74,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             if existing.request_fingerprint != fingerprint:
                 raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
                                     "Use a new key for a new payment.", code="idempotency_key_reused")
-            return _submit(existing, ach, enqueue_notice, replayed=True)
+            return _submit(existing, ach, enqueue, replayed=True)
         if invoice is None:
             raise invoice_not_found()
         _require_ach_currency(invoice.currency)  # before anything is recorded, cancelled or sent
@@ -118,13 +119,13 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             raise
         log.info("ach payment recorded", extra={"payment_id": payment_id, "invoice_id": invoice_id,
                                                 "amount": amount})
-        return _submit(payment, ach, enqueue_notice, replayed=False)
+        return _submit(payment, ach, enqueue, replayed=False)
     raise Conflict("This invoice is being paid from another window right now. Check your payment history "
                    "before trying again.", code="payment_in_progress")
 
 
 def _submit(payment: Payment, ach: AchProcessor,
-            enqueue_notice: Callable[[str, str, str], None], *, replayed: bool) -> StartedPayment:
+            enqueue: Enqueue, *, replayed: bool) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
         return StartedPayment(payment, client_secret=None, replayed=replayed)
@@ -143,7 +144,7 @@ def _submit(payment: Payment, ach: AchProcessor,
             client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
             processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
                 "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
-                                    "charged; pay by card or with another bank account."))), enqueue_notice)
+                                    "charged; pay by card or with another bank account."))), enqueue)
         payment.refresh(consistent_read=True)
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
@@ -153,5 +154,5 @@ def _submit(payment: Payment, ach: AchProcessor,
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         payment.refresh(consistent_read=True)  # a webhook recorded it first
-    enqueue_notice(payment.client_id, payment.payment_id, "ach_initiated")
+    enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
     return StartedPayment(payment, client_secret=None, replayed=replayed)

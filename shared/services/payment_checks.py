@@ -15,6 +15,7 @@ from shared.payment_states import PENDING, PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
 from shared.services.reconciliation import Report, reconcile_one
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=1)
@@ -22,7 +23,7 @@ CHECK_INTERVAL = timedelta(seconds=30)
 
 
 def current_payment(client_id: str, payment_id: str, now: datetime, *, cards: Callable[[], CardProcessor],
-                    ach: Callable[[], AchProcessor], enqueue_notice: Callable[[str, str, str], None]) -> Payment:
+                    ach: Callable[[], AchProcessor], enqueue: Enqueue) -> Payment:
     try:
         payment = Payment.get(client_id, payment_id)
     except Payment.DoesNotExist:
@@ -30,7 +31,7 @@ def current_payment(client_id: str, payment_id: str, now: datetime, *, cards: Ca
     if payment.status not in (PENDING, PROCESSING) or not _waited(payment, now) or not _claim_check(payment, now):
         return payment
     try:
-        reconcile_one(payment, now, cards, ach, enqueue_notice, Report())
+        reconcile_one(payment, now, cards, ach, enqueue, Report())
     except (ProcessorUnavailable, SecretNotConfigured):
         # The reader still gets the stored answer; the next read after CHECK_INTERVAL (or the hourly job) asks again.
         log.warning("processor not reachable while checking a payment", extra={"payment_id": payment_id})

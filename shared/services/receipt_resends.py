@@ -2,7 +2,6 @@
 email ledger) to the billing email on file, at most once per RESEND_INTERVAL per payment. The interval is a
 conditional write on the payment, so two clicks at the same moment queue one email."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from pynamodb.exceptions import UpdateError
 from shared.errors import Conflict, TooManyRequests, payment_not_found
 from shared.models import Client, Payment
 from shared.receipts import RECEIPTED, RESEND_INTERVAL
+from shared.jobs import Enqueue
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ResendQueued:
 
 
 def resend_receipt(client_id: str, payment_id: str, now: datetime,
-                   enqueue_job: Callable[[dict], None]) -> ResendQueued:
+                   enqueue: Enqueue) -> ResendQueued:
     try:
         payment = Payment.get(client_id, payment_id, consistent_read=True)
     except Payment.DoesNotExist:
@@ -42,7 +42,7 @@ def resend_receipt(client_id: str, payment_id: str, now: datetime,
                               "minute(s).", code="receipt_recently_sent", details={"retry_after_seconds": wait},
                               headers={"Retry-After": str(wait)}) from None
     try:
-        enqueue_job({"kind": "receipt_resend", "client_id": client_id, "payment_id": payment_id, "resend_at": at})
+        enqueue({"kind": "receipt_resend", "client_id": client_id, "payment_id": payment_id, "resend_at": at})
     except Exception:
         # Nothing was queued: give the client its next try back rather than a 429 for an email never sent.
         payment.update(actions=[Payment.receipt_resent_at.remove()], condition=Payment.receipt_resent_at == at,

@@ -15,7 +15,7 @@ from shared.payment_states import FAILED, SUCCEEDED
 from shared.processors.card import CardDetails
 from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
-from shared.store import money_of
+from shared.store import get_many, money_of
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,7 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
 
     key = ledger_key(kind, client_id, payment_id, resend_at)
     claim_email(key, kind)
-    invoice = Invoice.get(client_id, payment.invoice_id)
-    client = Client.get(client_id)
+    invoice, client = get_many((Invoice, client_id, payment.invoice_id), (Client, client_id))  # one request
     actions = []
     if kind in ("receipt", "receipt_resend"):
         email, actions = _receipt(payment, invoice, client, merchant, card_details)

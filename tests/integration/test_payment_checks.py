@@ -15,11 +15,11 @@ from tests.integration.test_reconciliation import (
 )
 
 
-def read(payment_id, after=timedelta(0), **kwargs):
-    """GET /payments/{id} as the portal sends it, `after` from now."""
-    real_now = clock.now()
+def read(payment_id, after=timedelta(0), start=None, **kwargs):
+    """GET /payments/{id} as the portal sends it, `after` from `start` (default: now)."""
+    moment = (start or clock.now()) + after
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(clock, "now", lambda: real_now + after)
+        patch.setattr(clock, "now", lambda: moment)
         return call("GetPaymentFunction", path_parameters={"payment_id": payment_id}, **kwargs)
 
 
@@ -62,10 +62,11 @@ def test_the_processor_is_asked_at_most_once_per_interval(seeded):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("shared.services.payment_checks.reconcile_one",
                       lambda *a, **k: asked.append(1) or reconcile_one(*a, **k))
-        for seconds in (61, 62, 75, 89):  # three tabs polling
-            assert read(payment["payment_id"], timedelta(seconds=seconds))[1]["status"] == "pending"
+        start = clock.now()
+        for seconds in (61, 62, 75, 90):  # three tabs polling
+            assert read(payment["payment_id"], timedelta(seconds=seconds), start)[1]["status"] == "pending"
         assert len(asked) == 1
-        read(payment["payment_id"], timedelta(seconds=92))  # 30 s after the first check
+        read(payment["payment_id"], timedelta(seconds=92), start)  # 30 s after the first check
         assert len(asked) == 2
     # Only the check's own time stamp changed: no money, no event.
     after = table_snapshot()

@@ -94,18 +94,18 @@ def test_jobs_for_unknown_or_unpaid_payments_send_nothing(seeded):
 
 # ---- sending a receipt again -------------------------------------------------------------------------------
 
-def resend(payment_id, after=None, client_id="client-a"):
-    """POST /payments/{id}/receipt, `after` (a timedelta) from now."""
-    real_now = clock.now()
+def resend(payment_id, at=None, client_id="client-a"):
+    """POST /payments/{id}/receipt at the moment `at` (default: now)."""
     with pytest.MonkeyPatch.context() as patch:
-        if after is not None:
-            patch.setattr(clock, "now", lambda: real_now + after)
+        if at is not None:
+            patch.setattr(clock, "now", lambda: at)
         return call("ResendReceiptFunction", path_parameters={"payment_id": payment_id}, client_id=client_id)
 
 
 def test_a_receipt_can_be_sent_again_to_the_billing_email_once_per_interval(succeeded, seeded):
     run_worker(queue_messages(seeded["receipt_queue"]))  # the first receipt
-    status, body, _ = resend(succeeded.payment_id)
+    start = clock.now()
+    status, body, _ = resend(succeeded.payment_id, start)
     assert status == 202
     _, payment, _ = call("GetPaymentFunction", path_parameters={"payment_id": succeeded.payment_id})
     assert body == {"payment_id": succeeded.payment_id, "receipt_reference": payment["receipt_reference"],
@@ -117,12 +117,12 @@ def test_a_receipt_can_be_sent_again_to_the_billing_email_once_per_interval(succ
 
     # A second click a few minutes later: 429 with when to ask again, nothing queued, nothing changed.
     before = table_snapshot()
-    status, body, headers = resend(succeeded.payment_id, timedelta(minutes=4))
+    status, body, headers = resend(succeeded.payment_id, start + timedelta(minutes=4))
     assert (status, body["error"]["code"]) == (429, "receipt_recently_sent")
     assert body["error"]["retry_after_seconds"] == 360 and headers["Retry-After"] == "360"
     assert table_snapshot() == before and queue_messages(seeded["receipt_queue"]) == []
     # After the interval it may be sent again (a new email, not a replay of the last one).
-    assert resend(succeeded.payment_id, timedelta(minutes=11))[0] == 202
+    assert resend(succeeded.payment_id, start + timedelta(minutes=11))[0] == 202
     run_worker(queue_messages(seeded["receipt_queue"]))
     assert len(sent_emails(seeded["moto"])) == 3
 

@@ -66,3 +66,34 @@ def test_partial_payment_at_or_above_minimum_and_a_small_final_balance_are_allow
                                       ("x" * 256, "invalid_idempotency_key"), ("caf\u00e9", "invalid_idempotency_key")])
 def test_idempotency_key_checks(key, code):
     assert error_code(check_idempotency_key, key) == (400, code)
+
+
+@pytest.mark.parametrize("authorization,status,code", [
+    (None, 400, "ach_authorization_required"), ({"accepted": False, "text": TEXT}, 400, "ach_authorization_required"),
+    ({"text": TEXT}, 400, "ach_authorization_required"), ({"accepted": 1, "text": TEXT}, 400, "ach_authorization_required"),
+    ({"accepted": True, "text": 5}, 400, "ach_authorization_required"),
+    ({"accepted": True, "text": TEXT.upper()}, 422, "ach_authorization_outdated"),
+])
+def test_ach_needs_the_current_authorization_accepted(authorization, status, code):
+    body = {"method": "ach", "payment_method_id": "ba_1"} | ({"ach_authorization": authorization} if authorization else {})
+    assert error_code(parse_payment_request, body, TEXT) == (status, code)
+
+
+def test_the_accepted_authorization_is_part_of_the_request_and_only_for_ach():
+    request = parse_payment_request({"method": "ach", "payment_method_id": "ba_1",
+                                     "ach_authorization": {"accepted": True, "text": TEXT}}, TEXT)
+    assert request.ach_authorization == TEXT
+    assert error_code(parse_payment_request, {"method": "card", "ach_authorization": {"accepted": True, "text": TEXT}},
+                      TEXT) == (422, "invalid_field")
+    # A card request's fingerprint is what it was before the field existed (a replay after deploy still matches).
+    card = parse_payment_request({"method": "card", "amount": 5000}, TEXT)
+    assert card.fingerprint("inv-1") == _legacy_fingerprint("inv-1", 5000)
+
+
+def _legacy_fingerprint(invoice_id, amount):
+    import hashlib
+    import json
+
+    canonical = json.dumps({"invoice_id": invoice_id, "method": "card", "amount": amount, "payment_method_id": None,
+                            "save_payment_method": False}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()

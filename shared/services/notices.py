@@ -69,7 +69,8 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
                          bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",
                          payment_id=payment.payment_id, created_at=payment.created_at,
-                         failure_message=payment.failure_message, failure_code=payment.failure_code)
+                         failure_message=payment.failure_message, failure_code=payment.failure_code,
+                         authorization=payment.ach_authorization.text if payment.ach_authorization else None)
         email = (render_ach_initiated if kind == "ach_initiated" else render_payment_failed)(facts, merchant)
     message_id = send(email, merchant.sender_email)
     mark_sent(key)

@@ -261,6 +261,9 @@ def test_notice_emails_for_an_ach_payment(seeded):
     emails = {e["subject"]: e["body"] for e in sent_emails(seeded["moto"])}
     started = emails["Bank payment of $400.00 started for invoice INV-1002"]
     assert "ending in 0000" in started and "3-5 business days" in started
+    # NACHA: the client gets a copy of the debit authorization it accepted.
+    assert "The debit authorization you accepted, for your records" in started
+    assert "to make a one-time electronic debit (ACH) from the bank account and for the amount shown above" in started
     receipt = emails["Receipt: $400.00 paid on invoice INV-1002"]
     assert "account ending in 0000" in receipt and "$600.00 is still due on this invoice." in receipt
 

@@ -401,6 +401,9 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
                                   query={"cursor": page["next_cursor"]}))
     rows.measure("list invoices, status=open, limit 10 (GSI)", 1,
                  lambda: _api("ListInvoicesFunction", client_id="client-a", query={"status": "open", "limit": "10"}))
+    rows.measure("list invoices, status=overdue, limit 10 (none overdue: reads the partition)", None,
+                 lambda: _api("ListInvoicesFunction", client_id="client-a",
+                              query={"status": "overdue", "limit": "10"}))
 
     created = rows.measure("create payment, card, existing Stripe customer", 3,
                            lambda: _pay("client-a", "inv-a000", "bench-key-1"))
@@ -431,11 +434,22 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
 
     rows.measure(lambda b: f"get invoice (with its {len(b['payments']) if b else '?'} payment(s))", None,
                  lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": "inv-a000"}, client_id="client-a"))
+    rows.measure("get payment (settled: the processor is not asked)", 1,
+                 lambda: _api("GetPaymentFunction", path_parameters={"payment_id": payment_id}, client_id="client-a"))
     if webhook_ok:
         rows.measure("send receipt (SQS worker, one job)", None, lambda: _send_receipt("client-a", payment_id))
+        rows.measure("resend receipt (POST /payments/{id}/receipt)", None, lambda: _resend("client-a", payment_id))
     else:
         rows.skip("send receipt (SQS worker, one job)", None, "the payment did not succeed (webhook failed)")
     return rows
+
+
+def _resend(client_id: str, payment_id: str) -> dict:
+    from tests.helpers import call
+
+    status, body, _ = call("ResendReceiptFunction", path_parameters={"payment_id": payment_id}, client_id=client_id)
+    _check(status, body, 202)
+    return body
 
 
 def _intent_of(client_id: str, payment_id: str) -> str:

@@ -131,6 +131,15 @@ CODES = {
     "invalid_payload": "The event could not be read.",
     "temporarily_unavailable": "The event queue refused the event; the processor delivers it again.",
     "internal_error": "Failed part-way; the processor retries and the retry finishes the job.",
+    "ach_authorization_required": "A bank transfer without the debit authorization accepted: send "
+                                  "ach_authorization {accepted: true, text: <ach_authorization_text>}.",
+    "ach_authorization_outdated": "The authorization text accepted is not the current ach_authorization_text: "
+                                  "show the new one and ask again.",
+    "amount_below_card_minimum": "Under the processor's minimum card charge (card_minimum_amounts): pay by bank "
+                                 "transfer.",
+    "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
+    "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
+                             "Retry-After header).",
 }
 
 _ID_CODES = {"invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
@@ -146,14 +155,16 @@ ERRORS = {
     "GET /invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /invoices/{invoice_id}": {},
     "POST /invoices/{invoice_id}/payments": {
-        400: [*_KEY, *_BODY], 404: ["payment_method_not_found"],
+        400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["payment_method_not_found"],
         409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
         422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
               "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
-              "unsupported_currency", "invalid_field", *_BODY_422],
+              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "ach_authorization_outdated",
+              *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "GET /payments/{payment_id}": {},
+    "POST /payments/{payment_id}/receipt": {409: ["receipt_not_available"], 429: ["receipt_recently_sent"]},
     "POST /invoices/{invoice_id}/extension-requests": {
         400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "concurrent_change"],
         422: ["invalid_date", "date_not_after_due_date", "date_too_far", "invalid_reason", *_BODY_422]},
@@ -219,6 +230,12 @@ FAILURE = {"type": "object", "additionalProperties": False, "required": ["code",
                                              {"type": "string", "pattern": "^R[0-9]{2}$"}]},
                           "message": _str}}
 
+# Fields some errors add beside code and message.
+_ERROR_DETAILS = {
+    "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit attempts left (0: the next "
+                                                  "wrong answer fails the verification)."},
+    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."}}
+
 _INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
 _PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
                                               "refunded", "partially_refunded", "disputed"]}
@@ -227,11 +244,18 @@ _REPORT_KIND = request_schemas.PROBLEM_REPORT["properties"]["kind"]
 
 _PAYMENT = _closed({
     "payment_id": _str, "invoice_id": _str, "amount": _int, "currency": _str,
+    "invoice_number": {**_nullable(_str), "description": "The invoice's number (null only for payments recorded "
+                                                         "before the field existed)."},
     "method": {"type": "string", "enum": ["card", "ach"]}, "status": _PAYMENT_STATUS, "created_at": _datetime,
-    "succeeded_at": _nullable(_datetime), "failure": _nullable(_ref("Failure")),
+    "succeeded_at": _nullable(_datetime),
+    "failure": {**_nullable(_ref("Failure")), "description": "On failed payments, and on canceled ones a decline "
+                                                             "led to (the client then paid another way)."},
     "card": _nullable(_closed({"brand": _str, "last4": _str})),
     "bank": _nullable(_closed({"bank_name": _nullable(_str), "last4": _nullable(_str)})),
     "receipt_sent": _bool,
+    "receipt_reference": {**_nullable(_str), "description": "The receipt number the receipt email shows (e.g. "
+                                                            "4821-0937-5512); null until the money arrived."},
+    "ach_authorization": _nullable(_ref("AchAuthorization")),
     "refunds": {"type": "array", "items": _closed({"refund_id": _str, "amount": _int, "created_at": _datetime,
                                                    "status": _REFUND_STATUS})},
     "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
@@ -248,6 +272,7 @@ _INVOICE = _closed({
     "line_items": {"type": "array", "items": _ref("LineItem")},
     "payments": {"type": "array", "items": _ref("Payment")},
     "extension_request": _nullable(_ref("ExtensionRequest")),
+    "late_fee_policy": _ref("LateFeePolicy"),
     "activity": {"type": "array", "description": "Invoice detail: every change to the invoice's money, oldest first.",
                  "items": {"type": "object", "required": ["kind", "amount", "at"], "properties": {
                      "kind": _str, "amount": _int, "at": _datetime, "payment_id": _nullable(_str),
@@ -262,12 +287,28 @@ _REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPOR
 SCHEMAS = {
     "Error": _closed({"error": _closed({
         "code": {**_str, "description": "Stable snake_case code; each operation lists its codes per status."},
-        "message": {**_str, "description": "A sentence a client can act on."}}, ["code", "message"])}, ["error"],
+        "message": {**_str, "description": "A sentence a client can act on."}, **_ERROR_DETAILS}, ["code", "message"])},
+        ["error"],
         description="Every error the functions answer."),
     "GatewayMessage": _closed({"message": {**_str, "example": "Unauthorized"}}, ["message"],
                               description="API Gateway's own answers: 401 Unauthorized (JWT authorizer), "
                                           "404 Not Found (no such route), 413 Request Entity Too Large."),
     "Failure": FAILURE,
+    "LateFeePolicy": _closed({
+        "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
+        "amount": {**_nullable(_int), "description": "flat: the fee in cents."},
+        "basis_points": {**_nullable(_int), "description": "percent: 150 = 1.5% of the unpaid balance."},
+        "grace_days": {**_int, "description": "Days after the due date before the fee is charged."},
+        "fee_on_balance": {**_int, "description": "What the fee would be on today's balance, in cents."}},
+        ["kind", "amount", "basis_points", "grace_days", "fee_on_balance"],
+        description="The invoice's own policy, else the merchant's default."),
+    "AchAuthorization": _closed({
+        "text": _str, "accepted_at": _datetime, "payment_method_id": _str, "bank_name": _nullable(_str),
+        "last4": _str, "amount": _int, "currency": _str},
+        description="The debit authorization the client accepted, kept with the payment (NACHA WEB debits)."),
+    "ReceiptResend": _closed({"payment_id": _str, "receipt_reference": _str, "sent_to": _str,
+                              "status": {"type": "string", "const": "queued"}},
+                             ["payment_id", "receipt_reference", "sent_to", "status"]),
     "LineItem": _closed({"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int},
                         ["description", "quantity", "unit_amount", "amount"]),
     "Invoice": _INVOICE,
@@ -292,7 +333,9 @@ SCHEMAS = {
         "bank": _nullable(_closed({
             "bank_name": _nullable(_str), "account_type": {"type": "string", "enum": ["checking", "savings"]},
             "last4": _str,
-            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]}}))},
+            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
+            "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
+                                                                                  "null once verified."}}))},
         ["payment_method_id", "type", "default", "card", "bank"]),
     "PaymentMethodList": _closed({"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
                                  ["payment_methods"]),
@@ -323,10 +366,16 @@ SCHEMAS = {
         "card_brands": {"type": "array", "items": {"type": "string", "enum": ["visa", "mastercard", "amex",
                                                                               "discover"]}},
         "payment_methods": {"type": "array", "items": {"type": "string", "enum": ["card", "ach"]}},
+        "card_minimum_amounts": {"type": "object", "additionalProperties": _int,
+                                 "description": "Cents per currency: the processor's minimum card charge."},
+        "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
+                                                          "ach_authorization."},
+        "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
         "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str)},
                             ["name", "support_email", "support_phone"])},
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
-         "stripe_js_url", "card_brands", "payment_methods", "merchant"], description="Public: what a portal needs "
+         "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
+         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant"], description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
     "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
@@ -344,8 +393,8 @@ def _json(schema_name: str, description: str) -> dict:
 def _errors(codes: list[str], gateway: str | None = None) -> dict:
     """One status: the Error shape with `code` limited to these codes, each explained; with `gateway`, API
     Gateway's own {"message"} answer as well."""
-    schema = _closed({"error": _closed({"code": {"type": "string", "enum": codes}, "message": _str},
-                                       ["code", "message"])}, ["error"])
+    schema = _closed({"error": _closed({"code": {"type": "string", "enum": codes}, "message": _str,
+                                        **_ERROR_DETAILS}, ["code", "message"])}, ["error"])
     lines = [f"- `{code}`: {CODES[code]}" for code in codes]
     if gateway:
         schema = {"oneOf": [schema, _ref("GatewayMessage")]}
@@ -369,7 +418,9 @@ _PAGE = [{"name": "limit", "in": "query", "required": False,
           "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 25}},
          {"name": "cursor", "in": "query", "required": False, "schema": _str,
           "description": "next_cursor of the previous page of the same list (same filters)."}]
-_STATUS = {"name": "status", "in": "query", "required": False, "schema": _INVOICE_STATUS}
+_STATUS = {"name": "status", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": [*INVOICE_STATUSES, "overdue"]},
+           "description": "overdue: open or partially paid invoices past their due date."}
 _INVOICE_FILTER = {"name": "invoice_id", "in": "query", "required": False,
                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
 
@@ -389,7 +440,11 @@ OPERATIONS = {
         "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},
     "GET /payments": {"parameters": [_INVOICE_FILTER, *_PAGE],
                       "responses": {"200": _json("PaymentList", "The client's payment history, newest first.")}},
-    "GET /payments/{payment_id}": {"responses": {"200": _json("Payment", "One payment.")}},
+    "GET /payments/{payment_id}": {"responses": {"200": _json("Payment", "One payment. Pending or processing for "
+                                                                         "over a minute: checked with the processor "
+                                                                         "first (at most every 30 s).")}},
+    "POST /payments/{payment_id}/receipt": {
+        "responses": {"202": _json("ReceiptResend", "Queued to the billing email.")}},
     "POST /invoices/{invoice_id}/extension-requests": {
         "requestBody": _body("ExtensionRequestBody"),
         "responses": {"201": _json("CreatedExtensionRequest", "Stored and sent to the merchant; shown on the "
@@ -499,6 +554,9 @@ def _error_responses(key: str, path: str, auth: bool, has_body: bool) -> dict:
     if auth and path.startswith("/admin/"):
         errors[403] = ["forbidden"]
     responses = {str(status): _errors(codes) for status, codes in sorted(errors.items())}
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
+                                                       "description": "Seconds until the next try may succeed."}}
     if auth:
         responses["401"] = _errors(["unauthorized"], gateway=_UNAUTHORIZED)
     if has_body:

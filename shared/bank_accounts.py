@@ -12,6 +12,14 @@ from shared import request_schemas
 from shared.validation import json_object
 
 ACCOUNT_TYPES = ("checking", "savings")
+# Dwolla allows three attempts at the micro-deposit amounts, then fails the funding source's verification
+# ("Verify micro-deposits": "users are allowed three attempts"). Dwolla does not say how many are left, so the
+# wrong answers are counted here.
+MICRO_DEPOSIT_ATTEMPTS = 3
+
+
+def attempts_left(wrong_answers: int | None) -> int:
+    return max(0, MICRO_DEPOSIT_ATTEMPTS - (wrong_answers or 0))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ class DomainError(Exception):
     code = "bad_request"
     message = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None):
+    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None,
+                 details: dict | None = None, headers: dict | None = None):
         super().__init__(message or self.message)
         self.message = message or self.message
+        self.details = details or {}  # extra fields of the error object a client acts on (documented per code)
+        self.headers = headers or {}
         if code:
             self.code = code
         if status:
@@ -41,6 +44,10 @@ class Conflict(DomainError):
 
 class Unprocessable(DomainError):
     status = 422
+
+
+class TooManyRequests(DomainError):
+    status = 429
 
 
 class ProcessorUnavailable(DomainError):

@@ -28,6 +28,11 @@ PAYMENT = _object({
                                                     "where the invoice allows them, and not under minimum_payment."},
     "payment_method_id": {**_id, "description": "A saved payment method of this client."},
     "save_payment_method": {**_bool, "default": False},
+    "ach_authorization": {**_object({
+        "accepted": {"type": "boolean", "const": True},
+        "text": {**_str, "description": "Word for word the `ach_authorization_text` of GET /portal-settings."},
+    }, ("accepted", "text")), "description": "Required for `ach`, refused for `card`: the client's acceptance of "
+                                             "the debit authorization the portal showed (NACHA, WEB debits)."},
 }, ("method",))
 
 BANK_ACCOUNT = _object({

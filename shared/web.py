@@ -34,8 +34,9 @@ def json_response(status: int, body: dict | None, headers: dict | None = None) -
                     headers=headers)
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response(status, {"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)
 
 
 def make_app() -> APIGatewayHttpResolver:
@@ -51,7 +52,7 @@ def make_app() -> APIGatewayHttpResolver:
     def _domain_error(error: DomainError) -> Response:
         # The one line per refused request: what was refused, for whom (the correlation id is on every line).
         logger.info("request refused", extra={"code": error.code, "status": error.status} | request_ids(app))
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.exception_handler(SecretNotConfigured)
     def _secret_not_configured(error: SecretNotConfigured) -> Response:

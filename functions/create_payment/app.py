@@ -5,7 +5,8 @@ from functools import cache
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import merchant
-from shared.notify import enqueue_notice
+from shared.ach_authorization import authorization_text
+from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key, parse_payment_request
 from shared.processors import stripe_cards
 from shared.processors.ach_factory import ach_processor
@@ -26,12 +27,13 @@ def _cards() -> stripe_cards.StripeCards:
 def create_payment(invoice_id: str):
     client_id = client_id_of(app)
     key = check_idempotency_key(header(app, "Idempotency-Key"))
-    request = parse_payment_request(json_body(app))
+    shop = merchant.from_environment()
+    request = parse_payment_request(json_body(app), authorization_text(shop))
     if request.method == "ach":
-        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_notice)
+        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_job)
     else:
-        started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name,
-                                     enqueue_notice)
+        started = start_card_payment(client_id, invoice_id, key, request, _cards(), shop.name,
+                                     enqueue_job)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
     payment = started.payment

@@ -8,7 +8,7 @@ from datetime import timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock
-from shared.notify import enqueue_notice
+from shared.notify import enqueue_job
 from shared.processors import stripe_cards
 from shared.processors.ach_factory import ach_processor
 from shared.services.reconciliation import run
@@ -35,7 +35,7 @@ def older_than() -> timedelta:
 def handler(event, context):
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     report = run(clock.now(), cards=stripe_cards.from_environment(), ach=ach_processor(),
-                 enqueue_notice=enqueue_notice, older_than=older_than(),
+                 enqueue=enqueue_job, older_than=older_than(),
                  should_stop=(lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None)
     metrics.add_metric(name="PaymentsReconciled", unit=MetricUnit.Count,
                        value=sum(report.applied.values()) + report.transfers_recorded)

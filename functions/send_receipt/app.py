@@ -1,7 +1,7 @@
 """Notice worker: SQS jobs -> one email each, sent at most once.
 
-Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), ach_initiated,
-payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
+Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), receipt_resend (with
+"resend_at", when the client asked), ach_initiated, payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
 extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
 "client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
@@ -53,7 +53,7 @@ def _send(job: dict, kind: str) -> str:
     if kind == "overpayment":
         return send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email, send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,
-                       card_details=_card_details)
+                       card_details=_card_details, resend_at=job.get("resend_at"))
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.errors import BadRequest, UnknownProcessorObject
-from shared.notify import enqueue_job, enqueue_notice
+from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
 from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
@@ -50,8 +50,8 @@ def stripe_webhook():
     try:
         event = stripe_events.parse(payload)
         logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
-        result = stripe_webhooks.handle(event, enqueue_notice=enqueue_notice, card_details=_card_details,
-                                        intent_outcome=_intent_outcome, enqueue_job=enqueue_job)
+        result = stripe_webhooks.handle(event, enqueue=enqueue_job, card_details=_card_details,
+                                        intent_outcome=_intent_outcome)
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
     except UnknownProcessorObject as exc:

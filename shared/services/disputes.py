@@ -5,7 +5,6 @@ Stripe says funds moved, once, whatever the order of arrival. The merchant is em
 """
 
 import logging
-from collections.abc import Callable
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -14,13 +13,14 @@ from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, DisputeRecord, Invoice, Payment, ProcessedEvent
 from shared.services.payment_updates import UpdateResult, record_event_only, record_of
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
 def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report: DisputeReport,
-                  enqueue_job: Callable[[dict], None]) -> UpdateResult:
+                  enqueue: Enqueue) -> UpdateResult:
     found = next(iter(Payment.by_processor_id.query(intent_id, limit=1)), None) if intent_id else None
     if found is None:
         log.warning("dispute for a charge this system does not know", extra={"dispute_id": report.dispute_id})
@@ -55,7 +55,7 @@ def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report
             if lost_race(exc):
                 continue
             raise
-        _notify(payment, report, change, enqueue_job)
+        _notify(payment, report, change, enqueue)
         return UpdateResult("applied", change.payment_status or payment.status)
     raise RuntimeError("dispute kept losing races")
 
@@ -95,11 +95,11 @@ def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, event_key
         tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
 
 
-def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue_job) -> None:
+def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue) -> None:
     moved = abs(change.paid_delta + change.credit_delta)
     for phase in change.phases:
         amount = moved if phase in ("withdrawn", "reinstated") else report.amount
-        enqueue_job({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
+        enqueue({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
                      "invoice_id": payment.invoice_id, "dispute_id": report.dispute_id, "phase": phase,
                      "amount": amount})
     log.warning("dispute " + "/".join(change.phases or ("updated",)),

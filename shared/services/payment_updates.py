@@ -17,6 +17,7 @@ from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.payment_states import FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, Outcome, decide, refusal
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
+from shared.jobs import Enqueue, payment_job
 
 log = logging.getLogger(__name__)
 EVENT_RETENTION = timedelta(days=30)
@@ -52,7 +53,7 @@ class UpdateContention(Exception):
     """Kept losing races; the caller answers 5xx so the processor retries later."""
 
 
-def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str], None], *,
+def apply_update(update: PaymentUpdate, enqueue: Enqueue, *,
                  confirm_id: Callable[[Payment], bool] | None = None) -> UpdateResult:
     """`confirm_id` is asked when the payment has no processor id stored (the processor's answer to its
     creation was lost) and the update names one: does the processor's own record tie that id to this payment?
@@ -66,7 +67,7 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
         if mismatch is not None:
             return mismatch
         if seen is not None:
-            _finish(payment, payment.status, enqueue_notice)  # a retry after a crash completes the first run
+            _finish(payment, payment.status, enqueue)  # a retry after a crash completes the first run
             return UpdateResult("duplicate", payment.status)
 
         refused = refusal(payment.currency, update.outcome)
@@ -89,9 +90,9 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
             if lost_race(exc):
                 continue
             raise
-        _finish(payment, effect.payment_status, enqueue_notice)
+        _finish(payment, effect.payment_status, enqueue)
         if effect.credit_delta:  # a duplicate charge kept as credit: tell the merchant, who can refund it
-            enqueue_notice(payment.client_id, payment.payment_id, "overpayment")
+            enqueue(payment_job(payment.client_id, payment.payment_id, "overpayment"))
         return UpdateResult("applied", effect.payment_status, effect.anomaly)
     raise UpdateContention(event_key)
 
@@ -117,12 +118,12 @@ def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice: Invoice |
     return UpdateResult("unknown_payment", payment.status, "processor_id_mismatch")
 
 
-def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, str], None]) -> None:
-    """Queue the email the new status calls for, unless it was already sent (the worker sends it once)."""
-    if status == SUCCEEDED and payment.receipt_status != "sent":
-        enqueue_notice(payment.client_id, payment.payment_id, "receipt")
-    elif status == FAILED and payment.method == "ach" and payment.failure_notice_status != "sent":
-        enqueue_notice(payment.client_id, payment.payment_id, "payment_failed")
+def _finish(payment: Payment, status: str, enqueue: Enqueue) -> None:
+    """Queue the email the new status calls for (the worker's email ledger sends each one once)."""
+    if status == SUCCEEDED and payment.receipt_sent_at is None:
+        enqueue(payment_job(payment.client_id, payment.payment_id, "receipt"))
+    elif status == FAILED and payment.method == "ach":
+        enqueue(payment_job(payment.client_id, payment.payment_id, "payment_failed"))
 
 
 def record_of(event_key: str, event_type: str) -> ProcessedEvent:

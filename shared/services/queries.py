@@ -4,8 +4,11 @@ import base64
 import binascii
 import json
 
+from datetime import date
+
+from shared import clock
 from shared.errors import BadRequest, invoice_not_found, payment_not_found
-from shared.invoices import STATUSES
+from shared.invoices import OPEN, PARTIALLY_PAID, STATUSES
 from shared.models import Invoice, Payment
 from shared.validation import fits_key, is_id
 
@@ -43,11 +46,24 @@ def _decode_cursor(cursor: str | None, client_id: str, keys: tuple[str, ...], pr
     return key
 
 
-def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    if status is not None and status not in STATUSES:
-        raise BadRequest(f"status must be one of: {', '.join(STATUSES)}.", code="invalid_status")
-    if status is None:
+OVERDUE = "overdue"  # a filter, not a stored status: derived from the due date like the invoice's `overdue`
+STATUS_FILTERS = (*STATUSES, OVERDUE)
+
+
+def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None,
+                  today: date | None = None) -> tuple[list, str | None]:
+    if status is not None and status not in STATUS_FILTERS:
+        raise BadRequest(f"status must be one of: {', '.join(STATUS_FILTERS)}.", code="invalid_status")
+    if status in (None, OVERDUE):
         start = _decode_cursor(cursor, client_id, ("invoice_id",))
+    if status == OVERDUE:
+        # The client's partition filtered as is_overdue decides (PynamoDB reads on until the page is full, so a
+        # client with many paid invoices costs more reads, never a Scan).
+        due_before = (today or clock.today()).isoformat()
+        results = Invoice.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                                filter_condition=Invoice.status.is_in(OPEN, PARTIALLY_PAID)
+                                & (Invoice.due_date < due_before))
+    elif status is None:
         results = Invoice.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
     else:
         start = _decode_cursor(cursor, client_id, ("invoice_id", "status_key"), ("status_key", f"{status}#"))

@@ -26,6 +26,7 @@ from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 from shared.services.payment_updates import record_event_only, record_of
 from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
@@ -42,7 +43,7 @@ def payment_by_id(payment_id: str) -> Payment:
 
 def start_refund(payment_id: str, idempotency_key: str, body: object,
                  processor_for: Callable[[Payment], RefundProcessor],
-                 enqueue_job: Callable[[dict], None]) -> Refund:
+                 enqueue: Enqueue) -> Refund:
     amount, reason, correction = parse_refund(body)
     payment = payment_by_id(payment_id)
     refund_id = refund_id_for(payment_id, idempotency_key)
@@ -54,7 +55,7 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
                 raise Unprocessable("This Idempotency-Key was already used for a different refund.",
                                     code="idempotency_key_reused")
             if existing.status == PENDING and existing.processor_refund_id is None:
-                return _submit(existing, payment, processor_for(payment), enqueue_job)  # finish a cut-off try
+                return _submit(existing, payment, processor_for(payment), enqueue)  # finish a cut-off try
             return existing
         if payment.status not in REFUNDABLE:
             raise Conflict(f"Only a payment that went through can be refunded; this one is {payment.status}.",
@@ -80,12 +81,12 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
                 continue
             raise
         log.info("refund recorded", extra={"refund_id": refund_id, "payment_id": payment_id, "amount": amount})
-        return _submit(refund, payment, processor_for(payment), enqueue_job)
+        return _submit(refund, payment, processor_for(payment), enqueue)
     raise Conflict("The payment changed while refunding; try again with the same key.", code="concurrent_change")
 
 
 def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
-            enqueue_job: Callable[[dict], None]) -> Refund:
+            enqueue: Enqueue) -> Refund:
     """Ask the processor; ProcessorUnavailable leaves the refund pending (the same request finishes it)."""
     try:
         result = processor.refund(
@@ -95,7 +96,7 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
     except RefundRefused as exc:
         log.warning("refund refused by the processor", extra={"refund_id": refund.refund_id})
         apply_refund_outcome(refund.client_id, refund.refund_id, FAILED, f"refund-refused:{refund.refund_id}",
-                             "refund_refused", enqueue_job)
+                             "refund_refused", enqueue)
         raise Unprocessable(f"The processor refused the refund: {exc.message}", code="refund_refused") from None
     Refund(refund.client_id, refund.refund_id).update(
         actions=[Refund.processor_refund_id.set(result.processor_refund_id)],
@@ -103,12 +104,12 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
         add_version_condition=False)
     if result.status in (DONE, FAILED):
         apply_refund_outcome(refund.client_id, refund.refund_id, result.status,
-                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue_job)
+                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue)
     return Refund.get(refund.client_id, refund.refund_id, consistent_read=True)
 
 
 def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key: str, event_type: str,
-                         enqueue_job: Callable[[dict], None]) -> str:
+                         enqueue: Enqueue) -> str:
     """The refund became final (succeeded or failed). At most once per event, never backwards."""
     for _ in range(MAX_ATTEMPTS):
         refund, seen = get_many((Refund, client_id, refund_id), (ProcessedEvent, event_key))
@@ -129,7 +130,7 @@ def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key:
                 continue
             raise
         if status == DONE:
-            enqueue_job({"kind": "refund_receipt", "client_id": client_id, "refund_id": refund_id,
+            enqueue({"kind": "refund_receipt", "client_id": client_id, "refund_id": refund_id,
                          "invoice_id": refund.invoice_id})
         log.info("refund final", extra={"refund_id": refund_id, "status": status})
         return "applied"

@@ -177,7 +177,9 @@ def test_pay_by_ach_end_to_end(stack):
         time.sleep(0.3)  # micro_deposits_pending until the sandbox settles them
     assert verified.status_code == 200 and verified.json()["bank"]["status"] == "verified", verified.text
 
-    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id},
+    authorization = {"accepted": True, "text": portal.get("/portal-settings").json()["ach_authorization_text"]}
+    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id,
+                                                               "ach_authorization": authorization},
                           headers={"Idempotency-Key": "e2e-ach"})
     assert started.status_code == 201 and started.json()["status"] == "processing", started.text
     assert portal.get(f"/invoices/{invoice_id}").json()["status"] == "processing"

@@ -8,11 +8,24 @@ SAM_VENV := .venv-sam
 
 .PHONY: local test lint sam-validate bench openapi clean
 
-$(VENV)/.installed: requirements-dev.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install --quiet --no-deps -e .
+# uv (from PyPI, hash-locked in requirements-uv.lock) creates the environments in seconds: pip took minutes.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+# Never download a Python: the machine's 3.12 is the one.
+export UV_PYTHON_DOWNLOADS := never
+
+$(UV): requirements-uv.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv --clear $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
+	touch $@
+
+# `uv pip sync` installs exactly the lock (hashes required) and removes anything else; the project itself is
+# then installed editable without its dependencies.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --require-hashes requirements-dev.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $@
 
 ## Start the whole system locally (moto server, localstripe, local API gateway)
@@ -63,4 +76,4 @@ build-SharedLayer:
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .venv-bench .local .aws-sam
+	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) .venv-bench .local .aws-sam

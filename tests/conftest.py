@@ -88,8 +88,8 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     ach_secret = boto3.client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
         {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
     os.environ["ACH_SECRET_ARN"] = ach_secret["ARN"]
-    from shared.processors.ach_factory import ach_processor
-    ach_processor.cache_clear()
+    from shared.processors.factory import forget_processors
+    forget_processors()
     boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
     from aws_lambda_powertools.utilities import parameters
     parameters.clear_caches()

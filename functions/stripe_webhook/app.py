@@ -5,6 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared.errors import BadRequest
 from shared.notify import enqueue_job, enqueue_notice
 from shared.processors import stripe_events, stripe_signature
+from shared.processors.factory import card_processor
 from shared.secrets import stripe_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
@@ -12,18 +13,12 @@ from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 app = make_app()
 
 
-def _stripe():
-    from shared.processors import stripe_cards  # the SDK is loaded only for the events that need it
-
-    return stripe_cards.from_environment()
-
-
 def _card_details(payment_method_id: str):
-    return _stripe().card_details(payment_method_id)
+    return card_processor().card_details(payment_method_id)
 
 
 def _intent_outcome(intent_id: str):
-    return _stripe().intent_outcome(intent_id)
+    return card_processor().intent_outcome(intent_id)
 
 
 @app.post("/webhooks/stripe")

@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 
-.PHONY: local test lint sam-validate bench openapi clean
+.PHONY: local test lint sam-validate bench load openapi clean
 
 # uv (from PyPI, hash-locked in requirements-uv.lock) creates the environments in seconds: pip took minutes.
 UV_VENV := .venv-uv
@@ -29,6 +29,7 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml $(UV)
 	touch $@
 
 ## Start the whole system locally (moto server, localstripe, local API gateway)
+# LOCAL_WORKERS=4 make local: the API's handlers in 4 processes, like 4 warm Lambda instances.
 local: $(VENV)/.installed
 	$(PY) -m infra.local_stack
 
@@ -39,8 +40,11 @@ $(CHROMIUM):
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
 
 ## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
+# On every core (pytest-xdist), each worker with its own moto, localstripe, ACH sandbox and browser; a file's
+# tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed $(CHROMIUM)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
@@ -57,6 +61,10 @@ sam-validate: $(SAM_VENV)/.installed
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+
+# Concurrent portal clients and ACH payers through the gateway's worker processes, then the books.
+load: $(VENV)/.installed
+	$(PY) bench/load.py
 
 # Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
 # installed for the Lambda platform (arm64, CPython 3.12).

@@ -101,6 +101,7 @@ class JwtAuthorizer:
 class Route:
     def __init__(self, spec: dict):
         self.method, self.path, self.function, self.auth = spec["method"], spec["path"], spec["function"], spec["auth"]
+        self.module, self.handler_name = spec["module"], spec["handler"]
         self.key = f"{self.method} {self.path}"
         self.pattern = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$")
         # Imported now, so a broken function stops the stack at start-up instead of at the first request.
@@ -120,6 +121,13 @@ class Gateway(ThreadedHttp):
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
         self.invoke_lock = invoke_lock or threading.Lock()
+        self.workers = None  # infra.gateway_workers.WorkerPool: handlers in N processes, like warm instances
+
+    def invoke(self, route: "Route", event: dict) -> dict:
+        if self.workers is not None:
+            return self.workers.invoke(route, event)
+        with self.invoke_lock:
+            return route.handler(event, LambdaContext(function_name=route.function))
 
     def load_routes(self) -> None:
         self.routes = [Route(spec) for spec in self.route_specs]
@@ -209,8 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
                            query=query or None, headers=headers, body=body, claims=claims)
         event["rawQueryString"] = url.query
         try:
-            with gw.invoke_lock:
-                result = route.handler(event, LambdaContext(function_name=route.function))
+            result = gw.invoke(route, event)
         except Exception as exc:  # an unhandled error in a function: API Gateway's 500
             print(f"[api] {route.function} raised {type(exc).__name__}: {exc}", flush=True)
             return self._send(500, {"message": "Internal Server Error"}, extra)

@@ -10,17 +10,35 @@ import json
 import os
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools import Logger, Metrics
+from shared.http_resolver import APIGatewayHttpResolver, NotFoundError, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
 from shared.validation import check_path_ids, parse_json
 
 logger = Logger()
-# Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
-tracer = Tracer(patch_modules=["botocore"])
+
+
+class _NoTracer:
+    """What the handlers use of Tracer, doing nothing: Powertools' Tracer imports the X-Ray SDK (about 150
+    modules) even when POWERTOOLS_TRACE_DISABLED says not to trace."""
+
+    @staticmethod
+    def capture_lambda_handler(handler):
+        return handler
+
+
+def _tracer():
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true", "yes", "on", "y", "t"):
+        return _NoTracer()
+    from aws_lambda_powertools import Tracer
+
+    # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
+    return Tracer(patch_modules=["botocore"])
+
+
+tracer = _tracer()
 metrics = Metrics()
 CLIENT_ID_CLAIM = "custom:client_id"
 # Read-only routes publish no business metric; that is expected, not worth a warning per request.

@@ -3,6 +3,7 @@
 import importlib
 import json
 import time
+from functools import cache
 
 import boto3
 import requests
@@ -56,9 +57,16 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
     return response["statusCode"], payload, response.get("headers") or {}
 
 
+@cache
+def aws_client(service: str):
+    """One boto3 client per service for the session (moto's endpoint is fixed per session): creating one costs
+    about as much as a test's whole AWS set-up."""
+    return boto3.client(service)
+
+
 def table_snapshot() -> dict:
     """Every item of every table, to assert that a refused request changed nothing."""
-    client = boto3.client("dynamodb")
+    client = aws_client("dynamodb")
     snapshot = {}
     for name in sorted(client.list_tables()["TableNames"]):
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]
@@ -67,7 +75,7 @@ def table_snapshot() -> dict:
 
 
 def queue_messages(queue_url: str) -> list[dict]:
-    sqs = boto3.client("sqs")
+    sqs = aws_client("sqs")
     messages = []
     while True:
         batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,

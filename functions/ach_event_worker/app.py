@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import ach_event_queue
 from shared.notify import enqueue_job
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor
 from shared.services import ach_events
 from shared.sqs_entry import sqs_entry
 from shared.web import logger, webhook_received

@@ -1,11 +1,9 @@
 """GET /payments/{payment_id}: one payment, so the client can always see whether it went through (a payment
 waiting more than a minute is checked with its processor: see shared/services/payment_checks.py)."""
 
-from functools import cache
-
 from shared import clock
 from shared.notify import enqueue_job
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.payment_checks import current_payment
 from shared.views import payment_view
 from shared.web import client_id_of, lambda_entry, make_app
@@ -13,16 +11,9 @@ from shared.web import client_id_of, lambda_entry, make_app
 app = make_app()
 
 
-@cache
-def _cards():
-    from shared.processors import stripe_cards  # only when a payment waits too long: reads stay light
-
-    return stripe_cards.from_environment()
-
-
 @app.get("/payments/<payment_id>")
 def get_one(payment_id: str):
-    return payment_view(current_payment(client_id_of(app), payment_id, clock.now(), cards=_cards, ach=ach_processor,
+    return payment_view(current_payment(client_id_of(app), payment_id, clock.now(), cards=card_processor, ach=ach_processor,
                                         enqueue=enqueue_job))
 
 

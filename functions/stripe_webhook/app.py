@@ -5,6 +5,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared.errors import BadRequest, UnknownProcessorObject
 from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
+from shared.processors.factory import card_processor
 from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
@@ -12,14 +13,8 @@ from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 app = make_app()
 
 
-def _stripe():
-    from shared.processors import stripe_cards  # the SDK is loaded only for the events that need it
-
-    return stripe_cards.from_environment()
-
-
 def _known(lookup, object_id: str):
-    import stripe
+    import stripe  # loaded by the card processor already; only its error class is needed here
 
     try:
         return lookup(object_id)
@@ -30,11 +25,11 @@ def _known(lookup, object_id: str):
 
 
 def _card_details(payment_method_id: str):
-    return _known(_stripe().card_details, payment_method_id)
+    return _known(card_processor().card_details, payment_method_id)
 
 
 def _intent_outcome(intent_id: str):
-    return _known(_stripe().intent_outcome, intent_id)
+    return _known(card_processor().intent_outcome, intent_id)
 
 
 @app.post("/webhooks/stripe")

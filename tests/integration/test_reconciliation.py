@@ -14,7 +14,7 @@ from shared.errors import ProcessorUnavailable
 from shared.models import Invoice, Payment, ProcessedEvent
 from shared.notify import enqueue_job
 from shared.processors import stripe_cards
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor
 from shared.processors.stripe_signature import sign
 from shared.services import reconciliation
 from shared.store import money_of

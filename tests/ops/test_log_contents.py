@@ -11,7 +11,7 @@ import requests
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from infra.ach_sandbox import DEFAULT_CLIENT_SECRET
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor
 from shared.web import logger as powertools_logger
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, signed_webhook, table_snapshot

@@ -144,7 +144,13 @@ class Payer:
             return
         invoice_id, number, amount = invoice
         self.api.call("GET /invoices", "GET", "/invoices")  # what the portal shows first
-        body = {"method": self.method} | ({"payment_method_id": self.bank_method_id} if self.method == "ach" else {})
+        body = {"method": self.method}
+        if self.method == "ach":  # as the portal does: the debit authorization it showed, accepted
+            text = self.api.call("GET /portal-settings", "GET", "/portal-settings")
+            if text is None:
+                return
+            body |= {"payment_method_id": self.bank_method_id,
+                     "ach_authorization": {"accepted": True, "text": text.json()["ach_authorization_text"]}}
         started = self.api.call("POST /invoices/{id}/payments", "POST", f"/invoices/{invoice_id}/payments", json=body,
                                 headers={"Idempotency-Key": str(uuid.uuid4())})
         if started is None:

@@ -21,7 +21,7 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
     """Returns the result: "dry_run", or apply_update's outcome (applied | duplicate | ignored | ...)."""
     out = out or sys.stdout
     from shared.errors import DomainError
-    from shared.notify import enqueue_notice
+    from shared.notify import enqueue_job
     from shared.payment_states import FAILED, Failure, Outcome
     from shared.services.payment_updates import PaymentUpdate, apply_update
     from shared.services.queries import get_payment
@@ -49,7 +49,7 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
         source="operator", event_id=f"{payment_id}:{status}", event_type=f"operator.{status}",
         client_id=client_id, invoice_id=payment.invoice_id, payment_id=payment_id,
         processor_payment_id=processor_payment_id or payment.processor_payment_id, outcome=outcome),
-        enqueue_notice)
+        enqueue_job)
     log.warning("payment settled by an operator", extra=ids | {"result": result.outcome,
                                                               "payment_status": result.payment_status})
     print(f"{result.outcome}: the payment is now {result.payment_status}", file=out)

@@ -291,8 +291,9 @@ SCHEMAS = {
         ["error"],
         description="Every error the functions answer."),
     "GatewayMessage": _closed({"message": {**_str, "example": "Unauthorized"}}, ["message"],
-                              description="API Gateway's own answers: 401 Unauthorized (JWT authorizer), "
-                                          "404 Not Found (no such route), 413 Request Entity Too Large."),
+                              description="API Gateway's own answers: 400 Bad Request (a malformed request), 401 "
+                                          "Unauthorized (JWT authorizer), 404 Not Found (no such route), 413 Request "
+                                          "Entity Too Large."),
     "Failure": FAILURE,
     "LateFeePolicy": _closed({
         "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
@@ -542,6 +543,7 @@ LINKS = {
 }
 
 _UNAUTHORIZED = "API Gateway's {\"message\": \"Unauthorized\"} for a missing, expired or foreign token; or:"
+_MALFORMED = "API Gateway's {\"message\": \"Bad Request\"} for a request HTTP cannot read (a malformed header)."
 _TOO_LARGE = {"description": "API Gateway's {\"message\": \"Request Entity Too Large\"}: the body is over 10 MB.",
               "content": {"application/json": {"schema": _ref("GatewayMessage")}}}
 
@@ -553,7 +555,11 @@ def _error_responses(key: str, path: str, auth: bool, has_body: bool) -> dict:
         errors[404] = list(dict.fromkeys([_ID_CODES[name] for name in ids] + errors.get(404, [])))
     if auth and path.startswith("/admin/"):
         errors[403] = ["forbidden"]
-    responses = {str(status): _errors(codes) for status, codes in sorted(errors.items())}
+    # Any route: a request HTTP cannot read (e.g. a Content-Length that is not a number) gets the gateway's own 400.
+    responses = {str(status): _errors(codes, gateway=_MALFORMED if status == 400 else None)
+                 for status, codes in sorted(errors.items())}
+    responses.setdefault("400", {"description": _MALFORMED,
+                                 "content": {"application/json": {"schema": _ref("GatewayMessage")}}})
     if "429" in responses:
         responses["429"]["headers"] = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
                                                        "description": "Seconds until the next try may succeed."}}
@@ -618,7 +624,7 @@ def build(server_url: str | None = None) -> dict:
                  "description": "Payment backend of the Client Portal. Amounts are integers in minor units "
                                 "(cents). Errors are {\"error\": {\"code\", \"message\"}}; each operation lists "
                                 "its codes per status, with their meaning. API Gateway itself answers "
-                                "{\"message\": ...} for 401 (token), 404 (no such route) and 413 (body over "
+                                "{\"message\": ...} for 400 (a malformed request), 401 (token), 404 (no such route) and 413 (body over "
                                 "10 MB)."},
         "servers": [{"url": server_url or "http://127.0.0.1:3000", "description": "local stack (make local)"}],
         "security": [{"cognitoIdToken": []}],

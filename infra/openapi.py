@@ -624,8 +624,8 @@ def build(server_url: str | None = None) -> dict:
                  "description": "Payment backend of the Client Portal. Amounts are integers in minor units "
                                 "(cents). Errors are {\"error\": {\"code\", \"message\"}}; each operation lists "
                                 "its codes per status, with their meaning. API Gateway itself answers "
-                                "{\"message\": ...} for 400 (a malformed request), 401 (token), 404 (no such route) and 413 (body over "
-                                "10 MB)."},
+                                "{\"message\": ...} for 400 (a malformed request), 401 (token), 404 (no such "
+                                "route) and 413 (body over 10 MB)."},
         "servers": [{"url": server_url or "http://127.0.0.1:3000", "description": "local stack (make local)"}],
         "security": [{"cognitoIdToken": []}],
         "paths": paths,

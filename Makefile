@@ -51,9 +51,9 @@ lint: $(VENV)/.installed checkov
 	$(VENV)/bin/cfn-lint template.yaml
 
 # checkov pins many libraries of its own, so it lives in its own environment too (settings: .checkov.yaml).
-$(CHECKOV_VENV)/.installed:
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+$(CHECKOV_VENV)/.installed: $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
+	VIRTUAL_ENV=$(CHECKOV_VENV) $(UV) pip install --quiet checkov==3.3.30
 	touch $@
 
 ## Security checks of template.yaml (about 10 s); part of `make test`

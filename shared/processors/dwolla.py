@@ -269,7 +269,9 @@ class DwollaAch:
         if path_or_url.startswith(("http://", "https://")):
             # The bearer token only ever goes to the configured API host.
             if self._origin_of(path_or_url) != self._origin:
-                raise ValueError("refusing to call a URL outside the configured ACH API")
+                # Never fetched (the token would leave). For this processor it names nothing: NotFound, so a
+                # signed event naming it is acknowledged and changes nothing instead of retrying forever.
+                raise AchError("NotFound", "refusing to call a URL outside the configured ACH API")
             return path_or_url
         return f"{self._base}/{path_or_url.lstrip('/')}"
 

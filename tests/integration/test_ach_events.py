@@ -156,6 +156,14 @@ def test_an_event_for_a_transfer_dwolla_does_not_know_is_done_and_changes_nothin
     assert table_snapshot() == before
 
 
+def test_an_event_naming_a_url_outside_the_ach_api_is_done_and_changes_nothing(seeded):
+    settled_payment(seeded)
+    before = table_snapshot()
+    deliver(envelope("customer_transfer_completed", f"https://elsewhere.test/transfers/{uuid.uuid4()}"))
+    assert run_worker() == (1, 0)  # never fetched, and not retried into the dead-letter queue
+    assert table_snapshot() == before
+
+
 def test_another_transfer_naming_the_payment_is_refused(seeded, capsys):
     payment_id, url = settled_payment(seeded)
     payment = Payment.get("client-a", payment_id)

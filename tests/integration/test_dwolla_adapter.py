@@ -221,8 +221,9 @@ def test_remove_bank_is_idempotent(sandbox, ach):
 
 
 def test_urls_outside_the_api_are_refused(ach):
-    with pytest.raises(ValueError):
+    with pytest.raises(AchError) as refused:
         ach.get_bank_account(f"http://elsewhere.test/funding-sources/{uuid.uuid4()}")
+    assert refused.value.code == "NotFound"
 
 
 # --------------------------------------------------------------------------------------------- transfers

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from infra import template
+from shared.ledger import DESCRIPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "openapi.json"
@@ -52,6 +53,18 @@ SCHEMAS = {
                     "allow_partial": {"type": "boolean"}, "minimum_payment": _int,
                     "line_items": {"type": "array", "items": _ref("LineItem")},
                     "payments": {"type": "array", "items": _ref("Payment")},
+                    "activity": {"type": "array", "description": "Every change to the invoice's money, oldest "
+                                 "first. Each kind moves one number by its signed amount: invoiced, late_fee and "
+                                 "correction add up to total + fees; payment_received, payment_returned, "
+                                 "chargeback, chargeback_reversed and refunded to amount_paid; transfer_started and "
+                                 "transfer_finished to amount_pending; the rest to the part kept as credit.\n\n"
+                                 + "\n".join(f"- `{k}`: {w}" for k, w in DESCRIPTIONS.items()),
+                                 "items": {"type": "object", "required": ["kind", "amount", "at", "payment_id",
+                                                                          "refund_id"], "properties": {
+                                     "kind": {"type": "string", "enum": list(DESCRIPTIONS)},
+                                     "amount": {**_int, "description": "Cents, signed: the change to its number."},
+                                     "at": {"type": "string", "format": "date-time"},
+                                     "payment_id": _nullable(_str), "refund_id": _nullable(_str)}}},
                     "extension_request": _nullable(_ref("ExtensionRequest"))}},
     "Payment": {"type": "object",
                 "required": ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at",

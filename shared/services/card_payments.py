@@ -21,10 +21,9 @@ from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, Outcome
-from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
-from shared.processors.stripe_events import INTENT_STATUSES
-from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
+from shared.payment_states import CANCELED, FAILED, PENDING, Outcome, PaymentUpdate
+from shared.processors.card import INTENT_STATUSES, CardProcessor, Confirmation, IntentCanceled, IntentRequest
+from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
 from shared.store import get_many, lost_race, money_of, write_transaction

@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from shared.invoices import VOID
 from shared.ledger import COUNTERS, Books, Entry, Posting, post
-from shared.models import Invoice, LedgerEntry
+from shared.models import Client, Invoice, LedgerEntry
 from shared.store import status_actions
 
 # A child of the handlers' Powertools Logger: its lines carry the request's correlation id.
@@ -35,6 +35,13 @@ def posting_actions(invoice: Invoice, entries: list[Entry], *, void: bool | None
     if entries:
         actions.append(Invoice.entries.set((Invoice.entries | []).append([stored_entry(e) for e in entries])))
     return actions, posting
+
+
+def move_credit(tx, client_id: str, delta: int) -> None:
+    """Add the client's side of credit entries to a transaction: an atomic ADD, never taken below zero."""
+    if delta:
+        tx.update(Client(client_id), actions=[Client.credit_balance.add(delta)],
+                  condition=Client.credit_balance >= -delta if delta < 0 else Client.client_id.exists())
 
 
 def stored_entry(e: Entry) -> LedgerEntry:

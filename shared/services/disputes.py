@@ -13,7 +13,7 @@ from shared.event_records import record_event_only, save_new
 from shared.ledger import Entry, LedgerRefused, entry
 from shared.models import Client, DisputeRecord, Invoice, Payment, ProcessedEvent
 from shared.payment_states import UpdateResult
-from shared.postings import log_posted, posting_actions
+from shared.postings import log_posted, move_credit, posting_actions
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, money_of, write_transaction
 
@@ -102,10 +102,7 @@ def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, entries: 
         tx.update(payment, actions=actions)  # conditional on the version read
         if invoice_actions:
             tx.update(invoice, actions=invoice_actions)  # likewise
-        if change.credit_delta:
-            taking = change.credit_delta < 0
-            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(change.credit_delta)],
-                      condition=Client.credit_balance >= -change.credit_delta if taking else Client.client_id.exists())
+        move_credit(tx, payment.client_id, change.credit_delta)
         save_new(tx, event_key, event_type)
 
 

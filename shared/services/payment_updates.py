@@ -11,10 +11,10 @@ from typing import Callable
 from shared import clock
 from shared.event_records import record_event_only, save_new
 from shared.ledger import Entry, LedgerRefused, entry
-from shared.models import Client, Invoice, Payment, ProcessedEvent
+from shared.models import Invoice, Payment, ProcessedEvent
 from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
                                    decide, refusal)
-from shared.postings import log_posted, posting_actions
+from shared.postings import log_posted, move_credit, posting_actions
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, money_of, write_transaction
 
@@ -146,10 +146,7 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
     with write_transaction() as tx:
         tx.update(payment, actions=payment_actions)  # conditional on the version read above
         tx.update(invoice, actions=invoice_actions)  # likewise: numbers were computed from this version
-        if effect.credit_delta:
-            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(effect.credit_delta)],
-                      condition=Client.credit_balance >= -effect.credit_delta if effect.credit_delta < 0
-                      else Client.client_id.exists())
+        move_credit(tx, payment.client_id, effect.credit_delta)
         save_new(tx, event_key, update.event_type)
     if effect.anomaly:
         log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,

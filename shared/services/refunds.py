@@ -22,7 +22,7 @@ from shared.ledger import Entry, entry
 from shared.models import Client, Invoice, LineItem, Payment, ProcessedEvent, Refund, RefundSummary
 from shared.money import format_amount
 from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED, UpdateResult
-from shared.postings import log_posted, posting_actions
+from shared.postings import log_posted, move_credit, posting_actions
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 from shared.retries import TryAgain, until_won
@@ -218,8 +218,5 @@ def _commit(refund: Refund, payment: Payment, invoice: Invoice, change: RefundCh
         tx.update(payment, actions=change.payment_actions)  # conditional on the version read
         if invoice_actions:
             tx.update(invoice, actions=invoice_actions)  # likewise
-        if change.credit_delta:
-            taking = change.credit_delta < 0
-            tx.update(Client(refund.client_id), actions=[Client.credit_balance.add(change.credit_delta)],
-                      condition=Client.credit_balance >= -change.credit_delta if taking else Client.client_id.exists())
+        move_credit(tx, refund.client_id, change.credit_delta)
         save_new(tx, event_key, event_type)

@@ -64,8 +64,9 @@ def one(items: list, pick: int):
 class MoneyModel(RuleBasedStateMachine):
     env: dict = {}  # the session's servers and the client's two verified bank accounts (set by the test)
 
-    @initialize(total=st.integers(10, 2000).map(lambda n: n * 100))
-    def new_invoice(self, total):
+    @initialize(total=st.integers(10, 2000).map(lambda n: n * 100),
+                first=st.sampled_from(["card", "card_part", "ach", "ach_late_return", "ach_in_flight", "nothing"]))
+    def new_invoice(self, total, first):
         self.n = next(_ids)
         STATS["sequences"] += 1
         self.invoice_id = f"inv-m{self.n}"
@@ -73,6 +74,13 @@ class MoneyModel(RuleBasedStateMachine):
                     allow_partial=True)
         self.credit_before = Client.get(CLIENT, consistent_read=True).credit_balance
         self.events: list[tuple[str, dict]] = []  # everything delivered, to deliver again late
+        # Most sequences start with money received (hypothesis favours short sequences of simple rules), so the
+        # steps after it reach refunds, returns, disputes and their orders.
+        if first.startswith("card"):
+            self.pay_by_card(50 if first == "card_part" else 100, declined_first=False, extra=0, twice=False,
+                             concurrent=False)
+        elif first.startswith("ach"):
+            self.pay_by_ach(100, late_return=first == "ach_late_return", settle=first != "ach_in_flight")
 
     # ---- reading -------------------------------------------------------------------------------------------
 
@@ -128,6 +136,27 @@ class MoneyModel(RuleBasedStateMachine):
             "payment_intent.payment_failed", intent_id=payment.processor_payment_id, amount=payment.amount,
             client_id=CLIENT, invoice_id=self.invoice_id, payment_id=payment.payment_id,
             event_id=f"evt_{time.time_ns()}", last_payment_error={"code": "card_declined", "decline_code": "generic_decline"}))
+
+    @rule(part=st.sampled_from([100, 50, 30]), declined_first=st.booleans(), extra=st.sampled_from([0, 0, 700]),
+          twice=st.booleans(), concurrent=st.booleans())
+    def pay_by_card(self, part, declined_first, extra, twice, concurrent):
+        """A whole checkout in one step (so money moves in most sequences): start, maybe a decline and a retry
+        with another card, then Stripe's success (for more than asked: kept as credit), maybe delivered twice."""
+        before = {p.payment_id for p in self.payments()}
+        self.start_card_payment(part)
+        started = [p for p in self.payments("pending", method="card") if p.payment_id not in before]
+        if not started:
+            return
+        if declined_first:
+            self.card_declined(len(self.payments("pending", "failed", method="card")) - 1)
+        self.card_succeeds(len(self.payments("pending", "failed", method="card")) - 1, extra, twice, concurrent)
+
+    @rule(part=st.sampled_from([100, 50]), late_return=st.booleans(), settle=st.booleans())
+    def pay_by_ach(self, part, late_return, settle):
+        """An ACH payment, left in flight or settled by the bank in the same step."""
+        self.start_ach_payment(part, late_return)
+        if settle:
+            self.bank_settles(twice=False)
 
     @rule(part=st.sampled_from([100, 50]), late_return=st.booleans())
     def start_ach_payment(self, part, late_return):

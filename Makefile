@@ -69,6 +69,11 @@ $(SAM_VENV)/.installed:
 sam-validate: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
+## The money model for thousands of random sequences (random seeds, longer sequences; the suite runs a fixed 200)
+.PHONY: soak
+soak: $(VENV)/.installed
+	MONEY_MODEL_SOAK=1 $(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
+
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

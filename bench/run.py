@@ -392,11 +392,13 @@ def _send_receipt(client_id: str, payment_id: str) -> None:
 
     from infra import template
     from infra.apigw import LambdaContext
+    from shared.jobs import payment_job
 
-    source = template.sqs_event_sources()[0]
+    # The notice worker's queue (the template also has the ACH event worker's).
+    [source] = [s for s in template.sqs_event_sources() if s["function"] == "SendReceiptFunction"]
     event = {"Records": [{
-        "messageId": "bench-1", "receiptHandle": "bench", "body": json.dumps({"client_id": client_id,
-                                                                              "payment_id": payment_id}),
+        "messageId": "bench-1", "receiptHandle": "bench",
+        "body": json.dumps(payment_job(client_id, payment_id, "receipt")),
         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
                        "SenderId": "bench", "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",

@@ -28,6 +28,7 @@ from shared import request_schemas
 from shared.bank_accounts import _RETURNS as ACH_RETURNS
 from shared.declines import _MESSAGES as DECLINES
 from shared.invoices import STATUSES as INVOICE_STATUSES
+from shared.ledger import DESCRIPTIONS as LEDGER_KINDS
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.services.queries import MAX_LIMIT
 from shared.validation import MAX_ID_LENGTH
@@ -264,6 +265,13 @@ _PAYMENT = _closed({
 _EXTENSION = _closed({"extension_request_id": _str, "requested_due_date": _date, "reason": _str,
                       "status": {"type": "string", "enum": ["pending", "approved", "declined"]}},
                      ["extension_request_id", "requested_due_date", "reason", "status"])
+_ACTIVITY_ENTRY = _closed({
+    "kind": {"type": "string", "enum": list(LEDGER_KINDS),
+             "description": "\n".join(f"- `{kind}`: {words}" for kind, words in LEDGER_KINDS.items())},
+    "amount": {**_int, "description": "Cents, signed: the change to the number this kind moves."},
+    "at": _datetime, "payment_id": {**_nullable(_str), "description": "The payment it is about, if any."},
+    "refund_id": {**_nullable(_str), "description": "The refund it is about, if any."}},
+    ["kind", "amount", "at", "payment_id", "refund_id"], description="One change to an invoice's money.")
 _INVOICE = _closed({
     "invoice_id": _str, "number": {**_str, "example": "INV-1042"}, "status": _INVOICE_STATUS,
     "currency": {**_str, "example": "usd"}, "total": _int, "amount_paid": _int, "amount_pending": _int, "fees": _int,
@@ -273,13 +281,15 @@ _INVOICE = _closed({
     "payments": {"type": "array", "items": _ref("Payment")},
     "extension_request": _nullable(_ref("ExtensionRequest")),
     "late_fee_policy": _ref("LateFeePolicy"),
-    "activity": {"type": "array", "description": "Invoice detail: every change to the invoice's money, oldest first.",
-                 "items": {"type": "object", "required": ["kind", "amount", "at"], "properties": {
-                     "kind": _str, "amount": _int, "at": _datetime, "payment_id": _nullable(_str),
-                     "refund_id": _nullable(_str)}}}},
+    "activity": {"type": "array", "items": _ref("ActivityEntry"), "description": (
+        "Invoice detail: every change to the invoice's money, oldest first, never edited afterwards. Each entry "
+        "moves one of the invoice's numbers by its signed amount: invoiced, late_fee and correction add up to "
+        "total + fees; payment_received, payment_returned, chargeback, chargeback_reversed and refunded to "
+        "amount_paid; transfer_started and transfer_finished to amount_pending; the others to the part of the "
+        "invoice's payments kept as the client's credit.")}},
     ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
      "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request"],
-    description="Amounts are integers in minor units (cents). Lists omit line_items and payments.")
+    description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
 _REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPORT_KIND, "message": _str,
                    "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
                   ["problem_report_id", "payment_id", "kind", "message", "status", "created_at"])
@@ -313,7 +323,9 @@ SCHEMAS = {
     "LineItem": _closed({"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int},
                         ["description", "quantity", "unit_amount", "amount"]),
     "Invoice": _INVOICE,
-    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id"]),
+    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity"]),
+    "ActivityEntry": _ACTIVITY_ENTRY,
+    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity"]),
     "Payment": _PAYMENT,
     "CreatedPayment": _extend(_PAYMENT, {
         "client_secret": {**_str, "description": "Card payments: confirm it with Stripe.js."},
@@ -434,8 +446,8 @@ def _created(schema: str, description: str) -> dict:
 OPERATIONS = {
     "GET /invoices": {"parameters": [_STATUS, *_PAGE],
                       "responses": {"200": _json("InvoiceList", "The client's invoices, newest first.")}},
-    "GET /invoices/{invoice_id}": {"responses": {"200": _json("Invoice", "The invoice with line items and "
-                                                                         "payments.")}},
+    "GET /invoices/{invoice_id}": {"responses": {"200": _json("InvoiceDetail", "The invoice with its line items, "
+                                                                         "payments and activity.")}},
     "POST /invoices/{invoice_id}/payments": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentRequest"),
         "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},

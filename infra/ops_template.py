@@ -193,7 +193,11 @@ def payment_alarms() -> dict:
                      "webhook); it was applied, but look at why.", "unrecorded-payment", period=3600)
             | custom("ReconcileNeedsAttentionAlarm", "ReconcileNeedsAttention",
                      "A payment needs a person: an ACH payment has no transfer past the processor's 24-hour "
-                     "idempotency window.", "payment-needs-a-person", period=3600))
+                     "idempotency window.", "payment-needs-a-person", period=3600)
+            | custom("LedgerDriftAlarm", "LedgerDrift",
+                     "Reconciliation re-folded an invoice's ledger entries and they differ from its stored money "
+                     "(total, fees, paid, pending, credited); nothing was rewritten, a person must look.",
+                     "ledger-drift", period=3600))
 
 
 def _metric(name: str, label: str) -> list:
@@ -213,7 +217,7 @@ def dashboard() -> dict:
           for s in ("stripe", "ach")]),
         ("Webhooks refused and money needing a look",
          [_metric(m, m) for m in ("WebhookRejected", "PaymentAnomaly", "UnrecordedPayment",
-                                  "ReconcileNeedsAttention", "SecretNotConfigured")]),
+                                  "ReconcileNeedsAttention", "LedgerDrift", "SecretNotConfigured")]),
         ("Queue depth (messages visible)",
          [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${%s.QueueName}" % q,
            {"stat": "Maximum", "label": q}] for q in queues]),

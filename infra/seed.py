@@ -4,6 +4,8 @@ and index key from the same domain rules the services use."""
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, LineItem
 from shared.models import LateFeePolicy
+from shared.ledger import entry
+from shared.postings import stored_entry
 from shared.store import OWED_STATUSES, status_key
 
 
@@ -32,5 +34,10 @@ def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due
     invoice.open_due_date = due_date if status in OWED_STATUSES else None
     if late_fee is not None:  # {"kind", "amount", "basis_points", "grace_days"}
         invoice.late_fee_policy = LateFeePolicy(**late_fee)
+    # The opening entries the counters are a projection of (see shared/ledger.py).
+    key, at = f"seed:{invoice_id}", "2026-11-01T00:00:00Z"
+    opening = [entry(kind, amount, key, at) for kind, amount in
+               (("invoiced", total), ("late_fee", fees), ("payment_received", amount_paid)) if amount]
+    invoice.entries = [stored_entry(e) for e in opening]
     invoice.save()
     return invoice

@@ -22,8 +22,8 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
     out = out or sys.stdout
     from shared.errors import DomainError
     from shared.notify import enqueue_job
-    from shared.payment_states import FAILED, Failure, Outcome
-    from shared.services.payment_updates import PaymentUpdate, apply_update
+    from shared.payment_states import FAILED, Failure, Outcome, PaymentUpdate
+    from shared.services.payment_updates import apply_update
     from shared.services.queries import get_payment
 
     if not reason.strip():

@@ -112,6 +112,17 @@ class ExtensionRequest(MapAttribute):
     decided_at = UnicodeAttribute(null=True)
 
 
+class LedgerEntry(MapAttribute):
+    """One immutable change to the invoice's money (shared/ledger.py says what each kind moves)."""
+
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()  # cents, signed
+    key = UnicodeAttribute()  # the event it came from: an entry posts once
+    at = UnicodeAttribute()
+    payment_id = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
+
+
 class Invoice(Model):
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)
@@ -122,6 +133,10 @@ class Invoice(Model):
     fees = NumberAttribute(default=0)
     amount_paid = NumberAttribute(default=0)
     amount_pending = NumberAttribute(default=0)
+    amount_credited = NumberAttribute(default=0)  # part of its payments kept as the client's credit
+    # The ledger the five counters above are a projection of, oldest first, on the invoice item itself so
+    # reading an invoice stays one request and posting adds no item to a transaction (README, "The ledger").
+    entries = ListAttribute(of=LedgerEntry, default=list)
     issued_date = UnicodeAttribute()
     due_date = UnicodeAttribute()
     allow_partial = BooleanAttribute(default=False)

@@ -22,6 +22,9 @@ _ALLOWED = {
     CANCELED: {SUCCEEDED},
 }
 
+# Statuses in which the merchant holds (some of) the payment's money: a bank return can still take it back.
+HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED)
+
 # Statuses whose money is counted in the invoice's amount_pending.
 IN_FLIGHT = {PROCESSING}
 
@@ -69,15 +72,15 @@ def refusal(payment_currency: str, outcome: Outcome) -> str | None:
 
 
 def decide(current_status: str, counted_amount: int, last_failure_at: int | None, outcome: Outcome,
-           invoice: InvoiceMoney) -> Effect | None:
+           invoice: InvoiceMoney, *, credited: int = 0, refunded: int = 0) -> Effect | None:
     """Return the effect of `outcome` on a payment now in `current_status`, or None to change nothing.
 
     `counted_amount` is the payment's amount: what it added to amount_pending when it went in flight, and once
-    succeeded, what the processor received.
+    succeeded, what the processor received. `credited`: the part of it still kept as the client's credit;
+    `refunded`: the part already sent back.
     """
-    if current_status == SUCCEEDED and outcome.status == FAILED and outcome.reverses_success:
-        taken_back = min(counted_amount, invoice.amount_paid)
-        return Effect(payment_status=FAILED, paid_delta=-taken_back, record_failure=True, anomaly=None)
+    if current_status in HOLDS_MONEY and outcome.status == FAILED and outcome.reverses_success:
+        return _returned(counted_amount, credited, refunded, invoice)
     if outcome.status not in _ALLOWED.get(current_status, set()):
         return None
     if current_status == FAILED and outcome.status == FAILED:
@@ -110,3 +113,40 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
     return Effect(payment_status=outcome.status, paid_delta=paid_delta, pending_delta=pending_delta,
                   credit_delta=credit_delta, record_failure=outcome.status == FAILED, anomaly=anomaly,
                   amount=outcome.amount if received_differs else None)
+
+
+def _returned(amount: int, credited: int, refunded: int, invoice: InvoiceMoney) -> Effect:
+    """A bank return takes back only what the merchant still holds of the payment: its credit part first
+    (the money kept as credit is what came back), then what it paid on the invoice. What was already refunded
+    is gone twice (sent to the client, and taken back by the bank): a loss a person must see."""
+    held = max(0, amount - refunded)
+    from_credit = min(held, credited)
+    from_paid = min(held - from_credit, invoice.amount_paid)
+    return Effect(payment_status=FAILED, paid_delta=-from_paid, credit_delta=-from_credit, record_failure=True,
+                  anomaly="returned_after_refund" if refunded else None)
+
+
+@dataclass(frozen=True)
+class PaymentUpdate:
+    """A processor outcome for one payment, as a webhook, the ACH worker or reconciliation reads it."""
+
+    source: str  # "stripe"
+    event_id: str
+    event_type: str
+    client_id: str
+    invoice_id: str
+    payment_id: str
+    processor_payment_id: str | None  # None: refused before the processor created anything
+    outcome: Outcome
+    payment_method_id: str | None = None
+    # A processor's own events name these: the payment must be of that processor and method (a Stripe event
+    # never applies to an ACH payment, whatever its metadata says).
+    processor: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    outcome: str  # applied | duplicate | ignored | refused | unknown_payment | not_ours | ...
+    payment_status: str | None = None
+    anomaly: str | None = None  # the webhook counts it (PaymentAnomaly, alarmed)

@@ -1,4 +1,5 @@
-"""Records -> the JSON shapes of the HTTP contract (DESIGN.md). The only place that knows those shapes."""
+"""Records -> the JSON shapes of the HTTP API (README "HTTP API", docs/openapi.json). The only place that knows
+those shapes."""
 
 from datetime import date
 
@@ -94,6 +95,8 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         view["line_items"] = [{"description": li.description, "quantity": li.quantity,
                                "unit_amount": li.unit_amount, "amount": li.amount} for li in invoice.line_items]
         view["payments"] = [payment_view(p) for p in payments]
+        view["activity"] = [{"kind": e.kind, "amount": int(e.amount), "at": e.at, "payment_id": e.payment_id,
+                             "refund_id": e.refund_id} for e in invoice.entries or []]
     return view
 
 

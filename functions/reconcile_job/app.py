@@ -43,6 +43,8 @@ def handler(event, context):
     metrics.add_metric(name="UnrecordedPayment", unit=MetricUnit.Count, value=report.unrecorded_succeeded)
     if report.anomalies:  # the same alarm as the webhooks' overpayments
         metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=report.anomalies)
+    if report.drift:  # counters that no longer match their entries: a person must look (nothing is rewritten)
+        metrics.add_metric(name="LedgerDrift", unit=MetricUnit.Count, value=len(report.drift))
     if report.needs_attention:
         metrics.add_metric(name="ReconcileNeedsAttention", unit=MetricUnit.Count, value=report.needs_attention)
     return asdict(report)

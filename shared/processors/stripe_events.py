@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from shared.declines import failure_from
 from shared.dispute_states import DisputeReport, LedgerEntry
-from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome
-from shared.services.payment_updates import PaymentUpdate
+from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
+
 
 PAYMENT_INTENT_EVENTS = {
     "payment_intent.succeeded": SUCCEEDED,
@@ -14,8 +14,6 @@ PAYMENT_INTENT_EVENTS = {
     "payment_intent.processing": PROCESSING,
     "payment_intent.canceled": CANCELED,
 }
-# A PaymentIntent's own status word -> the payment status it settles on (the rest wait for the client).
-INTENT_STATUSES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 METHOD_EVENTS = {"setup_intent.succeeded", "payment_method.attached", "payment_method.detached",
                  "payment_method.updated", "payment_method.automatically_updated"}
 

@@ -8,14 +8,15 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.bank_accounts import return_failure
 from shared.models import Payment, ProcessedEvent, Refund, SavedPaymentMethod
-from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome
+from shared.event_records import record_event_only, record_of
+from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.processors.refunds import ACH_REFUND_STATUS
 from shared.services import refunds
 from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
 from shared.services.bank_accounts import VERIFIED
-from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_event_only, record_of
+from shared.services.payment_updates import apply_update
 from shared.services.saved_methods import forget_method
 from shared.store import get_many, lost_race, write_transaction
 from shared.jobs import Enqueue
@@ -113,7 +114,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
     final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
     if final is None:
         return UpdateResult(record_event_only(key, event.topic))
-    result = UpdateResult(refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue))
+    result = refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue)
     return _flag_amount(result, transfer, refund.amount, refund_id)
 
 

@@ -12,19 +12,22 @@ afterwards), then sets the status with one write conditional on the invoice vers
 import logging
 from dataclasses import dataclass
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
 
 from shared import clock
 from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
 from shared.ids import derived_id
 from shared.invoice_requests import InvoiceRequest, check_issued_before_due
 from shared.invoices import OPEN, PAID, PROCESSING, VOID
+from shared.ledger import opening
 from shared.models import Client, Invoice, LateFeePolicy, LineItem, Payment
 from shared.payment_states import CANCELED, FAILED, PENDING
 from shared.processors.card import CardProcessor
 from shared.services import queries
 from shared.services.card_payments import cancel_open_payment
-from shared.store import lost_race, status_actions, status_key, write_transaction
+from shared.postings import posting_actions, stored_entry
+from shared.retries import until_won
+from shared.store import status_key, write_transaction
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -72,6 +75,7 @@ def create_invoice(request: InvoiceRequest, idempotency_key: str) -> CreatedInvo
     # The same index keys every status write keeps (store.status_actions): open money is in the due-date index.
     invoice.status_key = status_key(OPEN, invoice)
     invoice.open_due_date = request.due_date
+    invoice.entries = [stored_entry(e) for e in opening(request.total, f"invoice:{invoice_id}", clock.now_iso())]
     if request.late_fee_policy is not None:
         invoice.late_fee_policy = LateFeePolicy(**request.late_fee_policy)
     try:
@@ -108,7 +112,7 @@ def _payments_of(invoice: Invoice) -> list[Payment]:
 
 
 def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor) -> tuple[Invoice, list[Payment]]:
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> tuple[Invoice, list[Payment]]:
         invoice = _get_invoice(client_id, invoice_id)
         if invoice is None:
             raise invoice_not_found()
@@ -117,23 +121,20 @@ def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor) -> tuple
         # Raises 409 payment_in_progress if the client confirmed it meanwhile.
         replaced = cancel_open_payment(invoice, cards) if invoice.open_payment_id else None
         canceled = invoice.open_payment_id
-        try:
-            with write_transaction() as tx:
-                # Conditional on the version read: a payment started or settled since is seen.
-                tx.update(invoice, actions=[*status_actions(VOID, invoice), Invoice.open_payment_id.remove()])
-                if replaced is not None:
-                    tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
-                              condition=Payment.status.is_in(PENDING, FAILED))
-        except TransactWriteError as exc:
-            if not lost_race(exc):
-                raise
-            continue  # the invoice changed between the read and the write: decide again on fresh data
+        voided, _ = posting_actions(invoice, [], void=True)  # no money moves; the books still must hold
+        with write_transaction() as tx:  # a lost race: until_won decides again on fresh data
+            # Conditional on the version read: a payment started or settled since is seen.
+            tx.update(invoice, actions=[*voided, Invoice.open_payment_id.remove()])
+            if replaced is not None:
+                tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
+                          condition=Payment.status.is_in(PENDING, FAILED))
         invoice.refresh(consistent_read=True)
         log.info("invoice voided", extra={"client_id": client_id, "invoice_id": invoice_id,
                                           "canceled_payment_id": canceled})
         return invoice, _payments_of(invoice)
-    raise Conflict("This invoice is changing right now (a payment may be starting). Try again in a moment.",
-                   code="concurrent_change")
+
+    return until_won(attempt, attempts=MAX_ATTEMPTS, message="This invoice is changing right now (a payment may be "
+                     "starting). Try again in a moment.")
 
 
 def check_voidable(invoice: Invoice) -> None:

@@ -12,22 +12,20 @@ request cancelled before this one confirmed it is refused (409 payment_canceled)
 import logging
 from dataclasses import dataclass
 
-from pynamodb.exceptions import TransactWriteError
-
 from shared import clock
 from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, Outcome
-from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
-from shared.processors.stripe_events import INTENT_STATUSES
-from shared.services.payment_updates import UNSETTLED, PaymentUpdate, apply_update
+from shared.payment_states import CANCELED, FAILED, PENDING, Outcome, PaymentUpdate
+from shared.processors.card import INTENT_STATUSES, CardProcessor, Confirmation, IntentCanceled, IntentRequest
+from shared.retries import until_won
+from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
-from shared.store import get_many, lost_race, money_of, write_transaction
 from shared.jobs import Enqueue
+from shared.store import get_many, money_of, write_transaction
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -46,7 +44,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
                        enqueue: Enqueue) -> StartedPayment:
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
-    for _ in range(MAX_ATTEMPTS):
+    def attempt() -> StartedPayment:
         keys = [(Invoice, client_id, invoice_id), (Client, client_id), (Payment, client_id, payment_id)]
         if request.payment_method_id is not None:
             keys.append((SavedPaymentMethod, client_id, request.payment_method_id))
@@ -87,24 +85,21 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         if saved_card is not None:
             payment.processor_method_id = saved_card.processor_method_id
             payment.card_brand, payment.card_last4 = saved_card.card_brand, saved_card.card_last4
-        try:
-            with write_transaction() as tx:
-                tx.save(payment)  # condition: no payment with this id yet
-                tx.update(invoice, actions=[Invoice.open_payment_id.set(payment_id)])  # condition: version
-                if replaced is not None:
-                    tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
-                              condition=Payment.status.is_in(PENDING, FAILED))
-        except TransactWriteError as exc:
-            if lost_race(exc):
-                continue  # another request changed the invoice or took this key: decide again on fresh data
-            raise
+        # A lost race (another request changed the invoice or took this key): until_won decides again.
+        with write_transaction() as tx:
+            tx.save(payment)  # condition: no payment with this id yet
+            tx.update(invoice, actions=[Invoice.open_payment_id.set(payment_id)])  # condition: version
+            if replaced is not None:
+                tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
+                          condition=Payment.status.is_in(PENDING, FAILED))
         log.info("card payment started", extra={"payment_id": payment_id, "invoice_id": invoice_id,
                                                 "amount": amount, "replaced": getattr(replaced, "payment_id", None)})
         if saved_card is None:
             return StartedPayment(payment, intent.client_secret, replayed=False)
         return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue)
-    raise Conflict("This invoice is being paid from another window right now. Check your payment history "
-                   "before trying again.", code="payment_in_progress")
+
+    return until_won(attempt, attempts=MAX_ATTEMPTS, message="This invoice is being paid from another window right "
+                     "now. Check your payment history before trying again.", code="payment_in_progress")
 
 
 def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,

@@ -6,17 +6,18 @@ Stripe says funds moved, once, whatever the order of arrival. The merchant is em
 
 import logging
 
-from pynamodb.exceptions import TransactWriteError
-
+from shared import clock
 from shared.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
-from shared.invoices import InvoiceMoney, derive_status
+from shared.event_records import record_event_only, save_new
+from shared.ledger import Entry, LedgerRefused, entry
 from shared.models import Client, DisputeRecord, Invoice, Payment, ProcessedEvent
-from shared.services.payment_updates import UpdateResult, record_event_only, record_of
-from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
 from shared.jobs import Enqueue
+from shared.payment_states import UpdateResult
+from shared.postings import log_posted, move_credit, posting_actions
+from shared.retries import TryAgain, until_won
+from shared.store import get_many, money_of, write_transaction
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
 
 
 def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report: DisputeReport,
@@ -30,7 +31,8 @@ def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report
                                                                           "payment_id": found.payment_id})
         recorded = record_event_only(event_key, event_type)
         return UpdateResult(recorded, found.status, "processor_id_mismatch" if recorded == "ignored" else None)
-    for _ in range(MAX_ATTEMPTS):
+
+    def attempt() -> UpdateResult:
         payment, invoice, client, seen = get_many(
             (Payment, found.client_id, found.payment_id), (Invoice, found.client_id, found.invoice_id),
             (Client, found.client_id), (ProcessedEvent, event_key))
@@ -43,21 +45,27 @@ def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report
             money_of(invoice), client.credit_balance if client else 0)
         if change.state is None:  # nothing new, or nothing this system may act on
             if record_event_only(event_key, event_type) == "duplicate":
-                continue
+                raise TryAgain
             if change.anomaly:
                 log.error("dispute not applied", extra={"anomaly": change.anomaly, "status": report.status,
                                                         "dispute_id": report.dispute_id,
                                                         "payment_id": payment.payment_id})
             return UpdateResult("ignored", payment.status, change.anomaly)
+        entries = _entries(change, event_key, payment.payment_id)
         try:
-            _commit(payment, invoice, change, event_key, event_type)
-        except TransactWriteError as exc:
-            if lost_race(exc):
-                continue
-            raise
+            _commit(payment, invoice, change, entries, event_key, event_type)
+        except LedgerRefused as exc:  # nothing written: the books would break; a person must look
+            log.error("dispute posting refused", extra={"reason": exc.reason, "dispute_id": report.dispute_id,
+                                                        "payment_id": payment.payment_id})
+            if record_event_only(event_key, event_type) == "duplicate":
+                raise TryAgain from None
+            return UpdateResult("refused", payment.status, f"ledger_refused:{exc.reason}")
+        log_posted(entries, payment.client_id, payment.invoice_id, dispute_id=report.dispute_id,
+                   processor_payment_id=payment.processor_payment_id)
         _notify(payment, report, change, enqueue)
         return UpdateResult("applied", change.payment_status or payment.status)
-    raise RuntimeError("dispute kept losing races")
+
+    return until_won(attempt)
 
 
 def _state_of(payment: Payment) -> DisputeState | None:
@@ -71,7 +79,16 @@ def _int(value) -> int | None:
     return None if value is None else int(value)
 
 
-def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, event_key: str, event_type: str) -> None:
+def _entries(change: DisputeChange, key: str, payment_id: str) -> list[Entry]:
+    at = clock.now_iso()
+    moves = [("chargeback", max(0, -change.paid_delta)), ("chargeback_from_credit", max(0, -change.credit_delta)),
+             ("chargeback_reversed", max(0, change.paid_delta)),
+             ("chargeback_reversed_to_credit", max(0, change.credit_delta))]
+    return [entry(kind, amount, key, at, payment_id=payment_id) for kind, amount in moves if amount]
+
+
+def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, entries: list[Entry], event_key: str,
+            event_type: str) -> None:
     s = change.state
     actions = [Payment.dispute.set(DisputeRecord(
         dispute_id=s.dispute_id, status=s.status, status_at=s.status_at, withdrawn=s.withdrawn,
@@ -80,19 +97,13 @@ def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, event_key
         actions.append(Payment.status.set(change.payment_status))
     if change.credit_delta:
         actions.append(Payment.credited_amount.set(payment.credited_amount + change.credit_delta))
-    money = money_of(invoice)
-    paid = money.amount_paid + change.paid_delta
-    status = derive_status(InvoiceMoney(money.total, money.fees, paid, money.amount_pending),
-                           void=invoice.status == "void")
+    invoice_actions = posting_actions(invoice, entries)[0] if entries else None
     with write_transaction() as tx:
         tx.update(payment, actions=actions)  # conditional on the version read
-        if change.paid_delta:
-            tx.update(invoice, actions=[Invoice.amount_paid.set(paid), *status_actions(status, invoice)])
-        if change.credit_delta:
-            taking = change.credit_delta < 0
-            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(change.credit_delta)],
-                      condition=Client.credit_balance >= -change.credit_delta if taking else Client.client_id.exists())
-        tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
+        if invoice_actions:
+            tx.update(invoice, actions=invoice_actions)  # likewise
+        move_credit(tx, payment.client_id, change.credit_delta)
+        save_new(tx, event_key, event_type)
 
 
 def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue) -> None:

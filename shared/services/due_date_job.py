@@ -14,11 +14,15 @@ from datetime import date, timedelta
 from pynamodb.exceptions import UpdateError
 
 from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
-from shared.invoices import OPEN, PARTIALLY_PAID, InvoiceMoney, derive_status
+from shared import clock
+from shared.invoices import OPEN, PARTIALLY_PAID
+from shared.ledger import entry
 from shared.models import Client, Invoice, LineItem
 from shared.money import format_amount
-from shared.store import money_of, status_actions
 from shared.jobs import Enqueue
+from shared.postings import log_posted, posting_actions
+from shared.retries import KeptLosingRaces, TryAgain, until_won
+from shared.store import money_of
 
 log = logging.getLogger(__name__)
 ACTIVE = (OPEN, PARTIALLY_PAID)  # processing: in-flight money covers it, so no reminder, notice or fee
@@ -82,25 +86,31 @@ def _clients(client_ids: set[str]) -> dict[str, Client]:
 def apply_late_fee(invoice: Invoice, policy: FeePolicy, attempts: int = 3) -> int:
     """Charge the invoice's late fee for its current due date once; returns the fee (0 when none applies).
     Conditional on the version read, so a payment or a second run in between makes it decide again."""
-    for _ in range(attempts):
+
+    def attempt() -> int:
         money = money_of(invoice)
         if invoice.status not in ACTIVE or invoice.late_fee_period == invoice.due_date or money.balance <= 0:
             return 0
         fee = late_fee(policy, money.balance)  # the unpaid part only: not what is paid or in flight
         if fee <= 0:
             return 0
-        status = derive_status(InvoiceMoney(money.total, money.fees + fee, money.amount_paid, money.amount_pending))
         line = LineItem(description=policy.describe(lambda c: format_amount(c, invoice.currency)), quantity=1,
                         unit_amount=fee, amount=fee)
+        charged = [entry("late_fee", fee, f"late-fee:{invoice.invoice_id}:{invoice.due_date}", clock.now_iso())]
+        actions, _ = posting_actions(invoice, charged)
         try:
-            invoice.update(actions=[Invoice.fees.set(money.fees + fee), Invoice.line_items.set(Invoice.line_items.append([line])),
-                                    Invoice.late_fee_period.set(invoice.due_date), *status_actions(status, invoice)])
+            invoice.update(actions=[*actions, Invoice.line_items.set(Invoice.line_items.append([line])),
+                                    Invoice.late_fee_period.set(invoice.due_date)])
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             invoice.refresh(consistent_read=True)
-            continue
-        log.info("late fee charged", extra={"invoice_id": invoice.invoice_id, "fee": fee,
-                                            "due_date": invoice.due_date})
+            raise TryAgain from None
+        log_posted(charged, invoice.client_id, invoice.invoice_id)
         return fee
-    return 0
+
+    try:
+        return until_won(attempt, attempts=attempts)
+    except KeptLosingRaces:  # the next run decides again
+        log.warning("late fee not charged: the invoice kept changing", extra={"invoice_id": invoice.invoice_id})
+        return 0

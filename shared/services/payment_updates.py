@@ -6,51 +6,21 @@ same moment loses the race and changes nothing, and a crash leaves either everyt
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Callable
 
-from pynamodb.exceptions import PutError, TransactWriteError
-
 from shared import clock
-from shared.invoices import InvoiceMoney, derive_status
-from shared.models import Client, Invoice, Payment, ProcessedEvent
-from shared.payment_states import FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, Outcome, decide, refusal
-from shared.store import get_many, lost_race, money_of, status_actions, write_transaction
+from shared.event_records import record_event_only, save_new
 from shared.jobs import Enqueue, payment_job
+from shared.ledger import Entry, LedgerRefused, entry
+from shared.models import Invoice, Payment, ProcessedEvent
+from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
+                                   decide, refusal)
+from shared.postings import log_posted, move_credit, posting_actions
+from shared.retries import TryAgain, until_won
+from shared.store import get_many, money_of, write_transaction
 
 log = logging.getLogger(__name__)
-EVENT_RETENTION = timedelta(days=30)
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
-MAX_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class PaymentUpdate:
-    source: str  # "stripe"
-    event_id: str
-    event_type: str
-    client_id: str
-    invoice_id: str
-    payment_id: str
-    processor_payment_id: str | None  # None: refused before the processor created anything
-    outcome: Outcome
-    payment_method_id: str | None = None
-    # A processor's own events name these: the payment must be of that processor and method (a Stripe event
-    # never applies to an ACH payment, whatever its metadata says).
-    processor: str | None = None
-    method: str | None = None
-
-
-@dataclass(frozen=True)
-class UpdateResult:
-    outcome: str  # applied | duplicate | ignored | refused | unknown_payment | not_ours | ...
-    payment_status: str | None = None
-    anomaly: str | None = None  # the webhook counts it (PaymentAnomaly, alarmed)
-
-
-class UpdateContention(Exception):
-    """Kept losing races; the caller answers 5xx so the processor retries later."""
 
 
 def apply_update(update: PaymentUpdate, enqueue: Enqueue, *,
@@ -59,7 +29,8 @@ def apply_update(update: PaymentUpdate, enqueue: Enqueue, *,
     creation was lost) and the update names one: does the processor's own record tie that id to this payment?
     Without it, the caller vouches that the update was read from that record (a fetched transfer or intent)."""
     event_key = f"{update.source}:{update.event_id}"
-    for _ in range(MAX_ATTEMPTS):
+
+    def attempt() -> UpdateResult:
         payment, invoice, seen = get_many((Payment, update.client_id, update.payment_id),
                                           (Invoice, update.client_id, update.invoice_id),
                                           (ProcessedEvent, event_key))
@@ -72,29 +43,47 @@ def apply_update(update: PaymentUpdate, enqueue: Enqueue, *,
 
         refused = refusal(payment.currency, update.outcome)
         if refused is not None:
-            if record_event_only(event_key, update.event_type) == "duplicate":
-                continue
-            log.error("processor outcome refused", extra={"anomaly": refused, "event_id": update.event_id,
-                                                          "payment_id": payment.payment_id,
-                                                          "currency": update.outcome.currency})
-            return UpdateResult("refused", payment.status, refused)
+            return _record_only(event_key, update, payment, refused, "processor outcome refused")
 
-        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice))
+        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, money_of(invoice),
+                        credited=payment.credited_amount, refunded=payment.refunded_amount)
         if effect is None:
-            if record_event_only(event_key, update.event_type) == "duplicate":
-                continue  # a concurrent delivery recorded it first: re-read and answer as a duplicate
-            return UpdateResult("ignored", payment.status)
+            return _record_only(event_key, update, payment, None, "")
+        entries = _entries(effect, event_key, payment)
         try:
-            _commit(update, event_key, payment, invoice, effect)
-        except TransactWriteError as exc:
-            if lost_race(exc):
-                continue
-            raise
+            _commit(update, event_key, payment, invoice, effect, entries)
+        except LedgerRefused as exc:  # never written: the books would break; a person must look
+            return _record_only(event_key, update, payment, f"ledger_refused:{exc.reason}", "posting refused")
+        log_posted(entries, payment.client_id, invoice.invoice_id,
+                   processor_payment_id=update.processor_payment_id or payment.processor_payment_id)
         _finish(payment, effect.payment_status, enqueue)
-        if effect.credit_delta:  # a duplicate charge kept as credit: tell the merchant, who can refund it
+        if effect.credit_delta > 0:  # a duplicate charge kept as credit: tell the merchant, who can refund it
             enqueue(payment_job(payment.client_id, payment.payment_id, "overpayment"))
         return UpdateResult("applied", effect.payment_status, effect.anomaly)
-    raise UpdateContention(event_key)
+
+    return until_won(attempt)
+
+
+def _record_only(event_key: str, update: PaymentUpdate, payment: Payment, anomaly: str | None,
+                 message: str) -> UpdateResult:
+    """The event changes nothing but is recorded (so it counts once); a concurrent delivery that recorded it
+    first makes this attempt start again and answer as a duplicate."""
+    if record_event_only(event_key, update.event_type) == "duplicate":
+        raise TryAgain
+    if anomaly:
+        log.error(message, extra={"anomaly": anomaly, "event_id": update.event_id,
+                                  "payment_id": payment.payment_id, "currency": update.outcome.currency})
+        return UpdateResult("refused", payment.status, anomaly)
+    return UpdateResult("ignored", payment.status)
+
+
+def _entries(effect: Effect, key: str, payment: Payment) -> list[Entry]:
+    """The ledger entries of an effect: in flight, released, received, kept as credit, or returned."""
+    at, ids = clock.now_iso(), {"payment_id": payment.payment_id}
+    moves = [("transfer_started", max(0, effect.pending_delta)), ("transfer_finished", max(0, -effect.pending_delta)),
+             ("payment_received", max(0, effect.paid_delta)), ("kept_as_credit", max(0, effect.credit_delta)),
+             ("payment_returned", max(0, -effect.paid_delta)), ("credit_returned", max(0, -effect.credit_delta))]
+    return [entry(kind, amount, key, at, **ids) for kind, amount in moves if amount]
 
 
 def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice: Invoice | None,
@@ -126,23 +115,8 @@ def _finish(payment: Payment, status: str, enqueue: Enqueue) -> None:
         enqueue(payment_job(payment.client_id, payment.payment_id, "payment_failed"))
 
 
-def record_of(event_key: str, event_type: str) -> ProcessedEvent:
-    return ProcessedEvent(event_key, event_type=event_type, processed_at=clock.now_iso(),
-                          expires_at=clock.now() + EVENT_RETENTION)
-
-
-def record_event_only(event_key: str, event_type: str) -> str:
-    """Record an event that changes nothing (so it still counts once): "ignored", or "duplicate" if seen."""
-    try:
-        record_of(event_key, event_type).save(ProcessedEvent.event_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return "duplicate"
-    return "ignored"
-
-
-def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect) -> None:
+def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect,
+            entries: list[Entry]) -> None:
     outcome = update.outcome
     # Unsettled = money may still move: pending, processing, and a declined card payment (the client can
     # retry the same PaymentIntent with another card), so reconciliation also catches a lost success.
@@ -165,13 +139,7 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
     if payment.processor_payment_id is None and update.processor_payment_id:
         payment_actions.append(Payment.processor_payment_id.set(update.processor_payment_id))
 
-    money = money_of(invoice)
-    new_paid = money.amount_paid + effect.paid_delta
-    new_pending = money.amount_pending + effect.pending_delta
-    new_status = derive_status(InvoiceMoney(money.total, money.fees, new_paid, new_pending),
-                               void=invoice.status == "void")
-    invoice_actions = [Invoice.amount_paid.set(new_paid), Invoice.amount_pending.set(new_pending),
-                       *status_actions(new_status, invoice)]
+    invoice_actions, _ = posting_actions(invoice, entries)
     # A declined card payment stays the invoice's open checkout: the client may retry it with another card.
     if invoice.open_payment_id == payment.payment_id and effect.payment_status not in (PENDING, FAILED):
         invoice_actions.append(Invoice.open_payment_id.remove())
@@ -179,10 +147,8 @@ def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: In
     with write_transaction() as tx:
         tx.update(payment, actions=payment_actions)  # conditional on the version read above
         tx.update(invoice, actions=invoice_actions)  # likewise: numbers were computed from this version
-        if effect.credit_delta:
-            tx.update(Client(payment.client_id), actions=[Client.credit_balance.add(effect.credit_delta)],
-                      condition=Client.client_id.exists())
-        tx.save(record_of(event_key, update.event_type), condition=ProcessedEvent.event_id.does_not_exist())
+        move_credit(tx, payment.client_id, effect.credit_delta)
+        save_new(tx, event_key, update.event_type)
     if effect.anomaly:
         log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,
                                             "credit": effect.credit_delta, "amount": payment.amount,

@@ -8,6 +8,9 @@ path. The event id is "reconcile:<payment_id>:<status>", recorded in the same tr
 `decide` never moves a payment backwards, so whichever of the job and the webhook comes second changes
 nothing.
 
+Then it re-folds the ledger entries of every invoice it touched and reports any whose stored counters differ
+(`LedgerDrift` metric, alarmed); it never rewrites them.
+
 Faults: a processor that times out or answers 5xx (ProcessorUnavailable), or any other error for one payment,
 is logged and counted, and the job goes on with the next payment. Nothing is written for that payment before
 the processor has answered, and what is written is one transaction, so the next run simply retries.
@@ -28,15 +31,16 @@ from pynamodb.exceptions import UpdateError
 from shared import clock
 from shared.declines import failure_from
 from shared.errors import ProcessorUnavailable
-from shared.models import Payment
-from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome
+from shared.ledger import fold
+from shared.models import Invoice, Payment
+from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchProcessor, Transfer
-from shared.processors.card import CardProcessor, IntentOutcome
-from shared.processors.stripe_events import INTENT_STATUSES
+from shared.processors.card import INTENT_STATUSES, CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, within_idempotency_window
-from shared.services.payment_updates import UNSETTLED, PaymentUpdate, UpdateResult, apply_update
 from shared.jobs import Enqueue, payment_job
+from shared.postings import books_of, entries_of
+from shared.services.payment_updates import UNSETTLED, apply_update
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class Report:
     needs_attention: int = 0  # cannot be settled automatically: a person must look
     unrecorded_succeeded: int = 0  # money the processor took while our record did not show it
     anomalies: int = 0  # an anomaly (money beyond what was owed, an amount or currency not the payment's, ...)
+    invoices_checked: int = 0  # invoices whose entries were re-folded
+    drift: list = field(default_factory=list)  # invoice ids whose stored counters differ from their entries
     stopped_early: bool = False  # out of time: the rest waits for the next run
 
     def count_applied(self, status: str) -> None:
@@ -70,7 +76,7 @@ def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Pay
 
 def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue,
         older_than: timedelta, should_stop: Callable[[], bool] | None = None) -> Report:
-    report = Report()
+    report, examined = Report(), []
     for payment in stuck_payments(now - older_than):
         if should_stop is not None and should_stop():
             report.stopped_early = True
@@ -78,6 +84,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue
                         extra={"examined": report.examined})
             break
         report.examined += 1
+        examined.append(payment)
         ids = _ids(payment)
         try:
             reconcile_one(payment, now, lambda: cards, lambda: ach, enqueue, report)
@@ -87,6 +94,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue
         except Exception:  # one payment's fault must not stop the others; nothing half-written (one transaction)
             report.errors += 1
             log.exception("reconciling a payment failed: retried next run", extra=ids)
+    check_books({(p.client_id, p.invoice_id) for p in examined}, report)
     log.info("reconciliation finished", extra={"report": report.__dict__})
     return report
 
@@ -102,6 +110,26 @@ def reconcile_one(payment: Payment, now: datetime, cards: Callable[[], CardProce
     else:
         report.needs_attention += 1
         log.error("unsettled payment with an unknown processor", extra=_ids(payment) | {"processor": payment.processor})
+
+
+def check_books(invoice_keys: set[tuple[str, str]], report: Report) -> None:
+    """Re-fold the entries of the invoices this run touched: stored counters that differ from them are drift a
+    person must look at (alarmed), never "fixed" here, since which side is wrong needs the processor's records."""
+    for client_id, invoice_id in sorted(invoice_keys):
+        try:
+            invoice = Invoice.get(client_id, invoice_id, consistent_read=True)
+        except Invoice.DoesNotExist:
+            continue
+        report.invoices_checked += 1
+        entries = entries_of(invoice)
+        if not any(e.kind == "invoiced" for e in entries):
+            continue  # written before the ledger existed: nothing to re-fold
+        refolded, stored = fold(entries), books_of(invoice)
+        if refolded != stored:
+            report.drift.append(invoice_id)
+            log.error("ledger drift: the invoice's counters differ from its entries", extra={
+                "client_id": client_id, "invoice_id": invoice_id, "stored": stored.__dict__,
+                "entries": refolded.__dict__})
 
 
 # ---- cards --------------------------------------------------------------------------------------------------

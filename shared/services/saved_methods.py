@@ -17,7 +17,7 @@ from shared import clock
 from shared.errors import NotFound, Unprocessable
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.processors.stripe_events import CardSnapshot
-from shared.services.payment_updates import record_event_only, record_of
+from shared.event_records import record_event_only, record_of
 from shared.store import lost_race, write_transaction
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,10 @@ from shared.processors.stripe_events import (
 )
 from shared.models import Payment, Refund
 from shared.services import disputes, refunds, saved_methods
-from shared.services.payment_updates import PaymentUpdate, UpdateResult, apply_update, record_event_only
+from shared.event_records import record_event_only
 from shared.jobs import Enqueue
+from shared.payment_states import PaymentUpdate, UpdateResult
+from shared.services.payment_updates import apply_update
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 # Every dispute event carries the whole dispute, its status and its balance transactions (see dispute_states).
@@ -32,7 +34,7 @@ def handle(event: StripeEvent, *, enqueue: Enqueue, card_details: Callable[[str]
         intent_id, report = dispute_report(event)
         return disputes.apply_dispute(key, event.type, intent_id, report, enqueue)
     if event.type in REFUND_EVENTS:
-        return UpdateResult(_refund_event(event, key, enqueue))
+        return _refund_event(event, key, enqueue)
     if event.type in PAYMENT_INTENT_EVENTS:
         update = payment_update(event)
         if update is None:
@@ -83,7 +85,7 @@ def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], Inten
     return tied
 
 
-def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> str:
+def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> UpdateResult:
     """refund.* carry the Refund; charge.refunded carries the Charge, with its refunds where the API version
     still includes them. Our refund is found by the metadata we set, or by Stripe's refund id."""
     if event.type.startswith("refund."):
@@ -91,7 +93,7 @@ def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> str:
     else:
         listed = event.obj.get("refunds")
         objects = (listed.get("data") or []) if isinstance(listed, dict) else []
-    outcome = "ignored"
+    results = []
     for n, obj in enumerate(o for o in objects if isinstance(o, dict)):
         final = _REFUND_FINAL.get(obj.get("status"))
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -101,7 +103,8 @@ def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> str:
             client_id, refund_id = (found.client_id, found.refund_id) if found else (None, None)
         if final is None or not (client_id and refund_id):
             continue
-        outcome = refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", event.type, enqueue)
-    if outcome == "ignored":
-        return record_event_only(key, event.type)
-    return outcome
+        results.append(refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", event.type, enqueue))
+    if all(r.outcome == "ignored" for r in results):
+        return UpdateResult(record_event_only(key, event.type))
+    anomaly = next((r.anomaly for r in results if r.anomaly), None)
+    return UpdateResult(next(r.outcome for r in results if r.outcome != "ignored"), anomaly=anomaly)

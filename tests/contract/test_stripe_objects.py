@@ -18,7 +18,8 @@ from stripe._object_classes import OBJECT_CLASSES
 from stripe._stripe_object import UntypedStripeObject
 
 from infra.seed import put_client, put_invoice
-from shared.processors import stripe_cards, stripe_events
+from shared.processors import stripe_cards
+from shared.processors.card import INTENT_STATUSES
 from shared.processors.card import CardDetails
 from shared.processors.stripe_events import StripeEvent
 from shared.services import stripe_webhooks
@@ -122,7 +123,7 @@ def test_the_field_check_can_fail():
 
 def test_the_intent_statuses_the_code_compares_are_stripes():
     statuses = literals(stripe.PaymentIntent.__annotations__["status"])
-    assert set(stripe_events.INTENT_STATUSES) | stripe_cards._CANCELABLE <= statuses
+    assert set(INTENT_STATUSES) | stripe_cards._CANCELABLE <= statuses
 
 
 def test_every_dispute_status_stripe_lists_is_classified_and_nothing_else():

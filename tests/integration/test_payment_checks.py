@@ -23,6 +23,13 @@ def read(payment_id, after=timedelta(0), start=None, **kwargs):
         return call("GetPaymentFunction", path_parameters={"payment_id": payment_id}, **kwargs)
 
 
+def activity(payment_id, invoice_id="inv-part"):
+    """What the client reads of the invoice's ledger for one payment: (kind, amount) in order."""
+    status, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": invoice_id})
+    assert status == 200
+    return [(e["kind"], e["amount"]) for e in invoice["activity"] if e["payment_id"] == payment_id]
+
+
 def test_a_card_success_whose_webhook_was_lost_is_found_by_reading_the_payment(seeded):
     payment = card_payment(amount=30000)
     assert confirm_at_stripe(seeded, payment)["status"] == "succeeded"  # the webhook is deliberately not sent
@@ -36,12 +43,14 @@ def test_a_card_success_whose_webhook_was_lost_is_found_by_reading_the_payment(s
     status, body, _ = read(payment["payment_id"], timedelta(seconds=90))
     assert (status, body["status"], body["receipt_reference"] is not None) == (200, "succeeded", True)
     assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
+    assert activity(payment["payment_id"]) == [("payment_received", 30000)]  # posted on the ledger, once
     assert jobs(seeded) == ["receipt"]  # what the webhook would have queued
     # Recorded as an event of the reconciliation path: the late webhook then changes nothing.
     assert ProcessedEvent.get(f"reconcile:{payment['payment_id']}:succeeded")
     before = table_snapshot()
     deliver_stripe_events(seeded, intent_of(payment))
     assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
+    assert activity(payment["payment_id"]) == [("payment_received", 30000)]
     assert {k: v for k, v in table_snapshot().items() if not k.endswith("events")} == \
         {k: v for k, v in before.items() if not k.endswith("events")}
 

@@ -390,3 +390,23 @@ def test_unsettled_payments_older_than_the_lookback_are_left_alone(seeded, monke
     before = table_snapshot()
     run_job(monkeypatch, shift=reconciliation.LOOKBACK + timedelta(days=1))
     assert table_snapshot() == before
+
+
+# ---- the ledger re-folded -------------------------------------------------------------------------------------
+
+def test_counters_that_drifted_from_their_entries_raise_the_alarm_and_are_not_rewritten(seeded, monkeypatch, capsys):
+    card_payment()  # unconfirmed: the job will look at it, and so at its invoice
+    Invoice("client-a", "inv-part").update(actions=[Invoice.amount_paid.set(5000)], add_version_condition=False)
+    snapshot = table_snapshot()
+    capsys.readouterr()
+    report = run_job(monkeypatch)
+    assert (report["drift"], report["invoices_checked"]) == (["inv-part"], 1)
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert sum(sum(doc.get("LedgerDrift", [])) for doc in metrics) == 1
+    assert table_snapshot() == snapshot  # nothing "fixed" silently: a person decides which side is wrong
+
+
+def test_invoices_whose_counters_match_their_entries_raise_nothing(seeded, monkeypatch):
+    card_payment()
+    report = run_job(monkeypatch)
+    assert (report["drift"], report["invoices_checked"]) == ([], 1)

@@ -7,7 +7,7 @@ import pytest
 
 from ops import audit, settle_payment
 from shared.models import Payment
-from tests.helpers import queue_messages, table_snapshot
+from tests.helpers import call, queue_messages, table_snapshot
 from tests.integration.ach_helpers import invoice_numbers, pay_ach, transfer_url, verified_bank
 
 
@@ -45,6 +45,10 @@ def test_settling_as_succeeded_counts_the_money_once_and_sends_the_receipt(proce
     transfer = transfer_url("client-a", processing)
     assert _settle(processing, "succeeded", "--execute") == "applied"
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
+    # On the invoice's ledger, as the client reads it: the transfer left pending and counted as paid.
+    invoice = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-part"})[1]
+    assert [(e["kind"], e["amount"]) for e in invoice["activity"] if e["payment_id"] == processing] == [
+        ("transfer_started", 40000), ("transfer_finished", -40000), ("payment_received", 40000)]
     assert Payment.get("client-a", processing).status == "succeeded"
     assert [json.loads(m["Body"])["kind"] for m in queue_messages(seeded["receipt_queue"])] == ["receipt"]
     [line] = [json.loads(x) for x in audit_log.getvalue().splitlines()]

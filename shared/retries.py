@@ -1,0 +1,36 @@
+"""Retry on a lost race: every conditional write that can lose to a concurrent writer re-reads and decides
+again, a few times, then gives up with one error (409, so an API client retries later and a processor's
+webhook delivery, answered non-2xx, is delivered again)."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pynamodb.exceptions import TransactWriteError
+
+from shared.errors import Conflict
+from shared.store import lost_race
+
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+class TryAgain(Exception):
+    """Raised inside an attempt: another writer got there first, decide again on fresh data."""
+
+
+class KeptLosingRaces(Conflict):
+    code = "concurrent_change"
+
+
+def until_won(attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
+              message: str = "This changed while we were updating it; try again in a moment.",
+              code: str = "concurrent_change") -> T:
+    for _ in range(attempts):
+        try:
+            return attempt()
+        except TryAgain:
+            continue
+        except TransactWriteError as exc:
+            if not lost_race(exc):
+                raise
+    raise KeptLosingRaces(message, code=code)

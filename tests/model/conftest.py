@@ -1,0 +1,9 @@
+"""The money model's reach, on the terminal after the run (also from pytest-xdist workers, whose own output
+is not shown): each model test records its summary as a user property."""
+
+
+def pytest_terminal_summary(terminalreporter):
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        for name, value in report.user_properties:
+            if name == "money model":
+                terminalreporter.write_line(value)

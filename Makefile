@@ -5,17 +5,32 @@ PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3 p
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 
-.PHONY: local test lint sam-validate bench openapi clean
+.PHONY: local test lint sam-validate checkov bench load openapi clean
 
-$(VENV)/.installed: requirements-dev.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null || $(PY) -m pip install --quiet --no-deps -e .
+# uv (from PyPI, hash-locked in requirements-uv.lock) creates the environments in seconds: pip took minutes.
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+# Never download a Python: the machine's 3.12 is the one.
+export UV_PYTHON_DOWNLOADS := never
+
+$(UV): requirements-uv.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv --clear $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
+	touch $@
+
+# `uv pip sync` installs exactly the lock (hashes required) and removes anything else; the project itself is
+# then installed editable without its dependencies.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet --require-hashes requirements-dev.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $@
 
 ## Start the whole system locally (moto server, localstripe, local API gateway)
+# LOCAL_WORKERS=4 make local: the API's handlers in 4 processes, like 4 warm Lambda instances.
 local: $(VENV)/.installed
 	$(PY) -m infra.local_stack
 
@@ -26,11 +41,24 @@ $(CHROMIUM):
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
 
 ## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
-test: $(VENV)/.installed $(CHROMIUM)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# On every core (pytest-xdist), each worker with its own moto, localstripe, ACH sandbox and browser; a file's
+# tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+test: $(VENV)/.installed $(CHROMIUM) checkov
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed checkov
 	$(VENV)/bin/cfn-lint template.yaml
+
+# checkov pins many libraries of its own, so it lives in its own environment too (settings: .checkov.yaml).
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==3.3.30
+	touch $@
+
+## Security checks of template.yaml (about 10 s); part of `make test`
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
 # sam-cli pins its own boto3, so it lives in its own environment.
 $(SAM_VENV)/.installed:
@@ -54,6 +82,10 @@ soak: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
+# Concurrent portal clients and ACH payers through the gateway's worker processes, then the books.
+load: $(VENV)/.installed
+	$(PY) bench/load.py
+
 # Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
 # installed for the Lambda platform (arm64, CPython 3.12).
 # SAM runs this in the repository root (template.yaml: SharedLayer Metadata ContextPath/WorkingDirectory).
@@ -72,4 +104,4 @@ build-SharedLayer:
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .venv-bench .local .aws-sam
+	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) .venv-bench .local .aws-sam

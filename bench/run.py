@@ -6,29 +6,11 @@ so a regression is visible at a glance.
 
 How to read the figures
 -----------------------
-1. Cold start (import of each handler module).
+1. Cold start: import plus first request of each function, as a ratio to the floor (a fresh process that
+   imports boto3, creates a DynamoDB client and makes one GetItem). bench/cold_start.py says exactly how.
    Measured in `.venv-bench`, a venv holding ONLY the runtime dependencies of requirements.lock (what the
-   layer ships), created once with the project's Python 3.12 and reused. The dev venv is not used: dev deps
-   (aiohttp from localstripe, moto...) change what `import stripe` and friends pull in, and Lambda has none
-   of them. Each sample is a fresh subprocess that times `importlib.import_module(<handler module>)` with
-   time.perf_counter inside the process (interpreter start-up itself is excluded, as on Lambda where the
-   runtime is already up when your module is imported). The figure is the median of N samples; samples of
-   the handlers and of the `import boto3` baseline are interleaved so machine noise hits both alike (the
-   baseline pools both environments' samples: boto3 does not read the tracing variables). Expect about
-   +-0.1x of run-to-run noise on a busy machine.
-   Bytecode (.pyc) is warmed first, so this is the cost with compiled bytecode available, i.e. what a layer
-   with valid .pyc files gives.
-   Environment: clean (no inherited variables), with the template's Globals environment variables set to
-   dummy values and the variables the Lambda runtime sets (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME,
-   LAMBDA_TASK_ROOT, AWS_EXECUTION_ENV, AWS_XRAY_* ...). POWERTOOLS_TRACE_DISABLED is NOT set and
-   LAMBDA_TASK_ROOT is, so Powertools' Tracer is enabled exactly as with `Tracing: Active` on Lambda (it
-   imports the X-Ray SDK and patches botocore/requests at import time). The "no tracing" column is the same
-   with POWERTOOLS_TRACE_DISABLED=1, to show what tracing costs.
-   Target: no handler above 1.5x `import boto3` measured the same way in the same run. `import stripe` alone
-   is printed for reference only.
-   "pulls in" lists the heavy packages present in sys.modules after the import; "top packages" is the
-   sum of self import time per top-level package from one `python -X importtime` run (indicative only).
-   Absolute milliseconds depend on this machine (Lambda arm64 at 512 MB is slower); compare the ratios.
+   layer ships), created once with uv and reused, in a clean Lambda-like environment with the template's
+   Globals variables. Absolute milliseconds depend on this machine and its load; compare the ratios.
 
 2. DynamoDB requests per operation (counted, not timed).
    The handlers are called in-process (dev venv) against moto (infra.moto_server on 127.0.0.1) and
@@ -61,10 +43,6 @@ BENCH_VENV = ROOT / ".venv-bench"
 BENCH_PYTHON = BENCH_VENV / "bin" / "python"
 BASE_PYTHON = os.environ.get("BENCH_BASE_PYTHON", "/root/.pyenv/versions/3.12.1/bin/python3")
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
-COLD_START_TARGET = 1.5
-HEAVY = ("boto3", "botocore", "stripe", "pynamodb", "aws_xray_sdk", "requests", "urllib3", "dateutil",
-         "pydantic", "aiohttp", "yaml", "moto")
-
 
 # ---------------------------------------------------------------------------------------------------------
 # 1. cold start
@@ -77,23 +55,18 @@ def ensure_bench_venv() -> None:
     if marker.exists() and marker.read_text() == str(lock.stat().st_mtime_ns) and BENCH_PYTHON.exists():
         return
     print(f"Creating {BENCH_VENV.name} (runtime dependencies only, from requirements.lock)...", flush=True)
-    subprocess.run([BASE_PYTHON, "-m", "venv", "--clear", str(BENCH_VENV)], check=True)
-    result = subprocess.run([str(BENCH_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                             "--require-hashes", "-r", str(lock)], capture_output=True, text=True)
+    uv = ROOT / ".venv-uv" / "bin" / "uv"  # `make` installs it; pip is the fallback
+    if uv.exists():
+        subprocess.run([str(uv), "venv", "--quiet", "--python", BASE_PYTHON, str(BENCH_VENV)], check=True)
+        result = subprocess.run([str(uv), "pip", "sync", "--quiet", "--require-hashes", str(lock)],
+                                env={**os.environ, "VIRTUAL_ENV": str(BENCH_VENV)}, capture_output=True, text=True)
+    else:
+        subprocess.run([BASE_PYTHON, "-m", "venv", "--clear", str(BENCH_VENV)], check=True)
+        result = subprocess.run([str(BENCH_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                                 "--require-hashes", "-r", str(lock)], capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"pip install into {BENCH_VENV} failed:\n{result.stdout}\n{result.stderr}")
     marker.write_text(str(lock.stat().st_mtime_ns))
-
-
-def function_modules() -> list[tuple[str, str]]:
-    from infra import template
-
-    seen, modules = set(), []
-    for entry in template.http_routes() + template.sqs_event_sources():
-        if entry["module"] not in seen:
-            seen.add(entry["module"])
-            modules.append((entry["function"], entry["module"]))
-    return modules
 
 
 def lambda_env(tracing: bool) -> dict[str, str]:
@@ -120,88 +93,44 @@ def lambda_env(tracing: bool) -> dict[str, str]:
     return env
 
 
-_PROBE = """
-import importlib, json, sys, time
-t0 = time.perf_counter()
-importlib.import_module(sys.argv[1])
-elapsed = time.perf_counter() - t0
-heavy = [m for m in sys.argv[2].split(",") if m in sys.modules]
-print(json.dumps({"seconds": elapsed, "heavy": heavy, "modules": len(sys.modules)}))
-"""
-
-
-def probe(module: str, env: dict[str, str], importtime: bool = False) -> dict:
-    args = [str(BENCH_PYTHON)] + (["-X", "importtime"] if importtime else []) + ["-c", _PROBE, module,
-                                                                                 ",".join(HEAVY)]
-    result = subprocess.run(args, env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if result.returncode != 0:
-        raise RuntimeError(f"importing {module} failed:\n{result.stderr[-3000:]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
-    if importtime:
-        data["importtime"] = result.stderr
-    return data
-
-
-def top_packages(importtime_log: str, n: int = 4) -> list[tuple[str, float]]:
-    """Sum of self import time per top-level package, from `-X importtime` output."""
-    totals: dict[str, int] = collections.Counter()
-    for line in importtime_log.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
-        if match:
-            totals[match.group(2).split(".")[0]] += int(match.group(1))
-    return [(name, us / 1000) for name, us in totals.most_common(n)]
-
-
 def cold_start() -> None:
-    ensure_bench_venv()
-    modules = function_modules()
-    references = [("import boto3  (baseline)", "boto3"), ("import stripe (reference only)", "stripe")]
-    targets = references + modules
-    print(f"\n== 1. Cold start: handler module import, median of {RUNS} fresh processes "
-          f"({BENCH_VENV.name}: runtime deps only) ==")
-    print("env: clean; Lambda runtime vars (AWS_REGION=us-east-1, LAMBDA_TASK_ROOT, AWS_LAMBDA_FUNCTION_NAME, "
-          "AWS_XRAY_*...) and template Globals vars as dummies; POWERTOOLS_TRACE_DISABLED unset (Tracing: Active)")
-    envs = {"traced": lambda_env(tracing=True), "untraced": lambda_env(tracing=False)}
-    for env in envs.values():  # warm bytecode caches and the OS page cache; not counted
-        for _, module in targets:
-            probe(module, env)
-    samples: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
-    info: dict[str, dict] = {}
-    for _ in range(RUNS):
-        for key, env in envs.items():
-            for _, module in targets:
-                data = probe(module, env)
-                samples[(key, module)].append(data["seconds"])
-                if key == "traced":
-                    info[module] = data
-    tops = {module: top_packages(probe(module, envs["traced"], importtime=True)["importtime"])
-            for _, module in targets}
+    """Import + first request of every function against the floor (bench/cold_start.py says how)."""
+    import cold_start as cold
 
-    # `import boto3` does not read the tracing variables: one baseline from both environments' samples.
-    baseline = statistics.median(samples[("traced", "boto3")] + samples[("untraced", "boto3")])
-    base = {key: baseline for key in envs}
-    header = (f"{'function (module)':<52} {'import ms':>9} {'x boto3':>8} {'target':>7}  "
-              f"{'no tracing':>10} {'x boto3':>7}")
-    print(header)
-    print("-" * len(header))
-    for name, module in targets:
-        traced = statistics.median(samples[("traced", module)])
-        untraced = statistics.median(samples[("untraced", module)])
-        ratio, ratio_untraced = traced / base["traced"], untraced / base["untraced"]
-        is_reference = (name, module) in references
-        label = name if is_reference else f"{name} ({module.rsplit('.', 2)[1]})"
-        verdict = "" if is_reference else ("OK" if ratio <= COLD_START_TARGET else "OVER")
-        print(f"{label:<52} {traced * 1000:>9.1f} {ratio:>7.2f}x {verdict:>7}  "
-              f"{untraced * 1000:>10.1f} {ratio_untraced:>6.2f}x")
-    print(f"target: every handler <= {COLD_START_TARGET}x `import boto3` (with tracing, as deployed)")
-    print("\nWhat each import pulls in (traced run):")
-    for name, module in targets:
-        data = info[module]
-        pulled = ", ".join(data["heavy"]) or "-"
-        top = ", ".join(f"{pkg} {ms:.0f}ms" for pkg, ms in tops[module])
-        print(f"  {module:<36} modules={data['modules']:<5} stripe={'YES' if 'stripe' in data['heavy'] else 'no':<4}"
-              f" pulls in: {pulled}")
-        print(f"  {'':<36} top packages by self import time: {top}")
+    ensure_bench_venv()
+    _set_test_environment()
+    moto, stripe_server = _start_servers()
+    from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox
+
+    ach = AchSandbox(port=0, settle_seconds=-1).start()
+    try:
+        _create_resources()
+        import boto3
+
+        from infra import seed
+
+        os.environ["ACH_API_BASE"] = ach.url
+        os.environ["ACH_SECRET_ARN"] = boto3.client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
+            {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": "bench"}))["ARN"]
+        os.environ["ACH_EVENT_QUEUE_URL"] = boto3.client("sqs").create_queue(QueueName="ach-events")["QueueUrl"]
+        seed.put_client("client-a", name="Ada Client", billing_email="ada@client.test")
+        seed.put_invoice("client-a", "inv-a001", number="A-001", total=10_000, due_date="2030-12-01")
+        env = lambda_env(tracing=True) | {"ADMIN_GROUP": "merchant-admins"}
+        for name in ("AWS_ENDPOINT_URL", "STRIPE_API_BASE", "ACH_API_BASE", "STRIPE_SECRET_ARN", "ACH_SECRET_ARN",
+                     "RECEIPT_QUEUE_URL", "ACH_EVENT_QUEUE_URL", "SENDER_EMAIL", "MERCHANT_NAME", "MERCHANT_TIMEZONE",
+                     "SUPPORT_EMAIL", "SUPPORT_PHONE", "PORTAL_BASE_URL", *template_table_vars()):
+            env[name] = os.environ[name]
+        cold.measure(str(BENCH_PYTHON), env, cold.first_requests(WEBHOOK_SECRET), RUNS)
+    finally:
+        ach.stop()
+        stripe_server.stop()
+        moto.stop()
+
+
+def template_table_vars() -> list[str]:
+    from infra import template
+
+    return list(template.table_env_vars().values())
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -401,6 +330,9 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
                                   query={"cursor": page["next_cursor"]}))
     rows.measure("list invoices, status=open, limit 10 (GSI)", 1,
                  lambda: _api("ListInvoicesFunction", client_id="client-a", query={"status": "open", "limit": "10"}))
+    rows.measure("list invoices, status=overdue, limit 10 (none overdue: reads the partition)", None,
+                 lambda: _api("ListInvoicesFunction", client_id="client-a",
+                              query={"status": "overdue", "limit": "10"}))
 
     created = rows.measure("create payment, card, existing Stripe customer", 3,
                            lambda: _pay("client-a", "inv-a000", "bench-key-1"))
@@ -431,11 +363,22 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
 
     rows.measure(lambda b: f"get invoice (with its {len(b['payments']) if b else '?'} payment(s))", None,
                  lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": "inv-a000"}, client_id="client-a"))
+    rows.measure("get payment (settled: the processor is not asked)", 1,
+                 lambda: _api("GetPaymentFunction", path_parameters={"payment_id": payment_id}, client_id="client-a"))
     if webhook_ok:
         rows.measure("send receipt (SQS worker, one job)", None, lambda: _send_receipt("client-a", payment_id))
+        rows.measure("resend receipt (POST /payments/{id}/receipt)", None, lambda: _resend("client-a", payment_id))
     else:
         rows.skip("send receipt (SQS worker, one job)", None, "the payment did not succeed (webhook failed)")
     return rows
+
+
+def _resend(client_id: str, payment_id: str) -> dict:
+    from tests.helpers import call
+
+    status, body, _ = call("ResendReceiptFunction", path_parameters={"payment_id": payment_id}, client_id=client_id)
+    _check(status, body, 202)
+    return body
 
 
 def _intent_of(client_id: str, payment_id: str) -> str:
@@ -449,11 +392,13 @@ def _send_receipt(client_id: str, payment_id: str) -> None:
 
     from infra import template
     from infra.apigw import LambdaContext
+    from shared.jobs import payment_job
 
-    source = template.sqs_event_sources()[0]
+    # The notice worker's queue (the template also has the ACH event worker's).
+    [source] = [s for s in template.sqs_event_sources() if s["function"] == "SendReceiptFunction"]
     event = {"Records": [{
-        "messageId": "bench-1", "receiptHandle": "bench", "body": json.dumps({"client_id": client_id,
-                                                                              "payment_id": payment_id}),
+        "messageId": "bench-1", "receiptHandle": "bench",
+        "body": json.dumps(payment_job(client_id, payment_id, "receipt")),
         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
                        "SenderId": "bench", "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",

@@ -24,14 +24,14 @@ def _day(offset: int) -> str:
     return (clock.today() + timedelta(days=offset)).isoformat()
 
 
-def _paid(client_id: str, invoice_id: str, amount: int, days_ago: int) -> None:
+def _paid(client_id: str, invoice_id: str, number: str, amount: int, days_ago: int) -> None:
     """A succeeded card payment in the history, as the webhook would have left it."""
     created = f"{_day(-days_ago)}T15:00:00.000000Z"
     payment_id = f"pay_seed_{invoice_id}"
-    Payment(client_id, payment_id, invoice_id=invoice_id, amount=amount, currency="usd", method="card",
-            status="succeeded", created_at=created, succeeded_at=created, card_brand="visa", card_last4="4242",
+    Payment(client_id, payment_id, invoice_id=invoice_id, invoice_number=number, amount=amount, currency="usd",
+            method="card", status="succeeded", created_at=created, succeeded_at=created, card_brand="visa", card_last4="4242",
             processor="stripe", processor_payment_id=f"pi_seed_{invoice_id}", request_fingerprint="seed",
-            receipt_status="sent", created_key=f"{created}#{payment_id}",
+            receipt_sent_at=created, created_key=f"{created}#{payment_id}",
             invoice_key=f"{invoice_id}#{created}#{payment_id}").save()
 
 
@@ -51,9 +51,9 @@ def seed() -> list[dict]:
                     issued_date=_day(-40), late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
         put_invoice(cid, f"{cid}-partly-paid", number=f"{p}44", total=90000 * scale, amount_paid=20000,
                     due_date=_day(14), issued_date=_day(-20), allow_partial=True, minimum_payment=10000)
-        _paid(cid, f"{cid}-partly-paid", 20000, 10)
+        _paid(cid, f"{cid}-partly-paid", f"{p}44", 20000, 10)
         put_invoice(cid, f"{cid}-paid", number=f"{p}45", total=15000 * scale, amount_paid=15000 * scale,
                     due_date=_day(-30), issued_date=_day(-60))
-        _paid(cid, f"{cid}-paid", 15000 * scale, 35)
+        _paid(cid, f"{cid}-paid", f"{p}45", 15000 * scale, 35)
         users.append({"email": c["email"], "password": PASSWORD, "client_id": cid})
     return users

@@ -5,7 +5,9 @@ API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HT
   check (the handlers make those); the verified claims reach the handler as requestContext.authorizer.jwt.claims,
   rendered as API Gateway renders them (infra.apigw.authorizer_claims). Failures are 401
   {"message": "Unauthorized"}, API Gateway's body.
-- payload limit 10 MB -> 413; unknown route -> 404 in the contract's error shape; CORS from the template.
+- payload limit 10 MB -> 413; a method or path no route serves (any method, TRACE included) -> 404
+  {"message": "Not Found"}, API Gateway's answer; CORS preflights from the template; no body on 204 or 304, so
+  a keep-alive connection stays in step.
 
 Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN). stdlib http.server, one thread per connection.
 """
@@ -29,6 +31,8 @@ from infra.threaded_http import ThreadedHttp
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
 UNAUTHORIZED = {"message": "Unauthorized"}
+NOT_FOUND = {"message": "Not Found"}  # API Gateway HTTP API's answer for a method and path no route serves
+NO_BODY = (204, 304)
 
 SWAGGER_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Portal payments API</title>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
@@ -97,6 +101,7 @@ class JwtAuthorizer:
 class Route:
     def __init__(self, spec: dict):
         self.method, self.path, self.function, self.auth = spec["method"], spec["path"], spec["function"], spec["auth"]
+        self.module, self.handler_name = spec["module"], spec["handler"]
         self.key = f"{self.method} {self.path}"
         self.pattern = re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$")
         # Imported now, so a broken function stops the stack at start-up instead of at the first request.
@@ -116,6 +121,13 @@ class Gateway(ThreadedHttp):
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
         self.invoke_lock = invoke_lock or threading.Lock()
+        self.workers = None  # infra.gateway_workers.WorkerPool: handlers in N processes, like warm instances
+
+    def invoke(self, route: "Route", event: dict) -> dict:
+        if self.workers is not None:
+            return self.workers.invoke(route, event)
+        with self.invoke_lock:
+            return route.handler(event, LambdaContext(function_name=route.function))
 
     def load_routes(self) -> None:
         self.routes = [Route(spec) for spec in self.route_specs]
@@ -142,10 +154,20 @@ class _Handler(BaseHTTPRequestHandler):
         status = self._dispatch(gw, url)
         print(f"[api] {self.command} {url.path} {status} {(time.monotonic() - started) * 1000:.0f}ms", flush=True)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+    def __getattr__(self, name: str):
+        # Every method reaches _serve (http.server would answer 501 to one it has no do_<METHOD> for).
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _dispatch(self, gw: Gateway, url) -> int:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:  # the body's end is unknown: answer, then close the connection
+            self.close_connection = True
+            return self._send(400, {"message": "Bad Request"})
         if length > MAX_PAYLOAD:
             self._drain(length)
             return self._send(413, {"message": "Request Entity Too Large"})
@@ -177,8 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         route, params = gw.match(self.command, url.path)
         if route is None:
-            return self._send(404, {"error": {"code": "route_not_found",
-                                              "message": f"There is no route {self.command} {url.path}."}}, extra)
+            return self._send(404, NOT_FOUND, extra)
         claims = None
         if route.auth:
             claims = gw.authorizer.claims(self.headers.get("Authorization")) if gw.authorizer else None
@@ -196,8 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
                            query=query or None, headers=headers, body=body, claims=claims)
         event["rawQueryString"] = url.query
         try:
-            with gw.invoke_lock:
-                result = route.handler(event, LambdaContext(function_name=route.function))
+            result = gw.invoke(route, event)
         except Exception as exc:  # an unhandled error in a function: API Gateway's 500
             print(f"[api] {route.function} raised {type(exc).__name__}: {exc}", flush=True)
             return self._send(500, {"message": "Internal Server Error"}, extra)
@@ -222,9 +242,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, str(v))
         for cookie in result.get("cookies") or []:
             self.send_header("Set-Cookie", cookie)
-        self.send_header("Content-Length", str(len(raw)))
+        return self._finish(status, raw)
+
+    def _finish(self, status: int, raw: bytes) -> int:
+        """Length and body; 204 and 304 carry neither (a stray body would be read as the next response)."""
+        if status not in NO_BODY:
+            self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and status not in NO_BODY:
             self.wfile.write(raw)
         return status
 
@@ -234,8 +259,4 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Content-Type": "application/json", **(headers or {})}
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(raw)
-        return status
+        return self._finish(status, raw)

@@ -7,7 +7,8 @@
 
 When ready it writes .local/stack.json (or --stack-file / LOCAL_STACK_FILE) and prints a banner; Ctrl-C or
 SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PORT, default 3000),
---portal-port (or LOCAL_PORTAL_PORT, default 5173) for the reference portal (infra.portal_server).
+--portal-port (or LOCAL_PORTAL_PORT, default 5173) for the reference portal (infra.portal_server), --workers N
+(or LOCAL_WORKERS) to run the handlers in N processes like N warm Lambda instances (infra.gateway_workers).
 """
 
 import argparse
@@ -176,7 +177,7 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
+def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) -> int:
     started_at = time.monotonic()
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -253,6 +254,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
             issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{resources['user_pool_id']}",  # what moto issues
             audience=[resources["user_pool_client_id"]])
         gateway.cors = resources["cors"]
+        if workers:  # after the environment is complete: the workers inherit it
+            from infra.gateway_workers import WorkerPool
+
+            gateway.workers = WorkerPool(workers, sorted({route["module"] for route in template.http_routes()}))
+            stoppers.append(("gateway workers", gateway.workers.stop))
 
         component = "OpenAPI document"
         gateway.openapi = _openapi(gateway.url)
@@ -281,7 +287,10 @@ def run(port: int, stack_file: Path, portal_port: int = 5173) -> int:
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
                 "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
                 "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
-                "portal_url": portal.url}
+                "portal_url": portal.url,
+                # Logical id -> local name/URL/ARN, as CloudFormation's physical ids: the ops commands' --stack-file.
+                "resources": resources["queues"] | {"UserPool": resources["user_pool_id"],
+                                                    "UserPoolClient": resources["user_pool_client_id"]}}
         write_stack_file(stack_file, info)
         stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
         print(banner(info, stack_file, time.monotonic() - started_at), flush=True)
@@ -345,8 +354,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="where to write the stack description (default .local/stack.json)")
     parser.add_argument("--portal-port", type=int, default=int(os.environ.get("LOCAL_PORTAL_PORT", 5173)),
                         help="reference portal port (default 5173, or LOCAL_PORTAL_PORT)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("LOCAL_WORKERS", 0)),
+                        help="run the API's handlers in N processes, like N warm Lambda instances each "
+                             "(default 0: in the gateway's process, one invocation at a time; or LOCAL_WORKERS)")
     args = parser.parse_args(argv)
-    sys.exit(run(args.port, args.stack_file, args.portal_port))
+    sys.exit(run(args.port, args.stack_file, args.portal_port, args.workers))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""OpenAPI 3.1 document of the portal API, built at dev time (pydantic is a dev dependency, not in the layer).
+"""OpenAPI 3.1 document of the portal API, built at dev time; docs/openapi.json is its output.
 
 Where each part comes from:
 - routes: template.yaml (infra.template.http_routes), the same list the local gateway serves;
-- paths, methods, path parameters: Powertools' generator, from each function module's resolver `app`
-  (app.get_openapi_json_schema()); no handler change needed;
+- paths, methods, path parameters: Powertools' generator, from each function module's resolver `app`;
 - summaries: each function module's docstring;
-- bodies, responses, query parameters, Idempotency-Key, security: written here from DESIGN.md's contract,
-  since the handlers parse those by hand (no pydantic models at run time).
+- request bodies: shared.request_schemas, the JSON Schemas the parsers take their fields from (so an unknown field
+  is refused exactly where the document says additionalProperties: false);
+- limits: the constants the code checks (shared.validation, shared.payment_requests, shared.services.queries);
+- error codes: ERRORS below, per route and status, each code with its meaning; failure.code values from
+  shared.declines and shared.bank_accounts;
+- response schemas: written here, closed (additionalProperties: false), because the views build plain dicts.
+
+The tests validate every response they receive against this document (tests/openapi_check.py), so a status,
+field or error code the document does not list fails the test that produced it.
 
 `python -m infra.openapi` prints it; `python -m infra.openapi --write` refreshes docs/openapi.json (a test
 checks that the committed file equals this output).
@@ -18,7 +24,14 @@ import sys
 from pathlib import Path
 
 from infra import template
-from shared.ledger import DESCRIPTIONS
+from shared import request_schemas
+from shared.bank_accounts import _RETURNS as ACH_RETURNS
+from shared.declines import _MESSAGES as DECLINES
+from shared.invoices import STATUSES as INVOICE_STATUSES
+from shared.ledger import DESCRIPTIONS as LEDGER_KINDS
+from shared.payment_requests import MAX_IDEMPOTENCY_KEY
+from shared.services.queries import MAX_LIMIT
+from shared.validation import MAX_ID_LENGTH
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "openapi.json"
@@ -26,160 +39,338 @@ COMMITTED = ROOT / "docs" / "openapi.json"
 _nullable = lambda schema: {"anyOf": [schema, {"type": "null"}]}  # noqa: E731  (OpenAPI 3.1 style)
 _int = {"type": "integer"}
 _str = {"type": "string"}
+_bool = {"type": "boolean"}
+_datetime = {"type": "string", "format": "date-time"}
+_date = {"type": "string", "format": "date"}
 _ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 
+
+def _closed(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    """A response object with exactly these fields: an undocumented field fails the tests."""
+    return {"type": "object", "additionalProperties": False, "required": required or [], "properties": properties,
+            **extra}
+
+
+def _extend(base: dict, properties: dict, required: list[str] = ()) -> dict:
+    return {**base, "properties": {**base["properties"], **properties},
+            "required": base["required"] + list(required)}
+
+
+# Every error code, with what it means for the caller. Each route lists the ones it can answer, per status.
+CODES = {
+    "invalid_json": "The body is not a JSON object: not UTF-8 JSON, nested deeper than 32 levels, or text with "
+                    "a lone surrogate.",
+    "unknown_field": "The body has a field this route does not take (nothing is ignored silently).",
+    "invalid_field": "A field has the wrong type or shape; the message names it.",
+    "idempotency_key_required": "The Idempotency-Key header is missing.",
+    "invalid_idempotency_key": f"The Idempotency-Key header is not 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
+                               "characters.",
+    "idempotency_key_reused": "The Idempotency-Key was used before with another body.",
+    "invalid_limit": f"limit is not a whole number from 1 to {MAX_LIMIT}.",
+    "invalid_cursor": "cursor is not the next_cursor of the previous page of this same list.",
+    "invalid_status": "status is not an invoice status.",
+    "invalid_invoice_id": f"invoice_id is not an id (1-{MAX_ID_LENGTH} characters).",
+    "unauthorized": "An access token, or an ID token without custom:client_id: sign in again.",
+    "forbidden": "Not in the merchant's admin group.",
+    "account_not_found": "The signed-in client has no account record.",
+    "client_not_found": "No client with that id.",
+    "invoice_not_found": "No such invoice for this client (also another client's invoice).",
+    "payment_not_found": "No such payment for this client (also another client's payment).",
+    "payment_method_not_found": "No such saved payment method for this client.",
+    "extension_request_not_found": "No extension request with that id.",
+    "problem_report_not_found": "No problem report with that id.",
+    "invoice_paid": "The invoice is already paid.",
+    "invoice_void": "The invoice was voided.",
+    "invoice_partially_paid": "Part of the invoice is paid: refund first.",
+    "payment_in_progress": "A payment for the rest of the invoice is being processed.",
+    "payment_canceled": "A saved card's payment was replaced from another window before it was confirmed: nothing "
+                        "was charged.",
+    "concurrent_change": "Something changed the same record at the same moment; nothing was changed: try again.",
+    "partial_payment_not_allowed": "The invoice must be paid in full.",
+    "amount_exceeds_balance": "The amount is more than the balance.",
+    "amount_below_minimum": "The amount is under the invoice's minimum_payment.",
+    "invalid_amount": "An amount is not a whole, positive number of cents (or the line items add up to zero).",
+    "unsupported_method": "method is not card or ach.",
+    "unsupported_currency": "ACH takes invoices in usd only.",
+    "bank_account_not_verified": "The bank account's micro-deposits are not confirmed yet.",
+    "payment_method_required": "ACH needs a verified bank account's payment_method_id.",
+    "processor_unavailable": "The payment processor did not answer (or is not configured yet): nothing was charged "
+                             "or changed; retry (with the same Idempotency-Key).",
+    "invalid_date": "A date is not YYYY-MM-DD, or is out of order.",
+    "date_not_after_due_date": "The requested due date is not after the current one.",
+    "date_too_far": "The requested due date is more than 90 days after the current one.",
+    "invalid_reason": "reason is empty or too long.",
+    "extension_request_pending": "An extension request for this invoice is already waiting for an answer.",
+    "extension_request_decided": "The extension request was already approved or declined.",
+    "invalid_line_items": "line_items is not a list of 1-100 lines with description, quantity and unit_amount.",
+    "invalid_number": "number is not 1-40 characters.",
+    "invalid_late_fee_policy": "late_fee_policy is not a valid policy.",
+    "problem_report_open": "A report of this kind is still open on the payment.",
+    "problem_report_resolved": "The report was already resolved.",
+    "invalid_kind": "kind is not one of the report kinds.",
+    "invalid_message": "message is empty or longer than 2000 characters.",
+    "invalid_resolution": "resolution is empty or longer than 2000 characters.",
+    "payment_not_refundable": "Only a succeeded payment can be refunded.",
+    "amount_exceeds_refundable": "The amount is more than what is left to refund.",
+    "refund_refused": "The processor refused the refund.",
+    "bank_account_exists": "This bank account is already linked.",
+    "invalid_routing_number": "routing_number is not a valid 9-digit ABA routing number.",
+    "invalid_account_number": "account_number is not 4-17 digits.",
+    "invalid_account_type": "account_type is not checking or savings.",
+    "invalid_holder_name": "holder_name is not 1-100 characters.",
+    "bank_account_rejected": "The ACH processor refused the bank account.",
+    "micro_deposits_pending": "The micro-deposits have not arrived yet.",
+    "bank_account_already_verified": "The bank account is verified already.",
+    "verification_failed": "Verification failed for good: link the account again or pay by card.",
+    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 99.",
+    "incorrect_amounts": "The amounts do not match the micro-deposits.",
+    "verification_attempts_exceeded": "Too many wrong attempts: the bank account can no longer be verified.",
+    "invalid_email": "billing_email is not an email address.",
+    "invalid_reminder_days": "reminder_days_before is not up to 3 different days from 1 to 30.",
+    "receipts_required": "Payment receipts can't be turned off.",
+    "invalid_signature": "The signature header is missing, malformed, or does not match the body.",
+    "invalid_payload": "The event could not be read.",
+    "temporarily_unavailable": "The event queue refused the event; the processor delivers it again.",
+    "internal_error": "Failed part-way; the processor retries and the retry finishes the job.",
+    "ach_authorization_required": "A bank transfer without the debit authorization accepted: send "
+                                  "ach_authorization {accepted: true, text: <ach_authorization_text>}.",
+    "ach_authorization_outdated": "The authorization text accepted is not the current ach_authorization_text: "
+                                  "show the new one and ask again.",
+    "amount_below_card_minimum": "Under the processor's minimum card charge (card_minimum_amounts): pay by bank "
+                                 "transfer.",
+    "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
+    "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
+                             "Retry-After header).",
+}
+
+_ID_CODES = {"invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
+             "payment_method_id": "payment_method_not_found", "extension_request_id": "extension_request_not_found",
+             "problem_report_id": "problem_report_not_found", "client_id": "client_not_found"}
+_BODY = ["invalid_json"]
+_BODY_422 = ["unknown_field"]
+_KEY = ["idempotency_key_required", "invalid_idempotency_key"]
+_PAGE_400 = ["invalid_limit", "invalid_cursor"]
+
+# Per route: the error codes of each status (401 and 403 are added from the route's auth; 404 of each path id).
+ERRORS = {
+    "GET /invoices": {400: ["invalid_status", *_PAGE_400]},
+    "GET /invoices/{invoice_id}": {},
+    "POST /invoices/{invoice_id}/payments": {
+        400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["payment_method_not_found"],
+        409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
+        422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
+              "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
+              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "ach_authorization_outdated",
+              *_BODY_422],
+        503: ["processor_unavailable"]},
+    "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
+    "GET /payments/{payment_id}": {},
+    "POST /payments/{payment_id}/receipt": {409: ["receipt_not_available"], 429: ["receipt_recently_sent"]},
+    "POST /invoices/{invoice_id}/extension-requests": {
+        400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "concurrent_change"],
+        422: ["invalid_date", "date_not_after_due_date", "date_too_far", "invalid_reason", *_BODY_422]},
+    "POST /admin/extension-requests/{extension_request_id}/approve": {
+        409: ["extension_request_decided", "concurrent_change"]},
+    "POST /admin/extension-requests/{extension_request_id}/decline": {
+        409: ["extension_request_decided", "concurrent_change"]},
+    "POST /admin/invoices": {
+        400: [*_KEY, *_BODY], 404: ["client_not_found"],
+        422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
+              "invalid_field", "idempotency_key_reused", *_BODY_422]},
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
+        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "concurrent_change"],
+        503: ["processor_unavailable"]},
+    "GET /admin/clients/{client_id}/invoices": {400: ["invalid_status", *_PAGE_400]},
+    "GET /admin/clients/{client_id}/payments": {400: ["invalid_invoice_id", *_PAGE_400]},
+    "POST /payments/{payment_id}/problem-reports": {
+        400: _BODY, 409: ["problem_report_open", "concurrent_change"],
+        422: ["invalid_kind", "invalid_message", *_BODY_422]},
+    "POST /admin/problem-reports/{problem_report_id}/resolve": {
+        400: _BODY, 409: ["problem_report_resolved", "concurrent_change"],
+        422: ["invalid_resolution", *_BODY_422]},
+    "POST /admin/payments/{payment_id}/refunds": {
+        400: [*_KEY, *_BODY], 409: ["payment_not_refundable", "concurrent_change"],
+        422: ["invalid_amount", "invalid_reason", "amount_exceeds_refundable", "refund_refused",
+              "idempotency_key_reused", "invalid_field", *_BODY_422],
+        503: ["processor_unavailable"]},
+    "GET /portal-settings": {},
+    "GET /payment-methods": {},
+    "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
+    "POST /payment-methods/bank-accounts": {
+        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists"],
+        422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
+              "bank_account_rejected", *_BODY_422],
+        503: ["processor_unavailable"]},
+    "POST /payment-methods/{payment_method_id}/verify": {
+        400: _BODY, 409: ["micro_deposits_pending", "bank_account_already_verified", "verification_failed"],
+        422: ["invalid_amounts", "incorrect_amounts", "verification_attempts_exceeded", *_BODY_422],
+        503: ["processor_unavailable"]},
+    "POST /payment-methods/{payment_method_id}/default": {422: ["bank_account_not_verified"]},
+    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change"], 503: ["processor_unavailable"]},
+    "GET /account": {404: ["account_not_found"]},
+    "PATCH /account": {400: _BODY, 404: ["account_not_found"],
+                       422: ["invalid_field", "invalid_email", "invalid_reminder_days", "receipts_required",
+                             *_BODY_422]},
+    "POST /webhooks/ach": {400: ["invalid_signature", "invalid_payload"],
+                           503: ["temporarily_unavailable", "processor_unavailable"]},
+    "POST /webhooks/stripe": {400: ["invalid_signature", "invalid_payload"], 500: ["internal_error"],
+                              503: ["processor_unavailable"]},
+}
+
+_FAILURE_CODES = {**{code: message for code, message in DECLINES.items()},
+                  "card_declined": "Any other card decline (also lost, stolen or fraud: deliberately not said).",
+                  "transfer_refused": "The ACH processor refused to start the transfer; nothing was debited.",
+                  "ach_return": "The bank returned the ACH debit without a return code.",
+                  **{code: reason for code, reason in ACH_RETURNS.items()}}
+FAILURE = {"type": "object", "additionalProperties": False, "required": ["code", "message"],
+           "description": "Why the payment failed. code: a card decline code or an ACH return code (R01-R85); "
+                          "message: a sentence to show the client.\n\n"
+                          + "\n".join(f"- `{c}`: {m}" for c, m in _FAILURE_CODES.items())
+                          + "\n- `R..`: any other ACH return code: \"Your bank returned this payment.\"",
+           "properties": {"code": {"anyOf": [{"type": "string", "enum": sorted(_FAILURE_CODES)},
+                                             {"type": "string", "pattern": "^R[0-9]{2}$"}]},
+                          "message": _str}}
+
+# Fields some errors add beside code and message.
+_ERROR_DETAILS = {
+    "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit attempts left (0: the next "
+                                                  "wrong answer fails the verification)."},
+    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."}}
+
+_INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
+_PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
+                                              "refunded", "partially_refunded", "disputed"]}
+_REFUND_STATUS = {"type": "string", "enum": ["pending", "succeeded", "failed"]}
+_REPORT_KIND = request_schemas.PROBLEM_REPORT["properties"]["kind"]
+
+_PAYMENT = _closed({
+    "payment_id": _str, "invoice_id": _str, "amount": _int, "currency": _str,
+    "invoice_number": {**_nullable(_str), "description": "The invoice's number (null only for payments recorded "
+                                                         "before the field existed)."},
+    "method": {"type": "string", "enum": ["card", "ach"]}, "status": _PAYMENT_STATUS, "created_at": _datetime,
+    "succeeded_at": _nullable(_datetime),
+    "failure": {**_nullable(_ref("Failure")), "description": "On failed payments, and on canceled ones a decline "
+                                                             "led to (the client then paid another way)."},
+    "card": _nullable(_closed({"brand": _str, "last4": _str})),
+    "bank": _nullable(_closed({"bank_name": _nullable(_str), "last4": _nullable(_str)})),
+    "receipt_sent": _bool,
+    "receipt_reference": {**_nullable(_str), "description": "The receipt number the receipt email shows (e.g. "
+                                                            "4821-0937-5512); null until the money arrived."},
+    "ach_authorization": _nullable(_ref("AchAuthorization")),
+    "refunds": {"type": "array", "items": _closed({"refund_id": _str, "amount": _int, "created_at": _datetime,
+                                                   "status": _REFUND_STATUS})},
+    "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
+}, ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at", "succeeded_at", "failure",
+    "card", "bank", "receipt_sent"])
+_EXTENSION = _closed({"extension_request_id": _str, "requested_due_date": _date, "reason": _str,
+                      "status": {"type": "string", "enum": ["pending", "approved", "declined"]}},
+                     ["extension_request_id", "requested_due_date", "reason", "status"])
+_ACTIVITY_ENTRY = _closed({
+    "kind": {"type": "string", "enum": list(LEDGER_KINDS),
+             "description": "\n".join(f"- `{kind}`: {words}" for kind, words in LEDGER_KINDS.items())},
+    "amount": {**_int, "description": "Cents, signed: the change to the number this kind moves."},
+    "at": _datetime, "payment_id": {**_nullable(_str), "description": "The payment it is about, if any."},
+    "refund_id": {**_nullable(_str), "description": "The refund it is about, if any."}},
+    ["kind", "amount", "at", "payment_id", "refund_id"], description="One change to an invoice's money.")
+_INVOICE = _closed({
+    "invoice_id": _str, "number": {**_str, "example": "INV-1042"}, "status": _INVOICE_STATUS,
+    "currency": {**_str, "example": "usd"}, "total": _int, "amount_paid": _int, "amount_pending": _int, "fees": _int,
+    "balance": _int, "issued_date": _date, "due_date": _date, "overdue": _bool, "payable": _bool,
+    "allow_partial": _bool, "minimum_payment": _int,
+    "line_items": {"type": "array", "items": _ref("LineItem")},
+    "payments": {"type": "array", "items": _ref("Payment")},
+    "extension_request": _nullable(_ref("ExtensionRequest")),
+    "late_fee_policy": _ref("LateFeePolicy"),
+    "activity": {"type": "array", "items": _ref("ActivityEntry"), "description": (
+        "Invoice detail: every change to the invoice's money, oldest first, never edited afterwards. Each entry "
+        "moves one of the invoice's numbers by its signed amount: invoiced, late_fee and correction add up to "
+        "total + fees; payment_received, payment_returned, chargeback, chargeback_reversed and refunded to "
+        "amount_paid; transfer_started and transfer_finished to amount_pending; the others to the part of the "
+        "invoice's payments kept as the client's credit.")}},
+    ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
+     "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request"],
+    description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
+_REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPORT_KIND, "message": _str,
+                   "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
+                  ["problem_report_id", "payment_id", "kind", "message", "status", "created_at"])
+
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
-        "properties": {"code": {**_str, "description": "Stable snake_case code, e.g. invoice_not_found."},
-                       "message": {**_str, "description": "A sentence a client can act on."}}}}},
-    "Unauthorized": {"type": "object", "description": "API Gateway's JWT authorizer refusal.",
-                     "properties": {"message": {**_str, "example": "Unauthorized"}}},
-    "LineItem": {"type": "object", "required": ["description", "quantity", "unit_amount", "amount"],
-                 "properties": {"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int}},
-    "Invoice": {"type": "object", "description": "Amounts are integers in minor units (cents). List items "
-                "may omit line_items and payments.",
-                "required": ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending",
-                             "fees", "balance", "issued_date", "due_date", "overdue", "payable", "allow_partial",
-                             "minimum_payment"],
-                "properties": {
-                    "invoice_id": _str, "number": {**_str, "example": "INV-1042"},
-                    "status": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid", "void"]},
-                    "currency": {**_str, "example": "usd"}, "total": _int, "amount_paid": _int,
-                    "amount_pending": _int, "fees": _int, "balance": _int,
-                    "issued_date": {"type": "string", "format": "date"},
-                    "due_date": {"type": "string", "format": "date"},
-                    "overdue": {"type": "boolean"}, "payable": {"type": "boolean"},
-                    "allow_partial": {"type": "boolean"}, "minimum_payment": _int,
-                    "line_items": {"type": "array", "items": _ref("LineItem")},
-                    "payments": {"type": "array", "items": _ref("Payment")},
-                    "activity": {"type": "array", "description": "Every change to the invoice's money, oldest "
-                                 "first. Each kind moves one number by its signed amount: invoiced, late_fee and "
-                                 "correction add up to total + fees; payment_received, payment_returned, "
-                                 "chargeback, chargeback_reversed and refunded to amount_paid; transfer_started and "
-                                 "transfer_finished to amount_pending; the rest to the part kept as credit.\n\n"
-                                 + "\n".join(f"- `{k}`: {w}" for k, w in DESCRIPTIONS.items()),
-                                 "items": {"type": "object", "required": ["kind", "amount", "at", "payment_id",
-                                                                          "refund_id"], "properties": {
-                                     "kind": {"type": "string", "enum": list(DESCRIPTIONS)},
-                                     "amount": {**_int, "description": "Cents, signed: the change to its number."},
-                                     "at": {"type": "string", "format": "date-time"},
-                                     "payment_id": _nullable(_str), "refund_id": _nullable(_str)}}},
-                    "extension_request": _nullable(_ref("ExtensionRequest"))}},
-    "Payment": {"type": "object",
-                "required": ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at",
-                             "succeeded_at", "failure", "card", "bank", "receipt_sent"],
-                "properties": {
-                    "payment_id": _str, "invoice_id": _str, "amount": _int, "currency": _str,
-                    "method": {"type": "string", "enum": ["card", "ach"]},
-                    "status": {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
-                                                          "refunded", "partially_refunded", "disputed"]},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "succeeded_at": _nullable({"type": "string", "format": "date-time"}),
-                    "failure": _nullable({"type": "object", "properties": {"code": _str, "message": _str}}),
-                    "card": _nullable({"type": "object", "properties": {"brand": _str, "last4": _str}}),
-                    "bank": _nullable({"type": "object", "properties": {"bank_name": _str, "last4": _str}}),
-                    "receipt_sent": {"type": "boolean"},
-                    "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
-                    "refunds": {"type": "array", "items": {"type": "object", "properties": {
-                        "refund_id": _str, "amount": _int, "created_at": {"type": "string", "format": "date-time"},
-                        "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]}}}}}},
-    "CreatedPayment": {"allOf": [_ref("Payment"), {"type": "object", "properties": {"client_secret": {
-        **_nullable(_str), "description": "For card payments: confirm it with Stripe.js."}}}]},
-    "PaymentRequest": {"type": "object", "required": ["method"], "properties": {
-        "method": {"type": "string", "enum": ["card", "ach"]},
-        "amount": {**_int, "description": "Optional; defaults to the balance. Partial amounts only where the "
-                                          "invoice allows them, and not under minimum_payment."},
-        "payment_method_id": {**_str, "description": "Optional saved payment method."},
-        "save_payment_method": {"type": "boolean"}}},
-    "InvoiceList": {"type": "object", "required": ["invoices", "next_cursor"], "properties": {
-        "invoices": {"type": "array", "items": _ref("Invoice")}, "next_cursor": _nullable(_str)}},
-    "PaymentList": {"type": "object", "required": ["payments", "next_cursor"], "properties": {
-        "payments": {"type": "array", "items": _ref("Payment")}, "next_cursor": _nullable(_str)}},
-    "WebhookReceived": {"type": "object", "properties": {"received": {"type": "boolean", "const": True}}},
-    "PaymentMethod": {"type": "object", "properties": {
-        "payment_method_id": _str, "type": {"type": "string", "enum": ["card", "bank_account"]},
-        "default": {"type": "boolean"},
-        "card": _nullable({"type": "object", "properties": {
-            "brand": _str, "last4": _str, "exp_month": _int, "exp_year": _int, "expires_soon": {"type": "boolean"}}}),
-        "bank": _nullable({"type": "object", "properties": {
-            "bank_name": _str, "account_type": {"type": "string", "enum": ["checking", "savings"]}, "last4": _str,
-            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]}}})}},
-    "PaymentMethodList": {"type": "object", "properties": {
-        "payment_methods": {"type": "array", "items": _ref("PaymentMethod")}}},
-    "BankAccountRequest": {"type": "object", "required": ["routing_number", "account_number", "account_type",
-                                                          "holder_name"], "properties": {
-        "routing_number": {**_str, "pattern": "^[0-9]{9}$"}, "account_number": {**_str, "pattern": "^[0-9]{4,17}$"},
-        "account_type": {"type": "string", "enum": ["checking", "savings"]}, "holder_name": _str}},
-    "VerifyRequest": {"type": "object", "required": ["amounts"], "properties": {
-        "amounts": {"type": "array", "items": _int, "minItems": 2, "maxItems": 2,
-                    "description": "The two micro-deposits, in cents."}}},
-    "SetupIntent": {"type": "object", "properties": {"client_secret": _str}},
-    "RefundRequest": {"type": "object", "required": ["amount", "reason"], "properties": {
-        "amount": {**_int, "minimum": 1}, "reason": {**_str, "maxLength": 500},
-        "correction": {"type": "boolean", "description": "An overcharge correction: the invoice total comes "
-                                                          "down too and the invoice stays paid."}}},
-    "Refund": {"type": "object", "properties": {
-        "refund_id": _str, "payment_id": _str, "amount": _int, "currency": _str, "reason": _str,
-        "correction": {"type": "boolean"}, "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
-        "created_at": {"type": "string", "format": "date-time"}}},
-    "ExtensionRequestBody": {"type": "object", "required": ["requested_due_date", "reason"], "properties": {
-        "requested_due_date": {"type": "string", "format": "date",
-                               "description": "After the current due date, at most 90 days later."},
-        "reason": {**_str, "maxLength": 1000}}},
-    "ExtensionRequest": {"type": "object", "properties": {
-        "extension_request_id": _str, "invoice_id": _str, "requested_due_date": {"type": "string", "format": "date"},
-        "reason": _str, "status": {"type": "string", "enum": ["pending", "approved", "declined"]}}},
-    "ExtensionDecision": {"allOf": [_ref("ExtensionRequest"), {"type": "object", "properties": {
-        "due_date": {"type": "string", "format": "date"}}}]},
-    "ProblemReportRequest": {"type": "object", "required": ["kind", "message"], "additionalProperties": False,
-                             "properties": {
-        "kind": {"type": "string", "enum": ["wrong_amount", "double_charge", "not_recognized", "other"]},
-        "message": {**_str, "minLength": 1, "maxLength": 2000}}},
-    "ProblemReport": {"type": "object", "required": ["problem_report_id", "payment_id", "kind", "message", "status",
-                                                     "created_at"], "properties": {
-        "problem_report_id": _str, "payment_id": _str,
-        "kind": {"type": "string", "enum": ["wrong_amount", "double_charge", "not_recognized", "other"]},
-        "message": _str, "status": {"type": "string", "enum": ["open", "resolved"]},
-        "created_at": {"type": "string", "format": "date-time"}}},
-    "ResolutionRequest": {"type": "object", "required": ["resolution"], "additionalProperties": False,
-                          "properties": {"resolution": {**_str, "minLength": 1, "maxLength": 2000}}},
-    "ResolvedProblemReport": {"allOf": [_ref("ProblemReport"), {"type": "object", "properties": {
-        "status": {"type": "string", "const": "resolved"}, "resolved_at": {"type": "string", "format": "date-time"},
-        "resolution": _str}}]},
-    "ReportSummary": {"type": "object", "properties": {
-        "problem_report_id": _str, "kind": _str, "status": {"type": "string", "enum": ["open", "resolved"]},
-        "created_at": {"type": "string", "format": "date-time"}}},
-    "Account": {"type": "object", "properties": {
-        "client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
-        "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
-        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int}},
-    "AccountPatch": {"type": "object", "additionalProperties": False, "properties": {
-        "name": _str, "billing_email": _str, "due_date_reminders": {"type": "boolean"},
-        "reminder_days_before": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 30}, "maxItems": 3},
-        "payment_receipts": {"type": "boolean", "const": True}}},
-    "InvoiceRequest": {"type": "object", "additionalProperties": False,
-                       "required": ["client_id", "number", "line_items", "due_date"], "properties": {
-        "client_id": _str, "number": {**_str, "minLength": 1, "maxLength": 40},
-        "line_items": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
-            "type": "object", "additionalProperties": False, "required": ["description", "quantity", "unit_amount"],
-            "properties": {"description": {**_str, "minLength": 1, "maxLength": 500},
-                           "quantity": {**_int, "minimum": 1}, "unit_amount": {**_int, "minimum": 0}}},
-            "description": "Integer cents only; the total (sum of quantity * unit_amount) must be above zero."},
-        "due_date": {"type": "string", "format": "date", "description": "On or after issued_date."},
-        "issued_date": {"type": "string", "format": "date", "description": "Default: today in the merchant's zone."},
-        "currency": {"type": "string", "enum": ["aud", "cad", "eur", "gbp", "usd"], "default": "usd"},
-        "allow_partial": {"type": "boolean", "default": False},
-        "minimum_payment": {**_int, "minimum": 0, "default": 0, "description": "Cents; needs allow_partial."},
-        "late_fee_policy": _nullable({"type": "object", "required": ["kind"], "additionalProperties": False,
-                                      "properties": {"kind": {"type": "string", "enum": ["none", "flat", "percent"]},
-                                                     "amount": _int, "basis_points": _int,
-                                                     "grace_days": {**_int, "minimum": 0, "maximum": 30}},
-                                      "description": "Omitted or null: the merchant's default policy."})}},
-    "PortalSettings": {"type": "object", "description": "Public: what a portal needs before sign-in.",
-                       "required": ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint",
-                                    "stripe_publishable_key", "stripe_js_url", "card_brands", "payment_methods",
-                                    "merchant"], "properties": {
+    "Error": _closed({"error": _closed({
+        "code": {**_str, "description": "Stable snake_case code; each operation lists its codes per status."},
+        "message": {**_str, "description": "A sentence a client can act on."}, **_ERROR_DETAILS}, ["code", "message"])},
+        ["error"],
+        description="Every error the functions answer."),
+    "GatewayMessage": _closed({"message": {**_str, "example": "Unauthorized"}}, ["message"],
+                              description="API Gateway's own answers: 401 Unauthorized (JWT authorizer), "
+                                          "404 Not Found (no such route), 413 Request Entity Too Large."),
+    "Failure": FAILURE,
+    "LateFeePolicy": _closed({
+        "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
+        "amount": {**_nullable(_int), "description": "flat: the fee in cents."},
+        "basis_points": {**_nullable(_int), "description": "percent: 150 = 1.5% of the unpaid balance."},
+        "grace_days": {**_int, "description": "Days after the due date before the fee is charged."},
+        "fee_on_balance": {**_int, "description": "What the fee would be on today's balance, in cents."}},
+        ["kind", "amount", "basis_points", "grace_days", "fee_on_balance"],
+        description="The invoice's own policy, else the merchant's default."),
+    "AchAuthorization": _closed({
+        "text": _str, "accepted_at": _datetime, "payment_method_id": _str, "bank_name": _nullable(_str),
+        "last4": _str, "amount": _int, "currency": _str},
+        description="The debit authorization the client accepted, kept with the payment (NACHA WEB debits)."),
+    "ReceiptResend": _closed({"payment_id": _str, "receipt_reference": _str, "sent_to": _str,
+                              "status": {"type": "string", "const": "queued"}},
+                             ["payment_id", "receipt_reference", "sent_to", "status"]),
+    "LineItem": _closed({"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int},
+                        ["description", "quantity", "unit_amount", "amount"]),
+    "Invoice": _INVOICE,
+    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity"]),
+    "ActivityEntry": _ACTIVITY_ENTRY,
+    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity"]),
+    "Payment": _PAYMENT,
+    "CreatedPayment": _extend(_PAYMENT, {
+        "client_secret": {**_str, "description": "Card payments: confirm it with Stripe.js."},
+        "next_action": {"type": "string", "enum": ["authenticate"],
+                        "description": "authenticate: the bank asks for 3-D Secure; finish it with Stripe.js "
+                                       "(handleNextAction) using client_secret."}}),
+    "InvoiceList": _closed({"invoices": {"type": "array", "items": _ref("Invoice")}, "next_cursor": _nullable(_str)},
+                           ["invoices", "next_cursor"]),
+    "AdminInvoiceList": _closed({"invoices": {"type": "array", "items": _ref("Invoice")},
+                                 "next_cursor": _nullable(_str)}, ["invoices", "next_cursor"]),
+    "PaymentList": _closed({"payments": {"type": "array", "items": _ref("Payment")}, "next_cursor": _nullable(_str)},
+                           ["payments", "next_cursor"]),
+    "WebhookReceived": _closed({"received": {"type": "boolean", "const": True}}, ["received"]),
+    "PaymentMethod": _closed({
+        "payment_method_id": _str, "type": {"type": "string", "enum": ["card", "bank_account"]}, "default": _bool,
+        "card": _nullable(_closed({"brand": _str, "last4": _str, "exp_month": _int, "exp_year": _int,
+                                   "expires_soon": _bool})),
+        "bank": _nullable(_closed({
+            "bank_name": _nullable(_str), "account_type": {"type": "string", "enum": ["checking", "savings"]},
+            "last4": _str,
+            "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
+            "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
+                                                                                  "null once verified."}}))},
+        ["payment_method_id", "type", "default", "card", "bank"]),
+    "PaymentMethodList": _closed({"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
+                                 ["payment_methods"]),
+    "SetupIntent": _closed({"client_secret": _str}, ["client_secret"]),
+    "Refund": _closed({"refund_id": _str, "payment_id": _str, "amount": _int, "currency": _str, "reason": _str,
+                       "correction": _bool, "status": _REFUND_STATUS, "created_at": _datetime},
+                      ["refund_id", "payment_id", "amount", "currency", "reason", "correction", "status",
+                       "created_at"]),
+    "ExtensionRequest": _EXTENSION,
+    "CreatedExtensionRequest": _extend(_EXTENSION, {"invoice_id": _str}, ["invoice_id"]),
+    "ExtensionDecision": _extend(_EXTENSION, {"invoice_id": _str, "due_date": _date}, ["invoice_id", "due_date"]),
+    "ProblemReport": _REPORT,
+    "ResolvedProblemReport": _extend(_REPORT, {"resolved_at": _datetime, "resolution": _str},
+                                     ["resolved_at", "resolution"]),
+    "ReportSummary": _closed({"problem_report_id": _str, "kind": _REPORT_KIND,
+                              "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
+                             ["problem_report_id", "kind", "status", "created_at"]),
+    "Account": _closed({"client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": _bool,
+                        "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
+                        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int},
+                       ["client_id", "name", "billing_email", "due_date_reminders", "reminder_days_before",
+                        "payment_receipts", "credit_balance"]),
+    "PortalSettings": _closed({
         "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
         "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},
         "stripe_publishable_key": {**_str, "description": "Empty when the deployment has none: no card payments."},
@@ -187,10 +378,23 @@ SCHEMAS = {
         "card_brands": {"type": "array", "items": {"type": "string", "enum": ["visa", "mastercard", "amex",
                                                                               "discover"]}},
         "payment_methods": {"type": "array", "items": {"type": "string", "enum": ["card", "ach"]}},
-        "merchant": {"type": "object", "properties": {"name": _str, "support_email": _str,
-                                                      "support_phone": _nullable(_str)}}}},
-    "AdminInvoice": {"allOf": [_ref("Invoice"), {"type": "object", "required": ["client_id"],
-                                                 "properties": {"client_id": _str}}]},
+        "card_minimum_amounts": {"type": "object", "additionalProperties": _int,
+                                 "description": "Cents per currency: the processor's minimum card charge."},
+        "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
+                                                          "ach_authorization."},
+        "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
+        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str)},
+                            ["name", "support_email", "support_phone"])},
+        ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
+         "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
+         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant"], description="Public: what a portal needs "
+                                                                                     "before sign-in."),
+    # Request bodies: the parsers' own schemas.
+    "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
+    "VerifyRequest": request_schemas.VERIFY, "RefundRequest": request_schemas.REFUND,
+    "ExtensionRequestBody": request_schemas.EXTENSION, "ProblemReportRequest": request_schemas.PROBLEM_REPORT,
+    "ResolutionRequest": request_schemas.RESOLUTION, "AccountPatch": request_schemas.ACCOUNT_PATCH,
+    "InvoiceRequest": request_schemas.INVOICE,
 }
 
 
@@ -198,167 +402,197 @@ def _json(schema_name: str, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
 
 
-def _error(description: str) -> dict:
-    return _json("Error", description)
+def _errors(codes: list[str], gateway: str | None = None) -> dict:
+    """One status: the Error shape with `code` limited to these codes, each explained; with `gateway`, API
+    Gateway's own {"message"} answer as well."""
+    schema = _closed({"error": _closed({"code": {"type": "string", "enum": codes}, "message": _str,
+                                        **_ERROR_DETAILS}, ["code", "message"])}, ["error"])
+    lines = [f"- `{code}`: {CODES[code]}" for code in codes]
+    if gateway:
+        schema = {"oneOf": [schema, _ref("GatewayMessage")]}
+        lines.insert(0, gateway)
+    return {"description": "\n".join(lines), "content": {"application/json": {"schema": schema}}}
 
 
-_PAGE = [{"name": "limit", "in": "query", "required": False, "schema": _int},
+def _body(schema_name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+_IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY,
+                               "pattern": "^[\\x20-\\x7e]+$"},
+                    "description": "One per attempt (a UUID). The same key and body return the same result "
+                                   "(Idempotent-Replayed: true); with another body: 422 idempotency_key_reused."}
+_REPLAYED = {"Idempotent-Replayed": {"required": True, "schema": {"type": "string", "enum": ["true", "false"]},
+                                     "description": "true: this answer is the one the first request with this "
+                                                    "Idempotency-Key got; nothing new happened."}}
+_PAGE = [{"name": "limit", "in": "query", "required": False,
+          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 25}},
          {"name": "cursor", "in": "query", "required": False, "schema": _str,
-          "description": "next_cursor of the previous page"}]
+          "description": "next_cursor of the previous page of the same list (same filters)."}]
+_STATUS = {"name": "status", "in": "query", "required": False,
+           "schema": {"type": "string", "enum": [*INVOICE_STATUSES, "overdue"]},
+           "description": "overdue: open or partially paid invoices past their due date."}
+_INVOICE_FILTER = {"name": "invoice_id", "in": "query", "required": False,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
 
-# Per route: what the handler reads by hand and what it answers (DESIGN.md, "HTTP contract").
+
+def _created(schema: str, description: str) -> dict:
+    return {**_json(schema, description), "headers": _REPLAYED}
+
+
+# Per route: parameters, body and success answers (the errors are ERRORS).
 OPERATIONS = {
-    "GET /invoices": {
-        "parameters": [{"name": "status", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
-                                                              "void"]}}] + _PAGE,
-        "responses": {"200": _json("InvoiceList", "The client's invoices, newest first."),
-                      "400": _error("Bad filter, limit or cursor.")}},
-    "GET /invoices/{invoice_id}": {
-        "responses": {"200": _json("Invoice", "The invoice with line items and payments."),
-                      "404": _error("invoice_not_found (also for another client's invoice).")}},
+    "GET /invoices": {"parameters": [_STATUS, *_PAGE],
+                      "responses": {"200": _json("InvoiceList", "The client's invoices, newest first.")}},
+    "GET /invoices/{invoice_id}": {"responses": {"200": _json("InvoiceDetail", "The invoice with its line items, "
+                                                                         "payments and activity.")}},
     "POST /invoices/{invoice_id}/payments": {
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
-                        "description": "The same key with the same body returns the same payment; with another "
-                                       "body it is 422 idempotency_key_reused."}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PaymentRequest")}}},
-        "responses": {
-            "201": {**_json("CreatedPayment", "The payment (the same one for a replayed key)."),
-                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
-            "400": _error("idempotency_key_required, invalid_json."),
-            "404": _error("invoice_not_found, payment_method_not_found."),
-            "409": _error("invoice_paid, invoice_void, payment_in_progress, payment_canceled (a saved card's "
-                          "payment was replaced from another window before it was confirmed: nothing was "
-                          "charged and the payment is canceled)."),
-            "422": _error("partial_payment_not_allowed, amount_exceeds_balance, amount_below_minimum, "
-                          "invalid_amount, unsupported_method, idempotency_key_reused, "
-                          "bank_account_not_verified, payment_method_required, unsupported_currency (ach on an "
-                          "invoice not in usd)."),
-            "503": _error("processor_unavailable: nothing was charged; retry with the same key.")}},
-    "GET /payments": {
-        "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
-        "responses": {"200": _json("PaymentList", "The client's payment history, newest first."),
-                      "400": _error("Bad limit or cursor.")}},
-    "GET /payments/{payment_id}": {
-        "responses": {"200": _json("Payment", "One payment."),
-                      "404": _error("payment_not_found (also for another client's payment).")}},
+        "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentRequest"),
+        "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},
+    "GET /payments": {"parameters": [_INVOICE_FILTER, *_PAGE],
+                      "responses": {"200": _json("PaymentList", "The client's payment history, newest first.")}},
+    "GET /payments/{payment_id}": {"responses": {"200": _json("Payment", "One payment. Pending or processing for "
+                                                                         "over a minute: checked with the processor "
+                                                                         "first (at most every 30 s).")}},
+    "POST /payments/{payment_id}/receipt": {
+        "responses": {"202": _json("ReceiptResend", "Queued to the billing email.")}},
     "POST /invoices/{invoice_id}/extension-requests": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ExtensionRequestBody")}}},
-        "responses": {"201": _json("ExtensionRequest", "Stored and sent to the merchant; shown on the invoice."),
-                      "404": _error("invoice_not_found."),
-                      "409": _error("invoice_paid, invoice_void, extension_request_pending."),
-                      "422": _error("invalid_date, date_not_after_due_date, date_too_far, invalid_reason.")}},
+        "requestBody": _body("ExtensionRequestBody"),
+        "responses": {"201": _json("CreatedExtensionRequest", "Stored and sent to the merchant; shown on the "
+                                                              "invoice.")}},
     "POST /admin/extension-requests/{extension_request_id}/approve": {
-        "responses": {"200": _json("ExtensionDecision", "Approved: the due date moved."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("extension_request_not_found."), "409": _error("extension_request_decided.")}},
+        "responses": {"200": _json("ExtensionDecision", "Approved: the due date moved.")}},
     "POST /admin/extension-requests/{extension_request_id}/decline": {
-        "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("extension_request_not_found."), "409": _error("extension_request_decided.")}},
+        "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays.")}},
     "POST /admin/invoices": {
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
-                        "description": "Scoped by client: the same key with the same body returns the same "
-                                       "invoice; with another body it is 422 idempotency_key_reused."}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("InvoiceRequest")}}},
-        "responses": {
-            "201": {**_json("AdminInvoice", "The open invoice (the same one for a replayed key)."),
-                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]}}}},
-            "400": _error("idempotency_key_required, invalid_idempotency_key, invalid_json."),
-            "403": _error("forbidden: not in the merchant's admin group."),
-            "404": _error("client_not_found."),
-            "422": _error("invalid_line_items, invalid_amount, invalid_date, invalid_number, "
-                          "invalid_late_fee_policy, invalid_field, unknown_field, idempotency_key_reused.")}},
+        "parameters": [{**_IDEMPOTENCY_KEY, "description": "Scoped by client. " + _IDEMPOTENCY_KEY["description"]}],
+        "requestBody": _body("InvoiceRequest"),
+        "responses": {"201": _created("AdminInvoice", "The open invoice (the same one for a replayed key).")}},
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
-        "responses": {"200": _json("AdminInvoice", "Void; an unconfirmed card payment was canceled at Stripe."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("invoice_not_found."),
-                      "409": _error("invoice_paid, invoice_void, invoice_partially_paid (refund first), "
-                                    "payment_in_progress, concurrent_change."),
-                      "503": _error("processor_unavailable: nothing changed; try again.")}},
+        "responses": {"200": _json("AdminInvoice", "Void; an unconfirmed card payment was canceled at Stripe.")}},
     "GET /admin/clients/{client_id}/invoices": {
-        "parameters": [{"name": "status", "in": "query", "required": False,
-                        "schema": {"type": "string", "enum": ["open", "partially_paid", "processing", "paid",
-                                                              "void"]}}] + _PAGE,
-        "responses": {"200": _json("InvoiceList", "The client's invoices, as the portal lists them."),
-                      "400": _error("invalid_status, invalid_limit, invalid_cursor."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("client_not_found.")}},
+        "parameters": [_STATUS, *_PAGE],
+        "responses": {"200": _json("InvoiceList", "The client's invoices, as the portal lists them.")}},
     "GET /admin/clients/{client_id}/payments": {
-        "parameters": [{"name": "invoice_id", "in": "query", "required": False, "schema": _str}] + _PAGE,
-        "responses": {"200": _json("PaymentList", "The client's payments, newest first, as the portal lists them."),
-                      "400": _error("invalid_limit, invalid_cursor."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("client_not_found.")}},
+        "parameters": [_INVOICE_FILTER, *_PAGE],
+        "responses": {"200": _json("PaymentList", "The client's payments, newest first, as the portal lists them.")}},
     "POST /payments/{payment_id}/problem-reports": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProblemReportRequest")}}},
-        "responses": {"201": _json("ProblemReport", "Stored, shown on the payment and emailed to the merchant."),
-                      "400": _error("invalid_json."),
-                      "404": _error("payment_not_found (also for another client's payment)."),
-                      "409": _error("problem_report_open: a report of this kind is still open on the payment."),
-                      "422": _error("invalid_kind, invalid_message, unknown_field.")}},
+        "requestBody": _body("ProblemReportRequest"),
+        "responses": {"201": _json("ProblemReport", "Stored, shown on the payment and emailed to the merchant.")}},
     "POST /admin/problem-reports/{problem_report_id}/resolve": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ResolutionRequest")}}},
-        "responses": {"200": _json("ResolvedProblemReport", "Resolved; a new report of that kind may follow."),
-                      "400": _error("invalid_json."), "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("problem_report_not_found."),
-                      "409": _error("problem_report_resolved, concurrent_change."),
-                      "422": _error("invalid_resolution, unknown_field.")}},
+        "requestBody": _body("ResolutionRequest"),
+        "responses": {"200": _json("ResolvedProblemReport", "Resolved; a new report of that kind may follow.")}},
     "POST /admin/payments/{payment_id}/refunds": {
-        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _str,
-                        "description": "The same key and body return the same refund."}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("RefundRequest")}}},
-        "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds)."),
-                      "400": _error("idempotency_key_required, invalid_json."),
-                      "403": _error("forbidden: not in the merchant's admin group."),
-                      "404": _error("payment_not_found."),
-                      "409": _error("payment_not_refundable (not succeeded), concurrent_change."),
-                      "422": _error("invalid_amount, invalid_reason, amount_exceeds_refundable, refund_refused, "
-                                    "idempotency_key_reused."),
-                      "503": _error("processor_unavailable: the refund stays pending; retry with the same key.")}},
-    "GET /portal-settings": {"responses": {"200": _json("PortalSettings", "Public settings; no token needed.")}},
+        "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("RefundRequest"),
+        "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds).")}},
+    "GET /portal-settings": {"responses": {"200": {**_json("PortalSettings", "Public settings; no token needed."),
+                                                   "headers": {"Cache-Control": {"schema": _str}}}}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
-    "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save "
-                                                                             "a card without paying.")}},
+    "POST /payment-methods/setup": {"responses": {"201": _json("SetupIntent", "Confirm it with Stripe.js to save a "
+                                                                              "card without paying.")}},
     "POST /payment-methods/bank-accounts": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BankAccountRequest")}}},
-        "responses": {"201": _json("PaymentMethod", "Linked; two micro-deposits are on their way."),
-                      "409": _error("bank_account_exists."),
-                      "422": _error("invalid_routing_number, invalid_account_number, invalid_account_type, "
-                                    "invalid_holder_name, bank_account_rejected.")}},
+        "requestBody": _body("BankAccountRequest"),
+        "responses": {"201": _json("PaymentMethod", "Linked; two micro-deposits are on their way.")}},
     "POST /payment-methods/{payment_method_id}/verify": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("VerifyRequest")}}},
-        "responses": {"200": _json("PaymentMethod", "Verified."),
-                      "404": _error("payment_method_not_found."),
-                      "409": _error("micro_deposits_pending, bank_account_already_verified, verification_failed."),
-                      "422": _error("invalid_amounts, incorrect_amounts, verification_attempts_exceeded.")}},
+        "requestBody": _body("VerifyRequest"), "responses": {"200": _json("PaymentMethod", "Verified.")}},
     "POST /payment-methods/{payment_method_id}/default": {
-        "responses": {"200": _json("PaymentMethod", "Now the default."), "404": _error("payment_method_not_found."),
-                      "422": _error("bank_account_not_verified.")}},
+        "responses": {"200": _json("PaymentMethod", "Now the default.")}},
     "DELETE /payment-methods/{payment_method_id}": {
-        "responses": {"204": {"description": "Detached at the processor and removed."},
-                      "404": _error("payment_method_not_found.")}},
-    "GET /account": {"responses": {"200": _json("Account", "Account settings."),
-                                   "404": _error("account_not_found.")}},
-    "PATCH /account": {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AccountPatch")}}},
-        "responses": {"200": _json("Account", "The updated settings."),
-                      "422": _error("unknown_field, invalid_email, invalid_reminder_days, receipts_required, "
-                                    "invalid_field.")}},
+        "responses": {"204": {"description": "Detached at the processor and removed. No body."}}},
+    "GET /account": {"responses": {"200": _json("Account", "Account settings.")}},
+    "PATCH /account": {"requestBody": _body("AccountPatch"),
+                       "responses": {"200": _json("Account", "The updated settings.")}},
     "POST /webhooks/ach": {
-        "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True, "schema": _str}],
+        "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": _json("WebhookReceived", "Queued for the ACH event worker, or a topic not handled."),
-                      "400": _error("invalid_signature, invalid_payload (nothing queued)."),
-                      "503": _error("temporarily_unavailable: the queue refused the event; the processor retries."),
-                      "500": _error("Unexpected failure; the processor retries.")}},
+        "responses": {"200": _json("WebhookReceived", "Queued for the ACH event worker, or a topic not handled.")}},
     "POST /webhooks/stripe": {
         "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": _str}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": _json("WebhookReceived", "Processed, already processed, or not handled."),
-                      "400": _error("invalid_signature, invalid_payload."),
-                      "500": _error("Failed part-way; Stripe retries and the retry finishes the job.")}},
+        "responses": {"200": _json("WebhookReceived", "Processed, already processed, not handled, or about an "
+                                                      "object Stripe does not know (nothing changed).")}},
 }
+
+def _link(operation_id: str, **parameters: str) -> dict:
+    return {"operationId": operation_id, "parameters": parameters}
+
+
+# What a client does next with an answer: create, then read, then change or delete (Schemathesis follows these).
+LINKS = {
+    ("GET /invoices", "200"): {
+        "GetInvoice": _link("GetInvoiceFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "PayInvoice": _link("CreatePaymentFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "AskForMoreTime": _link("RequestExtensionFunction", invoice_id="$response.body#/invoices/0/invoice_id")},
+    ("POST /invoices/{invoice_id}/payments", "201"): {
+        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payment_id"),
+        "ReportProblem": _link("ProblemReportsFunction", payment_id="$response.body#/payment_id"),
+        "Refund": _link("AdminRefundsFunction", payment_id="$response.body#/payment_id"),
+        "InvoicePayments": _link("ListPaymentsFunction", invoice_id="$response.body#/invoice_id")},
+    ("GET /payments", "200"): {
+        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payments/0/payment_id")},
+    ("POST /payment-methods/bank-accounts", "201"): {
+        "Verify": _link("VerifyBankAccountFunction", payment_method_id="$response.body#/payment_method_id"),
+        "MakeDefault": _link("SetDefaultPaymentMethodFunction",
+                             payment_method_id="$response.body#/payment_method_id"),
+        "Delete": _link("DeletePaymentMethodFunction", payment_method_id="$response.body#/payment_method_id")},
+    ("GET /payment-methods", "200"): {
+        "Delete": _link("DeletePaymentMethodFunction",
+                        payment_method_id="$response.body#/payment_methods/0/payment_method_id")},
+    ("POST /admin/invoices", "201"): {
+        "Void": _link("AdminInvoicesFunction_post_void", client_id="$response.body#/client_id",
+                      invoice_id="$response.body#/invoice_id"),
+        "ClientInvoices": _link("AdminInvoicesFunction_get_invoices", client_id="$response.body#/client_id")},
+    ("POST /invoices/{invoice_id}/extension-requests", "201"): {
+        "Approve": _link("AdminExtensionDecisionFunction_post_approve",
+                         extension_request_id="$response.body#/extension_request_id"),
+        "Decline": _link("AdminExtensionDecisionFunction_post_decline",
+                         extension_request_id="$response.body#/extension_request_id")},
+    ("POST /payments/{payment_id}/problem-reports", "201"): {
+        "Resolve": _link("AdminProblemReportsFunction", problem_report_id="$response.body#/problem_report_id")},
+}
+
+_UNAUTHORIZED = "API Gateway's {\"message\": \"Unauthorized\"} for a missing, expired or foreign token; or:"
+_TOO_LARGE = {"description": "API Gateway's {\"message\": \"Request Entity Too Large\"}: the body is over 10 MB.",
+              "content": {"application/json": {"schema": _ref("GatewayMessage")}}}
+
+
+def _error_responses(key: str, path: str, auth: bool, has_body: bool) -> dict:
+    errors = {status: list(codes) for status, codes in ERRORS[key].items()}
+    ids = [name for name in _ID_CODES if "{" + name + "}" in path]
+    if ids:  # every path id answers its not-found code (also when it is longer than any id can be)
+        errors[404] = list(dict.fromkeys([_ID_CODES[name] for name in ids] + errors.get(404, [])))
+    if auth and path.startswith("/admin/"):
+        errors[403] = ["forbidden"]
+    responses = {str(status): _errors(codes) for status, codes in sorted(errors.items())}
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
+                                                       "description": "Seconds until the next try may succeed."}}
+    if auth:
+        responses["401"] = _errors(["unauthorized"], gateway=_UNAUTHORIZED)
+    if has_body:
+        responses["413"] = _TOO_LARGE
+    return dict(sorted(responses.items()))
+
+
+def _path_parameter(parameter: dict) -> dict:
+    """Powertools' path parameter, with the length every id has (a longer one answers its 404 before any read)."""
+    if parameter.get("in") != "path":
+        return parameter
+    return {**parameter, "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
+
+
+def _operation_ids(paths: dict) -> None:
+    """A function serving several routes gets one operationId per route (Schemathesis and generators need them)."""
+    seen: dict[str, int] = {}
+    for path_item in paths.values():
+        for op in path_item.values():
+            seen[op["operationId"]] = seen.get(op["operationId"], 0) + 1
+    for path, path_item in paths.items():
+        for method, op in path_item.items():
+            if seen[op["operationId"]] > 1:
+                op["operationId"] += f"_{method}_{path.rsplit('/', 1)[1].strip('{}')}"
 
 
 def build(server_url: str | None = None) -> dict:
@@ -370,32 +604,34 @@ def build(server_url: str | None = None) -> dict:
         if route["path"] not in generated or method not in generated[route["path"]]:
             raise LookupError(f"{key} is in template.yaml but {route['module']} has no such route")
         generated_op = generated[route["path"]][method]
-        extra = OPERATIONS.get(key, {})
+        extra = OPERATIONS[key]
         op = {"operationId": route["function"],
               "summary": (module.__doc__ or key).strip().splitlines()[0],
               "tags": ["webhooks" if "webhooks" in route["path"] else route["path"].split("/")[1]],
-              "parameters": generated_op.get("parameters", []) + extra.get("parameters", []),
-              "responses": dict(extra.get("responses", {"200": {"description": "OK"}}))}
+              "parameters": [_path_parameter(p) for p in generated_op.get("parameters", [])]
+              + extra.get("parameters", []),
+              "responses": {**extra["responses"], **_error_responses(key, route["path"], route["auth"],
+                                                                     "requestBody" in extra)}}
         if "requestBody" in extra:
             op["requestBody"] = extra["requestBody"]
-        if route["auth"]:
-            op["responses"]["401"] = _json("Unauthorized", "API Gateway's {\"message\": \"Unauthorized\"} for a "
-                                           "missing, expired or foreign token; the error unauthorized for an access "
-                                           "token, or on a portal route an ID token without custom:client_id.")
-        else:
+        if not route["auth"]:
             op["security"] = []  # webhooks: the processor signs the body; portal settings: public
-        if "webhooks" in route["path"]:
-            # A webhook's own 503 (e.g. the ACH queue refusing the event) is kept; both mean "retry later".
-            own = op["responses"].get("503", {}).get("description")
-            not_configured = ("processor_unavailable: the processor's secret is not configured yet; nothing changed "
-                              "and the processor retries.")
-            op["responses"]["503"] = _error(f"{not_configured} {own}" if own else not_configured)
         paths.setdefault(route["path"], {})[method] = op
-    return {
+    # A copy owns none of the module's dicts: a caller (Schemathesis resolves references in place) cannot
+    # change what the next build() returns.
+    paths = json.loads(json.dumps(paths))
+    _operation_ids(paths)
+    for (key, status), links in LINKS.items():
+        method, path = key.split(" ", 1)
+        paths[path][method.lower()]["responses"][status]["links"] = links
+    return json.loads(json.dumps({
         "openapi": "3.1.0",
         "info": {"title": "Portal payments API", "version": "1.0.0",
-                 "description": "Payment backend of the Client Portal. Amounts are integers in minor units. "
-                                "Errors are {\"error\": {\"code\", \"message\"}}."},
+                 "description": "Payment backend of the Client Portal. Amounts are integers in minor units "
+                                "(cents). Errors are {\"error\": {\"code\", \"message\"}}; each operation lists "
+                                "its codes per status, with their meaning. API Gateway itself answers "
+                                "{\"message\": ...} for 401 (token), 404 (no such route) and 413 (body over "
+                                "10 MB)."},
         "servers": [{"url": server_url or "http://127.0.0.1:3000", "description": "local stack (make local)"}],
         "security": [{"cognitoIdToken": []}],
         "paths": paths,
@@ -403,7 +639,7 @@ def build(server_url: str | None = None) -> dict:
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": "ID token of the merchant's Cognito user pool (InitiateAuth USER_PASSWORD_AUTH); "
                            "the client is its custom:client_id claim."}}},
-    }
+    }))
 
 
 def render(doc: dict) -> str:

@@ -4,16 +4,16 @@ import re
 
 from shared.errors import Unprocessable
 from shared.money import is_cents
+from shared import request_schemas
 from shared.validation import json_object
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-FIELDS = ("name", "billing_email", "due_date_reminders", "reminder_days_before", "payment_receipts")
 MAX_REMINDERS, MIN_DAYS, MAX_DAYS = 3, 1, 30
 
 
 def parse_account_patch(body: object) -> dict:
     """{"field": new value} for the fields to change; raises the first problem found."""
-    body = json_object(body, FIELDS)
+    body = json_object(body, request_schemas.ACCOUNT_PATCH)
     changes = {}
     if "name" in body:
         name = body["name"]

@@ -22,6 +22,7 @@ class AchFacts:
     created_at: str  # ISO 8601 UTC
     failure_message: str | None = None  # for the failure notice
     failure_code: str | None = None
+    authorization: str | None = None  # the debit authorization the client accepted (NACHA: a copy for the client)
 
 
 def _message(facts: AchFacts, merchant: Merchant, heading: str, caption: str, rows: tuple,
@@ -41,7 +42,9 @@ def render_ach_initiated(facts: AchFacts, merchant: Merchant) -> Email:
                        (("Expected to settle", "in 3-5 business days"),),
                        (f"We have started a bank transfer (ACH) of {amount} for invoice {facts.invoice_number}.",
                         "Bank transfers take 3-5 business days to settle. The invoice shows the payment as processing "
-                        "until then, and we will email your receipt when it completes."))
+                        "until then, and we will email your receipt when it completes.",
+                        *((f"The debit authorization you accepted, for your records: \u201c{facts.authorization}\u201d",)
+                          if facts.authorization else ())))
     return render(facts.to, f"Bank payment of {amount} started for invoice {facts.invoice_number}", message, merchant)
 
 

@@ -8,10 +8,18 @@ from dataclasses import dataclass
 from shared.errors import Unprocessable
 from shared.money import is_cents
 from shared.payment_states import Failure
+from shared import request_schemas
 from shared.validation import json_object
 
 ACCOUNT_TYPES = ("checking", "savings")
-_FIELDS = {"routing_number", "account_number", "account_type", "holder_name"}
+# Dwolla allows three attempts at the micro-deposit amounts, then fails the funding source's verification
+# ("Verify micro-deposits": "users are allowed three attempts"). Dwolla does not say how many are left, so the
+# wrong answers are counted here.
+MICRO_DEPOSIT_ATTEMPTS = 3
+
+
+def attempts_left(wrong_answers: int | None) -> int:
+    return max(0, MICRO_DEPOSIT_ATTEMPTS - (wrong_answers or 0))
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ def aba_checksum_ok(routing_number: str) -> bool:
 
 
 def parse_bank_account(body: object) -> BankAccountRequest:
-    body = json_object(body, _FIELDS)
+    body = json_object(body, request_schemas.BANK_ACCOUNT)
     routing, account = body.get("routing_number"), body.get("account_number")
     if not isinstance(routing, str) or len(routing) != 9 or not routing.isdigit() or not routing.isascii():
         raise Unprocessable("routing_number must be the 9 digits printed at the bottom left of a check.",
@@ -58,7 +66,7 @@ def parse_bank_account(body: object) -> BankAccountRequest:
 
 
 def parse_verify_amounts(body: object) -> tuple[int, int]:
-    amounts = json_object(body, {"amounts"}).get("amounts")
+    amounts = json_object(body, request_schemas.VERIFY).get("amounts")
     if not isinstance(amounts, list) or len(amounts) != 2 or not all(is_cents(a) and 0 < a < 100 for a in amounts):
         raise Unprocessable("amounts must be the two small deposits in cents, e.g. [32, 45].",
                             code="invalid_amounts")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.errors import Conflict, Unprocessable
+from shared import request_schemas
 from shared.validation import json_object
 
 MAX_EXTENSION = timedelta(days=90)
@@ -72,7 +73,7 @@ def reminder_due(due: date, today: date, days_before: list[int]) -> int | None:
 
 
 def parse_extension_request(body: object, current_due: date, today: date) -> tuple[date, str]:
-    body = json_object(body, {"requested_due_date", "reason"})
+    body = json_object(body, request_schemas.EXTENSION)
     raw, reason = body.get("requested_due_date"), body.get("reason")
     try:
         requested = date.fromisoformat(raw) if isinstance(raw, str) and len(raw) == 10 else None

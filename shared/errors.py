@@ -6,9 +6,12 @@ class DomainError(Exception):
     code = "bad_request"
     message = "The request could not be processed."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None):
+    def __init__(self, message: str | None = None, *, code: str | None = None, status: int | None = None,
+                 details: dict | None = None, headers: dict | None = None):
         super().__init__(message or self.message)
         self.message = message or self.message
+        self.details = details or {}  # extra fields of the error object a client acts on (documented per code)
+        self.headers = headers or {}
         if code:
             self.code = code
         if status:
@@ -43,6 +46,10 @@ class Unprocessable(DomainError):
     status = 422
 
 
+class TooManyRequests(DomainError):
+    status = 429
+
+
 class ProcessorUnavailable(DomainError):
     """The payment processor did not answer; nothing was charged and the same request can be retried."""
 
@@ -57,6 +64,11 @@ def invoice_not_found() -> NotFound:
 
 def payment_not_found() -> NotFound:
     return NotFound("We couldn't find that payment.", code="payment_not_found")
+
+
+class UnknownProcessorObject(Exception):
+    """A signed event names an object its processor does not know (404): asking again will not change that, so the
+    event is acknowledged and changes nothing."""
 
 
 class SecretNotConfigured(Exception):

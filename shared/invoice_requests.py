@@ -12,12 +12,11 @@ from datetime import date
 from shared.due_dates import parse_policy
 from shared.errors import Unprocessable
 from shared.money import _MINOR_UNITS, is_cents
+from shared import request_schemas
 from shared.validation import json_object
 
-_FIELDS = {"client_id", "number", "line_items", "due_date", "issued_date", "currency", "allow_partial",
-           "minimum_payment", "late_fee_policy"}
-_LINE_FIELDS = {"description", "quantity", "unit_amount"}
-_POLICY_FIELDS = {"kind", "amount", "basis_points", "grace_days"}
+_LINE_FIELDS = request_schemas.fields(request_schemas.LINE_ITEM)
+_POLICY_FIELDS = request_schemas.fields(request_schemas.LATE_FEE_POLICY)
 MAX_NUMBER = 40
 MAX_CLIENT_ID = 128
 MAX_DESCRIPTION = 500
@@ -116,7 +115,7 @@ def _policy(raw: object) -> dict | None:
 
 
 def parse_invoice_request(body: object) -> InvoiceRequest:
-    body = json_object(body, _FIELDS)
+    body = json_object(body, request_schemas.INVOICE)
 
     client_id = body.get("client_id")
     if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > MAX_CLIENT_ID \

@@ -204,6 +204,19 @@ class DisputeRecord(MapAttribute):
     taken = NumberAttribute(default=0)  # cents taken off the invoice and the client's credit for it
 
 
+class AchAuthorization(MapAttribute):
+    """The debit authorization the client accepted, kept with the payment (NACHA: WEB debits need a record of
+    the authorization the consumer gave, retained two years)."""
+
+    text = UnicodeAttribute()  # exactly the words shown and accepted
+    accepted_at = UnicodeAttribute()
+    payment_method_id = UnicodeAttribute()  # the saved bank account debited
+    bank_name = UnicodeAttribute(null=True)
+    bank_last4 = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+
+
 class PaymentsById(GlobalSecondaryIndex):
     """Back-office routes name a payment by its id alone."""
 
@@ -240,6 +253,7 @@ class Payment(Model):
     client_id = UnicodeAttribute(hash_key=True)
     payment_id = UnicodeAttribute(range_key=True)
     invoice_id = UnicodeAttribute()
+    invoice_number = UnicodeAttribute(null=True)  # copied at creation: history needs no join (None: older records)
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     method = UnicodeAttribute()
@@ -259,13 +273,8 @@ class Payment(Model):
     save_payment_method = BooleanAttribute(default=False)
     request_fingerprint = UnicodeAttribute()
     credited_amount = NumberAttribute(default=0)  # part of this payment kept as client credit
-    # Emails about this payment, each sent once: none -> sending (claimed until) -> sent.
-    receipt_status = UnicodeAttribute(default="none")
-    receipt_claimed_until = NumberAttribute(null=True)
-    initiated_notice_status = UnicodeAttribute(default="none")  # ACH: "your payment is on its way"
-    initiated_notice_claimed_until = NumberAttribute(null=True)
-    failure_notice_status = UnicodeAttribute(default="none")  # ACH: failed or returned
-    failure_notice_claimed_until = NumberAttribute(null=True)
+    # When the last receipt went out (shown as receipt_sent; the email ledger is what sends each email once).
+    receipt_sent_at = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
     unsettled = UnicodeAttribute(null=True)  # "unsettled" while pending/processing (see PaymentsUnsettled)
@@ -276,6 +285,9 @@ class Payment(Model):
     refunds = ListAttribute(of=RefundSummary, default=list)
     problem_reports = ListAttribute(of=ReportSummary, default=list)
     dispute = DisputeRecord(null=True)
+    ach_authorization = AchAuthorization(null=True)
+    status_checked_at = NumberAttribute(null=True)  # unix s: when GET /payments/{id} last asked the processor
+    receipt_resent_at = NumberAttribute(null=True)  # unix s: the last receipt the client asked to resend
     version = VersionAttribute()
     by_created = PaymentsByCreated()
     by_invoice = PaymentsByInvoice()
@@ -310,6 +322,7 @@ class SavedPaymentMethod(Model):
     bank_account_type = UnicodeAttribute(null=True)
     bank_last4 = UnicodeAttribute(null=True)
     bank_status = UnicodeAttribute(null=True)  # verification_pending | verified | verification_failed
+    verification_attempts = NumberAttribute(default=0)  # wrong micro-deposit answers so far (atomic ADD)
     by_processor_id = PaymentMethodsByProcessorId()
 
 
@@ -389,8 +402,8 @@ class ProblemReport(Model):
 
 
 class ProcessedEvent(Model):
-    """Webhook event ids (recorded with the change they caused), tombstones, and the ledger of emails that
-    are not about a payment ("reminder:<client>:<invoice>:<date>"), claimed before sending like receipts."""
+    """Webhook event ids (recorded with the change they caused), tombstones, and the ledger of every email
+    ("receipt:<client>:<payment>", "reminder:<client>:<invoice>:<date>", ...), claimed before sending."""
 
     Meta = _meta("EVENTS_TABLE", "portal-processed-events")
     event_id = UnicodeAttribute(hash_key=True)  # "<source>:<processor event id>"

@@ -10,6 +10,11 @@ def is_cents(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point of `currency` (2 for every currency the portal bills in)."""
+    return _MINOR_UNITS.get(currency.lower(), 2)
+
+
 def format_amount(cents: int, currency: str) -> str:
     """1234567, 'usd' -> '$12,345.67' using integer arithmetic only."""
     if not is_cents(cents):

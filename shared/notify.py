@@ -1,4 +1,4 @@
-"""Outbound messages: emails through SES and receipt jobs onto SQS. Clients are made on first use."""
+"""Outbound messages: emails through SES and email jobs onto SQS. Clients are made on first use."""
 
 import json
 import os
@@ -26,10 +26,5 @@ def send_email(email: Email, sender: str) -> str:
 
 
 def enqueue_job(job: dict) -> None:
-    """Queue an email job for the notice worker (a dict with a "kind"; see functions/send_receipt)."""
+    """The queue port's SQS adapter (shared/jobs.py): an email job for the notice worker."""
     _client("sqs").send_message(QueueUrl=os.environ["RECEIPT_QUEUE_URL"], MessageBody=json.dumps(job))
-
-
-def enqueue_notice(client_id: str, payment_id: str, kind: str) -> None:
-    """Queue an email about a payment (kind: receipt | ach_initiated | payment_failed)."""
-    enqueue_job({"client_id": client_id, "payment_id": payment_id, "kind": kind})

@@ -4,13 +4,14 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from shared.ach_authorization import accepted_text, check_current
 from shared.errors import BadRequest, Conflict, Unprocessable
 from shared.invoices import PAID, PROCESSING, VOID
 from shared.money import format_amount, is_cents
-from shared.validation import json_object
+from shared import request_schemas
+from shared.validation import is_id, json_object
 
 SUPPORTED_METHODS = ("card", "ach")
-_FIELDS = {"method", "amount", "payment_method_id", "save_payment_method"}
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -20,10 +21,14 @@ class PaymentRequest:
     amount: int | None  # None: pay the whole balance
     payment_method_id: str | None
     save_payment_method: bool
+    ach_authorization: str | None = None  # ach: the debit authorization text the client accepted
 
     def fingerprint(self, invoice_id: str) -> str:
         """Same key + same fingerprint = the same payment; same key + other fingerprint = key reused."""
-        canonical = json.dumps({"invoice_id": invoice_id, **asdict(self)}, sort_keys=True)
+        fields = asdict(self)
+        if fields["ach_authorization"] is None:
+            del fields["ach_authorization"]  # card fingerprints stay what they were before the field existed
+        canonical = json.dumps({"invoice_id": invoice_id, **fields}, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -37,8 +42,10 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
-def parse_payment_request(body: object) -> PaymentRequest:
-    body = json_object(body, _FIELDS)
+def parse_payment_request(body: object, ach_authorization_text: str) -> PaymentRequest:
+    """`ach_authorization_text`: the merchant's current debit authorization, which an ACH request must have
+    accepted word for word."""
+    body = json_object(body, request_schemas.PAYMENT)
     method = body.get("method")
     if method not in SUPPORTED_METHODS:
         raise Unprocessable(f"method must be one of: {', '.join(SUPPORTED_METHODS)}.", code="unsupported_method")
@@ -49,14 +56,32 @@ def parse_payment_request(body: object) -> PaymentRequest:
                             code="invalid_amount")
 
     payment_method_id = body.get("payment_method_id")
-    if payment_method_id is not None and (not isinstance(payment_method_id, str) or not payment_method_id):
+    if payment_method_id is not None and not is_id(payment_method_id):
         raise Unprocessable("payment_method_id must be the id of a saved payment method.", code="invalid_field")
 
     save = body.get("save_payment_method", False)
     if not isinstance(save, bool):
         raise Unprocessable("save_payment_method must be true or false.", code="invalid_field")
+    authorization = None
+    if method == "ach":
+        authorization = accepted_text(body.get("ach_authorization"))
+        check_current(authorization, ach_authorization_text)
+    elif "ach_authorization" in body:
+        raise Unprocessable("ach_authorization is for bank transfers only.", code="invalid_field")
     return PaymentRequest(method=method, amount=amount, payment_method_id=payment_method_id,
-                          save_payment_method=save)
+                          save_payment_method=save, ach_authorization=authorization)
+
+
+# Stripe's minimum charge per currency (docs.stripe.com/currencies, "Minimum and maximum charge amounts"): below
+# it Stripe refuses the PaymentIntent, so the API refuses first, with a clear code.
+CARD_MINIMUMS = {"usd": 50, "aud": 50, "cad": 50, "eur": 50, "gbp": 30}
+
+
+def check_card_minimum(amount: int, currency: str) -> None:
+    minimum = CARD_MINIMUMS.get(currency.lower(), 50)
+    if amount < minimum:
+        raise Unprocessable(f"Card payments must be at least {format_amount(minimum, currency)}; pay this amount by "
+                            "bank transfer.", code="amount_below_card_minimum")
 
 
 def choose_amount(request: PaymentRequest, *, status: str, balance: int, allow_partial: bool,

@@ -4,7 +4,11 @@ None of it is secret (a publishable key is meant for browsers). Pure: reads only
 
 from collections.abc import Mapping
 
+from shared.ach_authorization import authorization_text
+from shared.bank_accounts import MICRO_DEPOSIT_ATTEMPTS
 from shared.merchant import Merchant
+from shared.payment_requests import CARD_MINIMUMS
+from shared.receipts import RESEND_INTERVAL
 
 # The card brands the merchant accepts (the help page: Visa, Mastercard, American Express, Discover), as
 # Stripe names them in PaymentMethod.card.brand.
@@ -29,6 +33,12 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
         "stripe_js_url": f"{stripe_base}/js.stripe.com/v3/" if stripe_base else STRIPE_JS_URL,
         "card_brands": list(CARD_BRANDS),
         "payment_methods": ["card", "ach"],
+        # Cents per currency; below it a card payment is refused (422 amount_below_card_minimum). An
+        # invoice's own minimum_payment is on the invoice.
+        "card_minimum_amounts": dict(CARD_MINIMUMS),
+        "ach_authorization_text": authorization_text(merchant),  # shown with a checkbox, sent back accepted
+        "micro_deposit_attempts": MICRO_DEPOSIT_ATTEMPTS,
+        "receipt_resend_interval_seconds": int(RESEND_INTERVAL.total_seconds()),
         "merchant": {"name": merchant.name, "support_email": merchant.support_email,
                      "support_phone": merchant.support_phone or None},
     }

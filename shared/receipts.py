@@ -2,12 +2,17 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from shared.email_layout import Email, Message, local_time, render
 from shared.merchant import Merchant
 from shared.money import format_amount
 
-__all__ = ["Email", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
+__all__ = ["Email", "RECEIPTED", "RESEND_INTERVAL", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
+
+RESEND_INTERVAL = timedelta(minutes=10)
+# Payment statuses a receipt exists for: the money arrived, whatever happened to it later.
+RECEIPTED = ("succeeded", "refunded", "partially_refunded", "disputed")  # a client may ask for a payment's receipt again once per interval
 
 
 @dataclass(frozen=True)

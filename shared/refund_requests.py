@@ -6,13 +6,14 @@ import json
 from shared.errors import Unprocessable
 from shared.ids import derived_id
 from shared.money import is_cents
+from shared import request_schemas
 from shared.validation import json_object
 
 
 def parse_refund(body: object) -> tuple[int, str, bool]:
     """(amount, reason, correction). `correction`: the refund corrects an overcharge, so the invoice's total
     comes down with its amount_paid and the invoice stays paid; otherwise the money is owed again."""
-    body = json_object(body, {"amount", "reason", "correction"})
+    body = json_object(body, request_schemas.REFUND)
     amount, reason, correction = body.get("amount"), body.get("reason"), body.get("correction", False)
     if not is_cents(amount) or amount <= 0:
         raise Unprocessable("amount must be a whole, positive number of cents.", code="invalid_amount")

@@ -7,6 +7,7 @@ shared/web.py answers with a 503, so the processor's webhook retries later and n
 """
 
 import os
+import time
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import TransformParameterError
@@ -26,6 +27,25 @@ def stripe_secrets() -> dict:
 def ach_secrets() -> dict:
     """{"client_id", "client_secret", "webhook_secret"} (Dwolla) from the secret named by ACH_SECRET_ARN."""
     return _configured("AchSecret", "ACH_SECRET_ARN", ACH_FIELDS)
+
+
+# Rotating a webhook secret (ops-rotate-webhook-secret): the new one becomes `webhook_secret` and the old one stays
+# accepted until `previous_webhook_secret_expires_at` (unix seconds), so no event signed either way is refused.
+PREVIOUS_WEBHOOK_SECRET = "previous_webhook_secret"
+PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT = "previous_webhook_secret_expires_at"
+
+
+def webhook_secrets(secret: dict, now: float | None = None) -> list[str]:
+    """The secrets a webhook signature may be made with: the current one, and the previous one until it expires."""
+    accepted = [secret["webhook_secret"]]
+    previous, expires_at = secret.get(PREVIOUS_WEBHOOK_SECRET), secret.get(PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT)
+    try:
+        expires_at = float(expires_at)
+    except (TypeError, ValueError):
+        return accepted  # no expiry, no overlap: an old secret is never accepted forever
+    if is_configured(previous) and (time.time() if now is None else now) < expires_at:
+        accepted.append(previous)
+    return accepted
 
 
 def is_configured(value) -> bool:

@@ -1,16 +1,21 @@
-"""Records -> the JSON shapes of the HTTP contract (DESIGN.md). The only place that knows those shapes."""
+"""Records -> the JSON shapes of the HTTP API (README "HTTP API", docs/openapi.json). The only place that knows
+those shapes."""
 
 from datetime import date
 
 from shared import clock
+from shared.bank_accounts import attempts_left
+from shared.due_dates import FeePolicy, late_fee, merchant_default_policy, parse_policy
 from shared.invoices import is_overdue, is_payable
 from shared.models import Invoice, Payment
+from shared.payment_states import CANCELED, FAILED
+from shared.receipts import RECEIPTED, receipt_number
 from shared.store import money_of
-
 
 def payment_view(payment: Payment) -> dict:
     failure = None
-    if payment.status == "failed" and payment.failure_code:
+    # A declined payment the client then replaced is `canceled` but keeps the decline that led to it.
+    if payment.status in (FAILED, CANCELED) and payment.failure_code:
         failure = {"code": payment.failure_code, "message": payment.failure_message}
     card = bank = None
     if payment.method == "card" and payment.card_brand:
@@ -20,6 +25,7 @@ def payment_view(payment: Payment) -> dict:
     return {
         "payment_id": payment.payment_id,
         "invoice_id": payment.invoice_id,
+        "invoice_number": payment.invoice_number,
         "amount": payment.amount,
         "currency": payment.currency,
         "method": payment.method,
@@ -29,12 +35,38 @@ def payment_view(payment: Payment) -> dict:
         "failure": failure,
         "card": card,
         "bank": bank,
-        "receipt_sent": payment.receipt_status == "sent",
+        "receipt_sent": payment.receipt_sent_at is not None,
+        # What the receipt email calls "Receipt number": the client quotes it to the merchant.
+        "receipt_reference": receipt_number(payment.payment_id) if payment.status in RECEIPTED else None,
+        "ach_authorization": ach_authorization_view(payment.ach_authorization),
         "refunds": [{"refund_id": r.refund_id, "amount": r.amount, "status": r.status, "created_at": r.created_at}
                     for r in payment.refunds],
         "problem_reports": [{"problem_report_id": r.problem_report_id, "kind": r.kind, "status": r.status,
                              "created_at": r.created_at} for r in payment.problem_reports],
     }
+
+
+def resend_view(payment: Payment, sent_to: str) -> dict:
+    return {"payment_id": payment.payment_id, "receipt_reference": receipt_number(payment.payment_id),
+            "sent_to": sent_to, "status": "queued"}
+
+
+def ach_authorization_view(record) -> dict | None:
+    if record is None:
+        return None
+    return {"text": record.text, "accepted_at": record.accepted_at, "payment_method_id": record.payment_method_id,
+            "bank_name": record.bank_name, "last4": record.bank_last4, "amount": record.amount,
+            "currency": record.currency}
+
+
+def late_fee_view(invoice: Invoice, balance: int) -> dict:
+    """The policy that applies (the invoice's own, else the merchant's default) and what it would cost on
+    today's balance, so "pay before the due date to avoid a late fee" can say how much."""
+    policy: FeePolicy = (parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy
+                         else merchant_default_policy())
+    return {"kind": policy.kind, "amount": policy.amount if policy.kind == "flat" else None,
+            "basis_points": policy.basis_points if policy.kind == "percent" else None,
+            "grace_days": policy.grace_days, "fee_on_balance": late_fee(policy, balance)}
 
 
 def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today: date | None = None) -> dict:
@@ -57,6 +89,7 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "allow_partial": invoice.allow_partial,
         "minimum_payment": invoice.minimum_payment,
         "extension_request": extension_view(invoice.extension_request),
+        "late_fee_policy": late_fee_view(invoice, money.balance),
     }
     if payments is not None:
         view["line_items"] = [{"description": li.description, "quantity": li.quantity,
@@ -84,9 +117,19 @@ def payment_method_view(method, default_id: str | None, today: date | None = Non
                 "expires_soon": expires_soon(method.card_exp_month, method.card_exp_year, today or clock.today())}
     else:
         bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
-                "last4": method.bank_last4, "status": method.bank_status}
+                "last4": method.bank_last4, "status": method.bank_status,
+                "verification_attempts_remaining": _attempts_remaining(method)}
     return {"payment_method_id": method.payment_method_id, "type": method.type,
             "default": method.payment_method_id == default_id, "card": card, "bank": bank}
+
+
+def _attempts_remaining(method) -> int | None:
+    """Micro-deposit attempts left while verification is pending; 0 once failed; None when verified."""
+    if method.bank_status == "verified":
+        return None
+    if method.bank_status == "verification_failed":
+        return 0
+    return attempts_left(method.verification_attempts)
 
 
 def account_view(client) -> dict:

@@ -10,16 +10,35 @@ import json
 import os
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools import Logger, Metrics
+from shared.http_resolver import APIGatewayHttpResolver, NotFoundError, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
+from shared.validation import check_path_ids, parse_json
 
 logger = Logger()
-# Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
-tracer = Tracer(patch_modules=["botocore"])
+
+
+class _NoTracer:
+    """What the handlers use of Tracer, doing nothing: Powertools' Tracer imports the X-Ray SDK (about 150
+    modules) even when POWERTOOLS_TRACE_DISABLED says not to trace."""
+
+    @staticmethod
+    def capture_lambda_handler(handler):
+        return handler
+
+
+def _tracer():
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true", "yes", "on", "y", "t"):
+        return _NoTracer()
+    from aws_lambda_powertools import Tracer
+
+    # Trace AWS calls only: patching every supported library would import requests & co. on each cold start.
+    return Tracer(patch_modules=["botocore"])
+
+
+tracer = _tracer()
 metrics = Metrics()
 CLIENT_ID_CLAIM = "custom:client_id"
 # Read-only routes publish no business metric; that is expected, not worth a warning per request.
@@ -27,21 +46,31 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def json_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps(body) if body is not None else None, headers=headers)
+    if body is None:  # e.g. 204: no body at all (Powertools would serialise None as "null")
+        return Response(status_code=status, body="", headers=headers)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body),
+                    headers=headers)
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response(status, {"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)
 
 
 def make_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
 
+    def _ids_fit_keys(app: APIGatewayHttpResolver, next_middleware):
+        check_path_ids(app.current_event.path_parameters)
+        return next_middleware(app)
+
+    app.use(middlewares=[_ids_fit_keys])
+
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
-        logger.info("request refused", extra={"code": error.code, "status": error.status})
-        return error_response(error.status, error.code, error.message)
+        # The one line per refused request: what was refused, for whom (the correlation id is on every line).
+        logger.info("request refused", extra={"code": error.code, "status": error.status} | request_ids(app))
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
 
     @app.exception_handler(SecretNotConfigured)
     def _secret_not_configured(error: SecretNotConfigured) -> Response:
@@ -50,7 +79,8 @@ def make_app() -> APIGatewayHttpResolver:
         from aws_lambda_powertools.metrics import MetricUnit
 
         logger.error("processor secret not configured: refusing until an operator puts the real values",
-                     extra={"secret": error.secret, "fields": error.fields})
+                     extra={"secret": error.secret, "fields": error.fields, "code": "processor_unavailable",
+                            "status": 503} | request_ids(app))
         metrics.add_metric(name="SecretNotConfigured", unit=MetricUnit.Count, value=1)
         return error_response(503, "processor_unavailable", "The payment service is not available yet. Nothing was "
                                                             "charged; please try again later.")
@@ -62,11 +92,25 @@ def make_app() -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(_: Exception) -> Response:
         # 5xx makes a processor retry its webhook; the portal shows a generic message and can retry safely.
-        logger.exception("unexpected error")
+        logger.exception("unexpected error", extra={"code": "internal_error", "status": 500} | request_ids(app))
         return error_response(500, "internal_error", "Something went wrong on our side. Nothing was charged "
                                                      "twice; please try again in a minute.")
 
     return app
+
+
+def request_ids(app: APIGatewayHttpResolver) -> dict:
+    """The ids a log line about this request can name: the path's ids and the caller's client, as far as the
+    authorizer vouched for them. Never a body field or a header (tokens, account numbers)."""
+    try:
+        ids = {name: value for name, value in (app.current_event.path_parameters or {}).items()
+               if name.endswith("_id")}
+        client_id = _claims(app).get(CLIENT_ID_CLAIM)
+    except Exception:  # no current event (a test calling a route function directly)
+        return {}
+    if isinstance(client_id, str) and client_id:
+        ids["client_id"] = client_id
+    return ids
 
 
 def _claims(app: APIGatewayHttpResolver) -> dict:
@@ -122,21 +166,23 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 
 def json_body(app: APIGatewayHttpResolver) -> object:
-    try:
-        return json.loads(raw_body(app))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("The request body must be valid JSON.", code="invalid_json") from None
+    return parse_json(raw_body(app))
 
 
 def header(app: APIGatewayHttpResolver, name: str) -> str | None:
     return app.current_event.headers.get(name)  # Powertools v3 headers are case-insensitive
 
 
-def webhook_received(source: str, result) -> dict:
-    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives."""
+def webhook_received(source: str, result, sent_at: float | None = None) -> dict:
+    """Log and count what a processor's event did (an UpdateResult); the answer every webhook gives. `sent_at`
+    (unix seconds, the processor's time of the event) gives the webhook lag the dashboard shows."""
+    import time
+
     from aws_lambda_powertools.metrics import MetricUnit
 
     logger.info(f"{source} event processed", extra={"result": result.outcome, "payment_status": result.payment_status})
+    if sent_at is not None:
+        metrics.add_metric(name=f"WebhookLag_{source}", unit=MetricUnit.Seconds, value=max(0.0, time.time() - sent_at))
     if result.outcome == "applied" and result.payment_status:
         metrics.add_metric(name=f"Payment_{result.payment_status}", unit=MetricUnit.Count, value=1)
     if result.anomaly:

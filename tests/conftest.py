@@ -18,7 +18,6 @@ os.environ.update({
 
 import logging  # noqa: E402
 
-import boto3  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 
@@ -63,11 +62,13 @@ def ach_sandbox():
 @pytest.fixture
 def aws(moto_server, fake_stripe, ach_sandbox):
     """Fresh AWS resources from the template for one test: tables, receipt and ACH event queues, secrets, SES sender."""
+    from tests.helpers import aws_client
+
     requests.post(f"{moto_server}/moto-api/reset", timeout=10)
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
-    template.create_tables(boto3.client("dynamodb"), names)
-    sqs = boto3.client("sqs")
+    template.create_tables(aws_client("dynamodb"), names)
+    sqs = aws_client("sqs")
     dlq = sqs.create_queue(QueueName="receipts-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue = sqs.create_queue(QueueName="receipts", Attributes={
@@ -81,16 +82,16 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     ach_queue = sqs.create_queue(QueueName="ach-events", Attributes={
         "VisibilityTimeout": "0", "RedrivePolicy": json.dumps(ach_redrive)})["QueueUrl"]
     os.environ["ACH_EVENT_QUEUE_URL"] = ach_queue
-    secret = boto3.client("secretsmanager").create_secret(
+    secret = aws_client("secretsmanager").create_secret(
         Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
     os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
     ach_sandbox.reset()
-    ach_secret = boto3.client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
+    ach_secret = aws_client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
         {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
     os.environ["ACH_SECRET_ARN"] = ach_secret["ARN"]
-    from shared.processors.ach_factory import ach_processor
-    ach_processor.cache_clear()
-    boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
+    from shared.processors.factory import forget_processors
+    forget_processors()
+    aws_client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
     from aws_lambda_powertools.utilities import parameters
     parameters.clear_caches()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, "receipt_queue": queue,

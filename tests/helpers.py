@@ -3,6 +3,7 @@
 import importlib
 import json
 import time
+from functools import cache
 
 import boto3
 import requests
@@ -11,6 +12,7 @@ from infra.apigw import LambdaContext, http_event
 from infra import template
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
+from tests import openapi_check
 
 ROUTES = template.http_routes()
 
@@ -28,7 +30,8 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
          headers: dict | None = None, body=None, client_id: str | None = "client-a",
          claims: dict | None = None, method: str | None = None,
          path_suffix: str = "") -> tuple[int, dict | None, dict]:
-    """Invoke a function of template.yaml with an HTTP API v2 event; returns (status, json body, headers).
+    """Invoke a function of template.yaml with an HTTP API v2 event; returns (status, json body, headers). The
+    answer must be one docs/openapi.json documents for the route (tests/openapi_check.py).
     The caller is an ID token of `client_id`'s user, or, with `claims`, an ID token with those claims added or
     replaced (see id_token_claims). `method` and `path_suffix` pick the route when the function serves several."""
     [route] = [r for r in ROUTES if r["function"] == function and method in (None, r["method"])
@@ -48,13 +51,22 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
                        claims=claims if route["auth"] else None)
     module = importlib.import_module(route["module"])
     response = getattr(module, route["handler"])(event, LambdaContext(function_name=function))
+    openapi_check.check(route["method"], route["path"], response["statusCode"], response.get("headers") or {},
+                        response.get("body"))
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], payload, response.get("headers") or {}
 
 
+@cache
+def aws_client(service: str):
+    """One boto3 client per service for the session (moto's endpoint is fixed per session): creating one costs
+    about as much as a test's whole AWS set-up."""
+    return boto3.client(service)
+
+
 def table_snapshot() -> dict:
     """Every item of every table, to assert that a refused request changed nothing."""
-    client = boto3.client("dynamodb")
+    client = aws_client("dynamodb")
     snapshot = {}
     for name in sorted(client.list_tables()["TableNames"]):
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]
@@ -63,7 +75,7 @@ def table_snapshot() -> dict:
 
 
 def queue_messages(queue_url: str) -> list[dict]:
-    sqs = boto3.client("sqs")
+    sqs = aws_client("sqs")
     messages = []
     while True:
         batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,

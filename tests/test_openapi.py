@@ -17,3 +17,16 @@ def test_every_template_route_is_documented_with_its_auth():
         operation = doc["paths"][route["path"]][route["method"].lower()]
         assert ("security" not in operation) == route["auth"]
         assert ("401" in operation["responses"]) == route["auth"]
+
+
+def test_the_document_is_valid_openapi_3_1():
+    from openapi_spec_validator import validate
+
+    validate(json.loads(openapi.COMMITTED.read_text()))
+
+
+def test_a_caller_changing_the_document_does_not_change_the_next_one():
+    first = openapi.build()
+    first["components"]["schemas"]["Payment"]["properties"].clear()
+    first["paths"]["/invoices"]["get"]["responses"]["200"]["links"]["GetInvoice"]["parameters"].clear()
+    assert openapi.render(openapi.build()) == openapi.COMMITTED.read_text()

@@ -8,8 +8,8 @@ to SQS (partial batch response), retried after the visibility timeout, then kept
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import ach_event_queue
-from shared.notify import enqueue_notice
-from shared.processors.ach_factory import ach_processor
+from shared.notify import enqueue_job
+from shared.processors.factory import ach_processor
 from shared.services import ach_events
 from shared.sqs_entry import sqs_entry
 from shared.web import logger, webhook_received
@@ -18,7 +18,8 @@ from shared.web import logger, webhook_received
 def record_handler(record: SQSRecord) -> None:
     event = ach_event_queue.event_from(record.body)
     logger.append_keys(ach_event_id=event.id, ach_topic=event.topic)
-    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_notice))
+    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_job),
+                     sent_at=event.timestamp.timestamp())
 
 
 handler = sqs_entry(record_handler)

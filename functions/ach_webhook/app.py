@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared import ach_event_queue, clock
 from shared.errors import BadRequest
 from shared.processors import ach_webhooks
-from shared.secrets import ach_secrets
+from shared.secrets import ach_secrets, webhook_secrets
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 
 app = make_app()
@@ -19,7 +19,7 @@ app = make_app()
 def ach_webhook():
     payload = raw_body(app)
     try:  # before anything reads the body
-        ach_webhooks.verify(payload, header(app, ach_webhooks.SIGNATURE_HEADER), ach_secrets()["webhook_secret"])
+        ach_webhooks.verify(payload, header(app, ach_webhooks.SIGNATURE_HEADER), webhook_secrets(ach_secrets()))
     except ach_webhooks.InvalidSignature as exc:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         logger.warning("ach webhook signature rejected", extra={"reason": str(exc)})

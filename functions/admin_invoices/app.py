@@ -1,22 +1,14 @@
 """Back office: create and void a client's invoices, read any client's invoices and payments (admin group)."""
 
-from functools import cache
-
 from shared.invoice_requests import parse_invoice_request
 from shared.payment_requests import check_idempotency_key
+from shared.processors.factory import card_processor
 from shared.services import back_office
 from shared.services.queries import parse_limit
 from shared.views import invoice_view, payment_view
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
 app = make_app()
-
-
-@cache
-def _cards():
-    from shared.processors import stripe_cards  # only voiding an invoice with an open card payment needs it
-
-    return stripe_cards.from_environment()
 
 
 def _params() -> dict:
@@ -38,7 +30,7 @@ def create_invoice():
 @app.post("/admin/clients/<client_id>/invoices/<invoice_id>/void")
 def void_invoice(client_id: str, invoice_id: str):
     admin = require_admin(app)
-    invoice, payments = back_office.void_invoice(client_id, invoice_id, _cards())
+    invoice, payments = back_office.void_invoice(client_id, invoice_id, card_processor())
     logger.info("invoice voided by admin", extra={"admin": admin, "invoice_id": invoice_id})
     return invoice_view(invoice, payments) | {"client_id": client_id}
 

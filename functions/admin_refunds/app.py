@@ -5,7 +5,7 @@ from functools import cache
 
 from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.processors.refunds import AchRefunds, StripeRefunds
 from shared.services.refunds import start_refund
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
@@ -15,9 +15,7 @@ app = make_app()
 
 @cache
 def _stripe_refunds() -> StripeRefunds:
-    from shared.processors import stripe_cards
-
-    return StripeRefunds(stripe_cards.from_environment())
+    return StripeRefunds(card_processor())
 
 
 def _processor_for(payment):

@@ -1,39 +1,40 @@
 """POST /invoices/{invoice_id}/payments: start paying an invoice by card or ACH (Idempotency-Key required)."""
 
-from functools import cache
-
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import merchant
-from shared.notify import enqueue_notice
+from shared.ach_authorization import authorization_text
+from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key, parse_payment_request
-from shared.processors import stripe_cards
-from shared.processors.ach_factory import ach_processor
+# Card payments call Stripe: the SDK is loaded at init, so a SnapStart snapshot already holds it.
+from shared.processors import stripe_cards  # noqa: F401
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
 from shared.views import payment_view
-from shared.web import client_id_of, header, json_body, json_response, lambda_entry, make_app, metrics
+from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 app = make_app()
-
-
-@cache
-def _cards() -> stripe_cards.StripeCards:
-    return stripe_cards.from_environment()
 
 
 @app.post("/invoices/<invoice_id>/payments")
 def create_payment(invoice_id: str):
     client_id = client_id_of(app)
     key = check_idempotency_key(header(app, "Idempotency-Key"))
-    request = parse_payment_request(json_body(app))
+    shop = merchant.from_environment()
+    request = parse_payment_request(json_body(app), authorization_text(shop))
     if request.method == "ach":
-        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), _cards, enqueue_notice)
+        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), card_processor,
+                                    enqueue_job)
     else:
-        started = start_card_payment(client_id, invoice_id, key, request, _cards(), merchant.from_environment().name,
-                                     enqueue_notice)
+        started = start_card_payment(client_id, invoice_id, key, request, card_processor(), shop.name, enqueue_job)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
+    payment = started.payment
+    logger.info("payment started", extra={
+        "client_id": client_id, "invoice_id": invoice_id, "payment_id": payment.payment_id, "method": payment.method,
+        "amount": payment.amount, "currency": payment.currency, "status": payment.status,
+        "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
     body = payment_view(started.payment)
     if started.client_secret:
         body["client_secret"] = started.client_secret

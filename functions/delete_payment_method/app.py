@@ -1,24 +1,16 @@
 """DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here."""
 
-from functools import cache
-
-from shared.processors import stripe_cards
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.saved_methods import delete_method
 from shared.web import client_id_of, json_response, lambda_entry, make_app
 
 app = make_app()
 
 
-@cache
-def _cards() -> stripe_cards.StripeCards:
-    return stripe_cards.from_environment()
-
-
 def _detach(method) -> None:
     """Make sure the processor can never charge it again before it disappears from the list."""
     if method.processor == "stripe":
-        _cards().detach(method.processor_method_id)
+        card_processor().detach(method.processor_method_id)
     else:
         ach_processor().remove_bank_account(method.processor_method_id)
 

@@ -8,9 +8,8 @@ from datetime import timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock
-from shared.notify import enqueue_notice
-from shared.processors import stripe_cards
-from shared.processors.ach_factory import ach_processor
+from shared.notify import enqueue_job
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.reconciliation import run
 from shared.web import logger, metrics, tracer
 
@@ -34,8 +33,8 @@ def older_than() -> timedelta:
 @metrics.log_metrics
 def handler(event, context):
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    report = run(clock.now(), cards=stripe_cards.from_environment(), ach=ach_processor(),
-                 enqueue_notice=enqueue_notice, older_than=older_than(),
+    report = run(clock.now(), cards=card_processor(), ach=ach_processor(),
+                 enqueue=enqueue_job, older_than=older_than(),
                  should_stop=(lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None)
     metrics.add_metric(name="PaymentsReconciled", unit=MetricUnit.Count,
                        value=sum(report.applied.values()) + report.transfers_recorded)

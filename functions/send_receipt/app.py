@@ -1,7 +1,7 @@
 """Notice worker: SQS jobs -> one email each, sent at most once.
 
-Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), ach_initiated,
-payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
+Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a kind), receipt_resend (with
+"resend_at", when the client asked), ach_initiated, payment_failed. Invoice jobs {"client_id", "invoice_id", "kind", ...}: reminder, overdue,
 extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
 "client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
@@ -12,13 +12,13 @@ Failed records are reported back to SQS (partial batch response), retried, then 
 
 import json
 import os
-from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import clock, merchant
 from shared.notify import send_email
+from shared.processors.factory import card_processor
 from shared.services.email_ledger import AlreadySent
 from shared.services.invoice_notices import INVOICE_KINDS, send_invoice_notice
 from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
@@ -28,15 +28,8 @@ from shared.sqs_entry import sqs_entry
 from shared.web import metrics
 
 
-@cache
-def _cards():
-    from shared.processors import stripe_cards  # only when a receipt needs the card's brand and last 4
-
-    return stripe_cards.from_environment()
-
-
 def _card_details(payment_method_id: str):
-    return _cards().card_details(payment_method_id)
+    return card_processor().card_details(payment_method_id)
 
 
 def _send(job: dict, kind: str) -> str:
@@ -53,7 +46,7 @@ def _send(job: dict, kind: str) -> str:
     if kind == "overpayment":
         return send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email, send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,
-                       card_details=_card_details)
+                       card_details=_card_details, resend_at=job.get("resend_at"))
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -2,35 +2,41 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.errors import BadRequest
-from shared.notify import enqueue_job, enqueue_notice
+from shared.errors import BadRequest, UnknownProcessorObject
+from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
-from shared.secrets import stripe_secrets
+from shared.processors.factory import card_processor
+from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
 app = make_app()
 
 
-def _stripe():
-    from shared.processors import stripe_cards  # the SDK is loaded only for the events that need it
+def _known(lookup, object_id: str):
+    import stripe  # loaded by the card processor already; only its error class is needed here
 
-    return stripe_cards.from_environment()
+    try:
+        return lookup(object_id)
+    except stripe.InvalidRequestError as exc:
+        if exc.http_status == 404:
+            raise UnknownProcessorObject(object_id) from exc
+        raise
 
 
 def _card_details(payment_method_id: str):
-    return _stripe().card_details(payment_method_id)
+    return _known(card_processor().card_details, payment_method_id)
 
 
 def _intent_outcome(intent_id: str):
-    return _stripe().intent_outcome(intent_id)
+    return _known(card_processor().intent_outcome, intent_id)
 
 
 @app.post("/webhooks/stripe")
 def stripe_webhook():
     payload = raw_body(app)
     try:  # before anything reads the body
-        stripe_signature.verify(payload, header(app, "Stripe-Signature"), stripe_secrets()["webhook_secret"])
+        stripe_signature.verify(payload, header(app, "Stripe-Signature"), webhook_secrets(stripe_secrets()))
     except stripe_signature.InvalidSignature as exc:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         logger.warning("stripe webhook signature rejected", extra={"reason": str(exc)})
@@ -39,12 +45,16 @@ def stripe_webhook():
     try:
         event = stripe_events.parse(payload)
         logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
-        result = stripe_webhooks.handle(event, enqueue_notice=enqueue_notice, card_details=_card_details,
-                                        intent_outcome=_intent_outcome, enqueue_job=enqueue_job)
+        result = stripe_webhooks.handle(event, enqueue=enqueue_job, card_details=_card_details,
+                                        intent_outcome=_intent_outcome)
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
+    except UnknownProcessorObject as exc:
+        # Stripe would retry a 5xx for days and never get another answer: acknowledged, nothing changed.
+        logger.warning("stripe event names an object Stripe does not know: ignored", extra={"object_id": str(exc)})
+        return {"received": True}
 
-    return webhook_received("stripe", result)
+    return webhook_received("stripe", result, sent_at=event.created)
 
 
 handler = lambda_entry(app)

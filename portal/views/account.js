@@ -30,7 +30,9 @@ function methodRow(m, reload, status) {
     m.card ? h('span', {class: 'hint'}, ` · expires ${String(m.card.exp_month).padStart(2, '0')}/${m.card.exp_year} `) : ' ',
     m.default ? badge('paid', 'Default') : null,
     m.card && m.card.expires_soon ? badge('soon', 'Expires soon') : null,
-    m.bank ? badge(m.bank.status) : null), actions);
+    m.bank ? badge(m.bank.status) : null,
+    m.bank && m.bank.status === 'verification_pending' && m.bank.verification_attempts_remaining < 3
+      ? h('span', {class: 'hint'}, ` ${m.bank.verification_attempts_remaining} verification attempt${m.bank.verification_attempts_remaining === 1 ? '' : 's'} left`) : null), actions);
 }
 
 function openVerify(m, reload) {

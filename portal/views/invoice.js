@@ -55,6 +55,18 @@ function extensionSection(invoice, reload) {
   return h('section', {'aria-labelledby': 'ext-h'}, h('h2', {id: 'ext-h'}, 'Extension request'), shown, form);
 }
 
+// "Pay before the due date to avoid a late fee" with the amount, from the invoice's own policy.
+function lateFeeNote(invoice) {
+  const policy = invoice.late_fee_policy;
+  if (!invoice.payable || !policy || policy.kind === 'none') return null;
+  const fee = money(policy.fee_on_balance, invoice.currency);
+  const grace = policy.grace_days ? ` (charged ${policy.grace_days} days after the due date)` : '';
+  const how = policy.kind === 'percent' ? `${(policy.basis_points / 100).toFixed(2)}% of the unpaid balance, ${fee} today` : fee;
+  return h('p', {class: invoice.overdue ? 'warning' : 'hint', id: 'late-fee'}, invoice.overdue
+    ? `This invoice is overdue: a late fee of ${how} applies${grace}.`
+    : `Pay by ${day(invoice.due_date)} to avoid a late fee of ${how}${grace}.`);
+}
+
 export async function invoicePage(main, invoiceId) {
   const reload = () => invoicePage(main, invoiceId);
   const invoice = await get(`/invoices/${encodeURIComponent(invoiceId)}`);
@@ -74,6 +86,7 @@ export async function invoicePage(main, invoiceId) {
     h('div', {class: 'panel'}, summary,
       invoice.allow_partial && invoice.payable
         ? h('p', {class: 'hint'}, `You can pay part of this invoice (at least ${money(invoice.minimum_payment, c)}); the rest stays due on ${day(invoice.due_date)}.`) : null,
+      lateFeeNote(invoice),
       invoice.payable ? h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary',
         onclick: () => openPayment(invoice.invoice_id, reload)}, 'Pay Now')) : null),
     h('h2', {}, 'Line items'),

@@ -1,4 +1,5 @@
 // "Invoices": every invoice with its status, due date, overdue flag and balance; "Pay Now" on unpaid ones.
+// "Overdue" lists only the overdue ones (the API's ?status=overdue).
 
 import {get} from '../api.js';
 import {h, fill, money, day, badge} from '../dom.js';
@@ -9,8 +10,16 @@ export function invoiceBadges(invoice) {
   return [badge(invoice.status), invoice.overdue ? badge('overdue', 'Overdue') : null];
 }
 
+function filterLinks(overdueOnly) {
+  const link = (path, text, current) => h('a', {href: path, 'aria-current': current ? 'page' : null,
+    onclick: event => { event.preventDefault(); navigate(path); }}, text);
+  return h('nav', {class: 'filters', 'aria-label': 'Show'},
+    link('/invoices', 'All invoices', !overdueOnly), link('/invoices?status=overdue', 'Overdue', overdueOnly));
+}
+
 export async function invoicesPage(main) {
-  const {invoices} = await get('/invoices?limit=100');
+  const overdueOnly = new URLSearchParams(location.search).get('status') === 'overdue';
+  const {invoices} = await get(`/invoices?limit=100${overdueOnly ? '&status=overdue' : ''}`);
   // On a phone the button moves under the invoice number (one of the two is display:none at any width).
   const payNow = (invoice, cls) => invoice.payable
     ? h('button', {type: 'button', class: `primary ${cls}`, 'aria-label': `Pay Now: invoice ${invoice.number}`,
@@ -26,8 +35,8 @@ export async function invoicesPage(main) {
     h('td', {class: 'num hide-narrow'}, money(invoice.total + invoice.fees, invoice.currency)),
     h('td', {class: 'num'}, money(invoice.balance, invoice.currency)),
     h('td', {class: 'hide-narrow'}, payNow(invoice, ''))));
-  fill(main, 
-    h('h1', {}, 'Invoices'),
+  fill(main,
+    h('h1', {}, 'Invoices'), filterLinks(overdueOnly),
     invoices.length ? h('div', {class: 'table-wrap'}, h('table', {},
       h('caption', {class: 'visually-hidden'}, 'Your invoices, newest first'),
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Invoice'), h('th', {scope: 'col', class: 'hide-narrow'}, 'Issued'),
@@ -35,5 +44,5 @@ export async function invoicesPage(main) {
         h('th', {scope: 'col', class: 'num hide-narrow'}, 'Total'), h('th', {scope: 'col', class: 'num'}, 'Balance'),
         h('th', {scope: 'col', class: 'hide-narrow'}, h('span', {class: 'visually-hidden'}, 'Action')))),
       h('tbody', {}, rows)))
-      : h('p', {class: 'note'}, 'You have no invoices yet.'));
+      : h('p', {class: 'note'}, overdueOnly ? 'Nothing is overdue.' : 'You have no invoices yet.'));
 }

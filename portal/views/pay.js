@@ -6,6 +6,7 @@ import {get, post, ApiError} from '../api.js';
 import {h, money, day, parseCents, methodText, savedMethodText, newKey, announce} from '../dom.js';
 import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
+import {current} from '../config.js';
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -46,7 +47,10 @@ export async function openPayment(invoiceId, onDone) {
   const cards = methods.filter(m => m.type === 'card');
   const banks = methods.filter(m => m.type === 'bank_account' && m.bank.status === 'verified');
   const state = {method: 'card', full: true, amount: invoice.balance, saved: (cards.find(m => m.default) || cards[0] || {}).payment_method_id || 'new',
-                 bank: (banks.find(m => m.default) || banks[0] || {}).payment_method_id, save: false, key: null, card: null};
+                 bank: (banks.find(m => m.default) || banks[0] || {}).payment_method_id, save: false, key: null, card: null,
+                 authorized: false};
+  const settings = current() || {};
+  const cardMinimum = (settings.card_minimum_amounts || {})[c] || 0;
 
   function form(error) {
     const errorBox = h('div', {role: 'alert'}, error ? h('p', {class: 'error'}, error) : null);
@@ -123,6 +127,10 @@ export async function openPayment(invoiceId, onDone) {
       } else {
         state.amount = invoice.balance;
       }
+      if (state.method === 'card' && state.amount < cardMinimum) {
+        errorBox.replaceChildren(h('p', {class: 'error'}, `Card payments must be at least ${money(cardMinimum, c)}; pay this amount by bank transfer.`));
+        return;
+      }
       if (state.method === 'ach' && !state.bank) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose a verified bank account.')); return; }
       if (state.method === 'card' && state.saved === 'new' && !state.card) { errorBox.replaceChildren(h('p', {class: 'error'}, 'The card form is still loading.')); return; }
       state.key = newKey();  // one key per reviewed payment: a repeated submit can never charge twice
@@ -151,11 +159,23 @@ export async function openPayment(invoiceId, onDone) {
           h('dt', {}, 'Amount'), h('dd', {}, state.amount === invoice.balance ? `${money(state.amount, c)} (full balance)` : money(state.amount, c)),
           h('dt', {}, 'Method'), h('dd', {}, chosenMethodText()),
           state.amount < invoice.balance ? [h('dt', {}, 'Left to pay'), h('dd', {}, `${money(invoice.balance - state.amount, c)} by ${day(invoice.due_date)}`)] : null)),
-      state.method === 'ach' ? h('p', {class: 'hint'}, 'Bank transfers take 3-5 business days; the invoice shows "Processing" until then.') : null,
+      state.method === 'ach' ? [h('p', {class: 'hint'}, 'Bank transfers take 3-5 business days; the invoice shows "Processing" until then.'),
+        authorizationBox()] : null,
       keep,
       h('div', {class: 'actions'},
         h('button', {type: 'button', class: 'primary', autofocus: true, onclick: submit}, 'Submit Payment'),
         h('button', {type: 'button', onclick: () => { state.card = null; modal.show(form()); }}, 'Back'))];
+  }
+
+  // NACHA: a debit from a bank account needs the client's authorization; the API records this exact text.
+  function authorizationBox() {
+    state.authorized = false;
+    return h('fieldset', {class: 'authorization'}, h('legend', {}, 'Debit authorization'),
+      h('p', {id: 'ach-authorization-text'}, settings.ach_authorization_text),
+      h('label', {class: 'choice'}, h('input', {type: 'checkbox', id: 'ach-authorize', 'aria-describedby': 'ach-authorization-text',
+        onchange: e => { state.authorized = e.target.checked; if (state.authorized) document.getElementById('ach-authorize-error').textContent = ''; }}),
+        `I authorize this one-time debit of ${money(state.amount, c)}`),
+      h('p', {id: 'ach-authorize-error', class: 'field-error', role: 'alert'}));
   }
 
   function working(text) {
@@ -164,7 +184,8 @@ export async function openPayment(invoiceId, onDone) {
   }
 
   async function start() {
-    const body = state.method === 'ach' ? {method: 'ach', payment_method_id: state.bank}
+    const body = state.method === 'ach'
+      ? {method: 'ach', payment_method_id: state.bank, ach_authorization: {accepted: true, text: settings.ach_authorization_text}}
       : state.saved !== 'new' ? {method: 'card', payment_method_id: state.saved}
       : {method: 'card', ...(state.save ? {save_payment_method: true} : {})};
     if (state.amount !== invoice.balance) body.amount = state.amount;
@@ -172,6 +193,11 @@ export async function openPayment(invoiceId, onDone) {
   }
 
   async function submit() {
+    if (state.method === 'ach' && !state.authorized) {
+      document.getElementById('ach-authorize-error').textContent = 'Tick the box to authorize the debit, or go back.';
+      document.getElementById('ach-authorize').focus();
+      return;
+    }
     working("Please don't close this window or pay again.");
     let payment;
     try {

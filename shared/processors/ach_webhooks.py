@@ -34,12 +34,16 @@ class AchEvent:
     timestamp: datetime
 
 
-def verify(payload: bytes, signature: str | None, secret: str) -> None:
-    """Hex HMAC-SHA256 of the raw body with the webhook secret, compared in constant time."""
+def verify(payload: bytes, signature: str | None, secret: str | list[str]) -> None:
+    """Hex HMAC-SHA256 of the raw body with the webhook secret, compared in constant time. `secret` may be a list
+    while a secret is rotated (two Dwolla subscriptions, each signing with its own secret, during the overlap)."""
     if not signature:
         raise InvalidSignature(f"missing {SIGNATURE_HEADER} header")
-    expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    if not signature.isascii():  # compare_digest takes ASCII text only; a hex digest is nothing else
+        raise InvalidSignature(f"malformed {SIGNATURE_HEADER} header")
+    given = signature.strip().lower()
+    if not any(hmac.compare_digest(hmac.new(s.encode(), payload, hashlib.sha256).hexdigest(), given)
+               for s in ([secret] if isinstance(secret, str) else secret)):
         raise InvalidSignature("signature does not match the payload")
 
 
@@ -50,7 +54,7 @@ def sign(payload: bytes, secret: str) -> str:
 def parse(payload: bytes, now: datetime) -> AchEvent:
     try:
         body = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidPayload("body is not JSON") from exc
     if not isinstance(body, dict):
         raise InvalidPayload("event is not an object")

@@ -45,7 +45,7 @@ class CardSnapshot:
 def parse(payload: bytes) -> StripeEvent:
     try:
         event = json.loads(payload)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidPayload("body is not JSON") from exc
     if not isinstance(event, dict):
         raise InvalidPayload("event is not an object")

@@ -15,10 +15,14 @@ class InvalidSignature(Exception):
     pass
 
 
-def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int = DEFAULT_TOLERANCE,
+def verify(payload: bytes, header: str | None, secret: str | list[str], *, tolerance: int = DEFAULT_TOLERANCE,
            now: float | None = None) -> None:
+    """`secret` may be a list while a secret is rotated: a signature made with any of them is accepted (Stripe
+    itself signs with both the old and the new secret until the old one expires)."""
     if not header:
         raise InvalidSignature("missing Stripe-Signature header")
+    if not header.isascii():  # compare_digest takes ASCII text only; no real signature is anything else
+        raise InvalidSignature("malformed Stripe-Signature header")
     timestamp, signatures = None, []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
@@ -28,8 +32,9 @@ def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int = 
             signatures.append(value)
     if timestamp is None or not timestamp.isdigit() or not signatures:
         raise InvalidSignature("malformed Stripe-Signature header")
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+    expected = [hmac.new(s.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
+                for s in ([secret] if isinstance(secret, str) else secret)]
+    if not any(hmac.compare_digest(e, candidate) for e in expected for candidate in signatures):
         raise InvalidSignature("no signature matches the payload")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > tolerance:

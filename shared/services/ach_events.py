@@ -2,7 +2,6 @@
 names, check it against the record it would change, and apply what the processor says now."""
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 
 from pynamodb.exceptions import TransactWriteError
@@ -20,6 +19,7 @@ from shared.services.bank_accounts import VERIFIED
 from shared.services.payment_updates import apply_update
 from shared.services.saved_methods import forget_method
 from shared.store import get_many, lost_race, write_transaction
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
@@ -56,17 +56,17 @@ def _refusal(payment: Payment, stored_id: str | None, client_bank: str | None, c
     return None
 
 
-def handle(event: AchEvent, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
+def handle(event: AchEvent, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult:
     key = f"ach:{event.id}"
     if event.topic in TRANSFER_TOPICS:
-        return _transfer(event, key, ach, enqueue_notice)
+        return _transfer(event, key, ach, enqueue)
     if event.topic in BANK_TOPICS:
         return UpdateResult(_bank(event, key, ach))
     return UpdateResult("not_handled")
 
 
 def _transfer(event: AchEvent, key: str, ach: AchProcessor,
-              enqueue_notice: Callable[[str, str, str], None]) -> UpdateResult:
+              enqueue: Enqueue) -> UpdateResult:
     try:
         transfer = ach.get_transfer(event.resource_url)
     except AchError as exc:
@@ -76,7 +76,7 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
         log.warning("event for a transfer the processor does not know", extra={"resource": event.resource_url})
         return UpdateResult("not_ours")
     if transfer.metadata.get("refund_id"):  # a refund's credit transfer
-        return _refund_transfer(event, key, transfer)
+        return _refund_transfer(event, key, transfer, enqueue)
     ids = [transfer.metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("transfer this system did not create", extra={"transfer": transfer.id})
@@ -94,11 +94,11 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
         return UpdateResult(record_event_only(key, event.topic))
     result = apply_update(PaymentUpdate(
         source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
-        payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue_notice)
+        payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue)
     return _flag_amount(result, transfer, payment.amount, payment_id)
 
 
-def _refund_transfer(event: AchEvent, key: str, transfer: Transfer) -> UpdateResult:
+def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enqueue) -> UpdateResult:
     ids = [transfer.metadata.get(k) for k in ("client_id", "payment_id", "refund_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("credit transfer this system did not create", extra={"transfer": transfer.id})
@@ -114,9 +114,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer) -> UpdateRes
     final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
     if final is None:
         return UpdateResult(record_event_only(key, event.topic))
-    from shared.notify import enqueue_job
-
-    result = refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue_job)
+    result = refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue)
     return _flag_amount(result, transfer, refund.amount, refund_id)
 
 

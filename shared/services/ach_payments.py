@@ -19,7 +19,7 @@ from shared import clock
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.ledger import entry
-from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.models import AchAuthorization, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
@@ -28,6 +28,7 @@ from shared.services.card_payments import StartedPayment, cancel_open_payment
 from shared.postings import log_posted, posting_actions
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
+from shared.jobs import Enqueue, payment_job
 from shared.retries import until_won
 from shared.store import get_many, money_of, write_transaction
 
@@ -59,7 +60,7 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                       ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+                      enqueue: Enqueue) -> StartedPayment:
     if request.payment_method_id is None:
         raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
                             code="payment_method_required")
@@ -75,7 +76,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             if existing.request_fingerprint != fingerprint:
                 raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
                                     "Use a new key for a new payment.", code="idempotency_key_reused")
-            return _submit(existing, ach, enqueue_notice, replayed=True)
+            return _submit(existing, ach, enqueue, replayed=True)
         if invoice is None:
             raise invoice_not_found()
         _require_ach_currency(invoice.currency)  # before anything is recorded, cancelled or sent
@@ -92,12 +93,16 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
 
         created_at = clock.now_iso()
         payment = Payment(
-            client_id, payment_id, invoice_id=invoice_id, amount=amount, currency=invoice.currency, method="ach",
+            client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
+            currency=invoice.currency, method="ach",
             status=PROCESSING, created_at=created_at, processor="ach",
             processor_method_id=bank.processor_method_id, bank_name=bank.bank_name, bank_last4=bank.bank_last4,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
             invoice_key=f"{invoice_id}#{created_at}#{payment_id}", unsettled=UNSETTLED,
-            processor_idempotency_key=f"{client_id}:{idempotency_key}")
+            processor_idempotency_key=f"{client_id}:{idempotency_key}",
+            ach_authorization=AchAuthorization(
+                text=request.ach_authorization, accepted_at=created_at, payment_method_id=bank.payment_method_id,
+                bank_name=bank.bank_name, bank_last4=bank.bank_last4, amount=amount, currency=invoice.currency))
         reserved = [entry("transfer_started", amount, f"ach-start:{payment_id}", created_at, payment_id=payment_id)]
         invoice_actions, _ = posting_actions(invoice, reserved)  # LedgerRefused: a bug upstream, answered 500
         if invoice.open_payment_id:
@@ -109,14 +114,14 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
                 tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
                           condition=Payment.status.is_in(PENDING, FAILED))
         log_posted(reserved, client_id, invoice_id)
-        return _submit(payment, ach, enqueue_notice, replayed=False)
+        return _submit(payment, ach, enqueue, replayed=False)
 
     return until_won(attempt, message="This invoice is being paid from another window right now. Check your "
                                       "payment history before trying again.", code="payment_in_progress")
 
 
 def _submit(payment: Payment, ach: AchProcessor,
-            enqueue_notice: Callable[[str, str, str], None], *, replayed: bool) -> StartedPayment:
+            enqueue: Enqueue, *, replayed: bool) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
         return StartedPayment(payment, client_secret=None, replayed=replayed)
@@ -135,7 +140,7 @@ def _submit(payment: Payment, ach: AchProcessor,
             client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
             processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
                 "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
-                                    "charged; pay by card or with another bank account."))), enqueue_notice)
+                                    "charged; pay by card or with another bank account."))), enqueue)
         payment.refresh(consistent_read=True)
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
@@ -145,5 +150,5 @@ def _submit(payment: Payment, ach: AchProcessor,
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         payment.refresh(consistent_read=True)  # a webhook recorded it first
-    enqueue_notice(payment.client_id, payment.payment_id, "ach_initiated")
+    enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
     return StartedPayment(payment, client_secret=None, replayed=replayed)

@@ -9,7 +9,7 @@ import logging
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
-from shared.bank_accounts import BankAccountRequest
+from shared.bank_accounts import BankAccountRequest, attempts_left
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
 from shared.models import Client, SavedPaymentMethod
@@ -83,8 +83,22 @@ def verify_bank_account(client_id: str, method_id: str, amounts: tuple[int, int]
         set_bank_status(method, FAILED)
         raise Unprocessable("Those amounts don't match, and the bank allows no more attempts. Remove this "
                             "account and link it again, or pay by card.", code="verification_attempts_exceeded")
-    raise Unprocessable("Those amounts don't match the two deposits. Check your bank statement and try "
-                        "again.", code="incorrect_amounts")
+    remaining = _count_wrong_attempt(method)
+    left = f"{remaining} attempt{'s' if remaining != 1 else ''} left" if remaining else "this was the last attempt"
+    raise Unprocessable(f"Those amounts don't match the two deposits ({left}). Check your bank statement and try "
+                        "again.", code="incorrect_amounts", details={"attempts_remaining": remaining})
+
+
+def _count_wrong_attempt(method: SavedPaymentMethod) -> int:
+    """Count a wrong answer (atomic ADD: two tabs answering at once both count) and return what is left."""
+    try:
+        method.update(actions=[SavedPaymentMethod.verification_attempts.add(1)],
+                      condition=SavedPaymentMethod.payment_method_id.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise method_not_found() from None
+        raise
+    return attempts_left(method.verification_attempts)
 
 
 def set_bank_status(method: SavedPaymentMethod, status: str) -> SavedPaymentMethod:

@@ -10,7 +10,6 @@ request cancelled before this one confirmed it is refused (409 payment_canceled)
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared import clock
@@ -18,13 +17,14 @@ from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, Outcome, PaymentUpdate
 from shared.processors.card import INTENT_STATUSES, CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.retries import until_won
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
+from shared.jobs import Enqueue
 from shared.store import get_many, money_of, write_transaction
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class StartedPayment:
 
 def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                        cards: CardProcessor, merchant_name: str,
-                       enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+                       enqueue: Enqueue) -> StartedPayment:
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     def attempt() -> StartedPayment:
@@ -50,7 +50,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
             keys.append((SavedPaymentMethod, client_id, request.payment_method_id))
         invoice, client, existing, *saved = get_many(*keys)
         if existing is not None:
-            return _replay(existing, fingerprint, cards, enqueue_notice)
+            return _replay(existing, fingerprint, cards, enqueue)
         if invoice is None or client is None:
             raise invoice_not_found()
         saved_card = saved[0] if saved else None
@@ -60,6 +60,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         amount = choose_amount(request, status=invoice.status, balance=money_of(invoice).balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        check_card_minimum(amount, invoice.currency)
         replaced = cancel_open_payment(invoice, cards)
         customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(
@@ -73,7 +74,8 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         ))
         created_at = clock.now_iso()
         payment = Payment(
-            client_id, payment_id, invoice_id=invoice_id, amount=amount, currency=invoice.currency,
+            client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
+            currency=invoice.currency,
             method="card", status=PENDING, created_at=created_at, processor="stripe",
             processor_payment_id=intent.id, save_payment_method=request.save_payment_method,
             request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
@@ -94,14 +96,14 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
                                                 "amount": amount, "replaced": getattr(replaced, "payment_id", None)})
         if saved_card is None:
             return StartedPayment(payment, intent.client_secret, replayed=False)
-        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue_notice)
+        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue)
 
     return until_won(attempt, attempts=MAX_ATTEMPTS, message="This invoice is being paid from another window right "
                      "now. Check your payment history before trying again.", code="payment_in_progress")
 
 
 def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,
-                        enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+                        enqueue: Enqueue) -> StartedPayment:
     """Confirm server-side, after the payment is recorded (money may move from here on), and apply the
     answer through the webhook's own code path; the webhook that follows then changes nothing."""
     try:
@@ -110,7 +112,7 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
         # Another tab replaced this payment between our write and the confirm. Record what Stripe says
         # (the replacing request may not have written yet), then tell the client nothing was charged.
         _apply(payment, intent_id, "canceled", Outcome(CANCELED, payment.amount, int(clock.now().timestamp())),
-               enqueue_notice)
+               enqueue)
         raise Conflict("This payment was cancelled before your card was charged, because another payment for this "
                        "invoice was started (perhaps in another window). Check your payment history before "
                        "paying again.", code="payment_canceled") from None
@@ -123,29 +125,29 @@ def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, ca
         outcome = Outcome(INTENT_STATUSES[confirmation.status], payment.amount, int(clock.now().timestamp()))
     else:
         return StartedPayment(payment, client_secret, replayed=False)
-    _apply(payment, intent_id, confirmation.status, outcome, enqueue_notice)
+    _apply(payment, intent_id, confirmation.status, outcome, enqueue)
     payment.refresh(consistent_read=True)
     return StartedPayment(payment, client_secret, replayed=False)
 
 
 def _apply(payment: Payment, intent_id: str, intent_status: str, outcome: Outcome,
-           enqueue_notice: Callable[[str, str, str], None]) -> None:
+           enqueue: Enqueue) -> None:
     apply_update(PaymentUpdate(
         source="stripe-confirm", event_id=f"{intent_id}:{intent_status}", event_type="confirm",
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
         processor_payment_id=intent_id, outcome=outcome, payment_method_id=payment.processor_method_id),
-        enqueue_notice)
+        enqueue)
 
 
 def _replay(existing: Payment, fingerprint: str, cards: CardProcessor,
-            enqueue_notice: Callable[[str, str, str], None]) -> StartedPayment:
+            enqueue: Enqueue) -> StartedPayment:
     if existing.request_fingerprint != fingerprint:
         raise Unprocessable("This Idempotency-Key was already used for a different payment request. Use a "
                             "new key for a new payment.", code="idempotency_key_reused")
     intent = cards.retrieve_intent(existing.processor_payment_id)
     if existing.status == PENDING and existing.processor_method_id and intent.status == "requires_confirmation":
         # A saved-card payment whose first attempt died before confirming: this retry finishes it.
-        started = _confirm_saved_card(existing, intent.id, intent.client_secret, cards, enqueue_notice)
+        started = _confirm_saved_card(existing, intent.id, intent.client_secret, cards, enqueue)
         return StartedPayment(started.payment, started.client_secret, True, started.next_action)
     next_action = "authenticate" if intent.status == "requires_action" else None
     return StartedPayment(existing, intent.client_secret, replayed=True, next_action=next_action)

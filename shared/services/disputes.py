@@ -5,13 +5,13 @@ Stripe says funds moved, once, whatever the order of arrival. The merchant is em
 """
 
 import logging
-from collections.abc import Callable
 
 from shared import clock
 from shared.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
 from shared.event_records import record_event_only, save_new
 from shared.ledger import Entry, LedgerRefused, entry
 from shared.models import Client, DisputeRecord, Invoice, Payment, ProcessedEvent
+from shared.jobs import Enqueue
 from shared.payment_states import UpdateResult
 from shared.postings import log_posted, move_credit, posting_actions
 from shared.retries import TryAgain, until_won
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report: DisputeReport,
-                  enqueue_job: Callable[[dict], None]) -> UpdateResult:
+                  enqueue: Enqueue) -> UpdateResult:
     found = next(iter(Payment.by_processor_id.query(intent_id, limit=1)), None) if intent_id else None
     if found is None:
         log.warning("dispute for a charge this system does not know", extra={"dispute_id": report.dispute_id})
@@ -62,7 +62,7 @@ def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report
             return UpdateResult("refused", payment.status, f"ledger_refused:{exc.reason}")
         log_posted(entries, payment.client_id, payment.invoice_id, dispute_id=report.dispute_id,
                    processor_payment_id=payment.processor_payment_id)
-        _notify(payment, report, change, enqueue_job)
+        _notify(payment, report, change, enqueue)
         return UpdateResult("applied", change.payment_status or payment.status)
 
     return until_won(attempt)
@@ -106,11 +106,11 @@ def _commit(payment: Payment, invoice: Invoice, change: DisputeChange, entries: 
         save_new(tx, event_key, event_type)
 
 
-def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue_job) -> None:
+def _notify(payment: Payment, report: DisputeReport, change: DisputeChange, enqueue) -> None:
     moved = abs(change.paid_delta + change.credit_delta)
     for phase in change.phases:
         amount = moved if phase in ("withdrawn", "reinstated") else report.amount
-        enqueue_job({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
+        enqueue({"kind": "dispute", "client_id": payment.client_id, "payment_id": payment.payment_id,
                      "invoice_id": payment.invoice_id, "dispute_id": report.dispute_id, "phase": phase,
                      "amount": amount})
     log.warning("dispute " + "/".join(change.phases or ("updated",)),

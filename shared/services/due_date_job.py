@@ -8,7 +8,6 @@ write per invoice and due date.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,6 +19,7 @@ from shared.invoices import OPEN, PARTIALLY_PAID
 from shared.ledger import entry
 from shared.models import Client, Invoice, LineItem
 from shared.money import format_amount
+from shared.jobs import Enqueue
 from shared.postings import log_posted, posting_actions
 from shared.retries import KeptLosingRaces, TryAgain, until_won
 from shared.store import money_of
@@ -37,7 +37,7 @@ class JobReport:
     fees_applied: list = field(default_factory=list)  # (invoice_id, fee)
 
 
-def run(today: date, enqueue: Callable[[dict], None], default_policy: FeePolicy) -> JobReport:
+def run(today: date, enqueue: Enqueue, default_policy: FeePolicy) -> JobReport:
     report = JobReport()
     upcoming = _due_between(today + timedelta(days=1), today + timedelta(days=REMINDER_HORIZON), report)
     clients = _clients({i.client_id for i in upcoming})

@@ -1,7 +1,8 @@
-"""Emails that are not about one payment's own fields (due-date notices, problem reports, refunds, disputes,
-overpayments) are sent at most once through a ledger: an entry per email in the processed-events table,
-claimed with a conditional write before sending and marked sent after. A claim expires, so a worker that
-died mid-way does not block the email forever."""
+"""Every email is sent at most once through one ledger: an entry per email in the processed-events table,
+claimed with a conditional write before sending and marked sent after. A claim expires, so a worker that died
+mid-way does not block the email forever; SQS retries and then its DLQ keep a failing send from being lost.
+The one way to get two emails is a worker dying after SES accepted the message and before the mark: SES has
+no idempotency key, so that window can only be kept small."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,13 +12,17 @@ from pynamodb.exceptions import PutError, UpdateError
 from shared import clock
 from shared.models import ProcessedEvent
 from shared.receipts import Email
-from shared.services.notices import CLAIM_SECONDS, NoticeBusy
 
 LEDGER_RETENTION = timedelta(days=120)
+CLAIM_SECONDS = 120
 
 
 class AlreadySent(Exception):
     pass
+
+
+class NoticeBusy(Exception):
+    """Another worker holds the claim; let the queue deliver this job again later."""
 
 
 def claim_email(key: str, kind: str) -> None:
@@ -39,9 +44,13 @@ def claim_email(key: str, kind: str) -> None:
         raise NoticeBusy(key) from None
 
 
+def mark_sent(key: str) -> None:
+    ProcessedEvent(key).update(actions=[ProcessedEvent.status.set("sent")])
+
+
 def send_once(key: str, kind: str, email: Email, sender: str, send: Callable[[Email, str], str]) -> str:
     """Claim, send, mark sent. AlreadySent / NoticeBusy propagate to the worker."""
     claim_email(key, kind)
     send(email, sender)
-    ProcessedEvent(key).update(actions=[ProcessedEvent.status.set("sent")])
+    mark_sent(key)
     return "sent"

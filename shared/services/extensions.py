@@ -1,7 +1,6 @@
 """Extension requests: a client asks for a later due date; the merchant approves or declines it."""
 
 import logging
-from collections.abc import Callable
 from datetime import date
 
 from pynamodb.exceptions import UpdateError
@@ -12,6 +11,7 @@ from shared.errors import Conflict, NotFound, invoice_not_found
 from shared.ids import new_id
 from shared.models import ExtensionRequest, Invoice
 from shared.store import status_actions
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
@@ -24,7 +24,7 @@ def _conflict_if_changed(exc: UpdateError) -> None:
 
 
 def request_extension(client_id: str, invoice_id: str, body: object, today: date,
-                      enqueue: Callable[[dict], None]) -> Invoice:
+                      enqueue: Enqueue) -> Invoice:
     try:
         invoice = Invoice.get(client_id, invoice_id, consistent_read=True)
     except Invoice.DoesNotExist:
@@ -46,7 +46,7 @@ def request_extension(client_id: str, invoice_id: str, body: object, today: date
     return invoice
 
 
-def decide_extension(extension_request_id: str, approve: bool, enqueue: Callable[[dict], None]) -> Invoice:
+def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue) -> Invoice:
     invoice = next(iter(Invoice.by_extension_request.query(extension_request_id, limit=1)), None)
     if invoice is None:
         raise NotFound("There is no extension request with that id.", code="extension_request_not_found")

@@ -1,15 +1,11 @@
-"""Emails about a payment, each sent once: the receipt, and for bank transfers the "initiated" and
-"failed" notices. A job may arrive more than once (webhook retries, SQS redelivery), so the payment is
-claimed with a conditional write before sending and marked sent after. A claim expires, so a worker that
-died mid-way does not block the email forever; SQS retries and then its DLQ keep a failing send from being
-lost. The one way to get two emails is a worker dying after SES accepted the message and before the mark:
-SES has no idempotency key, so that window can only be kept small."""
+"""Emails about a payment, each sent once through the email ledger (shared/services/email_ledger.py): the
+receipt (and each receipt the client asked to be sent again), and for bank transfers the "initiated" and
+"failed" notices. A job may arrive more than once (webhook retries, SQS redelivery); the ledger entry, not the
+payment, is what is claimed."""
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from pynamodb.exceptions import UpdateError
 
 from shared import clock
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
@@ -17,36 +13,36 @@ from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
 from shared.processors.card import CardDetails
-from shared.receipts import Email, ReceiptFacts, method_line, render_receipt
-from shared.store import money_of
+from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
+from shared.services.email_ledger import claim_email, mark_sent
+from shared.store import get_many, money_of
 
 log = logging.getLogger(__name__)
-CLAIM_SECONDS = 120
-
-
-class NoticeBusy(Exception):
-    """Another worker holds the claim; let the queue deliver this job again later."""
 
 
 @dataclass(frozen=True)
 class _Kind:
-    status: object  # the Payment attribute holding none | sending | sent
-    claimed_until: object
     ready: Callable[[Payment], bool]  # is the payment in a state this email describes?
 
 
 KINDS = {
-    "receipt": _Kind(Payment.receipt_status, Payment.receipt_claimed_until, lambda p: p.status == SUCCEEDED),
-    "ach_initiated": _Kind(Payment.initiated_notice_status, Payment.initiated_notice_claimed_until,
-                           lambda p: p.method == "ach"),
-    "payment_failed": _Kind(Payment.failure_notice_status, Payment.failure_notice_claimed_until,
-                            lambda p: p.method == "ach" and p.status == FAILED),
+    "receipt": _Kind(lambda p: p.status == SUCCEEDED),
+    "receipt_resend": _Kind(lambda p: p.status in RECEIPTED),
+    "ach_initiated": _Kind(lambda p: p.method == "ach"),
+    "payment_failed": _Kind(lambda p: p.method == "ach" and p.status == FAILED),
 }
+
+
+def ledger_key(kind: str, client_id: str, payment_id: str, resend_at: int | None = None) -> str:
+    """One ledger entry per email: a resend is its own email, named by when it was asked for."""
+    base = f"{kind}:{client_id}:{payment_id}"
+    return base if resend_at is None else f"{base}:{resend_at}"
 
 
 def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchant,
                 send: Callable[[Email, str], str],
-                card_details: Callable[[str], CardDetails | None]) -> str:
+                card_details: Callable[[str], CardDetails | None], resend_at: int | None = None) -> str:
+    """Raises AlreadySent / NoticeBusy (from the ledger) to the worker."""
     spec = KINDS.get(kind)
     if spec is None:
         log.error("unknown notice kind", extra={"kind": kind, "payment_id": payment_id})
@@ -56,38 +52,30 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
     except Payment.DoesNotExist:
         log.error("notice for an unknown payment", extra={"payment_id": payment_id, "kind": kind})
         return "unknown_payment"
-    if getattr(payment, spec.status.attr_name) == "sent":
-        return "already_sent"
     if not spec.ready(payment):
         log.warning("notice no longer matches the payment", extra={"payment_id": payment_id, "kind": kind,
                                                                     "status": payment.status})
         return "not_applicable"
 
-    now = int(clock.now().timestamp())
-    try:
-        payment.update(actions=[spec.status.set("sending"), spec.claimed_until.set(now + CLAIM_SECONDS)],
-                       condition=(spec.status == "none") | ((spec.status == "sending") & (spec.claimed_until < now)),
-                       add_version_condition=False)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NoticeBusy(payment_id) from exc
-        raise
-
-    invoice = Invoice.get(client_id, payment.invoice_id)
-    client = Client.get(client_id)
-    actions = [spec.status.set("sent")]
-    if kind == "receipt":
-        email, card_actions = _receipt(payment, invoice, client, merchant, card_details)
-        actions += card_actions
+    key = ledger_key(kind, client_id, payment_id, resend_at)
+    claim_email(key, kind)
+    invoice, client = get_many((Invoice, client_id, payment.invoice_id), (Client, client_id))  # one request
+    actions = []
+    if kind in ("receipt", "receipt_resend"):
+        email, actions = _receipt(payment, invoice, client, merchant, card_details)
+        actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
         facts = AchFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
                          bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",
                          payment_id=payment.payment_id, created_at=payment.created_at,
-                         failure_message=payment.failure_message, failure_code=payment.failure_code)
+                         failure_message=payment.failure_message, failure_code=payment.failure_code,
+                         authorization=payment.ach_authorization.text if payment.ach_authorization else None)
         email = (render_ach_initiated if kind == "ach_initiated" else render_payment_failed)(facts, merchant)
     message_id = send(email, merchant.sender_email)
-    payment.update(actions=actions, condition=spec.status == "sending", add_version_condition=False)
+    mark_sent(key)
+    if actions:  # shown on the payment (receipt_sent, the card): no condition, nothing here counts money
+        payment.update(actions=actions, add_version_condition=False)
     log.info("notice sent", extra={"payment_id": payment_id, "kind": kind, "message_id": message_id})
     return "sent"
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from shared import clock
 from shared.event_records import record_event_only, save_new
+from shared.jobs import Enqueue, payment_job
 from shared.ledger import Entry, LedgerRefused, entry
 from shared.models import Invoice, Payment, ProcessedEvent
 from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
 
 
-def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str], None], *,
+def apply_update(update: PaymentUpdate, enqueue: Enqueue, *,
                  confirm_id: Callable[[Payment], bool] | None = None) -> UpdateResult:
     """`confirm_id` is asked when the payment has no processor id stored (the processor's answer to its
     creation was lost) and the update names one: does the processor's own record tie that id to this payment?
@@ -37,7 +38,7 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
         if mismatch is not None:
             return mismatch
         if seen is not None:
-            _finish(payment, payment.status, enqueue_notice)  # a retry after a crash completes the first run
+            _finish(payment, payment.status, enqueue)  # a retry after a crash completes the first run
             return UpdateResult("duplicate", payment.status)
 
         refused = refusal(payment.currency, update.outcome)
@@ -55,9 +56,9 @@ def apply_update(update: PaymentUpdate, enqueue_notice: Callable[[str, str, str]
             return _record_only(event_key, update, payment, f"ledger_refused:{exc.reason}", "posting refused")
         log_posted(entries, payment.client_id, invoice.invoice_id,
                    processor_payment_id=update.processor_payment_id or payment.processor_payment_id)
-        _finish(payment, effect.payment_status, enqueue_notice)
+        _finish(payment, effect.payment_status, enqueue)
         if effect.credit_delta > 0:  # a duplicate charge kept as credit: tell the merchant, who can refund it
-            enqueue_notice(payment.client_id, payment.payment_id, "overpayment")
+            enqueue(payment_job(payment.client_id, payment.payment_id, "overpayment"))
         return UpdateResult("applied", effect.payment_status, effect.anomaly)
 
     return until_won(attempt)
@@ -106,12 +107,12 @@ def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice: Invoice |
     return UpdateResult("unknown_payment", payment.status, "processor_id_mismatch")
 
 
-def _finish(payment: Payment, status: str, enqueue_notice: Callable[[str, str, str], None]) -> None:
-    """Queue the email the new status calls for, unless it was already sent (the worker sends it once)."""
-    if status == SUCCEEDED and payment.receipt_status != "sent":
-        enqueue_notice(payment.client_id, payment.payment_id, "receipt")
-    elif status == FAILED and payment.method == "ach" and payment.failure_notice_status != "sent":
-        enqueue_notice(payment.client_id, payment.payment_id, "payment_failed")
+def _finish(payment: Payment, status: str, enqueue: Enqueue) -> None:
+    """Queue the email the new status calls for (the worker's email ledger sends each one once)."""
+    if status == SUCCEEDED and payment.receipt_sent_at is None:
+        enqueue(payment_job(payment.client_id, payment.payment_id, "receipt"))
+    elif status == FAILED and payment.method == "ach":
+        enqueue(payment_job(payment.client_id, payment.payment_id, "payment_failed"))
 
 
 def _commit(update: PaymentUpdate, event_key: str, payment: Payment, invoice: Invoice, effect: Effect,

@@ -29,7 +29,9 @@ from shared.report_emails import ReportFacts, render_problem_report
 from shared.services.email_ledger import send_once
 from shared.services.queries import get_payment
 from shared.store import lost_race, write_transaction
+from shared import request_schemas
 from shared.validation import json_object
+from shared.jobs import Enqueue
 
 log = logging.getLogger(__name__)
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")
@@ -48,7 +50,7 @@ def _text(value: object, field: str, code: str) -> str:
 
 
 def parse_report(body: object) -> tuple[str, str]:
-    body = json_object(body, {"kind", "message"})
+    body = json_object(body, request_schemas.PROBLEM_REPORT)
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         raise Unprocessable(f"kind must be one of: {', '.join(KINDS)}.", code="invalid_kind")
@@ -56,7 +58,7 @@ def parse_report(body: object) -> tuple[str, str]:
 
 
 def parse_resolution(body: object) -> str:
-    body = json_object(body, {"resolution"})
+    body = json_object(body, request_schemas.RESOLUTION)
     return _text(body.get("resolution"), "resolution", "invalid_resolution")
 
 
@@ -75,7 +77,7 @@ def _job(client_id: str, payment_id: str, problem_report_id: str) -> dict:
 
 # ---------- client: open a report ----------
 
-def _already_open(payment: Payment, kind: str, enqueue: Callable[[dict], None]) -> Conflict:
+def _already_open(payment: Payment, kind: str, enqueue: Enqueue) -> Conflict:
     # The open report's email job is queued again: if the first request died between its commit and its
     # enqueue, the client's retry still gets the merchant told. The worker's ledger makes a repeat a no-op.
     existing = next((s for s in payment.problem_reports if s.kind == kind and s.status == OPEN), None)
@@ -85,7 +87,7 @@ def _already_open(payment: Payment, kind: str, enqueue: Callable[[dict], None]) 
                     code="problem_report_open")
 
 
-def open_report(client_id: str, payment_id: str, body: object, enqueue: Callable[[dict], None]) -> ProblemReport:
+def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue) -> ProblemReport:
     payment = get_payment(client_id, payment_id, consistent=True)  # another client's: not there, 404
     kind, message = parse_report(body)
     for _ in range(ATTEMPTS):

@@ -4,9 +4,13 @@ import base64
 import binascii
 import json
 
+from datetime import date
+
+from shared import clock
 from shared.errors import BadRequest, invoice_not_found, payment_not_found
-from shared.invoices import STATUSES
+from shared.invoices import OPEN, PARTIALLY_PAID, STATUSES
 from shared.models import Invoice, Payment
+from shared.validation import fits_key, is_id
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 
@@ -14,7 +18,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}.", code="invalid_limit")
     return int(raw)
 
@@ -25,27 +29,44 @@ def _encode_cursor(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str | None, client_id: str) -> dict | None:
+def _decode_cursor(cursor: str | None, client_id: str, keys: tuple[str, ...], prefix: tuple[str, str] | None = None) -> dict | None:
+    """The DynamoDB start key a next_cursor encodes, checked to be a position in this query: the caller's own
+    partition, exactly the query's key attributes (`keys`, besides client_id), and with `prefix`
+    (attribute, value) inside the query's begins_with range. DynamoDB refuses any other start key."""
     if cursor is None:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         key = None
-    # A cursor is only ever a position in the caller's own partition.
-    if not isinstance(key, dict) or key.get("client_id") != {"S": client_id} \
-            or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values()):
+    if not isinstance(key, dict) or key.get("client_id") != {"S": client_id} or set(key) != {"client_id", *keys} \
+            or not all(isinstance(v, dict) and set(v) == {"S"} and fits_key(v["S"]) for v in key.values()) \
+            or (prefix and not key[prefix[0]]["S"].startswith(prefix[1])):
         raise BadRequest("cursor is not valid: use the next_cursor of the previous page.", code="invalid_cursor")
     return key
 
 
-def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None) -> tuple[list, str | None]:
-    if status is not None and status not in STATUSES:
-        raise BadRequest(f"status must be one of: {', '.join(STATUSES)}.", code="invalid_status")
-    start = _decode_cursor(cursor, client_id)
-    if status is None:
+OVERDUE = "overdue"  # a filter, not a stored status: derived from the due date like the invoice's `overdue`
+STATUS_FILTERS = (*STATUSES, OVERDUE)
+
+
+def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None,
+                  today: date | None = None) -> tuple[list, str | None]:
+    if status is not None and status not in STATUS_FILTERS:
+        raise BadRequest(f"status must be one of: {', '.join(STATUS_FILTERS)}.", code="invalid_status")
+    if status in (None, OVERDUE):
+        start = _decode_cursor(cursor, client_id, ("invoice_id",))
+    if status == OVERDUE:
+        # The client's partition filtered as is_overdue decides (PynamoDB reads on until the page is full, so a
+        # client with many paid invoices costs more reads, never a Scan).
+        due_before = (today or clock.today()).isoformat()
+        results = Invoice.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                                filter_condition=Invoice.status.is_in(OPEN, PARTIALLY_PAID)
+                                & (Invoice.due_date < due_before))
+    elif status is None:
         results = Invoice.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
     else:
+        start = _decode_cursor(cursor, client_id, ("invoice_id", "status_key"), ("status_key", f"{status}#"))
         results = Invoice.by_status.query(client_id, Invoice.status_key.startswith(f"{status}#"),
                                           scan_index_forward=False, limit=limit, last_evaluated_key=start)
     items = list(results)
@@ -68,11 +89,14 @@ def invoice_payments(client_id: str, invoice_id: str, *, consistent: bool = Fals
 
 def list_payments(client_id: str, invoice_id: str | None, limit: int,
                   cursor: str | None) -> tuple[list[Payment], str | None]:
-    start = _decode_cursor(cursor, client_id)
     if invoice_id is None:
+        start = _decode_cursor(cursor, client_id, ("payment_id", "created_key"))
         results = Payment.by_created.query(client_id, scan_index_forward=False, limit=limit,
                                            last_evaluated_key=start)
     else:
+        if not is_id(invoice_id):
+            raise BadRequest("invoice_id must be the id of one of your invoices.", code="invalid_invoice_id")
+        start = _decode_cursor(cursor, client_id, ("payment_id", "invoice_key"), ("invoice_key", f"{invoice_id}#"))
         results = Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
                                            scan_index_forward=False, limit=limit, last_evaluated_key=start)
     items = list(results)

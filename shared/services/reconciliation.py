@@ -38,6 +38,7 @@ from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import INTENT_STATUSES, CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, within_idempotency_window
+from shared.jobs import Enqueue, payment_job
 from shared.postings import books_of, entries_of
 from shared.services.payment_updates import UNSETTLED, apply_update
 
@@ -73,7 +74,7 @@ def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Pay
         UNSETTLED, Payment.created_key.between(clock.iso(cutoff - LOOKBACK), clock.iso(cutoff)), page_size=page_size)
 
 
-def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: Callable[[str, str, str], None],
+def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue,
         older_than: timedelta, should_stop: Callable[[], bool] | None = None) -> Report:
     report, examined = Report(), []
     for payment in stuck_payments(now - older_than):
@@ -86,13 +87,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: 
         examined.append(payment)
         ids = _ids(payment)
         try:
-            if payment.processor == "stripe":
-                _card(payment, now, cards, enqueue_notice, report)
-            elif payment.processor == "ach":
-                _ach(payment, now, ach, enqueue_notice, report)
-            else:
-                report.needs_attention += 1
-                log.error("unsettled payment with an unknown processor", extra=ids | {"processor": payment.processor})
+            reconcile_one(payment, now, lambda: cards, lambda: ach, enqueue, report)
         except ProcessorUnavailable:
             report.processor_errors += 1
             log.warning("processor unavailable while reconciling: retried next run", extra=ids)
@@ -102,6 +97,19 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue_notice: 
     check_books({(p.client_id, p.invoice_id) for p in examined}, report)
     log.info("reconciliation finished", extra={"report": report.__dict__})
     return report
+
+
+def reconcile_one(payment: Payment, now: datetime, cards: Callable[[], CardProcessor],
+                  ach: Callable[[], AchProcessor], enqueue, report: Report) -> None:
+    """Ask the payment's processor and apply its answer through the webhook's code path (also GET
+    /payments/{id} for a payment waiting too long). The processors are built only when asked for."""
+    if payment.processor == "stripe":
+        _card(payment, now, cards(), enqueue, report)
+    elif payment.processor == "ach":
+        _ach(payment, now, ach(), enqueue, report)
+    else:
+        report.needs_attention += 1
+        log.error("unsettled payment with an unknown processor", extra=_ids(payment) | {"processor": payment.processor})
 
 
 def check_books(invoice_keys: set[tuple[str, str]], report: Report) -> None:
@@ -126,7 +134,7 @@ def check_books(invoice_keys: set[tuple[str, str]], report: Report) -> None:
 
 # ---- cards --------------------------------------------------------------------------------------------------
 
-def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue_notice, report: Report) -> None:
+def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue, report: Report) -> None:
     if not payment.processor_payment_id:  # cannot happen (the intent exists before the payment is written)
         report.needs_attention += 1
         log.error("card payment without a PaymentIntent", extra=_ids(payment))
@@ -136,7 +144,7 @@ def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue_notice,
     if outcome is None or outcome.status == payment.status:
         report.unchanged += 1
         return
-    _apply(payment, outcome, intent.id, intent.payment_method_id, enqueue_notice, report)
+    _apply(payment, outcome, intent.id, intent.payment_method_id, enqueue, report)
 
 
 def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
@@ -155,7 +163,7 @@ def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
 
 # ---- ACH ----------------------------------------------------------------------------------------------------
 
-def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, report: Report) -> None:
+def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue, report: Report) -> None:
     if payment.processor_payment_id:
         transfer = ach.get_transfer(payment.processor_payment_id)
     else:
@@ -170,7 +178,7 @@ def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, rep
     outcome = transfer_outcome(transfer, int(now.timestamp()))
     if outcome is None:  # still pending at the processor
         if not payment.processor_payment_id:
-            _record_transfer_id(payment, transfer.id, enqueue_notice, report)
+            _record_transfer_id(payment, transfer.id, enqueue, report)
         else:
             report.unchanged += 1
         return
@@ -178,7 +186,7 @@ def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue_notice, rep
         report.unchanged += 1
         return
     had_id = bool(payment.processor_payment_id)
-    result = _apply(payment, outcome, transfer.id, None, enqueue_notice, report)
+    result = _apply(payment, outcome, transfer.id, None, enqueue, report)
     if not had_id and result.outcome == "applied":
         report.transfers_recorded += 1
 
@@ -200,7 +208,7 @@ def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, repo
     return create_transfer_for(payment, ach)
 
 
-def _record_transfer_id(payment: Payment, transfer_id: str, enqueue_notice, report: Report) -> None:
+def _record_transfer_id(payment: Payment, transfer_id: str, enqueue, report: Report) -> None:
     """Store the id of a still-pending transfer (no state change, so apply_update would write nothing)."""
     try:
         payment.update(actions=[Payment.processor_payment_id.set(transfer_id)],
@@ -213,18 +221,18 @@ def _record_transfer_id(payment: Payment, transfer_id: str, enqueue_notice, repo
     report.transfers_recorded += 1
     log.info("ACH transfer id recovered", extra=_ids(payment) | {"transfer": transfer_id})
     # What the create route sends once the transfer exists; the notice worker sends it at most once.
-    enqueue_notice(payment.client_id, payment.payment_id, "ach_initiated")
+    enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
 
 
 # ---- shared -------------------------------------------------------------------------------------------------
 
 def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, payment_method_id: str | None,
-           enqueue_notice, report: Report) -> UpdateResult:
+           enqueue, report: Report) -> UpdateResult:
     result = apply_update(PaymentUpdate(
         source="reconcile", event_id=f"{payment.payment_id}:{outcome.status}", event_type=f"reconcile.{outcome.status}",
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
         processor_payment_id=processor_payment_id, outcome=outcome, payment_method_id=payment_method_id),
-        enqueue_notice)
+        enqueue)
     report.anomalies += 1 if result.anomaly else 0
     if result.outcome == "applied":
         report.count_applied(result.payment_status)

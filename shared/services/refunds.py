@@ -25,6 +25,7 @@ from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEE
 from shared.postings import log_posted, move_credit, posting_actions
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
+from shared.jobs import Enqueue
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, write_transaction
 
@@ -43,7 +44,7 @@ def payment_by_id(payment_id: str) -> Payment:
 
 def start_refund(payment_id: str, idempotency_key: str, body: object,
                  processor_for: Callable[[Payment], RefundProcessor],
-                 enqueue_job: Callable[[dict], None]) -> Refund:
+                 enqueue: Enqueue) -> Refund:
     amount, reason, correction = parse_refund(body)
     found = payment_by_id(payment_id)
     refund_id = refund_id_for(payment_id, idempotency_key)
@@ -56,7 +57,7 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
                 raise Unprocessable("This Idempotency-Key was already used for a different refund.",
                                     code="idempotency_key_reused")
             if existing.status == PENDING and existing.processor_refund_id is None:
-                return _submit(existing, payment, processor_for(payment), enqueue_job)  # finish a cut-off try
+                return _submit(existing, payment, processor_for(payment), enqueue)  # finish a cut-off try
             return existing
         if payment.status not in REFUNDABLE:
             raise Conflict(f"Only a payment that went through can be refunded; this one is {payment.status}.",
@@ -77,13 +78,13 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
                 Payment.refund_pending_amount.set(payment.refund_pending_amount + amount),
                 Payment.refunds.set((Payment.refunds | []).append([summary]))])
         log.info("refund recorded", extra={"refund_id": refund_id, "payment_id": payment_id, "amount": amount})
-        return _submit(refund, payment, processor_for(payment), enqueue_job)
+        return _submit(refund, payment, processor_for(payment), enqueue)
 
     return until_won(attempt, message="The payment changed while refunding; try again with the same key.")
 
 
 def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
-            enqueue_job: Callable[[dict], None]) -> Refund:
+            enqueue: Enqueue) -> Refund:
     """Ask the processor; ProcessorUnavailable leaves the refund pending (the same request finishes it)."""
     try:
         result = processor.refund(
@@ -93,7 +94,7 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
     except RefundRefused as exc:
         log.warning("refund refused by the processor", extra={"refund_id": refund.refund_id})
         apply_refund_outcome(refund.client_id, refund.refund_id, FAILED, f"refund-refused:{refund.refund_id}",
-                             "refund_refused", enqueue_job)
+                             "refund_refused", enqueue)
         raise Unprocessable(f"The processor refused the refund: {exc.message}", code="refund_refused") from None
     Refund(refund.client_id, refund.refund_id).update(
         actions=[Refund.processor_refund_id.set(result.processor_refund_id)],
@@ -101,12 +102,12 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
         add_version_condition=False)
     if result.status in (DONE, FAILED):
         apply_refund_outcome(refund.client_id, refund.refund_id, result.status,
-                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue_job)
+                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue)
     return Refund.get(refund.client_id, refund.refund_id, consistent_read=True)
 
 
 def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key: str, event_type: str,
-                         enqueue_job: Callable[[dict], None]) -> UpdateResult:
+                         enqueue: Enqueue) -> UpdateResult:
     """The refund became final (succeeded or failed), or a succeeded refund's transfer came back (failed).
     At most once per event, never backwards otherwise."""
 
@@ -133,7 +134,7 @@ def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key:
                 "anomaly": change.anomaly, "refund_id": refund_id, "payment_id": refund.payment_id,
                 "amount": refund.amount, "client_id": client_id, "invoice_id": refund.invoice_id})
         if change.status == DONE:
-            enqueue_job({"kind": "refund_receipt", "client_id": client_id, "refund_id": refund_id,
+            enqueue({"kind": "refund_receipt", "client_id": client_id, "refund_id": refund_id,
                          "invoice_id": refund.invoice_id})
         log.info("refund final", extra={"refund_id": refund_id, "status": change.status})
         return UpdateResult("applied", change.payment_status or payment.status, change.anomaly)

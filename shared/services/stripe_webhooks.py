@@ -16,6 +16,7 @@ from shared.processors.stripe_events import (
 from shared.models import Payment, Refund
 from shared.services import disputes, refunds, saved_methods
 from shared.event_records import record_event_only
+from shared.jobs import Enqueue
 from shared.payment_states import PaymentUpdate, UpdateResult
 from shared.services.payment_updates import apply_update
 
@@ -26,20 +27,19 @@ DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.di
 _REFUND_FINAL = {"succeeded": refunds.DONE, "failed": refunds.FAILED, "canceled": refunds.FAILED}
 
 
-def handle(event: StripeEvent, *, enqueue_notice: Callable[[str, str, str], None],
-           card_details: Callable[[str], CardDetails | None], intent_outcome: Callable[[str], IntentOutcome],
-           enqueue_job: Callable[[dict], None] = lambda job: None) -> UpdateResult:
+def handle(event: StripeEvent, *, enqueue: Enqueue, card_details: Callable[[str], CardDetails | None],
+           intent_outcome: Callable[[str], IntentOutcome]) -> UpdateResult:
     key = f"stripe:{event.id}"
     if event.type in DISPUTE_EVENTS:
         intent_id, report = dispute_report(event)
-        return disputes.apply_dispute(key, event.type, intent_id, report, enqueue_job)
+        return disputes.apply_dispute(key, event.type, intent_id, report, enqueue)
     if event.type in REFUND_EVENTS:
-        return _refund_event(event, key, enqueue_job)
+        return _refund_event(event, key, enqueue)
     if event.type in PAYMENT_INTENT_EVENTS:
         update = payment_update(event)
         if update is None:
             return UpdateResult("not_ours")
-        return apply_update(update, enqueue_notice, confirm_id=_tied_at_stripe(update, intent_outcome))
+        return apply_update(update, enqueue, confirm_id=_tied_at_stripe(update, intent_outcome))
 
     if event.type == "payment_method.detached":
         if not isinstance(event.obj.get("id"), str):
@@ -85,7 +85,7 @@ def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], Inten
     return tied
 
 
-def _refund_event(event: StripeEvent, key: str, enqueue_job: Callable[[dict], None]) -> UpdateResult:
+def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> UpdateResult:
     """refund.* carry the Refund; charge.refunded carries the Charge, with its refunds where the API version
     still includes them. Our refund is found by the metadata we set, or by Stripe's refund id."""
     if event.type.startswith("refund."):
@@ -103,8 +103,7 @@ def _refund_event(event: StripeEvent, key: str, enqueue_job: Callable[[dict], No
             client_id, refund_id = (found.client_id, found.refund_id) if found else (None, None)
         if final is None or not (client_id and refund_id):
             continue
-        results.append(refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", event.type,
-                                                    enqueue_job))
+        results.append(refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", event.type, enqueue))
     if all(r.outcome == "ignored" for r in results):
         return UpdateResult(record_event_only(key, event.type))
     anomaly = next((r.anomaly for r in results if r.anomaly), None)

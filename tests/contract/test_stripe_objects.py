@@ -203,7 +203,7 @@ def test_the_webhook_reads_only_fields_in_the_table(aws):
         object_name = EVENT_OBJECTS[event_type]
         reads: set[str] = set()
         event = StripeEvent(f"evt_contract_{n}", event_type, int(time.time()), Reads(objects[object_name], "", reads))
-        stripe_webhooks.handle(event, enqueue_notice=lambda *a: None, enqueue_job=lambda job: None,
+        stripe_webhooks.handle(event, enqueue=lambda job: None,
                                card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
                                intent_outcome=stripe_cards.from_environment().intent_outcome)
         table = FIELDS_READ[object_name]

@@ -3,8 +3,12 @@ Playwright for Python. Playwright's own browser download cannot work on these ma
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import requests
+
+from tests import openapi_check
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,3 +35,19 @@ def screenshot_folder(tmp_path_factory):
         path.mkdir(parents=True, exist_ok=True)
         return path
     return folder
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_document(monkeypatch):
+    """Every answer of the local gateway (its Server header says so) to a route it serves is checked against
+    docs/openapi.json; the processors' stand-ins and moto are not the API and are left alone."""
+    send = requests.Session.send
+
+    def checked_send(self, request, **kwargs):
+        response = send(self, request, **kwargs)
+        route = openapi_check.route_of(request.method, urlsplit(request.url).path)
+        if route and response.headers.get("Server", "").startswith("local-apigw"):
+            openapi_check.check(request.method, route, response.status_code, response.headers, response.content)
+        return response
+
+    monkeypatch.setattr(requests.Session, "send", checked_send)

@@ -6,6 +6,7 @@ and the last test stops the stack with SIGINT and checks it exits cleanly.
 """
 
 import gzip
+import http.client as http_client
 import json
 import os
 import re
@@ -14,7 +15,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import jwt
@@ -55,6 +58,17 @@ def launch(tmp: Path) -> dict:
     return {"proc": proc, "stack": json.loads(stack_file.read_text()), "file": stack_file, "log": log}
 
 
+@contextmanager
+def stack_in(folder: Path):
+    """A local stack for one test module: its stack.json contents; stopped at the end."""
+    launched = launch(folder)
+    try:
+        yield launched["stack"]
+    finally:
+        launched["proc"].terminate()
+        launched["proc"].wait(15)
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     launched = launch(tmp_path_factory.mktemp("stack"))
@@ -78,7 +92,8 @@ def http() -> requests.Session:
 
 def test_stack_file_has_the_contract_keys(stack):
     assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
-                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url"}
+                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url",
+                          "resources"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):
@@ -162,7 +177,9 @@ def test_pay_by_ach_end_to_end(stack):
         time.sleep(0.3)  # micro_deposits_pending until the sandbox settles them
     assert verified.status_code == 200 and verified.json()["bank"]["status"] == "verified", verified.text
 
-    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id},
+    authorization = {"accepted": True, "text": portal.get("/portal-settings").json()["ach_authorization_text"]}
+    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id,
+                                                               "ach_authorization": authorization},
                           headers={"Idempotency-Key": "e2e-ach"})
     assert started.status_code == 201 and started.json()["status"] == "processing", started.text
     assert portal.get(f"/invoices/{invoice_id}").json()["status"] == "processing"
@@ -285,9 +302,29 @@ def test_admin_routes_take_only_id_tokens_of_the_admin_group(stack):
     assert get(stack, path, tokens(stack, "two@merchant.test", PASSWORD)["IdToken"]).status_code == 200
 
 
-def test_unknown_route_is_404(stack):
-    response = http().get(f"{stack['api_url']}/no/such/route", timeout=10)
-    assert response.status_code == 404 and response.json()["error"]["code"] == "route_not_found"
+def test_a_method_or_path_no_route_serves_is_api_gateways_404(stack):
+    for method, path in (("GET", "/no/such/route"), ("TRACE", "/invoices"), ("PUT", "/account"),
+                         ("PROPFIND", "/payments")):
+        response = http().request(method, f"{stack['api_url']}{path}", timeout=10)
+        assert (response.status_code, response.json()) == (404, {"message": "Not Found"}), (method, path)
+
+
+def test_a_204_has_no_body_and_the_keep_alive_connection_stays_in_step(stack):
+    """DELETE answers 204; the next request on the same connection must read its own answer."""
+    portal = Portal(stack)
+    link = portal.post("/payment-methods/bank-accounts", {"routing_number": "011000015", "account_number":
+                       "99887766", "account_type": "savings", "holder_name": "Keep Alive"})
+    assert link.status_code == 201, link.text
+    method_id = link.json()["payment_method_id"]
+    connection = http_client.HTTPConnection(urlsplit(stack["api_url"]).netloc, timeout=10)
+    auth = {"Authorization": f"Bearer {portal.token}"}
+    connection.request("DELETE", f"/payment-methods/{method_id}", headers=auth)
+    deleted = connection.getresponse()
+    assert (deleted.status, deleted.read(), deleted.getheader("Content-Length")) == (204, b"", None)
+    connection.request("GET", "/payment-methods", headers=auth)
+    listed = connection.getresponse()
+    assert listed.status == 200 and method_id not in listed.read().decode()
+    connection.close()
 
 
 def test_body_over_10_mb_is_413(stack):

@@ -13,7 +13,7 @@ import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.e2e.test_local_stack import launch
+from tests.e2e.test_local_stack import stack_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 PASSWORD = "DemoPortal2026"
@@ -21,10 +21,8 @@ PASSWORD = "DemoPortal2026"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    launched = launch(tmp_path_factory.mktemp("portal-stack"))
-    yield launched["stack"]
-    launched["proc"].terminate()
-    launched["proc"].wait(15)
+    with stack_in(tmp_path_factory.mktemp("portal-stack")) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +109,15 @@ def test_sign_in_shows_only_your_own_invoices(page, stack, shots):
         expect(invoice_row(page, number).get_by_role("button", name=re.compile("^Pay Now"))).to_be_visible()
     no_serious_accessibility_problems(page, "invoices")
     page.screenshot(path=shots / "02-invoices.png", full_page=True)
+    page.get_by_role("link", name="Overdue", exact=True).click()  # the API's ?status=overdue
+    expect(page.get_by_role("row").get_by_role("link")).to_have_count(1)
+    expect(invoice_row(page, "INV-1043")).to_contain_text("Overdue")
+    page.screenshot(path=shots / "17-overdue-filter.png")
+    invoice_row(page, "INV-1043").get_by_role("link", name="INV-1043").click()
+    # The invoice's own policy (flat $25.00, 5 days' grace), from the API.
+    expect(page.locator("#late-fee")).to_have_text("This invoice is overdue: a late fee of $25.00 applies "
+                                                   "(charged 5 days after the due date).")
+    page.get_by_role("link", name="Invoices").click()
     page.goto("/invoices/client-birch-full")  # another client's invoice: the API's 404
     expect(page.get_by_role("alert")).to_contain_text("couldn't find")
 
@@ -143,8 +150,14 @@ def test_pay_in_full_by_card_then_paid_and_in_history(page, stack, shots):
     row = page.get_by_role("row").filter(has_text="INV-1041")
     expect(row).to_contain_text("$1,250.00")
     expect(row).to_contain_text("Paid")
+    expect(row).to_contain_text(re.compile(r"Receipt \d{4}-\d{4}-\d{4}"))
     no_serious_accessibility_problems(page, "payment history")
     page.screenshot(path=shots / "07-payment-history.png", full_page=True)
+    row.get_by_role("button", name="Email receipt").click()
+    expect(page.get_by_role("status").first).to_contain_text("is on its way to ana@acme.test")
+    page.screenshot(path=shots / "18-receipt-sent-again.png")
+    row.get_by_role("button", name="Email receipt").click()  # again at once: the API's 429, said plainly
+    expect(page.get_by_role("status").first).to_contain_text("You can ask again in 10 minute(s).")
 
 
 def test_declined_card_shows_the_reason_then_another_card_pays(page, stack, shots):
@@ -219,20 +232,27 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     expect(page.get_by_role("status").first).to_contain_text("two small deposits")
     bank = page.get_by_role("listitem").filter(has_text="ending in 0000")
     expect(bank).to_contain_text("Waiting for verification")
-    for attempt in range(30):  # the deposits arrive after the sandbox's settle delay
+    for attempt in range(30):  # the deposits arrive after the sandbox's settle delay; first a wrong answer
         bank.get_by_role("button", name=re.compile("^Verify")).click()
         dialog = page.get_by_role("dialog")
-        dialog.get_by_label("First deposit ($)").fill("0.03")
-        dialog.get_by_label("Second deposit ($)").fill("0.09")
+        dialog.get_by_label("First deposit ($)").fill("0.01")
+        dialog.get_by_label("Second deposit ($)").fill("0.02")
         dialog.get_by_role("button", name="Verify").click()
-        verified = dialog.get_by_role("heading", name="Bank account verified")
-        try:
-            expect(verified).to_be_visible(timeout=1500)
+        expect(dialog.get_by_role("alert")).to_contain_text("deposits")  # pending (409), or wrong (422)
+        if "attempts left" in dialog.get_by_role("alert").inner_text():
             break
-        except AssertionError:
-            expect(dialog.get_by_role("alert")).to_contain_text("deposits")  # not there yet: 409, nothing changed
-            dialog.get_by_role("button", name="Cancel").click()
-            page.wait_for_timeout(500)
+        dialog.get_by_role("button", name="Cancel").click()
+        page.wait_for_timeout(500)
+    expect(dialog.get_by_role("alert")).to_contain_text("don't match the two deposits (2 attempts left)")
+    page.screenshot(path=shots / "19-verification-attempts-left.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(bank).to_contain_text("2 verification attempts left")
+    bank.get_by_role("button", name=re.compile("^Verify")).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("First deposit ($)").fill("0.03")
+    dialog.get_by_label("Second deposit ($)").fill("0.09")
+    dialog.get_by_role("button", name="Verify").click()
+    expect(dialog.get_by_role("heading", name="Bank account verified")).to_be_visible()
     dialog.get_by_role("button", name="Done").click()
     expect(bank).to_contain_text("Verified")
 
@@ -240,8 +260,20 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     dialog = open_payment(page, "INV-1043")
     dialog.get_by_label("Bank transfer (ACH)").check()
     expect(dialog.get_by_label(re.compile("ending in 0000"))).to_be_checked()
-    review_and_submit(dialog)
+    posted = []
+    page.on("request", lambda r: posted.append(r.post_data_json) if r.method == "POST" and "/payments" in r.url else None)
+    dialog.get_by_role("button", name="Review payment").click()
+    expect(dialog.get_by_role("group", name="Debit authorization")).to_contain_text(
+        "to make a one-time electronic debit (ACH) from the bank account and for the amount shown above")
+    dialog.get_by_role("button", name="Submit Payment").click()  # not ticked: nothing is sent
+    expect(dialog.get_by_role("alert").first).to_contain_text("Tick the box to authorize the debit")
+    assert posted == []
+    dialog.get_by_label(re.compile("^I authorize this one-time debit of")).check()
+    no_serious_accessibility_problems(page, "ACH authorization")
+    page.screenshot(path=shots / "20-ach-authorization.png")
+    dialog.get_by_role("button", name="Submit Payment").click()
     expect(dialog.get_by_role("heading", name="Payment submitted")).to_be_visible()
+    assert posted[0]["ach_authorization"]["accepted"] is True
     expect(dialog).to_contain_text("Processing: 3-5 business days")
     page.screenshot(path=shots / "11-ach-submitted.png")
     dialog.get_by_role("button", name="Done").click()

@@ -13,6 +13,8 @@ from functions.ach_event_worker import app as ach_worker
 from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from infra.sqs_poller import Batch, SqsPoller
+from shared import merchant
+from shared.ach_authorization import authorization_text
 from shared.models import Invoice, Payment, SavedPaymentMethod
 from shared.store import money_of
 from shared.processors.ach_webhooks import sign
@@ -64,8 +66,14 @@ def verified_bank(sandbox, account_number="123456780000", client_id="client-a") 
     return method["payment_method_id"]
 
 
+def accepted_authorization() -> dict:
+    """The debit authorization as the portal sends it once the client ticked the box (the merchant's text)."""
+    return {"accepted": True, "text": authorization_text(merchant.from_environment())}
+
+
 def pay_ach(invoice_id, method_id, key="ach-1", amount=None, client_id="client-a"):
-    body = {"method": "ach", "payment_method_id": method_id} | ({"amount": amount} if amount else {})
+    body = {"method": "ach", "payment_method_id": method_id, "ach_authorization": accepted_authorization()} \
+        | ({"amount": amount} if amount else {})
     return call("CreatePaymentFunction", client_id=client_id, path_parameters={"invoice_id": invoice_id},
                 body=body, headers={"Idempotency-Key": key})
 

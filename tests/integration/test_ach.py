@@ -12,7 +12,7 @@ from infra.apigw import LambdaContext
 from shared.models import Payment, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.integration.ach_helpers import (
-    api, deliver, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, stale,
+    accepted_authorization, api, deliver, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, stale,
     transfer_url, verified_bank,
 )
 
@@ -35,7 +35,8 @@ def test_linking_keeps_only_bank_name_type_and_last4(seeded, caplog):
     assert status == 201
     assert method["type"] == "bank_account" and method["card"] is None
     assert method["bank"] == {"bank_name": method["bank"]["bank_name"], "account_type": "checking",
-                              "last4": "1234", "status": "verification_pending"}
+                              "last4": "1234", "status": "verification_pending",
+                              "verification_attempts_remaining": 3}
     assert method["bank"]["bank_name"]
     snapshot = json.dumps(table_snapshot())
     assert "987654321234" not in snapshot and "011000015" not in snapshot
@@ -92,8 +93,13 @@ def test_verification_with_the_micro_deposits(seeded):
     status, body, _ = verify([3, 9])
     assert (status, body["error"]["code"]) == (409, "micro_deposits_pending")  # not arrived yet
     simulate(seeded["ach"])
+    _, listed, _ = call("ListPaymentMethodsFunction")
+    assert listed["payment_methods"][0]["bank"]["verification_attempts_remaining"] == 3
+    status, body, _ = verify([1, 2])
+    assert (status, body["error"]["code"], body["error"]["attempts_remaining"]) == (422, "incorrect_amounts", 2)
+    _, listed, _ = call("ListPaymentMethodsFunction")
+    assert listed["payment_methods"][0]["bank"]["verification_attempts_remaining"] == 2
     before = table_snapshot()
-    assert verify([1, 2])[1]["error"]["code"] == "incorrect_amounts"
     for bad in ([3], [3, 9, 1], [0, 9], [3, 100], [3.0, 9], "3,9"):
         assert verify(bad)[1]["error"]["code"] == "invalid_amounts"
     assert verify(deposits(seeded["ach"], method_id), client_id="client-b")[0] == 404
@@ -108,9 +114,14 @@ def test_too_many_wrong_attempts_fail_the_account(seeded):
     _, method, _ = link()
     simulate(seeded["ach"])
     path = {"payment_method_id": method["payment_method_id"]}
-    codes = [call("VerifyBankAccountFunction", path_parameters=path, body={"amounts": [1, 2]})[1]["error"]["code"]
-             for _ in range(3)]
-    assert codes == ["incorrect_amounts", "incorrect_amounts", "verification_attempts_exceeded"]
+    errors = [call("VerifyBankAccountFunction", path_parameters=path, body={"amounts": [1, 2]})[1]["error"]
+              for _ in range(3)]
+    assert [e["code"] for e in errors] == ["incorrect_amounts", "incorrect_amounts", "verification_attempts_exceeded"]
+    # What the portal shows after each wrong answer: how many tries are left, in the error and on the method.
+    assert [e.get("attempts_remaining") for e in errors[:2]] == [2, 1]
+    assert "1 attempt left" in errors[1]["message"]
+    _, listed, _ = call("ListPaymentMethodsFunction")
+    assert listed["payment_methods"][0]["bank"]["verification_attempts_remaining"] == 0
     assert SavedPaymentMethod.get("client-a", method["payment_method_id"]).bank_status == "verification_failed"
     status, body, _ = call("VerifyBankAccountFunction", path_parameters=path, body={"amounts": [3, 9]})
     assert (status, body["error"]["code"]) == (409, "verification_failed")
@@ -229,9 +240,11 @@ def test_refusals_for_ach_payments_change_nothing(seeded):
         (pay_ach("inv-part", b_bank, amount=10000), 404, "payment_method_not_found"),
         (pay_ach("inv-part", "ba_unknown", amount=10000), 404, "payment_method_not_found"),
         (call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "n"},
-              body={"method": "ach", "amount": 10000}), 422, "payment_method_required"),
+              body={"method": "ach", "amount": 10000, "ach_authorization": accepted_authorization()}), 422,
+         "payment_method_required"),
         (call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "s"},
-              body={"method": "ach", "amount": 10000, "payment_method_id": b_bank, "save_payment_method": True}),
+              body={"method": "ach", "amount": 10000, "payment_method_id": b_bank, "save_payment_method": True,
+                    "ach_authorization": accepted_authorization()}),
          422, "invalid_field"),
     ]
     for (status, body, _), want_status, code in cases:
@@ -248,6 +261,9 @@ def test_notice_emails_for_an_ach_payment(seeded):
     emails = {e["subject"]: e["body"] for e in sent_emails(seeded["moto"])}
     started = emails["Bank payment of $400.00 started for invoice INV-1002"]
     assert "ending in 0000" in started and "3-5 business days" in started
+    # NACHA: the client gets a copy of the debit authorization it accepted.
+    assert "The debit authorization you accepted, for your records" in started
+    assert "to make a one-time electronic debit (ACH) from the bank account and for the amount shown above" in started
     receipt = emails["Receipt: $400.00 paid on invoice INV-1002"]
     assert "account ending in 0000" in receipt and "$600.00 is still due on this invoice." in receipt
 

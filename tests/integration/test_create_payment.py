@@ -46,15 +46,15 @@ def test_full_payment_creates_one_payment_intent_and_returns_its_client_secret(s
 
 
 def test_stripe_emails_its_own_receipt_only_when_the_setting_says_so(seeded, monkeypatch):
-    from functions.create_payment import app
+    from shared.processors.factory import forget_processors
 
     monkeypatch.setenv("STRIPE_RECEIPT_EMAILS", "true")
-    app._cards.cache_clear()  # the adapter reads its settings once per container
+    forget_processors()  # the adapter reads its settings once per container
     try:
         assert pay("inv-full", key="with-stripe-receipt")[0] == 201
     finally:
         monkeypatch.delenv("STRIPE_RECEIPT_EMAILS")
-        app._cards.cache_clear()
+        forget_processors()
     assert pay("inv-part", {"method": "card", "amount": 5000}, key="without")[0] == 201
     first, second = stripe_requests(seeded)
     assert first["params"]["receipt_email"] == "ann@example.test"

@@ -127,7 +127,7 @@ class FakeIntents:
 
 
 def handle(evt, fake):
-    return stripe_webhooks.handle(parse(json.dumps(evt).encode()), enqueue_notice=lambda *a: None,
+    return stripe_webhooks.handle(parse(json.dumps(evt).encode()), enqueue=lambda job: None,
                                   card_details=lambda pm: None, intent_outcome=fake)
 
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities import parameters
 from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from shared.models import Payment
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import forget_processors
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, signed_webhook, table_snapshot
 from tests.integration import ach_helpers
@@ -34,9 +34,7 @@ def put_secret(arn_variable: str, value) -> None:
     boto3.client("secretsmanager").put_secret_value(
         SecretId=os.environ[arn_variable], SecretString=value if isinstance(value, str) else json.dumps(value))
     parameters.clear_caches()
-    ach_processor.cache_clear()
-    from functions.create_payment import app as create_payment_app
-    create_payment_app._cards.cache_clear()
+    forget_processors()
 
 
 def real_ach() -> dict:

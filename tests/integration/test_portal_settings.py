@@ -25,6 +25,12 @@ def test_answers_without_a_token_with_the_pool_key_and_brands(aws, deployed_env)
         ("us-east-1_pool", "app-client", "pk_test_settings")
     assert body["card_brands"] == ["visa", "mastercard", "amex", "discover"]
     assert body["payment_methods"] == ["card", "ach"]
+    # What the payment form checks before sending, and the debit authorization it shows with a checkbox.
+    assert body["card_minimum_amounts"]["usd"] == 50 and body["card_minimum_amounts"]["gbp"] == 30
+    assert body["micro_deposit_attempts"] == 3
+    assert body["receipt_resend_interval_seconds"] == 600
+    assert body["ach_authorization_text"].startswith("I authorize Acme Bookkeeping to make a one-time electronic "
+                                                     "debit (ACH)")
     assert body["merchant"] == {"name": "Acme Bookkeeping", "support_email": "help@acme.test",
                                 "support_phone": "+1 555 0100"}
     # Locally (tests, make local) sign-in and Stripe.js point at the stand-ins the backend itself uses.

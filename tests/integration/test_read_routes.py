@@ -124,3 +124,54 @@ def test_payment_history_pages_newest_first(seeded):
 def test_no_client_claim_is_401(seeded, function, params):
     status, body, _ = call(function, path_parameters=params, claims={"sub": "x", "custom:client_id": ""})
     assert (status, body["error"]["code"]) == (401, "unauthorized")
+
+
+def test_overdue_filter_lists_exactly_the_overdue_invoices_paged(seeded):
+    put_invoice("client-a", "inv-late1", number="INV-0901", total=5000, due_date="2020-01-01")
+    put_invoice("client-a", "inv-late2", number="INV-0902", total=6000, due_date="2020-02-01", amount_paid=1000)
+    put_invoice("client-a", "inv-late-paid", number="INV-0903", total=7000, due_date="2020-03-01", amount_paid=7000)
+    put_invoice("client-a", "inv-late-void", number="INV-0904", total=7000, due_date="2020-03-01", void=True)
+    put_invoice("client-b", "inv-b-late", number="INV-2901", total=5000, due_date="2020-01-01")
+    _, everything, _ = call("ListInvoicesFunction")
+    expected = sorted(i["invoice_id"] for i in everything["invoices"] if i["overdue"])
+    assert expected == ["inv-late1", "inv-late2"]  # the derived flag is what the filter means
+    seen, cursor = [], None
+    for _ in range(5):
+        status, body, _ = call("ListInvoicesFunction", query={"status": "overdue", "limit": "1",
+                                                              **({"cursor": cursor} if cursor else {})})
+        assert status == 200 and len(body["invoices"]) <= 1
+        assert all(i["overdue"] for i in body["invoices"])
+        seen += [i["invoice_id"] for i in body["invoices"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == expected
+
+
+def test_overdue_filter_refuses_another_filters_cursor_and_changes_nothing(seeded):
+    before = table_snapshot()
+    for query, code in (({"status": "overdue", "cursor": other_clients_cursor()}, "invalid_cursor"),
+                        ({"status": "Overdue"}, "invalid_status"), ({"status": "overdue", "limit": "0"},
+                                                                    "invalid_limit")):
+        status, body, _ = call("ListInvoicesFunction", query=query)
+        assert (status, body["error"]["code"]) == (400, code)
+        assert "overdue" in body["error"]["message"] or code != "invalid_status"
+    assert table_snapshot() == before
+
+
+def test_invoice_shows_its_late_fee_policy_and_what_it_would_cost(seeded, monkeypatch):
+    put_invoice("client-a", "inv-flat", number="INV-0910", total=36000, due_date="2026-12-20",
+                late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
+    _, flat, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-flat"})
+    assert flat["late_fee_policy"] == {"kind": "flat", "amount": 2500, "basis_points": None, "grace_days": 5,
+                                       "fee_on_balance": 2500}
+    # No policy of its own: the merchant's default, as a percentage of what is still owed.
+    monkeypatch.setenv("DEFAULT_LATE_FEE_POLICY", '{"kind": "percent", "basis_points": 150, "grace_days": 3}')
+    _, listed, _ = call("ListInvoicesFunction")
+    part = next(i for i in listed["invoices"] if i["invoice_id"] == "inv-part")
+    assert part["late_fee_policy"] == {"kind": "percent", "amount": None, "basis_points": 150, "grace_days": 3,
+                                       "fee_on_balance": 1500}  # 1.5% of 100,000
+    monkeypatch.delenv("DEFAULT_LATE_FEE_POLICY")
+    _, none, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-full"})
+    assert none["late_fee_policy"] == {"kind": "none", "amount": None, "basis_points": None, "grace_days": 0,
+                                       "fee_on_balance": 0}

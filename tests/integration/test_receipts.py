@@ -1,16 +1,20 @@
 """The receipt worker (SQS -> SES): once per payment, not lost when sending fails."""
 
 import json
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 
 from functions.send_receipt import app as receipt_app
 from infra.apigw import LambdaContext
-from shared.models import Payment
+from shared import clock
+from shared.models import Payment, ProcessedEvent
+from shared.services.email_ledger import claim_email
 from tests.helpers import call, queue_messages, sent_emails, signed_webhook, sqs_event
 from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import intent_event
+from tests.helpers import intent_event, table_snapshot
+from tests.races import competing
 
 
 @pytest.fixture
@@ -61,19 +65,17 @@ def test_a_failed_send_is_retried_not_lost(succeeded, seeded):
         result = run_worker(jobs)
     assert result == {"batchItemFailures": [{"itemIdentifier": jobs[0]["MessageId"]}]}
     assert sent_emails(seeded["moto"]) == []
-    # The claim is still held; once it expires the redelivered job sends the receipt.
-    payment = Payment.get("client-a", succeeded.payment_id)
-    assert payment.receipt_status == "sending"
-    payment.update(actions=[Payment.receipt_claimed_until.set(0)], add_version_condition=False)
+    # The ledger's claim is still held; once it expires the redelivered job sends the receipt.
+    entry = ProcessedEvent.get(f"receipt:client-a:{succeeded.payment_id}")
+    assert entry.status == "sending"
+    entry.update(actions=[ProcessedEvent.claimed_until.set(0)])
     assert run_worker(jobs) == {"batchItemFailures": []}
     assert len(sent_emails(seeded["moto"])) == 1
 
 
 def test_a_job_held_by_another_worker_is_retried_later(succeeded, seeded):
     jobs = queue_messages(seeded["receipt_queue"])
-    payment = Payment.get("client-a", succeeded.payment_id)
-    payment.update(actions=[Payment.receipt_status.set("sending"), Payment.receipt_claimed_until.set(2**40)],
-                   add_version_condition=False)
+    claim_email(f"receipt:client-a:{succeeded.payment_id}", "receipt")  # another worker, mid-send
     assert run_worker(jobs)["batchItemFailures"] == [{"itemIdentifier": jobs[0]["MessageId"]}]
     assert sent_emails(seeded["moto"]) == []
 
@@ -88,3 +90,61 @@ def test_jobs_for_unknown_or_unpaid_payments_send_nothing(seeded):
                                                                            "payment_id": body["payment_id"]})}
     assert run_worker([pending]) == {"batchItemFailures": []}
     assert sent_emails(seeded["moto"]) == []
+
+
+# ---- sending a receipt again -------------------------------------------------------------------------------
+
+def resend(payment_id, at=None, client_id="client-a"):
+    """POST /payments/{id}/receipt at the moment `at` (default: now)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if at is not None:
+            patch.setattr(clock, "now", lambda: at)
+        return call("ResendReceiptFunction", path_parameters={"payment_id": payment_id}, client_id=client_id)
+
+
+def test_a_receipt_can_be_sent_again_to_the_billing_email_once_per_interval(succeeded, seeded):
+    run_worker(queue_messages(seeded["receipt_queue"]))  # the first receipt
+    start = clock.now()
+    status, body, _ = resend(succeeded.payment_id, start)
+    assert status == 202
+    _, payment, _ = call("GetPaymentFunction", path_parameters={"payment_id": succeeded.payment_id})
+    assert body == {"payment_id": succeeded.payment_id, "receipt_reference": payment["receipt_reference"],
+                    "sent_to": "ann@example.test", "status": "queued"}
+    assert run_worker(queue_messages(seeded["receipt_queue"])) == {"batchItemFailures": []}
+    emails = sent_emails(seeded["moto"])
+    assert [e["subject"] for e in emails] == ["Receipt: $400.00 paid on invoice INV-1002"] * 2
+    assert payment["receipt_reference"] in emails[1]["body"]
+
+    # A second click a few minutes later: 429 with when to ask again, nothing queued, nothing changed.
+    before = table_snapshot()
+    status, body, headers = resend(succeeded.payment_id, start + timedelta(minutes=4))
+    assert (status, body["error"]["code"]) == (429, "receipt_recently_sent")
+    assert body["error"]["retry_after_seconds"] == 360 and headers["Retry-After"] == "360"
+    assert table_snapshot() == before and queue_messages(seeded["receipt_queue"]) == []
+    # After the interval it may be sent again (a new email, not a replay of the last one).
+    assert resend(succeeded.payment_id, start + timedelta(minutes=11))[0] == 202
+    run_worker(queue_messages(seeded["receipt_queue"]))
+    assert len(sent_emails(seeded["moto"])) == 3
+
+
+def test_two_resend_clicks_at_once_queue_one_email(succeeded, seeded, monkeypatch):
+    queue_messages(seeded["receipt_queue"])
+    # The other click runs to completion between this one's read of the payment and its write.
+    competitor = competing(monkeypatch, Payment, "get", lambda: resend(succeeded.payment_id))
+    status, body, _ = resend(succeeded.payment_id)
+    assert competitor.ran and competitor.result[0] == 202
+    assert (status, body["error"]["code"]) == (429, "receipt_recently_sent")
+    assert len(queue_messages(seeded["receipt_queue"])) == 1
+
+
+def test_resend_refusals_change_nothing(seeded):
+    _, pending, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
+                         body={"method": "card"}, headers={"Idempotency-Key": "p"})
+    queue_messages(seeded["receipt_queue"])
+    before = table_snapshot()
+    for payment_id, client_id, want in ((pending["payment_id"], "client-a", (409, "receipt_not_available")),
+                                        ("pay_missing", "client-a", (404, "payment_not_found")),
+                                        (pending["payment_id"], "client-b", (404, "payment_not_found"))):
+        status, body, _ = resend(payment_id, client_id=client_id)
+        assert (status, body["error"]["code"]) == want
+    assert table_snapshot() == before and queue_messages(seeded["receipt_queue"]) == []

@@ -12,9 +12,9 @@ from infra.apigw import LambdaContext
 from shared import clock
 from shared.errors import ProcessorUnavailable
 from shared.models import Invoice, Payment, ProcessedEvent
-from shared.notify import enqueue_notice
+from shared.notify import enqueue_job
 from shared.processors import stripe_cards
-from shared.processors.ach_factory import ach_processor
+from shared.processors.factory import ach_processor
 from shared.processors.stripe_signature import sign
 from shared.services import reconciliation
 from shared.store import money_of
@@ -176,11 +176,11 @@ def test_a_payment_younger_than_the_threshold_is_not_even_fetched(seeded, monkey
     monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", spy)
     before = table_snapshot()
     report = reconciliation.run(clock.now() + timedelta(minutes=59), stripe_cards.from_environment(), ach_processor(),
-                                enqueue_notice, older_than=timedelta(minutes=60))
+                                enqueue_job, older_than=timedelta(minutes=60))
     assert report.examined == 0 and fetched == []
     assert table_snapshot() == before
     report = reconciliation.run(clock.now() + timedelta(minutes=61), stripe_cards.from_environment(), ach_processor(),
-                                enqueue_notice, older_than=timedelta(minutes=60))
+                                enqueue_job, older_than=timedelta(minutes=60))
     assert fetched == [intent_of(payment)] and report.applied == {"succeeded": 1}
 
 
@@ -234,7 +234,7 @@ def test_an_unexpected_error_for_one_payment_does_not_stop_the_others(seeded, mo
 
     monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", broken)
     report = reconciliation.run(clock.now() + LATER, stripe_cards.from_environment(), ach_processor(),
-                                enqueue_notice, older_than=timedelta(minutes=60))
+                                enqueue_job, older_than=timedelta(minutes=60))
     assert (report.errors, report.applied) == (1, {"succeeded": 1})
     assert invoice_numbers() == ("open", 0, 0, 100000)
 

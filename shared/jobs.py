@@ -1,0 +1,12 @@
+"""The one queue port: a job is a dict with a "kind" (see functions/send_receipt), handed to an `Enqueue`. In
+Lambda that is shared.notify.enqueue_job (SQS); in service tests a list's append. Every service that queues
+takes it as a required argument, so a forgotten wiring fails loudly instead of dropping emails. Pure."""
+
+from collections.abc import Callable
+
+Enqueue = Callable[[dict], None]
+
+
+def payment_job(client_id: str, payment_id: str, kind: str) -> dict:
+    """An email about a payment (receipt, ach_initiated, payment_failed, overpayment)."""
+    return {"client_id": client_id, "payment_id": payment_id, "kind": kind}

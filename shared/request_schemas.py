@@ -1,0 +1,107 @@
+"""Every JSON request body, described once as JSON Schema. The parsers take their field lists from here
+(json_object refuses any other field: unknown_field) and infra/openapi.py publishes these same schemas, so the
+document and the validation cannot drift. The parsers still check each field by hand because each problem has
+its own error code and sentence (invalid_amount, invalid_routing_number...), which a schema error cannot give.
+
+Pure data: no AWS, no processor."""
+
+_str = {"type": "string"}
+_int = {"type": "integer"}
+_bool = {"type": "boolean"}
+_date = {"type": "string", "format": "date"}
+# Ids this API issues are short; longer ones cannot be DynamoDB keys (see shared.validation.MAX_ID_LENGTH).
+_id = {"type": "string", "minLength": 1, "maxLength": 255}
+
+
+def _text(max_length: int, description: str = "") -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": max_length,
+            **({"description": description} if description else {})}
+
+
+def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": list(required), "properties": properties}
+
+
+PAYMENT = _object({
+    "method": {"type": "string", "enum": ["card", "ach"]},
+    "amount": {**_int, "minimum": 1, "description": "Cents. Optional: the balance by default. Partial amounts only "
+                                                    "where the invoice allows them, and not under minimum_payment."},
+    "payment_method_id": {**_id, "description": "A saved payment method of this client."},
+    "save_payment_method": {**_bool, "default": False},
+    "ach_authorization": {**_object({
+        "accepted": {"type": "boolean", "const": True},
+        "text": {**_str, "description": "Word for word the `ach_authorization_text` of GET /portal-settings."},
+    }, ("accepted", "text")), "description": "Required for `ach`, refused for `card`: the client's acceptance of "
+                                             "the debit authorization the portal showed (NACHA, WEB debits)."},
+}, ("method",))
+
+BANK_ACCOUNT = _object({
+    "routing_number": {**_str, "pattern": "^[0-9]{9}$", "description": "ABA routing number (checksum checked)."},
+    "account_number": {**_str, "pattern": "^[0-9]{4,17}$"},
+    "account_type": {"type": "string", "enum": ["checking", "savings"]},
+    "holder_name": _text(100),
+}, ("routing_number", "account_number", "account_type", "holder_name"))
+
+VERIFY = _object({
+    "amounts": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 99}, "minItems": 2, "maxItems": 2,
+                "description": "The two micro-deposits, in cents."},
+}, ("amounts",))
+
+REFUND = _object({
+    "amount": {**_int, "minimum": 1},
+    "reason": _text(500),
+    "correction": {**_bool, "default": False, "description": "An overcharge correction: the invoice total comes "
+                                                             "down too and the invoice stays paid."},
+}, ("amount", "reason"))
+
+EXTENSION = _object({
+    "requested_due_date": {**_date, "description": "After the current due date, at most 90 days later."},
+    "reason": _text(1000),
+}, ("requested_due_date", "reason"))
+
+PROBLEM_REPORT = _object({
+    "kind": {"type": "string", "enum": ["wrong_amount", "double_charge", "not_recognized", "other"]},
+    "message": _text(2000),
+}, ("kind", "message"))
+
+RESOLUTION = _object({"resolution": _text(2000)}, ("resolution",))
+
+ACCOUNT_PATCH = _object({
+    "name": _text(200),
+    "billing_email": {**_str, "format": "email", "maxLength": 254},
+    "due_date_reminders": _bool,
+    "reminder_days_before": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 30}, "maxItems": 3,
+                             "uniqueItems": True},
+    "payment_receipts": {"type": "boolean", "const": True, "description": "Receipts can't be turned off."},
+})
+
+LINE_ITEM = _object({
+    "description": _text(500),
+    "quantity": {**_int, "minimum": 1, "maximum": 1_000_000},
+    "unit_amount": {**_int, "minimum": 0},
+}, ("description", "quantity", "unit_amount"))
+
+LATE_FEE_POLICY = _object({
+    "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
+    "amount": {**_int, "minimum": 0, "description": "Cents, for kind flat (above zero)."},
+    "basis_points": {**_int, "minimum": 0, "maximum": 10000, "description": "For kind percent (1-10000)."},
+    "grace_days": {**_int, "minimum": 0, "maximum": 30},
+}, ("kind",))
+
+INVOICE = _object({
+    "client_id": {**_str, "minLength": 1, "maxLength": 128},
+    "number": _text(40),
+    "line_items": {"type": "array", "minItems": 1, "maxItems": 100, "items": LINE_ITEM,
+                   "description": "Integer cents only; the total (sum of quantity * unit_amount) must be above zero."},
+    "due_date": {**_date, "description": "On or after issued_date."},
+    "issued_date": {**_date, "description": "Default: today in the merchant's zone."},
+    "currency": {"type": "string", "enum": ["aud", "cad", "eur", "gbp", "usd"], "default": "usd"},
+    "allow_partial": {**_bool, "default": False},
+    "minimum_payment": {**_int, "minimum": 0, "default": 0, "description": "Cents; needs allow_partial."},
+    "late_fee_policy": {"anyOf": [LATE_FEE_POLICY, {"type": "null"}],
+                        "description": "Omitted or null: the merchant's default policy."},
+}, ("client_id", "number", "line_items", "due_date"))
+
+
+def fields(schema: dict) -> set[str]:
+    return set(schema["properties"])

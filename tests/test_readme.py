@@ -1,0 +1,49 @@
+"""The README says what the code has: its Layout section names every Python module (a new module without a
+line fails here), and its HTTP API section explains every kind of an invoice's activity."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DIRS = ("shared", "functions", "infra", "ops", "bench", "tests")
+
+
+def section(title: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"\n## {title}\n")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def layout_names() -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9_.]+", section("Layout")))
+
+
+def module_names() -> dict[str, str]:
+    """path -> the name the Layout must show: the file's name, or its directory's for a function's app.py."""
+    names = {}
+    for folder in DIRS:
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = path.relative_to(ROOT).parts
+            if path.name == "__init__.py" or any(p.startswith(".") or p == "__pycache__" for p in parts):
+                continue
+            names[str(path.relative_to(ROOT))] = path.parent.name if path.name == "app.py" else path.name
+    return names
+
+
+def test_every_module_is_named_in_the_layout():
+    named = layout_names()
+    missing = sorted(path for path, name in module_names().items() if name not in named)
+    assert not missing, f"not in the README's Layout section: {missing}"
+
+
+def test_the_check_sees_a_module_the_layout_does_not_name():
+    assert "no_such_module.py" not in layout_names()
+    assert module_names()["shared/ledger.py"] == "ledger.py"
+    assert module_names()["functions/get_invoice/app.py"] == "get_invoice"
+
+
+def test_every_activity_kind_is_explained_in_the_http_api_section_as_the_api_document_says():
+    from shared.ledger import DESCRIPTIONS
+
+    rows = dict(re.findall(r"^\| `([a-z_]+)` \| [+-] `[a-z_]+` \| (.+) \|$", section("HTTP API"), re.M))
+    assert rows == DESCRIPTIONS

@@ -1,5 +1,6 @@
-"""The money model's reach, on the terminal after the run (also from pytest-xdist workers, whose own output
-is not shown): each model test records its summary as a user property."""
+"""The money model's reach, on the terminal after a run that names tests/model (also from pytest-xdist workers,
+whose own output is not shown): each model test records its summary as a user property. A whole-suite xdist
+run does not load this file in its controller, so it prints nothing there."""
 
 
 def pytest_terminal_summary(terminalreporter):

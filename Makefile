@@ -69,10 +69,14 @@ $(SAM_VENV)/.installed:
 sam-validate: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
-## The money model for thousands of random sequences (random seeds, longer sequences; the suite runs a fixed 200)
+## The money model for thousands of random sequences (MODEL_SEQUENCES per starting family, MODEL_STEPS per
+## sequence; the suite runs a fixed, derandomized set of about 100 per family). MODEL_SHRINK=0: a failure unshrunk.
 .PHONY: soak
+MODEL_SEQUENCES ?= 3000
+MODEL_STEPS ?= 12
 soak: $(VENV)/.installed
-	MONEY_MODEL_SOAK=1 $(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
+	MONEY_MODEL_SOAK=1 MODEL_SEQUENCES=$(MODEL_SEQUENCES) MODEL_STEPS=$(MODEL_STEPS) \
+		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed

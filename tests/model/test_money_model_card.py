@@ -1,0 +1,14 @@
+"""The money model from card payments (and from nothing): see tests/model/machine.py."""
+
+import pytest
+
+from tests.model.machine import MoneyModel, run
+
+
+class FromCards(MoneyModel):
+    STARTS = ("card", "card", "card_part", "card_over", "card_declined_then_paid", "nothing")
+
+
+@pytest.mark.timeout(1800)  # a soak's budget; the suite's share takes about a minute on one worker
+def test_money_model_from_card_payments(aws, record_property):
+    run(FromCards, aws, record_property)

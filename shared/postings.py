@@ -26,9 +26,9 @@ def entries_of(invoice: Invoice) -> list[Entry]:
 
 def posting_actions(invoice: Invoice, entries: list[Entry], *, void: bool | None = None) -> tuple[list, Posting]:
     """Raises ledger.LedgerRefused (nothing to write) if the entries would break an invariant."""
-    posting = post(books_of(invoice), entries, void=invoice.status == VOID if void is None else void,
-                   posted={(e.key, e.kind) for e in invoice.entries or []})
     before = books_of(invoice)
+    posting = post(before, entries, void=invoice.status == VOID if void is None else void,
+                   posted={(e.key, e.kind) for e in invoice.entries or []})
     actions = [getattr(Invoice, name).set(getattr(posting.books, name)) for name in COUNTERS
                if getattr(posting.books, name) != getattr(before, name)]
     actions += status_actions(posting.status, invoice)  # recomputed on every write, never patched

@@ -45,10 +45,19 @@ class Context:
     def get_remaining_time_in_millis(self): return 30000
 import uuid
 event = json.loads(sys.stdin.read().replace("__UNIQUE__", uuid.uuid4().hex))  # fresh idempotency keys
+import os
+profile = None
+if os.environ.get("BENCH_PROFILE"):  # a directory: cProfile of import + first request, one file per function
+    import cProfile
+    profile = cProfile.Profile()
+    profile.enable()
 t0 = time.perf_counter()
 handler = getattr(importlib.import_module(sys.argv[1]), "handler")
 result = handler(event, Context())
 elapsed = time.perf_counter() - t0
+if profile:
+    profile.disable()
+    profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], sys.argv[2] + ".prof"))
 status = result.get("statusCode") if isinstance(result, dict) else None
 if status and status >= 500:
     print(result, file=sys.stderr)
@@ -150,6 +159,8 @@ def measure(python: str, env: dict, events: dict[str, tuple[str, dict]], runs: i
     samples: dict[str, list[float]] = collections.defaultdict(list)
     info: dict[str, dict] = {}
     payloads = {function: json.dumps(event) for function, (_, event) in events.items()}
+    if os.environ.get("BENCH_PROFILE"):  # figures with a profiler on are not the figures: only the profiles
+        env = env | {"BENCH_PROFILE": os.path.abspath(os.environ["BENCH_PROFILE"])}
     for sample in range(runs + 1):  # the first round warms bytecode and page caches: not counted
         floor = _run(python, _FLOOR, env, [])
         for function, (module, _) in events.items():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -52,12 +53,13 @@ def ensure_bench_venv() -> None:
     """A venv with only requirements.lock, rebuilt when the lock file changes."""
     lock = ROOT / "requirements.lock"
     marker = BENCH_VENV / ".installed"
-    if marker.exists() and marker.read_text() == str(lock.stat().st_mtime_ns) and BENCH_PYTHON.exists():
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if marker.exists() and marker.read_text() == digest and BENCH_PYTHON.exists():
         return
     print(f"Creating {BENCH_VENV.name} (runtime dependencies only, from requirements.lock)...", flush=True)
     uv = ROOT / ".venv-uv" / "bin" / "uv"  # `make` installs it; pip is the fallback
     if uv.exists():
-        subprocess.run([str(uv), "venv", "--quiet", "--python", BASE_PYTHON, str(BENCH_VENV)], check=True)
+        subprocess.run([str(uv), "venv", "--quiet", "--allow-existing", "--python", BASE_PYTHON, str(BENCH_VENV)], check=True)
         result = subprocess.run([str(uv), "pip", "sync", "--quiet", "--require-hashes", str(lock)],
                                 env={**os.environ, "VIRTUAL_ENV": str(BENCH_VENV)}, capture_output=True, text=True)
     else:
@@ -66,7 +68,7 @@ def ensure_bench_venv() -> None:
                                  "--require-hashes", "-r", str(lock)], capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"pip install into {BENCH_VENV} failed:\n{result.stdout}\n{result.stderr}")
-    marker.write_text(str(lock.stat().st_mtime_ns))
+    marker.write_text(digest)
 
 
 def lambda_env(tracing: bool) -> dict[str, str]:
@@ -84,8 +86,12 @@ def lambda_env(tracing: bool) -> dict[str, str]:
            "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": "app.handler",
            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
            "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1", "_AWS_XRAY_DAEMON_PORT": "2000"}
-    for name, value in template.load()["Globals"]["Function"]["Environment"]["Variables"].items():
-        env[name] = value if isinstance(value, str) else f"dummy-{name.lower()}"
+    loaded = template.load()
+    defaults = {name: p["Default"] for name, p in loaded.get("Parameters", {}).items() if "Default" in p}
+    for name, value in loaded["Globals"]["Function"]["Environment"]["Variables"].items():
+        # A parameter's default is what a deploy without overrides gets (e.g. a JSON policy the code parses).
+        ref = value.get("Ref") if isinstance(value, dict) else None
+        env[name] = value if isinstance(value, str) else str(defaults.get(ref, f"dummy-{name.lower()}"))
     env["RECEIPT_QUEUE_URL"] = "https://sqs.us-east-1.amazonaws.com/000000000000/dummy"
     env["STRIPE_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:000000000000:secret:dummy"
     if not tracing:

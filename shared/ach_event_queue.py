@@ -8,10 +8,10 @@ import os
 from datetime import datetime
 from functools import cache
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared import aws
 from shared.errors import DomainError
 from shared.processors.ach_webhooks import AchEvent
 
@@ -29,7 +29,7 @@ class QueueUnavailable(DomainError):
 @cache
 def _sqs():
     # Short timeouts and few retries: the whole answer must reach Dwolla within its 10 s.
-    return boto3.client("sqs", config=Config(connect_timeout=2, read_timeout=3,
+    return aws.client("sqs", config=Config(connect_timeout=2, read_timeout=3,
                                              retries={"mode": "standard", "max_attempts": 3}))
 
 

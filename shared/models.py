@@ -20,6 +20,21 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from shared.dynamodb import connection
+
+
+class _Table(Model):
+    """A model whose table is reached through the process's one connection (shared/dynamodb.py)."""
+
+    @classmethod
+    def _get_connection(cls):
+        table = super()._get_connection()
+        shared = connection()
+        if table.connection is not shared:  # once per model class: keep its key schema, drop its own session
+            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            table.connection = shared
+        return table
+
 
 def _meta(env_var: str, default: str) -> type:
     class Meta:
@@ -41,7 +56,7 @@ class ClientsByStripeCustomer(GlobalSecondaryIndex):
     stripe_customer_id = UnicodeAttribute(hash_key=True)
 
 
-class Client(Model):
+class Client(_Table):
     Meta = _meta("CLIENTS_TABLE", "portal-clients")
     client_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -123,7 +138,7 @@ class LedgerEntry(MapAttribute):
     refund_id = UnicodeAttribute(null=True)
 
 
-class Invoice(Model):
+class Invoice(_Table):
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)
     invoice_id = UnicodeAttribute(range_key=True)
@@ -248,7 +263,7 @@ class PaymentsUnsettled(GlobalSecondaryIndex):
     created_key = UnicodeAttribute(range_key=True)
 
 
-class Payment(Model):
+class Payment(_Table):
     Meta = _meta("PAYMENTS_TABLE", "portal-payments")
     client_id = UnicodeAttribute(hash_key=True)
     payment_id = UnicodeAttribute(range_key=True)
@@ -304,7 +319,7 @@ class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
     processor_method_id = UnicodeAttribute(hash_key=True)
 
 
-class SavedPaymentMethod(Model):
+class SavedPaymentMethod(_Table):
     """A saved card (Stripe PaymentMethod) or bank account: processor ids and display fields only."""
 
     Meta = _meta("PAYMENT_METHODS_TABLE", "portal-payment-methods")
@@ -343,7 +358,7 @@ class RefundsByPayment(LocalSecondaryIndex):
     payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<refund_id>"
 
 
-class Refund(Model):
+class Refund(_Table):
     """Money sent back for a payment: its own line in the payment history."""
 
     Meta = _meta("REFUNDS_TABLE", "portal-refunds")
@@ -383,7 +398,7 @@ class ProblemReportsByPayment(LocalSecondaryIndex):
     payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<problem_report_id>"
 
 
-class ProblemReport(Model):
+class ProblemReport(_Table):
     """A client's report that a payment is wrong (amount, double charge, not recognized, other)."""
 
     Meta = _meta("PROBLEM_REPORTS_TABLE", "portal-problem-reports")
@@ -401,7 +416,7 @@ class ProblemReport(Model):
     by_payment = ProblemReportsByPayment()
 
 
-class ProcessedEvent(Model):
+class ProcessedEvent(_Table):
     """Webhook event ids (recorded with the change they caused), tombstones, and the ledger of every email
     ("receipt:<client>:<payment>", "reminder:<client>:<invoice>:<date>", ...), claimed before sending."""
 

@@ -4,14 +4,13 @@ import json
 import os
 from functools import cache
 
-import boto3
-
+from shared import aws
 from shared.receipts import Email
 
 
 @cache
 def _client(service: str):
-    return boto3.client(service)
+    return aws.client(service)
 
 
 def send_email(email: Email, sender: str) -> str:

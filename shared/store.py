@@ -1,19 +1,12 @@
 """Small helpers over PynamoDB shared by the services: one connection, single-request multi-table reads."""
 
-from functools import cache
-
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from shared.dynamodb import connection
 from shared.invoices import InvoiceMoney
 from shared.models import Invoice
-
-
-@cache
-def connection() -> Connection:
-    return Connection(region=Invoice.Meta.region, host=Invoice.Meta.host)
 
 
 def get_many(*keys: tuple) -> list[Model | None]:

@@ -45,7 +45,7 @@ $(CHROMIUM):
 # tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 test: $(VENV)/.installed $(CHROMIUM) checkov
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed checkov
 	$(VENV)/bin/cfn-lint template.yaml

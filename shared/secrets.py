@@ -8,7 +8,6 @@ shared/web.py answers with a 503, so the processor's webhook retries later and n
 
 import os
 import time
-from functools import cache
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
@@ -56,16 +55,11 @@ def is_configured(value) -> bool:
     return isinstance(value, str) and value.strip() != "" and value.strip().casefold() != NOT_CONFIGURED
 
 
-@cache
-def _secrets_manager():
-    return aws.client("secretsmanager")
-
-
 def _use_the_shared_session() -> None:
     """Powertools' secrets provider on the process's botocore session (shared/aws.py), not on a session of its
     own: registered where `parameters.get_secret` looks (again after `parameters.clear_caches` emptied it)."""
     if "secrets" not in DEFAULT_PROVIDERS:
-        DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=_secrets_manager())
+        DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=aws.client("secretsmanager"))
 
 
 def _configured(name: str, arn_variable: str, fields: tuple[str, ...]) -> dict:

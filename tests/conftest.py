@@ -33,6 +33,20 @@ WEBHOOK_SECRET = "whsec_test_portal"
 ACH_WEBHOOK_SECRET = "ach-webhook-secret-test"
 
 
+# The files that take longest (tens of seconds each, one or a few tests) go to the workers first, so that no
+# worker is left running one of them alone at the end (pytest-xdist `--dist loadfile --no-loadscope-reorder`
+# hands files out in this order; its default order, most tests first, put these last).
+LONGEST_FIRST = ("tests/e2e/test_portal_browser.py", "tests/e2e/test_fuzz.py", "tests/model/", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a file, and of the other files, is kept
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """moto with each DynamoDB request atomic (infra/moto_server.py): a race test sees the code's races only."""

@@ -70,7 +70,7 @@ sam-validate: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam validate --lint --template template.yaml
 
 ## The money model for thousands of random sequences (MODEL_SEQUENCES per starting family, MODEL_STEPS per
-## sequence; the suite runs a fixed, derandomized set of about 100 per family). MODEL_SHRINK=0: a failure unshrunk.
+## sequence; the suite runs a fixed, derandomized set of about 30 per family). MODEL_SHRINK=0: a failure unshrunk.
 .PHONY: soak
 MODEL_SEQUENCES ?= 3000
 MODEL_STEPS ?= 12

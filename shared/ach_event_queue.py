@@ -3,11 +3,11 @@ checks the signature and the envelope and queues the event; the worker (function
 resource from Dwolla and applies it, with the queue's retries and dead-letter queue behind it."""
 
 import json
-import logging
 import os
 from datetime import datetime
 from functools import cache
 
+from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -15,7 +15,7 @@ from shared import aws
 from shared.errors import DomainError
 from shared.processors.ach_webhooks import AchEvent
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 
 class QueueUnavailable(DomainError):

@@ -9,7 +9,6 @@ never logged, never put in an exception.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import threading
@@ -19,12 +18,13 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
+from aws_lambda_powertools import Logger
 import urllib3
 
 from shared.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, BankAccount, Transfer, VerifyResult
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 HAL = "application/vnd.dwolla.v1.hal+json"
 _TOKEN_MARGIN_SECONDS = 60

@@ -1,14 +1,14 @@
 """Stripe adapter for the card port (stripe-python's StripeClient), on one pinned API version."""
 
-import logging
 import os
 
+from aws_lambda_powertools import Logger
 import stripe
 
 from shared.errors import ProcessorUnavailable
 from shared.processors.card import CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 # Every request and the webhook endpoint use this version, whatever SDK is installed; stripe-python 16.1.0
 # is generated for it, and the contract tests hold every request to that release's types.
 API_VERSION = "2026-10-28.endive"

@@ -1,9 +1,9 @@
 """Apply an ACH processor event (queued by the ACH webhook, run by the ACH event worker): fetch the resource it
 names, check it against the record it would change, and apply what the processor says now."""
 
-import logging
 from dataclasses import replace
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
 from shared.bank_accounts import return_failure
@@ -21,7 +21,7 @@ from shared.services.saved_methods import forget_method
 from shared.store import get_many, lost_race, write_transaction
 from shared.jobs import Enqueue
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
 

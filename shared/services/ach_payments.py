@@ -9,10 +9,10 @@ the recorded payment and asks the processor again with the same key, which retur
 A definite refusal releases the money through the same code path as a failed-transfer webhook.
 """
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
@@ -32,7 +32,7 @@ from shared.jobs import Enqueue, payment_job
 from shared.retries import until_won
 from shared.store import get_many, money_of, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
 ACH_CURRENCY = "usd"  # the only currency the ACH processor (Dwolla) moves
 

@@ -9,9 +9,9 @@ afterwards), then sets the status with one write conditional on the invoice vers
 (a new payment started, money arrived) makes it decide again on fresh data.
 """
 
-import logging
 from dataclasses import dataclass
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import PutError
 
 from shared import clock
@@ -29,7 +29,7 @@ from shared.postings import posting_actions, stored_entry
 from shared.retries import until_won
 from shared.store import status_key, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 MAX_ATTEMPTS = 3
 
 

@@ -4,8 +4,8 @@ Only the processor's id, the bank's name, the account type and the last 4 digits
 """
 
 import hashlib
-import logging
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
@@ -17,7 +17,7 @@ from shared.processors.ach import AchError, AchProcessor, BankAccount, VerifyRes
 from shared.services.customers import ach_customer_for
 from shared.services.saved_methods import get_method, method_not_found
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 PENDING, VERIFIED, FAILED = "verification_pending", "verified", "verification_failed"
 
 

@@ -9,8 +9,9 @@ refused (409 payment_in_progress) instead of risking a second charge. A saved ca
 request cancelled before this one confirmed it is refused (409 payment_canceled), its payment `canceled`.
 """
 
-import logging
 from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.declines import failure_from
@@ -27,7 +28,7 @@ from shared.services.saved_methods import method_not_found
 from shared.jobs import Enqueue
 from shared.store import get_many, money_of, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 MAX_ATTEMPTS = 3
 
 

@@ -4,7 +4,7 @@ applies `dispute_states.decide_dispute` in one transaction with the event record
 Stripe says funds moved, once, whatever the order of arrival. The merchant is emailed at each step.
 """
 
-import logging
+from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
@@ -17,7 +17,7 @@ from shared.postings import log_posted, move_credit, posting_actions
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, money_of, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 
 def apply_dispute(event_key: str, event_type: str, intent_id: str | None, report: DisputeReport,

@@ -7,10 +7,10 @@ running the job twice, or again after a crash half-way, sends nothing twice. A l
 write per invoice and due date.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
@@ -24,7 +24,7 @@ from shared.postings import log_posted, posting_actions
 from shared.retries import KeptLosingRaces, TryAgain, until_won
 from shared.store import money_of
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 ACTIVE = (OPEN, PARTIALLY_PAID)  # processing: in-flight money covers it, so no reminder, notice or fee
 
 

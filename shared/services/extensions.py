@@ -1,8 +1,8 @@
 """Extension requests: a client asks for a later due date; the merchant approves or declines it."""
 
-import logging
 from datetime import date
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
@@ -13,7 +13,7 @@ from shared.models import ExtensionRequest, Invoice
 from shared.store import status_actions
 from shared.jobs import Enqueue
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 
 

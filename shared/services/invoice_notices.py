@@ -2,9 +2,10 @@
 invoice is read again at send time, so an email that no longer fits (paid since, reminders turned off,
 due date moved) is not sent."""
 
-import logging
 from collections.abc import Callable
 from datetime import date
+
+from aws_lambda_powertools import Logger
 
 from shared.due_dates import merchant_default_policy, parse_policy, reminder_due
 from shared.invoice_emails import (
@@ -20,7 +21,7 @@ from shared.receipts import Email
 from shared.services.email_ledger import send_once
 from shared.store import money_of
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 
 

@@ -3,9 +3,10 @@ receipt (and each receipt the client asked to be sent again), and for bank trans
 "failed" notices. A job may arrive more than once (webhook retries, SQS redelivery); the ledger entry, not the
 payment, is what is claimed."""
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
@@ -17,7 +18,7 @@ from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_
 from shared.services.email_ledger import claim_email, mark_sent
 from shared.store import get_many, money_of
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 
 @dataclass(frozen=True)

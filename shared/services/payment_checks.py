@@ -3,10 +3,10 @@ asks the processor (at most once per CHECK_INTERVAL per payment, claimed with a 
 polling from three tabs costs one processor call) and applies the answer through the webhook's code path
 (reconciliation's, which is apply_update's). So the answer is true even when a webhook was lost."""
 
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared.errors import ProcessorUnavailable, SecretNotConfigured, payment_not_found
@@ -17,7 +17,7 @@ from shared.processors.card import CardProcessor
 from shared.services.reconciliation import Report, reconcile_one
 from shared.jobs import Enqueue
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 STALE_AFTER = timedelta(minutes=1)
 CHECK_INTERVAL = timedelta(seconds=30)
 

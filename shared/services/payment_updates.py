@@ -5,8 +5,9 @@ overpayment) *and* records the event id. So an event is counted at most once, a 
 same moment loses the race and changes nothing, and a crash leaves either everything or nothing written.
 """
 
-import logging
 from typing import Callable
+
+from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.event_records import record_event_only, save_new
@@ -19,7 +20,7 @@ from shared.postings import log_posted, move_credit, posting_actions
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, money_of, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
 
 

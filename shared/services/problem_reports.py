@@ -14,9 +14,9 @@ lost race. After that a new report of the same kind can be opened.
 The merchant's email is a job for the notice worker, sent once per report through the same email ledger
 as the due-date emails (`email_ledger.send_once`)."""
 
-import logging
 from collections.abc import Callable
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
@@ -33,7 +33,7 @@ from shared import request_schemas
 from shared.validation import json_object
 from shared.jobs import Enqueue
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")
 OPEN, RESOLVED = "open", "resolved"
 MAX_TEXT = 2000

@@ -21,11 +21,11 @@ if it exists (or creates it: the client asked for it and the money is reserved).
 could create a second debit, so the job does nothing and reports the payment as needing a person.
 """
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
@@ -42,7 +42,7 @@ from shared.jobs import Enqueue, payment_job
 from shared.postings import books_of, entries_of
 from shared.services.payment_updates import UNSETTLED, apply_update
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 PAGE_SIZE = 50
 LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time

@@ -11,9 +11,10 @@ Money comes back off the client's credit first (an overpayment kept as credit), 
 amount_paid, which reopens it; a correction also lowers the invoice total, so the invoice stays paid.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -29,7 +30,7 @@ from shared.jobs import Enqueue
 from shared.retries import TryAgain, until_won
 from shared.store import get_many, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
 HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)  # a refund's money can come off these
 PENDING, DONE, FAILED = "pending", "succeeded", "failed"

@@ -6,11 +6,11 @@ Stripe's payment_method.* events keep the list true; each is recorded in the sam
 change, and a detach leaves a tombstone so an attach delivered late cannot bring the method back.
 """
 
-import logging
 from calendar import monthrange
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
@@ -20,7 +20,7 @@ from shared.processors.stripe_events import CardSnapshot
 from shared.event_records import record_event_only, record_of
 from shared.store import lost_race, write_transaction
 
-log = logging.getLogger(__name__)
+log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 EXPIRY_WARNING = timedelta(days=60)
 MAX_ATTEMPTS = 3
 

@@ -14,7 +14,7 @@ from infra.ach_sandbox import DEFAULT_CLIENT_SECRET
 from shared.processors.factory import ach_processor
 from shared.web import logger as powertools_logger
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import call, signed_webhook, table_snapshot
+from tests.helpers import call, intent_event, signed_webhook, table_snapshot
 from tests.integration.ach_helpers import (ROUTING, deliver, deliver_and_apply, envelope, pay_ach, simulate,
                                            transfer_url, verified_bank)
 from tests.integration.test_card_flow import confirm_like_stripe_js, deliver_stripe_events
@@ -26,15 +26,17 @@ BEARER = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLWEifQ.c2lnbmF0dXJlLW5vdC1jaGVja2
 
 @pytest.fixture
 def logs():
-    """Everything logged: the Powertools logger's own JSON lines and the standard library's (shared.* modules),
-    formatted as Powertools formats them, at INFO as deployed (template.yaml: POWERTOOLS_LOG_LEVEL)."""
+    """Everything logged, at INFO as deployed (template.yaml: POWERTOOLS_LOG_LEVEL): the Powertools logger's JSON
+    lines (the handlers' and, as its children, the shared.* modules'), and whatever else reaches the root logger."""
     stream = io.StringIO()
     handler = powertools_logger.registered_handler
     previous_stream, previous_level = handler.setStream(stream), powertools_logger.log_level
     root = logging.getLogger()
     root_handler = logging.StreamHandler(stream)
     root_handler.setFormatter(LambdaPowertoolsFormatter())
-    root_handler.addFilter(lambda record: record.name != powertools_logger.name)  # already in `stream`
+    # The Powertools logger and its children (shared.* modules) write through its own handler, already in `stream`;
+    # anything else (botocore, urllib3, ...) reaches the root logger, as it would Lambda's runtime handler.
+    root_handler.addFilter(lambda record: not record.name.startswith(powertools_logger.name))
     previous_root_level = root.level
     root.addHandler(root_handler)
     root.setLevel(logging.INFO)
@@ -113,3 +115,15 @@ def test_starting_a_payment_logs_its_ids_amount_and_processor_id(seeded, logs):
         "client_id": "client-a", "invoice_id": "inv-full", "payment_id": payment["payment_id"], "amount": 125000,
         "method": "card", "replayed": False}
     assert started["processor_payment_id"].startswith("pi_") and started["correlation_id"]
+
+
+def test_a_service_line_is_json_with_its_fields_and_the_request_correlation_id(seeded, logs):
+    """The services log through Powertools child loggers: in Lambda a standard-library logger would reach the
+    runtime's plain-text root handler, which drops the fields the runbooks' queries filter on."""
+    event = intent_event("payment_intent.succeeded", intent_id="pi_nobody", amount=5000, client_id="client-a",
+                         invoice_id="inv-full", payment_id="pay-nobody", event_id="evt_nobody")
+    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
+    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    [line] = [line for line in _lines(logs) if line["message"] == "event for an unknown payment"]
+    assert line["level"] == "WARNING" and line["event_id"] == "evt_nobody"
+    assert line["correlation_id"] and line["function_name"] == "StripeWebhookFunction"

@@ -296,7 +296,9 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
         print(banner(info, stack_file, time.monotonic() - started_at), flush=True)
         component = None
         while True:
-            time.sleep(3600)
+            # Short sleeps: the kernel may hand SIGTERM to another thread, and Python runs its handler only when
+            # the main thread runs again (a 3600 s sleep once left a stopping stack waiting past 15 s).
+            time.sleep(0.5)
     except _Stop as stop:
         code = 0
         print(f"\nlocal stack: {stop.args[0]} received, stopping", flush=True)

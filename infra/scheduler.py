@@ -1,5 +1,5 @@
-"""Drives the template's schedules locally: each scheduled function runs once when the stack is ready and
-then at its own interval (`rate(N unit)` as written, a daily `cron(...)` every 24 hours), and on demand:
+"""Drives the template's schedules locally: each scheduled function runs once before the stack says it is ready
+(so what a client or a test sees first is already after those runs) and then at its own interval (`rate(N unit)` as written, a daily `cron(...)` every 24 hours), and on demand:
 POST /_local/schedules/<Function> on the local API gateway."""
 
 import importlib
@@ -43,17 +43,21 @@ class Scheduler:
         return run
 
     def start(self) -> "Scheduler":
+        for name in self.jobs:  # the first runs, before anyone is told the stack is ready
+            self._run(name)
         for thread in self._threads:
             thread.start()
         return self
 
+    def _run(self, name: str) -> None:
+        try:
+            self.jobs[name]()
+        except Exception as exc:  # a failing job must not stop the stack; its next run tries again
+            print(f"[schedule] {name} failed: {exc}", flush=True)
+
     def _loop(self, name: str) -> None:
-        while not self._stop.is_set():
-            try:
-                self.jobs[name]()
-            except Exception as exc:  # a failing job must not stop the stack; its next run tries again
-                print(f"[schedule] {name} failed: {exc}", flush=True)
-            self._stop.wait(self.intervals[name])
+        while not self._stop.wait(self.intervals[name]):
+            self._run(name)
 
     def stop(self) -> None:
         self._stop.set()

@@ -358,6 +358,25 @@ def test_the_local_scheduler_drives_the_job():
     assert source["module"] == "functions.reconcile_job.app"
 
 
+def test_the_local_schedules_first_runs_are_done_before_the_stack_is_ready(monkeypatch):
+    """The local stack writes its stack file after `Scheduler.start()`: a job still running then changed a
+    client's invoices under a test that had already taken its "before" snapshot."""
+    import threading
+    import types
+
+    from infra import scheduler
+
+    runs = []
+    module = types.SimpleNamespace(handler=lambda event, context: runs.append(threading.current_thread()) or {})
+    monkeypatch.setattr(scheduler.importlib, "import_module", lambda name: module)
+    started = scheduler.Scheduler([{"function": "F", "module": "m", "expression": "rate(1 hour)"}],
+                                  threading.Lock()).start()
+    try:
+        assert runs == [threading.current_thread()]  # ran once, in start() itself
+    finally:
+        started.stop()
+
+
 @pytest.mark.parametrize("value,minutes", [("", 60), ("15", 15), ("abc", 60), ("0", 1)])
 def test_older_than_reads_the_environment(monkeypatch, value, minutes):
     monkeypatch.setenv("RECONCILE_AFTER_MINUTES", value)

@@ -59,7 +59,8 @@ def ensure_bench_venv() -> None:
     print(f"Creating {BENCH_VENV.name} (runtime dependencies only, from requirements.lock)...", flush=True)
     uv = ROOT / ".venv-uv" / "bin" / "uv"  # `make` installs it; pip is the fallback
     if uv.exists():
-        subprocess.run([str(uv), "venv", "--quiet", "--allow-existing", "--python", BASE_PYTHON, str(BENCH_VENV)], check=True)
+        subprocess.run([str(uv), "venv", "--quiet", "--allow-existing", "--python", BASE_PYTHON, str(BENCH_VENV)],
+                       check=True)
         result = subprocess.run([str(uv), "pip", "sync", "--quiet", "--require-hashes", str(lock)],
                                 env={**os.environ, "VIRTUAL_ENV": str(BENCH_VENV)}, capture_output=True, text=True)
     else:

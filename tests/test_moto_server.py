@@ -1,4 +1,5 @@
-"""The tests' moto server (infra/moto_server.py) applies each DynamoDB request atomically, as DynamoDB does.
+"""The tests' moto server (infra/moto_server.py) applies each DynamoDB request atomically, as DynamoDB does, and
+answers items as stored exactly as moto's own serializer would (the last two tests).
 
 Plain moto 5.2 (moto.server.ThreadedMotoServer) fails both tests: a cancelled TransactWriteItems is rolled
 back by restoring a copy of the whole table taken when it began, which erases what other requests wrote

@@ -1,7 +1,7 @@
 """The tests' moto server (infra/moto_server.py) applies each DynamoDB request atomically, as DynamoDB does, and
 answers items as stored exactly as moto's own serializer would (the last two tests).
 
-Plain moto 5.2 (moto.server.ThreadedMotoServer) fails both tests: a cancelled TransactWriteItems is rolled
+Plain moto 5.2 (moto.server.ThreadedMotoServer) fails the first two tests: a cancelled TransactWriteItems is rolled
 back by restoring a copy of the whole table taken when it began, which erases what other requests wrote
 meanwhile (and, restored from a stale copy, a cancelled write can reappear). The first test provokes that
 deterministically; the second shows it under plain concurrency (on plain moto it failed 20 runs in 20 here,

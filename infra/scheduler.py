@@ -1,6 +1,7 @@
 """Drives the template's schedules locally: each scheduled function runs once before the stack says it is ready
-(so what a client or a test sees first is already after those runs) and then at its own interval (`rate(N unit)` as written, a daily `cron(...)` every 24 hours), and on demand:
-POST /_local/schedules/<Function> on the local API gateway."""
+(so what a client or a test sees first is already after those runs), then at its own interval (`rate(N unit)`
+as written, a daily `cron(...)` every 24 hours), and on demand: POST /_local/schedules/<Function> on the local
+API gateway."""
 
 import importlib
 import json

@@ -24,7 +24,9 @@ class KeptLosingRaces(Conflict):
 
 def until_won(attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
               message: str = "This changed while we were updating it; try again in a moment.",
-              code: str = "concurrent_change") -> T:
+              code: str = "concurrent_change", give_up: Callable[[], Exception] | None = None) -> T:
+    """`give_up` makes the error raised after the last lost race (it may decide again on fresh data, e.g. that
+    the other writer did what this one meant to); by default, KeptLosingRaces (409)."""
     for _ in range(attempts):
         try:
             return attempt()
@@ -33,4 +35,4 @@ def until_won(attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise
-    raise KeptLosingRaces(message, code=code)
+    raise give_up() if give_up else KeptLosingRaces(message, code=code)

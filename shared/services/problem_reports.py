@@ -17,7 +17,6 @@ as the due-date emails (`email_ledger.send_once`)."""
 from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
 from shared.errors import Conflict, NotFound, Unprocessable
@@ -27,8 +26,9 @@ from shared.models import Client, Invoice, Payment, ProblemReport, ReportSummary
 from shared.receipts import Email
 from shared.report_emails import ReportFacts, render_problem_report
 from shared.services.email_ledger import send_once
+from shared.retries import until_won
 from shared.services.queries import get_payment
-from shared.store import lost_race, write_transaction
+from shared.store import write_transaction
 from shared import request_schemas
 from shared.validation import json_object
 from shared.jobs import Enqueue
@@ -90,7 +90,13 @@ def _already_open(payment: Payment, kind: str, enqueue: Enqueue) -> Conflict:
 def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue) -> ProblemReport:
     payment = get_payment(client_id, payment_id, consistent=True)  # another client's: not there, 404
     kind, message = parse_report(body)
-    for _ in range(ATTEMPTS):
+    tries = 0
+
+    def attempt() -> ProblemReport:
+        nonlocal payment, tries
+        if tries:  # lost a race: decide again on the payment as it is now
+            payment = get_payment(client_id, payment_id, consistent=True)
+        tries += 1
         if kind in (payment.open_report_kinds or []):
             raise _already_open(payment, kind, enqueue)
         created_at, report_id = clock.now_iso(), new_id("pr")
@@ -98,26 +104,25 @@ def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue)
                                status=OPEN, created_at=created_at,
                                payment_key=f"{payment_id}#{created_at}#{report_id}")
         summary = ReportSummary(problem_report_id=report_id, kind=kind, status=OPEN, created_at=created_at)
-        try:
-            with write_transaction() as tx:
-                tx.save(report, condition=ProblemReport.problem_report_id.does_not_exist())
-                tx.update(payment, actions=[
-                    Payment.open_report_kinds.set((Payment.open_report_kinds | []).append([kind])),
-                    Payment.problem_reports.set((Payment.problem_reports | []).append([summary])),
-                ], condition=Payment.payment_id.exists() & ~Payment.open_report_kinds.contains(kind),
-                    add_version_condition=False)
-        except TransactWriteError as exc:
-            if not lost_race(exc):
-                raise
-            payment = get_payment(client_id, payment_id, consistent=True)  # changed meanwhile: decide again
-            continue
+        with write_transaction() as tx:
+            tx.save(report, condition=ProblemReport.problem_report_id.does_not_exist())
+            tx.update(payment, actions=[
+                Payment.open_report_kinds.set((Payment.open_report_kinds | []).append([kind])),
+                Payment.problem_reports.set((Payment.problem_reports | []).append([summary])),
+            ], condition=Payment.payment_id.exists() & ~Payment.open_report_kinds.contains(kind),
+                add_version_condition=False)
         enqueue(_job(client_id, payment_id, report_id))
         log.info("problem report opened", extra={"payment_id": payment_id, "kind": kind,
                                                  "problem_report_id": report_id})
         return report
-    if kind in (payment.open_report_kinds or []):
-        raise _already_open(payment, kind, enqueue)
-    raise Conflict("The payment changed while saving your report; try again.", code="concurrent_change")
+
+    def give_up() -> Exception:
+        payment = get_payment(client_id, payment_id, consistent=True)
+        if kind in (payment.open_report_kinds or []):  # the other writer opened this very report
+            return _already_open(payment, kind, enqueue)
+        return Conflict("The payment changed while saving your report; try again.", code="concurrent_change")
+
+    return until_won(attempt, attempts=ATTEMPTS, give_up=give_up)
 
 
 # ---------- merchant: resolve a report ----------
@@ -141,9 +146,13 @@ def _resolved_conflict() -> Conflict:
 def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
     report = _report_by_id(problem_report_id)
     resolution = parse_resolution(body)
-    for attempt in range(ATTEMPTS):
-        if attempt:
+    tries = 0
+
+    def attempt() -> ProblemReport:
+        nonlocal tries
+        if tries:  # lost a race: decide again on the report as it is now
             report.refresh(consistent_read=True)
+        tries += 1
         if report.status != OPEN:
             raise _resolved_conflict()
         payment = Payment.get(report.client_id, report.payment_id, consistent_read=True)
@@ -153,27 +162,26 @@ def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
                 summary.status = RESOLVED
         kinds = [k for k in (payment.open_report_kinds or []) if k != report.kind]
         resolved_at = clock.now_iso()
-        try:
-            with write_transaction() as tx:
-                tx.update(report, actions=[ProblemReport.status.set(RESOLVED),
-                                           ProblemReport.resolved_at.set(resolved_at),
-                                           ProblemReport.resolution.set(resolution)],
-                          condition=ProblemReport.status == OPEN)
-                # Conditional on the version read: the lists are rewritten whole, so nothing may slip in.
-                tx.update(payment, actions=[Payment.open_report_kinds.set(kinds),
-                                            Payment.problem_reports.set(summaries)])
-        except TransactWriteError as exc:
-            if not lost_race(exc):
-                raise
-            continue
+        with write_transaction() as tx:
+            tx.update(report, actions=[ProblemReport.status.set(RESOLVED),
+                                       ProblemReport.resolved_at.set(resolved_at),
+                                       ProblemReport.resolution.set(resolution)],
+                      condition=ProblemReport.status == OPEN)
+            # Conditional on the version read: the lists are rewritten whole, so nothing may slip in.
+            tx.update(payment, actions=[Payment.open_report_kinds.set(kinds),
+                                        Payment.problem_reports.set(summaries)])
         report.status, report.resolved_at, report.resolution = RESOLVED, resolved_at, resolution
         log.info("problem report resolved", extra={"problem_report_id": problem_report_id,
                                                    "payment_id": report.payment_id})
         return report
-    report.refresh(consistent_read=True)
-    if report.status != OPEN:
-        raise _resolved_conflict()
-    raise Conflict("The payment changed while resolving; try again.", code="concurrent_change")
+
+    def give_up() -> Exception:
+        report.refresh(consistent_read=True)
+        if report.status != OPEN:  # the other writer resolved it
+            return _resolved_conflict()
+        return Conflict("The payment changed while resolving; try again.", code="concurrent_change")
+
+    return until_won(attempt, attempts=ATTEMPTS, give_up=give_up)
 
 
 # ---------- worker: the merchant's email ----------

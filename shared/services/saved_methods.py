@@ -18,6 +18,7 @@ from shared.errors import NotFound, Unprocessable
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.processors.stripe_events import CardSnapshot
 from shared.event_records import record_event_only, record_of
+from shared.retries import until_won
 from shared.store import lost_race, write_transaction
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
@@ -79,18 +80,20 @@ def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPayment
     """Detach at the processor first (so it can never be charged again), then forget it here."""
     method = get_method(client_id, method_id)
     detach(method)
-    for _ in range(MAX_ATTEMPTS):
-        try:
-            forget_method(method)
-            return
-        except TransactWriteError as exc:
-            if not lost_race(exc):
-                raise
+    tries = 0
+
+    def attempt() -> None:
+        nonlocal tries
+        if tries:  # lost a race: decide again on the method as it is now
             try:
                 method.refresh(consistent_read=True)
             except SavedPaymentMethod.DoesNotExist:
                 return  # removed meanwhile (e.g. by the detach webhook): the result is the same
-    raise Unprocessable("Your saved methods changed while deleting; try again.", code="concurrent_change")
+        tries += 1
+        forget_method(method)
+
+    until_won(attempt, attempts=MAX_ATTEMPTS, give_up=lambda: Unprocessable(
+        "Your saved methods changed while deleting; try again.", code="concurrent_change"))
 
 
 def forget_method(method: SavedPaymentMethod, extra: Callable | None = None) -> None:

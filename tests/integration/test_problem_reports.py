@@ -243,6 +243,27 @@ def test_resolving_twice_is_409_and_changes_nothing(payment):
     assert table_snapshot() == before
 
 
+def test_two_resolves_at_once_resolve_once_and_the_other_is_told_it_was_resolved(payment, monkeypatch):
+    """The other resolve commits between this one's read of the payment and its write: this one's conditional
+    write loses, it decides again on the report as it is now, and answers 409 without changing anything."""
+    from shared.services import problem_reports
+
+    _, opened, _ = report(payment.payment_id, {"kind": "double_charge", "message": "Charged twice."})
+    after_other = []
+
+    def other_resolve():
+        result = resolve(opened["problem_report_id"], {"resolution": "Refunded by the first admin."})
+        after_other.append(table_snapshot())
+        return result
+
+    other = competing(monkeypatch, problem_reports.Payment, "get", other_resolve)
+    status, body, _ = resolve(opened["problem_report_id"], {"resolution": "Refunded by the second admin."})
+    assert other.ran and other.result[0] == 200
+    assert (status, body["error"]["code"]) == (409, "problem_report_resolved")
+    assert table_snapshot() == after_other[0]
+    assert ProblemReport.get("client-a", opened["problem_report_id"]).resolution == "Refunded by the first admin."
+
+
 def test_resolving_needs_the_admin_group_and_a_known_report_and_a_resolution(payment):
     _, opened, _ = report(payment.payment_id, {"kind": "double_charge", "message": "Charged twice."})
     report_id = opened["problem_report_id"]

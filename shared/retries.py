@@ -24,10 +24,14 @@ class KeptLosingRaces(Conflict):
 
 def until_won(attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
               message: str = "This changed while we were updating it; try again in a moment.",
-              code: str = "concurrent_change", give_up: Callable[[], Exception] | None = None) -> T:
-    """`give_up` makes the error raised after the last lost race (it may decide again on fresh data, e.g. that
-    the other writer did what this one meant to); by default, KeptLosingRaces (409)."""
-    for _ in range(attempts):
+              code: str = "concurrent_change", before_retry: Callable[[], None] | None = None,
+              give_up: Callable[[], Exception] | None = None) -> T:
+    """`before_retry` re-reads what the attempt decides on, after each lost race (for attempts that do not read
+    it themselves); `give_up` makes the error raised after the last lost race (it may decide again on fresh
+    data, e.g. that the other writer did what this one meant to); by default, KeptLosingRaces (409)."""
+    for n in range(attempts):
+        if n and before_retry:
+            before_retry()
         try:
             return attempt()
         except TryAgain:

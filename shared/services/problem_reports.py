@@ -90,13 +90,8 @@ def _already_open(payment: Payment, kind: str, enqueue: Enqueue) -> Conflict:
 def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue) -> ProblemReport:
     payment = get_payment(client_id, payment_id, consistent=True)  # another client's: not there, 404
     kind, message = parse_report(body)
-    tries = 0
 
     def attempt() -> ProblemReport:
-        nonlocal payment, tries
-        if tries:  # lost a race: decide again on the payment as it is now
-            payment = get_payment(client_id, payment_id, consistent=True)
-        tries += 1
         if kind in (payment.open_report_kinds or []):
             raise _already_open(payment, kind, enqueue)
         created_at, report_id = clock.now_iso(), new_id("pr")
@@ -117,12 +112,14 @@ def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue)
         return report
 
     def give_up() -> Exception:
-        payment = get_payment(client_id, payment_id, consistent=True)
+        payment.refresh(consistent_read=True)
         if kind in (payment.open_report_kinds or []):  # the other writer opened this very report
             return _already_open(payment, kind, enqueue)
         return Conflict("The payment changed while saving your report; try again.", code="concurrent_change")
 
-    return until_won(attempt, attempts=ATTEMPTS, give_up=give_up)
+    # After a lost race: decide again on the payment as it is now.
+    return until_won(attempt, attempts=ATTEMPTS, before_retry=lambda: payment.refresh(consistent_read=True),
+                     give_up=give_up)
 
 
 # ---------- merchant: resolve a report ----------
@@ -146,13 +143,8 @@ def _resolved_conflict() -> Conflict:
 def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
     report = _report_by_id(problem_report_id)
     resolution = parse_resolution(body)
-    tries = 0
 
     def attempt() -> ProblemReport:
-        nonlocal tries
-        if tries:  # lost a race: decide again on the report as it is now
-            report.refresh(consistent_read=True)
-        tries += 1
         if report.status != OPEN:
             raise _resolved_conflict()
         payment = Payment.get(report.client_id, report.payment_id, consistent_read=True)
@@ -181,7 +173,9 @@ def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
             return _resolved_conflict()
         return Conflict("The payment changed while resolving; try again.", code="concurrent_change")
 
-    return until_won(attempt, attempts=ATTEMPTS, give_up=give_up)
+    # After a lost race: decide again on the report as it is now.
+    return until_won(attempt, attempts=ATTEMPTS, before_retry=lambda: report.refresh(consistent_read=True),
+                     give_up=give_up)
 
 
 # ---------- worker: the merchant's email ----------

@@ -80,20 +80,12 @@ def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPayment
     """Detach at the processor first (so it can never be charged again), then forget it here."""
     method = get_method(client_id, method_id)
     detach(method)
-    tries = 0
-
-    def attempt() -> None:
-        nonlocal tries
-        if tries:  # lost a race: decide again on the method as it is now
-            try:
-                method.refresh(consistent_read=True)
-            except SavedPaymentMethod.DoesNotExist:
-                return  # removed meanwhile (e.g. by the detach webhook): the result is the same
-        tries += 1
-        forget_method(method)
-
-    until_won(attempt, attempts=MAX_ATTEMPTS, give_up=lambda: Unprocessable(
-        "Your saved methods changed while deleting; try again.", code="concurrent_change"))
+    try:  # after a lost race, decide again on the method as it is now
+        until_won(lambda: forget_method(method), attempts=MAX_ATTEMPTS,
+                  before_retry=lambda: method.refresh(consistent_read=True), give_up=lambda: Unprocessable(
+                      "Your saved methods changed while deleting; try again.", code="concurrent_change"))
+    except SavedPaymentMethod.DoesNotExist:
+        return  # removed meanwhile (e.g. by the detach webhook): the result is the same
 
 
 def forget_method(method: SavedPaymentMethod, extra: Callable | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Test session: moto in server mode and localstripe, both on 127.0.0.1, started once; every test that
-touches AWS gets fresh resources created from template.yaml."""
+"""Test session: moto in server mode, localstripe and the ACH sandbox on 127.0.0.1, started once; every test
+that touches AWS gets the resources created from template.yaml, empty."""
 
 import json
 import os
@@ -52,8 +52,17 @@ def moto_server():
     """moto with each DynamoDB request atomic (infra/moto_server.py): a race test sees the code's races only."""
     server = MotoServer().start()
     os.environ["AWS_ENDPOINT_URL"] = server.url
-    yield server.url
+    yield _MotoURL(server)
     server.stop()
+
+
+class _MotoURL(str):
+    """The moto server's URL (what tests use), carrying the server for the `aws` fixture."""
+
+    def __new__(cls, server: MotoServer):
+        url = super().__new__(cls, server.url)
+        url.server = server
+        return url
 
 
 @pytest.fixture(scope="session")
@@ -75,11 +84,30 @@ def ach_sandbox():
 
 @pytest.fixture
 def aws(moto_server, fake_stripe, ach_sandbox):
-    """Fresh AWS resources from the template for one test: tables, receipt and ACH event queues, secrets, SES sender."""
+    """AWS resources from the template for one test, empty: tables, receipt and ACH event queues, secrets, SES
+    sender. They are created once and emptied for each next test (infra/moto_server.py, clear_data), or
+    created again after a test that may have changed one (an ops script rotating a secret, a new queue...)."""
+    requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
+    if not moto_server.server.clear_data():
+        _RESOURCES.update(_create_resources(moto_server))
+        moto_server.server.resources_ready()
+    os.environ.update(_RESOURCES["env"])
+    ach_sandbox.reset()
+    from shared.processors.factory import forget_processors
+    forget_processors()
+    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
+    for provider in DEFAULT_PROVIDERS.values():  # the values read, not the clients (the endpoint is the same)
+        provider.clear_cache()
+    yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, **_RESOURCES["queues"]}
+
+
+_RESOURCES: dict = {}
+
+
+def _create_resources(moto_url: str) -> dict:
     from tests.helpers import aws_client
 
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
     template.create_tables(aws_client("dynamodb"), names)
     sqs = aws_client("sqs")
@@ -87,7 +115,6 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue = sqs.create_queue(QueueName="receipts", Attributes={
         "RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "5"}}'})["QueueUrl"]
-    os.environ["RECEIPT_QUEUE_URL"] = queue
     # The ACH event queue redrives as the template's does; a failed message is visible again at once here.
     redrive = template.resources("AWS::SQS::Queue")["AchEventQueue"]["Properties"]["RedrivePolicy"]
     ach_dlq = sqs.create_queue(QueueName="ach-events-dlq")["QueueUrl"]
@@ -95,18 +122,11 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     ach_redrive = {"deadLetterTargetArn": ach_dlq_arn, "maxReceiveCount": str(redrive["maxReceiveCount"])}
     ach_queue = sqs.create_queue(QueueName="ach-events", Attributes={
         "VisibilityTimeout": "0", "RedrivePolicy": json.dumps(ach_redrive)})["QueueUrl"]
-    os.environ["ACH_EVENT_QUEUE_URL"] = ach_queue
     secret = aws_client("secretsmanager").create_secret(
         Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
-    os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
-    ach_sandbox.reset()
     ach_secret = aws_client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
         {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
-    os.environ["ACH_SECRET_ARN"] = ach_secret["ARN"]
-    from shared.processors.factory import forget_processors
-    forget_processors()
     aws_client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
-    from aws_lambda_powertools.utilities import parameters
-    parameters.clear_caches()
-    yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, "receipt_queue": queue,
-           "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq}
+    return {"env": {"RECEIPT_QUEUE_URL": queue, "ACH_EVENT_QUEUE_URL": ach_queue, "STRIPE_SECRET_ARN": secret["ARN"],
+                    "ACH_SECRET_ARN": ach_secret["ARN"]},
+            "queues": {"receipt_queue": queue, "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq}}

@@ -2,6 +2,7 @@
 
 import importlib
 import json
+import os
 import time
 from functools import cache
 
@@ -9,7 +10,7 @@ import boto3
 import requests
 
 from infra.apigw import LambdaContext, http_event
-from infra import template
+from infra import moto_server, template
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
 from tests import openapi_check
@@ -65,12 +66,19 @@ def aws_client(service: str):
 
 
 def table_snapshot() -> dict:
-    """Every item of every table, to assert that a refused request changed nothing."""
+    """Every item of every table, to assert that a refused request changed nothing. Read from the tests' moto,
+    which runs in this process (infra/moto_server.stored_items: the items a Scan of each table answers)."""
+    return {name: sorted(json.dumps(item, sort_keys=True) for item in items)
+            for name, items in sorted(moto_server.stored_items(os.environ["AWS_REGION"]).items())}
+
+
+def scanned_table_snapshot() -> dict:
+    """table_snapshot through DynamoDB's API: ListTables and a consistent Scan of each table."""
     client = aws_client("dynamodb")
     snapshot = {}
     for name in sorted(client.list_tables()["TableNames"]):
         items = client.scan(TableName=name, ConsistentRead=True)["Items"]
-        snapshot[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
+        snapshot[name] = sorted(json.dumps(item, sort_keys=True) for item in items)
     return snapshot
 
 

@@ -1,5 +1,6 @@
-"""The tests' moto server (infra/moto_server.py) applies each DynamoDB request atomically, as DynamoDB does, and
-answers items as stored exactly as moto's own serializer would (the last two tests).
+"""The tests' moto server (infra/moto_server.py) applies each DynamoDB request atomically, as DynamoDB does,
+answers items as stored exactly as moto's own serializer would, keeps connections open without letting one
+request's body leak into the next, and empties its data between tests only while the resources are as set up.
 
 Plain moto 5.2 (moto.server.ThreadedMotoServer) fails the first two tests: a cancelled TransactWriteItems is rolled
 back by restoring a copy of the whole table taken when it began, which erases what other requests wrote
@@ -7,13 +8,21 @@ meanwhile (and, restored from a stale copy, a cancelled write can reappear). The
 deterministically; the second shows it under plain concurrency (on plain moto it failed 20 runs in 20 here,
 but how often rests on timing). On this server both pass whatever the timing: requests do not overlap."""
 
+import http.client
+import json
+import os
+import socket
 import threading
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
 from moto.dynamodb.models import DynamoDBBackend
+
+from infra.seed import put_client, put_invoice
+from tests.helpers import aws_client, scanned_table_snapshot, sent_emails, table_snapshot
 
 MISSING = {"pk": {"S": "missing"}}
 CHECK_MISSING = {"TableName": "atomicity", "Key": MISSING, "ConditionExpression": "attribute_exists(pk)"}
@@ -145,3 +154,129 @@ def test_only_plain_attribute_values_skip_the_serializer():
     for not_plain in ({"B": "AAE="}, {"M": {"a": {"B": b"x"}}}, {"N": 5}, {"S": "x", "N": "1"}, {"SS": [1]},
                       {"BOOL": "true"}, {"L": [{"X": "?"}]}, "S", None):
         assert not plain_attribute_value(not_plain), not_plain
+
+
+def _connections_counted(server, monkeypatch) -> list:
+    accepted = []
+    real = server._server.process_request
+    monkeypatch.setattr(server._server, "process_request", lambda request, address: (accepted.append(address),
+                                                                                     real(request, address)))
+    return accepted
+
+
+def test_one_connection_carries_request_after_request_and_no_body_leaks_into_the_next(moto_server, monkeypatch):
+    """Kept-alive connections: a body moto never reads (its reset route ignores it) is read to its end, and a
+    request sent the moment the last answer arrived, inside the window werkzeug discards leftovers in, is
+    answered rather than discarded."""
+    accepted = _connections_counted(moto_server.server, monkeypatch)
+    connection = http.client.HTTPConnection(urlsplit(moto_server).netloc, timeout=5)
+    answers = []
+    for _ in range(10):
+        connection.request("POST", "/moto-api/reset", body=b"x" * 70_000)
+        answers.append(connection.getresponse())
+        answers[-1].read()
+        connection.request("GET", "/moto-api/data.json")
+        answers.append(connection.getresponse())
+        assert isinstance(json.loads(answers[-1].read()), dict)
+    assert [answer.status for answer in answers] == [200] * 20
+    assert [answer.getheader("Connection") for answer in answers] == [None] * 20
+    assert len(accepted) == 1
+
+
+def test_a_chunked_request_is_answered_and_then_its_connection_closed(moto_server):
+    """A chunked body is werkzeug's to read (and discard, if moto does not): that connection is not kept."""
+    with socket.create_connection((urlsplit(moto_server).hostname, urlsplit(moto_server).port), timeout=5) as sock:
+        sock.sendall(b"POST /moto-api/reset HTTP/1.1\r\nHost: moto\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"5\r\nhello\r\n0\r\n\r\n")
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        answer.read()
+        assert (answer.status, answer.getheader("Connection")) == (200, "close")
+        assert sock.recv(1) == b""  # closed by the server
+
+
+def _resources() -> dict:
+    """Everything the tests' set-up made, as AWS describes it."""
+    dynamodb, sqs, secrets, ses = (aws_client(s) for s in ("dynamodb", "sqs", "secretsmanager", "ses"))
+    tables = dynamodb.list_tables()["TableNames"]
+    return {
+        "tables": {name: {k: v for k, v in dynamodb.describe_table(TableName=name)["Table"].items()
+                          if k not in ("ItemCount", "TableSizeBytes")} for name in tables},
+        "ttl": {name: dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"] for name in tables},
+        "queues": {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+                   for url in sqs.list_queues().get("QueueUrls", [])},
+        "secrets": {s["ARN"]: secrets.get_secret_value(SecretId=s["ARN"])["SecretString"]
+                    for s in secrets.list_secrets()["SecretList"]},
+        "identities": ses.list_identities()["Identities"],
+    }
+
+
+def _write_data(aws) -> None:
+    """An item, a message on every queue and a sent email: what a test's requests leave behind."""
+    put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
+    for queue in ("receipt_queue", "receipt_dlq", "ach_event_queue", "ach_event_dlq"):
+        aws_client("sqs").send_message(QueueUrl=aws[queue], MessageBody="{}")
+    aws_client("ses").send_email(Source=os.environ["SENDER_EMAIL"], Destination={"ToAddresses": ["a@example.test"]},
+                                 Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+
+
+def _messages_waiting() -> dict:
+    sqs = aws_client("sqs")
+    return {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            ["Attributes"]["ApproximateNumberOfMessages"] for url in sqs.list_queues().get("QueueUrls", [])}
+
+
+def test_clear_data_empties_tables_queues_and_sent_mail_and_keeps_every_resource(aws):
+    """What the `aws` fixture does between tests instead of re-creating the resources."""
+    resources = _resources()
+    _write_data(aws)
+    aws_client("sqs").receive_message(QueueUrl=aws["receipt_queue"])  # one in flight, too
+    assert table_snapshot()[os.environ["CLIENTS_TABLE"]] != []
+    assert sent_emails(aws["moto"]) != []
+
+    assert aws["moto"].server.clear_data() is True
+    assert table_snapshot() == {name: [] for name in resources["tables"]}
+    assert set(_messages_waiting().values()) == {"0"}
+    assert aws_client("sqs").receive_message(QueueUrl=aws["receipt_queue"], VisibilityTimeout=0).get("Messages") is None
+    assert sent_emails(aws["moto"]) == []
+    assert _resources() == resources
+
+
+CHANGES = {
+    "a new queue": lambda aws: aws_client("sqs").create_queue(QueueName="another"),
+    "a queue's attributes": lambda aws: aws_client("sqs").set_queue_attributes(
+        QueueUrl=aws["receipt_queue"], Attributes={"VisibilityTimeout": "7"}),
+    "a secret's value": lambda aws: aws_client("secretsmanager").put_secret_value(
+        SecretId=os.environ["STRIPE_SECRET_ARN"], SecretString="{}"),
+    "a sender identity (SES's query protocol)": lambda aws: aws_client("ses").verify_email_identity(
+        EmailAddress="someone@acme.test"),
+    "a table's time to live": lambda aws: aws_client("dynamodb").update_time_to_live(
+        TableName=os.environ["CLIENTS_TABLE"], TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"}),
+    "moto's own reset": lambda aws: requests.post(f"{aws['moto']}/moto-api/reset", timeout=10),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_after_any_change_to_a_resource_clear_data_refuses_and_changes_nothing(aws, change):
+    """The next test's fixture then resets moto and creates everything again."""
+    _write_data(aws)
+    change(aws)
+    before = (table_snapshot(), _messages_waiting(), sent_emails(aws["moto"]))
+    assert aws["moto"].server.clear_data() is False
+    assert (table_snapshot(), _messages_waiting(), sent_emails(aws["moto"])) == before
+
+
+def test_a_snapshot_read_from_the_store_is_what_scans_of_every_table_answer(aws):
+    """tests/helpers.table_snapshot reads moto's store instead of scanning each table."""
+    put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
+    put_invoice("client-a", "inv-1", number="INV-1", total=125000, due_date="2026-12-01", amount_paid=40000,
+                line_items=[("Bookkeeping", 3, 25000), ("Payroll", 1, 50000)],
+                late_fee={"kind": "flat", "amount": 2500, "basis_points": 0, "grace_days": 5})
+    plain = {k: v for k, v in EVERY_TYPE.items() if k not in ("bytes", "byte_set", "mixed")}  # nothing here is binary
+    key = aws_client("dynamodb").describe_table(TableName=os.environ["EVENTS_TABLE"])["Table"]["KeySchema"]
+    aws_client("dynamodb").put_item(TableName=os.environ["EVENTS_TABLE"],
+                                    Item={**plain, **{k["AttributeName"]: {"S": "event-1"} for k in key}})
+    snapshot = table_snapshot()
+    assert snapshot == scanned_table_snapshot()
+    assert [name for name, items in snapshot.items() if items] == sorted(
+        os.environ[t] for t in ("CLIENTS_TABLE", "EVENTS_TABLE", "INVOICES_TABLE"))

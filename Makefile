@@ -51,7 +51,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ?
 # Only the pytest plugins the suite uses are loaded: pytest assertion-rewrites every module of each installed
 # plugin's distribution (Schemathesis, Hypothesis, anyio: about 270 modules) in every worker otherwise.
 PYTEST_PLUGINS := -p xdist.plugin -p pytest_timeout -p _hypothesis_pytestplugin
-test: $(VENV)/.installed $(CHROMIUM) checkov
+test: $(VENV)/.installed $(CHROMIUM) $(CHECKOV_VENV)/.installed
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 

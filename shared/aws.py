@@ -2,7 +2,7 @@
 
 A botocore session loads and parses a service's model, its endpoint rules and the partitions when it makes
 its first client for that service, and caches them for itself only. PynamoDB opens a session for each model
-class and Powertools' parameters another for Secrets Manager, so a request that read two tables and a
+class and Powertools' parameters made another for Secrets Manager, so a request that read two tables and a
 secret made three sessions and parsed DynamoDB's model twice on its cold start (bench/cold_start.py). Here
 every client comes from one session: each model is parsed once per process.
 

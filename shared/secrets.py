@@ -6,15 +6,18 @@ when every field its processor needs holds a real value: until then every read r
 shared/web.py answers with a 503, so the processor's webhook retries later and nothing is charged or recorded.
 """
 
+import json
 import os
+import threading
 import time
-
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-from aws_lambda_powertools.utilities.parameters.exceptions import TransformParameterError
+from functools import cache
 
 from shared import aws
 from shared.errors import SecretNotConfigured
+
+# A secret's value is kept this long per process, so a rotation reaches every warm function within it
+# (ops-rotate-webhook-secret tells the operator to wait that long).
+MAX_AGE_SECONDS = 300
 
 NOT_CONFIGURED = "unset"  # what template.yaml writes; never a usable secret
 STRIPE_FIELDS = ("api_key", "webhook_secret")
@@ -55,18 +58,37 @@ def is_configured(value) -> bool:
     return isinstance(value, str) and value.strip() != "" and value.strip().casefold() != NOT_CONFIGURED
 
 
-def _use_the_shared_session() -> None:
-    """Powertools' secrets provider on the process's botocore session (shared/aws.py), not on a session of its
-    own: registered where `parameters.get_secret` looks (again after `parameters.clear_caches` emptied it)."""
-    if "secrets" not in DEFAULT_PROVIDERS:
-        DEFAULT_PROVIDERS["secrets"] = parameters.SecretsProvider(boto3_client=aws.client("secretsmanager"))
+_cache: dict[str, tuple[float, str]] = {}  # secret ARN -> (time.monotonic() when read, SecretString)
+_cache_lock = threading.Lock()
+
+
+@cache
+def _client():
+    return aws.client("secretsmanager")
+
+
+def _secret_string(arn: str) -> str:
+    """The secret's current value, read from Secrets Manager at most once per MAX_AGE_SECONDS."""
+    with _cache_lock:
+        read_at, value = _cache.get(arn, (None, ""))
+    if read_at is not None and time.monotonic() - read_at < MAX_AGE_SECONDS:
+        return value
+    value = _client().get_secret_value(SecretId=arn)["SecretString"]
+    with _cache_lock:
+        _cache[arn] = (time.monotonic(), value)
+    return value
+
+
+def forget_cached_values() -> None:
+    """As if MAX_AGE_SECONDS had passed: the next read asks Secrets Manager again (tests, after a change)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def _configured(name: str, arn_variable: str, fields: tuple[str, ...]) -> dict:
-    _use_the_shared_session()
     try:
-        secret = parameters.get_secret(os.environ[arn_variable], transform="json", max_age=300)
-    except TransformParameterError:
+        secret = json.loads(_secret_string(os.environ[arn_variable]))
+    except ValueError:
         raise SecretNotConfigured(name, ["(the value is not JSON)"]) from None
     if not isinstance(secret, dict):
         raise SecretNotConfigured(name, ["(the value is not a JSON object)"])

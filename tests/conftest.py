@@ -36,7 +36,8 @@ ACH_WEBHOOK_SECRET = "ach-webhook-secret-test"
 # The files that take longest (tens of seconds each, one or a few tests) go to the workers first, so that no
 # worker is left running one of them alone at the end (pytest-xdist `--dist loadfile --no-loadscope-reorder`
 # hands files out in this order; its default order, most tests first, put these last).
-LONGEST_FIRST = ("tests/e2e/test_portal_browser.py", "tests/e2e/test_fuzz.py", "tests/model/", "tests/e2e/")
+LONGEST_FIRST = ("tests/e2e/test_portal_browser.py", "tests/e2e/test_fuzz.py", "tests/model/", "tests/e2e/",
+                 "tests/test_template.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -95,9 +96,8 @@ def aws(moto_server, fake_stripe, ach_sandbox):
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors
     forget_processors()
-    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-    for provider in DEFAULT_PROVIDERS.values():  # the values read, not the clients (the endpoint is the same)
-        provider.clear_cache()
+    from shared import secrets
+    secrets.forget_cached_values()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, **_RESOURCES["queues"]}
 
 

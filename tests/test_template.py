@@ -19,6 +19,16 @@ def test_cfn_lint_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_checkov_passes():
+    """checkov pins libraries of its own, so it runs from its own environment (`make test` creates it); as a test it
+    runs beside the others instead of before them all."""
+    checkov = ROOT / ".venv-checkov" / "bin" / "checkov"
+    assert checkov.exists(), "checkov's environment is missing: `make test` (or `make checkov`) creates it"
+    result = subprocess.run([str(checkov), "-f", "template.yaml", "--config-file", ".checkov.yaml"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def _keys(schema):
     return {k["AttributeName"]: k["KeyType"] for k in schema}
 

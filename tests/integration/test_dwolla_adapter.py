@@ -3,6 +3,7 @@ caching and refresh, customers, banks and micro-deposits, transfers and how they
 Idempotency-Key through injected faults, and no account or routing number in any log record or exception."""
 
 import email.utils
+import json
 import logging
 import time
 import traceback
@@ -425,22 +426,22 @@ def test_failed_micro_deposits_are_an_ach_error(ach, admin):
 
 
 def test_from_environment_reads_the_secret(monkeypatch, sandbox):
-    from aws_lambda_powertools.utilities import parameters
-
+    from shared import secrets
     from shared.processors import dwolla
 
     calls = []
 
-    def get_secret(name, **kwargs):
-        calls.append((name, kwargs))
-        return {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret, "webhook_secret": "w"}
+    def secret_string(arn):
+        calls.append(arn)
+        return json.dumps({"client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
+                           "webhook_secret": "w"})
 
-    monkeypatch.setattr(parameters, "get_secret", get_secret)
+    monkeypatch.setattr(secrets, "_secret_string", secret_string)
     monkeypatch.setenv("ACH_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:ach")
     monkeypatch.setenv("ACH_API_BASE", sandbox.url)
     sandbox.reset()
     ach = dwolla.from_environment()
-    assert calls == [("arn:aws:secretsmanager:us-east-1:1:secret:ach", {"transform": "json", "max_age": 300})]
+    assert calls == ["arn:aws:secretsmanager:us-east-1:1:secret:ach"]
     assert new_customer(ach).startswith(f"{sandbox.url}/customers/")
 
 

@@ -9,10 +9,10 @@ import secrets as random_secrets
 import boto3
 import pytest
 import requests
-from aws_lambda_powertools.utilities import parameters
 
 from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from shared import secrets
 from shared.models import Payment
 from shared.processors.factory import forget_processors
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
@@ -33,7 +33,7 @@ def put_secret(arn_variable: str, value) -> None:
     """What `aws secretsmanager put-secret-value` does, seen by a fresh container (no cached secret or client)."""
     boto3.client("secretsmanager").put_secret_value(
         SecretId=os.environ[arn_variable], SecretString=value if isinstance(value, str) else json.dumps(value))
-    parameters.clear_caches()
+    secrets.forget_cached_values()
     forget_processors()
 
 

@@ -8,9 +8,9 @@ import time
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
 from ops import rotate_webhook_secret
+from shared import secrets
 from shared.secrets import webhook_secrets
 from tests.conftest import ACH_WEBHOOK_SECRET, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, signed_webhook, table_snapshot
@@ -22,7 +22,7 @@ NEW_ACH = "a-new-dwolla-subscription-secret-0123456789"
 
 def _rotate(processor, *args, stdin=""):
     result = rotate_webhook_secret.main(["--processor", processor, *args], stdin=io.StringIO(stdin))
-    parameters.clear_caches()  # the functions' 5-minute cache, elapsed
+    secrets.forget_cached_values()  # the functions' 5-minute cache, elapsed
     return result
 
 

@@ -15,10 +15,12 @@ UV := $(UV_VENV)/bin/uv
 # Never download a Python: the machine's 3.12 is the one.
 export UV_PYTHON_DOWNLOADS := never
 
+# pip's --target puts uv's binary in .venv-uv/bin without a virtualenv (making one, pip inside, cost 3 CPU-s).
 $(UV): requirements-uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv --clear $(UV_VENV)
-	$(UV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-uv.lock
+	rm -rf $(UV_VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --target $(UV_VENV) \
+		-r requirements-uv.lock
 	touch $@
 
 # `uv pip sync` installs exactly the lock (hashes required) and removes anything else; the project itself is

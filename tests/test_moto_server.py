@@ -178,6 +178,7 @@ def test_one_connection_carries_request_after_request_and_no_body_leaks_into_the
         connection.request("GET", "/moto-api/data.json")
         answers.append(connection.getresponse())
         assert isinstance(json.loads(answers[-1].read()), dict)
+    connection.close()
     assert [answer.status for answer in answers] == [200] * 20
     assert [answer.getheader("Connection") for answer in answers] == [None] * 20
     assert len(accepted) == 1

@@ -7,7 +7,6 @@ Run: .venv/bin/python bench/local_stack_startup.py [--runs 3]
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,12 +15,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tree(pid: int) -> list[int]:
@@ -63,7 +56,7 @@ def one_run(measure_idle: bool) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         stack_file = Path(tmp) / "stack.json"
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(free_port()),
+        proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0", "--portal-port", "0",
                                  "--stack-file", str(stack_file)], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

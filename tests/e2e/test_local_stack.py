@@ -48,7 +48,9 @@ def start_stack(port: int, stack_file: Path, log: Path) -> subprocess.Popen:
 def launch(tmp: Path) -> dict:
     """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
-    proc = start_stack(free_port(), stack_file, log)
+    # Port 0: the stack binds a free port itself and writes it in its stack file. A port picked here and bound
+    # by the stack a second later could meanwhile be taken by any process's outgoing connection.
+    proc = start_stack(0, stack_file, log)
     deadline = time.monotonic() + 30
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

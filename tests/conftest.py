@@ -49,21 +49,18 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def moto_server():
+def moto():
     """moto with each DynamoDB request atomic (infra/moto_server.py): a race test sees the code's races only."""
     server = MotoServer().start()
     os.environ["AWS_ENDPOINT_URL"] = server.url
-    yield _MotoURL(server)
+    yield server
     server.stop()
 
 
-class _MotoURL(str):
-    """The moto server's URL (what tests use), carrying the server for the `aws` fixture."""
-
-    def __new__(cls, server: MotoServer):
-        url = super().__new__(cls, server.url)
-        url.server = server
-        return url
+@pytest.fixture(scope="session")
+def moto_server(moto):
+    """The moto server's URL."""
+    return moto.url
 
 
 @pytest.fixture(scope="session")
@@ -84,14 +81,14 @@ def ach_sandbox():
 
 
 @pytest.fixture
-def aws(moto_server, fake_stripe, ach_sandbox):
+def aws(moto, moto_server, fake_stripe, ach_sandbox):
     """AWS resources from the template for one test, empty: tables, receipt and ACH event queues, secrets, SES
     sender. They are created once and emptied for each next test (infra/moto_server.py, clear_data), or
     created again after a test that may have changed one (an ops script rotating a secret, a new queue...)."""
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
-    if not moto_server.server.clear_data():
+    if not moto.clear_data():
         _RESOURCES.update(_create_resources(moto_server))
-        moto_server.server.resources_ready()
+        moto.resources_ready()
     os.environ.update(_RESOURCES["env"])
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors

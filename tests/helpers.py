@@ -2,7 +2,6 @@
 
 import importlib
 import json
-import os
 import time
 from functools import cache
 
@@ -11,6 +10,7 @@ import requests
 
 from infra.apigw import LambdaContext, http_event
 from infra import moto_server, template
+from shared import aws
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
 from tests import openapi_check
@@ -69,7 +69,7 @@ def table_snapshot() -> dict:
     """Every item of every table, to assert that a refused request changed nothing. Read from the tests' moto,
     which runs in this process (infra/moto_server.stored_items: the items a Scan of each table answers)."""
     return {name: sorted(json.dumps(item, sort_keys=True) for item in items)
-            for name, items in sorted(moto_server.stored_items(os.environ["AWS_REGION"]).items())}
+            for name, items in sorted(moto_server.stored_items(aws.region()).items())}
 
 
 def scanned_table_snapshot() -> dict:

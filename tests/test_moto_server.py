@@ -164,11 +164,11 @@ def _connections_counted(server, monkeypatch) -> list:
     return accepted
 
 
-def test_one_connection_carries_request_after_request_and_no_body_leaks_into_the_next(moto_server, monkeypatch):
+def test_one_connection_carries_request_after_request_and_no_body_leaks_into_the_next(moto, moto_server, monkeypatch):
     """Kept-alive connections: a body moto never reads (its reset route ignores it) is read to its end, and a
     request sent the moment the last answer arrived, inside the window werkzeug discards leftovers in, is
     answered rather than discarded."""
-    accepted = _connections_counted(moto_server.server, monkeypatch)
+    accepted = _connections_counted(moto, monkeypatch)
     connection = http.client.HTTPConnection(urlsplit(moto_server).netloc, timeout=5)
     answers = []
     for _ in range(10):
@@ -227,7 +227,7 @@ def _messages_waiting() -> dict:
             ["Attributes"]["ApproximateNumberOfMessages"] for url in sqs.list_queues().get("QueueUrls", [])}
 
 
-def test_clear_data_empties_tables_queues_and_sent_mail_and_keeps_every_resource(aws):
+def test_clear_data_empties_tables_queues_and_sent_mail_and_keeps_every_resource(aws, moto):
     """What the `aws` fixture does between tests instead of re-creating the resources."""
     resources = _resources()
     _write_data(aws)
@@ -235,7 +235,7 @@ def test_clear_data_empties_tables_queues_and_sent_mail_and_keeps_every_resource
     assert table_snapshot()[os.environ["CLIENTS_TABLE"]] != []
     assert sent_emails(aws["moto"]) != []
 
-    assert aws["moto"].server.clear_data() is True
+    assert moto.clear_data() is True
     assert table_snapshot() == {name: [] for name in resources["tables"]}
     assert set(_messages_waiting().values()) == {"0"}
     assert aws_client("sqs").receive_message(QueueUrl=aws["receipt_queue"], VisibilityTimeout=0).get("Messages") is None
@@ -258,12 +258,12 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
-def test_after_any_change_to_a_resource_clear_data_refuses_and_changes_nothing(aws, change):
+def test_after_any_change_to_a_resource_clear_data_refuses_and_changes_nothing(aws, moto, change):
     """The next test's fixture then resets moto and creates everything again."""
     _write_data(aws)
     change(aws)
     before = (table_snapshot(), _messages_waiting(), sent_emails(aws["moto"]))
-    assert aws["moto"].server.clear_data() is False
+    assert moto.clear_data() is False
     assert (table_snapshot(), _messages_waiting(), sent_emails(aws["moto"])) == before
 
 

@@ -2,11 +2,16 @@
 
 The floor is the least any Python function of this system does on a cold start: a fresh process that imports
 boto3, creates a DynamoDB client and makes one GetItem against the local stack. Each function is measured the
-same way in the same run: a fresh process imports the handler module and handles one request (a realistic
-one: a signed-in client's read, a card payment started at localstripe, a signed Stripe webhook, an SQS
-job...), against moto, localstripe and the ACH sandbox on 127.0.0.1. Interpreter start-up is excluded from
-both (on Lambda the runtime is up before your module is imported). Samples of the floor and of the
-functions are interleaved so machine noise hits both alike; the figure is the median of BENCH_RUNS.
+same way in the same run: a fresh process imports the handler module and handles one request, against moto,
+localstripe and the ACH sandbox on 127.0.0.1. That first request is a success of the operation a user waits
+for (a signed-in client's read, a card payment started at localstripe, a signed Stripe webhook that settles a
+payment, an SQS job that sends its email...), on objects made fresh for each sample: before each sample, untimed
+and in the bench process, bench/cold_start_requests.py makes what each request needs, with ids unique to that
+sample. A function whose first request did not succeed (another status than its success's, a worker's failed
+record or a job that did not do its work) stops the bench, since its figure would measure an error path.
+Interpreter start-up is excluded from both (on Lambda the runtime is up before your module is imported).
+Samples of the floor and of the functions are interleaved so machine noise hits both alike; the figure is the
+median of BENCH_RUNS.
 
 Processes run in `.venv-bench` (only requirements.lock: what the layer ships) with a Lambda-like clean
 environment and the template's Globals variables (so tracing is as deployed). Target: every function at
@@ -20,9 +25,10 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +49,7 @@ class Context:
     aws_request_id = "bench"; log_group_name = "/aws/lambda/bench"; log_stream_name = "bench"
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
     def get_remaining_time_in_millis(self): return 30000
-import uuid
-event = json.loads(sys.stdin.read().replace("__UNIQUE__", uuid.uuid4().hex))  # fresh idempotency keys
+event = json.loads(sys.stdin.read())
 import os
 profile = None
 if os.environ.get("BENCH_PROFILE"):  # a directory: cProfile of import + first request, one file per function
@@ -53,36 +58,49 @@ if os.environ.get("BENCH_PROFILE"):  # a directory: cProfile of import + first r
     profile.enable()
 t0 = time.perf_counter()
 handler = getattr(importlib.import_module(sys.argv[1]), "handler")
+imported = time.perf_counter() - t0
 result = handler(event, Context())
 elapsed = time.perf_counter() - t0
 if profile:
     profile.disable()
     profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], sys.argv[2] + ".prof"))
 status = result.get("statusCode") if isinstance(result, dict) else None
-if status and status >= 500:
-    print(result, file=sys.stderr)
-print(json.dumps({"seconds": elapsed, "modules": len(sys.modules), "status": status,
-                  "stripe": "stripe" in sys.modules, "xray": "aws_xray_sdk" in sys.modules}))
+print(json.dumps({"seconds": elapsed, "import_seconds": imported, "modules": len(sys.modules), "status": status,
+                  "answer": result, "stripe": "stripe" in sys.modules, "xray": "aws_xray_sdk" in sys.modules},
+                 default=str))
 """
 
 
-def _http(function: str, method: str | None = None, path_parameters: dict | None = None, body=None,
-          headers: dict | None = None, query: dict | None = None, signed: bytes | None = None) -> dict:
+@dataclass(frozen=True)
+class FirstRequest:
+    module: str
+    event: dict
+    status: int | None  # what the handler answers on success; None for an SQS worker
+    done: Callable[[], str | None] | None  # after the request: what it failed to do, None if nothing
+
+
+def _http(function: str, request) -> dict:
+    """The API Gateway event of a cold_start_requests.Http."""
     from infra import template
     from infra.apigw import http_event
     from tests.helpers import id_token_claims
 
-    [route] = [r for r in template.http_routes() if r["function"] == function and method in (None, r["method"])][:1]
+    [route] = [r for r in template.http_routes()
+               if r["function"] == function and request.method in (None, r["method"])][:1]
     path = route["path"]
-    for name, value in (path_parameters or {}).items():
+    for name, value in (request.path_parameters or {}).items():
         path = path.replace("{" + name + "}", value)
-    claims = id_token_claims(sub="user-client-a", **{"custom:client_id": "client-a"}) if route["auth"] else None
+    claims = None
     if function.startswith("Admin"):
         claims = id_token_claims(sub="admin", **{"cognito:groups": ["merchant-admins"]})
-    raw = signed if signed is not None else (json.dumps(body) if body is not None else None)
+    elif route["auth"]:
+        claims = id_token_claims(sub=f"user-{request.client_id}", **{"custom:client_id": request.client_id})
+    body = request.body
+    raw = body if isinstance(body, bytes) else (json.dumps(body) if body is not None else None)
     return http_event(route["method"], path, route_key=f"{route['method']} {route['path']}",
-                      path_parameters=path_parameters, query=query,
-                      headers={"content-type": "application/json", **(headers or {})}, body=raw, claims=claims)
+                      path_parameters=request.path_parameters, query=request.query,
+                      headers={"content-type": "application/json", **(request.headers or {})}, body=raw,
+                      claims=claims)
 
 
 def _sqs(body: dict) -> dict:
@@ -94,52 +112,32 @@ def _sqs(body: dict) -> dict:
                          "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench", "awsRegion": "us-east-1"}]}
 
 
-def first_requests(webhook_secret: str) -> dict[str, tuple[str, dict]]:
-    """function -> (module, the event of its first request). New functions get a plain request to their first
-    route; the ones below get the request that does the work a user waits for."""
+def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, FirstRequest]]:
+    """A builder of one sample's first requests: (sample number, the functions to measure or [] for all) ->
+    function -> its first request, on objects it makes for that sample (bench/cold_start_requests.py).
+    `webhook_secret`: Stripe's, which the Stripe webhooks are signed with."""
+    import cold_start_requests as needs
     from infra import template
-    from tests.helpers import intent_event, signed_webhook
 
-    paid_event = intent_event("payment_intent.succeeded", intent_id="pi_bench", amount=10_000, client_id="client-a",
-                              invoice_id="inv-a001", payment_id="pay-unknown", event_id="evt_bench")
-    payload, signature = signed_webhook(paid_event, webhook_secret)
-    specific = {
-        "GetInvoiceFunction": dict(path_parameters={"invoice_id": "inv-a001"}),
-        "CreatePaymentFunction": dict(path_parameters={"invoice_id": "inv-a001"}, body={"method": "card"},
-                                      headers={"Idempotency-Key": "bench-__UNIQUE__"}),
-        "GetPaymentFunction": dict(path_parameters={"payment_id": "pay-unknown"}),
-        "AccountFunction": dict(method="GET"),
-        "AddBankAccountFunction": dict(body={"routing_number": "011000015", "account_number": "123456780000",
-                                             "account_type": "checking", "holder_name": "Ada Client"}),
-        "StripeWebhookFunction": dict(signed=payload.encode() if isinstance(payload, str) else payload,
-                                      headers=signature),
-        "AdminInvoicesFunction": dict(method="GET", path_parameters={"client_id": "client-a"}),
-        "DeletePaymentMethodFunction": dict(path_parameters={"payment_method_id": "pm-unknown"}),
-        "SetDefaultPaymentMethodFunction": dict(path_parameters={"payment_method_id": "pm-unknown"}),
-        "VerifyBankAccountFunction": dict(path_parameters={"payment_method_id": "pm-unknown"},
-                                          body={"amounts": [3, 7]}),
-        "RequestExtensionFunction": dict(path_parameters={"invoice_id": "inv-a001"}, body={"days": 7}),
-        "ProblemReportsFunction": dict(path_parameters={"payment_id": "pay-unknown"}, body={"reason": "other"}),
-        "AdminRefundsFunction": dict(path_parameters={"payment_id": "pay-unknown"}, body={"amount": 100},
-                                     headers={"Idempotency-Key": "bench-__UNIQUE__"}),
-    }
-    events: dict[str, tuple[str, dict]] = {}
-    for route in template.http_routes():
-        function = route["function"]
-        if function not in events:
-            spec = specific.get(function, {})
-            params = spec.get("path_parameters") or {name: "bench-unknown" for name in
-                                                     _names(route["path"])} or None
-            events[function] = (route["module"], _http(function, **{**spec, "path_parameters": params}))
-    for source in template.sqs_event_sources():
-        job = ({"client_id": "client-a", "payment_id": "pay-unknown"} if source["function"] == "SendReceiptFunction"
-               else {"id": "bench-event", "topic": "customer_transfer_completed", "resource_url": "bench"})
-        events[source["function"]] = (source["module"], _sqs(job))
-    return events
+    modules = ({r["function"]: r["module"] for r in template.http_routes()}
+               | {s["function"]: s["module"] for s in template.sqs_event_sources()})
 
+    def build(sample: int, only: list[str]) -> dict[str, FirstRequest]:
+        objects = needs.Sample(sample, webhook_secret)
+        requests = {}
+        for function, module in modules.items():
+            if only and function not in only:
+                continue
+            if function not in needs.REQUESTS:
+                raise RuntimeError(f"{function} has no first request: add one to bench/cold_start_requests.py")
+            request = needs.REQUESTS[function](objects)
+            if isinstance(request, needs.Job):
+                requests[function] = FirstRequest(module, _sqs(request.body), None, request.done)
+            else:
+                requests[function] = FirstRequest(module, _http(function, request), request.status, request.done)
+        return requests
 
-def _names(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return build
 
 
 def _run(python: str, code: str, env: dict, args: list[str], stdin: str = "") -> dict:
@@ -147,26 +145,38 @@ def _run(python: str, code: str, env: dict, args: list[str], stdin: str = "") ->
                             cwd=tempfile.gettempdir())
     if result.returncode != 0:
         raise RuntimeError(f"{args[:1]} failed:\n{result.stderr[-2000:]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
-    if (data.get("status") or 0) >= 500:  # a broken request would measure an error path: say so
-        raise RuntimeError(f"{args[1]} answered {data['status']}:\n{result.stdout[-3000:]}")
-    return data
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def measure(python: str, env: dict, events: dict[str, tuple[str, dict]], runs: int) -> None:
+def _failure(request: FirstRequest, data: dict) -> str | None:
+    """Why a first request did not succeed (its figure would measure an error path), None if it did."""
+    answer = data["answer"] if isinstance(data["answer"], dict) else {}
+    if request.status is not None and data["status"] != request.status:
+        return f"answered {data['status']}, not {request.status}: {answer.get('body')}"
+    if request.status is None and answer.get("batchItemFailures"):
+        return f"reported failed records: {answer}"
+    return request.done() if request.done else None
+
+
+def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]],
+            runs: int) -> None:
     only = [name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name]  # e.g. while fixing one
-    events = {function: value for function, value in events.items() if not only or function in only}
     samples: dict[str, list[float]] = collections.defaultdict(list)
+    imports: dict[str, list[float]] = collections.defaultdict(list)  # the import part of each sample
     info: dict[str, dict] = {}
-    payloads = {function: json.dumps(event) for function, (_, event) in events.items()}
     if os.environ.get("BENCH_PROFILE"):  # figures with a profiler on are not the figures: only the profiles
         env = env | {"BENCH_PROFILE": os.path.abspath(os.environ["BENCH_PROFILE"])}
     for sample in range(runs + 1):  # the first round warms bytecode and page caches: not counted
+        requests = first_requests(sample, only)  # untimed: makes the objects this sample's requests act on
         floor = _run(python, _FLOOR, env, [])
-        for function, (module, _) in events.items():
-            data = _run(python, _HANDLER, env, [module, function], payloads[function])
+        for function, request in requests.items():
+            data = _run(python, _HANDLER, env, [request.module, function], json.dumps(request.event))
+            if failure := _failure(request, data):
+                raise RuntimeError(f"{function}'s first request did not succeed, so its figure would measure an "
+                                   f"error path: {failure}")
             if sample:
                 samples[function].append(data["seconds"])
+                imports[function].append(data["import_seconds"])
             info[function] = data
         if sample:
             samples["floor"].append(floor["seconds"])
@@ -174,15 +184,20 @@ def measure(python: str, env: dict, events: dict[str, tuple[str, dict]], runs: i
     print(f"\n== 1. Cold start: import + first request in a fresh process, median of {runs} "
           f"(.venv-bench: runtime deps only) ==")
     print("floor: import boto3, create a DynamoDB client, one GetItem against moto, same environment")
-    header = f"{'function':<34} {'ms':>7} {'x floor':>8} {'target':>7}  {'status':>6} {'modules':>7}  loads"
+    header = (f"{'function':<34} {'ms':>7} {'x floor':>8} {'target':>7}  {'import':>6} {'request':>7}  {'status':>6} "
+              f"{'modules':>7}  loads")
     print(header)
     print("-" * len(header))
-    print(f"{'floor':<34} {base * 1000:>7.0f} {1:>7.2f}x {'':>7}  {'':>6} {floor['modules']:>7}")
-    for function in events:
+    print(f"{'floor':<34} {base * 1000:>7.0f} {1:>7.2f}x {'':>7}  {'':>6} {'':>7}  {'':>6} {floor['modules']:>7}")
+    for function in info:
         value = statistics.median(samples[function])
         ratio = value / base
         data = info[function]
         loads = ", ".join(name for name in ("stripe", "xray") if data[name]) or "-"
+        imported = statistics.median(imports[function])
         print(f"{function:<34} {value * 1000:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
-              f"{data['status'] or '-':>6} {data['modules']:>7}  {loads}")
-    print(f"target: every function <= {TARGET}x the floor; status is the first request's HTTP status")
+              f"{imported * 1000:>6.0f} {(value - imported) * 1000:>7.0f}  {data['status'] or '-':>6} "
+              f"{data['modules']:>7}  {loads}")
+    print(f"target: every function <= {TARGET}x the floor; import: the median of the import part, request: the "
+          "rest of the median, in ms; status is the first request's HTTP status (every first request succeeded; "
+          "an SQS worker's did its work)")

@@ -1,8 +1,13 @@
-"""The Lambda handler of an SQS-triggered function, as `web.lambda_entry` is for an API one."""
+"""The Lambda handler of an SQS-triggered function, as `web.lambda_entry` is for an API one, and the record
+type its record handler takes."""
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from shared import powertools_packages  # noqa: F401 (first: Powertools' data_classes without its __init__)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response  # noqa: E402
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord  # noqa: E402
 
-from shared.web import logger, metrics, tracer
+from shared.web import logger, metrics, tracer  # noqa: E402
+
+__all__ = ["SQSRecord", "sqs_entry"]
 
 
 def sqs_entry(record_handler):

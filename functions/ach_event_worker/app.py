@@ -5,13 +5,11 @@ transaction, so a redelivered message changes nothing.
 A record whose work fails (Dwolla unreachable or rate limited, a write that kept losing races) is reported back
 to SQS (partial batch response), retried after the visibility timeout, then kept in the dead-letter queue."""
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from shared import ach_event_queue
 from shared.notify import enqueue_job
 from shared.processors.factory import ach_processor
 from shared.services import ach_events
-from shared.sqs_entry import sqs_entry
+from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import logger, webhook_received
 
 

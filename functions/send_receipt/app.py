@@ -14,7 +14,6 @@ import json
 import os
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import clock, merchant
 from shared.notify import send_email
@@ -24,7 +23,7 @@ from shared.services.invoice_notices import INVOICE_KINDS, send_invoice_notice
 from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
 from shared.services.notices import send_notice
 from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
-from shared.sqs_entry import sqs_entry
+from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import metrics
 
 

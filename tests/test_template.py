@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from infra import template
 from shared.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
 from shared.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
@@ -95,3 +97,13 @@ def test_a_secret_not_configured_raises_an_alarm():
     assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
     assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 0, "GreaterThanThreshold")
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_template_reads_the_same_with_libyaml_and_pure_python():
+    """infra.template parses with libyaml's loader (nine times faster); PyYAML's pure-Python one must agree."""
+    class PurePython(yaml.SafeLoader):
+        pass
+
+    PurePython.add_multi_constructor("!", template._intrinsic)
+    assert template._CfnLoader.__mro__[1] is yaml.CSafeLoader
+    assert yaml.load(template.TEMPLATE.read_text(), Loader=PurePython) == template.load()

@@ -1,18 +1,16 @@
 """The payment receipt email, in plain text and HTML. Pure rendering: no I/O."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from shared.email_layout import Email, Message, local_time, render
 from shared.merchant import Merchant
 from shared.money import format_amount
+from shared.receipt_numbers import RECEIPTED, receipt_number
 
 __all__ = ["Email", "RECEIPTED", "RESEND_INTERVAL", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
 
-RESEND_INTERVAL = timedelta(minutes=10)
-# Payment statuses a receipt exists for: the money arrived, whatever happened to it later.
-RECEIPTED = ("succeeded", "refunded", "partially_refunded", "disputed")  # a client may ask for a payment's receipt again once per interval
+RESEND_INTERVAL = timedelta(minutes=10)  # a client may ask for a payment's receipt again once per interval
 
 
 @dataclass(frozen=True)
@@ -36,13 +34,6 @@ def method_line(brand: str | None, last4: str | None) -> str:
         return "Card"
     names = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
     return f"{names.get(brand, brand.title())} ending in {last4}"
-
-
-def receipt_number(record_id: str) -> str:
-    """What a person quotes on the phone, instead of an internal id: 12 digits derived from the record's id
-    (stable, so every email and reply about one payment names the same number), e.g. '4821-0937-5512'."""
-    digits = str(int(hashlib.sha256(record_id.encode()).hexdigest(), 16) % 10**12).zfill(12)
-    return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
 
 
 def render_receipt(facts: ReceiptFacts, merchant: Merchant) -> Email:

@@ -9,7 +9,7 @@ from shared.due_dates import FeePolicy, late_fee, merchant_default_policy, parse
 from shared.invoices import is_overdue, is_payable
 from shared.models import Invoice, Payment
 from shared.payment_states import CANCELED, FAILED
-from shared.receipts import RECEIPTED, receipt_number
+from shared.receipt_numbers import RECEIPTED, receipt_number
 from shared.store import money_of
 
 def payment_view(payment: Payment) -> dict:

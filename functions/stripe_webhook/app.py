@@ -14,7 +14,7 @@ app = make_app()
 
 
 def _known(lookup, object_id: str):
-    import stripe  # loaded by the card processor already; only its error class is needed here
+    from shared.processors.stripe_sdk import stripe  # loaded by the card processor already; for its error class
 
     try:
         return lookup(object_id)

@@ -27,7 +27,7 @@ class StripeRefunds:
 
     def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
                metadata: dict[str, str], idempotency_key: str) -> RefundResult:
-        import stripe
+        from shared.processors.stripe_sdk import stripe
 
         try:
             refund = self._cards._call(self._cards._client.v1.refunds.create, params={

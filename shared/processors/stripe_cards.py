@@ -3,10 +3,10 @@
 import os
 
 from aws_lambda_powertools import Logger
-import stripe
 
 from shared.errors import ProcessorUnavailable
 from shared.processors.card import CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest
+from shared.processors.stripe_sdk import Urllib3Client, stripe
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 # Every request and the webhook endpoint use this version, whatever SDK is installed; stripe-python 16.1.0
@@ -22,7 +22,8 @@ class StripeCards:
     def __init__(self, api_key: str, api_base: str | None = None, *, stripe_receipts: bool = False):
         kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
         # Retries reuse the same idempotency key, so a network blip can never create a second charge.
-        self._client = stripe.StripeClient(api_key, stripe_version=API_VERSION, max_network_retries=2, **kwargs)
+        self._client = stripe.StripeClient(api_key, stripe_version=API_VERSION, max_network_retries=2,
+                                           http_client=Urllib3Client(), **kwargs)
         self._stripe_receipts = stripe_receipts  # Stripe emails its own receipt too (the SES one always goes)
 
     def _call(self, fn, *args, **kwargs):

@@ -1,0 +1,133 @@
+"""Deferred modules (shared/deferred_modules.py): a stand-in until the first use, then the real module; and the
+card functions, in fresh interpreters, never load `requests` or `asyncio`, even after talking to Stripe."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+
+from shared.deferred_modules import defer, is_deferred, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def probe(tmp_path, monkeypatch):
+    """A package `deferred_probe` (with a submodule) whose code records each time it runs."""
+    runs = types.ModuleType("deferred_probe_runs")
+    runs.log = []
+    package = tmp_path / "deferred_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("import deferred_probe_runs\ndeferred_probe_runs.log.append('package')\n"
+                                         "ANSWER = 42\n")
+    (package / "sub.py").write_text("import deferred_probe_runs\ndeferred_probe_runs.log.append('sub')\n"
+                                    "VALUE = 'sub'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(sys.modules, "deferred_probe_runs", runs)
+    yield runs.log
+    for name in ("deferred_probe", "deferred_probe.sub"):
+        sys.modules.pop(name, None)
+
+
+def test_import_binds_a_stand_in_and_runs_nothing(probe):
+    defer("deferred_probe")
+    import deferred_probe
+
+    assert probe == [] and is_deferred("deferred_probe")
+    assert repr(deferred_probe) == "<module 'deferred_probe' (deferred)>"
+
+
+def test_the_first_attribute_read_runs_the_module_once_and_it_replaces_the_stand_in(probe):
+    defer("deferred_probe")
+    import deferred_probe
+
+    assert deferred_probe.ANSWER == 42 and probe == ["package"]
+    assert not is_deferred("deferred_probe")
+    real = sys.modules["deferred_probe"]
+    assert real is not deferred_probe and load(deferred_probe) is real
+    assert deferred_probe.ANSWER == 42 and real.ANSWER == 42 and probe == ["package"]  # not run again
+    from deferred_probe import ANSWER
+    assert ANSWER == 42 and probe == ["package"]
+
+
+def test_from_import_and_a_submodule_load_the_package_first(probe):
+    defer("deferred_probe")
+    from deferred_probe import ANSWER
+
+    assert ANSWER == 42
+    import deferred_probe.sub
+
+    assert deferred_probe.sub.VALUE == "sub" and probe == ["package", "sub"]
+
+
+def test_a_submodule_imported_first_still_runs_the_package_once_before_it(probe):
+    defer("deferred_probe")
+    import deferred_probe.sub  # noqa: F401  (the import system reads the package's __path__: a first use)
+
+    assert probe == ["package", "sub"] and sys.modules["deferred_probe"].sub.VALUE == "sub"
+
+
+def test_a_module_already_imported_or_not_installed_is_left_alone(probe):
+    import deferred_probe
+
+    defer("deferred_probe", "no_such_module_anywhere")
+    assert sys.modules["deferred_probe"] is deferred_probe and not is_deferred("deferred_probe")
+    assert "no_such_module_anywhere" not in sys.modules
+    with pytest.raises(ModuleNotFoundError):
+        import no_such_module_anywhere  # noqa: F401
+
+
+def _fresh(code: str) -> dict:
+    """What a fresh interpreter reports after `code` (this one has loaded everything already)."""
+    script = textwrap.dedent(code) + textwrap.dedent("""
+        import json, sys
+        from shared.deferred_modules import is_deferred
+        print(json.dumps({"requests": is_deferred("requests"), "asyncio": is_deferred("asyncio"),
+                          "loaded": sorted(sys.modules)}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=os.environ, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("module", ["functions.create_payment.app", "functions.admin_refunds.app",
+                                    "functions.delete_payment_method.app", "functions.setup_payment_method.app"])
+def test_card_functions_load_neither_requests_nor_asyncio(module):
+    found = _fresh(f"import {module}\nfrom shared.processors.stripe_sdk import stripe\nassert stripe.StripeClient")
+    assert found["requests"] and found["asyncio"]
+    assert {"requests.sessions", "charset_normalizer", "asyncio.events"}.isdisjoint(found["loaded"])
+
+
+def test_talking_to_stripe_loads_neither():
+    """A whole request through the card adapter (to a local server standing in for Stripe's API)."""
+    found = _fresh("""
+        import json, threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Stripe(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                body = json.dumps({"id": "cus_1", "object": "customer"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Stripe)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        from shared.processors.stripe_cards import StripeCards
+        cards = StripeCards("sk_test_deferred", f"http://127.0.0.1:{server.server_port}")
+        assert cards.ensure_customer(client_id="c1", email="a@example.test", name="A") == "cus_1"
+    """)
+    assert found["requests"] and found["asyncio"]
+    assert {"requests.sessions", "charset_normalizer", "asyncio.events"}.isdisjoint(found["loaded"])

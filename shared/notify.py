@@ -3,9 +3,12 @@
 import json
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 from shared import aws
-from shared.receipts import Email
+
+if TYPE_CHECKING:  # the email renderer is loaded by the functions that render one, not by every one that queues
+    from shared.receipts import Email
 
 
 @cache
@@ -13,7 +16,7 @@ def _client(service: str):
     return aws.client(service)
 
 
-def send_email(email: Email, sender: str) -> str:
+def send_email(email: "Email", sender: str) -> str:
     response = _client("ses").send_email(
         Source=sender,
         Destination={"ToAddresses": [email.to]},

@@ -2,8 +2,12 @@
 
 import importlib
 import json
+import os
+import subprocess
+import sys
 import time
 from functools import cache
+from pathlib import Path
 
 import boto3
 import requests
@@ -14,6 +18,8 @@ from shared import aws
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
 from tests import openapi_check
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ROUTES = template.http_routes()
 
@@ -140,3 +146,12 @@ def signed_webhook(event: dict | bytes, secret: str, *, timestamp: int | None = 
     payload = event if isinstance(event, bytes) else json.dumps(event).encode()
     header = signature if signature is not None else sign(payload, secret, timestamp or int(time.time()))
     return payload, {"Stripe-Signature": header}
+
+
+def modules_loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code` (a test process has loaded everything already)."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=os.environ, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))

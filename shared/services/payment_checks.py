@@ -14,7 +14,6 @@ from shared.models import Payment
 from shared.payment_states import PENDING, PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
-from shared.services.reconciliation import Report, reconcile_one
 from shared.jobs import Enqueue
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
@@ -30,6 +29,9 @@ def current_payment(client_id: str, payment_id: str, now: datetime, *, cards: Ca
         raise payment_not_found() from None
     if payment.status not in (PENDING, PROCESSING) or not _waited(payment, now) or not _claim_check(payment, now):
         return payment
+    # Loaded only here: most reads never ask, and reconciliation brings every payment service (about 15 ms).
+    from shared.services.reconciliation import Report, reconcile_one
+
     try:
         reconcile_one(payment, now, cards, ach, enqueue, Report())
     except (ProcessorUnavailable, SecretNotConfigured):

@@ -69,7 +69,7 @@ def test_the_processor_is_asked_at_most_once_per_interval(seeded):
     before = table_snapshot()
     asked = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("shared.services.payment_checks.reconcile_one",
+        patch.setattr("shared.services.reconciliation.reconcile_one",  # imported from there at each check
                       lambda *a, **k: asked.append(1) or reconcile_one(*a, **k))
         start = clock.now()
         for seconds in (61, 62, 75, 90):  # three tabs polling
@@ -88,7 +88,7 @@ def test_a_settled_payment_is_never_sent_to_the_processor(seeded):
     confirm_at_stripe(seeded, payment)
     deliver_stripe_events(seeded, intent_of(payment))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("shared.services.payment_checks.reconcile_one",
+        patch.setattr("shared.services.reconciliation.reconcile_one",  # imported from there at each check
                       lambda *a, **k: pytest.fail("a settled payment asked the processor"))
         before = table_snapshot()
         assert read(payment["payment_id"], timedelta(hours=1))[1]["status"] == "succeeded"

@@ -2,32 +2,19 @@
 a function loads only the modules it uses, and the whole package is still there for code that asks for it."""
 
 import ast
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aws_lambda_powertools
 import pytest
 
 from shared.powertools_packages import DATA_CLASS_MODULES, DATA_CLASSES, EVENT_HANDLER
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _loaded_after(code: str) -> set[str]:
-    """The modules a fresh interpreter holds after running `code` (this one has loaded everything already)."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=os.environ, capture_output=True,
-                            text=True, timeout=60, check=True)
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+from tests.helpers import modules_loaded_after
 
 
 @pytest.mark.parametrize("module", ["functions.list_invoices.app", "functions.stripe_webhook.app",
                                     "functions.send_receipt.app", "functions.ach_event_worker.app"])
 def test_a_function_loads_neither_package_whole(module):
-    loaded = _loaded_after(f"import {module}")
+    loaded = modules_loaded_after(f"import {module}")
     assert f"{DATA_CLASSES}.ses_event" not in loaded and f"{DATA_CLASSES}.cognito_user_pool_event" not in loaded
     assert f"{EVENT_HANDLER}.appsync" not in loaded and f"{EVENT_HANDLER}.bedrock_agent" not in loaded
     if "worker" in module or "receipt" in module:
@@ -37,7 +24,7 @@ def test_a_function_loads_neither_package_whole(module):
 
 
 def test_any_other_name_loads_the_whole_package():
-    loaded = _loaded_after("import functions.list_invoices.app\n"
+    loaded = modules_loaded_after("import functions.list_invoices.app\n"
                            f"from {DATA_CLASSES} import SESEvent, ALBEvent\n"
                            f"from {EVENT_HANDLER} import AppSyncResolver, APIGatewayHttpResolver\n"
                            "assert SESEvent.__name__ == 'SESEvent' and AppSyncResolver.__name__ == 'AppSyncResolver'")

@@ -150,13 +150,14 @@ def error_body(code: str, message: str, **extra) -> dict:
     return {"code": code, "message": message, **extra}
 
 
-def validation_error(*errors: tuple[str, str, str], about: str | None = None) -> web.Response:
-    """Dwolla's 400 ValidationError with `_embedded.errors` [{code, message, path, _links}]."""
+def validation_error(*errors: tuple, about: str | None = None) -> web.Response:
+    """Dwolla's 400 ValidationError with `_embedded.errors` [{code, message, path, _links}]; each error is
+    (code, message, path) or (code, message, path, the URL of the resource it is about)."""
     items = []
-    for code, message, path in errors:
+    for code, message, path, *own in errors:
         item = {"code": code, "message": message, "path": path, "_links": {}}
-        if about:
-            item["_links"] = {"about": {"href": about, "type": HAL}}
+        if own or about:
+            item["_links"] = {"about": {"href": own[0] if own else about, "type": HAL}}
         items.append(item)
     return hal_response(error_body("ValidationError", "Validation error(s) present. See embedded errors list "
                                    "for more details.", _embedded={"errors": items}), status=400)
@@ -562,8 +563,9 @@ class AchSandbox(LoopbackServer):
         body = {"_links": links, "id": customer["id"], "firstName": customer["firstName"],
                 "lastName": customer["lastName"], "email": customer["email"], "type": "unverified",
                 "status": customer["status"], "created": customer["created"]}
-        if customer.get("businessName"):
-            body["businessName"] = customer["businessName"]
+        for name in ("businessName", "correlationId"):
+            if customer.get(name):
+                body[name] = customer[name]
         return body
 
     async def create_customer(self, request):
@@ -579,17 +581,25 @@ class AchSandbox(LoopbackServer):
         email = body.get("email")
         if isinstance(email, str) and email.strip() and not _EMAIL.match(email.strip()):
             errors.append(("InvalidFormat", "Email invalid.", "/email"))
+        correlation_id = body.get("correlationId")
+        if correlation_id is not None and not (isinstance(correlation_id, str) and _CORRELATION_ID.match(correlation_id)):
+            errors.append(("InvalidFormat", "CorrelationId must be less than 255 characters and contain only "
+                           "letters, digits, '-', '.' and '_'.", "/correlationId"))
         if errors:
             return validation_error(*errors)
-        existing = next((c for c in self.customers.values() if c["email"].lower() == email.strip().lower()), None)
-        if existing:
-            return validation_error(("Duplicate", "A customer with the specified email already exists.",
-                                     "/email"), about=self.href(f"/customers/{existing['id']}"))
+        # Dwolla keeps a customer's email and its correlationId unique: each clash is its own Duplicate error,
+        # naming the customer that has it.
+        duplicates = [(field, c) for c in self.customers.values() for field, same in (
+            ("email", c["email"].lower() == email.strip().lower()),
+            ("correlationId", correlation_id is not None and c.get("correlationId") == correlation_id)) if same]
+        if duplicates:
+            return validation_error(*[("Duplicate", f"A customer with the specified {field} already exists.",
+                                       f"/{field}", self.href(f"/customers/{c['id']}")) for field, c in duplicates])
         customer_id = str(uuid.uuid4())
         self.customers[customer_id] = {"id": customer_id, "firstName": body["firstName"].strip(),
                                        "lastName": body["lastName"].strip(), "email": email.strip(),
                                        "businessName": body.get("businessName") or None, "status": "unverified",
-                                       "created": now_iso()}
+                                       "correlationId": correlation_id, "created": now_iso()}
         self.emit("customer_created", "customers", customer_id, customer_id)
         return hal_response(None, status=201, headers={"Location": self.href(f"/customers/{customer_id}")})
 

@@ -119,6 +119,7 @@ CODES = {
     "invalid_account_type": "account_type is not checking or savings.",
     "invalid_holder_name": "holder_name is not 1-100 characters.",
     "bank_account_rejected": "The ACH processor refused the bank account.",
+    "billing_email_in_use": "Another client's ACH customer at the processor has this billing email.",
     "micro_deposits_pending": "The micro-deposits have not arrived yet.",
     "bank_account_already_verified": "The bank account is verified already.",
     "verification_failed": "Verification failed for good: link the account again or pay by card.",
@@ -197,7 +198,7 @@ ERRORS = {
     "GET /payment-methods": {},
     "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
-        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists"],
+        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists", "billing_email_in_use"],
         422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
               "bank_account_rejected", *_BODY_422],
         503: ["processor_unavailable"]},

@@ -54,6 +54,12 @@ def parse_amount(value) -> int:
     return int(match.group(1)) * 100 + int(match.group(2))
 
 
+def customer_correlation_id(client_id: str) -> str:
+    """The correlationId of a client's Dwolla customer: Dwolla keeps it unique across customers and asks for no
+    personal data in it, so a UUID derived from the client id (the same on every try, and not the id itself)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:portal-payments:client:{client_id}"))
+
+
 def split_name(name: str, email: str = "") -> tuple[str, str]:
     """("Ann Marie", "Archer")-style split for Dwolla's required firstName/lastName (50 chars each):
     the first word is the first name and the rest the last name; a single word is used for both."""
@@ -96,15 +102,23 @@ class DwollaAch:
 
     def ensure_customer(self, *, client_id: str, name: str, email: str) -> str:
         first, last = split_name(name, email)
+        correlation_id = customer_correlation_id(client_id)
         try:
-            reply = self._call("POST", "/customers", {"firstName": first, "lastName": last, "email": email},
+            reply = self._call("POST", "/customers", {"firstName": first, "lastName": last, "email": email,
+                                                      "correlationId": correlation_id},
                                idempotency_key=f"customer:{client_id}")
         except AchError as exc:
-            # The idempotency key has expired (24 h) and the customer exists: Dwolla names it in _links.about.
-            about = self._about(exc)
-            if about is None:
+            # A customer with this email or this client's correlationId exists (Dwolla keeps both unique), named
+            # in each Duplicate error's _links.about. Only this client's own is adopted: the one made when the
+            # idempotency key (24 h) has expired since. A customer with the same email that another client made
+            # is never shared (its name, its bank accounts, its limits).
+            existing = self._duplicates(exc)
+            if not existing:
                 raise
-            return about
+            for url in existing:
+                if self._call("GET", url).body.get("correlationId") == correlation_id:
+                    return url
+            raise AchError("EmailInUse", "The processor already has another customer with this email.") from None
         return self._location(reply)
 
     def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
@@ -248,6 +262,13 @@ class DwollaAch:
         if not reply.location:
             raise AchError("MissingLocation", f"HTTP {reply.status} without a Location header.")
         return reply.location
+
+    def _duplicates(self, exc: AchError) -> list[str]:
+        """Every existing resource the Duplicate errors of a refusal point at."""
+        body = getattr(exc, "body", None) or {}
+        found = [_href(item, "about") for item in (body.get("_embedded") or {}).get("errors", [])
+                 if item.get("code") == "Duplicate"]
+        return list(dict.fromkeys(url for url in found + [_href(body, "about")] if url))
 
     def _about(self, exc: AchError) -> str | None:
         """The existing resource a Duplicate/DuplicateResource error points at (`_links.about`)."""

@@ -30,16 +30,19 @@ def link_bank_account(client_id: str, request: BankAccountRequest, ach: AchProce
         client = Client.get(client_id)
     except Client.DoesNotExist:
         raise NotFound("We couldn't find your account.", code="account_not_found") from None
-    customer_id = ach_customer_for(client, ach)
     # The same account linked twice (a retry) gives the same key, so the processor answers the same source.
     fingerprint = hashlib.sha256(f"{client_id}:{request.routing_number}:{request.account_number}".encode())
     try:
+        customer_id = ach_customer_for(client, ach)
         bank = ach.add_bank_account(customer_id=customer_id, routing_number=request.routing_number,
                                     account_number=request.account_number, account_type=request.account_type,
                                     holder_name=request.holder_name,
                                     idempotency_key=f"bank:{fingerprint.hexdigest()[:32]}")
     except AchError as exc:
         log.info("bank account refused by the processor", extra={"code": exc.code})
+        if exc.code == "EmailInUse":  # another client's processor customer has this billing email
+            raise Conflict("Your billing email is already used for bank payments by another account. Change it "
+                           "on your account page, or pay by card.", code="billing_email_in_use") from None
         raise Unprocessable(f"The bank account could not be linked: {exc.message}",
                             code="bank_account_rejected") from None
     known = next(iter(SavedPaymentMethod.by_processor_id.query(bank.id, limit=1)), None)

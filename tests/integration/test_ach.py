@@ -9,7 +9,7 @@ import requests
 
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
-from shared.models import Payment, SavedPaymentMethod
+from shared.models import Client, Payment, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.integration.ach_helpers import (
     accepted_authorization, api, deliver, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, stale,
@@ -74,6 +74,22 @@ def test_bad_bank_details_are_refused_before_anything_is_sent(seeded, body, code
     assert table_snapshot() == before
     events = api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
     assert events == []  # not even a customer was created at the processor
+
+
+def test_a_billing_email_another_client_uses_for_ach_is_409_and_changes_nothing(seeded):
+    """The processor keeps one customer per email: client-b's bank never goes under client-a's customer."""
+    assert link("555566667777")[0] == 201  # client-a's customer has ann@example.test
+    Client("client-b").update(actions=[Client.billing_email.set("Ann@example.test")])
+    customers = len(seeded["ach"].customers)
+    before = table_snapshot()
+    status, body, _ = link("888899990000", client_id="client-b", holder="Bob Baker")
+    assert (status, body["error"]["code"]) == (409, "billing_email_in_use")
+    assert "account page" in body["error"]["message"]
+    assert table_snapshot() == before  # client-b still has no ACH customer and no bank account
+    [ann] = [c for c in seeded["ach"].customers.values() if c["email"].lower() == "ann@example.test"]
+    assert len(seeded["ach"].customers) == customers  # none made for client-b
+    banks = api(seeded["ach"], "GET", f"/customers/{ann['id']}/funding-sources").json()["_embedded"]
+    assert len(banks["funding-sources"]) == 1  # client-a's own bank only
 
 
 def test_linking_the_same_account_twice_is_409(seeded):

@@ -230,6 +230,23 @@ def test_customer_and_funding_source_creation_and_validation(api):
     assert api.get("/customers/nope").json()["code"] == "NotFound"
 
 
+def test_a_customers_correlation_id_is_checked_kept_and_unique(api):
+    """Dwolla's reference: at most 255 characters of a-Z, 0-9, '-', '.', '_', and unique across customers."""
+    made = api.post("/customers", {"firstName": "C", "lastName": "D", "email": "cd@example.test",
+                                   "correlationId": "cid-1.a_b"})
+    assert made.status_code == 201 and api.get(made.headers["Location"]).json()["correlationId"] == "cid-1.a_b"
+    customers = len(api.server.customers)
+    for bad in ("has space", "a/b", "x" * 256, 7):
+        refused = embedded_error(api.post("/customers", {"firstName": "C", "lastName": "D",
+                                                         "email": "other@example.test", "correlationId": bad}))
+        assert (refused["code"], refused["path"]) == ("InvalidFormat", "/correlationId")
+    both = api.post("/customers", {"firstName": "E", "lastName": "F", "email": "cd@example.test",
+                                   "correlationId": "cid-1.a_b"}).json()["_embedded"]["errors"]
+    assert [(e["code"], e["path"], e["_links"]["about"]["href"]) for e in both] == [
+        ("Duplicate", "/email", made.headers["Location"]), ("Duplicate", "/correlationId", made.headers["Location"])]
+    assert len(api.server.customers) == customers  # nothing created
+
+
 def test_bank_name_comes_from_the_routing_number(api):
     assert routing_number_valid("021000021") and not routing_number_valid("021000022")
     customer = api.customer()

@@ -15,7 +15,7 @@ import requests
 from infra.ach_sandbox import HAL, AchSandbox
 from shared.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, VerifyResult
-from shared.processors.dwolla import DwollaAch, format_amount, parse_amount, split_name
+from shared.processors.dwolla import DwollaAch, customer_correlation_id, format_amount, parse_amount, split_name
 
 ROUTING = "222222226"
 
@@ -166,6 +166,30 @@ def test_customer_is_idempotent_per_client(sandbox, ach):
     assert len(sandbox.customers) == 2
     body = sandbox.customers[first.rsplit("/", 1)[1]]
     assert (body["firstName"], body["lastName"], body["email"]) == ("Ann", "Archer", "ann@example.test")
+    # Traceable to the client without naming it (Dwolla asks for no personal data there), the same on every try.
+    assert body["correlationId"] == customer_correlation_id("client-1") != customer_correlation_id("client-2")
+    assert "client-1" not in body["correlationId"]
+
+
+def test_another_clients_customer_with_the_same_email_is_never_adopted(sandbox, ach):
+    first = ach.ensure_customer(client_id="client-1", name="Ann Archer", email="ann@example.test")
+    with pytest.raises(AchError) as raised:
+        ach.ensure_customer(client_id="client-2", name="Ann Archer", email="ANN@example.test")
+    assert raised.value.code == "EmailInUse"
+    assert list(sandbox.customers) == [first.rsplit("/", 1)[1]]
+    sandbox.idempotency.clear()  # also once client-1's key has expired
+    with pytest.raises(AchError):
+        ach.ensure_customer(client_id="client-2", name="Ann Archer", email="ann@example.test")
+
+
+def test_a_client_finds_its_own_customer_after_its_email_changed_and_the_key_expired(sandbox, ach):
+    first = ach.ensure_customer(client_id="client-1", name="Ann Archer", email="ann@example.test")
+    sandbox.idempotency.clear()  # the customer exists under the old email: only the correlationId is a duplicate
+    assert ach.ensure_customer(client_id="client-1", name="Ann Archer", email="ann.new@example.test") == first
+    ach.ensure_customer(client_id="client-2", name="Bo Brown", email="bo@example.test")
+    sandbox.idempotency.clear()  # client-1 now takes client-2's email: two duplicates, its own customer wins
+    assert ach.ensure_customer(client_id="client-1", name="Ann Archer", email="bo@example.test") == first
+    assert len(sandbox.customers) == 2
 
 
 # ----------------------------------------------------------------------------------------- bank accounts

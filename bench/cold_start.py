@@ -23,6 +23,8 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -34,9 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.25
 
+# BENCH_STOP (instruction counts only): "start" ends the process at t0, "import" after the handler's import, so
+# that a count of the whole process less the count to "start" is the count of the measured part.
 _FLOOR = """
 import json, os, sys, time
 t0 = time.perf_counter()
+if os.environ.get("BENCH_STOP"):
+    sys.exit(0)
 import boto3
 boto3.client("dynamodb").get_item(TableName=os.environ["CLIENTS_TABLE"], Key={"client_id": {"S": "client-a"}})
 print(json.dumps({"seconds": time.perf_counter() - t0, "modules": len(sys.modules)}))
@@ -57,8 +63,12 @@ if os.environ.get("BENCH_PROFILE"):  # a directory: cProfile of import + first r
     profile = cProfile.Profile()
     profile.enable()
 t0 = time.perf_counter()
+if os.environ.get("BENCH_STOP") == "start":
+    sys.exit(0)
 handler = getattr(importlib.import_module(sys.argv[1]), "handler")
 imported = time.perf_counter() - t0
+if os.environ.get("BENCH_STOP") == "import":
+    sys.exit(0)
 result = handler(event, Context())
 elapsed = time.perf_counter() - t0
 if profile:
@@ -138,6 +148,58 @@ def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, 
         return requests
 
     return build
+
+
+def count_instructions(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]]
+                       ) -> None:
+    """The same measure in instructions executed (valgrind's callgrind) instead of seconds: the count of the same
+    code repeats whatever else the machine does (README, "Benchmarks"), where the seconds move by +-0.1x of the
+    floor from run to run. It counts the function's own work only (a wait for moto, Stripe or the ACH sandbox
+    counts nothing), so it says how far imports and code are from the floor, not how long a user waits. One
+    sample; about 15 minutes for every function (valgrind runs Python about 40 times slower)."""
+    if not shutil.which("valgrind"):
+        raise RuntimeError("BENCH_COUNT=instructions needs valgrind (Debian: apt-get install valgrind)")
+    only = [name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name]
+    _run(python, _FLOOR, env, [])  # an uncounted first round: bytecode and page caches warm
+    functions = first_requests(0, only)
+    for function, request in functions.items():
+        _run(python, _HANDLER, env, [request.module, function], json.dumps(request.event))
+    counted = env | {"PYTHONHASHSEED": "0"}  # the same dictionaries, so the same work, every run
+    floor = _count(python, _FLOOR, counted, []) - _count(python, _FLOOR, counted | {"BENCH_STOP": "start"}, [])
+    print("\n== 1b. Cold start in instructions executed (valgrind's callgrind), millions ==")
+    header = f"{'function':<34} {'instr.':>7} {'x floor':>8} {'target':>7}  {'import':>6} {'request':>7}"
+    print(header)
+    print("-" * len(header))
+    print(f"{'floor':<34} {floor / 1e6:>7.0f} {1:>7.2f}x")
+    start = None
+    for n, function in enumerate(functions, start=1):
+        # Made just before it runs, for it alone: a signed webhook would be stale after the others' minutes, and
+        # what one function's request reads (a client's invoices) does not depend on which others are measured.
+        request = first_requests(n, [function])[function]
+        stdin = json.dumps(request.event)
+        args = [request.module, function]
+        if start is None:  # the same for every function (the event is parsed before t0: a few thousand)
+            start = _count(python, _HANDLER, counted | {"BENCH_STOP": "start"}, args, stdin)
+        imported = _count(python, _HANDLER, counted | {"BENCH_STOP": "import"}, args, stdin) - start
+        whole = _count(python, _HANDLER, counted, args, stdin, request) - start
+        ratio = whole / floor
+        print(f"{function:<34} {whole / 1e6:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
+              f"{imported / 1e6:>6.0f} {(whole - imported) / 1e6:>7.0f}", flush=True)
+    print("instructions from the start of the import to the end of the first request, interpreter start-up "
+          "excluded; PYTHONHASHSEED=0; every first request succeeded")
+
+
+def _count(python: str, code: str, env: dict, args: list[str], stdin: str = "",
+           request: FirstRequest | None = None) -> int:
+    """Instructions the process executes; with `request`, stops the bench if the request did not succeed."""
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code,
+                             *args], env=env, input=stdin, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    counted = re.search(r"Collected : (\d+)", result.stderr)
+    if result.returncode != 0 or not counted:
+        raise RuntimeError(f"{args[:1]} failed under valgrind:\n{result.stderr[-2000:]}")
+    if request is not None and (failure := _failure(request, json.loads(result.stdout.strip().splitlines()[-1]))):
+        raise RuntimeError(f"{args[1]}'s first request did not succeed: {failure}")
+    return int(counted.group(1))
 
 
 def _run(python: str, code: str, env: dict, args: list[str], stdin: str = "") -> dict:

@@ -11,6 +11,8 @@ How to read the figures
    Measured in `.venv-bench`, a venv holding ONLY the runtime dependencies of requirements.lock (what the
    layer ships), created once with uv and reused, in a clean Lambda-like environment with the template's
    Globals variables. Absolute milliseconds depend on this machine and its load; compare the ratios.
+   BENCH_COUNT=instructions counts the instructions each process executes instead (valgrind's callgrind; the
+   same count whatever else the machine does, about 15 minutes for every function).
 
 2. DynamoDB requests per operation (counted, not timed).
    The handlers are called in-process (dev venv) against moto (infra.moto_server on 127.0.0.1) and
@@ -124,7 +126,10 @@ def cold_start() -> None:
                      "RECEIPT_QUEUE_URL", "ACH_EVENT_QUEUE_URL", "SENDER_EMAIL", "MERCHANT_NAME", "MERCHANT_TIMEZONE",
                      "SUPPORT_EMAIL", "SUPPORT_PHONE", "PORTAL_BASE_URL", *template_table_vars()):
             env[name] = os.environ[name]
-        cold.measure(str(BENCH_PYTHON), env, cold.first_requests(WEBHOOK_SECRET), RUNS)
+        if os.environ.get("BENCH_COUNT") == "instructions":  # valgrind's counts instead of seconds
+            cold.count_instructions(str(BENCH_PYTHON), env, cold.first_requests(WEBHOOK_SECRET))
+        else:
+            cold.measure(str(BENCH_PYTHON), env, cold.first_requests(WEBHOOK_SECRET), RUNS)
     finally:
         ach.stop()
         stripe_server.stop()

@@ -96,7 +96,7 @@ MICRO_DEPOSIT_FAILURE_SUFFIXES = {"9003": "R03"}
 _NAME_SENTINEL = re.compile(r"^\s*(R\d\d)(-late)?\b", re.IGNORECASE)   # Dwolla's own sandbox trick
 
 _AMOUNT = re.compile(r"^\d{1,12}(\.\d+)?$")
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,254}$")  # Dwolla: "less than 255 characters", no spaces
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -109,8 +109,8 @@ class DwollaAch:
                                idempotency_key=f"customer:{client_id}")
         except AchError as exc:
             # A customer with this email or this client's correlationId exists (Dwolla keeps both unique), named
-            # in each Duplicate error's _links.about. Only this client's own is adopted: the one made when the
-            # idempotency key (24 h) has expired since. A customer with the same email that another client made
+            # in each Duplicate error's _links.about. Only this client's own is adopted: made by an earlier try
+            # whose idempotency key (24 h) has expired. A customer with the same email that another client made
             # is never shared (its name, its bank accounts, its limits).
             existing = self._duplicates(exc)
             if not existing:

@@ -3,7 +3,8 @@
 stripe-python imports `requests` (to choose its default HTTP client) and `asyncio` (for its async clients) the
 moment it is imported: about 36 ms of a card function's cold start (charset_normalizer, http.cookiejar, the
 event loop's machinery), though our Stripe client talks through urllib3 (botocore loaded it already) and runs no
-coroutine (shared/processors/stripe_sdk.py).
+coroutine (shared/processors/stripe_sdk.py). Powertools' batch utility imports `asyncio` for its async
+processor, which the SQS workers do not use (shared/sqs_entry.py).
 
 `defer(name)` puts a stand-in into sys.modules for a module not imported yet: `import name` binds the stand-in
 (the import system asks a module found in sys.modules only for its `__spec__`, which the stand-in has: None).
@@ -15,11 +16,17 @@ that read alone loads it.
 
 import importlib
 import importlib.util
+import logging
 import sys
 import threading
 import types
 
 _loading = threading.RLock()
+# Python 3.12's logging looks asyncio up in sys.modules for every record and, when it is there, asks it for the
+# running task's name (LogRecord.taskName): with a stand-in there, the first log line would load asyncio. No task
+# can run before asyncio is loaded, so the name would be None anyway: while asyncio is deferred, logging is told
+# not to ask (logging.logAsyncioTasks), and its setting is put back when asyncio is loaded.
+_task_names: list[bool] = []
 
 
 class _StandIn(types.ModuleType):
@@ -37,6 +44,9 @@ def defer(*names: str) -> None:
     for name in names:
         if name not in sys.modules and importlib.util.find_spec(name) is not None:
             sys.modules[name] = _StandIn(name)
+            if name == "asyncio":
+                _task_names.append(logging.logAsyncioTasks)
+                logging.logAsyncioTasks = False
 
 
 def load(module: types.ModuleType) -> types.ModuleType:
@@ -47,7 +57,10 @@ def load(module: types.ModuleType) -> types.ModuleType:
     with _loading:  # two threads' first uses import it once
         if sys.modules.get(name) is module:
             del sys.modules[name]
-        return importlib.import_module(name)
+        real = importlib.import_module(name)
+        if name == "asyncio" and _task_names:
+            logging.logAsyncioTasks = _task_names.pop()
+        return real
 
 
 def is_deferred(name: str) -> bool:

@@ -2,6 +2,12 @@
 type its record handler takes."""
 
 from shared import powertools_packages  # noqa: F401 (first: Powertools' data_classes without its __init__)
+from shared.deferred_modules import defer
+
+# Powertools' batch module imports asyncio (about 16 ms) for its AsyncBatchProcessor; these workers use the
+# synchronous BatchProcessor, so asyncio is loaded only if something does use it (shared/deferred_modules.py).
+defer("asyncio")
+
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response  # noqa: E402
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord  # noqa: E402
 

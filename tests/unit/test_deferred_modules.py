@@ -1,5 +1,6 @@
-"""Deferred modules (shared/deferred_modules.py): a stand-in until the first use, then the real module; and the
-card functions, in fresh interpreters, never load `requests` or `asyncio`, even after talking to Stripe."""
+"""Deferred modules (shared/deferred_modules.py): a stand-in until the first use, then the real module; and, in
+fresh interpreters, the card functions never load `requests` or `asyncio`, even after talking to Stripe, nor the
+SQS workers `asyncio`."""
 
 import json
 import os
@@ -72,6 +73,25 @@ def test_a_submodule_imported_first_still_runs_the_package_once_before_it(probe)
     assert probe == ["package", "sub"] and sys.modules["deferred_probe"].sub.VALUE == "sub"
 
 
+def test_log_lines_leave_a_deferred_asyncio_unloaded_and_get_task_names_once_it_is_used():
+    """Python 3.12's LogRecord asks asyncio, when it is in sys.modules, for the running task's name."""
+    found = _fresh("""
+        import logging
+        from shared.deferred_modules import defer, is_deferred
+        defer("asyncio")
+        records = []
+        logging.getLogger("probe").addHandler(type("H", (logging.Handler,), {"emit": lambda s, r: records.append(r)})())
+        logging.getLogger("probe").warning("a line before any task")
+        assert is_deferred("asyncio") and records[0].taskName is None
+        import asyncio
+        async def main():
+            logging.getLogger("probe").warning("a line in a task")
+        asyncio.run(main())
+        assert not is_deferred("asyncio") and logging.logAsyncioTasks and records[1].taskName.startswith("Task-")
+    """)
+    assert not found["asyncio"] and "asyncio.events" in found["loaded"]
+
+
 def test_a_module_already_imported_or_not_installed_is_left_alone(probe):
     import deferred_probe
 
@@ -104,6 +124,14 @@ def test_card_functions_load_neither_requests_nor_asyncio(module):
     assert {"requests.sessions", "charset_normalizer", "asyncio.events"}.isdisjoint(found["loaded"])
 
 
+@pytest.mark.parametrize("module", ["functions.ach_event_worker.app", "functions.send_receipt.app"])
+def test_the_sqs_workers_load_no_asyncio(module):
+    """Powertools' batch module imports it for the async processor; the workers use the synchronous one."""
+    found = _fresh(f"import os\nos.environ['POWERTOOLS_TRACE_DISABLED'] = 'true'  # as the template's Globals\n"
+                   f"import {module}")
+    assert found["asyncio"] and "asyncio.events" not in found["loaded"]
+
+
 def test_talking_to_stripe_loads_neither():
     """A whole request through the card adapter (to a local server standing in for Stripe's API)."""
     found = _fresh("""
@@ -128,6 +156,8 @@ def test_talking_to_stripe_loads_neither():
         from shared.processors.stripe_cards import StripeCards
         cards = StripeCards("sk_test_deferred", f"http://127.0.0.1:{server.server_port}")
         assert cards.ensure_customer(client_id="c1", email="a@example.test", name="A") == "cus_1"
+        import logging
+        logging.getLogger("a function").warning("and a log line, as every request writes")
     """)
     assert found["requests"] and found["asyncio"]
     assert {"requests.sessions", "charset_normalizer", "asyncio.events"}.isdisjoint(found["loaded"])

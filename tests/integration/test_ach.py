@@ -92,6 +92,16 @@ def test_a_billing_email_another_client_uses_for_ach_is_409_and_changes_nothing(
     assert len(banks["funding-sources"]) == 1  # client-a's own bank only
 
 
+def test_a_customer_the_processor_refuses_is_422_and_changes_nothing(seeded):
+    """Dwolla refusing the customer itself (here its email) is the client's answer, not a 500."""
+    Client("client-b").update(actions=[Client.billing_email.set("bob@localhost")])
+    before = table_snapshot()
+    status, body, _ = link("888899990000", client_id="client-b", holder="Bob Baker")
+    assert (status, body["error"]["code"]) == (422, "bank_account_rejected")
+    assert "Email invalid" in body["error"]["message"]
+    assert table_snapshot() == before
+
+
 def test_linking_the_same_account_twice_is_409(seeded):
     link("555566667777")
     before = table_snapshot()

@@ -582,7 +582,8 @@ class AchSandbox(LoopbackServer):
         if isinstance(email, str) and email.strip() and not _EMAIL.match(email.strip()):
             errors.append(("InvalidFormat", "Email invalid.", "/email"))
         correlation_id = body.get("correlationId")
-        if correlation_id is not None and not (isinstance(correlation_id, str) and _CORRELATION_ID.match(correlation_id)):
+        valid = isinstance(correlation_id, str) and _CORRELATION_ID.match(correlation_id)
+        if correlation_id is not None and not valid:
             errors.append(("InvalidFormat", "CorrelationId must be less than 255 characters and contain only "
                            "letters, digits, '-', '.' and '_'.", "/correlationId"))
         if errors:

@@ -159,7 +159,7 @@ def count_instructions(python: str, env: dict, first_requests: Callable[[int, li
     sample; about 15 minutes for every function (valgrind runs Python about 40 times slower)."""
     if not shutil.which("valgrind"):
         raise RuntimeError("BENCH_COUNT=instructions needs valgrind (Debian: apt-get install valgrind)")
-    only = [name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name]
+    only = _selected()
     _run(python, _FLOOR, env, [])  # an uncounted first round: bytecode and page caches warm
     functions = first_requests(0, only)
     for function, request in functions.items():
@@ -210,6 +210,11 @@ def _run(python: str, code: str, env: dict, args: list[str], stdin: str = "") ->
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _selected() -> list[str]:
+    """BENCH_FUNCTIONS=A,B: only those functions (e.g. while fixing one); all when it is not set."""
+    return [name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name]
+
+
 def _failure(request: FirstRequest, data: dict) -> str | None:
     """Why a first request did not succeed (its figure would measure an error path), None if it did."""
     answer = data["answer"] if isinstance(data["answer"], dict) else {}
@@ -222,7 +227,7 @@ def _failure(request: FirstRequest, data: dict) -> str | None:
 
 def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]],
             runs: int) -> None:
-    only = [name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name]  # e.g. while fixing one
+    only = _selected()
     samples: dict[str, list[float]] = collections.defaultdict(list)
     imports: dict[str, list[float]] = collections.defaultdict(list)  # the import part of each sample
     info: dict[str, dict] = {}

@@ -24,10 +24,11 @@ def test_a_function_loads_neither_package_whole(module):
 
 
 def test_any_other_name_loads_the_whole_package():
-    loaded = modules_loaded_after("import functions.list_invoices.app\n"
-                           f"from {DATA_CLASSES} import SESEvent, ALBEvent\n"
-                           f"from {EVENT_HANDLER} import AppSyncResolver, APIGatewayHttpResolver\n"
-                           "assert SESEvent.__name__ == 'SESEvent' and AppSyncResolver.__name__ == 'AppSyncResolver'")
+    loaded = modules_loaded_after(
+        "import functions.list_invoices.app\n"
+        f"from {DATA_CLASSES} import SESEvent, ALBEvent\n"
+        f"from {EVENT_HANDLER} import AppSyncResolver, APIGatewayHttpResolver\n"
+        "assert SESEvent.__name__ == 'SESEvent' and AppSyncResolver.__name__ == 'AppSyncResolver'")
     assert f"{DATA_CLASSES}.ses_event" in loaded and f"{EVENT_HANDLER}.appsync" in loaded
 
 

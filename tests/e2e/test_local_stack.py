@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,12 @@ from infra.demo import Portal, confirm_card, login, wait_for_receipt
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1") -> subprocess.Popen:

@@ -22,6 +22,13 @@ connection could be the client's next request; a new connection, and a new serve
 about a quarter of a GetItem's cost on both sides. `KeepAliveHandler` reads exactly the request's body to its
 end instead, so nothing is left to discard, and turns werkzeug's discarding off for its own requests only.
 
+A cancelled TransactWriteItems is rolled back from copies of the items it names, not of whole tables. moto
+deep-copies every table a transaction names before it begins, so each transaction cost time in proportion to
+what its tables held (about a tenth of a money-model test's CPU). With one DynamoDB request at a time, the
+items a transaction names are all it can change, so restoring them is the same rollback (tests/test_moto_server.py
+cancels transactions that put, update and delete, in tables with and without a sort key). A transaction whose
+keys cannot be read, or that names a table with a stream, keeps moto's own whole-table copies.
+
 Two lookups moto repeats on every request are made once: the list of its service packages (it lists its own
 directory and asks the file system about each of ~150 entries to route a request, about a quarter of a
 GetItem's server time) and the handler class's method names.
@@ -34,6 +41,7 @@ been made since `resources_ready()`; otherwise the caller resets moto and create
 Used by the tests (tests/conftest.py), the local stack and the benchmarks: `MotoServer().start()`.
 """
 
+import copy
 import functools
 import io
 import json
@@ -48,6 +56,9 @@ from urllib.parse import parse_qs
 
 from moto import backends
 from moto.core import DEFAULT_ACCOUNT_ID, responses, serialize
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug import serving
 from werkzeug.serving import make_server
@@ -94,6 +105,64 @@ serialize.BaseJSONSerializer._serialize_type_structure = _serialize_structure_fa
 _MOTO_MODULES = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _MOTO_MODULES
 responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+
+_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
+_items_undo = threading.local()
+_ABSENT = object()
+
+
+def _deepcopy(value, memo=None):
+    """moto's deep copy, except of a whole table while a transaction's items are kept for its rollback."""
+    if isinstance(value, Table) and getattr(_items_undo, "active", False):
+        return value  # moto "restores" the same table; the items are put back by _transact_write_items_undone
+    return copy.deepcopy(value, memo)
+
+
+def _undo_entries(backend, transact_items: list) -> list | None:
+    """(table, partition key, copy of what the table holds under it or _ABSENT) for each item a transaction names;
+    None when a key cannot be read or a table has a stream (moto's own rollback then runs)."""
+    entries = []
+    for entry in transact_items:
+        if not isinstance(entry, dict) or len(entry) != 1:
+            return None
+        ((kind, op),) = entry.items()
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            continue  # moto refuses the transaction before it changes anything
+        if table.stream_shard is not None:
+            return None
+        attributes = op.get("Item") if kind == "Put" else op.get("Key")
+        try:
+            partition = DynamoType(attributes[table.hash_key_attr])
+            hash(partition)
+        except Exception:  # noqa: BLE001 - anything moto itself would refuse: its own path answers
+            return None
+        held = table.items.get(partition, _ABSENT)
+        entries.append((table, partition, _ABSENT if held is _ABSENT else copy.deepcopy(held)))
+    return entries
+
+
+def _transact_write_items_undone(self, transact_items):
+    entries = _undo_entries(self, transact_items)
+    if entries is None:
+        return _transact_write_items(self, transact_items)
+    _items_undo.active = True
+    try:
+        return _transact_write_items(self, transact_items)
+    except BaseException:
+        # What each partition held before: every change the transaction made is in one of them.
+        for table, partition, held in entries:
+            if held is _ABSENT:
+                table.items.pop(partition, None)
+            else:
+                table.items[partition] = held
+        raise
+    finally:
+        _items_undo.active = False
+
+
+dynamodb_models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)
+dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_undone
 
 # What a request may do and still leave every resource as set up: the items, messages and sent mail it changes
 # are what clear_data() empties. Keyed by the service in the request's signature.

@@ -19,8 +19,10 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend
 
+from infra.moto_server import stored_items
 from infra.seed import put_client, put_invoice
 from tests.helpers import aws_client, scanned_table_snapshot, sent_emails, table_snapshot
 
@@ -103,6 +105,48 @@ def test_concurrent_transactions_keep_every_committed_write_and_no_cancelled_one
     assert len(committed) == len(cancelled) == threads * each // 2
     counter = db.get_item(TableName="atomicity", Key={"pk": {"S": "counter"}}, ConsistentRead=True)["Item"]["n"]["N"]
     assert (int(counter), keys_of(db, "w-")) == (len(committed), set(committed))
+
+
+def test_a_cancelled_transaction_leaves_every_item_it_named_as_it_was_without_copying_whole_tables(moto_server):
+    db = fresh_table(moto_server, filler=30)
+    db.create_table(TableName="ranged", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                          {"AttributeName": "sk", "AttributeType": "S"}],
+                    BillingMode="PAY_PER_REQUEST")
+    for sk in ("a", "b"):
+        db.put_item(TableName="ranged", Item={"pk": {"S": "inv"}, "sk": {"S": sk}, "cents": {"N": "100"},
+                                              "entries": {"L": [{"M": {"cents": {"N": "100"}}}]}})
+    db.put_item(TableName="atomicity", Item={"pk": {"S": "doomed"}, "n": {"N": "1"}})
+    from moto.dynamodb.models import dynamodb_backends
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+    before, table_objects = stored_items("us-east-1"), dict(tables)
+
+    writes = [
+        {"Put": {"TableName": "ranged", "Item": {"pk": {"S": "inv"}, "sk": {"S": "c"}}}},  # beside items kept
+        {"Put": {"TableName": "ranged", "Item": {"pk": {"S": "new-partition"}, "sk": {"S": "a"}}}},
+        {"Update": {"TableName": "ranged", "Key": {"pk": {"S": "inv"}, "sk": {"S": "a"}},  # changed in place
+                    "UpdateExpression": "SET cents = cents + :d, entries = list_append(entries, :e)",
+                    "ExpressionAttributeValues": {":d": {"N": "50"}, ":e": {"L": [{"M": {"cents": {"N": "50"}}}]}}}},
+        {"Delete": {"TableName": "atomicity", "Key": {"pk": {"S": "doomed"}}}},
+        {"Update": {"TableName": "atomicity", "Key": {"pk": {"S": "created-by-update"}},
+                    "UpdateExpression": "SET n = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+    ]
+    doomed_twice = {"ConditionCheck": {"TableName": "atomicity", "Key": {"pk": {"S": "doomed"}},
+                                       "ConditionExpression": "attribute_exists(pk)"}}
+    # A failed check before the writes or after them (moto applies the rest, then rolls back), and an item named
+    # twice (refused half-way through).
+    for items in ([{"ConditionCheck": CHECK_MISSING}] + writes, writes + [{"ConditionCheck": CHECK_MISSING}],
+                  writes + [doomed_twice]):
+        with pytest.raises(ClientError) as cancelled:
+            db.transact_write_items(TransactItems=items)
+        assert cancelled.value.response["Error"]["Code"] in ("TransactionCanceledException", "ValidationException")
+        assert stored_items("us-east-1") == before
+    assert all(tables[name] is table for name, table in table_objects.items())  # no table was replaced by a copy
+
+    db.transact_write_items(TransactItems=writes)  # the same writes, not cancelled, all apply
+    after = {item["sk"]["S"]: item for item in stored_items("us-east-1")["ranged"] if item["pk"]["S"] == "inv"}
+    assert (sorted(after), after["a"]["cents"], len(after["a"]["entries"]["L"])) == (["a", "b", "c"], {"N": "150"}, 2)
 
 
 EVERY_TYPE = {

@@ -12,7 +12,8 @@ How to read the figures
    layer ships), created once with uv and reused, in a clean Lambda-like environment with the template's
    Globals variables. Absolute milliseconds depend on this machine and its load; compare the ratios.
    BENCH_COUNT=instructions counts the instructions each process executes instead (valgrind's callgrind; the
-   same count whatever else the machine does, about 15 minutes for every function).
+   same count whatever else the machine does, about 15 minutes for every function). BENCH_INIT_TYPE=snap-start
+   runs each init as SnapStart's (Lambda's AWS_LAMBDA_INITIALIZATION_TYPE; on-demand otherwise).
 
 2. DynamoDB requests per operation (counted, not timed).
    The handlers are called in-process (dev venv) against moto (infra.moto_server on 127.0.0.1) and
@@ -84,6 +85,8 @@ def lambda_env(tracing: bool) -> dict[str, str]:
            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": "bench",
            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+           # BENCH_INIT_TYPE=snap-start: an init as SnapStart runs it, before the snapshot (factory.prime_card_processor)
+           "AWS_LAMBDA_INITIALIZATION_TYPE": os.environ.get("BENCH_INIT_TYPE", "on-demand"),
            "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": "app.handler",
            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
            "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1", "_AWS_XRAY_DAEMON_PORT": "2000"}

@@ -8,11 +8,13 @@ from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key, parse_payment_request
 # Card payments call Stripe: the SDK is loaded at init, so a SnapStart snapshot already holds it.
 from shared.processors import stripe_cards  # noqa: F401
-from shared.processors.factory import ach_processor, card_processor
+from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
 from shared.views import payment_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
+
+prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
 
 app = make_app()
 

@@ -1,8 +1,10 @@
 """DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here."""
 
-from shared.processors.factory import ach_processor, card_processor
+from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.saved_methods import delete_method
 from shared.web import client_id_of, json_response, lambda_entry, make_app
+
+prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
 
 app = make_app()
 

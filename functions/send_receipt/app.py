@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.notify import send_email
-from shared.processors.factory import card_processor
+from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
 from shared.services.invoice_notices import INVOICE_KINDS, send_invoice_notice
 from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
@@ -25,6 +25,8 @@ from shared.services.notices import send_notice
 from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
 from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import metrics
+
+prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
 
 
 def _card_details(payment_method_id: str):

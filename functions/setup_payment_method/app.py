@@ -2,9 +2,11 @@
 
 # Every request here calls Stripe: the SDK is loaded at init, so a SnapStart snapshot already holds it.
 from shared.processors import stripe_cards  # noqa: F401
-from shared.processors.factory import card_processor
+from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.client_accounts import start_card_setup
 from shared.web import client_id_of, json_response, lambda_entry, make_app
+
+prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
 
 app = make_app()
 

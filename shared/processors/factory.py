@@ -18,6 +18,19 @@ def ach_processor():
     return dwolla.from_environment()
 
 
+def prime_card_processor() -> None:
+    """At an init no request waits for (SnapStart's, or provisioned concurrency's), load the Stripe SDK and every
+    class a card request loads, so that a resumed instance's first request does not; no client, key or
+    connection is made (those come on first use, after restore). At an on-demand init nothing: a request that
+    never calls Stripe (an ACH payment, a settled payment's read) does not pay for it."""
+    from shared.init_type import ahead_of_requests
+
+    if ahead_of_requests():
+        from shared.processors import stripe_sdk
+
+        stripe_sdk.load_request_classes()
+
+
 def forget_processors() -> None:
     """Build both again on next use (after their secrets or endpoints changed: tests, the local stack)."""
     card_processor.cache_clear()

@@ -1,0 +1,108 @@
+"""At an init no request waits for (SnapStart's, provisioned concurrency's), the card functions load every Stripe
+class a card request loads, so a resumed instance's first request loads none; at an on-demand init they do not,
+so a function that may never call Stripe does not pay for it. Fresh interpreters: this one has loaded everything."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Every card adapter operation, once, against a local server answering as Stripe's API does (one object of the
+# asked kind), after importing a function under the given init type: which modules each phase loaded.
+SCRIPT = """
+import os
+os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KINDS = {{"customers": "customer", "payment_intents": "payment_intent", "payment_methods": "payment_method",
+          "setup_intents": "setup_intent", "refunds": "refund"}}
+
+class Stripe(BaseHTTPRequestHandler):
+    def answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        kind = KINDS[self.path.split("/")[2].split("?")[0]]
+        body = json.dumps({{"id": "x_1", "object": kind, "status": "requires_payment_method", "client_secret": "s",
+                           "customer": None, "card": {{"brand": "visa", "last4": "4242", "exp_month": 1,
+                                                      "exp_year": 2030}}}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = answer
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Stripe)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+import functions.get_payment.app
+after_get_payment = set(sys.modules)
+import functions.create_payment.app
+from shared.processors.factory import card_processor
+built_at_init = card_processor.cache_info().currsize
+after_init = set(sys.modules)
+
+from shared.processors.card import IntentRequest
+from shared.processors.refunds import StripeRefunds
+from shared.processors.stripe_cards import StripeCards
+cards = StripeCards("sk_test_priming", f"http://127.0.0.1:{{server.server_port}}")
+cards.ensure_customer(client_id="c1", email="a@example.test", name="A")
+cards.create_intent(IntentRequest(amount=1000, currency="usd", customer_id="cus_1", description="Invoice 1",
+                                  client_id="c1", invoice_id="i1", payment_id="p1", idempotency_key="k1",
+                                  receipt_email="a@example.test", save_for_later=False))
+cards.retrieve_intent("pi_1"); cards.intent_outcome("pi_1"); cards.cancel_intent("pi_1"); cards.confirm_intent("pi_1")
+cards.card_details("pm_1"); cards.create_setup_intent(customer_id="cus_1", client_id="c1"); cards.detach("pm_1")
+StripeRefunds(cards).refund(processor_payment_id="pi_1", processor_method_id=None, amount=100, metadata={{}},
+                            idempotency_key="k2")
+print(json.dumps({{"get_payment": sorted(after_get_payment), "init": sorted(after_init), "built_at_init": built_at_init,
+                  "requests": sorted(set(sys.modules) - after_init)}}))
+"""
+
+
+def _run(init_type: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT.format(init_type=init_type))], cwd=ROOT,
+                            env=os.environ, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _stripe(modules) -> set[str]:
+    return {name for name in modules if name == "stripe" or name.startswith("stripe.")}
+
+
+@pytest.mark.parametrize("init_type", ["snap-start", "provisioned-concurrency"])
+def test_ahead_of_requests_the_classes_load_at_init_and_no_request_loads_any(init_type):
+    found = _run(init_type)
+    assert {"stripe._stripe_client", "stripe._payment_intent", "stripe._refund_service"} <= set(found["init"])
+    assert _stripe(found["requests"]) == set()
+    assert found["built_at_init"] == 0  # no client, key or connection in the snapshot: made on first use
+
+
+def test_on_demand_nothing_is_loaded_before_a_request_needs_it():
+    found = _run("on-demand")
+    assert _stripe(found["get_payment"]) == set()  # a read that may never call Stripe loads none of it
+    assert "stripe._payment_intent" not in found["init"]
+    assert {"stripe._stripe_client", "stripe._payment_intent", "stripe._refund_service"} <= _stripe(found["requests"])
+    assert found["built_at_init"] == 0
+
+
+def test_every_function_that_calls_stripe_primes_at_init():
+    """A function importing the card processor calls prime_card_processor() at module level, once."""
+    for app in sorted((ROOT / "functions").glob("*/app.py")):
+        tree = ast.parse(app.read_text())
+        uses_cards = any(isinstance(node, ast.ImportFrom) and node.module == "shared.processors.factory"
+                         and any(alias.name == "card_processor" for alias in node.names) for node in tree.body)
+        primes = [node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                  and getattr(node.value.func, "id", None) == "prime_card_processor"]
+        assert len(primes) == (1 if uses_cards else 0), app.parent.name

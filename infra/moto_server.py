@@ -24,10 +24,10 @@ end instead, so nothing is left to discard, and turns werkzeug's discarding off 
 
 A cancelled TransactWriteItems is rolled back from copies of the items it names, not of whole tables. moto
 deep-copies every table a transaction names before it begins, so each transaction cost time in proportion to
-what its tables held (about a tenth of a money-model test's CPU). With one DynamoDB request at a time, the
-items a transaction names are all it can change, so restoring them is the same rollback (tests/test_moto_server.py
-cancels transactions that put, update and delete, in tables with and without a sort key). A transaction whose
-keys cannot be read, or that names a table with a stream, keeps moto's own whole-table copies.
+what its tables held (a sixth of the money model's CPU). With one DynamoDB request at a time, the items a
+transaction names are all it can change, so restoring the partitions they are in is the same rollback
+(tests/test_moto_server.py cancels transactions that put, update and delete, in tables with and without a sort
+key). A transaction whose keys cannot be read, or that names a table with a stream, keeps moto's own copies.
 
 Two lookups moto repeats on every request are made once: the list of its service packages (it lists its own
 directory and asks the file system about each of ~150 entries to route a request, about a quarter of a

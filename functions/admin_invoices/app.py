@@ -8,7 +8,7 @@ from shared.services.queries import parse_limit
 from shared.views import invoice_view, payment_view
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

@@ -10,7 +10,7 @@ from shared.processors.refunds import AchRefunds, StripeRefunds
 from shared.services.refunds import start_refund
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

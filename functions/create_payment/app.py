@@ -14,7 +14,7 @@ from shared.services.card_payments import start_card_payment
 from shared.views import payment_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

@@ -4,7 +4,7 @@ from shared.processors.factory import ach_processor, card_processor, prime_card_
 from shared.services.saved_methods import delete_method
 from shared.web import client_id_of, json_response, lambda_entry, make_app
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

@@ -8,7 +8,7 @@ from shared.services.payment_checks import current_payment
 from shared.views import payment_view
 from shared.web import client_id_of, lambda_entry, make_app
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

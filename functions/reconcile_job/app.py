@@ -13,7 +13,7 @@ from shared.processors.factory import ach_processor, card_processor, prime_card_
 from shared.services.reconciliation import run
 from shared.web import logger, metrics, tracer
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 DEFAULT_MINUTES = 60
 STOP_WITH_MS_LEFT = 20_000  # stop taking new payments well before the Lambda timeout (one payment < 20 s)

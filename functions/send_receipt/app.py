@@ -26,7 +26,7 @@ from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_rep
 from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import metrics
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 
 def _card_details(payment_method_id: str):

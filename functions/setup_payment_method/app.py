@@ -6,7 +6,7 @@ from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.client_accounts import start_card_setup
 from shared.web import client_id_of, json_response, lambda_entry, make_app
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

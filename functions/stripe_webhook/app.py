@@ -10,7 +10,7 @@ from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
-prime_card_processor()  # under SnapStart: Stripe's request classes go into the snapshot
+prime_card_processor()
 
 app = make_app()
 

@@ -3,6 +3,11 @@
 
 from functools import cache
 
+from shared.init_type import ahead_of_requests
+
+if ahead_of_requests():
+    from shared import secrets  # noqa: F401  (each processor's key is a secret: its client's data read at init)
+
 
 @cache
 def card_processor():
@@ -23,8 +28,6 @@ def prime_card_processor() -> None:
     class a card request loads, so that a resumed instance's first request does not; no client, key or
     connection is made (those come on first use, after restore). At an on-demand init nothing: a request that
     never calls Stripe (an ACH payment, a settled payment's read) does not pay for it."""
-    from shared.init_type import ahead_of_requests
-
     if ahead_of_requests():
         from shared.processors import stripe_sdk
 

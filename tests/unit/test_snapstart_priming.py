@@ -106,3 +106,48 @@ def test_every_function_that_calls_stripe_primes_at_init():
         primes = [node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
                   and getattr(node.value.func, "id", None) == "prime_card_processor"]
         assert len(primes) == (1 if uses_cards else 0), app.parent.name
+
+
+# The data botocore reads to make each client the functions make (shared/aws.prime_models), after importing
+# functions that make all four: which data files the clients' creation read.
+DATA_SCRIPT = """
+import os
+os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
+os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+import json
+import functions.ach_webhook.app, functions.send_receipt.app, functions.setup_payment_method.app
+import botocore.loaders
+
+read = []
+load_file = botocore.loaders.JSONFileLoader.load_file
+
+def recording(self, path, *args, **kwargs):
+    data = load_file(self, path, *args, **kwargs)
+    if data is not None:
+        read.append(path.rsplit("/data/", 1)[-1])
+    return data
+
+botocore.loaders.JSONFileLoader.load_file = recording
+from shared import aws
+for service in ("dynamodb", "secretsmanager", "sqs", "ses"):
+    aws.client(service)
+print(json.dumps(read))
+"""
+
+
+def _data_read(init_type: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(DATA_SCRIPT.format(init_type=init_type))],
+                            cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_ahead_of_requests_making_a_client_reads_no_model_or_endpoint_data():
+    # botocore's defaults file (a few hundred bytes) is all that is left to read
+    assert _data_read("snap-start") <= {"sdk-default-configuration"}
+
+
+def test_on_demand_the_clients_read_their_data_when_they_are_made():
+    read = _data_read("on-demand")
+    assert {"endpoints", "partitions", "dynamodb/2012-08-10/service-2", "ses/2010-12-01/service-2",
+            "secretsmanager/2017-10-17/endpoint-rule-set-1"} <= read

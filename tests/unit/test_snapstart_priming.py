@@ -1,6 +1,7 @@
 """At an init no request waits for (SnapStart's, provisioned concurrency's), the card functions load every Stripe
-class a card request loads, so a resumed instance's first request loads none; at an on-demand init they do not,
-so a function that may never call Stripe does not pay for it. Fresh interpreters: this one has loaded everything."""
+class a card request loads, and botocore's data for each client is read, so a resumed instance's first request
+loads and reads none of it; at an on-demand init nothing is, so a function that may never call Stripe or make a
+client does not pay for it. Fresh interpreters: this one has loaded everything."""
 
 import ast
 import json
@@ -108,14 +109,15 @@ def test_every_function_that_calls_stripe_primes_at_init():
         assert len(primes) == (1 if uses_cards else 0), app.parent.name
 
 
-# The data botocore reads to make each client the functions make (shared/aws.prime_models), after importing
-# functions that make all four: which data files the clients' creation read.
+# The data botocore reads to make each client (shared/aws.prime_models), after importing a card function (DynamoDB,
+# and Secrets Manager through the processor factory) and the notice worker (SQS and SES through shared/notify.py):
+# which data files the four clients' creation read.
 DATA_SCRIPT = """
 import os
 os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 import json
-import functions.ach_webhook.app, functions.send_receipt.app, functions.setup_payment_method.app
+import functions.send_receipt.app, functions.setup_payment_method.app
 import botocore.loaders
 
 read = []

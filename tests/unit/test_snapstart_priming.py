@@ -109,15 +109,14 @@ def test_every_function_that_calls_stripe_primes_at_init():
         assert len(primes) == (1 if uses_cards else 0), app.parent.name
 
 
-# The data botocore reads to make each client (shared/aws.prime_models), after importing a card function (DynamoDB,
-# and Secrets Manager through the processor factory) and the notice worker (SQS and SES through shared/notify.py):
-# which data files the four clients' creation read.
+# The data botocore reads to make each client (shared/aws.prime_models), after importing the given functions:
+# which data files the clients' creation read.
 DATA_SCRIPT = """
 import os
 os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
 os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
 import json
-import functions.send_receipt.app, functions.setup_payment_method.app
+import {functions}
 import botocore.loaders
 
 read = []
@@ -131,25 +130,33 @@ def recording(self, path, *args, **kwargs):
 
 botocore.loaders.JSONFileLoader.load_file = recording
 from shared import aws
-for service in ("dynamodb", "secretsmanager", "sqs", "ses"):
+for service in {services!r}:
     aws.client(service)
 print(json.dumps(read))
 """
+# A card function (DynamoDB; Secrets Manager through the processor factory) and the notice worker (SQS and SES
+# through shared/notify.py); the ACH webhook (Secrets Manager through shared/secrets.py, SQS through
+# shared/ach_event_queue.py).
+EVERY_CLIENT = ("functions.send_receipt.app, functions.setup_payment_method.app",
+                ("dynamodb", "secretsmanager", "sqs", "ses"))
+ACH_WEBHOOK = ("functions.ach_webhook.app", ("secretsmanager", "sqs"))
 
 
-def _data_read(init_type: str) -> set[str]:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(DATA_SCRIPT.format(init_type=init_type))],
-                            cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=60)
+def _data_read(init_type: str, functions: str, services: tuple[str, ...]) -> set[str]:
+    script = DATA_SCRIPT.format(init_type=init_type, functions=functions, services=services)
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, env=os.environ,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def test_ahead_of_requests_making_a_client_reads_no_model_or_endpoint_data():
+@pytest.mark.parametrize("functions", [EVERY_CLIENT, ACH_WEBHOOK], ids=["card-and-notice", "ach-webhook"])
+def test_ahead_of_requests_making_a_client_reads_no_model_or_endpoint_data(functions):
     # botocore's defaults file (a few hundred bytes) is all that is left to read
-    assert _data_read("snap-start") <= {"sdk-default-configuration"}
+    assert _data_read("snap-start", *functions) <= {"sdk-default-configuration"}
 
 
 def test_on_demand_the_clients_read_their_data_when_they_are_made():
-    read = _data_read("on-demand")
+    read = _data_read("on-demand", *EVERY_CLIENT)
     assert {"endpoints", "partitions", "dynamodb/2012-08-10/service-2", "ses/2010-12-01/service-2",
             "secretsmanager/2017-10-17/endpoint-rule-set-1"} <= read

@@ -148,10 +148,15 @@ def signed_webhook(event: dict | bytes, secret: str, *, timestamp: int | None = 
     return payload, {"Stripe-Signature": header}
 
 
-def modules_loaded_after(code: str) -> set[str]:
-    """The modules a fresh interpreter holds after running `code` (a test process has loaded everything already)."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=os.environ, capture_output=True,
-                            text=True, timeout=60)
+def run_fresh(code: str):
+    """Run `code` in a fresh interpreter (a test process has loaded everything already) and return the JSON its
+    last line of output prints."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=os.environ, capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def modules_loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter holds after running `code`."""
+    return set(run_fresh(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"))

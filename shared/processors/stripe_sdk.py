@@ -36,6 +36,7 @@ def load_request_classes() -> None:
     for module in REQUEST_MODULES:
         importlib.import_module(module)
 
+
 _RETRYABLE = (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError)
 
 

@@ -2,19 +2,15 @@
 fresh interpreters, the card functions never load `requests` or `asyncio`, even after talking to Stripe, nor the
 SQS workers `asyncio`."""
 
-import json
-import os
-import subprocess
 import sys
 import textwrap
 import types
-from pathlib import Path
 
 import pytest
 
 from shared.deferred_modules import defer, is_deferred, load
+from tests.helpers import run_fresh
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -104,16 +100,12 @@ def test_a_module_already_imported_or_not_installed_is_left_alone(probe):
 
 def _fresh(code: str) -> dict:
     """What a fresh interpreter reports after `code` (this one has loaded everything already)."""
-    script = textwrap.dedent(code) + textwrap.dedent("""
+    return run_fresh(textwrap.dedent(code) + textwrap.dedent("""
         import json, sys
         from shared.deferred_modules import is_deferred
         print(json.dumps({"requests": is_deferred("requests"), "asyncio": is_deferred("asyncio"),
                           "loaded": sorted(sys.modules)}))
-    """)
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=os.environ, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """))
 
 
 @pytest.mark.parametrize("module", ["functions.create_payment.app", "functions.admin_refunds.app",

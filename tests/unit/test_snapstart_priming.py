@@ -4,14 +4,12 @@ loads and reads none of it; at an on-demand init nothing is, so a function that 
 client does not pay for it. Fresh interpreters: this one has loaded everything."""
 
 import ast
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,10 +70,7 @@ print(json.dumps({{"get_payment": sorted(after_get_payment), "init": sorted(afte
 
 
 def _run(init_type: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(SCRIPT.format(init_type=init_type))], cwd=ROOT,
-                            env=os.environ, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_fresh(textwrap.dedent(SCRIPT.format(init_type=init_type)))
 
 
 def _stripe(modules) -> set[str]:
@@ -144,10 +139,7 @@ ACH_WEBHOOK = ("functions.ach_webhook.app", ("secretsmanager", "sqs"))
 
 def _data_read(init_type: str, functions: str, services: tuple[str, ...]) -> set[str]:
     script = DATA_SCRIPT.format(init_type=init_type, functions=functions, services=services)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, env=os.environ,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return set(run_fresh(textwrap.dedent(script)))
 
 
 @pytest.mark.parametrize("functions", [EVERY_CLIENT, ACH_WEBHOOK], ids=["card-and-notice", "ach-webhook"])

@@ -127,26 +127,9 @@ def test_the_sqs_workers_load_no_asyncio(module):
 def test_talking_to_stripe_loads_neither():
     """A whole request through the card adapter (to a local server standing in for Stripe's API)."""
     found = _fresh("""
-        import json, threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        class Stripe(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                body = json.dumps({"id": "cus_1", "object": "customer"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Stripe)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        from tests import stripe_api_stub
         from shared.processors.stripe_cards import StripeCards
-        cards = StripeCards("sk_test_deferred", f"http://127.0.0.1:{server.server_port}")
+        cards = StripeCards("sk_test_deferred", stripe_api_stub.serve())
         assert cards.ensure_customer(client_id="c1", email="a@example.test", name="A") == "cus_1"
         import logging
         logging.getLogger("a function").warning("and a log line, as every request writes")

@@ -13,37 +13,14 @@ from tests.helpers import run_fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Every card adapter operation, once, against a local server answering as Stripe's API does (one object of the
+# Every card adapter operation, once, against tests/stripe_api_stub.py (one object of the
 # asked kind), after importing a function under the given init type: which modules each phase loaded.
 SCRIPT = """
 import os
 os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
-import json, sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-KINDS = {{"customers": "customer", "payment_intents": "payment_intent", "payment_methods": "payment_method",
-          "setup_intents": "setup_intent", "refunds": "refund"}}
-
-class Stripe(BaseHTTPRequestHandler):
-    def answer(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        kind = KINDS[self.path.split("/")[2].split("?")[0]]
-        body = json.dumps({{"id": "x_1", "object": kind, "status": "requires_payment_method", "client_secret": "s",
-                           "customer": None, "card": {{"brand": "visa", "last4": "4242", "exp_month": 1,
-                                                      "exp_year": 2030}}}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = answer
-
-    def log_message(self, *args):
-        pass
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Stripe)
-threading.Thread(target=server.serve_forever, daemon=True).start()
+import json, sys
+from tests import stripe_api_stub
+stripe_url = stripe_api_stub.serve()
 
 import functions.get_payment.app
 after_get_payment = set(sys.modules)
@@ -55,7 +32,7 @@ after_init = set(sys.modules)
 from shared.processors.card import IntentRequest
 from shared.processors.refunds import StripeRefunds
 from shared.processors.stripe_cards import StripeCards
-cards = StripeCards("sk_test_priming", f"http://127.0.0.1:{{server.server_port}}")
+cards = StripeCards("sk_test_priming", stripe_url)
 cards.ensure_customer(client_id="c1", email="a@example.test", name="A")
 cards.create_intent(IntentRequest(amount=1000, currency="usd", customer_id="cus_1", description="Invoice 1",
                                   client_id="c1", invoice_id="i1", payment_id="p1", idempotency_key="k1",

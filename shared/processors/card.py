@@ -3,11 +3,6 @@
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.payment_states import CANCELED, PROCESSING, SUCCEEDED
-
-# A PaymentIntent's own status word -> the payment status it settles on (the rest wait for the client).
-INTENT_STATUSES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
-
 
 @dataclass(frozen=True)
 class Intent:

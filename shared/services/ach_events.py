@@ -12,16 +12,18 @@ from shared.event_records import record_event_only, record_of
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, TRANSFER_TOPICS, AchEvent
-from shared.processors.refunds import ACH_REFUND_STATUS
-from shared.services import refunds
-from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
-from shared.services.bank_accounts import VERIFIED
 from shared.services.payment_updates import apply_update
-from shared.services.saved_methods import forget_method
 from shared.store import get_many, lost_race, write_transaction
 from shared.jobs import Enqueue
+from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+
+# Refunds' credit transfers and bank accounts' events are handled by use cases imported where they are used: a
+# cold instance whose first event is a payment's transfer does not load them.
+load_ahead("shared.processors.refunds", "shared.services.refunds", "shared.services.bank_accounts",
+           "shared.services.saved_methods")
+
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
 
@@ -99,6 +101,9 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
 
 
 def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enqueue) -> UpdateResult:
+    from shared.processors.refunds import ACH_REFUND_STATUS
+    from shared.services import refunds
+
     ids = [transfer.metadata.get(k) for k in ("client_id", "payment_id", "refund_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("credit transfer this system did not create", extra={"transfer": transfer.id})
@@ -137,6 +142,10 @@ def _flag_amount(result: UpdateResult, transfer: Transfer, recorded: int, record
 
 
 def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:
+    from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
+    from shared.services.bank_accounts import VERIFIED
+    from shared.services.saved_methods import forget_method
+
     method = next(iter(SavedPaymentMethod.by_processor_id.query(event.resource_url, limit=1)), None)
     if method is None:
         log.warning("event for an unknown bank account", extra={"topic": event.topic})

@@ -19,8 +19,8 @@ from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, Outcome, PaymentUpdate
-from shared.processors.card import INTENT_STATUSES, CardProcessor, Confirmation, IntentCanceled, IntentRequest
+from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
+from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.retries import until_won
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
@@ -30,6 +30,8 @@ from shared.store import get_many, money_of, write_transaction
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 MAX_ATTEMPTS = 3
+# A PaymentIntent's own status word -> the payment status it settles on (the rest wait for the client).
+INTENT_STATUSES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
 """One processor customer per client, created on first need, for each processor."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import UpdateError
 
 from shared.models import Client
-from shared.processors.ach import AchProcessor
-from shared.processors.card import CardProcessor
+
+if TYPE_CHECKING:  # the ports, for types only: a card request loads no ACH values, an ACH request no card ones
+    from shared.processors.ach import AchProcessor
+    from shared.processors.card import CardProcessor
 
 
 def _customer_for(client: Client, attribute, create: Callable[[], str]) -> str:
@@ -26,11 +29,11 @@ def _customer_for(client: Client, attribute, create: Callable[[], str]) -> str:
     return customer_id
 
 
-def stripe_customer_for(client: Client, cards: CardProcessor) -> str:
+def stripe_customer_for(client: Client, cards: "CardProcessor") -> str:
     return _customer_for(client, Client.stripe_customer_id, lambda: cards.ensure_customer(
         client_id=client.client_id, email=client.billing_email, name=client.name))
 
 
-def ach_customer_for(client: Client, ach: AchProcessor) -> str:
+def ach_customer_for(client: Client, ach: "AchProcessor") -> str:
     return _customer_for(client, Client.ach_customer_id, lambda: ach.ensure_customer(
         client_id=client.client_id, email=client.billing_email, name=client.name))

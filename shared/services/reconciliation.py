@@ -35,9 +35,10 @@ from shared.ledger import fold
 from shared.models import Invoice, Payment
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchProcessor, Transfer
-from shared.processors.card import INTENT_STATUSES, CardProcessor, IntentOutcome
+from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, within_idempotency_window
+from shared.services.card_payments import INTENT_STATUSES
 from shared.jobs import Enqueue, payment_job
 from shared.postings import books_of, entries_of
 from shared.services.payment_updates import UNSETTLED, apply_update

@@ -9,6 +9,7 @@ change, and a detach leaves a tombstone so an attach delivered late cannot bring
 from calendar import monthrange
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
@@ -16,10 +17,12 @@ from pynamodb.exceptions import TransactWriteError
 from shared import clock
 from shared.errors import NotFound, Unprocessable
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
-from shared.processors.stripe_events import CardSnapshot
 from shared.event_records import record_event_only, record_of
 from shared.retries import until_won
 from shared.store import lost_race, write_transaction
+
+if TYPE_CHECKING:  # Stripe's event parsing (and the payment and dispute states under it) is the webhook's to load
+    from shared.processors.stripe_events import CardSnapshot
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 EXPIRY_WARNING = timedelta(days=60)
@@ -117,7 +120,7 @@ def client_for_customer(customer_id: str | None) -> Client | None:
     return next(iter(Client.by_stripe_customer.query(customer_id, limit=1)), None)
 
 
-def save_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
+def save_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     """payment_method.attached / setup_intent.succeeded: remember the card for its client."""
     client = client_for_customer(card.customer_id)
     if client is None:
@@ -171,7 +174,7 @@ def remove_detached(event_key: str, event_type: str, processor_method_id: str) -
     return "removed"
 
 
-def update_card(event_key: str, event_type: str, card: CardSnapshot) -> str:
+def update_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     """payment_method.updated / automatically_updated (card updater): new expiry or number."""
     method = _method_by_processor_id(card.processor_method_id)
     if method is None:

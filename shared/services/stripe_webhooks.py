@@ -14,23 +14,28 @@ from shared.processors.stripe_events import (
     payment_update,
 )
 from shared.models import Payment, Refund
-from shared.services import disputes, refunds, saved_methods
 from shared.event_records import record_event_only
+from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.payment_states import PaymentUpdate, UpdateResult
 from shared.services.payment_updates import apply_update
+
+# Disputes, refunds and saved cards are imported by the branch that handles them: a cold instance whose first
+# event is a payment's (most events) does not load them.
+load_ahead("shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods")
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 # Every dispute event carries the whole dispute, its status and its balance transactions (see dispute_states).
 DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.funds_withdrawn",
                   "charge.dispute.funds_reinstated", "charge.dispute.closed"}
-_REFUND_FINAL = {"succeeded": refunds.DONE, "failed": refunds.FAILED, "canceled": refunds.FAILED}
 
 
 def handle(event: StripeEvent, *, enqueue: Enqueue, card_details: Callable[[str], CardDetails | None],
            intent_outcome: Callable[[str], IntentOutcome]) -> UpdateResult:
     key = f"stripe:{event.id}"
     if event.type in DISPUTE_EVENTS:
+        from shared.services import disputes
+
         intent_id, report = dispute_report(event)
         return disputes.apply_dispute(key, event.type, intent_id, report, enqueue)
     if event.type in REFUND_EVENTS:
@@ -40,6 +45,8 @@ def handle(event: StripeEvent, *, enqueue: Enqueue, card_details: Callable[[str]
         if update is None:
             return UpdateResult("not_ours")
         return apply_update(update, enqueue, confirm_id=_tied_at_stripe(update, intent_outcome))
+
+    from shared.services import saved_methods  # the saved-card events below
 
     if event.type == "payment_method.detached":
         if not isinstance(event.obj.get("id"), str):
@@ -88,6 +95,9 @@ def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], Inten
 def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> UpdateResult:
     """refund.* carry the Refund; charge.refunded carries the Charge, with its refunds where the API version
     still includes them. Our refund is found by the metadata we set, or by Stripe's refund id."""
+    from shared.services import refunds
+
+    finals = {"succeeded": refunds.DONE, "failed": refunds.FAILED, "canceled": refunds.FAILED}
     if event.type.startswith("refund."):
         objects = [event.obj]
     else:
@@ -95,7 +105,7 @@ def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue) -> UpdateResul
         objects = (listed.get("data") or []) if isinstance(listed, dict) else []
     results = []
     for n, obj in enumerate(o for o in objects if isinstance(o, dict)):
-        final = _REFUND_FINAL.get(obj.get("status"))
+        final = finals.get(obj.get("status"))
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         client_id, refund_id = meta.get("client_id"), meta.get("refund_id")
         if not (client_id and refund_id) and isinstance(obj.get("id"), str):

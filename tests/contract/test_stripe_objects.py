@@ -19,10 +19,10 @@ from stripe._stripe_object import UntypedStripeObject
 
 from infra.seed import put_client, put_invoice
 from shared.processors import stripe_cards
-from shared.processors.card import INTENT_STATUSES
 from shared.processors.card import CardDetails
 from shared.processors.stripe_events import StripeEvent
 from shared.services import stripe_webhooks
+from shared.services.card_payments import INTENT_STATUSES
 from tests.contract.stripe_fields_read import EVENT_OBJECTS, FIELDS_READ
 from tests.helpers import call
 

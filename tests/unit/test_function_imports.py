@@ -1,5 +1,7 @@
 """What a function's cold start leaves out, in fresh interpreters: a function that only reads or queues loads no
-email renderer, and reading a payment does not load at import the reconciliation it runs only for a stale payment."""
+email renderer; use cases its usual first request does not need (reconciliation in a payment read, disputes and
+refunds in the webhooks) load where they are used, on demand, and at an init ahead of requests; the card routes
+load no Stripe event parsing, payment states or ACH port."""
 
 import pytest
 
@@ -17,3 +19,35 @@ def test_reading_or_queueing_loads_no_email_renderer(function):
 def test_reading_a_payment_loads_no_reconciliation_at_import():
     """It runs only for a payment waiting too long (tests/integration/test_payment_checks.py)."""
     assert "shared.services.reconciliation" not in modules_loaded_after("import functions.get_payment.app")
+
+
+# Use cases a function's most common first request does not need, imported where they are used
+# (shared/init_type.load_ahead): the Stripe webhook's first payment event, the ACH worker's first payment
+# transfer, a read of a payment that is not stale.
+ON_USE = {
+    "stripe_webhook": {"shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods"},
+    "ach_event_worker": {"shared.services.refunds", "shared.services.bank_accounts", "shared.services.saved_methods",
+                         "shared.processors.refunds"},
+    "get_payment": {"shared.services.reconciliation"},
+}
+
+
+@pytest.mark.parametrize("function", sorted(ON_USE))
+def test_use_cases_load_on_use_on_demand_and_at_an_init_ahead_of_requests(function):
+    code = f"import functions.{function}.app"
+    assert ON_USE[function].isdisjoint(modules_loaded_after(code))
+    snap_start = f"import os\nos.environ['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'snap-start'\n{code}"
+    assert ON_USE[function] <= modules_loaded_after(snap_start)  # in the snapshot: no request pays for them
+
+
+STRIPE_EVENT_PARSING = {"shared.processors.stripe_events", "shared.dispute_states", "shared.declines"}
+
+
+@pytest.mark.parametrize("function", ["delete_payment_method", "setup_payment_method"])
+def test_card_routes_load_no_event_parsing_payment_states_or_ach_port(function):
+    """The saved-card service (which the other saved-method routes share) names the webhook's CardSnapshot only
+    as a type, the card port maps no payment status, and the customer lookup loads no ACH port: with the card
+    adapter loaded, as their request loads it."""
+    loaded = modules_loaded_after(f"import functions.{function}.app\nfrom shared.processors import stripe_cards")
+    assert STRIPE_EVENT_PARSING.isdisjoint(loaded)
+    assert {"shared.payment_states", "shared.processors.ach"}.isdisjoint(loaded)

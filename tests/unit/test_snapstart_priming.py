@@ -129,3 +129,39 @@ def test_on_demand_the_clients_read_their_data_when_they_are_made():
     read = _data_read("on-demand", *EVERY_CLIENT)
     assert {"endpoints", "partitions", "dynamodb/2012-08-10/service-2", "ses/2010-12-01/service-2",
             "secretsmanager/2017-10-17/endpoint-rule-set-1"} <= read
+
+
+# A lazily imported module the card processor's priming loads (shared/processors/factory.prime_card_processor).
+PRIMED_WITH_THE_CARD_PROCESSOR = {"shared.processors.stripe_sdk"}
+
+
+def _imported_inside_functions(tree: ast.Module) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("shared"):
+                for alias in inner.names:  # `from shared.services import refunds` imports the submodule
+                    submodule = f"{inner.module}.{alias.name}"
+                    is_module = (ROOT / Path(*submodule.split("."))).with_suffix(".py").exists()
+                    found.add(submodule if is_module else inner.module)
+    return found
+
+
+def _loaded_ahead(tree: ast.Module) -> set[str]:
+    return {arg.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "load_ahead" for arg in node.value.args}
+
+
+def test_every_use_case_imported_on_use_is_loaded_ahead_of_requests():
+    """In the functions and the services, a module imported inside a function is left to the request that uses
+    it on demand; the module names it in its load_ahead(...), so a SnapStart snapshot holds it."""
+    files = sorted((ROOT / "functions").glob("*/app.py")) + sorted((ROOT / "shared" / "services").glob("*.py"))
+    checked = 0
+    for path in files:
+        tree = ast.parse(path.read_text())
+        on_use = _imported_inside_functions(tree) - PRIMED_WITH_THE_CARD_PROCESSOR
+        assert on_use <= _loaded_ahead(tree), path.relative_to(ROOT)
+        checked += len(on_use)
+    assert checked >= 8  # the webhook's three, the ACH worker's four, reconciliation: the check sees them

@@ -6,6 +6,12 @@ from collections.abc import Callable
 
 Enqueue = Callable[[dict], None]
 
+# Kinds the notice worker sends besides a payment's (receipt, receipt_resend, ach_initiated, payment_failed: see
+# shared/services/notices.py), named here so that it loads each kind's sender on its first job only.
+INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
+PROBLEM_REPORT = "problem_report"
+MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment")
+
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:
     """An email about a payment (receipt, ach_initiated, payment_failed, overpayment)."""

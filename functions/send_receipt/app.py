@@ -16,17 +16,19 @@ import os
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
+from shared.init_type import load_ahead
+from shared.jobs import INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
-from shared.services.invoice_notices import INVOICE_KINDS, send_invoice_notice
-from shared.services.money_back_notices import send_dispute_notice, send_overpayment_flag, send_refund_receipt
 from shared.services.notices import send_notice
-from shared.services.problem_reports import JOB_KIND as PROBLEM_REPORT, send_report_notice
 from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import metrics
 
 prime_card_processor()
+# The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
+# a receipt, the usual first job, loads none of them.
+load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices")
 
 
 def _card_details(payment_method_id: str):
@@ -36,16 +38,24 @@ def _card_details(payment_method_id: str):
 def _send(job: dict, kind: str) -> str:
     shop, merchant_email = merchant.from_environment(), os.environ.get("MERCHANT_EMAIL", "")
     if kind in INVOICE_KINDS:
+        from shared.services.invoice_notices import send_invoice_notice
+
         return send_invoice_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email,
                                    today=clock.today())
     if kind == PROBLEM_REPORT:
+        from shared.services.problem_reports import send_report_notice
+
         return send_report_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
-    if kind == "refund_receipt":
-        return send_refund_receipt(job, merchant=shop, send=send_email)
-    if kind == "dispute":
-        return send_dispute_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
-    if kind == "overpayment":
-        return send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind in MONEY_BACK_KINDS:
+        from shared.services import money_back_notices
+
+        if kind == "refund_receipt":
+            return money_back_notices.send_refund_receipt(job, merchant=shop, send=send_email)
+        if kind == "dispute":
+            return money_back_notices.send_dispute_notice(job, merchant=shop, merchant_email=merchant_email,
+                                                          send=send_email)
+        return money_back_notices.send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email,
+                                                        send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,
                        card_details=_card_details, resend_at=job.get("resend_at"))
 

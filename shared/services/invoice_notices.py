@@ -22,7 +22,6 @@ from shared.services.email_ledger import send_once
 from shared.store import money_of
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
-INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 
 
 def ledger_key(job: dict) -> str:

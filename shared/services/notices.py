@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from shared import clock
-from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
@@ -17,8 +16,11 @@ from shared.processors.card import CardDetails
 from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
 from shared.store import get_many, money_of
+from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+
+load_ahead("shared.ach_emails")  # the bank transfer notices' renderer, loaded by the first of them
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         email, actions = _receipt(payment, invoice, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
+        from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+
         facts = AchFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
                          bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",

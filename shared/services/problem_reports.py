@@ -31,13 +31,12 @@ from shared.services.queries import get_payment
 from shared.store import write_transaction
 from shared import request_schemas
 from shared.validation import json_object
-from shared.jobs import Enqueue
+from shared.jobs import PROBLEM_REPORT, Enqueue
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")
 OPEN, RESOLVED = "open", "resolved"
 MAX_TEXT = 2000
-JOB_KIND = "problem_report"
 ATTEMPTS = 3
 
 
@@ -71,7 +70,7 @@ def report_view(report: ProblemReport, *, resolved_fields: bool = False) -> dict
 
 
 def _job(client_id: str, payment_id: str, problem_report_id: str) -> dict:
-    return {"kind": JOB_KIND, "client_id": client_id, "payment_id": payment_id,
+    return {"kind": PROBLEM_REPORT, "client_id": client_id, "payment_id": payment_id,
             "problem_report_id": problem_report_id}
 
 
@@ -181,7 +180,7 @@ def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
 # ---------- worker: the merchant's email ----------
 
 def ledger_key(job: dict) -> str:
-    return f"email:{JOB_KIND}:{job['client_id']}:{job['problem_report_id']}"
+    return f"email:{PROBLEM_REPORT}:{job['client_id']}:{job['problem_report_id']}"
 
 
 def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str,
@@ -209,6 +208,6 @@ def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str,
         created_at=report.created_at, client_id=client_id, client_name=client.name, payment_id=payment.payment_id,
         invoice_number=invoice.number, amount=payment.amount, currency=payment.currency,
         processor=payment.processor, processor_payment_id=payment.processor_payment_id), merchant)
-    send_once(ledger_key(job), JOB_KIND, email, merchant.sender_email, send)
+    send_once(ledger_key(job), PROBLEM_REPORT, email, merchant.sender_email, send)
     log.info("problem report email sent", extra={"problem_report_id": report_id})
     return "sent"

@@ -1,6 +1,14 @@
+from datetime import timedelta
+
 import pytest
 
 from infra.seed import put_client, put_invoice
+from shared import clock
+
+
+def days_from_today(days: int) -> str:
+    """Open invoices stay not yet due whatever day the suite runs (a fixed date became overdue on 2 December 2026)."""
+    return (clock.today() + timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
@@ -9,12 +17,12 @@ def seeded(aws):
     one. client-b: one invoice, to prove client-a can never see or pay it."""
     put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
     put_client("client-b", name="Bob Baker", billing_email="bob@example.test")
-    put_invoice("client-a", "inv-full", number="INV-1001", total=125000, due_date="2026-12-01")
-    put_invoice("client-a", "inv-part", number="INV-1002", total=100000, due_date="2026-12-15",
+    put_invoice("client-a", "inv-full", number="INV-1001", total=125000, due_date=days_from_today(30))
+    put_invoice("client-a", "inv-part", number="INV-1002", total=100000, due_date=days_from_today(44),
                 allow_partial=True, minimum_payment=5000, issued_date="2026-11-02")
     put_invoice("client-a", "inv-paid", number="INV-1003", total=20000, amount_paid=20000, due_date="2026-11-10",
                 issued_date="2026-10-01")
     put_invoice("client-a", "inv-void", number="INV-1004", total=30000, void=True, due_date="2026-11-20",
                 issued_date="2026-10-02")
-    put_invoice("client-b", "inv-b", number="INV-2001", total=50000, due_date="2026-12-01")
+    put_invoice("client-b", "inv-b", number="INV-2001", total=50000, due_date=days_from_today(30))
     return aws

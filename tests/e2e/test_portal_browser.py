@@ -15,6 +15,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_local_stack import stack_in
 
+# Assertions wait as long as the pages' actions do (15 s): Swagger UI rendering the whole document took over
+# Playwright's default 5 s once, on a machine loaded by a profiler.
+expect.set_options(timeout=15_000)
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 PASSWORD = "DemoPortal2026"
 

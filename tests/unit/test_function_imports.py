@@ -1,7 +1,8 @@
 """What a function's cold start leaves out, in fresh interpreters: a function that only reads or queues loads no
-email renderer; use cases its usual first request does not need (reconciliation in a payment read, disputes and
-refunds in the webhooks) load where they are used, on demand, and at an init ahead of requests; the card routes
-load no Stripe event parsing, payment states or ACH port."""
+email renderer; use cases its usual first request does not need (reconciliation in a payment read, which runs
+only for a payment waiting too long; disputes and refunds in the webhooks; the invoice, report and money-back
+emails in the notice worker) load where they are used on demand, and at an init ahead of requests; the card
+routes load no Stripe event parsing, payment states or ACH port."""
 
 import pytest
 
@@ -14,11 +15,6 @@ EMAIL_RENDERING = {"shared.receipts", "shared.email_layout", "shared.merchant"}
                                       "stripe_webhook", "ach_webhook"])
 def test_reading_or_queueing_loads_no_email_renderer(function):
     assert EMAIL_RENDERING.isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
-
-
-def test_reading_a_payment_loads_no_reconciliation_at_import():
-    """It runs only for a payment waiting too long (tests/integration/test_payment_checks.py)."""
-    assert "shared.services.reconciliation" not in modules_loaded_after("import functions.get_payment.app")
 
 
 # Use cases a function's usual first request does not need, imported where they are used

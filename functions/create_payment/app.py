@@ -6,8 +6,6 @@ from shared import merchant
 from shared.ach_authorization import authorization_text
 from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key, parse_payment_request
-# Card payments call Stripe: the SDK is loaded at init, so a SnapStart snapshot already holds it.
-from shared.processors import stripe_cards  # noqa: F401
 from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment

@@ -1,7 +1,5 @@
 """POST /payment-methods/setup: a SetupIntent client_secret so Stripe.js can save a card without paying."""
 
-# Every request here calls Stripe: the SDK is loaded at init, so a SnapStart snapshot already holds it.
-from shared.processors import stripe_cards  # noqa: F401
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.client_accounts import start_card_setup
 from shared.web import client_id_of, json_response, lambda_entry, make_app

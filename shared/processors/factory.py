@@ -24,12 +24,12 @@ def ach_processor():
 
 
 def prime_card_processor() -> None:
-    """At an init no request waits for (SnapStart's, or provisioned concurrency's), load the Stripe SDK and every
-    class a card request loads, so that a resumed instance's first request does not; no client, key or
-    connection is made (those come on first use, after restore). At an on-demand init nothing: a request that
-    never calls Stripe (an ACH payment, a settled payment's read) does not pay for it."""
+    """At an init no request waits for (SnapStart's, or provisioned concurrency's), load the Stripe adapter, the
+    SDK and every class a card request loads, so that a resumed instance's first request does not; no client,
+    key or connection is made (those come on first use, after restore). At an on-demand init nothing: a request
+    that never calls Stripe (an ACH payment, a settled payment's read) does not pay for it."""
     if ahead_of_requests():
-        from shared.processors import stripe_sdk
+        from shared.processors import stripe_cards, stripe_sdk  # noqa: F401  (the adapter: into the snapshot)
 
         stripe_sdk.load_request_classes()
 

@@ -20,6 +20,8 @@ import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import instance_cache
 
+from shared.init_type import ahead_of_requests
+
 _lock = threading.RLock()
 
 
@@ -82,8 +84,6 @@ def prime_models(*services: str) -> None:
     read by a process's first client), then each service's model and endpoint rules (DynamoDB's model about
     10 ms). The request that makes the client then reads no file. Data only: no client, credential or
     connection is made. At an on-demand init nothing."""
-    from shared.init_type import ahead_of_requests
-
     if not ahead_of_requests():
         return
     with _lock:

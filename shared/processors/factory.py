@@ -3,10 +3,9 @@
 
 from functools import cache
 
-from shared.init_type import ahead_of_requests
+from shared.init_type import ahead_of_requests, load_ahead
 
-if ahead_of_requests():
-    from shared import secrets  # noqa: F401  (each processor's key is a secret: its client's data read at init)
+load_ahead("shared.secrets")  # each processor's key is a secret: its client's data read at init (aws.prime_models)
 
 
 @cache

@@ -12,7 +12,6 @@ from shared.deferred_modules import defer, is_deferred, load
 from tests.helpers import run_fresh
 
 
-
 @pytest.fixture
 def probe(tmp_path, monkeypatch):
     """A package `deferred_probe` (with a submodule) whose code records each time it runs."""

@@ -76,7 +76,22 @@ export function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
-// Replace an element's content; null / false children (conditional parts) are skipped.
+// The same control in freshly rendered content: same tag and id, else label, else link target, else text.
+function counterpart(old, root) {
+  const key = el => el.id || el.getAttribute('aria-label') || el.getAttribute('href') || el.textContent.trim();
+  return [...root.querySelectorAll(old.tagName)].find(el => el.offsetParent !== null && key(el) === key(old));
+}
+
+// Replace an element's content; null / false children (conditional parts) are skipped. A keyboard user's focus
+// inside it moves to the same control in the new content (a list refreshed after its modal closes), or, where
+// that control is gone (an invoice just paid has no "Pay Now"), to the element itself if it takes focus; never
+// to the page's body.
 export function fill(el, ...children) {
+  const focused = document.activeElement;
+  const inside = focused && focused !== el && el.contains(focused);
   el.replaceChildren(...children.flat(Infinity).filter(c => c !== null && c !== undefined && c !== false));
+  if (!inside) return;
+  const same = counterpart(focused, el);
+  if (same) same.focus();
+  else if (el.hasAttribute('tabindex')) el.focus();
 }

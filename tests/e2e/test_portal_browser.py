@@ -142,6 +142,7 @@ def test_pay_in_full_by_card_then_paid_and_in_history(page, stack, shots):
     page.screenshot(path=shots / "05-confirmation.png")
     dialog.get_by_role("button", name="Done").click()
     expect(invoice_row(page, "INV-1041")).to_contain_text("Paid")
+    expect(page.locator("main")).to_be_focused()  # its "Pay Now" is gone: focus to the content, not the body
 
     invoice_row(page, "INV-1041").get_by_role("link").click()
     expect(page.get_by_role("heading", name="Invoice INV-1041")).to_be_visible()
@@ -198,6 +199,7 @@ def test_partial_payment_below_the_minimum_is_refused_in_the_form(page, stack, s
     row = invoice_row(page, "INV-1042")
     expect(row).to_contain_text("Partially paid")
     expect(row).to_contain_text("$4,650.00")
+    expect(row.get_by_role("button", name=re.compile("^Pay Now"))).to_be_focused()  # still payable: back where it was
 
 
 def test_save_a_card_and_pay_the_next_invoice_with_it(page, stack, shots):
@@ -317,8 +319,11 @@ def test_keyboard_focus_stays_in_the_modal_and_escape_closes_it(page, stack):
         assert dialog.evaluate("d => d.contains(document.activeElement)"), "focus left the modal"
     page.keyboard.press("Shift+Tab")
     assert dialog.evaluate("d => d.contains(document.activeElement)")
+    opener.evaluate("button => { button.dataset.before = 'close'; }")
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
+    # Closing refreshes the list; wait until the button is a new one, then focus must be on it, not lost.
+    expect(page.locator("[data-before]")).to_have_count(0)
     expect(opener).to_be_focused()
 
 

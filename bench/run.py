@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,7 +316,6 @@ def _api(function: str, **kwargs) -> dict:
 
 def _scenarios() -> list[tuple[str, int | None, dict]]:
     from infra import seed
-    from shared import clock
     from shared.models import Client
     from shared.processors.stripe_cards import from_environment
     from shared.secrets import stripe_secrets
@@ -329,7 +327,7 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
     customer = from_environment().ensure_customer(client_id="client-a", email="ada@client.test", name="Ada")
     Client("client-a").update(actions=[Client.stripe_customer_id.set(customer)])
     seed.put_client("client-b", name="Bo Client", billing_email="bo@client.test")
-    due = (clock.today() + timedelta(days=30)).isoformat()  # none overdue, whatever day the bench runs
+    due = seed.days_from_today(30)  # none overdue, whatever day the bench runs
     for i in range(30):
         seed.put_invoice("client-a", f"inv-a{i:03d}", number=f"A-{i:03d}", total=10_000 + i,
                          due_date=due, issued_date=f"2026-10-{1 + i % 28:02d}")

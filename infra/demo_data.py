@@ -6,10 +6,7 @@ Paid amounts come with their succeeded payment records, so amount_paid always eq
 (the contract's invariant holds in the demo too).
 """
 
-from datetime import timedelta
-
-from infra.seed import put_client, put_invoice
-from shared import clock
+from infra.seed import days_from_today, put_client, put_invoice
 from shared.models import Payment
 
 PASSWORD = "DemoPortal2026"  # meets the template's policy: 12+ chars, upper, lower, digit
@@ -20,13 +17,9 @@ CLIENTS = [
 ]
 
 
-def _day(offset: int) -> str:
-    return (clock.today() + timedelta(days=offset)).isoformat()
-
-
 def _paid(client_id: str, invoice_id: str, number: str, amount: int, days_ago: int) -> None:
     """A succeeded card payment in the history, as the webhook would have left it."""
-    created = f"{_day(-days_ago)}T15:00:00.000000Z"
+    created = f"{days_from_today(-days_ago)}T15:00:00.000000Z"
     payment_id = f"pay_seed_{invoice_id}"
     Payment(client_id, payment_id, invoice_id=invoice_id, invoice_number=number, amount=amount, currency="usd",
             method="card", status="succeeded", created_at=created, succeeded_at=created, card_brand="visa", card_last4="4242",
@@ -42,18 +35,19 @@ def seed() -> list[dict]:
         cid, p = c["client_id"], c["prefix"]
         scale = 1 + n  # different amounts per client, so screens are easy to tell apart
         put_client(cid, name=c["name"], billing_email=c["email"])
-        put_invoice(cid, f"{cid}-full", number=f"{p}41", total=125000 * scale, due_date=_day(30),
-                    issued_date=_day(-5), line_items=[("Monthly bookkeeping", 1, 100000 * scale),
-                                                      ("Payroll runs", 5, 5000 * scale)])
-        put_invoice(cid, f"{cid}-partial", number=f"{p}42", total=480000 * scale, due_date=_day(21),
-                    issued_date=_day(-3), allow_partial=True, minimum_payment=5000)
-        put_invoice(cid, f"{cid}-overdue", number=f"{p}43", total=36000 * scale, due_date=_day(-10),
-                    issued_date=_day(-40), late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
+        put_invoice(cid, f"{cid}-full", number=f"{p}41", total=125000 * scale, due_date=days_from_today(30),
+                    issued_date=days_from_today(-5), line_items=[("Monthly bookkeeping", 1, 100000 * scale),
+                                                                 ("Payroll runs", 5, 5000 * scale)])
+        put_invoice(cid, f"{cid}-partial", number=f"{p}42", total=480000 * scale, due_date=days_from_today(21),
+                    issued_date=days_from_today(-3), allow_partial=True, minimum_payment=5000)
+        put_invoice(cid, f"{cid}-overdue", number=f"{p}43", total=36000 * scale, due_date=days_from_today(-10),
+                    issued_date=days_from_today(-40), late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
         put_invoice(cid, f"{cid}-partly-paid", number=f"{p}44", total=90000 * scale, amount_paid=20000,
-                    due_date=_day(14), issued_date=_day(-20), allow_partial=True, minimum_payment=10000)
+                    due_date=days_from_today(14), issued_date=days_from_today(-20), allow_partial=True,
+                    minimum_payment=10000)
         _paid(cid, f"{cid}-partly-paid", f"{p}44", 20000, 10)
         put_invoice(cid, f"{cid}-paid", number=f"{p}45", total=15000 * scale, amount_paid=15000 * scale,
-                    due_date=_day(-30), issued_date=_day(-60))
+                    due_date=days_from_today(-30), issued_date=days_from_today(-60))
         _paid(cid, f"{cid}-paid", f"{p}45", 15000 * scale, 35)
         users.append({"email": c["email"], "password": PASSWORD, "client_id": cid})
     return users

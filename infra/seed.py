@@ -1,12 +1,20 @@
 """Writing clients and invoices directly (tests, the local stack's demo data). Invoices get their status
 and index key from the same domain rules the services use."""
 
+from datetime import timedelta
+
+from shared import clock
 from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, LineItem
 from shared.models import LateFeePolicy
 from shared.ledger import entry
 from shared.postings import stored_entry
 from shared.store import OWED_STATUSES, status_key
+
+
+def days_from_today(days: int) -> str:
+    """An ISO date relative to today (negative: in the past): seeded due dates stay as meant whatever day it runs."""
+    return (clock.today() + timedelta(days=days)).isoformat()
 
 
 def put_client(client_id: str, *, name: str, billing_email: str) -> Client:

@@ -1,14 +1,6 @@
-from datetime import timedelta
-
 import pytest
 
-from infra.seed import put_client, put_invoice
-from shared import clock
-
-
-def days_from_today(days: int) -> str:
-    """Open invoices stay not yet due whatever day the suite runs (a fixed date became overdue on 2 December 2026)."""
-    return (clock.today() + timedelta(days=days)).isoformat()
+from infra.seed import days_from_today, put_client, put_invoice
 
 
 @pytest.fixture

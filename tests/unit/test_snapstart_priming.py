@@ -71,14 +71,19 @@ def test_on_demand_nothing_is_loaded_before_a_request_needs_it():
     assert found["built_at_init"] == 0
 
 
+def _module_level_calls(tree: ast.Module, name: str) -> list[ast.Call]:
+    """The statements `name(...)` at a module's top level."""
+    return [node.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == name]
+
+
 def test_every_function_that_calls_stripe_primes_at_init():
     """A function importing the card processor calls prime_card_processor() at module level, once."""
     for app in sorted((ROOT / "functions").glob("*/app.py")):
         tree = ast.parse(app.read_text())
         uses_cards = any(isinstance(node, ast.ImportFrom) and node.module == "shared.processors.factory"
                          and any(alias.name == "card_processor" for alias in node.names) for node in tree.body)
-        primes = [node for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-                  and getattr(node.value.func, "id", None) == "prime_card_processor"]
+        primes = _module_level_calls(tree, "prime_card_processor")
         assert len(primes) == (1 if uses_cards else 0), app.parent.name
 
 
@@ -151,8 +156,7 @@ def _imported_inside_functions(tree: ast.Module) -> set[str]:
 
 
 def _loaded_ahead(tree: ast.Module) -> set[str]:
-    return {arg.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", None) == "load_ahead" for arg in node.value.args}
+    return {arg.value for call in _module_level_calls(tree, "load_ahead") for arg in call.args}
 
 
 def test_every_use_case_imported_on_use_is_loaded_ahead_of_requests():

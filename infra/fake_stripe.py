@@ -8,12 +8,14 @@
   local stack fails where production would;
 - it ignores Idempotency-Key: this wrapper replays the first response for a repeated key, and answers 400
   for a reused key with other parameters, as Stripe does (a refused request is not kept, as at Stripe);
-- it rejects some PaymentIntent parameters Stripe accepts (description, receipt_email, setup_future_usage,
-  automatic_payment_methods, allowed_payment_method_types): they are removed before localstripe sees them,
+- it rejects some parameters Stripe accepts (a PaymentIntent's description, receipt_email, setup_future_usage,
+  automatic_payment_methods, allowed_payment_method_types; a Refund's reason): they are removed before
+  localstripe sees them,
   and every request (method, path, full parameters, Idempotency-Key, Stripe-Version, status) is kept at
   GET /_config/shim/requests so tests can assert what production code really sent;
 - it answers a confirm or cancel in the wrong state with a bare 400: this wrapper gives Stripe's
   `payment_intent_unexpected_state` error;
+- it fails listing the refunds of an intent that has no charge yet: this wrapper answers Stripe's empty list;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
@@ -35,7 +37,8 @@ from infra.loopback_server import LoopbackServer
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
                                          "automatic_payment_methods", "allowed_payment_method_types"),
-                "/v1/setup_intents": ("allowed_payment_method_types",)}
+                "/v1/setup_intents": ("allowed_payment_method_types",),
+                "/v1/refunds": ("reason",)}
 # Removed parameters Stripe answers with their own code rather than parameter_unknown (its changelog).
 _REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
                                      "payment_method_types is no longer supported on this API version: use "
@@ -161,6 +164,21 @@ async def saved_cards(request, handler):
 
 
 @web.middleware
+async def refund_lists(request, handler):
+    """GET /v1/refunds?payment_intent= of an intent that has no charge yet: Stripe lists nothing, localstripe
+    fails (it reads the intent's latest charge)."""
+    intent_id = request.query.get("payment_intent")
+    if request.method == "GET" and request.path == "/v1/refunds" and intent_id:
+        try:
+            intent = resources.PaymentIntent._api_retrieve(intent_id)
+        except Exception:  # noqa: BLE001 - localstripe's own 404 is the answer
+            return await handler(request)
+        if intent.latest_charge is None:
+            return web.json_response({"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"})
+    return await handler(request)
+
+
+@web.middleware
 async def idempotency(request, handler):
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key:
@@ -196,7 +214,7 @@ async def _clear(request):
 def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
-        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards]
+        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards, refund_lists]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
         fake_stripe_js.install(app)  # what Stripe.js sends (confirmCardPayment / confirmCardSetup)

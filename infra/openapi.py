@@ -27,12 +27,14 @@ from infra import template
 from shared import request_schemas
 from shared.bank_accounts import _RETURNS as ACH_RETURNS
 from shared.declines import _MESSAGES as DECLINES
+from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
 from shared.invoices import STATUSES as INVOICE_STATUSES
-from shared.ledger import DESCRIPTIONS as LEDGER_KINDS
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.services.queries import MAX_LIMIT
 from shared.validation import MAX_ID_LENGTH
 
+# The journal's kinds a client sees in `activity` (the merchant's own losses are not shown).
+LEDGER_KINDS = {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "openapi.json"
 
@@ -82,6 +84,8 @@ CODES = {
     "invoice_paid": "The invoice is already paid.",
     "invoice_void": "The invoice was voided.",
     "invoice_partially_paid": "Part of the invoice is paid: refund first.",
+    "payment_disputed": "A payment on the invoice is disputed: void it once the dispute is closed.",
+    "payment_holds_money": "A payment on the invoice still holds money (kept as credit): refund it first.",
     "payment_in_progress": "A payment for the rest of the invoice is being processed.",
     "payment_canceled": "A saved card's payment was replaced from another window before it was confirmed: nothing "
                         "was charged.",
@@ -156,6 +160,7 @@ _PAGE_400 = ["invalid_limit", "invalid_cursor"]
 ERRORS = {
     "GET /invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /invoices/{invoice_id}": {},
+    "GET /invoices/{invoice_id}/activity": {400: ["invalid_cursor"]},
     "POST /invoices/{invoice_id}/payments": {
         400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["payment_method_not_found"],
         409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
@@ -179,7 +184,8 @@ ERRORS = {
         422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
               "invalid_field", "idempotency_key_reused", *_BODY_422]},
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
-        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "concurrent_change"],
+        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "payment_disputed",
+              "payment_holds_money", "concurrent_change"],
         503: ["processor_unavailable"]},
     "GET /admin/clients/{client_id}/invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /admin/clients/{client_id}/payments": {400: ["invalid_invoice_id", *_PAGE_400]},
@@ -283,11 +289,13 @@ _INVOICE = _closed({
     "extension_request": _nullable(_ref("ExtensionRequest")),
     "late_fee_policy": _ref("LateFeePolicy"),
     "activity": {"type": "array", "items": _ref("ActivityEntry"), "description": (
-        "Invoice detail: every change to the invoice's money, oldest first, never edited afterwards. Each entry "
-        "moves one of the invoice's numbers by its signed amount: invoiced, late_fee and correction add up to "
-        "total + fees; payment_received, payment_returned, chargeback, chargeback_reversed and refunded to "
-        "amount_paid; transfer_started and transfer_finished to amount_pending; the others to the part of the "
-        "invoice's payments kept as the client's credit.")}},
+        "Invoice detail: the first 100 changes to the invoice's money, oldest first, never edited afterwards "
+        "(activity_next_cursor pages on). Each entry moves one of the invoice's numbers by its signed amount: "
+        "invoiced, late_fee and correction add up to total + fees; payment_received, payment_returned, chargeback, "
+        "chargeback_reversed and refunded to amount_paid; transfer_started and transfer_finished to "
+        "amount_pending; the others to the client's credit.")},
+    "activity_next_cursor": {**_nullable(_str), "description": "Invoice detail: more activity follows (GET "
+                                                               "/invoices/{invoice_id}/activity?cursor=)."}},
     ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
      "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request"],
     description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
@@ -324,9 +332,12 @@ SCHEMAS = {
     "LineItem": _closed({"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int},
                         ["description", "quantity", "unit_amount", "amount"]),
     "Invoice": _INVOICE,
-    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity"]),
+    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity", "activity_next_cursor"]),
+    "ActivityPage": _closed({"activity": {"type": "array", "items": _ref("ActivityEntry")},
+                             "next_cursor": _nullable(_str)}, ["activity", "next_cursor"]),
     "ActivityEntry": _ACTIVITY_ENTRY,
-    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity"]),
+    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity",
+                                                             "activity_next_cursor"]),
     "Payment": _PAYMENT,
     "CreatedPayment": _extend(_PAYMENT, {
         "client_secret": {**_str, "description": "Card payments: confirm it with Stripe.js."},
@@ -447,8 +458,14 @@ def _created(schema: str, description: str) -> dict:
 OPERATIONS = {
     "GET /invoices": {"parameters": [_STATUS, *_PAGE],
                       "responses": {"200": _json("InvoiceList", "The client's invoices, newest first.")}},
-    "GET /invoices/{invoice_id}": {"responses": {"200": _json("InvoiceDetail", "The invoice with its line items, "
-                                                                         "payments and activity.")}},
+    "GET /invoices/{invoice_id}": {"responses": {"200": _json(
+        "InvoiceDetail", "The invoice with its line items, its newest 100 payments (GET /payments?invoice_id= pages "
+                         "through all) and the first 100 entries of its activity (activity_next_cursor: the rest).")}},
+    "GET /invoices/{invoice_id}/activity": {
+        "parameters": [{"name": "cursor", "in": "query", "required": False,
+                        "description": "activity_next_cursor of the invoice, or next_cursor of the previous page.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+        "responses": {"200": _json("ActivityPage", "The next entries of the invoice's activity, oldest first.")}},
     "POST /invoices/{invoice_id}/payments": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentRequest"),
         "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},

@@ -10,7 +10,7 @@ Enqueue = Callable[[dict], None]
 # shared/services/notices.py), named here so that it loads each kind's sender on its first job only.
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 PROBLEM_REPORT = "problem_report"
-MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment")
+MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment", "outside_refund", "early_fraud_warning")
 
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:

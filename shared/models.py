@@ -31,7 +31,8 @@ class _Table(Model):
         table = super()._get_connection()
         shared = connection()
         if table.connection is not shared:  # once per model class: keep its key schema, drop its own session
-            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            if table.table_name not in shared._tables:  # two models may share a table (invoices and journals)
+                shared.add_meta_table(table.connection.get_meta_table(table.table_name))
             table.connection = shared
         return table
 
@@ -100,6 +101,17 @@ class InvoicesByOpenDueDate(GlobalSecondaryIndex):
     invoice_id = UnicodeAttribute(range_key=True)
 
 
+class InvoicesByIssued(LocalSecondaryIndex):
+    """Sparse: invoice items only (their journal entries share the partition), newest issued first."""
+
+    class Meta:
+        index_name = "by-issued"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    issued_key = UnicodeAttribute(range_key=True)  # "<issued_date>#<invoice_id>"
+
+
 class InvoicesByExtensionRequest(GlobalSecondaryIndex):
     """The merchant decides an extension request by its id alone."""
 
@@ -127,17 +139,6 @@ class ExtensionRequest(MapAttribute):
     decided_at = UnicodeAttribute(null=True)
 
 
-class LedgerEntry(MapAttribute):
-    """One immutable change to the invoice's money (shared/ledger.py says what each kind moves)."""
-
-    kind = UnicodeAttribute()
-    amount = NumberAttribute()  # cents, signed
-    key = UnicodeAttribute()  # the event it came from: an entry posts once
-    at = UnicodeAttribute()
-    payment_id = UnicodeAttribute(null=True)
-    refund_id = UnicodeAttribute(null=True)
-
-
 class Invoice(_Table):
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)
@@ -148,11 +149,11 @@ class Invoice(_Table):
     fees = NumberAttribute(default=0)
     amount_paid = NumberAttribute(default=0)
     amount_pending = NumberAttribute(default=0)
-    amount_credited = NumberAttribute(default=0)  # part of its payments kept as the client's credit
-    # The ledger the five counters above are a projection of, oldest first, on the invoice item itself so
-    # reading an invoice stays one request and posting adds no item to a transaction (README, "The ledger").
-    entries = ListAttribute(of=LedgerEntry, default=list)
+    # The four balances above are a projection of the invoice's journal entries, which are items of their own
+    # beside it (JournalEntry): the invoice's size never depends on its history (README, "The books").
+    entry_count = NumberAttribute(default=0)  # entries written so far: the next one's sequence number
     issued_date = UnicodeAttribute()
+    issued_key = UnicodeAttribute(null=True)  # "<issued_date>#<invoice_id>" (see InvoicesByIssued)
     due_date = UnicodeAttribute()
     allow_partial = BooleanAttribute(default=False)
     minimum_payment = NumberAttribute(default=0)
@@ -169,8 +170,26 @@ class Invoice(_Table):
     request_fingerprint = UnicodeAttribute(null=True)  # back-office creation: same key + same body = replay
     version = VersionAttribute()
     by_status = InvoicesByStatus()
+    by_issued = InvoicesByIssued()
     by_open_due_date = InvoicesByOpenDueDate()
     by_extension_request = InvoicesByExtensionRequest()
+
+
+class JournalEntry(_Table):
+    """One immutable entry of an invoice's journal (shared/books/ledger.py says what each kind moves), an item
+    of its own in the invoices table beside its invoice: same partition, sort key "<invoice_id>#<sequence>", so
+    one Query reads an invoice with the start of its history, and the entries of a change are written in the
+    transaction that changes the balances."""
+
+    Meta = _meta("INVOICES_TABLE", "portal-invoices")
+    client_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True, attr_name="invoice_id")  # "<invoice_id>#<sequence, 9 digits>"
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()  # cents moved, > 0, from the kind's first account to its second
+    key = UnicodeAttribute()  # the event it came from
+    at = UnicodeAttribute()
+    payment_id = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
 
 
 class PaymentsByCreated(LocalSecondaryIndex):
@@ -216,7 +235,6 @@ class DisputeRecord(MapAttribute):
     status_at = NumberAttribute()
     withdrawn = NumberAttribute(null=True)  # cents Stripe withdrew (None: not yet)
     reinstated = NumberAttribute(null=True)  # cents Stripe gave back (None: not yet)
-    taken = NumberAttribute(default=0)  # cents taken off the invoice and the client's credit for it
 
 
 class AchAuthorization(MapAttribute):
@@ -287,14 +305,14 @@ class Payment(_Table):
     processor_method_id = UnicodeAttribute(null=True)
     save_payment_method = BooleanAttribute(default=False)
     request_fingerprint = UnicodeAttribute()
-    credited_amount = NumberAttribute(default=0)  # part of this payment kept as client credit
     # When the last receipt went out (shown as receipt_sent; the email ledger is what sends each email once).
     receipt_sent_at = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
     unsettled = UnicodeAttribute(null=True)  # "unsettled" while pending/processing (see PaymentsUnsettled)
     processor_idempotency_key = UnicodeAttribute(null=True)  # reconciliation re-asks the processor with it
-    refunded_amount = NumberAttribute(default=0)  # refunds that succeeded, cents
+    # This payment's dimension of the books: account -> cents (shared/books/ledger.py PaymentBalances).
+    balances = MapAttribute(default=dict)  # raw: account names are data, not a schema
     refund_pending_amount = NumberAttribute(default=0)  # refunds asked for and not yet final
     open_report_kinds = ListAttribute(of=UnicodeAttribute, default=list)  # one open problem report per kind
     refunds = ListAttribute(of=RefundSummary, default=list)
@@ -309,6 +327,21 @@ class Payment(_Table):
     by_payment_id = PaymentsById()
     by_processor_id = PaymentsByProcessorId()
     unsettled_index = PaymentsUnsettled()
+
+    def balance_map(self) -> dict[str, int]:
+        raw = self.balances
+        values = raw.as_dict() if isinstance(raw, MapAttribute) else (raw or {})
+        return {name: int(cents) for name, cents in values.items()}
+
+    @property
+    def refunded_amount(self) -> int:
+        """Refunds that succeeded, cents (a projection of the journal, like every balance)."""
+        return self.balance_map().get("refunds", 0)
+
+    @property
+    def credited_amount(self) -> int:
+        """The part of this payment kept as the client's credit, cents."""
+        return self.balance_map().get("credit", 0)
 
 
 class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
@@ -370,6 +403,7 @@ class Refund(_Table):
     currency = UnicodeAttribute()
     reason = UnicodeAttribute()
     correction = BooleanAttribute(default=False)  # an overcharge correction: the invoice stays paid
+    origin = UnicodeAttribute(default="portal")  # portal | stripe (made in Stripe's Dashboard or by Stripe)
     status = UnicodeAttribute()  # pending | succeeded | failed
     created_at = UnicodeAttribute()
     processor_refund_id = UnicodeAttribute(null=True)

@@ -160,3 +160,24 @@ def run_fresh(code: str):
 def modules_loaded_after(code: str) -> set[str]:
     """The modules a fresh interpreter holds after running `code`."""
     return set(run_fresh(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"))
+
+
+def books_hold(client_id: str, invoice_id: str) -> tuple[str, int, int, int]:
+    """Check every account against the journal (the invoice's balances, each of its payments' own, the client's
+    credit, each entry balanced) and answer (invoice status, amount_paid, amount_pending, client credit)."""
+    from shared.books.dynamo import DynamoRepository
+    from shared.books.ledger import PaymentBalances, fold
+    from shared.books.work import Keys, balances_of
+
+    repo = DynamoRepository()
+    journal = repo.client_journal(client_id)
+    assert all(sum(amount for _, amount in e.legs) == 0 for e in journal)
+    books = fold(journal)
+    ctx = repo.load(Keys(client_id, invoice_ids=(invoice_id,)))
+    invoice = ctx.invoice()
+    assert books.invoices[invoice_id] == balances_of(invoice)
+    for payment in repo.invoice_payments(client_id, invoice_id):
+        assert books.payments.get(payment.payment_id, PaymentBalances()).accounts == payment.balance_map(), \
+            payment.payment_id
+    assert books.credit == ctx.client.credit_balance
+    return invoice.status, invoice.amount_paid, invoice.amount_pending, ctx.client.credit_balance

@@ -5,7 +5,9 @@ Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a 
 extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
 "client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
-"phase"} and overpayment flags {"kind": "overpayment", "client_id", "payment_id"} (to the merchant).
+"phase"}, overpayment flags {"kind": "overpayment", "client_id", "payment_id"}, refunds made outside the portal
+{"kind": "outside_refund", "client_id", "refund_id"} and early fraud warnings {"kind": "early_fraud_warning",
+"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant).
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -54,6 +56,12 @@ def _send(job: dict, kind: str) -> str:
         if kind == "dispute":
             return money_back_notices.send_dispute_notice(job, merchant=shop, merchant_email=merchant_email,
                                                           send=send_email)
+        if kind == "outside_refund":
+            return money_back_notices.send_outside_refund_notice(job, merchant=shop, merchant_email=merchant_email,
+                                                                 send=send_email)
+        if kind == "early_fraud_warning":
+            return money_back_notices.send_early_fraud_warning(job, merchant=shop, merchant_email=merchant_email,
+                                                               send=send_email)
         return money_back_notices.send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email,
                                                         send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,

@@ -5,7 +5,8 @@ import os
 from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.card import CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest
+from shared.processors.card import (CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest,
+                                   RefundInfo)
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
@@ -130,6 +131,12 @@ class StripeCards:
             "customer": customer_id, "usage": "off_session", "allowed_payment_method_types": _CARDS_ONLY,
             "metadata": {"client_id": client_id}})
         return intent.client_secret
+
+    def refunds_of(self, intent_id: str) -> list[RefundInfo]:
+        listed = self._call(self._client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
+        refunds = [r.to_dict() for r in listed.data]
+        return [RefundInfo(r["id"], r["amount"], r["currency"], r["status"], r.get("reason"),
+                           dict(r.get("metadata") or {})) for r in refunds]
 
     def detach(self, payment_method_id: str) -> None:
         try:

@@ -9,10 +9,11 @@ from infra.seed import put_invoice
 from tests.helpers import call, table_snapshot
 
 
-def test_list_shows_only_the_clients_invoices_newest_first(seeded):
+def test_list_shows_only_the_clients_invoices_newest_issued_first(seeded):
     status, body, _ = call("ListInvoicesFunction")
     assert status == 200 and body["next_cursor"] is None
-    assert [i["invoice_id"] for i in body["invoices"]] == ["inv-void", "inv-part", "inv-paid", "inv-full"]
+    assert [(i["invoice_id"], i["issued_date"]) for i in body["invoices"]] == [
+        ("inv-part", "2026-11-02"), ("inv-full", "2026-11-01"), ("inv-void", "2026-10-02"), ("inv-paid", "2026-10-01")]
     assert all("line_items" not in i for i in body["invoices"])
     paid = next(i for i in body["invoices"] if i["invoice_id"] == "inv-paid")
     assert (paid["status"], paid["balance"], paid["payable"]) == ("paid", 0, False)

@@ -419,7 +419,7 @@ def test_counters_that_drifted_from_their_entries_raise_the_alarm_and_are_not_re
     snapshot = table_snapshot()
     capsys.readouterr()
     report = run_job(monkeypatch)
-    assert (report["drift"], report["invoices_checked"]) == (["inv-part"], 1)
+    assert (report["drift"], report["invoices_checked"]) == (["invoice:inv-part"], 1)
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert sum(sum(doc.get("LedgerDrift", [])) for doc in metrics) == 1
     assert table_snapshot() == snapshot  # nothing "fixed" silently: a person decides which side is wrong

@@ -1,0 +1,90 @@
+"""Due-date rules (shared/due_dates.py): late-fee policies and amounts, when a fee is due, reminder days,
+extension requests. Pure: these run without any emulator (and hold the module under mutation testing)."""
+
+from datetime import date
+
+import pytest
+
+from shared.due_dates import (FeePolicy, check_extendable, fee_due, late_fee, parse_extension_request, parse_policy,
+                              reminder_due)
+from shared.errors import Conflict, Unprocessable
+
+DUE = date(2026, 12, 10)
+
+
+@pytest.mark.parametrize("raw", [{"kind": "flat"}, {"kind": "flat", "amount": 0}, {"kind": "percent"},
+                                 {"kind": "percent", "basis_points": 10001}, {"kind": "weekly", "amount": 5},
+                                 {"kind": "flat", "amount": 100, "grace_days": 31},
+                                 {"kind": "flat", "amount": 100, "grace_days": -1}])
+def test_a_policy_missing_its_number_or_out_of_range_is_refused_never_guessed(raw):
+    with pytest.raises(ValueError):
+        parse_policy(raw)
+
+
+def test_policies_read_back_as_given():
+    assert parse_policy(None) == FeePolicy("none")
+    assert parse_policy({"kind": "flat", "amount": 2500, "grace_days": 30}) == FeePolicy("flat", 2500, 0, 30)
+    assert parse_policy({"kind": "percent", "basis_points": 10000}) == FeePolicy("percent", 0, 10000, 0)
+
+
+@pytest.mark.parametrize("policy,unpaid,fee", [
+    (FeePolicy("flat", 2500), 100, 2500), (FeePolicy("percent", basis_points=150), 10000, 150),
+    (FeePolicy("percent", basis_points=150), 33333, 500),  # 499.995 rounds half up
+    (FeePolicy("percent", basis_points=150), 33300, 500), (FeePolicy("percent", basis_points=150), 33299, 499),
+    (FeePolicy("none"), 10000, 0)])
+def test_the_fee_is_flat_or_a_share_of_the_unpaid_balance_rounded_half_up(policy, unpaid, fee):
+    assert late_fee(policy, unpaid) == fee
+
+
+def test_a_fee_is_due_from_the_day_after_the_grace_period():
+    policy = FeePolicy("flat", 100, grace_days=2)
+    assert [fee_due(policy, DUE, date(2026, 12, d)) for d in (10, 11, 12, 13)] == [False, False, False, True]
+    assert fee_due(FeePolicy("flat", 100), DUE, date(2026, 12, 11)) and not fee_due(FeePolicy("none"), DUE,
+                                                                                   date(2027, 1, 1))
+
+
+def test_the_descriptions_name_the_fee():
+    assert FeePolicy("flat", 2500).describe(lambda c: f"${c / 100:.2f}") == "Late fee ($25.00)"
+    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance)"
+    assert FeePolicy("percent", basis_points=1005).describe(str) == "Late fee (10.05% of the unpaid balance)"
+
+
+def test_a_reminder_falls_on_the_clients_days_only():
+    assert [reminder_due(DUE, date(2026, 12, d), [7, 1]) for d in (2, 3, 4, 9, 10)] == [None, 7, None, 1, None]
+
+
+def test_an_extension_must_move_the_due_date_later_within_90_days():
+    body = {"requested_due_date": "2026-12-20", "reason": " Waiting on a grant "}
+    assert parse_extension_request(body, DUE, date(2026, 12, 1)) == (date(2026, 12, 20), "Waiting on a grant")
+    assert parse_extension_request({**body, "requested_due_date": "2027-03-10"}, DUE, date(2026, 12, 1))[0] == \
+        date(2027, 3, 10)  # exactly 90 days
+    for requested, code in (("2027-03-11", "date_too_far"), ("2026-12-10", "date_not_after_due_date"),
+                            ("2026-12-31x", "invalid_date"), ("2026-02-30", "invalid_date")):
+        with pytest.raises(Unprocessable) as refused:
+            parse_extension_request({**body, "requested_due_date": requested}, DUE, date(2026, 12, 1))
+        assert refused.value.code == code
+
+
+def test_an_extension_of_an_overdue_invoice_to_today_is_refused():
+    """Overdue since the 10th; asking on the 15th for the 15th gives no time at all."""
+    with pytest.raises(Unprocessable) as refused:
+        parse_extension_request({"requested_due_date": "2026-12-15", "reason": "x"}, DUE, date(2026, 12, 15))
+    assert refused.value.code == "date_not_after_due_date"
+    assert parse_extension_request({"requested_due_date": "2026-12-16", "reason": "x"}, DUE,
+                                   date(2026, 12, 15))[0] == date(2026, 12, 16)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "x" * 1001, 5])
+def test_an_extension_needs_a_reason(reason):
+    with pytest.raises(Unprocessable) as refused:
+        parse_extension_request({"requested_due_date": "2026-12-20", "reason": reason}, DUE, date(2026, 12, 1))
+    assert refused.value.code == "invalid_reason"
+
+
+@pytest.mark.parametrize("status,open_request,code", [("paid", False, "invoice_paid"), ("void", False, "invoice_void"),
+                                                      ("open", True, "extension_request_pending")])
+def test_only_an_unpaid_invoice_without_a_pending_request_can_be_extended(status, open_request, code):
+    with pytest.raises(Conflict) as refused:
+        check_extendable(status, open_request)
+    assert refused.value.code == code
+    check_extendable("partially_paid", False)

@@ -88,6 +88,12 @@ soak: $(VENV)/.installed
 	MONEY_MODEL_SOAK=1 MODEL_SEQUENCES=$(MODEL_SEQUENCES) MODEL_STEPS=$(MODEL_STEPS) \
 		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
+## Mutation testing of the money rules against their fast tests (no emulator): prints the score and every
+## surviving mutant (infra/mutate.py). MUTATE_ARGS="--module shared/money.py" for one module.
+.PHONY: mutate
+mutate: $(VENV)/.installed
+	$(PY) -m infra.mutate $(MUTATE_ARGS)
+
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

@@ -16,6 +16,7 @@ and their fast tests (no emulator) run in seconds, so one mutant per fresh inter
 import argparse
 import ast
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -146,7 +147,7 @@ def _killed(mutant: Mutant, workspace: Path) -> bool:
     try:
         env = {**os.environ, "BOOKS_MODEL_SEQUENCES": MODEL_SEQUENCES, "PYTHONDONTWRITEBYTECODE": "1",
                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "--noconftest", "-p", "no:cacheprovider",
                               "-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin", "--timeout", str(TIMEOUT),
                               *TARGETS[mutant.module]], cwd=workspace, env=env, capture_output=True,
                              timeout=TIMEOUT + 60)
@@ -164,13 +165,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     modules = args.module or sorted(TARGETS)
     todo = [m for module in modules for m in mutants(module)]
+    baseline = _workspace()
+    try:  # the tests must pass on the code as it is, or every mutant would look killed
+        unmutated = [Mutant(module, 0, "none", (ROOT / module).read_text()) for module in modules]
+        failing = [m.module for m in unmutated if _killed(m, baseline)]
+    finally:
+        shutil.rmtree(baseline, ignore_errors=True)
+    if failing:
+        print(f"the tests fail on the code as it is: {failing}")
+        return 2
     print(f"{len(todo)} mutants of {len(modules)} modules, {args.workers} workers", flush=True)
     workspaces = [_workspace() for _ in range(args.workers)]
+    free: queue.Queue = queue.Queue()
+    for workspace in workspaces:
+        free.put(workspace)
     began, survivors, done = time.monotonic(), [], 0
 
     def one(n: int) -> tuple[Mutant, bool]:
-        mutant = todo[n]
-        return mutant, _killed(mutant, workspaces[n % args.workers])
+        workspace = free.get()  # a workspace is one worker's at a time
+        try:
+            return todo[n], _killed(todo[n], workspace)
+        finally:
+            free.put(workspace)
 
     try:
         with ThreadPoolExecutor(args.workers) as pool:

@@ -52,3 +52,18 @@ def test_payable_only_with_a_balance():
     assert is_payable("open", 1)
     assert not is_payable("processing", 0)
     assert not is_payable("void", 100)
+
+
+@pytest.mark.parametrize("cents,currency,text", [
+    (123456, "eur", "€1,234.56"), (5, "aud", "A$0.05"), (-250, "gbp", "-£2.50"), (100000000, "cad", "CA$1,000,000.00"),
+    (99, "jpy", "JPY 0.99")])
+def test_every_currency_the_portal_bills_in_is_formatted_with_its_symbol_and_two_digits(cents, currency, text):
+    assert format_amount(cents, currency) == text
+
+
+def test_every_billed_currency_has_two_minor_units_and_true_is_never_an_amount():
+    from shared.money import minor_units
+
+    assert [minor_units(c) for c in ("usd", "USD", "eur", "gbp", "aud", "cad", "xyz")] == [2] * 7
+    with pytest.raises(TypeError):
+        format_amount(True, "usd")

@@ -385,11 +385,24 @@ SCHEMAS = {
         "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
                                                           "ach_authorization."},
         "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
-        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str)},
-                            ["name", "support_email", "support_phone"])},
+        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str),
+                             "time_zone": {**_str, "description": "IANA time zone: the merchant's days and times."}},
+                            ["name", "support_email", "support_phone", "time_zone"]),
+        "password_policy": _closed({"minimum_length": _int, "require_lowercase": _bool, "require_uppercase": _bool,
+                                    "require_numbers": _bool, "require_symbols": _bool},
+                                   ["minimum_length", "require_lowercase", "require_uppercase", "require_numbers",
+                                    "require_symbols"], description="The user pool's password rules, to show "
+                                                                    "before a new password is sent."),
+        "reminder_days": _closed({"choices": {"type": "array", "items": _int}, "max_chosen": _int,
+                                  "min_day": _int, "max_day": _int},
+                                 ["choices", "max_chosen", "min_day", "max_day"],
+                                 description="Days before the due date a portal offers for reminders, and what "
+                                             "PATCH /account accepts."),
+        },
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
          "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
-         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant"], description="Public: what a portal needs "
+         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant", "password_policy",
+         "reminder_days"], description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
     "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,

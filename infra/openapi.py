@@ -195,6 +195,8 @@ ERRORS = {
               "idempotency_key_reused", "invalid_field", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /portal-settings": {},
+    "GET /invoices/{invoice_id}/pdf": {},
+    "GET /payments/{payment_id}/receipt.pdf": {409: ["receipt_not_available"]},
     "GET /payment-methods": {},
     "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
@@ -429,6 +431,11 @@ def _errors(codes: list[str], gateway: str | None = None) -> dict:
     return {"description": "\n".join(lines), "content": {"application/json": {"schema": schema}}}
 
 
+def _pdf(description: str) -> dict:
+    return {"description": description, "headers": {"Content-Disposition": {"required": True, "schema": _str}},
+            "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
+
+
 def _body(schema_name: str) -> dict:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
 
@@ -501,6 +508,10 @@ OPERATIONS = {
     "POST /admin/payments/{payment_id}/refunds": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("RefundRequest"),
         "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds).")}},
+    "GET /invoices/{invoice_id}/pdf": {"responses": {"200": _pdf("The invoice: the merchant, line items, payments "
+                                                                  "and the balance due.")}},
+    "GET /payments/{payment_id}/receipt.pdf": {"responses": {"200": _pdf("The receipt of a payment that went "
+                                                                         "through, with its invoice's balance.")}},
     "GET /portal-settings": {"responses": {"200": {**_json("PortalSettings", "Public settings; no token needed."),
                                                    "headers": {"Cache-Control": {"schema": _str}}}}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},

@@ -80,8 +80,10 @@ def temporary_password(policy: dict) -> str:
 
 def _error(start_response, kind: str, message: str) -> list[bytes]:
     body = json.dumps({"__type": kind, "message": message}).encode()
+    # With CORS, as moto's own answers (and Cognito's) have it: the portal calls from the browser.
     start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
-                                       ("Content-Length", str(len(body))), ("x-amzn-ErrorType", kind)])
+                                       ("Content-Length", str(len(body))), ("x-amzn-ErrorType", kind),
+                                       ("Access-Control-Allow-Origin", "*")])
     return [body]
 
 

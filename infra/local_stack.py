@@ -63,7 +63,8 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
     """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
     import boto3
 
-    params = _parameter_defaults() | {"AchApiBase": ach_api_base}
+    # A support phone for the demo (the template's default is none), so the portal shows both contacts.
+    params = _parameter_defaults() | {"AchApiBase": ach_api_base, "SupportPhone": "+1 555 0100"}
     if portal_url:  # CORS and the links in emails follow where the portal is served
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
     refs: dict[str, str] = dict(params)

@@ -285,7 +285,7 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     expect(dialog).to_contain_text("Processing: 3-5 business days")
     page.screenshot(path=shots / "11-ach-submitted.png")
     dialog.get_by_role("button", name="Done").click()
-    expect(invoice_row(page, "INV-1043")).to_contain_text(re.compile("Processing|Paid"))
+    expect(invoice_row(page, "INV-1043")).to_contain_text(re.compile("Payment processing|Paid"))
     for _ in range(30):  # the sandbox settles it and posts its signed webhook
         if "Paid" in invoice_row(page, "INV-1043").inner_text():
             break

@@ -282,3 +282,14 @@ def test_pdf_pages_rendered(stack, shots, tmp_path):
         source.write_bytes(pdf)
         subprocess.run(["pdftoppm", "-png", "-r", "80", str(source), str(shots / name)], check=True)
         assert (shots / f"{name}-1.png").exists()
+
+
+def test_the_invoice_list_fits_a_phone_without_scrolling_inside(browser, stack, shots):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, "ben@birch.test")
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the invoice table scrolls sideways on a phone"
+    no_sideways_scroll(page, "invoices")
+    context.close()

@@ -42,6 +42,12 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
 
+# The PDFs' pages are rendered to PNG for the screenshots with poppler's pdftoppm (Debian's poppler-utils).
+PDFTOPPM := /usr/bin/pdftoppm
+$(PDFTOPPM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else echo "The PDF screenshots need Debian's poppler-utils: sudo apt-get install poppler-utils"; exit 1; fi
+
 ## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
 # On every core (pytest-xdist), each worker with its own moto, localstripe, ACH sandbox and browser; a file's
 # tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
@@ -53,7 +59,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ?
 # Only the pytest plugins the suite uses are loaded: pytest assertion-rewrites every module of each installed
 # plugin's distribution (Schemathesis, Hypothesis, anyio: about 270 modules) in every worker otherwise.
 PYTEST_PLUGINS := -p xdist.plugin -p pytest_timeout -p _hypothesis_pytestplugin
-test: $(VENV)/.installed $(CHROMIUM) $(CHECKOV_VENV)/.installed
+test: $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 

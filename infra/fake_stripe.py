@@ -17,6 +17,9 @@
   `payment_intent_unexpected_state` error;
 - it fails listing the refunds of an intent that has no charge yet: this wrapper answers Stripe's empty list;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
+- it takes only 16-digit card numbers with 3-digit CVCs and calls every card a Visa: Stripe takes American
+  Express's 15 digits with a 4-digit CVC (docs.stripe.com/testing: 3782 822463 10005, "any four digits"; a
+  3-digit one is refused, 402 `invalid_cvc`), and names each brand (Discover 6011 1111 1111 1117): both here;
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
   payment_method.attached / payment_method.detached / setup_intent.succeeded to the registered webhooks.
@@ -53,6 +56,28 @@ _SAVE_CARD = web.RequestKey("save_card", bool)
 
 resources.Store.dump_to_disk = lambda self: None
 resources.Store.try_load_from_disk = lambda self: None
+_localstripe_payment_method_init = resources.PaymentMethod.__init__
+_AMEX = re.compile(r"^3[47]\d{13}$")
+
+
+def _payment_method_init(self, type=None, billing_details=None, card=None, **kwargs):
+    """localstripe's PaymentMethod, with Stripe's card lengths (above) and brands."""
+    amex = isinstance(card, dict) and bool(_AMEX.match(str(card.get("number", ""))))
+    if amex:
+        if not re.fullmatch(r"\d{4}", str(card.get("cvc", ""))):
+            raise resources.UserError(402, "Your card's security code is invalid.",
+                                      {"code": "invalid_cvc", "type": "card_error", "param": "cvc"})
+        number = card["number"]
+        card = {**card, "number": number + "0", "cvc": card["cvc"][:3]}  # what localstripe's checks take
+    _localstripe_payment_method_init(self, type=type, billing_details=billing_details, card=card, **kwargs)
+    if type == "card":
+        if amex:
+            self._card_number = number
+            self.card.update(last4=number[-4:], fingerprint=resources.fingerprint(number))
+        self.card["brand"] = fake_stripe_js._brand(self._card_number)
+
+
+resources.PaymentMethod.__init__ = _payment_method_init
 _original_get_post_data = server.get_post_data
 
 

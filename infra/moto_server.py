@@ -64,6 +64,9 @@ from werkzeug import serving
 from werkzeug.serving import make_server
 from werkzeug.wsgi import LimitedStream
 
+from infra import cognito_mail
+from infra.cognito_mail import CognitoMail
+
 _AS_IS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 ITEMS_AS_STORED = True  # tests/test_moto_server.py turns it off to compare with moto's own serializer
 _COMPARE = os.environ.get("MOTO_COMPARE_ITEMS") == "1"
@@ -258,6 +261,7 @@ def _clear_items_messages_and_mail() -> None:
     for _, _, ses in ses_backends.iter_backends():
         ses.sent_messages = []
         ses.sent_message_count = 0
+    cognito_mail.clear()
 
 
 _keep_alive_request = threading.local()
@@ -315,7 +319,8 @@ class KeepAliveHandler(MotoRequestHandler):
 
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self._app = AtomicDynamoDB(DomainDispatcherApplication(create_backend_app))
+        # Cognito's own emails (invitations, reset codes) kept for the local stack: infra/cognito_mail.py.
+        self._app = AtomicDynamoDB(CognitoMail(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(host, port, self._app, threaded=True, request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
 

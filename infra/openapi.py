@@ -201,6 +201,8 @@ ERRORS = {
               "idempotency_key_reused", "invalid_field", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /portal-settings": {},
+    "GET /invoices/{invoice_id}/pdf": {},
+    "GET /payments/{payment_id}/receipt.pdf": {409: ["receipt_not_available"]},
     "GET /payment-methods": {},
     "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
@@ -396,11 +398,24 @@ SCHEMAS = {
         "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
                                                           "ach_authorization."},
         "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
-        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str)},
-                            ["name", "support_email", "support_phone"])},
+        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str),
+                             "time_zone": {**_str, "description": "IANA time zone: the merchant's days and times."}},
+                            ["name", "support_email", "support_phone", "time_zone"]),
+        "password_policy": _closed({"minimum_length": _int, "require_lowercase": _bool, "require_uppercase": _bool,
+                                    "require_numbers": _bool, "require_symbols": _bool},
+                                   ["minimum_length", "require_lowercase", "require_uppercase", "require_numbers",
+                                    "require_symbols"], description="The user pool's password rules, to show "
+                                                                    "before a new password is sent."),
+        "reminder_days": _closed({"choices": {"type": "array", "items": _int}, "max_chosen": _int,
+                                  "min_day": _int, "max_day": _int},
+                                 ["choices", "max_chosen", "min_day", "max_day"],
+                                 description="Days before the due date a portal offers for reminders, and what "
+                                             "PATCH /account accepts."),
+        },
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
          "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
-         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant"], description="Public: what a portal needs "
+         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant", "password_policy",
+         "reminder_days"], description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
     "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
@@ -425,6 +440,11 @@ def _errors(codes: list[str], gateway: str | None = None) -> dict:
         schema = {"oneOf": [schema, _ref("GatewayMessage")]}
         lines.insert(0, gateway)
     return {"description": "\n".join(lines), "content": {"application/json": {"schema": schema}}}
+
+
+def _pdf(description: str) -> dict:
+    return {"description": description, "headers": {"Content-Disposition": {"required": True, "schema": _str}},
+            "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
 
 
 def _body(schema_name: str) -> dict:
@@ -505,6 +525,10 @@ OPERATIONS = {
     "POST /admin/payments/{payment_id}/refunds": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("RefundRequest"),
         "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds).")}},
+    "GET /invoices/{invoice_id}/pdf": {"responses": {"200": _pdf("The invoice: the merchant, line items, payments "
+                                                                  "and the balance due.")}},
+    "GET /payments/{payment_id}/receipt.pdf": {"responses": {"200": _pdf("The receipt of a payment that went "
+                                                                         "through, with its invoice's balance.")}},
     "GET /portal-settings": {"responses": {"200": {**_json("PortalSettings", "Public settings; no token needed."),
                                                    "headers": {"Cache-Control": {"schema": _str}}}}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
@@ -534,6 +558,45 @@ OPERATIONS = {
                                                       "object Stripe does not know (nothing changed).")}},
 }
 
+# What a code generator names each operation, and one summary each (a function serving several routes has one
+# per route). A route added to template.yaml without a line here fails the build (KeyError) and the test.
+NAMES = {
+    "GET /portal-settings": ("getPortalSettings", "Public settings a portal loads before sign-in"),
+    "GET /invoices": ("listInvoices", "List the client's invoices, newest issued first"),
+    "GET /invoices/{invoice_id}": ("getInvoice", "Get an invoice with its line items, payments and activity"),
+    "GET /invoices/{invoice_id}/activity": ("listInvoiceActivity", "Page through an invoice's activity"),
+    "GET /invoices/{invoice_id}/pdf": ("getInvoicePdf", "Download an invoice as a PDF"),
+    "POST /invoices/{invoice_id}/payments": ("createPayment", "Start paying an invoice by card or bank transfer"),
+    "POST /invoices/{invoice_id}/extension-requests": ("requestExtension", "Ask for a later due date"),
+    "GET /payments": ("listPayments", "List the client's payments, newest first"),
+    "GET /payments/{payment_id}": ("getPayment", "Get a payment: did it go through?"),
+    "GET /payments/{payment_id}/receipt.pdf": ("getReceiptPdf", "Download a payment's receipt as a PDF"),
+    "POST /payments/{payment_id}/receipt": ("resendReceipt", "Email a payment's receipt again"),
+    "POST /payments/{payment_id}/problem-reports": ("reportProblem", "Report a problem with a payment"),
+    "GET /payment-methods": ("listPaymentMethods", "List saved cards and bank accounts"),
+    "POST /payment-methods/setup": ("createCardSetup", "Start saving a card without paying"),
+    "POST /payment-methods/bank-accounts": ("addBankAccount", "Link a bank account for bank transfers"),
+    "POST /payment-methods/{payment_method_id}/verify": ("verifyBankAccount", "Verify a bank account's two deposits"),
+    "POST /payment-methods/{payment_method_id}/default": ("setDefaultPaymentMethod", "Make a saved method the default"),
+    "DELETE /payment-methods/{payment_method_id}": ("deletePaymentMethod", "Remove a saved card or bank account"),
+    "GET /account": ("getAccount", "Get the client's account settings"),
+    "PATCH /account": ("updateAccount", "Change the billing email or reminder settings"),
+    "POST /admin/invoices": ("createInvoice", "Back office: issue an invoice to a client"),
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": ("voidInvoice", "Back office: void an invoice"),
+    "GET /admin/clients/{client_id}/invoices": ("listClientInvoices", "Back office: list a client's invoices"),
+    "GET /admin/clients/{client_id}/payments": ("listClientPayments", "Back office: list a client's payments"),
+    "POST /admin/payments/{payment_id}/refunds": ("refundPayment", "Back office: refund a payment fully or partly"),
+    "POST /admin/extension-requests/{extension_request_id}/approve": ("approveExtension",
+                                                                      "Back office: approve an extension request"),
+    "POST /admin/extension-requests/{extension_request_id}/decline": ("declineExtension",
+                                                                      "Back office: decline an extension request"),
+    "POST /admin/problem-reports/{problem_report_id}/resolve": ("resolveProblemReport",
+                                                                "Back office: resolve a problem report"),
+    "POST /webhooks/stripe": ("receiveStripeEvent", "Stripe's webhook events"),
+    "POST /webhooks/ach": ("receiveAchEvent", "The ACH processor's webhook events"),
+}
+
+
 def _link(operation_id: str, **parameters: str) -> dict:
     return {"operationId": operation_id, "parameters": parameters}
 
@@ -541,35 +604,35 @@ def _link(operation_id: str, **parameters: str) -> dict:
 # What a client does next with an answer: create, then read, then change or delete (Schemathesis follows these).
 LINKS = {
     ("GET /invoices", "200"): {
-        "GetInvoice": _link("GetInvoiceFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
-        "PayInvoice": _link("CreatePaymentFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
-        "AskForMoreTime": _link("RequestExtensionFunction", invoice_id="$response.body#/invoices/0/invoice_id")},
+        "GetInvoice": _link("getInvoice", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "PayInvoice": _link("createPayment", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "AskForMoreTime": _link("requestExtension", invoice_id="$response.body#/invoices/0/invoice_id")},
     ("POST /invoices/{invoice_id}/payments", "201"): {
-        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payment_id"),
-        "ReportProblem": _link("ProblemReportsFunction", payment_id="$response.body#/payment_id"),
-        "Refund": _link("AdminRefundsFunction", payment_id="$response.body#/payment_id"),
-        "InvoicePayments": _link("ListPaymentsFunction", invoice_id="$response.body#/invoice_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
+        "ReportProblem": _link("reportProblem", payment_id="$response.body#/payment_id"),
+        "Refund": _link("refundPayment", payment_id="$response.body#/payment_id"),
+        "InvoicePayments": _link("listPayments", invoice_id="$response.body#/invoice_id")},
     ("GET /payments", "200"): {
-        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payments/0/payment_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id")},
     ("POST /payment-methods/bank-accounts", "201"): {
-        "Verify": _link("VerifyBankAccountFunction", payment_method_id="$response.body#/payment_method_id"),
-        "MakeDefault": _link("SetDefaultPaymentMethodFunction",
+        "Verify": _link("verifyBankAccount", payment_method_id="$response.body#/payment_method_id"),
+        "MakeDefault": _link("setDefaultPaymentMethod",
                              payment_method_id="$response.body#/payment_method_id"),
-        "Delete": _link("DeletePaymentMethodFunction", payment_method_id="$response.body#/payment_method_id")},
+        "Delete": _link("deletePaymentMethod", payment_method_id="$response.body#/payment_method_id")},
     ("GET /payment-methods", "200"): {
-        "Delete": _link("DeletePaymentMethodFunction",
+        "Delete": _link("deletePaymentMethod",
                         payment_method_id="$response.body#/payment_methods/0/payment_method_id")},
     ("POST /admin/invoices", "201"): {
-        "Void": _link("AdminInvoicesFunction_post_void", client_id="$response.body#/client_id",
+        "Void": _link("voidInvoice", client_id="$response.body#/client_id",
                       invoice_id="$response.body#/invoice_id"),
-        "ClientInvoices": _link("AdminInvoicesFunction_get_invoices", client_id="$response.body#/client_id")},
+        "ClientInvoices": _link("listClientInvoices", client_id="$response.body#/client_id")},
     ("POST /invoices/{invoice_id}/extension-requests", "201"): {
-        "Approve": _link("AdminExtensionDecisionFunction_post_approve",
+        "Approve": _link("approveExtension",
                          extension_request_id="$response.body#/extension_request_id"),
-        "Decline": _link("AdminExtensionDecisionFunction_post_decline",
+        "Decline": _link("declineExtension",
                          extension_request_id="$response.body#/extension_request_id")},
     ("POST /payments/{payment_id}/problem-reports", "201"): {
-        "Resolve": _link("AdminProblemReportsFunction", problem_report_id="$response.body#/problem_report_id")},
+        "Resolve": _link("resolveProblemReport", problem_report_id="$response.body#/problem_report_id")},
 }
 
 _UNAUTHORIZED = "API Gateway's {\"message\": \"Unauthorized\"} for a missing, expired or foreign token; or:"
@@ -607,18 +670,6 @@ def _path_parameter(parameter: dict) -> dict:
     return {**parameter, "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
 
 
-def _operation_ids(paths: dict) -> None:
-    """A function serving several routes gets one operationId per route (Schemathesis and generators need them)."""
-    seen: dict[str, int] = {}
-    for path_item in paths.values():
-        for op in path_item.values():
-            seen[op["operationId"]] = seen.get(op["operationId"], 0) + 1
-    for path, path_item in paths.items():
-        for method, op in path_item.items():
-            if seen[op["operationId"]] > 1:
-                op["operationId"] += f"_{method}_{path.rsplit('/', 1)[1].strip('{}')}"
-
-
 def build(server_url: str | None = None) -> dict:
     paths: dict[str, dict] = {}
     for route in sorted(template.http_routes(), key=lambda r: (r["path"], r["method"])):
@@ -629,8 +680,9 @@ def build(server_url: str | None = None) -> dict:
             raise LookupError(f"{key} is in template.yaml but {route['module']} has no such route")
         generated_op = generated[route["path"]][method]
         extra = OPERATIONS[key]
-        op = {"operationId": route["function"],
-              "summary": (module.__doc__ or key).strip().splitlines()[0],
+        operation_id, summary = NAMES[key]
+        op = {"operationId": operation_id, "summary": summary,
+              "description": (module.__doc__ or key).strip(),
               "tags": ["webhooks" if "webhooks" in route["path"] else route["path"].split("/")[1]],
               "parameters": [_path_parameter(p) for p in generated_op.get("parameters", [])]
               + extra.get("parameters", []),
@@ -644,7 +696,6 @@ def build(server_url: str | None = None) -> dict:
     # A copy owns none of the module's dicts: a caller (Schemathesis resolves references in place) cannot
     # change what the next build() returns.
     paths = json.loads(json.dumps(paths))
-    _operation_ids(paths)
     for (key, status), links in LINKS.items():
         method, path = key.split(" ", 1)
         paths[path][method.lower()]["responses"][status]["links"] = links

@@ -1,5 +1,6 @@
 """Helpers the tests share: call a handler as API Gateway would, snapshot tables, build Stripe events."""
 
+import base64
 import importlib
 import json
 import os
@@ -60,6 +61,8 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
     response = getattr(module, route["handler"])(event, LambdaContext(function_name=function))
     openapi_check.check(route["method"], route["path"], response["statusCode"], response.get("headers") or {},
                         response.get("body"))
+    if response.get("isBase64Encoded"):  # a document (a PDF): its bytes
+        return response["statusCode"], base64.b64decode(response["body"]), response.get("headers") or {}
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], payload, response.get("headers") or {}
 

@@ -5,8 +5,7 @@ import {get, post, patch, del} from '../api.js';
 import {h, fill, money, parseCents, badge, savedMethodText, announce} from '../dom.js';
 import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
-
-const REMINDER_DAYS = [1, 3, 7, 14];
+import {current} from '../config.js';
 
 function methodRow(m, reload, status) {
   const actions = h('div', {class: 'actions'});
@@ -125,27 +124,42 @@ function bankForm(reload) {
   h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Link bank account')));
 }
 
-function settingsForm(account, reload) {
+// Reminder days: the choices and the most PATCH /account accepts come from GET /portal-settings, so the form
+// can never offer what the API refuses. The saved message is announced next to the button (aria-live), in view.
+function settingsForm(account) {
+  const rules = current().reminder_days;
   const email = h('input', {type: 'email', id: 'billing-email', name: 'billing_email', value: account.billing_email, required: true, autocomplete: 'email'});
   const reminders = h('input', {type: 'checkbox', id: 'reminders', name: 'due_date_reminders', checked: account.due_date_reminders});
-  const days = REMINDER_DAYS.map(d => h('label', {class: 'choice'}, h('input', {type: 'checkbox', name: 'reminder_day', value: String(d),
-    checked: account.reminder_days_before.includes(d)}), d === 1 ? '1 day before' : `${d} days before`));
-  const status = h('div', {role: 'status'});
+  const choices = [...new Set([...rules.choices, ...account.reminder_days_before])].sort((a, b) => a - b);
+  const boxes = choices.map(d => h('input', {type: 'checkbox', name: 'reminder_day', value: String(d),
+    checked: account.reminder_days_before.includes(d)}));
+  const limit = () => {
+    const chosen = boxes.filter(b => b.checked).length;
+    boxes.forEach(b => { b.disabled = !b.checked && chosen >= rules.max_chosen; });
+  };
+  boxes.forEach(b => b.addEventListener('change', limit));
+  limit();
+  const status = h('div', {class: 'saved-status', role: 'status', 'aria-live': 'polite'});
+  const say = node => { status.replaceChildren(node); status.scrollIntoView({block: 'nearest'}); };
   return h('form', {class: 'panel', onsubmit: async event => {
     event.preventDefault();
-    const chosen = days.map(l => l.querySelector('input')).filter(i => i.checked).map(i => Number(i.value));
+    const chosen = boxes.filter(i => i.checked).map(i => Number(i.value));
     try {
-      await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
-                               ...(chosen.length ? {reminder_days_before: chosen} : {})});
-      await reload('Your settings are saved.');
+      const saved = await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
+                                             ...(chosen.length ? {reminder_days_before: chosen} : {})});
+      say(h('p', {class: 'success'}, saved.pending_billing_email
+        ? `Saved. We sent a link to ${saved.pending_billing_email}: receipts go there once you open it.`
+        : 'Your settings are saved.'));
     } catch (err) {
-      status.replaceChildren(h('p', {class: 'error'}, err.message));
+      say(h('p', {class: 'error'}, err.message));
     }
   }}, h('label', {for: 'billing-email'}, 'Billing email'),
   h('p', {class: 'hint'}, 'Receipts and notices go here. Payment receipts are always sent.'), email,
   h('label', {class: 'choice'}, reminders, 'Email me reminders before an invoice is due'),
-  h('fieldset', {}, h('legend', {}, 'Send reminders'), days), status,
-  h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save settings')));
+  h('fieldset', {'aria-describedby': 'reminder-limit'}, h('legend', {}, 'Send reminders'),
+    h('p', {class: 'hint', id: 'reminder-limit'}, `Choose up to ${rules.max_chosen}.`),
+    choices.map((d, i) => h('label', {class: 'choice'}, boxes[i], d === 1 ? '1 day before' : `${d} days before`))),
+  h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save settings'), status));
 }
 
 export async function accountPage(main, message) {
@@ -161,5 +175,5 @@ export async function accountPage(main, message) {
       bankForm(reload)),
     h('section', {'aria-labelledby': 'settings-h'}, h('h2', {id: 'settings-h'}, 'Billing email and reminders'),
       account.credit_balance ? h('p', {class: 'note'}, `You have ${money(account.credit_balance)} of credit with us.`) : null,
-      settingsForm(account, reload)));
+      settingsForm(account)));
 }

@@ -3,6 +3,7 @@
 import {post} from '../api.js';
 import {h, money, dateTime, announce} from '../dom.js';
 import {openModal} from '../modal.js';
+import {contactBlock} from '../contact.js';
 
 const KINDS = [['wrong_amount', 'Wrong amount'], ['double_charge', 'Double charge'],
                ['not_recognized', "I don't recognize this payment"], ['other', 'Something else']];
@@ -20,6 +21,7 @@ export function openReport(payment, invoiceNumber, onDone) {
       announce('Problem reported.');
       modal.show(h('h2', {id: 'report-title'}, 'Report sent'),
         h('p', {class: 'success'}, `Thank you. We have your report (${KINDS.find(k => k[0] === report.kind)[1].toLowerCase()}) and will get back to you.`),
+        contactBlock('Anything urgent?'),
         h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Close')));
     } catch (err) {
       status.replaceChildren(h('p', {class: 'error'}, err.message));
@@ -29,6 +31,7 @@ export function openReport(payment, invoiceNumber, onDone) {
   h('p', {}, `Payment of ${money(payment.amount, payment.currency)} on ${dateTime(payment.created_at)}${invoiceNumber ? ` for invoice ${invoiceNumber}` : ''}.`),
   h('label', {for: 'report-kind'}, 'What is wrong?'), kind,
   h('label', {for: 'report-message'}, 'Details'), message, status,
+  contactBlock('Rather talk to someone?'),
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Send report'),
     h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
 }

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import hashlib
 import json
 
 from datetime import date
@@ -28,27 +29,37 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
+def _owner(client_id: str) -> str:
+    """Which client's list a cursor belongs to, without the client id in it (a cursor of one client's list is
+    refused on another's: the back office reads many)."""
+    return hashlib.sha256(client_id.encode()).hexdigest()[:12]
+
+
 def _encode_cursor(key: dict | None) -> str | None:
+    """Opaque to the client: the position within its own partition, without the partition key (the client id
+    comes from the token, never from a cursor), as base64url of the sort-key values and `_owner`."""
     if not key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+    position = {name: value["S"] for name, value in key.items() if name != "client_id"}
+    position["of"] = _owner(key["client_id"]["S"])
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
 def _decode_cursor(cursor: str | None, client_id: str, keys: tuple[str, ...], prefix: tuple[str, str] | None = None) -> dict | None:
-    """The DynamoDB start key a next_cursor encodes, checked to be a position in this query: the caller's own
-    partition, exactly the query's key attributes (`keys`, besides client_id), and with `prefix`
-    (attribute, value) inside the query's begins_with range. DynamoDB refuses any other start key."""
+    """The DynamoDB start key a next_cursor encodes, checked to be a position in this query: exactly the query's
+    key attributes (`keys`), strings that fit a key, and with `prefix` (attribute, value) inside the query's
+    begins_with range; the partition is the caller's own. DynamoDB refuses any other start key."""
     if cursor is None:
         return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        key = None
-    if not isinstance(key, dict) or key.get("client_id") != {"S": client_id} or set(key) != {"client_id", *keys} \
-            or not all(isinstance(v, dict) and set(v) == {"S"} and fits_key(v["S"]) for v in key.values()) \
-            or (prefix and not key[prefix[0]]["S"].startswith(prefix[1])):
+        position = None
+    if not isinstance(position, dict) or position.pop("of", None) != _owner(client_id) or set(position) != set(keys) \
+            or not all(isinstance(v, str) and fits_key(v) for v in position.values()) \
+            or (prefix and not position[prefix[0]].startswith(prefix[1])):
         raise BadRequest("cursor is not valid: use the next_cursor of the previous page.", code="invalid_cursor")
-    return key
+    return {"client_id": {"S": client_id}, **{name: {"S": value} for name, value in position.items()}}
 
 
 OVERDUE = "overdue"  # a filter, not a stored status: derived from the due date like the invoice's `overdue`

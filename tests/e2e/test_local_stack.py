@@ -99,7 +99,7 @@ def http() -> requests.Session:
 def test_stack_file_has_the_contract_keys(stack):
     assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
                           "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url",
-                          "resources"}
+                          "resources", "admin_users"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):

@@ -162,7 +162,7 @@ def test_pay_in_full_by_card_then_paid_and_in_history(page, stack, shots):
     expect(page.get_by_role("status").first).to_contain_text("is on its way to ana@acme.test")
     page.screenshot(path=shots / "18-receipt-sent-again.png")
     row.get_by_role("button", name="Email receipt").click()  # again at once: the API's 429, said plainly
-    expect(page.get_by_role("status").first).to_contain_text("You can ask again in 10 minute(s).")
+    expect(page.get_by_role("status").first).to_contain_text("You can ask again in 10 minutes.")
 
 
 def test_declined_card_shows_the_reason_then_another_card_pays(page, stack, shots):
@@ -195,6 +195,8 @@ def test_partial_payment_below_the_minimum_is_refused_in_the_form(page, stack, s
     review_and_submit(dialog)
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
     expect(dialog.locator(".big")).to_have_text("$150.00")
+    expect(dialog).to_contain_text("Still owed")  # the partial payment's confirmation says what is left
+    expect(dialog).to_contain_text("$4,650.00")
     dialog.get_by_role("button", name="Done").click()
     row = invoice_row(page, "INV-1042")
     expect(row).to_contain_text("Partially paid")
@@ -283,7 +285,7 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     expect(dialog).to_contain_text("Processing: 3-5 business days")
     page.screenshot(path=shots / "11-ach-submitted.png")
     dialog.get_by_role("button", name="Done").click()
-    expect(invoice_row(page, "INV-1043")).to_contain_text(re.compile("Processing|Paid"))
+    expect(invoice_row(page, "INV-1043")).to_contain_text(re.compile("Payment processing|Paid"))
     for _ in range(30):  # the sandbox settles it and posts its signed webhook
         if "Paid" in invoice_row(page, "INV-1043").inner_text():
             break
@@ -374,8 +376,10 @@ def test_three_d_secure_failed_then_passed(page, stack, shots):
     expect(challenge).to_be_visible()
     page.screenshot(path=shots / "16-3d-secure.png")
     challenge.get_by_role("button", name="Fail authentication").click()
-    expect(dialog.get_by_role("heading", name="Your card was declined")).to_be_visible()
-    dialog.get_by_role("button", name="Try a different payment method").click()
+    # Not a decline: the bank's check did not pass, and the client is told so.
+    expect(dialog.get_by_role("heading", name="Your bank did not confirm this payment")).to_be_visible()
+    expect(dialog.get_by_role("alert")).to_contain_text("3-D Secure check")
+    dialog.get_by_role("button", name="Try again").click()
     type_card(dialog, "4000 0027 6000 3184")
     review_and_submit(dialog)
     page.get_by_role("dialog", name="3D Secure test authentication").get_by_role(

@@ -37,6 +37,8 @@ def test_pagination_walks_every_invoice_once(seeded):
         cursor = body["next_cursor"]
         if not cursor:
             break
+        # Opaque to the client: the client id is in no cursor (it comes from the token).
+        assert "client-a" not in base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     assert sorted(seen) == sorted(["inv-void", "inv-part", "inv-paid", "inv-full"] + [f"inv-x{n}" for n in range(7)])
 
 

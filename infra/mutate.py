@@ -34,7 +34,7 @@ TARGETS = {
     "shared/books/work.py": ["tests/unit/test_books_work.py", MODEL],
     "shared/payment_states.py": ["tests/unit/test_payment_states.py", MODEL],
     "shared/dispute_states.py": ["tests/unit/test_dispute_states.py", MODEL],
-    "shared/due_dates.py": ["tests/unit/test_due_dates.py"],
+    "shared/due_dates.py": ["tests/unit/test_due_date_rules.py"],
     "shared/money.py": ["tests/unit/test_money_and_invoices.py"],
     "shared/invoices.py": ["tests/unit/test_money_and_invoices.py", MODEL],
     "shared/payment_requests.py": ["tests/unit/test_payment_requests.py"],

@@ -4,7 +4,8 @@ from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_fai
 from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
                                    render_overdue, render_reminder)
 from shared.merchant import Merchant
-from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_overpayment, render_refund_receipt
+from shared.money_back_emails import (DisputeFacts, RefundFacts, WarningFacts, render_dispute, render_early_fraud_warning,
+                                     render_outside_refund, render_overpayment, render_refund_receipt)
 from shared.receipts import ReceiptFacts, render_receipt
 from shared.report_emails import ReportFacts, render_problem_report
 
@@ -53,4 +54,14 @@ MERCHANT_EMAILS = {
         phase="opened"), MERCHANT),
     "overpayment": render_overpayment("office@acme.test", "Ana Archer", "client-acme", "INV-1042", PAYMENT_ID, 5000,
                                       "usd", MERCHANT),
+    "outside-refund": render_outside_refund("office@acme.test", "Ana Archer", "client-acme", "INV-1042", PAYMENT_ID,
+                                            "pi_123", "re_123", 10000, "usd", MERCHANT),
+    "early-fraud-warning": render_early_fraud_warning(WarningFacts(
+        to="office@acme.test", client_name="Ana Archer", client_id="client-acme", invoice_number="INV-1042",
+        payment_id=PAYMENT_ID, processor_payment_id="pi_123", warning_id="issfr_1",
+        fraud_type="unauthorized_use_of_card", actionable=True, amount=30000, currency="usd", refunded=None), MERCHANT),
+    "early-fraud-warning-refunded": render_early_fraud_warning(WarningFacts(
+        to="office@acme.test", client_name="Ana Archer", client_id="client-acme", invoice_number="INV-1042",
+        payment_id=PAYMENT_ID, processor_payment_id="pi_123", warning_id="issfr_1", fraud_type="misc",
+        actionable=True, amount=30000, currency="usd", refunded=30000), MERCHANT),
 }

@@ -19,7 +19,7 @@ payment that it does not hold), so a wrong computation upstream is a loud refusa
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from shared.invoices import InvoiceMoney, derive_status
+from shared.invoices import InvoiceMoney
 
 # This system's accounts: an invoice's four, the client's credit.
 BILLED, FEES, PAID, PENDING, CREDIT = "billed", "fees", "paid", "pending", "credit"
@@ -155,7 +155,7 @@ class PaymentBalances:
         return self.get(PAID, invoice_id)
 
     def paid_invoices(self) -> dict[str, int]:
-        """The invoices this payment's money counts toward, in the order it was applied: invoice -> cents."""
+        """The invoices this payment's money counts toward: invoice -> cents."""
         return {name.split(":", 1)[1]: cents for name, cents in self.accounts.items()
                 if name.startswith(f"{PAID}:") and cents}
 
@@ -201,25 +201,31 @@ class Books:
 
     def post(self, entries: Iterable[Entry]) -> "Books":
         """The books after `entries`; raises LedgerRefused instead of breaking an invariant."""
-        invoices, credit, payments = dict(self.invoices), self.credit, dict(self.payments)
+        entries = list(entries)
         for e in entries:
             if e.kind not in KINDS:
                 raise LedgerRefused(f"unknown_kind:{e.kind}")
             if not isinstance(e.amount, int) or isinstance(e.amount, bool) or e.amount <= 0:
                 raise LedgerRefused(f"bad_amount:{e.kind}")
+            if e.invoice_id not in self.invoices and any(a in INVOICE_ACCOUNTS for a, _ in e.legs):
+                raise LedgerRefused(f"unknown_invoice:{e.kind}")
+        after = self._moved(entries)
+        after.check()
+        return after
+
+    def _moved(self, entries: Iterable[Entry]) -> "Books":
+        """Each entry's two legs onto the balances they belong to (the invoice's, the client's, the payment's)."""
+        invoices, credit, payments = dict(self.invoices), self.credit, dict(self.payments)
+        for e in entries:
             for account, amount in e.legs:
                 if account in INVOICE_ACCOUNTS:
-                    if e.invoice_id not in invoices:
-                        raise LedgerRefused(f"unknown_invoice:{e.kind}")
-                    invoices[e.invoice_id] = invoices[e.invoice_id].moved(account, amount)
+                    invoices[e.invoice_id] = invoices.get(e.invoice_id, InvoiceBalances()).moved(account, amount)
                 elif account == CREDIT:
                     credit += amount
                 if e.payment_id is not None and account not in OBLIGATIONS:
                     payments[e.payment_id] = payments.get(e.payment_id, PaymentBalances()).moved(
                         payment_account(account, e.invoice_id), amount)
-        after = Books(invoices, credit, payments)
-        after.check()
-        return after
+        return Books(invoices, credit, payments)
 
     def check(self) -> None:
         """The invariants every stored balance keeps."""
@@ -238,25 +244,10 @@ class Books:
                     raise LedgerRefused(f"payment_{account}_overdrawn")
 
 
-def status_after(balances: InvoiceBalances, *, void: bool) -> str:
-    return derive_status(balances.money, void=void)
-
-
 def fold(entries: Iterable[Entry]) -> Books:
     """What the entries add up to, from nothing (reconciliation compares it with the stored balances). Refuses
     nothing: a fold shows what is there, right or wrong."""
-    invoices: dict[str, InvoiceBalances] = {}
-    credit, payments = 0, {}
-    for e in entries:
-        for account, amount in e.legs:
-            if account in INVOICE_ACCOUNTS:
-                invoices[e.invoice_id] = invoices.get(e.invoice_id, InvoiceBalances()).moved(account, amount)
-            elif account == CREDIT:
-                credit += amount
-            if e.payment_id is not None and account not in OBLIGATIONS:
-                payments[e.payment_id] = payments.get(e.payment_id, PaymentBalances()).moved(
-                    payment_account(account, e.invoice_id), amount)
-    return Books(invoices, credit, payments)
+    return Books()._moved(entries)
 
 
 def opening(total: int, key: str, at: str, invoice_id: str) -> list[Entry]:

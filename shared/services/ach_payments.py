@@ -24,6 +24,7 @@ from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
+from shared.services.ach_allowance import check_ach_allowed
 from shared.services.card_payments import StartedPayment, cancel_open_payment
 from shared.postings import log_posted, posting_actions
 from shared.services.payment_updates import UNSETTLED, apply_update
@@ -89,6 +90,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         amount = choose_amount(request, status=invoice.status, balance=money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        check_ach_allowed(client_id, amount, ach, enqueue)  # Dwolla's limits and restrictions: 422 before any write
         replaced = cancel_open_payment(invoice, cards()) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()

@@ -7,6 +7,7 @@ import {h, money, day, parseCents, methodText, savedMethodText, newKey, announce
 import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
+import {BANK_PAYMENTS_OFF} from './account.js';
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -97,6 +98,8 @@ export async function openPayment(invoiceId, onDone) {
           state.card.on('change', event => { cardError.textContent = event.error ? event.error.message : ''; });
         }).catch(err => { cardError.textContent = err.message; });
       }
+    } else if (BANK_PAYMENTS_OFF[account.bank_payments]) {
+      methodDetails = h('p', {class: 'note'}, BANK_PAYMENTS_OFF[account.bank_payments]);
     } else {
       methodDetails = h('fieldset', {}, h('legend', {}, 'Bank account'),
         banks.length ? banks.map(m => radio('bank', m.payment_method_id, state.bank === m.payment_method_id,
@@ -131,6 +134,7 @@ export async function openPayment(invoiceId, onDone) {
         errorBox.replaceChildren(h('p', {class: 'error'}, `Card payments must be at least ${money(cardMinimum, c)}; pay this amount by bank transfer.`));
         return;
       }
+      if (state.method === 'ach' && BANK_PAYMENTS_OFF[account.bank_payments]) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose Card: bank transfers are not available for your account right now.')); return; }
       if (state.method === 'ach' && !state.bank) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose a verified bank account.')); return; }
       if (state.method === 'card' && state.saved === 'new' && !state.card) { errorBox.replaceChildren(h('p', {class: 'error'}, 'The card form is still loading.')); return; }
       state.key = newKey();  // one key per reviewed payment: a repeated submit can never charge twice
@@ -205,6 +209,7 @@ export async function openPayment(invoiceId, onDone) {
     } catch (err) {
       if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) return checkStatus(null);
       modal.busy = false;
+      if (err.code === 'ach_weekly_limit') return modal.show(overLimit(err.message));
       return modal.show(form(err.code === 'payment_in_progress'
         ? 'A payment for this invoice is already under way. Check your Payment history before paying again.' : err.message));
     }
@@ -225,6 +230,21 @@ export async function openPayment(invoiceId, onDone) {
     const after = await settled(payment.payment_id).then(withCardDetails).catch(() => null);
     if (!after) return checkStatus(payment.payment_id);
     return after.status === 'failed' ? declined(after, null) : confirmed(after);
+  }
+
+  // The processor's weekly limit on bank transfers: nothing was recorded; pay by card, or a smaller amount by bank.
+  function overLimit(message) {
+    return [h('h2', {id: 'pay-title'}, 'Over the weekly limit for bank transfers'),
+      h('p', {class: 'error', role: 'alert'}, message),
+      h('p', {}, 'You were not charged.'),
+      h('div', {class: 'actions'},
+        h('button', {type: 'button', class: 'primary', autofocus: true, onclick: () => { state.method = 'card'; modal.show(form()); }}, 'Pay by card instead'),
+        invoice.allow_partial ? h('button', {type: 'button', onclick: () => {
+          state.full = false;
+          modal.show(form());
+          document.getElementById('pay-amount').focus();
+        }}, 'Pay a smaller amount') : null,
+        h('button', {type: 'button', onclick: modal.close}, 'Close'))];
   }
 
   function confirmed(payment) {

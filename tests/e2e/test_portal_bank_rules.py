@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 
 from infra.demo import Portal
 from tests.e2e.test_local_stack import stack_in
-from tests.e2e.test_portal_browser import invoice_row, no_serious_accessibility_problems, open_payment, sign_in
+from tests.e2e.test_portal_browser import (  # noqa: F401  (page, shots: the portal tests' fixtures, on this stack)
+    invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in,
+)
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -20,22 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 def stack(tmp_path_factory):
     with stack_in(tmp_path_factory.mktemp("bank-rules-stack")) as stack:
         yield stack
-
-
-@pytest.fixture(scope="module")
-def shots(screenshot_folder):
-    return screenshot_folder("portal")
-
-
-@pytest.fixture
-def page(browser, stack):
-    context = browser.new_context(viewport={"width": 1280, "height": 820}, base_url=stack["portal_url"])
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 def verified_bank(portal: Portal, account: str) -> str:
@@ -72,6 +58,7 @@ def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page
     expect(dialog.get_by_role("alert")).to_contain_text("You can still pay up to $200.00 by bank transfer this week")
     expect(dialog).to_contain_text("You were not charged.")
     no_serious_accessibility_problems(page, "weekly limit")
+    page.set_viewport_size({"width": 1280, "height": 820})
     page.screenshot(path=shots / "21-ach-weekly-limit.png")
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=shots / "22-ach-weekly-limit-phone.png")
@@ -123,6 +110,7 @@ def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
     expect(dialog).to_contain_text("Bank transfers from your account are on hold with our payment processor")
     dialog.get_by_role("button", name="Review payment").click()
     expect(dialog.get_by_role("alert").first).to_contain_text("Choose Card")
+    page.set_viewport_size({"width": 1280, "height": 820})
     page.screenshot(path=shots / "23-bank-transfers-on-hold.png")
     dialog.get_by_role("button", name="Cancel").click()
     page.get_by_role("link", name="Account Settings").click()

@@ -124,10 +124,22 @@ CODES = {
     "invalid_holder_name": "holder_name is not 1-100 characters.",
     "bank_account_rejected": "The ACH processor refused the bank account.",
     "billing_email_in_use": "Another client's ACH customer at the processor has this billing email.",
+    "bank_account_details_differ": "This account is already linked with another account type or holder name: "
+                                   "remove it first to link it with these.",
+    "bank_account_relink_too_soon": "The account failed verification and the processor lets it be linked again "
+                                    "only 48 hours after it was first linked (retry_after).",
+    "bank_account_blocked": "The processor blocklisted this account after a bank return: another account or a card.",
+    "ach_weekly_limit": "The processor's limit for the client's bank transfers ($5,000 a week, Monday to Sunday UTC) "
+                        "would be exceeded: available says what is left, resets_on when it starts again.",
+    "bank_payments_suspended": "The processor suspended the client's bank transfers (after a bank return): pay by "
+                               "card; the merchant asks the processor to lift it.",
+    "bank_payments_deactivated": "The processor deactivated the client's bank transfers (a debit returned as not "
+                                 "authorized): pay by card; the merchant can reactivate them.",
     "micro_deposits_pending": "The micro-deposits have not arrived yet.",
     "bank_account_already_verified": "The bank account is verified already.",
     "verification_failed": "Verification failed for good: link the account again or pay by card.",
-    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 99.",
+    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 9 (micro-deposits are under 10 cents; "
+                       "no attempt is spent).",
     "incorrect_amounts": "The amounts do not match the micro-deposits.",
     "verification_attempts_exceeded": "Too many wrong attempts: the bank account can no longer be verified.",
     "invalid_email": "billing_email is not an email address.",
@@ -167,7 +179,7 @@ ERRORS = {
         422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
               "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
               "unsupported_currency", "invalid_field", "amount_below_card_minimum", "ach_authorization_outdated",
-              *_BODY_422],
+              "ach_weekly_limit", "bank_payments_suspended", "bank_payments_deactivated", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "GET /payments/{payment_id}": {},
@@ -206,9 +218,11 @@ ERRORS = {
     "GET /payment-methods": {},
     "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
-        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists", "billing_email_in_use"],
+        400: _BODY, 404: ["account_not_found"],
+        409: ["bank_account_exists", "billing_email_in_use", "bank_account_details_differ",
+              "bank_account_relink_too_soon"],
         422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
-              "bank_account_rejected", *_BODY_422],
+              "bank_account_rejected", "bank_account_blocked", *_BODY_422],
         503: ["processor_unavailable"]},
     "POST /payment-methods/{payment_method_id}/verify": {
         400: _BODY, 409: ["micro_deposits_pending", "bank_account_already_verified", "verification_failed"],
@@ -244,7 +258,13 @@ FAILURE = {"type": "object", "additionalProperties": False, "required": ["code",
 _ERROR_DETAILS = {
     "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit attempts left (0: the next "
                                                   "wrong answer fails the verification)."},
-    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."}}
+    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."},
+    "available": {**_int, "description": "ach_weekly_limit only: cents the client can still send by bank transfer "
+                                         "this week."},
+    "limit": {**_int, "description": "ach_weekly_limit only: the weekly limit, in cents."},
+    "resets_on": {**_date, "description": "ach_weekly_limit only: the Monday (UTC) the weekly limit starts again."},
+    "retry_after": {**_datetime, "description": "bank_account_relink_too_soon only: when the account can be linked "
+                                                "again."}}
 
 _INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
 _PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
@@ -362,7 +382,9 @@ SCHEMAS = {
             "last4": _str,
             "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
             "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
-                                                                                  "null once verified."}}))},
+                                                                                  "null once verified."},
+            "verify_again": {**_bool, "description": "The processor unverified this account after a bank return: new "
+                                                     "micro-deposits were sent; verify it again with them."}}))},
         ["payment_method_id", "type", "default", "card", "bank"]),
     "PaymentMethodList": _closed({"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
                                  ["payment_methods"]),
@@ -382,9 +404,12 @@ SCHEMAS = {
                              ["problem_report_id", "kind", "status", "created_at"]),
     "Account": _closed({"client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": _bool,
                         "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
-                        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int},
+                        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int,
+                        "bank_payments": {"type": "string", "enum": ["available", "suspended", "deactivated"],
+                                          "description": "Whether the client can pay by bank transfer: the processor "
+                                                         "suspends or deactivates a client after some bank returns."}},
                        ["client_id", "name", "billing_email", "due_date_reminders", "reminder_days_before",
-                        "payment_receipts", "credit_balance"]),
+                        "payment_receipts", "credit_balance", "bank_payments"]),
     "PortalSettings": _closed({
         "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
         "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},

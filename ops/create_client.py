@@ -15,8 +15,10 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: str, *, out=None) -> dict:
-    """Returns {"client": "created" | "existed", "login": "invited" | "existed"}."""
+def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: str, *, out=None,
+                  business: bool = False, contact_name: str | None = None) -> dict:
+    """Returns {"client": "created" | "existed", "login": "invited" | "existed"}. A business (`business`) is known to
+    the ACH processor by its name as its business name, and by `contact_name` (else its name) as a person."""
     out = out or sys.stdout
     from pynamodb.exceptions import PutError
 
@@ -28,7 +30,8 @@ def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: 
         raise SystemExit("error: give the client's name and a valid email")
     result = {}
     try:
-        Client(client_id, name=name.strip(), billing_email=email).save(condition=Client.client_id.does_not_exist())
+        Client(client_id, name=name.strip(), billing_email=email, business=business,
+               contact_name=(contact_name or "").strip() or None).save(condition=Client.client_id.does_not_exist())
         result["client"] = "created"
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--client", required=True, help="the new client's id (what invoices are filed under)")
     parser.add_argument("--name", required=True, help="the client's name, as on invoices")
     parser.add_argument("--email", required=True, help="billing email and portal login")
+    parser.add_argument("--business", action="store_true",
+                        help="the client is a business: --name is its registered name (Dwolla's businessName)")
+    parser.add_argument("--contact-name", help="a business's contact, the person Dwolla asks for (default: --name)")
     parser.add_argument("--user-pool-id", help="instead of the stack's")
     args = parser.parse_args(argv)
     resources = stack.resolve(args)
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     return create_client(boto3.client("cognito-idp"), stack.required(resources, "UserPool", args.user_pool_id,
                                                                      "user pool id"),
-                         args.client, args.name, args.email)
+                         args.client, args.name, args.email, business=args.business,
+                         contact_name=args.contact_name)
 
 
 if __name__ == "__main__":

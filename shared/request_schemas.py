@@ -43,8 +43,8 @@ BANK_ACCOUNT = _object({
 }, ("routing_number", "account_number", "account_type", "holder_name"))
 
 VERIFY = _object({
-    "amounts": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 99}, "minItems": 2, "maxItems": 2,
-                "description": "The two micro-deposits, in cents."},
+    "amounts": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 9}, "minItems": 2, "maxItems": 2,
+                "description": "The two micro-deposits, in cents (each under 10 cents)."},
 }, ("amounts",))
 
 REFUND = _object({

@@ -156,7 +156,8 @@ def payment_method_view(method, default_id: str | None, today: date | None = Non
     else:
         bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
                 "last4": method.bank_last4, "status": method.bank_status,
-                "verification_attempts_remaining": _attempts_remaining(method)}
+                "verification_attempts_remaining": _attempts_remaining(method),
+                "verify_again": bool(method.verify_again) and method.bank_status == "verification_pending"}
     return {"payment_method_id": method.payment_method_id, "type": method.type,
             "default": method.payment_method_id == default_id, "card": card, "bank": bank}
 
@@ -174,4 +175,5 @@ def account_view(client) -> dict:
     return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
             "due_date_reminders": client.due_date_reminders,
             "reminder_days_before": list(client.reminder_days_before),
-            "payment_receipts": True, "credit_balance": client.credit_balance}
+            "payment_receipts": True, "credit_balance": client.credit_balance,
+            "bank_payments": client.ach_status or "available"}

@@ -7,6 +7,12 @@ import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
 
+// GET /account's bank_payments: our payment processor holds or stops a client's bank transfers after some returns.
+export const BANK_PAYMENTS_OFF = {
+  suspended: 'Bank transfers from your account are on hold with our payment processor, usually after a bank returned a payment. Pay by card for now, and contact us to lift the hold.',
+  deactivated: 'Bank transfers from your account were turned off by our payment processor after a bank returned a payment as not authorized. Pay by card, or contact us to turn them back on.',
+};
+
 function methodRow(m, reload, status) {
   const actions = h('div', {class: 'actions'});
   const act = async (fn, done) => {
@@ -31,7 +37,9 @@ function methodRow(m, reload, status) {
     m.card && m.card.expires_soon ? badge('soon', 'Expires soon') : null,
     m.bank ? badge(m.bank.status) : null,
     m.bank && m.bank.status === 'verification_pending' && m.bank.verification_attempts_remaining < 3
-      ? h('span', {class: 'hint'}, ` ${m.bank.verification_attempts_remaining} verification attempt${m.bank.verification_attempts_remaining === 1 ? '' : 's'} left`) : null), actions);
+      ? h('span', {class: 'hint'}, ` ${m.bank.verification_attempts_remaining} verification attempt${m.bank.verification_attempts_remaining === 1 ? '' : 's'} left`) : null,
+    m.bank && m.bank.verify_again
+      ? h('span', {class: 'hint'}, ' Your bank asked us to check this account again: verify it with the two new small deposits.') : null), actions);
 }
 
 function openVerify(m, reload) {
@@ -42,8 +50,8 @@ function openVerify(m, reload) {
   modal.show(h('form', {onsubmit: async event => {
     event.preventDefault();
     const amounts = [parseCents(one.value), parseCents(two.value)];
-    if (amounts.some(a => a === null || a < 1 || a > 99)) {
-      status.replaceChildren(h('p', {class: 'error'}, 'Enter both deposits as they appear on your statement, for example 0.32.'));
+    if (amounts.some(a => a === null || a < 1 || a > 9)) {
+      status.replaceChildren(h('p', {class: 'error'}, 'Each deposit is under 10 cents: enter both as they appear on your statement, for example 0.03.'));
       return;
     }
     try {
@@ -56,7 +64,7 @@ function openVerify(m, reload) {
       status.replaceChildren(h('p', {class: 'error'}, err.message));
     }
   }}, h('h2', {id: 'verify-title'}, 'Verify your bank account'),
-  h('p', {}, `We sent two small deposits (under $1) to ${savedMethodText(m)}. They take 1-2 business days to show on your statement.`),
+  h('p', {}, `We sent two small deposits (each under 10 cents) to ${savedMethodText(m)}. They take 1-2 business days to show on your statement.`),
   h('label', {for: 'deposit-1'}, 'First deposit ($)'), one, h('label', {for: 'deposit-2'}, 'Second deposit ($)'), two, status,
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Verify'), h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
 }
@@ -169,6 +177,7 @@ export async function accountPage(main, message) {
   fill(main, h('h1', {}, 'Account Settings'),
     typeof message === 'string' ? h('p', {class: 'success', role: 'status'}, message) : null,
     h('section', {'aria-labelledby': 'methods-h'}, h('h2', {id: 'methods-h'}, 'Saved payment methods'), status,
+      account.bank_payments && account.bank_payments !== 'available' ? h('p', {class: 'note'}, BANK_PAYMENTS_OFF[account.bank_payments]) : null,
       methods.length ? h('ul', {class: 'methods panel'}, methods.map(m => methodRow(m, reload, status)))
         : h('p', {class: 'hint'}, 'No saved payment methods yet.'),
       h('div', {class: 'actions'}, h('button', {type: 'button', onclick: () => openAddCard(account, reload)}, 'Add a card')),

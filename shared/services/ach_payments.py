@@ -25,6 +25,7 @@ from shared.payment_requests import PaymentRequest, choose_amount
 from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
+from shared.services.ach_allowance import check_ach_allowed
 from shared.services.card_payments import StartedPayment, cancel_open_payment, canceled_fields
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
@@ -58,7 +59,10 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                       ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue: Enqueue, *, repo: Repository | None = None) -> StartedPayment:
+                      enqueue: Enqueue, *, repo: Repository | None = None,
+                      allowed: Callable[[str, int], None] | None = None) -> StartedPayment:
+    """`allowed(client_id, amount)`: raises when the processor would refuse the debit (by default Dwolla's rules,
+    shared/services/ach_allowance.py)."""
     if request.payment_method_id is None:
         raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
                             code="payment_method_required")
@@ -68,6 +72,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     repo = repo or repository()
+    allowed = allowed or (lambda client, amount: check_ach_allowed(client, amount, ach, enqueue))
 
     def decide(ctx: Context) -> Change:
         invoice, existing, bank = ctx.invoice(), ctx.payment, ctx.extra[0]
@@ -87,6 +92,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
         replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()

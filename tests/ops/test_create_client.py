@@ -22,6 +22,15 @@ def _create(pool, client="client-new", name="Nora North", email="nora@north.test
     return create_client.main(["--client", client, "--name", name, "--email", email, "--user-pool-id", pool])
 
 
+def test_a_business_client_is_kept_as_one_with_its_contact(pool):
+    assert create_client.main(["--client", "client-biz", "--name", "Yahoo! Inc", "--email", "ap@yahoo.test",
+                               "--business", "--contact-name", "Jerry Yang", "--user-pool-id", pool])["client"] == \
+        "created"
+    client = Client.get("client-biz")
+    assert (client.name, client.business, client.contact_name) == ("Yahoo! Inc", True, "Jerry Yang")
+    assert _create(pool) and Client.get("client-new").business is False
+
+
 def _user(pool, email):
     user = boto3.client("cognito-idp").admin_get_user(UserPoolId=pool, Username=email)
     return user["UserStatus"], {a["Name"]: a["Value"] for a in user["UserAttributes"]}

@@ -142,8 +142,8 @@ def _submit(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: 
             source="ach-submit", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
             client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
             processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
-                "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
-                                    "charged; pay by card or with another bank account."))), enqueue, repo=repo)
+                "transfer_refused", "Our payment processor could not start this bank transfer. You were not charged: "
+                                    "pay by card or with another bank account."))), enqueue, repo=repo)
         return StartedPayment(_reread(payment, repo), client_secret=None, replayed=replayed)
     payment, _ = record_transfer_id(payment, transfer.id, repo)
     enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))

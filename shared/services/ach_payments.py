@@ -20,7 +20,7 @@ from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.ledger import entry
 from shared.models import AchAuthorization, Invoice, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
@@ -89,6 +89,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         amount = choose_amount(request, status=invoice.status, balance=money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
         replaced = cancel_open_payment(invoice, cards()) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()

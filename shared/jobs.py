@@ -11,6 +11,8 @@ Enqueue = Callable[[dict], None]
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 PROBLEM_REPORT = "problem_report"
 MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment")
+# A billing email change (shared/services/billing_email.py): the link to the new address, the notices to the old.
+ACCOUNT_KINDS = ("billing_email_confirmation", "billing_email_change_requested", "billing_email_changed")
 
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:

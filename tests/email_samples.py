@@ -1,5 +1,6 @@
 """One of every email the system sends, from fixed facts, for the email tests and their screenshots."""
 
+from shared.account_emails import render_change_requested, render_changed, render_confirmation
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
                                    render_overdue, render_reminder)
@@ -53,4 +54,13 @@ MERCHANT_EMAILS = {
         phase="opened"), MERCHANT),
     "overpayment": render_overpayment("office@acme.test", "Ana Archer", "client-acme", "INV-1042", PAYMENT_ID, 5000,
                                       "usd", MERCHANT),
+}
+
+# Emails about the account itself (a billing email change): to the client, with no amount to show.
+ACCOUNT_EMAILS = {
+    "billing-email-confirmation": render_confirmation(
+        "accounts@acme.test", "https://portal.acme.test/account#confirm_email=3q2-7wEXAMPLEtoken", MERCHANT),
+    "billing-email-change-requested": render_change_requested("ana@acme.test", "Ana Archer", "accounts@acme.test",
+                                                              MERCHANT),
+    "billing-email-changed": render_changed("ana@acme.test", "Ana Archer", "accounts@acme.test", MERCHANT),
 }

@@ -62,7 +62,7 @@ async function render() {
   const s = session();
   const path = location.pathname;
   if (!s) {
-    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path);
+    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path + location.hash);  // a link's #confirm_email too
     if (path !== '/signin') history.replaceState({}, '', '/signin');
     signInPage(notice);
     notice = null;

@@ -1,7 +1,7 @@
 // One invoice: what is owed and why (line items, payments, activity), "Pay Now", and an extension request.
 
 import {get, post} from '../api.js';
-import {h, fill, money, day, dateTime, badge, methodText, announce} from '../dom.js';
+import {h, fill, money, day, dateTime, badge, methodText, announce, oneLine} from '../dom.js';
 import {invoiceBadges} from './invoices.js';
 import {openPayment} from './pay.js';
 import {openReport} from './report.js';
@@ -42,7 +42,7 @@ function extensionSection(invoice, reload) {
     event.preventDefault();
     status.replaceChildren();
     try {
-      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: reason.value.trim()});
+      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: oneLine(reason.value)});
       announce('Extension request sent.');
       await reload();
     } catch (err) {

@@ -80,3 +80,31 @@ def test_the_portal_has_no_inline_script_for_the_policy_to_block():
     text = (Path(__file__).resolve().parent.parent / "portal" / "index.html").read_text()
     assert re.findall(r"<script[^>]*>", text) == ['<script type="module" src="/app.js">']
     assert not re.search(r"\son\w+=", text)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+STRIPE_JS = "https://js.stripe.com/v3/"
+
+
+def _inventory() -> set[str]:
+    """The scripts docs/safety.md lists under "Scripts on the payment page"."""
+    text = (ROOT / "docs" / "safety.md").read_text().split("### Scripts on the payment page", 1)[1]
+    return set(re.findall(r"^\| `([^`]+)`", text, re.M))
+
+
+def test_every_script_of_the_payment_page_is_in_the_inventory_with_its_reason():
+    files = {str(p.relative_to(ROOT)) for p in (ROOT / "portal").rglob("*.js")}
+    assert _inventory() == files | {STRIPE_JS}
+
+
+def test_only_the_stripe_loader_adds_a_script_and_modules_import_only_each_other():
+    from shared.portal_settings import STRIPE_JS_URL
+
+    assert STRIPE_JS_URL == STRIPE_JS
+    for path in (ROOT / "portal").rglob("*.js"):
+        text = path.read_text()
+        adds_script = "createElement('script')" in text or 'createElement("script")' in text
+        assert adds_script == (path.name == "stripe.js"), path
+        for source in re.findall(r"^import .* from '([^']+)';", text, re.M):
+            assert source.startswith(("./", "../")), (path, source)
+        assert "eval(" not in text and "new Function" not in text and "innerHTML" not in text, path

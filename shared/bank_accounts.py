@@ -9,7 +9,7 @@ from shared.errors import Unprocessable
 from shared.money import is_cents
 from shared.payment_states import Failure
 from shared import request_schemas
-from shared.validation import json_object
+from shared.validation import json_object, text_field
 
 ACCOUNT_TYPES = ("checking", "savings")
 # Dwolla allows three attempts at the micro-deposit amounts, then fails the funding source's verification
@@ -43,6 +43,9 @@ def aba_checksum_ok(routing_number: str) -> bool:
     return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
 
 
+MAX_HOLDER_NAME = 100  # bytes
+
+
 def parse_bank_account(body: object) -> BankAccountRequest:
     body = json_object(body, request_schemas.BANK_ACCOUNT)
     routing, account = body.get("routing_number"), body.get("account_number")
@@ -58,11 +61,9 @@ def parse_bank_account(body: object) -> BankAccountRequest:
     account_type = body.get("account_type")
     if account_type not in ACCOUNT_TYPES:
         raise Unprocessable("account_type must be checking or savings.", code="invalid_account_type")
-    holder = body.get("holder_name")
-    if not isinstance(holder, str) or not holder.strip() or len(holder) > 100:
-        raise Unprocessable("holder_name must be the account holder's name (1-100 characters).",
-                            code="invalid_holder_name")
-    return BankAccountRequest(routing, account, account_type, holder.strip())
+    holder = text_field(body.get("holder_name"), "holder_name", "invalid_holder_name", MAX_HOLDER_NAME,
+                        what=": the account holder's name")
+    return BankAccountRequest(routing, account, account_type, holder)
 
 
 # Each micro-deposit is under $0.10 ("Verify micro-deposits": a non-matching entry of $0.01-$0.09 is a wrong

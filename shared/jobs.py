@@ -14,6 +14,8 @@ MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment", "outside_refund"
 # Bank-transfer account notices (shared/services/ach_account_notices.py): the client's micro-deposits arrived; to
 # the merchant, the processor suspended, deactivated or reactivated a client, or unverified its bank.
 ACH_ACCOUNT_KINDS = ("micro_deposits_arrived", "bank_unverified", "ach_status")
+# A billing email change (shared/services/billing_email.py): the link to the new address, the notices to the old.
+ACCOUNT_KINDS = ("billing_email_confirmation", "billing_email_change_requested", "billing_email_changed")
 
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:

@@ -90,6 +90,13 @@ class Client(_Table):
     # for it, when known) as the customer's first and last name.
     business = BooleanAttribute(default=False)
     contact_name = UnicodeAttribute(null=True)
+    # A billing email change waiting for the new address to confirm it (shared/services/billing_email.py): the
+    # address, the SHA-256 of the single-use token its link carries (the token itself is only in that email),
+    # when the link expires and when the change was asked for (epoch seconds).
+    pending_billing_email = UnicodeAttribute(null=True)
+    billing_email_token_hash = UnicodeAttribute(null=True)
+    billing_email_token_expires_at = NumberAttribute(null=True)
+    billing_email_requested_at = NumberAttribute(null=True)
 
 
 class LineItem(MapAttribute):

@@ -4,6 +4,7 @@ those shapes."""
 from datetime import date
 
 from shared import clock
+from shared.accounts import pending_billing_email
 from shared.bank_accounts import attempts_left
 from shared.books.ledger import CLIENT_VISIBLE, Entry
 from shared.due_dates import FeePolicy, late_fee, merchant_default_policy, parse_policy
@@ -172,7 +173,9 @@ def _attempts_remaining(method) -> int | None:
 
 
 def account_view(client) -> dict:
+    """`pending_billing_email`: an address waiting for the link emailed to it; receipts go to billing_email."""
     return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
+            "pending_billing_email": pending_billing_email(client, clock.now()),
             "due_date_reminders": client.due_date_reminders,
             "reminder_days_before": list(client.reminder_days_before),
             "payment_receipts": True, "credit_balance": client.credit_balance,

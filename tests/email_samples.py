@@ -2,6 +2,7 @@
 
 from shared.ach_account_emails import BankFacts, render_ach_status, render_bank_unverified, \
     render_micro_deposits_arrived
+from shared.account_emails import render_change_requested, render_changed, render_confirmation
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
                                    render_overdue, render_reminder)
@@ -76,5 +77,14 @@ MERCHANT_EMAILS = {
     "bank-unverified": render_bank_unverified("office@acme.test", BANK, MERCHANT),
 }
 # The emails about a client's bank account rather than an amount of money (no amount shown large).
-ACCOUNT_EMAILS = {"micro-deposits-arrived", "bank-transfers-suspended", "bank-transfers-deactivated",
-                  "bank-transfers-available", "bank-unverified"}
+BANK_ACCOUNT_EMAILS = {"micro-deposits-arrived", "bank-transfers-suspended", "bank-transfers-deactivated",
+                       "bank-transfers-available", "bank-unverified"}
+
+# Emails about the account itself (a billing email change): to the client, with no amount to show.
+ACCOUNT_EMAILS = {
+    "billing-email-confirmation": render_confirmation(
+        "accounts@acme.test", "https://portal.acme.test/account#confirm_email=3q2-7wEXAMPLEtoken", MERCHANT),
+    "billing-email-change-requested": render_change_requested("ana@acme.test", "Ana Archer", "accounts@acme.test",
+                                                              MERCHANT),
+    "billing-email-changed": render_changed("ana@acme.test", "Ana Archer", "accounts@acme.test", MERCHANT),
+}

@@ -1,5 +1,6 @@
 // "Account Settings": saved cards and bank accounts (default, remove, expiring cards, link and verify a bank
-// account, add a card), the billing email, and reminder preferences.
+// account, add a card), the billing email (a new one waits for the link emailed to it: #confirm_email=<token>
+// brings the client here, signed in, to confirm it), and reminder preferences.
 
 import {get, post, patch, del} from '../api.js';
 import {h, fill, money, parseCents, badge, savedMethodText, announce} from '../dom.js';
@@ -155,14 +156,17 @@ function settingsForm(account) {
     try {
       const saved = await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
                                              ...(chosen.length ? {reminder_days_before: chosen} : {})});
-      say(h('p', {class: 'success'}, saved.pending_billing_email
-        ? `Saved. We sent a link to ${saved.pending_billing_email}: receipts go there once you open it.`
-        : 'Your settings are saved.'));
+      const asked = saved.pending_billing_email && saved.pending_billing_email !== account.pending_billing_email;
+      await reload(asked ? `Your settings are saved. To change your billing email, open the link we sent to ${saved.pending_billing_email}.`
+                         : 'Your settings are saved.');
     } catch (err) {
       say(h('p', {class: 'error'}, err.message));
     }
   }}, h('label', {for: 'billing-email'}, 'Billing email'),
   h('p', {class: 'hint'}, 'Receipts and notices go here. Payment receipts are always sent.'), email,
+  account.pending_billing_email ? h('p', {class: 'note', id: 'pending-email'},
+    `Waiting for confirmation: we sent a link to ${account.pending_billing_email} (it works for 24 hours). `
+    + `Until it is opened, receipts and notices keep going to ${account.billing_email}.`) : null,
   h('label', {class: 'choice'}, reminders, 'Email me reminders before an invoice is due'),
   h('fieldset', {'aria-describedby': 'reminder-limit'}, h('legend', {}, 'Send reminders'),
     h('p', {class: 'hint', id: 'reminder-limit'}, `Choose up to ${rules.max_chosen}.`),
@@ -170,12 +174,29 @@ function settingsForm(account) {
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save settings'), status));
 }
 
+// The link emailed to a new billing email: the token is in the fragment (never sent to a server); it is taken out
+// of the address bar at once and sent by this signed-in page, which is what confirms the address.
+async function confirmEmailLink() {
+  const match = /^#confirm_email=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(history.state, '', location.pathname);
+  try {
+    const account = await post('/account/billing-email/confirm', {token: match[1]});
+    return {text: `Your billing email is now ${account.billing_email}.`};
+  } catch (err) {
+    return {text: err.message, error: true};
+  }
+}
+
 export async function accountPage(main, message) {
   const reload = text => accountPage(main, text);
+  const confirmed = await confirmEmailLink();
+  if (confirmed) message = confirmed;
   const [{payment_methods: methods}, account] = await Promise.all([get('/payment-methods'), get('/account')]);
   const status = h('div', {role: 'alert'});
   fill(main, h('h1', {}, 'Account Settings'),
     typeof message === 'string' ? h('p', {class: 'success', role: 'status'}, message) : null,
+    message && message.text ? h('p', {class: message.error ? 'error' : 'success', role: message.error ? 'alert' : 'status'}, message.text) : null,
     h('section', {'aria-labelledby': 'methods-h'}, h('h2', {id: 'methods-h'}, 'Saved payment methods'), status,
       account.bank_payments && account.bank_payments !== 'available' ? h('p', {class: 'note'}, BANK_PAYMENTS_OFF[account.bank_payments]) : null,
       methods.length ? h('ul', {class: 'methods panel'}, methods.map(m => methodRow(m, reload, status)))

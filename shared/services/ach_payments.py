@@ -21,7 +21,7 @@ from shared.books.work import Change, Context, Keys, Repository, balances_of, ru
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import AchAuthorization, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
 from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
@@ -92,6 +92,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
+        check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
         allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
         replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
 

@@ -45,8 +45,9 @@ def test_a_fee_is_due_from_the_day_after_the_grace_period():
 
 def test_the_descriptions_name_the_fee():
     assert FeePolicy("flat", 2500).describe(lambda c: f"${c / 100:.2f}") == "Late fee ($25.00)"
-    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance)"
-    assert FeePolicy("percent", basis_points=1005).describe(str) == "Late fee (10.05% of the unpaid balance)"
+    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance, at most 10000)"
+    assert FeePolicy("percent", basis_points=1005).describe(str) == \
+        "Late fee (10.05% of the unpaid balance, at most 10000)"
 
 
 def test_a_reminder_falls_on_the_clients_days_only():

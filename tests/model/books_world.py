@@ -165,6 +165,17 @@ class World:
             assert held.held == 0 or payment.status in HOLDS, (payment.status, held)
             # Money out never exceeds money in, unless a person was told (a loss is the merchant's, recorded).
             assert held.refunded + held.charged_back - held.lost <= held.received
+        # A refund counts in the journal exactly when it succeeded; a pending one is reserved on its payment; the
+        # payment's list shows each refund as it is.
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss")} | \
+            {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
+        for refund in self.refunds():
+            net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
+            assert net == (refund.amount if refund.status == "succeeded" else 0), (refund.status, net)
+        for payment in self.payments():
+            mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
+            assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
+            assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
         if invoice.status == VOID:  # a void invoice never holds money
             assert invoice.amount_paid == invoice.amount_pending == 0
         assert len(invoice.serialize(null_check=False).__repr__()) < INVOICE_ITEM_BOUND

@@ -13,6 +13,12 @@ from zoneinfo import ZoneInfo
 
 from shared.merchant import Merchant
 
+# What a first page loads: ReportLab's layout modules (imported where _Page uses them, so a process that never makes a
+# PDF never loads them) and the standard modules the text goes through (markup escaping, dates, WinAnsi). The PDF
+# functions load them at an init no request waits for (SnapStart's), so a resumed instance's first PDF loads nothing.
+FIRST_PAGE_MODULES = ("reportlab.lib.colors", "reportlab.lib.pagesizes", "reportlab.lib.styles", "reportlab.lib.units",
+                      "reportlab.platypus", "xml.sax.saxutils", "_strptime", "encodings.cp1252")
+
 _SYMBOLS = {"usd": "$", "cad": "CA$", "eur": "\u20ac", "gbp": "\u00a3", "aud": "A$"}
 _STATUS = {"open": "Open", "partially_paid": "Partially paid", "processing": "Payment processing", "paid": "Paid",
            "void": "Canceled"}

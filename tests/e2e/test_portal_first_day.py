@@ -141,6 +141,11 @@ def test_contacts_words_dates_and_numbers_that_agree(page, stack, shots):
     expect(page.locator("main .contact")).to_contain_text("help@example.com")
     page.screenshot(path=shots / "24-invoice-activity.png", full_page=True)
 
+    page.goto("/invoices/client-acme-partly-paid")  # the activity's payment on the payment's own day
+    paid_on = page.get_by_role("row").filter(has_text="Visa ending in 4242").locator("td").first.inner_text()
+    expect(page.locator("ol.activity li").filter(has_text="Payment received")).to_contain_text(
+        ", ".join(paid_on.split(", ")[:2]))  # "Nov 27, 2026, 10:00 AM EST" -> "Nov 27, 2026"
+
     page.goto("/invoices/client-acme-paid")  # paid: nothing to ask for, and no "No extension was requested"
     expect(page.get_by_role("heading", name=re.compile("^Invoice INV-"))).to_be_visible()
     expect(page.get_by_text("No extension was requested")).to_have_count(0)
@@ -265,6 +270,8 @@ def test_lists_follow_next_cursor_and_phone_pages_fit(browser, stack, shots):
         expect(page.locator("h1")).to_be_visible()
         no_sideways_scroll(page, path)
     page.goto("/invoices/client-birch-partly-paid")
+    expect(page.get_by_role("heading", name="Invoice INV-2044")).to_be_visible()  # not the "Loading…" before it
+    expect(page.locator("ol.activity")).to_be_visible()
     page.screenshot(path=shots / "29-phone-invoice.png", full_page=True)
     context.close()
 

@@ -73,8 +73,13 @@ def stack_in(folder: Path):
     try:
         yield launched["stack"]
     finally:
-        launched["proc"].terminate()
-        launched["proc"].wait(15)
+        proc = launched["proc"]
+        proc.terminate()
+        try:  # a clean stop is tested apart (test_sigint_stops_everything_cleanly); under load it can take a while
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,10 @@ export const ACTIVITY_WORDS = {
   refunded: 'Refunded to you',
   refunded_from_credit: 'Refunded to you from your credit',
   refund_returned: 'A refund could not reach you: it is credit on your account',
+  card_fee: 'Card fee for paying by credit card',
+  card_fee_refunded: 'Card fee refunded to you',
+  card_fee_charged_back: 'Card fee disputed with your card issuer: it no longer counts',
+  card_fee_reversed: 'Dispute closed: the card fee counts again',
 };
 
 export const INVOICE_STATUS_WORDS = {

@@ -335,3 +335,33 @@ def test_an_invoice_being_paid_by_a_bank_transfer_is_409(seeded):
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
     assert (status, body["error"]["code"]) == (409, "payment_in_progress")
     assert table_snapshot() == before
+
+
+# ---- one receipt for all ----------------------------------------------------------------------------------------------
+
+def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(card_fee):
+    from functions.send_receipt import app as receipt_app
+    from infra.apigw import LambdaContext
+    from tests.helpers import sent_emails, sqs_event
+    from tests.integration.test_pdfs import text_of
+
+    card = new_card(card_fee)
+    _, body, _ = pay({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": card, "card_fee": 6750})
+    jobs = [m for m in queue_messages(card_fee["receipt_queue"]) if '"receipt"' in m["Body"]]
+    assert len(jobs) == 1
+    receipt_app.handler(sqs_event(jobs), LambdaContext(function_name="SendReceiptFunction"))
+    [email] = [m for m in sent_emails(card_fee["moto"]) if "Receipt" in m["subject"]]
+    assert email["subject"] == "Receipt: $2,317.50 paid on 2 invoices"
+    for line in ("Invoice INV-1001", "$1,250.00", "Invoice INV-1002", "$1,000.00",
+                 "Card fee (credit card surcharge)", "$67.50", "These invoices are now paid in full."):
+        assert line in email["body"], line
+
+    status, pdf, _ = call("ReceiptPdfFunction", path_parameters={"payment_id": body["payment_id"]})
+    assert status == 200
+    text = " ".join(text_of(pdf)[1].split())
+    for line in ("Invoices INV-1001, INV-1002", "Invoice INV-1001 $1,250.00", "Invoice INV-1002 $1,000.00",
+                 "Card fee (credit card surcharge) $67.50", "Amount paid $2,317.50"):
+        assert line in text, (line, text)
+    status, pdf, _ = call("InvoicePdfFunction", path_parameters={"invoice_id": "inv-part"})
+    text = " ".join(text_of(pdf)[1].split())
+    assert "Card fee (credit card surcharge), paid" in text and "$1,030.00" in text  # its share, fee included

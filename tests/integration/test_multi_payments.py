@@ -365,3 +365,38 @@ def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(ca
     status, pdf, _ = call("InvoicePdfFunction", path_parameters={"invoice_id": "inv-part"})
     text = " ".join(text_of(pdf)[1].split())
     assert "Card fee (credit card surcharge), paid" in text and "$1,030.00" in text  # its share, fee included
+
+
+# ---- races ------------------------------------------------------------------------------------------------------------
+
+def test_a_bank_transfer_that_lands_between_the_read_and_the_write_makes_the_payment_decide_again(seeded, monkeypatch):
+    """The competing request (an ACH payment of one of the invoices' whole balance) runs to completion right after
+    the payment of both read them: the payment's write loses, it decides again on fresh data and refuses, with
+    nothing of it written."""
+    from shared.books.dynamo import DynamoRepository
+    from tests.races import competing
+
+    bank = verified_bank(seeded["ach"])
+    rival = competing(monkeypatch, DynamoRepository, "load", lambda: call(
+        "CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "rival"},
+        body={"method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()}))
+    status, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
+    assert rival.ran and rival.result[0] == 201
+    assert (status, body["error"]["code"]) == (409, "payment_in_progress")
+    assert numbers("inv-part") == ("processing", 0, 100000, 0, 0)
+    assert numbers("inv-full") == ("open", 0, 0, 125000, 0)
+    assert [p.method for p in Payment.query("client-a")] == ["ach"]  # the rival's only
+    assert [i for i in PaymentLink.query("client-a") if "#" in i.payment_id] == []  # and no link
+
+
+def test_two_windows_paying_the_same_invoices_with_two_keys_leave_one_checkout(seeded, monkeypatch):
+    from shared.books.dynamo import DynamoRepository
+    from tests.races import competing
+
+    rival = competing(monkeypatch, DynamoRepository, "load", lambda: pay({"invoice_ids": BOTH, "method": "card"},
+                                                                          key="window-2"))
+    status, body, _ = pay({"invoice_ids": BOTH, "method": "card"}, key="window-1")
+    assert rival.ran and (status, rival.result[0]) == (201, 201)
+    first, second = Payment.get("client-a", rival.result[1]["payment_id"]), Payment.get("client-a", body["payment_id"])
+    assert (first.status, second.status) == ("canceled", "pending")  # the later one replaced the earlier
+    assert {Invoice.get("client-a", i).open_payment_id for i in BOTH} == {second.payment_id}

@@ -71,6 +71,17 @@ def quote_view(quote) -> dict:
                              "card_fee": s.card_fee} for s in quote.shares]}
 
 
+def started_view(started) -> dict:
+    """A payment just started (shared/services/card_payments.StartedPayment): the payment, with what the portal
+    confirms it with (`client_secret`) and what it must do next (`next_action`)."""
+    body = payment_view(started.payment)
+    if started.client_secret:
+        body["client_secret"] = started.client_secret
+    if started.next_action:
+        body["next_action"] = started.next_action
+    return body
+
+
 def resend_view(payment: Payment, sent_to: str) -> dict:
     return {"payment_id": payment.payment_id, "receipt_reference": receipt_number(payment.payment_id),
             "sent_to": sent_to, "status": "queued"}

@@ -11,7 +11,7 @@ from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key
 from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.multi_payments import quote, start_payments
-from shared.views import payment_view, quote_view
+from shared.views import quote_view, started_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 prime_card_processor()
@@ -43,12 +43,7 @@ def create_payments():
         "client_id": client_id, "invoice_ids": list(payment.invoice_ids), "payment_id": payment.payment_id,
         "method": payment.method, "amount": payment.amount, "card_fee": payment.card_fee, "currency": payment.currency,
         "status": payment.status, "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
-    body = payment_view(payment)
-    if started.client_secret:
-        body["client_secret"] = started.client_secret
-    if started.next_action:
-        body["next_action"] = started.next_action
-    return json_response(201, body, {"Idempotent-Replayed": "true" if started.replayed else "false"})
+    return json_response(201, started_view(started), {"Idempotent-Replayed": "true" if started.replayed else "false"})
 
 
 handler = lambda_entry(app)

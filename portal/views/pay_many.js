@@ -10,6 +10,10 @@ import {stripe} from '../stripe.js';
 import {current} from '../config.js';
 
 const MAX = 20;  // the API's bound (too_many_invoices)
+// An invoice of the selection changed meanwhile (paid, voided, or a bank transfer covers it): say it of the selection.
+const CHANGED = new Set(['invoice_paid', 'invoice_void', 'payment_in_progress', 'invoice_not_found']);
+const said = err => CHANGED.has(err.code)
+  ? 'One of these invoices was just paid or changed. Close this, and choose the invoices to pay again.' : err.message;
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 const percent = bp => `${(bp / 100).toFixed(bp % 100 ? (bp % 10 ? 2 : 1) : 0)}%`;
 
@@ -179,7 +183,7 @@ export async function openPayMany(invoices, onDone) {
       state.quote = await post('/payments/quote', {invoice_ids: ids, ...state.way});
     } catch (err) {
       state.pm = null;
-      return form(err.message);
+      return form(said(err));
     }
     state.key = newKey();  // one key per reviewed payment: a repeated submit can never charge twice
     reviewStep();
@@ -245,7 +249,7 @@ export async function openPayMany(invoices, onDone) {
       }
       if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) return unknown();
       state.pm = null;
-      return form(err.message);
+      return form(said(err));
     }
     if (payment.next_action === 'authenticate' && payment.client_secret) {
       const result = await state.stripe.confirmCardPayment(payment.client_secret);

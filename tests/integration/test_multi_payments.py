@@ -400,3 +400,31 @@ def test_two_windows_paying_the_same_invoices_with_two_keys_leave_one_checkout(s
     first, second = Payment.get("client-a", rival.result[1]["payment_id"]), Payment.get("client-a", body["payment_id"])
     assert (first.status, second.status) == ("canceled", "pending")  # the later one replaced the earlier
     assert {Invoice.get("client-a", i).open_payment_id for i in BOTH} == {second.payment_id}
+
+
+# ---- a lost webhook, a wrong event ------------------------------------------------------------------------------------
+
+def test_reconciliation_applies_a_lost_success_to_every_invoice_and_finds_no_drift(seeded, monkeypatch):
+    from tests.integration.test_reconciliation import confirm_at_stripe, run_job
+
+    _, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
+    confirm_at_stripe(seeded, body)  # Stripe took the money; its webhook never arrived
+    report = run_job(monkeypatch)
+    assert (report["applied"], report["drift"], report["invoices_checked"]) == ({"succeeded": 1}, [], 2)
+    assert numbers("inv-full") == ("paid", 125000, 0, 0, 0)
+    assert numbers("inv-part") == ("paid", 100000, 0, 0, 0)
+    assert run_job(monkeypatch)["examined"] == 0  # settled: never asked again
+
+
+def test_an_event_naming_another_invoice_of_the_payment_changes_nothing(seeded):
+    """Processors' events name a payment of several invoices by its first invoice only."""
+    _, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
+    payment = Payment.get("client-a", body["payment_id"])
+    before = table_snapshot()
+    deliver(intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
+                         client_id="client-a", invoice_id="inv-part", payment_id=payment.payment_id,
+                         event_id="evt_wrong_invoice"))
+    after = table_snapshot()
+    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
+        {k: v for k, v in before.items() if not k.endswith("events")}  # only the event's record
+    assert Payment.get("client-a", payment.payment_id).status == "pending"

@@ -428,3 +428,17 @@ def test_an_event_naming_another_invoice_of_the_payment_changes_nothing(seeded):
     assert {k: v for k, v in after.items() if not k.endswith("events")} == \
         {k: v for k, v in before.items() if not k.endswith("events")}  # only the event's record
     assert Payment.get("client-a", payment.payment_id).status == "pending"
+
+
+def test_a_declined_card_with_a_fee_is_cancelled_so_that_no_other_card_can_confirm_it(card_fee):
+    card = new_card(card_fee, "4000000000000002")  # Stripe's generic decline
+    status, body, _ = pay({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": card, "card_fee": 6750})
+    assert (status, body["status"], body["failure"]["code"]) == (201, "failed", "card_declined")
+    intent = Payment.get("client-a", body["payment_id"]).processor_payment_id
+    at_stripe = requests.get(f"{card_fee['stripe'].url}/v1/payment_intents/{intent}", auth=AUTH, timeout=5).json()
+    assert at_stripe["status"] == "canceled"
+    assert numbers("inv-full") == ("open", 0, 0, 125000, 0)
+    # Paying again (a new key, a new quote) works with another card.
+    other = new_card(card_fee, "5200828282828210")  # a debit card: no fee
+    status, body, _ = pay({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": other}, key="again")
+    assert (status, body["status"], body["card_fee"]) == (201, "succeeded", 0)

@@ -104,6 +104,38 @@ def test_the_cap_is_the_templates_max_value():
     assert (parameter["MaxValue"], parameter["Default"]) == (surcharges.CAP_BASIS_POINTS, 0)
 
 
+class _Ssm:
+    """SSM's GetParameter, counted."""
+
+    def __init__(self, value: str):
+        self.value, self.reads = value, 0
+
+    def get_parameter(self, Name):  # noqa: N803 (botocore's parameter name)
+        self.reads += 1
+        return {"Parameter": {"Name": Name, "Value": self.value}}
+
+
+def test_the_switch_is_read_once_per_thirty_seconds_and_off_stops_the_fee(monkeypatch):
+    ssm, clock = _Ssm(" On "), [1000.0]
+    monkeypatch.setattr(surcharges, "_client", lambda: ssm)
+    monkeypatch.setattr(surcharges.time, "monotonic", lambda: clock[0])
+    monkeypatch.setenv("CARD_FEE_BASIS_POINTS", "250")
+    monkeypatch.setenv("CARD_FEE_SWITCH", "/s/card-fee")
+    surcharges.forget_switch()
+    assert surcharges.current() == surcharges.CardFee(250)
+    ssm.value = "off"  # ops-card-fee off
+    clock[0] += surcharges.SWITCH_MAX_AGE_SECONDS - 1
+    assert (surcharges.current(), ssm.reads) == (surcharges.CardFee(250), 1)  # kept for up to 30 s
+    clock[0] += 1
+    assert (surcharges.current(), ssm.reads) == (None, 2)
+    assert surcharges.SWITCH_MAX_AGE_SECONDS == 30  # what ops-card-fee and the docs promise
+    monkeypatch.setenv("CARD_FEE_BASIS_POINTS", "0")
+    clock[0] += 100
+    assert (surcharges.current(), ssm.reads) == (None, 2)  # no rate: the switch is never read
+    with pytest.raises(AttributeError):
+        surcharges.CardFee(300).basis_points = 400  # a fee decided is never changed on the way
+
+
 def test_a_switch_that_cannot_be_read_is_off(monkeypatch):
     class Broken:
         def get_parameter(self, Name):  # noqa: N803
@@ -113,9 +145,9 @@ def test_a_switch_that_cannot_be_read_is_off(monkeypatch):
     monkeypatch.setenv("CARD_FEE_SWITCH", "/x/card-fee")
     monkeypatch.setattr(surcharges, "_client", lambda: Broken())
     surcharges.forget_switch()
-    assert surcharges.current() is None
+    assert surcharges.current() is None and surcharges.switch_on() is False
     monkeypatch.delenv("CARD_FEE_SWITCH")
-    assert surcharges.current() is None
+    assert surcharges.current() is None and surcharges.switch_on() is False
 
 
 # ---- the bound: the largest unit of work of a payment of MAX_INVOICES invoices fits in one transaction --------------

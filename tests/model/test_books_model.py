@@ -400,8 +400,9 @@ def test_the_books_model(record_property):
     record_property("money model", f"books model: {STATS['sequences']} sequences, {STATS['checks']} checks, "
                                    f"{races} races; steps: {dict(sorted((k, v) for k, v in STATS.items() if not k.startswith(('race', 'start', 'entry ', 'paid together')) and k not in ('sequences', 'checks')))}; "
                                    f"reached: {dict(sorted(reached.items()))}")
-    # Payments of several invoices, with a card fee, refunded and charged back, are all reached.
-    assert {"entry card_fee", "entry card_fee_refunded", "entry card_fee_charged_back"} <= set(reached)
-    assert any(k.startswith("paid together (card)") for k in reached)
-    assert any(k.startswith("paid together (ach)") for k in reached)
+    if SEQUENCES >= 500:  # the suite's run (a mutant's share is too small to reach them all)
+        # Payments of several invoices, with a card fee, refunded and charged back, are all reached.
+        assert {"entry card_fee", "entry card_fee_refunded", "entry card_fee_charged_back"} <= set(reached)
+        assert any(k.startswith("paid together (card)") for k in reached)
+        assert any(k.startswith("paid together (ach)") for k in reached)
     assert STATS["sequences"] >= SEQUENCES * 0.9

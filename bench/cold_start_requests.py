@@ -244,7 +244,7 @@ def ach_webhook(s: Sample) -> Http:
 
 def ach_event_worker(s: Sample) -> Job:
     """The transfer event as the webhook queues it: the worker fetches the transfer and the payment succeeds."""
-    event = ach_webhooks.parse(signed_transfer_event(s), clock.now())
+    event = ach_webhooks.parse(signed_transfer_event(s))
     return Job(json.loads(ach_event_queue.message_body(event)),
                _status(s.ach_payment, "succeeded", "the ACH event worker"))
 

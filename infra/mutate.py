@@ -61,9 +61,12 @@ _SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.FloorD
 
 
 def _skipped(node: ast.AST, parents: dict) -> bool:
-    """Docstrings, log lines and messages, annotations: text and types, not behaviour."""
+    """Docstrings, log lines and messages, annotations, decorators' options (`@dataclass(frozen=True)`): text,
+    types and declarations, not behaviour."""
     while node in parents:
         parent = parents[node]
+        if isinstance(parent, (ast.FunctionDef, ast.ClassDef)) and node in parent.decorator_list:
+            return True
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and \
                 parent.func.attr in ("info", "warning", "error", "exception", "debug"):
             return True

@@ -15,8 +15,9 @@ meanwhile). The intent is created with that card and confirmed here, server-side
 for is the card charged; a declined one is cancelled so that no other card can confirm it.
 
 Order as for one invoice: a card intent first (Stripe's idempotency key from the client's Idempotency-Key), then the
-payment, its links and every invoice's pointer to it in one conditional transaction; an ACH payment is recorded
-with its money in flight first, then the debit is asked for (shared/services/ach_payments.py).
+payment, its links and every invoice's pointer to it in one conditional transaction; an ACH payment, once its sum is
+within the processor's limit per transfer and the client's weekly limit (one debit, counted once), is recorded with
+its money in flight first, then the debit is asked for (shared/services/ach_payments.py).
 """
 
 from collections.abc import Callable
@@ -37,11 +38,12 @@ from shared.models import AchAuthorization, Allocation, Invoice, Payment, SavedP
 from shared.money import format_amount
 from shared.multi_payment_requests import PaymentsRequest
 from shared.payment_links import link_items
-from shared.payment_requests import check_card_minimum
+from shared.payment_requests import check_ach_amount, check_card_amount
 from shared.payment_states import FAILED, PENDING
 from shared.payment_states import PROCESSING as IN_FLIGHT
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardDetails, CardProcessor, IntentRequest
+from shared.services.ach_allowance import check_ach_allowed
 from shared.services.ach_payments import _require_ach_currency, _submit
 from shared.services.card_payments import (StartedPayment, _confirm_saved_card, _replay, cancel_open_payment,
                                            canceled_fields)
@@ -96,10 +98,14 @@ def quote(client_id: str, request: PaymentsRequest, cards: Callable[[], CardProc
 
 def start_payments(client_id: str, idempotency_key: str, request: PaymentsRequest, *,
                    cards: Callable[[], CardProcessor], ach: Callable[[], AchProcessor], merchant_name: str,
-                   enqueue: Enqueue, fee: CardFee | None, repo: Repository | None = None) -> StartedPayment:
+                   enqueue: Enqueue, fee: CardFee | None, repo: Repository | None = None,
+                   allowed: Callable[[str, int], None] | None = None) -> StartedPayment:
+    """`allowed(client_id, amount)`: raises when the ACH processor would refuse the debit (by default Dwolla's
+    rules, shared/services/ach_allowance.py): the one debit for the sum is checked once."""
     repo = repo or repository()
     if request.method == "ach":
-        return _start_ach(client_id, idempotency_key, request, ach, cards, enqueue, repo)
+        allowed = allowed or (lambda client, amount: check_ach_allowed(client, amount, ach(), enqueue))
+        return _start_ach(client_id, idempotency_key, request, ach, cards, enqueue, repo, allowed)
     return _start_card(client_id, idempotency_key, request, cards, merchant_name, enqueue, fee, repo)
 
 
@@ -192,7 +198,7 @@ def _start_card(client_id: str, idempotency_key: str, request: PaymentsRequest, 
             raise Conflict(f"The card fee is now {format_amount(quoted.card_fee, quoted.currency)}, not what you "
                            "were shown: review the payment again.", code="card_fee_changed",
                            details={"card_fee": quoted.card_fee})
-        check_card_minimum(quoted.total, quoted.currency)
+        check_card_amount(quoted.total, quoted.currency)  # Stripe's minimum and maximum, before any call
         method_id, card = _card_of(ctx, request, read) or (None, None)
         replaced = _replace_open_payments(ctx, cards(), repo)
         intent = cards().create_intent(IntentRequest(
@@ -265,8 +271,10 @@ def _payment(client_id: str, payment_id: str, quoted: Quote, method: str, finger
 # ---- ACH -------------------------------------------------------------------------------------------------------
 
 def _start_ach(client_id: str, idempotency_key: str, request: PaymentsRequest, ach: Callable[[], AchProcessor],
-               cards: Callable[[], CardProcessor], enqueue: Enqueue, repo: Repository) -> StartedPayment:
-    """One debit for the sum: counted once by the processor (and by any per-customer limit it keeps)."""
+               cards: Callable[[], CardProcessor], enqueue: Enqueue, repo: Repository,
+               allowed: Callable[[str, int], None]) -> StartedPayment:
+    """One debit for the sum: one transfer within the processor's limit per transfer, counted once against the
+    client's weekly limit."""
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint()
 
@@ -285,6 +293,8 @@ def _start_ach(client_id: str, idempotency_key: str, request: PaymentsRequest, a
         if bank.bank_status != "verified":
             raise Unprocessable("Verify this bank account with the two small deposits before paying from it.",
                                 code="bank_account_not_verified")
+        check_ach_amount(quoted.total)  # the processor's limit per transfer: before anything is recorded or sent
+        allowed(client_id, quoted.total)  # Dwolla's weekly limit and restrictions, for the one debit of the sum
         replaced = _replace_open_payments(ctx, cards(), repo) if any(
             i.open_payment_id for i in ctx.invoices.values()) else []
         payment = _payment(client_id, payment_id, quoted, "ach", fingerprint, idempotency_key,

@@ -12,7 +12,9 @@ import boto3
 import pytest
 import requests
 import schemathesis
+import schemathesis.specs.openapi.stateful as schemathesis_stateful
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -25,7 +27,8 @@ from infra.demo import login
 from infra.local_stack import ADMIN_LOGIN
 from tests.e2e.test_local_stack import stack_in
 
-pytestmark = pytest.mark.e2e
+# About 40 s alone; the default 120 s ran out twice under the whole suite's load on a shared machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 # Per operation and mode; with the stateful runs, about 700 requests in ~40 s on a quiet machine.
@@ -37,6 +40,24 @@ STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", 15))
 def _settings(max_examples: int, **extra) -> settings:
     return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], **extra)
+
+
+class _TrackedRandoms:
+    """hypothesis.strategies as Schemathesis's stateful module sees it, with `randoms()` always tracked by
+    Hypothesis. Schemathesis 4.32.5 flips its "follow this link's value?" coins with `use_true_random=True`, out of
+    Hypothesis's data: the same choices then lead to a path parameter from a link in one scenario and a generated
+    one in the next, and Hypothesis stops the run with FlakyStrategyDefinition ("Inconsistent data generation"), at
+    random, whatever the API answers. Upstream's fix makes exactly these coins tracked (schemathesis commit
+    770ec731d, "Rare FlakyStrategyDefinition error in the stateful phase"); our links name no wildcard, the one
+    case it keeps untracked. With it the stateful phase is derandomized as the rest: every run sends the same
+    requests."""
+
+    def __getattr__(self, name):
+        return getattr(st, name)
+
+    @staticmethod
+    def randoms(**kwargs):
+        return st.randoms(**{**kwargs, "use_true_random": False})
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +77,8 @@ def other_clients_items(stack: dict, client_id: str) -> dict:
     return items
 
 
-def test_fuzzing_every_route_finds_nothing_undocumented(stack):
+def test_fuzzing_every_route_finds_nothing_undocumented(stack, monkeypatch):
+    monkeypatch.setattr(schemathesis_stateful, "st", _TrackedRandoms())
     client, other = stack["demo_users"][0], stack["demo_users"][1]
     tokens = {"client": login(stack, client["email"], client["password"]),
               "admin": login(stack, ADMIN_LOGIN, client["password"])}

@@ -195,6 +195,17 @@ class World:
             # A payment's money counts only toward its own invoices; its card fee never above the rate on them.
             assert set(held.paid_invoices()) | set(held.card_fee_invoices()) <= set(payment.invoice_ids)
             assert sum(held.card_fee_invoices().values()) <= int(payment.amount) * CARD_FEE.basis_points // 10_000
+        # A refund counts in the journal exactly when it succeeded (its card fee share included); a pending one is
+        # reserved on its payment; the payment's list shows each refund as it is.
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss", "card_fee_refunded")} | \
+            {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
+        for refund in self.refunds():
+            net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
+            assert net == (refund.amount if refund.status == "succeeded" else 0), (refund.status, net)
+        for payment in self.payments():
+            mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
+            assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
+            assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
 
     # ---- what happens (each with its own key and event time, so the same happening in two worlds is the same) ----
 
@@ -251,7 +262,8 @@ class World:
                                   card_fee=fee_shown, ach_authorization="I authorize." if method == "ach" else None)
         started = self._tolerate(lambda: multi_payments.start_payments(
             CLIENT, key, request, cards=lambda: self.cards, ach=lambda: self.ach, merchant_name="Acme",
-            enqueue=self.enqueue, fee=CARD_FEE if card else None, repo=self.repo))
+            enqueue=self.enqueue, fee=CARD_FEE if card else None, repo=self.repo,
+            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
         if started is None or method == "ach" and not settle:
             return
         if method == "ach":
@@ -270,7 +282,8 @@ class World:
     def pay_by_ach(self, key: str, at: int, amount: int | None, *, settle: bool = True) -> None:
         request = PaymentRequest("ach", amount, "bank-m", False, ach_authorization="I authorize.")
         started = self._tolerate(lambda: ach_payments.start_ach_payment(
-            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo))
+            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo,
+            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
         if started is not None and settle:
             self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)
 

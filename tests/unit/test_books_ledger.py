@@ -84,3 +84,65 @@ def test_the_client_sees_every_kind_that_moves_its_invoice_or_credit_and_none_of
 
 def test_every_kind_has_words():
     assert set(DESCRIPTIONS) == set(KINDS) and all(w.endswith(".") for w in DESCRIPTIONS.values())
+
+
+def test_exactly_these_kinds_are_the_clients_to_see():
+    assert CLIENT_VISIBLE == {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
+                              "payment_received", "kept_as_credit", "payment_returned", "credit_returned",
+                              "chargeback", "chargeback_from_credit", "chargeback_reversed",
+                              "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned",
+                              "card_fee", "card_fee_refunded", "card_fee_charged_back", "card_fee_reversed"}
+
+
+@pytest.mark.parametrize("before,entries,reason", [
+    (books(total=100), [e("correction", 101, payment_id=None)], "negative_total"),
+    (books(total=100), [e("correction", 100, payment_id=None)], None),
+    (books(total=100, fees=0), [Entry("late_fee", 1, "k", AT, "i")], None),
+])
+def test_a_total_never_goes_below_zero(before, entries, reason):
+    if reason is None:
+        before.post(entries)
+        return
+    with pytest.raises(LedgerRefused) as refused:
+        before.post(entries)
+    assert refused.value.reason == reason
+
+
+def test_negative_fees_are_refused():
+    from shared.books.ledger import InvoiceBalances
+
+    with pytest.raises(LedgerRefused, match="negative_fees"):
+        Books({"i": InvoiceBalances(100, -1, 0, 0)}).check()
+    with pytest.raises(LedgerRefused, match="unknown_kind"):
+        books().post([Entry("gift", 1, "k", AT, "i")])
+    with pytest.raises(LedgerRefused, match="unknown_invoice"):
+        books().post([Entry("payment_received", 1, "k", AT, "other", "p")])
+
+
+def test_a_payments_own_balances_name_each_account():
+    held = PaymentBalances({"payer": -10000, "paid:i": 6000, "credit": 1000, "refunds": 2000, "chargebacks": 1500,
+                            "losses": -500})
+    assert (held.received, held.paid("i"), held.paid("j"), held.credit, held.refunded, held.charged_back, held.lost,
+            held.held, held.paid_invoices()) == (10000, 6000, 0, 1000, 2000, 1500, 500, 7000, {"i": 6000})
+    empty = PaymentBalances()
+    assert (empty.received, empty.credit, empty.refunded, empty.charged_back, empty.lost, empty.held) == (0,) * 6
+
+
+def test_a_card_fee_is_the_invoices_own_account_never_owed_and_per_invoice_in_the_payment():
+    after = books(total=10000).post([e("card_fee", 300), e("payment_received", 10000)])
+    assert after.invoices["i"] == InvoiceBalances(total=10000, amount_paid=10000, card_fees=300)
+    assert after.invoices["i"].money.balance == 0  # the fee is not owed: the invoice is paid
+    held = after.payments["p"]
+    assert (held.accounts, held.card_fees("i"), held.held, held.held_for("i"), held.held_for("j")) == \
+        ({"payer": -10300, "paid:i": 10000, "card_fees:i": 300}, 300, 10300, 10300, 0)
+    refunded = after.post([e("card_fee_refunded", 90), e("refunded", 3000)])
+    assert (refunded.invoices["i"].card_fees, refunded.payments["p"].refunded) == (210, 3090)
+    with pytest.raises(LedgerRefused, match="negative_card_fees"):
+        after.post([e("card_fee_charged_back", 301)])
+
+
+def test_an_invoices_opening_entry_bills_its_total_once():
+    from shared.books.ledger import opening
+
+    assert opening(12500, "invoice:i", AT, "i") == [Entry("invoiced", 12500, "invoice:i", AT, "i")]
+    assert opening(0, "invoice:i", AT, "i") == []

@@ -442,3 +442,22 @@ def test_a_declined_card_with_a_fee_is_cancelled_so_that_no_other_card_can_confi
     other = new_card(card_fee, "5200828282828210")  # a debit card: no fee
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": other}, key="again")
     assert (status, body["status"], body["card_fee"]) == (201, "succeeded", 0)
+
+
+def test_one_debit_for_several_invoices_counts_once_against_the_weekly_limit_and_stays_under_the_transfer_limit(
+        seeded):
+    """Dwolla: an unverified customer sends at most $5,000 a week and per transfer. A payment of several invoices is
+    one transfer of the sum: refused whole when the sum is over either, counted once when it is not."""
+    bank = verified_bank(seeded["ach"])
+    put_invoice("client-a", "inv-big", number="INV-1006", total=300000, due_date=days_from_today(50))
+    put_invoice("client-a", "inv-more", number="INV-1007", total=200000, due_date=days_from_today(60))
+    body = {"method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()}
+    before = table_snapshot()
+    status, answer, _ = pay({"invoice_ids": ["inv-full", "inv-big", "inv-more"], **body}, key="too-big")
+    assert (status, answer["error"]["code"]) == (422, "amount_above_ach_maximum")  # 6,250.00 in one transfer
+    assert table_snapshot() == before
+    assert pay({"invoice_ids": BOTH, **body}, key="first")[0] == 201  # 2,250.00 this week
+    status, answer, _ = pay({"invoice_ids": ["inv-big"], **body}, key="second")
+    assert (status, answer["error"]["code"], answer["error"]["available"]) == (422, "ach_weekly_limit", 275000)
+    status, answer, _ = pay({"invoice_ids": ["inv-more"], **body}, key="third")  # 2,000.00 of the 2,750.00 left
+    assert (status, answer["amount"]) == (201, 200000)

@@ -59,8 +59,12 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
         return Change(result=mismatch)
     if ctx.seen:  # a retry after a crash completes the first run's emails
         return Change(result=UpdateResult("duplicate", payment.status), jobs=_emails(payment, payment.status))
-    if not set(payment.invoice_ids) <= set(ctx.invoices):
+    if not set(payment.invoice_ids) <= set(ctx.keys.invoice_ids):
         return Change(result=_Covers(payment.invoice_ids))
+    if not set(payment.invoice_ids) <= set(ctx.invoices):  # cannot happen: invoices are never deleted
+        log.error("an invoice of the payment is missing", extra={"payment_id": payment.payment_id,
+                                                                 "invoice_ids": list(payment.invoice_ids)})
+        return Change(result=UpdateResult("unknown_payment", payment.status, "invoice_missing"))
 
     refused = refusal(payment.currency, update.outcome)
     if refused is not None:

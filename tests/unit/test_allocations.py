@@ -238,3 +238,20 @@ def test_no_link_for_a_payment_of_one_invoice(count):
         payment.allocations = [Allocation(invoice_id=i, invoice_number=i, amount=1) for i in ("a", "b")]
         [link] = link_items(payment)
         assert (link.payment_id, link.invoice_key) == ("pay#b", "b#t#pay")
+
+
+def test_an_outcome_for_a_payment_whose_invoice_is_missing_is_refused_not_retried_forever():
+    from shared.models import Allocation
+    from shared.services import payment_updates
+
+    repo, ids = _world(1)
+    repo.put(Payment("c", "pay", invoice_id=ids[0], amount=2000, currency="usd", method="card", status="pending",
+                     created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
+                     invoice_key=f"{ids[0]}#t#pay", version=1,
+                     allocations=[Allocation(invoice_id=i, invoice_number=i, amount=1000) for i in (ids[0], "gone")]))
+    before = dict(repo.items)
+    result = payment_updates.apply_update(PaymentUpdate(
+        "stripe", "e", "payment_intent.succeeded", "c", ids[0], "pay", "pi", Outcome("succeeded", 2000, 1)),
+        lambda job: None, repo=repo)
+    assert (result.outcome, result.anomaly) == ("unknown_payment", "invoice_missing")
+    assert repo.items == before

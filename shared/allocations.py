@@ -119,7 +119,7 @@ def take_back(amount: int, held: PaymentBalances, plan: Plan) -> Taken:
     holding = held.held
     taken = min(amount, holding)
     fees = sum(held.card_fee_invoices().values())
-    keep = plan.card_fee * (holding - taken) // plan.amount if plan.amount else 0
+    keep = plan.card_fee * (holding - taken) // plan.amount  # a payment's amount is never 0
     fee_out = max(0, min(fees - keep, taken))
     rest = taken - fee_out
     from_credit = min(rest, held.credit)
@@ -146,15 +146,14 @@ def give_back(amount: int, held: PaymentBalances, plan: Plan, rooms: Mapping[str
     recovered = min(amount, held.lost)
     back = amount - recovered
     fees = sum(held.card_fee_invoices().values())
-    target = plan.card_fee * (held.held + back) // plan.amount if plan.amount else 0
+    target = plan.card_fee * (held.held + back) // plan.amount
     fee_in = max(0, min(target - fees, back))
     rest = back - fee_in
     parts = []
     for s in plan.shares:
         fee = min(fee_in, max(0, s.card_fee - held.card_fees(s.invoice_id)))
-        room = max(0, rooms.get(s.invoice_id, 0))
-        if len(plan.shares) > 1:  # never more than the share: the rest of a won dispute is credit
-            room = min(room, max(0, s.amount - held.paid(s.invoice_id)))
+        # As far as the invoice owes it, and never more than its share: the rest of a won dispute is credit.
+        room = min(max(0, rooms.get(s.invoice_id, 0)), max(0, s.amount - held.paid(s.invoice_id)))
         paid = min(rest, room)
         fee_in, rest = fee_in - fee, rest - paid
         if fee or paid:

@@ -87,6 +87,58 @@ def test_one_invoice_without_a_fee_is_spread_as_it_always_was():
         .parts == (("i", 2000, 0),)
 
 
+def test_a_payment_records_plan():
+    from shared.models import Allocation
+
+    one = Payment("c", "p", invoice_id="i", amount=4000, currency="usd", method="card", status="pending",
+                  created_at="t", processor="stripe", request_fingerprint="f", created_key="k", invoice_key="k")
+    assert Plan.of(one) == Plan((Share("i", 4000, 0),), 4000, 0)
+    one.allocations = [Allocation(invoice_id="a", invoice_number="A", amount=3000),
+                       Allocation(invoice_id="b", invoice_number="B", amount=1000)]
+    assert Plan.of(one) == Plan((Share("a", 3000, 0), Share("b", 1000, 0)), 4000, 0)
+    assert (Plan.of(one).invoice_ids, Plan.of(one).first, PLAN.asked) == (("a", "b"), "a", 15450)
+
+
+def test_money_in_flight_fills_the_shares_in_order_and_anything_beyond_them_is_the_first_invoices():
+    plan = Plan((Share("a", 1000, 30), Share("b", 500, 15)), 1545, 45)
+    assert spread_in_flight(plan, 1545) == (("a", 1030), ("b", 515))
+    assert spread_in_flight(plan, 1200) == (("a", 1030), ("b", 170))
+    assert spread_in_flight(plan, 2000) == (("a", 1485), ("b", 515))
+    assert spread_in_flight(plan, 700) == (("a", 700),)
+
+
+def test_an_invoice_without_a_room_takes_nothing():
+    got = receive(Plan((Share("a", 1000), Share("b", 500)), 1500), 1500, {"a": 1000})
+    assert (got.paid, got.credit) == ((("a", 1000),), 500)
+    got = receive(Plan((Share("a", 1000), Share("b", 500)), 1500), 1200, {"b": 500})
+    assert (got.paid, got.credit) == ((("b", 500),), 700)
+
+
+def test_a_full_reinstatement_of_one_invoice_restores_it_whole():
+    plan = Plan((Share("i", 4000),), 4000)
+    given = give_back(4000, held(payer=-4000, chargebacks=4000), plan, {"i": 4000})
+    assert (given.recovered, given.parts, given.to_credit) == (0, (("i", 4000, 0),), 0)
+
+
+def test_a_partial_chargeback_won_gives_back_the_fee_taken_and_never_beyond_a_share():
+    # the chargeback took 3,090 off b (3,000 and 90 of fee); a owes 500 more since (a late fee), b its 3,000
+    after = held(payer=-15450, paid_a=10000, paid_b=2000, card_fees_a=300, card_fees_b=60, chargebacks=3090)
+    given = give_back(3090, after, PLAN, {"a": 500, "b": 3000})
+    assert (given.parts, given.to_credit) == ((("b", 3000, 90),), 0)
+    given = give_back(3090, after, PLAN, {"b": 3000})  # a's room unknown: nothing for a
+    assert given.parts == (("b", 3000, 90),)
+
+
+def test_money_a_payment_holds_outside_its_plan_is_never_lost_track_of():
+    """States the books never reach (a payment holding money for an invoice not in its plan, a fee its shares cannot
+    take): what cannot be placed is the merchant's loss when taken, the client's credit when given."""
+    stray = held(payer=-1030, paid_x=1000, card_fees_x=30)
+    taken = take_back(1030, stray, Plan((Share("a", 1000, 30),), 1030, 30))
+    assert (taken.parts, taken.at_loss) == ((), 1030)
+    given = give_back(1030, held(payer=-1030, chargebacks=1030), Plan((Share("a", 1000, 0),), 1030, 30), {"a": 1000})
+    assert (given.parts, given.to_credit) == ((("a", 1000, 0),), 30)
+
+
 def test_the_fee_is_three_percent_at_most_and_only_on_credit_cards(monkeypatch):
     fee = surcharges.CardFee(300)
     assert (fee.on(10000), fee.on(3333), fee.on(33)) == (300, 99, 0)  # rounded down

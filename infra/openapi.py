@@ -738,10 +738,13 @@ def _link(operation_id: str, **parameters: str) -> dict:
 LINKS = {
     ("GET /invoices", "200"): {
         "GetInvoice": _link("getInvoice", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoicePdf": _link("getInvoicePdf", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoiceActivity": _link("listInvoiceActivity", invoice_id="$response.body#/invoices/0/invoice_id"),
         "PayInvoice": _link("createPayment", invoice_id="$response.body#/invoices/0/invoice_id"),
         "AskForMoreTime": _link("requestExtension", invoice_id="$response.body#/invoices/0/invoice_id")},
     ("POST /invoices/{invoice_id}/payments", "201"): {
         "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payment_id"),
         "ReportProblem": _link("reportProblem", payment_id="$response.body#/payment_id"),
         "Refund": _link("refundPayment", payment_id="$response.body#/payment_id"),
         "InvoicePayments": _link("listPayments", invoice_id="$response.body#/invoice_id")},
@@ -749,7 +752,8 @@ LINKS = {
         "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
         "Refund": _link("refundPayment", payment_id="$response.body#/payment_id")},
     ("GET /payments", "200"): {
-        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payments/0/payment_id")},
     ("POST /payment-methods/bank-accounts", "201"): {
         "Verify": _link("verifyBankAccount", payment_method_id="$response.body#/payment_method_id"),
         "MakeDefault": _link("setDefaultPaymentMethod",

@@ -54,8 +54,8 @@ class DisputeReport:
     currency: str
     at: int  # the event's creation time (unix seconds)
     ledger: tuple[BalanceTransaction, ...]
-    funds_withdrawn: bool = False  # the event is charge.dispute.funds_withdrawn
-    funds_reinstated: bool = False  # ... charge.dispute.funds_reinstated
+    funds_withdrawn: bool  # the event is charge.dispute.funds_withdrawn
+    funds_reinstated: bool  # ... charge.dispute.funds_reinstated
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class PaymentMoney:
 
 
 def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: PaymentMoney,
-                   invoice: InvoiceMoney, *, void: bool = False, rooms: Mapping[str, int] | None = None) -> DisputeChange:
+                   invoice: InvoiceMoney, *, void: bool, rooms: Mapping[str, int] | None = None) -> DisputeChange:
     """`invoice`, `void`: the payment's invoice; `rooms`: instead, what each of its invoices still owes (0 when
     void), for a payment of several invoices."""
     if report.status not in _LIFECYCLE:

@@ -37,6 +37,15 @@ class _Table(Model):
         return table
 
 
+def register_table(table_name: str) -> None:
+    """Give the shared connection the key schema of `table_name`, from the first model stored there (Invoice, for
+    the table it shares with JournalEntry)."""
+    for model in _Table.__subclasses__():
+        if model.Meta.table_name == table_name:
+            model._get_connection()
+            return
+
+
 def _meta(env_var: str, default: str) -> type:
     class Meta:
         table_name = os.environ.get(env_var, default)

@@ -134,8 +134,9 @@ function bankForm(reload) {
 }
 
 // Reminder days: the choices and the most PATCH /account accepts come from GET /portal-settings, so the form
-// can never offer what the API refuses. The saved message is announced next to the button (aria-live), in view.
-function settingsForm(account) {
+// can never offer what the API refuses. Saving reloads the page (a new billing email shows as waiting for its
+// link); the saved message is announced next to the button (aria-live), in view.
+function settingsForm(account, reload, saved) {
   const rules = current().reminder_days;
   const email = h('input', {type: 'email', id: 'billing-email', name: 'billing_email', value: account.billing_email, required: true, autocomplete: 'email'});
   const reminders = h('input', {type: 'checkbox', id: 'reminders', name: 'due_date_reminders', checked: account.due_date_reminders});
@@ -150,6 +151,7 @@ function settingsForm(account) {
   limit();
   const status = h('div', {class: 'saved-status', role: 'status', 'aria-live': 'polite'});
   const say = node => { status.replaceChildren(node); status.scrollIntoView({block: 'nearest'}); };
+  if (saved) setTimeout(() => say(h('p', {class: 'success'}, saved)), 0);
   return h('form', {class: 'panel', onsubmit: async event => {
     event.preventDefault();
     const chosen = boxes.filter(i => i.checked).map(i => Number(i.value));
@@ -157,8 +159,8 @@ function settingsForm(account) {
       const saved = await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
                                              ...(chosen.length ? {reminder_days_before: chosen} : {})});
       const asked = saved.pending_billing_email && saved.pending_billing_email !== account.pending_billing_email;
-      await reload(asked ? `Your settings are saved. To change your billing email, open the link we sent to ${saved.pending_billing_email}.`
-                         : 'Your settings are saved.');
+      await reload({saved: asked ? `Your settings are saved. To change your billing email, open the link we sent to ${saved.pending_billing_email}.`
+                                 : 'Your settings are saved.'});
     } catch (err) {
       say(h('p', {class: 'error'}, err.message));
     }
@@ -205,5 +207,5 @@ export async function accountPage(main, message) {
       bankForm(reload)),
     h('section', {'aria-labelledby': 'settings-h'}, h('h2', {id: 'settings-h'}, 'Billing email and reminders'),
       account.credit_balance ? h('p', {class: 'note'}, `You have ${money(account.credit_balance)} of credit with us.`) : null,
-      settingsForm(account)));
+      settingsForm(account, reload, message && message.saved)));
 }

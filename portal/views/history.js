@@ -26,7 +26,7 @@ export function groupAttempts(payments) {
 // The invoice a payment paid, or each of the invoices a payment of several paid.
 function invoiceLinks(p) {
   const paid = (p.allocations || []).length > 1 ? p.allocations : [{invoice_id: p.invoice_id, invoice_number: p.invoice_number}];
-  return paid.map((a, n) => [n ? ', ' : null, h('a', {href: `/invoices/${a.invoice_id}`,
+  return paid.map((a, n) => [n ? ', ' : null, h('a', {href: `/invoices/${a.invoice_id}`, class: 'nowrap',
     onclick: e => { e.preventDefault(); navigate(`/invoices/${a.invoice_id}`); }}, a.invoice_number || 'Invoice')]);
 }
 

@@ -365,21 +365,23 @@ export async function openPayment(invoiceId, onDone) {
       }
     }
     modal.busy = false;
-    const close = h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Close');
+    const close = h('button', {type: 'button', class: 'primary', onclick: modal.close}, 'Close');
+    let next = close;
     // Once the answer is known the screen says it: the "don't pay again yet" warning is only for not knowing.
     if (!payment) {
       result.replaceChildren(h('p', {}, 'We still cannot tell. Check your Payment history in a few minutes before paying again.'), h('div', {class: 'actions'}, close));
     } else if (payment.status === 'succeeded' || payment.status === 'processing') {
       heading.textContent = 'Your payment went through';
       warning.remove();
-      result.replaceChildren(h('p', {class: 'success'}, `Your payment of ${money(payment.amount, payment.currency)} went through (${payment.status === 'processing' ? 'processing' : 'paid'}). There is nothing more to do: do not pay again.`), h('div', {class: 'actions'}, close));
+      result.replaceChildren(h('p', {class: 'success'}, `Your payment of ${money(payment.amount, payment.currency)} went through${payment.status === 'processing' ? ' and is processing (a bank transfer takes 3-5 business days)' : ''}. There is nothing more to do: do not pay again.`), h('div', {class: 'actions'}, close));
     } else {
       heading.textContent = 'Your payment did not go through';
       warning.remove();
-      result.replaceChildren(h('p', {}, 'Your payment did not go through; you were not charged. You can try again.'),
-        h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', onclick: () => { dropCard(); form(); }}, 'Try again'), close));
+      close.classList.remove('primary');
+      next = h('button', {type: 'button', class: 'primary', onclick: () => { dropCard(); form(); }}, 'Try again');
+      result.replaceChildren(h('p', {}, 'You were not charged. You can try again.'), h('div', {class: 'actions'}, next, close));
     }
-    announce('Payment status checked.');
+    next.focus();  // the result region (role=status) reads the answer; the keyboard is on what to do next
   }
 
   form();

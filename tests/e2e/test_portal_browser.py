@@ -53,7 +53,7 @@ def watch_csp(context) -> list[str]:
 
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(viewport={"width": 1180, "height": 820}, base_url=stack["portal_url"])
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=stack["portal_url"])
     violations = watch_csp(context)
     page = context.new_page()
     errors = []
@@ -376,7 +376,7 @@ def test_sign_out(page, stack):
 
 
 def test_api_docs_render_offline(browser, stack, shots):
-    context = browser.new_context(viewport={"width": 1180, "height": 820})
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     outside = []
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: (outside.append(route.request.url),
                                                                               route.abort()))

@@ -217,7 +217,7 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     to_merchant = emails["Extension requested for invoice INV-1"]
     assert to_merchant["destinations"]["ToAddresses"] == ["office@acme.test"]
     assert "Waiting on a client payment." in to_merchant["body"] and "January 10, 2027" in to_merchant["body"]
-    assert emails["Extension approved: invoice INV-1 is now due 2027-01-10"]["destinations"]["ToAddresses"] == \
+    assert emails["Extension approved: invoice INV-1 is now due January 10, 2027"]["destinations"]["ToAddresses"] == \
         ["cora@example.test"]
 
 

@@ -312,7 +312,7 @@ class World:
     def dispute(self, payment_id: str, amount: int, at: int, status: str, funds: tuple[str, ...]) -> None:
         money = {"out": BalanceTransaction(-amount, "usd"), "back": BalanceTransaction(amount, "usd")}
         self.deliver("dispute", (payment_id, DisputeReport(
-            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds))))
+            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds), False, False)))
 
     def early_fraud_warning(self, warning_id: str, payment_id: str, auto_refund: bool) -> None:
         """The merchant is emailed (a job); with RefundOnEarlyFraudWarning on, the refundable rest is refunded."""

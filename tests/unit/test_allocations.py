@@ -247,7 +247,8 @@ def test_the_largest_changes_of_a_payment_of_the_most_invoices_fit_in_one_transa
                          lambda _: FakeRefunds(), lambda job: None, repo=repo)
     payment = repo.get(Payment, "c", payment.payment_id)
     disputes.apply_dispute("dp:out", "charge.dispute.funds_withdrawn", payment, DisputeReport(
-        "dp_1", "needs_response", payment.amount, "usd", 2, (BalanceTransaction(-payment.amount, "usd"),)),
+        "dp_1", "needs_response", payment.amount, "usd", 2, (BalanceTransaction(-payment.amount, "usd"),),
+        funds_withdrawn=True, funds_reinstated=False),
         lambda job: None, repo=repo)
     kinds = {e.kind for e in repo.client_journal("c")}
     assert {"card_fee", "kept_as_credit", "refunded_from_credit", "card_fee_refunded", "refunded", "correction",
@@ -267,7 +268,7 @@ def test_a_payment_of_several_invoices_is_spread_in_one_change_over_all_of_them(
     invoices = {i: repo.get(Invoice, "c", i) for i in ids}
     update = PaymentUpdate("stripe", "e", "payment_intent.succeeded", "c", ids[0], "pay", "pi",
                            Outcome("succeeded", 3000, 1, currency="usd"))
-    change = spread_outcome(Effect("succeeded", credit_delta=3000, anomaly="overpayment"), update, payment, invoices,
+    change = spread_outcome(Effect("succeeded", False, credit_delta=3000, anomaly="overpayment"), update, payment, invoices,
                             "k", "t")
     assert [(e.kind, e.amount, e.invoice_id) for e in change.entries] == [("payment_received", 1000, i) for i in ids]
     assert (change.effect.credit_delta, change.effect.anomaly) == (0, None)

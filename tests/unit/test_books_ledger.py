@@ -146,3 +146,20 @@ def test_an_invoices_opening_entry_bills_its_total_once():
 
     assert opening(12500, "invoice:i", AT, "i") == [Entry("invoiced", 12500, "invoice:i", AT, "i")]
     assert opening(0, "invoice:i", AT, "i") == []
+
+
+def test_an_entry_of_an_invoice_the_change_did_not_read_is_refused_whatever_it_moves():
+    with pytest.raises(LedgerRefused, match="unknown_invoice"):
+        books().post([Entry("refunded_at_loss", 1, "k", AT, "other", "p")])
+
+
+@pytest.mark.parametrize("accounts,reason", [({"payer": 1, "paid:i": -1}, "payment_payer_overdrawn"),
+                                             ({"losses": 1, "refunds": -1}, "payment_losses_overdrawn"),
+                                             ({"payer": -1, "paid:i": 1}, None)])
+def test_a_payment_never_gives_back_more_than_it_received_by_a_single_cent(accounts, reason):
+    check = Books(payments={"p": PaymentBalances(accounts)}).check
+    if reason is None:
+        check()
+        return
+    with pytest.raises(LedgerRefused, match=reason):
+        check()

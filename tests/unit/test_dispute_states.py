@@ -115,7 +115,8 @@ def test_the_signal_alone_counts_when_the_object_lists_no_balance_transaction():
 
 def test_a_status_that_cannot_be_classified_changes_nothing():
     change = decide_dispute(None, report("charge_refunded", [OUT], withdrawn=True),
-                            PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money)
+                            PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money,
+                            void=False)
     assert (change.state, pairs(change), change.anomaly) == (None, (), "dispute_status_unknown")
 
 
@@ -277,3 +278,16 @@ def test_a_reinstatement_in_another_currency_without_the_withdrawal_listed_count
     books, _ = Books().apply(report("needs_response", withdrawn=True, at=1))
     _, change = books.apply(report("won", [BalanceTransaction(3700, "eur")], at=2))
     assert pairs(change) == (("chargeback_reversed", 4000),)
+
+
+def test_a_balance_transaction_of_nothing_is_neither_a_withdrawal_nor_a_reinstatement():
+    books, change = Books().apply(report("needs_response", [BalanceTransaction(0, "usd")], at=1))
+    assert pairs(change) == () and books.dispute.withdrawn is None
+    books, change = books.apply(report("needs_response", [OUT], at=2))  # the real withdrawal still counts
+    assert pairs(change) == (("chargeback", 4000),)
+
+
+def test_a_one_cent_reinstatement_counts():
+    books, _ = Books().apply(report("needs_response", [OUT], at=1))
+    _, change = books.apply(report("under_review", [OUT, BalanceTransaction(1, "usd")], at=2))
+    assert pairs(change) == (("chargeback_reversed", 1),)

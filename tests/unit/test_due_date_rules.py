@@ -126,3 +126,32 @@ def test_a_requested_date_that_is_not_a_date_string_is_refused(raw):
     with pytest.raises(Unprocessable) as refused:
         parse_extension_request({"requested_due_date": raw, "reason": "x"}, DUE, date(2026, 12, 1))
     assert refused.value.code == "invalid_date"
+
+
+def test_the_smallest_fees_are_policies_and_a_quarter_is_the_most_a_merchant_may_set():
+    from shared.invoice_requests import parse_invoice_request
+
+    assert parse_policy({"kind": "flat", "amount": 1}) == FeePolicy("flat", 1)
+    assert parse_policy({"kind": "percent", "basis_points": 1}) == FeePolicy("percent", 0, 1)
+    body = {"client_id": "c", "number": "INV-1", "currency": "usd", "due_date": "2027-01-10",
+            "line_items": [{"description": "Work", "quantity": 1, "unit_amount": 10000}]}
+    parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2500}})
+    with pytest.raises(Unprocessable) as refused:
+        parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2501}})
+    assert refused.value.code == "late_fee_too_high"
+
+
+def test_the_too_far_message_names_the_last_date_allowed():
+    with pytest.raises(Unprocessable) as refused:
+        parse_extension_request({"requested_due_date": "2027-06-01", "reason": "x"}, DUE, date(2026, 12, 1))
+    assert "no later than 2027-03-10" in refused.value.message
+
+
+def test_an_extension_can_be_approved_up_to_its_own_date_and_not_after():
+    from shared.due_dates import check_approvable
+
+    check_approvable(date(2026, 12, 20), date(2026, 12, 20))
+    with pytest.raises(Conflict) as refused:
+        check_approvable(date(2026, 12, 20), date(2026, 12, 21))
+    assert refused.value.code == "extension_request_expired"
+

@@ -31,6 +31,13 @@ def test_the_text_part_says_what_the_html_says(name):
     assert "Contact us at help@acme.test or +1 555 0100." in email.text
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_dates_are_written_for_people_subject_included(name):
+    email = ALL[name]
+    for part in (email.subject, email.text, visible_text(email.html)):
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", part), part  # "January 10, 2027", never 2027-01-10
+
+
 @pytest.mark.parametrize("name", {**CLIENT_EMAILS, **ACCOUNT_EMAILS})
 def test_client_emails_show_reference_numbers_not_internal_ids(name):
     email = {**CLIENT_EMAILS, **ACCOUNT_EMAILS}[name]

@@ -96,3 +96,10 @@ def test_only_an_open_or_partly_paid_invoice_with_a_balance_is_payable_or_overdu
     assert is_payable(status, balance) is payable
     assert is_overdue(status, balance, date(2026, 12, 1), date(2026, 12, 2)) is payable
     assert is_overdue(status, balance, date(2026, 12, 1), date(2026, 12, 1)) is False
+
+
+def test_one_cent_paid_or_in_flight_is_partly_paid():
+    from shared.invoices import InvoiceMoney, derive_status
+
+    assert derive_status(InvoiceMoney(10000, 0, 1, 0)) == "partially_paid"
+    assert derive_status(InvoiceMoney(10000, 0, 0, 1)) == "partially_paid"

@@ -137,3 +137,17 @@ def test_the_whole_balance_is_the_amount_when_none_or_exactly_it_is_asked():
     rules = dict(status="partially_paid", balance=7000, allow_partial=False, minimum_payment=0, currency="usd")
     assert choose_amount(parse_payment_request({"method": "card"}, TEXT), **rules) == 7000
     assert choose_amount(parse_payment_request({"method": "card", "amount": 7000}, TEXT), **rules) == 7000
+
+
+def test_a_currency_without_its_own_figures_gets_stripes_general_ones():
+    from shared.payment_requests import card_maximum, check_card_amount
+
+    assert card_maximum("xyz") == 99_999_999
+    check_card_amount(50, "xyz")
+    assert error_code(check_card_amount, 49, "xyz") == (422, "amount_below_card_minimum")
+
+
+def test_one_cent_is_an_amount_and_a_one_cent_balance_can_be_paid():
+    assert parse_payment_request({"method": "card", "amount": 1}, TEXT).amount == 1
+    rules = dict(status="partially_paid", allow_partial=True, minimum_payment=0, currency="usd")
+    assert choose_amount(parse_payment_request({"method": "card"}, TEXT), balance=1, **rules) == 1

@@ -60,7 +60,7 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
     tick(page, "INV-1044")
     expect(bar).to_contain_text("2 invoices selected: $1,950.00")  # 1,250.00 + the 700.00 still owed on INV-1044
     no_serious_accessibility_problems(page, "invoices with a selection")
-    page.screenshot(path=shots / "30-select-invoices.png", full_page=True)
+    page.screenshot(path=shots / "34-select-invoices.png", full_page=True)
 
     bar.get_by_role("button", name="Pay selected").click()
     dialog = page.get_by_role("dialog")
@@ -68,7 +68,7 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
     expect(dialog).to_contain_text("Invoice INV-1041")
     expect(dialog).to_contain_text("$1,950.00")
     type_card(dialog, "4242424242424242")
-    page.screenshot(path=shots / "36-pay-several-form.png")
+    page.screenshot(path=shots / "35-pay-several-form.png")
     dialog.get_by_role("button", name="Review payment").click()
     expect(dialog.get_by_role("heading", name="Review your payment")).to_be_visible()
     # 3 % of each balance, rounded down: 37.50 + 21.00
@@ -77,13 +77,13 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
     expect(dialog.get_by_role("button", name="Pay $2,008.50")).to_be_visible()
     expect(dialog).to_contain_text("a refund gives back its share of the fee")
     no_serious_accessibility_problems(page, "the review with the card fee")
-    page.screenshot(path=shots / "31-review-card-fee.png")
+    page.screenshot(path=shots / "36-review-card-fee.png")
 
     dialog.get_by_role("button", name="Pay $2,008.50").click()
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
     expect(dialog).to_contain_text("$2,008.50")
     expect(dialog).to_contain_text("One receipt for all 2 invoices")
-    page.screenshot(path=shots / "32-paid-together.png")
+    page.screenshot(path=shots / "37-paid-together.png")
     dialog.get_by_role("button", name="Done").click()
     for number in ("INV-1041", "INV-1044"):
         expect(invoice_row(page, number)).to_contain_text("Paid")
@@ -93,7 +93,7 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
     expect(page.get_by_role("row", name=re.compile("Card fee \\(credit card surcharge\\), paid"))).to_contain_text("$37.50")
     expect(page.locator(".activity")).to_contain_text("Card fee for paying by credit card")
     expect(page.get_by_role("table").last).to_contain_text("of $2,008.50 paid for 2 invoices")
-    page.screenshot(path=shots / "33-invoice-card-fee-line.png", full_page=True)
+    page.screenshot(path=shots / "38-invoice-card-fee-line.png", full_page=True)
     page.get_by_role("link", name="Payment history").click()
     expect(page.get_by_role("row").filter(has_text="$2,008.50")).to_contain_text("INV-1044, INV-1041")  # due first, allocated first
     context.close()
@@ -106,7 +106,7 @@ def test_a_debit_card_pays_no_fee_on_a_phone(browser, stack, shots):
     tick(page, "INV-2041")
     tick(page, "INV-2043")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=shots / "34-select-invoices-phone.png", full_page=True)
+    page.screenshot(path=shots / "39-select-invoices-phone.png", full_page=True)
     page.get_by_role("button", name="Pay selected").click()
     dialog = page.get_by_role("dialog")
     type_card(dialog, "4000056655665556")  # Stripe's Visa debit test card
@@ -114,7 +114,7 @@ def test_a_debit_card_pays_no_fee_on_a_phone(browser, stack, shots):
     expect(dialog).to_contain_text("None: debit card")
     expect(dialog).not_to_contain_text("credit card)")
     total = dialog.locator(".big").inner_text()
-    page.screenshot(path=shots / "35-review-debit-phone.png")
+    page.screenshot(path=shots / "40-review-debit-phone.png")
     dialog.get_by_role("button", name=f"Pay {total}").click()
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
     expect(dialog).not_to_contain_text("Card fee")

@@ -45,7 +45,7 @@ export async function invoicesPage(main) {
   fill(main,
     h('h1', {}, 'Invoices'), filterLinks(overdueOnly),
     first.some(i => i.payable) ? picked.bar : null,
-    first.length ? [h('div', {class: 'table-wrap'}, h('table', {},
+    first.length ? [h('div', {class: 'table-wrap'}, h('table', {class: 'invoices'},
       h('caption', {class: 'visually-hidden'}, 'Your invoices, newest first'),
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Invoice'), h('th', {scope: 'col', class: 'hide-narrow'}, 'Issued'),
         h('th', {scope: 'col', class: 'hide-narrow'}, 'Due date'), h('th', {scope: 'col'}, 'Status'),

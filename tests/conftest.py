@@ -1,7 +1,7 @@
 """Test session: one DynamoDB Local for the whole run (started by pytest-xdist's controller, or by the only
 process), and in each worker moto in server mode (Cognito, SQS, SES, Secrets Manager), localstripe and the ACH
 sandbox on 127.0.0.1, started once; every test that touches AWS gets the resources created from template.yaml,
-empty. Each worker has tables of its own on the shared DynamoDB Local (their names carry the worker's id)."""
+empty. Each worker has a database of its own in the shared DynamoDB Local: its access key names it."""
 
 import json
 import os
@@ -12,14 +12,13 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Before any project import: the models read their table names and region from the environment.
 os.environ.update({
     "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    # DynamoDB Local keeps a database per access key (letters and digits only): one per worker.
+    "AWS_ACCESS_KEY_ID": f"testing{WORKER}", "AWS_SECRET_ACCESS_KEY": "testing",
     "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
     "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest", "POWERTOOLS_LOG_LEVEL": "WARNING",
-    **{env: f"t-{WORKER}-{name}" for env, name in (
-        ("CLIENTS_TABLE", "clients"), ("INVOICES_TABLE", "invoices"), ("PAYMENTS_TABLE", "payments"),
-        ("EVENTS_TABLE", "events"), ("PAYMENT_METHODS_TABLE", "payment-methods"), ("REFUNDS_TABLE", "refunds"),
-        ("PROBLEM_REPORTS_TABLE", "problem-reports"))},
-    "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
+    "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
+    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "REFUNDS_TABLE": "t-refunds",
+    "PROBLEM_REPORTS_TABLE": "t-problem-reports", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
     "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
     "MERCHANT_TIMEZONE": "America/New_York", "MERCHANT_EMAIL": "office@acme.test",
 })
@@ -62,7 +61,7 @@ def pytest_configure(config):
     in xdist's controller, whose environment the workers inherit, or in the only process."""
     if hasattr(config, "workerinput") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
         return  # a worker, or a DynamoDB given from outside
-    server = config.stash[_DYNAMODB_LOCAL] = DynamoDBLocal().start(wait=False)
+    server = config.stash[_DYNAMODB_LOCAL] = DynamoDBLocal(shared_db=False).start(wait=False)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.url
 
 
@@ -82,7 +81,7 @@ def dynamodb(pytestconfig):
     server = pytestconfig.stash.get(_DYNAMODB_LOCAL, None)
     url = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     server.wait_ready() if server else wait_for(url)  # the controller's: the workers only know its URL
-    client = Client(url)
+    client = Client(url, access_key=os.environ["AWS_ACCESS_KEY_ID"])
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
     for request in template.create_table_requests(names):
         try:

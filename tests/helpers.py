@@ -73,7 +73,7 @@ def aws_client(service: str):
 
 @cache
 def _dynamodb() -> Client:
-    return Client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
+    return Client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"], access_key=os.environ["AWS_ACCESS_KEY_ID"])
 
 
 def table_snapshot() -> dict:

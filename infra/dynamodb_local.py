@@ -170,8 +170,8 @@ class DynamoDBError(Exception):
 
 
 class Client:
-    """DynamoDB's JSON API over one kept-alive connection per thread, without botocore (tests' set-up only). Without
-    `-sharedDb`, `access_key` and `region` name the database (letters and digits only)."""
+    """DynamoDB's JSON API over kept-alive connections (a few per thread), without botocore: the tests' set-up.
+    Without `-sharedDb`, `access_key` and `region` name the database (letters and digits only)."""
 
     def __init__(self, url: str, access_key: str = "local", region: str = "us-east-1", timeout: float = 30):
         self._address = url.split("//", 1)[1].rstrip("/")
@@ -181,51 +181,82 @@ class Client:
                                           "aws4_request, SignedHeaders=host, Signature=0"}
         self._local = threading.local()
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = http.client.HTTPConnection(self._address, timeout=self._timeout)
-        return connection
+    def _connections(self, count: int) -> list[http.client.HTTPConnection]:
+        pool = self._local.__dict__.setdefault("pool", [])
+        while len(pool) < count:
+            pool.append(http.client.HTTPConnection(self._address, timeout=self._timeout))
+        return pool[:count]
 
     def call(self, action: str, body: dict) -> dict:
-        headers = {**self._headers, "X-Amz-Target": f"DynamoDB_20120810.{action}"}
-        for attempt in (1, 2):  # a kept connection the server closed meanwhile: once more on a new one
-            connection = self._connection()
-            try:
-                connection.request("POST", "/", json.dumps(body), headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionError, http.client.HTTPException):
+        return self.call_many([(action, body)])[0]
+
+    def call_many(self, calls: list[tuple[str, dict]]) -> list[dict]:
+        """Each request on a connection of its own, all sent before any answer is read: DynamoDB Local works on
+        them at once (seven Scans: 2.9 ms instead of 3.5-4.9 ms, one after the other)."""
+        connections = self._connections(len(calls))
+        requests = [(json.dumps(body), {**self._headers, "X-Amz-Target": f"DynamoDB_20120810.{action}"})
+                    for action, body in calls]
+        sent = [self._send(connection, *request) for connection, request in zip(connections, requests)]
+        answers = []
+        for connection, request, was_sent in zip(connections, requests, sent):
+            answer = self._read(connection) if was_sent else None
+            if answer is None:  # a kept connection the server had closed meanwhile: once more, on a new one
                 connection.close()
-                self._local.connection = None
-                if attempt == 2:
-                    raise
-        answer = json.loads(data) if data else {}
-        if response.status != 200:
-            raise DynamoDBError(response.status, answer)
-        return answer
+                connection.request("POST", "/", *request)
+                answer = self._read(connection, again=False)
+            answers.append(answer)
+        for status, answer in answers:
+            if status != 200:
+                raise DynamoDBError(status, answer)
+        return [answer for _, answer in answers]
+
+    @staticmethod
+    def _send(connection: http.client.HTTPConnection, body: str, headers: dict) -> bool:
+        try:
+            connection.request("POST", "/", body, headers)
+            return True
+        except (ConnectionError, http.client.HTTPException):
+            connection.close()
+            return False
+
+    @staticmethod
+    def _read(connection: http.client.HTTPConnection, again: bool = True) -> tuple[int, dict] | None:
+        try:
+            response = connection.getresponse()
+            data = response.read()
+        except (ConnectionError, http.client.HTTPException):
+            if not again:
+                raise
+            return None
+        return response.status, json.loads(data) if data else {}
+
+    def scan_many(self, requests: dict[str, dict]) -> dict[str, list[dict]]:
+        """Every item of each table ({name: more Scan parameters}), consistent reads; the first pages at once."""
+        bodies = {table: {"TableName": table, "ConsistentRead": True, **extra} for table, extra in requests.items()}
+        pages = dict(zip(bodies, self.call_many([("Scan", body) for body in bodies.values()])))
+        items = {}
+        for table, page in pages.items():
+            items[table] = page.get("Items", [])
+            while "LastEvaluatedKey" in page:
+                page = self.call("Scan", {**bodies[table], "ExclusiveStartKey": page["LastEvaluatedKey"]})
+                items[table] += page.get("Items", [])
+        return items
 
     def scan(self, table: str, **extra) -> list[dict]:
         """Every item of `table` (consistent read, every page)."""
-        items, request = [], {"TableName": table, "ConsistentRead": True, **extra}
-        while True:
-            page = self.call("Scan", request)
-            items += page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return items
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self.scan_many({table: extra})[table]
 
     def empty(self, tables: dict[str, list[str]]) -> int:
         """Delete every item of each table ({name: its key attribute names}); returns how many were deleted."""
-        deleted = 0
+        projections = {}
         for table, key in tables.items():
             names = {f"#k{i}": attribute for i, attribute in enumerate(key)}
-            keys = self.scan(table, ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
-            for start in range(0, len(keys), 25):  # BatchWriteItem's limit
-                pending = {table: [{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]]}
-                while pending:
-                    pending = self.call("BatchWriteItem", {"RequestItems": pending}).get("UnprocessedItems") or {}
-            deleted += len(keys)
-        return deleted
-
+            projections[table] = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        keys = self.scan_many(projections)
+        batches = [{table: [{"DeleteRequest": {"Key": k}} for k in found[start:start + 25]]}  # BatchWriteItem's limit
+                   for table, found in keys.items() for start in range(0, len(found), 25)]
+        for answer in self.call_many([("BatchWriteItem", {"RequestItems": batch}) for batch in batches]):
+            pending = answer.get("UnprocessedItems") or {}
+            while pending:
+                pending = self.call("BatchWriteItem", {"RequestItems": pending}).get("UnprocessedItems") or {}
+        return sum(len(found) for found in keys.values())

@@ -1,6 +1,6 @@
 """Small helpers over PynamoDB shared by the services: one connection, single-request multi-table reads."""
 
-from pynamodb.exceptions import TransactGetError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
@@ -9,22 +9,10 @@ from shared.invoices import InvoiceMoney
 from shared.models import Invoice
 
 
-READ_ATTEMPTS = 3
-
-
 def get_many(*keys: tuple) -> list[Model | None]:
-    """Read items from several tables in one TransactGetItems request: [(Model, hash[, range]), ...].
-
-    DynamoDB cancels a TransactGetItems that meets a write in flight on one of its items (reason
-    TransactionConflict: the API Reference's TransactionCanceledException); a read is safe to make again."""
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            with TransactGet(connection=connection()) as tx:
-                futures = [tx.get(model, *key) for model, *key in keys]
-            break
-        except TransactGetError as exc:
-            if attempt == READ_ATTEMPTS or not _only_conflicts(exc):
-                raise
+    """Read items from several tables in one TransactGetItems request: [(Model, hash[, range]), ...]."""
+    with TransactGet(connection=connection()) as tx:
+        futures = [tx.get(model, *key) for model, *key in keys]
     results = []
     for future in futures:
         try:
@@ -43,11 +31,6 @@ def lost_race(error: TransactWriteError) -> bool:
     reasons = getattr(error, "cancellation_reasons", None) or []
     return bool(reasons) and all(r is None or r.code in ("None", "ConditionalCheckFailed", "TransactionConflict")
                                  for r in reasons)
-
-
-def _only_conflicts(error: TransactGetError) -> bool:
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return any(reasons) and all(r is None or r.code == "TransactionConflict" for r in reasons)
 
 
 def money_of(invoice: Invoice) -> InvoiceMoney:

@@ -88,3 +88,9 @@ def transaction_conflict(conflicting: int = 0) -> Callable[[dict], dict]:
                 "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons ["
                            + ", ".join(r["Code"] for r in reasons) + "]"}
     return answer
+
+
+def write_conflict(request: dict) -> dict:
+    """DynamoDB's answer to a PutItem, UpdateItem or DeleteItem on an item a transaction in flight is writing."""
+    return {"__type": "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+            "message": "Transaction is ongoing for the item"}

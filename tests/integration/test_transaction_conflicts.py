@@ -1,10 +1,11 @@
-"""TransactionConflict: what DynamoDB answers when a transaction meets another one in flight on the same item,
-instead of a failed condition once the other has committed. DynamoDB Local runs one transaction at a time and
-never answers it (nor did moto), so these tests give DynamoDB's own answer to one request
-(tests/races.dynamodb_answers) and let every other request reach DynamoDB Local: a cancelled write decides again
-on fresh data (shared/store.lost_race, shared/retries.until_won), a cancelled read reads again
-(shared/store.get_many). Documented in the DynamoDB API Reference (TransactWriteItems and TransactGetItems,
-TransactionCanceledException) and the developer guide ("Transaction conflict handling in DynamoDB")."""
+"""TransactionConflict: what DynamoDB answers when a request meets a transaction in flight on the same item, instead
+of a failed condition once the other has committed. DynamoDB Local runs one request at a time and never answers
+it (nor did moto), so these tests give DynamoDB's own answer to a request (tests/races.dynamodb_answers) and let
+every other request reach DynamoDB Local: a cancelled write transaction decides again on fresh data
+(shared/store.lost_race, shared/retries.until_won); a cancelled read transaction, and a single-item write
+rejected with TransactionConflictException, are made again (shared/dynamodb.retry_conflicts). Documented in the
+DynamoDB API Reference (TransactWriteItems, TransactGetItems: TransactionCanceledException; PutItem, UpdateItem,
+DeleteItem: TransactionConflictException) and the developer guide ("Transaction conflict handling in DynamoDB")."""
 
 import os
 
@@ -13,9 +14,9 @@ import pytest
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.services import payment_updates
 from shared.services.card_payments import MAX_ATTEMPTS
-from shared.store import READ_ATTEMPTS
+from shared.dynamodb import CONFLICT_RETRIES
 from tests.helpers import call, intent_event, table_snapshot
-from tests.races import competing, dynamodb_answers, transaction_conflict
+from tests.races import competing, dynamodb_answers, transaction_conflict, write_conflict
 from tests.integration.webhook_helpers import deliver
 
 
@@ -90,9 +91,24 @@ def test_a_read_that_keeps_meeting_writes_is_a_500_that_changes_nothing_and_the_
     from tests.helpers import signed_webhook
 
     payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    with dynamodb_answers("TransactGetItems", *[transaction_conflict()] * READ_ATTEMPTS) as answered:
+    tries = 1 + CONFLICT_RETRIES
+    with dynamodb_answers("TransactGetItems", *[transaction_conflict()] * tries) as answered:
         status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    assert (len(answered), status, body["error"]["code"]) == (READ_ATTEMPTS, 500, "internal_error")
+    assert (len(answered), status, body["error"]["code"]) == (tries, 500, "internal_error")
     assert table_snapshot() == before
     deliver(event)  # Stripe delivers a 5xx-answered event again
     assert money(started) == ("succeeded", 40000, "partially_paid")
+
+
+def test_a_single_item_write_that_meets_a_transaction_is_made_again(started, seeded):
+    """"Email receipt" again: its conditional UpdateItem (the rate limit) meets the webhook's transaction on the
+    payment; DynamoDB rejects it, nothing is done, and it is made again: one email queued, the limit set once."""
+    from tests.helpers import queue_messages
+
+    deliver(success_of(started, "evt_paid"))
+    queue_messages(seeded["receipt_queue"])
+    with dynamodb_answers("UpdateItem", write_conflict) as answered:
+        status, body, _ = call("ResendReceiptFunction", path_parameters={"payment_id": started.payment_id})
+    assert (len(answered), status, body["status"]) == (1, 202, "queued")
+    assert len(queue_messages(seeded["receipt_queue"])) == 1
+    assert call("ResendReceiptFunction", path_parameters={"payment_id": started.payment_id})[0] == 429

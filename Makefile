@@ -55,6 +55,12 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi
 
+# The PDFs' pages are rendered to PNG for the screenshots with poppler's pdftoppm (Debian's poppler-utils).
+PDFTOPPM := /usr/bin/pdftoppm
+$(PDFTOPPM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else echo "The PDF screenshots need Debian's poppler-utils: sudo apt-get install poppler-utils"; exit 1; fi
+
 ## Run the whole test suite (unit, handler, integration, end-to-end, the portal in Chromium)
 # On every core (pytest-xdist), each worker with its own moto, localstripe, ACH sandbox and browser; a file's
 # tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
@@ -66,7 +72,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ?
 # Only the pytest plugins the suite uses are loaded: pytest assertion-rewrites every module of each installed
 # plugin's distribution (Schemathesis, Hypothesis, anyio: about 270 modules) in every worker otherwise.
 PYTEST_PLUGINS := -p xdist.plugin -p pytest_timeout -p _hypothesis_pytestplugin
-test: $(VENV)/.installed $(CHROMIUM) $(CHECKOV_VENV)/.installed $(DYNAMODB_LOCAL) java
+test: $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed $(DYNAMODB_LOCAL) java
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
@@ -101,6 +107,12 @@ soak: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	MONEY_MODEL_SOAK=1 MODEL_SEQUENCES=$(MODEL_SEQUENCES) MODEL_STEPS=$(MODEL_STEPS) \
 		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
+## Mutation testing of the money rules against their fast tests (no emulator): prints the score and every
+## surviving mutant (infra/mutate.py). MUTATE_ARGS="--module shared/money.py" for one module.
+.PHONY: mutate
+mutate: $(VENV)/.installed
+	$(PY) -m infra.mutate $(MUTATE_ARGS)
+
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
 bench: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	$(PY) bench/run.py
@@ -109,19 +121,24 @@ bench: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 load: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	$(PY) bench/load.py
 
+# What the layer installs; bench/layer_size.py builds it without some packages too, to weigh them.
+LAYER_LOCK ?= requirements.lock
+
 # Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
 # installed for the Lambda platform (arm64, CPython 3.12).
 # SAM runs this in the repository root (template.yaml: SharedLayer Metadata ContextPath/WorkingDirectory).
 # Bytecode is compiled by Python 3.12 itself (pip would compile with whatever `python3` is, e.g. 3.11, whose
 # .pyc files the 3.12 runtime ignores) as unchecked-hash .pyc: the layer is read-only and zip keeps mtimes
 # at 2-second resolution only, so timestamp-checked .pyc may be stale and recompiled on every cold start.
+# Wheels: manylinux2014 (glibc 2.17) or manylinux_2_28, which the python3.12 runtime's Amazon Linux 2023 (glibc
+# 2.34) runs; Pillow 13 publishes only manylinux_2_28 wheels for arm64, and pip 23 does not widen one --platform.
 build-SharedLayer:
 	@test -n "$(PYTHON)" || { echo "build-SharedLayer needs Python 3.12 (set PYTHON=...)"; exit 1; }
 	mkdir -p $(ARTIFACTS_DIR)/python
 	cp -r shared $(ARTIFACTS_DIR)/python/
 	find $(ARTIFACTS_DIR)/python/shared -name __pycache__ -prune -exec rm -rf {} +
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock \
-		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LAYER_LOCK) \
+		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
 		--implementation cp --python-version 3.12 --only-binary=:all: --no-compile
 	rm -rf $(ARTIFACTS_DIR)/python/bin
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python

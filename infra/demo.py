@@ -4,7 +4,8 @@ portal frontend and Stripe.js would do; it imports nothing of the backend):
   python -m infra.demo                       list invoices, then pay one in full
   python -m infra.demo invoices [--email E]
   python -m infra.demo pay [--invoice ID|NUMBER] [--amount CENTS] [--decline] [--email E]
-  python -m infra.demo token [--email E]      print an ID token (for curl)
+  python -m infra.demo token [--email E]      print an ID token (for curl); the merchant's admin login too
+  python -m infra.demo emails                 every email the stack sent (SES, and Cognito's invitations and codes)
 
 Reads .local/stack.json (or --stack-file / LOCAL_STACK_FILE).
 """
@@ -30,10 +31,11 @@ class Portal:
 
     def __init__(self, stack: dict, email: str | None = None, password: str | None = None):
         self.stack = stack
-        user = next((u for u in stack["demo_users"] if email in (None, u["email"])), None)
+        users = stack["demo_users"] + stack.get("admin_users", [])
+        user = next((u for u in users if email in (None, u["email"])), None)
         if user is None:
-            raise SystemExit(f"no demo user {email!r}; demo users: {[u['email'] for u in stack['demo_users']]}")
-        self.email, self.client_id = user["email"], user["client_id"]
+            raise SystemExit(f"no demo user {email!r}; demo users: {[u['email'] for u in users]}")
+        self.email, self.client_id = user["email"], user.get("client_id")
         self.token = login(stack, user["email"], password or user["password"])
         self.http = requests.Session()
         self.http.trust_env = False  # everything is on 127.0.0.1
@@ -111,6 +113,19 @@ def wait_for_receipt(stack: dict, invoice_number: str, timeout: float = 15) -> s
     return None
 
 
+def show_emails(stack: dict) -> None:
+    """What /_local/emails shows, as text: Cognito's sign-in emails, then SES's, newest first."""
+    emails = requests.get(f"{stack['api_url']}/_local/emails.json", timeout=10,
+                          proxies={"http": None, "https": None}).json()
+    print(f"Sign-in emails from Cognito ({len(emails['cognito'])}), newest first:")
+    for m in emails["cognito"]:
+        print(f"  {m['sent_at']}  to {m['to']}  {m['subject']!r}\n    {m['text']}")
+    print(f"Receipts and notices sent through SES ({len(emails['ses'])}), newest first:")
+    for m in emails["ses"]:
+        print(f"  to {m['to']}  {m['subject']!r}")
+    print(f"Bodies: {stack['api_url']}/_local/emails")
+
+
 def load_stack(path: Path) -> dict:
     if not path.exists():
         raise SystemExit(f"{path} not found: start the local stack first (make local)")
@@ -160,14 +175,18 @@ def pay(portal: Portal, invoice: str | None, amount: int | None, decline: bool) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Portal demo against the local stack.")
-    parser.add_argument("command", nargs="?", default="demo", choices=["demo", "invoices", "pay", "token"])
+    parser.add_argument("command", nargs="?", default="demo", choices=["demo", "invoices", "pay", "token", "emails"])
     parser.add_argument("--stack-file", type=Path, default=Path(os.environ.get("LOCAL_STACK_FILE", DEFAULT_STACK_FILE)))
     parser.add_argument("--email", help="demo user (default: the first one)")
     parser.add_argument("--invoice", help="invoice id or number (default: the first open one)")
     parser.add_argument("--amount", type=int, help="amount in cents, for a partial payment")
     parser.add_argument("--decline", action="store_true", help=f"pay with the declining card {DECLINE_CARD}")
     args = parser.parse_args(argv)
-    portal = Portal(load_stack(args.stack_file), args.email)
+    stack = load_stack(args.stack_file)
+    if args.command == "emails":
+        show_emails(stack)
+        return 0
+    portal = Portal(stack, args.email)
     if args.command == "token":
         print(portal.token)
         return 0

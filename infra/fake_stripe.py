@@ -8,13 +8,22 @@
   local stack fails where production would;
 - it ignores Idempotency-Key: this wrapper replays the first response for a repeated key, and answers 400
   for a reused key with other parameters, as Stripe does (a refused request is not kept, as at Stripe);
-- it rejects some PaymentIntent parameters Stripe accepts (description, receipt_email, setup_future_usage,
-  automatic_payment_methods, allowed_payment_method_types): they are removed before localstripe sees them,
+- it rejects some parameters Stripe accepts (a PaymentIntent's description, receipt_email, setup_future_usage,
+  automatic_payment_methods, allowed_payment_method_types; a Refund's reason): they are removed before
+  localstripe sees them,
   and every request (method, path, full parameters, Idempotency-Key, Stripe-Version, status) is kept at
   GET /_config/shim/requests so tests can assert what production code really sent;
 - it answers a confirm or cancel in the wrong state with a bare 400: this wrapper gives Stripe's
   `payment_intent_unexpected_state` error;
+- it fails listing the refunds of an intent that has no charge yet: this wrapper answers Stripe's empty list;
+- it takes any Idempotency-Key and any amount: this wrapper refuses a key over 255 characters ("Idempotency
+  keys are up to 255 characters long", docs.stripe.com/api/idempotent_requests) and a PaymentIntent amount over
+  eight digits (`amount_too_large`: "The amount value supports up to eight digits", the `amount` parameter of
+  stripe-python's generated PaymentIntent params; docs.stripe.com/currencies), as Stripe does;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
+- it takes only 16-digit card numbers with 3-digit CVCs and calls every card a Visa: Stripe takes American
+  Express's 15 digits with a 4-digit CVC (docs.stripe.com/testing: 3782 822463 10005, "any four digits"; a
+  3-digit one is refused, 402 `invalid_cvc`), and names each brand (Discover 6011 1111 1111 1117): both here;
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
   payment_method.attached / payment_method.detached / setup_intent.succeeded to the registered webhooks.
@@ -35,7 +44,8 @@ from infra.loopback_server import LoopbackServer
 
 _UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
                                          "automatic_payment_methods", "allowed_payment_method_types"),
-                "/v1/setup_intents": ("allowed_payment_method_types",)}
+                "/v1/setup_intents": ("allowed_payment_method_types",),
+                "/v1/refunds": ("reason",)}
 # Removed parameters Stripe answers with their own code rather than parameter_unknown (its changelog).
 _REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
                                      "payment_method_types is no longer supported on this API version: use "
@@ -43,6 +53,8 @@ _REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
 _INTENT_ACTIONS = {"confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
                    "cancel": ("canceled", ("requires_payment_method", "requires_capture", "requires_confirmation",
                                            "requires_action", "processing"))}
+MAX_IDEMPOTENCY_KEY = 255
+MAX_AMOUNT = 99_999_999  # eight digits: $999,999.99 in usd and in the other two-decimal currencies
 _recorded: list[dict] = []
 _idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
 _save_cards_of: set[str] = set()  # PaymentIntents created with setup_future_usage
@@ -50,6 +62,28 @@ _SAVE_CARD = web.RequestKey("save_card", bool)
 
 resources.Store.dump_to_disk = lambda self: None
 resources.Store.try_load_from_disk = lambda self: None
+_localstripe_payment_method_init = resources.PaymentMethod.__init__
+_AMEX = re.compile(r"^3[47]\d{13}$")
+
+
+def _payment_method_init(self, type=None, billing_details=None, card=None, **kwargs):
+    """localstripe's PaymentMethod, with Stripe's card lengths (above) and brands."""
+    amex = isinstance(card, dict) and bool(_AMEX.match(str(card.get("number", ""))))
+    if amex:
+        if not re.fullmatch(r"\d{4}", str(card.get("cvc", ""))):
+            raise resources.UserError(402, "Your card's security code is invalid.",
+                                      {"code": "invalid_cvc", "type": "card_error", "param": "cvc"})
+        number = card["number"]
+        card = {**card, "number": number + "0", "cvc": card["cvc"][:3]}  # what localstripe's checks take
+    _localstripe_payment_method_init(self, type=type, billing_details=billing_details, card=card, **kwargs)
+    if type == "card":
+        if amex:
+            self._card_number = number
+            self.card.update(last4=number[-4:], fingerprint=resources.fingerprint(number))
+        self.card["brand"] = fake_stripe_js._brand(self._card_number)
+
+
+resources.PaymentMethod.__init__ = _payment_method_init
 _original_get_post_data = server.get_post_data
 
 
@@ -105,6 +139,13 @@ async def contract(request, handler):
 
 
 def _refusal(request, params: dict, version: str | None) -> web.Response | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        return _stripe_error(400, f"Invalid Idempotency-Key: it can be at most {MAX_IDEMPOTENCY_KEY} characters long.")
+    amount = params.get("amount")
+    if request.method == "POST" and request.path == "/v1/payment_intents" and isinstance(amount, str) \
+            and amount.isdigit() and int(amount) > MAX_AMOUNT:
+        return _stripe_error(400, "Amount must be no more than $999,999.99", "amount_too_large", "amount")
     if version not in (None, stripe_contract.API_VERSION):
         return _stripe_error(400, f"This local Stripe judges requests by API version {stripe_contract.API_VERSION} "
                                   f"(stripe-python's types), not {version}.")
@@ -161,6 +202,21 @@ async def saved_cards(request, handler):
 
 
 @web.middleware
+async def refund_lists(request, handler):
+    """GET /v1/refunds?payment_intent= of an intent that has no charge yet: Stripe lists nothing, localstripe
+    fails (it reads the intent's latest charge)."""
+    intent_id = request.query.get("payment_intent")
+    if request.method == "GET" and request.path == "/v1/refunds" and intent_id:
+        try:
+            intent = resources.PaymentIntent._api_retrieve(intent_id)
+        except Exception:  # noqa: BLE001 - localstripe's own 404 is the answer
+            return await handler(request)
+        if intent.latest_charge is None:
+            return web.json_response({"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"})
+    return await handler(request)
+
+
+@web.middleware
 async def idempotency(request, handler):
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key:
@@ -196,7 +252,7 @@ async def _clear(request):
 def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
-        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards]
+        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards, refund_lists]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
         fake_stripe_js.install(app)  # what Stripe.js sends (confirmCardPayment / confirmCardSetup)

@@ -20,7 +20,6 @@ localstripe 1.15's own Stripe.js stand-in never sends the card of `confirmCardPa
 `install(app)` adds it to the wrapper's aiohttp app, inside its idempotency and saved-card middlewares.
 """
 
-import json
 import re
 from pathlib import Path
 

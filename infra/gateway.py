@@ -117,6 +117,7 @@ class Gateway(ThreadedHttp):
         self.server.gateway = self
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
         self.schedules: dict = {}  # function name -> run(): POST /_local/schedules/<name> runs it now
+        self.emails = None  # () -> infra.local_emails.sent(): GET /_local/emails (the local stack sets it)
         self.route_specs = routes
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
@@ -196,6 +197,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": {"code": "schedule_not_found", "message":
                                         f"Scheduled functions: {', '.join(gw.schedules) or 'none'}."}})
             return self._send(200, run())
+
+        if self.command == "GET" and url.path in ("/_local/emails", "/_local/emails.json") and gw.emails:
+            from infra import local_emails
+
+            if url.path.endswith(".json"):
+                return self._send(200, gw.emails())
+            return self._send(200, local_emails.page(gw.emails()), {"Content-Type": "text/html; charset=utf-8"})
 
         route, params = gw.match(self.command, url.path)
         if route is None:

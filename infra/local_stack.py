@@ -68,7 +68,8 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
     """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
     import boto3
 
-    params = _parameter_defaults() | {"AchApiBase": ach_api_base}
+    # A support phone for the demo (the template's default is none), so the portal shows both contacts.
+    params = _parameter_defaults() | {"AchApiBase": ach_api_base, "SupportPhone": "+1 555 0100"}
     if portal_url:  # CORS and the links in emails follow where the portal is served
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
     refs: dict[str, str] = dict(params)
@@ -197,6 +198,8 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
              "  Demo logins:"]
     lines += [f"    {u['email']} / {u['password']}  ({u['client_id']})" for u in info["demo_users"]]
     lines += [f"    {ADMIN_LOGIN} / {info['demo_users'][0]['password']}  (merchant admin: /admin routes)",
+              f"  Emails sent (receipts, notices, invitations, password-reset codes): {info['api_url']}/_local/emails",
+              "    or: .venv/bin/python -m infra.demo emails",
               f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction"]
     lines += ["  Pay an invoice end to end:",
               f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
@@ -283,7 +286,9 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         os.environ.update(resources["env"])  # before any function or shared.models import
         os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
                            "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
-                           "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY})
+                           "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
+                           "PASSWORD_POLICY": template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]
+                           ["Properties"]["Environment"]["Variables"]["PASSWORD_POLICY"]})
 
         component = "demo data"
         from infra import demo_data
@@ -308,6 +313,9 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
             issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{resources['user_pool_id']}",  # what moto issues
             audience=[resources["user_pool_client_id"]])
         gateway.cors = resources["cors"]
+        from infra import local_emails
+
+        gateway.emails = local_emails.sent
         if workers:  # after the environment is complete: the workers inherit it
             from infra.gateway_workers import WorkerPool
 
@@ -333,7 +341,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         scheduler = Scheduler(template.schedule_event_sources(), gateway.invoke_lock)
         gateway.schedules = scheduler.jobs
         gateway.start()
-        portal.start(gateway.url)
+        portal.start(gateway.url, identity_url=moto_url, stripe_url=stripe_server.url)
         scheduler.start()
         stoppers.append(("scheduler", scheduler.stop))
 
@@ -342,6 +350,8 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
                 "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
                 "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
+                # The merchant's staff login (the admin group): `python -m infra.demo token --email` signs it in too.
+                "admin_users": [{"email": ADMIN_LOGIN, "password": demo_data.PASSWORD}],
                 "portal_url": portal.url,
                 # Logical id -> local name/URL/ARN, as CloudFormation's physical ids: the ops commands' --stack-file.
                 "resources": resources["queues"] | {"UserPool": resources["user_pool_id"],

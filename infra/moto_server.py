@@ -40,6 +40,9 @@ from werkzeug import serving
 from werkzeug.serving import make_server
 from werkzeug.wsgi import LimitedStream
 
+from infra import cognito_mail
+from infra.cognito_mail import CognitoMail
+
 _MOTO_MODULES = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _MOTO_MODULES
 responses.method_names_from_class = functools.cache(responses.method_names_from_class)
@@ -115,6 +118,7 @@ def _clear_messages_and_mail() -> None:
     for _, _, ses in ses_backends.iter_backends():
         ses.sent_messages = []
         ses.sent_message_count = 0
+    cognito_mail.clear()
 
 
 _keep_alive_request = threading.local()
@@ -172,7 +176,8 @@ class KeepAliveHandler(MotoRequestHandler):
 
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self._app = ResourceWatch(DomainDispatcherApplication(create_backend_app))
+        # Cognito's own emails (invitations, reset codes) kept for the local stack: infra/cognito_mail.py.
+        self._app = ResourceWatch(CognitoMail(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(host, port, self._app, threaded=True, request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
 

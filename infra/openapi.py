@@ -27,12 +27,14 @@ from infra import template
 from shared import request_schemas
 from shared.bank_accounts import _RETURNS as ACH_RETURNS
 from shared.declines import _MESSAGES as DECLINES
+from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
 from shared.invoices import STATUSES as INVOICE_STATUSES
-from shared.ledger import DESCRIPTIONS as LEDGER_KINDS
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.services.queries import MAX_LIMIT
 from shared.validation import MAX_ID_LENGTH
 
+# The journal's kinds a client sees in `activity` (the merchant's own losses are not shown).
+LEDGER_KINDS = {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "openapi.json"
 
@@ -61,7 +63,8 @@ CODES = {
     "invalid_json": "The body is not a JSON object: not UTF-8 JSON, nested deeper than 32 levels, or text with "
                     "a lone surrogate.",
     "unknown_field": "The body has a field this route does not take (nothing is ignored silently).",
-    "invalid_field": "A field has the wrong type or shape; the message names it.",
+    "invalid_field": "A field has the wrong type or shape (a name: empty, over its bytes; or it holds a line break, tab, other control character or bidirectional override); the message names "
+                     "it.",
     "idempotency_key_required": "The Idempotency-Key header is missing.",
     "invalid_idempotency_key": f"The Idempotency-Key header is not 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
                                "characters.",
@@ -82,6 +85,8 @@ CODES = {
     "invoice_paid": "The invoice is already paid.",
     "invoice_void": "The invoice was voided.",
     "invoice_partially_paid": "Part of the invoice is paid: refund first.",
+    "payment_disputed": "A payment on the invoice is disputed: void it once the dispute is closed.",
+    "payment_holds_money": "A payment on the invoice still holds money (kept as credit): refund it first.",
     "payment_in_progress": "A payment for the rest of the invoice is being processed.",
     "payment_canceled": "A saved card's payment was replaced from another window before it was confirmed: nothing "
                         "was charged.",
@@ -99,17 +104,24 @@ CODES = {
     "invalid_date": "A date is not YYYY-MM-DD, or is out of order.",
     "date_not_after_due_date": "The requested due date is not after the current one.",
     "date_too_far": "The requested due date is more than 90 days after the current one.",
-    "invalid_reason": "reason is empty or too long.",
+    "invalid_reason": "reason is empty or over its bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "extension_request_pending": "An extension request for this invoice is already waiting for an answer.",
     "extension_request_decided": "The extension request was already approved or declined.",
-    "invalid_line_items": "line_items is not a list of 1-100 lines with description, quantity and unit_amount.",
-    "invalid_number": "number is not 1-40 characters.",
+    "extension_request_expired": "The requested due date has passed: approving it would make the invoice overdue "
+                                 "again at once (and a second late fee due). Decline it; the client can ask for a "
+                                 "new date.",
+    "invalid_line_items": "line_items is not a list of 1-100 lines with description (1-500 bytes, no line break, "
+                          "tab, other control character or bidirectional override), quantity and unit_amount.",
+    "invalid_number": "number is empty, over 40 bytes (UTF-8) or not visible characters only; or it holds a line break, tab, other control character or bidirectional override.",
     "invalid_late_fee_policy": "late_fee_policy is not a valid policy.",
+    "late_fee_too_high": "late_fee_policy asks for more than a client may be charged: a percentage over 25% "
+                         "(2500 basis points), or a flat fee over the invoice's total or over the deployment's "
+                         "MaxLateFeeCents.",
     "problem_report_open": "A report of this kind is still open on the payment.",
     "problem_report_resolved": "The report was already resolved.",
     "invalid_kind": "kind is not one of the report kinds.",
-    "invalid_message": "message is empty or longer than 2000 characters.",
-    "invalid_resolution": "resolution is empty or longer than 2000 characters.",
+    "invalid_message": "message is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
+    "invalid_resolution": "resolution is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "payment_not_refundable": "Only a succeeded payment can be refunded.",
     "amount_exceeds_refundable": "The amount is more than what is left to refund.",
     "refund_refused": "The processor refused the refund.",
@@ -117,16 +129,36 @@ CODES = {
     "invalid_routing_number": "routing_number is not a valid 9-digit ABA routing number.",
     "invalid_account_number": "account_number is not 4-17 digits.",
     "invalid_account_type": "account_type is not checking or savings.",
-    "invalid_holder_name": "holder_name is not 1-100 characters.",
+    "invalid_holder_name": "holder_name is empty or over 100 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "bank_account_rejected": "The ACH processor refused the bank account.",
     "billing_email_in_use": "Another client's ACH customer at the processor has this billing email.",
+    "bank_account_details_differ": "This account is already linked with another account type or holder name: "
+                                   "remove it first to link it with these.",
+    "bank_account_relink_too_soon": "The account failed verification and the processor lets it be linked again "
+                                    "only 48 hours after it was first linked (retry_after).",
+    "bank_account_blocked": "The processor blocklisted this account after a bank return: another account or a card.",
+    "ach_weekly_limit": "The processor's limit for the client's bank transfers ($5,000 a week, Monday to Sunday UTC) "
+                        "would be exceeded: available says what is left, resets_on when it starts again.",
+    "bank_payments_suspended": "The processor suspended the client's bank transfers (after a bank return): pay by "
+                               "card; the merchant asks the processor to lift it.",
+    "bank_payments_deactivated": "The processor deactivated the client's bank transfers (a debit returned as not "
+                                 "authorized): pay by card; the merchant can reactivate them.",
     "micro_deposits_pending": "The micro-deposits have not arrived yet.",
     "bank_account_already_verified": "The bank account is verified already.",
     "verification_failed": "Verification failed for good: link the account again or pay by card.",
-    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 99.",
+    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 9 (micro-deposits are under 10 cents; "
+                       "no attempt is spent).",
     "incorrect_amounts": "The amounts do not match the micro-deposits.",
     "verification_attempts_exceeded": "Too many wrong attempts: the bank account can no longer be verified.",
-    "invalid_email": "billing_email is not an email address.",
+    "invalid_email": "billing_email is not just an email address in 7-bit ASCII (a display name, angle brackets "
+                     "or anything around the address is refused).",
+    "billing_email_change_too_soon": "A billing email change was asked for less than a minute ago: ask again after "
+                                     "retry_after_seconds (also the Retry-After header); the first one's link "
+                                     "was sent.",
+    "confirmation_invalid": "The confirmation link's token is not the pending change's: used already, replaced by "
+                            "a newer change, incomplete, or another client's. Nothing changed.",
+    "confirmation_expired": "The confirmation link is older than 24 hours: ask for the change again. Nothing "
+                            "changed.",
     "invalid_reminder_days": "reminder_days_before is not up to 3 different days from 1 to 30.",
     "receipts_required": "Payment receipts can't be turned off.",
     "invalid_signature": "The signature header is missing, malformed, or does not match the body.",
@@ -139,6 +171,12 @@ CODES = {
                                   "show the new one and ask again.",
     "amount_below_card_minimum": "Under the processor's minimum card charge (card_minimum_amounts): pay by bank "
                                  "transfer.",
+    "amount_above_card_maximum": "Over Stripe's largest card charge (99999999 cents: eight digits): pay part of it. "
+                                 "Nothing was sent to Stripe.",
+    "amount_above_ach_maximum": "Over the ACH processor's limit per transfer (AchMaxTransferCents; Dwolla's default "
+                                "$5,000): pay part of it, or by card. Nothing was recorded or sent.",
+    "processor_refused": "The card processor refused the request as invalid (Stripe's invalid_request_error): "
+                         "nothing was charged; sending it again gets the same answer.",
     "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
     "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
                              "Retry-After header).",
@@ -156,13 +194,15 @@ _PAGE_400 = ["invalid_limit", "invalid_cursor"]
 ERRORS = {
     "GET /invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /invoices/{invoice_id}": {},
+    "GET /invoices/{invoice_id}/activity": {400: ["invalid_cursor"]},
     "POST /invoices/{invoice_id}/payments": {
         400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["payment_method_not_found"],
         409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
         422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
               "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
-              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "ach_authorization_outdated",
-              *_BODY_422],
+              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
+              "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
+              "bank_payments_deactivated", "processor_refused", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "GET /payments/{payment_id}": {},
@@ -171,16 +211,17 @@ ERRORS = {
         400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "concurrent_change"],
         422: ["invalid_date", "date_not_after_due_date", "date_too_far", "invalid_reason", *_BODY_422]},
     "POST /admin/extension-requests/{extension_request_id}/approve": {
-        409: ["extension_request_decided", "concurrent_change"]},
+        409: ["extension_request_decided", "extension_request_expired", "concurrent_change"]},
     "POST /admin/extension-requests/{extension_request_id}/decline": {
         409: ["extension_request_decided", "concurrent_change"]},
     "POST /admin/invoices": {
         400: [*_KEY, *_BODY], 404: ["client_not_found"],
         422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
-              "invalid_field", "idempotency_key_reused", *_BODY_422]},
+              "late_fee_too_high", "invalid_field", "idempotency_key_reused", *_BODY_422]},
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
-        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "concurrent_change"],
-        503: ["processor_unavailable"]},
+        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "payment_disputed",
+              "payment_holds_money", "concurrent_change"],
+        422: ["processor_refused"], 503: ["processor_unavailable"]},
     "GET /admin/clients/{client_id}/invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /admin/clients/{client_id}/payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "POST /payments/{payment_id}/problem-reports": {
@@ -195,23 +236,32 @@ ERRORS = {
               "idempotency_key_reused", "invalid_field", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /portal-settings": {},
+    "GET /invoices/{invoice_id}/pdf": {},
+    "GET /payments/{payment_id}/receipt.pdf": {409: ["receipt_not_available"]},
     "GET /payment-methods": {},
-    "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
+    "POST /payment-methods/setup": {404: ["account_not_found"], 422: ["processor_refused"],
+                                    503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
-        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists", "billing_email_in_use"],
+        400: _BODY, 404: ["account_not_found"],
+        409: ["bank_account_exists", "billing_email_in_use", "bank_account_details_differ",
+              "bank_account_relink_too_soon"],
         422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
-              "bank_account_rejected", *_BODY_422],
+              "bank_account_rejected", "bank_account_blocked", *_BODY_422],
         503: ["processor_unavailable"]},
     "POST /payment-methods/{payment_method_id}/verify": {
         400: _BODY, 409: ["micro_deposits_pending", "bank_account_already_verified", "verification_failed"],
         422: ["invalid_amounts", "incorrect_amounts", "verification_attempts_exceeded", *_BODY_422],
         503: ["processor_unavailable"]},
     "POST /payment-methods/{payment_method_id}/default": {422: ["bank_account_not_verified"]},
-    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change"], 503: ["processor_unavailable"]},
+    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change", "processor_refused"],
+                                                    503: ["processor_unavailable"]},
     "GET /account": {404: ["account_not_found"]},
     "PATCH /account": {400: _BODY, 404: ["account_not_found"],
                        422: ["invalid_field", "invalid_email", "invalid_reminder_days", "receipts_required",
-                             *_BODY_422]},
+                             *_BODY_422],
+                       429: ["billing_email_change_too_soon"]},
+    "POST /account/billing-email/confirm": {400: _BODY, 404: ["account_not_found"],
+                                            422: ["confirmation_invalid", "confirmation_expired", *_BODY_422]},
     "POST /webhooks/ach": {400: ["invalid_signature", "invalid_payload"],
                            503: ["temporarily_unavailable", "processor_unavailable"]},
     "POST /webhooks/stripe": {400: ["invalid_signature", "invalid_payload"], 500: ["internal_error"],
@@ -236,7 +286,13 @@ FAILURE = {"type": "object", "additionalProperties": False, "required": ["code",
 _ERROR_DETAILS = {
     "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit attempts left (0: the next "
                                                   "wrong answer fails the verification)."},
-    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."}}
+    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."},
+    "available": {**_int, "description": "ach_weekly_limit only: cents the client can still send by bank transfer "
+                                         "this week."},
+    "limit": {**_int, "description": "ach_weekly_limit only: the weekly limit, in cents."},
+    "resets_on": {**_date, "description": "ach_weekly_limit only: the Monday (UTC) the weekly limit starts again."},
+    "retry_after": {**_datetime, "description": "bank_account_relink_too_soon only: when the account can be linked "
+                                                "again."}}
 
 _INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
 _PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
@@ -283,11 +339,13 @@ _INVOICE = _closed({
     "extension_request": _nullable(_ref("ExtensionRequest")),
     "late_fee_policy": _ref("LateFeePolicy"),
     "activity": {"type": "array", "items": _ref("ActivityEntry"), "description": (
-        "Invoice detail: every change to the invoice's money, oldest first, never edited afterwards. Each entry "
-        "moves one of the invoice's numbers by its signed amount: invoiced, late_fee and correction add up to "
-        "total + fees; payment_received, payment_returned, chargeback, chargeback_reversed and refunded to "
-        "amount_paid; transfer_started and transfer_finished to amount_pending; the others to the part of the "
-        "invoice's payments kept as the client's credit.")}},
+        "Invoice detail: the first 100 changes to the invoice's money, oldest first, never edited afterwards "
+        "(activity_next_cursor pages on). Each entry moves one of the invoice's numbers by its signed amount: "
+        "invoiced, late_fee and correction add up to total + fees; payment_received, payment_returned, chargeback, "
+        "chargeback_reversed and refunded to amount_paid; transfer_started and transfer_finished to "
+        "amount_pending; the others to the client's credit.")},
+    "activity_next_cursor": {**_nullable(_str), "description": "Invoice detail: more activity follows (GET "
+                                                               "/invoices/{invoice_id}/activity?cursor=)."}},
     ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
      "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request"],
     description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
@@ -324,9 +382,12 @@ SCHEMAS = {
     "LineItem": _closed({"description": _str, "quantity": _int, "unit_amount": _int, "amount": _int},
                         ["description", "quantity", "unit_amount", "amount"]),
     "Invoice": _INVOICE,
-    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity"]),
+    "InvoiceDetail": _extend(_INVOICE, {}, ["line_items", "payments", "activity", "activity_next_cursor"]),
+    "ActivityPage": _closed({"activity": {"type": "array", "items": _ref("ActivityEntry")},
+                             "next_cursor": _nullable(_str)}, ["activity", "next_cursor"]),
     "ActivityEntry": _ACTIVITY_ENTRY,
-    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity"]),
+    "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity",
+                                                             "activity_next_cursor"]),
     "Payment": _PAYMENT,
     "CreatedPayment": _extend(_PAYMENT, {
         "client_secret": {**_str, "description": "Card payments: confirm it with Stripe.js."},
@@ -349,7 +410,9 @@ SCHEMAS = {
             "last4": _str,
             "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
             "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
-                                                                                  "null once verified."}}))},
+                                                                                  "null once verified."},
+            "verify_again": {**_bool, "description": "The processor unverified this account after a bank return: new "
+                                                     "micro-deposits were sent; verify it again with them."}}))},
         ["payment_method_id", "type", "default", "card", "bank"]),
     "PaymentMethodList": _closed({"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
                                  ["payment_methods"]),
@@ -367,11 +430,20 @@ SCHEMAS = {
     "ReportSummary": _closed({"problem_report_id": _str, "kind": _REPORT_KIND,
                               "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
                              ["problem_report_id", "kind", "status", "created_at"]),
-    "Account": _closed({"client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": _bool,
+    "Account": _closed({"client_id": _str, "name": _str,
+                        "billing_email": {**_str, "description": "Where receipts and notices go."},
+                        "pending_billing_email": {**_nullable(_str), "description": (
+                            "A new billing email waiting for the new address to confirm the single-use link it was "
+                            "emailed (24 hours; POST /account/billing-email/confirm). Until then billing_email "
+                            "gets everything; null when no change is waiting.")},
+                        "due_date_reminders": _bool,
                         "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
-                        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int},
-                       ["client_id", "name", "billing_email", "due_date_reminders", "reminder_days_before",
-                        "payment_receipts", "credit_balance"]),
+                        "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int,
+                        "bank_payments": {"type": "string", "enum": ["available", "suspended", "deactivated"],
+                                          "description": "Whether the client can pay by bank transfer: the processor "
+                                                         "suspends or deactivates a client after some bank returns."}},
+                       ["client_id", "name", "billing_email", "pending_billing_email", "due_date_reminders",
+                        "reminder_days_before", "payment_receipts", "credit_balance", "bank_payments"]),
     "PortalSettings": _closed({
         "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
         "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},
@@ -385,17 +457,31 @@ SCHEMAS = {
         "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
                                                           "ach_authorization."},
         "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
-        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str)},
-                            ["name", "support_email", "support_phone"])},
+        "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str),
+                             "time_zone": {**_str, "description": "IANA time zone: the merchant's days and times."}},
+                            ["name", "support_email", "support_phone", "time_zone"]),
+        "password_policy": _closed({"minimum_length": _int, "require_lowercase": _bool, "require_uppercase": _bool,
+                                    "require_numbers": _bool, "require_symbols": _bool},
+                                   ["minimum_length", "require_lowercase", "require_uppercase", "require_numbers",
+                                    "require_symbols"], description="The user pool's password rules, to show "
+                                                                    "before a new password is sent."),
+        "reminder_days": _closed({"choices": {"type": "array", "items": _int}, "max_chosen": _int,
+                                  "min_day": _int, "max_day": _int},
+                                 ["choices", "max_chosen", "min_day", "max_day"],
+                                 description="Days before the due date a portal offers for reminders, and what "
+                                             "PATCH /account accepts."),
+        },
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
          "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
-         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant"], description="Public: what a portal needs "
+         "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant", "password_policy",
+         "reminder_days"], description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
     "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
     "VerifyRequest": request_schemas.VERIFY, "RefundRequest": request_schemas.REFUND,
     "ExtensionRequestBody": request_schemas.EXTENSION, "ProblemReportRequest": request_schemas.PROBLEM_REPORT,
     "ResolutionRequest": request_schemas.RESOLUTION, "AccountPatch": request_schemas.ACCOUNT_PATCH,
+    "BillingEmailConfirmation": request_schemas.BILLING_EMAIL_CONFIRMATION,
     "InvoiceRequest": request_schemas.INVOICE,
 }
 
@@ -414,6 +500,11 @@ def _errors(codes: list[str], gateway: str | None = None) -> dict:
         schema = {"oneOf": [schema, _ref("GatewayMessage")]}
         lines.insert(0, gateway)
     return {"description": "\n".join(lines), "content": {"application/json": {"schema": schema}}}
+
+
+def _pdf(description: str) -> dict:
+    return {"description": description, "headers": {"Content-Disposition": {"required": True, "schema": _str}},
+            "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
 
 
 def _body(schema_name: str) -> dict:
@@ -447,8 +538,14 @@ def _created(schema: str, description: str) -> dict:
 OPERATIONS = {
     "GET /invoices": {"parameters": [_STATUS, *_PAGE],
                       "responses": {"200": _json("InvoiceList", "The client's invoices, newest first.")}},
-    "GET /invoices/{invoice_id}": {"responses": {"200": _json("InvoiceDetail", "The invoice with its line items, "
-                                                                         "payments and activity.")}},
+    "GET /invoices/{invoice_id}": {"responses": {"200": _json(
+        "InvoiceDetail", "The invoice with its line items, its newest 100 payments (GET /payments?invoice_id= pages "
+                         "through all) and the first 100 entries of its activity (activity_next_cursor: the rest).")}},
+    "GET /invoices/{invoice_id}/activity": {
+        "parameters": [{"name": "cursor", "in": "query", "required": False,
+                        "description": "activity_next_cursor of the invoice, or next_cursor of the previous page.",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+        "responses": {"200": _json("ActivityPage", "The next entries of the invoice's activity, oldest first.")}},
     "POST /invoices/{invoice_id}/payments": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentRequest"),
         "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},
@@ -488,6 +585,10 @@ OPERATIONS = {
     "POST /admin/payments/{payment_id}/refunds": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("RefundRequest"),
         "responses": {"201": _json("Refund", "Recorded and sent to the processor (pending for bank refunds).")}},
+    "GET /invoices/{invoice_id}/pdf": {"responses": {"200": _pdf("The invoice: the merchant, line items, payments "
+                                                                  "and the balance due.")}},
+    "GET /payments/{payment_id}/receipt.pdf": {"responses": {"200": _pdf("The receipt of a payment that went "
+                                                                         "through, with its invoice's balance.")}},
     "GET /portal-settings": {"responses": {"200": {**_json("PortalSettings", "Public settings; no token needed."),
                                                    "headers": {"Cache-Control": {"schema": _str}}}}},
     "GET /payment-methods": {"responses": {"200": _json("PaymentMethodList", "Saved cards and bank accounts.")}},
@@ -504,7 +605,12 @@ OPERATIONS = {
         "responses": {"204": {"description": "Detached at the processor and removed. No body."}}},
     "GET /account": {"responses": {"200": _json("Account", "Account settings.")}},
     "PATCH /account": {"requestBody": _body("AccountPatch"),
-                       "responses": {"200": _json("Account", "The updated settings.")}},
+                       "responses": {"200": _json("Account", "The updated settings; a new billing_email is "
+                                                             "pending_billing_email until its link is confirmed.")}},
+    "POST /account/billing-email/confirm": {
+        "requestBody": _body("BillingEmailConfirmation"),
+        "responses": {"200": _json("Account", "Confirmed: billing_email is the new address (once: the link's token "
+                                              "is spent).")}},
     "POST /webhooks/ach": {
         "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True,
                         "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}],
@@ -517,6 +623,46 @@ OPERATIONS = {
                                                       "object Stripe does not know (nothing changed).")}},
 }
 
+# What a code generator names each operation, and one summary each (a function serving several routes has one
+# per route). A route added to template.yaml without a line here fails the build (KeyError) and the test.
+NAMES = {
+    "GET /portal-settings": ("getPortalSettings", "Public settings a portal loads before sign-in"),
+    "GET /invoices": ("listInvoices", "List the client's invoices, newest issued first"),
+    "GET /invoices/{invoice_id}": ("getInvoice", "Get an invoice with its line items, payments and activity"),
+    "GET /invoices/{invoice_id}/activity": ("listInvoiceActivity", "Page through an invoice's activity"),
+    "GET /invoices/{invoice_id}/pdf": ("getInvoicePdf", "Download an invoice as a PDF"),
+    "POST /invoices/{invoice_id}/payments": ("createPayment", "Start paying an invoice by card or bank transfer"),
+    "POST /invoices/{invoice_id}/extension-requests": ("requestExtension", "Ask for a later due date"),
+    "GET /payments": ("listPayments", "List the client's payments, newest first"),
+    "GET /payments/{payment_id}": ("getPayment", "Get a payment: did it go through?"),
+    "GET /payments/{payment_id}/receipt.pdf": ("getReceiptPdf", "Download a payment's receipt as a PDF"),
+    "POST /payments/{payment_id}/receipt": ("resendReceipt", "Email a payment's receipt again"),
+    "POST /payments/{payment_id}/problem-reports": ("reportProblem", "Report a problem with a payment"),
+    "GET /payment-methods": ("listPaymentMethods", "List saved cards and bank accounts"),
+    "POST /payment-methods/setup": ("createCardSetup", "Start saving a card without paying"),
+    "POST /payment-methods/bank-accounts": ("addBankAccount", "Link a bank account for bank transfers"),
+    "POST /payment-methods/{payment_method_id}/verify": ("verifyBankAccount", "Verify a bank account's two deposits"),
+    "POST /payment-methods/{payment_method_id}/default": ("setDefaultPaymentMethod", "Make a saved method the default"),
+    "DELETE /payment-methods/{payment_method_id}": ("deletePaymentMethod", "Remove a saved card or bank account"),
+    "GET /account": ("getAccount", "Get the client's account settings"),
+    "PATCH /account": ("updateAccount", "Change the billing email or reminder settings"),
+    "POST /account/billing-email/confirm": ("confirmBillingEmail", "Confirm a new billing email with its emailed link"),
+    "POST /admin/invoices": ("createInvoice", "Back office: issue an invoice to a client"),
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": ("voidInvoice", "Back office: void an invoice"),
+    "GET /admin/clients/{client_id}/invoices": ("listClientInvoices", "Back office: list a client's invoices"),
+    "GET /admin/clients/{client_id}/payments": ("listClientPayments", "Back office: list a client's payments"),
+    "POST /admin/payments/{payment_id}/refunds": ("refundPayment", "Back office: refund a payment fully or partly"),
+    "POST /admin/extension-requests/{extension_request_id}/approve": ("approveExtension",
+                                                                      "Back office: approve an extension request"),
+    "POST /admin/extension-requests/{extension_request_id}/decline": ("declineExtension",
+                                                                      "Back office: decline an extension request"),
+    "POST /admin/problem-reports/{problem_report_id}/resolve": ("resolveProblemReport",
+                                                                "Back office: resolve a problem report"),
+    "POST /webhooks/stripe": ("receiveStripeEvent", "Stripe's webhook events"),
+    "POST /webhooks/ach": ("receiveAchEvent", "The ACH processor's webhook events"),
+}
+
+
 def _link(operation_id: str, **parameters: str) -> dict:
     return {"operationId": operation_id, "parameters": parameters}
 
@@ -524,35 +670,39 @@ def _link(operation_id: str, **parameters: str) -> dict:
 # What a client does next with an answer: create, then read, then change or delete (Schemathesis follows these).
 LINKS = {
     ("GET /invoices", "200"): {
-        "GetInvoice": _link("GetInvoiceFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
-        "PayInvoice": _link("CreatePaymentFunction", invoice_id="$response.body#/invoices/0/invoice_id"),
-        "AskForMoreTime": _link("RequestExtensionFunction", invoice_id="$response.body#/invoices/0/invoice_id")},
+        "GetInvoice": _link("getInvoice", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoicePdf": _link("getInvoicePdf", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoiceActivity": _link("listInvoiceActivity", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "PayInvoice": _link("createPayment", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "AskForMoreTime": _link("requestExtension", invoice_id="$response.body#/invoices/0/invoice_id")},
     ("POST /invoices/{invoice_id}/payments", "201"): {
-        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payment_id"),
-        "ReportProblem": _link("ProblemReportsFunction", payment_id="$response.body#/payment_id"),
-        "Refund": _link("AdminRefundsFunction", payment_id="$response.body#/payment_id"),
-        "InvoicePayments": _link("ListPaymentsFunction", invoice_id="$response.body#/invoice_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payment_id"),
+        "ReportProblem": _link("reportProblem", payment_id="$response.body#/payment_id"),
+        "Refund": _link("refundPayment", payment_id="$response.body#/payment_id"),
+        "InvoicePayments": _link("listPayments", invoice_id="$response.body#/invoice_id")},
     ("GET /payments", "200"): {
-        "GetPayment": _link("GetPaymentFunction", payment_id="$response.body#/payments/0/payment_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payments/0/payment_id")},
     ("POST /payment-methods/bank-accounts", "201"): {
-        "Verify": _link("VerifyBankAccountFunction", payment_method_id="$response.body#/payment_method_id"),
-        "MakeDefault": _link("SetDefaultPaymentMethodFunction",
+        "Verify": _link("verifyBankAccount", payment_method_id="$response.body#/payment_method_id"),
+        "MakeDefault": _link("setDefaultPaymentMethod",
                              payment_method_id="$response.body#/payment_method_id"),
-        "Delete": _link("DeletePaymentMethodFunction", payment_method_id="$response.body#/payment_method_id")},
+        "Delete": _link("deletePaymentMethod", payment_method_id="$response.body#/payment_method_id")},
     ("GET /payment-methods", "200"): {
-        "Delete": _link("DeletePaymentMethodFunction",
+        "Delete": _link("deletePaymentMethod",
                         payment_method_id="$response.body#/payment_methods/0/payment_method_id")},
     ("POST /admin/invoices", "201"): {
-        "Void": _link("AdminInvoicesFunction_post_void", client_id="$response.body#/client_id",
+        "Void": _link("voidInvoice", client_id="$response.body#/client_id",
                       invoice_id="$response.body#/invoice_id"),
-        "ClientInvoices": _link("AdminInvoicesFunction_get_invoices", client_id="$response.body#/client_id")},
+        "ClientInvoices": _link("listClientInvoices", client_id="$response.body#/client_id")},
     ("POST /invoices/{invoice_id}/extension-requests", "201"): {
-        "Approve": _link("AdminExtensionDecisionFunction_post_approve",
+        "Approve": _link("approveExtension",
                          extension_request_id="$response.body#/extension_request_id"),
-        "Decline": _link("AdminExtensionDecisionFunction_post_decline",
+        "Decline": _link("declineExtension",
                          extension_request_id="$response.body#/extension_request_id")},
     ("POST /payments/{payment_id}/problem-reports", "201"): {
-        "Resolve": _link("AdminProblemReportsFunction", problem_report_id="$response.body#/problem_report_id")},
+        "Resolve": _link("resolveProblemReport", problem_report_id="$response.body#/problem_report_id")},
 }
 
 _UNAUTHORIZED = "API Gateway's {\"message\": \"Unauthorized\"} for a missing, expired or foreign token; or:"
@@ -590,18 +740,6 @@ def _path_parameter(parameter: dict) -> dict:
     return {**parameter, "schema": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH}}
 
 
-def _operation_ids(paths: dict) -> None:
-    """A function serving several routes gets one operationId per route (Schemathesis and generators need them)."""
-    seen: dict[str, int] = {}
-    for path_item in paths.values():
-        for op in path_item.values():
-            seen[op["operationId"]] = seen.get(op["operationId"], 0) + 1
-    for path, path_item in paths.items():
-        for method, op in path_item.items():
-            if seen[op["operationId"]] > 1:
-                op["operationId"] += f"_{method}_{path.rsplit('/', 1)[1].strip('{}')}"
-
-
 def build(server_url: str | None = None) -> dict:
     paths: dict[str, dict] = {}
     for route in sorted(template.http_routes(), key=lambda r: (r["path"], r["method"])):
@@ -612,8 +750,9 @@ def build(server_url: str | None = None) -> dict:
             raise LookupError(f"{key} is in template.yaml but {route['module']} has no such route")
         generated_op = generated[route["path"]][method]
         extra = OPERATIONS[key]
-        op = {"operationId": route["function"],
-              "summary": (module.__doc__ or key).strip().splitlines()[0],
+        operation_id, summary = NAMES[key]
+        op = {"operationId": operation_id, "summary": summary,
+              "description": (module.__doc__ or key).strip(),
               "tags": ["webhooks" if "webhooks" in route["path"] else route["path"].split("/")[1]],
               "parameters": [_path_parameter(p) for p in generated_op.get("parameters", [])]
               + extra.get("parameters", []),
@@ -627,7 +766,6 @@ def build(server_url: str | None = None) -> dict:
     # A copy owns none of the module's dicts: a caller (Schemathesis resolves references in place) cannot
     # change what the next build() returns.
     paths = json.loads(json.dumps(paths))
-    _operation_ids(paths)
     for (key, status), links in LINKS.items():
         method, path = key.split(" ", 1)
         paths[path][method.lower()]["responses"][status]["links"] = links

@@ -5,11 +5,10 @@ from datetime import timedelta
 
 from shared import clock
 from shared.invoices import InvoiceMoney, derive_status
-from shared.models import Client, Invoice, LineItem
-from shared.models import LateFeePolicy
-from shared.ledger import entry
-from shared.postings import stored_entry
-from shared.store import OWED_STATUSES, status_key
+from shared.books.ledger import entry
+from shared.books.work import journal_item
+from shared.models import Client, Invoice, LateFeePolicy, LineItem
+from shared.store import status_fields
 
 
 def days_from_today(days: int) -> str:
@@ -27,25 +26,30 @@ def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due
                 issued_date: str = "2026-11-01", amount_paid: int = 0, fees: int = 0, allow_partial: bool = False,
                 minimum_payment: int = 0, void: bool = False, currency: str = "usd",
                 line_items: list[tuple[str, int, int]] | None = None,
-                late_fee: dict | None = None) -> Invoice:
-    """line_items: (description, quantity, unit_amount); by default one line for the whole total."""
+                late_fee: dict | None = None, paid_at: str | None = None) -> Invoice:
+    """line_items: (description, quantity, unit_amount); by default one line for the whole total. paid_at: when
+    amount_paid was received (the time of the payment record that goes with it), for its activity entry."""
     items = line_items or [("Professional services", 1, total)]
     if sum(q * u for _, q, u in items) != total:
         raise ValueError("line items must add up to the total")
     status = derive_status(InvoiceMoney(total, fees, amount_paid, 0), void=void)
     invoice = Invoice(client_id, invoice_id, number=number, currency=currency, total=total, fees=fees,
-                      amount_paid=amount_paid, amount_pending=0, issued_date=issued_date, due_date=due_date,
-                      allow_partial=allow_partial, minimum_payment=minimum_payment, status=status,
+                      amount_paid=amount_paid, amount_pending=0, issued_date=issued_date,
+                      issued_key=f"{issued_date}#{invoice_id}", due_date=due_date, allow_partial=allow_partial,
+                      minimum_payment=minimum_payment,
                       line_items=[LineItem(description=d, quantity=q, unit_amount=u, amount=q * u)
                                   for d, q, u in items])
-    invoice.status_key = status_key(status, invoice)
-    invoice.open_due_date = due_date if status in OWED_STATUSES else None
+    for name, value in status_fields(status, invoice, due_date).items():
+        setattr(invoice, name, value)
     if late_fee is not None:  # {"kind", "amount", "basis_points", "grace_days"}
         invoice.late_fee_policy = LateFeePolicy(**late_fee)
-    # The opening entries the counters are a projection of (see shared/ledger.py).
+    # The opening journal entries the balances are a projection of (see shared/books/ledger.py).
     key, at = f"seed:{invoice_id}", "2026-11-01T00:00:00Z"
-    opening = [entry(kind, amount, key, at) for kind, amount in
-               (("invoiced", total), ("late_fee", fees), ("payment_received", amount_paid)) if amount]
-    invoice.entries = [stored_entry(e) for e in opening]
+    opening = [entry(kind, amount, key, when, invoice_id) for kind, amount, when in
+               (("invoiced", total, at), ("late_fee", fees, at), ("payment_received", amount_paid, paid_at or at))
+               if amount]
+    invoice.entry_count = len(opening)
     invoice.save()
+    for seq, e in enumerate(opening):
+        journal_item(client_id, e, seq).save()
     return invoice

@@ -1,8 +1,10 @@
 // The reference Client Portal: a single page, one ES module per screen, no build step.
 
 import {loadSettings, current} from './config.js';
-import {session, signIn, signOut, SignInError} from './auth.js';
+import {session, signOut} from './auth.js';
 import {h, fill, announce} from './dom.js';
+import {contactBlock} from './contact.js';
+import {signInPage, forgotPage} from './views/signin.js';
 import {invoicesPage} from './views/invoices.js';
 import {invoicePage} from './views/invoice.js';
 import {historyPage} from './views/history.js';
@@ -27,48 +29,24 @@ function link(path, text, active) {
                  onclick: event => { event.preventDefault(); navigate(path); }}, text);
 }
 
-function signInPage(message) {
-  const s = current();
-  const error = h('div', {role: 'alert'});
-  const email = h('input', {type: 'email', id: 'email', name: 'email', autocomplete: 'username', required: true});
-  const password = h('input', {type: 'password', id: 'password', name: 'password', autocomplete: 'current-password', required: true});
-  const button = h('button', {type: 'submit', class: 'primary'}, 'Sign in');
-  const form = h('form', {class: 'panel', onsubmit: async event => {
-    event.preventDefault();
-    error.replaceChildren();
-    button.disabled = true;
-    try {
-      await signIn(email.value.trim(), password.value);
-      const target = sessionStorage.getItem('portal.after') || '/invoices';
-      sessionStorage.removeItem('portal.after');
-      navigate(target, {replace: true});
-    } catch (err) {
-      error.replaceChildren(h('p', {class: 'error'}, err instanceof SignInError ? err.message : 'Sign-in failed.'));
-      button.disabled = false;
-      password.focus();
-    }
-  }},
-  message ? h('p', {class: 'note'}, message) : null, error,
-  h('label', {for: 'email'}, 'Email'), email,
-  h('label', {for: 'password'}, 'Password'), password,
-  h('div', {class: 'actions'}, button));
-  document.title = `Sign in · ${s.merchant.name}`;
-  app.replaceChildren(h('main', {id: 'main', class: 'signin'},
-    h('h1', {}, s.merchant.name), h('p', {class: 'hint'}, 'Client Portal: sign in to see and pay your invoices.'), form));
-  email.focus();
+function signedIn() {
+  const target = sessionStorage.getItem('portal.after') || '/invoices';
+  sessionStorage.removeItem('portal.after');
+  navigate(target, {replace: true});
 }
 
 async function render() {
   const s = session();
   const path = location.pathname;
   if (!s) {
-    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path);
+    if (path === '/forgot-password') return forgotPage(app, '', signedIn);
+    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path + location.hash);  // a link's #confirm_email too
     if (path !== '/signin') history.replaceState({}, '', '/signin');
-    signInPage(notice);
+    signInPage(app, {message: notice, onSignedIn: signedIn});
     notice = null;
     return;
   }
-  if (path === '/signin' || path === '/') { history.replaceState({}, '', '/invoices'); }
+  if (['/signin', '/', '/forgot-password'].includes(path)) { history.replaceState({}, '', '/invoices'); }
   const [pattern, page, section] = ROUTES.find(([re]) => re.test(location.pathname)) || ROUTES[1];
   const params = location.pathname.match(pattern).slice(1);
   const main = h('main', {id: 'main', tabindex: '-1'}, h('p', {class: 'loading'}, 'Loading…'));
@@ -79,7 +57,7 @@ async function render() {
     h('button', {type: 'button', onclick: () => { signOut(); notice = 'You have signed out.'; navigate('/signin'); }}, 'Sign out'));
   app.replaceChildren(h('div', {class: 'shell'},
     h('header', {class: 'sidebar'}, h('div', {class: 'merchant'}, current().merchant.name),
-      h('div', {class: 'who'}, s.email), nav),
+      h('div', {class: 'who'}, s.email), nav, contactBlock()),
     main));
   app.setAttribute('aria-busy', 'true');
   try {

@@ -1,5 +1,8 @@
 // Small DOM and formatting helpers shared by every view.
 
+import {current} from './config.js';
+import {invoiceStatusWords, paymentStatusWords, BANK_STATUS_WORDS} from './words.js';
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -32,6 +35,11 @@ export function money(cents, currency = 'usd') {
   return `${sign}${SYMBOLS[currency] || currency.toUpperCase() + ' '}${major}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+// A textarea's text as the API takes free text: on one line (line breaks and tabs become single spaces).
+export function oneLine(text) {
+  return String(text).replace(/\s+/g, ' ').trim();
+}
+
 // "12.34" / "12" / "1,234.5" -> 1234 cents, or null if it is not an amount.
 export function parseCents(text) {
   const clean = String(text).trim().replace(/[$,\s]/g, '');
@@ -46,17 +54,34 @@ export function day(iso) {
   return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-US', {year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC'});
 }
 
-export function dateTime(iso) {
-  return iso ? new Date(iso).toLocaleString('en-US', {dateStyle: 'medium', timeStyle: 'short'}) : '';
+// The merchant's time zone (GET /portal-settings): every time is shown there, with the zone's name.
+export function timeZone() {
+  return ((current() || {}).merchant || {}).time_zone || 'UTC';
 }
 
-const STATUS_WORDS = {open: 'Open', partially_paid: 'Partially paid', processing: 'Processing', paid: 'Paid',
-  void: 'Void', pending: 'Pending', succeeded: 'Paid', failed: 'Failed', canceled: 'Canceled', refunded: 'Refunded',
-  partially_refunded: 'Partially refunded', disputed: 'Disputed', verification_pending: 'Waiting for verification',
-  verified: 'Verified', verification_failed: 'Verification failed'};
+// "Dec 7, 2026, 3:30 PM EST" in the merchant's time zone.
+export function dateTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString('en-US', {year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric',
+    minute: '2-digit', timeZone: timeZone(), timeZoneName: 'short'});
+}
+
+// The day (in the merchant's time zone) an instant falls on, as YYYY-MM-DD, so `day()` can show it.
+export function localDay(iso) {
+  const parts = new Intl.DateTimeFormat('en-CA', {year: 'numeric', month: '2-digit', day: '2-digit', timeZone: timeZone()})
+    .formatToParts(new Date(iso));
+  const get = type => parts.find(p => p.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
 
 export function badge(status, text) {
-  return h('span', {class: `badge ${status}`}, text || STATUS_WORDS[status] || status);
+  return h('span', {class: `badge ${status}`}, text || BANK_STATUS_WORDS[status] || invoiceStatusWords(status));
+}
+
+// A payment's status badge: "Declined" for a declined card, "Did not go through" for a failed bank payment.
+export function paymentBadge(payment) {
+  const cls = payment.status === 'canceled' && payment.failure ? 'failed' : payment.status;
+  return badge(cls, paymentStatusWords(payment));
 }
 
 const BRANDS = {visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover'};

@@ -7,25 +7,34 @@ reinstatement from `charge.dispute.funds_reinstated`, a positive entry, or the s
 event carries the whole dispute, so a `closed` event that arrives before the others still counts what it
 shows. Each direction counts once, so any order or repetition of delivery ends the same. The status only
 labels the dispute and the payment: an inquiry (`warning_*`) moves no money and leaves the payment
-refundable, as Stripe recommends; a chargeback makes it `disputed` until it is won. A status this module
-cannot classify (`prevented`, or one Stripe adds later) changes nothing and is an anomaly for a person.
+refundable, as Stripe recommends; a chargeback makes it `disputed` until it is won. A `prevented` dispute was
+stopped before it became a chargeback by the issuer's refund (Visa's Rapid Dispute Resolution): it moves no
+money itself, its refund does. A status this module cannot classify (one Stripe adds later) changes nothing
+and is an anomaly for a person.
+
+What a withdrawal takes is decided against what Stripe holds back now (withdrawn - reinstated) and what the
+books already count as taken by it (the payment's `chargebacks` balance), never against a number another event
+changes: a refund before or after the withdrawal ends in the same books.
 """
 
 from dataclasses import dataclass
 
+from shared.books.ledger import PaymentBalances
 from shared.invoices import InvoiceMoney
 from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED
 
 INQUIRY = ("warning_needs_response", "warning_under_review", "warning_closed")
 CHARGEBACK = ("needs_response", "under_review", "appeal_needs_response", "appeal_under_review", "won", "lost")
-CLOSED = {"warning_closed": "inquiry_closed", "won": "won", "lost": "lost"}  # status -> notice phase
-_LIFECYCLE = {status: rank for rank, status in enumerate(INQUIRY + CHARGEBACK)}  # breaks same-second ties
+PREVENTED = "prevented"  # stopped before it became a chargeback (e.g. Visa RDR): the issuer's refund settles it
+# status -> what the merchant is told when the dispute ends so
+CLOSED = {"warning_closed": "inquiry_closed", "won": "won", "lost": "lost", PREVENTED: "prevented"}
+_LIFECYCLE = {status: rank for rank, status in enumerate(INQUIRY + (PREVENTED,) + CHARGEBACK)}  # same-second ties
 HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
 
 
 @dataclass(frozen=True)
-class LedgerEntry:
-    """One of the dispute's balance transactions."""
+class BalanceTransaction:
+    """One of the dispute's balance transactions (Stripe's `balance_transactions`)."""
 
     amount: int  # gross, in `currency`'s minor unit: < 0 withdrawn from the merchant, > 0 reinstated
     currency: str
@@ -40,28 +49,26 @@ class DisputeReport:
     amount: int  # the disputed amount, in the charge's currency
     currency: str
     at: int  # the event's creation time (unix seconds)
-    ledger: tuple[LedgerEntry, ...]
-    funds_withdrawn: bool = False  # the event is charge.dispute.funds_withdrawn
-    funds_reinstated: bool = False  # ... charge.dispute.funds_reinstated
+    ledger: tuple[BalanceTransaction, ...]
+    funds_withdrawn: bool  # the event is charge.dispute.funds_withdrawn
+    funds_reinstated: bool  # ... charge.dispute.funds_reinstated
 
 
 @dataclass(frozen=True)
 class DisputeState:
-    """What the payment records of its dispute."""
+    """What the payment records of its dispute (the money it moved is the payment's `chargebacks` balance)."""
 
     dispute_id: str
     status: str  # Stripe's, as of status_at
     status_at: int
     withdrawn: int | None = None  # cents Stripe withdrew, in the payment's currency; None: no withdrawal known
     reinstated: int | None = None  # cents Stripe gave back; None: no reinstatement known
-    taken: int = 0  # cents taken off this payment's money here (the invoice's amount_paid, the client's credit)
 
 
 @dataclass(frozen=True)
 class DisputeChange:
     state: DisputeState | None = None  # None: nothing to write but the event record
-    paid_delta: int = 0  # to the invoice's amount_paid
-    credit_delta: int = 0  # to the client's credit (and the payment's credited_amount)
+    moves: tuple[tuple[str, int], ...] = ()  # journal entries (kind, cents), in order
     payment_status: str | None = None  # None: unchanged
     phases: tuple[str, ...] = ()  # what the merchant is told, once each
     anomaly: str | None = None
@@ -74,14 +81,14 @@ class PaymentMoney:
     status: str
     currency: str
     amount: int  # what the processor received
-    refunded: int
-    credited: int  # part of it kept as the client's credit
+    balances: PaymentBalances  # its dimension of the books
+    invoice_id: str
 
 
 def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: PaymentMoney,
-                   invoice: InvoiceMoney, credit_balance: int) -> DisputeChange:
+                   invoice: InvoiceMoney, *, void: bool) -> DisputeChange:
     if report.status not in _LIFECYCLE:
-        return DisputeChange(anomaly="dispute_prevented" if report.status == "prevented" else "dispute_status_unknown")
+        return DisputeChange(anomaly="dispute_status_unknown")
     if report.currency.lower() != payment.currency.lower():
         return DisputeChange(anomaly="dispute_currency_mismatch")
     if payment.status not in HOLDS_MONEY:  # the success was never recorded here: nothing to take back from
@@ -96,18 +103,42 @@ def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: P
     withdrawn, reinstated = _funds(report, payment.currency.lower())
     withdrawn = base.withdrawn if base.withdrawn is not None else withdrawn  # each direction counts once
     reinstated = base.reinstated if base.reinstated is not None else reinstated
-    # Never more than the payment still holds: money already refunded was given back once, and Stripe returns
-    # it when it withdrew it too (a dispute for the full amount of a partly refunded charge).
-    target = min(max(0, (withdrawn or 0) - (reinstated or 0)), payment.amount - payment.refunded)
-    credit_delta, paid_delta = _split(target - base.taken, payment, invoice, credit_balance)
-    moved = -(credit_delta + paid_delta)
+    # What Stripe holds back now, against what the books already count as taken by this dispute: the same
+    # numbers whatever else happened to the payment in between (a refund before or after the withdrawal).
+    target = max(0, (withdrawn or 0) - (reinstated or 0))
+    delta = target - payment.balances.charged_back
+    moves = _take(delta, payment, invoice, void) if delta > 0 else _give_back(-delta, payment, invoice, void)
 
-    new_state = DisputeState(base.dispute_id, status, status_at, withdrawn, reinstated, base.taken + moved)
-    if new_state == state:
+    new_state = DisputeState(base.dispute_id, status, status_at, withdrawn, reinstated)
+    if new_state == state and not moves:
         return DisputeChange()
-    return DisputeChange(state=new_state, paid_delta=paid_delta, credit_delta=credit_delta,
+    at_loss = next((a for k, a in moves if k == "chargeback_at_loss"), 0)
+    return DisputeChange(state=new_state, moves=moves,
                          payment_status=_payment_status(status, payment) if newer else None,
-                         phases=_phases(state, new_state, moved))
+                         phases=_phases(state, new_state, delta),
+                         anomaly="chargeback_after_refund" if at_loss else None)
+
+
+def _take(amount: int, payment: PaymentMoney, invoice: InvoiceMoney, void: bool) -> tuple[tuple[str, int], ...]:
+    """Money withdrawn comes off the payment's part kept as credit first, as a refund does, then off the
+    invoice; what the payment no longer holds (it was refunded) left twice: the merchant's loss."""
+    held = payment.balances
+    from_credit = min(amount, held.credit)
+    from_paid = min(amount - from_credit, held.paid(payment.invoice_id))
+    at_loss = amount - from_credit - from_paid
+    return tuple((k, a) for k, a in (("chargeback_from_credit", from_credit), ("chargeback", from_paid),
+                                     ("chargeback_at_loss", at_loss)) if a)
+
+
+def _give_back(amount: int, payment: PaymentMoney, invoice: InvoiceMoney, void: bool) -> tuple[tuple[str, int], ...]:
+    """Money reinstated first makes good what the merchant lost, then fills the invoice (never a void one) and
+    keeps the rest as the client's credit."""
+    recovered = min(amount, payment.balances.lost)
+    room = 0 if void else max(0, invoice.owed - invoice.amount_paid)
+    to_invoice = min(amount - recovered, room)
+    to_credit = amount - recovered - to_invoice
+    return tuple((k, a) for k, a in (("loss_recovered", recovered), ("chargeback_reversed", to_invoice),
+                                     ("chargeback_reversed_to_credit", to_credit)) if a)
 
 
 def _funds(report: DisputeReport, currency: str) -> tuple[int | None, int | None]:
@@ -128,35 +159,26 @@ def _funds(report: DisputeReport, currency: str) -> tuple[int | None, int | None
     return withdrawn, reinstated
 
 
-def _split(take: int, payment: PaymentMoney, invoice: InvoiceMoney, credit_balance: int) -> tuple[int, int]:
-    """(credit_delta, paid_delta). Taking comes off the payment's part kept as credit first, as a refund does,
-    then off the invoice; giving back fills the invoice first and keeps the rest as credit."""
-    if take >= 0:
-        from_credit = min(take, payment.credited, max(0, credit_balance))
-        return -from_credit, -min(take - from_credit, invoice.amount_paid)
-    to_invoice = min(-take, max(0, invoice.owed - invoice.amount_paid))
-    return -take - to_invoice, to_invoice
-
-
 def _payment_status(status: str, payment: PaymentMoney) -> str | None:
-    if status in INQUIRY:
-        return None  # no money moved: the payment stays as it is, refundable
+    if status in INQUIRY or status == PREVENTED:
+        return None  # no money moved here: the payment stays as it is (a prevented one's refund changes it)
     if status != "won":
         return DISPUTED
-    if payment.refunded >= payment.amount:
+    refunded = payment.balances.refunded
+    if refunded >= payment.amount:
         return REFUNDED
-    return PARTIALLY_REFUNDED if payment.refunded else SUCCEEDED
+    return PARTIALLY_REFUNDED if refunded else SUCCEEDED
 
 
-def _phases(before: DisputeState | None, after: DisputeState, moved: int) -> tuple[str, ...]:
+def _phases(before: DisputeState | None, after: DisputeState, delta: int) -> tuple[str, ...]:
     phases = []
     was_chargeback = before is not None and before.status in CHARGEBACK
     if before is None and after.status in INQUIRY:
         phases.append("inquiry")
     if after.status in CHARGEBACK and not was_chargeback:
         phases.append("opened")
-    if moved:
-        phases.append("withdrawn" if moved > 0 else "reinstated")
+    if delta:
+        phases.append("withdrawn" if delta > 0 else "reinstated")
     if after.status in CLOSED and (before is None or before.status != after.status):
         phases.append(CLOSED[after.status])
     return tuple(phases)

@@ -68,7 +68,7 @@ def render_extension_requested(facts: InvoiceFacts, merchant: Merchant, requeste
 def render_extension_decided(facts: InvoiceFacts, merchant: Merchant, approved: bool, requested: str) -> Email:
     if approved:
         return _email(facts, merchant,
-                      f"Extension approved: invoice {facts.invoice_number} is now due {requested}",
+                      f"Extension approved: invoice {facts.invoice_number} is now due {long_date(requested)}",
                       "Your extension was approved", [
             f"Your request was approved: invoice {facts.invoice_number} is now due on {long_date(requested)}. No "
             "late fee will be charged before then."])

@@ -31,9 +31,19 @@ class _Table(Model):
         table = super()._get_connection()
         shared = connection()
         if table.connection is not shared:  # once per model class: keep its key schema, drop its own session
-            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            if table.table_name not in shared._tables:  # two models may share a table (invoices and journals)
+                shared.add_meta_table(table.connection.get_meta_table(table.table_name))
             table.connection = shared
         return table
+
+
+def register_table(table_name: str) -> None:
+    """Give the shared connection the key schema of `table_name`, from the first model stored there (Invoice, for
+    the table it shares with JournalEntry)."""
+    for model in _Table.__subclasses__():
+        if model.Meta.table_name == table_name:
+            model._get_connection()
+            return
 
 
 def _meta(env_var: str, default: str) -> type:
@@ -56,6 +66,16 @@ class ClientsByStripeCustomer(GlobalSecondaryIndex):
     stripe_customer_id = UnicodeAttribute(hash_key=True)
 
 
+class ClientsByAchCustomer(GlobalSecondaryIndex):
+    """The ACH processor's customer events (suspended, deactivated, activated) name its customer, not our client."""
+
+    class Meta:
+        index_name = "by-ach-customer"
+        projection = AllProjection()
+
+    ach_customer_id = UnicodeAttribute(hash_key=True)
+
+
 class Client(_Table):
     Meta = _meta("CLIENTS_TABLE", "portal-clients")
     client_id = UnicodeAttribute(hash_key=True)
@@ -70,6 +90,22 @@ class Client(_Table):
     # Overpayments kept for the client, in cents. Only ever changed by atomic ADD, so no version number.
     credit_balance = NumberAttribute(default=0)
     ach_customer_id = UnicodeAttribute(null=True)  # the ACH processor's customer
+    by_ach_customer = ClientsByAchCustomer()
+    # The ACH customer's status when the processor restricted it (suspended | deactivated; None: it may send), and
+    # when that was last read from the processor (unix ms): an older read never overwrites a newer one.
+    ach_status = UnicodeAttribute(null=True)
+    ach_status_read_at = NumberAttribute(null=True)
+    # A business: its processor customer carries `name` as businessName, and contact_name (the person who pays
+    # for it, when known) as the customer's first and last name.
+    business = BooleanAttribute(default=False)
+    contact_name = UnicodeAttribute(null=True)
+    # A billing email change waiting for the new address to confirm it (shared/services/billing_email.py): the
+    # address, the SHA-256 of the single-use token its link carries (the token itself is only in that email),
+    # when the link expires and when the change was asked for (epoch seconds).
+    pending_billing_email = UnicodeAttribute(null=True)
+    billing_email_token_hash = UnicodeAttribute(null=True)
+    billing_email_token_expires_at = NumberAttribute(null=True)
+    billing_email_requested_at = NumberAttribute(null=True)
 
 
 class LineItem(MapAttribute):
@@ -100,6 +136,17 @@ class InvoicesByOpenDueDate(GlobalSecondaryIndex):
     invoice_id = UnicodeAttribute(range_key=True)
 
 
+class InvoicesByIssued(LocalSecondaryIndex):
+    """Sparse: invoice items only (their journal entries share the partition), newest issued first."""
+
+    class Meta:
+        index_name = "by-issued"
+        projection = AllProjection()
+
+    client_id = UnicodeAttribute(hash_key=True)
+    issued_key = UnicodeAttribute(range_key=True)  # "<issued_date>#<invoice_id>"
+
+
 class InvoicesByExtensionRequest(GlobalSecondaryIndex):
     """The merchant decides an extension request by its id alone."""
 
@@ -127,17 +174,6 @@ class ExtensionRequest(MapAttribute):
     decided_at = UnicodeAttribute(null=True)
 
 
-class LedgerEntry(MapAttribute):
-    """One immutable change to the invoice's money (shared/ledger.py says what each kind moves)."""
-
-    kind = UnicodeAttribute()
-    amount = NumberAttribute()  # cents, signed
-    key = UnicodeAttribute()  # the event it came from: an entry posts once
-    at = UnicodeAttribute()
-    payment_id = UnicodeAttribute(null=True)
-    refund_id = UnicodeAttribute(null=True)
-
-
 class Invoice(_Table):
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)
@@ -148,11 +184,11 @@ class Invoice(_Table):
     fees = NumberAttribute(default=0)
     amount_paid = NumberAttribute(default=0)
     amount_pending = NumberAttribute(default=0)
-    amount_credited = NumberAttribute(default=0)  # part of its payments kept as the client's credit
-    # The ledger the five counters above are a projection of, oldest first, on the invoice item itself so
-    # reading an invoice stays one request and posting adds no item to a transaction (README, "The ledger").
-    entries = ListAttribute(of=LedgerEntry, default=list)
+    # The four balances above are a projection of the invoice's journal entries, which are items of their own
+    # beside it (JournalEntry): the invoice's size never depends on its history (README, "The books").
+    entry_count = NumberAttribute(default=0)  # entries written so far: the next one's sequence number
     issued_date = UnicodeAttribute()
+    issued_key = UnicodeAttribute(null=True)  # "<issued_date>#<invoice_id>" (see InvoicesByIssued)
     due_date = UnicodeAttribute()
     allow_partial = BooleanAttribute(default=False)
     minimum_payment = NumberAttribute(default=0)
@@ -169,8 +205,26 @@ class Invoice(_Table):
     request_fingerprint = UnicodeAttribute(null=True)  # back-office creation: same key + same body = replay
     version = VersionAttribute()
     by_status = InvoicesByStatus()
+    by_issued = InvoicesByIssued()
     by_open_due_date = InvoicesByOpenDueDate()
     by_extension_request = InvoicesByExtensionRequest()
+
+
+class JournalEntry(_Table):
+    """One immutable entry of an invoice's journal (shared/books/ledger.py says what each kind moves), an item
+    of its own in the invoices table beside its invoice: same partition, sort key "<invoice_id>#<sequence>", so
+    one Query reads an invoice with the start of its history, and the entries of a change are written in the
+    transaction that changes the balances."""
+
+    Meta = _meta("INVOICES_TABLE", "portal-invoices")
+    client_id = UnicodeAttribute(hash_key=True)
+    entry_key = UnicodeAttribute(range_key=True, attr_name="invoice_id")  # "<invoice_id>#<sequence, 9 digits>"
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()  # cents moved, > 0, from the kind's first account to its second
+    key = UnicodeAttribute()  # the event it came from
+    at = UnicodeAttribute()
+    payment_id = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
 
 
 class PaymentsByCreated(LocalSecondaryIndex):
@@ -216,7 +270,6 @@ class DisputeRecord(MapAttribute):
     status_at = NumberAttribute()
     withdrawn = NumberAttribute(null=True)  # cents Stripe withdrew (None: not yet)
     reinstated = NumberAttribute(null=True)  # cents Stripe gave back (None: not yet)
-    taken = NumberAttribute(default=0)  # cents taken off the invoice and the client's credit for it
 
 
 class AchAuthorization(MapAttribute):
@@ -287,14 +340,14 @@ class Payment(_Table):
     processor_method_id = UnicodeAttribute(null=True)
     save_payment_method = BooleanAttribute(default=False)
     request_fingerprint = UnicodeAttribute()
-    credited_amount = NumberAttribute(default=0)  # part of this payment kept as client credit
     # When the last receipt went out (shown as receipt_sent; the email ledger is what sends each email once).
     receipt_sent_at = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
     unsettled = UnicodeAttribute(null=True)  # "unsettled" while pending/processing (see PaymentsUnsettled)
     processor_idempotency_key = UnicodeAttribute(null=True)  # reconciliation re-asks the processor with it
-    refunded_amount = NumberAttribute(default=0)  # refunds that succeeded, cents
+    # This payment's dimension of the books: account -> cents (shared/books/ledger.py PaymentBalances).
+    balances = MapAttribute(default=dict)  # raw: account names are data, not a schema
     refund_pending_amount = NumberAttribute(default=0)  # refunds asked for and not yet final
     open_report_kinds = ListAttribute(of=UnicodeAttribute, default=list)  # one open problem report per kind
     refunds = ListAttribute(of=RefundSummary, default=list)
@@ -310,6 +363,21 @@ class Payment(_Table):
     by_processor_id = PaymentsByProcessorId()
     unsettled_index = PaymentsUnsettled()
 
+    def balance_map(self) -> dict[str, int]:
+        raw = self.balances
+        values = raw.as_dict() if isinstance(raw, MapAttribute) else (raw or {})
+        return {name: int(cents) for name, cents in values.items()}
+
+    @property
+    def refunded_amount(self) -> int:
+        """Refunds that succeeded, cents (a projection of the journal, like every balance)."""
+        return self.balance_map().get("refunds", 0)
+
+    @property
+    def credited_amount(self) -> int:
+        """The part of this payment kept as the client's credit, cents."""
+        return self.balance_map().get("credit", 0)
+
 
 class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
     class Meta:
@@ -317,6 +385,18 @@ class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
         projection = AllProjection()
 
     processor_method_id = UnicodeAttribute(hash_key=True)
+
+
+class PaymentMethodsAwaitingVerification(GlobalSecondaryIndex):
+    """Sparse: only bank accounts waiting for their micro-deposits carry `awaiting_verification`, so reconciliation
+    reads those (and refreshes them from the processor when an event was lost)."""
+
+    class Meta:
+        index_name = "awaiting-verification"
+        projection = AllProjection()
+
+    awaiting_verification = UnicodeAttribute(hash_key=True)  # always "bank" while it exists
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class SavedPaymentMethod(_Table):
@@ -338,7 +418,10 @@ class SavedPaymentMethod(_Table):
     bank_last4 = UnicodeAttribute(null=True)
     bank_status = UnicodeAttribute(null=True)  # verification_pending | verified | verification_failed
     verification_attempts = NumberAttribute(default=0)  # wrong micro-deposit answers so far (atomic ADD)
+    awaiting_verification = UnicodeAttribute(null=True)  # "bank" while verification_pending (the sparse index)
+    verify_again = BooleanAttribute(null=True)  # the processor unverified it after a return: new micro-deposits
     by_processor_id = PaymentMethodsByProcessorId()
+    awaiting_index = PaymentMethodsAwaitingVerification()
 
 
 class RefundsByProcessorId(GlobalSecondaryIndex):
@@ -358,6 +441,17 @@ class RefundsByPayment(LocalSecondaryIndex):
     payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<refund_id>"
 
 
+class RefundsByStatus(GlobalSecondaryIndex):
+    """Reconciliation reads the refunds still pending (an ACH credit transfer whose event was lost)."""
+
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class Refund(_Table):
     """Money sent back for a payment: its own line in the payment history."""
 
@@ -370,6 +464,7 @@ class Refund(_Table):
     currency = UnicodeAttribute()
     reason = UnicodeAttribute()
     correction = BooleanAttribute(default=False)  # an overcharge correction: the invoice stays paid
+    origin = UnicodeAttribute(default="portal")  # portal | stripe (made in Stripe's Dashboard or by Stripe)
     status = UnicodeAttribute()  # pending | succeeded | failed
     created_at = UnicodeAttribute()
     processor_refund_id = UnicodeAttribute(null=True)
@@ -379,6 +474,7 @@ class Refund(_Table):
     version = VersionAttribute()
     by_processor_id = RefundsByProcessorId()
     by_payment = RefundsByPayment()
+    by_status = RefundsByStatus()
 
 
 class ProblemReportsById(GlobalSecondaryIndex):

@@ -1,4 +1,5 @@
-"""Emails when money goes back: the client's refund receipt, and the merchant's dispute notices. Pure."""
+"""Emails when money goes back: the client's refund receipt, and the merchant's dispute, refund and early fraud
+warning notices. Pure."""
 
 from dataclasses import dataclass
 
@@ -97,6 +98,10 @@ _DISPUTE_NOTICES = {
              "The dispute on the payment of {amount} was lost: the bank keeps the money it took back."),
     "inquiry_closed": ("Dispute inquiry closed: {amount} on invoice {invoice}",
                        "The bank closed its inquiry about the payment of {amount}; nothing was taken back."),
+    "prevented": ("Dispute prevented: {amount} on invoice {invoice}",
+                  "The cardholder's bank stopped a dispute on the payment of {amount} before it became a chargeback, "
+                  "by refunding the cardholder (for example Visa's Rapid Dispute Resolution). That refund is counted "
+                  "on the invoice like any other; no chargeback fee applies."),
 }
 
 
@@ -108,3 +113,54 @@ def render_dispute(facts: DisputeFacts, merchant: Merchant) -> Email:
         what, f"Client: {facts.client_name} ({facts.client_id})", f"Invoice: {facts.invoice_number}",
         f"Payment: {facts.payment_id} (Stripe PaymentIntent {facts.processor_payment_id})",
         f"Dispute: {facts.dispute_id}"], merchant, heading=f"Dispute {facts.phase}", amount=amount)
+
+
+def render_outside_refund(to: str, client_name: str, client_id: str, invoice_number: str, payment_id: str,
+                          processor_payment_id: str, processor_refund_id: str, amount: int, currency: str,
+                          merchant: Merchant) -> Email:
+    money = format_amount(amount, currency)
+    return _email(to, f"Refund of {money} made outside the portal: {client_name}, invoice {invoice_number}",
+                  "Hello,", [
+        f"Stripe reports a refund of {money} that was not made through the portal's back office (it was made in "
+        "the Stripe Dashboard, or by Stripe itself, for example to settle a dispute before it became a chargeback).",
+        "It is counted exactly like a refund made through the back office: the invoice and the payment history "
+        "show it, and the client gets the usual refund receipt. Nothing more to do if you meant it.",
+        f"Client: {client_name} ({client_id})", f"Invoice: {invoice_number}",
+        f"Payment: {payment_id} (Stripe PaymentIntent {processor_payment_id})", f"Stripe refund: {processor_refund_id}"],
+        merchant, heading="Refund made outside the portal", amount=money)
+
+
+@dataclass(frozen=True)
+class WarningFacts:
+    to: str
+    client_name: str
+    client_id: str
+    invoice_number: str
+    payment_id: str
+    processor_payment_id: str
+    warning_id: str
+    fraud_type: str
+    actionable: bool
+    amount: int
+    currency: str
+    refunded: int | None  # cents refunded automatically (RefundOnEarlyFraudWarning), None when not
+
+
+def render_early_fraud_warning(facts: WarningFacts, merchant: Merchant) -> Email:
+    amount = format_amount(facts.amount, facts.currency)
+    if facts.refunded:
+        refunded = format_amount(facts.refunded, facts.currency)
+        advice = (f"As this stack is set up to do (RefundOnEarlyFraudWarning), {refunded} was refunded at once, "
+                  "which usually prevents the dispute and its fee.")
+    elif facts.actionable:
+        advice = ("Stripe advises refunding a payment that gets an early fraud warning: a dispute usually follows, "
+                  "with a fee, even when it is won. Refund it in the back office "
+                  f"(POST /admin/payments/{facts.payment_id}/refunds) if you cannot confirm the payment is genuine.")
+    else:
+        advice = "The payment is already disputed or fully refunded, so there is nothing to do now."
+    return _email(facts.to, f"Early fraud warning: {amount} on invoice {facts.invoice_number}", "Hello,", [
+        f"The card issuer reported the payment of {amount} as possibly fraudulent "
+        f"({facts.fraud_type.replace('_', ' ')}).", advice,
+        f"Client: {facts.client_name} ({facts.client_id})", f"Invoice: {facts.invoice_number}",
+        f"Payment: {facts.payment_id} (Stripe PaymentIntent {facts.processor_payment_id})",
+        f"Warning: {facts.warning_id}"], merchant, heading="Early fraud warning", amount=amount)

@@ -55,10 +55,11 @@ class Effect:
     """The change to apply, atomically, to the payment, its invoice and its client."""
 
     payment_status: str
+    record_failure: bool  # the outcome's failure (code, message, time) is the payment's from now on
     paid_delta: int = 0
     pending_delta: int = 0
     credit_delta: int = 0  # money received beyond what the invoice owed, kept as client credit
-    record_failure: bool = False
+    loss: int = 0  # money a return took back that the merchant no longer held (already refunded): its loss
     anomaly: str | None = None
     amount: int | None = None  # the payment's amount from now on (what the processor received), if it changes
 
@@ -72,15 +73,15 @@ def refusal(payment_currency: str, outcome: Outcome) -> str | None:
 
 
 def decide(current_status: str, counted_amount: int, last_failure_at: int | None, outcome: Outcome,
-           invoice: InvoiceMoney, *, credited: int = 0, refunded: int = 0) -> Effect | None:
+           invoice: InvoiceMoney, *, credited: int = 0, paid: int = 0, void: bool = False) -> Effect | None:
     """Return the effect of `outcome` on a payment now in `current_status`, or None to change nothing.
 
     `counted_amount` is the payment's amount: what it added to amount_pending when it went in flight, and once
-    succeeded, what the processor received. `credited`: the part of it still kept as the client's credit;
-    `refunded`: the part already sent back.
+    succeeded, what the processor received. `credited` and `paid`: what the merchant still holds of it, as the
+    client's credit and on the invoice. A void invoice takes no money: what arrives for it is credit.
     """
     if current_status in HOLDS_MONEY and outcome.status == FAILED and outcome.reverses_success:
-        return _returned(counted_amount, credited, refunded, invoice)
+        return _returned(counted_amount, credited, paid)
     if outcome.status not in _ALLOWED.get(current_status, set()):
         return None
     if current_status == FAILED and outcome.status == FAILED:
@@ -97,7 +98,7 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
 
     paid_delta = credit_delta = 0
     if outcome.status == SUCCEEDED:
-        room = max(0, invoice.owed - invoice.amount_paid)
+        room = 0 if void else max(0, invoice.owed - invoice.amount_paid)
         paid_delta = min(outcome.amount, room)
         credit_delta = outcome.amount - paid_delta
 
@@ -115,15 +116,16 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
                   amount=outcome.amount if received_differs else None)
 
 
-def _returned(amount: int, credited: int, refunded: int, invoice: InvoiceMoney) -> Effect:
-    """A bank return takes back only what the merchant still holds of the payment: its credit part first
-    (the money kept as credit is what came back), then what it paid on the invoice. What was already refunded
-    is gone twice (sent to the client, and taken back by the bank): a loss a person must see."""
-    held = max(0, amount - refunded)
-    from_credit = min(held, credited)
-    from_paid = min(held - from_credit, invoice.amount_paid)
-    return Effect(payment_status=FAILED, paid_delta=-from_paid, credit_delta=-from_credit, record_failure=True,
-                  anomaly="returned_after_refund" if refunded else None)
+def _returned(amount: int, credited: int, paid: int) -> Effect:
+    """A bank return takes the whole debit back. It comes out of what the merchant still holds of the payment:
+    its credit part first (the money kept as credit is what came back), then what it paid on the invoice. What
+    was already refunded is gone twice (sent to the client, and taken back by the bank): the merchant's loss,
+    a person must see it."""
+    from_credit = min(amount, credited)
+    from_paid = min(amount - from_credit, paid)
+    loss = amount - from_credit - from_paid
+    return Effect(payment_status=FAILED, paid_delta=-from_paid, credit_delta=-from_credit, loss=loss,
+                  record_failure=True, anomaly="returned_after_refund" if loss else None)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 Stripe.js and publishable key to load, which card brands and methods to offer, and who the merchant is.
 None of it is secret (a publishable key is meant for browsers). Pure: reads only the mapping it is given."""
 
+import json
 from collections.abc import Mapping
 
+from shared.accounts import MAX_DAYS, MAX_REMINDERS, MIN_DAYS
 from shared.ach_authorization import authorization_text
 from shared.bank_accounts import MICRO_DEPOSIT_ATTEMPTS
 from shared.merchant import Merchant
@@ -14,6 +16,20 @@ from shared.receipts import RESEND_INTERVAL
 # Stripe names them in PaymentMethod.card.brand.
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
+# The reminder days the account page offers; PATCH /account takes at most MAX_REMINDERS of any MIN_DAYS-MAX_DAYS.
+REMINDER_DAY_CHOICES = (1, 3, 7, 14)
+
+
+def password_policy(env: Mapping[str, str]) -> dict:
+    """The user pool's password policy (template.yaml passes the pool's own PasswordPolicy as PASSWORD_POLICY;
+    tests/test_template.py checks they are the same), so a portal shows Cognito's rules before a new password
+    is sent. Cognito's defaults when it is not set."""
+    policy = json.loads(env.get("PASSWORD_POLICY") or "{}")
+    return {"minimum_length": int(policy.get("MinimumLength", 8)),
+            "require_lowercase": bool(policy.get("RequireLowercase", True)),
+            "require_uppercase": bool(policy.get("RequireUppercase", True)),
+            "require_numbers": bool(policy.get("RequireNumbers", True)),
+            "require_symbols": bool(policy.get("RequireSymbols", True))}
 
 
 def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
@@ -40,5 +56,8 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
         "micro_deposit_attempts": MICRO_DEPOSIT_ATTEMPTS,
         "receipt_resend_interval_seconds": int(RESEND_INTERVAL.total_seconds()),
         "merchant": {"name": merchant.name, "support_email": merchant.support_email,
-                     "support_phone": merchant.support_phone or None},
+                     "support_phone": merchant.support_phone or None, "time_zone": merchant.time_zone},
+        "password_policy": password_policy(env),
+        "reminder_days": {"choices": list(REMINDER_DAY_CHOICES), "max_chosen": MAX_REMINDERS,
+                          "min_day": MIN_DAYS, "max_day": MAX_DAYS},
     }

@@ -18,6 +18,10 @@ class TryAgain(Exception):
     """Raised inside an attempt: another writer got there first, decide again on fresh data."""
 
 
+class LostRace(TryAgain):
+    """A repository's commit was refused because something it read changed (a condition failed)."""
+
+
 class KeptLosingRaces(Conflict):
     code = "concurrent_change"
 

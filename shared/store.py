@@ -45,8 +45,13 @@ def status_key(status: str, invoice: Invoice) -> str:
 OWED_STATUSES = ("open", "partially_paid", "processing")
 
 
-def status_actions(status: str, invoice: Invoice, due_date: str | None = None) -> list:
-    """Every write that sets an invoice's status also keeps its two index keys true."""
+def status_fields(status: str, invoice: Invoice, due_date: str | None = None) -> dict:
+    """Every write of an invoice's status keeps its two index keys true (None: the attribute is removed)."""
     due = due_date or invoice.due_date
-    return [Invoice.status.set(status), Invoice.status_key.set(status_key(status, invoice)),
-            Invoice.open_due_date.set(due) if status in OWED_STATUSES else Invoice.open_due_date.remove()]
+    return {"status": status, "status_key": status_key(status, invoice),
+            "open_due_date": due if status in OWED_STATUSES else None}
+
+
+def status_actions(status: str, invoice: Invoice, due_date: str | None = None) -> list:
+    return [getattr(Invoice, name).set(value) if value is not None else getattr(Invoice, name).remove()
+            for name, value in status_fields(status, invoice, due_date).items()]

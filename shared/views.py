@@ -4,10 +4,13 @@ those shapes."""
 from datetime import date
 
 from shared import clock
+from shared.accounts import pending_billing_email
 from shared.bank_accounts import attempts_left
+from shared.books.ledger import CLIENT_VISIBLE, Entry
 from shared.due_dates import FeePolicy, late_fee, merchant_default_policy, parse_policy
 from shared.invoices import is_overdue, is_payable
 from shared.models import Invoice, Payment
+from shared.money import format_amount
 from shared.payment_states import CANCELED, FAILED
 from shared.receipt_numbers import RECEIPTED, receipt_number
 from shared.store import money_of
@@ -62,14 +65,50 @@ def ach_authorization_view(record) -> dict | None:
 def late_fee_view(invoice: Invoice, balance: int) -> dict:
     """The policy that applies (the invoice's own, else the merchant's default) and what it would cost on
     today's balance, so "pay before the due date to avoid a late fee" can say how much."""
-    policy: FeePolicy = (parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy
-                         else merchant_default_policy())
+    policy = _policy(invoice)
     return {"kind": policy.kind, "amount": policy.amount if policy.kind == "flat" else None,
             "basis_points": policy.basis_points if policy.kind == "percent" else None,
             "grace_days": policy.grace_days, "fee_on_balance": late_fee(policy, balance)}
 
 
-def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today: date | None = None) -> dict:
+def line_items_view(invoice: Invoice) -> list[dict]:
+    """The invoice's own lines, then one line for its late fees and one for its corrections (refunds of
+    overcharges that lowered the total), so the lines always add up to total + fees. The fees and corrections
+    themselves are journal entries (`activity`): the invoice item never grows with them."""
+    lines = [{"description": li.description, "quantity": int(li.quantity), "unit_amount": int(li.unit_amount),
+              "amount": int(li.amount)} for li in invoice.line_items]
+    if invoice.fees:
+        lines.append(_fee_line(invoice, int(invoice.fees)))
+    corrected = sum(line["amount"] for line in lines) - int(invoice.fees or 0) - int(invoice.total)
+    if corrected:
+        lines.append({"description": "Corrections (overcharges refunded)", "quantity": 1, "unit_amount": -corrected,
+                      "amount": -corrected})
+    return lines
+
+
+def _fee_line(invoice: Invoice, fees: int) -> dict:
+    """The late fees as the invoice's policy describes them: a flat fee once per period charged."""
+    policy = _policy(invoice)
+    if policy.kind not in ("flat", "percent"):
+        return {"description": "Late fees", "quantity": 1, "unit_amount": fees, "amount": fees}
+    times = fees // policy.amount if policy.kind == "flat" and fees % policy.amount == 0 else 1
+    return {"description": policy.describe(lambda cents: format_amount(cents, invoice.currency)), "quantity": times,
+            "unit_amount": fees // times, "amount": fees}
+
+
+def _policy(invoice: Invoice) -> FeePolicy:
+    return parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else merchant_default_policy()
+
+
+def activity_view(entries: list[Entry]) -> list[dict]:
+    """What changed the invoice's money, oldest first, in the client's side of the books (+ in, - out); entries
+    that move only the merchant's own accounts (its losses) are not the client's to see."""
+    return [{"kind": e.kind, "amount": e.signed, "at": e.at, "payment_id": e.payment_id, "refund_id": e.refund_id}
+            for e in entries if e.kind in CLIENT_VISIBLE]
+
+
+def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today: date | None = None,
+                 activity: tuple[list[Entry], str | None] | None = None) -> dict:
     money = money_of(invoice)
     today = today or clock.today()
     view = {
@@ -92,11 +131,11 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "late_fee_policy": late_fee_view(invoice, money.balance),
     }
     if payments is not None:
-        view["line_items"] = [{"description": li.description, "quantity": li.quantity,
-                               "unit_amount": li.unit_amount, "amount": li.amount} for li in invoice.line_items]
+        entries, next_cursor = activity or ([], None)
+        view["line_items"] = line_items_view(invoice)
         view["payments"] = [payment_view(p) for p in payments]
-        view["activity"] = [{"kind": e.kind, "amount": int(e.amount), "at": e.at, "payment_id": e.payment_id,
-                             "refund_id": e.refund_id} for e in invoice.entries or []]
+        view["activity"] = activity_view(entries)
+        view["activity_next_cursor"] = next_cursor
     return view
 
 
@@ -118,7 +157,8 @@ def payment_method_view(method, default_id: str | None, today: date | None = Non
     else:
         bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
                 "last4": method.bank_last4, "status": method.bank_status,
-                "verification_attempts_remaining": _attempts_remaining(method)}
+                "verification_attempts_remaining": _attempts_remaining(method),
+                "verify_again": bool(method.verify_again) and method.bank_status == "verification_pending"}
     return {"payment_method_id": method.payment_method_id, "type": method.type,
             "default": method.payment_method_id == default_id, "card": card, "bank": bank}
 
@@ -133,7 +173,10 @@ def _attempts_remaining(method) -> int | None:
 
 
 def account_view(client) -> dict:
+    """`pending_billing_email`: an address waiting for the link emailed to it; receipts go to billing_email."""
     return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
+            "pending_billing_email": pending_billing_email(client, clock.now()),
             "due_date_reminders": client.due_date_reminders,
             "reminder_days_before": list(client.reminder_days_before),
-            "payment_receipts": True, "credit_balance": client.credit_balance}
+            "payment_receipts": True, "credit_balance": client.credit_balance,
+            "bank_payments": client.ach_status or "available"}

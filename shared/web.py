@@ -52,6 +52,13 @@ def json_response(status: int, body: dict | None, headers: dict | None = None) -
                     headers=headers)
 
 
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF (base64 in the Lambda answer, as API Gateway expects binary), saved under `filename`; private to
+    the signed-in client, so no shared cache keeps it."""
+    return Response(status_code=200, content_type="application/pdf", body=pdf,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None,
                    headers: dict | None = None) -> Response:
     return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)

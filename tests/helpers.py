@@ -1,5 +1,6 @@
 """Helpers the tests share: call a handler as API Gateway would, snapshot tables, build Stripe events."""
 
+import base64
 import importlib
 import json
 import os
@@ -60,6 +61,8 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
     response = getattr(module, route["handler"])(event, LambdaContext(function_name=function))
     openapi_check.check(route["method"], route["path"], response["statusCode"], response.get("headers") or {},
                         response.get("body"))
+    if response.get("isBase64Encoded"):  # a document (a PDF): its bytes
+        return response["statusCode"], base64.b64decode(response["body"]), response.get("headers") or {}
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], payload, response.get("headers") or {}
 
@@ -156,3 +159,24 @@ def run_fresh(code: str):
 def modules_loaded_after(code: str) -> set[str]:
     """The modules a fresh interpreter holds after running `code`."""
     return set(run_fresh(f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"))
+
+
+def books_hold(client_id: str, invoice_id: str) -> tuple[str, int, int, int]:
+    """Check every account against the journal (the invoice's balances, each of its payments' own, the client's
+    credit, each entry balanced) and answer (invoice status, amount_paid, amount_pending, client credit)."""
+    from shared.books.dynamo import DynamoRepository
+    from shared.books.ledger import PaymentBalances, fold
+    from shared.books.work import Keys, balances_of
+
+    repo = DynamoRepository()
+    journal = repo.client_journal(client_id)
+    assert all(sum(amount for _, amount in e.legs) == 0 for e in journal)
+    books = fold(journal)
+    ctx = repo.load(Keys(client_id, invoice_ids=(invoice_id,)))
+    invoice = ctx.invoice()
+    assert books.invoices[invoice_id] == balances_of(invoice)
+    for payment in repo.invoice_payments(client_id, invoice_id):
+        assert books.payments.get(payment.payment_id, PaymentBalances()).accounts == payment.balance_map(), \
+            payment.payment_id
+    assert books.credit == ctx.client.credit_balance
+    return invoice.status, invoice.amount_paid, invoice.amount_pending, ctx.client.credit_balance

@@ -6,6 +6,7 @@ list, a missing documented header, or a body on a status that has none fails the
 Hooked once: tests/helpers.call() (integration tests) and requests' Session.send for the local gateway
 (tests/e2e/conftest.py)."""
 
+import base64
 import json
 import re
 from functools import cache
@@ -70,6 +71,14 @@ def check(method: str, route_path: str, status: int, headers: dict, raw_body: by
     if not content:
         if raw_body:
             raise AssertionError(f"{where}: documented without a body, but has one: {str(raw_body)[:200]}")
+        return
+    if "application/pdf" in content:  # a document: its type and its first bytes
+        content_type = lower.get("content-type", "")
+        if not content_type.startswith("application/pdf"):
+            raise AssertionError(f"{where}: documented as a PDF, but Content-Type is {content_type!r}")
+        data = raw_body if isinstance(raw_body, bytes) else base64.b64decode(raw_body or "")
+        if not data.startswith(b"%PDF-"):
+            raise AssertionError(f"{where}: documented as a PDF, but the body is not one: {data[:40]!r}")
         return
     try:
         body = json.loads(raw_body) if raw_body else None

@@ -2,6 +2,7 @@
 Refresh it with: .venv/bin/python -m infra.openapi --write"""
 
 import json
+import re
 
 from infra import openapi, template
 
@@ -30,3 +31,21 @@ def test_a_caller_changing_the_document_does_not_change_the_next_one():
     first["components"]["schemas"]["Payment"]["properties"].clear()
     first["paths"]["/invoices"]["get"]["responses"]["200"]["links"]["GetInvoice"]["parameters"].clear()
     assert openapi.render(openapi.build()) == openapi.COMMITTED.read_text()
+
+
+def test_operations_have_the_names_a_code_generator_wants_and_one_summary_each():
+    doc = openapi.build()
+    ops = [op for item in doc["paths"].values() for op in item.values()]
+    ids = [op["operationId"] for op in ops]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]*)*", i) for i in ids), ids  # camelCase, no function names
+    assert {"listInvoices", "getInvoice", "createPayment", "updateAccount", "getAccount"} <= set(ids)
+    summaries = [op["summary"] for op in ops]
+    assert len(set(summaries)) == len(summaries)
+
+
+def test_the_gateways_own_error_shape_is_documented():
+    doc = openapi.build()
+    assert doc["components"]["schemas"]["GatewayMessage"]["required"] == ["message"]
+    listing = doc["paths"]["/invoices"]["get"]["responses"]
+    assert "GatewayMessage" in json.dumps(listing["401"]) and "\"error\"" in json.dumps(listing["401"])

@@ -107,3 +107,18 @@ def test_the_template_reads_the_same_with_libyaml_and_pure_python():
     PurePython.add_multi_constructor("!", template._intrinsic)
     assert template._CfnLoader.__mro__[1] is yaml.CSafeLoader
     assert yaml.load(template.TEMPLATE.read_text(), Loader=PurePython) == template.load()
+
+
+def test_the_portal_shows_the_user_pools_own_password_rules():
+    """GET /portal-settings serves PASSWORD_POLICY so the portal can show Cognito's rules before a new password
+    is sent: it must be the pool's PasswordPolicy, or the portal would promise rules Cognito does not apply."""
+    from shared.portal_settings import password_policy
+
+    pool = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
+    served = template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]["Properties"][
+        "Environment"]["Variables"]["PASSWORD_POLICY"]
+    assert json.loads(served) == pool
+    assert password_policy({"PASSWORD_POLICY": served}) == {
+        "minimum_length": pool["MinimumLength"], "require_lowercase": pool["RequireLowercase"],
+        "require_uppercase": pool["RequireUppercase"], "require_numbers": pool["RequireNumbers"],
+        "require_symbols": pool["RequireSymbols"]}

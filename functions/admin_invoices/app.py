@@ -25,16 +25,17 @@ def create_invoice():
     created = back_office.create_invoice(request, key)
     if not created.replayed:
         logger.info("invoice created by admin", extra={"admin": admin, "invoice_id": created.invoice.invoice_id})
-    body = invoice_view(created.invoice, created.payments) | {"client_id": request.client_id}
+    body = invoice_view(created.invoice, created.payments, activity=(created.activity, None)) | {
+        "client_id": request.client_id}
     return json_response(201, body, {"Idempotent-Replayed": "true" if created.replayed else "false"})
 
 
 @app.post("/admin/clients/<client_id>/invoices/<invoice_id>/void")
 def void_invoice(client_id: str, invoice_id: str):
     admin = require_admin(app)
-    invoice, payments = back_office.void_invoice(client_id, invoice_id, card_processor())
+    invoice, payments, activity = back_office.void_invoice(client_id, invoice_id, card_processor())
     logger.info("invoice voided by admin", extra={"admin": admin, "invoice_id": invoice_id})
-    return invoice_view(invoice, payments) | {"client_id": client_id}
+    return invoice_view(invoice, payments, activity=(activity, None)) | {"client_id": client_id}
 
 
 @app.get("/admin/clients/<client_id>/invoices")

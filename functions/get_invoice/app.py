@@ -1,4 +1,4 @@
-"""GET /invoices/{invoice_id}: one invoice with its line items and payment history."""
+"""GET /invoices/{invoice_id}: one invoice with its line items, newest payments and the start of its activity."""
 
 from shared.services.queries import get_invoice
 from shared.views import invoice_view
@@ -9,8 +9,8 @@ app = make_app()
 
 @app.get("/invoices/<invoice_id>")
 def get_one(invoice_id: str):
-    invoice, payments = get_invoice(client_id_of(app), invoice_id)
-    return invoice_view(invoice, payments)
+    invoice, payments, activity = get_invoice(client_id_of(app), invoice_id)
+    return invoice_view(invoice, payments, activity=activity)
 
 
 handler = lambda_entry(app)

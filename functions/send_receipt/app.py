@@ -5,7 +5,13 @@ Payment jobs {"client_id", "payment_id", "kind"}: receipt (also a job without a 
 extension_requested (to the merchant), extension_decided. Problem report jobs {"kind": "problem_report",
 "client_id", "payment_id", "problem_report_id"} (to the merchant). Refund receipts {"kind": "refund_receipt",
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
-"phase"} and overpayment flags {"kind": "overpayment", "client_id", "payment_id"} (to the merchant).
+"phase"}, overpayment flags {"kind": "overpayment", "client_id", "payment_id"}, refunds made outside the portal
+{"kind": "outside_refund", "client_id", "refund_id"} and early fraud warnings {"kind": "early_fraud_warning",
+"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant). Bank-account
+notices {"kind": "micro_deposits_arrived" (to the client) | "bank_unverified" | "ach_status" (to the merchant),
+"client_id", "event_key", ...}. A billing email change {"kind": "billing_email_confirmation", "client_id", "token"}
+(to the new address), {"kind": "billing_email_change_requested" | "billing_email_changed", "client_id", "change",
+"previous"?} (to the old one).
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -17,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.init_type import load_ahead
-from shared.jobs import INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
+from shared.jobs import ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
@@ -28,7 +34,8 @@ from shared.web import metrics
 prime_card_processor()
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
 # a receipt, the usual first job, loads none of them.
-load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices")
+load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices",
+           "shared.services.ach_account_notices", "shared.services.account_notices")
 
 
 def _card_details(payment_method_id: str):
@@ -46,6 +53,14 @@ def _send(job: dict, kind: str) -> str:
         from shared.services.problem_reports import send_report_notice
 
         return send_report_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind in ACH_ACCOUNT_KINDS:
+        from shared.services.ach_account_notices import send_account_notice as send_bank_notice
+
+        return send_bank_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind in ACCOUNT_KINDS:
+        from shared.services.account_notices import send_account_notice
+
+        return send_account_notice(job, merchant=shop, send=send_email)
     if kind in MONEY_BACK_KINDS:
         from shared.services import money_back_notices
 
@@ -54,6 +69,12 @@ def _send(job: dict, kind: str) -> str:
         if kind == "dispute":
             return money_back_notices.send_dispute_notice(job, merchant=shop, merchant_email=merchant_email,
                                                           send=send_email)
+        if kind == "outside_refund":
+            return money_back_notices.send_outside_refund_notice(job, merchant=shop, merchant_email=merchant_email,
+                                                                 send=send_email)
+        if kind == "early_fraud_warning":
+            return money_back_notices.send_early_fraud_warning(job, merchant=shop, merchant_email=merchant_email,
+                                                               send=send_email)
         return money_back_notices.send_overpayment_flag(job, merchant=shop, merchant_email=merchant_email,
                                                         send=send_email)
     return send_notice(kind, job["client_id"], job["payment_id"], merchant=shop, send=send_email,

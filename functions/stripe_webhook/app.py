@@ -2,7 +2,8 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.errors import BadRequest, UnknownProcessorObject
+from shared.errors import BadRequest, ProcessorRefused, ProcessorUnavailable, UnknownProcessorObject
+from shared.init_type import load_ahead
 from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
 from shared.processors.factory import card_processor, prime_card_processor
@@ -11,19 +12,18 @@ from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
 prime_card_processor()
+load_ahead("shared.processors.refunds")  # an early fraud warning's automatic refund
 
 app = make_app()
 
 
 def _known(lookup, object_id: str):
-    from shared.processors.stripe_sdk import stripe  # loaded by the card processor already; for its error class
-
     try:
         return lookup(object_id)
-    except stripe.InvalidRequestError as exc:
-        if exc.http_status == 404:
+    except ProcessorRefused as exc:
+        if exc.not_found:
             raise UnknownProcessorObject(object_id) from exc
-        raise
+        raise ProcessorUnavailable() from exc  # any other refusal: a 5xx, so Stripe delivers the event again
 
 
 def _card_details(payment_method_id: str):
@@ -32,6 +32,22 @@ def _card_details(payment_method_id: str):
 
 def _intent_outcome(intent_id: str):
     return _known(card_processor().intent_outcome, intent_id)
+
+
+def _refunds_of(intent_id: str):
+    return _known(card_processor().refunds_of, intent_id)
+
+
+def _refunds():
+    from shared.processors.refunds import StripeRefunds
+
+    return StripeRefunds(card_processor())
+
+
+def _stripe_side() -> stripe_webhooks.StripeSide:
+    return stripe_webhooks.StripeSide(card_details=_card_details, intent_outcome=_intent_outcome,
+                                      refunds_of=_refunds_of, refunds=_refunds,
+                                      refund_on_early_fraud_warning=stripe_webhooks.refund_on_early_fraud_warning())
 
 
 @app.post("/webhooks/stripe")
@@ -47,8 +63,7 @@ def stripe_webhook():
     try:
         event = stripe_events.parse(payload)
         logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)
-        result = stripe_webhooks.handle(event, enqueue=enqueue_job, card_details=_card_details,
-                                        intent_outcome=_intent_outcome)
+        result = stripe_webhooks.handle(event, enqueue=enqueue_job, stripe=_stripe_side())
     except stripe_events.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
     except UnknownProcessorObject as exc:

@@ -88,12 +88,14 @@
                       ['cvc', 'Security code (CVC)', 'CVC', 'cc-csc', '']];
       if (!this.options.hidePostalCode) fields.push(['postal', 'ZIP code', 'ZIP', 'postal-code', '']);
       this.inputs = {};
+      this.left = new Set();  // fields the client has left: only those report "incomplete"
       fields.forEach(([name, label, placeholder, autocomplete, cls]) => {
         const input = document.createElement('input');
         Object.assign(input, {type: 'text', inputMode: name === 'postal' ? 'text' : 'numeric', placeholder,
                               autocomplete, className: cls, name: 'stripe-' + name});
         input.setAttribute('aria-label', label);
         input.addEventListener('input', () => this._changed());
+        input.addEventListener('blur', () => { this.left.add(name); this._changed(); });
         this.inputs[name] = input;
         this.root.appendChild(input);
       });
@@ -108,19 +110,27 @@
     _error() {
       const c = this._value();
       if (!c.number) return null;
-      if (!luhn(c.number)) return {code: 'incomplete_number', message: 'Your card number is incomplete or invalid.'};
+      // Stripe's lengths: American Express 15 digits and a 4-digit CVC, the other brands here 16 and 3.
+      const amex = brandOf(c.number) === 'amex';
+      if (c.number.length !== (amex ? 15 : 16)) return {code: 'incomplete_number', message: 'Your card number is incomplete.'};
+      if (!luhn(c.number)) return {code: 'invalid_number', message: 'Your card number is invalid.'};
       const month = Number(c.exp_month), year = Number(c.exp_year), now = new Date();
       if (!c.exp_month || !c.exp_year) return {code: 'incomplete_expiry', message: "Your card's expiration date is incomplete."};
       if (!(month >= 1 && month <= 12)) return {code: 'invalid_expiry_month', message: "Your card's expiration month is invalid."};
       if (year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1)) {
         return {code: 'invalid_expiry_year_past', message: "Your card's expiration year is in the past."};
       }
-      if (!/^\d{3,4}$/.test(c.cvc)) return {code: 'incomplete_cvc', message: "Your card's security code is incomplete."};
+      if (!(amex ? /^\d{4}$/ : /^\d{3}$/).test(c.cvc)) return {code: 'incomplete_cvc', message: "Your card's security code is incomplete."};
+      if (this.inputs.postal && !c.postal) return {code: 'incomplete_zip', message: 'Your postal code is incomplete.'};
       return null;
     }
+    // Like Stripe's: an "incomplete" error only once the client has left that field, a wrong value at once.
     _changed() {
-      const c = this._value(), error = this._error();
-      const event = {elementType: 'card', empty: !c.number && !c.cvc, complete: !!c.number && !error,
+      const c = this._value(), found = this._error();
+      const field = found && {number: 'number', expiry: 'expiry', cvc: 'cvc', zip: 'postal'}[found.code.replace(/^(incomplete|invalid)_/, '').split('_')[0]];
+      const error = found && (!found.code.startsWith('incomplete_') || this.left.has(field)) ? found : null;
+      // As Stripe's: `complete` once every field is filled and valid; `error` only for a field that is wrong.
+      const event = {elementType: 'card', empty: !c.number && !c.cvc && !c.exp_month, complete: !!c.number && !found,
                      brand: brandOf(c.number), error: error ? {type: 'validation_error', ...error} : undefined};
       (this.listeners.change || []).forEach(fn => fn(event));
     }
@@ -135,7 +145,7 @@
     const pm = (data && data.payment_method) || {};
     if (typeof pm === 'string') return {payment_method: pm};
     if (!(pm.card instanceof CardElement)) return {};
-    const error = pm.card._error();
+    const error = pm.card._value().number ? pm.card._error() : {code: 'incomplete_number', message: 'Your card number is incomplete.'};
     if (error) return {error: {type: 'validation_error', ...error}};
     const c = pm.card._value();
     const billing = {...(pm.billing_details || {})};

@@ -1,26 +1,27 @@
 // One invoice: what is owed and why (line items, payments, activity), "Pay Now", and an extension request.
 
-import {get, post} from '../api.js';
-import {h, fill, money, day, dateTime, badge, methodText, announce} from '../dom.js';
+import {get, post, download} from '../api.js';
+import {h, fill, money, day, dateTime, localDay, badge, paymentBadge, methodText, announce, timeZone, oneLine} from '../dom.js';
+import {ACTIVITY_WORDS} from '../words.js';
+import {contactBlock} from '../contact.js';
 import {invoiceBadges} from './invoices.js';
 import {openPayment} from './pay.js';
 import {openReport} from './report.js';
 
-const ACTIVITY_WORDS = {payment_received: 'Payment received', reserved: 'Bank transfer in progress',
-  released: 'Bank transfer released', credited: 'Kept as credit', taken_back: 'Taken back', restored: 'Restored',
-  refunded: 'Refunded', late_fee: 'Late fee', correction: 'Correction'};
-
-// The API's activity when it gives one; otherwise the same story from the invoice's own records.
+// The API's activity when it gives one; otherwise the same story from the invoice's own records. Amounts are
+// shown without a sign: the words say which way each moved. "Invoice issued" is on the invoice's issue date
+// (the record may have been made later); everything else on the day it happened, in the merchant's time zone.
 function activity(invoice) {
   if (Array.isArray(invoice.activity)) {
-    return invoice.activity.map(a => ({at: a.at, text: ACTIVITY_WORDS[a.kind] || a.kind, amount: a.amount}));
+    return invoice.activity.map(a => ({at: a.kind === 'invoiced' ? invoice.issued_date : localDay(a.at),
+      text: ACTIVITY_WORDS[a.kind] || 'Change to the amount owed', amount: Math.abs(a.amount)}));
   }
   const rows = [{at: invoice.issued_date, text: 'Invoice issued', amount: invoice.total}];
   for (const p of invoice.payments || []) {
     const what = {succeeded: 'Payment received', processing: 'Bank transfer in progress (3-5 business days)',
       failed: 'Payment did not go through', pending: 'Payment started', canceled: 'Payment canceled',
       refunded: 'Payment refunded', partially_refunded: 'Payment partly refunded', disputed: 'Payment disputed'}[p.status] || p.status;
-    rows.push({at: p.succeeded_at || p.created_at, text: `${what}: ${methodText(p)}`, amount: p.amount});
+    rows.push({at: localDay(p.succeeded_at || p.created_at), text: `${what}: ${methodText(p)}`, amount: p.amount});
   }
   if (invoice.fees) rows.push({at: invoice.due_date, text: 'Late fee', amount: invoice.fees});
   return rows.sort((a, b) => String(a.at).localeCompare(String(b.at)));
@@ -32,8 +33,8 @@ function extensionSection(invoice, reload) {
     badge(ext.status === 'approved' ? 'paid' : ext.status === 'declined' ? 'failed' : 'pending',
           {pending: 'Waiting for an answer', approved: 'Approved', declined: 'Declined'}[ext.status])) : null;
   if (!invoice.payable || (ext && ext.status === 'pending')) {
-    return h('section', {'aria-labelledby': 'ext-h'}, h('h2', {id: 'ext-h'}, 'Extension request'),
-      shown || h('p', {class: 'hint'}, 'No extension was requested.'));
+    // Nothing to ask for on a paid or canceled invoice: the section shows only a request there was.
+    return shown ? h('section', {'aria-labelledby': 'ext-h'}, h('h2', {id: 'ext-h'}, 'Extension request'), shown) : null;
   }
   const date = h('input', {type: 'date', id: 'ext-date', name: 'requested_due_date', required: true, min: invoice.due_date});
   const reason = h('textarea', {id: 'ext-reason', name: 'reason', required: true, maxlength: '1000'});
@@ -42,7 +43,7 @@ function extensionSection(invoice, reload) {
     event.preventDefault();
     status.replaceChildren();
     try {
-      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: reason.value.trim()});
+      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: oneLine(reason.value)});
       announce('Extension request sent.');
       await reload();
     } catch (err) {
@@ -81,14 +82,18 @@ export async function invoicePage(main, invoiceId) {
     invoice.amount_pending ? h('div', {}, h('dt', {}, 'Processing'), h('dd', {}, money(invoice.amount_pending, c))) : null,
     h('div', {class: 'balance'}, h('dt', {}, 'Balance'), h('dd', {}, money(invoice.balance, c))));
   const payments = invoice.payments || [];
+  const pdfStatus = h('div', {role: 'alert'});
   fill(main, 
     h('h1', {}, `Invoice ${invoice.number}`),
     h('div', {class: 'panel'}, summary,
       invoice.allow_partial && invoice.payable
         ? h('p', {class: 'hint'}, `You can pay part of this invoice (at least ${money(invoice.minimum_payment, c)}); the rest stays due on ${day(invoice.due_date)}.`) : null,
       lateFeeNote(invoice),
-      invoice.payable ? h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary',
-        onclick: () => openPayment(invoice.invoice_id, reload)}, 'Pay Now')) : null),
+      h('div', {class: 'actions'},
+        invoice.payable ? h('button', {type: 'button', class: 'primary', onclick: () => openPayment(invoice.invoice_id, reload)}, 'Pay Now') : null,
+        h('button', {type: 'button', onclick: () => download(`/invoices/${encodeURIComponent(invoice.invoice_id)}/pdf`, `invoice-${invoice.number}.pdf`)
+          .catch(err => pdfStatus.replaceChildren(h('p', {class: 'error'}, err.message)))}, 'Download PDF')),
+      pdfStatus),
     h('h2', {}, 'Line items'),
     h('div', {class: 'table-wrap'}, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Description'), h('th', {scope: 'col', class: 'num'}, 'Qty'),
@@ -97,18 +102,20 @@ export async function invoicePage(main, invoiceId) {
         h('td', {class: 'num'}, li.quantity), h('td', {class: 'num hide-narrow'}, money(li.unit_amount, c)),
         h('td', {class: 'num'}, money(li.amount, c))))))),
     h('h2', {}, 'Payments'),
-    payments.length ? h('div', {class: 'table-wrap'}, h('table', {},
+    payments.length ? h('div', {class: 'table-wrap stack-narrow'}, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Date'), h('th', {scope: 'col'}, 'Method'),
         h('th', {scope: 'col'}, 'Status'), h('th', {scope: 'col', class: 'num'}, 'Amount'),
         h('th', {scope: 'col'}, h('span', {class: 'visually-hidden'}, 'Action')))),
       h('tbody', {}, payments.map(p => h('tr', {},
-        h('td', {}, dateTime(p.created_at)), h('td', {}, methodText(p)),
-        h('td', {}, badge(p.status), p.failure ? h('div', {class: 'hint'}, p.failure.message) : null),
-        h('td', {class: 'num'}, money(p.amount, p.currency)),
-        h('td', {}, h('button', {type: 'button', onclick: () => openReport(p, invoice.number, reload)},
+        h('td', {'data-label': 'Date'}, dateTime(p.created_at)), h('td', {'data-label': 'Method'}, methodText(p)),
+        h('td', {'data-label': 'Status'}, paymentBadge(p), p.failure ? h('div', {class: 'hint'}, p.failure.message) : null),
+        h('td', {class: 'num', 'data-label': 'Amount'}, money(p.amount, p.currency)),
+        h('td', {class: 'row-actions'}, h('button', {type: 'button', onclick: () => openReport(p, invoice.number, reload)},
           'Report a problem'))))))) : h('p', {class: 'hint'}, 'No payments yet.'),
     h('h2', {}, 'Activity'),
-    h('ol', {class: 'panel'}, activity(invoice).map(a => h('li', {}, `${day(a.at)}: ${a.text}`,
-      a.amount ? ` (${money(a.amount, c)})` : ''))),
-    extensionSection(invoice, reload));
+    h('ol', {class: 'panel activity'}, activity(invoice).map(a => h('li', {}, h('span', {class: 'when'}, day(a.at)), ' ',
+      h('span', {class: 'what'}, a.text), a.amount ? h('span', {class: 'num'}, money(a.amount, c)) : null))),
+    h('p', {class: 'hint'}, `Dates and times are in ${timeZone().replace(/_/g, ' ')} time.`),
+    extensionSection(invoice, reload),
+    contactBlock('Questions about this invoice?'));
 }

@@ -1,8 +1,9 @@
 // "Report a problem" on a payment: wrong amount, double charge, not recognized, other.
 
 import {post} from '../api.js';
-import {h, money, dateTime, announce} from '../dom.js';
+import {h, money, dateTime, announce, oneLine} from '../dom.js';
 import {openModal} from '../modal.js';
+import {contactBlock} from '../contact.js';
 
 const KINDS = [['wrong_amount', 'Wrong amount'], ['double_charge', 'Double charge'],
                ['not_recognized', "I don't recognize this payment"], ['other', 'Something else']];
@@ -16,10 +17,11 @@ export function openReport(payment, invoiceNumber, onDone) {
     event.preventDefault();
     if (!message.value.trim()) { status.replaceChildren(h('p', {class: 'error'}, 'Tell us what is wrong.')); message.focus(); return; }
     try {
-      const report = await post(`/payments/${payment.payment_id}/problem-reports`, {kind: kind.value, message: message.value.trim()});
+      const report = await post(`/payments/${payment.payment_id}/problem-reports`, {kind: kind.value, message: oneLine(message.value)});
       announce('Problem reported.');
       modal.show(h('h2', {id: 'report-title'}, 'Report sent'),
         h('p', {class: 'success'}, `Thank you. We have your report (${KINDS.find(k => k[0] === report.kind)[1].toLowerCase()}) and will get back to you.`),
+        contactBlock('Anything urgent?'),
         h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Close')));
     } catch (err) {
       status.replaceChildren(h('p', {class: 'error'}, err.message));
@@ -29,6 +31,7 @@ export function openReport(payment, invoiceNumber, onDone) {
   h('p', {}, `Payment of ${money(payment.amount, payment.currency)} on ${dateTime(payment.created_at)}${invoiceNumber ? ` for invoice ${invoiceNumber}` : ''}.`),
   h('label', {for: 'report-kind'}, 'What is wrong?'), kind,
   h('label', {for: 'report-message'}, 'Details'), message, status,
+  contactBlock('Rather talk to someone?'),
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Send report'),
     h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
 }

@@ -67,6 +67,18 @@ class CardDetails:
     customer_id: str | None = None
 
 
+@dataclass(frozen=True)
+class RefundInfo:
+    """A refund as the processor lists it (for refunds made outside this system)."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str  # the processor's word: pending, requires_action, succeeded, failed, canceled
+    reason: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+
 class CardProcessor(Protocol):
     def ensure_customer(self, *, client_id: str, email: str, name: str) -> str: ...
 
@@ -94,3 +106,7 @@ class CardProcessor(Protocol):
         ...
 
     def detach(self, payment_method_id: str) -> None: ...
+
+    def refunds_of(self, intent_id: str) -> list[RefundInfo]:
+        """Every refund of the intent's charge, newest first (Stripe: GET /v1/refunds?payment_intent=)."""
+        ...

@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 
 from shared.declines import failure_from
-from shared.dispute_states import DisputeReport, LedgerEntry
+from shared.dispute_states import BalanceTransaction, DisputeReport
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 
 
@@ -103,10 +103,30 @@ def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
         if not isinstance(entry, dict) or not isinstance(entry.get("amount"), int) \
                 or not isinstance(entry.get("currency"), str):
             raise InvalidPayload("dispute balance transaction lacks amount or currency")
-        ledger.append(LedgerEntry(entry["amount"], entry["currency"].lower()))
+        ledger.append(BalanceTransaction(entry["amount"], entry["currency"].lower()))
     return intent_id, DisputeReport(dispute_id, status, amount, currency.lower(), event.created, tuple(ledger),
                                     funds_withdrawn=event.type == "charge.dispute.funds_withdrawn",
                                     funds_reinstated=event.type == "charge.dispute.funds_reinstated")
+
+
+@dataclass(frozen=True)
+class EarlyFraudWarning:
+    """A radar.early_fraud_warning as Stripe sends it (stripe-python's radar/_early_fraud_warning.py)."""
+
+    id: str
+    actionable: bool  # no dispute yet and not fully refunded: a refund now may avoid the dispute
+    fraud_type: str
+    payment_intent: str | None
+
+
+def early_fraud_warning(event: StripeEvent) -> EarlyFraudWarning:
+    obj = event.obj
+    intent = obj.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("actionable"), bool) \
+            or not isinstance(obj.get("fraud_type"), str) or not (intent_id is None or isinstance(intent_id, str)):
+        raise InvalidPayload("early fraud warning lacks id, actionable, fraud_type or payment_intent")
+    return EarlyFraudWarning(obj["id"], obj["actionable"], obj["fraud_type"], intent_id)
 
 
 def card_snapshot(obj: dict) -> CardSnapshot | None:

@@ -13,24 +13,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
 
 from shared import clock
+from shared.books import repository
+from shared.books.ledger import entry
+from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
-from shared.ledger import entry
-from shared.models import AchAuthorization, Invoice, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, Failure, Outcome, PaymentUpdate
+from shared.models import AchAuthorization, Payment, SavedPaymentMethod
+from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
+from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
-from shared.services.card_payments import StartedPayment, cancel_open_payment
-from shared.postings import log_posted, posting_actions
+from shared.services.ach_allowance import check_ach_allowed
+from shared.services.card_payments import StartedPayment, cancel_open_payment, canceled_fields
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
 from shared.jobs import Enqueue, payment_job
-from shared.retries import until_won
-from shared.store import get_many, money_of, write_transaction
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
@@ -60,7 +59,10 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                       ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue: Enqueue) -> StartedPayment:
+                      enqueue: Enqueue, *, repo: Repository | None = None,
+                      allowed: Callable[[str, int], None] | None = None) -> StartedPayment:
+    """`allowed(client_id, amount)`: raises when the processor would refuse the debit (by default Dwolla's rules,
+    shared/services/ach_allowance.py)."""
     if request.payment_method_id is None:
         raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
                             code="payment_method_required")
@@ -69,14 +71,16 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
                             code="invalid_field")
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
-    def attempt() -> StartedPayment:
-        invoice, existing, bank = get_many((Invoice, client_id, invoice_id), (Payment, client_id, payment_id),
-                                           (SavedPaymentMethod, client_id, request.payment_method_id))
+    repo = repo or repository()
+    allowed = allowed or (lambda client, amount: check_ach_allowed(client, amount, ach, enqueue))
+
+    def decide(ctx: Context) -> Change:
+        invoice, existing, bank = ctx.invoice(), ctx.payment, ctx.extra[0]
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
                                     "Use a new key for a new payment.", code="idempotency_key_reused")
-            return _submit(existing, ach, enqueue, replayed=True)
+            return Change(result=(existing, True))
         if invoice is None:
             raise invoice_not_found()
         _require_ach_currency(invoice.currency)  # before anything is recorded, cancelled or sent
@@ -85,11 +89,12 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         if bank.bank_status != "verified":
             raise Unprocessable("Verify this bank account with the two small deposits before paying from it.",
                                 code="bank_account_not_verified")
-        money = money_of(invoice)
-        amount = choose_amount(request, status=invoice.status, balance=money.balance,
+        amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
-        replaced = cancel_open_payment(invoice, cards()) if invoice.open_payment_id else None
+        check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
+        allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
+        replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()
         payment = Payment(
@@ -103,25 +108,24 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
             ach_authorization=AchAuthorization(
                 text=request.ach_authorization, accepted_at=created_at, payment_method_id=bank.payment_method_id,
                 bank_name=bank.bank_name, bank_last4=bank.bank_last4, amount=amount, currency=invoice.currency))
-        reserved = [entry("transfer_started", amount, f"ach-start:{payment_id}", created_at, payment_id=payment_id)]
-        invoice_actions, _ = posting_actions(invoice, reserved)  # LedgerRefused: a bug upstream, answered 500
-        if invoice.open_payment_id:
-            invoice_actions.append(Invoice.open_payment_id.remove())
-        with write_transaction() as tx:  # a lost race: until_won starts again on fresh data
-            tx.save(payment)  # condition: new
-            tx.update(invoice, actions=invoice_actions)  # condition: the version the amount was checked on
-            if replaced is not None:
-                tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
-                          condition=Payment.status.is_in(PENDING, FAILED))
-        log_posted(reserved, client_id, invoice_id)
-        return _submit(payment, ach, enqueue, replayed=False)
+        # Money in flight: the unit of work adds it to the invoice's pending, conditional on the version the
+        # amount was checked on, so two requests can never reserve more than is owed.
+        reserved = [entry("transfer_started", amount, f"ach-start:{payment_id}", created_at, invoice_id,
+                          payment_id=payment_id)]
+        return Change(result=(payment, False), creates=[payment], entries=reserved,
+                      invoices={invoice_id: {"open_payment_id": None}} if invoice.open_payment_id else {},
+                      updates=[(replaced, canceled_fields())] if replaced is not None else [])
 
-    return until_won(attempt, message="This invoice is being paid from another window right now. Check your "
-                                      "payment history before trying again.", code="payment_in_progress")
+    keys = Keys(client_id, payment_id=payment_id, invoice_ids=(invoice_id,),
+                extra=((SavedPaymentMethod, client_id, request.payment_method_id),))
+    payment, replayed = run(repo, keys, decide, code="payment_in_progress",
+                            message="This invoice is being paid from another window right now. Check your payment "
+                                    "history before trying again.")
+    return _submit(payment, ach, enqueue, replayed=replayed, repo=repo)
 
 
-def _submit(payment: Payment, ach: AchProcessor,
-            enqueue: Enqueue, *, replayed: bool) -> StartedPayment:
+def _submit(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: bool,
+            repo: Repository) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
         return StartedPayment(payment, client_secret=None, replayed=replayed)
@@ -139,16 +143,27 @@ def _submit(payment: Payment, ach: AchProcessor,
             source="ach-submit", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
             client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
             processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
-                "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
-                                    "charged; pay by card or with another bank account."))), enqueue)
-        payment.refresh(consistent_read=True)
-        return StartedPayment(payment, client_secret=None, replayed=replayed)
-    try:
-        payment.update(actions=[Payment.processor_payment_id.set(transfer.id)],
-                       condition=Payment.processor_payment_id.does_not_exist(), add_version_condition=False)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        payment.refresh(consistent_read=True)  # a webhook recorded it first
+                "transfer_refused", "Our payment processor could not start this bank transfer. You were not charged: "
+                                    "pay by card or with another bank account."))), enqueue, repo=repo)
+        return StartedPayment(_reread(payment, repo), client_secret=None, replayed=replayed)
+    payment, _ = record_transfer_id(payment, transfer.id, repo)
     enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
     return StartedPayment(payment, client_secret=None, replayed=replayed)
+
+
+def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | None = None) -> tuple[Payment, bool]:
+    """Store the transfer's id on its payment, unless a webhook or a retry stored it first: (the payment as
+    stored, whether this call stored it)."""
+    repo = repo or repository()
+
+    def decide(ctx: Context) -> Change:
+        if ctx.payment.processor_payment_id is not None:
+            return Change(result=False)
+        return Change(result=True, payment={"processor_payment_id": transfer_id})
+
+    recorded = run(repo, Keys(payment.client_id, payment_id=payment.payment_id), decide)
+    return _reread(payment, repo), recorded
+
+
+def _reread(payment: Payment, repo: Repository) -> Payment:
+    return repo.load(Keys(payment.client_id, payment_id=payment.payment_id)).payment

@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from shared import clock
+from shared.books import repository
+from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
-from shared.models import Client, Invoice, Payment, SavedPaymentMethod
-from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
+from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.payment_requests import PaymentRequest, check_card_amount, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
-from shared.retries import until_won
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
 from shared.jobs import Enqueue
-from shared.store import get_many, money_of, write_transaction
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 MAX_ATTEMPTS = 3
@@ -43,28 +43,28 @@ class StartedPayment:
 
 
 def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
-                       cards: CardProcessor, merchant_name: str,
-                       enqueue: Enqueue) -> StartedPayment:
+                       cards: CardProcessor, merchant_name: str, enqueue: Enqueue, *,
+                       repo: Repository | None = None) -> StartedPayment:
+    repo = repo or repository()
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
-    def attempt() -> StartedPayment:
-        keys = [(Invoice, client_id, invoice_id), (Client, client_id), (Payment, client_id, payment_id)]
-        if request.payment_method_id is not None:
-            keys.append((SavedPaymentMethod, client_id, request.payment_method_id))
-        invoice, client, existing, *saved = get_many(*keys)
+    extra = ((SavedPaymentMethod, client_id, request.payment_method_id),) if request.payment_method_id else ()
+
+    def decide(ctx: Context) -> Change:
+        invoice, client, existing = ctx.invoice(), ctx.client, ctx.payment
         if existing is not None:
-            return _replay(existing, fingerprint, cards, enqueue)
+            return Change(result=existing)
         if invoice is None or client is None:
             raise invoice_not_found()
-        saved_card = saved[0] if saved else None
+        saved_card = ctx.extra[0] if extra else None
         if request.payment_method_id is not None and (saved_card is None or saved_card.type != "card"):
             raise method_not_found()
 
-        amount = choose_amount(request, status=invoice.status, balance=money_of(invoice).balance,
+        amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
                                allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
                                currency=invoice.currency)
-        check_card_minimum(amount, invoice.currency)
-        replaced = cancel_open_payment(invoice, cards)
+        check_card_amount(amount, invoice.currency)  # Stripe's minimum and maximum, before any call
+        replaced = cancel_open_payment(invoice, cards, repo)
         customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(
             amount=amount, currency=invoice.currency, customer_id=customer_id, client_id=client_id,
@@ -88,21 +88,28 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         if saved_card is not None:
             payment.processor_method_id = saved_card.processor_method_id
             payment.card_brand, payment.card_last4 = saved_card.card_brand, saved_card.card_last4
-        # A lost race (another request changed the invoice or took this key): until_won decides again.
-        with write_transaction() as tx:
-            tx.save(payment)  # condition: no payment with this id yet
-            tx.update(invoice, actions=[Invoice.open_payment_id.set(payment_id)])  # condition: version
-            if replaced is not None:
-                tx.update(replaced, actions=[Payment.status.set(CANCELED), Payment.unsettled.remove()],
-                          condition=Payment.status.is_in(PENDING, FAILED))
         log.info("card payment started", extra={"payment_id": payment_id, "invoice_id": invoice_id,
                                                 "amount": amount, "replaced": getattr(replaced, "payment_id", None)})
-        if saved_card is None:
-            return StartedPayment(payment, intent.client_secret, replayed=False)
-        return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue)
+        # A lost race (another request changed the invoice or took this key): decided again on fresh data.
+        return Change(result=(payment, intent), creates=[payment],
+                      invoices={invoice_id: {"open_payment_id": payment_id}},
+                      updates=[(replaced, canceled_fields())] if replaced is not None else [])
 
-    return until_won(attempt, attempts=MAX_ATTEMPTS, message="This invoice is being paid from another window right "
-                     "now. Check your payment history before trying again.", code="payment_in_progress")
+    result = run(repo, Keys(client_id, payment_id=payment_id, invoice_ids=(invoice_id,), extra=extra), decide,
+                 attempts=MAX_ATTEMPTS, code="payment_in_progress",
+                 message="This invoice is being paid from another window right now. Check your payment history "
+                         "before trying again.")
+    if isinstance(result, Payment):
+        return _replay(result, fingerprint, cards, enqueue)
+    payment, intent = result
+    if payment.processor_method_id is None:
+        return StartedPayment(payment, intent.client_secret, replayed=False)
+    return _confirm_saved_card(payment, intent.id, intent.client_secret, cards, enqueue)
+
+
+def canceled_fields() -> dict:
+    """A replaced, unconfirmed card payment (its intent cancelled at Stripe first)."""
+    return {"status": CANCELED, "unsettled": None}
 
 
 def _confirm_saved_card(payment: Payment, intent_id: str, client_secret: str, cards: CardProcessor,
@@ -156,16 +163,13 @@ def _replay(existing: Payment, fingerprint: str, cards: CardProcessor,
     return StartedPayment(existing, intent.client_secret, replayed=True, next_action=next_action)
 
 
-def cancel_open_payment(invoice: Invoice, cards: CardProcessor) -> Payment | None:
+def cancel_open_payment(invoice: Invoice, cards: CardProcessor, repo: Repository | None = None) -> Payment | None:
     """Cancel the invoice's unconfirmed card payment at Stripe so it can be replaced; refuse if it was
     confirmed meanwhile (its money may already be moving)."""
     if not invoice.open_payment_id:
         return None
-    try:
-        previous = Payment.get(invoice.client_id, invoice.open_payment_id, consistent_read=True)
-    except Payment.DoesNotExist:
-        return None
-    if previous.status not in (PENDING, FAILED):
+    previous = (repo or repository()).load(Keys(invoice.client_id, payment_id=invoice.open_payment_id)).payment
+    if previous is None or previous.status not in (PENDING, FAILED):
         return None
     if not cards.cancel_intent(previous.processor_payment_id):
         raise Conflict("A payment for this invoice was just submitted and is being processed. Check your "

@@ -4,25 +4,25 @@ Its cost follows the invoices due, not the table: it Queries the sparse by-open-
 date in its windows (30 days ahead, 31 days back) and never Scans. Emails are queued, and the notice
 worker sends each at most once (a ledger entry per invoice and day, or per invoice and due date), so
 running the job twice, or again after a crash half-way, sends nothing twice. A late fee is one conditional
-write per invoice and due date.
+unit of work per invoice and due date, decided again on the invoice as it is when the fee is written (an
+extension approved after the job read the invoice moves the due date, and the fee with it).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
 
-from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
 from shared import clock
+from shared.books import repository
+from shared.books.ledger import entry
+from shared.books import work
+from shared.books.work import Change, Context, Keys, Repository, balances_of
+from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
 from shared.invoices import OPEN, PARTIALLY_PAID
-from shared.ledger import entry
-from shared.models import Client, Invoice, LineItem
-from shared.money import format_amount
 from shared.jobs import Enqueue
-from shared.postings import log_posted, posting_actions
-from shared.retries import KeptLosingRaces, TryAgain, until_won
-from shared.store import money_of
+from shared.models import Client, Invoice
+from shared.retries import KeptLosingRaces
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 ACTIVE = (OPEN, PARTIALLY_PAID)  # processing: in-flight money covers it, so no reminder, notice or fee
@@ -57,8 +57,8 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy) -> JobReport:
                  "due_date": invoice.due_date})
         report.overdue_notices += 1
         policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else default_policy
-        if fee_due(policy, date.fromisoformat(invoice.due_date), today) and invoice.late_fee_period != invoice.due_date:
-            fee = apply_late_fee(invoice, policy)
+        if late_fee_due(invoice, policy, today):  # decided again on the fresh invoice before it is written
+            fee = apply_late_fee(invoice, policy, today)
             if fee:
                 report.fees_applied.append((invoice.invoice_id, fee))
     log.info("due-date job done", extra={"today": today.isoformat(), "items_read": report.items_read,
@@ -83,34 +83,35 @@ def _clients(client_ids: set[str]) -> dict[str, Client]:
     return {c.client_id: c for c in Client.batch_get(list(client_ids))} if client_ids else {}
 
 
-def apply_late_fee(invoice: Invoice, policy: FeePolicy, attempts: int = 3) -> int:
-    """Charge the invoice's late fee for its current due date once; returns the fee (0 when none applies).
-    Conditional on the version read, so a payment or a second run in between makes it decide again."""
+def late_fee_due(invoice: Invoice, policy: FeePolicy, today: date) -> int:
+    """The fee this invoice owes today (0: none): active, past its due date and grace period, not yet charged for
+    this due date, something still unpaid. Pure."""
+    balance = balances_of(invoice).money.balance
+    if invoice.status not in ACTIVE or invoice.late_fee_period == invoice.due_date or balance <= 0 \
+            or not fee_due(policy, date.fromisoformat(invoice.due_date), today):
+        return 0
+    return late_fee(policy, balance)  # the unpaid part only: not what is paid or in flight
 
-    def attempt() -> int:
-        money = money_of(invoice)
-        if invoice.status not in ACTIVE or invoice.late_fee_period == invoice.due_date or money.balance <= 0:
-            return 0
-        fee = late_fee(policy, money.balance)  # the unpaid part only: not what is paid or in flight
-        if fee <= 0:
-            return 0
-        line = LineItem(description=policy.describe(lambda c: format_amount(c, invoice.currency)), quantity=1,
-                        unit_amount=fee, amount=fee)
-        charged = [entry("late_fee", fee, f"late-fee:{invoice.invoice_id}:{invoice.due_date}", clock.now_iso())]
-        actions, _ = posting_actions(invoice, charged)
-        try:
-            invoice.update(actions=[*actions, Invoice.line_items.set(Invoice.line_items.append([line])),
-                                    Invoice.late_fee_period.set(invoice.due_date)])
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            invoice.refresh(consistent_read=True)
-            raise TryAgain from None
-        log_posted(charged, invoice.client_id, invoice.invoice_id)
-        return fee
+
+def apply_late_fee(invoice: Invoice, policy: FeePolicy, today: date | None = None, attempts: int = 3, *,
+                   repo: Repository | None = None) -> int:
+    """Charge the invoice's late fee for its current due date once; returns the fee (0 when none applies). The
+    rule runs again on the invoice as it is when the fee is written, so a payment, an extension or a second
+    run in between makes it decide again."""
+    today = today or clock.today()
+
+    def decide(ctx: Context) -> Change:
+        fresh = ctx.invoice()
+        fee = late_fee_due(fresh, policy, today) if fresh is not None else 0
+        if not fee:
+            return Change(result=0)
+        return Change(result=fee, entries=[entry("late_fee", fee, f"late-fee:{fresh.invoice_id}:{fresh.due_date}",
+                                                 clock.now_iso(), fresh.invoice_id)],
+                      invoices={fresh.invoice_id: {"late_fee_period": fresh.due_date}})
 
     try:
-        return until_won(attempt, attempts=attempts)
+        return work.run(repo or repository(), Keys(invoice.client_id, invoice_ids=(invoice.invoice_id,)), decide,
+                   attempts=attempts)
     except KeptLosingRaces:  # the next run decides again
         log.warning("late fee not charged: the invoice kept changing", extra={"invoice_id": invoice.invoice_id})
         return 0

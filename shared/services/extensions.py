@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
-from shared.due_dates import check_extendable, parse_extension_request
+from shared.due_dates import check_approvable, check_extendable, parse_extension_request
 from shared.errors import Conflict, NotFound, invoice_not_found
 from shared.ids import new_id
 from shared.models import ExtensionRequest, Invoice
@@ -56,6 +56,8 @@ def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue)
         raise NotFound("There is no extension request with that id.", code="extension_request_not_found")
     if ext.status != PENDING:
         raise Conflict(f"This extension request was already {ext.status}.", code="extension_request_decided")
+    if approve:
+        check_approvable(date.fromisoformat(ext.requested_due_date), clock.today())
     ext.status, ext.decided_at = (APPROVED if approve else DECLINED), clock.now_iso()
     actions = [Invoice.extension_request.set(ext)]
     if approve:

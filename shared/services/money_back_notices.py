@@ -5,7 +5,8 @@ from collections.abc import Callable
 
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, Refund
-from shared.money_back_emails import DisputeFacts, RefundFacts, render_dispute, render_overpayment, render_refund_receipt
+from shared.money_back_emails import (DisputeFacts, RefundFacts, WarningFacts, render_dispute, render_early_fraud_warning,
+                                     render_outside_refund, render_overpayment, render_refund_receipt)
 from shared.receipts import Email, method_line
 from shared.services.email_ledger import send_once
 from shared.store import money_of
@@ -59,6 +60,45 @@ def send_overpayment_flag(job: dict, *, merchant: Merchant, merchant_email: str,
     email = render_overpayment(merchant_email, client.name, client.client_id, invoice.number, payment.payment_id,
                                payment.credited_amount, payment.currency, merchant)
     return send_once(f"email:overpayment:{payment.payment_id}", "overpayment", email, merchant.sender_email, send)
+
+
+def send_outside_refund_notice(job: dict, *, merchant: Merchant, merchant_email: str,
+                               send: Callable[[Email, str], str]) -> str:
+    try:
+        refund = Refund.get(job["client_id"], job["refund_id"], consistent_read=True)
+    except Refund.DoesNotExist:
+        return "unknown_refund"
+    records = _payment_records({"client_id": refund.client_id, "payment_id": refund.payment_id})
+    if records is None:
+        return "unknown_payment"
+    payment, invoice, client = records
+    email = render_outside_refund(merchant_email, client.name, client.client_id, invoice.number, payment.payment_id,
+                                  payment.processor_payment_id or "", refund.processor_refund_id or "", refund.amount,
+                                  refund.currency, merchant)
+    return send_once(f"email:outside_refund:{refund.refund_id}", "outside_refund", email, merchant.sender_email, send)
+
+
+def send_early_fraud_warning(job: dict, *, merchant: Merchant, merchant_email: str,
+                             send: Callable[[Email, str], str]) -> str:
+    records = _payment_records(job)
+    if records is None:
+        return "unknown_payment"
+    payment, invoice, client = records
+    refunded = None
+    if job.get("refund_id"):
+        try:
+            refunded = Refund.get(payment.client_id, job["refund_id"]).amount
+        except Refund.DoesNotExist:
+            refunded = None
+    email = render_early_fraud_warning(WarningFacts(
+        to=merchant_email, client_name=client.name, client_id=client.client_id, invoice_number=invoice.number,
+        payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id or "",
+        warning_id=job["warning_id"], fraud_type=job.get("fraud_type", "unknown"),
+        actionable=bool(job.get("actionable")), amount=payment.amount, currency=payment.currency,
+        refunded=refunded), merchant)
+    # Once per warning, whichever of its created and updated events queued it first.
+    return send_once(f"email:early_fraud_warning:{job['warning_id']}", "early_fraud_warning", email,
+                     merchant.sender_email, send)
 
 
 def _payment_records(job: dict) -> tuple[Payment, Invoice, Client] | None:

@@ -8,8 +8,9 @@ path. The event id is "reconcile:<payment_id>:<status>", recorded in the same tr
 `decide` never moves a payment backwards, so whichever of the job and the webhook comes second changes
 nothing.
 
-Then it re-folds the ledger entries of every invoice it touched and reports any whose stored counters differ
-(`LedgerDrift` metric, alarmed); it never rewrites them.
+Then it re-folds the journal of every invoice it touched and checks every account against it: the invoice's
+balances, each of its payments' own balances, and the client's credit (folded from all of the client's
+journals). Any difference is reported (`LedgerDrift` metric, alarmed); it never rewrites them.
 
 Faults: a processor that times out or answers 5xx (ProcessorUnavailable), or any other error for one payment,
 is logged and counted, and the job goes on with the next payment. Nothing is written for that payment before
@@ -26,21 +27,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
 
 from shared import clock
 from shared.declines import failure_from
 from shared.errors import ProcessorUnavailable
-from shared.ledger import fold
-from shared.models import Invoice, Payment
+from shared.books import repository
+from shared.books.ledger import InvoiceBalances, PaymentBalances, fold
+from shared.books.work import Keys, Repository, balances_of
+from shared.models import Payment
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
-from shared.services.ach_payments import create_transfer_for, within_idempotency_window
+from shared.services.ach_payments import create_transfer_for, record_transfer_id, within_idempotency_window
 from shared.services.card_payments import INTENT_STATUSES
 from shared.jobs import Enqueue, payment_job
-from shared.postings import books_of, entries_of
 from shared.services.payment_updates import UNSETTLED, apply_update
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
@@ -61,7 +62,7 @@ class Report:
     unrecorded_succeeded: int = 0  # money the processor took while our record did not show it
     anomalies: int = 0  # an anomaly (money beyond what was owed, an amount or currency not the payment's, ...)
     invoices_checked: int = 0  # invoices whose entries were re-folded
-    drift: list = field(default_factory=list)  # invoice ids whose stored counters differ from their entries
+    drift: list = field(default_factory=list)  # "invoice:<id>", "payment:<id>", "client:<id>": stored != journal
     stopped_early: bool = False  # out of time: the rest waits for the next run
 
     def count_applied(self, status: str) -> None:
@@ -113,24 +114,32 @@ def reconcile_one(payment: Payment, now: datetime, cards: Callable[[], CardProce
         log.error("unsettled payment with an unknown processor", extra=_ids(payment) | {"processor": payment.processor})
 
 
-def check_books(invoice_keys: set[tuple[str, str]], report: Report) -> None:
-    """Re-fold the entries of the invoices this run touched: stored counters that differ from them are drift a
-    person must look at (alarmed), never "fixed" here, since which side is wrong needs the processor's records."""
-    for client_id, invoice_id in sorted(invoice_keys):
-        try:
-            invoice = Invoice.get(client_id, invoice_id, consistent_read=True)
-        except Invoice.DoesNotExist:
-            continue
-        report.invoices_checked += 1
-        entries = entries_of(invoice)
-        if not any(e.kind == "invoiced" for e in entries):
-            continue  # written before the ledger existed: nothing to re-fold
-        refolded, stored = fold(entries), books_of(invoice)
-        if refolded != stored:
-            report.drift.append(invoice_id)
-            log.error("ledger drift: the invoice's counters differ from its entries", extra={
-                "client_id": client_id, "invoice_id": invoice_id, "stored": stored.__dict__,
-                "entries": refolded.__dict__})
+def check_books(invoice_keys: set[tuple[str, str]], report: Report, repo: Repository | None = None) -> None:
+    """Re-fold the journals of the invoices this run touched and check every account they hold: balances that
+    differ from them are drift a person must look at (alarmed), never "fixed" here, since which side is wrong
+    needs the processor's records."""
+    repo = repo or repository()
+    for client_id in sorted({c for c, _ in invoice_keys}):
+        entries = repo.client_journal(client_id)
+        books = fold(entries)
+        ctx = repo.load(Keys(client_id, invoice_ids=tuple(sorted(i for c, i in invoice_keys if c == client_id))))
+        for invoice_id, invoice in sorted(ctx.invoices.items()):
+            report.invoices_checked += 1
+            stored, journal = balances_of(invoice), books.invoices.get(invoice_id, InvoiceBalances())
+            if journal != stored:
+                _drift(report, f"invoice:{invoice_id}", stored, journal)
+            for payment in repo.invoice_payments(client_id, invoice_id):
+                journal = books.payments.get(payment.payment_id, PaymentBalances()).accounts
+                if journal != payment.balance_map():
+                    _drift(report, f"payment:{payment.payment_id}", payment.balance_map(), journal)
+        if ctx.client is not None and int(ctx.client.credit_balance or 0) != books.credit:
+            _drift(report, f"client:{client_id}", ctx.client.credit_balance, books.credit)
+
+
+def _drift(report: Report, account: str, stored, journal) -> None:
+    report.drift.append(account)
+    log.error("ledger drift: stored balances differ from the journal", extra={
+        "account": account, "stored": stored, "journal": getattr(journal, "__dict__", journal)})
 
 
 # ---- cards --------------------------------------------------------------------------------------------------
@@ -200,7 +209,11 @@ def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, repo
         return None
     if not within_idempotency_window(payment, now) or not payment.processor_idempotency_key \
             or not payment.processor_method_id:
-        # The processor has forgotten the key: asking again could debit the client a second time.
+        # The processor has forgotten the key: asking again could debit the client a second time. Its search by
+        # the transfer's correlationId (made from the key) still finds a transfer that was created.
+        found = ach.find_transfer(payment.processor_idempotency_key) if payment.processor_idempotency_key else None
+        if found is not None:
+            return found
         report.needs_attention += 1
         log.error("ACH payment without a transfer id past the processor's idempotency window: check the "
                   "processor for a transfer with this payment's metadata",
@@ -211,12 +224,7 @@ def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, repo
 
 def _record_transfer_id(payment: Payment, transfer_id: str, enqueue, report: Report) -> None:
     """Store the id of a still-pending transfer (no state change, so apply_update would write nothing)."""
-    try:
-        payment.update(actions=[Payment.processor_payment_id.set(transfer_id)],
-                       condition=Payment.processor_payment_id.does_not_exist(), add_version_condition=False)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not record_transfer_id(payment, transfer_id)[1]:
         report.unchanged += 1  # the client's retry or a webhook recorded it first
         return
     report.transfers_recorded += 1

@@ -1,203 +1,228 @@
-"""Refunds, decided by the merchant and final when the processor says so.
+"""Refunds: decided by the merchant (or made outside this system, in Stripe's Dashboard or by Stripe itself),
+final when the processor says so.
 
-Starting one is record-first, like an ACH payment: one transaction writes the refund as `pending` and adds
-its amount to the payment's refund_pending_amount (conditional on the payment's version), so two refunds
-can never send back more than was paid. Then the processor is asked with an idempotency key derived from
-the refund id. The final state (from the processor's immediate answer, a webhook, or the refund's transfer
-events) goes through `apply_refund_outcome`: one transaction moves the refund, the payment, the invoice
-(and the client's credit) and records the event, so it counts once whatever the order of arrival.
+Starting one is record-first, like an ACH payment: one unit of work writes the refund as `pending` and adds its
+amount to the payment's refund_pending_amount (conditional on the payment's version), so two refunds can never
+send back more than was paid. Then the processor is asked with an idempotency key derived from the refund id.
+The final state (the processor's immediate answer, a webhook, the refund's transfer events) goes through
+`apply_refund_outcome`: one unit of work moves the refund, the payment, the invoice, the client's credit and
+records the event, so it counts once whatever the order of arrival.
 
-Money comes back off the client's credit first (an overpayment kept as credit), then off the invoice's
-amount_paid, which reopens it; a correction also lowers the invoice total, so the invoice stays paid.
+Money comes back off the payment's part kept as the client's credit first, then off what it paid on the
+invoice (which reopens it; a correction also lowers the invoice's total, so it stays paid). Money the payment
+no longer holds (a bank return or a chargeback took it first) is sent all the same: that is the merchant's
+loss (`refunded_at_loss`), shown to a person, never taken from the client's invoice twice.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
 from shared import clock
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.event_records import record_event_only, save_new
-from shared.ledger import Entry, entry
-from shared.models import Client, Invoice, LineItem, Payment, ProcessedEvent, Refund, RefundSummary
+from shared.books import repository
+from shared.books.ledger import PaymentBalances, entry
+from shared.books.work import Change, Context, Keys, Repository, run
+from shared.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.ids import derived_id
+from shared.jobs import Enqueue
+from shared.models import Payment, Refund, RefundSummary
 from shared.money import format_amount
 from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED, UpdateResult
-from shared.postings import log_posted, move_credit, posting_actions
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
-from shared.jobs import Enqueue
-from shared.retries import TryAgain, until_won
-from shared.store import get_many, write_transaction
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
-HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)  # a refund's money can come off these
 PENDING, DONE, FAILED = "pending", "succeeded", "failed"
+PORTAL, STRIPE = "portal", "stripe"  # where a refund was decided
 
 
-def payment_by_id(payment_id: str) -> Payment:
-    found = next(iter(Payment.by_payment_id.query(payment_id, limit=1)), None)
+def payment_by_id(payment_id: str, repo: Repository | None = None) -> Payment:
+    found = (repo or repository()).payment_by_id(payment_id)
     if found is None:
         raise NotFound("We couldn't find that payment.", code="payment_not_found")
-    return Payment.get(found.client_id, payment_id, consistent_read=True)
+    return found
+
+
+def refundable_amount(payment: Payment) -> int:
+    return payment.amount - payment.refunded_amount - int(payment.refund_pending_amount or 0)
+
+
+REST = "rest"  # a refund of whatever the payment still has to refund when it is written (not the API's)
 
 
 def start_refund(payment_id: str, idempotency_key: str, body: object,
-                 processor_for: Callable[[Payment], RefundProcessor],
-                 enqueue: Enqueue) -> Refund:
-    amount, reason, correction = parse_refund(body)
-    found = payment_by_id(payment_id)
+                 processor_for: Callable[[Payment], RefundProcessor], enqueue: Enqueue, *,
+                 processor_reason: str | None = None, repo: Repository | None = None) -> Refund:
+    """`body`: the merchant's request; or, for this system's own refunds, {"amount": REST, ...}: the payment's
+    refundable rest as it is when the refund is recorded (decided on fresh data, like every change)."""
+    repo = repo or repository()
+    rest = isinstance(body, dict) and body.get("amount") == REST
+    amount, reason, correction = parse_refund({**body, "amount": 1} if rest else body)
+    found = payment_by_id(payment_id, repo)
     refund_id = refund_id_for(payment_id, idempotency_key)
-    fingerprint = refund_fingerprint(payment_id, amount, reason, correction)
+    fingerprint = refund_fingerprint(payment_id, REST if rest else amount, reason, correction)
 
-    def attempt() -> Refund:
-        existing, payment = get_many((Refund, found.client_id, refund_id), (Payment, found.client_id, payment_id))
+    def decide(ctx: Context) -> Change:
+        existing, payment = ctx.refund, ctx.payment
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
                 raise Unprocessable("This Idempotency-Key was already used for a different refund.",
                                     code="idempotency_key_reused")
-            if existing.status == PENDING and existing.processor_refund_id is None:
-                return _submit(existing, payment, processor_for(payment), enqueue)  # finish a cut-off try
-            return existing
+            return Change(result=(existing, payment))
         if payment.status not in REFUNDABLE:
             raise Conflict(f"Only a payment that went through can be refunded; this one is {payment.status}.",
                            code="payment_not_refundable")
-        refundable = payment.amount - payment.refunded_amount - payment.refund_pending_amount
-        if amount > refundable:
+        refundable = refundable_amount(payment)
+        if amount > refundable or rest and refundable <= 0:
             raise Unprocessable(f"At most {format_amount(refundable, payment.currency)} of this payment can still "
                                 "be refunded.", code="amount_exceeds_refundable")
-        created_at = clock.now_iso()
-        refund = Refund(payment.client_id, refund_id, payment_id=payment_id, invoice_id=payment.invoice_id,
-                        amount=amount, currency=payment.currency, reason=reason, correction=correction,
-                        status=PENDING, created_at=created_at, request_fingerprint=fingerprint,
-                        payment_key=f"{payment_id}#{created_at}#{refund_id}")
-        summary = RefundSummary(refund_id=refund_id, amount=amount, status=PENDING, created_at=created_at)
-        with write_transaction() as tx:  # a lost race: until_won starts again on fresh data
-            tx.save(refund)  # condition: new
-            tx.update(payment, actions=[  # condition: the version the refundable amount was checked on
-                Payment.refund_pending_amount.set(payment.refund_pending_amount + amount),
-                Payment.refunds.set((Payment.refunds | []).append([summary]))])
+        refund = new_refund(payment, refund_id, refundable if rest else amount, reason, correction, fingerprint)
         log.info("refund recorded", extra={"refund_id": refund_id, "payment_id": payment_id, "amount": amount})
-        return _submit(refund, payment, processor_for(payment), enqueue)
+        return Change(result=(refund, payment), creates=[refund], payment=_reserved(payment, refund))
 
-    return until_won(attempt, message="The payment changed while refunding; try again with the same key.")
+    keys = Keys(found.client_id, payment_id=payment_id, refund_id=refund_id)
+    refund, payment = run(repo, keys, decide,
+                          message="The payment changed while refunding; try again with the same key.")
+    if refund.status == PENDING and refund.processor_refund_id is None:  # new, or a cut-off try to finish
+        return _submit(refund, payment, processor_for(payment), enqueue, processor_reason, repo)
+    return refund
 
 
-def _submit(refund: Refund, payment: Payment, processor: RefundProcessor,
-            enqueue: Enqueue) -> Refund:
+def new_refund(payment: Payment, refund_id: str, amount: int, reason: str, correction: bool, fingerprint: str,
+               **fields) -> Refund:
+    created_at = clock.now_iso()
+    return Refund(payment.client_id, refund_id, payment_id=payment.payment_id, invoice_id=payment.invoice_id,
+                  amount=amount, currency=payment.currency, reason=reason, correction=correction, status=PENDING,
+                  created_at=created_at, request_fingerprint=fingerprint,
+                  payment_key=f"{payment.payment_id}#{created_at}#{refund_id}", **fields)
+
+
+def _reserved(payment: Payment, refund: Refund) -> dict:
+    summary = RefundSummary(refund_id=refund.refund_id, amount=refund.amount, status=PENDING,
+                            created_at=refund.created_at)
+    return {"refund_pending_amount": int(payment.refund_pending_amount or 0) + refund.amount,
+            "refunds": [*(payment.refunds or []), summary]}
+
+
+def _submit(refund: Refund, payment: Payment, processor: RefundProcessor, enqueue: Enqueue,
+            processor_reason: str | None, repo: Repository) -> Refund:
     """Ask the processor; ProcessorUnavailable leaves the refund pending (the same request finishes it)."""
     try:
         result = processor.refund(
             processor_payment_id=payment.processor_payment_id, processor_method_id=payment.processor_method_id,
-            amount=refund.amount, idempotency_key=f"refund:{refund.refund_id}",
+            amount=refund.amount, idempotency_key=f"refund:{refund.refund_id}", reason=processor_reason,
             metadata={"client_id": refund.client_id, "payment_id": refund.payment_id, "refund_id": refund.refund_id})
     except RefundRefused as exc:
         log.warning("refund refused by the processor", extra={"refund_id": refund.refund_id})
         apply_refund_outcome(refund.client_id, refund.refund_id, FAILED, f"refund-refused:{refund.refund_id}",
-                             "refund_refused", enqueue)
+                             "refund_refused", enqueue, repo=repo)
         raise Unprocessable(f"The processor refused the refund: {exc.message}", code="refund_refused") from None
-    Refund(refund.client_id, refund.refund_id).update(
-        actions=[Refund.processor_refund_id.set(result.processor_refund_id)],
-        condition=Refund.processor_refund_id.does_not_exist() | (Refund.processor_refund_id == result.processor_refund_id),
-        add_version_condition=False)
+    _record_processor_id(refund, result.processor_refund_id, repo)
     if result.status in (DONE, FAILED):
         apply_refund_outcome(refund.client_id, refund.refund_id, result.status,
-                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue)
-    return Refund.get(refund.client_id, refund.refund_id, consistent_read=True)
+                             f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue, repo=repo)
+    return repo.load(Keys(refund.client_id, refund_id=refund.refund_id)).refund
+
+
+def _record_processor_id(refund: Refund, processor_refund_id: str, repo: Repository) -> None:
+    """The processor's id for the refund (its events name it), unless a webhook recorded it first."""
+
+    def decide(ctx: Context) -> Change:
+        if ctx.refund.processor_refund_id is not None:
+            return Change()
+        return Change(refund={"processor_refund_id": processor_refund_id})
+
+    run(repo, Keys(refund.client_id, refund_id=refund.refund_id), decide)
 
 
 def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key: str, event_type: str,
-                         enqueue: Enqueue) -> UpdateResult:
-    """The refund became final (succeeded or failed), or a succeeded refund's transfer came back (failed).
+                         enqueue: Enqueue, *, repo: Repository | None = None) -> UpdateResult:
+    """The refund became final (succeeded or failed), or a succeeded refund's money came back (failed).
     At most once per event, never backwards otherwise."""
+    repo = repo or repository()
+    refund = repo.load(Keys(client_id, refund_id=refund_id)).refund
+    if refund is None:
+        log.warning("outcome for an unknown refund", extra={"refund_id": refund_id})
+        return UpdateResult("unknown_refund")
+    keys = Keys(client_id, payment_id=refund.payment_id, invoice_ids=(refund.invoice_id,), refund_id=refund_id,
+                event_key=event_key)
+    return run(repo, keys, lambda ctx: decide_refund_outcome(ctx, status, event_type), enqueue=enqueue,
+               message="The payment kept changing; the processor will retry.")
 
-    def attempt() -> UpdateResult:
-        refund, seen = get_many((Refund, client_id, refund_id), (ProcessedEvent, event_key))
-        if refund is None:
-            log.warning("outcome for an unknown refund", extra={"refund_id": refund_id})
-            return UpdateResult("unknown_refund")
-        if seen is not None:
-            return UpdateResult("duplicate")
-        returned = refund.status == DONE and status == FAILED  # e.g. the bank returned the credit transfer
-        if refund.status != PENDING and not returned:  # already final: a late or repeated report changes nothing
-            if record_event_only(event_key, event_type) == "duplicate":
-                raise TryAgain
-            return UpdateResult("ignored")
-        payment, invoice, client = get_many((Payment, client_id, refund.payment_id),
-                                            (Invoice, client_id, refund.invoice_id), (Client, client_id))
-        change = _returned(refund, payment, event_key) if returned else _final(refund, payment, invoice, client,
-                                                                                status, event_key)
-        _commit(refund, payment, invoice, change, event_key, event_type)
-        log_posted(change.entries, client_id, refund.invoice_id, processor_refund_id=refund.processor_refund_id)
-        if change.anomaly:
-            log.error("refund anomaly: money a person must look at", extra={
-                "anomaly": change.anomaly, "refund_id": refund_id, "payment_id": refund.payment_id,
-                "amount": refund.amount, "client_id": client_id, "invoice_id": refund.invoice_id})
-        if change.status == DONE:
-            enqueue({"kind": "refund_receipt", "client_id": client_id, "refund_id": refund_id,
-                         "invoice_id": refund.invoice_id})
-        log.info("refund final", extra={"refund_id": refund_id, "status": change.status})
-        return UpdateResult("applied", change.payment_status or payment.status, change.anomaly)
 
-    return until_won(attempt, message="The payment kept changing; the processor will retry.")
+def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
+    refund, payment, invoice = ctx.refund, ctx.payment, ctx.invoice()
+    if ctx.seen:
+        return Change(result=UpdateResult("duplicate"))
+    returned = refund.status == DONE and status == FAILED  # e.g. the bank returned the credit transfer
+    if refund.status != PENDING and not returned:  # already final: a late or repeated report changes nothing
+        return Change(result=UpdateResult("ignored"), event_type=event_type)
+    change = _returned(refund, payment, ctx.keys.event_key) if returned else \
+        _final(refund, payment, invoice.invoice_id, status, ctx.keys.event_key)
+    change.event_type, change.refund_was = event_type, refund.status  # written only over the status read
+    if change.result.anomaly:
+        log.error("refund anomaly: money a person must look at", extra={
+            "anomaly": change.result.anomaly, "refund_id": refund.refund_id, "payment_id": refund.payment_id,
+            "amount": refund.amount, "client_id": refund.client_id, "invoice_id": refund.invoice_id})
+    log.info("refund final", extra={"refund_id": refund.refund_id, "status": change.refund["status"]})
+    return change
 
 
 @dataclass(frozen=True)
-class RefundChange:
-    status: str  # the refund's new status
-    was: str  # the refund's status it is written over (the condition)
-    payment_actions: list
-    entries: list[Entry] = field(default_factory=list)
-    credit_delta: int = 0  # to the client's credit
-    payment_status: str | None = None
-    anomaly: str | None = None
+class _Taken:
+    from_credit: int
+    from_paid: int
+    at_loss: int
 
 
-def _final(refund: Refund, payment: Payment, invoice: Invoice, client: Client | None, status: str,
-           key: str) -> RefundChange:
-    actions = [Payment.refund_pending_amount.set(payment.refund_pending_amount - refund.amount),
-               Payment.refunds.set(_summaries(payment, refund, status))]
+def take_back(amount: int, held: PaymentBalances, invoice_id: str) -> _Taken:
+    """Money leaving for one of a payment's reasons (refund, chargeback) comes off its credit part first, then
+    off what it paid on the invoice; the rest it no longer holds is the merchant's loss."""
+    from_credit = min(amount, held.credit)
+    from_paid = min(amount - from_credit, held.paid(invoice_id))
+    return _Taken(from_credit, from_paid, amount - from_credit - from_paid)
+
+
+def _final(refund: Refund, payment: Payment, invoice_id: str, status: str, key: str) -> Change:
+    fields = {"refund_pending_amount": max(0, int(payment.refund_pending_amount or 0) - refund.amount),
+              "refunds": _summaries(payment, refund, status)}
     if status != DONE:
-        return RefundChange(status, PENDING, actions)
-    if payment.status not in HOLDS_MONEY:
-        # The payment was returned by the bank while this refund was pending: the return already took back all
-        # the merchant held, so nothing more comes off the invoice, and the money sent is a loss to look at.
-        return RefundChange(status, PENDING, actions, anomaly="refund_after_return")
-    refunded = payment.refunded_amount + refund.amount
-    actions.append(Payment.refunded_amount.set(refunded))
-    payment_status = None
+        return Change(result=UpdateResult("applied", payment.status), payment=fields, refund={"status": status})
+    held = PaymentBalances(payment.balance_map())
+    taken = take_back(refund.amount, held, invoice_id)
+    refunded = held.refunded + refund.amount
     if payment.status in REFUNDABLE:
-        payment_status = REFUNDED if refunded >= payment.amount else PARTIALLY_REFUNDED
-        actions.append(Payment.status.set(payment_status))
-    # Money comes back off the payment's part kept as credit first, then off the invoice.
-    credit_part = min(refund.amount, payment.credited_amount, client.credit_balance if client else 0)
-    if credit_part:
-        actions.append(Payment.credited_amount.set(payment.credited_amount - credit_part))
-    invoice_part = min(refund.amount - credit_part, invoice.amount_paid)
+        fields["status"] = REFUNDED if refunded >= payment.amount else PARTIALLY_REFUNDED
+    anomaly = None
+    if taken.at_loss:  # a bank return or a chargeback took this money first: it left twice
+        anomaly = "refund_after_chargeback" if payment.status == DISPUTED or held.charged_back else "refund_after_return"
     at, ids = clock.now_iso(), {"payment_id": refund.payment_id, "refund_id": refund.refund_id}
-    moves = [("refunded_from_credit", credit_part), ("refunded", invoice_part),
-             ("correction", invoice_part if refund.correction else 0)]
-    return RefundChange(status, PENDING, actions, [entry(k, a, key, at, **ids) for k, a in moves if a],
-                        credit_delta=-credit_part, payment_status=payment_status)
+    moves = [("refunded_from_credit", taken.from_credit), ("refunded", taken.from_paid),
+             ("correction", taken.from_paid if refund.correction else 0), ("refunded_at_loss", taken.at_loss)]
+    return Change(result=UpdateResult("applied", fields.get("status", payment.status), anomaly),
+                  entries=[entry(k, a, key, at, invoice_id, **ids) for k, a in moves if a], payment=fields,
+                  refund={"status": DONE},
+                  jobs=[{"kind": "refund_receipt", "client_id": refund.client_id, "refund_id": refund.refund_id,
+                         "invoice_id": refund.invoice_id}])
 
 
-def _returned(refund: Refund, payment: Payment, key: str) -> RefundChange:
-    """A succeeded refund's money came back (its credit transfer was returned): the refund failed after all and
-    the merchant owes that money to the client again, kept as the client's credit until it is sent again."""
-    refunded = payment.refunded_amount - refund.amount
-    actions = [Payment.refunded_amount.set(refunded), Payment.refunds.set(_summaries(payment, refund, FAILED))]
-    if payment.status not in HOLDS_MONEY:
-        return RefundChange(FAILED, DONE, actions, anomaly="refund_returned")
-    payment_status = None
-    if payment.status in REFUNDABLE + (REFUNDED,):
-        payment_status = PARTIALLY_REFUNDED if refunded else SUCCEEDED
-        actions.append(Payment.status.set(payment_status))
-    actions.append(Payment.credited_amount.set(payment.credited_amount + refund.amount))
-    owed = entry("refund_returned", refund.amount, key, clock.now_iso(), payment_id=refund.payment_id,
-                 refund_id=refund.refund_id)
-    return RefundChange(FAILED, DONE, actions, [owed], credit_delta=refund.amount, payment_status=payment_status,
-                        anomaly="refund_returned")
+def _returned(refund: Refund, payment: Payment, key: str) -> Change:
+    """A succeeded refund's money came back (its credit transfer was returned, or Stripe's refund failed after
+    succeeding): the refund failed after all. What was sent at a loss is the merchant's again; the rest the
+    merchant owes the client again, kept as the client's credit until it is sent again."""
+    held = PaymentBalances(payment.balance_map())
+    recovered = min(refund.amount, held.lost)
+    owed = refund.amount - recovered
+    fields = {"refunds": _summaries(payment, refund, FAILED)}
+    if payment.status in (*REFUNDABLE, REFUNDED):
+        fields["status"] = PARTIALLY_REFUNDED if held.refunded - refund.amount else SUCCEEDED
+    at, ids = clock.now_iso(), {"payment_id": refund.payment_id, "refund_id": refund.refund_id}
+    moves = [("refund_loss_recovered", recovered), ("refund_returned", owed)]
+    return Change(result=UpdateResult("applied", fields.get("status", payment.status), "refund_returned"),
+                  entries=[entry(k, a, key, at, refund.invoice_id, **ids) for k, a in moves if a], payment=fields,
+                  refund={"status": FAILED})
 
 
 def _summaries(payment: Payment, refund: Refund, status: str) -> list[RefundSummary]:
@@ -205,20 +230,71 @@ def _summaries(payment: Payment, refund: Refund, status: str) -> list[RefundSumm
                           status=status if s.refund_id == refund.refund_id else s.status) for s in payment.refunds]
 
 
-def _commit(refund: Refund, payment: Payment, invoice: Invoice, change: RefundChange, event_key: str,
-            event_type: str) -> None:
-    invoice_actions = []
-    if change.entries:
-        invoice_actions, _ = posting_actions(invoice, change.entries)
-        if refund.correction and any(e.kind == "correction" for e in change.entries):
-            part = next(-e.amount for e in change.entries if e.kind == "correction")
-            line = LineItem(description=f"Correction: refund of {format_amount(part, invoice.currency)}",
-                            quantity=1, unit_amount=-part, amount=-part)
-            invoice_actions.append(Invoice.line_items.set(Invoice.line_items.append([line])))
-    with write_transaction() as tx:
-        tx.update(refund, actions=[Refund.status.set(change.status)], condition=Refund.status == change.was)
-        tx.update(payment, actions=change.payment_actions)  # conditional on the version read
-        if invoice_actions:
-            tx.update(invoice, actions=invoice_actions)  # likewise
-        move_credit(tx, refund.client_id, change.credit_delta)
-        save_new(tx, event_key, event_type)
+def refund_for_warning(payment: Payment, warning_id: str, processor_for: Callable[[Payment], RefundProcessor],
+                       enqueue: Enqueue, *, repo: Repository | None = None) -> str | None:
+    """An early fraud warning's automatic refund (RefundOnEarlyFraudWarning): the payment's refundable rest, through
+    the merchant's own refund path, once (its key is the warning's id); None when nothing can be refunded."""
+    if payment.status not in REFUNDABLE or refundable_amount(payment) <= 0:
+        return None
+    try:
+        refund = start_refund(payment.payment_id, f"early-fraud-warning:{warning_id}",
+                              {"amount": REST, "reason": "Refunded after an early fraud warning, to avoid a dispute",
+                               "correction": False}, processor_for, enqueue, processor_reason="fraudulent", repo=repo)
+    except DomainError as exc:  # e.g. refunded or disputed meanwhile: the merchant is told all the same
+        log.warning("early fraud warning: no automatic refund", extra={"payment_id": payment.payment_id,
+                                                                       "code": exc.code})
+        return None
+    return refund.refund_id
+
+
+# ---- refunds made outside this system ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutsideRefund:
+    """A refund the processor reports that this system did not ask for (Stripe's Dashboard, Stripe itself)."""
+
+    processor_refund_id: str
+    amount: int
+    currency: str
+    status: str  # pending | succeeded | failed
+    reason: str | None  # Stripe's: duplicate, fraudulent, requested_by_customer, expired_uncaptured_charge, ...
+
+
+OUTSIDE_REASONS = {"duplicate": "Duplicate payment", "fraudulent": "Fraudulent payment",
+                   "requested_by_customer": "Requested by the client",
+                   "expired_uncaptured_charge": "The payment was never captured"}
+
+
+def outside_refund_id(processor_refund_id: str) -> str:
+    return derived_id("ref", "outside", processor_refund_id)
+
+
+def record_outside_refund(payment: Payment, found: OutsideRefund, enqueue: Enqueue, *,
+                          repo: Repository | None = None) -> UpdateResult:
+    """Count a refund made outside the portal exactly like one made through it: the same record, the same
+    reservation and the same outcome path, keyed by the processor's refund id so that every event about it
+    (created, updated, charge.refunded, in any order, twice) counts it once. The merchant is told."""
+    repo = repo or repository()
+    refund_id = outside_refund_id(found.processor_refund_id)
+
+    def decide(ctx: Context) -> Change:
+        if ctx.refund is not None:
+            return Change(result=False)
+        if found.currency.lower() != ctx.payment.currency.lower():
+            raise Unprocessable("refund in another currency than its payment", code="currency_mismatch")
+        refund = new_refund(ctx.payment, refund_id, found.amount,
+                            OUTSIDE_REASONS.get(found.reason or "", "Refunded in Stripe"), False,
+                            f"outside:{found.processor_refund_id}", origin=STRIPE,
+                            processor_refund_id=found.processor_refund_id)
+        log.warning("refund made outside the portal", extra={"refund_id": refund_id, "amount": found.amount,
+                                                            "payment_id": payment.payment_id,
+                                                            "processor_refund_id": found.processor_refund_id})
+        return Change(result=True, creates=[refund], payment=_reserved(ctx.payment, refund),
+                      jobs=[{"kind": "outside_refund", "client_id": payment.client_id, "refund_id": refund_id}])
+
+    run(repo, Keys(payment.client_id, payment_id=payment.payment_id, refund_id=refund_id), decide, enqueue=enqueue)
+    if found.status not in (DONE, FAILED):
+        return UpdateResult("applied")
+    return apply_refund_outcome(payment.client_id, refund_id, found.status,
+                                f"outside-refund:{found.processor_refund_id}:{found.status}", "outside_refund",
+                                enqueue, repo=repo)

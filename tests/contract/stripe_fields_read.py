@@ -28,9 +28,11 @@ EVENT_OBJECTS = {
     "charge.dispute.funds_withdrawn": "dispute",
     "charge.dispute.funds_reinstated": "dispute",
     "charge.dispute.closed": "dispute",
+    "radar.early_fraud_warning.created": "radar.early_fraud_warning",
+    "radar.early_fraud_warning.updated": "radar.early_fraud_warning",
 }
 
-_REFUND = {"id", "status", "metadata.client_id", "metadata.refund_id"}
+_REFUND = {"id", "status", "amount", "currency", "reason", "metadata", "metadata.client_id", "metadata.refund_id"}
 
 # From webhook events (shared/processors/stripe_events.py, shared/services/stripe_webhooks.py, disputes.py)
 # and from API answers (shared/processors/stripe_cards.py, refunds.py).
@@ -42,8 +44,9 @@ FIELDS_READ = {
     "setup_intent": {"client_secret", "payment_method", "customer"},
     "payment_method": {"id", "type", "customer", "card.brand", "card.last4", "card.exp_month", "card.exp_year"},
     "customer": {"id"},
-    "refund": _REFUND,
-    "charge": {"refunds.data[]." + field for field in _REFUND},
+    "refund": _REFUND | {"payment_intent"},
+    "charge": {"payment_intent"},  # its refunds are listed from Stripe (GET /v1/refunds?payment_intent=)
+    "radar.early_fraud_warning": {"id", "actionable", "fraud_type", "payment_intent", "payment_intent.id"},
     "dispute": {"id", "payment_intent", "payment_intent.id", "amount", "currency", "status",
                 "balance_transactions[].amount", "balance_transactions[].currency"},
 }

@@ -37,8 +37,9 @@ def handled_event_types() -> set[str]:
     for path in (ROOT / "shared").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                match = _EVENT_TYPE.fullmatch(node.value)
-                if match and match[1] in OBJECT_CLASSES:
+                parts = node.value.split(".")
+                # the object's name is the type's first part or two (radar.early_fraud_warning.created)
+                if _EVENT_TYPE.fullmatch(node.value) and any(".".join(parts[:n]) in OBJECT_CLASSES for n in (1, 2)):
                     found.add(node.value)
     return found
 
@@ -127,11 +128,11 @@ def test_the_intent_statuses_the_code_compares_are_stripes():
 
 
 def test_every_dispute_status_stripe_lists_is_classified_and_nothing_else():
-    """An inquiry moves no money, a chargeback moves it by its funds; `prevented` is the one status left to a
-    person (the anomaly alarm). A status Stripe adds later lands there too, but this test says so first."""
+    """An inquiry moves no money, a chargeback moves it by its funds, a prevented one moves none (its refund
+    does). A status Stripe adds later is left to a person (the anomaly alarm), but this test says so first."""
     from shared import dispute_states
 
-    classified = set(dispute_states.INQUIRY) | set(dispute_states.CHARGEBACK) | {"prevented"}
+    classified = set(dispute_states.INQUIRY) | set(dispute_states.CHARGEBACK) | {dispute_states.PREVENTED}
     assert classified == literals(stripe.Dispute.__annotations__["status"])
     assert set(dispute_states.INQUIRY) == {s for s in classified if s.startswith("warning_")}
 
@@ -183,6 +184,9 @@ def samples(intent_id: str, payment_id: str) -> dict[str, dict]:
         "charge": {"id": "ch_1", "object": "charge", "amount": 125000, "amount_refunded": 5000, "currency": "usd",
                    "payment_intent": intent_id, "refunded": False, "status": "succeeded",
                    "refunds": {"object": "list", "data": [refund], "has_more": False, "url": "/v1/charges/ch_1/refunds"}},
+        "radar.early_fraud_warning": {"id": "issfr_1", "object": "radar.early_fraud_warning", "actionable": True,
+                                      "charge": "ch_1", "created": int(time.time()), "fraud_type": "misc",
+                                      "livemode": False, "payment_intent": intent_id},
         "dispute": {"id": "dp_1", "object": "dispute", "amount": 125000, "currency": "usd", "charge": "ch_1",
                     "payment_intent": intent_id, "reason": "fraudulent", "status": "needs_response",
                     "is_charge_refundable": False, "created": int(time.time()),
@@ -203,9 +207,10 @@ def test_the_webhook_reads_only_fields_in_the_table(aws):
         object_name = EVENT_OBJECTS[event_type]
         reads: set[str] = set()
         event = StripeEvent(f"evt_contract_{n}", event_type, int(time.time()), Reads(objects[object_name], "", reads))
-        stripe_webhooks.handle(event, enqueue=lambda job: None,
-                               card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
-                               intent_outcome=stripe_cards.from_environment().intent_outcome)
+        cards = stripe_cards.from_environment()
+        stripe_webhooks.handle(event, enqueue=lambda job: None, stripe=stripe_webhooks.StripeSide(
+            card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
+            intent_outcome=cards.intent_outcome, refunds_of=cards.refunds_of))
         table = FIELDS_READ[object_name]
         extra = {p for p in reads if p not in table and not any(t.startswith((p + ".", p + "[]")) for t in table)}
         if extra:

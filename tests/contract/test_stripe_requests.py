@@ -64,8 +64,9 @@ def drive_every_call(base: str) -> None:
     assert cards.cancel_intent(saved.id) is False  # confirmed: never replaced
     refund = StripeRefunds(cards).refund(processor_payment_id=saved.id, processor_method_id=card, amount=5000,
                                          metadata={"client_id": "client-a", "refund_id": "ref-1"},
-                                         idempotency_key="refund:ref-1")
+                                         idempotency_key="refund:ref-1", reason="fraudulent")
     assert refund.processor_refund_id.startswith("re_")
+    assert [r.id for r in cards.refunds_of(saved.id)] == [refund.processor_refund_id]
     unconfirmed = cards.create_intent(intent_request(customer, "k-2", save_for_later=False, payment_method=card))
     assert cards.cancel_intent(unconfirmed.id) is True
     with pytest.raises(IntentCanceled):

@@ -7,6 +7,7 @@ from shared.models import Invoice, Payment
 from shared.processors.stripe_cards import API_VERSION
 from shared.store import money_of
 from tests.helpers import call, table_snapshot
+from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 PAY = "CreatePaymentFunction"
@@ -156,9 +157,8 @@ def test_a_confirmed_payment_is_never_replaced(seeded):
 
 def test_two_racing_requests_never_leave_two_confirmable_intents(seeded, monkeypatch):
     """Two tabs at once: the other tab's payment is recorded between this request's read and its write."""
-    from shared.services import card_payments
 
-    other_tab = competing(monkeypatch, card_payments, "get_many", lambda: pay("inv-full", key="tab-2"))
+    other_tab = competing(monkeypatch, DynamoRepository, "load", lambda: pay("inv-full", key="tab-2"))
     status, this_tab, _ = pay("inv-full", key="tab-1")
     other_status, other, _ = other_tab.result
     assert (status, other_status) == (201, 201)
@@ -174,9 +174,8 @@ def test_two_racing_requests_never_leave_two_confirmable_intents(seeded, monkeyp
 
 def test_same_key_double_click_creates_one_payment(seeded, monkeypatch):
     """The second click's request completes between the first one's read and its write."""
-    from shared.services import card_payments
 
-    second = competing(monkeypatch, card_payments, "get_many", lambda: pay("inv-full", key="dbl"))
+    second = competing(monkeypatch, DynamoRepository, "load", lambda: pay("inv-full", key="dbl"))
     status, first, headers = pay("inv-full", key="dbl")
     second_status, second_body, second_headers = second.result
     assert (second_status, second_headers["Idempotent-Replayed"]) == (201, "false")

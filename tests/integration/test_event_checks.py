@@ -130,7 +130,7 @@ class FakeIntents:
 
 def handle(evt, fake):
     return stripe_webhooks.handle(parse(json.dumps(evt).encode()), enqueue=lambda job: None,
-                                  card_details=lambda pm: None, intent_outcome=fake)
+                                  stripe=stripe_webhooks.StripeSide(card_details=lambda pm: None, intent_outcome=fake))
 
 
 def outcome_for(payment, intent_id, **metadata):

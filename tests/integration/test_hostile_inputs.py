@@ -81,18 +81,24 @@ def cursor(key: dict) -> str:
 
 
 def test_a_cursor_of_another_list_is_invalid(seeded):
-    payments_cursor = cursor({"client_id": {"S": "client-a"}, "payment_id": {"S": "p1"},
-                              "created_key": {"S": "2026-11-01T00:00:00Z#p1"}})
-    invoices_cursor = cursor({"client_id": {"S": "client-a"}, "invoice_id": {"S": "inv-full"}})
-    other_invoice = cursor({"client_id": {"S": "client-a"}, "payment_id": {"S": "p1"},
-                            "invoice_key": {"S": "inv-part#2026-11-01T00:00:00Z#p1"}})
+    # Positions as next_cursor writes them (no partition key: the client comes from the token).
+    from shared.services.queries import _owner
+
+    owner = _owner("client-a")
+    payments_cursor = cursor({"payment_id": "p1", "created_key": "2026-11-01T00:00:00Z#p1", "of": owner})
+    invoices_cursor = cursor({"invoice_id": "inv-full", "of": owner})
+    other_invoice = cursor({"payment_id": "p1", "invoice_key": "inv-part#2026-11-01T00:00:00Z#p1", "of": owner})
     before = table_snapshot()
     for function, query in (("ListInvoicesFunction", {"cursor": payments_cursor}),
                             ("ListInvoicesFunction", {"cursor": invoices_cursor, "status": "open"}),
                             ("ListPaymentsFunction", {"cursor": invoices_cursor}),
                             ("ListPaymentsFunction", {"cursor": payments_cursor, "invoice_id": "inv-full"}),
                             ("ListPaymentsFunction", {"cursor": other_invoice, "invoice_id": "inv-full"}),
-                            ("ListPaymentsFunction", {"cursor": cursor([1] * 3)})):
+                            ("ListPaymentsFunction", {"cursor": cursor([1] * 3)}),
+                            ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": {"S": "inv-full"}, "of": owner})}),
+                            ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": "inv-full"})}),
+                            ("ListInvoicesFunction", {"cursor": cursor({"client_id": "client-a",
+                                                                        "invoice_id": "inv-full"})})):
         status, body, _ = call(function, query=query)
         refused(status, body, 400, "invalid_cursor")
     assert table_snapshot() == before

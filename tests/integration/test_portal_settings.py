@@ -32,7 +32,11 @@ def test_answers_without_a_token_with_the_pool_key_and_brands(aws, deployed_env)
     assert body["ach_authorization_text"].startswith("I authorize Acme Bookkeeping to make a one-time electronic "
                                                      "debit (ACH)")
     assert body["merchant"] == {"name": "Acme Bookkeeping", "support_email": "help@acme.test",
-                                "support_phone": "+1 555 0100"}
+                                "support_phone": "+1 555 0100", "time_zone": "America/New_York"}
+    # Cognito's rules for a new password (the pool's own, from template.yaml), shown before it is sent; and
+    # the reminder days PATCH /account accepts.
+    assert body["password_policy"]["minimum_length"] >= 8
+    assert body["reminder_days"] == {"choices": [1, 3, 7, 14], "max_chosen": 3, "min_day": 1, "max_day": 30}
     # Locally (tests, make local) sign-in and Stripe.js point at the stand-ins the backend itself uses.
     assert body["identity_endpoint"] == aws["moto"] + "/"
     assert body["stripe_js_url"] == aws["stripe"].url + "/js.stripe.com/v3/"

@@ -6,13 +6,14 @@ import json
 import pytest
 
 from infra.seed import put_invoice
-from tests.helpers import call, table_snapshot
+from tests.helpers import call, run_fresh, table_snapshot
 
 
-def test_list_shows_only_the_clients_invoices_newest_first(seeded):
+def test_list_shows_only_the_clients_invoices_newest_issued_first(seeded):
     status, body, _ = call("ListInvoicesFunction")
     assert status == 200 and body["next_cursor"] is None
-    assert [i["invoice_id"] for i in body["invoices"]] == ["inv-void", "inv-part", "inv-paid", "inv-full"]
+    assert [(i["invoice_id"], i["issued_date"]) for i in body["invoices"]] == [
+        ("inv-part", "2026-11-02"), ("inv-full", "2026-11-01"), ("inv-void", "2026-10-02"), ("inv-paid", "2026-10-01")]
     assert all("line_items" not in i for i in body["invoices"])
     paid = next(i for i in body["invoices"] if i["invoice_id"] == "inv-paid")
     assert (paid["status"], paid["balance"], paid["payable"]) == ("paid", 0, False)
@@ -36,6 +37,8 @@ def test_pagination_walks_every_invoice_once(seeded):
         cursor = body["next_cursor"]
         if not cursor:
             break
+        # Opaque to the client: the client id is in no cursor (it comes from the token).
+        assert "client-a" not in base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     assert sorted(seen) == sorted(["inv-void", "inv-part", "inv-paid", "inv-full"] + [f"inv-x{n}" for n in range(7)])
 
 
@@ -175,3 +178,25 @@ def test_invoice_shows_its_late_fee_policy_and_what_it_would_cost(seeded, monkey
     _, none, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-full"})
     assert none["late_fee_policy"] == {"kind": "none", "amount": None, "basis_points": None, "grace_days": 0,
                                        "fee_on_balance": 0}
+
+
+@pytest.mark.parametrize("function,parameter", [("GetInvoiceFunction", "invoice_id"),
+                                                ("InvoiceActivityFunction", "invoice_id"),
+                                                ("InvoicePdfFunction", "invoice_id"),
+                                                ("ReceiptPdfFunction", "payment_id")])
+def test_a_new_container_answers_its_first_request(seeded, function, parameter):
+    """A fresh process, as a new Lambda container: its first request is the read itself, with nothing before it
+    that could have set up the table it reads (the invoice and its journal are read with one raw Query)."""
+    from tests.integration.test_pdfs import paid_part
+
+    value = "inv-part" if parameter == "invoice_id" else paid_part("inv-part", 10000, "fresh")["payment_id"]
+    status = run_fresh(f"import json\nfrom tests.helpers import call\n"
+                       f"print(json.dumps(call({function!r}, path_parameters={{{parameter!r}: {value!r}}})[0]))")
+    assert status == 200
+
+
+def test_a_new_containers_first_raw_read_of_the_books_works(seeded):
+    """The reconciliation job's check of the books reads a client's partition with a raw Query too."""
+    entries = run_fresh("import json\nfrom shared.books.dynamo import DynamoRepository\n"
+                        "print(json.dumps([e.kind for e in DynamoRepository().client_journal('client-a')]))")
+    assert entries.count("invoiced") == 4  # one per seeded invoice of client-a

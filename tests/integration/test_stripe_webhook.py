@@ -11,6 +11,7 @@ from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.store import money_of
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot
+from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 HOOK = "StripeWebhookFunction"
@@ -81,10 +82,9 @@ def test_the_same_success_under_a_new_event_id_is_not_counted_twice(started):
 def test_concurrent_deliveries_of_one_event_count_it_once(started, seeded, monkeypatch):
     """Stripe delivers one event twice at once: the second delivery is applied in full between the first
     one's read and its write."""
-    from shared.services import payment_updates
 
     event = event_for(started, "payment_intent.succeeded", "evt_race")
-    other = competing(monkeypatch, payment_updates, "get_many", lambda: deliver(event))
+    other = competing(monkeypatch, DynamoRepository, "load", lambda: deliver(event))
     status, body, _ = deliver(event)
     assert other.result[:2] == (200, {"received": True})
     assert (status, body) == (200, {"received": True})  # its write was refused; it re-read: a duplicate
@@ -98,9 +98,8 @@ def test_concurrent_deliveries_of_one_event_count_it_once(started, seeded, monke
 def test_a_success_applied_during_a_processing_event_is_not_undone(started, monkeypatch):
     """processing and succeeded arrive at once: the success is applied between the processing event's read
     and its write, which must not put the money back to pending."""
-    from shared.services import payment_updates
 
-    success = competing(monkeypatch, payment_updates, "get_many",
+    success = competing(monkeypatch, DynamoRepository, "load",
                         lambda: deliver(event_for(started, "payment_intent.succeeded", "evt_won")))
     status, _, _ = deliver(event_for(started, "payment_intent.processing", "evt_late"))
     assert (status, success.result[0]) == (200, 200)

@@ -31,7 +31,7 @@ def test_a_return_of_an_ach_payment_kept_as_credit_takes_it_from_the_credit(aws)
     # money off amount_paid (the card's) and left the credit.
     model = replay(aws, (165, "ach_then_card_over"), ("bank_returns", 0))
     assert [p.status for p in model.payments(method="ach")] == ["failed"]
-    assert model.invoice().amount_credited == 0
+    assert model.payments(method="ach")[0].credited_amount == 0
 
 
 def test_a_refund_of_a_payment_still_in_flight_is_refused(aws):

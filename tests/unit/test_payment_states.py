@@ -99,3 +99,77 @@ def test_every_delivery_order_and_duplication_of_a_card_story_ends_the_same():
     assert expected == ("succeeded", 4000, 0)
     for order in itertools.permutations(story + [story[2], story[0]]):
         assert _replay(order) == expected
+
+
+def returned(status="succeeded", amount=4000, credited=0, paid=4000, at=200):
+    return decide(status, amount, None, Outcome("failed", amount, at, Failure("R01", "x"), reverses_success=True),
+                  InvoiceMoney(10000, 0, paid, 0), credited=credited, paid=paid)
+
+
+def test_a_bank_return_takes_the_credit_part_first_then_what_it_paid():
+    effect = returned(credited=1000, paid=3000)
+    assert (effect.payment_status, effect.credit_delta, effect.paid_delta, effect.loss, effect.anomaly) == \
+        ("failed", -1000, -3000, 0, None)
+
+
+@pytest.mark.parametrize("status", ["succeeded", "partially_refunded", "refunded"])
+def test_a_bank_return_of_money_already_refunded_is_the_merchants_loss_and_an_anomaly(status):
+    """The bank takes the whole debit back; what was already sent back to the client left twice."""
+    held = {"succeeded": 4000, "partially_refunded": 1500, "refunded": 0}[status]
+    effect = returned(status, paid=held)
+    assert (effect.paid_delta, effect.loss, effect.anomaly) == \
+        (-held, 4000 - held, "returned_after_refund" if held < 4000 else None)
+
+
+def test_a_return_of_a_payment_that_never_succeeded_releases_its_pending_money():
+    effect = decide("processing", 4000, None, Outcome("failed", 4000, 5, reverses_success=True), INVOICE)
+    assert (effect.payment_status, effect.pending_delta, effect.paid_delta, effect.loss) == ("failed", -4000, 0, 0)
+
+
+def test_a_cancelled_transfer_releases_its_pending_money():
+    effect = decide("processing", 4000, None, outcome("canceled"), InvoiceMoney(10000, 0, 0, 4000))
+    assert (effect.payment_status, effect.pending_delta, effect.paid_delta) == ("canceled", -4000, 0)
+
+
+def test_a_success_on_a_void_invoice_is_all_credit():
+    effect = decide("canceled", 4000, None, outcome("succeeded"), INVOICE, void=True)
+    assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (0, 4000, "succeeded_after_cancel")
+
+
+def test_a_second_decline_in_the_same_second_replaces_the_reason():
+    effect = decide("failed", 4000, 100, outcome("failed", at=100, failure=Failure("expired_card", "x")), INVOICE)
+    assert effect is not None and effect.record_failure
+
+
+def test_paying_exactly_what_is_owed_after_a_late_fee_is_no_credit():
+    effect = decide("pending", 4500, None, outcome("succeeded", amount=4500), InvoiceMoney(4000, 500, 0, 0))
+    assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (4500, 0, None)
+
+
+def test_every_effect_says_exactly_what_moves():
+    from shared.payment_states import Effect
+
+    paid = InvoiceMoney(10000, 0, 0, 0)
+    assert decide("pending", 4000, None, outcome("succeeded"), paid) == \
+        Effect("succeeded", paid_delta=4000, record_failure=False)
+    assert decide("pending", 4000, None, outcome("processing"), paid) == \
+        Effect("processing", pending_delta=4000, record_failure=False)
+    assert decide("processing", 4000, None, outcome("failed", failure=Failure("R01", "x")), InvoiceMoney(10000, 0, 0, 4000)) \
+        == Effect("failed", pending_delta=-4000, record_failure=True)
+    assert decide("pending", 4000, None, outcome("failed", failure=Failure("card_declined", "x")), paid) == \
+        Effect("failed", record_failure=True)
+    assert decide("failed", 4000, 50, outcome("failed", at=60, failure=Failure("expired_card", "x")), paid) == \
+        Effect("failed", record_failure=True)
+    assert decide("pending", 4000, None, outcome("canceled"), paid) == Effect("canceled", record_failure=False)
+
+
+def test_a_success_on_an_invoice_already_paid_is_all_credit():
+    effect = decide("pending", 4000, None, outcome("succeeded"), InvoiceMoney(10000, 0, 10000, 0))
+    assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (0, 4000, "overpayment")
+
+
+def test_a_return_records_the_banks_reason_and_with_nothing_held_all_of_it_is_a_loss():
+    effect = decide("refunded", 4000, None, Outcome("failed", 4000, 9, Failure("R01", "x"), reverses_success=True),
+                    INVOICE)
+    assert (effect.record_failure, effect.paid_delta, effect.credit_delta, effect.loss) == (True, 0, 0, 4000)
+    assert returned(credited=0, paid=4000).record_failure

@@ -1,0 +1,21 @@
+"""GET /invoices/{invoice_id}/pdf: the client's own invoice as a PDF (another client's is 404)."""
+
+from shared import merchant
+from shared.init_type import load_ahead
+from shared.pdf_documents import FIRST_PAGE_MODULES, invoice_pdf
+from shared.services.queries import get_invoice
+from shared.views import invoice_view
+from shared.web import client_id_of, lambda_entry, make_app, pdf_response
+
+app = make_app()
+load_ahead(*FIRST_PAGE_MODULES)  # every request lays out a page
+
+
+@app.get("/invoices/<invoice_id>/pdf")
+def get_pdf(invoice_id: str):
+    invoice, payments, activity = get_invoice(client_id_of(app), invoice_id)
+    invoice = invoice_view(invoice, payments, activity=activity)
+    return pdf_response(invoice_pdf(invoice, merchant.from_environment()), f"invoice-{invoice['number']}.pdf")
+
+
+handler = lambda_entry(app)

@@ -1,0 +1,28 @@
+"""GET /payments/{payment_id}/receipt.pdf: the receipt of the client's own payment that went through, as a PDF
+(another client's is 404; one that has not gone through is 409 receipt_not_available)."""
+
+from shared import merchant
+from shared.errors import Conflict
+from shared.init_type import load_ahead
+from shared.pdf_documents import FIRST_PAGE_MODULES, receipt_pdf
+from shared.services.queries import get_invoice, get_payment
+from shared.views import invoice_view, payment_view
+from shared.web import client_id_of, lambda_entry, make_app, pdf_response
+
+app = make_app()
+load_ahead(*FIRST_PAGE_MODULES)  # every request lays out a page
+
+
+@app.get("/payments/<payment_id>/receipt.pdf")
+def get_pdf(payment_id: str):
+    client_id = client_id_of(app)
+    payment = payment_view(get_payment(client_id, payment_id))
+    if not payment["receipt_reference"]:
+        raise Conflict("This payment has not gone through, so there is no receipt yet.", code="receipt_not_available")
+    invoice, payments, activity = get_invoice(client_id, payment["invoice_id"])
+    invoice = invoice_view(invoice, payments, activity=activity)
+    return pdf_response(receipt_pdf(payment, invoice, merchant.from_environment()),
+                        f"receipt-{payment['receipt_reference']}.pdf")
+
+
+handler = lambda_entry(app)

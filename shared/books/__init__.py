@@ -1,0 +1,16 @@
+"""The books: every change to money goes through here (README, "The books").
+
+- `ledger`: accounts, the kinds of journal entry that move money between them, posting and folding (pure);
+- `work`: the unit of work: load a context, decide a change, settle it into one write, commit it;
+- `dynamo`, `memory`: the two repositories that commit a write (DynamoDB; memory, for the fast tests).
+"""
+
+from functools import cache
+
+
+@cache
+def repository():
+    """The process's DynamoDB repository (built on first use)."""
+    from shared.books.dynamo import DynamoRepository
+
+    return DynamoRepository()

@@ -1,0 +1,306 @@
+"""One client, one invoice and the processors around them, in memory: the real services and the real books
+(shared/books/) on the memory repository, with processor fakes that answer as Stripe and Dwolla do. Every
+operation is something that happens to money in production: the client pays, Stripe or the bank reports, the
+merchant refunds (in the portal or in Stripe's Dashboard), a dispute runs its course, the daily job charges a
+late fee, an extension moves the due date, the merchant voids. No emulator: a step takes well under a
+millisecond of DynamoDB, so the model runs thousands of sequences (tests/model/test_books_model.py).
+"""
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from shared.books.ledger import PaymentBalances, entry, fold
+from shared.books.memory import MemoryRepository
+from shared.books.work import Change, Keys, run
+from shared.dispute_states import BalanceTransaction, DisputeReport
+from shared.due_dates import parse_policy
+from shared.errors import DomainError
+from shared.invoices import VOID, derive_status
+from shared.models import Client, Invoice, LineItem, Payment, Refund, SavedPaymentMethod
+from shared.payment_requests import PaymentRequest
+from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.processors.ach import Transfer
+from shared.processors.card import Intent
+from shared.processors.refunds import RefundResult
+from shared.services import (ach_payments, back_office, card_payments, disputes, due_date_job, payment_updates,
+                             refunds)
+
+CLIENT, INVOICE = "client-m", "inv-m"
+FEE = parse_policy({"kind": "flat", "amount": 500})
+HOLDS = ("succeeded", "partially_refunded", "refunded", "disputed")
+AT = 1_800_000_000  # processor event times: only their order matters
+INVOICE_ITEM_BOUND = 2048  # bytes: the invoice item never grows with its history (it is about 700)
+
+
+class FakeCards:
+    """The card port as Stripe answers it: intents, cancels, customers."""
+
+    def __init__(self):
+        self.n = 0
+        self.canceled: set[str] = set()
+
+    def create_intent(self, request) -> Intent:
+        self.n = n = self.n + 1
+        return Intent(id=f"pi_{n}", client_secret=f"pi_{n}_secret", status="requires_payment_method")
+
+    def cancel_intent(self, intent_id: str) -> bool:
+        self.canceled.add(intent_id)
+        return True
+
+    def ensure_customer(self, **_) -> str:
+        return "cus_m"
+
+
+class FakeAch:
+    def __init__(self):
+        self.n = 0
+
+    def create_transfer(self, *, bank_account_id, amount, metadata, idempotency_key) -> Transfer:
+        self.n += 1
+        return Transfer(id=f"https://ach.test/transfers/{self.n}", status="pending", amount=amount,
+                        metadata=metadata, source=bank_account_id)
+
+
+class FakeRefunds:
+    """Card refunds succeed at once (as Stripe's usually do); bank refunds are pending until their transfer
+    settles."""
+
+    def __init__(self):
+        self.n = 0
+        self.sent: list[tuple[str, int, str | None]] = []
+
+    def refund(self, *, processor_payment_id, processor_method_id, amount, metadata, idempotency_key,
+               reason=None) -> RefundResult:
+        self.sent.append((idempotency_key, amount, reason))
+        ach = processor_payment_id.startswith("https://")
+        self.n += 1
+        return RefundResult(f"re_{self.n}", "pending" if ach else "succeeded")
+
+
+@dataclass
+class World:
+    repo: MemoryRepository = field(default_factory=MemoryRepository)
+    cards: FakeCards = field(default_factory=FakeCards)
+    ach: FakeAch = field(default_factory=FakeAch)
+    refunder: FakeRefunds = field(default_factory=FakeRefunds)
+    jobs: list = field(default_factory=list)
+    delivered: list = field(default_factory=list)  # (kind, args) of processor events, to deliver again late
+
+    @classmethod
+    def with_invoice(cls, total: int) -> "World":
+        world = cls()
+        world.repo.put(
+            Client(CLIENT, name="Model Client", billing_email="m@example.test", stripe_customer_id="cus_m",
+                   credit_balance=0),
+            SavedPaymentMethod(CLIENT, "bank-m", type="bank_account", processor="ach",
+                               processor_method_id="https://ach.test/funding-sources/m", created_at="2026-11-01",
+                               bank_name="Model Bank", bank_account_type="checking", bank_last4="6789",
+                               bank_status="verified"))
+        run(world.repo, Keys(CLIENT, invoice_ids=(INVOICE,)), lambda ctx: Change(
+            creates=[Invoice(CLIENT, INVOICE, number="M-1", currency="usd", total=0, issued_date="2026-11-01",
+                             issued_key=f"2026-11-01#{INVOICE}", due_date="2026-11-20", allow_partial=True,
+                             minimum_payment=0, status="open",
+                             line_items=[LineItem(description="Work", quantity=1, unit_amount=total, amount=total)])],
+            entries=[entry("invoiced", total, f"invoice:{INVOICE}", "2026-11-01T00:00:00Z", INVOICE)],
+            invoices={INVOICE: {}}))
+        return world
+
+    def clone(self) -> "World":
+        world = copy.copy(self)
+        world.repo, world.jobs, world.delivered = self.repo.clone(), list(self.jobs), list(self.delivered)
+        world.cards, world.ach, world.refunder = copy.deepcopy((self.cards, self.ach, self.refunder))
+        return world
+
+    def enqueue(self, job: dict) -> None:
+        self.jobs.append(job)
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+
+    def invoice(self) -> Invoice:
+        return self.repo.get(Invoice, CLIENT, INVOICE)
+
+    def client(self) -> Client:
+        return self.repo.get(Client, CLIENT)
+
+    def payments(self, *statuses, method=None) -> list[Payment]:
+        found = sorted(self.repo.all(Payment), key=lambda p: p.created_key)
+        return [p for p in found if (not statuses or p.status in statuses) and (method is None or p.method == method)]
+
+    def refunds(self, *statuses) -> list[Refund]:
+        return sorted((r for r in self.repo.all(Refund) if not statuses or r.status in statuses),
+                      key=lambda r: r.refund_id)
+
+    def balance(self) -> int:
+        invoice = self.invoice()
+        return max(0, invoice.total + invoice.fees - invoice.amount_paid - invoice.amount_pending)
+
+    def numbers(self) -> tuple:
+        """What a person checks: the invoice's numbers and status, the client's credit, each payment's status and
+        balances, each refund's status (ids are derived from keys, so two worlds that did the same agree)."""
+        invoice = self.invoice()
+        return ((invoice.status, invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending,
+                 invoice.due_date, invoice.late_fee_period), self.client().credit_balance,
+                tuple((p.payment_id, p.status, p.amount, tuple(sorted(p.balance_map().items())),
+                       p.refund_pending_amount) for p in sorted(self.repo.all(Payment), key=lambda p: p.payment_id)),
+                tuple((r.refund_id, r.status, r.amount) for r in self.refunds()))
+
+    def the_books_hold(self) -> None:
+        journal = self.repo.client_journal(CLIENT)
+        assert all(sum(amount for _, amount in e.legs) == 0 for e in journal)
+        books = fold(journal)
+        invoice, client = self.invoice(), self.client()
+        stored = books.invoices[INVOICE]
+        assert (stored.total, stored.fees, stored.amount_paid, stored.amount_pending) == \
+            (invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending)
+        assert books.credit == client.credit_balance >= 0
+        assert invoice.status == derive_status(stored.money, void=invoice.status == VOID)
+        assert 0 <= invoice.amount_paid <= invoice.total + invoice.fees
+        for payment in self.payments():
+            held = PaymentBalances(payment.balance_map())
+            assert books.payments.get(payment.payment_id, PaymentBalances()) == held, payment.payment_id
+            assert sum(held.accounts.values()) == 0
+            # Money in flight only while in flight; held money only by a payment whose success is recorded.
+            assert held.get("pending", INVOICE) == (payment.amount if payment.status == PROCESSING else 0)
+            assert held.held == 0 or payment.status in HOLDS, (payment.status, held)
+            # Money out never exceeds money in, unless a person was told (a loss is the merchant's, recorded).
+            assert held.refunded + held.charged_back - held.lost <= held.received
+        # A refund counts in the journal exactly when it succeeded; a pending one is reserved on its payment; the
+        # payment's list shows each refund as it is.
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss")} | \
+            {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
+        for refund in self.refunds():
+            net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
+            assert net == (refund.amount if refund.status == "succeeded" else 0), (refund.status, net)
+        for payment in self.payments():
+            mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
+            assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
+            assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
+        if invoice.status == VOID:  # a void invoice never holds money
+            assert invoice.amount_paid == invoice.amount_pending == 0
+        assert len(invoice.serialize(null_check=False).__repr__()) < INVOICE_ITEM_BOUND
+
+    # ---- what happens (each with its own key and event time, so the same happening in two worlds is the same) ----
+
+    def amount(self, part: int) -> int | None:
+        """What a client paying `part` percent of the balance asks for (None: the whole balance)."""
+        balance = self.balance()
+        return None if part >= 100 or balance == 0 else max(100, balance * part // 100)
+
+    def _tolerate(self, action):
+        """A refusal the service answers with (409/422): nothing may have changed (unless another request ran
+        inside this one: a race the model provokes)."""
+        before, racing = dict(self.repo.items), self.repo.after_next_load is not None
+        try:
+            return action()
+        except DomainError:
+            assert racing or self.repo.items == before
+            return None
+
+    def payment(self, pick: int, *statuses, method=None) -> Payment | None:
+        found = self.payments(*statuses, method=method)
+        return found[pick % len(found)] if found else None
+
+    def pay_by_card(self, key: str, at: int, amount: int | None, *, extra: int = 0,
+                    declined_first: bool = False) -> None:
+        request = PaymentRequest("card", amount, None, False)
+        started = self._tolerate(lambda: card_payments.start_card_payment(
+            CLIENT, INVOICE, key, request, self.cards, "Acme", self.enqueue, repo=self.repo))
+        if started is None:
+            return
+        if declined_first:
+            self.card_outcome(started.payment, f"{key}:declined", at, FAILED)
+        self.card_outcome(started.payment, f"{key}:paid", at + 1, SUCCEEDED, started.payment.amount + extra)
+
+    def card_outcome(self, payment: Payment, event_id: str, at: int, status: str, received: int | None = None):
+        failure = Failure("card_declined", "Declined.") if status == FAILED else None
+        amount = payment.amount if received is None else received
+        self.deliver("update", PaymentUpdate(
+            source="stripe", event_id=event_id, event_type=f"payment_intent.{status}", client_id=CLIENT,
+            invoice_id=INVOICE, payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id,
+            outcome=Outcome(status, amount, at, failure, currency="usd"), processor="stripe", method="card"))
+
+    def pay_by_ach(self, key: str, at: int, amount: int | None, *, settle: bool = True) -> None:
+        request = PaymentRequest("ach", amount, "bank-m", False, ach_authorization="I authorize.")
+        started = self._tolerate(lambda: ach_payments.start_ach_payment(
+            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo,
+            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
+        if started is not None and settle:
+            self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)
+
+    def bank_reports(self, payment_id: str, event_id: str, at: int, status: str) -> None:
+        payment = self.repo.get(Payment, CLIENT, payment_id)
+        failure = Failure("R01", "Insufficient funds.") if status == FAILED else None
+        self.deliver("update", PaymentUpdate(
+            source="ach", event_id=event_id, event_type=f"transfer_{status}", client_id=CLIENT, invoice_id=INVOICE,
+            payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id,
+            outcome=Outcome(status, payment.amount, at, failure, reverses_success=status == FAILED)))
+
+    def refund(self, key: str, payment_id: str, amount: int, correction: bool = False) -> None:
+        self._tolerate(lambda: refunds.start_refund(
+            payment_id, key, {"amount": amount, "reason": "Model", "correction": correction},
+            lambda _: self.refunder, self.enqueue, repo=self.repo))
+
+    def refund_settles(self, refund_id: str, status: str) -> None:
+        self.deliver("refund", (refund_id, status))
+
+    def outside_refund(self, processor_refund_id: str, payment_id: str, amount: int, status: str) -> None:
+        """A refund made in Stripe's Dashboard (or by Stripe): one of its events."""
+        self.deliver("outside", (payment_id, refunds.OutsideRefund(
+            processor_refund_id, amount, "usd", status, "requested_by_customer")))
+
+    def dispute(self, payment_id: str, amount: int, at: int, status: str, funds: tuple[str, ...]) -> None:
+        money = {"out": BalanceTransaction(-amount, "usd"), "back": BalanceTransaction(amount, "usd")}
+        self.deliver("dispute", (payment_id, DisputeReport(
+            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds), False, False)))
+
+    def early_fraud_warning(self, warning_id: str, payment_id: str, auto_refund: bool) -> None:
+        """The merchant is emailed (a job); with RefundOnEarlyFraudWarning on, the refundable rest is refunded."""
+        self.enqueue({"kind": "early_fraud_warning", "payment_id": payment_id, "warning_id": warning_id})
+        if auto_refund:
+            refunds.refund_for_warning(self.repo.get(Payment, CLIENT, payment_id), warning_id,
+                                       lambda _: self.refunder, self.enqueue, repo=self.repo)
+
+    def late_fee(self, today: date) -> None:
+        due_date_job.apply_late_fee(self.invoice(), FEE, today, repo=self.repo)
+
+    def extension(self, days: int) -> None:
+        """The merchant approves an extension: the due date moves (the write the extension service makes)."""
+        def decide(ctx):
+            invoice = ctx.invoice()
+            if invoice.status not in ("open", "partially_paid"):
+                return Change()
+            due = (date.fromisoformat(invoice.due_date) + timedelta(days=days)).isoformat()
+            return Change(invoices={INVOICE: {"due_date": due}})
+
+        run(self.repo, Keys(CLIENT, invoice_ids=(INVOICE,)), decide)
+
+    def void(self) -> None:
+        self._tolerate(lambda: back_office.void_invoice(CLIENT, INVOICE, self.cards, repo=self.repo))
+
+    def deliver(self, kind: str, args) -> None:
+        """A processor event, now; kept so that it can be delivered again later (at least once, any order)."""
+        self.delivered.append((kind, args))
+        self._apply(kind, args)
+
+    def deliver_again(self, pick: int) -> None:
+        if self.delivered:
+            self._apply(*self.delivered[pick % len(self.delivered)])
+
+    def _apply(self, kind: str, args) -> None:
+        if kind == "update":  # the same event: its id makes it count once
+            payment_updates.apply_update(args, self.enqueue, repo=self.repo)
+        elif kind == "refund":
+            refund_id, status = args
+            refunds.apply_refund_outcome(CLIENT, refund_id, status, f"refund-evt:{refund_id}:{status}", "refund",
+                                         self.enqueue, repo=self.repo)
+        elif kind == "outside":
+            payment_id, found = args
+            payment = self.repo.get(Payment, CLIENT, payment_id)
+            if payment.status in HOLDS:  # always of money Stripe received (the webhook syncs the payment first)
+                refunds.record_outside_refund(payment, found, self.enqueue, repo=self.repo)
+        elif kind == "dispute":
+            payment_id, report = args
+            disputes.apply_dispute(f"stripe:{report.dispute_id}:{report.status}:{report.at}:{len(report.ledger)}",
+                                   "charge.dispute", self.repo.get(Payment, CLIENT, payment_id), report,
+                                   self.enqueue, repo=self.repo)

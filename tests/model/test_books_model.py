@@ -1,0 +1,353 @@
+"""The money model on the books' own decision layer: the real services on the memory repository (no emulator),
+thousands of generated sequences of what happens to an invoice's money, the books checked after every step,
+and races: any two happenings interleaved (the second runs to completion between the first's read and its
+write) must end in the same numbers as one of their two serial orders.
+
+`make test` runs MODEL_SEQUENCES (1,000 by default, derandomized: the same sequences every run, so a failure
+is reproducible) in well under 30 s; `make soak` runs more with random seeds. What it reached is printed.
+"""
+
+import itertools
+import os
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from shared.payment_states import FAILED, SUCCEEDED
+from tests.model.books_world import HOLDS, World
+
+SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"
+SEQUENCES = int(os.environ.get("BOOKS_MODEL_SEQUENCES", 5000 if SOAK else 1000))
+STEPS = int(os.environ.get("BOOKS_MODEL_STEPS", 20 if SOAK else 8))
+PROFILE = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=None, derandomize=not SOAK,
+                   database=None, suppress_health_check=list(HealthCheck))
+PICK = st.integers(0, 5)
+_ids = itertools.count(1)
+STATS: Counter = Counter()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+# ---- what can happen: each a value, so that the same happening can run in two worlds -----------------------------
+# `prepare` makes a happening concrete against what a person or processor sees before it starts (which payment,
+# how much); `run` is what then reaches the system, the same in every world it runs in.
+
+@dataclass(frozen=True)
+class Happening:
+    def prepare(self, world: World) -> "Happening | None":
+        return self
+
+    def run(self, world: World) -> None:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class PayByCard(Happening):
+    key: str
+    at: int
+    part: int
+    extra: int
+    declined_first: bool
+    amount: int | None = None
+
+    def prepare(self, world):
+        return replace(self, amount=world.amount(self.part))
+
+    def run(self, world):
+        world.pay_by_card(self.key, self.at, self.amount, extra=self.extra, declined_first=self.declined_first)
+
+
+@dataclass(frozen=True)
+class PayByAch(Happening):
+    key: str
+    at: int
+    part: int
+    settle: bool
+    amount: int | None = None
+
+    def prepare(self, world):
+        return replace(self, amount=world.amount(self.part))
+
+    def run(self, world):
+        world.pay_by_ach(self.key, self.at, self.amount, settle=self.settle)
+
+
+@dataclass(frozen=True)
+class BankReports(Happening):
+    """A debit settles, or the bank returns it (also days after it settled)."""
+
+    key: str
+    at: int
+    pick: int
+    status: str
+    payment_id: str | None = None
+
+    def prepare(self, world):
+        payment = world.payment(self.pick, "processing", *HOLDS, method="ach")
+        return payment and replace(self, payment_id=payment.payment_id)
+
+    def run(self, world):
+        world.bank_reports(self.payment_id, self.key, self.at, self.status)
+
+
+@dataclass(frozen=True)
+class Refund(Happening):
+    key: str
+    pick: int
+    part: int
+    correction: bool
+    payment_id: str | None = None
+    amount: int = 0
+
+    def prepare(self, world):
+        payment = world.payment(self.pick)
+        if payment is None:
+            return None
+        left = max(1, payments_refundable(payment))
+        return replace(self, payment_id=payment.payment_id, amount=max(1, left * self.part // 100))
+
+    def run(self, world):
+        world.refund(self.key, self.payment_id, self.amount, self.correction)
+
+
+def payments_refundable(payment) -> int:
+    from shared.services.refunds import refundable_amount
+
+    return refundable_amount(payment)
+
+
+@dataclass(frozen=True)
+class RefundSettles(Happening):
+    """A bank refund's credit transfer completes or fails; a completed one may come back later."""
+
+    pick: int
+    status: str
+    refund_id: str | None = None
+
+    def prepare(self, world):
+        found = world.refunds("pending", "succeeded")
+        return replace(self, refund_id=found[self.pick % len(found)].refund_id) if found else None
+
+    def run(self, world):
+        world.refund_settles(self.refund_id, self.status)
+
+
+@dataclass(frozen=True)
+class OutsideRefund(Happening):
+    """A refund in Stripe's Dashboard: refund.created (pending or succeeded), then maybe its final event."""
+
+    processor_refund_id: str
+    pick: int
+    part: int
+    statuses: tuple[str, ...]
+    payment_id: str | None = None
+    amount: int = 0
+
+    def prepare(self, world):
+        payment = world.payment(self.pick, *HOLDS, method="card")
+        return payment and replace(self, payment_id=payment.payment_id,
+                                   amount=max(1, payment.amount * self.part // 100))
+
+    def run(self, world):
+        for status in self.statuses:
+            world.outside_refund(self.processor_refund_id, self.payment_id, self.amount, status)
+
+
+STORIES = {  # a dispute's events as Stripe sends them: (status, funds)
+    "won": [("needs_response", ()), ("needs_response", ("out",)), ("under_review", ("out",)),
+            ("won", ("out", "back"))],
+    "lost": [("needs_response", ("out",)), ("lost", ("out",))],
+    "inquiry": [("warning_needs_response", ()), ("warning_closed", ())],
+}
+DISPUTE_EVENTS = sorted({event for story in STORIES.values() for event in story})
+
+
+@dataclass(frozen=True)
+class DisputeEvent(Happening):
+    """One event of a dispute (the model delivers them in any order, some twice)."""
+
+    at: int
+    pick: int
+    status: str
+    funds: tuple[str, ...]
+    payment_id: str | None = None
+    amount: int = 0
+
+    def prepare(self, world):
+        payment = world.payment(self.pick, *HOLDS, method="card")
+        return payment and replace(self, payment_id=payment.payment_id, amount=payment.amount)
+
+    def run(self, world):
+        world.dispute(self.payment_id, self.amount, self.at, self.status, self.funds)
+
+
+@dataclass(frozen=True)
+class PreventedDispute(Happening):
+    """Visa's Rapid Dispute Resolution: Stripe refunds the payment and reports the dispute `prevented`."""
+
+    at: int
+    processor_refund_id: str
+    pick: int
+    payment_id: str | None = None
+    amount: int = 0
+
+    def prepare(self, world):
+        payment = world.payment(self.pick, *HOLDS, method="card")
+        return payment and replace(self, payment_id=payment.payment_id, amount=payment.amount)
+
+    def run(self, world):
+        world.dispute(self.payment_id, self.amount, self.at, "prevented", ())
+        world.outside_refund(self.processor_refund_id, self.payment_id, self.amount, "succeeded")
+
+
+@dataclass(frozen=True)
+class EarlyFraudWarning(Happening):
+    warning_id: str
+    pick: int
+    auto_refund: bool
+    payment_id: str | None = None
+
+    def prepare(self, world):
+        payment = world.payment(self.pick, *HOLDS, method="card")
+        return payment and replace(self, payment_id=payment.payment_id)
+
+    def run(self, world):
+        world.early_fraud_warning(self.warning_id, self.payment_id, self.auto_refund)
+
+
+@dataclass(frozen=True)
+class LateFee(Happening):
+    """The daily job, the given number of days after the due date it read."""
+
+    days_late: int
+    today: date | None = None
+
+    def prepare(self, world):
+        return replace(self, today=date.fromisoformat(world.invoice().due_date) + timedelta(days=self.days_late))
+
+    def run(self, world):
+        world.late_fee(self.today)
+
+
+@dataclass(frozen=True)
+class Extension(Happening):
+    days: int
+
+    def run(self, world):
+        world.extension(self.days)
+
+
+@dataclass(frozen=True)
+class Void(Happening):
+    def run(self, world):
+        world.void()
+
+
+@dataclass(frozen=True)
+class DeliveredAgain(Happening):
+    pick: int
+
+    def run(self, world):
+        world.deliver_again(self.pick)
+
+
+def happenings() -> st.SearchStrategy:
+    clock, part, pick = st.builds(lambda: next(CLOCK)), st.sampled_from([100, 50, 30]), PICK
+    return st.one_of(
+        st.builds(PayByCard, st.builds(lambda: unique("card")), clock, part, st.sampled_from([0, 0, 700]),
+                  st.booleans()),
+        st.builds(PayByAch, st.builds(lambda: unique("ach")), clock, part, st.booleans()),
+        st.builds(BankReports, st.builds(lambda: unique("bank")), clock, pick, st.sampled_from([SUCCEEDED, FAILED])),
+        st.builds(Refund, st.builds(lambda: unique("refund")), pick, st.sampled_from([100, 50, 20, 150]),
+                  st.booleans()),
+        st.builds(RefundSettles, pick, st.sampled_from(["succeeded", "failed"])),
+        st.builds(OutsideRefund, st.builds(lambda: unique("re_dash")), pick, st.sampled_from([100, 30]),
+                  st.sampled_from([("succeeded",), ("pending", "succeeded"), ("succeeded", "succeeded"),
+                                   ("pending", "failed")])),
+        st.builds(lambda at, p, event: DisputeEvent(at, p, *event), clock, pick, st.sampled_from(DISPUTE_EVENTS)),
+        st.builds(PreventedDispute, clock, st.builds(lambda: unique("re_rdr")), pick),
+        st.builds(EarlyFraudWarning, st.builds(lambda: unique("issfr")), pick, st.booleans()),
+        st.builds(LateFee, st.integers(0, 3)),
+        st.builds(Extension, st.sampled_from([7, 14])),
+        st.just(Void()),
+        st.builds(DeliveredAgain, st.integers(0, 20)),
+    )
+
+
+CLOCK = itertools.count(1_800_000_000)  # processor event times: only their order matters
+HAPPENINGS = happenings()
+
+
+class BooksModel(RuleBasedStateMachine):
+    @initialize(total=st.integers(10, 2000), start=st.sampled_from(["card", "card_part", "card_over", "ach",
+                                                                     "ach_in_flight", "card_and_ach", "nothing"]))
+    def begin(self, total, start):
+        self.world = World.with_invoice(total * 100)
+        at = next(CLOCK)
+        starts = {"card": [PayByCard(unique("card"), at, 100, 0, False)],
+                  "card_part": [PayByCard(unique("card"), at, 50, 0, True)],
+                  "card_over": [PayByCard(unique("card"), at, 100, 700, False)],
+                  "ach": [PayByAch(unique("ach"), at, 100, True)],
+                  "ach_in_flight": [PayByAch(unique("ach"), at, 50, False)],
+                  "card_and_ach": [PayByCard(unique("card"), at, 50, 0, False), PayByAch(unique("ach"), at, 100, True)],
+                  "nothing": []}
+        for happening in starts[start]:
+            happening.prepare(self.world).run(self.world)
+        STATS["sequences"] += 1
+        STATS[f"start {start}"] += 1
+
+    @rule(data=st.data())
+    def happen(self, data):
+        happening = data.draw(HAPPENINGS, label="happening").prepare(self.world)
+        if happening is not None:
+            STATS[happening.name] += 1
+            happening.run(self.world)
+
+    @rule(data=st.data())
+    def race(self, data):
+        """Two happenings at once: the second runs whole between the first's read and its write. The books must
+        end as after one of the two serial orders (the first decides again on fresh data, or the two never met)."""
+        first = data.draw(HAPPENINGS, label="first").prepare(self.world)
+        second = data.draw(HAPPENINGS, label="second").prepare(self.world)
+        if first is None or second is None:
+            return
+        serial = []
+        for order in ((first, second), (second, first)):
+            world = self.world.clone()
+            for happening in order:
+                happening.run(world)
+            serial.append(world.numbers())
+        self.world.repo.after_next_load = lambda: second.run(self.world)
+        first.run(self.world)
+        if self.world.repo.after_next_load is not None:  # the first read nothing: the second simply follows
+            self.world.repo.after_next_load = None
+            second.run(self.world)
+        assert self.world.numbers() in serial, (first, second)
+        STATS[f"race {first.name} x {second.name}"] += 1
+
+    @invariant()
+    def the_books_hold(self):
+        if hasattr(self, "world"):
+            self.world.the_books_hold()
+            STATS["checks"] += 1
+
+
+@pytest.mark.timeout(900)  # about 15 s on a quiet core; a soak's budget, and room beside the other workers
+def test_the_books_model(record_property):
+    STATS.clear()
+    run_state_machine_as_test(BooksModel, settings=PROFILE)
+    races = sum(v for k, v in STATS.items() if k.startswith("race "))
+    record_property("money model", f"books model: {STATS['sequences']} sequences, {STATS['checks']} checks, "
+                                   f"{races} races; steps: {dict(sorted((k, v) for k, v in STATS.items() if not k.startswith(('race', 'start')) and k not in ('sequences', 'checks')))}")
+    assert STATS["sequences"] >= SEQUENCES * 0.9

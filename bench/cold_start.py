@@ -2,8 +2,8 @@
 
 The floor is the least any Python function of this system does on a cold start: a fresh process that imports
 boto3, creates a DynamoDB client and makes one GetItem against the local stack. Each function is measured the
-same way in the same run: a fresh process imports the handler module and handles one request, against moto,
-localstripe and the ACH sandbox on 127.0.0.1. That first request is a success of the operation a user waits
+same way in the same run: a fresh process imports the handler module and handles one request, against DynamoDB
+Local, moto, localstripe and the ACH sandbox. That first request is a success of the operation a user waits
 for (a signed-in client's read, a card payment started at localstripe, a signed Stripe webhook that settles a
 payment, an SQS job that sends its email...), on objects made fresh for each sample: before each sample, untimed
 and in the bench process, bench/cold_start_requests.py makes what each request needs, with ids unique to that
@@ -155,7 +155,7 @@ def count_instructions(python: str, env: dict, first_requests: Callable[[int, li
                        ) -> None:
     """The same measure in instructions executed (valgrind's callgrind) instead of seconds: the count of the same
     code repeats whatever else the machine does (README, "Benchmarks"), where the seconds move by +-0.1x of the
-    floor from run to run. It counts the function's own work only (a wait for moto, Stripe or the ACH sandbox
+    floor from run to run. It counts the function's own work only (a wait for DynamoDB Local, moto, Stripe or the ACH sandbox
     counts nothing), so it says how far imports and code are from the floor, not how long a user waits. One
     sample; about 15 minutes for every function (valgrind runs Python about 40 times slower)."""
     if not shutil.which("valgrind"):
@@ -251,7 +251,7 @@ def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], d
     base = statistics.median(samples["floor"])
     print(f"\n== 1. Cold start: import + first request in a fresh process, median of {runs} "
           f"(.venv-bench: runtime deps only) ==")
-    print("floor: import boto3, create a DynamoDB client, one GetItem against moto, same environment")
+    print("floor: import boto3, create a DynamoDB client, one GetItem against DynamoDB Local, same environment")
     header = (f"{'function':<34} {'ms':>7} {'x floor':>8} {'target':>7}  {'import':>6} {'request':>7}  {'status':>6} "
               f"{'modules':>7}  loads")
     print(header)

@@ -7,7 +7,7 @@ saved cards, bank accounts... An object that requests only read is made once per
 properties); a request that changes state gets its own. Then REQUESTS builds the request, which must succeed:
 an HTTP function must answer the status of its success, an SQS worker's job must have done its work.
 
-Needs moto, localstripe and the ACH sandbox running, the bench's resources created and its environment set
+Needs DynamoDB Local, moto, localstripe and the ACH sandbox running, the bench's resources created and its environment set
 (bench/run.py's cold_start does all three before it calls bench/cold_start.py).
 """
 

@@ -27,15 +27,12 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=100_000)
     args = parser.parse_args()
 
-    import logging
-
     import boto3
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
-    from infra.moto_server import MotoServer
+    from infra.dynamodb_local import DynamoDBLocal
 
-    server = MotoServer().start()
-    os.environ["AWS_ENDPOINT_URL"] = server.url
+    server = DynamoDBLocal().start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.url
     from infra import template
 
     names = {logical: logical for logical in template.resources("AWS::DynamoDB::Table")}
@@ -94,7 +91,7 @@ def main() -> None:
     print(f"{'items read (sum of Query Count)':40} {counted['items']:>10,}   target ~{due_now}")
     print(f"{'items evaluated (sum of ScannedCount)':40} {counted['scanned']:>10,}")
     print(f"{'reminders queued / overdue notices':40} {report.reminders:>5} / {report.overdue_notices}")
-    print(f"{'job time (moto server, local)':40} {elapsed:>9.2f}s")
+    print(f"{'job time (DynamoDB Local)':40} {elapsed:>9.2f}s")
     server.stop()
 
 

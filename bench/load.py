@@ -177,9 +177,9 @@ class Payer:
 
 def micro_deposits(stack: dict, method_id: str) -> list[int]:
     """What the payer reads on their bank statement (the sandbox shows it)."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
                             aws_access_key_id="local", aws_secret_access_key="local")
-    item = dynamodb.scan(TableName="PaymentMethodsTable", FilterExpression="payment_method_id = :m",
+    item = dynamodb.scan(TableName=stack["resources"]["PaymentMethodsTable"], FilterExpression="payment_method_id = :m",
                          ExpressionAttributeValues={":m": {"S": method_id}})["Items"][0]
     url = item["processor_method_id"]["S"]
     http = requests.Session()
@@ -190,7 +190,7 @@ def micro_deposits(stack: dict, method_id: str) -> list[int]:
 
 
 def _scan(stack: dict, table: str) -> list[dict]:
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
                             aws_access_key_id="local", aws_secret_access_key="local")
     return [item for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
 
@@ -200,8 +200,9 @@ def check_books(stack: dict, paid: list[Paid], receipt_timeout: float = 30.0) ->
     problems = [f"payment {p.payment_id} of invoice {p.number} still {p.status}"
                 for p in paid if p.status not in ("succeeded", "failed")]
     ours = {p.invoice_id: p for p in paid}
-    invoices = {i["invoice_id"]["S"]: i for i in _scan(stack, "InvoicesTable") if i["invoice_id"]["S"] in ours}
-    payments = [i for i in _scan(stack, "PaymentsTable") if i.get("invoice_id", {}).get("S") in ours]
+    invoices = {i["invoice_id"]["S"]: i for i in _scan(stack, stack["resources"]["InvoicesTable"])
+                if i["invoice_id"]["S"] in ours}
+    payments = [i for i in _scan(stack, stack["resources"]["PaymentsTable"]) if i.get("invoice_id", {}).get("S") in ours]
     succeeded: dict[str, list[int]] = defaultdict(list)
     for item in payments:
         if item.get("status", {}).get("S") == "succeeded":
@@ -285,13 +286,15 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
-def launch_stack(workers: int, folder: Path) -> tuple[subprocess.Popen, dict]:
-    """`python -m infra.local_stack` on free ports with its handlers in `workers` processes."""
+def launch_stack(workers: int, folder: Path, dynamodb_url: str | None = None) -> tuple[subprocess.Popen, dict]:
+    """`python -m infra.local_stack` on free ports with its handlers in `workers` processes; on a DynamoDB Local
+    already running at `dynamodb_url` (the tests'), else on its own."""
     stack_file, log = folder / "stack.json", folder / "stack.log"
+    shared = {"LOCAL_DYNAMODB_ENDPOINT_URL": dynamodb_url} if dynamodb_url else {}
     proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0", "--portal-port", "0",
                              "--workers", str(workers), "--stack-file", str(stack_file)], cwd=ROOT,
                             stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1", **shared})
     deadline = time.monotonic() + 60
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

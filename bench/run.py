@@ -16,8 +16,9 @@ How to read the figures
    runs each init as SnapStart's (Lambda's AWS_LAMBDA_INITIALIZATION_TYPE; on-demand otherwise).
 
 2. DynamoDB requests per operation (counted, not timed).
-   The handlers are called in-process (dev venv) against moto (infra.moto_server on 127.0.0.1) and
-   localstripe (infra.fake_stripe), set up as tests/conftest.py does. Every botocore API call, PynamoDB's
+   The handlers are called in-process (dev venv) against DynamoDB Local (infra.dynamodb_local), moto for the
+   other AWS services (infra.moto_server on 127.0.0.1) and localstripe (infra.fake_stripe), set up as
+   tests/conftest.py does. Every botocore API call, PynamoDB's
    included (it has its own botocore client), is counted by patching BaseClient._make_api_call; retries
    inside botocore are not separate calls. Secrets are prefetched, so the counts are those of a warm
    container (a new container, or a cached secret older than 5 minutes, adds one
@@ -109,7 +110,7 @@ def cold_start() -> None:
 
     ensure_bench_venv()
     _set_test_environment()
-    moto, stripe_server = _start_servers()
+    dynamodb, moto, stripe_server = _start_servers()
     from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox
 
     ach = AchSandbox(port=0, settle_seconds=-1).start()
@@ -125,7 +126,7 @@ def cold_start() -> None:
         os.environ["ACH_EVENT_QUEUE_URL"] = boto3.client("sqs").create_queue(QueueName="ach-events")["QueueUrl"]
         seed.put_client("client-a", name="Ada Client", billing_email="ada@client.test")  # the floor's GetItem
         env = lambda_env(tracing=True) | {"ADMIN_GROUP": "merchant-admins"}
-        for name in ("AWS_ENDPOINT_URL", "STRIPE_API_BASE", "ACH_API_BASE", "STRIPE_SECRET_ARN", "ACH_SECRET_ARN",
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "STRIPE_API_BASE", "ACH_API_BASE", "STRIPE_SECRET_ARN", "ACH_SECRET_ARN",
                      "RECEIPT_QUEUE_URL", "ACH_EVENT_QUEUE_URL", "SENDER_EMAIL", "MERCHANT_NAME", "MERCHANT_TIMEZONE",
                      "SUPPORT_EMAIL", "SUPPORT_PHONE", "PORTAL_BASE_URL", *template_table_vars()):
             env[name] = os.environ[name]
@@ -137,6 +138,7 @@ def cold_start() -> None:
         ach.stop()
         stripe_server.stop()
         moto.stop()
+        dynamodb.stop()
 
 
 def template_table_vars() -> list[str]:
@@ -215,14 +217,17 @@ def _start_servers():
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
 
+    from infra.dynamodb_local import DynamoDBLocal
     from infra.fake_stripe import FakeStripe
     from infra.moto_server import MotoServer
 
+    dynamodb = DynamoDBLocal().start(wait=False)
     moto = MotoServer().start()
     os.environ["AWS_ENDPOINT_URL"] = moto.url
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb.wait_ready().url
     stripe_server = FakeStripe().start()
     os.environ["STRIPE_API_BASE"] = stripe_server.url
-    return moto, stripe_server
+    return dynamodb, moto, stripe_server
 
 
 def _create_resources() -> None:
@@ -262,15 +267,16 @@ def _check(status: int, body, expected: int = 200) -> None:
 
 def dynamodb_requests() -> None:
     _set_test_environment()
-    print("\n== 2. DynamoDB requests per operation (counted; moto + localstripe, handlers called in-process) ==",
-          flush=True)
-    moto, stripe_server = _start_servers()
+    print("\n== 2. DynamoDB requests per operation (counted; DynamoDB Local, moto + localstripe, handlers called "
+          "in-process) ==", flush=True)
+    dynamodb, moto, stripe_server = _start_servers()
     try:
         _create_resources()
         rows = _scenarios()
     finally:
         stripe_server.stop()
         moto.stop()
+        dynamodb.stop()
 
     header = f"{'operation':<56} {'DynamoDB':>8}  {'target':<9} {'by operation':<57} other AWS / Stripe API"
     print(header)

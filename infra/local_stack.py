@@ -1,14 +1,19 @@
-"""The whole system on this machine, all on 127.0.0.1 (`make local`):
+"""The whole system on this machine (`make local`):
 
-  moto server (DynamoDB, SQS, SES, Secrets Manager, SSM, Cognito)  <- resources created from template.yaml
+  DynamoDB Local (AWS's own, infra.dynamodb_local)            <- tables created from template.yaml
+  moto server (SQS, SES, Secrets Manager, SSM, Cognito)       <- the other resources, from template.yaml
   localstripe in-process (infra.fake_stripe)                  -> webhooks to the local gateway
   local API gateway (infra.gateway)                           -> the functions' handlers, in-process
   SQS pollers (infra.sqs_poller)                              -> the queue-triggered functions
 
+Everything binds 127.0.0.1 but DynamoDB Local, which has no such option (infra/dynamodb_local.py).
 When ready it writes .local/stack.json (or --stack-file / LOCAL_STACK_FILE) and prints a banner; Ctrl-C or
 SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PORT, default 3000),
 --portal-port (or LOCAL_PORTAL_PORT, default 5173) for the reference portal (infra.portal_server), --workers N
-(or LOCAL_WORKERS) to run the handlers in N processes like N warm Lambda instances (infra.gateway_workers).
+(or LOCAL_WORKERS) to run the handlers in N processes like N warm Lambda instances (infra.gateway_workers),
+--dynamodb-endpoint-url URL (or LOCAL_DYNAMODB_ENDPOINT_URL) to use a DynamoDB Local already running (the test
+suite's) instead of starting one: the stack's tables are then named `stack<pid>-<logical id>` in the database of
+the stack's access key (`local`), so stacks sharing it never meet, and are deleted when it stops.
 """
 
 import argparse
@@ -59,7 +64,7 @@ def _parameter_defaults() -> dict:
     return {name: p.get("Default", "") for name, p in template.load().get("Parameters", {}).items()}
 
 
-def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = None) -> dict:
+def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = None, table_prefix: str = "") -> dict:
     """Everything the functions need, from template.yaml; returns the resolved Globals environment and ids."""
     import boto3
 
@@ -71,7 +76,7 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
     refs: dict[str, str] = dict(params)
 
-    tables = {logical_id: logical_id for logical_id in template.resources("AWS::DynamoDB::Table")}
+    tables = {logical_id: table_prefix + logical_id for logical_id in template.resources("AWS::DynamoDB::Table")}
     template.create_tables(boto3.client("dynamodb"), tables)
     refs.update(tables)
 
@@ -128,6 +133,32 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
     return {"env": env, "queues": refs, "user_pool_id": pool_id, "user_pool_client_id": client_id, "cors": cors}
 
 
+class SharedDynamoDB:
+    """A DynamoDB Local this stack did not start (--dynamodb-endpoint-url): waited for, never stopped."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def wait_ready(self) -> None:
+        from infra.dynamodb_local import DynamoDBLocalError, wait_for
+
+        try:
+            wait_for(self.url)
+        except DynamoDBLocalError as exc:
+            raise StartupError("DynamoDB Local", str(exc)) from None
+
+
+def _delete_tables(prefix: str) -> None:
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    for logical_id in template.resources("AWS::DynamoDB::Table"):
+        try:
+            dynamodb.delete_table(TableName=prefix + logical_id)
+        except dynamodb.exceptions.ResourceNotFoundException:
+            pass  # never created: the stack failed before
+
+
 def create_users(pool_id: str, users: list[dict]) -> None:
     import boto3
 
@@ -168,6 +199,7 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
     lines = [f"Local stack ready in {seconds:.1f}s  (stack file: {stack_file})",
              f"  Portal         {info['portal_url']}   (sign in with a demo login below)",
              f"  API            {info['api_url']}   (OpenAPI: {info['api_url']}/docs)",
+             f"  DynamoDB Local {info['dynamodb_endpoint_url']}",
              f"  AWS (moto)     {info['aws_endpoint_url']}",
              f"  Stripe (local) {info['stripe_api_base']}",
              "  Demo logins:"]
@@ -187,14 +219,27 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) -> int:
+def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, dynamodb_url: str | None = None) -> int:
     started_at = time.monotonic()
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     _quiet_logs()
     stoppers: list[tuple[str, object]] = []  # (name, stop callable), stopped in reverse order
-    component = "API gateway"
+    component = "DynamoDB Local"
     try:
+        from infra.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
+
+        table_prefix = f"stack{os.getpid()}-" if dynamodb_url else ""
+        if dynamodb_url:
+            dynamodb = SharedDynamoDB(dynamodb_url)
+        else:
+            try:  # first: its JVM starts (about 1.5 CPU-seconds) while everything below does
+                dynamodb = DynamoDBLocal().start(wait=False)
+            except DynamoDBLocalError as exc:
+                raise StartupError(component, str(exc)) from None
+            stoppers.append(("DynamoDB Local", dynamodb.stop))
+
+        component = "API gateway"
         from infra.gateway import Gateway, JwtAuthorizer
 
         try:
@@ -217,7 +262,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
         component = "moto server"
         from infra.moto_server import MotoServer
 
-        moto = MotoServer().start()  # each DynamoDB request atomic, as in AWS
+        moto = MotoServer().start()
         stoppers.append(("moto server", moto.stop))
         moto_url = moto.url
 
@@ -226,7 +271,8 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
 
         stripe_server = FakeStripe().start()
         stoppers.append(("localstripe", stripe_server.stop))
-        _base_environment({"AWS_ENDPOINT_URL": moto_url, "STRIPE_API_BASE": stripe_server.url})
+        _base_environment({"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.url,
+                           "STRIPE_API_BASE": stripe_server.url})
 
         component = "ACH sandbox"
         from infra.ach_sandbox import AchSandbox
@@ -234,8 +280,16 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
         ach = AchSandbox(port=0, settle_seconds=float(os.environ.get("ACH_SETTLE_SECONDS", 10))).start()
         stoppers.append(("ACH sandbox", ach.stop))
 
-        component = "AWS resources (moto)"
-        resources = create_resources(moto_url, ach.url, portal.url)
+        component = "DynamoDB Local"
+        try:
+            dynamodb.wait_ready()
+        except DynamoDBLocalError as exc:
+            raise StartupError(component, str(exc)) from None
+
+        component = "AWS resources"
+        if dynamodb_url:  # deleted whatever else fails: the shared DynamoDB outlives this stack
+            stoppers.append(("the stack's tables", lambda: _delete_tables(table_prefix)))
+        resources = create_resources(moto_url, ach.url, portal.url, table_prefix)
         os.environ.update(resources["env"])  # before any function or shared.models import
         os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
                            "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
@@ -298,7 +352,8 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
         scheduler.start()
         stoppers.append(("scheduler", scheduler.stop))
 
-        info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "region": REGION,
+        info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "dynamodb_endpoint_url": dynamodb.url,
+                "region": REGION,
                 "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
                 "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
                 "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
@@ -376,8 +431,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("LOCAL_WORKERS", 0)),
                         help="run the API's handlers in N processes, like N warm Lambda instances each "
                              "(default 0: in the gateway's process, one invocation at a time; or LOCAL_WORKERS)")
+    parser.add_argument("--dynamodb-endpoint-url", default=os.environ.get("LOCAL_DYNAMODB_ENDPOINT_URL") or None,
+                        help="a DynamoDB Local already running, shared with others (the tests'); the stack's tables "
+                             "get names of their own there (default: start one; or LOCAL_DYNAMODB_ENDPOINT_URL)")
     args = parser.parse_args(argv)
-    sys.exit(run(args.port, args.stack_file, args.portal_port, args.workers))
+    sys.exit(run(args.port, args.stack_file, args.portal_port, args.workers, args.dynamodb_endpoint_url))
 
 
 if __name__ == "__main__":

@@ -1,51 +1,30 @@
-"""moto in server mode on 127.0.0.1, with every DynamoDB request applied atomically, as DynamoDB applies it.
-
-moto's threaded server handles requests concurrently and its DynamoDB backend takes no lock: a conditional
-PutItem or UpdateItem checks, then writes; a TransactWriteItems applies its items one by one and, if one
-fails, rolls back by restoring deep copies of whole tables taken when it began, erasing what other requests
-committed meanwhile. Under load two correct transactions could then both appear to win, or a committed
-write vanish, and a race test would fail on moto's race instead of the code's. One lock around moto's WSGI
-app serialises DynamoDB requests (every other service is served concurrently as before), so each request is
-atomic and a race test sees only the races of the code under test.
-
-Items are answered as stored. moto 5.2 writes every response through a generic serializer that walks the
-service's shapes member by member; an item is a map of AttributeValue structures, so a Scan of a few invoices
-with their ledger entries cost about 40 ms of Python, and the suite spent a quarter of its time there. The
-AttributeValues moto keeps are already DynamoDB's JSON; when one holds only the types that need no encoding
-(S, N, BOOL, NULL, SS, NS, and M and L of those), it is written as it is, which is what the serializer would
-have produced (tests/test_moto_server.py compares the two on every type; MOTO_COMPARE_ITEMS=1 compares them
-on every item a run answers). Binary values and anything unexpected still go through moto's serializer.
+"""moto in server mode on 127.0.0.1 for every AWS service the template uses but DynamoDB (Cognito, SQS, SES,
+Secrets Manager), which is AWS's own DynamoDB Local (infra/dynamodb_local.py). A DynamoDB request that reaches
+moto is refused (400 `UnknownOperationException`, saying where DynamoDB is): every client must reach DynamoDB
+through its own endpoint (AWS_ENDPOINT_URL_DYNAMODB, `dynamodb_endpoint_url` in .local/stack.json), and one that
+does not fails loudly instead of writing to a second, different DynamoDB.
 
 Connections are kept open between requests (HTTP/1.1 keep-alive). Werkzeug's development server closes every
 connection, because after each response it reads and discards whatever is left on the socket, which on a kept
 connection could be the client's next request; a new connection, and a new server thread, per request was
-about a quarter of a GetItem's cost on both sides. `KeepAliveHandler` reads exactly the request's body to its
+about a quarter of a request's cost on both sides. `KeepAliveHandler` reads exactly the request's body to its
 end instead, so nothing is left to discard, and turns werkzeug's discarding off for its own requests only.
-
-A cancelled TransactWriteItems is rolled back from copies of the items it names, not of whole tables. moto
-deep-copies every table a transaction names before it begins, so each transaction cost time in proportion to
-what its tables held (a sixth of the money model's CPU). With one DynamoDB request at a time, the items a
-transaction names are all it can change, so restoring the partitions they are in is the same rollback
-(tests/test_moto_server.py cancels transactions that put, update and delete, in tables with and without a sort
-key). A transaction whose keys cannot be read, or that names a table with a stream, keeps moto's own copies.
 
 Two lookups moto repeats on every request are made once: the list of its service packages (it lists its own
 directory and asks the file system about each of ~150 entries to route a request, about a quarter of a
-GetItem's server time) and the handler class's method names.
+request's server time) and the handler class's method names.
 
 Tests empty what they wrote instead of re-creating every resource: the server notes any request that could
-change a resource (anything but reading and writing items, sending and receiving messages, reading secrets
-and sending mail), and `clear_data()` empties the tables, queues and sent mail only while no such request has
-been made since `resources_ready()`; otherwise the caller resets moto and creates the resources again.
+change a resource (anything but sending and receiving messages, reading secrets and sending mail), and
+`clear_data()` empties the queues and sent mail only while no such request has been made since
+`resources_ready()`; otherwise the caller resets moto and creates the resources again.
 
 Used by the tests (tests/conftest.py), the local stack and the benchmarks: `MotoServer().start()`.
 """
 
-import copy
 import functools
 import io
 import json
-import os
 import re
 import selectors
 import socket
@@ -55,10 +34,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qs
 
 from moto import backends
-from moto.core import DEFAULT_ACCOUNT_ID, responses, serialize
-from moto.dynamodb import models as dynamodb_models
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.core import responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug import serving
 from werkzeug.serving import make_server
@@ -67,112 +43,13 @@ from werkzeug.wsgi import LimitedStream
 from infra import cognito_mail
 from infra.cognito_mail import CognitoMail
 
-_AS_IS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
-ITEMS_AS_STORED = True  # tests/test_moto_server.py turns it off to compare with moto's own serializer
-_COMPARE = os.environ.get("MOTO_COMPARE_ITEMS") == "1"
-
-
-def plain_attribute_value(value) -> bool:
-    """True when `value` is an AttributeValue in DynamoDB JSON that needs no encoding (no binary)."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    ((kind, inner),) = value.items()
-    if kind in _AS_IS:
-        return type(inner) is _AS_IS[kind]
-    if kind in ("SS", "NS"):
-        return isinstance(inner, list) and all(type(v) is str for v in inner)
-    if kind == "M":
-        return isinstance(inner, dict) and all(type(k) is str and plain_attribute_value(v) for k, v in inner.items())
-    if kind == "L":
-        return isinstance(inner, list) and all(plain_attribute_value(v) for v in inner)
-    return False
-
-
-_serialize_structure = serialize.BaseJSONSerializer._serialize_type_structure
-
-
-def _serialize_structure_fast(self, serialized, value, shape, key):
-    if ITEMS_AS_STORED and key and shape.name == "AttributeValue" and plain_attribute_value(value):
-        if _COMPARE:
-            expected: dict = {}
-            _serialize_structure(self, expected, value, shape, key)
-            if json.loads(json.dumps(expected[key])) != value:
-                raise AssertionError(f"moto would answer {expected[key]!r}, not {value!r}")
-        serialized[key] = value
-        return
-    _serialize_structure(self, serialized, value, shape, key)
-
-
-serialize.BaseJSONSerializer._serialize_type_structure = _serialize_structure_fast
-
 _MOTO_MODULES = tuple(backends.list_of_moto_modules())
 backends.list_of_moto_modules = lambda: _MOTO_MODULES
 responses.method_names_from_class = functools.cache(responses.method_names_from_class)
 
-_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
-_items_undo = threading.local()
-_ABSENT = object()
-
-
-def _deepcopy(value, memo=None):
-    """moto's deep copy, except of a whole table while a transaction's items are kept for its rollback."""
-    if isinstance(value, Table) and getattr(_items_undo, "active", False):
-        return value  # moto "restores" the same table; the items are put back by _transact_write_items_undone
-    return copy.deepcopy(value, memo)
-
-
-def _undo_entries(backend, transact_items: list) -> list | None:
-    """(table, partition key, copy of what the table holds under it or _ABSENT) for each item a transaction names;
-    None when a key cannot be read or a table has a stream (moto's own rollback then runs)."""
-    entries = []
-    for entry in transact_items:
-        if not isinstance(entry, dict) or len(entry) != 1:
-            return None
-        ((kind, op),) = entry.items()
-        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-        if table is None:
-            continue  # moto refuses the transaction before it changes anything
-        if table.stream_shard is not None:
-            return None
-        attributes = op.get("Item") if kind == "Put" else op.get("Key")
-        try:
-            partition = DynamoType(attributes[table.hash_key_attr])
-            hash(partition)
-        except Exception:  # noqa: BLE001 - anything moto itself would refuse: its own path answers
-            return None
-        held = table.items.get(partition, _ABSENT)
-        entries.append((table, partition, _ABSENT if held is _ABSENT else copy.deepcopy(held)))
-    return entries
-
-
-def _transact_write_items_undone(self, transact_items):
-    entries = _undo_entries(self, transact_items)
-    if entries is None:
-        return _transact_write_items(self, transact_items)
-    _items_undo.active = True
-    try:
-        return _transact_write_items(self, transact_items)
-    except BaseException:
-        # What each partition held before: every change the transaction made is in one of them.
-        for table, partition, held in entries:
-            if held is _ABSENT:
-                table.items.pop(partition, None)
-            else:
-                table.items[partition] = held
-        raise
-    finally:
-        _items_undo.active = False
-
-
-dynamodb_models.copy = types.SimpleNamespace(deepcopy=_deepcopy, copy=copy.copy)
-dynamodb_models.DynamoDBBackend.transact_write_items = _transact_write_items_undone
-
-# What a request may do and still leave every resource as set up: the items, messages and sent mail it changes
-# are what clear_data() empties. Keyed by the service in the request's signature.
+# What a request may do and still leave every resource as set up: the messages and sent mail it changes are
+# what clear_data() empties. Keyed by the service in the request's signature.
 DATA_ACTIONS = {
-    "dynamodb": {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-                 "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "DescribeTable", "ListTables",
-                 "DescribeTimeToLive"},
     "sqs": {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
             "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes", "GetQueueUrl",
             "ListQueues"},
@@ -201,43 +78,27 @@ def request_action(environ: dict) -> tuple[str, str]:
     return signed.group(1), (query.get("Action") or [""])[0]
 
 
-_DYNAMODB_LOCK = threading.Lock()  # one DynamoDB request at a time in this process (one moto store per process)
-
-
-def stored_items(region: str, account_id: str = DEFAULT_ACCOUNT_ID) -> dict[str, list[dict]]:
-    """Every item of every table of this process's moto, in DynamoDB JSON as a Scan answers it, read between
-    requests: the tests' whole-table snapshots, without a ListTables and a Scan per table each time
-    (tests/test_moto_server.py compares the two)."""
-    from moto.dynamodb.models import dynamodb_backends
-
-    with _DYNAMODB_LOCK:
-        tables = dynamodb_backends[account_id][region].tables
-        return {name: [item.to_json()["Attributes"] for item in table.all_items()] for name, table in tables.items()}
-
-
-class AtomicDynamoDB:
-    """WSGI middleware: one DynamoDB request at a time (DynamoDB's JSON API names its target in X-Amz-Target),
-    and a note of any request that may have changed a resource."""
+class ResourceWatch:
+    """WSGI middleware: a note of any request that may have changed a resource, and DynamoDB refused (its JSON API
+    names its target in X-Amz-Target)."""
 
     def __init__(self, app):
         self._app = app
-        self._lock = _DYNAMODB_LOCK
         self.resources_changed = True  # nothing is set up yet
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
+                               "message": "DynamoDB is not served by moto here: set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB "
+                                          "Local's endpoint (dynamodb_endpoint_url in the stack file)"}).encode()
+            start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"),
+                                               ("Content-Length", str(len(body)))])
+            return [body]
         service, action = request_action(environ)
         if action not in DATA_ACTIONS.get(service, ()) and not (
                 environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/moto-api/data.json"):
             self.resources_changed = True
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-            return self._app(environ, start_response)
-        with self._lock:
-            # The body is produced inside the lock too: nothing of the request runs outside it.
-            response = self._app(environ, start_response)
-            try:
-                return [b"".join(response)]
-            finally:
-                getattr(response, "close", lambda: None)()
+        return self._app(environ, start_response)
 
 
 def _tracked_models() -> list:
@@ -246,14 +107,10 @@ def _tracked_models() -> list:
     return [model for models in model_data.values() for model in models.values()]
 
 
-def _clear_items_messages_and_mail() -> None:
-    from moto.dynamodb.models import dynamodb_backends
+def _clear_messages_and_mail() -> None:
     from moto.ses.models import ses_backends
     from moto.sqs.models import sqs_backends
 
-    for _, _, dynamodb in dynamodb_backends.iter_backends():
-        for table in dynamodb.tables.values():
-            table.items.clear()
     for _, _, sqs in sqs_backends.iter_backends():
         for queue in sqs.queues.values():
             with queue._messages_lock:
@@ -321,7 +178,7 @@ class KeepAliveHandler(MotoRequestHandler):
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         # Cognito's own emails (invitations, reset codes) kept for the local stack: infra/cognito_mail.py.
-        self._app = AtomicDynamoDB(CognitoMail(DomainDispatcherApplication(create_backend_app)))
+        self._app = ResourceWatch(CognitoMail(DomainDispatcherApplication(create_backend_app)))
         self._server = make_server(host, port, self._app, threaded=True, request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
 
@@ -340,16 +197,15 @@ class MotoServer:
         self._set_up_instances = {model: list(model.instances_tracked) for model in _tracked_models()}
 
     def clear_data(self) -> bool:
-        """Empty every table, queue and the sent mail, keeping the resources; False (and nothing done) when a
-        request since resources_ready() may have changed a resource, so that only a full reset restores them."""
+        """Empty every queue and the sent mail, keeping the resources; False (and nothing done) when a request since
+        resources_ready() may have changed a resource, so that only a full reset restores them."""
         if self._app.resources_changed:
             return False
-        with self._app._lock:
-            _clear_items_messages_and_mail()
-            # moto's /moto-api/data.json (which tests read SES's mail from) lists every model instance made
-            # since its last reset: keep only those of the set-up.
-            for model in _tracked_models():
-                model.instances_tracked = list(self._set_up_instances.get(model, ()))
+        _clear_messages_and_mail()
+        # moto's /moto-api/data.json (which tests read SES's mail from) lists every model instance made since its
+        # last reset: keep only those of the set-up.
+        for model in _tracked_models():
+            model.instances_tracked = list(self._set_up_instances.get(model, ()))
         return True
 
     def stop(self) -> None:

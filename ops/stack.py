@@ -1,5 +1,6 @@
 """Where an operator command acts, resolved to the same settings the functions get: table names, queue URLs and
-secret ARNs in the functions' environment variables (template.yaml Globals), plus the endpoint for the local stack.
+secret ARNs in the functions' environment variables (template.yaml Globals), plus the endpoints of the local stack
+(DynamoDB Local's for DynamoDB, moto's for the rest).
 
 Must run before anything imports shared.models: the models read their table names at import."""
 
@@ -27,10 +28,14 @@ def resolve(args: argparse.Namespace) -> dict[str, str]:
         resources = _cloudformation(args.stack)
     elif args.stack_file:
         info = json.loads(args.stack_file.read_text())
-        os.environ.update({"AWS_ENDPOINT_URL": info["aws_endpoint_url"], "AWS_REGION": info["region"],
+        os.environ.update({"AWS_ENDPOINT_URL": info["aws_endpoint_url"],
+                           "AWS_ENDPOINT_URL_DYNAMODB": info["dynamodb_endpoint_url"], "AWS_REGION": info["region"],
                            "AWS_DEFAULT_REGION": info["region"]})
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # moto accepts any
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        # The local stack's own credentials: moto accepts any, and a DynamoDB Local shared with other stacks (the
+        # tests') keeps a database per access key.
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
         resources = info["resources"]
     else:
         return {}

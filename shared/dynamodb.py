@@ -4,6 +4,14 @@ PynamoDB gives each model class its own Connection, and each Connection makes it
 client: reading an invoice and its payments cost two sessions and two parses of DynamoDB's service model on
 a cold start. Every model's table connection is pointed at this one Connection instead (shared/models.py),
 whose session is the process's (shared/aws.py); transactions use it too (shared/store.py).
+
+DynamoDB rejects a request that meets a transaction in flight on one of its items (the developer guide's
+"Transaction conflict handling in DynamoDB"): a PutItem, UpdateItem or DeleteItem with TransactionConflictException,
+a TransactGetItems cancelled with reason TransactionConflict. Neither is a failed condition, nothing was done, and
+botocore retries neither: this client makes such a request again, up to CONFLICT_RETRIES times, a few tens of
+milliseconds apart. A TransactWriteItems cancelled so is left to the services, which decide again on fresh data
+(shared/store.lost_race). DynamoDB Local runs one request at a time and never answers either (README, "DynamoDB
+Local"); tests/integration/test_transaction_conflicts.py gives DynamoDB's answer.
 """
 
 import os
@@ -26,7 +34,11 @@ class SharedSessionConnection(Connection):
     @property
     def client(self):
         with aws.creating_clients():
-            return super().client
+            client = super().client
+            if not getattr(client, "_retries_conflicts", False):  # PynamoDB makes a new one without credentials
+                client.meta.events.register("needs-retry.dynamodb", retry_conflicts)
+                client._retries_conflicts = True
+            return client
 
     def get_meta_table(self, table_name: str):
         """A table's key schema comes from its model. A raw request (the journal's Query, which reads an invoice and
@@ -37,6 +49,25 @@ class SharedSessionConnection(Connection):
 
             register_table(table_name)
         return super().get_meta_table(table_name)
+
+
+CONFLICT_RETRIES = 3
+_SINGLE_ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem")
+
+
+def retry_conflicts(response, operation, attempts, **_) -> float | None:
+    """botocore's needs-retry hook: seconds to wait before trying a request DynamoDB rejected for a transaction in
+    flight again, or None (botocore's own retry rules then decide)."""
+    if response is None or attempts > CONFLICT_RETRIES:
+        return None
+    error = response[1].get("Error", {})
+    if error.get("Code") == "TransactionConflictException" and operation.name in _SINGLE_ITEM_WRITES:
+        return 0.025 * 2 ** (attempts - 1)
+    reasons = [r.get("Code") for r in response[1].get("CancellationReasons") or []]
+    if operation.name == "TransactGetItems" and "TransactionConflict" in reasons \
+            and set(reasons) <= {"TransactionConflict", "None"}:
+        return 0.025 * 2 ** (attempts - 1)
+    return None
 
 
 @cache

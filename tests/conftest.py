@@ -1,17 +1,24 @@
-"""Test session: moto in server mode, localstripe and the ACH sandbox on 127.0.0.1, started once; every test
-that touches AWS gets the resources created from template.yaml, empty."""
+"""Test session: one DynamoDB Local for the whole run (started by pytest-xdist's controller, or by the only
+process), and in each worker moto in server mode (Cognito, SQS, SES, Secrets Manager), localstripe and the ACH
+sandbox on 127.0.0.1, started once; every test that touches AWS gets the resources created from template.yaml,
+empty. Each worker has a database of its own in the shared DynamoDB Local: its access key names it."""
 
 import json
 import os
 
+# The xdist worker's id ("gw0", ...) is set before this file is imported; "main" without xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
 # Before any project import: the models read their table names and region from the environment.
 os.environ.update({
     "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    # DynamoDB Local keeps a database per access key (letters and digits only): one per worker.
+    "AWS_ACCESS_KEY_ID": f"testing{WORKER}", "AWS_SECRET_ACCESS_KEY": "testing",
     "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
     "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest", "POWERTOOLS_LOG_LEVEL": "WARNING",
     "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
-    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "REFUNDS_TABLE": "t-refunds", "PROBLEM_REPORTS_TABLE": "t-problem-reports", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
+    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "REFUNDS_TABLE": "t-refunds",
+    "PROBLEM_REPORTS_TABLE": "t-problem-reports", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
     "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
     "MERCHANT_TIMEZONE": "America/New_York", "MERCHANT_EMAIL": "office@acme.test",
 })
@@ -23,6 +30,7 @@ import requests  # noqa: E402
 
 from infra import template  # noqa: E402
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox  # noqa: E402
+from infra.dynamodb_local import Client, DynamoDBError, DynamoDBLocal, wait_for  # noqa: E402
 from infra.fake_stripe import FakeStripe  # noqa: E402
 from infra.moto_server import MotoServer  # noqa: E402
 
@@ -48,9 +56,49 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: the order within a file, and of the other files, is kept
 
 
+def pytest_configure(config):
+    """The run's DynamoDB Local, started here without waiting (its JVM starts while the workers start and collect):
+    in xdist's controller, whose environment the workers inherit, or in the only process."""
+    if hasattr(config, "workerinput") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        return  # a worker, or a DynamoDB given from outside
+    server = config.stash[_DYNAMODB_LOCAL] = DynamoDBLocal(shared_db=False).start(wait=False)
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.url
+
+
+def pytest_unconfigure(config):
+    server = config.stash.get(_DYNAMODB_LOCAL, None)
+    if server:
+        server.stop()
+
+
+_DYNAMODB_LOCAL = pytest.StashKey[DynamoDBLocal]()
+
+
+@pytest.fixture(scope="session")
+def dynamodb(pytestconfig):
+    """The run's DynamoDB Local, with this worker's tables created from template.yaml: {"url", "client" (a
+    botocore-free infra.dynamodb_local.Client), "keys" ({table name: its key attribute names})}."""
+    server = pytestconfig.stash.get(_DYNAMODB_LOCAL, None)
+    url = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    server.wait_ready() if server else wait_for(url)  # the controller's: the workers only know its URL
+    client = Client(url, access_key=os.environ["AWS_ACCESS_KEY_ID"])
+    names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
+    for request in template.create_table_requests(names):
+        try:
+            client.call("DeleteTable", {"TableName": request["TableName"]})  # a DynamoDB given from outside
+        except DynamoDBError:
+            pass
+    from tests.helpers import aws_client
+
+    template.create_tables(aws_client("dynamodb"), names)
+    keys = {request["TableName"]: [k["AttributeName"] for k in request["KeySchema"]]
+            for request in template.create_table_requests(names)}
+    return {"url": url, "client": client, "keys": keys}
+
+
 @pytest.fixture(scope="session")
 def moto():
-    """moto with each DynamoDB request atomic (infra/moto_server.py): a race test sees the code's races only."""
+    """moto in server mode, for every AWS service but DynamoDB (infra/moto_server.py)."""
     server = MotoServer().start()
     os.environ["AWS_ENDPOINT_URL"] = server.url
     yield server
@@ -81,10 +129,12 @@ def ach_sandbox():
 
 
 @pytest.fixture
-def aws(moto, moto_server, fake_stripe, ach_sandbox):
+def aws(dynamodb, moto, moto_server, fake_stripe, ach_sandbox):
     """AWS resources from the template for one test, empty: tables, receipt and ACH event queues, secrets, SES
-    sender. They are created once and emptied for each next test (infra/moto_server.py, clear_data), or
-    created again after a test that may have changed one (an ops script rotating a secret, a new queue...)."""
+    sender. They are created once and emptied for each next test (the tables on DynamoDB Local; the rest in
+    moto: infra/moto_server.py, clear_data), or, in moto, created again after a test that may have changed one
+    (an ops script rotating a secret, a new queue...)."""
+    dynamodb["client"].empty(dynamodb["keys"])
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
     if not moto.clear_data():
         _RESOURCES.update(_create_resources(moto_server))
@@ -106,8 +156,6 @@ def _create_resources(moto_url: str) -> dict:
     from tests.helpers import aws_client
 
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
-    template.create_tables(aws_client("dynamodb"), names)
     sqs = aws_client("sqs")
     dlq = sqs.create_queue(QueueName="receipts-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, negativ
                                                response_headers_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from infra import openapi
+from infra import openapi, template
 from infra.demo import login
 from infra.local_stack import ADMIN_LOGIN
 from tests.e2e.test_local_stack import stack_in
@@ -89,11 +89,11 @@ def stack(tmp_path_factory):
 
 
 def other_clients_items(stack: dict, client_id: str) -> dict:
-    """Every item of every table that belongs to `client_id`."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
+    """Every item of every table of the stack that belongs to `client_id`."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
                             aws_access_key_id="local", aws_secret_access_key="local")
     items = {}
-    for table in sorted(dynamodb.list_tables()["TableNames"]):
+    for table in sorted(stack["resources"][logical_id] for logical_id in template.resources("AWS::DynamoDB::Table")):
         scanned = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
         items[table] = sorted(str(i) for i in scanned if i.get("client_id") == {"S": client_id})
     return items

@@ -1,6 +1,8 @@
 """The load test's short version (bench/load.py): four portal clients, one of them paying by ACH, for a few
 seconds against a local stack whose gateway runs the handlers in two worker processes; then the books."""
 
+import os
+
 import pytest
 
 from bench.load import drive, launch_stack, report, stop_stack
@@ -9,7 +11,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_four_clients_through_two_workers_keep_the_books(tmp_path):
-    proc, stack = launch_stack(2, tmp_path)
+    proc, stack = launch_stack(2, tmp_path, dynamodb_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
     try:
         result = drive(stack, clients=4, seconds=4)
     finally:

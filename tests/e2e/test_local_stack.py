@@ -40,22 +40,25 @@ def free_port() -> int:
 
 
 def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1",
-                env: dict | None = None) -> subprocess.Popen:
+                env: dict | None = None, own_dynamodb: bool = False) -> subprocess.Popen:
+    """`python -m infra.local_stack`; on the test run's DynamoDB Local (tables of its own there) unless
+    `own_dynamodb`, as `make local` does."""
+    shared = {} if own_dynamodb else {"LOCAL_DYNAMODB_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL_DYNAMODB"]}
     return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
                             stderr=subprocess.STDOUT,
                             env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds,
-                                 **(env or {})})
+                                 **shared, **(env or {})})
 
 
-def launch(tmp: Path, ach_settle_seconds: str = "1", env: dict | None = None) -> dict:
+def launch(tmp: Path, ach_settle_seconds: str = "1", env: dict | None = None, own_dynamodb: bool = False) -> dict:
     """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}. The ACH sandbox
     settles by itself after `ach_settle_seconds`; "-1": only when asked (POST /sandbox-simulations). `env`: more
     variables for the stack (e.g. LOCAL_CARD_FEE_BASIS_POINTS)."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     # Port 0: the stack binds a free port itself and writes it in its stack file. A port picked here and bound
     # by the stack a second later could meanwhile be taken by any process's outgoing connection.
-    proc = start_stack(0, stack_file, log, ach_settle_seconds, env)
+    proc = start_stack(0, stack_file, log, ach_settle_seconds, env, own_dynamodb)
     # It is ready in about 3 s on a quiet machine (docs/local-stack.md); six test workers each starting one on two
     # shared cores, under other work (load average 20), took over 30 s just importing, before printing a line.
     started = time.monotonic()
@@ -89,7 +92,7 @@ def stack_in(folder: Path, env: dict | None = None):
 def running(tmp_path_factory):
     # Bank transfers settle only when a test asks, as in Dwolla's own sandbox: a payment's "processing" state is
     # then there to be seen however slowly the machine runs (with a 1 s delay, a loaded machine missed it).
-    launched = launch(tmp_path_factory.mktemp("stack"), ach_settle_seconds="-1")
+    launched = launch(tmp_path_factory.mktemp("stack"), ach_settle_seconds="-1", own_dynamodb=True)  # as make local
     yield launched
     proc = launched["proc"]
     if proc.poll() is None:
@@ -109,12 +112,13 @@ def http() -> requests.Session:
 
 
 def test_stack_file_has_the_contract_keys(stack):
-    assert set(stack) == {"api_url", "aws_endpoint_url", "region", "stripe_api_base", "stripe_publishable_key",
-                          "ach_api_base", "user_pool_id", "user_pool_client_id", "demo_users", "portal_url",
-                          "resources", "admin_users"}
+    assert set(stack) == {"api_url", "aws_endpoint_url", "dynamodb_endpoint_url", "region", "stripe_api_base",
+                          "stripe_publishable_key", "ach_api_base", "user_pool_id", "user_pool_client_id",
+                          "demo_users", "portal_url", "resources", "admin_users"}
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"], stack["ach_api_base"]):
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"],
+                stack["ach_api_base"]):
         assert url.startswith("http://127.0.0.1:")
 
 
@@ -168,8 +172,8 @@ def test_partial_payment(stack):
 
 def _micro_deposits(stack, payment_method_id) -> list[int]:
     """What the client reads on their bank statement: the sandbox shows it; the id comes from the table."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"])
-    items = dynamodb.scan(TableName="PaymentMethodsTable")["Items"]
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"])
+    items = dynamodb.scan(TableName=stack["resources"]["PaymentMethodsTable"])["Items"]
     url = next(i["processor_method_id"]["S"] for i in items if i["payment_method_id"]["S"] == payment_method_id)
     body = http().get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits",
                       timeout=5).json()
@@ -419,7 +423,7 @@ def test_sigint_stops_everything_cleanly(running):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(15) == 0, running["log"].read_text()
     assert not running["file"].exists()
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["stripe_api_base"]):
+    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"]):
         with pytest.raises(requests.ConnectionError):
             http().get(url, timeout=2)
 

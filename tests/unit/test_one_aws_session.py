@@ -8,8 +8,8 @@ from shared import aws, models, notify, secrets, store
 from shared.errors import SecretNotConfigured
 
 
-def test_every_table_goes_through_one_connection_and_one_client(moto_server):
-    # moto_server: the process keeps this client, so it must be made with the tests' endpoint in place
+def test_every_table_goes_through_one_connection_and_one_client(dynamodb):
+    # dynamodb: the process keeps this client, so it must be made with the tests' endpoint in place
     tables = [models.Client, models.Invoice, models.Payment, models.SavedPaymentMethod, models.Refund,
               models.ProblemReport, models.ProcessedEvent]
     connections = {id(table._get_connection().connection) for table in tables}

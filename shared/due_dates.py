@@ -92,7 +92,7 @@ def parse_extension_request(body: object, current_due: date, today: date) -> tup
     return requested, reason.strip()
 
 
-def check_extendable(status: str, has_open_request: bool) -> None:
+def check_extendable(status: str, has_open_request: bool, on_plan: bool = False) -> None:
     if status == "paid":
         raise Conflict("This invoice is already paid.", code="invoice_paid")
     if status == "void":
@@ -100,3 +100,30 @@ def check_extendable(status: str, has_open_request: bool) -> None:
     if has_open_request:
         raise Conflict("There is already an extension request waiting for an answer on this invoice.",
                        code="extension_request_pending")
+    if on_plan:
+        raise Conflict("This invoice is paid in installments: contact us to change their dates.",
+                       code="payment_plan_active")
+
+
+def parse_extension_decision(raw: bytes, parse) -> str | None:
+    """The merchant's optional note with an approval or a decline (an empty body: no note). `parse`: the JSON
+    parser of shared.validation (400 invalid_json)."""
+    if not raw.strip():
+        return None
+    body = json_object(parse(raw), request_schemas.EXTENSION_DECISION)
+    note = body.get("note")
+    if note is None:
+        return None
+    if not isinstance(note, str) or not note.strip() or len(note) > 1000:
+        raise Unprocessable("note must be 1-1000 characters (or left out).", code="invalid_note")
+    return note.strip()
+
+
+def check_decidable(status: str, requested_due_date: date, approve: bool, today: date) -> None:
+    """A pending request can be answered; approving one whose requested date has passed would make the invoice
+    overdue at once: it can only be declined (with a note)."""
+    if status != "pending":
+        raise Conflict(f"This extension request was already {status}.", code="extension_request_decided")
+    if approve and requested_due_date < today:
+        raise Conflict(f"The date this request asked for ({requested_due_date.isoformat()}) has passed: decline it "
+                       "with a note instead.", code="extension_request_expired")

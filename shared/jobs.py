@@ -11,6 +11,7 @@ Enqueue = Callable[[dict], None]
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 PROBLEM_REPORT = "problem_report"
 MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment", "outside_refund", "early_fraud_warning")
+AUTOPAY_KINDS = ("autopay_authorized", "autopay_off", "autopay_notice", "autopay_too_late", "autopay_failed")
 
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:

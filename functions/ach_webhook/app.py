@@ -26,7 +26,7 @@ def ach_webhook():
         raise BadRequest(f"The {ach_webhooks.SIGNATURE_HEADER} header does not match this payload.",
                          code="invalid_signature") from None
     try:
-        event = ach_webhooks.parse(payload, clock.now())
+        event = ach_webhooks.parse(payload, clock.real_now())  # Dwolla's timestamps: its clock, never moved
     except ach_webhooks.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 

@@ -7,7 +7,10 @@ extension_requested (to the merchant), extension_decided. Problem report jobs {"
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
 "phase"}, overpayment flags {"kind": "overpayment", "client_id", "payment_id"}, refunds made outside the portal
 {"kind": "outside_refund", "client_id", "refund_id"} and early fraud warnings {"kind": "early_fraud_warning",
-"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant).
+"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant). Autopay's
+emails (shared/services/autopay_notices.py): autopay_authorized and autopay_off {"client_id", "authorized_at", ...},
+autopay_notice and autopay_too_late {"client_id", "invoice_id", "due_date"}, autopay_failed {"client_id",
+"payment_id"}.
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -19,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.init_type import load_ahead
-from shared.jobs import INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
+from shared.jobs import AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
@@ -30,7 +33,8 @@ from shared.web import metrics
 prime_card_processor()
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
 # a receipt, the usual first job, loads none of them.
-load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices")
+load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices",
+           "shared.services.autopay_notices")
 
 
 def _card_details(payment_method_id: str):
@@ -44,6 +48,10 @@ def _send(job: dict, kind: str) -> str:
 
         return send_invoice_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email,
                                    today=clock.today())
+    if kind in AUTOPAY_KINDS:
+        from shared.services.autopay_notices import send_autopay_notice
+
+        return send_autopay_notice(job, merchant=shop, send=send_email, today=clock.today())
     if kind == PROBLEM_REPORT:
         from shared.services.problem_reports import send_report_notice
 

@@ -63,7 +63,7 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult
     if event.topic in TRANSFER_TOPICS:
         return _transfer(event, key, ach, enqueue)
     if event.topic in BANK_TOPICS:
-        return UpdateResult(_bank(event, key, ach))
+        return UpdateResult(_bank(event, key, ach, enqueue))
     return UpdateResult("not_handled")
 
 
@@ -141,7 +141,7 @@ def _flag_amount(result: UpdateResult, transfer: Transfer, recorded: int, record
     return replace(result, anomaly=result.anomaly or "amount_mismatch")
 
 
-def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:
+def _bank(event: AchEvent, key: str, ach: AchProcessor, enqueue: Enqueue) -> str:
     from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
     from shared.services.bank_accounts import VERIFIED
     from shared.services.saved_methods import forget_method
@@ -154,7 +154,8 @@ def _bank(event: AchEvent, key: str, ach: AchProcessor) -> str:
     try:
         if bank.status == "removed":
             forget_method(method, extra=lambda tx: tx.save(record_of(key, event.topic),
-                                                      condition=ProcessedEvent.event_id.does_not_exist()))
+                                                      condition=ProcessedEvent.event_id.does_not_exist()),
+                          enqueue=enqueue)
             return "removed"
         status = VERIFIED if bank.status == "verified" else (
             VERIFICATION_FAILED if event.topic in ("customer_microdeposits_failed",

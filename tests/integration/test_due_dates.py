@@ -201,7 +201,8 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
     assert invoice["extension_request"] == {"extension_request_id": ext["extension_request_id"],
                                             "requested_due_date": "2027-01-10",
-                                            "reason": "Waiting on a client payment.", "status": "pending"}
+                                            "reason": "Waiting on a client payment.", "status": "pending",
+                                            "note": None}
     status, body, _ = ask("i1", {"requested_due_date": "2027-01-11", "reason": "again"})
     assert (status, body["error"]["code"]) == (409, "extension_request_pending")
 

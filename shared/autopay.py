@@ -146,12 +146,13 @@ class Step:
 
 
 def steps(invoice, plan, balance: int, today: date, days_before: int, authorized_on: date) -> list[Step]:
-    """Today's autopay steps for one invoice (pure)."""
+    """Today's autopay steps for one invoice (pure). A notice sent before the client's current authorization (autopay
+    turned off and on again since) does not count."""
     result = []
     for item in owed_items(invoice, plan, balance):
         first = charge_day(date.fromisoformat(item.due_date), days_before)
         notice = notice_for(invoice, item.due_date)
-        if notice is not None:
+        if notice is not None and notice.sent_on >= authorized_on.isoformat():
             first = date.fromisoformat(notice.charge_date)  # what the client was told
             attempt = attempt_number(first, today)
             if attempt is not None:
@@ -160,7 +161,7 @@ def steps(invoice, plan, balance: int, today: date, days_before: int, authorized
         ahead = (first - today).days
         if NOTICE_DAYS <= ahead <= NOTICE_DAYS + NOTICE_SLACK:
             result.append(Step("notice", item, first, amount=item.amount))
-        elif 0 <= ahead < NOTICE_DAYS and (first - authorized_on).days >= 0:
+        elif 0 <= ahead < NOTICE_DAYS:
             result.append(Step("too_late", item, first))
     return result
 

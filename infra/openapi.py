@@ -199,6 +199,7 @@ ERRORS = {
         422: ["invalid_installments", "invalid_amount", "invalid_date", "installments_do_not_sum",
               "installment_dates_not_ascending", "installment_before_today", "idempotency_key_reused", *_BODY_422]},
     "GET /admin/clients": {400: _PAGE_400},
+    "GET /admin/clients/{client_id}": {},
     "GET /admin/clients/{client_id}/invoices/{invoice_id}": {},
     "GET /admin/attention": {},
     "PUT /account/autopay": {
@@ -594,6 +595,8 @@ OPERATIONS = {
                                                       "replayed key); any earlier plan is replaced.")}},
     "GET /admin/clients": {"parameters": _PAGE,
                            "responses": {"200": _json("ClientList", "The merchant's clients, a page at a time.")}},
+    "GET /admin/clients/{client_id}": {"responses": {"200": _json("Account", "One client's account, as the client "
+                                                                             "reads it.")}},
     "GET /admin/clients/{client_id}/invoices/{invoice_id}": {
         "responses": {"200": _json("AdminInvoice", "The invoice as its client reads it, with its client_id.")}},
     "GET /admin/attention": {"responses": {"200": _json("Attention", "What needs a person.")}},
@@ -693,6 +696,7 @@ NAMES = {
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": (
         "setPaymentPlan", "Back office: split an invoice's balance into installments"),
     "GET /admin/clients": ("listClients", "Back office: list the merchant's clients"),
+    "GET /admin/clients/{client_id}": ("getClient", "Back office: get a client's account"),
     "GET /admin/clients/{client_id}/invoices/{invoice_id}": ("getClientInvoice", "Back office: get a client's invoice"),
     "GET /admin/attention": ("listAttention", "Back office: what needs a person"),
     "PUT /account/autopay": ("turnOnAutopay", "Turn autopay on with a saved card or verified bank account"),

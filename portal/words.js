@@ -45,6 +45,13 @@ export const PAYMENT_STATUS_WORDS = {
   disputed: 'Disputed',
 };
 
+// An installment of a payment plan.
+export const INSTALLMENT_STATUS_WORDS = {
+  due: 'Due',
+  paid: 'Paid',
+  overdue: 'Overdue',
+};
+
 export const BANK_STATUS_WORDS = {
   verification_pending: 'Waiting for verification',
   verified: 'Verified',
@@ -57,12 +64,15 @@ export const ERROR_WORDS = {
   ach_authorization_outdated: 'The debit authorization changed. Go back, read it again and tick the box.',
   ach_authorization_required: 'Tick the box to authorize the debit, or go back.',
   amount_below_card_minimum: 'This amount is too small for a card payment: pay it by bank transfer.',
+  autopay_authorization_outdated: 'The autopay authorization changed. Read it again and tick the box.',
+  autopay_authorization_required: 'Tick the box to authorize automatic payments.',
   amount_below_minimum: 'This amount is under the minimum payment for this invoice.',
   amount_exceeds_balance: 'This amount is more than what you owe on this invoice.',
   bank_account_already_verified: 'This bank account is already verified.',
   bank_account_exists: 'This bank account is already linked to your account.',
   bank_account_not_verified: 'This bank account is not verified yet: verify it with the two small deposits first.',
   bank_account_rejected: 'Our payment processor could not accept this bank account. Check the numbers, or pay by card.',
+  card_expired: 'This card has expired. Add a new card or choose another payment method.',
   billing_email_in_use: 'Another account uses this billing email for bank payments. Change your billing email or pay by card.',
   concurrent_change: 'Something else changed at the same moment. Nothing was changed: please try again.',
   date_not_after_due_date: 'Choose a date after the current due date.',
@@ -99,6 +109,7 @@ export const ERROR_WORDS = {
   payment_in_progress: 'A payment for this invoice is already under way. Check your Payment history before paying again.',
   payment_method_not_found: 'That payment method is no longer saved. Choose another one.',
   payment_method_required: 'Choose a verified bank account.',
+  payment_plan_active: 'This invoice is paid in installments: contact us to change their dates.',
   payment_not_found: "We couldn't find this payment.",
   problem_report_open: 'You already reported this problem: we will get back to you.',
   processor_unavailable: 'Our payment processor did not answer. Nothing was charged: please try again in a minute.',

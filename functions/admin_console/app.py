@@ -1,5 +1,5 @@
-"""The merchant's console reads (admin group): GET /admin/clients (a page at a time), GET /admin/clients/{client_id}/
-invoices/{invoice_id} (any client's invoice with its payments, activity and payment plan) and GET /admin/attention
+"""The merchant's console reads (admin group): GET /admin/clients (a page at a time), GET /admin/clients/{client_id},
+GET /admin/clients/{client_id}/invoices/{invoice_id} (any client's invoice with its payments, activity and payment plan) and GET /admin/attention
 (what needs a person: open disputes, money kept as credit, payments stuck with their processor, extension requests
 waiting for an answer, problem reports still open)."""
 
@@ -19,6 +19,12 @@ def list_clients():
     params = app.current_event.query_string_parameters or {}
     clients, cursor = console.list_clients(parse_limit(params.get("limit")), params.get("cursor"))
     return {"clients": [account_view(c) for c in clients], "next_cursor": cursor}
+
+
+@app.get("/admin/clients/<client_id>")
+def get_client(client_id: str):
+    require_admin(app)
+    return account_view(console.get_client(client_id))
 
 
 @app.get("/admin/clients/<client_id>/invoices/<invoice_id>")

@@ -46,6 +46,15 @@ def list_clients(limit: int, cursor: str | None) -> tuple[list[Client], str | No
     return sorted(clients, key=lambda c: (c.name.lower(), c.client_id)), after
 
 
+def get_client(client_id: str) -> Client:
+    try:
+        return Client.get(client_id, consistent_read=True)
+    except Client.DoesNotExist:
+        from shared.services.back_office import client_not_found
+
+        raise client_not_found() from None
+
+
 def get_invoice(client_id: str, invoice_id: str):
     """Any client's invoice, as the client reads it (its payments and the start of its activity)."""
     return queries.get_invoice(client_id, invoice_id)

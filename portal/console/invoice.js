@@ -5,7 +5,7 @@
 import {get, post} from '../api.js';
 import {h, fill, money, day, parseCents, newKey, badge, announce} from '../dom.js';
 import {invoiceBadges} from '../views/invoices.js';
-import {planTable, autopayNote} from '../views/plan.js';
+import {planTable, autopayNote, nextInstallment} from '../views/plan.js';
 import {consoleError} from './words.js';
 import {clientLink} from './attention.js';
 import {paymentsTable} from './clients.js';
@@ -36,7 +36,10 @@ function planForm(invoice, base, reload) {
   let key = newKey();
   const count = h('select', {id: 'plan-count', name: 'count'},
     [2, 3, 4, 6, 12].map(n => h('option', {value: String(n), selected: n === 3}, `${n} installments`)));
-  const first = h('input', {type: 'date', id: 'plan-first', name: 'first', value: todayIso() > invoice.due_date ? todayIso() : invoice.due_date});
+  // The first installment: the next one still owed of a plan being replaced, else the due date (today if past).
+  const next = nextInstallment(invoice);
+  const start = next ? next.due_date : invoice.due_date;
+  const first = h('input', {type: 'date', id: 'plan-first', name: 'first', value: todayIso() > start ? todayIso() : start});
   const rows = h('tbody', {});
   const total = h('p', {class: 'hint', id: 'plan-total', 'aria-live': 'polite'});
   const status = h('div', {role: 'alert'});

@@ -89,7 +89,7 @@ export async function invoicePage(main, invoiceId) {
   fill(main, 
     h('h1', {}, `Invoice ${invoice.number}`),
     h('div', {class: 'panel'}, summary,
-      invoice.allow_partial && invoice.payable
+      invoice.allow_partial && invoice.payable && !invoice.payment_plan  // a plan says when each part is due
         ? h('p', {class: 'hint'}, `You can pay part of this invoice (at least ${money(invoice.minimum_payment, c)}); the rest stays due on ${day(invoice.due_date)}.`) : null,
       lateFeeNote(invoice),
       autopayNote(invoice),

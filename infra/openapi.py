@@ -158,6 +158,7 @@ CODES = {
     "payment_plan_active": "The invoice is paid in installments: their dates are the merchant's to change.",
     "extension_request_expired": "The date the request asked for has passed: it can only be declined.",
     "invalid_note": "note is empty or longer than 1000 characters.",
+    "unknown_parameter": "The query string names a parameter this route does not take.",
 }
 
 _ID_CODES = {"invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
@@ -198,10 +199,10 @@ ERRORS = {
                                     "extension_request_pending", "concurrent_change"],
         422: ["invalid_installments", "invalid_amount", "invalid_date", "installments_do_not_sum",
               "installment_dates_not_ascending", "installment_before_today", "idempotency_key_reused", *_BODY_422]},
-    "GET /admin/clients": {400: _PAGE_400},
-    "GET /admin/clients/{client_id}": {},
-    "GET /admin/clients/{client_id}/invoices/{invoice_id}": {},
-    "GET /admin/attention": {},
+    "GET /admin/clients": {400: [*_PAGE_400, "unknown_parameter"]},
+    "GET /admin/clients/{client_id}": {400: ["unknown_parameter"]},
+    "GET /admin/clients/{client_id}/invoices/{invoice_id}": {400: ["unknown_parameter"]},
+    "GET /admin/attention": {400: ["unknown_parameter"]},
     "PUT /account/autopay": {
         400: [*_BODY, "autopay_authorization_required"], 404: ["account_not_found"], 409: ["concurrent_change"],
         422: ["payment_method_not_found", "bank_account_not_verified", "card_expired", "autopay_authorization_outdated",

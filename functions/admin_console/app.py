@@ -4,6 +4,7 @@ GET /admin/clients/{client_id}/invoices/{invoice_id} (any client's invoice with 
 waiting for an answer, problem reports still open)."""
 
 from shared import clock
+from shared.errors import BadRequest
 from shared.services import console
 from shared.services.problem_reports import report_view
 from shared.services.queries import parse_limit
@@ -13,10 +14,20 @@ from shared.web import lambda_entry, make_app, require_admin
 app = make_app()
 
 
+def _params(*allowed: str) -> dict:
+    """The query string, refused when it names a parameter the route does not take (nothing is ignored silently)."""
+    params = app.current_event.query_string_parameters or {}
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)[:200]}. This route takes: "
+                         f"{', '.join(allowed) or 'none'}.", code="unknown_parameter")
+    return params
+
+
 @app.get("/admin/clients")
 def list_clients():
     require_admin(app)
-    params = app.current_event.query_string_parameters or {}
+    params = _params("limit", "cursor")
     clients, cursor = console.list_clients(parse_limit(params.get("limit")), params.get("cursor"))
     return {"clients": [account_view(c) for c in clients], "next_cursor": cursor}
 
@@ -24,12 +35,14 @@ def list_clients():
 @app.get("/admin/clients/<client_id>")
 def get_client(client_id: str):
     require_admin(app)
+    _params()
     return account_view(console.get_client(client_id))
 
 
 @app.get("/admin/clients/<client_id>/invoices/<invoice_id>")
 def get_invoice(client_id: str, invoice_id: str):
     require_admin(app)
+    _params()
     invoice, payments, activity = console.get_invoice(client_id, invoice_id)
     return invoice_view(invoice, payments, activity=activity) | {"client_id": client_id}
 
@@ -37,6 +50,7 @@ def get_invoice(client_id: str, invoice_id: str):
 @app.get("/admin/attention")
 def attention():
     require_admin(app)
+    _params()
     found = console.needing_attention(clock.now())
     name = lambda client_id: getattr(found["clients"].get(client_id), "name", None)  # noqa: E731
     return {

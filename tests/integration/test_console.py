@@ -65,6 +65,8 @@ def test_the_console_lists_clients_by_name_a_page_at_a_time(book):
     ("/admin/clients", CLIENT, None, None, 403, "forbidden"),
     ("/admin/clients", ADMIN, {"limit": "0"}, None, 400, "invalid_limit"),
     ("/admin/clients", ADMIN, {"cursor": "not-a-cursor"}, None, 400, "invalid_cursor"),
+    ("/admin/clients", ADMIN, {"page": "2"}, None, 400, "unknown_parameter"),
+    ("/admin/attention", ADMIN, {"all": "true"}, None, 400, "unknown_parameter"),
     ("/admin/attention", CLIENT, None, None, 403, "forbidden"),
     ("/invoices/{invoice_id}", CLIENT, None, {"client_id": "c1", "invoice_id": "i1"}, 403, "forbidden"),
     ("/invoices/{invoice_id}", ADMIN, None, {"client_id": "c2", "invoice_id": "i1"}, 404, "invoice_not_found"),

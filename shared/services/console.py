@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from shared import clock
 from shared.attention import REASONS
-from shared.errors import BadRequest
+from shared.errors import BadRequest, NotFound
 from shared.models import Client, Invoice, Payment, ProblemReport
 from shared.payment_states import PENDING, PROCESSING
 from shared.services import queries
@@ -50,9 +50,7 @@ def get_client(client_id: str) -> Client:
     try:
         return Client.get(client_id, consistent_read=True)
     except Client.DoesNotExist:
-        from shared.services.back_office import client_not_found
-
-        raise client_not_found() from None
+        raise NotFound("There is no client with this id.", code="client_not_found") from None
 
 
 def get_invoice(client_id: str, invoice_id: str):

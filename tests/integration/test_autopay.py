@@ -4,7 +4,6 @@ charge per invoice and day whatever runs twice or at once, declines with their e
 no late fee while a try is in flight, and a removed or expired method turning autopay off with an email."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -13,7 +12,7 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared import autopay, clock, merchant
+from shared import autopay, merchant
 from shared.books.dynamo import DynamoRepository
 from shared.errors import ProcessorUnavailable
 from shared.models import Client, Invoice, Payment
@@ -28,12 +27,6 @@ ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merch
 DUE = "2027-03-01"
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    def freeze(day: str, hour_utc: int = 15):  # 15:00 UTC is 10:00 in New York, the merchant's zone
-        moment = datetime.fromisoformat(day).replace(hour=hour_utc, tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-    return freeze
 
 
 @pytest.fixture

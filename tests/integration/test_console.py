@@ -1,16 +1,13 @@
 """The merchant's console reads (GET /admin/clients, a client's invoice, GET /admin/attention) and answering an
 extension request with a note the client receives, through the handlers on the emulators."""
 
-import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared import clock
-from shared.models import Client, Invoice, Payment
+from shared.models import Client, Payment
 from shared.payment_states import SUCCEEDED, Outcome, PaymentUpdate
 from shared.services.payment_updates import apply_update
 from shared.services.refunds import OutsideRefund, record_outside_refund
@@ -21,12 +18,6 @@ ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merch
 CLIENT = {"sub": "u", "custom:client_id": "c1"}
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    def freeze(day: str, hour_utc: int = 15):
-        moment = datetime.fromisoformat(day).replace(hour=hour_utc, tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-    return freeze
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ installment (even where partial payments are not allowed), a larger payment cove
 daily job reminds and charges late fees per installment."""
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +11,6 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared import clock
 from shared.models import Invoice, Payment
 from shared.payment_states import SUCCEEDED, Outcome, PaymentUpdate
 from shared.services.payment_updates import apply_update
@@ -23,13 +21,6 @@ PLAN = {"installments": [{"amount": 30000, "due_date": "2027-01-15"}, {"amount":
                          {"amount": 30000, "due_date": "2027-03-15"}]}
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    """Set the wall clock; 15:00 UTC is 10:00 in New York, the merchant's zone in the tests."""
-    def freeze(day: str, hour_utc: int = 15):
-        moment = datetime.fromisoformat(day).replace(hour=hour_utc, tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-    return freeze
 
 
 @pytest.fixture

@@ -9,7 +9,9 @@ API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HT
   {"message": "Not Found"}, API Gateway's answer; CORS preflights from the template; no body on 204 or 304, so
   a keep-alive connection stays in step.
 
-Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN). stdlib http.server, one thread per connection.
+Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN), and the local stack's own routes:
+/_local/schedules/<Function> (run a schedule now), /_local/emails and /_local/clock (the test clock,
+infra/stack_clock.py). stdlib http.server, one thread per connection.
 """
 
 import base64

@@ -735,6 +735,10 @@ LINKS = {
     ("POST /admin/invoices", "201"): {
         "Void": _link("voidInvoice", client_id="$response.body#/client_id",
                       invoice_id="$response.body#/invoice_id"),
+        "SplitIntoInstallments": _link("setPaymentPlan", client_id="$response.body#/client_id",
+                                       invoice_id="$response.body#/invoice_id"),
+        "Read": _link("getClientInvoice", client_id="$response.body#/client_id",
+                      invoice_id="$response.body#/invoice_id"),
         "ClientInvoices": _link("listClientInvoices", client_id="$response.body#/client_id")},
     ("POST /invoices/{invoice_id}/extension-requests", "201"): {
         "Approve": _link("approveExtension",

@@ -53,7 +53,7 @@ def launch(tmp: Path, ach_settle_seconds: str = "1") -> dict:
     # Port 0: the stack binds a free port itself and writes it in its stack file. A port picked here and bound
     # by the stack a second later could meanwhile be taken by any process's outgoing connection.
     proc = start_stack(0, stack_file, log, ach_settle_seconds)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # about 3 s quiet; a machine shared by several suites at once took over 30 s
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()

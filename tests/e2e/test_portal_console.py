@@ -31,19 +31,16 @@ def stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Chromium as conftest.py launches it, but without its Local Network Access check: a page whose answer the test
-    rewrites (to add the policy header) has no address Chromium can place, so its calls to the API on 127.0.0.1
-    would be refused as from a public page to the loopback address space."""
-    from playwright.sync_api import sync_playwright
-
+def policed(browser):
+    """Chromium as conftest.py launches it (through the same Playwright), but without its Local Network Access
+    check: a page whose answer the test rewrites (to add the policy header) has no address Chromium can place, so its
+    calls to the API on 127.0.0.1 would be refused as from a public page to the loopback address space."""
     from tests.e2e.conftest import CHROMIUM
 
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"])
-        yield launched
-        launched.close()
+    launched = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"])
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +85,8 @@ def close(context, page, errors):
 
 
 @pytest.fixture
-def wide(browser, stack):
-    context, page, errors = open_page(browser, stack)
+def wide(policed, stack):
+    context, page, errors = open_page(policed, stack)
     yield page
     close(context, page, errors)
 
@@ -305,8 +302,8 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
         http().delete(f"{stack['api_url']}/_local/clock", timeout=10)
 
 
-def test_the_console_and_the_plan_fit_a_phone(browser, stack, shots):
-    context, page, errors = open_page(browser, stack, 390, 844)
+def test_the_console_and_the_plan_fit_a_phone(policed, stack, shots):
+    context, page, errors = open_page(policed, stack, 390, 844)
     sign_in(page, ADMIN_LOGIN, "Needs attention")
     no_sideways_scroll(page, "console: needs attention")
     page.get_by_role("link", name="Clients", exact=True).click()

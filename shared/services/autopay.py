@@ -130,7 +130,26 @@ def turn_off(client: Client, reason: str = "client") -> AutopayAuthorization | N
                            code="concurrent_change") from None
         raise
     log.info("autopay off", extra={"client_id": client.client_id, "reason": reason})
+    cancel_announced(client.client_id)
     return ended
+
+
+def cancel_announced(client_id: str, *, repo: Repository | None = None) -> int:
+    """Once autopay ends, no invoice announces a charge any more (none will be made): the notices come off the
+    client's owed invoices (found on the by-status index, those that carry notices only). Returns how many."""
+    repo = repo or repository()
+    cleared = 0
+    for status in (OPEN, PARTIALLY_PAID, PROCESSING):
+        for found in Invoice.by_status.query(client_id, Invoice.status_key.startswith(f"{status}#"),
+                                             filter_condition=Invoice.autopay_notices.exists()):
+            def decide(ctx: Context) -> Change:
+                invoice = ctx.invoice()
+                if invoice is None or not invoice.autopay_notices:
+                    return Change(result=0)
+                return Change(result=1, invoices={invoice.invoice_id: {"autopay_notices": None}})
+
+            cleared += run(repo, Keys(client_id, invoice_ids=(found.invoice_id,)), decide)
+    return cleared
 
 
 def end_actions(current: AutopayAuthorization, reason: str) -> tuple[AutopayAuthorization, list]:

@@ -121,9 +121,10 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
         if extra:
             extra(tx)
     if ended is not None:
-        from shared.services.autopay import ended_job
+        from shared.services.autopay import cancel_announced, ended_job
 
         enqueue(ended_job(client.client_id, ended))
+        cancel_announced(client.client_id)
 
 
 # ---- Stripe events -------------------------------------------------------------------------------------------

@@ -306,3 +306,22 @@ def test_an_expired_card_turns_autopay_off_at_the_next_run_with_an_email(book, f
     deliver(book)
     [email] = emails(book, "Autopay is off")
     assert "the card it used has expired" in email["body"]
+
+
+@pytest.mark.parametrize("how", ["turned_off", "method_removed"])
+def test_once_autopay_ends_no_invoice_announces_a_charge_and_none_is_made(book, frozen, how):
+    card = saved_card(book)
+    turn_on(card)
+    frozen("2027-02-17")
+    run_job()
+    deliver(book)
+    assert call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"})[1]["autopay_charge"] is not None
+    if how == "turned_off":
+        assert call("AutopayFunction", method="DELETE")[0] == 204
+    else:
+        assert call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": card})[0] == 204
+    assert call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"})[1]["autopay_charge"] is None
+    assert Invoice.get("client-a", "i1").autopay_notices is None
+    frozen(DUE)
+    run_job()
+    assert payments() == []

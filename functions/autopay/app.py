@@ -3,13 +3,12 @@ recurring authorization of GET /portal-settings (a copy is emailed); DELETE /acc
 
 import os
 
-from shared import autopay, merchant
+from shared import autopay, clock, merchant
 from shared.notify import enqueue_job
 from shared.services import autopay as autopay_service
 from shared.services.client_accounts import get_account
 from shared.views import account_view
 from shared.web import client_id_of, json_body, json_response, lambda_entry, make_app
-from shared import clock
 
 app = make_app()
 

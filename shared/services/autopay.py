@@ -443,12 +443,20 @@ def resume_unfinished(invoice: Invoice, today: date, cards: Callable[[], CardPro
         return
     ctx = repo.load(Keys(invoice.client_id, extra=tuple((Payment, invoice.client_id, i) for i in ids)))
     for payment in ctx.extra:
-        if payment is None or payment.method != "card" or payment.status != PENDING or payment.processor_payment_id:
-            continue
-        age = clock.now() - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00"))
-        if age < STRIPE_KEY_WINDOW:
-            charge_card(payment, ctx.client, cards, enqueue, repo)
-        else:
-            at = int(clock.now().timestamp())
-            _apply(payment, None, "not_reached", Outcome(FAILED, payment.amount, at, NOT_REACHED), enqueue, repo)
-            _apply(payment, None, "canceled", Outcome(CANCELED, payment.amount, at + 1), enqueue, repo)
+        if payment is not None:
+            finish_try(payment, ctx.client, cards, enqueue, repo)
+
+
+def finish_try(payment: Payment, client: Client, cards: Callable[[], CardProcessor], enqueue: Enqueue,
+               repo: Repository | None = None) -> None:
+    """One card try still waiting for Stripe's first answer (the job's next run, or reconciliation, asks)."""
+    if payment.method != "card" or payment.status != PENDING or payment.processor_payment_id or payment.autopay is None:
+        return
+    repo = repo or repository()
+    age = clock.now() - datetime.fromisoformat(payment.created_at.replace("Z", "+00:00"))
+    if age < STRIPE_KEY_WINDOW:
+        charge_card(payment, client, cards, enqueue, repo)
+    else:
+        at = int(clock.now().timestamp())
+        _apply(payment, None, "not_reached", Outcome(FAILED, payment.amount, at, NOT_REACHED), enqueue, repo)
+        _apply(payment, None, "canceled", Outcome(CANCELED, payment.amount, at + 1), enqueue, repo)

@@ -325,3 +325,22 @@ def test_once_autopay_ends_no_invoice_announces_a_charge_and_none_is_made(book, 
     frozen(DUE)
     run_job()
     assert payments() == []
+
+
+def test_a_try_cut_off_before_stripe_answered_is_finished_by_reconciliation_with_its_key(book, frozen, monkeypatch):
+    turn_on(saved_card(book))
+    announce_and_reach_the_day(book, frozen)
+    real = StripeCards.charge_off_session
+    monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(
+        ProcessorUnavailable()))
+    run_job()
+    [payment] = payments()
+    assert (payment.status, payment.processor_payment_id) == ("pending", None)  # written before Stripe was asked
+    monkeypatch.setattr(StripeCards, "charge_off_session", real)
+    from functions.reconcile_job.app import handler as reconcile_job
+
+    frozen(DUE, hour_utc=17)  # two hours later: the hourly reconciliation
+    reconcile_job({}, LambdaContext(function_name="ReconcileJobFunction"))
+    [payment] = payments()
+    assert payment.status == "succeeded" and payment.processor_payment_id.startswith("pi_")
+    assert len(intents(book)) == 1

@@ -25,7 +25,8 @@ from infra.demo import login
 from infra.local_stack import ADMIN_LOGIN
 from tests.e2e.test_local_stack import stack_in
 
-pytestmark = pytest.mark.e2e
+# About 45 s on a quiet machine; several suites on this machine at once took it past the default 120 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 # Per operation and mode; with the stateful runs, about 700 requests in ~40 s on a quiet machine.

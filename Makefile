@@ -108,19 +108,24 @@ bench: $(VENV)/.installed
 load: $(VENV)/.installed
 	$(PY) bench/load.py
 
+# What the layer installs; bench/layer_size.py builds it without some packages too, to weigh them.
+LAYER_LOCK ?= requirements.lock
+
 # Build hook for `sam build`: the shared layer is the domain package plus the locked runtime deps,
 # installed for the Lambda platform (arm64, CPython 3.12).
 # SAM runs this in the repository root (template.yaml: SharedLayer Metadata ContextPath/WorkingDirectory).
 # Bytecode is compiled by Python 3.12 itself (pip would compile with whatever `python3` is, e.g. 3.11, whose
 # .pyc files the 3.12 runtime ignores) as unchecked-hash .pyc: the layer is read-only and zip keeps mtimes
 # at 2-second resolution only, so timestamp-checked .pyc may be stale and recompiled on every cold start.
+# Wheels: manylinux2014 (glibc 2.17) or manylinux_2_28, which the python3.12 runtime's Amazon Linux 2023 (glibc
+# 2.34) runs; Pillow 13 publishes only manylinux_2_28 wheels for arm64, and pip 23 does not widen one --platform.
 build-SharedLayer:
 	@test -n "$(PYTHON)" || { echo "build-SharedLayer needs Python 3.12 (set PYTHON=...)"; exit 1; }
 	mkdir -p $(ARTIFACTS_DIR)/python
 	cp -r shared $(ARTIFACTS_DIR)/python/
 	find $(ARTIFACTS_DIR)/python/shared -name __pycache__ -prune -exec rm -rf {} +
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock \
-		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 \
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LAYER_LOCK) \
+		--target $(ARTIFACTS_DIR)/python --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 \
 		--implementation cp --python-version 3.12 --only-binary=:all: --no-compile
 	rm -rf $(ARTIFACTS_DIR)/python/bin
 	$(PYTHON) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(ARTIFACTS_DIR)/python

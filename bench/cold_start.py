@@ -76,7 +76,8 @@ if profile:
     profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], sys.argv[2] + ".prof"))
 status = result.get("statusCode") if isinstance(result, dict) else None
 print(json.dumps({"seconds": elapsed, "import_seconds": imported, "modules": len(sys.modules), "status": status,
-                  "answer": result, "stripe": "stripe" in sys.modules, "xray": "aws_xray_sdk" in sys.modules},
+                  "answer": result, "stripe": "stripe" in sys.modules, "xray": "aws_xray_sdk" in sys.modules,
+                  "reportlab": "reportlab" in sys.modules, "pillow": "PIL" in sys.modules},
                  default=str))
 """
 
@@ -260,7 +261,7 @@ def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], d
         value = statistics.median(samples[function])
         ratio = value / base
         data = info[function]
-        loads = ", ".join(name for name in ("stripe", "xray") if data[name]) or "-"
+        loads = ", ".join(name for name in ("stripe", "xray", "reportlab", "pillow") if data[name]) or "-"
         imported = statistics.median(imports[function])
         print(f"{function:<34} {value * 1000:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
               f"{imported * 1000:>6.0f} {(value - imported) * 1000:>7.0f}  {data['status'] or '-':>6} "

@@ -244,7 +244,7 @@ def ach_webhook(s: Sample) -> Http:
 
 def ach_event_worker(s: Sample) -> Job:
     """The transfer event as the webhook queues it: the worker fetches the transfer and the payment succeeds."""
-    event = ach_webhooks.parse(signed_transfer_event(s), clock.now())
+    event = ach_webhooks.parse(signed_transfer_event(s))
     return Job(json.loads(ach_event_queue.message_body(event)),
                _status(s.ach_payment, "succeeded", "the ACH event worker"))
 
@@ -316,6 +316,9 @@ REQUESTS: dict[str, Callable[[Sample], Http | Job]] = {
     "PortalSettingsFunction": lambda s: Http(200),
     "ListInvoicesFunction": lambda s: Http(200, s.client_id),
     "GetInvoiceFunction": lambda s: Http(200, s.client_id, path_parameters={"invoice_id": s.paid.invoice_id}),
+    "InvoiceActivityFunction": lambda s: Http(200, s.client_id, path_parameters={"invoice_id": s.paid.invoice_id}),
+    "InvoicePdfFunction": lambda s: Http(200, s.client_id, path_parameters={"invoice_id": s.paid.invoice_id}),
+    "ReceiptPdfFunction": lambda s: Http(200, s.client_id, path_parameters={"payment_id": s.paid.payment_id}),
     "CreatePaymentFunction": create_payment,
     "ListPaymentsFunction": lambda s: Http(200, s.client_id),
     "GetPaymentFunction": lambda s: Http(200, s.client_id, path_parameters={"payment_id": s.paid.payment_id}),

@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,54 +57,100 @@ BANK_NAMES = {
 }
 DEFAULT_BANK_NAME = "Sandbox Bank"
 
-# ACH return codes: description as in Dwolla's "Transfer Failures" concept page, a short explanation, and
-# the systematic actions that page lists (bank removed; customer deactivated).
+# ACH return codes and what Dwolla does about each, as the table of its "Transfer Failures" page
+# (pages/docs/balance/transfer-failures.mdx) lists them: (description, explanation, customer action, bank
+# unverified, bank removed, bank blocklisted). Customer action: "suspended" (unless already deactivated),
+# "deactivated", or None. Dwolla advises acting on the events these actions send, not on the codes.
 RETURN_CODES = {
     "R01": ("Insufficient Funds", "Available balance is not sufficient to cover the dollar value of the debit "
-            "entry.", False, False),
-    "R02": ("Bank Account Closed", "Previously active account has been closed.", True, False),
+            "entry.", None, False, False, False),
+    "R02": ("Bank Account Closed", "Previously active account has been closed.", None, True, True, False),
     "R03": ("No Account/Unable to Locate Account", "The account number does not correspond to the individual "
-            "identified in the entry or a valid account.", True, False),
-    "R04": ("Invalid Bank Account Number Structure", "Account number structure is not valid.", True, False),
-    "R05": ("Unauthorized debit to consumer account", "A debit entry was transmitted to a consumer account "
-            "that was not authorized by the Receiver.", True, True),
+            "identified in the entry or a valid account.", None, True, True, False),
+    "R04": ("Invalid Bank Account Number Structure", "Account number structure is not valid.", None, True, True,
+            False),
+    "R05": ("Unauthorized Debit to Consumer Account Using Corporate SEC Code", "A CCD or CTX debit entry was "
+            "transmitted to a consumer account and was not authorized by the Receiver.", "suspended", True, True,
+            True),
+    "R06": ("Returned per ODFI's Request", "The ODFI has requested that the RDFI return an erroneous entry.",
+            "suspended", True, True, True),
     "R07": ("Authorization Revoked by Customer", "Consumer who previously authorized entries has revoked "
-            "authorization with the Originator.", True, True),
+            "authorization with the Originator.", "deactivated", True, True, False),
     "R08": ("Payment Stopped", "The Receiver has requested the stop payment of a specific ACH debit entry.",
-            True, False),
+            None, True, True, False),
     "R09": ("Uncollected Funds", "Sufficient balance exists, but value of uncollected items brings available "
-            "balance below amount of debit entry.", False, False),
+            "balance below amount of debit entry.", None, False, False, False),
     "R10": ("Customer Advises Not Authorized", "Receiver has no relationship with the Originator or has not "
-            "authorized the Originator to debit the account.", True, True),
+            "authorized the Originator to debit the account.", "suspended", True, True, True),
     "R11": ("Customer Advises Entry Not in Accordance with the Terms of the Authorization", "The debit entry "
-            "was inaccurate or improperly initiated.", True, True),
-    "R16": ("Bank Account Frozen", "Funds unavailable due to action by the RDFI or legal action.", True, True),
-    "R20": ("Non-Transaction Account", "RDFI policies/regulations restrict activity to account.", False, False),
-    "R29": ("Corporate Customer Advises Not Authorized", "Receiver has notified RDFI that corporate debit "
-            "entry transmitted to a corporate account is not authorized.", True, True),
+            "was inaccurate or improperly initiated.", "deactivated", True, True, False),
+    "R12": ("Branch Sold to Another DFI", "A financial institution received an entry to an account that was sold "
+            "to another FI.", None, False, True, False),
+    "R13": ("Invalid ACH Routing Number", "Entry contains a receiving DFI identification that is not a valid ACH "
+            "routing number.", None, True, True, True),
+    "R14": ("Representative Payee Deceased or Unable to Continue in That Capacity", "The representative payee "
+            "is either deceased or no longer able to continue in original capacity.", "suspended", False, True,
+            False),
+    "R15": ("Beneficiary or Account Holder Deceased", "The beneficiary or the account holder is deceased.",
+            "suspended", True, True, True),
+    "R16": ("Account Frozen/Entry Returned per OFAC Instruction", "Access to the account is restricted due to "
+            "specific action taken by the RDFI or by legal action.", "suspended", True, True, True),
+    "R17": ("File Record Edit Criteria/Entry with Invalid Account Number Initiated Under Questionable "
+            "Circumstances", "The entry is believed by the RDFI to have been initiated under questionable "
+            "circumstances.", "suspended", True, True, True),
+    "R20": ("Non-Transaction Account", "ACH entry to a non-transaction account.", None, False, True, True),
+    "R22": ("Invalid Individual ID Number", "The Receiver has indicated to the RDFI that the number with which "
+            "the Originator identified is not correct.", None, True, False, False),
+    "R23": ("Credit Entry Refused by Receiver", "Any credit entry that is refused by the Receiver may be "
+            "returned by the RDFI.", None, True, True, False),
+    "R29": ("Corporate Customer Advises Not Authorized", "The RDFI has been notified by the Receiver "
+            "(non-consumer) that a specific entry has not been authorized by the Receiver.", "suspended", True,
+            True, True),
+    "R31": ("Permissible Return (CCD and CTX only)", "The RDFI may return a CCD or CTX entry that the ODFI "
+            "agrees to accept.", "suspended", True, True, True),
+    "R37": ("Source Document Presented for Payment", "Source document to which an ARC, BOC, or POP entry "
+            "relates has been presented for payment.", None, False, True, False),
+    "R38": ("Stop Payment on Source Document", "The RDFI indicates a stop payment order has been placed on the "
+            "source document the ARC or BOC entry relates to.", "suspended", True, True, True),
+    "R51": ("Item Related to RCK Entry is Ineligible or RCK Entry is Improper", "The RDFI notifies that the RCK "
+            "entry is considered ineligible or improper.", "suspended", True, True, True),
 }
-# Magic account numbers: the last four digits of the customer's bank account decide the outcome.
-# (code, late): late=True means the transfer is first `processed`, then returned after another delay.
-MAGIC_SUFFIXES = {
-    "0001": ("R01", False), "0002": ("R02", False), "0003": ("R03", False), "0004": ("R04", False),
-    "0008": ("R08", False), "0009": ("R09", False), "0010": ("R10", False), "0016": ("R16", False),
-    "0020": ("R20", False), "1001": ("R01", True), "1003": ("R03", True), "1010": ("R10", True),
-}
+# Magic account numbers: the last four digits of the customer's bank account decide the outcome. "00NN" fails
+# the transfer with RNN (any code above); "10NN" first processes it, then returns it with RNN after another
+# delay (a late return). Anything else settles.
+_MAGIC_SUFFIX = re.compile(r"^(0|1)0(\d\d)$")
 # Micro-deposits (two credits to the bank) fail only for this suffix, so every transfer magic number above
 # can still be verified first.
 MICRO_DEPOSIT_FAILURE_SUFFIXES = {"9003": "R03"}
+# Dwolla's default send limits per customer type ("Customer Types", pages/docs/balance/customer-types.mdx):
+# an unverified customer sends at most $5,000 per week, "Monday to Sunday UTC time"; a verified customer (personal
+# or business) $10,000 per transfer; a receive-only user sends nothing. Cents.
+SEND_LIMITS = {"unverified": ("week", 500_000), "personal": ("transfer", 1_000_000),
+               "business": ("transfer", 1_000_000), "receive-only": ("transfer", 0)}
+# "Verify micro-deposits" (pages/docs/balance/api-reference/funding-sources/verify-micro-deposits.mdx): an entry
+# over $0.15 is "Invalid amount."; one of $0.01-$0.09 that does not match is "Wrong amount(s).".
+MICRO_DEPOSIT_INVALID_ABOVE = 15
+# Names of customers ("Create a customer", pages/docs/balance/api-reference/customers/create.mdx): firstName and
+# lastName "must be ≤ 50 characters and contain no special characters [<>="`!?%~${}\]", businessName ≤ 255
+# and the same characters. Read as the characters inside the brackets; the brackets themselves are refused too
+# here (the stricter reading, so a name the backend makes acceptable is accepted by either).
+FORBIDDEN_NAME_CHARACTERS = frozenset('<>="`!?%~${}\\[]')
+NAME_LIMITS = {"firstName": 50, "lastName": 50, "businessName": 255}
+# "Remove a funding source": an unverified bank removed and added again "within 48 hours of the initial created
+# date" comes back: the same funding source, re-activated.
+REACTIVATION_WINDOW_SECONDS = 48 * 3600
 _NAME_SENTINEL = re.compile(r"^\s*(R\d\d)(-late)?\b", re.IGNORECASE)   # Dwolla's own sandbox trick
 
 _AMOUNT = re.compile(r"^\d{1,12}(\.\d+)?$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,254}$")  # Dwolla: "less than 255 characters", no spaces
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESTRICTED = ("suspended", "deactivated")  # customer statuses that can neither send nor receive ("Sender restricted.")
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 
 def now_iso() -> str:
-    moment = datetime.now(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return iso_ms(datetime.now(timezone.utc))
 
 
 def parse_amount(value) -> int | None:
@@ -137,13 +183,47 @@ def routing_number_valid(routing: str) -> bool:
 def settlement_plan(account_number: str, name: str) -> tuple[str | None, bool]:
     """(return code or None, late) for a customer bank account: the magic suffix first, then Dwolla's own
     sandbox convention of an R-code ("R01", "R03-late") at the start of the funding source name."""
-    plan = MAGIC_SUFFIXES.get(account_number[-4:])
-    if plan:
-        return plan
+    magic = _MAGIC_SUFFIX.match(account_number[-4:])
+    if magic and f"R{magic.group(2)}" in RETURN_CODES:
+        return f"R{magic.group(2)}", magic.group(1) == "1"
     match = _NAME_SENTINEL.match(name or "")
     if match and match.group(1).upper() in RETURN_CODES:
         return match.group(1).upper(), bool(match.group(2))
     return None, False
+
+
+def week_of(moment: datetime) -> tuple[datetime, datetime]:
+    """The Dwolla week containing `moment`: Monday 00:00 UTC to the next Monday 00:00 UTC ("Customer Types")."""
+    day = moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=7)
+
+
+def iso_ms(moment: datetime) -> str:
+    """Dwolla's timestamps: ISO-8601 UTC with milliseconds."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def name_errors(body: dict) -> list[tuple]:
+    """Length and character rules of a customer's names ("Create a customer")."""
+    errors = []
+    for name, limit in NAME_LIMITS.items():
+        value = body.get(name)
+        if not isinstance(value, str):
+            if value is not None:
+                errors.append(("Invalid", f"{name[0].upper()}{name[1:]} invalid.", f"/{name}"))
+            continue
+        label = f"{name[0].upper()}{name[1:]}"
+        if len(value) > limit:
+            errors.append(("InvalidFormat", f"{label} must be {limit} characters or less.", f"/{name}"))
+        elif FORBIDDEN_NAME_CHARACTERS & set(value):
+            errors.append(("Invalid", f"{label} cannot contain special characters.", f"/{name}"))
+    return errors
 
 
 def error_body(code: str, message: str, **extra) -> dict:
@@ -284,8 +364,7 @@ class AchSandbox(LoopbackServer):
                  merchant_funding_source_id: str = DEFAULT_MERCHANT_FUNDING_SOURCE_ID,
                  token_ttl_seconds: int = 3600, webhook_max_retries: int = len(WEBHOOK_RETRY_UNITS),
                  webhook_timeout_seconds: float = 10.0, micro_deposit_amounts: tuple[str, str] = ("0.03", "0.09"),
-                 random_micro_deposits: bool = False, transfer_limit: str = "5000.00",
-                 idempotency_ttl_seconds: int = 24 * 3600):
+                 random_micro_deposits: bool = False, idempotency_ttl_seconds: int = 24 * 3600):
         super().__init__(port)
         self.settle_seconds = settle_seconds if settle_seconds is not None and settle_seconds >= 0 else None
         self.webhook_retry_seconds = webhook_retry_seconds
@@ -298,7 +377,6 @@ class AchSandbox(LoopbackServer):
         self.token_ttl_seconds = token_ttl_seconds
         self.micro_deposit_amounts = tuple(parse_amount(v) for v in micro_deposit_amounts)
         self.random_micro_deposits = random_micro_deposits
-        self.transfer_limit_cents = parse_amount(transfer_limit)
         self.idempotency_ttl_seconds = idempotency_ttl_seconds
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -328,6 +406,8 @@ class AchSandbox(LoopbackServer):
         self._tasks.clear()
 
     def _reset_state(self) -> None:
+        self.clock_offset = timedelta(0)  # the sandbox's own clock: POST /sandbox/clock moves it
+        self.blocklist: set[tuple[str, str]] = set()  # (routing, account) of banks a return code blocklisted
         self.tokens: dict[str, float] = {}
         self.customers: dict[str, dict] = {}
         self.funding_sources: dict[str, FundingSource] = {}
@@ -345,6 +425,23 @@ class AchSandbox(LoopbackServer):
         self.funding_sources[DEFAULT_BALANCE_FUNDING_SOURCE_ID] = FundingSource(
             id=DEFAULT_BALANCE_FUNDING_SOURCE_ID, owner_kind="account", owner_id=self.account_id, name="Balance",
             type="balance", bank_account_type=None, status="verified")
+
+    # ---- time
+
+    def now(self) -> datetime:
+        """What the sandbox takes as now: real UTC time moved by POST /sandbox/clock. It dates resources and events,
+        expires idempotency keys (24 h), places transfers in their Dwolla week and times the 48 h re-activation."""
+        return datetime.now(timezone.utc) + self.clock_offset
+
+    def now_iso(self) -> str:
+        return iso_ms(self.now())
+
+    def set_clock(self, *, now: datetime | None = None, advance_seconds: float = 0.0) -> datetime:
+        """Move the sandbox's clock to `now` (or by `advance_seconds`); any thread."""
+        if now is not None:
+            self.clock_offset = now.astimezone(timezone.utc) - datetime.now(timezone.utc)
+        self.clock_offset += timedelta(seconds=advance_seconds)
+        return self.now()
 
     def _later(self, delay: float, callback, *args) -> None:
         handle = None
@@ -379,8 +476,10 @@ class AchSandbox(LoopbackServer):
         r.add_get("/", self.root)
         r.add_get("/accounts/{id}", self.get_account)
         r.add_get("/accounts/{id}/funding-sources", self.list_account_funding_sources)
+        r.add_get("/accounts/{id}/transfers", self.list_account_transfers)
         r.add_post("/customers", self.create_customer)
         r.add_get("/customers/{id}", self.get_customer)
+        r.add_post("/customers/{id}", self.update_customer)
         r.add_post("/customers/{id}/funding-sources", self.create_funding_source)
         r.add_get("/customers/{id}/funding-sources", self.list_customer_funding_sources)
         r.add_get("/customers/{id}/transfers", self.list_customer_transfers)
@@ -404,6 +503,9 @@ class AchSandbox(LoopbackServer):
         r.add_post("/sandbox-simulations", self.sandbox_simulations)
         # sandbox-only control endpoints (no auth)
         r.add_get("/sandbox/funding-sources/{id}/micro-deposits", self.sandbox_micro_deposit_amounts)
+        r.add_post("/sandbox/customers/{id}", self.sandbox_customer)
+        r.add_get("/sandbox/clock", self.sandbox_clock)
+        r.add_post("/sandbox/clock", self.sandbox_clock)
         r.add_post("/sandbox/faults", self.add_fault)
         r.add_get("/sandbox/faults", self.list_faults)
         r.add_delete("/sandbox/faults", self.clear_faults)
@@ -464,7 +566,7 @@ class AchSandbox(LoopbackServer):
         key = request.headers.get("Idempotency-Key")
         if request.method != "POST" or not key or request.path == "/token":
             return await handler(request)
-        now = time.monotonic()
+        now = self.now().timestamp()  # keys expire after 24 hours of the sandbox's clock
         for stale in [k for k, v in self.idempotency.items() if v["expires"] <= now]:
             del self.idempotency[stale]
         # Dwolla replays only an "exact match request body"; the same endpoint is part of the match here.
@@ -558,10 +660,10 @@ class AchSandbox(LoopbackServer):
         links = {"self": self.link(path, "customer"),
                  "funding-sources": self.link(f"{path}/funding-sources", "funding-source"),
                  "transfers": self.link(f"{path}/transfers", "transfer")}
-        if customer["status"] != "deactivated":
+        if customer["status"] not in RESTRICTED:
             links["send"] = self.link("/transfers", "transfer")
         body = {"_links": links, "id": customer["id"], "firstName": customer["firstName"],
-                "lastName": customer["lastName"], "email": customer["email"], "type": "unverified",
+                "lastName": customer["lastName"], "email": customer["email"], "type": customer["type"],
                 "status": customer["status"], "created": customer["created"]}
         for name in ("businessName", "correlationId"):
             if customer.get(name):
@@ -575,9 +677,10 @@ class AchSandbox(LoopbackServer):
             value = body.get(name)
             if not isinstance(value, str) or not value.strip():
                 errors.append(("Required", f"{name[0].upper()}{name[1:]} is required.", f"/{name}"))
-            elif len(value) > 50 and name != "email":
-                errors.append(("InvalidFormat", f"{name[0].upper()}{name[1:]} must be 50 characters or less.",
-                               f"/{name}"))
+        errors += name_errors(body)
+        if body.get("type", "unverified") not in ("unverified", "receive-only"):
+            errors.append(("Invalid", "Type invalid: the sandbox creates unverified and receive-only customers "
+                           "(POST /sandbox/customers/{id} plays a verification).", "/type"))
         email = body.get("email")
         if isinstance(email, str) and email.strip() and not _EMAIL.match(email.strip()):
             errors.append(("InvalidFormat", "Email invalid.", "/email"))
@@ -597,16 +700,51 @@ class AchSandbox(LoopbackServer):
             return validation_error(*[("Duplicate", f"A customer with the specified {field} already exists.",
                                        f"/{field}", self.href(f"/customers/{c['id']}")) for field, c in duplicates])
         customer_id = str(uuid.uuid4())
+        kind = body.get("type", "unverified")
         self.customers[customer_id] = {"id": customer_id, "firstName": body["firstName"].strip(),
                                        "lastName": body["lastName"].strip(), "email": email.strip(),
-                                       "businessName": body.get("businessName") or None, "status": "unverified",
-                                       "correlationId": correlation_id, "created": now_iso()}
+                                       "businessName": body.get("businessName") or None, "type": kind,
+                                       "status": "unverified", "correlationId": correlation_id,
+                                       "created": self.now_iso()}
         self.emit("customer_created", "customers", customer_id, customer_id)
         return hal_response(None, status=201, headers={"Location": self.href(f"/customers/{customer_id}")})
 
     async def get_customer(self, request):
         customer = self.customers.get(request.match_info["id"])
         return hal_response(self.customer_body(customer)) if customer else not_found("Customer not found.")
+
+    async def update_customer(self, request):
+        """Dwolla's "Update a customer", its status part: `suspended`, `deactivated` (not while suspended),
+        `reactivated` (a deactivated customer returns to its status before; a suspended one only through Dwolla,
+        here POST /sandbox/customers/{id})."""
+        customer = self.customers.get(request.match_info["id"])
+        if customer is None:
+            return not_found("Customer not found.")
+        body = await read_json(request)
+        status = body.get("status")
+        if set(body) - {"status"} or status not in ("suspended", "deactivated", "reactivated"):
+            return validation_error(("Invalid", "Status invalid: the sandbox updates a customer's status only "
+                                     "(suspended, deactivated, reactivated).", "/status"))
+        current = customer["status"]
+        if (status, current) == ("deactivated", "suspended") or status == "reactivated" and current != "deactivated":
+            return error_response(403, "InvalidResourceState", "Resource cannot be modified.")
+        self._set_customer_status(customer, customer.get("before_restricted", "unverified")
+                                  if status == "reactivated" else status)
+        return hal_response(self.customer_body(customer))
+
+    def _set_customer_status(self, customer: dict, status: str) -> None:
+        """Change a customer's status and send the event Dwolla sends for it ("Webhook events")."""
+        before = customer["status"]
+        if status == before:
+            return
+        if before not in RESTRICTED:
+            customer["before_restricted"] = before
+        customer["status"] = status
+        topic = {"suspended": "customer_suspended", "deactivated": "customer_deactivated"}.get(
+            status, "customer_activated" if before in RESTRICTED else "customer_verified" if status == "verified"
+            else None)
+        if topic:
+            self.emit(topic, "customers", customer["id"], customer["id"])
 
     async def list_customer_funding_sources(self, request):
         customer_id = request.match_info["id"]
@@ -619,10 +757,28 @@ class AchSandbox(LoopbackServer):
         customer_id = request.match_info["id"]
         if customer_id not in self.customers:
             return not_found("Customer not found.")
-        items = [self.transfer_body(t) for t in reversed(list(self.transfers.values()))
-                 if t.customer_id == customer_id]
-        return hal_response({"_links": {"self": self.link(f"/customers/{customer_id}/transfers", "transfer")},
-                             "_embedded": {"transfers": items}, "total": len(items)})
+        return self._transfer_list(f"/customers/{customer_id}/transfers", request,
+                                   lambda t: t.customer_id == customer_id)
+
+    async def list_account_transfers(self, request):
+        if request.match_info["id"] != self.account_id:
+            return not_found("Account not found.")
+        return self._transfer_list(f"/accounts/{self.account_id}/transfers", request, lambda t: True)
+
+    def _transfer_list(self, path: str, request, belongs) -> web.Response:
+        """Dwolla's "List and search transfers" (for a customer, for an account): newest first, filtered by
+        `correlationId` and `status` when given, `limit` (default 25) and `offset`."""
+        query = request.query
+        chosen = [t for t in reversed(list(self.transfers.values())) if belongs(t)
+                  and query.get("correlationId", t.correlation_id) == t.correlation_id
+                  and query.get("status", t.status) == t.status]
+        try:
+            limit, offset = max(1, min(int(query.get("limit", 25)), 200)), max(0, int(query.get("offset", 0)))
+        except ValueError:
+            return validation_error(("Invalid", "Limit or offset invalid.", "/limit"))
+        items = [self.transfer_body(t) for t in chosen[offset:offset + limit]]
+        return hal_response({"_links": {"self": self.link(path, "transfer")},
+                             "_embedded": {"transfers": items}, "total": len(chosen)})
 
     # ---- funding sources
 
@@ -687,8 +843,11 @@ class AchSandbox(LoopbackServer):
             errors.append(("InvalidFormat", "Name must be 50 characters or less.", "/name"))
         if errors:
             return validation_error(*errors)
-        active = [fs for fs in self.funding_sources.values()
-                  if fs.owner_kind == "customer" and fs.owner_id == customer_id and not fs.removed]
+        if (routing, account) in self.blocklist:
+            return validation_error(("Invalid", "Bank account is blocklisted.", "/accountNumber"))
+        owned = [fs for fs in self.funding_sources.values()
+                 if fs.owner_kind == "customer" and fs.owner_id == customer_id]
+        active = [fs for fs in owned if not fs.removed]
         duplicate = next((fs for fs in active if fs.routing_number == routing and fs.account_number == account),
                          None)
         if duplicate:
@@ -697,9 +856,21 @@ class AchSandbox(LoopbackServer):
                                                              "funding-source")})
         if len(active) >= MAX_CUSTOMER_BANKS:
             return error_response(400, "MaxNumberOfResources", "The maximum number of banks have been added.")
-        fs = FundingSource(id=str(uuid.uuid4()), owner_kind="customer", owner_id=customer_id, name=name.strip(),
-                           routing_number=routing, account_number=account, bank_account_type=account_type)
-        self.funding_sources[fs.id] = fs
+        # "Remove a funding source": an unverified bank removed and added again within 48 hours of its creation
+        # is re-activated, keeping its id (and, here, its micro-deposits: Dwolla's guide says to wait those 48
+        # hours after failed attempts before verifying again).
+        revived = next((fs for fs in owned if fs.removed and fs.status == "unverified" and fs.type == "bank"
+                        and (fs.routing_number, fs.account_number) == (routing, account)
+                        and (self.now() - parse_iso(fs.created)).total_seconds() < REACTIVATION_WINDOW_SECONDS),
+                       None)
+        if revived is not None:
+            revived.removed = False
+            fs = revived
+        else:
+            fs = FundingSource(id=str(uuid.uuid4()), owner_kind="customer", owner_id=customer_id, name=name.strip(),
+                               routing_number=routing, account_number=account, bank_account_type=account_type,
+                               created=self.now_iso())
+            self.funding_sources[fs.id] = fs
         self.emit("customer_funding_source_added", "funding-sources", fs.id, customer_id)
         return hal_response(None, status=201, headers={"Location": self.href(f"/funding-sources/{fs.id}")})
 
@@ -753,7 +924,7 @@ class AchSandbox(LoopbackServer):
             amounts = (first, self._rng.choice([c for c in range(1, 10) if c != first]))
         else:
             amounts = self.micro_deposit_amounts
-        fs.micro = MicroDeposits(amounts=amounts, created=now_iso())
+        fs.micro = MicroDeposits(amounts=amounts, created=self.now_iso())
         self.emit("customer_microdeposits_added", "funding-sources", fs.id, fs.owner_id)
         if self.settle_seconds is not None:
             self._later(self.settle_seconds, self._settle_micro_deposits, fs.id)
@@ -784,6 +955,11 @@ class AchSandbox(LoopbackServer):
             return error_response(202, "TryAgainLater", "Micro-deposits have not settled to destination bank. "
                                   "A Customer can verify these amounts after micro-deposits have processed to "
                                   "their bank.")
+        # "Verify micro-deposits": an entry over $0.15 is "Invalid amount." (not counted as an attempt here: the
+        # page sets it apart from the wrong amounts that are).
+        too_big = [f"/amount{i}/value" for i, cents in enumerate(given, 1) if cents > MICRO_DEPOSIT_INVALID_ABOVE]
+        if too_big:
+            return validation_error(*[("Invalid", "Invalid amount.", path) for path in too_big])
         if sorted(given) == sorted(micro.amounts):
             fs.status = "verified"
             self.emit("customer_funding_source_verified", "funding-sources", fs.id, fs.owner_id)
@@ -878,9 +1054,6 @@ class AchSandbox(LoopbackServer):
             if cents is None or cents <= 0:
                 errors.append(("InvalidFormat", "Invalid amount. The supplied amount must be a positive number.",
                                "/amount/value"))
-            elif cents > self.transfer_limit_cents:
-                errors.append(("Invalid", "Invalid amount. The supplied amount is greater than your transaction "
-                               "limit.", "/amount/value"))
             if amount.get("currency") != "USD":
                 errors.append(("Invalid", "Invalid currency.", "/amount/currency"))
         metadata = body.get("metadata")
@@ -911,20 +1084,36 @@ class AchSandbox(LoopbackServer):
                                      "/_links/destination/href"))
         for fs, who, path in ((source, "Sender", "/_links/source/href"),
                               (destination, "Receiver", "/_links/destination/href")):
-            if fs.owner_kind == "customer" and self.customers[fs.owner_id]["status"] == "deactivated":
+            if fs.owner_kind == "customer" and self.customers[fs.owner_id]["status"] in RESTRICTED:
                 return validation_error(("Restricted", f"{who} restricted.", path))
+        if source.owner_kind == "customer" and cents > self._send_allowance(self.customers[source.owner_id]):
+            return validation_error(("Invalid", "Invalid amount. The supplied amount is greater than your "
+                                     "transaction limit.", "/amount/value"))
         customer_fs = source if source.owner_kind == "customer" else destination
         plan = settlement_plan(customer_fs.account_number, customer_fs.name) if customer_fs.owner_kind == \
             "customer" else (None, False)
         transfer = Transfer(id=str(uuid.uuid4()), source_fs=source.id, destination_fs=destination.id,
                             amount_cents=cents, metadata=metadata or None, correlation_id=correlation_id,
                             customer_id=customer_fs.owner_id if customer_fs.owner_kind == "customer" else None,
-                            plan=plan)
+                            plan=plan, created=self.now_iso())
         self.transfers[transfer.id] = transfer
         self.emit_transfer(transfer, "created")
         if self.settle_seconds is not None:
             self._later(self.settle_seconds, self._settle_transfer, transfer.id)
         return hal_response(None, status=201, headers={"Location": self.href(f"/transfers/{transfer.id}")})
+
+    def _send_allowance(self, customer: dict) -> int:
+        """Cents the customer may still send now: its type's limit ("Customer Types"); for an unverified customer
+        $5,000 less what it sent this Dwolla week (Monday to Sunday UTC) in transfers pending or processed."""
+        period, limit = SEND_LIMITS[customer["type"]]
+        if period == "transfer":
+            return limit
+        start, end = week_of(self.now())
+        sent = sum(t.amount_cents for t in self.transfers.values()
+                   if t.status in ("pending", "processed") and start <= parse_iso(t.created) < end
+                   and self.funding_sources[t.source_fs].owner_kind == "customer"
+                   and self.funding_sources[t.source_fs].owner_id == customer["id"])
+        return max(0, limit - sent)
 
     async def get_transfer(self, request):
         transfer = self.transfers.get(request.match_info["id"])
@@ -947,7 +1136,7 @@ class AchSandbox(LoopbackServer):
         transfer = self.transfers.get(request.match_info["id"])
         if transfer is None or transfer.status != "failed":
             return not_found("Transfer failure not found." if transfer else "Transfer not found.")
-        description, explanation, _removed, _deactivated = RETURN_CODES[transfer.failure_code]
+        description, explanation, *_actions = RETURN_CODES[transfer.failure_code]
         failed = self.funding_sources[transfer.failed_fs]
         links = {"self": self.link(f"/transfers/{transfer.id}/failure", "failure"),
                  "failed-funding-source": self.link(f"/funding-sources/{failed.id}", "funding-source")}
@@ -988,14 +1177,25 @@ class AchSandbox(LoopbackServer):
             customer_fs = self.funding_sources[transfer.destination_fs]
         transfer.failed_fs = customer_fs.id
         self.emit_transfer(transfer, "failed")
-        _description, _explanation, remove_bank, deactivate = RETURN_CODES[code]
         if customer_fs.owner_kind == "customer":
-            if remove_bank and not customer_fs.removed:
-                self._remove_funding_source(customer_fs)
-            customer = self.customers[customer_fs.owner_id]
-            if deactivate and customer["status"] != "deactivated":
-                customer["status"] = "deactivated"
-                self.emit("customer_deactivated", "customers", customer["id"], customer["id"])
+            self._act_on_return(code, customer_fs)
+
+    def _act_on_return(self, code: str, fs: FundingSource) -> None:
+        """The systematic actions of Dwolla's "Transfer Failures" table for a return code, each with its event:
+        the bank unverified (it may be verified again with new micro-deposits), removed, blocklisted (it cannot be
+        added again); the customer suspended (unless already deactivated) or deactivated."""
+        _description, _explanation, customer_action, unverify, remove, blocklist = RETURN_CODES[code]
+        if unverify and fs.status == "verified":
+            fs.status, fs.micro = "unverified", None
+            self.emit("customer_funding_source_unverified", "funding-sources", fs.id, fs.owner_id)
+        if remove and not fs.removed:
+            self._remove_funding_source(fs)
+        if blocklist:
+            self.blocklist.add((fs.routing_number, fs.account_number))
+        customer = self.customers[fs.owner_id]
+        if customer_action == "deactivated" or (customer_action == "suspended"
+                                                 and customer["status"] != "deactivated"):
+            self._set_customer_status(customer, customer_action)
 
     async def sandbox_simulations(self, request):
         """Dwolla's sandbox endpoint: process every pending bank transfer (and micro-deposits). A late return
@@ -1026,7 +1226,7 @@ class AchSandbox(LoopbackServer):
     def emit(self, topic: str, collection: str, resource_id: str, customer_id: str | None,
              correlation_id: str | None = None) -> dict:
         event_id = str(uuid.uuid4())
-        stamp = now_iso()
+        stamp = self.now_iso()
         links = {"self": {"href": self.href(f"/events/{event_id}")},
                  "account": {"href": self.href(f"/accounts/{self.account_id}")},
                  "resource": {"href": self.href(f"/{collection}/{resource_id}")}}
@@ -1181,6 +1381,40 @@ class AchSandbox(LoopbackServer):
         return hal_response(event) if event else not_found("Event not found.")
 
     # ---- sandbox-only control
+
+    async def sandbox_customer(self, request):
+        """Plays what only Dwolla does to a customer: `{"type": "personal" | "business"}` verifies it (its send
+        limit becomes $10,000 per transfer), `{"status": "unverified" | "verified"}` lifts a suspension (Dwolla's
+        support) and sends customer_activated, `{"status": "suspended"}` suspends it."""
+        customer = self.customers.get(request.match_info["id"])
+        if customer is None:
+            return not_found("Customer not found.")
+        body = await read_json(request)
+        kind, status = body.get("type"), body.get("status")
+        if kind is not None and kind not in SEND_LIMITS or status not in (None, "unverified", "verified", *RESTRICTED):
+            return validation_error(("Invalid", "type or status invalid.", "/type" if kind else "/status"))
+        if kind is not None:
+            customer["type"] = kind
+            if customer["status"] not in RESTRICTED:
+                customer["status"] = "verified" if kind in ("personal", "business") else "unverified"
+        if status is not None:
+            self._set_customer_status(customer, status)
+        return hal_response(self.customer_body(customer))
+
+    async def sandbox_clock(self, request):
+        """GET: the sandbox's now. POST {"now": ISO-8601} or {"advance_seconds": n}: move it (and back with
+        {"now": null}: real time)."""
+        if request.method == "POST":
+            body = await read_json(request)
+            try:
+                if "now" in body and body["now"] is None:
+                    self.clock_offset = timedelta(0)
+                elif "now" in body:
+                    self.set_clock(now=parse_iso(str(body["now"])))
+                self.set_clock(advance_seconds=float(body.get("advance_seconds", 0)))
+            except (TypeError, ValueError):
+                return validation_error(("Invalid", "now or advance_seconds invalid.", "/now"))
+        return web.json_response({"now": self.now_iso()})
 
     async def add_fault(self, request):
         body = await read_json(request)

@@ -17,9 +17,13 @@ CLIENTS = [
 ]
 
 
+def _paid_at(days_ago: int) -> str:
+    return f"{days_from_today(-days_ago)}T15:00:00.000000Z"
+
+
 def _paid(client_id: str, invoice_id: str, number: str, amount: int, days_ago: int) -> None:
     """A succeeded card payment in the history, as the webhook would have left it."""
-    created = f"{days_from_today(-days_ago)}T15:00:00.000000Z"
+    created = _paid_at(days_ago)
     payment_id = f"pay_seed_{invoice_id}"
     Payment(client_id, payment_id, invoice_id=invoice_id, invoice_number=number, amount=amount, currency="usd",
             method="card", status="succeeded", created_at=created, succeeded_at=created, card_brand="visa", card_last4="4242",
@@ -44,10 +48,10 @@ def seed() -> list[dict]:
                     issued_date=days_from_today(-40), late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
         put_invoice(cid, f"{cid}-partly-paid", number=f"{p}44", total=90000 * scale, amount_paid=20000,
                     due_date=days_from_today(14), issued_date=days_from_today(-20), allow_partial=True,
-                    minimum_payment=10000)
+                    minimum_payment=10000, paid_at=_paid_at(10))
         _paid(cid, f"{cid}-partly-paid", f"{p}44", 20000, 10)
         put_invoice(cid, f"{cid}-paid", number=f"{p}45", total=15000 * scale, amount_paid=15000 * scale,
-                    due_date=days_from_today(-30), issued_date=days_from_today(-60))
+                    due_date=days_from_today(-30), issued_date=days_from_today(-60), paid_at=_paid_at(35))
         _paid(cid, f"{cid}-paid", f"{p}45", 15000 * scale, 35)
         users.append({"email": c["email"], "password": PASSWORD, "client_id": cid})
     return users

@@ -16,6 +16,10 @@
 - it answers a confirm or cancel in the wrong state with a bare 400: this wrapper gives Stripe's
   `payment_intent_unexpected_state` error;
 - it fails listing the refunds of an intent that has no charge yet: this wrapper answers Stripe's empty list;
+- it takes any Idempotency-Key and any amount: this wrapper refuses a key over 255 characters ("Idempotency
+  keys are up to 255 characters long", docs.stripe.com/api/idempotent_requests) and a PaymentIntent amount over
+  eight digits (`amount_too_large`: "The amount value supports up to eight digits", the `amount` parameter of
+  stripe-python's generated PaymentIntent params; docs.stripe.com/currencies), as Stripe does;
 - it saves its store to /tmp between runs: disabled, each start is fresh;
 - it takes only 16-digit card numbers with 3-digit CVCs and calls every card a Visa: Stripe takes American
   Express's 15 digits with a 4-digit CVC (docs.stripe.com/testing: 3782 822463 10005, "any four digits"; a
@@ -55,6 +59,8 @@ _REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
 _INTENT_ACTIONS = {"confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
                    "cancel": ("canceled", ("requires_payment_method", "requires_capture", "requires_confirmation",
                                            "requires_action", "processing"))}
+MAX_IDEMPOTENCY_KEY = 255
+MAX_AMOUNT = 99_999_999  # eight digits: $999,999.99 in usd and in the other two-decimal currencies
 _recorded: list[dict] = []
 _idempotent: dict[tuple[str, str], tuple[bytes, int, bytes]] = {}
 _save_cards_of: set[str] = set()  # PaymentIntents created with setup_future_usage
@@ -139,6 +145,13 @@ async def contract(request, handler):
 
 
 def _refusal(request, params: dict, version: str | None) -> web.Response | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
+        return _stripe_error(400, f"Invalid Idempotency-Key: it can be at most {MAX_IDEMPOTENCY_KEY} characters long.")
+    amount = params.get("amount")
+    if request.method == "POST" and request.path == "/v1/payment_intents" and isinstance(amount, str) \
+            and amount.isdigit() and int(amount) > MAX_AMOUNT:
+        return _stripe_error(400, "Amount must be no more than $999,999.99", "amount_too_large", "amount")
     if version not in (None, stripe_contract.API_VERSION):
         return _stripe_error(400, f"This local Stripe judges requests by API version {stripe_contract.API_VERSION} "
                                   f"(stripe-python's types), not {version}.")

@@ -295,7 +295,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0) 
         scheduler = Scheduler(template.schedule_event_sources(), gateway.invoke_lock)
         gateway.schedules = scheduler.jobs
         gateway.start()
-        portal.start(gateway.url)
+        portal.start(gateway.url, identity_url=moto_url, stripe_url=stripe_server.url)
         scheduler.start()
         stoppers.append(("scheduler", scheduler.stop))
 

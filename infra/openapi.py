@@ -63,7 +63,8 @@ CODES = {
     "invalid_json": "The body is not a JSON object: not UTF-8 JSON, nested deeper than 32 levels, or text with "
                     "a lone surrogate.",
     "unknown_field": "The body has a field this route does not take (nothing is ignored silently).",
-    "invalid_field": "A field has the wrong type or shape; the message names it.",
+    "invalid_field": "A field has the wrong type or shape (a name: empty, over its bytes; or it holds a line break, tab, other control character or bidirectional override); the message names "
+                     "it.",
     "idempotency_key_required": "The Idempotency-Key header is missing.",
     "invalid_idempotency_key": f"The Idempotency-Key header is not 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
                                "characters.",
@@ -103,17 +104,24 @@ CODES = {
     "invalid_date": "A date is not YYYY-MM-DD, or is out of order.",
     "date_not_after_due_date": "The requested due date is not after the current one.",
     "date_too_far": "The requested due date is more than 90 days after the current one.",
-    "invalid_reason": "reason is empty or too long.",
+    "invalid_reason": "reason is empty or over its bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "extension_request_pending": "An extension request for this invoice is already waiting for an answer.",
     "extension_request_decided": "The extension request was already approved or declined.",
-    "invalid_line_items": "line_items is not a list of 1-100 lines with description, quantity and unit_amount.",
-    "invalid_number": "number is not 1-40 characters.",
+    "extension_request_expired": "The requested due date has passed: approving it would make the invoice overdue "
+                                 "again at once (and a second late fee due). Decline it; the client can ask for a "
+                                 "new date.",
+    "invalid_line_items": "line_items is not a list of 1-100 lines with description (1-500 bytes, no line break, "
+                          "tab, other control character or bidirectional override), quantity and unit_amount.",
+    "invalid_number": "number is empty, over 40 bytes (UTF-8) or not visible characters only; or it holds a line break, tab, other control character or bidirectional override.",
     "invalid_late_fee_policy": "late_fee_policy is not a valid policy.",
+    "late_fee_too_high": "late_fee_policy asks for more than a client may be charged: a percentage over 25% "
+                         "(2500 basis points), or a flat fee over the invoice's total or over the deployment's "
+                         "MaxLateFeeCents.",
     "problem_report_open": "A report of this kind is still open on the payment.",
     "problem_report_resolved": "The report was already resolved.",
     "invalid_kind": "kind is not one of the report kinds.",
-    "invalid_message": "message is empty or longer than 2000 characters.",
-    "invalid_resolution": "resolution is empty or longer than 2000 characters.",
+    "invalid_message": "message is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
+    "invalid_resolution": "resolution is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "payment_not_refundable": "Only a succeeded payment can be refunded.",
     "amount_exceeds_refundable": "The amount is more than what is left to refund.",
     "refund_refused": "The processor refused the refund.",
@@ -121,16 +129,36 @@ CODES = {
     "invalid_routing_number": "routing_number is not a valid 9-digit ABA routing number.",
     "invalid_account_number": "account_number is not 4-17 digits.",
     "invalid_account_type": "account_type is not checking or savings.",
-    "invalid_holder_name": "holder_name is not 1-100 characters.",
+    "invalid_holder_name": "holder_name is empty or over 100 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
     "bank_account_rejected": "The ACH processor refused the bank account.",
     "billing_email_in_use": "Another client's ACH customer at the processor has this billing email.",
+    "bank_account_details_differ": "This account is already linked with another account type or holder name: "
+                                   "remove it first to link it with these.",
+    "bank_account_relink_too_soon": "The account failed verification and the processor lets it be linked again "
+                                    "only 48 hours after it was first linked (retry_after).",
+    "bank_account_blocked": "The processor blocklisted this account after a bank return: another account or a card.",
+    "ach_weekly_limit": "The processor's limit for the client's bank transfers ($5,000 a week, Monday to Sunday UTC) "
+                        "would be exceeded: available says what is left, resets_on when it starts again.",
+    "bank_payments_suspended": "The processor suspended the client's bank transfers (after a bank return): pay by "
+                               "card; the merchant asks the processor to lift it.",
+    "bank_payments_deactivated": "The processor deactivated the client's bank transfers (a debit returned as not "
+                                 "authorized): pay by card; the merchant can reactivate them.",
     "micro_deposits_pending": "The micro-deposits have not arrived yet.",
     "bank_account_already_verified": "The bank account is verified already.",
     "verification_failed": "Verification failed for good: link the account again or pay by card.",
-    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 99.",
+    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 9 (micro-deposits are under 10 cents; "
+                       "no attempt is spent).",
     "incorrect_amounts": "The amounts do not match the micro-deposits.",
     "verification_attempts_exceeded": "Too many wrong attempts: the bank account can no longer be verified.",
-    "invalid_email": "billing_email is not an email address.",
+    "invalid_email": "billing_email is not just an email address in 7-bit ASCII (a display name, angle brackets "
+                     "or anything around the address is refused).",
+    "billing_email_change_too_soon": "A billing email change was asked for less than a minute ago: ask again after "
+                                     "retry_after_seconds (also the Retry-After header); the first one's link "
+                                     "was sent.",
+    "confirmation_invalid": "The confirmation link's token is not the pending change's: used already, replaced by "
+                            "a newer change, incomplete, or another client's. Nothing changed.",
+    "confirmation_expired": "The confirmation link is older than 24 hours: ask for the change again. Nothing "
+                            "changed.",
     "invalid_reminder_days": "reminder_days_before is not up to 3 different days from 1 to 30.",
     "receipts_required": "Payment receipts can't be turned off.",
     "invalid_signature": "The signature header is missing, malformed, or does not match the body.",
@@ -143,6 +171,12 @@ CODES = {
                                   "show the new one and ask again.",
     "amount_below_card_minimum": "Under the processor's minimum card charge (card_minimum_amounts): pay by bank "
                                  "transfer.",
+    "amount_above_card_maximum": "Over Stripe's largest card charge (99999999 cents: eight digits): pay part of it. "
+                                 "Nothing was sent to Stripe.",
+    "amount_above_ach_maximum": "Over the ACH processor's limit per transfer (AchMaxTransferCents; Dwolla's default "
+                                "$5,000): pay part of it, or by card. Nothing was recorded or sent.",
+    "processor_refused": "The card processor refused the request as invalid (Stripe's invalid_request_error): "
+                         "nothing was charged; sending it again gets the same answer.",
     "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
     "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
                              "Retry-After header).",
@@ -157,7 +191,8 @@ CODES = {
     "installment_before_today": "The first installment is due before today (the merchant's time zone).",
     "payment_plan_active": "The invoice is paid in installments: their dates are the merchant's to change.",
     "extension_request_expired": "The date the request asked for has passed: it can only be declined.",
-    "invalid_note": "note is empty or longer than 1000 characters.",
+    "invalid_note": "note is empty, longer than 1000 bytes of UTF-8, or holds a line break or another control "
+                    "character.",
     "unknown_parameter": "The query string names a parameter this route does not take.",
 }
 
@@ -179,8 +214,9 @@ ERRORS = {
         409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
         422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
               "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
-              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "ach_authorization_outdated",
-              *_BODY_422],
+              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
+              "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
+              "bank_payments_deactivated", "processor_refused", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "GET /payments/{payment_id}": {},
@@ -211,11 +247,11 @@ ERRORS = {
     "POST /admin/invoices": {
         400: [*_KEY, *_BODY], 404: ["client_not_found"],
         422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
-              "invalid_field", "idempotency_key_reused", *_BODY_422]},
+              "late_fee_too_high", "invalid_field", "idempotency_key_reused", *_BODY_422]},
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
         409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "payment_disputed",
               "payment_holds_money", "concurrent_change"],
-        503: ["processor_unavailable"]},
+        422: ["processor_refused"], 503: ["processor_unavailable"]},
     "GET /admin/clients/{client_id}/invoices": {400: ["invalid_status", *_PAGE_400]},
     "GET /admin/clients/{client_id}/payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "POST /payments/{payment_id}/problem-reports": {
@@ -233,22 +269,29 @@ ERRORS = {
     "GET /invoices/{invoice_id}/pdf": {},
     "GET /payments/{payment_id}/receipt.pdf": {409: ["receipt_not_available"]},
     "GET /payment-methods": {},
-    "POST /payment-methods/setup": {404: ["account_not_found"], 503: ["processor_unavailable"]},
+    "POST /payment-methods/setup": {404: ["account_not_found"], 422: ["processor_refused"],
+                                    503: ["processor_unavailable"]},
     "POST /payment-methods/bank-accounts": {
-        400: _BODY, 404: ["account_not_found"], 409: ["bank_account_exists", "billing_email_in_use"],
+        400: _BODY, 404: ["account_not_found"],
+        409: ["bank_account_exists", "billing_email_in_use", "bank_account_details_differ",
+              "bank_account_relink_too_soon"],
         422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
-              "bank_account_rejected", *_BODY_422],
+              "bank_account_rejected", "bank_account_blocked", *_BODY_422],
         503: ["processor_unavailable"]},
     "POST /payment-methods/{payment_method_id}/verify": {
         400: _BODY, 409: ["micro_deposits_pending", "bank_account_already_verified", "verification_failed"],
         422: ["invalid_amounts", "incorrect_amounts", "verification_attempts_exceeded", *_BODY_422],
         503: ["processor_unavailable"]},
     "POST /payment-methods/{payment_method_id}/default": {422: ["bank_account_not_verified"]},
-    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change"], 503: ["processor_unavailable"]},
+    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change", "processor_refused"],
+                                                    503: ["processor_unavailable"]},
     "GET /account": {404: ["account_not_found"]},
     "PATCH /account": {400: _BODY, 404: ["account_not_found"],
                        422: ["invalid_field", "invalid_email", "invalid_reminder_days", "receipts_required",
-                             *_BODY_422]},
+                             *_BODY_422],
+                       429: ["billing_email_change_too_soon"]},
+    "POST /account/billing-email/confirm": {400: _BODY, 404: ["account_not_found"],
+                                            422: ["confirmation_invalid", "confirmation_expired", *_BODY_422]},
     "POST /webhooks/ach": {400: ["invalid_signature", "invalid_payload"],
                            503: ["temporarily_unavailable", "processor_unavailable"]},
     "POST /webhooks/stripe": {400: ["invalid_signature", "invalid_payload"], 500: ["internal_error"],
@@ -273,7 +316,13 @@ FAILURE = {"type": "object", "additionalProperties": False, "required": ["code",
 _ERROR_DETAILS = {
     "attempts_remaining": {**_int, "description": "incorrect_amounts only: micro-deposit attempts left (0: the next "
                                                   "wrong answer fails the verification)."},
-    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."}}
+    "retry_after_seconds": {**_int, "description": "429 only: when to ask again (also the Retry-After header)."},
+    "available": {**_int, "description": "ach_weekly_limit only: cents the client can still send by bank transfer "
+                                         "this week."},
+    "limit": {**_int, "description": "ach_weekly_limit only: the weekly limit, in cents."},
+    "resets_on": {**_date, "description": "ach_weekly_limit only: the Monday (UTC) the weekly limit starts again."},
+    "retry_after": {**_datetime, "description": "bank_account_relink_too_soon only: when the account can be linked "
+                                                "again."}}
 
 _INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
 _PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
@@ -415,7 +464,9 @@ SCHEMAS = {
             "last4": _str,
             "status": {"type": "string", "enum": ["verification_pending", "verified", "verification_failed"]},
             "verification_attempts_remaining": {**_nullable(_int), "description": "Micro-deposit attempts left; "
-                                                                                  "null once verified."}}))},
+                                                                                  "null once verified."},
+            "verify_again": {**_bool, "description": "The processor unverified this account after a bank return: new "
+                                                     "micro-deposits were sent; verify it again with them."}}))},
         ["payment_method_id", "type", "default", "card", "bank"]),
     "PaymentMethodList": _closed({"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
                                  ["payment_methods"]),
@@ -433,12 +484,21 @@ SCHEMAS = {
     "ReportSummary": _closed({"problem_report_id": _str, "kind": _REPORT_KIND,
                               "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
                              ["problem_report_id", "kind", "status", "created_at"]),
-    "Account": _closed({"client_id": _str, "name": _str, "billing_email": _str, "due_date_reminders": _bool,
+    "Account": _closed({"client_id": _str, "name": _str,
+                        "billing_email": {**_str, "description": "Where receipts and notices go."},
+                        "pending_billing_email": {**_nullable(_str), "description": (
+                            "A new billing email waiting for the new address to confirm the single-use link it was "
+                            "emailed (24 hours; POST /account/billing-email/confirm). Until then billing_email "
+                            "gets everything; null when no change is waiting.")},
+                        "due_date_reminders": _bool,
                         "reminder_days_before": {"type": "array", "items": _int, "maxItems": 3},
                         "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int,
+                        "bank_payments": {"type": "string", "enum": ["available", "suspended", "deactivated"],
+                                          "description": "Whether the client can pay by bank transfer: the processor "
+                                                         "suspends or deactivates a client after some bank returns."},
                         "autopay": _nullable(_ref("Autopay"))},
-                       ["client_id", "name", "billing_email", "due_date_reminders", "reminder_days_before",
-                        "payment_receipts", "credit_balance", "autopay"]),
+                       ["client_id", "name", "billing_email", "pending_billing_email", "due_date_reminders",
+                        "reminder_days_before", "payment_receipts", "credit_balance", "bank_payments", "autopay"]),
     "Autopay": _AUTOPAY,
     "AutopayState": _closed({"autopay": _ref("Autopay")}, ["autopay"]),
     "PaymentPlan": _PLAN,
@@ -503,6 +563,7 @@ SCHEMAS = {
     "VerifyRequest": request_schemas.VERIFY, "RefundRequest": request_schemas.REFUND,
     "ExtensionRequestBody": request_schemas.EXTENSION, "ProblemReportRequest": request_schemas.PROBLEM_REPORT,
     "ResolutionRequest": request_schemas.RESOLUTION, "AccountPatch": request_schemas.ACCOUNT_PATCH,
+    "BillingEmailConfirmation": request_schemas.BILLING_EMAIL_CONFIRMATION,
     "InvoiceRequest": request_schemas.INVOICE, "PaymentPlanRequest": request_schemas.PAYMENT_PLAN,
     "AutopayRequest": request_schemas.AUTOPAY, "ExtensionDecisionRequest": request_schemas.EXTENSION_DECISION,
 }
@@ -647,7 +708,12 @@ OPERATIONS = {
         "responses": {"204": {"description": "Detached at the processor and removed. No body."}}},
     "GET /account": {"responses": {"200": _json("Account", "Account settings.")}},
     "PATCH /account": {"requestBody": _body("AccountPatch"),
-                       "responses": {"200": _json("Account", "The updated settings.")}},
+                       "responses": {"200": _json("Account", "The updated settings; a new billing_email is "
+                                                             "pending_billing_email until its link is confirmed.")}},
+    "POST /account/billing-email/confirm": {
+        "requestBody": _body("BillingEmailConfirmation"),
+        "responses": {"200": _json("Account", "Confirmed: billing_email is the new address (once: the link's token "
+                                              "is spent).")}},
     "POST /webhooks/ach": {
         "parameters": [{"name": "X-Request-Signature-SHA-256", "in": "header", "required": True,
                         "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}],
@@ -683,6 +749,7 @@ NAMES = {
     "DELETE /payment-methods/{payment_method_id}": ("deletePaymentMethod", "Remove a saved card or bank account"),
     "GET /account": ("getAccount", "Get the client's account settings"),
     "PATCH /account": ("updateAccount", "Change the billing email or reminder settings"),
+    "POST /account/billing-email/confirm": ("confirmBillingEmail", "Confirm a new billing email with its emailed link"),
     "POST /admin/invoices": ("createInvoice", "Back office: issue an invoice to a client"),
     "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": ("voidInvoice", "Back office: void an invoice"),
     "GET /admin/clients/{client_id}/invoices": ("listClientInvoices", "Back office: list a client's invoices"),
@@ -715,15 +782,19 @@ def _link(operation_id: str, **parameters: str) -> dict:
 LINKS = {
     ("GET /invoices", "200"): {
         "GetInvoice": _link("getInvoice", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoicePdf": _link("getInvoicePdf", invoice_id="$response.body#/invoices/0/invoice_id"),
+        "InvoiceActivity": _link("listInvoiceActivity", invoice_id="$response.body#/invoices/0/invoice_id"),
         "PayInvoice": _link("createPayment", invoice_id="$response.body#/invoices/0/invoice_id"),
         "AskForMoreTime": _link("requestExtension", invoice_id="$response.body#/invoices/0/invoice_id")},
     ("POST /invoices/{invoice_id}/payments", "201"): {
         "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payment_id"),
         "ReportProblem": _link("reportProblem", payment_id="$response.body#/payment_id"),
         "Refund": _link("refundPayment", payment_id="$response.body#/payment_id"),
         "InvoicePayments": _link("listPayments", invoice_id="$response.body#/invoice_id")},
     ("GET /payments", "200"): {
-        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id")},
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id"),
+        "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payments/0/payment_id")},
     ("POST /payment-methods/bank-accounts", "201"): {
         "Verify": _link("verifyBankAccount", payment_method_id="$response.body#/payment_method_id"),
         "MakeDefault": _link("setDefaultPaymentMethod",

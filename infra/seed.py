@@ -26,8 +26,9 @@ def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due
                 issued_date: str = "2026-11-01", amount_paid: int = 0, fees: int = 0, allow_partial: bool = False,
                 minimum_payment: int = 0, void: bool = False, currency: str = "usd",
                 line_items: list[tuple[str, int, int]] | None = None,
-                late_fee: dict | None = None) -> Invoice:
-    """line_items: (description, quantity, unit_amount); by default one line for the whole total."""
+                late_fee: dict | None = None, paid_at: str | None = None) -> Invoice:
+    """line_items: (description, quantity, unit_amount); by default one line for the whole total. paid_at: when
+    amount_paid was received (the time of the payment record that goes with it), for its activity entry."""
     items = line_items or [("Professional services", 1, total)]
     if sum(q * u for _, q, u in items) != total:
         raise ValueError("line items must add up to the total")
@@ -44,8 +45,9 @@ def put_invoice(client_id: str, invoice_id: str, *, number: str, total: int, due
         invoice.late_fee_policy = LateFeePolicy(**late_fee)
     # The opening journal entries the balances are a projection of (see shared/books/ledger.py).
     key, at = f"seed:{invoice_id}", "2026-11-01T00:00:00Z"
-    opening = [entry(kind, amount, key, at, invoice_id) for kind, amount in
-               (("invoiced", total), ("late_fee", fees), ("payment_received", amount_paid)) if amount]
+    opening = [entry(kind, amount, key, when, invoice_id) for kind, amount, when in
+               (("invoiced", total, at), ("late_fee", fees, at), ("payment_received", amount_paid, paid_at or at))
+               if amount]
     invoice.entry_count = len(opening)
     invoice.save()
     for seq, e in enumerate(opening):

@@ -9,7 +9,7 @@ export class ApiError extends Error {
   constructor(status, code, details = {}) {
     const err = {code, attemptsRemaining: details.attempts_remaining, retryAfterSeconds: details.retry_after_seconds};
     super(errorText(err));
-    Object.assign(this, {status, code}, err);
+    Object.assign(this, {status, code, details}, err);
   }
 }
 

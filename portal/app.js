@@ -41,7 +41,7 @@ async function render() {
   const path = location.pathname;
   if (!s) {
     if (path === '/forgot-password') return forgotPage(app, '', signedIn);
-    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path);
+    if (path !== '/' && path !== '/signin') sessionStorage.setItem('portal.after', path + location.hash);  // a link's #confirm_email too
     if (path !== '/signin') history.replaceState({}, '', '/signin');
     signInPage(app, {message: notice, onSignedIn: signedIn});
     notice = null;

@@ -35,6 +35,11 @@ export function money(cents, currency = 'usd') {
   return `${sign}${SYMBOLS[currency] || currency.toUpperCase() + ' '}${major}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+// A textarea's text as the API takes free text: on one line (line breaks and tabs become single spaces).
+export function oneLine(text) {
+  return String(text).replace(/\s+/g, ' ').trim();
+}
+
 // "12.34" / "12" / "1,234.5" -> 1234 cents, or null if it is not an amount.
 export function parseCents(text) {
   const clean = String(text).trim().replace(/[$,\s]/g, '');

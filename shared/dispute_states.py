@@ -50,8 +50,8 @@ class DisputeReport:
     currency: str
     at: int  # the event's creation time (unix seconds)
     ledger: tuple[BalanceTransaction, ...]
-    funds_withdrawn: bool = False  # the event is charge.dispute.funds_withdrawn
-    funds_reinstated: bool = False  # ... charge.dispute.funds_reinstated
+    funds_withdrawn: bool  # the event is charge.dispute.funds_withdrawn
+    funds_reinstated: bool  # ... charge.dispute.funds_reinstated
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class PaymentMoney:
 
 
 def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: PaymentMoney,
-                   invoice: InvoiceMoney, *, void: bool = False) -> DisputeChange:
+                   invoice: InvoiceMoney, *, void: bool) -> DisputeChange:
     if report.status not in _LIFECYCLE:
         return DisputeChange(anomaly="dispute_status_unknown")
     if report.currency.lower() != payment.currency.lower():

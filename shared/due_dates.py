@@ -10,10 +10,16 @@ from datetime import date, timedelta
 
 from shared.errors import Conflict, Unprocessable
 from shared import request_schemas
-from shared.validation import json_object
+from shared.validation import json_object, text_field
 
 MAX_EXTENSION = timedelta(days=90)
+MAX_REASON = 1000  # bytes
 MAX_GRACE_DAYS = 30  # the daily job looks this far back for fees it has not charged yet
+# The merchant's own invoices take at most a 25% fee (a flat one at most the invoice's total); what was stored
+# before that rule, and the configured default, are still read, and every fee charged is capped by
+# max_late_fee_cents().
+MAX_BASIS_POINTS = 2500
+DEFAULT_MAX_LATE_FEE_CENTS = 10_000  # $100.00: the template's MaxLateFeeCents default
 REMINDER_HORIZON = 30  # clients choose reminder days from 1 to 30
 
 
@@ -25,9 +31,11 @@ class FeePolicy:
     grace_days: int = 0
 
     def describe(self, currency_format) -> str:
-        if self.kind == "flat":
-            return f"Late fee ({currency_format(self.amount)})"
-        return f"Late fee ({self.basis_points // 100}.{self.basis_points % 100:02d}% of the unpaid balance)"
+        if self.kind == "flat":  # the fee charged: a stored flat fee above the deployment's cap is charged the cap
+            return f"Late fee ({currency_format(min(self.amount, max_late_fee_cents()))})"
+        # A share of the balance, but never above the deployment's cap: the description says both.
+        return (f"Late fee ({self.basis_points // 100}.{self.basis_points % 100:02d}% of the unpaid balance, "
+                f"at most {currency_format(max_late_fee_cents())})")
 
 
 NO_FEE = FeePolicy("none")
@@ -52,13 +60,27 @@ def merchant_default_policy() -> FeePolicy:
     return parse_policy(json.loads(os.environ.get("DEFAULT_LATE_FEE_POLICY") or "null"))
 
 
-def late_fee(policy: FeePolicy, unpaid: int) -> int:
-    """The fee in cents; a percentage is of the unpaid balance only, rounded half up with integers."""
+def max_late_fee_cents() -> int:
+    """MAX_LATE_FEE_CENTS (the template's MaxLateFeeCents): no late fee is ever more, whatever its policy says. A
+    value that is not a whole number of cents from 0 up is refused, never guessed."""
+    raw = os.environ.get("MAX_LATE_FEE_CENTS", "")
+    if not raw:
+        return DEFAULT_MAX_LATE_FEE_CENTS
+    if not raw.isdigit():
+        raise ValueError(f"MAX_LATE_FEE_CENTS must be whole cents, not {raw!r}")
+    return int(raw)
+
+
+def late_fee(policy: FeePolicy, unpaid: int, cap: int | None = None) -> int:
+    """The fee in cents, never more than `cap` (default: max_late_fee_cents(), the deployment's setting); a
+    percentage is of the unpaid balance only, rounded half up with integers."""
     if policy.kind == "flat":
-        return policy.amount
-    if policy.kind == "percent":
-        return (unpaid * policy.basis_points + 5000) // 10000
-    return 0
+        fee = policy.amount
+    elif policy.kind == "percent":
+        fee = (unpaid * policy.basis_points + 5000) // 10000
+    else:
+        return 0
+    return min(fee, max_late_fee_cents() if cap is None else cap)
 
 
 def fee_due(policy: FeePolicy, due: date, today: date) -> bool:
@@ -87,9 +109,18 @@ def parse_extension_request(body: object, current_due: date, today: date) -> tup
     if requested > current_due + MAX_EXTENSION:
         raise Unprocessable(f"An extension can be at most 90 days, so no later than "
                             f"{(current_due + MAX_EXTENSION).isoformat()}.", code="date_too_far")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
-        raise Unprocessable("reason must say why, in 1-1000 characters.", code="invalid_reason")
-    return requested, reason.strip()
+    return requested, text_field(reason, "reason", "invalid_reason", MAX_REASON, what=": say why you need more time")
+
+
+def check_approvable(requested: date, today: date) -> None:
+    """An extension to a date that has passed is not approved: the invoice would be overdue again at once and the
+    next due-date run would charge a second late fee for it (the first was for the date it replaced). The merchant
+    declines it instead, and the client can ask for a new date. Refused rather than moved to a date relative to
+    today, which would give the client a date nobody asked for or agreed to."""
+    if requested < today:
+        raise Conflict(f"The requested due date ({requested.isoformat()}) has already passed, so approving it would "
+                       "make the invoice overdue again at once. Decline it; the client can ask for a new date.",
+                       code="extension_request_expired")
 
 
 def check_extendable(status: str, has_open_request: bool, on_plan: bool = False) -> None:
@@ -112,18 +143,6 @@ def parse_extension_decision(raw: bytes, parse) -> str | None:
         return None
     body = json_object(parse(raw), request_schemas.EXTENSION_DECISION)
     note = body.get("note")
-    if note is None:
-        return None
-    if not isinstance(note, str) or not note.strip() or len(note) > 1000:
-        raise Unprocessable("note must be 1-1000 characters (or left out).", code="invalid_note")
-    return note.strip()
+    return None if note is None else text_field(note, "note", "invalid_note", MAX_REASON, what=" (or left out)")
 
 
-def check_decidable(status: str, requested_due_date: date, approve: bool, today: date) -> None:
-    """A pending request can be answered; approving one whose requested date has passed would make the invoice
-    overdue at once: it can only be declined (with a note)."""
-    if status != "pending":
-        raise Conflict(f"This extension request was already {status}.", code="extension_request_decided")
-    if approve and requested_due_date < today:
-        raise Conflict(f"The date this request asked for ({requested_due_date.isoformat()}) has passed: decline it "
-                       "with a note instead.", code="extension_request_expired")

@@ -28,6 +28,16 @@ class SharedSessionConnection(Connection):
         with aws.creating_clients():
             return super().client
 
+    def get_meta_table(self, table_name: str):
+        """A table's key schema comes from its model. A raw request (the journal's Query, which reads an invoice and
+        its entries at once) may be a new container's first use of a table: then ask the model for it, instead of
+        PynamoDB's TableError (a 500 on every new container's first GET /invoices/{id})."""
+        if table_name not in self._tables:
+            from shared.models import register_table
+
+            register_table(table_name)
+        return super().get_meta_table(table_name)
+
 
 @cache
 def connection() -> SharedSessionConnection:

@@ -2,12 +2,13 @@
 the amount large, a table of details, what to do next, and how to get help. HTML (table layout, inline
 styles: what email clients render) and a plain-text part that says the same. Pure rendering: no I/O."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from shared.merchant import Merchant
+from shared.validation import one_line
 
 _FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 _MUTED = "#5a6272"
@@ -57,7 +58,18 @@ def _rows_html(rows: tuple[tuple[str, str], ...], first_border: str) -> str:
     return "".join(cells)
 
 
+def _single_lines(message: Message) -> Message:
+    """Every piece of text on one line: names, invoice numbers and reasons stored before the API refused control
+    and direction-changing characters (shared.validation) cannot break a line or reorder the text around them."""
+    pairs = lambda rows: tuple((one_line(a), one_line(b)) for a, b in rows)  # noqa: E731
+    return replace(message, heading=one_line(message.heading), greeting=one_line(message.greeting),
+                   amount=one_line(message.amount), caption=one_line(message.caption), rows=pairs(message.rows),
+                   totals=pairs(message.totals), paragraphs=tuple(one_line(p) for p in message.paragraphs),
+                   action=(one_line(message.action[0]), message.action[1]) if message.action else None)
+
+
 def render(to: str, subject: str, message: Message, merchant: Merchant) -> Email:
+    subject, message = one_line(subject), _single_lines(message)  # a subject is a header: never a line break
     help_line = merchant.help_line(message.help_opening)
     text_lines = [merchant.name, "", message.heading]
     if message.amount:

@@ -58,6 +58,22 @@ class ProcessorUnavailable(DomainError):
     message = "The payment service is not responding. Nothing was charged; try again in a minute."
 
 
+class ProcessorRefused(DomainError):
+    """The processor refused a request as invalid (Stripe's invalid_request_error: a 400 or 404 of its API):
+    nothing was charged, and the same request would be refused again, so it is not a 503. `processor_code` is the
+    processor's own code (resource_missing, amount_too_large...), for the log; `not_found`: it does not know the
+    object named."""
+
+    status = 422
+    code = "processor_refused"
+    message = ("The payment service could not accept this request, so nothing was charged. Try another payment "
+               "method, or contact us.")
+
+    def __init__(self, processor_code: str | None = None, *, not_found: bool = False):
+        super().__init__()
+        self.processor_code, self.not_found = processor_code, not_found
+
+
 def invoice_not_found() -> NotFound:
     return NotFound("We couldn't find that invoice.", code="invoice_not_found")
 

@@ -70,7 +70,7 @@ def render_extension_decided(facts: InvoiceFacts, merchant: Merchant, approved: 
     said = [f"Our note: {note}"] if note else []
     if approved:
         return _email(facts, merchant,
-                      f"Extension approved: invoice {facts.invoice_number} is now due {requested}",
+                      f"Extension approved: invoice {facts.invoice_number} is now due {long_date(requested)}",
                       "Your extension was approved", [
             f"Your request was approved: invoice {facts.invoice_number} is now due on {long_date(requested)}. No "
             "late fee will be charged before then.", *said])

@@ -12,8 +12,18 @@ INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decide
 PROBLEM_REPORT = "problem_report"
 MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment", "outside_refund", "early_fraud_warning")
 AUTOPAY_KINDS = ("autopay_authorized", "autopay_off", "autopay_notice", "autopay_too_late", "autopay_failed")
+# Bank-transfer account notices (shared/services/ach_account_notices.py): the client's micro-deposits arrived; to
+# the merchant, the processor suspended, deactivated or reactivated a client, or unverified its bank.
+ACH_ACCOUNT_KINDS = ("micro_deposits_arrived", "bank_unverified", "ach_status")
+# A billing email change (shared/services/billing_email.py): the link to the new address, the notices to the old.
+ACCOUNT_KINDS = ("billing_email_confirmation", "billing_email_change_requested", "billing_email_changed")
 
 
 def payment_job(client_id: str, payment_id: str, kind: str) -> dict:
     """An email about a payment (receipt, ach_initiated, payment_failed, overpayment)."""
     return {"client_id": client_id, "payment_id": payment_id, "kind": kind}
+
+
+def account_job(client_id: str, kind: str, event_key: str, **fields: str) -> dict:
+    """An ACH account notice, sent once per processor event (`event_key`)."""
+    return {"client_id": client_id, "kind": kind, "event_key": event_key, **fields}

@@ -37,6 +37,15 @@ class _Table(Model):
         return table
 
 
+def register_table(table_name: str) -> None:
+    """Give the shared connection the key schema of `table_name`, from the first model stored there (Invoice, for
+    the table it shares with JournalEntry)."""
+    for model in _Table.__subclasses__():
+        if model.Meta.table_name == table_name:
+            model._get_connection()
+            return
+
+
 def _meta(env_var: str, default: str) -> type:
     class Meta:
         table_name = os.environ.get(env_var, default)
@@ -71,6 +80,14 @@ class AutopayAuthorization(MapAttribute):
     authorized_at = UnicodeAttribute()
     ended_at = UnicodeAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)  # client | method_removed | method_expired | method_unusable
+class ClientsByAchCustomer(GlobalSecondaryIndex):
+    """The ACH processor's customer events (suspended, deactivated, activated) name its customer, not our client."""
+
+    class Meta:
+        index_name = "by-ach-customer"
+        projection = AllProjection()
+
+    ach_customer_id = UnicodeAttribute(hash_key=True)
 
 
 class Client(_Table):
@@ -89,6 +106,22 @@ class Client(_Table):
     ach_customer_id = UnicodeAttribute(null=True)  # the ACH processor's customer
     autopay = AutopayAuthorization(null=True)  # None: the client pays each invoice itself
     autopay_previous = AutopayAuthorization(null=True)  # the last authorization that ended, with when and why
+    by_ach_customer = ClientsByAchCustomer()
+    # The ACH customer's status when the processor restricted it (suspended | deactivated; None: it may send), and
+    # when that was last read from the processor (unix ms): an older read never overwrites a newer one.
+    ach_status = UnicodeAttribute(null=True)
+    ach_status_read_at = NumberAttribute(null=True)
+    # A business: its processor customer carries `name` as businessName, and contact_name (the person who pays
+    # for it, when known) as the customer's first and last name.
+    business = BooleanAttribute(default=False)
+    contact_name = UnicodeAttribute(null=True)
+    # A billing email change waiting for the new address to confirm it (shared/services/billing_email.py): the
+    # address, the SHA-256 of the single-use token its link carries (the token itself is only in that email),
+    # when the link expires and when the change was asked for (epoch seconds).
+    pending_billing_email = UnicodeAttribute(null=True)
+    billing_email_token_hash = UnicodeAttribute(null=True)
+    billing_email_token_expires_at = NumberAttribute(null=True)
+    billing_email_requested_at = NumberAttribute(null=True)
 
 
 class LineItem(MapAttribute):
@@ -424,6 +457,18 @@ class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
     processor_method_id = UnicodeAttribute(hash_key=True)
 
 
+class PaymentMethodsAwaitingVerification(GlobalSecondaryIndex):
+    """Sparse: only bank accounts waiting for their micro-deposits carry `awaiting_verification`, so reconciliation
+    reads those (and refreshes them from the processor when an event was lost)."""
+
+    class Meta:
+        index_name = "awaiting-verification"
+        projection = AllProjection()
+
+    awaiting_verification = UnicodeAttribute(hash_key=True)  # always "bank" while it exists
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class SavedPaymentMethod(_Table):
     """A saved card (Stripe PaymentMethod) or bank account: processor ids and display fields only."""
 
@@ -443,7 +488,10 @@ class SavedPaymentMethod(_Table):
     bank_last4 = UnicodeAttribute(null=True)
     bank_status = UnicodeAttribute(null=True)  # verification_pending | verified | verification_failed
     verification_attempts = NumberAttribute(default=0)  # wrong micro-deposit answers so far (atomic ADD)
+    awaiting_verification = UnicodeAttribute(null=True)  # "bank" while verification_pending (the sparse index)
+    verify_again = BooleanAttribute(null=True)  # the processor unverified it after a return: new micro-deposits
     by_processor_id = PaymentMethodsByProcessorId()
+    awaiting_index = PaymentMethodsAwaitingVerification()
 
 
 class RefundsByProcessorId(GlobalSecondaryIndex):
@@ -461,6 +509,17 @@ class RefundsByPayment(LocalSecondaryIndex):
 
     client_id = UnicodeAttribute(hash_key=True)
     payment_key = UnicodeAttribute(range_key=True)  # "<payment_id>#<created_at>#<refund_id>"
+
+
+class RefundsByStatus(GlobalSecondaryIndex):
+    """Reconciliation reads the refunds still pending (an ACH credit transfer whose event was lost)."""
+
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class Refund(_Table):
@@ -485,6 +544,7 @@ class Refund(_Table):
     version = VersionAttribute()
     by_processor_id = RefundsByProcessorId()
     by_payment = RefundsByPayment()
+    by_status = RefundsByStatus()
 
 
 class ProblemReportsById(GlobalSecondaryIndex):

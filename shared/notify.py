@@ -18,7 +18,22 @@ def _client(service: str):
     return aws.client(service)
 
 
+class UnsafeHeader(ValueError):
+    """A header value that could carry a second header or recipient: never sent (the renderers prevent it; this
+    is the last check before SES)."""
+
+
+def _check_headers(email: "Email", sender: str) -> None:
+    from shared.validation import is_email_address, one_line
+
+    if one_line(email.subject) != email.subject or one_line(sender) != sender:
+        raise UnsafeHeader("the subject or the sender holds a line break or another control character")
+    if not is_email_address(email.to):  # the sender may carry a display name (SenderEmail); a recipient may not
+        raise UnsafeHeader("the recipient is not one bare email address")
+
+
 def send_email(email: "Email", sender: str) -> str:
+    _check_headers(email, sender)
     response = _client("ses").send_email(
         Source=sender,
         Destination={"ToAddresses": [email.to]},

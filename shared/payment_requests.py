@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 
 from shared.ach_authorization import accepted_text, check_current
@@ -77,11 +78,46 @@ def parse_payment_request(body: object, ach_authorization_text: str) -> PaymentR
 CARD_MINIMUMS = {"usd": 50, "aud": 50, "cad": 50, "eur": 50, "gbp": 30}
 
 
-def check_card_minimum(amount: int, currency: str) -> None:
+# Stripe's largest amount: "The amount value supports up to eight digits (e.g., a value of 99999999 for a USD
+# charge of $999,999.99)" (PaymentIntent `amount`, stripe-python 16.1 params/_payment_intent_create_params.py;
+# docs.stripe.com/currencies, "Minimum and maximum charge amounts"). Every currency billed here has two decimals.
+CARD_MAXIMUMS = {"usd": 99_999_999, "aud": 99_999_999, "cad": 99_999_999, "eur": 99_999_999, "gbp": 99_999_999}
+# Dwolla's default send limit for the Unverified Customers this backend creates: $5,000 (developers.dwolla.com,
+# "Customer types"; "Invalid amount. The supplied amount is greater than your transaction limit" otherwise). A
+# merchant with other limits in its Dwolla agreement sets AchMaxTransferCents.
+DEFAULT_ACH_MAXIMUM = 500_000
+
+
+def card_maximum(currency: str) -> int:
+    return CARD_MAXIMUMS.get(currency.lower(), 99_999_999)
+
+
+def ach_maximum() -> int:
+    """ACH_MAX_TRANSFER_CENTS (the template's AchMaxTransferCents), else Dwolla's default."""
+    raw = os.environ.get("ACH_MAX_TRANSFER_CENTS", "")
+    if raw and not raw.isdigit():
+        raise ValueError(f"ACH_MAX_TRANSFER_CENTS must be whole cents, not {raw!r}")
+    return int(raw) if raw else DEFAULT_ACH_MAXIMUM
+
+
+def check_card_amount(amount: int, currency: str) -> None:
+    """Within Stripe's minimum and maximum charge for the currency, checked before any call to Stripe."""
     minimum = CARD_MINIMUMS.get(currency.lower(), 50)
     if amount < minimum:
         raise Unprocessable(f"Card payments must be at least {format_amount(minimum, currency)}; pay this amount by "
                             "bank transfer.", code="amount_below_card_minimum")
+    maximum = card_maximum(currency)
+    if amount > maximum:
+        raise Unprocessable(f"A card payment can be at most {format_amount(maximum, currency)}; pay part of it, or "
+                            "contact us.", code="amount_above_card_maximum")
+
+
+def check_ach_amount(amount: int) -> None:
+    """Within the ACH processor's limit per transfer, checked before anything is recorded or sent."""
+    maximum = ach_maximum()
+    if amount > maximum:
+        raise Unprocessable(f"A bank transfer can be at most {format_amount(maximum, 'usd')}; pay part of it by bank "
+                            "transfer if this invoice allows it, or pay by card.", code="amount_above_ach_maximum")
 
 
 def choose_amount(request: PaymentRequest, *, status: str, balance: int, allow_partial: bool,

@@ -55,11 +55,11 @@ class Effect:
     """The change to apply, atomically, to the payment, its invoice and its client."""
 
     payment_status: str
+    record_failure: bool  # the outcome's failure (code, message, time) is the payment's from now on
     paid_delta: int = 0
     pending_delta: int = 0
     credit_delta: int = 0  # money received beyond what the invoice owed, kept as client credit
     loss: int = 0  # money a return took back that the merchant no longer held (already refunded): its loss
-    record_failure: bool = False
     anomaly: str | None = None
     amount: int | None = None  # the payment's amount from now on (what the processor received), if it changes
 

@@ -2,8 +2,8 @@
 from the same JSON the API answers (shared/views.py), so a PDF and the portal never disagree on a number.
 
 ReportLab (BSD): its Platypus layout breaks a long invoice over pages with the table's header repeated, and it
-loads in about 0.12 s where fpdf2 took 0.25-0.33 s (fpdf2 imports fontTools and Pillow at start, 35 MB beside
-ReportLab's 5 MB). Text uses the standard Helvetica font in WinAnsi (cp1252) encoding, which every PDF reader
+loads in about 0.12 s where fpdf2 took 0.25-0.33 s (fpdf2 imports fontTools too; both need Pillow). Its cost to the
+layer and to a cold start: docs/pdf-cost.md. Text uses the standard Helvetica font in WinAnsi (cp1252) encoding, which every PDF reader
 has; a character outside it (rare in names and descriptions) is written as "?" rather than failing. Pure: takes
 dicts, returns bytes."""
 
@@ -12,6 +12,12 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from shared.merchant import Merchant
+
+# What a first page loads: ReportLab's layout modules (imported where _Page uses them, so a process that never makes a
+# PDF never loads them) and the standard modules the text goes through (markup escaping, dates, WinAnsi). The PDF
+# functions load them at an init no request waits for (SnapStart's), so a resumed instance's first PDF loads nothing.
+FIRST_PAGE_MODULES = ("reportlab.lib.colors", "reportlab.lib.pagesizes", "reportlab.lib.styles", "reportlab.lib.units",
+                      "reportlab.platypus", "xml.sax.saxutils", "_strptime", "encodings.cp1252")
 
 _SYMBOLS = {"usd": "$", "cad": "CA$", "eur": "\u20ac", "gbp": "\u00a3", "aud": "A$"}
 _STATUS = {"open": "Open", "partially_paid": "Partially paid", "processing": "Payment processing", "paid": "Paid",

@@ -7,7 +7,9 @@ from shared.errors import Unprocessable
 from shared.ids import derived_id
 from shared.money import is_cents
 from shared import request_schemas
-from shared.validation import json_object
+from shared.validation import json_object, text_field
+
+MAX_REASON = 500  # bytes
 
 
 def parse_refund(body: object) -> tuple[int, str, bool]:
@@ -17,11 +19,10 @@ def parse_refund(body: object) -> tuple[int, str, bool]:
     amount, reason, correction = body.get("amount"), body.get("reason"), body.get("correction", False)
     if not is_cents(amount) or amount <= 0:
         raise Unprocessable("amount must be a whole, positive number of cents.", code="invalid_amount")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise Unprocessable("reason must say why, in 1-500 characters.", code="invalid_reason")
+    reason = text_field(reason, "reason", "invalid_reason", MAX_REASON, what=": say why")
     if not isinstance(correction, bool):
         raise Unprocessable("correction must be true or false.", code="invalid_field")
-    return amount, reason.strip(), correction
+    return amount, reason, correction
 
 
 def refund_fingerprint(payment_id: str, amount: int | str, reason: str, correction: bool) -> str:

@@ -5,6 +5,8 @@ its own error code and sentence (invalid_amount, invalid_routing_number...), whi
 
 Pure data: no AWS, no processor."""
 
+from shared.validation import MAX_EMAIL, TEXT_PATTERN
+
 _str = {"type": "string"}
 _int = {"type": "integer"}
 _bool = {"type": "boolean"}
@@ -13,9 +15,14 @@ _date = {"type": "string", "format": "date"}
 _id = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
-def _text(max_length: int, description: str = "") -> dict:
-    return {"type": "string", "minLength": 1, "maxLength": max_length,
-            **({"description": description} if description else {})}
+def _text(max_bytes: int, description: str = "") -> dict:
+    """Free text (shared.validation.text_field): at most `max_bytes` of UTF-8, which JSON Schema cannot say (its
+    maxLength counts characters, so it is only the outer bound), and no control or direction-changing character."""
+    return {"type": "string", "minLength": 1, "maxLength": max_bytes, "pattern": TEXT_PATTERN,
+            "description": " ".join(filter(None, [description, f"At most {max_bytes} bytes of UTF-8 (an accented "
+                                                              "letter takes 2, most other scripts 3); no line "
+                                                              "break, tab, other control character or "
+                                                              "bidirectional override."]))}
 
 
 def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
@@ -43,8 +50,8 @@ BANK_ACCOUNT = _object({
 }, ("routing_number", "account_number", "account_type", "holder_name"))
 
 VERIFY = _object({
-    "amounts": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 99}, "minItems": 2, "maxItems": 2,
-                "description": "The two micro-deposits, in cents."},
+    "amounts": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 9}, "minItems": 2, "maxItems": 2,
+                "description": "The two micro-deposits, in cents (each under 10 cents)."},
 }, ("amounts",))
 
 REFUND = _object({
@@ -68,23 +75,34 @@ RESOLUTION = _object({"resolution": _text(2000)}, ("resolution",))
 
 ACCOUNT_PATCH = _object({
     "name": _text(200),
-    "billing_email": {**_str, "format": "email", "maxLength": 254},
+    "billing_email": {**_str, "format": "email", "maxLength": MAX_EMAIL,
+                      "description": "Just the address (no display name or angle brackets), 7-bit ASCII. It "
+                                     "becomes the billing email once the new address confirms the link it is "
+                                     "emailed (pending_billing_email until then)."},
     "due_date_reminders": _bool,
     "reminder_days_before": {"type": "array", "items": {**_int, "minimum": 1, "maximum": 30}, "maxItems": 3,
                              "uniqueItems": True},
     "payment_receipts": {"type": "boolean", "const": True, "description": "Receipts can't be turned off."},
 })
 
+BILLING_EMAIL_CONFIRMATION = _object({
+    "token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$",
+              "description": "The token of the link emailed to the new address (after #confirm_email=)."},
+}, ("token",))
+
 LINE_ITEM = _object({
     "description": _text(500),
     "quantity": {**_int, "minimum": 1, "maximum": 1_000_000},
-    "unit_amount": {**_int, "minimum": 0},
+    "unit_amount": {**_int, "minimum": 0, "maximum": 99_999_999,
+                    "description": "Cents; at most Stripe's largest card payment (99999999)."},
 }, ("description", "quantity", "unit_amount"))
 
 LATE_FEE_POLICY = _object({
     "kind": {"type": "string", "enum": ["none", "flat", "percent"]},
-    "amount": {**_int, "minimum": 0, "description": "Cents, for kind flat (above zero)."},
-    "basis_points": {**_int, "minimum": 0, "maximum": 10000, "description": "For kind percent (1-10000)."},
+    "amount": {**_int, "minimum": 0, "description": "Cents, for kind flat: above zero, at most the invoice's total "
+                                                     "and the deployment's MaxLateFeeCents."},
+    "basis_points": {**_int, "minimum": 0, "maximum": 2500, "description": "For kind percent (1-2500: at most 25% "
+                                                                         "of the unpaid balance)."},
     "grace_days": {**_int, "minimum": 0, "maximum": 30},
 }, ("kind",))
 
@@ -92,7 +110,8 @@ INVOICE = _object({
     "client_id": {**_str, "minLength": 1, "maxLength": 128},
     "number": _text(40),
     "line_items": {"type": "array", "minItems": 1, "maxItems": 100, "items": LINE_ITEM,
-                   "description": "Integer cents only; the total (sum of quantity * unit_amount) must be above zero."},
+                   "description": "Integer cents only; the total (sum of quantity * unit_amount) must be above zero "
+                                  "and at most 99999999, the largest card payment (Stripe's eight digits)."},
     "due_date": {**_date, "description": "On or after issued_date."},
     "issued_date": {**_date, "description": "Default: today in the merchant's zone."},
     "currency": {"type": "string", "enum": ["aud", "cad", "eur", "gbp", "usd"], "default": "usd"},
@@ -120,7 +139,7 @@ AUTOPAY = _object({
 }, ("payment_method_id", "authorization"))
 
 EXTENSION_DECISION = _object({
-    "note": {**_text(1000), "description": "Optional: a note to the client, in the email and on the invoice."},
+    "note": _text(1000, "Optional: a note to the client, in the email and on the invoice."),
 })
 
 

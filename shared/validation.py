@@ -1,6 +1,9 @@
-"""The checks every request starts with: the body's JSON, its fields, and ids short enough to be keys."""
+"""The checks every request starts with: the body's JSON, its fields, ids short enough to be keys, and the free
+text and email addresses a person types (one rule for every parser: names, reasons, messages, descriptions,
+invoice numbers)."""
 
 import json
+import re
 
 from shared.errors import BadRequest, NotFound, Unprocessable
 
@@ -89,3 +92,59 @@ def json_object(body: object, allowed: dict | set[str] | tuple[str, ...]) -> dic
         raise Unprocessable(f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.",
                             code="unknown_field")
     return body
+
+
+# What no free text may hold: the C0 and C1 controls and DEL (Unicode category Cc: NUL, tab, LF, CR...), the line
+# and paragraph separators (U+2028, U+2029: line breaks to str.splitlines, mail readers and many renderers), and
+# the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which reorder the text that
+# follows them ("Trojan Source", CVE-2021-42574): a name that reads one way in an email and another in a log.
+_NOT_TEXT = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_NOT_TEXT_RE = re.compile(f"[{_NOT_TEXT}]")
+# The same rule as a JSON Schema pattern (ECMA-262 syntax: \uXXXX escapes), published in docs/openapi.json.
+TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$"
+
+
+def utf8_length(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
+def text_field(value: object, field: str, code: str, max_bytes: int, *, what: str = "") -> str:
+    """A free-text field, stripped of surrounding spaces, or 422 `code`: not a string, empty, holding a control or
+    direction-changing character (anywhere, also at its ends), or longer than `max_bytes` in UTF-8. Bytes, not
+    characters: what storage, email and the processors limit is bytes, and "é" is two of them, "中" three."""
+    if not isinstance(value, str) or not value.strip():
+        raise Unprocessable(f"{field} must not be empty{what}.", code=code)
+    if _NOT_TEXT_RE.search(value) or not is_text(value):
+        raise Unprocessable(f"{field} can't contain line breaks, tabs or other control characters, or characters "
+                            "that change the direction of text.", code=code)
+    if utf8_length(value) > max_bytes:
+        raise Unprocessable(f"{field} is too long: at most {max_bytes:,} bytes ({max_bytes:,} plain letters; an "
+                            "accented letter takes 2, most other scripts 3).", code=code)
+    return value.strip()
+
+
+def one_line(text: str) -> str:
+    """`text` with every character text_field refuses turned into a space: for text stored before that rule, or
+    built from several fields, on its way into an email subject or a log."""
+    return _NOT_TEXT_RE.sub(" ", text)
+
+
+# An email address as Amazon SES takes it in a destination: 7-bit ASCII only (SES does not support SMTPUTF8,
+# RFC 6531; "Destination" in the SES API reference), so a bare RFC 5322 dot-atom local part (at most 64 octets,
+# RFC 5321 4.5.3.1.1) @ a domain of letter-digit-hyphen labels (an internationalized domain in its xn-- form),
+# at most 254 octets in all (RFC 5321 4.5.3.1.3 with its path's angle brackets). No display name, no comment,
+# no quoted local part, no angle brackets: `"ana" <x@evil.test>` is not an address here.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}})")
+MAX_EMAIL, MAX_LOCAL_PART = 254, 64
+
+
+def is_email_address(value: object) -> bool:
+    """A bare address SES can deliver to: the whole string is the address, nothing around it."""
+    if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
+        return False
+    local, domain = value.split("@")
+    return len(local) <= MAX_LOCAL_PART and _LOCAL_PART.fullmatch(local) is not None \
+        and _DOMAIN.fullmatch(domain) is not None

@@ -4,6 +4,7 @@ those shapes."""
 from datetime import date
 
 from shared import autopay, clock, payment_plans
+from shared.accounts import pending_billing_email
 from shared.bank_accounts import attempts_left
 from shared.books.ledger import CLIENT_VISIBLE, Entry
 from shared.due_dates import FeePolicy, late_fee, merchant_default_policy, parse_policy
@@ -178,7 +179,8 @@ def payment_method_view(method, default_id: str | None, today: date | None = Non
     else:
         bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
                 "last4": method.bank_last4, "status": method.bank_status,
-                "verification_attempts_remaining": _attempts_remaining(method)}
+                "verification_attempts_remaining": _attempts_remaining(method),
+                "verify_again": bool(method.verify_again) and method.bank_status == "verification_pending"}
     return {"payment_method_id": method.payment_method_id, "type": method.type,
             "default": method.payment_method_id == default_id, "card": card, "bank": bank}
 
@@ -193,9 +195,12 @@ def _attempts_remaining(method) -> int | None:
 
 
 def account_view(client) -> dict:
+    """`pending_billing_email`: an address waiting for the link emailed to it; receipts go to billing_email."""
     return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
+            "pending_billing_email": pending_billing_email(client, clock.now()),
             "due_date_reminders": client.due_date_reminders,
             "reminder_days_before": list(client.reminder_days_before),
             "payment_receipts": True, "credit_balance": client.credit_balance,
+            "bank_payments": client.ach_status or "available",
             "autopay": None if client.autopay is None else {"payment_method_id": client.autopay.payment_method_id,
                                                             "authorized_at": client.autopay.authorized_at}}

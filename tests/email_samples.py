@@ -1,5 +1,8 @@
 """One of every email the system sends, from fixed facts, for the email tests and their screenshots."""
 
+from shared.ach_account_emails import BankFacts, render_ach_status, render_bank_unverified, \
+    render_micro_deposits_arrived
+from shared.account_emails import render_change_requested, render_changed, render_confirmation
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.autopay import authorization_text
 from shared.autopay_emails import (AutopayFacts, ChargeFacts, render_authorized, render_failed, render_notice,
@@ -24,6 +27,8 @@ CHARGE = ChargeFacts(to="ana@acme.test", client_name="Ana Archer", invoice_numbe
 ACH = AchFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
                amount=48000, currency="usd", bank_name="Sandbox Test Bank", last4="6789", payment_id=PAYMENT_ID,
                created_at="2026-12-01T15:04:00.000000Z")
+BANK = BankFacts(to="ana@acme.test", client_id="client-acme", client_name="Ana Archer", bank_name="Sandbox Test Bank",
+                 last4="6789")
 
 # Emails to the client: no internal id may appear in them.
 CLIENT_EMAILS = {
@@ -54,6 +59,7 @@ CLIENT_EMAILS = {
         to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=10000,
         currency="usd", method_line="Visa ending in 4242", by_card=True, refund_id=REFUND_ID, payment_id=PAYMENT_ID,
         refunded_at="2026-12-03T14:00:00.000000Z", balance_after=10000), MERCHANT),
+    "micro-deposits-arrived": render_micro_deposits_arrived(BANK, MERCHANT),
 }
 # Emails to the merchant's staff: they carry the ids the back office needs.
 MERCHANT_EMAILS = {
@@ -80,4 +86,21 @@ MERCHANT_EMAILS = {
         to="office@acme.test", client_name="Ana Archer", client_id="client-acme", invoice_number="INV-1042",
         payment_id=PAYMENT_ID, processor_payment_id="pi_123", warning_id="issfr_1", fraud_type="misc",
         actionable=True, amount=30000, currency="usd", refunded=30000), MERCHANT),
+    "bank-transfers-suspended": render_ach_status("office@acme.test", "client-acme", "Ana Archer", "suspended", MERCHANT),
+    "bank-transfers-deactivated": render_ach_status("office@acme.test", "client-acme", "Ana Archer", "deactivated",
+                                                    MERCHANT),
+    "bank-transfers-available": render_ach_status("office@acme.test", "client-acme", "Ana Archer", "active", MERCHANT),
+    "bank-unverified": render_bank_unverified("office@acme.test", BANK, MERCHANT),
+}
+# The emails about a client's bank account rather than an amount of money (no amount shown large).
+BANK_ACCOUNT_EMAILS = {"micro-deposits-arrived", "bank-transfers-suspended", "bank-transfers-deactivated",
+                       "bank-transfers-available", "bank-unverified"}
+
+# Emails about the account itself (a billing email change): to the client, with no amount to show.
+ACCOUNT_EMAILS = {
+    "billing-email-confirmation": render_confirmation(
+        "accounts@acme.test", "https://portal.acme.test/account#confirm_email=3q2-7wEXAMPLEtoken", MERCHANT),
+    "billing-email-change-requested": render_change_requested("ana@acme.test", "Ana Archer", "accounts@acme.test",
+                                                              MERCHANT),
+    "billing-email-changed": render_changed("ana@acme.test", "Ana Archer", "accounts@acme.test", MERCHANT),
 }

@@ -1,7 +1,10 @@
-"""GET /account and PATCH /account: billing email, name and notification preferences."""
+"""GET /account and PATCH /account: billing email, name and notification preferences; POST
+/account/billing-email/confirm: the link emailed to a new billing email, followed by the signed-in client."""
 
-from shared.accounts import parse_account_patch
-from shared.services.client_accounts import get_account, update_account
+from shared import clock
+from shared.accounts import parse_account_patch, parse_confirmation
+from shared.notify import enqueue_job
+from shared.services.client_accounts import confirm_billing_email, get_account, update_account
 from shared.views import account_view
 from shared.web import client_id_of, json_body, lambda_entry, make_app
 
@@ -16,7 +19,15 @@ def get_account_route():
 @app.patch("/account")
 def patch_account():
     client_id = client_id_of(app)
-    return account_view(update_account(client_id, parse_account_patch(json_body(app))))
+    changes = parse_account_patch(json_body(app))
+    return account_view(update_account(client_id, changes, now=clock.now(), enqueue=enqueue_job))
+
+
+@app.post("/account/billing-email/confirm")
+def confirm_billing_email_route():
+    client_id = client_id_of(app)
+    token = parse_confirmation(json_body(app))
+    return account_view(confirm_billing_email(client_id, token, now=clock.now(), enqueue=enqueue_job))
 
 
 handler = lambda_entry(app)

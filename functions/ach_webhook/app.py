@@ -6,7 +6,7 @@ If the queue refuses it, the answer is 503 and Dwolla delivers it again."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import ach_event_queue, clock
+from shared import ach_event_queue
 from shared.errors import BadRequest
 from shared.processors import ach_webhooks
 from shared.secrets import ach_secrets, webhook_secrets
@@ -26,7 +26,7 @@ def ach_webhook():
         raise BadRequest(f"The {ach_webhooks.SIGNATURE_HEADER} header does not match this payload.",
                          code="invalid_signature") from None
     try:
-        event = ach_webhooks.parse(payload, clock.real_now())  # Dwolla's timestamps: its clock, never moved
+        event = ach_webhooks.parse(payload)
     except ach_webhooks.InvalidPayload as exc:
         raise BadRequest(f"The event could not be read: {exc}.", code="invalid_payload") from None
 

@@ -1,5 +1,6 @@
 """Hourly schedule: payments stuck in pending/processing are checked against the processor and what it says is
-applied through the webhook's code path (see shared/services/reconciliation.py)."""
+applied through the webhook's code path (see shared/services/reconciliation.py); then bank accounts waiting for
+verification and pending ACH refunds (shared/services/ach_reconciliation.py)."""
 
 import os
 from dataclasses import asdict
@@ -10,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared import clock
 from shared.notify import enqueue_job
 from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.services import ach_reconciliation
 from shared.services.reconciliation import run
 from shared.web import logger, metrics, tracer
 
@@ -35,18 +37,22 @@ def older_than() -> timedelta:
 @metrics.log_metrics
 def handler(event, context):
     remaining = getattr(context, "get_remaining_time_in_millis", None)
+    should_stop = (lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None
     report = run(clock.now(), cards=card_processor(), ach=ach_processor(),
-                 enqueue=enqueue_job, older_than=older_than(),
-                 should_stop=(lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None)
+                 enqueue=enqueue_job, older_than=older_than(), should_stop=should_stop)
+    accounts = ach_reconciliation.run(clock.now(), ach_processor(), enqueue_job, older_than(), should_stop)
     metrics.add_metric(name="PaymentsReconciled", unit=MetricUnit.Count,
                        value=sum(report.applied.values()) + report.transfers_recorded)
+    metrics.add_metric(name="AchAccountsReconciled", unit=MetricUnit.Count,
+                       value=accounts.banks_updated + accounts.refunds_applied)
     metrics.add_metric(name="ReconcileProcessorErrors", unit=MetricUnit.Count,
-                       value=report.processor_errors + report.errors)
+                       value=report.processor_errors + report.errors + accounts.processor_errors + accounts.errors)
     metrics.add_metric(name="UnrecordedPayment", unit=MetricUnit.Count, value=report.unrecorded_succeeded)
     if report.anomalies:  # the same alarm as the webhooks' overpayments
         metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=report.anomalies)
     if report.drift:  # counters that no longer match their entries: a person must look (nothing is rewritten)
         metrics.add_metric(name="LedgerDrift", unit=MetricUnit.Count, value=len(report.drift))
-    if report.needs_attention:
-        metrics.add_metric(name="ReconcileNeedsAttention", unit=MetricUnit.Count, value=report.needs_attention)
-    return asdict(report)
+    if report.needs_attention or accounts.needs_attention:
+        metrics.add_metric(name="ReconcileNeedsAttention", unit=MetricUnit.Count,
+                           value=report.needs_attention + accounts.needs_attention)
+    return asdict(report) | {"ach_accounts": asdict(accounts)}

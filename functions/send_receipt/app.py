@@ -7,10 +7,13 @@ extension_requested (to the merchant), extension_decided. Problem report jobs {"
 "client_id", "refund_id"}; dispute notices {"kind": "dispute", "client_id", "payment_id", "dispute_id",
 "phase"}, overpayment flags {"kind": "overpayment", "client_id", "payment_id"}, refunds made outside the portal
 {"kind": "outside_refund", "client_id", "refund_id"} and early fraud warnings {"kind": "early_fraud_warning",
-"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant). Autopay's
-emails (shared/services/autopay_notices.py): autopay_authorized and autopay_off {"client_id", "authorized_at", ...},
-autopay_notice and autopay_too_late {"client_id", "invoice_id", "due_date"}, autopay_failed {"client_id",
-"payment_id"}.
+"client_id", "payment_id", "warning_id", "fraud_type", "actionable", "refund_id"} (to the merchant). Bank-account
+notices {"kind": "micro_deposits_arrived" (to the client) | "bank_unverified" | "ach_status" (to the merchant),
+"client_id", "event_key", ...}. A billing email change {"kind": "billing_email_confirmation", "client_id", "token"}
+(to the new address), {"kind": "billing_email_change_requested" | "billing_email_changed", "client_id", "change",
+"previous"?} (to the old one). Autopay's emails (shared/services/autopay_notices.py): autopay_authorized and
+autopay_off {"client_id", "authorized_at", ...}, autopay_notice and autopay_too_late {"client_id", "invoice_id",
+"due_date"}, autopay_failed {"client_id", "payment_id"}.
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -22,7 +25,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.init_type import load_ahead
-from shared.jobs import AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
+from shared.jobs import (ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS,
+                         PROBLEM_REPORT)
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
@@ -34,6 +38,7 @@ prime_card_processor()
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
 # a receipt, the usual first job, loads none of them.
 load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices",
+           "shared.services.ach_account_notices", "shared.services.account_notices",
            "shared.services.autopay_notices")
 
 
@@ -56,6 +61,14 @@ def _send(job: dict, kind: str) -> str:
         from shared.services.problem_reports import send_report_notice
 
         return send_report_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind in ACH_ACCOUNT_KINDS:
+        from shared.services.ach_account_notices import send_account_notice as send_bank_notice
+
+        return send_bank_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email)
+    if kind in ACCOUNT_KINDS:
+        from shared.services.account_notices import send_account_notice
+
+        return send_account_notice(job, merchant=shop, send=send_email)
     if kind in MONEY_BACK_KINDS:
         from shared.services import money_back_notices
 

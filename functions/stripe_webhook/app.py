@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.errors import BadRequest, UnknownProcessorObject
+from shared.errors import BadRequest, ProcessorRefused, ProcessorUnavailable, UnknownProcessorObject
 from shared.init_type import load_ahead
 from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
@@ -18,14 +18,12 @@ app = make_app()
 
 
 def _known(lookup, object_id: str):
-    from shared.processors.stripe_sdk import stripe  # loaded by the card processor already; for its error class
-
     try:
         return lookup(object_id)
-    except stripe.InvalidRequestError as exc:
-        if exc.http_status == 404:
+    except ProcessorRefused as exc:
+        if exc.not_found:
             raise UnknownProcessorObject(object_id) from exc
-        raise
+        raise ProcessorUnavailable() from exc  # any other refusal: a 5xx, so Stripe delivers the event again
 
 
 def _card_details(payment_method_id: str):

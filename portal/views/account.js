@@ -1,5 +1,6 @@
 // "Account Settings": saved cards and bank accounts (default, remove, expiring cards, link and verify a bank
-// account, add a card), autopay (views/autopay.js), the billing email, and reminder preferences.
+// account, add a card), autopay (views/autopay.js), the billing email (a new one waits for the link emailed to it:
+// #confirm_email=<token> brings the client here, signed in, to confirm it), and reminder preferences.
 
 import {get, post, patch, del} from '../api.js';
 import {h, fill, money, parseCents, badge, savedMethodText, announce} from '../dom.js';
@@ -7,6 +8,12 @@ import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
 import {autopaySection} from './autopay.js';
+
+// GET /account's bank_payments: our payment processor holds or stops a client's bank transfers after some returns.
+export const BANK_PAYMENTS_OFF = {
+  suspended: 'Bank transfers from your account are on hold with our payment processor, usually after a bank returned a payment. Pay by card for now, and contact us to lift the hold.',
+  deactivated: 'Bank transfers from your account were turned off by our payment processor after a bank returned a payment as not authorized. Pay by card, or contact us to turn them back on.',
+};
 
 function methodRow(m, reload, status) {
   const actions = h('div', {class: 'actions'});
@@ -32,7 +39,9 @@ function methodRow(m, reload, status) {
     m.card && m.card.expires_soon ? badge('soon', 'Expires soon') : null,
     m.bank ? badge(m.bank.status) : null,
     m.bank && m.bank.status === 'verification_pending' && m.bank.verification_attempts_remaining < 3
-      ? h('span', {class: 'hint'}, ` ${m.bank.verification_attempts_remaining} verification attempt${m.bank.verification_attempts_remaining === 1 ? '' : 's'} left`) : null), actions);
+      ? h('span', {class: 'hint'}, ` ${m.bank.verification_attempts_remaining} verification attempt${m.bank.verification_attempts_remaining === 1 ? '' : 's'} left`) : null,
+    m.bank && m.bank.verify_again
+      ? h('span', {class: 'hint'}, ' Your bank asked us to check this account again: verify it with the two new small deposits.') : null), actions);
 }
 
 function openVerify(m, reload) {
@@ -43,8 +52,8 @@ function openVerify(m, reload) {
   modal.show(h('form', {onsubmit: async event => {
     event.preventDefault();
     const amounts = [parseCents(one.value), parseCents(two.value)];
-    if (amounts.some(a => a === null || a < 1 || a > 99)) {
-      status.replaceChildren(h('p', {class: 'error'}, 'Enter both deposits as they appear on your statement, for example 0.32.'));
+    if (amounts.some(a => a === null || a < 1 || a > 9)) {
+      status.replaceChildren(h('p', {class: 'error'}, 'Each deposit is under 10 cents: enter both as they appear on your statement, for example 0.03.'));
       return;
     }
     try {
@@ -57,7 +66,7 @@ function openVerify(m, reload) {
       status.replaceChildren(h('p', {class: 'error'}, err.message));
     }
   }}, h('h2', {id: 'verify-title'}, 'Verify your bank account'),
-  h('p', {}, `We sent two small deposits (under $1) to ${savedMethodText(m)}. They take 1-2 business days to show on your statement.`),
+  h('p', {}, `We sent two small deposits (each under 10 cents) to ${savedMethodText(m)}. They take 1-2 business days to show on your statement.`),
   h('label', {for: 'deposit-1'}, 'First deposit ($)'), one, h('label', {for: 'deposit-2'}, 'Second deposit ($)'), two, status,
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Verify'), h('button', {type: 'button', onclick: modal.close}, 'Cancel'))));
 }
@@ -126,8 +135,9 @@ function bankForm(reload) {
 }
 
 // Reminder days: the choices and the most PATCH /account accepts come from GET /portal-settings, so the form
-// can never offer what the API refuses. The saved message is announced next to the button (aria-live), in view.
-function settingsForm(account) {
+// can never offer what the API refuses. Saving reloads the page (a new billing email shows as waiting for its
+// link); the saved message is announced next to the button (aria-live), in view.
+function settingsForm(account, reload, saved) {
   const rules = current().reminder_days;
   const email = h('input', {type: 'email', id: 'billing-email', name: 'billing_email', value: account.billing_email, required: true, autocomplete: 'email'});
   const reminders = h('input', {type: 'checkbox', id: 'reminders', name: 'due_date_reminders', checked: account.due_date_reminders});
@@ -142,20 +152,24 @@ function settingsForm(account) {
   limit();
   const status = h('div', {class: 'saved-status', role: 'status', 'aria-live': 'polite'});
   const say = node => { status.replaceChildren(node); status.scrollIntoView({block: 'nearest'}); };
+  if (saved) setTimeout(() => say(h('p', {class: 'success'}, saved)), 0);
   return h('form', {class: 'panel', onsubmit: async event => {
     event.preventDefault();
     const chosen = boxes.filter(i => i.checked).map(i => Number(i.value));
     try {
       const saved = await patch('/account', {billing_email: email.value.trim(), due_date_reminders: reminders.checked,
                                              ...(chosen.length ? {reminder_days_before: chosen} : {})});
-      say(h('p', {class: 'success'}, saved.pending_billing_email
-        ? `Saved. We sent a link to ${saved.pending_billing_email}: receipts go there once you open it.`
-        : 'Your settings are saved.'));
+      const asked = saved.pending_billing_email && saved.pending_billing_email !== account.pending_billing_email;
+      await reload({saved: asked ? `Your settings are saved. To change your billing email, open the link we sent to ${saved.pending_billing_email}.`
+                                 : 'Your settings are saved.'});
     } catch (err) {
       say(h('p', {class: 'error'}, err.message));
     }
   }}, h('label', {for: 'billing-email'}, 'Billing email'),
   h('p', {class: 'hint'}, 'Receipts and notices go here. Payment receipts are always sent.'), email,
+  account.pending_billing_email ? h('p', {class: 'note', id: 'pending-email'},
+    `Waiting for confirmation: we sent a link to ${account.pending_billing_email} (it works for 24 hours). `
+    + `Until it is opened, receipts and notices keep going to ${account.billing_email}.`) : null,
   h('label', {class: 'choice'}, reminders, 'Email me reminders before an invoice is due'),
   h('fieldset', {'aria-describedby': 'reminder-limit'}, h('legend', {}, 'Send reminders'),
     h('p', {class: 'hint', id: 'reminder-limit'}, `Choose up to ${rules.max_chosen}.`),
@@ -163,13 +177,31 @@ function settingsForm(account) {
   h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save settings'), status));
 }
 
+// The link emailed to a new billing email: the token is in the fragment (never sent to a server); it is taken out
+// of the address bar at once and sent by this signed-in page, which is what confirms the address.
+async function confirmEmailLink() {
+  const match = /^#confirm_email=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!match) return null;
+  history.replaceState(history.state, '', location.pathname);
+  try {
+    const account = await post('/account/billing-email/confirm', {token: match[1]});
+    return {text: `Your billing email is now ${account.billing_email}.`};
+  } catch (err) {
+    return {text: err.message, error: true};
+  }
+}
+
 export async function accountPage(main, message) {
   const reload = text => accountPage(main, text);
+  const confirmed = await confirmEmailLink();
+  if (confirmed) message = confirmed;
   const [{payment_methods: methods}, account] = await Promise.all([get('/payment-methods'), get('/account')]);
   const status = h('div', {role: 'alert'});
   fill(main, h('h1', {}, 'Account Settings'),
     typeof message === 'string' ? h('p', {class: 'success', role: 'status'}, message) : null,
+    message && message.text ? h('p', {class: message.error ? 'error' : 'success', role: message.error ? 'alert' : 'status'}, message.text) : null,
     h('section', {'aria-labelledby': 'methods-h'}, h('h2', {id: 'methods-h'}, 'Saved payment methods'), status,
+      account.bank_payments && account.bank_payments !== 'available' ? h('p', {class: 'note'}, BANK_PAYMENTS_OFF[account.bank_payments]) : null,
       methods.length ? h('ul', {class: 'methods panel'}, methods.map(m => methodRow(m, reload, status)))
         : h('p', {class: 'hint'}, 'No saved payment methods yet.'),
       h('div', {class: 'actions'}, h('button', {type: 'button', onclick: () => openAddCard(account, reload)}, 'Add a card')),
@@ -177,5 +209,5 @@ export async function accountPage(main, message) {
     autopaySection(account, methods, reload),
     h('section', {'aria-labelledby': 'settings-h'}, h('h2', {id: 'settings-h'}, 'Billing email and reminders'),
       account.credit_balance ? h('p', {class: 'note'}, `You have ${money(account.credit_balance)} of credit with us.`) : null,
-      settingsForm(account)));
+      settingsForm(account, reload, message && message.saved)));
 }

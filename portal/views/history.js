@@ -61,7 +61,7 @@ export async function historyPage(main) {
     const p = group.head;
     return h('tr', {},
       h('td', {'data-label': 'Date'}, dateTime(p.created_at)),
-      h('td', {'data-label': 'Invoice'}, h('a', {href: `/invoices/${p.invoice_id}`, onclick: e => { e.preventDefault(); navigate(`/invoices/${p.invoice_id}`); }},
+      h('td', {'data-label': 'Invoice', class: 'nowrap'}, h('a', {href: `/invoices/${p.invoice_id}`, onclick: e => { e.preventDefault(); navigate(`/invoices/${p.invoice_id}`); }},
         p.invoice_number || 'Invoice')),
       h('td', {'data-label': 'Method'}, methodText(p)),
       h('td', {'data-label': 'Status'}, paymentBadge(p), p.status === 'processing' && p.method === 'ach' ? h('div', {class: 'hint'}, '3-5 business days') : null,

@@ -1,7 +1,7 @@
 // One invoice: what is owed and why (line items, payments, activity), "Pay Now", and an extension request.
 
 import {get, post, download} from '../api.js';
-import {h, fill, money, day, dateTime, localDay, badge, paymentBadge, methodText, announce, timeZone} from '../dom.js';
+import {h, fill, money, day, dateTime, localDay, badge, paymentBadge, methodText, announce, timeZone, oneLine} from '../dom.js';
 import {ACTIVITY_WORDS} from '../words.js';
 import {contactBlock} from '../contact.js';
 import {invoiceBadges} from './invoices.js';
@@ -46,7 +46,7 @@ function extensionSection(invoice, reload) {
     event.preventDefault();
     status.replaceChildren();
     try {
-      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: reason.value.trim()});
+      await post(`/invoices/${invoice.invoice_id}/extension-requests`, {requested_due_date: date.value, reason: oneLine(reason.value)});
       announce('Extension request sent.');
       await reload();
     } catch (err) {

@@ -8,6 +8,7 @@ import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
 import {nextInstallment} from './plan.js';
+import {BANK_PAYMENTS_OFF} from './account.js';
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -142,6 +143,8 @@ export async function openPayment(invoiceId, onDone) {
           () => { state.saved = m.payment_method_id; redraw(); })),
         cards.length ? radio('saved', 'new', newCard, 'A new card', () => { state.saved = 'new'; redraw(); })
           : h('p', {class: 'hint'}, 'Enter your card below.'));
+    } else if (BANK_PAYMENTS_OFF[account.bank_payments]) {
+      methodDetails = h('p', {class: 'note'}, BANK_PAYMENTS_OFF[account.bank_payments]);
     } else {
       methodDetails = h('fieldset', {}, h('legend', {}, 'Bank account'),
         banks.length ? banks.map(m => radio('bank', m.payment_method_id, state.bank === m.payment_method_id,
@@ -176,6 +179,7 @@ export async function openPayment(invoiceId, onDone) {
         errorBox.replaceChildren(h('p', {class: 'error'}, `Card payments must be at least ${money(cardMinimum, c)}; pay this amount by bank transfer.`));
         return;
       }
+      if (state.method === 'ach' && BANK_PAYMENTS_OFF[account.bank_payments]) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose Card: bank transfers are not available for your account right now.')); return; }
       if (state.method === 'ach' && !state.bank) { errorBox.replaceChildren(h('p', {class: 'error'}, 'Choose a verified bank account.')); return; }
       if (newCard) {
         if (!state.card) { errorBox.replaceChildren(h('p', {class: 'error'}, 'The card form is still loading.')); return; }
@@ -258,6 +262,7 @@ export async function openPayment(invoiceId, onDone) {
     } catch (err) {
       if (err instanceof ApiError && (err.status === 0 || err.status >= 500)) return checkStatus(null);
       modal.busy = false;
+      if (err.code === 'ach_weekly_limit') return overLimit(err);
       return form(err.message);
     }
     if (payment.method === 'ach') return payment.status === 'failed' ? declined(payment, null) : confirmed(payment);
@@ -279,6 +284,27 @@ export async function openPayment(invoiceId, onDone) {
     const after = await settled(payment.payment_id).then(withCardDetails).catch(() => null);
     if (!after) return checkStatus(payment.payment_id);
     return after.status === 'failed' ? declined(after, null) : confirmed(after);
+  }
+
+  // The processor's weekly limit on bank transfers: nothing was recorded; pay by card, or what is left by bank.
+  function overLimit(err) {
+    const {available = 0, resets_on: resets} = err.details || {};
+    const smaller = invoice.allow_partial && available >= Math.max(invoice.minimum_payment, 1)
+      ? Math.min(available, invoice.balance) : 0;
+    modal.show(h('h2', {id: 'pay-title'}, 'Over the weekly limit for bank transfers'),
+      h('p', {class: 'error', role: 'alert'}, err.message),
+      h('p', {}, available
+        ? `You can still send ${money(available, c)} by bank transfer this week${resets ? `; the limit resets on ${day(resets)}` : ''}.`
+        : `The limit resets${resets ? ` on ${day(resets)}` : ' next Monday'}.`),
+      h('div', {class: 'actions'},
+        h('button', {type: 'button', class: 'primary', autofocus: true, onclick: () => { state.method = 'card'; form(); }}, 'Pay by card instead'),
+        smaller ? h('button', {type: 'button', onclick: () => {
+          state.full = false;
+          state.amount = smaller;
+          form();
+          document.getElementById('pay-amount').focus();
+        }}, `Pay ${money(smaller, c)} by bank transfer`) : null,
+        h('button', {type: 'button', onclick: modal.close}, 'Close')));
   }
 
   function confirmed(payment) {
@@ -345,21 +371,23 @@ export async function openPayment(invoiceId, onDone) {
       }
     }
     modal.busy = false;
-    const close = h('button', {type: 'button', class: 'primary', autofocus: true, onclick: modal.close}, 'Close');
+    const close = h('button', {type: 'button', class: 'primary', onclick: modal.close}, 'Close');
+    let next = close;
     // Once the answer is known the screen says it: the "don't pay again yet" warning is only for not knowing.
     if (!payment) {
       result.replaceChildren(h('p', {}, 'We still cannot tell. Check your Payment history in a few minutes before paying again.'), h('div', {class: 'actions'}, close));
     } else if (payment.status === 'succeeded' || payment.status === 'processing') {
       heading.textContent = 'Your payment went through';
       warning.remove();
-      result.replaceChildren(h('p', {class: 'success'}, `Your payment of ${money(payment.amount, payment.currency)} went through (${payment.status === 'processing' ? 'processing' : 'paid'}). There is nothing more to do: do not pay again.`), h('div', {class: 'actions'}, close));
+      result.replaceChildren(h('p', {class: 'success'}, `Your payment of ${money(payment.amount, payment.currency)} went through${payment.status === 'processing' ? ' and is processing (a bank transfer takes 3-5 business days)' : ''}. There is nothing more to do: do not pay again.`), h('div', {class: 'actions'}, close));
     } else {
       heading.textContent = 'Your payment did not go through';
       warning.remove();
-      result.replaceChildren(h('p', {}, 'Your payment did not go through; you were not charged. You can try again.'),
-        h('div', {class: 'actions'}, h('button', {type: 'button', class: 'primary', onclick: () => { dropCard(); form(); }}, 'Try again'), close));
+      close.classList.remove('primary');
+      next = h('button', {type: 'button', class: 'primary', onclick: () => { dropCard(); form(); }}, 'Try again');
+      result.replaceChildren(h('p', {}, 'You were not charged. You can try again.'), h('div', {class: 'actions'}, next, close));
     }
-    announce('Payment status checked.');
+    next.focus();  // the result region (role=status) reads the answer; the keyboard is on what to do next
   }
 
   form();

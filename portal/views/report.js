@@ -1,7 +1,7 @@
 // "Report a problem" on a payment: wrong amount, double charge, not recognized, other.
 
 import {post} from '../api.js';
-import {h, money, dateTime, announce} from '../dom.js';
+import {h, money, dateTime, announce, oneLine} from '../dom.js';
 import {openModal} from '../modal.js';
 import {contactBlock} from '../contact.js';
 
@@ -17,7 +17,7 @@ export function openReport(payment, invoiceNumber, onDone) {
     event.preventDefault();
     if (!message.value.trim()) { status.replaceChildren(h('p', {class: 'error'}, 'Tell us what is wrong.')); message.focus(); return; }
     try {
-      const report = await post(`/payments/${payment.payment_id}/problem-reports`, {kind: kind.value, message: message.value.trim()});
+      const report = await post(`/payments/${payment.payment_id}/problem-reports`, {kind: kind.value, message: oneLine(message.value)});
       announce('Problem reported.');
       modal.show(h('h2', {id: 'report-title'}, 'Report sent'),
         h('p', {class: 'success'}, `Thank you. We have your report (${KINDS.find(k => k[0] === report.kind)[1].toLowerCase()}) and will get back to you.`),

@@ -59,12 +59,11 @@ class Context:
     def books(self) -> Books:
         payments = {self.payment.payment_id: PaymentBalances(self.payment.balance_map())} if self.payment else {}
         return Books({i.invoice_id: balances_of(i) for i in self.invoices.values()},
-                     int(self.client.credit_balance or 0) if self.client else 0, payments)
+                     int(self.client.credit_balance) if self.client else 0, payments)
 
 
 def balances_of(invoice: Invoice) -> InvoiceBalances:
-    return InvoiceBalances(int(invoice.total or 0), int(invoice.fees or 0), int(invoice.amount_paid or 0),
-                           int(invoice.amount_pending or 0))
+    return InvoiceBalances(int(invoice.total), int(invoice.fees), int(invoice.amount_paid), int(invoice.amount_pending))
 
 
 @dataclass
@@ -94,11 +93,11 @@ class Update:
 
 @dataclass
 class Write:
+    client_id: str  # whose credit credit_delta moves
+    credit_delta: int
     updates: list[Update] = field(default_factory=list)
     creates: list = field(default_factory=list)
     checks: list = field(default_factory=list)  # records read and left unchanged: still at the version read
-    client_id: str | None = None
-    credit_delta: int = 0
     entries: list[JournalEntry] = field(default_factory=list)
     event: tuple[str, str] | None = None  # (key, type)
 
@@ -218,7 +217,7 @@ def journal_item(client_id: str, e: Entry, seq: int) -> JournalEntry:
 
 
 def entry_of(item: JournalEntry) -> Entry:
-    invoice_id, seq = item.entry_key.rsplit("#", 1)
+    invoice_id, _, seq = item.entry_key.rpartition("#")
     return Entry(item.kind, int(item.amount), item.key, item.at, invoice_id, item.payment_id, item.refund_id, int(seq))
 
 

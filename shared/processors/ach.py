@@ -22,6 +22,17 @@ class BankAccount:
     bank_name: str
     account_type: str  # checking | savings
     status: str  # unverified | verified | removed
+    holder_name: str = ""  # the name the processor keeps on it
+    # unverified only: "pending" (deposits on their way or to be sent), "ready" (they arrived: verify now),
+    # "locked" (too many wrong attempts), "failed" (the deposits bounced); None once verified or removed.
+    verification: str | None = None
+    created_at: str | None = None  # ISO 8601, when the processor first created it
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    status: str  # the processor's: unverified | verified | suspended | deactivated ...
 
 
 @dataclass(frozen=True)
@@ -42,20 +53,28 @@ class VerifyResult:
     TOO_MANY_ATTEMPTS = "too_many_attempts"  # the processor will not accept more attempts
     NOT_READY = "not_ready"  # the deposits have not arrived yet
     ALREADY_VERIFIED = "already_verified"
+    INVALID_AMOUNTS = "invalid_amounts"  # not amounts a micro-deposit can be (no attempt spent)
 
 
 class AchProcessor(Protocol):
-    def ensure_customer(self, *, client_id: str, name: str, email: str) -> str:
-        """The processor's customer for this client (idempotent per client)."""
+    def ensure_customer(self, *, client_id: str, name: str, email: str, business_name: str | None = None) -> str:
+        """The processor's customer for this client (idempotent per client); `name` is a person's, and a business
+        gives its own name as `business_name` too."""
         ...
+
+    def get_customer(self, customer_id: str) -> Customer: ...
 
     def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
                          holder_name: str, idempotency_key: str) -> BankAccount:
         """Link a bank account and start micro-deposit verification. A bank account already linked to this
-        customer returns the existing one."""
+        customer returns the existing one; one removed earlier is linked anew (never the removed one replayed)."""
         ...
 
     def get_bank_account(self, bank_account_id: str) -> BankAccount: ...
+
+    def restart_verification(self, bank_account_id: str, idempotency_key: str) -> bool:
+        """Send new micro-deposits to a bank account the processor unverified; False when it takes none now."""
+        ...
 
     def verify_bank_account(self, bank_account_id: str, amounts: tuple[int, int]) -> str:
         """Check the two micro-deposit amounts (cents); returns a VerifyResult value."""
@@ -69,6 +88,10 @@ class AchProcessor(Protocol):
         ...
 
     def get_transfer(self, transfer_id: str) -> Transfer: ...
+
+    def find_transfer(self, idempotency_key: str) -> Transfer | None:
+        """The transfer created with this idempotency key, found by the processor's search (any age), or None."""
+        ...
 
     def create_refund(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
                       idempotency_key: str) -> Transfer:

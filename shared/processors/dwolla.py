@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -22,7 +22,8 @@ from aws_lambda_powertools import Logger
 import urllib3
 
 from shared.errors import ProcessorUnavailable
-from shared.processors.ach import AchError, BankAccount, Transfer, VerifyResult
+from shared.processors import dwolla_names
+from shared.processors.ach import AchError, BankAccount, Customer, Transfer, VerifyResult
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
@@ -60,12 +61,16 @@ def customer_correlation_id(client_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:portal-payments:client:{client_id}"))
 
 
-def split_name(name: str, email: str = "") -> tuple[str, str]:
-    """("Ann Marie", "Archer")-style split for Dwolla's required firstName/lastName (50 chars each):
-    the first word is the first name and the rest the last name; a single word is used for both."""
-    words = (name or "").split() or [(email.split("@", 1)[0] or "Customer")]
-    first, last = words[0], " ".join(words[1:]) or words[0]
-    return first[:50], last[:50]
+def transfer_correlation_id(idempotency_key: str) -> str:
+    """The correlationId of the transfer made with this Idempotency-Key: a UUID derived from it (the same on every
+    retry, so the body stays byte-for-byte the same; no personal data, as Dwolla asks). Dwolla searches transfers by
+    it ("List and search transfers"), long after its 24-hour idempotency window."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:portal-payments:transfer:{idempotency_key}"))
+
+
+split_name = dwolla_names.person_names  # firstName / lastName Dwolla accepts (shared/processors/dwolla_names.py)
+# How many times a link follows a replayed answer naming a removed bank before giving up (each hop is a new key).
+_MAX_RELINKS = 5
 
 
 def _href(body: dict, rel: str) -> str | None:
@@ -100,13 +105,14 @@ class DwollaAch:
 
     # ------------------------------------------------------------------------------------------ port
 
-    def ensure_customer(self, *, client_id: str, name: str, email: str) -> str:
+    def ensure_customer(self, *, client_id: str, name: str, email: str, business_name: str | None = None) -> str:
         first, last = split_name(name, email)
         correlation_id = customer_correlation_id(client_id)
+        body = {"firstName": first, "lastName": last, "email": email, "correlationId": correlation_id}
+        if business_name and dwolla_names.business_name(business_name):
+            body["businessName"] = dwolla_names.business_name(business_name)
         try:
-            reply = self._call("POST", "/customers", {"firstName": first, "lastName": last, "email": email,
-                                                      "correlationId": correlation_id},
-                               idempotency_key=f"customer:{client_id}")
+            reply = self._call("POST", "/customers", body, idempotency_key=f"customer:{client_id}")
         except AchError as exc:
             # A customer with this email or this client's correlationId exists (Dwolla keeps both unique), named
             # in each Duplicate error's _links.about. Only this client's own is adopted: made by an earlier try
@@ -121,25 +127,61 @@ class DwollaAch:
             raise AchError("EmailInUse", "The processor already has another customer with this email.") from None
         return self._location(reply)
 
+    def get_customer(self, customer_id: str) -> Customer:
+        body = self._call("GET", customer_id).body
+        return Customer(id=customer_id, status=str(body.get("status") or ""))
+
     def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
                          holder_name: str, idempotency_key: str) -> BankAccount:
         body = {"routingNumber": routing_number, "accountNumber": account_number,
                 "bankAccountType": account_type, "name": (holder_name or "Bank account").strip()[:50]}
-        try:
-            reply = self._call("POST", f"{customer_id}/funding-sources", body, idempotency_key=idempotency_key)
-            fs_url = self._location(reply)
-        except AchError as exc:
-            about = self._about(exc) if exc.code == "DuplicateResource" else None
-            if about is None:
-                raise AchError(exc.code, _scrub(exc.message, routing_number, account_number)) from None
-            fs_url = about
-        source = self._call("GET", fs_url).body
-        if _href(source, "initiate-micro-deposits") and not source.get("removed"):
-            self._initiate_micro_deposits(_href(source, "initiate-micro-deposits"), idempotency_key)
+        key = idempotency_key
+        for _ in range(_MAX_RELINKS):
+            try:
+                reply = self._call("POST", f"{customer_id}/funding-sources", body, idempotency_key=key)
+                fs_url = self._location(reply)
+            except AchError as exc:
+                about = self._about(exc) if exc.code == "DuplicateResource" else None
+                if about is None:
+                    raise _bank_refusal(exc, routing_number, account_number) from None
+                fs_url = about
+            source = self._call("GET", fs_url).body
+            if not source.get("removed"):
+                break
+            # Only a replay answers with a removed bank: Dwolla gives the original 201 again for 24 hours
+            # ("Idempotency Key"), also after the bank was removed. The next key names the removed one, so a retry
+            # of this same link takes the same path.
+            key = f"{idempotency_key}:after:{fs_url.rstrip('/').rsplit('/', 1)[-1]}"
+        else:
+            raise AchError("RemovedBank", "The processor keeps answering with a removed bank account.")
+        if _href(source, "initiate-micro-deposits"):
+            self._initiate_micro_deposits(_href(source, "initiate-micro-deposits"), key)
+            source = self._call("GET", fs_url).body
         return self._bank_account(fs_url, source)
 
     def get_bank_account(self, bank_account_id: str) -> BankAccount:
-        return self._bank_account(bank_account_id, self._call("GET", bank_account_id).body)
+        body = self._call("GET", bank_account_id).body
+        bank = self._bank_account(bank_account_id, body)
+        if bank.verification == "pending" and not _href(body, "initiate-micro-deposits"):
+            # Sent, not arrived yet, or bounced: the links say nothing of a bounce; the deposits' own status does
+            # ("Retrieve micro-deposits details": pending, processed or failed).
+            try:
+                deposits = self._call("GET", f"{bank_account_id.rstrip('/')}/micro-deposits").body
+            except AchError as exc:
+                if exc.code != "NotFound":
+                    raise
+                deposits = {}
+            if deposits.get("status") == "failed":
+                bank = replace(bank, verification="failed")
+        return bank
+
+    def restart_verification(self, bank_account_id: str, idempotency_key: str) -> bool:
+        """Dwolla offers `initiate-micro-deposits` on an unverified bank "eligible to receive micro-deposits"
+        ("Micro-deposit verification"): after it unverified the bank, that is how it is verified again."""
+        link = _href(self._call("GET", bank_account_id).body, "initiate-micro-deposits")
+        if link:
+            self._initiate_micro_deposits(link, idempotency_key)
+        return bool(link)
 
     def verify_bank_account(self, bank_account_id: str, amounts: tuple[int, int]) -> str:
         first, second = amounts
@@ -148,6 +190,9 @@ class DwollaAch:
         try:
             reply = self._call("POST", f"{bank_account_id}/micro-deposits", body)
         except AchError as exc:
+            if exc.code == "ValidationError" and "invalid amount" in exc.message.lower():
+                # "Verify micro-deposits": an entry over $0.15 is "Invalid amount.", no micro-deposit's value.
+                return VerifyResult.INVALID_AMOUNTS
             if exc.code == "ValidationError" and "wrong amount" in exc.message.lower():
                 # The attempt that reaches the limit still answers "Wrong amount(s)."; Dwolla then swaps the
                 # funding source's verify-micro-deposits link for failed-verification-micro-deposits.
@@ -187,11 +232,11 @@ class DwollaAch:
             raise ValueError("a transfer amount is a positive integer number of cents")
         body = {"_links": {"source": {"href": bank_account_id},
                            "destination": {"href": self.merchant_funding_source()}},
-                "amount": {"currency": "USD", "value": format_amount(amount)}}
+                "amount": {"currency": "USD", "value": format_amount(amount)},
+                "correlationId": transfer_correlation_id(idempotency_key)}
         if metadata:
             body["metadata"] = {str(k): str(v) for k, v in metadata.items()}
-        reply = self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
-        return self.get_transfer(self._location(reply))
+        return self.get_transfer(self._location(self._post_transfer(body, idempotency_key)))
 
     def create_refund(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
                       idempotency_key: str) -> Transfer:
@@ -201,9 +246,38 @@ class DwollaAch:
         body = {"_links": {"source": {"href": self.merchant_funding_source()},
                            "destination": {"href": bank_account_id}},
                 "amount": {"currency": "USD", "value": format_amount(amount)},
-                "metadata": {str(k): str(v) for k, v in metadata.items()}}
-        reply = self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
-        return self.get_transfer(self._location(reply))
+                "metadata": {str(k): str(v) for k, v in metadata.items()},
+                "correlationId": transfer_correlation_id(idempotency_key)}
+        return self.get_transfer(self._location(self._post_transfer(body, idempotency_key)))
+
+    def _post_transfer(self, body: dict, idempotency_key: str) -> _Reply:
+        try:
+            return self._call("POST", "/transfers", body, idempotency_key=idempotency_key)
+        except AchError as exc:
+            text = exc.message.lower()
+            if exc.code == "ValidationError" and "transaction limit" in text:
+                # "Initiate a transfer": "Invalid amount ... greater than your transaction limit" (Customer Types:
+                # an unverified customer's $5,000 a week). Said in the client's words: the message is shown.
+                raise AchError("TransactionLimit", "The amount is over the weekly limit for bank transfers from "
+                                                   "your account.") from None
+            if exc.code == "ValidationError" and "restricted" in text:
+                raise AchError("Restricted", "Bank transfers from your account are on hold with our payment "
+                                             "processor.") from None
+            raise
+
+    def find_transfer(self, idempotency_key: str) -> Transfer | None:
+        """The master account's transfers searched by the correlationId this key gave it ("List and search
+        transfers for an account"): found at any age, unlike the key itself."""
+        account = _href(self._call("GET", "/").body, "account")
+        if not account:
+            raise AchError("NotFound", "The API root has no account link.")
+        correlation_id = transfer_correlation_id(idempotency_key)
+        listing = self._call("GET", f"{account.rstrip('/')}/transfers?correlationId={correlation_id}").body
+        found = [t for t in (listing.get("_embedded") or {}).get("transfers", [])
+                 if t.get("correlationId") == correlation_id and _href(t, "self")]
+        if len(found) > 1:  # one key made one transfer: two would be a processor fault a person must see
+            raise AchError("Ambiguous", f"{len(found)} transfers carry one correlationId.")
+        return self.get_transfer(_href(found[0], "self")) if found else None
 
     def get_transfer(self, transfer_id: str) -> Transfer:
         body = self._call("GET", transfer_id).body
@@ -254,8 +328,14 @@ class DwollaAch:
     @staticmethod
     def _bank_account(fs_url: str, body: dict) -> BankAccount:
         status = "removed" if body.get("removed") else body.get("status", "unverified")
+        verification = None
+        if status == "unverified":  # what the funding source's links say ("Funding source links")
+            verification = ("locked" if _href(body, "failed-verification-micro-deposits")
+                            else "ready" if _href(body, "verify-micro-deposits") else "pending")
         return BankAccount(id=fs_url, bank_name=body.get("bankName") or "",
-                           account_type=body.get("bankAccountType") or "", status=status)
+                           account_type=body.get("bankAccountType") or "", status=status,
+                           holder_name=str(body.get("name") or ""), verification=verification,
+                           created_at=body.get("created"))
 
     @staticmethod
     def _location(reply: _Reply) -> str:
@@ -405,6 +485,14 @@ def _ach_error(status: int, body: dict) -> AchError:
     error.status = status
     error.body = body
     return error
+
+
+def _bank_refusal(exc: AchError, routing_number: str, account_number: str) -> AchError:
+    """A refused bank account, with the refusal Dwolla's return-code actions cause named (its message scrubbed)."""
+    if exc.code == "ValidationError" and "blocklist" in exc.message.lower():
+        # "Transfer Failures": some return codes blocklist the bank; only Dwolla can lift it.
+        return AchError("Blocklisted", "This bank account is blocked for bank transfers.")
+    return AchError(exc.code, _scrub(exc.message, routing_number, account_number))
 
 
 def _scrub(text: str, *secrets: str) -> str:

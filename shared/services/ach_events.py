@@ -4,16 +4,15 @@ names, check it against the record it would change, and apply what the processor
 from dataclasses import replace
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import TransactWriteError
 
 from shared.bank_accounts import return_failure
-from shared.models import Payment, ProcessedEvent, Refund, SavedPaymentMethod
-from shared.event_records import record_event_only, record_of
+from shared.models import Payment, Refund
+from shared.event_records import record_event_only
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
-from shared.processors.ach_webhooks import BANK_TOPICS, TRANSFER_TOPICS, AchEvent
+from shared.processors.ach_webhooks import BANK_TOPICS, CUSTOMER_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.services.payment_updates import apply_update
-from shared.store import get_many, lost_race, write_transaction
+from shared.store import get_many
 from shared.jobs import Enqueue
 from shared.init_type import load_ahead
 
@@ -21,8 +20,8 @@ log = Logger(child=True)  # the handler's Powertools Logger: JSON with its field
 
 # Refunds' credit transfers and bank accounts' events are handled by use cases imported where they are used: a
 # cold instance whose first event is a payment's transfer does not load them.
-load_ahead("shared.processors.refunds", "shared.services.refunds", "shared.services.bank_accounts",
-           "shared.services.saved_methods")
+load_ahead("shared.processors.refunds", "shared.services.refunds", "shared.services.bank_events",
+           "shared.services.ach_customers")
 
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
@@ -40,6 +39,11 @@ def transfer_outcome(transfer: Transfer, occurred_at: int) -> Outcome | None:
 def transfer_refusal(payment: Payment, transfer: Transfer) -> str | None:
     """Why `transfer` must not be applied to `payment` as its debit; None when it may."""
     return _refusal(payment, payment.processor_payment_id, transfer.source, payment.currency, transfer)
+
+
+def refund_refusal(payment: Payment, refund: Refund, transfer: Transfer) -> str | None:
+    """Why `transfer` must not be applied to `refund` as its credit; None when it may."""
+    return _refusal(payment, refund.processor_refund_id, transfer.destination, refund.currency, transfer)
 
 
 def _refusal(payment: Payment, stored_id: str | None, client_bank: str | None, currency: str,
@@ -63,7 +67,13 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult
     if event.topic in TRANSFER_TOPICS:
         return _transfer(event, key, ach, enqueue)
     if event.topic in BANK_TOPICS:
-        return UpdateResult(_bank(event, key, ach, enqueue))
+        from shared.services.bank_events import apply_bank_event
+
+        return UpdateResult(apply_bank_event(event.resource_url, key, event.topic, ach, enqueue))
+    if event.topic in CUSTOMER_TOPICS:
+        from shared.services.ach_customers import apply_customer_event
+
+        return UpdateResult(apply_customer_event(event.resource_url, key, event.topic, ach, enqueue))
     return UpdateResult("not_handled")
 
 
@@ -97,6 +107,10 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
     result = apply_update(PaymentUpdate(
         source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
         payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue)
+    if transfer.failure_code:  # a return: Dwolla may have unverified or removed the bank, restricted the customer
+        from shared.services.bank_events import after_return
+
+        after_return(client_id, transfer.source, f"ach-return:{transfer.id}", ach, enqueue)
     return _flag_amount(result, transfer, payment.amount, payment_id)
 
 
@@ -113,7 +127,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
     if refund is None or payment is None or refund.payment_id != payment_id:
         log.warning("credit transfer for an unknown refund", extra={"transfer": transfer.id, "refund_id": refund_id})
         return UpdateResult("not_ours")
-    refusal = _refusal(payment, refund.processor_refund_id, transfer.destination, refund.currency, transfer)
+    refusal = refund_refusal(payment, refund, transfer)
     if refusal:
         return _refused(refusal, transfer, refund_id)
     final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
@@ -139,35 +153,3 @@ def _flag_amount(result: UpdateResult, transfer: Transfer, recorded: int, record
     log.error("ACH transfer amount differs from the record",
               extra={"transfer": transfer.id, "record": record_id, "moved": transfer.amount, "recorded": recorded})
     return replace(result, anomaly=result.anomaly or "amount_mismatch")
-
-
-def _bank(event: AchEvent, key: str, ach: AchProcessor, enqueue: Enqueue) -> str:
-    from shared.services.bank_accounts import FAILED as VERIFICATION_FAILED
-    from shared.services.bank_accounts import VERIFIED
-    from shared.services.saved_methods import forget_method
-
-    method = next(iter(SavedPaymentMethod.by_processor_id.query(event.resource_url, limit=1)), None)
-    if method is None:
-        log.warning("event for an unknown bank account", extra={"topic": event.topic})
-        return record_event_only(key, event.topic)
-    bank = ach.get_bank_account(event.resource_url)
-    try:
-        if bank.status == "removed":
-            forget_method(method, extra=lambda tx: tx.save(record_of(key, event.topic),
-                                                      condition=ProcessedEvent.event_id.does_not_exist()),
-                          enqueue=enqueue)
-            return "removed"
-        status = VERIFIED if bank.status == "verified" else (
-            VERIFICATION_FAILED if event.topic in ("customer_microdeposits_failed",
-                                                   "customer_microdeposits_maxattempts") else None)
-        if status is None or status == method.bank_status:
-            return record_event_only(key, event.topic)
-        with write_transaction() as tx:
-            tx.update(method, actions=[SavedPaymentMethod.bank_status.set(status)],
-                      condition=SavedPaymentMethod.payment_method_id.exists())
-            tx.save(record_of(key, event.topic), condition=ProcessedEvent.event_id.does_not_exist())
-    except TransactWriteError as exc:
-        if not lost_race(exc):
-            raise
-        return record_event_only(key, event.topic)
-    return "updated"

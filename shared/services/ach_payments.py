@@ -22,10 +22,11 @@ from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import AchAuthorization, Payment, SavedPaymentMethod
 from shared.payment_plans import amount_rules
-from shared.payment_requests import PaymentRequest, choose_amount
+from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
 from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
+from shared.services.ach_allowance import check_ach_allowed
 from shared.services.card_payments import StartedPayment, cancel_open_payment, canceled_fields
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
@@ -59,7 +60,10 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
 
 def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
                       ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue: Enqueue, *, repo: Repository | None = None) -> StartedPayment:
+                      enqueue: Enqueue, *, repo: Repository | None = None,
+                      allowed: Callable[[str, int], None] | None = None) -> StartedPayment:
+    """`allowed(client_id, amount)`: raises when the processor would refuse the debit (by default Dwolla's rules,
+    shared/services/ach_allowance.py)."""
     if request.payment_method_id is None:
         raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
                             code="payment_method_required")
@@ -69,6 +73,7 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     repo = repo or repository()
+    allowed = allowed or (lambda client, amount: check_ach_allowed(client, amount, ach, enqueue))
 
     def decide(ctx: Context) -> Change:
         invoice, existing, bank = ctx.invoice(), ctx.payment, ctx.extra[0]
@@ -89,6 +94,8 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         allow_partial, minimum = amount_rules(invoice, money, clock.today())  # a payment plan's, if it has one
         amount = choose_amount(request, status=invoice.status, balance=money.balance, allow_partial=allow_partial,
                                minimum_payment=minimum, currency=invoice.currency)
+        check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
+        allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
         replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()
@@ -138,8 +145,8 @@ def _submit(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: 
             source="ach-submit", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
             client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
             processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
-                "transfer_refused", f"The bank transfer could not be started: {exc.message} You were not "
-                                    "charged; pay by card or with another bank account."))), enqueue, repo=repo)
+                "transfer_refused", "Our payment processor could not start this bank transfer. You were not charged: "
+                                    "pay by card or with another bank account."))), enqueue, repo=repo)
         return StartedPayment(_reread(payment, repo), client_secret=None, replayed=replayed)
     payment, _ = record_transfer_id(payment, transfer.id, repo)
     enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))

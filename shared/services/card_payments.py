@@ -21,7 +21,7 @@ from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Invoice, Payment, SavedPaymentMethod
 from shared.payment_plans import amount_rules
-from shared.payment_requests import PaymentRequest, check_card_minimum, choose_amount
+from shared.payment_requests import PaymentRequest, check_card_amount, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.services.payment_updates import UNSETTLED, apply_update
@@ -65,7 +65,7 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         allow_partial, minimum = amount_rules(invoice, money, clock.today())  # a payment plan's, if it has one
         amount = choose_amount(request, status=invoice.status, balance=money.balance, allow_partial=allow_partial,
                                minimum_payment=minimum, currency=invoice.currency)
-        check_card_minimum(amount, invoice.currency)
+        check_card_amount(amount, invoice.currency)  # Stripe's minimum and maximum, before any call
         replaced = cancel_open_payment(invoice, cards, repo)
         customer_id = stripe_customer_for(client, cards)
         intent = cards.create_intent(IntentRequest(

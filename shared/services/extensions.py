@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared import clock
-from shared.due_dates import check_decidable, check_extendable, parse_extension_request
+from shared.due_dates import check_approvable, check_extendable, parse_extension_request
 from shared.errors import Conflict, NotFound, invoice_not_found
 from shared.ids import new_id
 from shared.models import ExtensionRequest, Invoice
@@ -46,8 +46,7 @@ def request_extension(client_id: str, invoice_id: str, body: object, today: date
     return invoice
 
 
-def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue, note: str | None = None,
-                     today: date | None = None) -> Invoice:
+def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue, note: str | None = None) -> Invoice:
     """Approve or decline; `note`, the merchant's words to the client, goes with either answer (the email and the
     invoice show it)."""
     invoice = next(iter(Invoice.by_extension_request.query(extension_request_id, limit=1)), None)
@@ -57,7 +56,10 @@ def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue,
     ext = invoice.extension_request
     if ext is None or ext.extension_request_id != extension_request_id:
         raise NotFound("There is no extension request with that id.", code="extension_request_not_found")
-    check_decidable(ext.status, date.fromisoformat(ext.requested_due_date), approve, today or clock.today())
+    if ext.status != PENDING:
+        raise Conflict(f"This extension request was already {ext.status}.", code="extension_request_decided")
+    if approve:  # a date that has passed can only be declined (with a note)
+        check_approvable(date.fromisoformat(ext.requested_due_date), clock.today())
     ext.status, ext.decided_at, ext.note = (APPROVED if approve else DECLINED), clock.now_iso(), note
     actions = [Invoice.extension_request.set(ext)]
     if approve:

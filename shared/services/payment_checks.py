@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from shared.errors import ProcessorUnavailable, SecretNotConfigured, payment_not_found
+from shared.errors import ProcessorRefused, ProcessorUnavailable, SecretNotConfigured, payment_not_found
 from shared.models import Payment
 from shared.payment_states import PENDING, PROCESSING
 from shared.processors.ach import AchProcessor
@@ -41,6 +41,9 @@ def current_payment(client_id: str, payment_id: str, now: datetime, *, cards: Ca
     except (ProcessorUnavailable, SecretNotConfigured):
         # The reader still gets the stored answer; the next read after CHECK_INTERVAL (or the hourly job) asks again.
         log.warning("processor not reachable while checking a payment", extra={"payment_id": payment_id})
+        return payment
+    except ProcessorRefused:  # e.g. an intent Stripe no longer knows: a read still answers; reconciliation reports it
+        log.error("processor refused to say how a payment went", extra={"payment_id": payment_id})
         return payment
     payment.refresh(consistent_read=True)
     return payment

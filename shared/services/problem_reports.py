@@ -30,35 +30,29 @@ from shared.retries import until_won
 from shared.services.queries import get_payment
 from shared.store import write_transaction
 from shared import request_schemas
-from shared.validation import json_object
+from shared.validation import json_object, text_field
 from shared.jobs import PROBLEM_REPORT, Enqueue
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")
 OPEN, RESOLVED = "open", "resolved"
-MAX_TEXT = 2000
+MAX_TEXT = 2000  # bytes
 ATTEMPTS = 3
 
 
 # ---------- parsing ----------
-
-def _text(value: object, field: str, code: str) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
-        raise Unprocessable(f"{field} must be text of 1-{MAX_TEXT} characters.", code=code)
-    return value.strip()
-
 
 def parse_report(body: object) -> tuple[str, str]:
     body = json_object(body, request_schemas.PROBLEM_REPORT)
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in KINDS:
         raise Unprocessable(f"kind must be one of: {', '.join(KINDS)}.", code="invalid_kind")
-    return kind, _text(body.get("message"), "message", "invalid_message")
+    return kind, text_field(body.get("message"), "message", "invalid_message", MAX_TEXT)
 
 
 def parse_resolution(body: object) -> str:
     body = json_object(body, request_schemas.RESOLUTION)
-    return _text(body.get("resolution"), "resolution", "invalid_resolution")
+    return text_field(body.get("resolution"), "resolution", "invalid_resolution", MAX_TEXT)
 
 
 def report_view(report: ProblemReport, *, resolved_fields: bool = False) -> dict:

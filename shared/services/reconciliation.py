@@ -219,7 +219,11 @@ def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, repo
         return None
     if not within_idempotency_window(payment, now) or not payment.processor_idempotency_key \
             or not payment.processor_method_id:
-        # The processor has forgotten the key: asking again could debit the client a second time.
+        # The processor has forgotten the key: asking again could debit the client a second time. Its search by
+        # the transfer's correlationId (made from the key) still finds a transfer that was created.
+        found = ach.find_transfer(payment.processor_idempotency_key) if payment.processor_idempotency_key else None
+        if found is not None:
+            return found
         report.needs_attention += 1
         log.error("ACH payment without a transfer id past the processor's idempotency window: check the "
                   "processor for a transfer with this payment's metadata",

@@ -198,13 +198,18 @@ def update_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     method = _method_by_processor_id(card.processor_method_id)
     if method is None:
         return record_event_only(event_key, event_type)
+    return update_for_event(method, [SavedPaymentMethod.card_brand.set(card.brand),
+                                     SavedPaymentMethod.card_last4.set(card.last4),
+                                     SavedPaymentMethod.card_exp_month.set(card.exp_month),
+                                     SavedPaymentMethod.card_exp_year.set(card.exp_year)], event_key, event_type)
+
+
+def update_for_event(method: SavedPaymentMethod, actions: list, event_key: str, event_type: str) -> str:
+    """Change a saved method and record the event that changed it, in one transaction: "updated"; if the method
+    was deleted or the event seen meanwhile, the event alone is recorded ("ignored" / "duplicate")."""
     try:
         with write_transaction() as tx:
-            tx.update(method, actions=[SavedPaymentMethod.card_brand.set(card.brand),
-                                       SavedPaymentMethod.card_last4.set(card.last4),
-                                       SavedPaymentMethod.card_exp_month.set(card.exp_month),
-                                       SavedPaymentMethod.card_exp_year.set(card.exp_year)],
-                      condition=SavedPaymentMethod.payment_method_id.exists())
+            tx.update(method, actions=actions, condition=SavedPaymentMethod.payment_method_id.exists())
             tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
     except TransactWriteError as exc:
         if not lost_race(exc):

@@ -4,9 +4,14 @@ checks every main screen for serious or critical accessibility problems.
 
 Screenshots of each main step are taken on every run (a page that fails to render fails its test) and
 kept under docs/portal/ when UPDATE_SCREENSHOTS=1 (otherwise in a temporary folder; see conftest.py).
+
+The portal runs under its Content-Security-Policy (the local server sends it, infra/portal_headers.py): every
+test fails on any violation the browser reports, so each flow shows the policy allows what the portal does.
 """
 
 import re
+import time
+from html import unescape
 
 import pytest
 import requests
@@ -34,9 +39,22 @@ def shots(screenshot_folder):
     return screenshot_folder("portal")
 
 
+def watch_csp(context) -> list[str]:
+    """Every Content-Security-Policy violation in the context's pages: the `securitypolicyviolation` event,
+    reported through a binding (so none is lost when a page navigates), and Chromium's console errors about it."""
+    seen = []
+    context.expose_binding("__cspViolation", lambda source, text: seen.append(text))
+    context.add_init_script("document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
+                            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));")
+    context.on("console", lambda m: seen.append(m.text)
+               if m.type == "error" and "Content Security Policy" in m.text else None)
+    return seen
+
+
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(viewport={"width": 1180, "height": 820}, base_url=stack["portal_url"])
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=stack["portal_url"])
+    violations = watch_csp(context)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -44,6 +62,7 @@ def page(browser, stack):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 def sign_in(page, email: str):
@@ -301,7 +320,8 @@ def test_report_a_problem_on_a_payment(page, stack, shots):
     row.get_by_role("button", name="Report a problem").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("What is wrong?").select_option("double_charge")
-    dialog.get_by_label("Details").fill("I see this amount twice on my statement.")
+    # Two lines, as a person types them: the portal sends them as one (the API refuses line breaks in free text).
+    dialog.get_by_label("Details").fill("I see this amount twice\non my statement.")
     no_serious_accessibility_problems(page, "report a problem")
     page.screenshot(path=shots / "12-report-problem.png")
     dialog.get_by_role("button", name="Send report").click()
@@ -332,6 +352,7 @@ def test_keyboard_focus_stays_in_the_modal_and_escape_closes_it(page, stack):
 def test_usable_at_390_px(browser, stack, shots):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
                                   device_scale_factor=2, is_mobile=True, has_touch=True)
+    violations = watch_csp(context)
     page = context.new_page()
     sign_in(page, "ben@birch.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
@@ -341,6 +362,7 @@ def test_usable_at_390_px(browser, stack, shots):
     expect(dialog.get_by_role("button", name="Review payment")).to_be_in_viewport()
     page.screenshot(path=shots / "14-phone-payment.png")
     context.close()
+    assert violations == []
 
 
 def test_sign_out(page, stack):
@@ -354,7 +376,7 @@ def test_sign_out(page, stack):
 
 
 def test_api_docs_render_offline(browser, stack, shots):
-    context = browser.new_context(viewport={"width": 1180, "height": 820})
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     outside = []
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: (outside.append(route.request.url),
                                                                               route.abort()))
@@ -387,3 +409,93 @@ def test_three_d_secure_failed_then_passed(page, stack, shots):
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
     dialog.get_by_role("button", name="Done").click()
     expect(invoice_row(page, "INV-1044")).to_contain_text("Paid")
+
+
+def test_the_policy_is_on_a_foreign_script_is_blocked_and_the_portal_cannot_be_framed(browser, stack):
+    """What the headers are for: a script from anywhere but the portal and Stripe.js does not run (an injected
+    skimmer), and another site cannot show the portal in a frame ("Submit Payment" cannot be clickjacked)."""
+    context = browser.new_context(base_url=stack["portal_url"])
+    violations = watch_csp(context)
+    page = context.new_page()
+    response = page.goto("/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.evaluate("""() => {
+        const foreign = document.createElement('script');
+        foreign.src = 'http://127.0.0.2:9/skimmer.js';
+        document.head.appendChild(foreign);
+        const inline = document.createElement('script');
+        inline.textContent = 'window.skimmed = true';
+        document.head.appendChild(inline);
+    }""")
+
+    def seen(text: str) -> bool:
+        for _ in range(50):  # the reports are queued events: wait up to 5 s for them
+            if any(text in v for v in violations):
+                return True
+            page.wait_for_timeout(100)
+        return False
+
+    assert seen("blocked http://127.0.0.2:9/skimmer.js"), violations
+    assert seen("blocked inline"), violations
+    assert page.evaluate("window.skimmed") is None
+
+    framer = context.new_page()
+    framer.set_content(f'<iframe id="portal" src="{stack["portal_url"]}/" width="800" height="600"></iframe>')
+    assert seen("frame-ancestors"), violations
+    expect(framer.frame_locator("#portal").get_by_role("button", name="Sign in")).to_have_count(0)
+    context.close()
+
+
+def _link_sent_to(stack, address: str) -> str:
+    """The confirmation link in the last email moto's SES accepted for `address` (the stack's notice worker sends
+    it from the queue, so it may take a moment)."""
+    for _ in range(150):
+        messages = requests.get(f"{stack['aws_endpoint_url']}/moto-api/data.json", timeout=10).json() \
+            .get("ses", {}).get("Message", [])
+        links = [re.search(r'href="([^"]*#confirm_email=[^"]+)"', m["body"]) for m in messages
+                 if m["destinations"]["ToAddresses"] == [address]]
+        if links and links[-1]:
+            return unescape(links[-1][1])
+        time.sleep(0.1)
+    raise AssertionError(f"no confirmation email to {address}")
+
+
+def test_a_new_billing_email_waits_for_its_link_which_confirms_it_after_sign_in(page, browser, stack, shots):
+    sign_in(page, "ben@birch.test")
+    page.get_by_role("link", name="Account Settings").click()
+    email = page.get_by_role("textbox", name="Billing email")
+    expect(email).to_have_value("ben@birch.test")
+    email.fill("accounts@birch.test")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status").first).to_contain_text("open the link we sent to accounts@birch.test")
+    expect(page.locator("#pending-email")).to_have_text(
+        "Waiting for confirmation: we sent a link to accounts@birch.test (it works for 24 hours). Until it is "
+        "opened, receipts and notices keep going to ben@birch.test.")
+    expect(email).to_have_value("ben@birch.test")
+    no_serious_accessibility_problems(page, "account settings with a pending email")
+    page.screenshot(path=shots / "21-billing-email-pending.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#pending-email").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "22-phone-billing-email-pending.png")
+
+    link = _link_sent_to(stack, "accounts@birch.test")
+    assert link.startswith(f"{stack['portal_url']}/account#confirm_email=")
+    # Opened from the email in a browser that is not signed in: sign in first, then the page confirms it.
+    context = browser.new_context(base_url=stack["portal_url"])
+    violations = watch_csp(context)
+    other = context.new_page()
+    other.goto(link)
+    other.get_by_label("Email").fill("ben@birch.test")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+    expect(other.get_by_role("status").first).to_have_text("Your billing email is now accounts@birch.test.")
+    assert other.url == f"{stack['portal_url']}/account"  # the token left the address bar
+    expect(other.get_by_role("textbox", name="Billing email")).to_have_value("accounts@birch.test")
+    expect(other.locator("#pending-email")).to_have_count(0)
+    other.goto(link)  # the same link again: used
+    expect(other.get_by_role("alert").first).to_contain_text("not valid any more")
+    context.close()
+    assert violations == []

@@ -2,11 +2,13 @@
 `ops-create-client`, signing in with the temporary password from the invitation email (read from the stack's
 /_local/emails), choosing a password with Cognito's rules shown, "Forgot password?", the merchant's contacts,
 words written for a client, the card form checked complete and kept on "Back", Amex and Discover, declines
-grouped, PDFs, paged lists and no sideways scroll on a phone. Screenshots: docs/portal/ (UPDATE_SCREENSHOTS=1)."""
+grouped, PDFs, paged lists, no sideways scroll on a phone, and the lost-contact screen ("Don't pay again yet")
+until the API says whether the payment went through. Screenshots: docs/portal/ (UPDATE_SCREENSHOTS=1)."""
 
 import re
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -139,6 +141,11 @@ def test_contacts_words_dates_and_numbers_that_agree(page, stack, shots):
     expect(page.locator("main .contact")).to_contain_text("help@example.com")
     page.screenshot(path=shots / "24-invoice-activity.png", full_page=True)
 
+    page.goto("/invoices/client-acme-partly-paid")  # the activity's payment on the payment's own day
+    paid_on = page.get_by_role("row").filter(has_text="Visa ending in 4242").locator("td").first.inner_text()
+    expect(page.locator("ol.activity li").filter(has_text="Payment received")).to_contain_text(
+        ", ".join(paid_on.split(", ")[:2]))  # "Nov 27, 2026, 10:00 AM EST" -> "Nov 27, 2026"
+
     page.goto("/invoices/client-acme-paid")  # paid: nothing to ask for, and no "No extension was requested"
     expect(page.get_by_role("heading", name=re.compile("^Invoice INV-"))).to_be_visible()
     expect(page.get_by_text("No extension was requested")).to_have_count(0)
@@ -263,8 +270,124 @@ def test_lists_follow_next_cursor_and_phone_pages_fit(browser, stack, shots):
         expect(page.locator("h1")).to_be_visible()
         no_sideways_scroll(page, path)
     page.goto("/invoices/client-birch-partly-paid")
+    expect(page.get_by_role("heading", name="Invoice INV-2044")).to_be_visible()  # not the "Loading…" before it
+    expect(page.locator("ol.activity")).to_be_visible()
     page.screenshot(path=shots / "29-phone-invoice.png", full_page=True)
     context.close()
+
+
+def verified_bank(stack, email) -> str:
+    """A bank account linked and verified through the API (the stack's sandbox sends deposits of 3 and 9 cents)."""
+    portal = Portal(stack, email)
+    linked = portal.post("/payment-methods/bank-accounts", {"routing_number": "222222226", "account_type": "checking",
+                                                            "account_number": "123456781234", "holder_name": "Ana Demo"})
+    assert linked.status_code == 201, linked.text
+    method_id = linked.json()["payment_method_id"]
+    for _ in range(60):  # 409 until the deposits have arrived (the sandbox settles them after a second)
+        verified = portal.post(f"/payment-methods/{method_id}/verify", {"amounts": [3, 9]})
+        if verified.status_code != 409:
+            break
+        time.sleep(0.5)
+    assert verified.status_code == 200, verified.text
+    return method_id
+
+
+class LostAnswer:
+    """page.route for the payment's POST: the first request reaches the API, which makes the payment, and its
+    answer is lost (the connection resets); the portal's next one (the same Idempotency-Key, asking what
+    happened) is held until the test lets it through, so the screen in between can be checked."""
+
+    def __init__(self, page):
+        self.page, self.keys, self.held = page, [], []
+        page.route(re.compile(r"/invoices/[^/]+/payments$"), self.handle)
+
+    def handle(self, route):
+        if route.request.method != "POST":
+            return route.fallback()
+        self.keys.append(route.request.headers["idempotency-key"])
+        if len(self.keys) == 1:
+            route.fetch()  # the API makes the payment...
+            route.abort("connectionreset")  # ...and the portal never hears back
+        else:
+            self.held.append(route)
+
+    def release(self):
+        for _ in range(150):  # Playwright calls handle() while the page waits
+            if self.held:
+                break
+            self.page.wait_for_timeout(100)
+        assert len(self.held) == 1, "the portal did not ask the API again"
+        self.held.pop().continue_()
+
+
+def lost_contact_screen(dialog):
+    expect(dialog.get_by_role("heading", name="Don't pay again yet")).to_be_visible()
+    expect(dialog).to_contain_text("We lost contact while your payment was being processed. Please do not click "
+                                   "Pay again")
+    expect(dialog.get_by_role("status")).to_contain_text("Checking whether your payment went through")
+
+
+def test_lost_contact_then_the_payment_went_through(page, stack, shots):
+    """The bank payment was made but its answer was lost: "Don't pay again yet" until the API says it went
+    through, then only that (no warning left), and one payment, not two."""
+    verified_bank(stack, "ana@acme.test")
+    sign_in(page, "ana@acme.test")
+    lost = LostAnswer(page)
+    dialog = open_payment(page, "INV-1041")
+    dialog.get_by_label("Bank transfer (ACH)").check()
+    dialog.get_by_role("button", name="Review payment").click()
+    dialog.get_by_label(re.compile("^I authorize this one-time debit of")).check()
+    dialog.get_by_role("button", name="Submit Payment").click()
+    lost_contact_screen(dialog)
+    page.screenshot(path=shots / "30-lost-contact.png")
+    lost.release()
+    expect(dialog.get_by_role("heading", name="Your payment went through")).to_be_visible()
+    expect(dialog).to_contain_text("Your payment of $1,250.00 went through")
+    expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+    expect(dialog).to_contain_text("There is nothing more to do: do not pay again.")
+    expect(dialog.get_by_role("heading", name="Don't pay again yet")).to_have_count(0)
+    expect(dialog.get_by_text("We lost contact")).to_have_count(0)
+    page.screenshot(path=shots / "31-lost-contact-went-through.png")
+    assert len(lost.keys) == 2 and lost.keys[0] == lost.keys[1]  # asked again with the same key: no new payment
+    payments = Portal(stack, "ana@acme.test").get("/payments", invoice_id="client-acme-full").json()["payments"]
+    assert [(p["method"], p["amount"], p["bank"]["last4"]) for p in payments] == [("ach", 125000, "1234")]
+    assert payments[0]["status"] in ("processing", "succeeded")
+
+
+def test_lost_contact_then_the_payment_did_not_go_through_on_a_phone(browser, stack, shots):
+    """The card payment was started but its answer (with the secret Stripe.js confirms with) was lost, so the card
+    was never charged: "Don't pay again yet", then "did not go through", and trying again pays once."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, "ben@birch.test")
+    lost = LostAnswer(page)
+    dialog = open_payment(page, "INV-2043")
+    type_card(dialog, "4242 4242 4242 4242")
+    dialog.get_by_role("button", name="Review payment").click()
+    dialog.get_by_role("button", name="Submit Payment").click()
+    lost_contact_screen(dialog)
+    no_sideways_scroll(page, "the lost-contact screen")
+    page.screenshot(path=shots / "32-phone-lost-contact.png")
+    lost.release()
+    expect(dialog.get_by_role("heading", name="Your payment did not go through")).to_be_visible()
+    expect(dialog).to_contain_text("You were not charged. You can try again.")
+    expect(dialog.get_by_role("button", name="Try again")).to_be_focused()
+    expect(dialog.get_by_role("heading", name="Don't pay again yet")).to_have_count(0)
+    expect(dialog.get_by_text("We lost contact")).to_have_count(0)
+    page.screenshot(path=shots / "33-phone-lost-contact-not-through.png")
+    dialog.get_by_role("button", name="Try again").click()
+    page.unroute_all()
+    type_card(dialog, "4242 4242 4242 4242")
+    dialog.get_by_role("button", name="Review payment").click()
+    dialog.get_by_role("button", name="Submit Payment").click()
+    expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
+    payments = Portal(stack, "ben@birch.test").get("/payments", invoice_id="client-birch-overdue").json()["payments"]
+    assert sorted(p["status"] for p in payments) == ["canceled", "succeeded"], payments  # charged once
+    context.close()
+    assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 def test_pdf_pages_rendered(stack, shots, tmp_path):

@@ -36,7 +36,7 @@ def test_linking_keeps_only_bank_name_type_and_last4(seeded, caplog):
     assert method["type"] == "bank_account" and method["card"] is None
     assert method["bank"] == {"bank_name": method["bank"]["bank_name"], "account_type": "checking",
                               "last4": "1234", "status": "verification_pending",
-                              "verification_attempts_remaining": 3}
+                              "verification_attempts_remaining": 3, "verify_again": False}
     assert method["bank"]["bank_name"]
     snapshot = json.dumps(table_snapshot())
     assert "987654321234" not in snapshot and "011000015" not in snapshot
@@ -310,12 +310,34 @@ def test_webhook_signature_and_payload_checks(seeded):
         (deliver(None, raw=b"{not json"), "invalid_payload"),
         (deliver(None, raw=b"[]"), "invalid_payload"),
         (deliver({"id": "e", "topic": "customer_transfer_completed"}), "invalid_payload"),
-        (deliver(envelope("customer_transfer_completed", url, timestamp=stale())), "invalid_payload"),
+        (deliver(envelope("customer_transfer_completed", url, timestamp=stale()) | {"timestamp": "yesterday"}),
+         "invalid_payload"),
     ]
     for (status, body, _), code in cases:
         assert (status, body["error"]["code"]) == (400, code)
     assert table_snapshot() == before
     assert queue_messages(seeded["ach_event_queue"]) == []  # nothing queued for the worker either
+
+
+def test_a_signed_event_of_any_age_is_applied_once(seeded):
+    """Dwolla's recovery re-sends old events (a paused subscription unpaused, "retry failed webhooks"): a signed one
+    is applied whatever its age, from the transfer read again now, and a duplicate still counts once."""
+    method_id = verified_bank(seeded["ach"])
+    _, payment, _ = pay_ach("inv-part", method_id, amount=40000)
+    url = transfer_url("client-a", payment["payment_id"])
+    simulate(seeded["ach"])
+    old = envelope("customer_transfer_completed", url, timestamp=stale(hours=24 * 30))
+    assert deliver_and_apply(old) == (1, 0)
+    assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
+    before = table_snapshot()
+    assert deliver_and_apply(old) == (1, 0)  # the same event again, weeks late
+    assert deliver_and_apply(envelope("customer_transfer_completed", url, timestamp=stale(hours=24 * 60))) == (1, 0)
+    assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
+    assert without_event_records(table_snapshot()) == without_event_records(before)
+
+
+def without_event_records(snapshot: dict) -> dict:
+    return {name: items for name, items in snapshot.items() if not name.endswith("events")}
 
 
 def test_unknown_topics_and_foreign_transfers_are_acknowledged_and_change_nothing(seeded):

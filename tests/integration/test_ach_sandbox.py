@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -406,19 +407,32 @@ def test_only_a_success_is_replayed(api):
     assert api.get(f"{customer}/transfers").json()["total"] == 1
 
 
-@pytest.mark.parametrize("suffix, status, code, removed", [
-    ("0000", "processed", None, False),
-    ("0001", "failed", "R01", False),
-    ("0002", "failed", "R02", True),
-    ("0003", "failed", "R03", True),
-    ("0004", "failed", "R04", True),
-    ("0008", "failed", "R08", True),
-    ("0010", "failed", "R10", True),
-    ("0016", "failed", "R16", True),
-    ("0020", "failed", "R20", False),
+# Dwolla's "Transfer Failures" table, row by row for these codes: the bank removed or only unverified, blocklisted
+# (it cannot be added again), the customer suspended or deactivated.
+@pytest.mark.parametrize("suffix, status, code, removed, bank_status, customer_status, blocklisted", [
+    ("0000", "processed", None, False, "verified", "unverified", False),
+    ("0001", "failed", "R01", False, "verified", "unverified", False),
+    ("0002", "failed", "R02", True, "unverified", "unverified", False),
+    ("0003", "failed", "R03", True, "unverified", "unverified", False),
+    ("0004", "failed", "R04", True, "unverified", "unverified", False),
+    ("0005", "failed", "R05", True, "unverified", "suspended", True),
+    ("0007", "failed", "R07", True, "unverified", "deactivated", False),
+    ("0008", "failed", "R08", True, "unverified", "unverified", False),
+    ("0009", "failed", "R09", False, "verified", "unverified", False),
+    ("0010", "failed", "R10", True, "unverified", "suspended", True),
+    ("0011", "failed", "R11", True, "unverified", "deactivated", False),
+    ("0012", "failed", "R12", True, "verified", "unverified", False),
+    ("0014", "failed", "R14", True, "verified", "suspended", False),
+    ("0016", "failed", "R16", True, "unverified", "suspended", True),
+    ("0020", "failed", "R20", True, "verified", "unverified", True),
+    ("0022", "failed", "R22", False, "unverified", "unverified", False),
+    ("0029", "failed", "R29", True, "unverified", "suspended", True),
 ])
-def test_settlement_by_magic_account_number(api, suffix, status, code, removed):
+def test_settlement_by_magic_account_number(api, receiver, suffix, status, code, removed, bank_status,
+                                            customer_status, blocklisted):
+    hook = receiver(api)
     source = api.verified_bank(account=f"12345{suffix}")
+    customer = api.get(source).json()["_links"]["customer"]["href"]
     location = api.transfer(source).headers["Location"]
     assert api.simulate() >= 1
     transfer = api.get(location).json()
@@ -430,7 +444,162 @@ def test_settlement_by_magic_account_number(api, suffix, status, code, removed):
     else:
         assert "failure" not in transfer["_links"]
         assert api.get(f"{location}/failure").status_code == 404
-    assert api.get(source).json()["removed"] is removed
+    bank = api.get(source).json()
+    assert (bank["removed"], bank["status"]) == (removed, bank_status)
+    assert api.get(customer).json()["status"] == customer_status
+    again = api.post(f"{customer}/funding-sources", {"routingNumber": ROUTING, "accountNumber": f"12345{suffix}",
+                                                     "bankAccountType": "checking", "name": "Again"})
+    if blocklisted:
+        assert embedded_error(again)["message"] == "Bank account is blocklisted."
+    else:
+        assert again.status_code == (201 if removed else 400)  # 400: DuplicateResource, still there
+    expected = {"customer_funding_source_removed"} if removed else set()
+    expected |= {"customer_funding_source_unverified"} if bank_status == "unverified" else set()
+    expected |= {"customer_suspended": {"customer_suspended"}, "customer_deactivated": {"customer_deactivated"}}.get(
+        f"customer_{customer_status}", set())
+    hook.wait_for(lambda h: expected <= set(h.topics()))
+    status_topics = {"customer_funding_source_removed", "customer_funding_source_unverified", "customer_suspended",
+                     "customer_deactivated"}
+    time.sleep(0.1)
+    assert status_topics & set(hook.topics()) == expected
+
+
+def test_a_restricted_customer_cannot_send_and_reactivation_follows_dwollas_rules(api, receiver):
+    """Dwolla's "Initiate a transfer": "Sender // Receiver Restricted" for a deactivated or suspended customer.
+    "Update a customer": deactivated -> reactivated (its status before); a suspended one only through Dwolla."""
+    hook = receiver(api)
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    assert api.post(customer, {"status": "deactivated"}).json()["status"] == "deactivated"
+    refused = api.transfer(source)
+    assert (embedded_error(refused)["code"], embedded_error(refused)["message"]) == ("Restricted", "Sender restricted.")
+    assert api.post(customer, {"status": "reactivated"}).json()["status"] == "unverified"
+    assert api.transfer(source).status_code == 201
+    assert api.post(customer, {"status": "suspended"}).json()["status"] == "suspended"
+    assert embedded_error(api.transfer(source))["message"] == "Sender restricted."
+    for status in ("reactivated", "deactivated"):
+        assert api.post(customer, {"status": status}).json()["code"] == "InvalidResourceState"
+    assert embedded_error(api.post(customer, {"firstName": "X"}))["path"] == "/status"
+    lifted = requests.post(f"{api.base}/sandbox/customers/{customer.rsplit('/', 1)[1]}", json={"status": "unverified"},
+                           timeout=5)
+    assert lifted.json()["status"] == "unverified" and api.transfer(source).status_code == 201
+    hook.wait_for(lambda h: h.topics().count("customer_activated") == 2)
+    assert [t for t in hook.topics() if t in ("customer_deactivated", "customer_activated", "customer_suspended")] \
+        == ["customer_deactivated", "customer_activated", "customer_suspended", "customer_activated"]
+
+
+def test_the_weekly_limit_of_an_unverified_customer_and_the_per_transfer_limit_of_a_verified_one(api):
+    """Dwolla's "Customer Types": an unverified customer sends $5,000 per week, Monday to Sunday UTC (transfers
+    pending or processed count; a failed or cancelled one does not); a verified one $10,000 per transfer."""
+    api.server.set_clock(now=datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # a Wednesday
+    source = api.verified_bank()
+    assert api.transfer(source, value="3000.00").status_code == 201
+    cancelled = api.transfer(source, value="1000.00").headers["Location"]
+    assert api.transfer(source, value="2000.01").status_code == 400  # 3,000 + 1,000 pending + 2,000.01
+    api.post(cancelled, {"status": "cancelled"})  # a cancelled transfer sends nothing
+    over = embedded_error(api.transfer(source, value="2000.01"))
+    assert (over["code"], over["message"], over["path"]) == (
+        "Invalid", "Invalid amount. The supplied amount is greater than your transaction limit.", "/amount/value")
+    assert api.transfer(source, value="2000.00").status_code == 201  # exactly the limit
+    api.simulate()  # processed still counts
+    assert api.transfer(source, value="0.01").status_code == 400
+    api.server.set_clock(now=datetime(2026, 3, 8, 23, 59, 59, tzinfo=UTC))  # Sunday, the same week
+    assert api.transfer(source, value="0.01").status_code == 400
+    api.server.set_clock(now=datetime(2026, 3, 9, 0, 0, tzinfo=UTC))  # Monday 00:00 UTC: a new week
+    assert api.transfer(source, value="5000.00").status_code == 201
+    customer_id = api.get(source).json()["_links"]["customer"]["href"].rsplit("/", 1)[1]
+    requests.post(f"{api.base}/sandbox/customers/{customer_id}", json={"type": "personal"}, timeout=5)
+    assert api.transfer(source, value="10000.00").status_code == 201  # verified: per transfer, not per week
+    assert api.transfer(source, value="10000.01").status_code == 400
+
+
+def test_a_removed_unverified_bank_added_again_within_48_hours_comes_back(api):
+    """Dwolla's "Remove a funding source": re-added within 48 hours of its creation, an unverified bank is re-activated
+    with the same id (here with its micro-deposits as they were); a verified one, or after 48 hours, is new."""
+    customer = api.customer()
+    first = api.bank(customer, "123456780000")
+    api.post(f"{first}/micro-deposits")
+    api.simulate()
+    wrong = {"amount1": {"value": "0.01", "currency": "USD"}, "amount2": {"value": "0.02", "currency": "USD"}}
+    for _ in range(3):
+        api.post(f"{first}/micro-deposits", wrong)
+    api.post(first, {"removed": True})
+    again = api.bank(customer, "123456780000")
+    assert again == first
+    body = api.get(again).json()
+    assert body["removed"] is False and "failed-verification-micro-deposits" in body["_links"]
+    api.post(first, {"removed": True})
+    api.server.set_clock(advance_seconds=48 * 3600)
+    fresh = api.bank(customer, "123456780000")
+    assert fresh != first and "initiate-micro-deposits" in api.get(fresh).json()["_links"]
+    verified = api.verified_bank(account="22223333")
+    owner = api.get(verified).json()["_links"]["customer"]["href"]
+    api.post(verified, {"removed": True})
+    assert api.bank(owner, "22223333") != verified
+
+
+def test_an_idempotency_key_is_replayed_for_24_hours_even_for_a_removed_bank(api):
+    """Dwolla's "Idempotency Key": the original 201 for the same key and body, for 24 hours: also once the bank it
+    created was removed."""
+    customer = api.customer()
+    body = {"routingNumber": ROUTING, "accountNumber": "44445555", "bankAccountType": "checking", "name": "N"}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = api.post(f"{customer}/funding-sources", body, headers=key).headers["Location"]
+    api.post(first, {"removed": True})
+    replay = api.post(f"{customer}/funding-sources", body, headers=key)
+    assert replay.status_code == 201 and replay.headers["Location"] == first
+    assert api.get(first).json()["removed"] is True
+    api.server.set_clock(advance_seconds=24 * 3600 + 1)
+    later = api.post(f"{customer}/funding-sources", body, headers=key)
+    assert later.status_code == 201 and "X-Sandbox-Idempotent-Replay" not in later.headers
+
+
+def test_micro_deposit_entries_over_15_cents_are_an_invalid_amount_and_spend_no_attempt(api):
+    """Dwolla's "Verify micro-deposits": over $0.15 "Invalid amount."; $0.01-$0.09 not matching "Wrong amount(s)"."""
+    fs = api.bank(api.customer())
+    api.post(f"{fs}/micro-deposits")
+    api.simulate()
+
+    def verify(one, two):
+        return api.post(f"{fs}/micro-deposits", {"amount1": {"value": one, "currency": "USD"},
+                                                  "amount2": {"value": two, "currency": "USD"}})
+
+    for _ in range(5):
+        invalid = verify("0.32", "0.45")
+        assert invalid.status_code == 400 and embedded_error(invalid)["message"] == "Invalid amount."
+    assert embedded_error(verify("0.03", "0.16"))["path"] == "/amount2/value"
+    attempts = requests.get(f"{api.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits",
+                            timeout=5).json()["attempts"]
+    assert attempts == 0
+    assert embedded_error(verify("0.03", "0.15"))["message"] == "Wrong amount(s)."
+    assert verify("0.09", "0.03").status_code == 200
+
+
+@pytest.mark.parametrize("character", sorted('<>="`!?%~${}\\[]'))
+def test_customer_names_with_a_forbidden_character_are_refused(api, character):
+    """Dwolla's "Create a customer": names "contain no special characters [<>="`!?%~${}\\]"."""
+    for field in ("firstName", "lastName", "businessName"):
+        body = {"firstName": "Ann", "lastName": "Archer", "email": f"{uuid.uuid4().hex[:8]}@example.test",
+                field: f"Yahoo{character} Inc"}
+        refused = embedded_error(api.post("/customers", body))
+        assert (refused["code"], refused["path"]) == ("Invalid", f"/{field}")
+    long_business = api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ab@example.test",
+                                            "businessName": "B" * 256})
+    assert embedded_error(long_business)["path"] == "/businessName"
+
+
+def test_transfers_are_searched_by_correlation_id(api):
+    """Dwolla's "List and search transfers" (for an account, for a customer): the correlationId given at creation."""
+    source = api.verified_bank()
+    customer = api.get(source).json()["_links"]["customer"]["href"]
+    wanted = api.transfer(source, correlationId="pay-7").headers["Location"]
+    api.transfer(source, correlationId="pay-8")
+    account = api.get("/").json()["_links"]["account"]["href"]
+    for listing in (f"{account}/transfers?correlationId=pay-7", f"{customer}/transfers?correlationId=pay-7"):
+        found = api.get(listing).json()
+        assert found["total"] == 1 and found["_embedded"]["transfers"][0]["_links"]["self"]["href"] == wanted
+    assert api.get(f"{account}/transfers?correlationId=none").json()["total"] == 0
+    assert api.get(f"{account}/transfers").json()["total"] == 2
 
 
 def test_late_return_after_success(api, receiver):

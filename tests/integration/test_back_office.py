@@ -225,6 +225,25 @@ def _line(**overrides):
      "invalid_late_fee_policy"),
     ({**BODY, "late_fee_policy": {"amount": 100}}, None, 422, "invalid_late_fee_policy"),
     ({**BODY, "late_fee_policy": "flat"}, None, 422, "invalid_late_fee_policy"),
+    # Fees no client should be charged (the total is 424.99; MaxLateFeeCents is 100.00 by default).
+    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000}}, None, 422, "late_fee_too_high"),
+    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 42500}}, None, 422, "late_fee_too_high"),
+    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 10001}}, None, 422, "late_fee_too_high"),
+    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 2501}}, None, 422, "late_fee_too_high"),
+    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 10000}}, None, 422, "late_fee_too_high"),
+    # Amounts one card payment cannot take (Stripe: eight digits, 999,999.99).
+    (_lines(_line(unit_amount=100_000_000)), None, 422, "invalid_amount"),
+    (_lines(_line(quantity=2, unit_amount=60_000_000)), None, 422, "invalid_amount"),
+    (_lines(_line(unit_amount=60_000_000), _line(unit_amount=40_000_000)), None, 422, "invalid_amount"),
+    # Free text: no control or direction-changing character, bounded in UTF-8 bytes.
+    ({**BODY, "number": "INV-7001\r\nBcc: x@evil.test"}, None, 422, "invalid_number"),
+    ({**BODY, "number": "INV-\u202e1007"}, None, 422, "invalid_number"),
+    ({**BODY, "number": "INV\u200b7001"}, None, 422, "invalid_number"),  # zero width: not visible
+    ({**BODY, "number": "\u00e9" * 21}, None, 422, "invalid_number"),  # 21 characters, 42 bytes
+    (_lines(_line(description="Work\nmore work")), None, 422, "invalid_line_items"),
+    (_lines(_line(description="Work\x00")), None, 422, "invalid_line_items"),
+    (_lines(_line(description="Work \u2067x\u2069")), None, 422, "invalid_line_items"),
+    (_lines(_line(description="\u4e2d" * 167)), None, 422, "invalid_line_items"),  # 501 bytes
     ({**BODY, "client_id": "client-nobody"}, None, 404, "client_not_found"),
 ])
 def test_bad_create_requests_change_nothing(seeded, body, headers, status, code):
@@ -232,6 +251,42 @@ def test_bad_create_requests_change_nothing(seeded, body, headers, status, code)
     got_status, got, _ = create(body, headers=headers)
     assert (got_status, got["error"]["code"]) == (status, code), got
     assert table_snapshot() == before
+
+
+def test_the_issues_typo_is_refused_with_the_limit_in_words(seeded):
+    """A flat fee of 10,000,000,000.00 on a 70.00 invoice (the admin meant 10.00), and a 100% fee."""
+    body = {**_lines(_line(unit_amount=7000)), "allow_partial": False, "minimum_payment": 0,
+            "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000}}
+    status, got, _ = create(body, key="typo")
+    assert (status, got["error"]["code"]) == (422, "late_fee_too_high")
+    assert "can't be more than the invoice's total ($70.00)" in got["error"]["message"]
+    status, got, _ = create({**body, "late_fee_policy": {"kind": "percent", "basis_points": 10000}}, key="typo")
+    assert (status, got["error"]["code"]) == (422, "late_fee_too_high") and "at most 25%" in got["error"]["message"]
+
+
+@pytest.mark.parametrize("policy,limit,fee_on_balance", [
+    ({"kind": "percent", "basis_points": 2500}, None, 10000),  # 25% of 424.99, capped at 100.00
+    ({"kind": "flat", "amount": 10000}, None, 10000),  # the cap itself
+    ({"kind": "flat", "amount": 42499}, "50000", 42499),  # the whole total, with a cap above it
+])
+def test_the_largest_allowed_fees_are_accepted(seeded, monkeypatch, policy, limit, fee_on_balance):
+    if limit:
+        monkeypatch.setenv("MAX_LATE_FEE_CENTS", limit)
+    status, body, _ = create({**BODY, "late_fee_policy": policy})
+    assert status == 201 and body["late_fee_policy"]["fee_on_balance"] == fee_on_balance
+
+
+def test_an_invoice_of_the_largest_card_payment_is_accepted(seeded):
+    status, body, _ = create({**_lines(_line(unit_amount=99_999_999)), "minimum_payment": 0,
+                              "late_fee_policy": None})
+    assert (status, body["total"]) == (201, 99_999_999)
+
+
+def test_free_text_at_its_byte_limit_is_kept(seeded):
+    status, body, _ = create({**_lines(_line(description="\u4e2d" * 166)), "number": "\u00e9" * 20,
+                              "minimum_payment": 0, "late_fee_policy": None})
+    assert status == 201 and body["number"] == "\u00e9" * 20  # 40 bytes
+    assert body["line_items"][0]["description"] == "\u4e2d" * 166  # 498 bytes
 
 
 # ---------- void ----------

@@ -110,7 +110,7 @@ def test_percentage_fee_is_on_the_unpaid_part_only(book, frozen):
     assert run_job()["fees_applied"] == [("i1", 6000)]  # 10% of the unpaid 60,000
     _, body, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
     assert (body["fees"], body["status"], body["line_items"][-1]["description"]) == \
-        (6000, "partially_paid", "Late fee (10.00% of the unpaid balance)")
+        (6000, "partially_paid", "Late fee (10.00% of the unpaid balance, at most $100.00)")
     assert Invoice.get("c1", "i1").line_items[-1].description == "Professional services"  # the item never grows
 
 
@@ -210,7 +210,7 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     to_merchant = emails["Extension requested for invoice INV-1"]
     assert to_merchant["destinations"]["ToAddresses"] == ["office@acme.test"]
     assert "Waiting on a client payment." in to_merchant["body"] and "January 10, 2027" in to_merchant["body"]
-    assert emails["Extension approved: invoice INV-1 is now due 2027-01-10"]["destinations"]["ToAddresses"] == \
+    assert emails["Extension approved: invoice INV-1 is now due January 10, 2027"]["destinations"]["ToAddresses"] == \
         ["cora@example.test"]
 
 
@@ -262,3 +262,87 @@ def test_only_admins_decide_and_unknown_ids_are_404(book, frozen):
     status, body = _decide("ext_unknown", "approve", ADMIN)
     assert (status, body["error"]["code"]) == (404, "extension_request_not_found")
     assert table_snapshot() == before
+
+
+# ---------- the cap on every fee (MaxLateFeeCents) ----------
+
+def test_no_fee_the_job_charges_is_above_the_cap(book, frozen, monkeypatch):
+    """Policies stored before POST /admin/invoices refused them (the issue's 10,000,000,000.00 typo on a 70.00
+    invoice), and the merchant's default: the job charges at most MaxLateFeeCents (100.00 unless set)."""
+    put_invoice("c1", "typo", number="INV-1", total=7000, due_date="2026-12-10",
+                late_fee={"kind": "flat", "amount": 1_000_000_000_000, "grace_days": 0})
+    put_invoice("c1", "whole", number="INV-2", total=7000, due_date="2026-12-10",
+                late_fee={"kind": "percent", "basis_points": 10000, "grace_days": 0})
+    put_invoice("c2", "default", number="INV-3", total=900000, due_date="2026-12-10")
+    monkeypatch.setenv("DEFAULT_LATE_FEE_POLICY", '{"kind": "percent", "basis_points": 2500}')
+    frozen("2026-12-11")
+    _, shown, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "typo"}, client_id="c1")
+    assert shown["late_fee_policy"]["fee_on_balance"] == 10000  # what the portal announces is what is charged
+    assert sorted(run_job()["fees_applied"]) == [("default", 10000), ("typo", 10000), ("whole", 7000)]
+    typo = Invoice.get("c1", "typo")
+    assert (typo.fees, money_of(typo).balance) == (10000, 17000)
+    _, shown, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "typo"}, client_id="c1")
+    assert shown["line_items"][-1]["description"] == "Late fee ($100.00)"
+
+    monkeypatch.setenv("MAX_LATE_FEE_CENTS", "2500")  # the merchant lowers the cap
+    put_invoice("c1", "later", number="INV-4", total=50000, due_date="2026-12-11",
+                late_fee={"kind": "flat", "amount": 5000, "grace_days": 0})
+    frozen("2026-12-12")
+    assert run_job()["fees_applied"] == [("later", 2500)]
+
+
+def test_a_cap_that_is_not_whole_cents_stops_the_job_before_any_fee(book, frozen, monkeypatch):
+    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
+                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    monkeypatch.setenv("MAX_LATE_FEE_CENTS", "25.00")
+    frozen("2026-12-11")
+    before = table_snapshot()
+    with pytest.raises(ValueError, match="MAX_LATE_FEE_CENTS"):
+        run_job()
+    assert table_snapshot() == before
+
+
+# ---------- an extension answered after its date ----------
+
+def test_an_extension_approved_after_its_date_is_refused_and_no_second_fee_follows(book, frozen):
+    """The issue's case: the fee for the first due date is charged, the client asks for a later date, the merchant
+    answers after that date has passed. Approving is refused (409, nothing changed); declining still works; the
+    next run charges nothing more."""
+    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
+                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    frozen("2026-12-11")
+    assert run_job()["fees_applied"] == [("i1", 2500)]
+    _, ext, _ = ask("i1", {"requested_due_date": "2026-12-15", "reason": "Paid on the 15th."})
+    frozen("2026-12-16")  # the requested date has passed before the merchant answers
+    before = table_snapshot()
+    status, body = _decide(ext["extension_request_id"], "approve", ADMIN)
+    assert (status, body["error"]["code"]) == (409, "extension_request_expired")
+    assert "2026-12-15" in body["error"]["message"] and "Decline it" in body["error"]["message"]
+    assert table_snapshot() == before
+    assert run_job()["fees_applied"] == []
+    invoice = Invoice.get("c1", "i1")
+    assert (invoice.fees, invoice.due_date) == (2500, "2026-12-10")
+    status, decided = _decide(ext["extension_request_id"], "decline", ADMIN)
+    assert (status, decided["status"], decided["due_date"]) == (200, "declined", "2026-12-10")
+    assert run_job()["fees_applied"] == [] and Invoice.get("c1", "i1").fees == 2500
+
+
+def test_an_extension_approved_on_its_own_date_still_moves_the_due_date(book, frozen):
+    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
+                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    frozen("2026-12-05")
+    _, ext, _ = ask("i1", {"requested_due_date": "2026-12-15", "reason": "Paid on the 15th."})
+    frozen("2026-12-15")
+    status, decided = _decide(ext["extension_request_id"], "approve", ADMIN)
+    assert (status, decided["due_date"]) == (200, "2026-12-15")
+    assert run_job()["fees_applied"] == []  # due today: not late yet
+
+
+@pytest.mark.parametrize("reason", ["Paid\r\non the 15th", "Paid\x00", "Paid \u202eht51", "\u00e9" * 501])
+def test_extension_reasons_refuse_control_characters_and_too_many_bytes(book, frozen, reason):
+    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10")
+    frozen("2026-12-05")
+    before = table_snapshot()
+    status, body, _ = ask("i1", {"requested_due_date": "2026-12-20", "reason": reason})
+    assert (status, body["error"]["code"]) == (422, "invalid_reason")
+    assert table_snapshot() == before and queue_messages(book["receipt_queue"]) == []

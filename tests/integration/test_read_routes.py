@@ -6,7 +6,7 @@ import json
 import pytest
 
 from infra.seed import put_invoice
-from tests.helpers import call, table_snapshot
+from tests.helpers import call, run_fresh, table_snapshot
 
 
 def test_list_shows_only_the_clients_invoices_newest_issued_first(seeded):
@@ -178,3 +178,25 @@ def test_invoice_shows_its_late_fee_policy_and_what_it_would_cost(seeded, monkey
     _, none, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-full"})
     assert none["late_fee_policy"] == {"kind": "none", "amount": None, "basis_points": None, "grace_days": 0,
                                        "fee_on_balance": 0}
+
+
+@pytest.mark.parametrize("function,parameter", [("GetInvoiceFunction", "invoice_id"),
+                                                ("InvoiceActivityFunction", "invoice_id"),
+                                                ("InvoicePdfFunction", "invoice_id"),
+                                                ("ReceiptPdfFunction", "payment_id")])
+def test_a_new_container_answers_its_first_request(seeded, function, parameter):
+    """A fresh process, as a new Lambda container: its first request is the read itself, with nothing before it
+    that could have set up the table it reads (the invoice and its journal are read with one raw Query)."""
+    from tests.integration.test_pdfs import paid_part
+
+    value = "inv-part" if parameter == "invoice_id" else paid_part("inv-part", 10000, "fresh")["payment_id"]
+    status = run_fresh(f"import json\nfrom tests.helpers import call\n"
+                       f"print(json.dumps(call({function!r}, path_parameters={{{parameter!r}: {value!r}}})[0]))")
+    assert status == 200
+
+
+def test_a_new_containers_first_raw_read_of_the_books_works(seeded):
+    """The reconciliation job's check of the books reads a client's partition with a raw Query too."""
+    entries = run_fresh("import json\nfrom shared.books.dynamo import DynamoRepository\n"
+                        "print(json.dumps([e.kind for e in DynamoRepository().client_journal('client-a')]))")
+    assert entries.count("invoiced") == 4  # one per seeded invoice of client-a

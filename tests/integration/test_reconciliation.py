@@ -321,14 +321,33 @@ def test_a_settled_transfer_whose_create_response_was_lost_is_applied_in_one_go(
     assert len(transfers_at_sandbox(seeded)) == 1
 
 
-def test_a_lost_create_response_past_the_idempotency_window_is_left_for_a_person(seeded, monkeypatch):
+def test_a_lost_create_response_past_the_idempotency_window_is_found_by_its_correlation_id(seeded, monkeypatch):
+    """Dwolla has forgotten the key after 24 hours (asking again would debit twice), but searches transfers by the
+    correlationId the transfer got from it ("List and search transfers")."""
     method_id = verified_bank(seeded["ach"])
-    lost_create(seeded, method_id)
+    recorded = lost_create(seeded, method_id)
+    seeded["ach"].set_clock(advance_seconds=25 * 3600)  # the sandbox forgets the key too
+    report = run_job(monkeypatch, shift=timedelta(hours=25))
+    assert report["transfers_recorded"] == 1 and report["needs_attention"] == 0 and report["applied"] == {}
+    transfer = Payment.get("client-a", recorded.payment_id).processor_payment_id
+    assert transfer and len(transfers_at_sandbox(seeded)) == 1  # found, never created again
+    assert api(seeded["ach"], "GET", transfer).json()["correlationId"]
+    assert jobs(seeded) == ["ach_initiated"]
+
+
+def test_past_the_idempotency_window_a_transfer_never_created_is_left_for_a_person(seeded, monkeypatch):
+    method_id = verified_bank(seeded["ach"])
+    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={  # refused before anything is created
+        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5})
+    assert pay_ach("inv-part", method_id, amount=40000)[0] == 503
+    requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
+    queue_messages(seeded["receipt_queue"])
+    seeded["ach"].set_clock(advance_seconds=25 * 3600)
     before = table_snapshot()
     report = run_job(monkeypatch, shift=timedelta(hours=25))
     assert report["needs_attention"] == 1 and report["applied"] == {} and report["transfers_recorded"] == 0
     assert table_snapshot() == before
-    assert len(transfers_at_sandbox(seeded)) == 1 and jobs(seeded) == []
+    assert transfers_at_sandbox(seeded) == [] and jobs(seeded) == []
 
 
 # ---- idempotence ------------------------------------------------------------------------------------------

@@ -200,6 +200,17 @@ class World:
             assert held.refunded + held.charged_back - held.lost <= held.received
             # A person is asked to look exactly while its records say so (an open dispute, money kept as credit).
             assert payment.attention == attention_of(payment.dispute, payment.balance_map()), payment.payment_id
+        # A refund counts in the journal exactly when it succeeded; a pending one is reserved on its payment; the
+        # payment's list shows each refund as it is.
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss")} | \
+            {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
+        for refund in self.refunds():
+            net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
+            assert net == (refund.amount if refund.status == "succeeded" else 0), (refund.status, net)
+        for payment in self.payments():
+            mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
+            assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
+            assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
         if invoice.status == VOID:  # a void invoice never holds money
             assert invoice.amount_paid == invoice.amount_pending == 0
         assert len(invoice.serialize(null_check=False).__repr__()) < INVOICE_ITEM_BOUND
@@ -272,7 +283,8 @@ class World:
     def pay_by_ach(self, key: str, at: int, amount: int | None, *, settle: bool = True) -> None:
         request = PaymentRequest("ach", amount, "bank-m", False, ach_authorization="I authorize.")
         started = self._tolerate(lambda: ach_payments.start_ach_payment(
-            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo))
+            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo,
+            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
         if started is not None and settle:
             self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)
 
@@ -300,7 +312,7 @@ class World:
     def dispute(self, payment_id: str, amount: int, at: int, status: str, funds: tuple[str, ...]) -> None:
         money = {"out": BalanceTransaction(-amount, "usd"), "back": BalanceTransaction(amount, "usd")}
         self.deliver("dispute", (payment_id, DisputeReport(
-            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds))))
+            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds), False, False)))
 
     def early_fraud_warning(self, warning_id: str, payment_id: str, auto_refund: bool) -> None:
         """The merchant is emailed (a job); with RefundOnEarlyFraudWarning on, the refundable rest is refunded."""

@@ -22,6 +22,15 @@ def _create(pool, client="client-new", name="Nora North", email="nora@north.test
     return create_client.main(["--client", client, "--name", name, "--email", email, "--user-pool-id", pool])
 
 
+def test_a_business_client_is_kept_as_one_with_its_contact(pool):
+    assert create_client.main(["--client", "client-biz", "--name", "Yahoo! Inc", "--email", "ap@yahoo.test",
+                               "--business", "--contact-name", "Jerry Yang", "--user-pool-id", pool])["client"] == \
+        "created"
+    client = Client.get("client-biz")
+    assert (client.name, client.business, client.contact_name) == ("Yahoo! Inc", True, "Jerry Yang")
+    assert _create(pool) and Client.get("client-new").business is False
+
+
 def _user(pool, email):
     user = boto3.client("cognito-idp").admin_get_user(UserPoolId=pool, Username=email)
     return user["UserStatus"], {a["Name"]: a["Value"] for a in user["UserAttributes"]}
@@ -49,7 +58,13 @@ def test_running_it_again_finishes_a_half_done_run_and_changes_nothing_else(pool
 @pytest.mark.parametrize("client,name,email,message", [
     ("client new", "Nora", "nora@north.test", "client id"),
     ("client-new", "Nora", "not-an-email", "valid email"),
-    ("client-new", " ", "nora@north.test", "valid email"),
+    ("client-new", "Nora", "Nora North <nora@north.test>", "valid email"),
+    ("client-new", "Nora", "nora@north.test\nBcc: x@evil.test", "valid email"),
+    ("client-new", " ", "nora@north.test", "name must not be empty"),
+    ("client-new", "Nora\r\nNorth", "nora@north.test", "line breaks"),
+    ("client-new", "Nora \u202eNorth", "nora@north.test", "direction"),
+    ("client-new", "\u4e2d" * 67, "nora@north.test", "at most 200 bytes"),
+    ("client-new\n", "Nora", "nora@north.test", "client id"),
     ("client-a", "Ann", "someone.else@example.test", "another billing email"),  # an existing client
 ])
 def test_bad_input_is_refused_and_nothing_is_created(seeded, pool, client, name, email, message):

@@ -84,3 +84,68 @@ def test_the_client_sees_every_kind_that_moves_its_invoice_or_credit_and_none_of
 
 def test_every_kind_has_words():
     assert set(DESCRIPTIONS) == set(KINDS) and all(w.endswith(".") for w in DESCRIPTIONS.values())
+
+
+def test_exactly_these_kinds_are_the_clients_to_see():
+    assert CLIENT_VISIBLE == {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
+                              "payment_received", "kept_as_credit", "payment_returned", "credit_returned",
+                              "chargeback", "chargeback_from_credit", "chargeback_reversed",
+                              "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned"}
+
+
+@pytest.mark.parametrize("before,entries,reason", [
+    (books(total=100), [e("correction", 101, payment_id=None)], "negative_total"),
+    (books(total=100), [e("correction", 100, payment_id=None)], None),
+    (books(total=100, fees=0), [Entry("late_fee", 1, "k", AT, "i")], None),
+])
+def test_a_total_never_goes_below_zero(before, entries, reason):
+    if reason is None:
+        before.post(entries)
+        return
+    with pytest.raises(LedgerRefused) as refused:
+        before.post(entries)
+    assert refused.value.reason == reason
+
+
+def test_negative_fees_are_refused():
+    from shared.books.ledger import InvoiceBalances
+
+    with pytest.raises(LedgerRefused, match="negative_fees"):
+        Books({"i": InvoiceBalances(100, -1, 0, 0)}).check()
+    with pytest.raises(LedgerRefused, match="unknown_kind"):
+        books().post([Entry("gift", 1, "k", AT, "i")])
+    with pytest.raises(LedgerRefused, match="unknown_invoice"):
+        books().post([Entry("payment_received", 1, "k", AT, "other", "p")])
+
+
+def test_a_payments_own_balances_name_each_account():
+    held = PaymentBalances({"payer": -10000, "paid:i": 6000, "credit": 1000, "refunds": 2000, "chargebacks": 1500,
+                            "losses": -500})
+    assert (held.received, held.paid("i"), held.paid("j"), held.credit, held.refunded, held.charged_back, held.lost,
+            held.held, held.paid_invoices()) == (10000, 6000, 0, 1000, 2000, 1500, 500, 7000, {"i": 6000})
+    empty = PaymentBalances()
+    assert (empty.received, empty.credit, empty.refunded, empty.charged_back, empty.lost, empty.held) == (0,) * 6
+
+
+def test_an_invoices_opening_entry_bills_its_total_once():
+    from shared.books.ledger import opening
+
+    assert opening(12500, "invoice:i", AT, "i") == [Entry("invoiced", 12500, "invoice:i", AT, "i")]
+    assert opening(0, "invoice:i", AT, "i") == []
+
+
+def test_an_entry_of_an_invoice_the_change_did_not_read_is_refused_whatever_it_moves():
+    with pytest.raises(LedgerRefused, match="unknown_invoice"):
+        books().post([Entry("refunded_at_loss", 1, "k", AT, "other", "p")])
+
+
+@pytest.mark.parametrize("accounts,reason", [({"payer": 1, "paid:i": -1}, "payment_payer_overdrawn"),
+                                             ({"losses": 1, "refunds": -1}, "payment_losses_overdrawn"),
+                                             ({"payer": -1, "paid:i": 1}, None)])
+def test_a_payment_never_gives_back_more_than_it_received_by_a_single_cent(accounts, reason):
+    check = Books(payments={"p": PaymentBalances(accounts)}).check
+    if reason is None:
+        check()
+        return
+    with pytest.raises(LedgerRefused, match=reason):
+        check()

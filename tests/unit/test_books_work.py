@@ -137,3 +137,22 @@ def test_a_read_answers_a_copy_that_cannot_change_what_is_stored(repo):
     payment = repo.get(Payment, "c", "p")
     payment.status, payment.balances = "succeeded", {"payer": -1}
     assert repo.get(Payment, "c", "p").status == "pending" and repo.get(Payment, "c", "p").balance_map() == {}
+
+
+def test_a_change_with_nothing_to_write_commits_nothing(repo):
+    commits = repo.commits
+    assert run(repo, Keys("c", payment_id="p", invoice_ids=("i",)), lambda ctx: Change(result="same")) == "same"
+    assert repo.commits == commits
+
+
+def test_a_refund_read_and_left_alone_keeps_its_version(repo):
+    from shared.models import Refund
+
+    repo.put(Refund("c", "r", payment_id="p", invoice_id="i", amount=1, currency="usd", reason="x", status="pending",
+                    created_at=AT, request_fingerprint="f", payment_key="p#x#r", version=1))
+    run(repo, Keys("c", payment_id="p", refund_id="r"), lambda ctx: Change(payment={"status": "canceled"}))
+    assert repo.get(Refund, "c", "r").version == 1
+    run(repo, Keys("c", refund_id="r"), lambda ctx: Change(refund={"status": "failed"}, refund_was="pending"))
+    assert (repo.get(Refund, "c", "r").status, repo.get(Refund, "c", "r").version) == ("failed", 2)
+    with pytest.raises(Conflict):  # written only over the status it read
+        run(repo, Keys("c", refund_id="r"), lambda ctx: Change(refund={"status": "succeeded"}, refund_was="pending"))

@@ -109,7 +109,8 @@ def test_the_signal_alone_counts_when_the_object_lists_no_balance_transaction():
 
 def test_a_status_that_cannot_be_classified_changes_nothing():
     change = decide_dispute(None, report("charge_refunded", [OUT], withdrawn=True),
-                            PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money)
+                            PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money,
+                            void=False)
     assert (change.state, change.moves, change.anomaly) == (None, (), "dispute_status_unknown")
 
 
@@ -223,3 +224,64 @@ def test_every_step_the_merchant_is_told_of_has_its_email():
                                             payment_id="p", processor_payment_id="pi", dispute_id="dp_1", amount=4000,
                                             currency="usd", phase=phase), merchant)
         assert "$40.00" in email.subject and "INV-1" in email.subject and "dp_1" in email.text
+
+
+@pytest.mark.parametrize("status", ["needs_response", "under_review", "appeal_needs_response", "appeal_under_review",
+                                    "lost"])
+def test_every_chargeback_status_makes_the_payment_disputed(status):
+    _, change = Books().apply(report(status, [OUT], at=1))
+    assert (change.payment_status, change.moves) == ("disputed", (("chargeback", 4000),))
+
+
+@pytest.mark.parametrize("status", ["warning_needs_response", "warning_under_review", "warning_closed"])
+def test_every_inquiry_status_leaves_the_payment_as_it_was_and_is_told_once(status):
+    books, change = Books().apply(report(status, at=1))
+    assert (change.payment_status, change.moves, change.phases[0]) == (None, (), "inquiry")
+    _, again = books.apply(report("warning_under_review", at=2))
+    assert "inquiry" not in again.phases
+
+
+def test_the_same_report_again_is_nothing_new():
+    books, _ = Books().apply(report("needs_response", [OUT], at=1))
+    _, change = books.apply(report("needs_response", [OUT], at=1))
+    assert change == type(change)()  # no state to write, no money, no phase
+
+
+def test_a_plain_withdrawal_is_no_anomaly():
+    _, change = Books().apply(report("needs_response", [OUT], at=1))
+    assert change.anomaly is None
+
+
+def test_a_partial_chargeback_of_an_overpaid_payment_takes_its_credit_then_only_the_rest_from_the_invoice():
+    overpaid = Books(amount=5000, ledger=paid_by(5000, paid=4000, credited=1000))
+    _, change = overpaid.apply(report("needs_response", [BalanceTransaction(-2000, "usd")], amount=2000, at=1))
+    assert change.moves == (("chargeback_from_credit", 1000), ("chargeback", 1000))
+
+
+def test_money_won_back_after_the_invoice_was_paid_again_is_credit():
+    books, _ = Books().apply(report("needs_response", [OUT], at=1))
+    # another payment paid the invoice in full meanwhile (10000 of 10000)
+    other = books.ledger.post([entry("payment_received", 10000, "k2", "t", "i", payment_id="p2")])
+    books, change = replace(books, ledger=other).apply(report("won", [OUT, BACK], at=2))
+    assert change.moves == (("chargeback_reversed_to_credit", 4000),)
+    half_paid = books.ledger  # and with room for part of it
+    assert half_paid.invoices["i"].amount_paid == 10000
+
+
+def test_a_reinstatement_in_another_currency_without_the_withdrawal_listed_counts_the_disputed_amount():
+    books, _ = Books().apply(report("needs_response", withdrawn=True, at=1))
+    _, change = books.apply(report("won", [BalanceTransaction(3700, "eur")], at=2))
+    assert change.moves == (("chargeback_reversed", 4000),)
+
+
+def test_a_balance_transaction_of_nothing_is_neither_a_withdrawal_nor_a_reinstatement():
+    books, change = Books().apply(report("needs_response", [BalanceTransaction(0, "usd")], at=1))
+    assert change.moves == () and books.dispute.withdrawn is None
+    books, change = books.apply(report("needs_response", [OUT], at=2))  # the real withdrawal still counts
+    assert change.moves == (("chargeback", 4000),)
+
+
+def test_a_one_cent_reinstatement_counts():
+    books, _ = Books().apply(report("needs_response", [OUT], at=1))
+    _, change = books.apply(report("under_review", [OUT, BalanceTransaction(1, "usd")], at=2))
+    assert change.moves == (("chargeback_reversed", 1),)

@@ -45,8 +45,9 @@ def test_a_fee_is_due_from_the_day_after_the_grace_period():
 
 def test_the_descriptions_name_the_fee():
     assert FeePolicy("flat", 2500).describe(lambda c: f"${c / 100:.2f}") == "Late fee ($25.00)"
-    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance)"
-    assert FeePolicy("percent", basis_points=1005).describe(str) == "Late fee (10.05% of the unpaid balance)"
+    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance, at most 10000)"
+    assert FeePolicy("percent", basis_points=1005).describe(str) == \
+        "Late fee (10.05% of the unpaid balance, at most 10000)"
 
 
 def test_a_reminder_falls_on_the_clients_days_only():
@@ -88,3 +89,69 @@ def test_only_an_unpaid_invoice_without_a_pending_request_can_be_extended(status
         check_extendable(status, open_request)
     assert refused.value.code == code
     check_extendable("partially_paid", False)
+
+
+def test_the_merchants_default_policy_is_read_from_its_setting(monkeypatch):
+    from shared.due_dates import merchant_default_policy
+
+    monkeypatch.delenv("DEFAULT_LATE_FEE_POLICY", raising=False)
+    assert merchant_default_policy() == FeePolicy("none")
+    monkeypatch.setenv("DEFAULT_LATE_FEE_POLICY", '{"kind": "flat", "amount": 1500, "grace_days": 5}')
+    assert merchant_default_policy() == FeePolicy("flat", 1500, 0, 5)
+    assert parse_policy({"kind": "none"}) == FeePolicy("none")
+
+
+def test_a_percentage_fee_rounds_half_a_cent_up():
+    assert late_fee(FeePolicy("percent", basis_points=1), 4999) == 0
+    assert late_fee(FeePolicy("percent", basis_points=1), 5000) == 1
+
+
+def test_no_fee_is_above_the_cap(monkeypatch):
+    assert late_fee(FeePolicy("flat", 20000), 100) == 10000  # the default cap, $100.00
+    assert late_fee(FeePolicy("flat", 20000), 100, cap=2500) == 2500
+    monkeypatch.setenv("MAX_LATE_FEE_CENTS", "3000")
+    assert late_fee(FeePolicy("percent", basis_points=2500), 1_000_000) == 3000
+
+
+def test_a_reason_of_exactly_its_limit_is_taken():
+    from shared.due_dates import MAX_REASON
+
+    reason = "x" * MAX_REASON
+    assert parse_extension_request({"requested_due_date": "2026-12-20", "reason": reason}, DUE, date(2026, 12, 1))[1] \
+        == reason
+
+
+@pytest.mark.parametrize("raw", [20261220, None, ["2026-12-20"], "2026-12-2", "2026-12-200"])
+def test_a_requested_date_that_is_not_a_date_string_is_refused(raw):
+    with pytest.raises(Unprocessable) as refused:
+        parse_extension_request({"requested_due_date": raw, "reason": "x"}, DUE, date(2026, 12, 1))
+    assert refused.value.code == "invalid_date"
+
+
+def test_the_smallest_fees_are_policies_and_a_quarter_is_the_most_a_merchant_may_set():
+    from shared.invoice_requests import parse_invoice_request
+
+    assert parse_policy({"kind": "flat", "amount": 1}) == FeePolicy("flat", 1)
+    assert parse_policy({"kind": "percent", "basis_points": 1}) == FeePolicy("percent", 0, 1)
+    body = {"client_id": "c", "number": "INV-1", "currency": "usd", "due_date": "2027-01-10",
+            "line_items": [{"description": "Work", "quantity": 1, "unit_amount": 10000}]}
+    parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2500}})
+    with pytest.raises(Unprocessable) as refused:
+        parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2501}})
+    assert refused.value.code == "late_fee_too_high"
+
+
+def test_the_too_far_message_names_the_last_date_allowed():
+    with pytest.raises(Unprocessable) as refused:
+        parse_extension_request({"requested_due_date": "2027-06-01", "reason": "x"}, DUE, date(2026, 12, 1))
+    assert "no later than 2027-03-10" in refused.value.message
+
+
+def test_an_extension_can_be_approved_up_to_its_own_date_and_not_after():
+    from shared.due_dates import check_approvable
+
+    check_approvable(date(2026, 12, 20), date(2026, 12, 20))
+    with pytest.raises(Conflict) as refused:
+        check_approvable(date(2026, 12, 20), date(2026, 12, 21))
+    assert refused.value.code == "extension_request_expired"
+

@@ -67,3 +67,39 @@ def test_every_billed_currency_has_two_minor_units_and_true_is_never_an_amount()
     assert [minor_units(c) for c in ("usd", "USD", "eur", "gbp", "aud", "cad", "xyz")] == [2] * 7
     with pytest.raises(TypeError):
         format_amount(True, "usd")
+
+
+def test_the_status_follows_from_the_numbers_and_void_only_when_said():
+    from shared.invoices import InvoiceMoney, derive_status
+
+    assert derive_status(InvoiceMoney(10000, 0, 0, 0)) == "open"
+    assert derive_status(InvoiceMoney(10000, 500, 10000, 0)) == "partially_paid"
+    assert derive_status(InvoiceMoney(10000, 500, 10000, 500)) == "processing"
+    assert derive_status(InvoiceMoney(10000, 0, 0, 1)) == "partially_paid"
+    assert derive_status(InvoiceMoney(10000, 0, 12000, 0)) == "paid"
+    assert derive_status(InvoiceMoney(10000, 0, 0, 0), void=True) == "void"
+
+
+def test_the_balance_is_never_shown_below_zero():
+    from shared.invoices import InvoiceMoney
+
+    assert InvoiceMoney(10000, 0, 9000, 2000).balance == 0 and InvoiceMoney(10000, 0, 9000, 0).balance == 1000
+
+
+@pytest.mark.parametrize("status,balance,payable", [("open", 1, True), ("partially_paid", 1, True), ("open", 0, False),
+                                                    ("processing", 100, False), ("paid", 0, False)])
+def test_only_an_open_or_partly_paid_invoice_with_a_balance_is_payable_or_overdue(status, balance, payable):
+    from datetime import date
+
+    from shared.invoices import is_overdue, is_payable
+
+    assert is_payable(status, balance) is payable
+    assert is_overdue(status, balance, date(2026, 12, 1), date(2026, 12, 2)) is payable
+    assert is_overdue(status, balance, date(2026, 12, 1), date(2026, 12, 1)) is False
+
+
+def test_one_cent_paid_or_in_flight_is_partly_paid():
+    from shared.invoices import InvoiceMoney, derive_status
+
+    assert derive_status(InvoiceMoney(10000, 0, 1, 0)) == "partially_paid"
+    assert derive_status(InvoiceMoney(10000, 0, 0, 1)) == "partially_paid"

@@ -97,3 +97,57 @@ def _legacy_fingerprint(invoice_id, amount):
     canonical = json.dumps({"invoice_id": invoice_id, "method": "card", "amount": amount, "payment_method_id": None,
                             "save_payment_method": False}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_a_good_idempotency_key_is_answered_as_given_up_to_255_printable_characters():
+    assert check_idempotency_key("k-1") == "k-1"
+    assert check_idempotency_key("x" * 255) == "x" * 255
+    assert error_code(check_idempotency_key, "tab\there") == (400, "invalid_idempotency_key")
+
+
+@pytest.mark.parametrize("currency,minimum", [("usd", 50), ("eur", 50), ("aud", 50), ("cad", 50), ("gbp", 30)])
+def test_a_card_payment_of_exactly_stripes_minimum_is_taken_and_a_cent_less_is_refused(currency, minimum):
+    from shared.payment_requests import check_card_amount
+
+    check_card_amount(minimum, currency)
+    check_card_amount(99_999_999, currency)
+    assert error_code(check_card_amount, minimum - 1, currency) == (422, "amount_below_card_minimum")
+    assert error_code(check_card_amount, 100_000_000, currency) == (422, "amount_above_card_maximum")
+
+
+def test_a_partial_payment_of_exactly_the_minimum_is_allowed():
+    rules = dict(status="open", balance=10000, allow_partial=True, minimum_payment=2500, currency="usd")
+    assert choose_amount(parse_payment_request({"method": "card", "amount": 2500}, TEXT), **rules) == 2500
+    assert choose_amount(parse_payment_request({"method": "card", "amount": 9999}, TEXT), **rules) == 9999
+
+
+def test_the_ach_maximum_is_the_setting_or_dwollas_default(monkeypatch):
+    from shared.payment_requests import check_ach_amount
+
+    check_ach_amount(500_000)
+    assert error_code(check_ach_amount, 500_001) == (422, "amount_above_ach_maximum")
+    monkeypatch.setenv("ACH_MAX_TRANSFER_CENTS", "1000000")
+    check_ach_amount(1_000_000)
+    monkeypatch.setenv("ACH_MAX_TRANSFER_CENTS", "10k")
+    with pytest.raises(ValueError):
+        check_ach_amount(1)
+
+
+def test_the_whole_balance_is_the_amount_when_none_or_exactly_it_is_asked():
+    rules = dict(status="partially_paid", balance=7000, allow_partial=False, minimum_payment=0, currency="usd")
+    assert choose_amount(parse_payment_request({"method": "card"}, TEXT), **rules) == 7000
+    assert choose_amount(parse_payment_request({"method": "card", "amount": 7000}, TEXT), **rules) == 7000
+
+
+def test_a_currency_without_its_own_figures_gets_stripes_general_ones():
+    from shared.payment_requests import card_maximum, check_card_amount
+
+    assert card_maximum("xyz") == 99_999_999
+    check_card_amount(50, "xyz")
+    assert error_code(check_card_amount, 49, "xyz") == (422, "amount_below_card_minimum")
+
+
+def test_one_cent_is_an_amount_and_a_one_cent_balance_can_be_paid():
+    assert parse_payment_request({"method": "card", "amount": 1}, TEXT).amount == 1
+    rules = dict(status="partially_paid", allow_partial=True, minimum_payment=0, currency="usd")
+    assert choose_amount(parse_payment_request({"method": "card"}, TEXT), balance=1, **rules) == 1

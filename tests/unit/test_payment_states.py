@@ -144,3 +144,32 @@ def test_a_second_decline_in_the_same_second_replaces_the_reason():
 def test_paying_exactly_what_is_owed_after_a_late_fee_is_no_credit():
     effect = decide("pending", 4500, None, outcome("succeeded", amount=4500), InvoiceMoney(4000, 500, 0, 0))
     assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (4500, 0, None)
+
+
+def test_every_effect_says_exactly_what_moves():
+    from shared.payment_states import Effect
+
+    paid = InvoiceMoney(10000, 0, 0, 0)
+    assert decide("pending", 4000, None, outcome("succeeded"), paid) == \
+        Effect("succeeded", paid_delta=4000, record_failure=False)
+    assert decide("pending", 4000, None, outcome("processing"), paid) == \
+        Effect("processing", pending_delta=4000, record_failure=False)
+    assert decide("processing", 4000, None, outcome("failed", failure=Failure("R01", "x")), InvoiceMoney(10000, 0, 0, 4000)) \
+        == Effect("failed", pending_delta=-4000, record_failure=True)
+    assert decide("pending", 4000, None, outcome("failed", failure=Failure("card_declined", "x")), paid) == \
+        Effect("failed", record_failure=True)
+    assert decide("failed", 4000, 50, outcome("failed", at=60, failure=Failure("expired_card", "x")), paid) == \
+        Effect("failed", record_failure=True)
+    assert decide("pending", 4000, None, outcome("canceled"), paid) == Effect("canceled", record_failure=False)
+
+
+def test_a_success_on_an_invoice_already_paid_is_all_credit():
+    effect = decide("pending", 4000, None, outcome("succeeded"), InvoiceMoney(10000, 0, 10000, 0))
+    assert (effect.paid_delta, effect.credit_delta, effect.anomaly) == (0, 4000, "overpayment")
+
+
+def test_a_return_records_the_banks_reason_and_with_nothing_held_all_of_it_is_a_loss():
+    effect = decide("refunded", 4000, None, Outcome("failed", 4000, 9, Failure("R01", "x"), reverses_success=True),
+                    INVOICE)
+    assert (effect.record_failure, effect.paid_delta, effect.credit_delta, effect.loss) == (True, 0, 0, 4000)
+    assert returned(credited=0, paid=4000).record_failure

@@ -170,3 +170,38 @@ def test_every_use_case_imported_on_use_is_loaded_ahead_of_requests():
         assert on_use <= _loaded_ahead(tree), path.relative_to(ROOT)
         checked += len(on_use)
     assert checked >= 12  # the webhook's 3, the ACH worker's 4, the notice worker's 4, reconciliation: all seen
+
+
+# The two PDF functions: every request lays out a page with ReportLab (about 0.6x the cold-start floor to load).
+PDF_SCRIPT = """
+import os
+os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
+import json, sys
+import functions.invoice_pdf.app, functions.receipt_pdf.app
+after_init = set(sys.modules)
+from shared.merchant import Merchant
+from shared.pdf_documents import invoice_pdf
+invoice_pdf({{"invoice_id": "i1", "number": "INV-1", "currency": "usd", "status": "open", "issued_date": "2026-11-01",
+             "due_date": "2026-12-01", "total": 1000, "fees": 0, "amount_paid": 0, "amount_pending": 0, "balance": 1000,
+             "line_items": [{{"description": "Design", "quantity": 1, "unit_amount": 1000, "amount": 1000}}],
+             "payments": []}},
+            Merchant(name="Acme", sender_email="b@acme.test", support_email="h@acme.test", support_phone="",
+                     portal_url="", time_zone="America/New_York"))
+print(json.dumps({{"init": sorted(after_init), "request": sorted(set(sys.modules) - after_init)}}))
+"""
+
+
+def _pdf_run(init_type: str) -> dict:
+    return run_fresh(textwrap.dedent(PDF_SCRIPT.format(init_type=init_type)))
+
+
+def test_ahead_of_requests_the_pdf_functions_load_what_a_first_page_needs():
+    found = _pdf_run("snap-start")
+    assert "reportlab.platypus" in found["init"]
+    assert found["request"] == []  # a resumed instance's first PDF loads nothing more
+
+
+def test_on_demand_the_pdf_functions_load_reportlab_with_the_first_request():
+    found = _pdf_run("on-demand")
+    assert not any(name.startswith("reportlab") for name in found["init"])
+    assert "reportlab.platypus" in found["request"]

@@ -24,7 +24,7 @@ from shared.books import repository
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.declines import failure_from
-from shared.errors import BadRequest, Conflict, ProcessorUnavailable, Unprocessable
+from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnavailable, Unprocessable
 from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
 from shared.jobs import Enqueue
@@ -48,6 +48,8 @@ STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hour
 NOT_REACHED = Failure("processing_error", "We could not reach the card processor for this automatic payment. You "
                                          "were not charged; pay the invoice in the portal, or autopay tries again on "
                                          "its next day.")
+REFUSED = Failure("processor_refused", "Our card processor did not accept this automatic payment. You were not "
+                                       "charged: pay the invoice in the portal, or autopay tries again on its next day.")
 
 
 # ---- the client's authorization ---------------------------------------------------------------------------------
@@ -239,7 +241,11 @@ def for_invoice(client: Client, invoice: Invoice, today: date, days_before: int,
                      "due_date": step.item.due_date})
             report.too_late += 1
         else:
-            outcome = charge(client, invoice.invoice_id, step, today, cards, ach, enqueue, repo)
+            try:
+                outcome = charge(client, invoice.invoice_id, step, today, cards, ach, enqueue, repo)
+            except ProcessorUnavailable:  # the bank debit's processor: what was written waits for the next run
+                log.warning("autopay: processor unavailable", extra={"invoice_id": invoice.invoice_id})
+                outcome = "unavailable"
             report.charges += outcome not in SKIPPED
             report.succeeded += outcome in (SUCCEEDED, PAYMENT_PROCESSING)
             report.declined += outcome in (FAILED, CANCELED)
@@ -308,9 +314,14 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
                        (ProcessedEvent, rules.notice_email_key(client.client_id, invoice_id, due)),
                        *((Payment, client.client_id, e) for e in earlier)))
 
+    # A bank debit the ACH processor would refuse (over its limit per transfer or this week's, a restricted
+    # customer) is known before anything is written; the try is then recorded and ended as refused at once.
+    refusal = _ach_refusal(client.client_id, step.amount, ach, enqueue) if client.autopay.method_type != "card" \
+        else None
+
     def decide(ctx: Context) -> Change:
         if ctx.payment is not None:
-            return Change(result=ctx.payment)  # this try was written by a run before (or at the same time)
+            return Change(result=(ctx.payment, False))  # this try was written by a run before (or at the same time)
         invoice, authorization, method, sent = ctx.invoice(), ctx.client.autopay if ctx.client else None, *ctx.extra[:2]
         if authorization is None or authorization.payment_method_id != method_id or invoice is None:
             return Change(result="off")
@@ -340,7 +351,7 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
                          payment_id=payment_id)] if payment.method == "ach" else []
         from shared.services.card_payments import canceled_fields
 
-        return Change(result=payment, creates=[payment], entries=entries,
+        return Change(result=(payment, True), creates=[payment], entries=entries,
                       invoices={invoice_id: {"open_payment_id": None}} if replaced is not None else {},
                       updates=[(replaced, canceled_fields())] if replaced is not None else [])
 
@@ -351,11 +362,43 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
     if isinstance(result, str):
         log.info("autopay try skipped", extra={"invoice_id": invoice_id, "due_date": due, "why": result})
         return result
-    if result.method == "ach":
+    payment, written_now = result
+    if payment.method == "ach":
+        if written_now and refusal is not None:
+            return _refused(payment, refusal, enqueue, repo)
         from shared.services.ach_payments import submit_transfer
 
-        return submit_transfer(result, ach(), enqueue, repo=repo).payment.status
-    return charge_card(result, client, cards, enqueue, repo)
+        return submit_transfer(payment, ach(), enqueue, repo=repo).payment.status
+    return charge_card(payment, client, cards, enqueue, repo)
+
+
+def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], enqueue: Enqueue) -> Failure | None:
+    """Why the ACH processor would refuse this debit, in the client's words (None: it would take it): the same
+    checks as a bank payment the client starts (shared/services/ach_payments.py), before anything is written."""
+    from shared.payment_requests import check_ach_amount
+    from shared.services.ach_allowance import check_ach_allowed
+
+    try:
+        check_ach_amount(amount)
+        check_ach_allowed(client_id, amount, ach(), enqueue)
+    except Unprocessable as exc:
+        return Failure(exc.code or "transfer_refused", exc.message)
+    return None
+
+
+def _refused(payment: Payment, refusal: Failure, enqueue: Enqueue, repo: Repository) -> str:
+    """A bank try the processor would refuse ends failed, its reservation released, as a transfer the processor
+    refused does (the client is emailed that it did not go through; the next try day decides again)."""
+    from shared.services.payment_updates import apply_update
+
+    log.warning("autopay: bank debit refused before the processor", extra={"payment_id": payment.payment_id,
+                                                                          "code": refusal.code})
+    apply_update(PaymentUpdate(
+        source="autopay", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
+        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
+        processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), refusal)),
+        enqueue, repo=repo)
+    return FAILED
 
 
 def _attempt(payment_id: str, invoice: Invoice, method: SavedPaymentMethod, authorization: AutopayAuthorization,
@@ -401,15 +444,21 @@ def charge_card(payment: Payment, client: Client, cards: Callable[[], CardProces
     except ProcessorUnavailable:
         log.warning("autopay: card processor unavailable", extra={"payment_id": payment.payment_id})
         return "unavailable"  # still pending: the next run today (or tomorrow, within the key's window) asks again
+    except ProcessorRefused as exc:  # Stripe refused the request itself (logged with its code): nothing charged
+        log.error("autopay: card charge refused", extra={"payment_id": payment.payment_id,
+                                                     "stripe_code": exc.processor_code})
+        intent_id, answer = None, None
     at = int(clock.now().timestamp())
-    if answer.status in ("succeeded", "processing"):
+    if answer is None:
+        outcome = Outcome(FAILED, payment.amount, at, REFUSED)
+    elif answer.status in ("succeeded", "processing"):
         outcome = Outcome(SUCCEEDED if answer.status == "succeeded" else PAYMENT_PROCESSING, payment.amount, at)
     elif answer.failure_code or answer.decline_code or answer.status == "requires_action":
         code = answer.failure_code or ("authentication_required" if answer.status == "requires_action" else None)
         outcome = Outcome(FAILED, payment.amount, at, failure_from(code, answer.decline_code))
     else:
         return payment.status  # an answer to wait for (reconciliation asks again)
-    _apply(payment, intent_id, answer.status, outcome, enqueue, repo)
+    _apply(payment, intent_id, answer.status if answer is not None else "refused", outcome, enqueue, repo)
     if outcome.status == FAILED:
         if intent_id:
             try:

@@ -257,6 +257,57 @@ def test_autopay_from_a_verified_bank_keeps_the_authorization_with_the_debit(boo
     assert Invoice.get("client-a", "i1").status == "processing"
 
 
+@pytest.mark.parametrize("total,ach_max,code", [
+    (42000, "40000", "amount_above_ach_maximum"),  # over AchMaxTransferCents
+    (600000, "1000000", "ach_weekly_limit"),  # over Dwolla's $5,000 a week of an unverified customer
+])
+def test_a_bank_debit_the_processor_would_refuse_ends_the_try_before_any_transfer(book, frozen, monkeypatch, total,
+                                                                                  ach_max, code):
+    """Dwolla's limits hold for autopay as for a payment the client starts: checked before the try is written;
+    the try is recorded and ends failed at once (its reservation released), the client is emailed, nothing is sent
+    to Dwolla, and the next try day decides again."""
+    monkeypatch.setenv("ACH_MAX_TRANSFER_CENTS", ach_max)
+    Invoice.get("client-a", "i1").delete()  # the book's invoice, for this total
+    put_invoice("client-a", "i1", number="INV-1", total=total, due_date=DUE, issued_date="2027-01-15")
+    bank = verified_bank(book["ach"])
+    turn_on(bank)
+    announce_and_reach_the_day(book, frozen)
+    transfers = len(book["ach"].transfers)
+    assert run_job()["autopay"]["declined"] == 1
+    [payment] = payments()
+    assert (payment.method, payment.status, payment.failure_code, payment.processor_payment_id) == \
+        ("ach", "failed", code, None)
+    invoice = Invoice.get("client-a", "i1")
+    assert (invoice.status, invoice.amount_paid, invoice.amount_pending) == ("open", 0, 0)
+    assert len(book["ach"].transfers) == transfers
+    assert [j["kind"] for j in deliver(book)] == ["payment_failed"]
+    frozen("2027-03-02")
+    assert run_job()["autopay"]["charges"] == 0  # not a try day
+    frozen("2027-03-04")
+    assert run_job()["autopay"]["declined"] == 1 and len(payments()) == 2  # the first retry decides again
+
+
+def test_a_card_charge_stripe_refuses_ends_the_try_and_emails_the_client(book, frozen, monkeypatch):
+    """Stripe refusing the request itself (an invalid_request_error: the card detached meanwhile, say) is the
+    adapter's ProcessorRefused: the try ends failed, nothing charged, the client emailed, the job goes on."""
+    from shared.errors import ProcessorRefused
+    from tests.integration.test_saved_methods import customer_of, deliver as stripe_event
+
+    card = new_card(book, customer=customer_of(book))
+    stripe_event("payment_method.attached", card)
+    turn_on(card["id"])
+    announce_and_reach_the_day(book, frozen)
+    monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(
+        ProcessorRefused("resource_missing")))
+    assert run_job()["autopay"]["declined"] == 1
+    [payment] = payments()
+    assert (payment.status, payment.failure_code) == ("failed", "processor_refused")
+    assert Invoice.get("client-a", "i1").status == "open"
+    deliver(book)
+    [email] = emails(book, "Autopay could not charge")
+    assert "did not accept this automatic payment" in email["body"] and "March 4, 2027" in email["body"]
+
+
 def test_an_invoice_due_too_soon_to_announce_is_left_to_the_client(book, frozen):
     frozen("2027-02-24")  # 5 days before the due date
     turn_on(saved_card(book))

@@ -40,8 +40,9 @@ def test_the_console_lists_clients_by_name_a_page_at_a_time(book):
     assert status == 200 and body["next_cursor"] is None
     assert [c["name"] for c in body["clients"]] == ["Ann Archer", "bob baker", "Cora Diaz"]
     assert body["clients"][0] == {"client_id": "c2", "name": "Ann Archer", "billing_email": "ann@example.test",
-                                  "due_date_reminders": True, "reminder_days_before": [7, 1],
-                                  "payment_receipts": True, "credit_balance": 0, "autopay": None}
+                                  "pending_billing_email": None, "due_date_reminders": True,
+                                  "reminder_days_before": [7, 1], "payment_receipts": True, "credit_balance": 0,
+                                  "bank_payments": "available", "autopay": None}
     seen, cursor = [], None
     while True:
         _, page, _ = console("/admin/clients", query={"limit": "1", **({"cursor": cursor} if cursor else {})})
@@ -151,6 +152,9 @@ def test_the_merchants_note_reaches_the_client_with_either_answer(book, verdict)
 @pytest.mark.parametrize("body,status,code", [
     ({"note": ""}, 422, "invalid_note"),
     ({"note": "x" * 1001}, 422, "invalid_note"),
+    ({"note": "é" * 501}, 422, "invalid_note"),  # 501 characters, 1,002 bytes: the limit is in bytes
+    ({"note": "Yes.\r\nBcc: x@evil.test"}, 422, "invalid_note"),  # one line: it goes into an email
+    ({"note": "Approved \u202eetad"}, 422, "invalid_note"),  # no direction override
     ({"note": 7}, 422, "invalid_note"),
     ({"memo": "x"}, 422, "unknown_field"),
     ("{", 400, "invalid_json"),

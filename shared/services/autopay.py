@@ -227,7 +227,10 @@ def run_day(invoices: list[Invoice], clients: dict[str, Client], today: date, da
 
 def for_invoice(client: Client, invoice: Invoice, today: date, days_before: int, *,
                 cards: Callable[[], CardProcessor], ach: Callable[[], AchProcessor], enqueue: Enqueue,
-                report: AutopayReport, repo: Repository | None = None) -> None:
+                report: AutopayReport, repo: Repository | None = None,
+                allowed: Callable[[str, int], None] | None = None) -> None:
+    """`allowed(client_id, amount)`: raises when the ACH processor would refuse a debit (by default Dwolla's rules,
+    read from the tables and Dwolla: shared/services/ach_allowance.py)."""
     repo = repo or repository()
     resume_unfinished(invoice, today, cards, enqueue, repo)
     money = money_of(invoice)
@@ -242,7 +245,7 @@ def for_invoice(client: Client, invoice: Invoice, today: date, days_before: int,
             report.too_late += 1
         else:
             try:
-                outcome = charge(client, invoice.invoice_id, step, today, cards, ach, enqueue, repo)
+                outcome = charge(client, invoice.invoice_id, step, today, cards, ach, enqueue, repo, allowed)
             except ProcessorUnavailable:  # the bank debit's processor: what was written waits for the next run
                 log.warning("autopay: processor unavailable", extra={"invoice_id": invoice.invoice_id})
                 outcome = "unavailable"
@@ -303,7 +306,8 @@ SKIPPED = ("off", "unusable", "no_notice", "in_flight", "nothing_owed", "below_m
 
 
 def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards: Callable[[], CardProcessor],
-           ach: Callable[[], AchProcessor], enqueue: Enqueue, repo: Repository) -> str:
+           ach: Callable[[], AchProcessor], enqueue: Enqueue, repo: Repository,
+           allowed: Callable[[str, int], None] | None = None) -> str:
     """Today's try for one invoice or installment: the payment's status after it, or why nothing was charged."""
     due, tried_on, method_id = step.item.due_date, today.isoformat(), client.autopay.payment_method_id
     payment_id = rules.attempt_id(client.client_id, invoice_id, due, tried_on)
@@ -316,8 +320,8 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
 
     # A bank debit the ACH processor would refuse (over its limit per transfer or this week's, a restricted
     # customer) is known before anything is written; the try is then recorded and ended as refused at once.
-    refusal = _ach_refusal(client.client_id, step.amount, ach, enqueue) if client.autopay.method_type != "card" \
-        else None
+    refusal = _ach_refusal(client.client_id, step.amount, ach, enqueue, allowed) \
+        if client.autopay.method_type != "card" else None
 
     def decide(ctx: Context) -> Change:
         if ctx.payment is not None:
@@ -372,7 +376,8 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
     return charge_card(payment, client, cards, enqueue, repo)
 
 
-def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], enqueue: Enqueue) -> Failure | None:
+def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], enqueue: Enqueue,
+                 allowed: Callable[[str, int], None] | None) -> Failure | None:
     """Why the ACH processor would refuse this debit, in the client's words (None: it would take it): the same
     checks as a bank payment the client starts (shared/services/ach_payments.py), before anything is written."""
     from shared.payment_requests import check_ach_amount
@@ -380,7 +385,7 @@ def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], e
 
     try:
         check_ach_amount(amount)
-        check_ach_allowed(client_id, amount, ach(), enqueue)
+        (allowed or (lambda client, cents: check_ach_allowed(client, cents, ach(), enqueue)))(client_id, amount)
     except Unprocessable as exc:
         return Failure(exc.code or "transfer_refused", exc.message)
     return None

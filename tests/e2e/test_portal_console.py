@@ -148,7 +148,7 @@ def test_the_merchant_answers_an_extension_request_with_a_note_and_resolves_a_re
     no_serious_accessibility_problems(wide, "console: needs attention")
     request.get_by_label("Note to the client (optional)").fill("We can give you two weeks this once; the rest "
                                                                   "of the terms stay.")
-    wide.screenshot(path=shots / "30-console-attention.png", full_page=True)
+    wide.screenshot(path=shots / "41-console-attention.png", full_page=True)
     request.get_by_role("button", name="Approve").click()
     expect(wide.get_by_role("heading", name="Extension requests (0)")).to_be_visible()
     report = wide.get_by_role("listitem").filter(has_text="Wrong amount")
@@ -167,7 +167,7 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     wide.get_by_role("link", name="Clients", exact=True).click()
     expect(wide.get_by_role("row").filter(has_text="Acme Bookkeeping Ltd")).to_contain_text("Autopay off")
     no_serious_accessibility_problems(wide, "console: clients")
-    wide.screenshot(path=shots / "31-console-clients.png", full_page=True)
+    wide.screenshot(path=shots / "42-console-clients.png", full_page=True)
 
     wide.get_by_role("link", name="Issue an invoice").click()
     due = (datetime.now(ZONE).date() + timedelta(days=20)).isoformat()
@@ -186,7 +186,7 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     wide.get_by_label("Late fee").select_option(label="A flat fee")
     wide.get_by_label("Fee ($)").fill("25.00")
     no_serious_accessibility_problems(wide, "console: issue an invoice")
-    wide.screenshot(path=shots / "32-console-issue-invoice.png", full_page=True)
+    wide.screenshot(path=shots / "43-console-issue-invoice.png", full_page=True)
     wide.get_by_role("button", name="Issue the invoice").click()
 
     expect(wide.get_by_role("heading", name="Invoice INV-2050")).to_be_visible()
@@ -205,7 +205,7 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     expect(table.get_by_role("row")).to_have_count(4)
     expect(table).to_contain_text("1 of 3")
     no_serious_accessibility_problems(wide, "console: invoice with its plan")
-    wide.screenshot(path=shots / "33-console-invoice-plan.png", full_page=True)
+    wide.screenshot(path=shots / "44-console-invoice-plan.png", full_page=True)
 
     # A card payment that went through, refunded from the client's page in the console.
     ana = Portal(stack, "ana@acme.test")
@@ -215,7 +215,7 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     wide.goto(f"/console/clients/{ana.client_id}")
     expect(wide.get_by_role("heading", name="Acme Bookkeeping Ltd")).to_be_visible()
     no_serious_accessibility_problems(wide, "console: a client")
-    wide.screenshot(path=shots / "34-console-client.png", full_page=True)
+    wide.screenshot(path=shots / "45-console-client.png", full_page=True)
     wide.get_by_role("row").filter(has_text="INV-1041").get_by_role("button", name=re.compile("^Refund")).click()
     dialog = wide.get_by_role("dialog")
     expect(dialog.get_by_label("Amount to refund ($)")).to_have_value("1250.00")
@@ -223,7 +223,7 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     dialog.get_by_label("Reason (the client reads it)").fill("Two payroll runs billed that did not happen.")
     dialog.get_by_label(re.compile("This corrects an overcharge")).check()
     no_serious_accessibility_problems(wide, "console: refund")
-    wide.screenshot(path=shots / "35-console-refund.png")
+    wide.screenshot(path=shots / "46-console-refund.png")
     dialog.get_by_role("button", name="Refund", exact=True).click()
     expect(dialog.get_by_role("heading", name="Refunded")).to_be_visible()
     dialog.get_by_role("button", name="Done").click()
@@ -251,7 +251,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     expect(wide.get_by_role("region", name="Payment plan")).to_contain_text("Next: $3,200.00")
     expect(wide.get_by_role("region", name="Extension request")).to_have_count(0)  # the dates are the merchant's
     no_serious_accessibility_problems(wide, "invoice on a payment plan")
-    wide.screenshot(path=shots / "36-invoice-payment-plan.png", full_page=True)
+    wide.screenshot(path=shots / "47-invoice-payment-plan.png", full_page=True)
     close_csp_checked_page = wide  # the payment modal below loads Stripe.js, whose own stand-in is not ours to judge
     del close_csp_checked_page
 
@@ -265,7 +265,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     expect(dialog).to_contain_text("Installment 1 is $3,200.00")
     type_card(dialog, "4242 4242 4242 4242")
     dialog.get_by_label("Save this card for future payments").check()
-    pay_page.screenshot(path=shots / "37-pay-next-installment.png")
+    pay_page.screenshot(path=shots / "48-pay-next-installment.png")
     dialog.get_by_role("button", name="Review payment").click()
     dialog.get_by_role("button", name="Submit Payment").click()
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
@@ -279,12 +279,12 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     autopay.get_by_role("button", name="Turn on autopay").click()
     expect(autopay.get_by_role("alert")).to_have_text("Tick the box to authorize automatic payments.")
     no_serious_accessibility_problems(wide, "account settings: autopay")
-    wide.screenshot(path=shots / "38-autopay-authorization.png", full_page=True)
+    wide.screenshot(path=shots / "49-autopay-authorization.png", full_page=True)
     autopay.get_by_label("I authorize these automatic payments").check()
     autopay.get_by_role("button", name="Turn on autopay").press("Enter")
     expect(wide.get_by_role("region", name="Autopay")).to_contain_text("Autopay is on: Visa ending in 4242 pays each invoice")
     wide.get_by_role("region", name="Autopay").scroll_into_view_if_needed()
-    wide.screenshot(path=shots / "39-autopay-on.png")
+    wide.screenshot(path=shots / "50-autopay-on.png")
 
     # The stack's clock moved to 11 days before the next installment, the daily job run: the charge is announced.
     clock = http().post(f"{stack['api_url']}/_local/clock", timeout=10,
@@ -297,7 +297,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
         wide.get_by_role("link", name="Invoices").click()
         wide.get_by_role("link", name="INV-2042").click()
         expect(wide.locator("#autopay-charge")).to_contain_text("Autopay will charge $3,200.00 to Visa ending in 4242 on")
-        wide.screenshot(path=shots / "40-invoice-autopay-announced.png")
+        wide.screenshot(path=shots / "51-invoice-autopay-announced.png")
     finally:
         http().delete(f"{stack['api_url']}/_local/clock", timeout=10)
 
@@ -310,20 +310,20 @@ def test_the_console_and_the_plan_fit_a_phone(policed, stack, shots):
     page.get_by_role("link", name="Birch & Sons Plumbing").click()
     expect(page.get_by_role("heading", name="Birch & Sons Plumbing")).to_be_visible()
     no_sideways_scroll(page, "console: a client")
-    page.screenshot(path=shots / "41-phone-console-client.png", full_page=True)
+    page.screenshot(path=shots / "52-phone-console-client.png", full_page=True)
     page.get_by_role("link", name="INV-2042").click()
     expect(page.get_by_role("heading", name="Invoice INV-2042")).to_be_visible()
     no_sideways_scroll(page, "console: an invoice")
-    page.screenshot(path=shots / "42-phone-console-invoice.png", full_page=True)
+    page.screenshot(path=shots / "53-phone-console-invoice.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "ben@birch.test", "Invoices")
     page.get_by_role("link", name="INV-2042").first.click()
     expect(page.get_by_role("table", name="Installments, in date order")).to_be_visible()
     no_sideways_scroll(page, "an invoice on a payment plan")
-    page.screenshot(path=shots / "43-phone-payment-plan.png", full_page=True)
+    page.screenshot(path=shots / "54-phone-payment-plan.png", full_page=True)
     page.get_by_role("link", name="Account Settings").click()
     expect(page.get_by_role("region", name="Autopay")).to_be_visible()
     no_sideways_scroll(page, "account settings: autopay")
-    page.get_by_role("region", name="Autopay").screenshot(path=shots / "44-phone-autopay.png")
+    page.get_by_role("region", name="Autopay").screenshot(path=shots / "55-phone-autopay.png")
     close(context, page, errors)
     assert requests.Session().get(f"{stack['api_url']}/_local/clock", timeout=10).json()["real_time"] is True

@@ -242,7 +242,7 @@ ERRORS = {
     "PUT /account/autopay": {
         400: [*_BODY, "autopay_authorization_required"], 404: ["account_not_found"], 409: ["concurrent_change"],
         422: ["payment_method_not_found", "bank_account_not_verified", "card_expired", "autopay_authorization_outdated",
-              "invalid_field", *_BODY_422]},
+              "bank_payments_suspended", "bank_payments_deactivated", "invalid_field", *_BODY_422]},
     "DELETE /account/autopay": {404: ["account_not_found"], 409: ["concurrent_change"]},
     "POST /admin/invoices": {
         400: [*_KEY, *_BODY], 404: ["client_not_found"],

@@ -93,6 +93,10 @@ def turn_on(client: Client, method_id: str, text: str, today: date, enqueue: Enq
                             code="bank_account_not_verified")
     if reason == "method_expired":
         raise Unprocessable("This card has expired: add a new card or choose another method.", code="card_expired")
+    if method.type != "card":  # the processor holds or stopped this client's bank transfers: every debit would fail
+        from shared.ach_limits import check_sender_allowed
+
+        check_sender_allowed(client.ach_status)
     current = client.autopay
     if current is not None and current.payment_method_id == method_id and current.text == text:
         return client

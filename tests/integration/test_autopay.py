@@ -136,6 +136,18 @@ def test_autopay_that_cannot_be_turned_on_is_refused_and_changes_nothing(book, w
     assert table_snapshot() == before and queue_messages(book["receipt_queue"]) == []
 
 
+@pytest.mark.parametrize("restriction", ["suspended", "deactivated"])
+def test_a_bank_is_refused_for_autopay_while_dwolla_restricts_the_client(book, restriction):
+    bank = verified_bank(book["ach"])
+    deliver(book)
+    Client("client-a").update(actions=[Client.ach_status.set(restriction)])
+    before = table_snapshot()
+    status, body, _ = turn_on(bank)
+    assert (status, body["error"]["code"]) == (422, f"bank_payments_{restriction}")
+    assert table_snapshot() == before and queue_messages(book["receipt_queue"]) == []
+    assert turn_on(saved_card(book))[0] == 200  # a card still can
+
+
 # ---- the daily job -------------------------------------------------------------------------------------------
 
 def test_the_client_is_told_10_days_ahead_then_the_saved_card_is_charged_off_session_once(book, frozen):

@@ -20,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from shared import autopay as rules
 from shared import clock, request_schemas
+from shared.ach_limits import check_sender_allowed
 from shared.books import repository
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
@@ -31,7 +32,7 @@ from shared.jobs import Enqueue
 from shared.models import (AchAuthorization, AutopayAttempt, AutopayAuthorization, AutopayNotice, Client, Invoice,
                            Payment, ProcessedEvent, SavedPaymentMethod)
 from shared.payment_plans import states_of
-from shared.payment_requests import CARD_MINIMUMS
+from shared.payment_requests import CARD_MINIMUMS, check_ach_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING as PAYMENT_PROCESSING, SUCCEEDED, Failure, \
     Outcome, PaymentUpdate
 from shared.processors.ach import AchProcessor
@@ -43,7 +44,7 @@ from shared.validation import is_id, json_object
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 # The job's charging path (the account routes never load it).
 load_ahead("shared.services.card_payments", "shared.services.ach_payments", "shared.services.payment_updates",
-           "shared.services.customers")
+           "shared.services.customers", "shared.services.ach_allowance")
 STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours: asking again later could charge twice
 NOT_REACHED = Failure("processing_error", "We could not reach the card processor for this automatic payment. You "
                                          "were not charged; pay the invoice in the portal, or autopay tries again on "
@@ -94,8 +95,6 @@ def turn_on(client: Client, method_id: str, text: str, today: date, enqueue: Enq
     if reason == "method_expired":
         raise Unprocessable("This card has expired: add a new card or choose another method.", code="card_expired")
     if method.type != "card":  # the processor holds or stopped this client's bank transfers: every debit would fail
-        from shared.ach_limits import check_sender_allowed
-
         check_sender_allowed(client.ach_status)
     current = client.autopay
     if current is not None and current.payment_method_id == method_id and current.text == text:
@@ -384,7 +383,6 @@ def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], e
                  allowed: Callable[[str, int], None] | None) -> Failure | None:
     """Why the ACH processor would refuse this debit, in the client's words (None: it would take it): the same
     checks as a bank payment the client starts (shared/services/ach_payments.py), before anything is written."""
-    from shared.payment_requests import check_ach_amount
     from shared.services.ach_allowance import check_ach_allowed
 
     try:

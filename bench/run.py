@@ -241,6 +241,8 @@ def _create_resources() -> None:
         Name="stripe", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}))
     os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
     boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
+    boto3.client("ssm").put_parameter(Name="/bench/card-fee", Type="String", Value="on")
+    os.environ["CARD_FEE_SWITCH"] = "/bench/card-fee"
 
 
 def _pay(client_id: str, invoice_id: str, key: str) -> dict:
@@ -359,6 +361,7 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
         rows.skip("create payment, replaces the invoice's unconfirmed one", 3, str(exc)[:100])
     rows.measure("create payment, same Idempotency-Key again (replay)", 3,
                  lambda: _pay("client-a", "inv-a000", "bench-key-1"))
+    _several(rows)
 
     if created is None:
         rows.skip("webhook payment_intent.succeeded", 3, "no payment was created")
@@ -384,6 +387,52 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
     else:
         rows.skip("send receipt (SQS worker, one job)", None, "the payment did not succeed (webhook failed)")
     return rows
+
+
+def _several(rows: "_Rows") -> None:
+    """POST /payments and its quote: one payment for several invoices (DynamoDB's requests do not grow with their
+    number: one TransactGetItems, one TransactWriteItems), with and without the card fee."""
+    import requests
+
+    from tests.helpers import call, intent_event, signed_webhook
+
+    def pay(invoices: list[str], key: str, **body) -> dict:
+        status, answer, _ = call("PayInvoicesFunction", method="POST", path_suffix="/payments", client_id="client-a",
+                                 headers={"Idempotency-Key": key}, body={"invoice_ids": invoices, **body})
+        _check(status, answer, 201)
+        return answer
+
+    three = [f"inv-a{i:03d}" for i in (10, 11, 12)]
+    created = rows.measure("pay 3 invoices at once (POST /payments), card", 3,
+                           lambda: pay(three, "bench-several-1", method="card"))
+    rows.measure("pay 20 invoices at once, card", 3,
+                 lambda: pay([f"inv-a{i:03d}" for i in range(13, 30)] + ["inv-a002", "inv-a003", "inv-a004"],
+                             "bench-several-2", method="card"))
+    if created is not None:
+        event = intent_event("payment_intent.succeeded", intent_id=_intent_of("client-a", created["payment_id"]),
+                             amount=created["amount"], client_id="client-a", invoice_id=created["invoice_id"],
+                             payment_id=created["payment_id"], event_id="evt_bench_several")
+        payload, headers = signed_webhook(event, WEBHOOK_SECRET)
+        rows.measure("webhook payment_intent.succeeded, payment of 3 invoices", 3,
+                     lambda: _api("StripeWebhookFunction", headers=headers, body=payload, client_id=None))
+        rows.measure("get invoice paid with 2 others (its link: + BatchGetItem)", None,
+                     lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": three[1]}, client_id="client-a"))
+
+    os.environ["CARD_FEE_BASIS_POINTS"] = "300"
+    try:
+        card = requests.post(f"{os.environ['STRIPE_API_BASE']}/v1/payment_methods", timeout=5, data={
+            "key": "pk_test_bench", "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
+            "card[exp_year]": "2034", "card[cvc]": "123"}).json()["id"]
+        two = ["inv-a005", "inv-a006"]
+        quoted = rows.measure("quote 2 invoices, credit card, card fee on (first read of the switch)", 1,
+                              lambda: _api("PayInvoicesFunction", path_suffix="/quote", client_id="client-a",
+                                           body={"invoice_ids": two, "method": "card", "stripe_payment_method": card}))
+        if quoted is not None:
+            rows.measure("pay 2 invoices, credit card with its fee (confirmed here, applied)", None,
+                         lambda: pay(two, "bench-several-3", method="card", stripe_payment_method=card,
+                                     card_fee=quoted["card_fee"]["amount"]))
+    finally:
+        os.environ.pop("CARD_FEE_BASIS_POINTS")
 
 
 def _resend(client_id: str, payment_id: str) -> dict:

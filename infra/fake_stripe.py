@@ -87,6 +87,7 @@ def _payment_method_init(self, type=None, billing_details=None, card=None, **kwa
             self._card_number = number
             self.card.update(last4=number[-4:], fingerprint=resources.fingerprint(number))
         self.card["brand"] = fake_stripe_js._brand(self._card_number)
+        self.card["funding"] = fake_stripe_js.FUNDING.get(self._card_number, "credit")
 
 
 resources.PaymentMethod.__init__ = _payment_method_init

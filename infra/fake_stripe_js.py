@@ -13,6 +13,8 @@ localstripe 1.15's own Stripe.js stand-in never sends the card of `confirmCardPa
   `requires_action` with `next_action.type: use_stripe_sdk`;
 - `GET /v1/payment_intents/{id}` and `/v1/setup_intents/{id}` with `key` and `client_secret` (how Stripe.js
   reads an intent back after 3-D Secure);
+- `POST /v1/payment_methods` with `key=pk_...`, `type=card` and the card (stripe.createPaymentMethod): a
+  PaymentMethod with its brand and `card.funding` (Stripe's debit and prepaid test cards are not credit cards);
 - `POST .../_authenticate?success=` (localstripe's stand-in for the card issuer's 3-D Secure page): a failed
   authentication leaves the intent `requires_payment_method` with `payment_intent_authentication_failure` and
   sends `payment_intent.payment_failed`, as Stripe does.
@@ -45,6 +47,10 @@ DECLINES = {
     # 3-D Secure, then declined for insufficient funds (localstripe also asks to authenticate it)
     "4000008260003178": ("card_declined", "insufficient_funds", "Your card has insufficient funds."),
 }
+# Stripe's test cards that are not credit cards (docs.stripe.com/testing, "Cards by brand": "Visa (debit)",
+# "Mastercard (debit)", "Mastercard (prepaid)", "Discover (debit)"); every other card is a credit card, as there.
+FUNDING = {"4000056655665556": "debit", "5200828282828210": "debit", "5105105105105100": "prepaid",
+           "6011981111111113": "debit"}
 BRANDS = (("34", "amex"), ("37", "amex"), ("6011", "discover"), ("65", "discover"), ("5", "mastercard"),
           ("2", "mastercard"), ("4", "visa"))
 AUTHENTICATION_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
@@ -110,6 +116,7 @@ def _card_method(data: dict) -> resources.PaymentMethod:
         raise UserError(402, "Your card number is incorrect.", {"code": "incorrect_number", "type": "card_error",
                                                                  "param": "number"}) from None
     method.card["brand"] = _brand(number)
+    method.card["funding"] = FUNDING.get(number, "credit")
     method.card["country"] = "US"
     if number in DECLINES:
         method._decline = DECLINES[number]
@@ -197,6 +204,8 @@ def _authentication_failed(kind: str, intent) -> web.Response:
 async def stripe_js(request: web.Request, handler):
     if request.method == "GET" and request.path == "/js.stripe.com/v3/":
         return web.Response(text=STAND_IN.read_text(), content_type="application/javascript")
+    if request.method == "POST" and request.path == "/v1/payment_methods" and not server.get_api_key(request):
+        return await _create_payment_method(request)
     match = _INTENT.match(request.path)
     if not match or server.get_api_key(request):
         return await handler(request)  # secret-key calls are the backend's: localstripe and the wrapper's
@@ -224,6 +233,20 @@ async def stripe_js(request: web.Request, handler):
         if kind == "payment_intents":
             return _confirm_payment(intent, params)
         return _confirm_setup(setup=intent, params=params) or await handler(request)
+    except UserError as error:
+        if error.code == 402:
+            error.body["error"]["type"] = "card_error"
+        return error.to_response()
+
+
+async def _create_payment_method(request: web.Request) -> web.Response:
+    """stripe.createPaymentMethod({type: 'card', card}): the card becomes a PaymentMethod (with its brand and
+    funding) that the backend then reads and charges; Stripe.js authenticates with the publishable key only."""
+    params = await _params(request)
+    try:
+        if not (isinstance(params.get("key"), str) and params["key"].startswith("pk_")):
+            raise UserError(401, "Invalid API Key provided.")
+        return server.json_response(_card_method(params)._export())
     except UserError as error:
         if error.code == 402:
             error.body["error"]["type"] = "card_error"

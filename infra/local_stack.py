@@ -1,6 +1,6 @@
 """The whole system on this machine, all on 127.0.0.1 (`make local`):
 
-  moto server (DynamoDB, SQS, SES, Secrets Manager, Cognito)  <- resources created from template.yaml
+  moto server (DynamoDB, SQS, SES, Secrets Manager, SSM, Cognito)  <- resources created from template.yaml
   localstripe in-process (infra.fake_stripe)                  -> webhooks to the local gateway
   local API gateway (infra.gateway)                           -> the functions' handlers, in-process
   SQS pollers (infra.sqs_poller)                              -> the queue-triggered functions
@@ -66,6 +66,8 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
 
     # A support phone for the demo (the template's default is none), so the portal shows both contacts.
     params = _parameter_defaults() | {"AchApiBase": ach_api_base, "SupportPhone": "+1 555 0100"}
+    if os.environ.get("LOCAL_CARD_FEE_BASIS_POINTS"):  # a card fee to try (README, "Card fees"); none by default
+        params["CardFeeBasisPoints"] = os.environ["LOCAL_CARD_FEE_BASIS_POINTS"]
     if portal_url:  # CORS and the links in emails follow where the portal is served
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
     refs: dict[str, str] = dict(params)
@@ -99,6 +101,11 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
         "client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
     refs["AchSecret"] = ach_secret["ARN"]
     boto3.client("ses").verify_email_identity(EmailAddress=params["SenderEmail"])
+    # SSM parameters (the card fee's switch), named after the logical id, with the template's value.
+    for logical_id, parameter in template.resources("AWS::SSM::Parameter").items():
+        boto3.client("ssm").put_parameter(Name=f"/local/{logical_id}", Type=parameter["Properties"]["Type"],
+                                          Value=parameter["Properties"]["Value"])
+        refs[logical_id] = f"/local/{logical_id}"
 
     # Cognito: the pool and app client with the template's own settings (custom:client_id, password policy,
     # USER_PASSWORD_AUTH), so tokens carry the same claims as in the deployed system.

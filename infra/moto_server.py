@@ -178,6 +178,7 @@ DATA_ACTIONS = {
             "ListQueues"},
     "secretsmanager": {"GetSecretValue", "DescribeSecret", "ListSecrets"},
     "ses": {"SendEmail", "SendRawEmail", "GetSendQuota", "ListIdentities", "GetIdentityVerificationAttributes"},
+    "ssm": {"GetParameter"},
 }
 _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 

@@ -38,6 +38,8 @@ TARGETS = {
     "shared/money.py": ["tests/unit/test_money_and_invoices.py"],
     "shared/invoices.py": ["tests/unit/test_money_and_invoices.py", MODEL],
     "shared/payment_requests.py": ["tests/unit/test_payment_requests.py"],
+    "shared/allocations.py": ["tests/unit/test_allocations.py", MODEL],
+    "shared/surcharges.py": ["tests/unit/test_allocations.py"],
 }
 MODEL_SEQUENCES = "150"  # the books model's share per mutant (the suite runs 1,000)
 TIMEOUT = 240

@@ -30,6 +30,7 @@ from shared.declines import _MESSAGES as DECLINES
 from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
 from shared.invoices import STATUSES as INVOICE_STATUSES
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
+from shared.request_schemas import MAX_INVOICES
 from shared.services.queries import MAX_LIMIT
 from shared.validation import MAX_ID_LENGTH
 
@@ -178,6 +179,14 @@ CODES = {
     "processor_refused": "The card processor refused the request as invalid (Stripe's invalid_request_error): "
                          "nothing was charged; sending it again gets the same answer.",
     "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
+    "duplicate_invoices": "invoice_ids lists an invoice twice.",
+    "too_many_invoices": f"invoice_ids lists more than {MAX_INVOICES} invoices (one payment's unit of work must fit in "
+                         "one DynamoDB transaction): pay the rest in another payment.",
+    "mixed_currencies": "The invoices are in different currencies: one payment is in one currency.",
+    "card_fee_changed": "The card fee is higher than the card_fee sent (the one the client was shown): nothing was "
+                        "charged; quote again and show the new fee (error.card_fee).",
+    "card_details_required": "A card fee is on and depends on the card: send stripe_payment_method (the card "
+                             "Stripe.js collected) or a saved card's payment_method_id.",
     "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
                              "Retry-After header).",
     "autopay_authorization_required": "Autopay without its authorization accepted: send authorization "
@@ -217,6 +226,20 @@ ERRORS = {
               "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
               "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
               "bank_payments_deactivated", "processor_refused", *_BODY_422],
+        503: ["processor_unavailable"]},
+    "POST /payments": {
+        400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["invoice_not_found", "payment_method_not_found"],
+        409: ["payment_in_progress", "payment_canceled", "card_fee_changed", "concurrent_change"],
+        422: ["invoice_paid", "invoice_void", "duplicate_invoices", "too_many_invoices", "mixed_currencies",
+              "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
+              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
+              "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
+              "bank_payments_deactivated", "processor_refused", "card_details_required", *_BODY_422],
+        503: ["processor_unavailable"]},
+    "POST /payments/quote": {
+        400: _BODY, 404: ["invoice_not_found", "payment_method_not_found"], 409: ["payment_in_progress"],
+        422: ["invoice_paid", "invoice_void", "duplicate_invoices", "too_many_invoices", "mixed_currencies",
+              "unsupported_method", "payment_method_required", "invalid_field", "processor_refused", *_BODY_422],
         503: ["processor_unavailable"]},
     "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
     "GET /payments/{payment_id}": {},
@@ -322,7 +345,8 @@ _ERROR_DETAILS = {
     "limit": {**_int, "description": "ach_weekly_limit only: the weekly limit, in cents."},
     "resets_on": {**_date, "description": "ach_weekly_limit only: the Monday (UTC) the weekly limit starts again."},
     "retry_after": {**_datetime, "description": "bank_account_relink_too_soon only: when the account can be linked "
-                                                "again."}}
+                                                "again."},
+    "card_fee": {**_int, "description": "card_fee_changed only: the card fee now, in cents."}}
 
 _INVOICE_STATUS = {"type": "string", "enum": list(INVOICE_STATUSES)}
 _PAYMENT_STATUS = {"type": "string", "enum": ["pending", "processing", "succeeded", "failed", "canceled",
@@ -344,6 +368,10 @@ _PAYMENT = _closed({
     "receipt_reference": {**_nullable(_str), "description": "The receipt number the receipt email shows (e.g. "
                                                             "4821-0937-5512); null until the money arrived."},
     "ach_authorization": _nullable(_ref("AchAuthorization")),
+    "allocations": {"type": "array", "items": _ref("Allocation"), "minItems": 1,
+                    "description": "What the payment pays on each invoice, in order of allocation (the oldest due "
+                                   "date first; the first is invoice_id). One invoice: one allocation, the amount."},
+    "card_fee": {**_int, "description": "Cents of card fee (a credit card surcharge) in amount; 0 for none."},
     "refunds": {"type": "array", "items": _closed({"refund_id": _str, "amount": _int, "created_at": _datetime,
                                                    "status": _REFUND_STATUS})},
     "problem_reports": {"type": "array", "items": _ref("ReportSummary")},
@@ -383,6 +411,8 @@ _ACTIVITY_ENTRY = _closed({
 _INVOICE = _closed({
     "invoice_id": _str, "number": {**_str, "example": "INV-1042"}, "status": _INVOICE_STATUS,
     "currency": {**_str, "example": "usd"}, "total": _int, "amount_paid": _int, "amount_pending": _int, "fees": _int,
+    "card_fees": {**_int, "description": "Card fees paid with its credit card payments (never owed: not in the "
+                                        "balance; its own line in line_items)."},
     "balance": _int, "issued_date": _date, "due_date": _date, "overdue": _bool, "payable": _bool,
     "allow_partial": _bool, "minimum_payment": _int,
     "line_items": {"type": "array", "items": _ref("LineItem")},
@@ -394,14 +424,15 @@ _INVOICE = _closed({
         "(activity_next_cursor pages on). Each entry moves one of the invoice's numbers by its signed amount: "
         "invoiced, late_fee and correction add up to total + fees; payment_received, payment_returned, chargeback, "
         "chargeback_reversed and refunded to amount_paid; transfer_started and transfer_finished to "
-        "amount_pending; the others to the client's credit.")},
+        "amount_pending; card_fee, card_fee_refunded, card_fee_charged_back and card_fee_reversed to card_fees; "
+        "the others to the client's credit.")},
     "activity_next_cursor": {**_nullable(_str), "description": "Invoice detail: more activity follows (GET "
                                                                "/invoices/{invoice_id}/activity?cursor=)."},
     "payment_plan": _nullable(_ref("PaymentPlan")),
     "autopay_charge": _nullable(_ref("AutopayCharge"))},
-    ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "balance",
-     "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment", "extension_request",
-     "payment_plan", "autopay_charge"],
+    ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "card_fees",
+     "balance", "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment",
+     "extension_request", "payment_plan", "autopay_charge"],
     description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
 _REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPORT_KIND, "message": _str,
                    "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
@@ -443,6 +474,26 @@ SCHEMAS = {
     "AdminInvoice": _extend(_INVOICE, {"client_id": _str}, ["client_id", "line_items", "payments", "activity",
                                                              "activity_next_cursor"]),
     "Payment": _PAYMENT,
+    "Allocation": _closed({"invoice_id": _str, "invoice_number": _nullable(_str),
+                           "amount": {**_int, "description": "Cents paid on the invoice."},
+                           "card_fee": {**_int, "description": "Cents of card fee on that amount."}},
+                          ["invoice_id", "invoice_number", "amount", "card_fee"]),
+    "Quote": _closed({
+        "currency": _str, "amount": {**_int, "description": "The invoices' balances together, in cents."},
+        "card_fee": {**_nullable(_closed({
+            "basis_points": {**_int, "description": "The fee in force: 250 = 2.5 % (at most 300)."},
+            "amount": {**_nullable(_int), "description": "Cents for this card (0 for a debit or prepaid card); null "
+                                                         "until a card is named."},
+            "card_funding": {**_nullable(_str), "description": "Stripe's card.funding: credit, debit, prepaid, "
+                                                               "unknown. Only credit carries the fee."}},
+            ["basis_points", "amount", "card_funding"])),
+            "description": "null: no card fee (none is set, it is off, or a bank transfer)."},
+        "total": {**_int, "description": "What the client pays: amount + the card fee."},
+        "card": _nullable(_closed({"brand": _str, "last4": _str})),
+        "allocations": {"type": "array", "items": _ref("Allocation")}},
+        ["currency", "amount", "card_fee", "total", "card", "allocations"],
+        description="What paying these invoices costs now. Show it, card fee and all, before the client submits; "
+                    "send card_fee.amount back as card_fee."),
     "CreatedPayment": _extend(_PAYMENT, {
         "client_secret": {**_str, "description": "Card payments: confirm it with Stripe.js."},
         "next_action": {"type": "string", "enum": ["authenticate"],
@@ -546,6 +597,11 @@ SCHEMAS = {
                                    ["minimum_length", "require_lowercase", "require_uppercase", "require_numbers",
                                     "require_symbols"], description="The user pool's password rules, to show "
                                                                     "before a new password is sent."),
+        "card_fee": {**_nullable(_closed({"basis_points": _int,
+                                          "applies_to": {"type": "string", "const": "credit_cards"}},
+                                         ["basis_points", "applies_to"])),
+                     "description": "The card fee on credit cards (POST /payments), to disclose where the portal "
+                                    "names the cards it takes; null: none."},
         "reminder_days": _closed({"choices": {"type": "array", "items": _int}, "max_chosen": _int,
                                   "min_day": _int, "max_day": _int},
                                  ["choices", "max_chosen", "min_day", "max_day"],
@@ -555,11 +611,12 @@ SCHEMAS = {
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
          "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
          "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant", "password_policy",
-         "reminder_days", "autopay_authorization_text", "autopay_days_before", "autopay_notice_days"],
+         "reminder_days", "autopay_authorization_text", "autopay_days_before", "autopay_notice_days", "card_fee"],
         description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
-    "PaymentRequest": request_schemas.PAYMENT, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
+    "PaymentRequest": request_schemas.PAYMENT, "PaymentsRequest": request_schemas.PAYMENTS,
+    "PaymentQuoteRequest": request_schemas.PAYMENT_QUOTE, "BankAccountRequest": request_schemas.BANK_ACCOUNT,
     "VerifyRequest": request_schemas.VERIFY, "RefundRequest": request_schemas.REFUND,
     "ExtensionRequestBody": request_schemas.EXTENSION, "ProblemReportRequest": request_schemas.PROBLEM_REPORT,
     "ResolutionRequest": request_schemas.RESOLUTION, "AccountPatch": request_schemas.ACCOUNT_PATCH,
@@ -632,6 +689,13 @@ OPERATIONS = {
     "POST /invoices/{invoice_id}/payments": {
         "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentRequest"),
         "responses": {"201": _created("CreatedPayment", "The payment (the same one for a replayed key).")}},
+    "POST /payments": {
+        "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentsRequest"),
+        "responses": {"201": _created("CreatedPayment", "One payment of every invoice's full balance (allocations), "
+                                                        "the same one for a replayed key.")}},
+    "POST /payments/quote": {
+        "requestBody": _body("PaymentQuoteRequest"),
+        "responses": {"200": _json("Quote", "What it costs now; nothing is recorded or charged.")}},
     "GET /payments": {"parameters": [_INVOICE_FILTER, *_PAGE],
                       "responses": {"200": _json("PaymentList", "The client's payment history, newest first.")}},
     "GET /payments/{payment_id}": {"responses": {"200": _json("Payment", "One payment. Pending or processing for "
@@ -736,6 +800,8 @@ NAMES = {
     "GET /invoices/{invoice_id}/pdf": ("getInvoicePdf", "Download an invoice as a PDF"),
     "POST /invoices/{invoice_id}/payments": ("createPayment", "Start paying an invoice by card or bank transfer"),
     "POST /invoices/{invoice_id}/extension-requests": ("requestExtension", "Ask for a later due date"),
+    "POST /payments": ("payInvoices", "Pay several invoices in one card payment or bank transfer"),
+    "POST /payments/quote": ("quotePayment", "What paying several invoices costs, card fee included"),
     "GET /payments": ("listPayments", "List the client's payments, newest first"),
     "GET /payments/{payment_id}": ("getPayment", "Get a payment: did it go through?"),
     "GET /payments/{payment_id}/receipt.pdf": ("getReceiptPdf", "Download a payment's receipt as a PDF"),
@@ -792,6 +858,9 @@ LINKS = {
         "ReportProblem": _link("reportProblem", payment_id="$response.body#/payment_id"),
         "Refund": _link("refundPayment", payment_id="$response.body#/payment_id"),
         "InvoicePayments": _link("listPayments", invoice_id="$response.body#/invoice_id")},
+    ("POST /payments", "201"): {
+        "GetPayment": _link("getPayment", payment_id="$response.body#/payment_id"),
+        "Refund": _link("refundPayment", payment_id="$response.body#/payment_id")},
     ("GET /payments", "200"): {
         "GetPayment": _link("getPayment", payment_id="$response.body#/payments/0/payment_id"),
         "ReceiptPdf": _link("getReceiptPdf", payment_id="$response.body#/payments/0/payment_id")},

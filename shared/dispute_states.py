@@ -14,11 +14,15 @@ and is an anomaly for a person.
 
 What a withdrawal takes is decided against what Stripe holds back now (withdrawn - reinstated) and what the
 books already count as taken by it (the payment's `chargebacks` balance), never against a number another event
-changes: a refund before or after the withdrawal ends in the same books.
+changes: a refund before or after the withdrawal ends in the same books. Money taken and given back is spread over
+the payment's invoices as a refund's is (shared/allocations.py): its card fee in proportion, then its credit, then
+its invoices in reverse order of allocation; given back in order of allocation.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.allocations import Plan, Share, give_back, take_back
 from shared.books.ledger import PaymentBalances
 from shared.invoices import InvoiceMoney
 from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED
@@ -68,7 +72,7 @@ class DisputeState:
 @dataclass(frozen=True)
 class DisputeChange:
     state: DisputeState | None = None  # None: nothing to write but the event record
-    moves: tuple[tuple[str, int], ...] = ()  # journal entries (kind, cents), in order
+    moves: tuple[tuple[str, int, str], ...] = ()  # journal entries (kind, cents, invoice), in order
     payment_status: str | None = None  # None: unchanged
     phases: tuple[str, ...] = ()  # what the merchant is told, once each
     anomaly: str | None = None
@@ -83,10 +87,17 @@ class PaymentMoney:
     amount: int  # what the processor received
     balances: PaymentBalances  # its dimension of the books
     invoice_id: str
+    plan: Plan | None = None  # its invoices and card fee (None: all of it for `invoice_id`, no fee)
+
+    @property
+    def spread(self) -> Plan:
+        return self.plan or Plan((Share(self.invoice_id, self.amount),), self.amount)
 
 
 def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: PaymentMoney,
-                   invoice: InvoiceMoney, *, void: bool) -> DisputeChange:
+                   invoice: InvoiceMoney, *, void: bool, rooms: Mapping[str, int] | None = None) -> DisputeChange:
+    """`invoice`, `void`: the payment's invoice; `rooms`: instead, what each of its invoices still owes (0 when
+    void), for a payment of several invoices."""
     if report.status not in _LIFECYCLE:
         return DisputeChange(anomaly="dispute_status_unknown")
     if report.currency.lower() != payment.currency.lower():
@@ -107,38 +118,43 @@ def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: P
     # numbers whatever else happened to the payment in between (a refund before or after the withdrawal).
     target = max(0, (withdrawn or 0) - (reinstated or 0))
     delta = target - payment.balances.charged_back
-    moves = _take(delta, payment, invoice, void) if delta > 0 else _give_back(-delta, payment, invoice, void)
+    if rooms is None:
+        rooms = {payment.invoice_id: 0 if void else max(0, invoice.owed - invoice.amount_paid)}
+    moves = _take(delta, payment) if delta > 0 else _give_back(-delta, payment, rooms)
 
     new_state = DisputeState(base.dispute_id, status, status_at, withdrawn, reinstated)
     if new_state == state and not moves:
         return DisputeChange()
-    at_loss = next((a for k, a in moves if k == "chargeback_at_loss"), 0)
+    at_loss = next((a for k, a, _ in moves if k == "chargeback_at_loss"), 0)
     return DisputeChange(state=new_state, moves=moves,
                          payment_status=_payment_status(status, payment) if newer else None,
                          phases=_phases(state, new_state, delta),
                          anomaly="chargeback_after_refund" if at_loss else None)
 
 
-def _take(amount: int, payment: PaymentMoney, invoice: InvoiceMoney, void: bool) -> tuple[tuple[str, int], ...]:
-    """Money withdrawn comes off the payment's part kept as credit first, as a refund does, then off the
-    invoice; what the payment no longer holds (it was refunded) left twice: the merchant's loss."""
-    held = payment.balances
-    from_credit = min(amount, held.credit)
-    from_paid = min(amount - from_credit, held.paid(payment.invoice_id))
-    at_loss = amount - from_credit - from_paid
-    return tuple((k, a) for k, a in (("chargeback_from_credit", from_credit), ("chargeback", from_paid),
-                                     ("chargeback_at_loss", at_loss)) if a)
+def _take(amount: int, payment: PaymentMoney) -> tuple[tuple[str, int, str], ...]:
+    """Money withdrawn comes off the payment's card fee in proportion and its part kept as credit first, as a
+    refund does, then off its invoices (the last allocated first); what the payment no longer holds (it was
+    refunded) left twice: the merchant's loss."""
+    plan = payment.spread
+    taken = take_back(amount, payment.balances, plan)
+    moves = [("chargeback_from_credit", taken.from_credit, plan.first)]
+    for invoice_id, paid, fee in taken.parts:
+        moves += [("card_fee_charged_back", fee, invoice_id), ("chargeback", paid, invoice_id)]
+    moves.append(("chargeback_at_loss", taken.at_loss, plan.first))
+    return tuple(m for m in moves if m[1])
 
 
-def _give_back(amount: int, payment: PaymentMoney, invoice: InvoiceMoney, void: bool) -> tuple[tuple[str, int], ...]:
-    """Money reinstated first makes good what the merchant lost, then fills the invoice (never a void one) and
-    keeps the rest as the client's credit."""
-    recovered = min(amount, payment.balances.lost)
-    room = 0 if void else max(0, invoice.owed - invoice.amount_paid)
-    to_invoice = min(amount - recovered, room)
-    to_credit = amount - recovered - to_invoice
-    return tuple((k, a) for k, a in (("loss_recovered", recovered), ("chargeback_reversed", to_invoice),
-                                     ("chargeback_reversed_to_credit", to_credit)) if a)
+def _give_back(amount: int, payment: PaymentMoney, rooms: Mapping[str, int]) -> tuple[tuple[str, int, str], ...]:
+    """Money reinstated first makes good what the merchant lost, then the card fee's proportion, then fills the
+    invoices (never a void one) and keeps the rest as the client's credit."""
+    plan = payment.spread
+    given = give_back(amount, payment.balances, plan, rooms)
+    moves = [("loss_recovered", given.recovered, plan.first)]
+    for invoice_id, paid, fee in given.parts:
+        moves += [("card_fee_reversed", fee, invoice_id), ("chargeback_reversed", paid, invoice_id)]
+    moves.append(("chargeback_reversed_to_credit", given.to_credit, plan.first))
+    return tuple(m for m in moves if m[1])
 
 
 def _funds(report: DisputeReport, currency: str) -> tuple[int | None, int | None]:

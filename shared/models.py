@@ -227,7 +227,8 @@ class Invoice(_Table):
     fees = NumberAttribute(default=0)
     amount_paid = NumberAttribute(default=0)
     amount_pending = NumberAttribute(default=0)
-    # The four balances above are a projection of the invoice's journal entries, which are items of their own
+    card_fees = NumberAttribute(default=0)  # card fees paid with credit card payments (never owed: README "Card fees")
+    # The balances above are a projection of the invoice's journal entries, which are items of their own
     # beside it (JournalEntry): the invoice's size never depends on its history (README, "The books").
     entry_count = NumberAttribute(default=0)  # entries written so far: the next one's sequence number
     issued_date = UnicodeAttribute()
@@ -350,6 +351,13 @@ class PaymentsNeedingAttention(GlobalSecondaryIndex):
 
     attention = UnicodeAttribute(hash_key=True)  # the reason: dispute | credit
     created_key = UnicodeAttribute(range_key=True)
+class Allocation(MapAttribute):
+    """One invoice's share of a payment that pays several invoices (or carries a card fee): shared/allocations.py."""
+
+    invoice_id = UnicodeAttribute()
+    invoice_number = UnicodeAttribute()
+    amount = NumberAttribute()  # cents it pays on the invoice: that invoice's balance when the payment started
+    card_fee = NumberAttribute(default=0)  # cents of card fee charged on that amount
 
 
 class PaymentsById(GlobalSecondaryIndex):
@@ -425,6 +433,12 @@ class Payment(_Table):
     autopay = AutopayAttempt(null=True)  # an autopay charge (None: the client paid from the portal)
     status_checked_at = NumberAttribute(null=True)  # unix s: when GET /payments/{id} last asked the processor
     receipt_resent_at = NumberAttribute(null=True)  # unix s: the last receipt the client asked to resend
+    # A payment of several invoices (POST /payments): every invoice's share, in order of allocation; the first is
+    # also `invoice_id`, so the indexes, the processors' metadata and every reader of one payment's invoice work
+    # unchanged. The other invoices find it through a PaymentLink each (README, "Several invoices, one payment").
+    allocations = ListAttribute(of=Allocation, null=True)
+    card_fee = NumberAttribute(null=True)  # cents of card fee (a credit card surcharge) in `amount`; None: none
+    card_funding = UnicodeAttribute(null=True)  # Stripe's card.funding when the fee was decided: credit, debit, ...
     version = VersionAttribute()
     by_created = PaymentsByCreated()
     by_invoice = PaymentsByInvoice()
@@ -432,6 +446,11 @@ class Payment(_Table):
     by_processor_id = PaymentsByProcessorId()
     unsettled_index = PaymentsUnsettled()
     needs_attention = PaymentsNeedingAttention()
+
+    @property
+    def invoice_ids(self) -> tuple[str, ...]:
+        """Every invoice this payment pays, in order of allocation (the first is `invoice_id`)."""
+        return tuple(a.invoice_id for a in self.allocations) if self.allocations else (self.invoice_id,)
 
     def balance_map(self) -> dict[str, int]:
         raw = self.balances
@@ -447,6 +466,19 @@ class Payment(_Table):
     def credited_amount(self) -> int:
         """The part of this payment kept as the client's credit, cents."""
         return self.balance_map().get("credit", 0)
+
+
+class PaymentLink(_Table):
+    """A payment of several invoices, listed with each invoice after its first: an item in the payments table whose
+    sort key is "<payment_id>#<invoice_id>" and whose `invoice_key` puts it in that invoice's by-invoice index (the
+    payment itself carries the first invoice's). Readers of an invoice's payments swap it for the payment
+    (shared/payment_links.py). It has no created_key, so GET /payments lists each payment once."""
+
+    Meta = _meta("PAYMENTS_TABLE", "portal-payments")
+    client_id = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute(range_key=True)  # "<payment_id>#<invoice_id>"
+    invoice_id = UnicodeAttribute()
+    invoice_key = UnicodeAttribute()  # "<invoice_id>#<created_at>#<payment_id>", as a payment's own
 
 
 class PaymentMethodsByProcessorId(GlobalSecondaryIndex):
@@ -530,6 +562,7 @@ class Refund(_Table):
     refund_id = UnicodeAttribute(range_key=True)
     payment_id = UnicodeAttribute()
     invoice_id = UnicodeAttribute()
+    invoice_ids = ListAttribute(of=UnicodeAttribute, null=True)  # its payment's invoices, when several
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     reason = UnicodeAttribute()

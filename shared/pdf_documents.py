@@ -151,6 +151,8 @@ def invoice_pdf(invoice: dict, merchant: Merchant) -> bytes:
     if invoice.get("fees"):
         totals.append(["Late fees", money(invoice["fees"], c)])
     totals.append(["Paid to date", money(invoice["amount_paid"], c)])
+    if invoice.get("card_fees"):
+        totals.append(["Card fees paid (not part of the balance)", money(invoice["card_fees"], c)])
     if invoice.get("amount_pending"):
         totals.append(["Bank transfers in progress", money(invoice["amount_pending"], c)])
     totals.append(["Balance due", money(invoice["balance"], c)])
@@ -160,7 +162,8 @@ def invoice_pdf(invoice: dict, merchant: Merchant) -> bytes:
     if payments:
         rows = [["Date", "Method", "Status", "Amount"]]
         rows += [[_when(p.get("succeeded_at") or p["created_at"], merchant), method_text(p),
-                  _PAYMENT_STATUS.get(p["status"], "Processing"), money(p["amount"], p["currency"])] for p in payments]
+                  _PAYMENT_STATUS.get(p["status"], "Processing"),
+                  money(_on_invoice(p, invoice["invoice_id"]), p["currency"])] for p in payments]
         page.table(rows, [2.0, 2.3, 1.25, 1.25], right=(3,))
     else:
         page.text("No payments yet.")
@@ -171,23 +174,46 @@ def invoice_pdf(invoice: dict, merchant: Merchant) -> bytes:
     return page.render()
 
 
-def receipt_pdf(payment: dict, invoice: dict, merchant: Merchant) -> bytes:
+CARD_FEE = "Card fee (credit card surcharge)"
+
+
+def _on_invoice(payment: dict, invoice_id: str) -> int:
+    """What a payment paid on this invoice, its card fee there included (a payment of several invoices paid more)."""
+    mine = [a for a in payment.get("allocations") or [] if a["invoice_id"] == invoice_id]
+    return mine[0]["amount"] + mine[0]["card_fee"] if mine else payment["amount"]
+
+
+def receipt_pdf(payment: dict, invoice: dict | None, merchant: Merchant) -> bytes:
     """A payment that went through: its receipt number (the receipt email's), amount, method, date, and the
-    invoice it paid with what is still owed on it."""
+    invoice it paid with what is still owed on it; a payment of several invoices (`invoice` None) lists what it
+    paid on each. A card fee has its own line."""
     c = payment["currency"]
+    allocations = payment.get("allocations") or []
     page = _Page(f"Receipt {payment['receipt_reference']}", merchant)
     page.text(merchant.name, page.h2)
     page.text(f"Receipt {payment['receipt_reference']}", page.h1)
     page.table([["Amount paid", money(payment["amount"], c)],
+                *([[CARD_FEE, money(payment["card_fee"], c)]] if payment.get("card_fee") else []),
                 ["Paid on", _when(payment.get("succeeded_at") or payment["created_at"], merchant)],
                 ["Method", method_text(payment)],
                 ["Status", _PAYMENT_STATUS.get(payment["status"], "Paid")],
-                ["Invoice", invoice["number"]]], [1.6, 5.2], header=False)
+                ["Invoice" if invoice else "Invoices", invoice["number"] if invoice else
+                 ", ".join(a["invoice_number"] or "" for a in allocations)]], [1.6, 5.2], header=False)
     refunds = payment.get("refunds") or []
     if refunds:
         page.heading("Refunds")
         page.table([["Date", "Amount"]] + [[_when(r["created_at"], merchant), money(r["amount"], c)] for r in refunds],
                    [5.55, 1.25], right=(1,))
+    if invoice is None:
+        page.heading("Paid on each invoice")
+        rows = [["Invoice", "Amount"]] + [[f"Invoice {a['invoice_number']}", money(a["amount"], c)] for a in allocations]
+        if payment.get("card_fee"):
+            rows.append([CARD_FEE, money(payment["card_fee"], c)])
+        page.table(rows + [["Amount paid", money(payment["amount"], c)]], [5.55, 1.25], right=(1,), bold_last=True)
+        page.space()
+        page.text(f"Times are in {merchant.time_zone.replace('_', ' ')} time. Keep this receipt for your records.",
+                  page.small)
+        return page.render()
     page.heading(f"Invoice {invoice['number']}")
     rows = [["Description", "Amount"]] + [[li["description"], money(li["amount"], invoice["currency"])]
                                           for li in invoice.get("line_items") or []]

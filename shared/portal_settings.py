@@ -33,7 +33,8 @@ def password_policy(env: Mapping[str, str]) -> dict:
             "require_symbols": bool(policy.get("RequireSymbols", True))}
 
 
-def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
+def portal_settings(env: Mapping[str, str], merchant: Merchant, card_fee_basis_points: int = 0) -> dict:
+    """`card_fee_basis_points`: the card fee in force (shared/surcharges.py), disclosed before a card is chosen."""
     region = env.get("AWS_REGION", "us-east-1")
     # The endpoint botocore itself would use (AWS_ENDPOINT_URL is set only by the local stack and tests, to
     # moto), so the browser signs in against the same pool the backend's tokens are checked against.
@@ -65,4 +66,6 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant) -> dict:
         "password_policy": password_policy(env),
         "reminder_days": {"choices": list(REMINDER_DAY_CHOICES), "max_chosen": MAX_REMINDERS,
                           "min_day": MIN_DAYS, "max_day": MAX_DAYS},
+        "card_fee": ({"basis_points": card_fee_basis_points, "applies_to": "credit_cards"}
+                     if card_fee_basis_points else None),
     }

@@ -42,6 +42,30 @@ PAYMENT = _object({
                                              "the debit authorization the portal showed (NACHA, WEB debits)."},
 }, ("method",))
 
+# POST /payments: several invoices, one payment (shared/multi_payment_requests.py). MAX_INVOICES keeps the largest
+# unit of work of such a payment under DynamoDB's 100 items per transaction (README, "Several invoices, one payment").
+MAX_INVOICES = 20
+_INVOICE_IDS = {"type": "array", "items": _id, "minItems": 1, "maxItems": MAX_INVOICES, "uniqueItems": True,
+                "description": f"1-{MAX_INVOICES} of the client's unpaid invoices, all in one currency: their full "
+                               "balances are paid."}
+_STRIPE_PAYMENT_METHOD = {"type": "string", "pattern": "^pm_[A-Za-z0-9_]{1,250}$",
+                          "description": "A card Stripe.js just collected (stripe.createPaymentMethod): the card fee "
+                                         "depends on whether it is a credit card."}
+PAYMENT_QUOTE = _object({
+    "invoice_ids": _INVOICE_IDS,
+    "method": {"type": "string", "enum": ["card", "ach"]},
+    "payment_method_id": {**_id, "description": "A saved payment method of this client."},
+    "stripe_payment_method": _STRIPE_PAYMENT_METHOD,
+}, ("invoice_ids", "method"))
+PAYMENTS = _object({
+    **PAYMENT_QUOTE["properties"],
+    "save_payment_method": {**_bool, "default": False, "description": "Card: save the new card for next time."},
+    "card_fee": {**_int, "minimum": 0, "default": 0,
+                 "description": "Card: the card fee the client was shown (the quote's card_fee.amount), in cents. A "
+                                "higher fee is never charged: 409 card_fee_changed."},
+    "ach_authorization": PAYMENT["properties"]["ach_authorization"],
+}, ("invoice_ids", "method"))
+
 BANK_ACCOUNT = _object({
     "routing_number": {**_str, "pattern": "^[0-9]{9}$", "description": "ABA routing number (checksum checked)."},
     "account_number": {**_str, "pattern": "^[0-9]{4,17}$"},

@@ -42,11 +42,45 @@ def payment_view(payment: Payment) -> dict:
         # What the receipt email calls "Receipt number": the client quotes it to the merchant.
         "receipt_reference": receipt_number(payment.payment_id) if payment.status in RECEIPTED else None,
         "ach_authorization": ach_authorization_view(payment.ach_authorization),
+        "allocations": allocations_view(payment),
+        "card_fee": int(payment.card_fee or 0),
         "refunds": [{"refund_id": r.refund_id, "amount": r.amount, "status": r.status, "created_at": r.created_at}
                     for r in payment.refunds],
         "problem_reports": [{"problem_report_id": r.problem_report_id, "kind": r.kind, "status": r.status,
                              "created_at": r.created_at} for r in payment.problem_reports],
     }
+
+
+def allocations_view(payment: Payment) -> list[dict]:
+    """What the payment pays on each invoice, in order of allocation (one invoice: the whole amount)."""
+    if not payment.allocations:
+        return [{"invoice_id": payment.invoice_id, "invoice_number": payment.invoice_number, "amount": payment.amount,
+                 "card_fee": 0}]
+    return [{"invoice_id": a.invoice_id, "invoice_number": a.invoice_number, "amount": int(a.amount),
+             "card_fee": int(a.card_fee or 0) if payment.card_fee else 0} for a in payment.allocations]
+
+
+def quote_view(quote) -> dict:
+    """POST /payments/quote (shared/services/multi_payments.Quote)."""
+    fee = None
+    if quote.fee is not None:
+        fee = {"basis_points": quote.fee.basis_points, "amount": quote.card_fee,
+               "card_funding": quote.card.funding if quote.card else None}
+    card = {"brand": quote.card.brand, "last4": quote.card.last4} if quote.card else None
+    return {"currency": quote.currency, "amount": quote.amount, "card_fee": fee, "total": quote.total, "card": card,
+            "allocations": [{"invoice_id": s.invoice_id, "invoice_number": s.number, "amount": s.amount,
+                             "card_fee": s.card_fee} for s in quote.shares]}
+
+
+def started_view(started) -> dict:
+    """A payment just started (shared/services/card_payments.StartedPayment): the payment, with what the portal
+    confirms it with (`client_secret`) and what it must do next (`next_action`)."""
+    body = payment_view(started.payment)
+    if started.client_secret:
+        body["client_secret"] = started.client_secret
+    if started.next_action:
+        body["next_action"] = started.next_action
+    return body
 
 
 def resend_view(payment: Payment, sent_to: str) -> dict:
@@ -72,9 +106,10 @@ def late_fee_view(invoice: Invoice, balance: int) -> dict:
 
 
 def line_items_view(invoice: Invoice) -> list[dict]:
-    """The invoice's own lines, then one line for its late fees and one for its corrections (refunds of
-    overcharges that lowered the total), so the lines always add up to total + fees. The fees and corrections
-    themselves are journal entries (`activity`): the invoice item never grows with them."""
+    """The invoice's own lines, then one line for its late fees, one for its corrections (refunds of overcharges
+    that lowered the total) and one for the card fees paid with its payments, so the lines always add up to total +
+    fees + card_fees. The fees and corrections themselves are journal entries (`activity`): the invoice item never
+    grows with them."""
     lines = [{"description": li.description, "quantity": int(li.quantity), "unit_amount": int(li.unit_amount),
               "amount": int(li.amount)} for li in invoice.line_items]
     if invoice.fees:
@@ -83,7 +118,13 @@ def line_items_view(invoice: Invoice) -> list[dict]:
     if corrected:
         lines.append({"description": "Corrections (overcharges refunded)", "quantity": 1, "unit_amount": -corrected,
                       "amount": -corrected})
+    if invoice.card_fees:  # paid with the payment it is a fee on: never part of the balance
+        lines.append({"description": CARD_FEE_LINE, "quantity": 1, "unit_amount": int(invoice.card_fees),
+                      "amount": int(invoice.card_fees)})
     return lines
+
+
+CARD_FEE_LINE = "Card fee (credit card surcharge), paid"
 
 
 def _fee_line(invoice: Invoice, fees: int) -> dict:
@@ -129,6 +170,7 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "amount_paid": money.amount_paid,
         "amount_pending": money.amount_pending,
         "fees": money.fees,
+        "card_fees": int(invoice.card_fees or 0),
         "balance": money.balance,
         "issued_date": invoice.issued_date,
         "due_date": invoice.due_date,

@@ -93,8 +93,9 @@ def aws(moto, moto_server, fake_stripe, ach_sandbox):
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors
     forget_processors()
-    from shared import secrets
+    from shared import secrets, surcharges
     secrets.forget_cached_values()
+    surcharges.forget_switch()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, **_RESOURCES["queues"]}
 
 
@@ -124,6 +125,8 @@ def _create_resources(moto_url: str) -> dict:
     ach_secret = aws_client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
         {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
     aws_client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
+    switch = template.resources("AWS::SSM::Parameter")["CardFeeSwitch"]["Properties"]
+    aws_client("ssm").put_parameter(Name="/test/card-fee", Type=switch["Type"], Value=switch["Value"])
     return {"env": {"RECEIPT_QUEUE_URL": queue, "ACH_EVENT_QUEUE_URL": ach_queue, "STRIPE_SECRET_ARN": secret["ARN"],
-                    "ACH_SECRET_ARN": ach_secret["ARN"]},
+                    "ACH_SECRET_ARN": ach_secret["ARN"], "CARD_FEE_SWITCH": "/test/card-fee"},
             "queues": {"receipt_queue": queue, "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq}}

@@ -36,6 +36,11 @@ CLIENT_EMAILS = {
         to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=30000,
         currency="usd", method_line="Visa ending in 4242", paid_at="2026-12-01T19:26:00.000000Z", invoice_total=48000,
         paid_to_date=30000, remaining_balance=18000, payment_id=PAYMENT_ID), MERCHANT),
+    "receipt-several-invoices": render_receipt(ReceiptFacts(
+        to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=231750,
+        currency="usd", method_line="Visa ending in 4242", paid_at="2026-12-01T19:26:00.000000Z", invoice_total=125000,
+        paid_to_date=125000, remaining_balance=0, payment_id=PAYMENT_ID,
+        invoices=(("INV-1042", 125000, 0), ("INV-1043", 100000, 0)), card_fee=6750), MERCHANT),
     "ach-initiated": render_ach_initiated(ACH, MERCHANT),
     "ach-failed": render_payment_failed(AchFacts(**{**ACH.__dict__, "failure_code": "R01", "failure_message":
         "Your bank returned the payment for insufficient funds. You can pay this invoice again by card, or with "

@@ -19,7 +19,8 @@ class _Stripe(BaseHTTPRequestHandler):
         kind, object_id = KINDS[self.path.split("/")[2].split("?")[0]]
         body = json.dumps({"id": object_id, "object": kind, "status": "requires_payment_method",
                            "client_secret": "s", "customer": None,
-                           "card": {"brand": "visa", "last4": "4242", "exp_month": 1, "exp_year": 2030}}).encode()
+                           "card": {"brand": "visa", "last4": "4242", "exp_month": 1, "exp_year": 2030,
+                                    "funding": "credit"}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -9,7 +9,7 @@ from shared.payment_requests import check_idempotency_key, parse_payment_request
 from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
-from shared.views import payment_view
+from shared.views import started_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 prime_card_processor()
@@ -35,12 +35,7 @@ def create_payment(invoice_id: str):
         "client_id": client_id, "invoice_id": invoice_id, "payment_id": payment.payment_id, "method": payment.method,
         "amount": payment.amount, "currency": payment.currency, "status": payment.status,
         "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
-    body = payment_view(started.payment)
-    if started.client_secret:
-        body["client_secret"] = started.client_secret
-    if started.next_action:
-        body["next_action"] = started.next_action
-    return json_response(201, body, {"Idempotent-Replayed": "true" if started.replayed else "false"})
+    return json_response(201, started_view(started), {"Idempotent-Replayed": "true" if started.replayed else "false"})
 
 
 handler = lambda_entry(app)

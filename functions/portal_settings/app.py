@@ -2,7 +2,7 @@
 
 import os
 
-from shared import merchant
+from shared import merchant, surcharges
 from shared.portal_settings import portal_settings
 from shared.web import json_response, lambda_entry, make_app
 
@@ -11,8 +11,11 @@ app = make_app()
 
 @app.get("/portal-settings")
 def get_settings():
-    # Public and the same for everyone: browsers and CDNs may keep it for five minutes.
-    return json_response(200, portal_settings(os.environ, merchant.from_environment()),
+    # Public and the same for everyone: browsers and CDNs may keep it for five minutes. (A card fee turned off
+    # meanwhile is disclosed a little longer, never charged: each payment's quote reads the switch again.)
+    fee = surcharges.current()
+    return json_response(200, portal_settings(os.environ, merchant.from_environment(),
+                                              fee.basis_points if fee else 0),
                          {"Cache-Control": "public, max-age=300"})
 
 

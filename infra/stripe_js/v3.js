@@ -1,7 +1,7 @@
 /*
  * A stand-in for Stripe.js v3, served by the local Stripe wrapper (infra/fake_stripe_js.py) at
  * /js.stripe.com/v3/ for the local stack and the browser tests. It covers what the reference portal uses:
- * Stripe(key), elements().create('card'), confirmCardPayment, confirmCardSetup, retrievePaymentIntent,
+ * Stripe(key), elements().create('card'), confirmCardPayment, confirmCardSetup, createPaymentMethod, retrievePaymentIntent,
  * and sends the requests Stripe.js sends (form-encoded, key=pk_..., client_secret, payment_method_data).
  * The card form is plain inputs here (Stripe's is an iframe); the 3-D Secure step is a small dialog in place
  * of the card issuer's page. Test cards: those of Stripe's testing docs (4242..., 4000000000009995, ...).
@@ -208,6 +208,14 @@
       elements: () => ({create: (type, options) => new CardElement(options)}),
       confirmCardPayment: (secret, data) => confirm('payment_intents', secret, data),
       confirmCardSetup: (secret, data) => confirm('setup_intents', secret, data),
+      // stripe.createPaymentMethod({type: 'card', card, billing_details}): the card as a PaymentMethod (id, card.brand,
+      // card.last4, card.funding), for a backend that decides something from the card before charging it.
+      createPaymentMethod: async data => {
+        const pm = paymentMethodData({payment_method: {card: data && data.card, billing_details: data && data.billing_details}});
+        if (pm.error) return {error: pm.error};
+        const made = await api('POST', '/v1/payment_methods', {...pm.payment_method_data, key});
+        return made.error ? {error: made.error} : {paymentMethod: made.body};
+      },
       retrievePaymentIntent: async secret => {
         const read = await api('GET', path('payment_intents', secret), {key, client_secret: secret});
         return read.error ? {error: read.error} : {paymentIntent: read.body};

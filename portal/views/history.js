@@ -23,6 +23,13 @@ export function groupAttempts(payments) {
   return groups;
 }
 
+// The invoice a payment paid, or each of the invoices a payment of several paid.
+function invoiceLinks(p) {
+  const paid = (p.allocations || []).length > 1 ? p.allocations : [{invoice_id: p.invoice_id, invoice_number: p.invoice_number}];
+  return paid.map((a, n) => [n ? ', ' : null, h('a', {href: `/invoices/${a.invoice_id}`, class: 'nowrap',
+    onclick: e => { e.preventDefault(); navigate(`/invoices/${a.invoice_id}`); }}, a.invoice_number || 'Invoice')]);
+}
+
 function reason(p) {
   if (p.failure) return p.failure.message;
   if (p.status === 'canceled') return 'Not completed: nothing was charged.';
@@ -61,8 +68,7 @@ export async function historyPage(main) {
     const p = group.head;
     return h('tr', {},
       h('td', {'data-label': 'Date'}, dateTime(p.created_at)),
-      h('td', {'data-label': 'Invoice', class: 'nowrap'}, h('a', {href: `/invoices/${p.invoice_id}`, onclick: e => { e.preventDefault(); navigate(`/invoices/${p.invoice_id}`); }},
-        p.invoice_number || 'Invoice')),
+      h('td', {'data-label': (p.allocations || []).length > 1 ? 'Invoices' : 'Invoice'}, invoiceLinks(p)),
       h('td', {'data-label': 'Method'}, methodText(p)),
       h('td', {'data-label': 'Status'}, paymentBadge(p), p.status === 'processing' && p.method === 'ach' ? h('div', {class: 'hint'}, '3-5 business days') : null,
         reason(p) ? h('div', {class: 'hint'}, reason(p)) : null,

@@ -28,6 +28,14 @@ function activity(invoice) {
   return rows.sort((a, b) => String(a.at).localeCompare(String(b.at)));
 }
 
+// What a payment paid on this invoice (its card fee there included); a payment of several invoices says so.
+function shareOf(p, invoice) {
+  const mine = (p.allocations || []).find(a => a.invoice_id === invoice.invoice_id);
+  if (!mine || p.allocations.length < 2) return money(p.amount, p.currency);
+  return [money(mine.amount + mine.card_fee, p.currency),
+    h('div', {class: 'hint'}, `of ${money(p.amount, p.currency)} paid for ${p.allocations.length} invoices`)];
+}
+
 function extensionSection(invoice, reload) {
   const ext = invoice.extension_request;
   const shown = ext ? [h('p', {}, `Extension to ${day(ext.requested_due_date)}: `,
@@ -82,6 +90,7 @@ export async function invoicePage(main, invoiceId) {
     h('div', {}, h('dt', {}, 'Total'), h('dd', {}, money(invoice.total, c))),
     invoice.fees ? h('div', {}, h('dt', {}, 'Late fees'), h('dd', {}, money(invoice.fees, c))) : null,
     h('div', {}, h('dt', {}, 'Paid to date'), h('dd', {}, money(invoice.amount_paid, c))),
+    invoice.card_fees ? h('div', {}, h('dt', {}, 'Card fees paid'), h('dd', {}, money(invoice.card_fees, c))) : null,
     invoice.amount_pending ? h('div', {}, h('dt', {}, 'Processing'), h('dd', {}, money(invoice.amount_pending, c))) : null,
     h('div', {class: 'balance'}, h('dt', {}, 'Balance'), h('dd', {}, money(invoice.balance, c))));
   const payments = invoice.payments || [];
@@ -114,7 +123,7 @@ export async function invoicePage(main, invoiceId) {
       h('tbody', {}, payments.map(p => h('tr', {},
         h('td', {'data-label': 'Date'}, dateTime(p.created_at)), h('td', {'data-label': 'Method'}, methodText(p)),
         h('td', {'data-label': 'Status'}, paymentBadge(p), p.failure ? h('div', {class: 'hint'}, p.failure.message) : null),
-        h('td', {class: 'num', 'data-label': 'Amount'}, money(p.amount, p.currency)),
+        h('td', {class: 'num', 'data-label': 'Amount'}, shareOf(p, invoice)),
         h('td', {class: 'row-actions'}, h('button', {type: 'button', onclick: () => openReport(p, invoice.number, reload)},
           'Report a problem'))))))) : h('p', {class: 'hint'}, 'No payments yet.'),
     h('h2', {}, 'Activity'),

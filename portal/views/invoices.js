@@ -1,11 +1,12 @@
-// "Invoices": every invoice with its status, due date, overdue flag and balance; "Pay Now" on unpaid ones.
-// "Overdue" lists only the overdue ones (the API's ?status=overdue).
+// "Invoices": every invoice with its status, due date, overdue flag and balance; "Pay Now" on unpaid ones, and a
+// box to tick on each to pay several at once (pay_many.js). "Overdue" lists only the overdue ones (?status=overdue).
 
 import {get} from '../api.js';
 import {h, fill, money, day, badge} from '../dom.js';
 import {pagedList} from '../paging.js';
 import {navigate} from '../app.js';
 import {openPayment} from './pay.js';
+import {invoiceSelection} from './pay_many.js';
 
 export function invoiceBadges(invoice) {
   return [badge(invoice.status), invoice.overdue ? badge('overdue', 'Overdue') : null];
@@ -20,6 +21,7 @@ function filterLinks(overdueOnly) {
 
 export async function invoicesPage(main) {
   const overdueOnly = new URLSearchParams(location.search).get('status') === 'overdue';
+  const picked = invoiceSelection(() => invoicesPage(main));
   // On a phone the button moves under the invoice number (one of the two is display:none at any width).
   const payNow = (invoice, cls) => invoice.payable
     ? h('button', {type: 'button', class: `primary ${cls}`, 'aria-label': `Pay Now: invoice ${invoice.number}`,
@@ -27,7 +29,7 @@ export async function invoicesPage(main) {
     : null;
   // The same numbers as the invoice's own page: its Total, a late fee on its own line, its Balance.
   const row = invoice => h('tr', {},
-    h('th', {scope: 'row'}, h('a', {href: `/invoices/${invoice.invoice_id}`, onclick: event => {
+    h('th', {scope: 'row'}, picked.checkbox(invoice), h('a', {href: `/invoices/${invoice.invoice_id}`, onclick: event => {
       event.preventDefault(); navigate(`/invoices/${invoice.invoice_id}`);
     }}, invoice.number), h('div', {class: 'hint show-narrow'}, `Due ${day(invoice.due_date)}`), payNow(invoice, 'show-narrow')),
     h('td', {class: 'hide-narrow'}, day(invoice.issued_date)),
@@ -42,7 +44,8 @@ export async function invoicesPage(main) {
   const first = await more.load();
   fill(main,
     h('h1', {}, 'Invoices'), filterLinks(overdueOnly),
-    first.length ? [h('div', {class: 'table-wrap'}, h('table', {},
+    first.some(i => i.payable) ? picked.bar : null,
+    first.length ? [h('div', {class: 'table-wrap'}, h('table', {class: 'invoices'},
       h('caption', {class: 'visually-hidden'}, 'Your invoices, newest first'),
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Invoice'), h('th', {scope: 'col', class: 'hide-narrow'}, 'Issued'),
         h('th', {scope: 'col', class: 'hide-narrow'}, 'Due date'), h('th', {scope: 'col'}, 'Status'),

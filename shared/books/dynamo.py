@@ -8,6 +8,7 @@ from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of, journal_key
 from shared.event_records import save_new
 from shared.models import Client, Invoice, JournalEntry, Payment, ProcessedEvent, Refund
+from shared.payment_links import is_link_id, resolve
 from shared.retries import LostRace
 from shared.store import get_many, lost_race, write_transaction
 
@@ -68,6 +69,8 @@ class DynamoRepository:
             raise
 
     def payment_by_id(self, payment_id: str) -> Payment | None:
+        if is_link_id(payment_id):  # a payment's link (shared/payment_links.py) is not a payment
+            return None
         found = next(iter(Payment.by_payment_id.query(payment_id, limit=1)), None)
         return Payment.get(found.client_id, payment_id, consistent_read=True) if found else None
 
@@ -78,8 +81,8 @@ class DynamoRepository:
         return next(iter(Refund.by_processor_id.query(processor_refund_id, limit=1)), None)
 
     def invoice_payments(self, client_id: str, invoice_id: str) -> list[Payment]:
-        return list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                             consistent_read=True))
+        return resolve(client_id, Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
+                                                           consistent_read=True))
 
     def client_journal(self, client_id: str) -> list[Entry]:
         """Every journal entry of the client's invoices (their items share the client's partition)."""

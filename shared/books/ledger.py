@@ -10,8 +10,8 @@ through that payment alone (its "dimension"), so a refund of that payment knows 
 how much paid which invoice, without reading anything else.
 
 Where balances are stored (each account once): an invoice's on the invoice item (`total`, `fees`,
-`amount_paid`, `amount_pending`), the client's credit on the client item, a payment's dimension on the payment
-item (`balances`). They are projections of the entries: `post` is the only way they change, and it refuses a
+`amount_paid`, `amount_pending`, `card_fees`), the client's credit on the client item, a payment's dimension on the
+payment item (`balances`). They are projections of the entries: `post` is the only way they change, and it refuses a
 posting that would break an invariant (nothing negative, never paid above what is owed, nothing taken from a
 payment that it does not hold), so a wrong computation upstream is a loud refusal, not a wrong balance.
 """
@@ -21,9 +21,14 @@ from dataclasses import dataclass, field, replace
 
 from shared.invoices import InvoiceMoney
 
-# This system's accounts: an invoice's four, the client's credit.
+# This system's accounts: an invoice's five, the client's credit.
 BILLED, FEES, PAID, PENDING, CREDIT = "billed", "fees", "paid", "pending", "credit"
-INVOICE_ACCOUNTS = (BILLED, FEES, PAID, PENDING)
+# A card fee (a surcharge on a credit card, shared/surcharges.py) is money received with a payment, never owed on
+# its own: it is charged only together with the money it is a fee on, so it needs no obligation account. It has an
+# account of its own on the invoice (not `paid`), so a refund or chargeback knows how much of what it takes back
+# was fee, and the invoice shows the fee on its own line.
+CARD_FEES = "card_fees"
+INVOICE_ACCOUNTS = (BILLED, FEES, PAID, PENDING, CARD_FEES)
 # The world outside: where money comes from and goes to.
 SALES, PAYER, REFUNDS, CHARGEBACKS, LOSSES = "sales", "payer", "refunds", "chargebacks", "losses"
 INNER = (*INVOICE_ACCOUNTS, CREDIT)
@@ -53,6 +58,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "chargeback_at_loss": (LOSSES, CHARGEBACKS),  # a chargeback of money already refunded
     "loss_recovered": (CHARGEBACKS, LOSSES),  # a won dispute gives back what was lost first
     "refund_loss_recovered": (REFUNDS, LOSSES),  # a refund sent at a loss came back
+    # A card fee on a credit card payment: paid with it, given back with it in proportion (refunds, chargebacks).
+    "card_fee": (PAYER, CARD_FEES),
+    "card_fee_refunded": (CARD_FEES, REFUNDS),
+    "card_fee_charged_back": (CARD_FEES, CHARGEBACKS),
+    "card_fee_reversed": (CHARGEBACKS, CARD_FEES),
 }
 # Each kind in the words a client reads (the OpenAPI document and the README say the same).
 DESCRIPTIONS = {
@@ -77,6 +87,10 @@ DESCRIPTIONS = {
     "chargeback_at_loss": "The card's bank took back money that had already been sent back.",
     "loss_recovered": "The dispute was won: money taken twice came back to the merchant.",
     "refund_loss_recovered": "A refund sent after the payment was taken back did not go through.",
+    "card_fee": "A card fee for paying by credit card, paid with the payment.",
+    "card_fee_refunded": "The card fee was refunded with (its share of) a refund.",
+    "card_fee_charged_back": "The card's bank took the card fee back with the payment (a dispute).",
+    "card_fee_reversed": "The dispute was won: the card fee counts again.",
 }
 # The kinds a client sees in an invoice's activity: those that move the invoice's money or the client's credit.
 CLIENT_VISIBLE = frozenset(k for k, (a, b) in KINDS.items() if a in INNER or b in INNER)
@@ -126,20 +140,22 @@ class InvoiceBalances:
     fees: int = 0
     amount_paid: int = 0
     amount_pending: int = 0
+    card_fees: int = 0  # card fees paid with payments (never owed: not part of `money`)
 
     @property
     def money(self) -> InvoiceMoney:
         return InvoiceMoney(self.total, self.fees, self.amount_paid, self.amount_pending)
 
     def moved(self, account: str, amount: int) -> "InvoiceBalances":
-        name = {BILLED: "total", FEES: "fees", PAID: "amount_paid", PENDING: "amount_pending"}[account]
+        name = {BILLED: "total", FEES: "fees", PAID: "amount_paid", PENDING: "amount_pending",
+                CARD_FEES: "card_fees"}[account]
         return replace(self, **{name: getattr(self, name) + amount})
 
 
 def payment_account(account: str, invoice_id: str) -> str:
-    """A payment's own name for an account: its paid and pending are per invoice (a payment may one day cover
-    several invoices)."""
-    return f"{account}:{invoice_id}" if account in (PAID, PENDING) else account
+    """A payment's own name for an account: its paid, pending and card fees are per invoice (a payment may cover
+    several invoices: shared/services/multi_payments.py)."""
+    return f"{account}:{invoice_id}" if account in (PAID, PENDING, CARD_FEES) else account
 
 
 @dataclass(frozen=True)
@@ -156,8 +172,22 @@ class PaymentBalances:
 
     def paid_invoices(self) -> dict[str, int]:
         """The invoices this payment's money counts toward: invoice -> cents."""
+        return self._per_invoice(PAID)
+
+    def pending_invoices(self) -> dict[str, int]:
+        """Its money in flight: invoice -> cents."""
+        return self._per_invoice(PENDING)
+
+    def card_fees(self, invoice_id: str) -> int:
+        return self.get(CARD_FEES, invoice_id)
+
+    def card_fee_invoices(self) -> dict[str, int]:
+        """The card fees this payment paid and still holds: invoice -> cents."""
+        return self._per_invoice(CARD_FEES)
+
+    def _per_invoice(self, account: str) -> dict[str, int]:
         return {name.partition(":")[2]: cents for name, cents in self.accounts.items()
-                if name.startswith(f"{PAID}:") and cents}
+                if name.startswith(f"{account}:") and cents}
 
     @property
     def credit(self) -> int:
@@ -182,8 +212,12 @@ class PaymentBalances:
 
     @property
     def held(self) -> int:
-        """What the merchant still holds of this payment: counted on invoices or kept as credit."""
-        return self.credit + sum(self.paid_invoices().values())
+        """What the merchant still holds of this payment: counted on invoices, kept as credit, or card fees."""
+        return self.credit + sum(self.paid_invoices().values()) + sum(self.card_fee_invoices().values())
+
+    def held_for(self, invoice_id: str) -> int:
+        """What it holds that concerns one invoice: what it counts toward it, its card fee there, and its credit."""
+        return self.credit + self.paid(invoice_id) + self.card_fees(invoice_id)
 
     def moved(self, name: str, amount: int) -> "PaymentBalances":
         accounts = dict(self.accounts)
@@ -230,7 +264,7 @@ class Books:
     def check(self) -> None:
         """The invariants every stored balance keeps."""
         for balances in self.invoices.values():
-            for name in ("total", "fees", "amount_paid", "amount_pending"):
+            for name in ("total", "fees", "amount_paid", "amount_pending", "card_fees"):
                 if getattr(balances, name) < 0:
                     raise LedgerRefused(f"negative_{name}")
             if balances.amount_paid > balances.total + balances.fees:

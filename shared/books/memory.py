@@ -113,8 +113,8 @@ class MemoryRepository:
 
     def invoice_payments(self, client_id: str, invoice_id: str) -> list[Payment]:
         found = [_copy(p) for m, p in self.items.values()
-                 if m is Payment and (p.client_id, p.invoice_id) == (client_id, invoice_id)]
-        return sorted(found, key=lambda p: p.invoice_key or "")
+                 if m is Payment and p.client_id == client_id and invoice_id in p.invoice_ids]
+        return sorted(found, key=lambda p: p.created_key or "")
 
     def client_journal(self, client_id: str) -> list[Entry]:
         items = [e for e in self.all(JournalEntry) if e.client_id == client_id]

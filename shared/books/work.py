@@ -63,7 +63,8 @@ class Context:
 
 
 def balances_of(invoice: Invoice) -> InvoiceBalances:
-    return InvoiceBalances(int(invoice.total), int(invoice.fees), int(invoice.amount_paid), int(invoice.amount_pending))
+    return InvoiceBalances(int(invoice.total), int(invoice.fees), int(invoice.amount_paid), int(invoice.amount_pending),
+                           int(invoice.card_fees))
 
 
 @dataclass
@@ -145,7 +146,8 @@ def settle(ctx: Context, change: Change) -> Write:
         if mine:
             first = int(invoice.entry_count or 0)
             fields.update(total=balances.total, fees=balances.fees, amount_paid=balances.amount_paid,
-                          amount_pending=balances.amount_pending, entry_count=first + len(mine))
+                          amount_pending=balances.amount_pending, card_fees=balances.card_fees,
+                          entry_count=first + len(mine))
             write.entries += [journal_item(invoice.client_id, e, first + n) for n, e in enumerate(mine)]
         if fields or invoice_id in change.void or invoice_id in created_invoices:
             void = invoice.status == VOID or invoice_id in change.void

@@ -24,6 +24,7 @@ class IntentRequest:
     save_for_later: bool
     idempotency_key: str
     payment_method: str | None = None  # a saved card: the intent is then confirmed server-side
+    metadata: dict | None = None  # more metadata beside the ids (a payment of several invoices, a card fee)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class CardDetails:
     exp_month: int | None = None
     exp_year: int | None = None
     customer_id: str | None = None
+    funding: str | None = None  # Stripe's card.funding: credit, debit, prepaid or unknown (the card fee's test)
 
 
 @dataclass(frozen=True)

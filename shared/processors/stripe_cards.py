@@ -89,6 +89,7 @@ class StripeCards:
             "allowed_payment_method_types": _CARDS_ONLY,
             "description": request.description,
             "metadata": {
+                **(request.metadata or {}),
                 "client_id": request.client_id,
                 "invoice_id": request.invoice_id,
                 "payment_id": request.payment_id,
@@ -153,7 +154,7 @@ class StripeCards:
         if card is None:
             return None
         return CardDetails(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
-                           customer_id=getattr(method, "customer", None))
+                           customer_id=getattr(method, "customer", None), funding=getattr(card, "funding", None))
 
     @_refusals
     def confirm_intent(self, intent_id: str) -> Confirmation:

@@ -151,7 +151,7 @@ def check_voidable(invoice: Invoice, payments: list[Payment]) -> None:
     if any(p.dispute is not None and p.dispute.status not in CLOSED for p in payments):
         raise Conflict("A payment on this invoice is disputed: its money may come back to this invoice. Void it "
                        "once the dispute is closed.", code="payment_disputed")
-    if any(PaymentBalances(p.balance_map()).held for p in payments):
+    if any(PaymentBalances(p.balance_map()).held_for(invoice.invoice_id) for p in payments):
         raise Conflict("A payment on this invoice still holds money (kept as the client's credit): refund it "
                        "first, then void the invoice.", code="payment_holds_money")
 

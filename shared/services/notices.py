@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from shared import clock
+from shared.books.ledger import PaymentBalances
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
@@ -62,15 +63,18 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
 
     key = ledger_key(kind, client_id, payment_id, resend_at)
     claim_email(key, kind)
-    invoice, client = get_many((Invoice, client_id, payment.invoice_id), (Client, client_id))  # one request
+    # One request: the client and the payment's invoice(s) (a payment of several invoices has one receipt for all).
+    client, *invoices = get_many((Client, client_id), *((Invoice, client_id, i) for i in payment.invoice_ids))
+    invoice = invoices[0]
     actions = []
     if kind in ("receipt", "receipt_resend"):
-        email, actions = _receipt(payment, invoice, client, merchant, card_details)
+        email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
         from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 
-        facts = AchFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
+        facts = AchFacts(to=client.billing_email, client_name=client.name,
+                         invoice_number=", ".join(i.number for i in invoices if i is not None),
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
                          bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",
                          payment_id=payment.payment_id, created_at=payment.created_at,
@@ -85,9 +89,9 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
     return "sent"
 
 
-def _receipt(payment: Payment, invoice: Invoice, client: Client, merchant: Merchant,
+def _receipt(payment: Payment, invoices: list[Invoice], client: Client, merchant: Merchant,
              card_details: Callable[[str], CardDetails | None]) -> tuple[Email, list]:
-    card_actions = []
+    invoice, card_actions = invoices[0], []
     if payment.method == "ach":
         paid_with = f"{payment.bank_name or 'Bank'} account ending in {payment.bank_last4}"
     else:
@@ -103,5 +107,14 @@ def _receipt(payment: Payment, invoice: Invoice, client: Client, merchant: Merch
         invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency, method_line=paid_with,
         paid_at=payment.succeeded_at or clock.now_iso(), invoice_total=invoice.total + invoice.fees,
         paid_to_date=invoice.amount_paid, remaining_balance=money_of(invoice).balance, payment_id=payment.payment_id,
+        invoices=_paid_on_each(payment, invoices), card_fee=int(payment.card_fee or 0),
     ), merchant)
     return email, card_actions
+
+
+def _paid_on_each(payment: Payment, invoices: list[Invoice]) -> tuple[tuple[str, int, int], ...]:
+    """(number, paid on it, still owed) per invoice of a payment of several invoices; () for one invoice."""
+    if len(invoices) < 2:
+        return ()
+    paid = PaymentBalances(payment.balance_map())
+    return tuple((i.number, paid.paid(i.invoice_id), money_of(i).balance) for i in invoices if i is not None)

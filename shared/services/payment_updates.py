@@ -8,6 +8,7 @@ nothing, and a crash leaves either everything or nothing written.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
@@ -15,24 +16,40 @@ from shared import clock
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.invoices import VOID
+from shared.invoices import VOID, InvoiceMoney
 from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
 from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
                                    decide, refusal)
+from shared.spread_outcomes import spread_outcome, spread_payment
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
+
+
+@dataclass(frozen=True)
+class _Covers:
+    """The payment pays more invoices than were read: decide again with all of them."""
+
+    invoice_ids: tuple[str, ...]
 
 
 def apply_update(update: PaymentUpdate, enqueue: Enqueue, *, confirm_id: Callable[[Payment], bool] | None = None,
                  repo: Repository | None = None) -> UpdateResult:
     """`confirm_id` is asked when the payment has no processor id stored (the processor's answer to its
     creation was lost) and the update names one: does the processor's own record tie that id to this payment?
-    Without it, the caller vouches that the update was read from that record (a fetched transfer or intent)."""
-    keys = Keys(update.client_id, payment_id=update.payment_id, invoice_ids=(update.invoice_id,),
-                event_key=f"{update.source}:{update.event_id}")
-    return run(repo or repository(), keys, lambda ctx: decide_update(ctx, update, confirm_id), enqueue=enqueue)
+    Without it, the caller vouches that the update was read from that record (a fetched transfer or intent).
+
+    An update names the payment's first invoice (the processors' metadata does); a payment of several invoices is
+    read again with all of them (one more TransactGetItems, for those payments only)."""
+    repo, invoice_ids = repo or repository(), (update.invoice_id,)
+    while True:
+        keys = Keys(update.client_id, payment_id=update.payment_id, invoice_ids=invoice_ids,
+                    event_key=f"{update.source}:{update.event_id}")
+        result = run(repo, keys, lambda ctx: decide_update(ctx, update, confirm_id), enqueue=enqueue)
+        if not isinstance(result, _Covers):
+            return result
+        invoice_ids = result.invoice_ids
 
 
 def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Payment], bool] | None) -> Change:
@@ -42,6 +59,12 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
         return Change(result=mismatch)
     if ctx.seen:  # a retry after a crash completes the first run's emails
         return Change(result=UpdateResult("duplicate", payment.status), jobs=_emails(payment, payment.status))
+    if not set(payment.invoice_ids) <= set(ctx.keys.invoice_ids):
+        return Change(result=_Covers(payment.invoice_ids))
+    if not set(payment.invoice_ids) <= set(ctx.invoices):  # cannot happen: invoices are never deleted
+        log.error("an invoice of the payment is missing", extra={"payment_id": payment.payment_id,
+                                                                 "invoice_ids": list(payment.invoice_ids)})
+        return Change(result=UpdateResult("unknown_payment", payment.status, "invoice_missing"))
 
     refused = refusal(payment.currency, update.outcome)
     if refused is not None:
@@ -51,10 +74,23 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
         return Change(result=UpdateResult("refused", payment.status, refused), event_type=update.event_type)
 
     held = PaymentBalances(payment.balance_map())
-    effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, balances_of(invoice).money,
-                    credited=held.credit, paid=held.paid(invoice.invoice_id), void=invoice.status == VOID)
+    spread = spread_payment(payment)
+    if spread:  # several invoices, or a card fee: the effect's money is spread by shared/allocations.py
+        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, InvoiceMoney(0, 0, 0, 0),
+                        credited=held.credit, paid=held.held - held.credit, void=True)
+    else:
+        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome,
+                        balances_of(invoice).money, credited=held.credit, paid=held.paid(invoice.invoice_id),
+                        void=invoice.status == VOID)
     if effect is None:
         return Change(result=UpdateResult("ignored", payment.status), event_type=update.event_type)
+    key, fields = f"{update.source}:{update.event_id}", _payment_fields(update, payment, effect)
+    if spread:
+        spread_change = spread_outcome(effect, update, payment, ctx.invoices, key, clock.now_iso())
+        effect, entries = spread_change.effect, spread_change.entries
+        fields |= spread_change.payment
+    else:
+        entries = _entries(effect, key, payment, invoice.invoice_id)
     jobs = _emails(payment, effect.payment_status)
     if effect.credit_delta > 0:  # a duplicate charge kept as credit: tell the merchant, who can refund it
         jobs.append(payment_job(payment.client_id, payment.payment_id, "overpayment"))
@@ -63,12 +99,12 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
                                             "credit": effect.credit_delta, "amount": payment.amount,
                                             "reported_amount": update.outcome.amount})
     # A declined card payment stays the invoice's open checkout: the client may retry it with another card.
-    releases_checkout = invoice.open_payment_id == payment.payment_id and effect.payment_status not in (PENDING, FAILED)
+    releases = effect.payment_status not in (PENDING, FAILED)
     return Change(
         result=UpdateResult("applied", effect.payment_status, effect.anomaly),
-        entries=_entries(effect, f"{update.source}:{update.event_id}", payment, invoice.invoice_id),
-        payment=_payment_fields(update, payment, effect),
-        invoices={invoice.invoice_id: {"open_payment_id": None}} if releases_checkout else {},
+        entries=entries, payment=fields,
+        invoices={i: {"open_payment_id": None} for i, inv in ctx.invoices.items()
+                  if releases and inv.open_payment_id == payment.payment_id},
         event_type=update.event_type, jobs=jobs,
         refused=lambda reason: UpdateResult("refused", payment.status, f"ledger_refused:{reason}"))
 

@@ -14,6 +14,7 @@ from shared.dynamodb import connection
 from shared.errors import BadRequest, invoice_not_found, payment_not_found
 from shared.invoices import OPEN, PARTIALLY_PAID, STATUSES
 from shared.models import Invoice, JournalEntry, Payment
+from shared.payment_links import is_link_id, resolve
 from shared.validation import fits_key, is_id
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
@@ -98,8 +99,8 @@ def get_invoice(client_id: str, invoice_id: str) -> tuple[Invoice, list[Payment]
         raise invoice_not_found()
     invoice = Invoice.from_raw_data(items[0])
     entries = [entry_of(JournalEntry.from_raw_data(item)) for item in items[1:]]
-    payments = list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                             scan_index_forward=False, limit=INVOICE_PAYMENTS))
+    payments = resolve(client_id, Payment.by_invoice.query(
+        client_id, Payment.invoice_key.startswith(f"{invoice_id}#"), scan_index_forward=False, limit=INVOICE_PAYMENTS))
     return invoice, payments, (entries, _activity_cursor(entries) if more else None)
 
 
@@ -138,9 +139,10 @@ def _decode_activity_cursor(cursor: str | None) -> int:
 
 
 def invoice_payments(client_id: str, invoice_id: str, *, consistent: bool = False) -> list[Payment]:
-    """An invoice's payments, newest first (one Query on the by-invoice index)."""
-    return list(Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                         scan_index_forward=False, consistent_read=consistent))
+    """An invoice's payments, newest first (one Query on the by-invoice index; payments of several invoices read
+    through their links: shared/payment_links.py)."""
+    return resolve(client_id, Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
+                                                       scan_index_forward=False, consistent_read=consistent))
 
 
 def list_payments(client_id: str, invoice_id: str | None, limit: int,
@@ -155,11 +157,13 @@ def list_payments(client_id: str, invoice_id: str | None, limit: int,
         start = _decode_cursor(cursor, client_id, ("payment_id", "invoice_key"), ("invoice_key", f"{invoice_id}#"))
         results = Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
                                            scan_index_forward=False, limit=limit, last_evaluated_key=start)
-    items = list(results)
+    items = resolve(client_id, results) if invoice_id is not None else list(results)
     return items, _encode_cursor(results.last_evaluated_key)
 
 
 def get_payment(client_id: str, payment_id: str, *, consistent: bool = False) -> Payment:
+    if is_link_id(payment_id):  # an invoice's link to a payment of several invoices is not a payment
+        raise payment_not_found()
     try:
         return Payment.get(client_id, payment_id, consistent_read=consistent)
     except Payment.DoesNotExist:

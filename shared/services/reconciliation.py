@@ -98,7 +98,7 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue
         except Exception:  # one payment's fault must not stop the others; nothing half-written (one transaction)
             report.errors += 1
             log.exception("reconciling a payment failed: retried next run", extra=ids)
-    check_books({(p.client_id, p.invoice_id) for p in examined}, report)
+    check_books({(p.client_id, i) for p in examined for i in p.invoice_ids}, report)
     log.info("reconciliation finished", extra={"report": report.__dict__})
     return report
 

@@ -8,10 +8,11 @@ The final state (the processor's immediate answer, a webhook, the refund's trans
 `apply_refund_outcome`: one unit of work moves the refund, the payment, the invoice, the client's credit and
 records the event, so it counts once whatever the order of arrival.
 
-Money comes back off the payment's part kept as the client's credit first, then off what it paid on the
-invoice (which reopens it; a correction also lowers the invoice's total, so it stays paid). Money the payment
-no longer holds (a bank return or a chargeback took it first) is sent all the same: that is the merchant's
-loss (`refunded_at_loss`), shown to a person, never taken from the client's invoice twice.
+Money comes back off the payment's card fee in proportion (Visa pro-rates a surcharge with a partial refund),
+then off its part kept as the client's credit, then off what it paid on its invoices, the last allocated first
+(which reopens them; a correction also lowers the invoice's total, so it stays paid): shared/allocations.py.
+Money the payment no longer holds (a bank return or a chargeback took it first) is sent all the same: that is
+the merchant's loss (`refunded_at_loss`), shown to a person, never taken from the client's invoice twice.
 """
 
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from shared import clock
+from shared.allocations import Plan, take_back
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, entry
 from shared.books.work import Change, Context, Keys, Repository, run
@@ -93,8 +95,9 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
 def new_refund(payment: Payment, refund_id: str, amount: int, reason: str, correction: bool, fingerprint: str,
                **fields) -> Refund:
     created_at = clock.now_iso()
+    several = list(payment.invoice_ids) if len(payment.invoice_ids) > 1 else None
     return Refund(payment.client_id, refund_id, payment_id=payment.payment_id, invoice_id=payment.invoice_id,
-                  amount=amount, currency=payment.currency, reason=reason, correction=correction, status=PENDING,
+                  invoice_ids=several, amount=amount, currency=payment.currency, reason=reason, correction=correction, status=PENDING,
                   created_at=created_at, request_fingerprint=fingerprint,
                   payment_key=f"{payment.payment_id}#{created_at}#{refund_id}", **fields)
 
@@ -146,21 +149,21 @@ def apply_refund_outcome(client_id: str, refund_id: str, status: str, event_key:
     if refund is None:
         log.warning("outcome for an unknown refund", extra={"refund_id": refund_id})
         return UpdateResult("unknown_refund")
-    keys = Keys(client_id, payment_id=refund.payment_id, invoice_ids=(refund.invoice_id,), refund_id=refund_id,
-                event_key=event_key)
+    keys = Keys(client_id, payment_id=refund.payment_id, invoice_ids=tuple(refund.invoice_ids or (refund.invoice_id,)),
+                refund_id=refund_id, event_key=event_key)
     return run(repo, keys, lambda ctx: decide_refund_outcome(ctx, status, event_type), enqueue=enqueue,
                message="The payment kept changing; the processor will retry.")
 
 
 def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
-    refund, payment, invoice = ctx.refund, ctx.payment, ctx.invoice()
+    refund, payment = ctx.refund, ctx.payment
     if ctx.seen:
         return Change(result=UpdateResult("duplicate"))
     returned = refund.status == DONE and status == FAILED  # e.g. the bank returned the credit transfer
     if refund.status != PENDING and not returned:  # already final: a late or repeated report changes nothing
         return Change(result=UpdateResult("ignored"), event_type=event_type)
     change = _returned(refund, payment, ctx.keys.event_key) if returned else \
-        _final(refund, payment, invoice.invoice_id, status, ctx.keys.event_key)
+        _final(refund, payment, status, ctx.keys.event_key)
     change.event_type, change.refund_was = event_type, refund.status  # written only over the status read
     if change.result.anomaly:
         log.error("refund anomaly: money a person must look at", extra={
@@ -170,28 +173,13 @@ def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
     return change
 
 
-@dataclass(frozen=True)
-class _Taken:
-    from_credit: int
-    from_paid: int
-    at_loss: int
-
-
-def take_back(amount: int, held: PaymentBalances, invoice_id: str) -> _Taken:
-    """Money leaving for one of a payment's reasons (refund, chargeback) comes off its credit part first, then
-    off what it paid on the invoice; the rest it no longer holds is the merchant's loss."""
-    from_credit = min(amount, held.credit)
-    from_paid = min(amount - from_credit, held.paid(invoice_id))
-    return _Taken(from_credit, from_paid, amount - from_credit - from_paid)
-
-
-def _final(refund: Refund, payment: Payment, invoice_id: str, status: str, key: str) -> Change:
+def _final(refund: Refund, payment: Payment, status: str, key: str) -> Change:
     fields = {"refund_pending_amount": max(0, int(payment.refund_pending_amount or 0) - refund.amount),
               "refunds": _summaries(payment, refund, status)}
     if status != DONE:
         return Change(result=UpdateResult("applied", payment.status), payment=fields, refund={"status": status})
-    held = PaymentBalances(payment.balance_map())
-    taken = take_back(refund.amount, held, invoice_id)
+    held, plan = PaymentBalances(payment.balance_map()), Plan.of(payment)
+    taken = take_back(refund.amount, held, plan)
     refunded = held.refunded + refund.amount
     if payment.status in REFUNDABLE:
         fields["status"] = REFUNDED if refunded >= payment.amount else PARTIALLY_REFUNDED
@@ -199,10 +187,13 @@ def _final(refund: Refund, payment: Payment, invoice_id: str, status: str, key: 
     if taken.at_loss:  # a bank return or a chargeback took this money first: it left twice
         anomaly = "refund_after_chargeback" if payment.status == DISPUTED or held.charged_back else "refund_after_return"
     at, ids = clock.now_iso(), {"payment_id": refund.payment_id, "refund_id": refund.refund_id}
-    moves = [("refunded_from_credit", taken.from_credit), ("refunded", taken.from_paid),
-             ("correction", taken.from_paid if refund.correction else 0), ("refunded_at_loss", taken.at_loss)]
+    moves = [("refunded_from_credit", taken.from_credit, plan.first)]
+    for invoice_id, paid, fee in taken.parts:
+        moves += [("card_fee_refunded", fee, invoice_id), ("refunded", paid, invoice_id),
+                  ("correction", paid if refund.correction else 0, invoice_id)]
+    moves.append(("refunded_at_loss", taken.at_loss, plan.first))
     return Change(result=UpdateResult("applied", fields.get("status", payment.status), anomaly),
-                  entries=[entry(k, a, key, at, invoice_id, **ids) for k, a in moves if a], payment=fields,
+                  entries=[entry(k, a, key, at, i, **ids) for k, a, i in moves if a], payment=fields,
                   refund={"status": DONE},
                   jobs=[{"kind": "refund_receipt", "client_id": refund.client_id, "refund_id": refund.refund_id,
                          "invoice_id": refund.invoice_id}])

@@ -42,7 +42,8 @@ FIELDS_READ = {
                        "last_payment_error.code", "last_payment_error.decline_code",
                        "metadata.client_id", "metadata.invoice_id", "metadata.payment_id"},
     "setup_intent": {"client_secret", "payment_method", "customer"},
-    "payment_method": {"id", "type", "customer", "card.brand", "card.last4", "card.exp_month", "card.exp_year"},
+    "payment_method": {"id", "type", "customer", "card.brand", "card.last4", "card.exp_month", "card.exp_year",
+                       "card.funding"},  # funding: the card fee is for credit cards only (shared/surcharges.py)
     "customer": {"id"},
     "refund": _REFUND | {"payment_intent"},
     "charge": {"payment_intent"},  # its refunds are listed from Stripe (GET /v1/refunds?payment_intent=)

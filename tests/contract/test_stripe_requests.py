@@ -73,6 +73,14 @@ def drive_every_call(base: str) -> None:
         cards.confirm_intent(unconfirmed.id)
     assert cards.create_setup_intent(customer_id=customer, client_id="client-a").startswith("seti_")
     cards.detach(card)
+    # POST /payments: a card Stripe.js collected, its funding read, one intent for several invoices with the card fee
+    new_card = requests.post(f"{base}/v1/payment_methods", timeout=5, data={
+        "key": "pk_test_portal", "type": "card", "card[number]": "5200828282828210", "card[exp_month]": "12",
+        "card[exp_year]": "2030", "card[cvc]": "123"}).json()["id"]
+    assert cards.card_details(new_card).funding == "debit"
+    several = cards.create_intent(intent_request(customer, "k-3", save_for_later=True, payment_method=new_card,
+                                                 metadata={"invoice_count": "2", "card_fee": "0"}))
+    assert cards.confirm_intent(several.id).status == "succeeded"
 
 
 def test_the_pinned_version_is_the_one_the_installed_sdk_was_generated_for():
@@ -92,9 +100,11 @@ def test_every_request_the_adapter_sends_is_one_the_pinned_api_accepts(stripe_ba
         problems = stripe_contract.check(request["method"], request["path"], request["params"])
         assert problems == [], (request["method"], request["path"], problems)
     # Every option really went out (the check above judged them, not a trimmed-down request).
-    [create, _] = [r["params"] for r in sent if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
+    [create, _, several] = [r["params"] for r in sent if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
     assert {"setup_future_usage", "payment_method", "receipt_email", "metadata", "customer", "description",
             "allowed_payment_method_types"} <= create.keys()
+    assert several["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full", "payment_id": "pay-1",
+                                   "invoice_count": "2", "card_fee": "0"}
     # Every call in the code was driven: a new one fails here until drive_every_call sends it too.
     driven = {stripe_contract.route_for(r["method"], r["path"]) for r in sent}
     missing = {call for call in calls_in_code() if stripe_contract.route_of_call(*call) not in driven}

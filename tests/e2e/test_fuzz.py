@@ -38,7 +38,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Per operation and mode; with the stateful runs, about 700 requests in ~40 s on a quiet machine.
 EXAMPLES = {GenerationMode.POSITIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)),
             GenerationMode.NEGATIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)) // 2}
-STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", 15))
+# 20 sequences: with POST /payments and its quote among the operations, the 15 (derandomized) sequences that
+# reached a creating route before no longer did (the assertion below); 20 reach one (a bank account, 201) when
+# this file runs alone. In a full `make test` they did not (fewer stateful calls, more 401s): the stateful phase
+# still depends on the stack's answers there; not yet understood.
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", 20))
 # Fuzzed with the signed-in client's own ids as well as generated ones: (method, path) -> which list of ids.
 OWN_IDS = {("GET", "/invoices/{invoice_id}"): "invoice_id",
            ("GET", "/invoices/{invoice_id}/pdf"): "invoice_id",

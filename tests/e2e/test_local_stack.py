@@ -39,20 +39,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1") -> subprocess.Popen:
+def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1",
+                env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
                              "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
                             stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds,
+                                 **(env or {})})
 
 
-def launch(tmp: Path, ach_settle_seconds: str = "1") -> dict:
+def launch(tmp: Path, ach_settle_seconds: str = "1", env: dict | None = None) -> dict:
     """Start a stack in `tmp` and wait for its stack file: {"proc", "stack", "file", "log"}. The ACH sandbox
-    settles by itself after `ach_settle_seconds`; "-1": only when asked (POST /sandbox-simulations)."""
+    settles by itself after `ach_settle_seconds`; "-1": only when asked (POST /sandbox-simulations). `env`: more
+    variables for the stack (e.g. LOCAL_CARD_FEE_BASIS_POINTS)."""
     stack_file, log = tmp / "stack.json", tmp / "stack.log"
     # Port 0: the stack binds a free port itself and writes it in its stack file. A port picked here and bound
     # by the stack a second later could meanwhile be taken by any process's outgoing connection.
-    proc = start_stack(0, stack_file, log, ach_settle_seconds)
+    proc = start_stack(0, stack_file, log, ach_settle_seconds, env)
     # It is ready in about 3 s on a quiet machine (docs/local-stack.md); six test workers each starting one on two
     # shared cores, under other work (load average 20), took over 30 s just importing, before printing a line.
     started = time.monotonic()
@@ -67,9 +70,9 @@ def launch(tmp: Path, ach_settle_seconds: str = "1") -> dict:
 
 
 @contextmanager
-def stack_in(folder: Path):
+def stack_in(folder: Path, env: dict | None = None):
     """A local stack for one test module: its stack.json contents; stopped at the end."""
-    launched = launch(folder)
+    launched = launch(folder, env=env)
     try:
         yield launched["stack"]
     finally:

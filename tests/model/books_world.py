@@ -1,9 +1,14 @@
-"""One client, one invoice and the processors around them, in memory: the real services and the real books
+"""One client, its invoices and the processors around them, in memory: the real services and the real books
 (shared/books/) on the memory repository, with processor fakes that answer as Stripe and Dwolla do. Every
-operation is something that happens to money in production: the client pays, Stripe or the bank reports, the
-merchant refunds (in the portal or in Stripe's Dashboard), a dispute runs its course, the daily job charges a
-late fee, an extension moves the due date, the merchant voids. No emulator: a step takes well under a
-millisecond of DynamoDB, so the model runs thousands of sequences (tests/model/test_books_model.py).
+operation is something that happens to money in production: the client pays one invoice or several at once (with
+a card fee on a credit card, or by one bank transfer), Stripe or the bank reports, the merchant refunds (in the
+portal or in Stripe's Dashboard), a dispute runs its course, the daily job charges a late fee, an extension moves
+the due date, the merchant splits the first invoice into installments, autopay announces and charges them, the
+merchant voids. No emulator: a step takes well under a millisecond of DynamoDB, so the model
+runs thousands of sequences (tests/model/test_books_model.py).
+
+The first invoice is the one the single-invoice happenings pay; the others (when the world has them) are paid
+only together with it or each other (POST /payments).
 """
 
 import copy
@@ -21,17 +26,20 @@ from shared import autopay as autopay_rules
 from shared.attention import attention_of
 from shared.models import (AutopayAuthorization, Client, Invoice, LineItem, Payment, ProcessedEvent, Refund,
                            SavedPaymentMethod)
+from shared.multi_payment_requests import PaymentsRequest
 from shared.payment_plans import states_of
 from shared.payment_requests import PaymentRequest
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import Transfer
-from shared.processors.card import Confirmation, Intent
+from shared.processors.card import CardDetails, Confirmation, Intent
 from shared.processors.refunds import RefundResult
-from shared.services import (ach_payments, back_office, card_payments, disputes, due_date_job, payment_updates,
-                             plans, refunds)
-from shared.services import autopay
+from shared.services import (ach_payments, autopay, back_office, card_payments, disputes, due_date_job,
+                             multi_payments, payment_updates, plans, refunds)
+from shared.surcharges import CardFee
 
 CLIENT, INVOICE = "client-m", "inv-m"
+OTHERS = ("inv-m2", "inv-m3")  # paid only together with others (POST /payments)
+CARD_FEE = CardFee(300)
 FEE = parse_policy({"kind": "flat", "amount": 500})
 HOLDS = ("succeeded", "partially_refunded", "refunded", "disputed")
 AT = 1_800_000_000  # processor event times: only their order matters
@@ -64,6 +72,12 @@ class FakeCards:
     def ensure_customer(self, **_) -> str:
         return "cus_m"
 
+    def card_details(self, method_id: str) -> CardDetails:
+        return CardDetails("visa", "4242", funding="debit" if "debit" in method_id else "credit")
+
+    def confirm_intent(self, intent_id: str) -> Confirmation:
+        # The bank asks for 3-D Secure: the outcome arrives as Stripe's event (the model delivers it).
+        return Confirmation(status="requires_action")
 
     def charge_off_session(self, request):
         """Autopay's charge, as the next answer set by the model says (Stripe's idempotency: the same key answers
@@ -77,6 +91,7 @@ class FakeCards:
             self.charged[request.idempotency_key] = (f"pi_{n}", Confirmation(
                 "requires_payment_method" if codes else "succeeded", *(codes or (None, None))))
         return self.charged[request.idempotency_key]
+
 
 
 class FakeAch:
@@ -114,9 +129,13 @@ class World:
     jobs: list = field(default_factory=list)
     delivered: list = field(default_factory=list)  # (kind, args) of processor events, to deliver again late
 
+    invoice_ids: tuple[str, ...] = (INVOICE,)
+
     @classmethod
-    def with_invoice(cls, total: int) -> "World":
+    def with_invoice(cls, total: int, others: tuple[int, ...] = ()) -> "World":
+        """One invoice of `total` cents, and one more of each of `others` (due later, in that order)."""
         world = cls()
+        world.invoice_ids = (INVOICE, *OTHERS[:len(others)])
         world.repo.put(
             Client(CLIENT, name="Model Client", billing_email="m@example.test", stripe_customer_id="cus_m",
                    credit_balance=0),
@@ -127,13 +146,14 @@ class World:
             SavedPaymentMethod(CLIENT, "card-m", type="card", processor="stripe", processor_method_id="pm_m",
                                created_at="2026-11-01", card_brand="visa", card_last4="4242", card_exp_month=12,
                                card_exp_year=2030))
-        run(world.repo, Keys(CLIENT, invoice_ids=(INVOICE,)), lambda ctx: Change(
-            creates=[Invoice(CLIENT, INVOICE, number="M-1", currency="usd", total=0, issued_date="2026-11-01",
-                             issued_key=f"2026-11-01#{INVOICE}", due_date="2026-11-20", allow_partial=True,
-                             minimum_payment=0, status="open",
-                             line_items=[LineItem(description="Work", quantity=1, unit_amount=total, amount=total)])],
-            entries=[entry("invoiced", total, f"invoice:{INVOICE}", "2026-11-01T00:00:00Z", INVOICE)],
-            invoices={INVOICE: {}}))
+        for n, (invoice_id, cents) in enumerate(zip(world.invoice_ids, (total, *others))):
+            run(world.repo, Keys(CLIENT, invoice_ids=(invoice_id,)), lambda ctx, i=invoice_id, c=cents, n=n: Change(
+                creates=[Invoice(CLIENT, i, number=f"M-{n + 1}", currency="usd", total=0, issued_date="2026-11-01",
+                                 issued_key=f"2026-11-01#{i}", due_date=f"2026-11-{20 + n}", allow_partial=True,
+                                 minimum_payment=0, status="open",
+                                 line_items=[LineItem(description="Work", quantity=1, unit_amount=c, amount=c)])],
+                entries=[entry("invoiced", c, f"invoice:{i}", "2026-11-01T00:00:00Z", i)],
+                invoices={i: {}}))
         return world
 
     def clone(self) -> "World":
@@ -147,8 +167,11 @@ class World:
 
     # ---- reading ---------------------------------------------------------------------------------------------
 
-    def invoice(self) -> Invoice:
-        return self.repo.get(Invoice, CLIENT, INVOICE)
+    def invoice(self, invoice_id: str = INVOICE) -> Invoice:
+        return self.repo.get(Invoice, CLIENT, invoice_id)
+
+    def invoices(self) -> list[Invoice]:
+        return [self.invoice(i) for i in self.invoice_ids]
 
     def client(self) -> Client:
         return self.repo.get(Client, CLIENT)
@@ -161,19 +184,18 @@ class World:
         return sorted((r for r in self.repo.all(Refund) if not statuses or r.status in statuses),
                       key=lambda r: r.refund_id)
 
-    def balance(self) -> int:
-        invoice = self.invoice()
+    def balance(self, invoice_id: str = INVOICE) -> int:
+        invoice = self.invoice(invoice_id)
         return max(0, invoice.total + invoice.fees - invoice.amount_paid - invoice.amount_pending)
 
     def numbers(self) -> tuple:
         """What a person checks: the invoice's numbers and status, the client's credit, each payment's status and
         balances, each refund's status (ids are derived from keys, so two worlds that did the same agree)."""
-        invoice = self.invoice()
-        plan = tuple((i.amount, i.due_date) for i in invoice.payment_plan.installments) if invoice.payment_plan else ()
-        notices = tuple((n.due_date, n.charge_date, n.amount) for n in invoice.autopay_notices or [])
-        return ((invoice.status, invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending,
-                 invoice.due_date, invoice.late_fee_period, invoice.open_due_date, plan, notices),
-                self.client().credit_balance,
+        return (tuple((i.status, i.total, i.fees, i.amount_paid, i.amount_pending, i.card_fees, i.due_date,
+                       i.late_fee_period, i.open_due_date,
+                       tuple((s.amount, s.due_date) for s in i.payment_plan.installments) if i.payment_plan else (),
+                       tuple((n.due_date, n.charge_date, n.amount) for n in i.autopay_notices or []))
+                      for i in self.invoices()), self.client().credit_balance,
                 tuple((p.payment_id, p.status, p.amount, tuple(sorted(p.balance_map().items())),
                        p.refund_pending_amount) for p in sorted(self.repo.all(Payment), key=lambda p: p.payment_id)),
                 tuple((r.refund_id, r.status, r.amount) for r in self.refunds()))
@@ -182,27 +204,35 @@ class World:
         journal = self.repo.client_journal(CLIENT)
         assert all(sum(amount for _, amount in e.legs) == 0 for e in journal)
         books = fold(journal)
-        invoice, client = self.invoice(), self.client()
-        stored = books.invoices[INVOICE]
-        assert (stored.total, stored.fees, stored.amount_paid, stored.amount_pending) == \
-            (invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending)
+        client = self.client()
         assert books.credit == client.credit_balance >= 0
-        assert invoice.status == derive_status(stored.money, void=invoice.status == VOID)
-        assert 0 <= invoice.amount_paid <= invoice.total + invoice.fees
+        for invoice in self.invoices():
+            stored = books.invoices[invoice.invoice_id]
+            assert (stored.total, stored.fees, stored.amount_paid, stored.amount_pending, stored.card_fees) == \
+                (invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending, invoice.card_fees)
+            assert invoice.status == derive_status(stored.money, void=invoice.status == VOID)
+            assert 0 <= invoice.amount_paid <= invoice.total + invoice.fees
+            if invoice.status == VOID:  # a void invoice never holds money
+                assert invoice.amount_paid == invoice.amount_pending == invoice.card_fees == 0
+            assert len(invoice.serialize(null_check=False).__repr__()) < INVOICE_ITEM_BOUND
         for payment in self.payments():
             held = PaymentBalances(payment.balance_map())
             assert books.payments.get(payment.payment_id, PaymentBalances()) == held, payment.payment_id
             assert sum(held.accounts.values()) == 0
             # Money in flight only while in flight; held money only by a payment whose success is recorded.
-            assert held.get("pending", INVOICE) == (payment.amount if payment.status == PROCESSING else 0)
+            in_flight = sum(held.pending_invoices().values())
+            assert in_flight == (payment.amount if payment.status == PROCESSING else 0)
             assert held.held == 0 or payment.status in HOLDS, (payment.status, held)
             # Money out never exceeds money in, unless a person was told (a loss is the merchant's, recorded).
             assert held.refunded + held.charged_back - held.lost <= held.received
+            # A payment's money counts only toward its own invoices; its card fee never above the rate on them.
+            assert set(held.paid_invoices()) | set(held.card_fee_invoices()) <= set(payment.invoice_ids)
+            assert sum(held.card_fee_invoices().values()) <= int(payment.amount) * CARD_FEE.basis_points // 10_000
             # A person is asked to look exactly while its records say so (an open dispute, money kept as credit).
             assert payment.attention == attention_of(payment.dispute, payment.balance_map()), payment.payment_id
-        # A refund counts in the journal exactly when it succeeded; a pending one is reserved on its payment; the
-        # payment's list shows each refund as it is.
-        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss")} | \
+        # A refund counts in the journal exactly when it succeeded (its card fee share included); a pending one is
+        # reserved on its payment; the payment's list shows each refund as it is.
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss", "card_fee_refunded")} | \
             {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
         for refund in self.refunds():
             net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
@@ -211,10 +241,7 @@ class World:
             mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
             assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
             assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
-        if invoice.status == VOID:  # a void invoice never holds money
-            assert invoice.amount_paid == invoice.amount_pending == 0
-        assert len(invoice.serialize(null_check=False).__repr__()) < INVOICE_ITEM_BOUND
-        self.plans_and_autopay_hold(invoice)
+        self.plans_and_autopay_hold(self.invoice())
 
     def plans_and_autopay_hold(self, invoice: Invoice) -> None:
         """A plan's installments always add up to what is owed, and the index files the invoice under the next one
@@ -277,8 +304,40 @@ class World:
         amount = payment.amount if received is None else received
         self.deliver("update", PaymentUpdate(
             source="stripe", event_id=event_id, event_type=f"payment_intent.{status}", client_id=CLIENT,
-            invoice_id=INVOICE, payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id,
-            outcome=Outcome(status, amount, at, failure, currency="usd"), processor="stripe", method="card"))
+            invoice_id=payment.invoice_id, payment_id=payment.payment_id,
+            processor_payment_id=payment.processor_payment_id,
+            outcome=Outcome(status, amount, at, failure, currency="usd"), processor="stripe", method="card",
+            payment_method_id=payment.processor_method_id))
+
+    def payable(self) -> tuple[str, ...]:
+        """The invoices a client could select to pay together now."""
+        return tuple(i.invoice_id for i in self.invoices() if i.status in ("open", "partially_paid")
+                     and self.balance(i.invoice_id) > 0)
+
+    def pay_together(self, key: str, at: int, invoice_ids: tuple[str, ...], method: str, *, card: str | None = None,
+                     fee_shown: int = 0, extra: int = 0, settle: bool = True, declined_first: bool = False) -> None:
+        """POST /payments: `card` a Stripe PaymentMethod ("pm_credit", "pm_debit") with the card fee on, the fee
+        the client was shown; a bank transfer from the verified account."""
+        request = PaymentsRequest(invoice_ids, method, "bank-m" if method == "ach" else None, card,
+                                  card_fee=fee_shown, ach_authorization="I authorize." if method == "ach" else None)
+        started = self._tolerate(lambda: multi_payments.start_payments(
+            CLIENT, key, request, cards=lambda: self.cards, ach=lambda: self.ach, merchant_name="Acme",
+            enqueue=self.enqueue, fee=CARD_FEE if card else None, repo=self.repo,
+            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
+        if started is None or method == "ach" and not settle:
+            return
+        if method == "ach":
+            self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)
+            return
+        if declined_first:
+            self.card_outcome(started.payment, f"{key}:declined", at, FAILED)
+        self.card_outcome(started.payment, f"{key}:paid", at + 1, SUCCEEDED, started.payment.amount + extra)
+
+    def fee_quoted(self, invoice_ids: tuple[str, ...], card: str) -> int:
+        """What POST /payments/quote shows the client for these invoices and this card."""
+        quoted = self._tolerate(lambda: multi_payments.quote(
+            CLIENT, PaymentsRequest(invoice_ids, "card", None, card), lambda: self.cards, CARD_FEE, repo=self.repo))
+        return quoted.card_fee if quoted is not None else 0
 
     def pay_by_ach(self, key: str, at: int, amount: int | None, *, settle: bool = True) -> None:
         request = PaymentRequest("ach", amount, "bank-m", False, ach_authorization="I authorize.")
@@ -292,7 +351,8 @@ class World:
         payment = self.repo.get(Payment, CLIENT, payment_id)
         failure = Failure("R01", "Insufficient funds.") if status == FAILED else None
         self.deliver("update", PaymentUpdate(
-            source="ach", event_id=event_id, event_type=f"transfer_{status}", client_id=CLIENT, invoice_id=INVOICE,
+            source="ach", event_id=event_id, event_type=f"transfer_{status}", client_id=CLIENT,
+            invoice_id=payment.invoice_id,
             payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id,
             outcome=Outcome(status, payment.amount, at, failure, reverses_success=status == FAILED)))
 
@@ -374,8 +434,8 @@ class World:
                 self.repo.put(ProcessedEvent(key, event_type="autopay_notice", status="sent",
                                              processed_at=f"{today.isoformat()}T15:00:00.000000Z"))
 
-    def void(self) -> None:
-        self._tolerate(lambda: back_office.void_invoice(CLIENT, INVOICE, self.cards, repo=self.repo))
+    def void(self, invoice_id: str = INVOICE) -> None:
+        self._tolerate(lambda: back_office.void_invoice(CLIENT, invoice_id, self.cards, repo=self.repo))
 
     def deliver(self, kind: str, args) -> None:
         """A processor event, now; kept so that it can be delivered again later (at least once, any order)."""

@@ -65,3 +65,9 @@ def test_replay_dry_run_reads_the_local_dead_letter_queue(local):
     done = _command(local, "replay_dlq", "--queue", "receipts")
     assert done.returncode == 0, done.stderr
     assert "0 message(s) would be sent back (dry run" in done.stdout
+
+
+def test_the_card_fee_switch_is_reached_through_the_stack_file(local):
+    done = _command(local, "card_fee", "status")
+    assert done.returncode == 0, done.stderr
+    assert "rate 0 basis points (CardFeeBasisPoints), switch on: a card fee now is none" in done.stdout

@@ -90,7 +90,8 @@ def test_exactly_these_kinds_are_the_clients_to_see():
     assert CLIENT_VISIBLE == {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
                               "payment_received", "kept_as_credit", "payment_returned", "credit_returned",
                               "chargeback", "chargeback_from_credit", "chargeback_reversed",
-                              "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned"}
+                              "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned",
+                              "card_fee", "card_fee_refunded", "card_fee_charged_back", "card_fee_reversed"}
 
 
 @pytest.mark.parametrize("before,entries,reason", [
@@ -125,6 +126,19 @@ def test_a_payments_own_balances_name_each_account():
             held.held, held.paid_invoices()) == (10000, 6000, 0, 1000, 2000, 1500, 500, 7000, {"i": 6000})
     empty = PaymentBalances()
     assert (empty.received, empty.credit, empty.refunded, empty.charged_back, empty.lost, empty.held) == (0,) * 6
+
+
+def test_a_card_fee_is_the_invoices_own_account_never_owed_and_per_invoice_in_the_payment():
+    after = books(total=10000).post([e("card_fee", 300), e("payment_received", 10000)])
+    assert after.invoices["i"] == InvoiceBalances(total=10000, amount_paid=10000, card_fees=300)
+    assert after.invoices["i"].money.balance == 0  # the fee is not owed: the invoice is paid
+    held = after.payments["p"]
+    assert (held.accounts, held.card_fees("i"), held.held, held.held_for("i"), held.held_for("j")) == \
+        ({"payer": -10300, "paid:i": 10000, "card_fees:i": 300}, 300, 10300, 10300, 0)
+    refunded = after.post([e("card_fee_refunded", 90), e("refunded", 3000)])
+    assert (refunded.invoices["i"].card_fees, refunded.payments["p"].refunded) == (210, 3090)
+    with pytest.raises(LedgerRefused, match="negative_card_fees"):
+        after.post([e("card_fee_charged_back", 301)])
 
 
 def test_an_invoices_opening_entry_bills_its_total_once():

@@ -9,6 +9,12 @@ from shared.dispute_states import BalanceTransaction, DisputeReport, PaymentMone
 OUT, BACK = BalanceTransaction(-4000, "usd"), BalanceTransaction(4000, "usd")
 
 
+def pairs(change) -> tuple:
+    """The change's journal entries as (kind, cents): every one is the payment's one invoice's ("i")."""
+    assert all(invoice_id == "i" for _, _, invoice_id in change.moves)
+    return tuple((kind, cents) for kind, cents, _ in change.moves)
+
+
 def report(status, ledger=(), at=0, *, withdrawn=False, reinstated=False, amount=4000, currency="usd"):
     return DisputeReport("dp_1", status, amount, currency, at, tuple(ledger), withdrawn, reinstated)
 
@@ -49,12 +55,12 @@ class Books:
                                 self.ledger.invoices["i"].money, void=self.void)
         if change.state is None:
             return self, change
-        ledger = self.ledger.post([entry(k, a, "k", "t", "i", payment_id="p") for k, a in change.moves])
+        ledger = self.ledger.post([entry(k, a, "k", "t", i, payment_id="p") for k, a, i in change.moves])
         return replace(self, status=change.payment_status or self.status, ledger=ledger, dispute=change.state), change
 
 
 def moved(change, *kinds):
-    return sum(a for k, a in change.moves if k in kinds)
+    return sum(a for k, a, _ in change.moves if k in kinds)
 
 
 def replay(events, books=None):
@@ -85,7 +91,7 @@ def test_an_inquiry_never_moves_money_nor_makes_the_payment_disputed():
     books = Books()
     for event in INQUIRY:
         books, change = books.apply(event)
-        assert (change.moves, change.payment_status) == ((), None)
+        assert (pairs(change), change.payment_status) == ((), None)
     assert (books.status, books.dispute.status) == ("succeeded", "warning_closed")
 
 
@@ -93,7 +99,7 @@ def test_money_moves_at_the_withdrawal_and_the_reinstatement_only():
     books, moves = Books(), []
     for event in WON:
         books, change = books.apply(event)
-        moves.append((change.moves, change.payment_status, change.phases))
+        moves.append((pairs(change), change.payment_status, change.phases))
     assert moves == [((), "disputed", ("opened",)), ((("chargeback", 4000),), None, ("withdrawn",)),
                      ((), "disputed", ()), ((("chargeback_reversed", 4000),), "succeeded", ("reinstated", "won")),
                      ((), None, ())]
@@ -111,12 +117,12 @@ def test_a_status_that_cannot_be_classified_changes_nothing():
     change = decide_dispute(None, report("charge_refunded", [OUT], withdrawn=True),
                             PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money,
                             void=False)
-    assert (change.state, change.moves, change.anomaly) == (None, (), "dispute_status_unknown")
+    assert (change.state, pairs(change), change.anomaly) == (None, (), "dispute_status_unknown")
 
 
 def test_a_prevented_dispute_moves_no_money_and_tells_the_merchant():
     books, change = Books().apply(report("prevented", at=1))
-    assert (change.moves, change.payment_status, change.phases, books.paid) == ((), None, ("prevented",), 4000)
+    assert (pairs(change), change.payment_status, change.phases, books.paid) == ((), None, ("prevented",), 4000)
 
 
 @pytest.mark.parametrize("books,event,anomaly", [
@@ -142,10 +148,10 @@ def test_a_full_dispute_of_a_partly_refunded_payment_takes_what_it_holds_and_the
         ("disputed", 0, 1000, "chargeback_after_refund")
     # lost: nothing more moves, the loss stays for a person to see
     lost, change = books.apply(report("lost", [OUT], at=2))
-    assert (lost.status, lost.paid, lost.held.lost, change.moves) == ("disputed", 0, 1000, ())
+    assert (lost.status, lost.paid, lost.held.lost, pairs(change)) == ("disputed", 0, 1000, ())
     # won: the loss is made good first, then the 3000 the payment still held counts again
     won, change = books.apply(report("won", [OUT, BACK], at=2))
-    assert (won.status, won.paid, won.held.lost, change.moves) == \
+    assert (won.status, won.paid, won.held.lost, pairs(change)) == \
         ("partially_refunded", 3000, 0, (("loss_recovered", 1000), ("chargeback_reversed", 3000)))
 
 
@@ -181,28 +187,28 @@ def test_a_chargeback_takes_the_payments_credit_first_and_gives_back_to_the_invo
     overpaid = Books(amount=5000, ledger=paid_by(5000, paid=4000, credited=1000))
     out = BalanceTransaction(-5000, "usd")
     books, change = overpaid.apply(report("needs_response", [out], amount=5000, at=1))
-    assert (change.moves, books.credit, books.paid) == ((("chargeback_from_credit", 1000), ("chargeback", 4000)), 0, 0)
+    assert (pairs(change), books.credit, books.paid) == ((("chargeback_from_credit", 1000), ("chargeback", 4000)), 0, 0)
     books, change = books.apply(report("won", [out, BalanceTransaction(5000, "usd")], amount=5000, at=2))
-    assert (change.moves, books.paid, books.credit) == ((("chargeback_reversed", 5000),), 5000, 0)
+    assert (pairs(change), books.paid, books.credit) == ((("chargeback_reversed", 5000),), 5000, 0)
 
 
 def test_money_won_back_on_a_void_invoice_is_credit():
     books, _ = Books().apply(report("needs_response", [OUT], at=1))
     books, change = replace(books, void=True).apply(report("won", [OUT, BACK], at=2))
-    assert (change.moves, books.paid, books.credit) == ((("chargeback_reversed_to_credit", 4000),), 0, 4000)
+    assert (pairs(change), books.paid, books.credit) == ((("chargeback_reversed_to_credit", 4000),), 0, 4000)
 
 
 def test_a_one_cent_withdrawal_is_told_as_a_withdrawal():
     _, change = Books().apply(report("needs_response", [BalanceTransaction(-1, "usd")], amount=1, at=1))
-    assert (change.moves, change.phases) == ((("chargeback", 1),), ("opened", "withdrawn"))
+    assert (pairs(change), change.phases) == ((("chargeback", 1),), ("opened", "withdrawn"))
 
 
 def test_a_dispute_settled_in_another_currency_counts_the_charges_amount():
     out, back = BalanceTransaction(-3700, "eur"), BalanceTransaction(1850, "eur")  # half of it given back
     books, change = Books().apply(report("needs_response", [out], at=1))
-    assert change.moves == (("chargeback", 4000),)
+    assert pairs(change) == (("chargeback", 4000),)
     books, change = books.apply(report("lost", [out, back], at=2))
-    assert change.moves == (("chargeback_reversed", 2000),)
+    assert pairs(change) == (("chargeback_reversed", 2000),)
 
 
 def test_every_step_the_merchant_is_told_of_has_its_email():
@@ -230,13 +236,13 @@ def test_every_step_the_merchant_is_told_of_has_its_email():
                                     "lost"])
 def test_every_chargeback_status_makes_the_payment_disputed(status):
     _, change = Books().apply(report(status, [OUT], at=1))
-    assert (change.payment_status, change.moves) == ("disputed", (("chargeback", 4000),))
+    assert (change.payment_status, pairs(change)) == ("disputed", (("chargeback", 4000),))
 
 
 @pytest.mark.parametrize("status", ["warning_needs_response", "warning_under_review", "warning_closed"])
 def test_every_inquiry_status_leaves_the_payment_as_it_was_and_is_told_once(status):
     books, change = Books().apply(report(status, at=1))
-    assert (change.payment_status, change.moves, change.phases[0]) == (None, (), "inquiry")
+    assert (change.payment_status, pairs(change), change.phases[0]) == (None, (), "inquiry")
     _, again = books.apply(report("warning_under_review", at=2))
     assert "inquiry" not in again.phases
 
@@ -255,7 +261,7 @@ def test_a_plain_withdrawal_is_no_anomaly():
 def test_a_partial_chargeback_of_an_overpaid_payment_takes_its_credit_then_only_the_rest_from_the_invoice():
     overpaid = Books(amount=5000, ledger=paid_by(5000, paid=4000, credited=1000))
     _, change = overpaid.apply(report("needs_response", [BalanceTransaction(-2000, "usd")], amount=2000, at=1))
-    assert change.moves == (("chargeback_from_credit", 1000), ("chargeback", 1000))
+    assert pairs(change) == (("chargeback_from_credit", 1000), ("chargeback", 1000))
 
 
 def test_money_won_back_after_the_invoice_was_paid_again_is_credit():
@@ -263,7 +269,7 @@ def test_money_won_back_after_the_invoice_was_paid_again_is_credit():
     # another payment paid the invoice in full meanwhile (10000 of 10000)
     other = books.ledger.post([entry("payment_received", 10000, "k2", "t", "i", payment_id="p2")])
     books, change = replace(books, ledger=other).apply(report("won", [OUT, BACK], at=2))
-    assert change.moves == (("chargeback_reversed_to_credit", 4000),)
+    assert pairs(change) == (("chargeback_reversed_to_credit", 4000),)
     half_paid = books.ledger  # and with room for part of it
     assert half_paid.invoices["i"].amount_paid == 10000
 
@@ -271,17 +277,17 @@ def test_money_won_back_after_the_invoice_was_paid_again_is_credit():
 def test_a_reinstatement_in_another_currency_without_the_withdrawal_listed_counts_the_disputed_amount():
     books, _ = Books().apply(report("needs_response", withdrawn=True, at=1))
     _, change = books.apply(report("won", [BalanceTransaction(3700, "eur")], at=2))
-    assert change.moves == (("chargeback_reversed", 4000),)
+    assert pairs(change) == (("chargeback_reversed", 4000),)
 
 
 def test_a_balance_transaction_of_nothing_is_neither_a_withdrawal_nor_a_reinstatement():
     books, change = Books().apply(report("needs_response", [BalanceTransaction(0, "usd")], at=1))
-    assert change.moves == () and books.dispute.withdrawn is None
+    assert pairs(change) == () and books.dispute.withdrawn is None
     books, change = books.apply(report("needs_response", [OUT], at=2))  # the real withdrawal still counts
-    assert change.moves == (("chargeback", 4000),)
+    assert pairs(change) == (("chargeback", 4000),)
 
 
 def test_a_one_cent_reinstatement_counts():
     books, _ = Books().apply(report("needs_response", [OUT], at=1))
     _, change = books.apply(report("under_review", [OUT, BalanceTransaction(1, "usd")], at=2))
-    assert change.moves == (("chargeback_reversed", 1),)
+    assert pairs(change) == (("chargeback_reversed", 1),)

@@ -52,10 +52,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("shared/dispute_states.py", "_funds", "0  ->  1"):
         "a reinstatement in another currency counts at least the whole disputed amount either way, and giving back is "
         "bounded by what was taken",
-    ("shared/books/ledger.py", "check", "cents > 0  ->  cents >= 0"):
-        "a payment's accounts never hold a zero (PaymentBalances.moved drops them)",
-    ("shared/books/ledger.py", "check", "cents < 0  ->  cents <= 0"):
-        "a payment's accounts never hold a zero (PaymentBalances.moved drops them)",
     ("shared/payment_states.py", "_returned", "amount - from_credit  ->  amount + from_credit"):
         "a payment never holds more than it received, so what it paid is never more than the rest either way",
     ("shared/payment_requests.py", "choose_amount", "request.amount > balance  ->  request.amount >= balance"):

@@ -155,7 +155,8 @@ def test_an_entry_of_an_invoice_the_change_did_not_read_is_refused_whatever_it_m
 
 @pytest.mark.parametrize("accounts,reason", [({"payer": 1, "paid:i": -1}, "payment_payer_overdrawn"),
                                              ({"losses": 1, "refunds": -1}, "payment_losses_overdrawn"),
-                                             ({"payer": -1, "paid:i": 1}, None)])
+                                             ({"payer": -1, "paid:i": 1}, None),
+                                             ({"payer": 0, "paid:i": 0, "losses": 0, "refunds": 0}, None)])
 def test_a_payment_never_gives_back_more_than_it_received_by_a_single_cent(accounts, reason):
     check = Books(payments={"p": PaymentBalances(accounts)}).check
     if reason is None:

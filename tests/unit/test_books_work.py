@@ -133,6 +133,15 @@ def test_a_new_due_date_moves_the_index_key_with_it(repo):
     assert repo.get(Invoice, "c", "i").open_due_date == "2026-12-20"
 
 
+def test_a_change_about_one_invoice_finds_it_without_naming_it(repo):
+    assert repo.load(Keys("c", invoice_ids=("i",))).invoice().invoice_id == "i"
+    assert repo.load(Keys("c", payment_id="p")).invoice() is None
+
+
+def test_a_client_without_a_record_has_no_credit_to_spend(repo):
+    assert repo.load(Keys("nobody")).books.credit == 0
+
+
 def test_a_read_answers_a_copy_that_cannot_change_what_is_stored(repo):
     payment = repo.get(Payment, "c", "p")
     payment.status, payment.balances = "succeeded", {"payer": -1}

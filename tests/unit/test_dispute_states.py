@@ -87,6 +87,13 @@ def test_every_order_and_duplication_of_a_dispute_ends_as_in_order(story, final)
         assert replay(order) == final, order
 
 
+def test_a_balance_transaction_of_nothing_gives_nothing_back_and_a_win_still_does():
+    """Only a positive balance transaction is a reinstatement: an empty one beside the withdrawal is not "0 back"."""
+    empty = BalanceTransaction(0, "usd")
+    story = WON[:3] + [report("won", [OUT, empty], at=3)]
+    assert replay(story) == ("succeeded", 4000, 0)
+
+
 def test_an_inquiry_never_moves_money_nor_makes_the_payment_disputed():
     books = Books()
     for event in INQUIRY:

@@ -27,6 +27,12 @@
 - it sends no payment_method.* events and never attaches the card of a SetupIntent, or of a PaymentIntent
   created with setup_future_usage, to the customer: this wrapper does both as Stripe does, and sends
   payment_method.attached / payment_method.detached / setup_intent.succeeded to the registered webhooks.
+- a PaymentIntent created with `confirm` and `off_session` (a saved card charged while its holder is away:
+  autopay) for a card that asks for authentication waits for 3-D Secure there, which nobody is present to
+  complete; Stripe declines it at once with `authentication_required` (docs.stripe.com/payments/save-and-reuse,
+  "Charge the saved payment method later"): so does this wrapper, and a decline's error carries the intent and a
+  `decline_code`, as Stripe's error object does (`payment_intent`, `decline_code`: stripe-python's
+  `_error_object.py`).
 
 Run: python -m infra.fake_stripe --port 8420
 """
@@ -202,6 +208,43 @@ async def saved_cards(request, handler):
     return response
 
 
+_localstripe_last_payment_error = resources.PaymentIntent.last_payment_error
+resources.PaymentIntent.last_payment_error = property(
+    lambda self: getattr(self, "_off_session_error", None) or _localstripe_last_payment_error.fget(self))
+AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
+
+
+@web.middleware
+async def off_session(request, handler):
+    """A saved card charged while its holder is away, answered as Stripe answers it (the module's docstring)."""
+    if request.method != "POST" or request.path != "/v1/payment_intents":
+        return await handler(request)
+    params = await _original_get_post_data(request, remove_auth=False) or {}
+    if str(params.get("off_session")).lower() != "true" or str(params.get("confirm")).lower() != "true":
+        return await handler(request)
+    response = await handler(request)
+    if response.status == 200:
+        intent = resources.PaymentIntent._api_retrieve(json.loads(response.body)["id"])
+        if intent.status != "requires_action":
+            return response
+        method, intent.next_action, intent.payment_method = intent.payment_method, None, None
+        intent._off_session_error = {"code": "authentication_required", "decline_code": "authentication_required",
+                                     "message": AUTHENTICATION_REQUIRED, "type": "card_error",
+                                     "payment_method": {"id": method, "object": "payment_method"}}
+        schedule_webhook(resources.Event("payment_intent.payment_failed", intent))
+        return web.json_response({"error": {**intent._off_session_error, "payment_intent": intent._export()}},
+                                 status=402)
+    if response.status == 402:
+        error = json.loads(response.body)["error"]
+        charge = resources.Charge._api_retrieve(error["charge"]) if error.get("charge") else None
+        if charge is not None and charge.payment_intent:
+            intent = resources.PaymentIntent._api_retrieve(charge.payment_intent)
+            error = {**error, "type": "card_error", "decline_code": error.get("decline_code") or "generic_decline",
+                     "payment_intent": intent._export()}
+            return web.json_response({"error": error}, status=402)
+    return response
+
+
 @web.middleware
 async def refund_lists(request, handler):
     """GET /v1/refunds?payment_intent= of an intent that has no charge yet: Stripe lists nothing, localstripe
@@ -253,7 +296,7 @@ async def _clear(request):
 def build_app() -> web.Application:
     app = server.app
     if idempotency not in app.middlewares:
-        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards, refund_lists]
+        app.middlewares[0:0] = [contract, idempotency, intent_states, saved_cards, off_session, refund_lists]
         app.router.add_get("/_config/shim/requests", _requests)
         app.router.add_delete("/_config/shim/data", _clear)
         fake_stripe_js.install(app)  # what Stripe.js sends (confirmCardPayment / confirmCardSetup)

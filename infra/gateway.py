@@ -9,7 +9,9 @@ API Gateway HTTP API (payload 2.0) events, after the same checks the deployed HT
   {"message": "Not Found"}, API Gateway's answer; CORS preflights from the template; no body on 204 or 304, so
   a keep-alive connection stays in step.
 
-Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN). stdlib http.server, one thread per connection.
+Also serves /openapi.json and /docs (Swagger UI, from a pinned package: no CDN), and the local stack's own routes:
+/_local/schedules/<Function> (run a schedule now), /_local/emails and /_local/clock (the test clock,
+infra/stack_clock.py). stdlib http.server, one thread per connection.
 """
 
 import base64
@@ -118,6 +120,7 @@ class Gateway(ThreadedHttp):
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
         self.schedules: dict = {}  # function name -> run(): POST /_local/schedules/<name> runs it now
         self.emails = None  # () -> infra.local_emails.sent(): GET /_local/emails (the local stack sets it)
+        self.clock = None  # infra.stack_clock.StackClock: GET/POST/DELETE /_local/clock (the local stack sets it)
         self.route_specs = routes
         # Powertools keeps the current event in module globals, as on Lambda where an instance serves one
         # request at a time; serialising invocations keeps that true here (and keeps log keys apart).
@@ -198,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
                                         f"Scheduled functions: {', '.join(gw.schedules) or 'none'}."}})
             return self._send(200, run())
 
+        if url.path == "/_local/clock" and gw.clock is not None:
+            return self._clock(gw.clock, body)
+
         if self.command == "GET" and url.path in ("/_local/emails", "/_local/emails.json") and gw.emails:
             from infra import local_emails
 
@@ -230,6 +236,21 @@ class _Handler(BaseHTTPRequestHandler):
             print(f"[api] {route.function} raised {type(exc).__name__}: {exc}", flush=True)
             return self._send(500, {"message": "Internal Server Error"}, extra)
         return self._send_lambda(result, extra)
+
+    def _clock(self, stack_clock, body: bytes | None) -> int:
+        if self.command == "GET":
+            return self._send(200, stack_clock.state())
+        if self.command == "DELETE":
+            return self._send(200, stack_clock.reset())
+        if self.command != "POST":
+            return self._send(405, {"error": {"code": "method_not_allowed", "message": "GET, POST or DELETE."}},
+                              {"Allow": "GET, POST, DELETE"})
+        try:
+            parsed = json.loads(body or b"null")
+        except ValueError:
+            parsed = None
+        status, answer = stack_clock.move(parsed)
+        return self._send(status, answer)
 
     def _drain(self, length: int) -> None:
         """Read and drop an oversized body so the client sees the 413 instead of a reset connection."""

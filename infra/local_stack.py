@@ -5,6 +5,7 @@
   localstripe in-process (infra.fake_stripe)                  -> webhooks to the local gateway
   local API gateway (infra.gateway)                           -> the functions' handlers, in-process
   SQS pollers (infra.sqs_poller)                              -> the queue-triggered functions
+  schedules (infra.scheduler), a test clock (infra.stack_clock) -> POST /_local/schedules/<fn>, /_local/clock
 
 Everything binds 127.0.0.1 but DynamoDB Local, which has no such option (infra/dynamodb_local.py).
 When ready it writes .local/stack.json (or --stack-file / LOCAL_STACK_FILE) and prints a banner; Ctrl-C or
@@ -207,7 +208,9 @@ def banner(info: dict, stack_file: Path, seconds: float) -> str:
     lines += [f"    {ADMIN_LOGIN} / {info['demo_users'][0]['password']}  (merchant admin: /admin routes)",
               f"  Emails sent (receipts, notices, invitations, password-reset codes): {info['api_url']}/_local/emails",
               "    or: .venv/bin/python -m infra.demo emails",
-              f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction"]
+              f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction",
+              f"  Move the stack's clock (forward only): curl -X POST {info['api_url']}/_local/clock "
+              "-d '{\"now\": \"2027-01-15T09:00:00-05:00\"}'   (DELETE: real time again)"]
     lines += ["  Pay an invoice end to end:",
               f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
               "  Or by hand:",
@@ -273,6 +276,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         stoppers.append(("localstripe", stripe_server.stop))
         _base_environment({"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.url,
                            "STRIPE_API_BASE": stripe_server.url})
+        from infra.stack_clock import StackClock
+
+        # This stack's test clock (POST /_local/clock): set before anything starts that reads the time.
+        gateway.clock = StackClock(stack_file.with_name(f"{stack_file.stem}.clock.json"))
+        stoppers.append(("test clock", gateway.clock.reset))
 
         component = "ACH sandbox"
         from infra.ach_sandbox import AchSandbox

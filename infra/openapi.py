@@ -189,6 +189,20 @@ CODES = {
                              "Stripe.js collected) or a saved card's payment_method_id.",
     "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
                              "Retry-After header).",
+    "autopay_authorization_required": "Autopay without its authorization accepted: send authorization "
+                                      "{accepted: true, text: <autopay_authorization_text>}.",
+    "autopay_authorization_outdated": "The authorization text accepted is not the current autopay_authorization_text: "
+                                      "show the new one and ask again.",
+    "card_expired": "The saved card has expired.",
+    "invalid_installments": "installments is not a list of 2-12 objects with amount and due_date.",
+    "installments_do_not_sum": "The installment amounts do not add up to the invoice's balance.",
+    "installment_dates_not_ascending": "Installment due dates are not in ascending order (one per day at most).",
+    "installment_before_today": "The first installment is due before today (the merchant's time zone).",
+    "payment_plan_active": "The invoice is paid in installments: their dates are the merchant's to change.",
+    "extension_request_expired": "The date the request asked for has passed: it can only be declined.",
+    "invalid_note": "note is empty, longer than 1000 bytes of UTF-8, or holds a line break or another control "
+                    "character.",
+    "unknown_parameter": "The query string names a parameter this route does not take.",
 }
 
 _ID_CODES = {"invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
@@ -231,12 +245,28 @@ ERRORS = {
     "GET /payments/{payment_id}": {},
     "POST /payments/{payment_id}/receipt": {409: ["receipt_not_available"], 429: ["receipt_recently_sent"]},
     "POST /invoices/{invoice_id}/extension-requests": {
-        400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "concurrent_change"],
+        400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "payment_plan_active",
+                          "concurrent_change"],
         422: ["invalid_date", "date_not_after_due_date", "date_too_far", "invalid_reason", *_BODY_422]},
     "POST /admin/extension-requests/{extension_request_id}/approve": {
-        409: ["extension_request_decided", "extension_request_expired", "concurrent_change"]},
+        400: _BODY, 409: ["extension_request_decided", "extension_request_expired", "concurrent_change"],
+        422: ["invalid_note", *_BODY_422]},
     "POST /admin/extension-requests/{extension_request_id}/decline": {
-        409: ["extension_request_decided", "concurrent_change"]},
+        400: _BODY, 409: ["extension_request_decided", "concurrent_change"], 422: ["invalid_note", *_BODY_422]},
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": {
+        400: [*_KEY, *_BODY], 409: ["invoice_paid", "invoice_void", "payment_in_progress",
+                                    "extension_request_pending", "concurrent_change"],
+        422: ["invalid_installments", "invalid_amount", "invalid_date", "installments_do_not_sum",
+              "installment_dates_not_ascending", "installment_before_today", "idempotency_key_reused", *_BODY_422]},
+    "GET /admin/clients": {400: [*_PAGE_400, "unknown_parameter"]},
+    "GET /admin/clients/{client_id}": {400: ["unknown_parameter"]},
+    "GET /admin/clients/{client_id}/invoices/{invoice_id}": {400: ["unknown_parameter"]},
+    "GET /admin/attention": {400: ["unknown_parameter"]},
+    "PUT /account/autopay": {
+        400: [*_BODY, "autopay_authorization_required"], 404: ["account_not_found"], 409: ["concurrent_change"],
+        422: ["payment_method_not_found", "bank_account_not_verified", "card_expired", "autopay_authorization_outdated",
+              "bank_payments_suspended", "bank_payments_deactivated", "invalid_field", *_BODY_422]},
+    "DELETE /account/autopay": {404: ["account_not_found"], 409: ["concurrent_change"]},
     "POST /admin/invoices": {
         400: [*_KEY, *_BODY], 404: ["client_not_found"],
         422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
@@ -348,8 +378,29 @@ _PAYMENT = _closed({
 }, ["payment_id", "invoice_id", "amount", "currency", "method", "status", "created_at", "succeeded_at", "failure",
     "card", "bank", "receipt_sent"])
 _EXTENSION = _closed({"extension_request_id": _str, "requested_due_date": _date, "reason": _str,
-                      "status": {"type": "string", "enum": ["pending", "approved", "declined"]}},
-                     ["extension_request_id", "requested_due_date", "reason", "status"])
+                      "status": {"type": "string", "enum": ["pending", "approved", "declined"]},
+                      "note": {**_nullable(_str), "description": "The merchant's note with the answer, if any."}},
+                     ["extension_request_id", "requested_due_date", "reason", "status", "note"])
+_PLAN = _closed({"installments": {"type": "array", "items": _closed({
+    "number": {**_int, "description": "1, 2, ... in date order."},
+    "amount": {**_int, "description": "Cents. The last one also carries late fees charged (and corrections made) "
+                                      "since the plan was set up, so the installments add up to what is owed."},
+    "due_date": _date,
+    "status": {"type": "string", "enum": ["due", "paid", "overdue"],
+               "description": "paid: the money has arrived; overdue: past its due date with part of it neither paid "
+                              "nor on its way."},
+    "amount_due": {**_int, "description": "What is still to pay of it (money on its way counts as paid here)."}},
+    ["number", "amount", "due_date", "status", "amount_due"])}}, ["installments"],
+    description="The invoice's balance in installments: payments cover them in date order. Set with POST "
+                "/admin/clients/{client_id}/invoices/{invoice_id}/payment-plan.")
+_AUTOPAY_CHARGE = _closed({
+    "due_date": {**_date, "description": "The invoice's (or installment's) due date the charge pays."},
+    "charge_date": {**_date, "description": "When it is charged (tried again 3 and 7 days later if declined)."},
+    "amount": {**_int, "description": "Cents: the most it takes, as the emailed notice said."},
+    "method": {**_str, "example": "Visa ending in 4242"}}, ["due_date", "charge_date", "amount", "method"],
+    description="An autopay charge the client was emailed about and that has not gone through yet.")
+_AUTOPAY = _closed({"payment_method_id": _str, "authorized_at": _datetime}, ["payment_method_id", "authorized_at"],
+                   description="Autopay is on with this saved method since authorized_at.")
 _ACTIVITY_ENTRY = _closed({
     "kind": {"type": "string", "enum": list(LEDGER_KINDS),
              "description": "\n".join(f"- `{kind}`: {words}" for kind, words in LEDGER_KINDS.items())},
@@ -376,10 +427,12 @@ _INVOICE = _closed({
         "amount_pending; card_fee, card_fee_refunded, card_fee_charged_back and card_fee_reversed to card_fees; "
         "the others to the client's credit.")},
     "activity_next_cursor": {**_nullable(_str), "description": "Invoice detail: more activity follows (GET "
-                                                               "/invoices/{invoice_id}/activity?cursor=)."}},
+                                                               "/invoices/{invoice_id}/activity?cursor=)."},
+    "payment_plan": _nullable(_ref("PaymentPlan")),
+    "autopay_charge": _nullable(_ref("AutopayCharge"))},
     ["invoice_id", "number", "status", "currency", "total", "amount_paid", "amount_pending", "fees", "card_fees",
      "balance", "issued_date", "due_date", "overdue", "payable", "allow_partial", "minimum_payment",
-     "extension_request"],
+     "extension_request", "payment_plan", "autopay_charge"],
     description="Amounts are integers in minor units (cents). Lists omit line_items, payments and activity.")
 _REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPORT_KIND, "message": _str,
                    "status": {"type": "string", "enum": ["open", "resolved"]}, "created_at": _datetime},
@@ -493,9 +546,31 @@ SCHEMAS = {
                         "payment_receipts": {"type": "boolean", "const": True}, "credit_balance": _int,
                         "bank_payments": {"type": "string", "enum": ["available", "suspended", "deactivated"],
                                           "description": "Whether the client can pay by bank transfer: the processor "
-                                                         "suspends or deactivates a client after some bank returns."}},
+                                                         "suspends or deactivates a client after some bank returns."},
+                        "autopay": _nullable(_ref("Autopay"))},
                        ["client_id", "name", "billing_email", "pending_billing_email", "due_date_reminders",
-                        "reminder_days_before", "payment_receipts", "credit_balance", "bank_payments"]),
+                        "reminder_days_before", "payment_receipts", "credit_balance", "bank_payments", "autopay"]),
+    "Autopay": _AUTOPAY,
+    "AutopayState": _closed({"autopay": _ref("Autopay")}, ["autopay"]),
+    "PaymentPlan": _PLAN,
+    "AutopayCharge": _AUTOPAY_CHARGE,
+    "ClientList": _closed({"clients": {"type": "array", "items": _ref("Account")}, "next_cursor": _nullable(_str)},
+                          ["clients", "next_cursor"], description="Clients of a page, by name."),
+    "Attention": _closed({
+        "payments": {"type": "array", "items": _extend(_PAYMENT, {
+            "client_id": _str, "client_name": _nullable(_str),
+            "reason": {"type": "string", "enum": ["dispute", "credit", "stuck"],
+                       "description": "dispute: an open dispute or inquiry to answer in Stripe; credit: money beyond "
+                                      "what was owed, kept as the client's credit (refund it or let it stand); "
+                                      "stuck: pending over a day or processing over 10 days."}},
+            ["client_id", "client_name", "reason"])},
+        "extension_requests": {"type": "array", "items": _extend(_EXTENSION, {
+            "client_id": _str, "client_name": _nullable(_str), "invoice_id": _str, "invoice_number": _str,
+            "due_date": _date, "expired": {**_bool, "description": "The requested date has passed: decline only."}},
+            ["client_id", "client_name", "invoice_id", "invoice_number", "due_date", "expired"])},
+        "problem_reports": {"type": "array", "items": _extend(_REPORT, {
+            "client_id": _str, "client_name": _nullable(_str)}, ["client_id", "client_name"])}},
+        ["payments", "extension_requests", "problem_reports"], description="What needs a person, oldest first."),
     "PortalSettings": _closed({
         "region": _str, "user_pool_id": _str, "user_pool_client_id": _str,
         "identity_endpoint": {**_str, "description": "Cognito endpoint for InitiateAuth (USER_PASSWORD_AUTH)."},
@@ -509,6 +584,11 @@ SCHEMAS = {
         "ach_authorization_text": {**_str, "description": "Show it with a checkbox; send it back in "
                                                           "ach_authorization."},
         "micro_deposit_attempts": _int, "receipt_resend_interval_seconds": _int,
+        "autopay_authorization_text": {**_str, "description": "The recurring authorization autopay needs: show it "
+                                                              "with a checkbox; send it back in PUT /account/autopay."},
+        "autopay_days_before": {**_int, "description": "Autopay charges this many days before the due date."},
+        "autopay_notice_days": {**_int, "description": "Each autopay charge is emailed at least this many days "
+                                                       "ahead (its amount, date and method)."},
         "merchant": _closed({"name": _str, "support_email": _str, "support_phone": _nullable(_str),
                              "time_zone": {**_str, "description": "IANA time zone: the merchant's days and times."}},
                             ["name", "support_email", "support_phone", "time_zone"]),
@@ -531,7 +611,8 @@ SCHEMAS = {
         ["region", "user_pool_id", "user_pool_client_id", "identity_endpoint", "stripe_publishable_key",
          "stripe_js_url", "card_brands", "payment_methods", "card_minimum_amounts", "ach_authorization_text",
          "micro_deposit_attempts", "receipt_resend_interval_seconds", "merchant", "password_policy",
-         "reminder_days", "card_fee"], description="Public: what a portal needs "
+         "reminder_days", "autopay_authorization_text", "autopay_days_before", "autopay_notice_days", "card_fee"],
+        description="Public: what a portal needs "
                                                                                      "before sign-in."),
     # Request bodies: the parsers' own schemas.
     "PaymentRequest": request_schemas.PAYMENT, "PaymentsRequest": request_schemas.PAYMENTS,
@@ -540,7 +621,8 @@ SCHEMAS = {
     "ExtensionRequestBody": request_schemas.EXTENSION, "ProblemReportRequest": request_schemas.PROBLEM_REPORT,
     "ResolutionRequest": request_schemas.RESOLUTION, "AccountPatch": request_schemas.ACCOUNT_PATCH,
     "BillingEmailConfirmation": request_schemas.BILLING_EMAIL_CONFIRMATION,
-    "InvoiceRequest": request_schemas.INVOICE,
+    "InvoiceRequest": request_schemas.INVOICE, "PaymentPlanRequest": request_schemas.PAYMENT_PLAN,
+    "AutopayRequest": request_schemas.AUTOPAY, "ExtensionDecisionRequest": request_schemas.EXTENSION_DECISION,
 }
 
 
@@ -626,9 +708,29 @@ OPERATIONS = {
         "responses": {"201": _json("CreatedExtensionRequest", "Stored and sent to the merchant; shown on the "
                                                               "invoice.")}},
     "POST /admin/extension-requests/{extension_request_id}/approve": {
-        "responses": {"200": _json("ExtensionDecision", "Approved: the due date moved.")}},
+        "requestBody": {**_body("ExtensionDecisionRequest"), "required": False},
+        "responses": {"200": _json("ExtensionDecision", "Approved: the due date moved; the client is emailed, with "
+                                                        "the note if there is one.")}},
     "POST /admin/extension-requests/{extension_request_id}/decline": {
-        "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays.")}},
+        "requestBody": {**_body("ExtensionDecisionRequest"), "required": False},
+        "responses": {"200": _json("ExtensionDecision", "Declined: the due date stays; the client is emailed, with "
+                                                        "the note if there is one.")}},
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": {
+        "parameters": [_IDEMPOTENCY_KEY], "requestBody": _body("PaymentPlanRequest"),
+        "responses": {"201": _created("AdminInvoice", "The invoice with its payment_plan (the same answer for a "
+                                                      "replayed key); any earlier plan is replaced.")}},
+    "GET /admin/clients": {"parameters": _PAGE,
+                           "responses": {"200": _json("ClientList", "The merchant's clients, a page at a time.")}},
+    "GET /admin/clients/{client_id}": {"responses": {"200": _json("Account", "One client's account, as the client "
+                                                                             "reads it.")}},
+    "GET /admin/clients/{client_id}/invoices/{invoice_id}": {
+        "responses": {"200": _json("AdminInvoice", "The invoice as its client reads it, with its client_id.")}},
+    "GET /admin/attention": {"responses": {"200": _json("Attention", "What needs a person.")}},
+    "PUT /account/autopay": {
+        "requestBody": _body("AutopayRequest"),
+        "responses": {"200": _json("AutopayState", "Autopay is on with this method; a copy of the authorization is "
+                                                   "emailed.")}},
+    "DELETE /account/autopay": {"responses": {"204": {"description": "Autopay is off (or was). No body."}}},
     "POST /admin/invoices": {
         "parameters": [{**_IDEMPOTENCY_KEY, "description": "Scoped by client. " + _IDEMPOTENCY_KEY["description"]}],
         "requestBody": _body("InvoiceRequest"),
@@ -725,6 +827,14 @@ NAMES = {
                                                                       "Back office: decline an extension request"),
     "POST /admin/problem-reports/{problem_report_id}/resolve": ("resolveProblemReport",
                                                                 "Back office: resolve a problem report"),
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": (
+        "setPaymentPlan", "Back office: split an invoice's balance into installments"),
+    "GET /admin/clients": ("listClients", "Back office: list the merchant's clients"),
+    "GET /admin/clients/{client_id}": ("getClient", "Back office: get a client's account"),
+    "GET /admin/clients/{client_id}/invoices/{invoice_id}": ("getClientInvoice", "Back office: get a client's invoice"),
+    "GET /admin/attention": ("listAttention", "Back office: what needs a person"),
+    "PUT /account/autopay": ("turnOnAutopay", "Turn autopay on with a saved card or verified bank account"),
+    "DELETE /account/autopay": ("turnOffAutopay", "Turn autopay off"),
     "POST /webhooks/stripe": ("receiveStripeEvent", "Stripe's webhook events"),
     "POST /webhooks/ach": ("receiveAchEvent", "The ACH processor's webhook events"),
 }
@@ -764,6 +874,10 @@ LINKS = {
                         payment_method_id="$response.body#/payment_methods/0/payment_method_id")},
     ("POST /admin/invoices", "201"): {
         "Void": _link("voidInvoice", client_id="$response.body#/client_id",
+                      invoice_id="$response.body#/invoice_id"),
+        "SplitIntoInstallments": _link("setPaymentPlan", client_id="$response.body#/client_id",
+                                       invoice_id="$response.body#/invoice_id"),
+        "Read": _link("getClientInvoice", client_id="$response.body#/client_id",
                       invoice_id="$response.body#/invoice_id"),
         "ClientInvoices": _link("listClientInvoices", client_id="$response.body#/client_id")},
     ("POST /invoices/{invoice_id}/extension-requests", "201"): {

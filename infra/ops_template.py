@@ -20,7 +20,8 @@ SERVICE = [{"Name": "service", "Value": "portal-payments"}]  # POWERTOOLS_SERVIC
 NAMESPACE = "PortalPayments"  # POWERTOOLS_METRICS_NAMESPACE
 TOPIC = [{"Ref": "AlarmTopic"}]
 # The DynamoDB operations the functions' policies allow; SystemErrors is only published per operation.
-TABLE_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem", "TransactWriteItems")
+TABLE_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                    "TransactWriteItems")
 API_STAGE = "$default"  # the stage SAM creates for an HttpApi without StageName
 FIVE_XX_PERCENT = 5  # of a route's requests over 5 minutes, in 2 of 3 periods
 MIN_REQUESTS = 5  # fewer requests than this in a period is too little to call a rate

@@ -71,4 +71,5 @@ export async function download(path, filename) {
 export const get = path => api('GET', path);
 export const post = (path, body, headers) => api('POST', path, body || {}, headers);
 export const patch = (path, body) => api('PATCH', path, body);
+export const put = (path, body) => api('PUT', path, body);
 export const del = path => api('DELETE', path);

@@ -9,6 +9,7 @@ import {invoicesPage} from './views/invoices.js';
 import {invoicePage} from './views/invoice.js';
 import {historyPage} from './views/history.js';
 import {accountPage} from './views/account.js';
+import {CONSOLE_ROUTES, CONSOLE_LINKS} from './console/routes.js';
 
 const app = document.getElementById('app');
 const ROUTES = [
@@ -46,18 +47,23 @@ async function render() {
     notice = null;
     return;
   }
-  if (['/signin', '/', '/forgot-password'].includes(path)) { history.replaceState({}, '', '/invoices'); }
-  const [pattern, page, section] = ROUTES.find(([re]) => re.test(location.pathname)) || ROUTES[1];
-  const params = location.pathname.match(pattern).slice(1);
+  // The merchant's staff see the console, under /console; a client never does (and the API answers them 403).
+  const admin = Boolean(s.admin);  // a session kept before the console existed has no flag: a client's
+  const routes = admin ? CONSOLE_ROUTES : ROUTES;
+  const home = admin ? '/console' : '/invoices';
+  if (['/signin', '/', '/forgot-password'].includes(path) || admin !== path.startsWith('/console')) {
+    history.replaceState({}, '', home);
+  }
+  const [pattern, page, section] = routes.find(([re]) => re.test(location.pathname)) || routes[routes.length - 1];
+  const params = (location.pathname.match(pattern) || []).slice(1);
   const main = h('main', {id: 'main', tabindex: '-1'}, h('p', {class: 'loading'}, 'Loading…'));
-  const nav = h('nav', {'aria-label': 'Portal'},
-    link('/invoices', 'Invoices', section === 'Invoices'),
-    link('/payments', 'Payment history', section === 'Payment history'),
-    link('/account', 'Account Settings', section === 'Account Settings'),
+  const links = admin ? CONSOLE_LINKS : [['/invoices', 'Invoices'], ['/payments', 'Payment history'], ['/account', 'Account Settings']];
+  const nav = h('nav', {'aria-label': admin ? 'Console' : 'Portal'},
+    links.map(([href, text]) => link(href, text, section === text)),
     h('button', {type: 'button', onclick: () => { signOut(); notice = 'You have signed out.'; navigate('/signin'); }}, 'Sign out'));
   app.replaceChildren(h('div', {class: 'shell'},
     h('header', {class: 'sidebar'}, h('div', {class: 'merchant'}, current().merchant.name),
-      h('div', {class: 'who'}, s.email), nav, contactBlock()),
+      h('div', {class: 'who'}, admin ? `${s.email} · staff` : s.email), nav, admin ? null : contactBlock()),
     main));
   app.setAttribute('aria-busy', 'true');
   try {

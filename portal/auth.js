@@ -51,7 +51,8 @@ const WORDS = {
 function keep(result, email) {
   const token = result.IdToken;
   const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-  const session = {token, email: claims.email || email, expires: claims.exp * 1000};
+  // The merchant's staff have no client of their own: they see the console (the API checks the admin group).
+  const session = {token, email: claims.email || email, expires: claims.exp * 1000, admin: !claims['custom:client_id']};
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
 }

@@ -49,6 +49,13 @@ export const PAYMENT_STATUS_WORDS = {
   disputed: 'Disputed',
 };
 
+// An installment of a payment plan.
+export const INSTALLMENT_STATUS_WORDS = {
+  due: 'Due',
+  paid: 'Paid',
+  overdue: 'Overdue',
+};
+
 export const BANK_STATUS_WORDS = {
   verification_pending: 'Waiting for verification',
   verified: 'Verified',
@@ -66,12 +73,15 @@ export const ERROR_WORDS = {
   amount_below_card_minimum: 'This amount is too small for a card payment: pay it by bank transfer.',
   amount_below_minimum: 'This amount is under the minimum payment for this invoice.',
   amount_exceeds_balance: 'This amount is more than what you owe on this invoice.',
+  autopay_authorization_outdated: 'The autopay authorization changed. Read it again and tick the box.',
+  autopay_authorization_required: 'Tick the box to authorize automatic payments.',
   bank_account_already_verified: 'This bank account is already verified.',
   bank_account_blocked: 'Our payment processor no longer accepts this bank account (the bank closed or blocked it). Link another account, or pay by card.',
   bank_account_details_differ: 'This bank account is already linked with other details. Remove it in Account Settings first, then link it again.',
   bank_account_exists: 'This bank account is already linked to your account.',
   bank_account_not_verified: 'This bank account is not verified yet: verify it with the two small deposits first.',
   bank_account_rejected: 'Our payment processor could not accept this bank account. Check the numbers, or pay by card.',
+  card_expired: 'This card has expired. Add a new card or choose another payment method.',
   bank_account_relink_too_soon: 'This bank account was removed after too many wrong attempts: it can be linked again 48 hours later. Until then, pay by card or with another account.',
   bank_payments_deactivated: 'Bank transfers from your account were turned off by our payment processor. Pay by card.',
   bank_payments_suspended: 'Bank transfers from your account are on hold with our payment processor. Pay by card for now.',
@@ -118,6 +128,7 @@ export const ERROR_WORDS = {
   payment_in_progress: 'A payment for this invoice is already under way. Check your Payment history before paying again.',
   payment_method_not_found: 'That payment method is no longer saved. Choose another one.',
   payment_method_required: 'Choose a verified bank account.',
+  payment_plan_active: 'This invoice is paid in installments: contact us to change their dates.',
   payment_not_found: "We couldn't find this payment.",
   problem_report_open: 'You already reported this problem: we will get back to you.',
   processor_refused: 'Our payment processor did not accept this request. Nothing was charged. Please contact us.',

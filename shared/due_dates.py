@@ -123,7 +123,7 @@ def check_approvable(requested: date, today: date) -> None:
                        code="extension_request_expired")
 
 
-def check_extendable(status: str, has_open_request: bool) -> None:
+def check_extendable(status: str, has_open_request: bool, on_plan: bool = False) -> None:
     if status == "paid":
         raise Conflict("This invoice is already paid.", code="invoice_paid")
     if status == "void":
@@ -131,3 +131,18 @@ def check_extendable(status: str, has_open_request: bool) -> None:
     if has_open_request:
         raise Conflict("There is already an extension request waiting for an answer on this invoice.",
                        code="extension_request_pending")
+    if on_plan:
+        raise Conflict("This invoice is paid in installments: contact us to change their dates.",
+                       code="payment_plan_active")
+
+
+def parse_extension_decision(raw: bytes, parse) -> str | None:
+    """The merchant's optional note with an approval or a decline (an empty body: no note). `parse`: the JSON
+    parser of shared.validation (400 invalid_json)."""
+    if not raw.strip():
+        return None
+    body = json_object(parse(raw), request_schemas.EXTENSION_DECISION)
+    note = body.get("note")
+    return None if note is None else text_field(note, "note", "invalid_note", MAX_REASON, what=" (or left out)")
+
+

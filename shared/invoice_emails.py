@@ -65,14 +65,16 @@ def render_extension_requested(facts: InvoiceFacts, merchant: Merchant, requeste
         f"Approve or decline request {request_id} in the back office."], greeting="Hello,")
 
 
-def render_extension_decided(facts: InvoiceFacts, merchant: Merchant, approved: bool, requested: str) -> Email:
+def render_extension_decided(facts: InvoiceFacts, merchant: Merchant, approved: bool, requested: str,
+                             note: str | None = None) -> Email:
+    said = [f"Our note: {note}"] if note else []
     if approved:
         return _email(facts, merchant,
                       f"Extension approved: invoice {facts.invoice_number} is now due {long_date(requested)}",
                       "Your extension was approved", [
             f"Your request was approved: invoice {facts.invoice_number} is now due on {long_date(requested)}. No "
-            "late fee will be charged before then."])
+            "late fee will be charged before then.", *said])
     return _email(facts, merchant, f"Extension declined for invoice {facts.invoice_number}",
                   "Your extension request was declined", [
         f"We could not approve moving the due date of invoice {facts.invoice_number} to {long_date(requested)}; it "
-        f"stays due on {long_date(facts.due_date)}. Please contact us if you need to discuss it."])
+        f"stays due on {long_date(facts.due_date)}.", *said, "Please contact us if you need to discuss it."])

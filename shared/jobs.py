@@ -11,6 +11,7 @@ Enqueue = Callable[[dict], None]
 INVOICE_KINDS = ("reminder", "overdue", "extension_requested", "extension_decided")
 PROBLEM_REPORT = "problem_report"
 MONEY_BACK_KINDS = ("refund_receipt", "dispute", "overpayment", "outside_refund", "early_fraud_warning")
+AUTOPAY_KINDS = ("autopay_authorized", "autopay_off", "autopay_notice", "autopay_too_late", "autopay_failed")
 # Bank-transfer account notices (shared/services/ach_account_notices.py): the client's micro-deposits arrived; to
 # the merchant, the processor suspended, deactivated or reactivated a client, or unverified its bank.
 ACH_ACCOUNT_KINDS = ("micro_deposits_arrived", "bank_unverified", "ach_status")

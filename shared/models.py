@@ -66,6 +66,20 @@ class ClientsByStripeCustomer(GlobalSecondaryIndex):
     stripe_customer_id = UnicodeAttribute(hash_key=True)
 
 
+class AutopayAuthorization(MapAttribute):
+    """A client's standing authorization to pay its invoices automatically (shared/autopay.py): the exact words
+    accepted, when, and the saved method they name. Regulation E (12 CFR 1005.10(b)) and NACHA's WEB rules: a
+    recurring debit needs the consumer's authorization, similarly authenticated, a copy to the consumer, and a
+    record kept two years after it ends (the last one ended stays as `autopay_previous`; every payment made under
+    it keeps the text too)."""
+
+    payment_method_id = UnicodeAttribute()
+    method_type = UnicodeAttribute()  # card | bank_account
+    method_label = UnicodeAttribute()  # "Visa ending in 4242", shown and emailed
+    text = UnicodeAttribute()  # exactly the words shown and accepted
+    authorized_at = UnicodeAttribute()
+    ended_at = UnicodeAttribute(null=True)
+    end_reason = UnicodeAttribute(null=True)  # client | method_removed | method_expired | method_unusable
 class ClientsByAchCustomer(GlobalSecondaryIndex):
     """The ACH processor's customer events (suspended, deactivated, activated) name its customer, not our client."""
 
@@ -90,6 +104,8 @@ class Client(_Table):
     # Overpayments kept for the client, in cents. Only ever changed by atomic ADD, so no version number.
     credit_balance = NumberAttribute(default=0)
     ach_customer_id = UnicodeAttribute(null=True)  # the ACH processor's customer
+    autopay = AutopayAuthorization(null=True)  # None: the client pays each invoice itself
+    autopay_previous = AutopayAuthorization(null=True)  # the last authorization that ended, with when and why
     by_ach_customer = ClientsByAchCustomer()
     # The ACH customer's status when the processor restricted it (suspended | deactivated; None: it may send), and
     # when that was last read from the processor (unix ms): an older read never overwrites a newer one.
@@ -172,6 +188,33 @@ class ExtensionRequest(MapAttribute):
     status = UnicodeAttribute()  # pending | approved | declined
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)  # the merchant's words with the answer, emailed and shown to the client
+
+
+class Installment(MapAttribute):
+    amount = NumberAttribute()  # cents
+    due_date = UnicodeAttribute()  # YYYY-MM-DD, strictly after the one before
+
+
+class PaymentPlan(MapAttribute):
+    """The merchant's split of an invoice's balance into installments (shared/payment_plans.py), at most
+    MAX_INSTALLMENTS so the invoice item stays small. What each installment still owes is derived from the
+    invoice's money, never stored: a payment covers the installments in date order."""
+
+    installments = ListAttribute(of=Installment)
+    base = NumberAttribute()  # paid or in flight when the plan was made: the installments count from there
+    created_at = UnicodeAttribute()
+
+
+class AutopayNotice(MapAttribute):
+    """The advance notice of an autopay charge, as emailed (Regulation E 1005.10(d): the amount and the date, at
+    least 10 days before): the charge may not take more than it said, nor come before its date."""
+
+    due_date = UnicodeAttribute()  # the invoice's (or the installment's) due date the charge pays
+    charge_date = UnicodeAttribute()  # the first try; retries follow on set days after it
+    amount = NumberAttribute()
+    sent_on = UnicodeAttribute()  # the day the notice was recorded and its email queued
+    method_label = UnicodeAttribute()
 
 
 class Invoice(_Table):
@@ -204,6 +247,8 @@ class Invoice(_Table):
     extension_request = ExtensionRequest(null=True)
     extension_request_id = UnicodeAttribute(null=True)  # set while a request exists (see the index)
     request_fingerprint = UnicodeAttribute(null=True)  # back-office creation: same key + same body = replay
+    payment_plan = PaymentPlan(null=True)
+    autopay_notices = ListAttribute(of=AutopayNotice, null=True)  # the recent ones (bounded: see shared/autopay)
     version = VersionAttribute()
     by_status = InvoicesByStatus()
     by_issued = InvoicesByIssued()
@@ -286,6 +331,26 @@ class AchAuthorization(MapAttribute):
     currency = UnicodeAttribute()
 
 
+class AutopayAttempt(MapAttribute):
+    """What an autopay payment was for: its id and the processor's idempotency key are derived from (invoice,
+    due date, day tried), so one charge per invoice or installment and day, whatever runs twice or at once."""
+
+    due_date = UnicodeAttribute()  # the invoice's or installment's due date it pays
+    charge_date = UnicodeAttribute()  # the notice's first day; this try may be a retry after it
+    tried_on = UnicodeAttribute()
+    attempt = NumberAttribute()  # 1, then at most two retries
+
+
+class PaymentsNeedingAttention(GlobalSecondaryIndex):
+    """Sparse: only payments a person should look at carry `attention` (shared/attention.py), set and cleared by the
+    books' unit of work in the write that changes them; the console's list of what needs a person reads it."""
+
+    class Meta:
+        index_name = "needs-attention"
+        projection = AllProjection()
+
+    attention = UnicodeAttribute(hash_key=True)  # the reason: dispute | credit
+    created_key = UnicodeAttribute(range_key=True)
 class Allocation(MapAttribute):
     """One invoice's share of a payment that pays several invoices (or carries a card fee): shared/allocations.py."""
 
@@ -355,6 +420,7 @@ class Payment(_Table):
     created_key = UnicodeAttribute()
     invoice_key = UnicodeAttribute()
     unsettled = UnicodeAttribute(null=True)  # "unsettled" while pending/processing (see PaymentsUnsettled)
+    attention = UnicodeAttribute(null=True)  # why a person should look at it, if anyone should (see the index)
     processor_idempotency_key = UnicodeAttribute(null=True)  # reconciliation re-asks the processor with it
     # This payment's dimension of the books: account -> cents (shared/books/ledger.py PaymentBalances).
     balances = MapAttribute(default=dict)  # raw: account names are data, not a schema
@@ -364,6 +430,7 @@ class Payment(_Table):
     problem_reports = ListAttribute(of=ReportSummary, default=list)
     dispute = DisputeRecord(null=True)
     ach_authorization = AchAuthorization(null=True)
+    autopay = AutopayAttempt(null=True)  # an autopay charge (None: the client paid from the portal)
     status_checked_at = NumberAttribute(null=True)  # unix s: when GET /payments/{id} last asked the processor
     receipt_resent_at = NumberAttribute(null=True)  # unix s: the last receipt the client asked to resend
     # A payment of several invoices (POST /payments): every invoice's share, in order of allocation; the first is
@@ -378,6 +445,7 @@ class Payment(_Table):
     by_payment_id = PaymentsById()
     by_processor_id = PaymentsByProcessorId()
     unsettled_index = PaymentsUnsettled()
+    needs_attention = PaymentsNeedingAttention()
 
     @property
     def invoice_ids(self) -> tuple[str, ...]:

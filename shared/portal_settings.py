@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 
 from shared.accounts import MAX_DAYS, MAX_REMINDERS, MIN_DAYS
+from shared import autopay
 from shared.ach_authorization import authorization_text
 from shared.bank_accounts import MICRO_DEPOSIT_ATTEMPTS
 from shared.merchant import Merchant
@@ -54,6 +55,10 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant, card_fee_basis_p
         # invoice's own minimum_payment is on the invoice.
         "card_minimum_amounts": dict(CARD_MINIMUMS),
         "ach_authorization_text": authorization_text(merchant),  # shown with a checkbox, sent back accepted
+        # Autopay's recurring authorization (PUT /account/autopay sends it back accepted), and when it charges.
+        "autopay_authorization_text": autopay.authorization_text(merchant, autopay.days_before_from(env)),
+        "autopay_days_before": autopay.days_before_from(env),
+        "autopay_notice_days": autopay.NOTICE_DAYS,
         "micro_deposit_attempts": MICRO_DEPOSIT_ATTEMPTS,
         "receipt_resend_interval_seconds": int(RESEND_INTERVAL.total_seconds()),
         "merchant": {"name": merchant.name, "support_email": merchant.support_email,

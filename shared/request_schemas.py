@@ -145,6 +145,27 @@ INVOICE = _object({
                         "description": "Omitted or null: the merchant's default policy."},
 }, ("client_id", "number", "line_items", "due_date"))
 
+PAYMENT_PLAN = _object({
+    "installments": {"type": "array", "minItems": 2, "maxItems": 12, "items": _object({
+        "amount": {**_int, "minimum": 1, "description": "Cents."},
+        "due_date": {**_date, "description": "After the one before; the first on or after today."},
+    }, ("amount", "due_date")), "description": "Amounts that add up to the invoice's balance, dates ascending, the "
+                                               "last within a year."},
+}, ("installments",))
+
+AUTOPAY = _object({
+    "payment_method_id": {**_id, "description": "A saved card, or a verified bank account, of this client."},
+    "authorization": {**_object({
+        "accepted": {"type": "boolean", "const": True},
+        "text": {**_str, "description": "Word for word the `autopay_authorization_text` of GET /portal-settings."},
+    }, ("accepted", "text")), "description": "The client's acceptance of the recurring authorization the portal "
+                                             "showed (Regulation E 12 CFR 1005.10(b); NACHA WEB debits)."},
+}, ("payment_method_id", "authorization"))
+
+EXTENSION_DECISION = _object({
+    "note": _text(1000, "Optional: a note to the client, in the email and on the invoice."),
+})
+
 
 def fields(schema: dict) -> set[str]:
     return set(schema["properties"])

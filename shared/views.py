@@ -3,7 +3,7 @@ those shapes."""
 
 from datetime import date
 
-from shared import clock
+from shared import autopay, clock, payment_plans
 from shared.accounts import pending_billing_email
 from shared.bank_accounts import attempts_left
 from shared.books.ledger import CLIENT_VISIBLE, Entry
@@ -152,6 +152,15 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
                  activity: tuple[list[Entry], str | None] | None = None) -> dict:
     money = money_of(invoice)
     today = today or clock.today()
+    overdue = is_overdue(invoice.status, money.balance, date.fromisoformat(invoice.due_date), today)
+    allow_partial, minimum = invoice.allow_partial, invoice.minimum_payment
+    plan = None
+    if invoice.payment_plan is not None:  # its installments decide what is overdue and the smallest payment
+        plan = payment_plans.states_of(invoice.payment_plan, money, invoice.status, today)
+        overdue = any(s.status == payment_plans.OVERDUE for s in plan)
+        allow_partial, minimum = payment_plans.payment_rules(plan, allow_partial=invoice.allow_partial,
+                                                             minimum_payment=invoice.minimum_payment,
+                                                             balance=money.balance)
     view = {
         "invoice_id": invoice.invoice_id,
         "number": invoice.number,
@@ -165,12 +174,16 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "balance": money.balance,
         "issued_date": invoice.issued_date,
         "due_date": invoice.due_date,
-        "overdue": is_overdue(invoice.status, money.balance, date.fromisoformat(invoice.due_date), today),
+        "overdue": overdue,
         "payable": is_payable(invoice.status, money.balance),
-        "allow_partial": invoice.allow_partial,
-        "minimum_payment": invoice.minimum_payment,
+        "allow_partial": allow_partial,
+        "minimum_payment": minimum,
         "extension_request": extension_view(invoice.extension_request),
         "late_fee_policy": late_fee_view(invoice, money.balance),
+        "payment_plan": None if plan is None else {"installments": [
+            {"number": s.number, "amount": s.amount, "due_date": s.due_date.isoformat(), "status": s.status,
+             "amount_due": s.owed} for s in plan]},
+        "autopay_charge": autopay_charge_view(invoice, plan, money.balance, today),
     }
     if payments is not None:
         entries, next_cursor = activity or ([], None)
@@ -181,11 +194,20 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
     return view
 
 
+def autopay_charge_view(invoice: Invoice, plan, balance: int, today: date) -> dict | None:
+    """The autopay charge the client was told of and that has yet to go through (shared/autopay.py), if any."""
+    notice = autopay.pending_notice(invoice, plan, balance, today)
+    if notice is None:
+        return None
+    return {"due_date": notice.due_date, "charge_date": notice.charge_date, "amount": int(notice.amount),
+            "method": notice.method_label}
+
+
 def extension_view(ext) -> dict | None:
     if ext is None:
         return None
     return {"extension_request_id": ext.extension_request_id, "requested_due_date": ext.requested_due_date,
-            "reason": ext.reason, "status": ext.status}
+            "reason": ext.reason, "status": ext.status, "note": ext.note}
 
 
 def payment_method_view(method, default_id: str | None, today: date | None = None) -> dict:
@@ -221,4 +243,6 @@ def account_view(client) -> dict:
             "due_date_reminders": client.due_date_reminders,
             "reminder_days_before": list(client.reminder_days_before),
             "payment_receipts": True, "credit_balance": client.credit_balance,
-            "bank_payments": client.ach_status or "available"}
+            "bank_payments": client.ach_status or "available",
+            "autopay": None if client.autopay is None else {"payment_method_id": client.autopay.payment_method_id,
+                                                            "authorized_at": client.autopay.authorized_at}}

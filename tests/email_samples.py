@@ -4,6 +4,9 @@ from shared.ach_account_emails import BankFacts, render_ach_status, render_bank_
     render_micro_deposits_arrived
 from shared.account_emails import render_change_requested, render_changed, render_confirmation
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+from shared.autopay import authorization_text
+from shared.autopay_emails import (AutopayFacts, ChargeFacts, render_authorized, render_failed, render_notice,
+                                   render_off, render_too_late)
 from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
                                    render_overdue, render_reminder)
 from shared.merchant import Merchant
@@ -18,6 +21,9 @@ PAYMENT_ID = "pay_0c1f9a7e5b2d4c8a"
 REFUND_ID = "ref_77d2a1c0e9b84f31"
 INVOICE = InvoiceFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
                        amount_due=48500, currency="usd", due_date="2026-12-10")
+CHARGE = ChargeFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
+                     amount=32000, currency="usd", method="Visa ending in 4242", charge_date="2027-01-20",
+                     due_date="2027-01-20", installment="installment 2 of 3", retries=("2027-01-23", "2027-01-27"))
 ACH = AchFacts(to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042",
                amount=48000, currency="usd", bank_name="Sandbox Test Bank", last4="6789", payment_id=PAYMENT_ID,
                created_at="2026-12-01T15:04:00.000000Z")
@@ -43,7 +49,17 @@ CLIENT_EMAILS = {
     "overdue": render_overdue(INVOICE, MERCHANT, fee_charged=0, fee_may_apply=True),
     "overdue-fee-charged": render_overdue(INVOICE, MERCHANT, fee_charged=2500, fee_may_apply=True),
     "extension-approved": render_extension_decided(INVOICE, MERCHANT, True, "2027-01-10"),
-    "extension-declined": render_extension_decided(INVOICE, MERCHANT, False, "2027-01-10"),
+    "extension-declined": render_extension_decided(INVOICE, MERCHANT, False, "2027-01-10",
+                                                   "We need the payment by the original date; call us to talk it over."),
+    "autopay-authorized": render_authorized(AutopayFacts("ana@acme.test", "Ana Archer", "Visa ending in 4242"), MERCHANT,
+                                            authorization_text(MERCHANT), "2026-12-01T15:04:00.000000Z"),
+    "autopay-notice": render_notice(CHARGE, MERCHANT),
+    "autopay-failed": render_failed(CHARGE, MERCHANT, "Your card was declined for insufficient funds. Try another card "
+                                    "or pay by bank transfer (ACH).", "2027-01-23"),
+    "autopay-too-late": render_too_late(ChargeFacts(**{**CHARGE.__dict__, "installment": None, "retries": ()}),
+                                        MERCHANT),
+    "autopay-off": render_off(AutopayFacts("ana@acme.test", "Ana Archer", "Visa ending in 4242"), MERCHANT,
+                              "method_expired"),
     "refund": render_refund_receipt(RefundFacts(
         to="ana@acme.test", client_name="Ana Archer", invoice_number="INV-1042", invoice_id="inv-1042", amount=10000,
         currency="usd", method_line="Visa ending in 4242", by_card=True, refund_id=REFUND_ID, payment_id=PAYMENT_ID,

@@ -1,16 +1,20 @@
-"""POST /admin/extension-requests/{id}/approve | decline: the merchant's answer (Cognito admin group)."""
+"""POST /admin/extension-requests/{id}/approve | decline: the merchant's answer (Cognito admin group), with an
+optional note to the client ({"note": "..."}), which the email and the invoice show with either answer."""
 
+from shared.due_dates import parse_extension_decision
 from shared.notify import enqueue_job
 from shared.services.extensions import decide_extension
 from shared.views import extension_view
-from shared.web import lambda_entry, logger, make_app, require_admin
+from shared.validation import parse_json
+from shared.web import lambda_entry, logger, make_app, raw_body, require_admin
 
 app = make_app()
 
 
 def _decide(extension_request_id: str, approve: bool) -> dict:
     admin = require_admin(app)
-    invoice = decide_extension(extension_request_id, approve, enqueue_job)
+    note = parse_extension_decision(raw_body(app), parse_json)
+    invoice = decide_extension(extension_request_id, approve, enqueue_job, note)
     invoice.refresh()
     logger.info("extension decided by admin", extra={"admin": admin, "approved": approve})
     return extension_view(invoice.extension_request) | {"invoice_id": invoice.invoice_id,

@@ -1,5 +1,7 @@
-"""DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here."""
+"""DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here (autopay that paid
+with it is turned off, and the client emailed)."""
 
+from shared.notify import enqueue_job
 from shared.processors.factory import ach_processor, card_processor, prime_card_processor
 from shared.services.saved_methods import delete_method
 from shared.web import client_id_of, json_response, lambda_entry, make_app
@@ -19,7 +21,7 @@ def _detach(method) -> None:
 
 @app.delete("/payment-methods/<payment_method_id>")
 def delete(payment_method_id: str):
-    delete_method(client_id_of(app), payment_method_id, _detach)
+    delete_method(client_id_of(app), payment_method_id, _detach, enqueue_job)
     return json_response(204, None)
 
 

@@ -11,7 +11,9 @@ extension_requested (to the merchant), extension_decided. Problem report jobs {"
 notices {"kind": "micro_deposits_arrived" (to the client) | "bank_unverified" | "ach_status" (to the merchant),
 "client_id", "event_key", ...}. A billing email change {"kind": "billing_email_confirmation", "client_id", "token"}
 (to the new address), {"kind": "billing_email_change_requested" | "billing_email_changed", "client_id", "change",
-"previous"?} (to the old one).
+"previous"?} (to the old one). Autopay's emails (shared/services/autopay_notices.py): autopay_authorized and
+autopay_off {"client_id", "authorized_at", ...}, autopay_notice and autopay_too_late {"client_id", "invoice_id",
+"due_date"}, autopay_failed {"client_id", "payment_id"}.
 
 Failed records are reported back to SQS (partial batch response), retried, then kept in the DLQ.
 """
@@ -23,7 +25,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.init_type import load_ahead
-from shared.jobs import ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
+from shared.jobs import (ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS,
+                         PROBLEM_REPORT)
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent
@@ -35,7 +38,8 @@ prime_card_processor()
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
 # a receipt, the usual first job, loads none of them.
 load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices",
-           "shared.services.ach_account_notices", "shared.services.account_notices")
+           "shared.services.ach_account_notices", "shared.services.account_notices",
+           "shared.services.autopay_notices")
 
 
 def _card_details(payment_method_id: str):
@@ -49,6 +53,10 @@ def _send(job: dict, kind: str) -> str:
 
         return send_invoice_notice(job, merchant=shop, merchant_email=merchant_email, send=send_email,
                                    today=clock.today())
+    if kind in AUTOPAY_KINDS:
+        from shared.services.autopay_notices import send_autopay_notice
+
+        return send_autopay_notice(job, merchant=shop, send=send_email, today=clock.today())
     if kind == PROBLEM_REPORT:
         from shared.services.problem_reports import send_report_notice
 

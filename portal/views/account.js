@@ -1,12 +1,13 @@
 // "Account Settings": saved cards and bank accounts (default, remove, expiring cards, link and verify a bank
-// account, add a card), the billing email (a new one waits for the link emailed to it: #confirm_email=<token>
-// brings the client here, signed in, to confirm it), and reminder preferences.
+// account, add a card), autopay (views/autopay.js), the billing email (a new one waits for the link emailed to it:
+// #confirm_email=<token> brings the client here, signed in, to confirm it), and reminder preferences.
 
 import {get, post, patch, del} from '../api.js';
 import {h, fill, money, parseCents, badge, savedMethodText, announce} from '../dom.js';
 import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
+import {autopaySection} from './autopay.js';
 
 // GET /account's bank_payments: our payment processor holds or stops a client's bank transfers after some returns.
 export const BANK_PAYMENTS_OFF = {
@@ -205,6 +206,7 @@ export async function accountPage(main, message) {
         : h('p', {class: 'hint'}, 'No saved payment methods yet.'),
       h('div', {class: 'actions'}, h('button', {type: 'button', onclick: () => openAddCard(account, reload)}, 'Add a card')),
       bankForm(reload)),
+    autopaySection(account, methods, reload),
     h('section', {'aria-labelledby': 'settings-h'}, h('h2', {id: 'settings-h'}, 'Billing email and reminders'),
       account.credit_balance ? h('p', {class: 'note'}, `You have ${money(account.credit_balance)} of credit with us.`) : null,
       settingsForm(account, reload, message && message.saved)));

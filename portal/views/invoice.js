@@ -7,6 +7,7 @@ import {contactBlock} from '../contact.js';
 import {invoiceBadges} from './invoices.js';
 import {openPayment} from './pay.js';
 import {openReport} from './report.js';
+import {planSection, autopayNote} from './plan.js';
 
 // The API's activity when it gives one; otherwise the same story from the invoice's own records. Amounts are
 // shown without a sign: the words say which way each moved. "Invoice issued" is on the invoice's issue date
@@ -37,10 +38,12 @@ function shareOf(p, invoice) {
 
 function extensionSection(invoice, reload) {
   const ext = invoice.extension_request;
-  const shown = ext ? h('p', {}, `Extension to ${day(ext.requested_due_date)}: `,
+  const shown = ext ? [h('p', {}, `Extension to ${day(ext.requested_due_date)}: `,
     badge(ext.status === 'approved' ? 'paid' : ext.status === 'declined' ? 'failed' : 'pending',
-          {pending: 'Waiting for an answer', approved: 'Approved', declined: 'Declined'}[ext.status])) : null;
-  if (!invoice.payable || (ext && ext.status === 'pending')) {
+          {pending: 'Waiting for an answer', approved: 'Approved', declined: 'Declined'}[ext.status])),
+    ext.note ? h('p', {class: 'note'}, `Our note: ${ext.note}`) : null] : null;
+  if (!invoice.payable || (ext && ext.status === 'pending') || invoice.payment_plan) {
+    // On a payment plan the installments' dates are the merchant's to change (contact us).
     // Nothing to ask for on a paid or canceled invoice: the section shows only a request there was.
     return shown ? h('section', {'aria-labelledby': 'ext-h'}, h('h2', {id: 'ext-h'}, 'Extension request'), shown) : null;
   }
@@ -95,14 +98,16 @@ export async function invoicePage(main, invoiceId) {
   fill(main, 
     h('h1', {}, `Invoice ${invoice.number}`),
     h('div', {class: 'panel'}, summary,
-      invoice.allow_partial && invoice.payable
+      invoice.allow_partial && invoice.payable && !invoice.payment_plan  // a plan says when each part is due
         ? h('p', {class: 'hint'}, `You can pay part of this invoice (at least ${money(invoice.minimum_payment, c)}); the rest stays due on ${day(invoice.due_date)}.`) : null,
       lateFeeNote(invoice),
+      autopayNote(invoice),
       h('div', {class: 'actions'},
         invoice.payable ? h('button', {type: 'button', class: 'primary', onclick: () => openPayment(invoice.invoice_id, reload)}, 'Pay Now') : null,
         h('button', {type: 'button', onclick: () => download(`/invoices/${encodeURIComponent(invoice.invoice_id)}/pdf`, `invoice-${invoice.number}.pdf`)
           .catch(err => pdfStatus.replaceChildren(h('p', {class: 'error'}, err.message)))}, 'Download PDF')),
       pdfStatus),
+    planSection(invoice),
     h('h2', {}, 'Line items'),
     h('div', {class: 'table-wrap'}, h('table', {},
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Description'), h('th', {scope: 'col', class: 'num'}, 'Qty'),

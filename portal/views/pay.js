@@ -7,6 +7,7 @@ import {h, fill, money, day, parseCents, methodText, savedMethodText, newKey, an
 import {openModal} from '../modal.js';
 import {stripe} from '../stripe.js';
 import {current} from '../config.js';
+import {nextInstallment} from './plan.js';
 import {BANK_PAYMENTS_OFF} from './account.js';
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
@@ -47,7 +48,10 @@ export async function openPayment(invoiceId, onDone) {
   const c = invoice.currency;
   const cards = methods.filter(m => m.type === 'card');
   const banks = methods.filter(m => m.type === 'bank_account' && m.bank.status === 'verified');
-  const state = {method: 'card', full: true, amount: invoice.balance, saved: (cards.find(m => m.default) || cards[0] || {}).payment_method_id || 'new',
+  // On a payment plan "Pay Now" suggests the next installment (more covers the next ones too).
+  const next = nextInstallment(invoice);
+  const state = {method: 'card', full: !next || next.amount_due >= invoice.balance, amount: next ? next.amount_due : invoice.balance,
+                 saved: (cards.find(m => m.default) || cards[0] || {}).payment_method_id || 'new',
                  bank: (banks.find(m => m.default) || banks[0] || {}).payment_method_id, save: false, key: null, card: null,
                  authorized: false};
   const settings = current() || {};
@@ -122,10 +126,12 @@ export async function openPayment(invoiceId, onDone) {
     const amountSet = h('fieldset', {}, h('legend', {}, 'Amount'),
       radio('amount', 'full', state.full, `Full balance: ${money(invoice.balance, c)}`, () => { state.full = true; redraw(); }),
       invoice.allow_partial ? [
-        radio('amount', 'partial', !state.full, 'Partial amount', () => { state.full = false; redraw(); }),
+        radio('amount', 'partial', !state.full, next ? 'Next installment, or another amount' : 'Partial amount',
+          () => { state.full = false; redraw(); }),
         h('label', {for: 'pay-amount'}, `Amount to pay (${c.toUpperCase()})`), amountInput,
-        h('p', {id: 'pay-amount-hint', class: 'hint'},
-          `Minimum ${money(invoice.minimum_payment, c)}. The rest stays due on ${day(invoice.due_date)}.`),
+        h('p', {id: 'pay-amount-hint', class: 'hint'}, next
+          ? `Installment ${next.number} is ${money(next.amount_due, c)}, due ${day(next.due_date)}. At least ${money(invoice.minimum_payment, c)}; more covers the next installments.`
+          : `Minimum ${money(invoice.minimum_payment, c)}. The rest stays due on ${day(invoice.due_date)}.`),
         amountError] : h('p', {class: 'hint'}, 'This invoice must be paid in full.'));
 
     let methodDetails;

@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from shared.attention import attention_of
 from shared.books.ledger import Books, Entry, InvoiceBalances, LedgerRefused, PaymentBalances
 from shared.invoices import VOID, derive_status
 from shared.jobs import Enqueue
 from shared.models import Client, Invoice, JournalEntry, Payment, Refund
+from shared.payment_plans import open_due_date
 from shared.retries import until_won
 from shared.store import status_fields
 
@@ -150,7 +152,7 @@ def settle(ctx: Context, change: Change) -> Write:
         if fields or invoice_id in change.void or invoice_id in created_invoices:
             void = invoice.status == VOID or invoice_id in change.void
             fields.update(status_fields(derive_status(balances.money, void=void), invoice,
-                                        fields.get("due_date", invoice.due_date)))
+                                        _index_due_date(invoice, fields, balances)))
         if invoice_id in created_invoices:
             _assign(invoice, fields)
         elif fields:
@@ -167,8 +169,11 @@ def settle(ctx: Context, change: Change) -> Write:
             change.payment["balances"] = dict(balances.accounts)
         else:
             raise LedgerRefused("entry_for_a_payment_not_read")
+    for payment in created_payments.values():
+        payment.attention = attention_of(payment.dispute, payment.balance_map())
     if ctx.payment is not None:
         if change.payment:
+            _keep_attention(ctx.payment, change.payment)
             write.updates.append(Update(ctx.payment, change.payment))
         else:
             write.checks.append(ctx.payment)
@@ -180,6 +185,23 @@ def settle(ctx: Context, change: Change) -> Write:
     if change.event_type and ctx.keys.event_key:
         write.event = (ctx.keys.event_key, change.event_type)
     return write
+
+
+def _keep_attention(payment: Payment, fields: dict) -> None:
+    """The payment's place in the needs-attention index follows what the change makes of it (shared/attention.py)."""
+    balances = fields["balances"] if "balances" in fields else payment.balance_map()
+    reason = attention_of(fields.get("dispute", payment.dispute), balances)
+    if reason != payment.attention:
+        fields["attention"] = reason
+
+
+def _index_due_date(invoice: Invoice, fields: dict, balances: InvoiceBalances) -> str:
+    """The date the due-date job files an owed invoice under: its due date, or its payment plan's next
+    installment still owed (shared/payment_plans.py)."""
+    plan = fields["payment_plan"] if "payment_plan" in fields else invoice.payment_plan
+    if plan is not None:
+        return open_due_date(plan, balances.money)
+    return fields.get("due_date", invoice.due_date)
 
 
 def _assign(record, fields: dict) -> None:

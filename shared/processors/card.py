@@ -28,6 +28,21 @@ class IntentRequest:
 
 
 @dataclass(frozen=True)
+class OffSessionCharge:
+    """Charge a saved card while the client is away (autopay): created and confirmed in one request."""
+
+    amount: int
+    currency: str
+    customer_id: str
+    payment_method: str
+    client_id: str
+    invoice_id: str
+    payment_id: str
+    description: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
 class Confirmation:
     """What confirming an intent server-side gave: the processor's status and, for a decline, why."""
 
@@ -101,6 +116,11 @@ class CardProcessor(Protocol):
 
     def confirm_intent(self, intent_id: str) -> Confirmation:
         """Confirm server-side (a saved card). Raises IntentCanceled if it was cancelled meanwhile."""
+        ...
+
+    def charge_off_session(self, request: OffSessionCharge) -> tuple[str | None, Confirmation]:
+        """(the intent's id, how it ended). A decline, or a bank asking for authentication the absent client
+        cannot give (authentication_required), is a Confirmation with its codes, not an error."""
         ...
 
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:

@@ -8,7 +8,7 @@ from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorRefused, ProcessorUnavailable, Unprocessable
 from shared.processors.card import (CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest,
-                                   RefundInfo)
+                                   OffSessionCharge, RefundInfo)
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
@@ -174,6 +174,27 @@ class StripeCards:
                 raise
             return Confirmation(status=status)
         return Confirmation(status=intent.status)
+
+    @_refusals
+    def charge_off_session(self, request: OffSessionCharge) -> tuple[str | None, Confirmation]:
+        """Autopay: a PaymentIntent for the saved card and its customer, confirmed at creation with off_session
+        (docs.stripe.com/payments/save-and-reuse, "Charge the saved payment method later"). Stripe answers a decline
+        or authentication_required with a card error carrying the intent."""
+        params = {"amount": request.amount, "currency": request.currency, "customer": request.customer_id,
+                  "payment_method": request.payment_method, "off_session": True, "confirm": True,
+                  "allowed_payment_method_types": _CARDS_ONLY, "description": request.description,
+                  "metadata": {"client_id": request.client_id, "invoice_id": request.invoice_id,
+                               "payment_id": request.payment_id}}
+        try:
+            intent = self._call(self._client.v1.payment_intents.create, params=params,
+                                options={"idempotency_key": stripe_idempotency_key(request.idempotency_key)})
+        except stripe.CardError as exc:
+            error = exc.error
+            intent = getattr(error, "payment_intent", None)
+            return (getattr(intent, "id", None),
+                    Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
+                                 decline_code=getattr(error, "decline_code", None)))
+        return intent.id, Confirmation(status=intent.status)
 
     @_refusals
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:

@@ -21,6 +21,7 @@ from shared.books.work import Change, Context, Keys, Repository, balances_of, ru
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import AchAuthorization, Payment, SavedPaymentMethod
+from shared.payment_plans import amount_rules
 from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
 from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import AchError, AchProcessor, Transfer
@@ -89,9 +90,10 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         if bank.bank_status != "verified":
             raise Unprocessable("Verify this bank account with the two small deposits before paying from it.",
                                 code="bank_account_not_verified")
-        amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
-                               allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
-                               currency=invoice.currency)
+        money = balances_of(invoice).money
+        allow_partial, minimum = amount_rules(invoice, money, clock.today())  # a payment plan's, if it has one
+        amount = choose_amount(request, status=invoice.status, balance=money.balance, allow_partial=allow_partial,
+                               minimum_payment=minimum, currency=invoice.currency)
         check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
         allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
         replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
@@ -149,6 +151,12 @@ def _submit(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: 
     payment, _ = record_transfer_id(payment, transfer.id, repo)
     enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
     return StartedPayment(payment, client_secret=None, replayed=replayed)
+
+
+def submit_transfer(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *,
+                    repo: Repository | None = None) -> StartedPayment:
+    """The transfer of a bank payment recorded elsewhere (an autopay try), as a started payment's."""
+    return _submit(payment, ach, enqueue, replayed=False, repo=repo or repository())
 
 
 def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | None = None) -> tuple[Payment, bool]:

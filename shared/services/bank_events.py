@@ -54,7 +54,8 @@ def apply_bank_state(method: SavedPaymentMethod, bank: BankAccount, key: str, to
     if bank.status == "removed":
         try:
             forget_method(method, extra=lambda tx: tx.save(record_of(key, topic),
-                                                            condition=ProcessedEvent.event_id.does_not_exist()))
+                                                            condition=ProcessedEvent.event_id.does_not_exist()),
+                          enqueue=enqueue)
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise

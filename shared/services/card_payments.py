@@ -20,6 +20,7 @@ from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
 from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.payment_plans import amount_rules
 from shared.payment_requests import PaymentRequest, check_card_amount, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
@@ -60,9 +61,10 @@ def start_card_payment(client_id: str, invoice_id: str, idempotency_key: str, re
         if request.payment_method_id is not None and (saved_card is None or saved_card.type != "card"):
             raise method_not_found()
 
-        amount = choose_amount(request, status=invoice.status, balance=balances_of(invoice).money.balance,
-                               allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment,
-                               currency=invoice.currency)
+        money = balances_of(invoice).money
+        allow_partial, minimum = amount_rules(invoice, money, clock.today())  # a payment plan's, if it has one
+        amount = choose_amount(request, status=invoice.status, balance=money.balance, allow_partial=allow_partial,
+                               minimum_payment=minimum, currency=invoice.currency)
         check_card_amount(amount, invoice.currency)  # Stripe's minimum and maximum, before any call
         replaced = cancel_open_payment(invoice, cards, repo)
         customer_id = stripe_customer_for(client, cards)

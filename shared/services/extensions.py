@@ -30,7 +30,7 @@ def request_extension(client_id: str, invoice_id: str, body: object, today: date
     except Invoice.DoesNotExist:
         raise invoice_not_found() from None
     open_request = invoice.extension_request is not None and invoice.extension_request.status == PENDING
-    check_extendable(invoice.status, open_request)
+    check_extendable(invoice.status, open_request, invoice.payment_plan is not None)
     requested, reason = parse_extension_request(body, date.fromisoformat(invoice.due_date), today)
     ext = ExtensionRequest(extension_request_id=new_id("ext"), requested_due_date=requested.isoformat(),
                            previous_due_date=invoice.due_date, reason=reason, status=PENDING,
@@ -46,7 +46,9 @@ def request_extension(client_id: str, invoice_id: str, body: object, today: date
     return invoice
 
 
-def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue) -> Invoice:
+def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue, note: str | None = None) -> Invoice:
+    """Approve or decline; `note`, the merchant's words to the client, goes with either answer (the email and the
+    invoice show it)."""
     invoice = next(iter(Invoice.by_extension_request.query(extension_request_id, limit=1)), None)
     if invoice is None:
         raise NotFound("There is no extension request with that id.", code="extension_request_not_found")
@@ -56,9 +58,9 @@ def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue)
         raise NotFound("There is no extension request with that id.", code="extension_request_not_found")
     if ext.status != PENDING:
         raise Conflict(f"This extension request was already {ext.status}.", code="extension_request_decided")
-    if approve:
+    if approve:  # a date that has passed can only be declined (with a note)
         check_approvable(date.fromisoformat(ext.requested_due_date), clock.today())
-    ext.status, ext.decided_at = (APPROVED if approve else DECLINED), clock.now_iso()
+    ext.status, ext.decided_at, ext.note = (APPROVED if approve else DECLINED), clock.now_iso(), note
     actions = [Invoice.extension_request.set(ext)]
     if approve:
         # The new date moves the invoice out of today's overdue window and gives fees a new period.

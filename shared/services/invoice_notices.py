@@ -17,6 +17,7 @@ from shared.invoice_emails import (
 )
 from shared.merchant import Merchant
 from shared.models import Client, Invoice
+from shared.payment_plans import OVERDUE, next_owed, states_of
 from shared.receipts import Email
 from shared.services.email_ledger import send_once
 from shared.store import money_of
@@ -48,20 +49,27 @@ def send_invoice_notice(job: dict, *, merchant: Merchant, merchant_email: str,
 def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, merchant_email: str,
              today: date) -> Email | None:
     kind = job["kind"]
+    due, amount = invoice.due_date, money_of(invoice).balance
+    if invoice.payment_plan is not None and kind in ("reminder", "overdue"):  # about one installment
+        plan = states_of(invoice.payment_plan, money_of(invoice), invoice.status, today)
+        target = next_owed(plan) if kind == "reminder" else next(
+            (s for s in plan if s.due_date.isoformat() == job.get("due_date") and s.status == OVERDUE), None)
+        if target is None:
+            return None
+        due, amount = target.due_date.isoformat(), target.owed
     facts = InvoiceFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
-                         invoice_id=invoice.invoice_id, amount_due=money_of(invoice).balance,
-                         currency=invoice.currency, due_date=invoice.due_date)
+                         invoice_id=invoice.invoice_id, amount_due=amount, currency=invoice.currency, due_date=due)
     owed = invoice.status in ("open", "partially_paid")
     if kind == "reminder":
-        days = reminder_due(date.fromisoformat(invoice.due_date), today, list(client.reminder_days_before))
+        days = reminder_due(date.fromisoformat(due), today, list(client.reminder_days_before))
         if not owed or not client.due_date_reminders or days is None or job.get("on") != today.isoformat():
             return None
         return render_reminder(facts, merchant, days)
     if kind == "overdue":
-        if not owed or job.get("due_date") != invoice.due_date:
+        if not owed or job.get("due_date") != due:
             return None
         policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else merchant_default_policy()
-        charged = invoice.fees if invoice.late_fee_period == invoice.due_date else 0  # the job's fee for this due date
+        charged = invoice.fees if invoice.late_fee_period == due else 0  # the job's fee for this due date
         return render_overdue(facts, merchant, fee_charged=charged, fee_may_apply=policy.kind != "none")
     ext = invoice.extension_request
     if ext is None or ext.extension_request_id != job.get("extension_request_id"):
@@ -71,5 +79,5 @@ def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, me
             InvoiceFacts(**{**facts.__dict__, "to": merchant_email}), merchant, ext.requested_due_date, ext.reason,
             ext.extension_request_id)
     if kind == "extension_decided" and ext.status in ("approved", "declined"):
-        return render_extension_decided(facts, merchant, ext.status == "approved", ext.requested_due_date)
+        return render_extension_decided(facts, merchant, ext.status == "approved", ext.requested_due_date, ext.note)
     return None

@@ -18,6 +18,8 @@ from shared import clock
 from shared.errors import NotFound, Unprocessable
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.event_records import record_event_only, record_of
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue
 from shared.retries import until_won
 from shared.store import lost_race, write_transaction
 
@@ -79,33 +81,50 @@ def set_default(client_id: str, method_id: str) -> SavedPaymentMethod:
     return method
 
 
-def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPaymentMethod], None]) -> None:
+def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPaymentMethod], None],
+                  enqueue: Enqueue) -> None:
     """Detach at the processor first (so it can never be charged again), then forget it here."""
     method = get_method(client_id, method_id)
     detach(method)
     try:  # after a lost race, decide again on the method as it is now
-        until_won(lambda: forget_method(method), attempts=MAX_ATTEMPTS,
+        until_won(lambda: forget_method(method, enqueue=enqueue), attempts=MAX_ATTEMPTS,
                   before_retry=lambda: method.refresh(consistent_read=True), give_up=lambda: Unprocessable(
                       "Your saved methods changed while deleting; try again.", code="concurrent_change"))
     except SavedPaymentMethod.DoesNotExist:
         return  # removed meanwhile (e.g. by the detach webhook): the result is the same
 
 
-def forget_method(method: SavedPaymentMethod, extra: Callable | None = None) -> None:
-    """Delete a method, move the default if it was the default, plus optional items, in one transaction."""
+def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, enqueue: Enqueue) -> None:
+    """Delete a method, move the default if it was the default, end autopay if it paid with it (the client is
+    emailed), plus optional items, in one transaction."""
     client = Client.get(method.client_id, consistent_read=True)
+    actions, condition = [], None
+    if client.default_payment_method_id == method.payment_method_id:
+        remaining = [m for m in SavedPaymentMethod.query(method.client_id)
+                     if m.payment_method_id != method.payment_method_id and usable(m)]
+        successor = max(remaining, key=lambda m: m.created_at, default=None)
+        actions.append(Client.default_payment_method_id.set(successor.payment_method_id) if successor
+                       else Client.default_payment_method_id.remove())
+        condition = Client.default_payment_method_id == method.payment_method_id
+    ended = None
+    if client.autopay is not None and client.autopay.payment_method_id == method.payment_method_id:
+        from shared.services.autopay import end_actions
+
+        ended, ending = end_actions(client.autopay, "method_removed")
+        actions += ending
+        condition = (Client.autopay.payment_method_id == method.payment_method_id) & (
+            condition if condition is not None else Client.client_id.exists())
     with write_transaction() as tx:
         tx.delete(method, condition=SavedPaymentMethod.payment_method_id.exists())
-        if client.default_payment_method_id == method.payment_method_id:
-            remaining = [m for m in SavedPaymentMethod.query(method.client_id)
-                         if m.payment_method_id != method.payment_method_id and usable(m)]
-            successor = max(remaining, key=lambda m: m.created_at, default=None)
-            action = (Client.default_payment_method_id.set(successor.payment_method_id) if successor
-                      else Client.default_payment_method_id.remove())
-            tx.update(client, actions=[action],
-                      condition=Client.default_payment_method_id == method.payment_method_id)
+        if actions:
+            tx.update(client, actions=actions, condition=condition)
         if extra:
             extra(tx)
+    if ended is not None:
+        from shared.services.autopay import cancel_announced, ended_job
+
+        enqueue(ended_job(client.client_id, ended))
+        cancel_announced(client.client_id)
 
 
 # ---- Stripe events -------------------------------------------------------------------------------------------
@@ -153,7 +172,7 @@ def _method_by_processor_id(processor_method_id: str) -> SavedPaymentMethod | No
     return next(iter(SavedPaymentMethod.by_processor_id.query(processor_method_id, limit=1)), None)
 
 
-def remove_detached(event_key: str, event_type: str, processor_method_id: str) -> str:
+def remove_detached(event_key: str, event_type: str, processor_method_id: str, enqueue: Enqueue) -> str:
     """payment_method.detached: forget the method and leave a tombstone against late attach events."""
     method = _method_by_processor_id(processor_method_id)
 
@@ -166,7 +185,7 @@ def remove_detached(event_key: str, event_type: str, processor_method_id: str) -
             with write_transaction() as tx:
                 tombstone_and_record(tx)
         else:
-            forget_method(method, extra=tombstone_and_record)
+            forget_method(method, extra=tombstone_and_record, enqueue=enqueue)
     except TransactWriteError as exc:
         if not lost_race(exc):
             raise
@@ -197,3 +216,7 @@ def update_for_event(method: SavedPaymentMethod, actions: list, event_key: str, 
             raise
         return record_event_only(event_key, event_type)
     return "updated"
+
+
+# When a removed method was autopay's. Last: autopay's own imports (card payments) use this module's names.
+load_ahead("shared.services.autopay")

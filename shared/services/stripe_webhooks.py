@@ -83,7 +83,7 @@ def handle(event: StripeEvent, *, enqueue: Enqueue, stripe: StripeSide) -> Updat
     if event.type == "payment_method.detached":
         if not isinstance(event.obj.get("id"), str):
             raise InvalidPayload("payment_method lacks id")
-        return UpdateResult(saved_methods.remove_detached(key, event.type, event.obj["id"]))
+        return UpdateResult(saved_methods.remove_detached(key, event.type, event.obj["id"], enqueue))
 
     if event.type in ("payment_method.attached", "payment_method.updated", "payment_method.automatically_updated"):
         card = card_snapshot(event.obj)

@@ -10,7 +10,7 @@ import requests
 import stripe
 
 from infra import stripe_contract
-from shared.processors.card import IntentCanceled, IntentRequest
+from shared.processors.card import IntentCanceled, IntentRequest, OffSessionCharge
 from shared.processors.refunds import StripeRefunds
 from shared.processors.stripe_cards import API_VERSION, StripeCards
 from tests.conftest import STRIPE_API_KEY
@@ -35,9 +35,9 @@ def calls_in_code() -> set[tuple[str, str]]:
             for m in re.finditer(r"_client\.v1\.(\w+)\.(\w+)", path.read_text())}
 
 
-def attached_card(base: str, customer: str) -> str:
+def attached_card(base: str, customer: str, number: str = "4242424242424242") -> str:
     method = requests.post(f"{base}/v1/payment_methods", auth=AUTH, timeout=5, data={
-        "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2030",
+        "type": "card", "card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2030",
         "card[cvc]": "123"}).json()["id"]
     requests.post(f"{base}/v1/payment_methods/{method}/attach", data={"customer": customer}, auth=AUTH,
                   timeout=5).raise_for_status()
@@ -109,6 +109,41 @@ def test_every_request_the_adapter_sends_is_one_the_pinned_api_accepts(stripe_ba
     driven = {stripe_contract.route_for(r["method"], r["path"]) for r in sent}
     missing = {call for call in calls_in_code() if stripe_contract.route_of_call(*call) not in driven}
     assert not missing, f"not driven by drive_every_call: {missing}"
+
+
+def off_session(customer: str, card: str, key: str) -> OffSessionCharge:
+    return OffSessionCharge(amount=42000, currency="usd", customer_id=customer, payment_method=card,
+                            client_id="client-a", invoice_id="inv-full", payment_id="pay-auto-1",
+                            description="Invoice INV-1001 (autopay)", idempotency_key=key)
+
+
+def test_an_autopay_charge_is_off_session_confirmed_at_creation_with_the_saved_card_and_its_customer(stripe_base):
+    """Autopay's one request: a PaymentIntent with off_session and confirm, the saved PaymentMethod and its
+    customer, judged against stripe-python 16.1's PaymentIntentCreateParams; Stripe's three answers (charged;
+    declined; authentication the absent client cannot give) all carry the intent, and the same key charges once."""
+    cards = StripeCards(STRIPE_API_KEY, stripe_base)
+    customer = cards.ensure_customer(client_id="client-a", email="ann@example.test", name="Ann Archer")
+    paid = cards.charge_off_session(off_session(customer, attached_card(stripe_base, customer), "autopay:k1"))
+    declining = attached_card(stripe_base, customer, "4000000000000341")  # attaches, then every charge declines
+    declined = cards.charge_off_session(off_session(customer, declining, "autopay:k2"))
+    asks = cards.charge_off_session(off_session(customer, attached_card(stripe_base, customer, "4000002760003184"),
+                                                "autopay:k3"))
+    again = cards.charge_off_session(off_session(customer, declining, "autopay:k2"))
+
+    assert paid[1].status == "succeeded" and all(intent.startswith("pi_") for intent, _ in (paid, declined, asks))
+    assert (declined[1].failure_code, declined[1].decline_code) == ("card_declined", "generic_decline")
+    assert (asks[1].failure_code, asks[1].decline_code) == ("authentication_required", "authentication_required")
+    assert cards.intent_outcome(asks[0]).status == "requires_payment_method"  # nobody can complete 3-D Secure
+    assert again == declined  # the same key: Stripe answers the first result again, nothing new is charged
+    creates = [r for r in recorded(stripe_base) if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
+    assert len({r["idempotency_key"] for r in creates}) == 3 and all(r["stripe_version"] == API_VERSION for r in creates)
+    for request in creates:
+        assert stripe_contract.check("POST", "/v1/payment_intents", request["params"]) == []
+        params = request["params"]
+        assert (params["off_session"], params["confirm"], params["customer"]) == ("true", "true", customer)
+        assert params["payment_method"].startswith("pm_") and params["allowed_payment_method_types"] == ["card"]
+        assert params["metadata"]["payment_id"] == "pay-auto-1"
+    assert count(stripe_base, "payment_intents") == 3
 
 
 def test_the_code_calls_every_route_the_adapter_port_needs():

@@ -384,7 +384,7 @@ def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     from infra.local_stack import ADMIN_LOGIN
 
     report = http().post(f"{stack['api_url']}/_local/schedules/DueDateJobFunction", timeout=30)
-    assert report.status_code == 200 and report.json()["queries"] == 61  # 30 days ahead, 31 back
+    assert report.status_code == 200 and report.json()["queries"] == 62  # 30 days ahead, today, 31 back
     assert http().post(f"{stack['api_url']}/_local/schedules/Nope", timeout=5).status_code == 404
 
     portal = Portal(stack, stack["demo_users"][0]["email"])

@@ -1,6 +1,9 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from infra.seed import days_from_today, put_client, put_invoice
+from shared import clock
 
 
 @pytest.fixture
@@ -18,3 +21,12 @@ def seeded(aws):
                 issued_date="2026-10-02")
     put_invoice("client-b", "inv-b", number="INV-2001", total=50000, due_date=days_from_today(30))
     return aws
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Set the wall clock to a day (and hour, UTC); 15:00 UTC is 10:00 in New York, the merchant's zone in the tests."""
+    def freeze(day: str, hour_utc: int = 15):
+        moment = datetime.fromisoformat(day).replace(hour=hour_utc, tzinfo=UTC)
+        monkeypatch.setattr(clock, "now", lambda: moment)
+    return freeze

@@ -75,7 +75,7 @@ def test_get_account_shows_the_defaults(seeded):
     assert status == 200
     assert body == {"client_id": "client-a", "name": "Ann Archer", "billing_email": "ann@example.test",
                     "pending_billing_email": None, "due_date_reminders": True, "reminder_days_before": [7, 1],
-                    "payment_receipts": True, "credit_balance": 0, "bank_payments": "available"}
+                    "payment_receipts": True, "credit_balance": 0, "bank_payments": "available", "autopay": None}
 
 
 def test_patch_changes_only_what_was_sent(seeded):

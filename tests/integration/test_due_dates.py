@@ -1,7 +1,7 @@
 """Reminders, overdue notices, late fees and extension requests, on fixed dates with a frozen clock."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -9,7 +9,6 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared import clock
 from shared.due_dates import FeePolicy
 from shared.models import Client, Invoice
 from shared.services import due_date_job as job
@@ -20,13 +19,6 @@ from tests.races import competing
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    """Set the wall clock; 15:00 UTC is 10:00 in New York, the merchant's zone in the tests."""
-    def freeze(day: str, hour_utc: int = 15):
-        moment = datetime.fromisoformat(day).replace(hour=hour_utc, tzinfo=UTC)
-        monkeypatch.setattr(clock, "now", lambda: moment)
-    return freeze
 
 
 @pytest.fixture
@@ -201,7 +193,8 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
     assert invoice["extension_request"] == {"extension_request_id": ext["extension_request_id"],
                                             "requested_due_date": "2027-01-10",
-                                            "reason": "Waiting on a client payment.", "status": "pending"}
+                                            "reason": "Waiting on a client payment.", "status": "pending",
+                                            "note": None}
     status, body, _ = ask("i1", {"requested_due_date": "2027-01-11", "reason": "again"})
     assert (status, body["error"]["code"]) == (409, "extension_request_pending")
 

@@ -37,8 +37,13 @@ def world(seeded):
                              body={"kind": "other", "message": "Looks odd."})
     assert status == 201
     put_invoice("client-a", "inv-ext", number="INV-1009", total=30000, due_date="2030-01-10")
+    put_invoice("client-a", "inv-asked", number="INV-1010", total=30000, due_date="2030-01-10")
+    status, asked, _ = call("RequestExtensionFunction", path_parameters={"invoice_id": "inv-asked"},
+                            body={"requested_due_date": "2030-01-20", "reason": "Payroll."})
+    assert status == 201
     queue_messages(seeded["receipt_queue"])
-    return {"payment_id": payment_id, "report_id": report["problem_report_id"]}
+    return {"payment_id": payment_id, "report_id": report["problem_report_id"],
+            "extension_request_id": asked["extension_request_id"]}
 
 
 def _problem_message(world, text):
@@ -62,6 +67,11 @@ def _extension_reason(world, text):
                 body={"requested_due_date": "2030-01-20", "reason": text})
 
 
+def _extension_note(world, text):
+    return call("AdminExtensionDecisionFunction", path_suffix="decline",
+                path_parameters={"extension_request_id": world["extension_request_id"]}, body={"note": text}, client_id=None, claims=ADMIN)
+
+
 def _holder_name(world, text):
     return call("AddBankAccountFunction", body={**BANK, "holder_name": text})
 
@@ -76,6 +86,7 @@ FIELDS = {
     "resolution": (_resolution, "invalid_resolution", 2000),
     "refund reason": (_refund_reason, "invalid_reason", 500),
     "extension reason": (_extension_reason, "invalid_reason", 1000),
+    "extension answer's note": (_extension_note, "invalid_note", 1000),
     "bank account holder name": (_holder_name, "invalid_holder_name", 100),
     "account name": (_account_name, "invalid_field", 200),
 }

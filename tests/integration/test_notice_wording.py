@@ -5,7 +5,7 @@ import pytest
 
 from infra.seed import put_client, put_invoice
 from tests.helpers import sent_emails
-from tests.integration.test_due_dates import deliver_jobs, frozen, run_job  # noqa: F401  (fixture)
+from tests.integration.test_due_dates import deliver_jobs, run_job
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def overdue_email(aws) -> str:
     return email["body"]
 
 
-def test_overdue_notice_names_the_fee_it_comes_with(client, frozen):  # noqa: F811
+def test_overdue_notice_names_the_fee_it_comes_with(client, frozen):
     put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
                 late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
     frozen("2026-12-11")

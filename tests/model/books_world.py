@@ -3,7 +3,8 @@
 operation is something that happens to money in production: the client pays one invoice or several at once (with
 a card fee on a credit card, or by one bank transfer), Stripe or the bank reports, the merchant refunds (in the
 portal or in Stripe's Dashboard), a dispute runs its course, the daily job charges a late fee, an extension moves
-the due date, the merchant voids. No emulator: a step takes well under a millisecond of DynamoDB, so the model
+the due date, the merchant splits the first invoice into installments, autopay announces and charges them, the
+merchant voids. No emulator: a step takes well under a millisecond of DynamoDB, so the model
 runs thousands of sequences (tests/model/test_books_model.py).
 
 The first invoice is the one the single-invoice happenings pay; the others (when the world has them) are paid
@@ -19,17 +20,21 @@ from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run
 from shared.dispute_states import BalanceTransaction, DisputeReport
 from shared.due_dates import parse_policy
-from shared.errors import DomainError
+from shared.errors import DomainError, ProcessorUnavailable
 from shared.invoices import VOID, derive_status
-from shared.models import Client, Invoice, LineItem, Payment, Refund, SavedPaymentMethod
+from shared import autopay as autopay_rules
+from shared.attention import attention_of
+from shared.models import (AutopayAuthorization, Client, Invoice, LineItem, Payment, ProcessedEvent, Refund,
+                           SavedPaymentMethod)
 from shared.multi_payment_requests import PaymentsRequest
+from shared.payment_plans import states_of
 from shared.payment_requests import PaymentRequest
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcome, PaymentUpdate
 from shared.processors.ach import Transfer
 from shared.processors.card import CardDetails, Confirmation, Intent
 from shared.processors.refunds import RefundResult
-from shared.services import (ach_payments, back_office, card_payments, disputes, due_date_job, multi_payments,
-                             payment_updates, refunds)
+from shared.services import (ach_payments, autopay, back_office, card_payments, disputes, due_date_job,
+                             multi_payments, payment_updates, plans, refunds)
 from shared.surcharges import CardFee
 
 CLIENT, INVOICE = "client-m", "inv-m"
@@ -41,12 +46,20 @@ AT = 1_800_000_000  # processor event times: only their order matters
 INVOICE_ITEM_BOUND = 2048  # bytes: the invoice item never grows with its history (it is about 700)
 
 
+def balances_of_invoice(invoice: Invoice):
+    from shared.books.work import balances_of
+
+    return balances_of(invoice).money
+
+
 class FakeCards:
     """The card port as Stripe answers it: intents, cancels, customers."""
 
     def __init__(self):
         self.n = 0
         self.canceled: set[str] = set()
+        self.charged: dict[str, tuple] = {}  # idempotency key -> (intent id, its answer)
+        self.answer = "succeeded"  # what the next off-session charge gets
 
     def create_intent(self, request) -> Intent:
         self.n = n = self.n + 1
@@ -65,6 +78,20 @@ class FakeCards:
     def confirm_intent(self, intent_id: str) -> Confirmation:
         # The bank asks for 3-D Secure: the outcome arrives as Stripe's event (the model delivers it).
         return Confirmation(status="requires_action")
+
+    def charge_off_session(self, request):
+        """Autopay's charge, as the next answer set by the model says (Stripe's idempotency: the same key answers
+        the same intent and outcome)."""
+        if request.idempotency_key not in self.charged:
+            if self.answer == "unavailable":
+                raise ProcessorUnavailable()
+            self.n = n = self.n + 1
+            codes = {"declined": ("card_declined", "generic_decline"),
+                     "authentication": ("authentication_required", "authentication_required")}.get(self.answer)
+            self.charged[request.idempotency_key] = (f"pi_{n}", Confirmation(
+                "requires_payment_method" if codes else "succeeded", *(codes or (None, None))))
+        return self.charged[request.idempotency_key]
+
 
 
 class FakeAch:
@@ -115,7 +142,10 @@ class World:
             SavedPaymentMethod(CLIENT, "bank-m", type="bank_account", processor="ach",
                                processor_method_id="https://ach.test/funding-sources/m", created_at="2026-11-01",
                                bank_name="Model Bank", bank_account_type="checking", bank_last4="6789",
-                               bank_status="verified"))
+                               bank_status="verified"),
+            SavedPaymentMethod(CLIENT, "card-m", type="card", processor="stripe", processor_method_id="pm_m",
+                               created_at="2026-11-01", card_brand="visa", card_last4="4242", card_exp_month=12,
+                               card_exp_year=2030))
         for n, (invoice_id, cents) in enumerate(zip(world.invoice_ids, (total, *others))):
             run(world.repo, Keys(CLIENT, invoice_ids=(invoice_id,)), lambda ctx, i=invoice_id, c=cents, n=n: Change(
                 creates=[Invoice(CLIENT, i, number=f"M-{n + 1}", currency="usd", total=0, issued_date="2026-11-01",
@@ -162,7 +192,10 @@ class World:
         """What a person checks: the invoice's numbers and status, the client's credit, each payment's status and
         balances, each refund's status (ids are derived from keys, so two worlds that did the same agree)."""
         return (tuple((i.status, i.total, i.fees, i.amount_paid, i.amount_pending, i.card_fees, i.due_date,
-                       i.late_fee_period) for i in self.invoices()), self.client().credit_balance,
+                       i.late_fee_period, i.open_due_date,
+                       tuple((s.amount, s.due_date) for s in i.payment_plan.installments) if i.payment_plan else (),
+                       tuple((n.due_date, n.charge_date, n.amount) for n in i.autopay_notices or []))
+                      for i in self.invoices()), self.client().credit_balance,
                 tuple((p.payment_id, p.status, p.amount, tuple(sorted(p.balance_map().items())),
                        p.refund_pending_amount) for p in sorted(self.repo.all(Payment), key=lambda p: p.payment_id)),
                 tuple((r.refund_id, r.status, r.amount) for r in self.refunds()))
@@ -195,6 +228,8 @@ class World:
             # A payment's money counts only toward its own invoices; its card fee never above the rate on them.
             assert set(held.paid_invoices()) | set(held.card_fee_invoices()) <= set(payment.invoice_ids)
             assert sum(held.card_fee_invoices().values()) <= int(payment.amount) * CARD_FEE.basis_points // 10_000
+            # A person is asked to look exactly while its records say so (an open dispute, money kept as credit).
+            assert payment.attention == attention_of(payment.dispute, payment.balance_map()), payment.payment_id
         # A refund counts in the journal exactly when it succeeded (its card fee share included); a pending one is
         # reserved on its payment; the payment's list shows each refund as it is.
         sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss", "card_fee_refunded")} | \
@@ -206,6 +241,31 @@ class World:
             mine = [r for r in self.refunds() if r.payment_id == payment.payment_id]
             assert payment.refund_pending_amount == sum(r.amount for r in mine if r.status == "pending")
             assert {s.refund_id: s.status for s in payment.refunds} == {r.refund_id: r.status for r in mine}
+        self.plans_and_autopay_hold(self.invoice())
+
+    def plans_and_autopay_hold(self, invoice: Invoice) -> None:
+        """A plan's installments always add up to what is owed, and the index files the invoice under the next one
+        still owed; autopay charges each invoice or installment at most once a day, at most three times, never more
+        than its notice said, and never without a notice emailed at least 10 days before its first day."""
+        if invoice.payment_plan is not None and invoice.status != VOID:
+            plan = states_of(invoice.payment_plan, balances_of_invoice(invoice), invoice.status, date.min)
+            assert sum(s.owed for s in plan) == self.balance()
+            owed = invoice.total + invoice.fees
+            assert sum(s.amount for s in plan) == owed - min(int(invoice.payment_plan.base), owed)
+            if invoice.open_due_date is not None:
+                upcoming = next((s for s in plan if s.owed), None)
+                assert invoice.open_due_date == (upcoming.due_date if upcoming else plan[-1].due_date).isoformat()
+        tries = [p for p in self.payments() if p.autopay is not None]
+        assert len({(p.autopay.due_date, p.autopay.tried_on) for p in tries}) == len(tries)
+        for due in {p.autopay.due_date for p in tries}:
+            mine = [p for p in tries if p.autopay.due_date == due]
+            attempts = [p.autopay.attempt for p in mine]
+            assert len(set(attempts)) == len(attempts) and set(attempts) <= {1, 2, 3}
+            notice = autopay_rules.notice_for(invoice, due)
+            assert notice is not None and all(p.amount <= notice.amount for p in mine)
+            sent = self.repo.get(ProcessedEvent, autopay_rules.notice_email_key(CLIENT, INVOICE, due))
+            assert sent is not None and (date.fromisoformat(notice.charge_date)
+                                         - date.fromisoformat(sent.processed_at[:10])).days >= autopay_rules.NOTICE_DAYS
 
     # ---- what happens (each with its own key and event time, so the same happening in two worlds is the same) ----
 
@@ -321,6 +381,10 @@ class World:
             refunds.refund_for_warning(self.repo.get(Payment, CLIENT, payment_id), warning_id,
                                        lambda _: self.refunder, self.enqueue, repo=self.repo)
 
+    def next_due(self) -> date:
+        """The due date of what is owed next: the invoice's, or its plan's next installment still owed."""
+        return due_date_job.next_due_date(self.invoice(), date.min) or date.fromisoformat(self.invoice().due_date)
+
     def late_fee(self, today: date) -> None:
         due_date_job.apply_late_fee(self.invoice(), FEE, today, repo=self.repo)
 
@@ -328,12 +392,47 @@ class World:
         """The merchant approves an extension: the due date moves (the write the extension service makes)."""
         def decide(ctx):
             invoice = ctx.invoice()
-            if invoice.status not in ("open", "partially_paid"):
-                return Change()
+            if invoice.status not in ("open", "partially_paid") or invoice.payment_plan is not None:
+                return Change()  # an invoice on a plan takes no extension request (409 payment_plan_active)
             due = (date.fromisoformat(invoice.due_date) + timedelta(days=days)).isoformat()
             return Change(invoices={INVOICE: {"due_date": due}})
 
         run(self.repo, Keys(CLIENT, invoice_ids=(INVOICE,)), decide)
+
+    def set_plan(self, key: str, parts: tuple[int, ...], today: date, balance: int) -> None:
+        """The merchant splits `balance`, what was left when they looked, into installments (parts: percents), a
+        month apart from today."""
+        amounts = [balance * p // 100 for p in parts[:-1]]
+        amounts.append(balance - sum(amounts))
+        body = {"installments": [{"amount": a, "due_date": (today + timedelta(days=30 * n)).isoformat()}
+                                 for n, a in enumerate(amounts)]}
+        self._tolerate(lambda: plans.set_payment_plan(CLIENT, INVOICE, body, key, today, repo=self.repo))
+
+    def turn_on_autopay(self, method_id: str, on: date) -> None:
+        """The client accepted the authorization (what PUT /account/autopay stores)."""
+        client = self.client()
+        client.autopay = AutopayAuthorization(payment_method_id=method_id,
+                                              method_type="card" if method_id == "card-m" else "bank_account",
+                                              method_label="Model method", text="I authorize.",
+                                              authorized_at=f"{on.isoformat()}T15:00:00.000000Z")
+        self.repo.put(client)
+
+    def autopay_day(self, today: date, answer: str) -> None:
+        """The daily job's autopay part for the invoice, on `today`, the card processor answering `answer`; the notice
+        worker then sends what was queued (the ledger entry a charge checks says when)."""
+        self.cards.answer = answer
+        client = self.client()
+        if client.autopay is None:
+            return
+        before = len(self.jobs)
+        autopay.for_invoice(client, self.invoice(), today, 0, cards=lambda: self.cards, ach=lambda: self.ach,
+                            enqueue=self.enqueue, report=autopay.AutopayReport(), repo=self.repo,
+                            allowed=lambda client_id, amount: None)  # Dwolla's limits: tested with the emulators
+        for job in self.jobs[before:]:
+            key = autopay_rules.notice_email_key(CLIENT, INVOICE, job.get("due_date", ""))
+            if job["kind"] == "autopay_notice" and self.repo.get(ProcessedEvent, key) is None:
+                self.repo.put(ProcessedEvent(key, event_type="autopay_notice", status="sent",
+                                             processed_at=f"{today.isoformat()}T15:00:00.000000Z"))
 
     def void(self, invoice_id: str = INVOICE) -> None:
         self._tolerate(lambda: back_office.void_invoice(CLIENT, invoice_id, self.cards, repo=self.repo))

@@ -29,6 +29,7 @@ PROFILE = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=N
 PICK = st.integers(0, 5)
 _ids = itertools.count(1)
 STATS: Counter = Counter()
+TRIES: set = set()  # autopay tries seen (world, payment, status): what the model reached
 
 
 def unique(prefix: str) -> str:
@@ -269,6 +270,46 @@ class LateFee(Happening):
 
 
 @dataclass(frozen=True)
+class SetPlan(Happening):
+    """The merchant splits what is left into installments, a month apart, the first on the day it is set."""
+
+    key: str
+    parts: tuple[int, ...]
+    today: date | None = None
+    balance: int = 0  # what the merchant saw when splitting it
+
+    def prepare(self, world):
+        return replace(self, today=world.next_due() - timedelta(days=15), balance=world.balance())
+
+    def run(self, world):
+        world.set_plan(self.key, self.parts, self.today, self.balance)
+
+
+@dataclass(frozen=True)
+class AutopayOn(Happening):
+    method: str
+
+    def run(self, world):
+        world.turn_on_autopay(self.method, date(2026, 1, 1))
+
+
+@dataclass(frozen=True)
+class AutopayDays(Happening):
+    """The daily job's autopay part on days around the next due date: its notice (10-12 days ahead), its charge
+    and retries (the day, +3, +7), the card processor answering each as drawn."""
+
+    days: tuple[tuple[int, str], ...]  # (offset from the due date, the card processor's answer), in day order
+    due: date | None = None
+
+    def prepare(self, world):
+        return replace(self, due=world.next_due())
+
+    def run(self, world):
+        for offset, answer in self.days:
+            world.autopay_day(self.due + timedelta(days=offset), answer)
+
+
+@dataclass(frozen=True)
 class Extension(Happening):
     days: int
 
@@ -292,6 +333,12 @@ class DeliveredAgain(Happening):
         world.deliver_again(self.pick)
 
 
+ANSWERS = st.sampled_from(["succeeded", "succeeded", "declined", "authentication", "unavailable"])
+AUTOPAY_STARTS = ("plan_and_autopay", "autopay_card", "autopay_bank")  # autopay on, the next charge announced
+AUTOPAY_DAYS = st.builds(AutopayDays, st.lists(st.tuples(st.sampled_from([-12, -10, 0, 0, 1, 3, 7, 8]), ANSWERS),
+                                               min_size=1, max_size=4).map(lambda days: tuple(sorted(days))))
+
+
 def happenings() -> st.SearchStrategy:
     clock, part, pick = st.builds(lambda: next(CLOCK)), st.sampled_from([100, 50, 30]), PICK
     return st.one_of(
@@ -312,6 +359,9 @@ def happenings() -> st.SearchStrategy:
         st.builds(PreventedDispute, clock, st.builds(lambda: unique("re_rdr")), pick),
         st.builds(EarlyFraudWarning, st.builds(lambda: unique("issfr")), pick, st.booleans()),
         st.builds(LateFee, st.integers(0, 3)),
+        st.builds(SetPlan, st.builds(lambda: unique("plan")), st.sampled_from([(50, 50), (30, 30, 40)])),
+        st.builds(AutopayOn, st.sampled_from(["card-m", "bank-m"])),
+        *[AUTOPAY_DAYS] * 3,  # drawn more often: a charge needs a notice before it and autopay on
         st.builds(Extension, st.sampled_from([7, 14])),
         st.builds(Void, pick),
         st.builds(DeliveredAgain, st.integers(0, 20)),
@@ -325,7 +375,8 @@ HAPPENINGS = happenings()
 class BooksModel(RuleBasedStateMachine):
     @initialize(total=st.integers(10, 2000), others=st.sampled_from([(), (5000,), (7000, 120000)]),
                 start=st.sampled_from(["card", "card_part", "card_over", "ach", "ach_in_flight", "card_and_ach",
-                                       "together_card", "together_fee", "together_ach", "nothing"]))
+                                       "together_card", "together_fee", "together_ach", "nothing",
+                                       *AUTOPAY_STARTS * 2]))
     def begin(self, total, others, start):
         self.world = World.with_invoice(total * 100, others)
         at = next(CLOCK)
@@ -338,7 +389,11 @@ class BooksModel(RuleBasedStateMachine):
                   "together_card": [PayTogether(unique("together"), at, "card", None, False, 0, False, True)],
                   "together_fee": [PayTogether(unique("together"), at, "card", "pm_credit", False, 0, False, True)],
                   "together_ach": [PayTogether(unique("together"), at, "ach", None, False, 0, False, True)],
-                  "nothing": []}
+                  "nothing": [],
+                  "plan_and_autopay": [SetPlan(unique("plan"), (50, 50)), AutopayOn("card-m"),
+                                       AutopayDays(((-11, "succeeded"),))],
+                  "autopay_card": [AutopayOn("card-m"), AutopayDays(((-11, "succeeded"),))],
+                  "autopay_bank": [AutopayOn("bank-m"), AutopayDays(((-11, "succeeded"),))]}
         for happening in starts[start]:
             happening.prepare(self.world).run(self.world)
         STATS["sequences"] += 1
@@ -389,12 +444,17 @@ class BooksModel(RuleBasedStateMachine):
         if hasattr(self, "world"):
             self.world.the_books_hold()
             STATS["checks"] += 1
+            for payment in self.world.payments():
+                if payment.autopay is not None:
+                    TRIES.add((id(self.world), payment.payment_id, payment.status))
 
 
 @pytest.mark.timeout(900)  # about 15 s on a quiet core; a soak's budget, and room beside the other workers
 def test_the_books_model(record_property):
     STATS.clear()
+    TRIES.clear()
     run_state_machine_as_test(BooksModel, settings=PROFILE)
+    STATS.update(f"autopay try {status}" for _, _, status in TRIES)
     races = sum(v for k, v in STATS.items() if k.startswith("race "))
     reached = {k: v for k, v in STATS.items() if k.startswith(("entry ", "paid together"))}
     record_property("money model", f"books model: {STATS['sequences']} sequences, {STATS['checks']} checks, "

@@ -46,6 +46,12 @@ def test_every_activity_kind_a_client_sees_has_words():
     assert set(words("ACTIVITY_WORDS")) == set(CLIENT_VISIBLE)
 
 
+def test_every_installment_status_has_words():
+    from shared.payment_plans import DUE, OVERDUE, PAID_STATUS
+
+    assert set(words("INSTALLMENT_STATUS_WORDS")) == {DUE, OVERDUE, PAID_STATUS}
+
+
 def test_every_status_has_words():
     assert set(words("INVOICE_STATUS_WORDS")) == set(STATUSES)
     assert set(words("PAYMENT_STATUS_WORDS")) == set(PAYMENT_STATUSES)
@@ -65,5 +71,6 @@ def test_no_words_use_the_codes_themselves():
 
 def test_the_readme_table_says_the_same_words():
     for heading, name in (("### Words a client reads", "ACTIVITY_WORDS"), ("#### Payment statuses", "PAYMENT_STATUS_WORDS"),
-                          ("#### Invoice statuses", "INVOICE_STATUS_WORDS")):
+                          ("#### Invoice statuses", "INVOICE_STATUS_WORDS"),
+                          ("#### Installment statuses", "INSTALLMENT_STATUS_WORDS")):
         assert readme_table(heading) == words(name), f"README's {heading!r} table and words.js {name} differ"

@@ -7,7 +7,6 @@ stack itself), and no command hides in an indented block, where neither mark can
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 

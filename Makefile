@@ -69,7 +69,7 @@ $(PDFTOPPM):
 # On every core (pytest-xdist), each worker with its own moto, localstripe, ACH sandbox and browser; a file's
 # tests stay on one worker, so an e2e file shares one local stack. TEST_WORKERS=0 runs in one process.
 # Three workers per core (at most 8): while one waits on its local stack, browser or a server's answer, another
-# uses the core, and beside other CPU-bound work the suite gets a fairer share (README, "Suite time").
+# uses the core, and beside other CPU-bound work the suite gets a fairer share (docs/testing.md, "Suite time").
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ? n * 3 : 8 )))
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set (this machine sets it): otherwise every worker,
 # local stack and gateway process compiles moto, botocore & co. from source (2.1 s instead of 0.9 s to import).

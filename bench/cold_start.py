@@ -154,7 +154,7 @@ def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, 
 def count_instructions(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]]
                        ) -> None:
     """The same measure in instructions executed (valgrind's callgrind) instead of seconds: the count of the same
-    code repeats whatever else the machine does (README, "Benchmarks"), where the seconds move by +-0.1x of the
+    code repeats whatever else the machine does (docs/benchmarks.md), where the seconds move by +-0.1x of the
     floor from run to run. It counts the function's own work only (a wait for DynamoDB Local, moto, Stripe or the ACH sandbox
     counts nothing), so it says how far imports and code are from the floor, not how long a user waits. One
     sample; about 15 minutes for every function (valgrind runs Python about 40 times slower)."""

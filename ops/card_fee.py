@@ -7,7 +7,7 @@
 The switch is the stack's CardFeeSwitch SSM parameter ("on" / "off"); the functions read it again within
 SWITCH_MAX_AGE_SECONDS (shared/surcharges.py). It is a switch, not the rate: the rate stays the CardFeeBasisPoints
 template parameter (at most Visa's 3 % cap), so a mistyped command can never raise a fee. Use it when a card network,
-the acquirer or a state rule calls for stopping at once (README, "Card fees"). A payment already confirmed keeps the
+the acquirer or a state rule calls for stopping at once (docs/several-invoices-and-card-fees.md). A payment already confirmed keeps the
 fee its client was shown; one reviewed before the switch and submitted after it pays none."""
 
 import argparse

@@ -1,5 +1,5 @@
 // Every word a client reads for the API's codes: activity kinds, statuses and error codes, written for a client.
-// The README's "Words a client reads" table lists the same; tests/unit/test_portal_words.py fails when a ledger
+// The docs/portal.md's "Words a client reads" table lists the same; tests/unit/test_portal_words.py fails when a ledger
 // kind a client sees (shared.books.ledger.CLIENT_VISIBLE), a status or an error code a portal route can answer has no words here.
 // One entry per line, `key: 'words',` (the test reads this file).
 

@@ -1,4 +1,4 @@
-"""DynamoDB records through PynamoDB. Key design (see README, "Data model"):
+"""DynamoDB records through PynamoDB. Key design (see docs/money.md, "Data model"):
 
 - every client-facing table is keyed by client_id first, so a read with another client's id finds nothing
   (404 by construction, no existence leak) and every list is a Query on one partition, never a Scan;
@@ -229,7 +229,7 @@ class Invoice(_Table):
     amount_pending = NumberAttribute(default=0)
     card_fees = NumberAttribute(default=0)  # card fees paid with credit card payments (never owed: README "Card fees")
     # The balances above are a projection of the invoice's journal entries, which are items of their own
-    # beside it (JournalEntry): the invoice's size never depends on its history (README, "The books").
+    # beside it (JournalEntry): the invoice's size never depends on its history (docs/money.md, "The books").
     entry_count = NumberAttribute(default=0)  # entries written so far: the next one's sequence number
     issued_date = UnicodeAttribute()
     issued_key = UnicodeAttribute(null=True)  # "<issued_date>#<invoice_id>" (see InvoicesByIssued)
@@ -435,7 +435,7 @@ class Payment(_Table):
     receipt_resent_at = NumberAttribute(null=True)  # unix s: the last receipt the client asked to resend
     # A payment of several invoices (POST /payments): every invoice's share, in order of allocation; the first is
     # also `invoice_id`, so the indexes, the processors' metadata and every reader of one payment's invoice work
-    # unchanged. The other invoices find it through a PaymentLink each (README, "Several invoices, one payment").
+    # unchanged. The other invoices find it through a PaymentLink each (docs/several-invoices-and-card-fees.md).
     allocations = ListAttribute(of=Allocation, null=True)
     card_fee = NumberAttribute(null=True)  # cents of card fee (a credit card surcharge) in `amount`; None: none
     card_funding = UnicodeAttribute(null=True)  # Stripe's card.funding when the fee was decided: credit, debit, ...

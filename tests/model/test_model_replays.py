@@ -1,5 +1,5 @@
 """Sequences the money model found, replayed step by step (fast, and failing the same way if the bug returns).
-Each was found by the model on a scratch copy with the bug put back (README, "Tests")."""
+Each was found by the model on a scratch copy with the bug put back (docs/testing.md)."""
 
 from tests.model.machine import LATE_R01, MoneyModel
 

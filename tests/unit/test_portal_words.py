@@ -1,4 +1,4 @@
-"""Every code a client can see has words written for a client in portal/words.js, and the README's table says
+"""Every code a client can see has words written for a client in portal/words.js, and docs/portal.md's tables say
 the same: a journal kind a client sees (shared.books.ledger.CLIENT_VISIBLE), a payment or invoice status, or an error code a portal
 route can answer (infra/openapi.py's ERRORS, the documented contract) without words fails here."""
 
@@ -11,7 +11,7 @@ from shared.books.ledger import CLIENT_VISIBLE
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (ROOT / "portal" / "words.js").read_text()
-README = (ROOT / "README.md").read_text()
+PORTAL_DOC = (ROOT / "docs" / "portal.md").read_text()
 PAYMENT_STATUSES = ("pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded",
                     "disputed")
 
@@ -37,8 +37,8 @@ def portal_error_codes() -> set[str]:
     return codes
 
 
-def readme_table(heading: str) -> dict[str, str]:
-    section = README.split(heading, 1)[1].split("\n#", 1)[0]
+def doc_table(heading: str) -> dict[str, str]:
+    section = PORTAL_DOC.split(heading, 1)[1].split("\n#", 1)[0]
     return dict(re.findall(r"^\| `(\w+)` \| (.+?) \|$", section, re.M))
 
 
@@ -69,8 +69,8 @@ def test_no_words_use_the_codes_themselves():
             assert "_" not in text, f"{name}.{key} reads like a code: {text!r}"
 
 
-def test_the_readme_table_says_the_same_words():
-    for heading, name in (("### Words a client reads", "ACTIVITY_WORDS"), ("#### Payment statuses", "PAYMENT_STATUS_WORDS"),
-                          ("#### Invoice statuses", "INVOICE_STATUS_WORDS"),
-                          ("#### Installment statuses", "INSTALLMENT_STATUS_WORDS")):
-        assert readme_table(heading) == words(name), f"README's {heading!r} table and words.js {name} differ"
+def test_the_portal_page_tables_say_the_same_words():
+    for heading, name in (("## Words a client reads", "ACTIVITY_WORDS"), ("### Payment statuses", "PAYMENT_STATUS_WORDS"),
+                          ("### Invoice statuses", "INVOICE_STATUS_WORDS"),
+                          ("### Installment statuses", "INSTALLMENT_STATUS_WORDS")):
+        assert doc_table(heading) == words(name), f"docs/portal.md's {heading!r} table and words.js {name} differ"

@@ -199,7 +199,6 @@ CODES = {
     "installment_dates_not_ascending": "Installment due dates are not in ascending order (one per day at most).",
     "installment_before_today": "The first installment is due before today (the merchant's time zone).",
     "payment_plan_active": "The invoice is paid in installments: their dates are the merchant's to change.",
-    "extension_request_expired": "The date the request asked for has passed: it can only be declined.",
     "invalid_note": "note is empty, longer than 1000 bytes of UTF-8, or holds a line break or another control "
                     "character.",
     "unknown_parameter": "The query string names a parameter this route does not take.",

@@ -7,8 +7,8 @@ from shared import surcharges
 from shared.allocations import Plan, Share, give_back, receive, spread_in_flight, take_back
 from shared.books.ledger import Books, InvoiceBalances, PaymentBalances, entry
 from shared.books.memory import MemoryRepository
-from shared.books.work import Change, Keys, run, settle
-from shared.models import Client, Invoice, LineItem, Payment, Refund
+from shared.books.work import Change, Keys, run
+from shared.models import Client, Invoice, LineItem, Payment
 from shared.request_schemas import MAX_INVOICES
 from shared.services import refunds
 from shared.spread_outcomes import spread_outcome

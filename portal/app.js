@@ -4,6 +4,7 @@ import {loadSettings, current} from './config.js';
 import {session, signOut} from './auth.js';
 import {h, fill, announce} from './dom.js';
 import {contactBlock} from './contact.js';
+import {navigate, onNavigate} from './router.js';
 import {signInPage, forgotPage} from './views/signin.js';
 import {invoicesPage} from './views/invoices.js';
 import {invoicePage} from './views/invoice.js';
@@ -20,10 +21,6 @@ const ROUTES = [
 ];
 let notice = null;
 
-export function navigate(path, {replace = false} = {}) {
-  history[replace ? 'replaceState' : 'pushState']({}, '', path);
-  render();
-}
 
 function link(path, text, active) {
   return h('a', {href: path, 'aria-current': active ? 'page' : null,
@@ -77,6 +74,7 @@ async function render() {
   announce(document.title);
 }
 
+onNavigate(render);
 window.addEventListener('popstate', render);
 window.addEventListener('portal:signed-out', event => { notice = event.detail; render(); });
 

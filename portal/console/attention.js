@@ -4,7 +4,7 @@
 
 import {get, post} from '../api.js';
 import {h, fill, money, day, dateTime, methodText, badge, announce} from '../dom.js';
-import {navigate} from '../app.js';
+import {navigate} from '../router.js';
 import {consoleError, REASON_WORDS, REASON_HINTS, REPORT_KIND_WORDS} from './words.js';
 import {openRefund} from './refund.js';
 

@@ -4,7 +4,7 @@
 import {get} from '../api.js';
 import {h, fill, money, day, dateTime, badge, paymentBadge, methodText} from '../dom.js';
 import {pagedList} from '../paging.js';
-import {navigate} from '../app.js';
+import {navigate} from '../router.js';
 import {invoiceBadges} from '../views/invoices.js';
 import {clientLink, invoiceLink} from './attention.js';
 import {openRefund, refundable} from './refund.js';

@@ -4,7 +4,7 @@
 
 import {get, post} from '../api.js';
 import {h, fill, money, parseCents, newKey, announce} from '../dom.js';
-import {navigate} from '../app.js';
+import {navigate} from '../router.js';
 import {consoleError} from './words.js';
 
 function line(n, remove, onChange) {

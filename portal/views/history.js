@@ -6,7 +6,7 @@
 
 import {post, download} from '../api.js';
 import {h, fill, money, dateTime, paymentBadge, methodText, announce} from '../dom.js';
-import {navigate} from '../app.js';
+import {navigate} from '../router.js';
 import {pagedList} from '../paging.js';
 import {openReport} from './report.js';
 

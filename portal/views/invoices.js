@@ -4,7 +4,7 @@
 import {get} from '../api.js';
 import {h, fill, money, day, badge} from '../dom.js';
 import {pagedList} from '../paging.js';
-import {navigate} from '../app.js';
+import {navigate} from '../router.js';
 import {openPayment} from './pay.js';
 import {invoiceSelection} from './pay_many.js';
 

@@ -53,7 +53,7 @@ class DisputeReport:
     amount: int  # the disputed amount, in the charge's currency
     currency: str
     at: int  # the event's creation time (unix seconds)
-    ledger: tuple[BalanceTransaction, ...]
+    balance_transactions: tuple[BalanceTransaction, ...]
     funds_withdrawn: bool  # the event is charge.dispute.funds_withdrawn
     funds_reinstated: bool  # ... charge.dispute.funds_reinstated
 
@@ -159,8 +159,8 @@ def _give_back(amount: int, payment: PaymentMoney, rooms: Mapping[str, int]) -> 
 
 def _funds(report: DisputeReport, currency: str) -> tuple[int | None, int | None]:
     """(withdrawn, reinstated) cents this event shows, in the payment's currency; None where it shows none."""
-    out = [e for e in report.ledger if e.amount < 0]
-    back = [e for e in report.ledger if e.amount > 0]
+    out = [t for t in report.balance_transactions if t.amount < 0]
+    back = [t for t in report.balance_transactions if t.amount > 0]
     withdrawn = reinstated = None
     if out or report.funds_withdrawn:
         withdrawn = abs(out[0].amount) if out and out[0].currency == currency else report.amount

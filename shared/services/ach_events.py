@@ -130,7 +130,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
     refusal = refund_refusal(payment, refund, transfer)
     if refusal:
         return _refused(refusal, transfer, refund_id)
-    final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
+    final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.REFUND_SUCCEEDED / REFUND_FAILED, None while pending
     if final is None:
         return UpdateResult(record_event_only(key, event.topic))
     result = refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue)

@@ -26,7 +26,7 @@ from shared.payment_plans import open_due_date
 from shared.retries import until_won
 from shared.store import status_fields
 
-log = Logger(child=True)  # the handler's Powertools Logger: its lines carry the request's correlation id
+log = Logger(child=True)
 SEQ_DIGITS = 9
 
 

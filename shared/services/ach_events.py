@@ -16,7 +16,7 @@ from shared.store import get_many
 from shared.jobs import Enqueue
 from shared.init_type import load_ahead
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 # Refunds' credit transfers and bank accounts' events are handled by use cases imported where they are used: a
 # cold instance whose first event is a payment's transfer does not load them.

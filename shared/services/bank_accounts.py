@@ -18,8 +18,8 @@ from shared.processors.ach import AchError, AchProcessor, BankAccount, VerifyRes
 from shared.services.customers import ach_customer_for
 from shared.services.saved_methods import get_method, method_not_found
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
-PENDING, VERIFIED, FAILED = "verification_pending", "verified", "verification_failed"
+log = Logger(child=True)
+VERIFICATION_PENDING, VERIFIED, VERIFICATION_FAILED = "verification_pending", "verified", "verification_failed"
 AWAITING = "bank"  # the value of awaiting_verification (the sparse index) while verification is pending
 # Dwolla re-activates an unverified bank removed and added again "within 48 hours of the initial created date"
 # ("Remove a funding source"), and after too many wrong attempts says to "wait 48 hours after the initial funding

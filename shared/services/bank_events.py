@@ -22,7 +22,7 @@ from shared.services.bank_accounts import VERIFICATION_FAILED, VERIFICATION_PEND
 from shared.services.saved_methods import forget_method, update_for_event
 from shared.store import lost_race
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 _FAILED_TOPICS = ("customer_microdeposits_failed", "customer_microdeposits_maxattempts")
 
 

@@ -34,7 +34,7 @@ from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEE
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
 REFUND_PENDING, REFUND_SUCCEEDED, REFUND_FAILED = "pending", "succeeded", "failed"
 PORTAL, STRIPE = "portal", "stripe"  # where a refund was decided

@@ -34,7 +34,7 @@ from shared.processors.stripe_events import (
 )
 from shared.services.payment_updates import apply_update
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 # Disputes, refunds and saved cards are imported by the branch that handles them: a cold instance whose first
 # event is a payment's (most events) does not load them.
 load_ahead("shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods",

@@ -17,7 +17,7 @@ from shared.processors.ach_webhooks import AchEvent
 
 aws.prime_models("sqs")
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 class QueueUnavailable(DomainError):

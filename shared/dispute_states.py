@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from shared.allocations import Plan, Share, give_back, take_back
 from shared.books.ledger import PaymentBalances
 from shared.invoices import InvoiceMoney
-from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED
+from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED, SUCCESS_RECORDED
 
 INQUIRY = ("warning_needs_response", "warning_under_review", "warning_closed")
 CHARGEBACK = ("needs_response", "under_review", "appeal_needs_response", "appeal_under_review", "won", "lost")
@@ -33,7 +33,6 @@ PREVENTED = "prevented"  # stopped before it became a chargeback (e.g. Visa RDR)
 # status -> what the merchant is told when the dispute ends so
 CLOSED = {"warning_closed": "inquiry_closed", "won": "won", "lost": "lost", PREVENTED: "prevented"}
 _LIFECYCLE = {status: rank for rank, status in enumerate(INQUIRY + (PREVENTED,) + CHARGEBACK)}  # same-second ties
-HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class DisputeReport:
     amount: int  # the disputed amount, in the charge's currency
     currency: str
     at: int  # the event's creation time (unix seconds)
-    ledger: tuple[BalanceTransaction, ...]
+    balance_transactions: tuple[BalanceTransaction, ...]
     funds_withdrawn: bool  # the event is charge.dispute.funds_withdrawn
     funds_reinstated: bool  # ... charge.dispute.funds_reinstated
 
@@ -102,7 +101,7 @@ def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: P
         return DisputeChange(anomaly="dispute_status_unknown")
     if report.currency.lower() != payment.currency.lower():
         return DisputeChange(anomaly="dispute_currency_mismatch")
-    if payment.status not in HOLDS_MONEY:  # the success was never recorded here: nothing to take back from
+    if payment.status not in SUCCESS_RECORDED:  # the success was never recorded here: nothing to take back from
         return DisputeChange(anomaly="dispute_on_unpaid_payment")
     if state is not None and state.dispute_id != report.dispute_id:
         return DisputeChange(anomaly="second_dispute")
@@ -159,8 +158,8 @@ def _give_back(amount: int, payment: PaymentMoney, rooms: Mapping[str, int]) -> 
 
 def _funds(report: DisputeReport, currency: str) -> tuple[int | None, int | None]:
     """(withdrawn, reinstated) cents this event shows, in the payment's currency; None where it shows none."""
-    out = [e for e in report.ledger if e.amount < 0]
-    back = [e for e in report.ledger if e.amount > 0]
+    out = [t for t in report.balance_transactions if t.amount < 0]
+    back = [t for t in report.balance_transactions if t.amount > 0]
     withdrawn = reinstated = None
     if out or report.funds_withdrawn:
         withdrawn = abs(out[0].amount) if out and out[0].currency == currency else report.amount

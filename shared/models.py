@@ -39,7 +39,7 @@ class _Table(Model):
 
 def register_table(table_name: str) -> None:
     """Give the shared connection the key schema of `table_name`, from the first model stored there (Invoice, for
-    the table it shares with JournalEntry)."""
+    the table it shares with JournalItem)."""
     for model in _Table.__subclasses__():
         if model.Meta.table_name == table_name:
             model._get_connection()
@@ -229,7 +229,7 @@ class Invoice(_Table):
     amount_pending = NumberAttribute(default=0)
     card_fees = NumberAttribute(default=0)  # card fees paid with credit card payments (never owed: README "Card fees")
     # The balances above are a projection of the invoice's journal entries, which are items of their own
-    # beside it (JournalEntry): the invoice's size never depends on its history (docs/money.md, "The books").
+    # beside it (JournalItem): the invoice's size never depends on its history (docs/money.md, "The books").
     entry_count = NumberAttribute(default=0)  # entries written so far: the next one's sequence number
     issued_date = UnicodeAttribute()
     issued_key = UnicodeAttribute(null=True)  # "<issued_date>#<invoice_id>" (see InvoicesByIssued)
@@ -256,11 +256,11 @@ class Invoice(_Table):
     by_extension_request = InvoicesByExtensionRequest()
 
 
-class JournalEntry(_Table):
-    """One immutable entry of an invoice's journal (shared/books/ledger.py says what each kind moves), an item
-    of its own in the invoices table beside its invoice: same partition, sort key "<invoice_id>#<sequence>", so
-    one Query reads an invoice with the start of its history, and the entries of a change are written in the
-    transaction that changes the balances."""
+class JournalItem(_Table):
+    """One journal entry as stored (the entry itself is shared/books/ledger.py's `Entry`, which says what each
+    kind moves): an immutable item of its own in the invoices table beside its invoice, same partition, sort key
+    "<invoice_id>#<sequence>", so one Query reads an invoice with the start of its history, and the entries of a
+    change are written in the transaction that changes the balances."""
 
     Meta = _meta("INVOICES_TABLE", "portal-invoices")
     client_id = UnicodeAttribute(hash_key=True)

@@ -22,8 +22,11 @@ _ALLOWED = {
     CANCELED: {SUCCEEDED},
 }
 
-# Statuses in which the merchant holds (some of) the payment's money: a bank return can still take it back.
-HOLDS_MONEY = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED)
+# Statuses a payment reaches only once its success is recorded, whatever happened to its money since.
+SUCCESS_RECORDED = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED, DISPUTED)
+# Those whose success a bank return can still reverse (taking back what the merchant holds, the rest a loss).
+# Not DISPUTED: only a card payment is disputed, and only an ACH debit is returned.
+RETURNABLE = (SUCCEEDED, PARTIALLY_REFUNDED, REFUNDED)
 
 # Statuses whose money is counted in the invoice's amount_pending.
 IN_FLIGHT = {PROCESSING}
@@ -80,7 +83,7 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
     succeeded, what the processor received. `credited` and `paid`: what the merchant still holds of it, as the
     client's credit and on the invoice. A void invoice takes no money: what arrives for it is credit.
     """
-    if current_status in HOLDS_MONEY and outcome.status == FAILED and outcome.reverses_success:
+    if current_status in RETURNABLE and outcome.status == FAILED and outcome.reverses_success:
         return _returned(counted_amount, credited, paid)
     if outcome.status not in _ALLOWED.get(current_status, set()):
         return None

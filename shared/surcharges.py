@@ -20,7 +20,7 @@ from functools import cache
 
 from aws_lambda_powertools import Logger
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 CAP_BASIS_POINTS = 300  # Visa's US cap (3 %), the lowest of Visa's 3 % and Mastercard's 4 %
 SWITCH_MAX_AGE_SECONDS = 30  # how long a function keeps the switch it read

@@ -17,6 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
 from shared.validation import check_path_ids, parse_json
 
+# Every function's one Powertools Logger: JSON lines with the function's fields and the request's correlation id.
+# A module under shared/ logs through it with `log = Logger(child=True)` (a child whose lines this one writes).
 logger = Logger()
 
 

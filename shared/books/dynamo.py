@@ -7,7 +7,7 @@ from pynamodb.exceptions import TransactWriteError
 from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of, journal_key
 from shared.event_records import save_new
-from shared.models import Client, Invoice, JournalEntry, Payment, ProcessedEvent, Refund
+from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
 from shared.payment_links import is_link_id, resolve
 from shared.retries import LostRace
 from shared.store import get_many, lost_race, write_transaction
@@ -60,7 +60,7 @@ class DynamoRepository:
                     tx.update(Client(write.client_id), actions=[Client.credit_balance.add(delta)],
                               condition=Client.credit_balance >= -delta if delta < 0 else Client.client_id.exists())
                 for item in write.entries:
-                    tx.save(item, condition=JournalEntry.entry_key.does_not_exist())
+                    tx.save(item, condition=JournalItem.entry_key.does_not_exist())
                 if write.event:
                     save_new(tx, *write.event)
         except TransactWriteError as exc:
@@ -86,11 +86,11 @@ class DynamoRepository:
 
     def client_journal(self, client_id: str) -> list[Entry]:
         """Every journal entry of the client's invoices (their items share the client's partition)."""
-        return [entry_of(JournalEntry.from_raw_data(item)) for item in _partition(client_id) if "kind" in item]
+        return [entry_of(JournalItem.from_raw_data(item)) for item in _partition(client_id) if "kind" in item]
 
     def journal(self, client_id: str, invoice_id: str) -> list[Entry]:
-        return [entry_of(item) for item in JournalEntry.query(
-            client_id, JournalEntry.entry_key.between(journal_key(invoice_id, 0), f"{invoice_id}#~"),
+        return [entry_of(item) for item in JournalItem.query(
+            client_id, JournalItem.entry_key.between(journal_key(invoice_id, 0), f"{invoice_id}#~"),
             consistent_read=True)]
 
 

@@ -7,7 +7,7 @@ import copy
 from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of
 from shared.event_records import record_of
-from shared.models import Client, Invoice, JournalEntry, Payment, ProcessedEvent, Refund
+from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
 from shared.retries import LostRace
 
 
@@ -117,11 +117,11 @@ class MemoryRepository:
         return sorted(found, key=lambda p: p.created_key or "")
 
     def client_journal(self, client_id: str) -> list[Entry]:
-        items = [e for e in self.all(JournalEntry) if e.client_id == client_id]
+        items = [e for e in self.all(JournalItem) if e.client_id == client_id]
         return [entry_of(e) for e in sorted(items, key=lambda e: e.entry_key)]
 
     def journal(self, client_id: str, invoice_id: str) -> list[Entry]:
-        items = [e for e in self.all(JournalEntry)
+        items = [e for e in self.all(JournalItem)
                  if e.client_id == client_id and e.entry_key.rsplit("#", 1)[0] == invoice_id]
         return [entry_of(e) for e in sorted(items, key=lambda e: e.entry_key)]
 

@@ -21,12 +21,12 @@ from shared.attention import attention_of
 from shared.books.ledger import Books, Entry, InvoiceBalances, LedgerRefused, PaymentBalances
 from shared.invoices import VOID, derive_status
 from shared.jobs import Enqueue
-from shared.models import Client, Invoice, JournalEntry, Payment, Refund
+from shared.models import Client, Invoice, JournalItem, Payment, Refund
 from shared.payment_plans import open_due_date
 from shared.retries import until_won
 from shared.store import status_fields
 
-log = Logger(child=True)  # the handler's Powertools Logger: its lines carry the request's correlation id
+log = Logger(child=True)
 SEQ_DIGITS = 9
 
 
@@ -99,7 +99,7 @@ class Write:
     updates: list[Update] = field(default_factory=list)
     creates: list = field(default_factory=list)
     checks: list = field(default_factory=list)  # records read and left unchanged: still at the version read
-    entries: list[JournalEntry] = field(default_factory=list)
+    entries: list[JournalItem] = field(default_factory=list)  # the new journal entries, as stored
     event: tuple[str, str] | None = None  # (key, type)
 
     @property
@@ -213,12 +213,12 @@ def journal_key(invoice_id: str, seq: int) -> str:
     return f"{invoice_id}#{seq:0{SEQ_DIGITS}d}"
 
 
-def journal_item(client_id: str, e: Entry, seq: int) -> JournalEntry:
-    return JournalEntry(client_id, journal_key(e.invoice_id, seq), kind=e.kind, amount=e.amount, key=e.key, at=e.at,
-                        payment_id=e.payment_id, refund_id=e.refund_id)
+def journal_item(client_id: str, e: Entry, seq: int) -> JournalItem:
+    return JournalItem(client_id, journal_key(e.invoice_id, seq), kind=e.kind, amount=e.amount, key=e.key, at=e.at,
+                       payment_id=e.payment_id, refund_id=e.refund_id)
 
 
-def entry_of(item: JournalEntry) -> Entry:
+def entry_of(item: JournalItem) -> Entry:
     invoice_id, _, seq = item.entry_key.rpartition("#")
     return Entry(item.kind, int(item.amount), item.key, item.at, invoice_id, item.payment_id, item.refund_id, int(seq))
 

@@ -25,7 +25,7 @@ from shared.errors import ProcessorUnavailable
 from shared.processors import dwolla_names
 from shared.processors.ach import AchError, BankAccount, Customer, Transfer, VerifyResult
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 HAL = "application/vnd.dwolla.v1.hal+json"
 _TOKEN_MARGIN_SECONDS = 60

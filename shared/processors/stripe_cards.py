@@ -11,7 +11,7 @@ from shared.processors.card import (CardDetails, Confirmation, Intent, IntentCan
                                    OffSessionCharge, RefundInfo)
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 # Every request and the webhook endpoint use this version, whatever SDK is installed; stripe-python 16.1.0
 # is generated for it, and the contract tests hold every request to that release's types.
 API_VERSION = "2026-10-28.endive"

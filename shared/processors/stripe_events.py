@@ -94,17 +94,17 @@ def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
     dispute_id, status, amount, currency = obj.get("id"), obj.get("status"), obj.get("amount"), obj.get("currency")
     intent = obj.get("payment_intent")
     intent_id = intent.get("id") if isinstance(intent, dict) else intent
-    entries = obj.get("balance_transactions")
+    transactions = obj.get("balance_transactions")
     if not all(isinstance(v, str) and v for v in (dispute_id, status, currency)) or not isinstance(amount, int) \
-            or not isinstance(entries, list) or not (intent_id is None or isinstance(intent_id, str)):
+            or not isinstance(transactions, list) or not (intent_id is None or isinstance(intent_id, str)):
         raise InvalidPayload("dispute lacks id, status, amount, currency or balance_transactions")
-    ledger = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("amount"), int) \
-                or not isinstance(entry.get("currency"), str):
+    balance_transactions = []
+    for t in transactions:
+        if not isinstance(t, dict) or not isinstance(t.get("amount"), int) or not isinstance(t.get("currency"), str):
             raise InvalidPayload("dispute balance transaction lacks amount or currency")
-        ledger.append(BalanceTransaction(entry["amount"], entry["currency"].lower()))
-    return intent_id, DisputeReport(dispute_id, status, amount, currency.lower(), event.created, tuple(ledger),
+        balance_transactions.append(BalanceTransaction(t["amount"], t["currency"].lower()))
+    return intent_id, DisputeReport(dispute_id, status, amount, currency.lower(), event.created,
+                                    tuple(balance_transactions),
                                     funds_withdrawn=event.type == "charge.dispute.funds_withdrawn",
                                     funds_reinstated=event.type == "charge.dispute.funds_reinstated")
 

@@ -13,7 +13,7 @@ from shared.receipts import Email
 from shared.services.billing_email import CHANGED, CONFIRMATION, REQUESTED, token_hash
 from shared.services.email_ledger import send_once
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 def send_account_notice(job: dict, *, merchant: Merchant, send: Callable[[Email, str], str]) -> str:

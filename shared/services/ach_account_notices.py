@@ -15,7 +15,7 @@ from shared.models import Client, SavedPaymentMethod
 from shared.services.email_ledger import send_once
 from shared.store import get_many
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 def ledger_key(job: dict) -> str:

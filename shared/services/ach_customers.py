@@ -16,7 +16,7 @@ from shared.models import Client, ProcessedEvent
 from shared.processors.ach import AchError, AchProcessor
 from shared.store import lost_race, write_transaction
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 def apply_customer_event(customer_url: str, key: str, topic: str, ach: AchProcessor, enqueue: Enqueue) -> str:

@@ -16,7 +16,7 @@ from shared.store import get_many
 from shared.jobs import Enqueue
 from shared.init_type import load_ahead
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 # Refunds' credit transfers and bank accounts' events are handled by use cases imported where they are used: a
 # cold instance whose first event is a payment's transfer does not load them.
@@ -130,7 +130,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
     refusal = refund_refusal(payment, refund, transfer)
     if refusal:
         return _refused(refusal, transfer, refund_id)
-    final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.DONE / refunds.FAILED, None while pending
+    final = ACH_REFUND_STATUS.get(transfer.status)  # refunds.REFUND_SUCCEEDED / REFUND_FAILED, None while pending
     if final is None:
         return UpdateResult(record_event_only(key, event.topic))
     result = refunds.apply_refund_outcome(client_id, refund_id, final, key, event.topic, enqueue)

@@ -32,7 +32,7 @@ from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
 from shared.jobs import Enqueue, payment_job
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
 ACH_CURRENCY = "usd"  # the only currency the ACH processor (Dwolla) moves
 

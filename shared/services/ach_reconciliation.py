@@ -28,7 +28,7 @@ from shared.services.bank_accounts import AWAITING
 from shared.services.bank_events import apply_bank_state
 from shared.services.refunds import apply_refund_outcome
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 LOOKBACK = timedelta(days=30)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # a refund without its transfer is searched for; none found after that
 PAGE_SIZE = 50

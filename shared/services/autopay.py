@@ -41,7 +41,7 @@ from shared.retries import KeptLosingRaces
 from shared.store import lost_race, money_of, write_transaction
 from shared.validation import is_id, json_object
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 # The job's charging path (the account routes never load it).
 load_ahead("shared.services.card_payments", "shared.services.ach_payments", "shared.services.payment_updates",
            "shared.services.customers", "shared.services.ach_allowance")

@@ -17,7 +17,7 @@ from shared.receipts import Email
 from shared.services.email_ledger import send_once
 from shared.store import get_many, money_of
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 KINDS = ("autopay_authorized", "autopay_off", "autopay_notice", "autopay_too_late", "autopay_failed")
 
 

@@ -30,7 +30,7 @@ from shared.processors.card import CardProcessor
 from shared.services import queries
 from shared.services.card_payments import cancel_open_payment, canceled_fields
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 MAX_ATTEMPTS = 3
 
 

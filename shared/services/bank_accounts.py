@@ -18,8 +18,8 @@ from shared.processors.ach import AchError, AchProcessor, BankAccount, VerifyRes
 from shared.services.customers import ach_customer_for
 from shared.services.saved_methods import get_method, method_not_found
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
-PENDING, VERIFIED, FAILED = "verification_pending", "verified", "verification_failed"
+log = Logger(child=True)
+VERIFICATION_PENDING, VERIFIED, VERIFICATION_FAILED = "verification_pending", "verified", "verification_failed"
 AWAITING = "bank"  # the value of awaiting_verification (the sparse index) while verification is pending
 # Dwolla re-activates an unverified bank removed and added again "within 48 hours of the initial created date"
 # ("Remove a funding source"), and after too many wrong attempts says to "wait 48 hours after the initial funding
@@ -28,13 +28,13 @@ RELINK_AFTER = timedelta(hours=48)
 
 
 def _status_of(bank: BankAccount) -> str:
-    return VERIFIED if bank.status == "verified" else PENDING
+    return VERIFIED if bank.status == "verified" else VERIFICATION_PENDING
 
 
 def status_actions(status: str) -> list:
     """The update actions that give a bank account `status`, keeping the awaiting-verification index in step."""
     return [SavedPaymentMethod.bank_status.set(status),
-            SavedPaymentMethod.awaiting_verification.set(AWAITING) if status == PENDING
+            SavedPaymentMethod.awaiting_verification.set(AWAITING) if status == VERIFICATION_PENDING
             else SavedPaymentMethod.awaiting_verification.remove()]
 
 
@@ -82,7 +82,7 @@ def link_bank_account(client_id: str, request: BankAccountRequest, ach: AchProce
     method = SavedPaymentMethod(
         client_id, new_id("ba"), type="bank_account", processor="ach", processor_method_id=bank.id,
         created_at=clock.now_iso(), bank_name=bank.bank_name,
-        bank_account_type=bank.account_type or request.account_type, bank_last4=request.last4, bank_status=status, awaiting_verification=AWAITING if status == PENDING else None)
+        bank_account_type=bank.account_type or request.account_type, bank_last4=request.last4, bank_status=status, awaiting_verification=AWAITING if status == VERIFICATION_PENDING else None)
     method.save(condition=SavedPaymentMethod.payment_method_id.does_not_exist())
     log.info("bank account linked", extra={"payment_method_id": method.payment_method_id,
                                            "last4": request.last4})
@@ -108,7 +108,7 @@ def verify_bank_account(client_id: str, method_id: str, amounts: tuple[int, int]
         raise method_not_found()
     if method.bank_status == VERIFIED:
         raise Conflict("This bank account is already verified.", code="bank_account_already_verified")
-    if method.bank_status == FAILED:
+    if method.bank_status == VERIFICATION_FAILED:
         raise _cannot_verify()
     try:
         result = ach.verify_bank_account(method.processor_method_id, amounts)
@@ -116,7 +116,7 @@ def verify_bank_account(client_id: str, method_id: str, amounts: tuple[int, int]
         log.info("bank verification refused by the processor", extra={"code": exc.code})
         if exc.code == "ValidationError":  # a refusal of these amounts, never of the account
             raise invalid_amounts() from None
-        set_bank_status(method, FAILED)
+        set_bank_status(method, VERIFICATION_FAILED)
         raise _cannot_verify() from None
     if result == VerifyResult.INVALID_AMOUNTS:
         raise invalid_amounts()
@@ -126,7 +126,7 @@ def verify_bank_account(client_id: str, method_id: str, amounts: tuple[int, int]
         raise Conflict("The two small deposits haven't reached your account yet. They take 1-2 business "
                        "days; try again then.", code="micro_deposits_pending")
     if result == VerifyResult.TOO_MANY_ATTEMPTS:
-        set_bank_status(method, FAILED)
+        set_bank_status(method, VERIFICATION_FAILED)
         raise Unprocessable("Those amounts don't match, and no more attempts are allowed. You can remove this "
                             "account and link it again 48 hours after you first linked it, or pay by card.",
                             code="verification_attempts_exceeded")
@@ -155,7 +155,8 @@ def _count_wrong_attempt(method: SavedPaymentMethod) -> int:
 
 def set_bank_status(method: SavedPaymentMethod, status: str) -> SavedPaymentMethod:
     """Record a verification outcome; a verified account becomes the default when the client has none."""
-    actions = status_actions(status) + ([SavedPaymentMethod.verify_again.remove()] if status != PENDING else [])
+    again = [SavedPaymentMethod.verify_again.remove()] if status != VERIFICATION_PENDING else []
+    actions = status_actions(status) + again
     try:
         method.update(actions=actions, condition=SavedPaymentMethod.payment_method_id.exists())
     except UpdateError as exc:

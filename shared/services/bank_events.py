@@ -18,11 +18,11 @@ from shared.jobs import Enqueue, account_job
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.processors.ach import AchProcessor, BankAccount
 from shared.services.ach_customers import refresh_customer
-from shared.services.bank_accounts import FAILED, PENDING, VERIFIED, status_actions
+from shared.services.bank_accounts import VERIFICATION_FAILED, VERIFICATION_PENDING, VERIFIED, status_actions
 from shared.services.saved_methods import forget_method, update_for_event
 from shared.store import lost_race
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 _FAILED_TOPICS = ("customer_microdeposits_failed", "customer_microdeposits_maxattempts")
 
 
@@ -66,9 +66,10 @@ def apply_bank_state(method: SavedPaymentMethod, bank: BankAccount, key: str, to
     if method.bank_status == VERIFIED:
         return _unverified(method, bank, key, topic, ach, enqueue)
     if bank.verification in ("locked", "failed") or topic in _FAILED_TOPICS:
-        return _set(method, FAILED, key, topic)
-    if bank.verification == "ready" and method.bank_status == PENDING and topic == "customer_microdeposits_completed" \
-            and not _seen(key):  # queued before the record (at least once); the email ledger sends it once
+        return _set(method, VERIFICATION_FAILED, key, topic)
+    # queued before the record (at least once); the email ledger sends it once
+    if bank.verification == "ready" and method.bank_status == VERIFICATION_PENDING \
+            and topic == "customer_microdeposits_completed" and not _seen(key):
         enqueue(account_job(method.client_id, "micro_deposits_arrived", key,
                             payment_method_id=method.payment_method_id))
     return record_event_only(key, topic)
@@ -94,7 +95,8 @@ def _unverified(method: SavedPaymentMethod, bank: BankAccount, key: str, topic: 
     of this event), then the method waits for them, its attempts counted from zero."""
     if bank.verification == "pending":
         ach.restart_verification(bank.id, f"reverify:{key}")
-    outcome = update_for_event(method, [*status_actions(PENDING), SavedPaymentMethod.verification_attempts.set(0),
+    outcome = update_for_event(method, [*status_actions(VERIFICATION_PENDING),
+                                        SavedPaymentMethod.verification_attempts.set(0),
                                         SavedPaymentMethod.verify_again.set(True)], key, topic)
     if outcome == "updated":
         _drop_default(method)

@@ -31,7 +31,7 @@ from shared.errors import TooManyRequests, Unprocessable
 from shared.jobs import Enqueue
 from shared.models import Client
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 LINK_LIFETIME = timedelta(hours=24)
 REQUEST_INTERVAL = timedelta(minutes=1)
 CONFIRMATION, REQUESTED, CHANGED = "billing_email_confirmation", "billing_email_change_requested", "billing_email_changed"

@@ -29,7 +29,7 @@ from shared.services.customers import stripe_customer_for
 from shared.services.saved_methods import method_not_found
 from shared.jobs import Enqueue
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 MAX_ATTEMPTS = 3
 # A PaymentIntent's own status word -> the payment status it settles on (the rest wait for the client).
 INTENT_STATUSES = {"succeeded": SUCCEEDED, "processing": PROCESSING, "canceled": CANCELED}

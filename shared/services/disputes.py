@@ -17,7 +17,7 @@ from shared.jobs import Enqueue
 from shared.models import DisputeRecord, Payment
 from shared.payment_states import UpdateResult
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 def apply_dispute(event_key: str, event_type: str, found: Payment, report: DisputeReport, enqueue: Enqueue, *,

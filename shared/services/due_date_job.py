@@ -31,7 +31,7 @@ from shared.payment_plans import OVERDUE, late_fees, next_owed, states_of
 from shared.init_type import load_ahead
 from shared.retries import KeptLosingRaces
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 load_ahead("shared.services.autopay")  # the day's charges, when a client due soon has autopay on
 ACTIVE = (OPEN, PARTIALLY_PAID)  # processing: in-flight money covers it, so no reminder, notice or fee
 

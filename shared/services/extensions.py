@@ -13,7 +13,7 @@ from shared.models import ExtensionRequest, Invoice
 from shared.store import status_actions
 from shared.jobs import Enqueue
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"
 
 

@@ -22,7 +22,7 @@ from shared.receipts import Email
 from shared.services.email_ledger import send_once
 from shared.store import money_of
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 def ledger_key(job: dict) -> str:

@@ -52,7 +52,7 @@ from shared.services.payment_updates import UNSETTLED
 from shared.services.saved_methods import method_not_found
 from shared.surcharges import CardFee
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 MAX_ATTEMPTS = 3
 BUSY = "One of these invoices is being paid from another window right now. Check your payment history before trying again."
 

@@ -21,7 +21,7 @@ from shared.init_type import load_ahead
 # service (about 15 ms).
 load_ahead("shared.services.reconciliation")
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 STALE_AFTER = timedelta(minutes=1)
 CHECK_INTERVAL = timedelta(seconds=30)
 

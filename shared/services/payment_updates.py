@@ -23,7 +23,7 @@ from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effec
                                    decide, refusal)
 from shared.spread_outcomes import spread_outcome, spread_payment
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
 
 

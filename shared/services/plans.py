@@ -21,7 +21,7 @@ from shared.event_records import record_of
 from shared.models import Installment, Invoice, Payment, PaymentPlan, ProcessedEvent
 from shared.payment_plans import check_plannable, parse_plan
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 
 
 @dataclass(frozen=True)

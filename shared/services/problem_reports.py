@@ -33,7 +33,7 @@ from shared import request_schemas
 from shared.validation import json_object, text_field
 from shared.jobs import PROBLEM_REPORT, Enqueue
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")
 OPEN, RESOLVED = "open", "resolved"
 MAX_TEXT = 2000  # bytes

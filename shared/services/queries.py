@@ -13,7 +13,7 @@ from shared.books.work import entry_of, journal_key
 from shared.dynamodb import connection
 from shared.errors import BadRequest, invoice_not_found, payment_not_found
 from shared.invoices import OPEN, PARTIALLY_PAID, STATUSES
-from shared.models import Invoice, JournalEntry, Payment
+from shared.models import Invoice, JournalItem, Payment
 from shared.payment_links import is_link_id, resolve
 from shared.validation import fits_key, is_id
 
@@ -98,7 +98,7 @@ def get_invoice(client_id: str, invoice_id: str) -> tuple[Invoice, list[Payment]
     if not items or "kind" in items[0]:
         raise invoice_not_found()
     invoice = Invoice.from_raw_data(items[0])
-    entries = [entry_of(JournalEntry.from_raw_data(item)) for item in items[1:]]
+    entries = [entry_of(JournalItem.from_raw_data(item)) for item in items[1:]]
     payments = resolve(client_id, Payment.by_invoice.query(
         client_id, Payment.invoice_key.startswith(f"{invoice_id}#"), scan_index_forward=False, limit=INVOICE_PAYMENTS))
     return invoice, payments, (entries, _activity_cursor(entries) if more else None)
@@ -111,7 +111,7 @@ def invoice_activity(client_id: str, invoice_id: str, cursor: str | None) -> tup
         raise invoice_not_found()
     after = _decode_activity_cursor(cursor)
     items, more = _journal_query(client_id, invoice_id, journal_key(invoice_id, after + 1), ACTIVITY_PAGE)
-    entries = [entry_of(JournalEntry.from_raw_data(item)) for item in items if "kind" in item]
+    entries = [entry_of(JournalItem.from_raw_data(item)) for item in items if "kind" in item]
     return entries, _activity_cursor(entries) if more and entries else None
 
 

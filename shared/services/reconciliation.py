@@ -45,7 +45,7 @@ from shared.jobs import Enqueue, payment_job
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.init_type import load_ahead
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 load_ahead("shared.services.autopay", "shared.services.client_accounts")  # an autopay try cut off before Stripe
 
 PAGE_SIZE = 50

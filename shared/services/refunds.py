@@ -34,9 +34,9 @@ from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEE
 from shared.processors.refunds import RefundProcessor, RefundRefused
 from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)
-PENDING, DONE, FAILED = "pending", "succeeded", "failed"
+REFUND_PENDING, REFUND_SUCCEEDED, REFUND_FAILED = "pending", "succeeded", "failed"
 PORTAL, STRIPE = "portal", "stripe"  # where a refund was decided
 
 
@@ -87,7 +87,7 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
     keys = Keys(found.client_id, payment_id=payment_id, refund_id=refund_id)
     refund, payment = run(repo, keys, decide,
                           message="The payment changed while refunding; try again with the same key.")
-    if refund.status == PENDING and refund.processor_refund_id is None:  # new, or a cut-off try to finish
+    if refund.status == REFUND_PENDING and refund.processor_refund_id is None:  # new, or a cut-off try to finish
         return _submit(refund, payment, processor_for(payment), enqueue, processor_reason, repo)
     return refund
 
@@ -97,13 +97,13 @@ def new_refund(payment: Payment, refund_id: str, amount: int, reason: str, corre
     created_at = clock.now_iso()
     several = list(payment.invoice_ids) if len(payment.invoice_ids) > 1 else None
     return Refund(payment.client_id, refund_id, payment_id=payment.payment_id, invoice_id=payment.invoice_id,
-                  invoice_ids=several, amount=amount, currency=payment.currency, reason=reason, correction=correction, status=PENDING,
+                  invoice_ids=several, amount=amount, currency=payment.currency, reason=reason, correction=correction, status=REFUND_PENDING,
                   created_at=created_at, request_fingerprint=fingerprint,
                   payment_key=f"{payment.payment_id}#{created_at}#{refund_id}", **fields)
 
 
 def _reserved(payment: Payment, refund: Refund) -> dict:
-    summary = RefundSummary(refund_id=refund.refund_id, amount=refund.amount, status=PENDING,
+    summary = RefundSummary(refund_id=refund.refund_id, amount=refund.amount, status=REFUND_PENDING,
                             created_at=refund.created_at)
     return {"refund_pending_amount": int(payment.refund_pending_amount or 0) + refund.amount,
             "refunds": [*(payment.refunds or []), summary]}
@@ -119,11 +119,11 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor, enqueu
             metadata={"client_id": refund.client_id, "payment_id": refund.payment_id, "refund_id": refund.refund_id})
     except RefundRefused as exc:
         log.warning("refund refused by the processor", extra={"refund_id": refund.refund_id})
-        apply_refund_outcome(refund.client_id, refund.refund_id, FAILED, f"refund-refused:{refund.refund_id}",
+        apply_refund_outcome(refund.client_id, refund.refund_id, REFUND_FAILED, f"refund-refused:{refund.refund_id}",
                              "refund_refused", enqueue, repo=repo)
         raise Unprocessable(f"The processor refused the refund: {exc.message}", code="refund_refused") from None
     _record_processor_id(refund, result.processor_refund_id, repo)
-    if result.status in (DONE, FAILED):
+    if result.status in (REFUND_SUCCEEDED, REFUND_FAILED):
         apply_refund_outcome(refund.client_id, refund.refund_id, result.status,
                              f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue, repo=repo)
     return repo.load(Keys(refund.client_id, refund_id=refund.refund_id)).refund
@@ -159,8 +159,9 @@ def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
     refund, payment = ctx.refund, ctx.payment
     if ctx.seen:
         return Change(result=UpdateResult("duplicate"))
-    returned = refund.status == DONE and status == FAILED  # e.g. the bank returned the credit transfer
-    if refund.status != PENDING and not returned:  # already final: a late or repeated report changes nothing
+    # e.g. the bank returned the credit transfer
+    returned = refund.status == REFUND_SUCCEEDED and status == REFUND_FAILED
+    if refund.status != REFUND_PENDING and not returned:  # already final: a late or repeated report changes nothing
         return Change(result=UpdateResult("ignored"), event_type=event_type)
     change = _returned(refund, payment, ctx.keys.event_key) if returned else \
         _final(refund, payment, status, ctx.keys.event_key)
@@ -176,7 +177,7 @@ def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
 def _final(refund: Refund, payment: Payment, status: str, key: str) -> Change:
     fields = {"refund_pending_amount": max(0, int(payment.refund_pending_amount or 0) - refund.amount),
               "refunds": _summaries(payment, refund, status)}
-    if status != DONE:
+    if status != REFUND_SUCCEEDED:
         return Change(result=UpdateResult("applied", payment.status), payment=fields, refund={"status": status})
     held, plan = PaymentBalances(payment.balance_map()), Plan.of(payment)
     taken = take_back(refund.amount, held, plan)
@@ -194,7 +195,7 @@ def _final(refund: Refund, payment: Payment, status: str, key: str) -> Change:
     moves.append(("refunded_at_loss", taken.at_loss, plan.first))
     return Change(result=UpdateResult("applied", fields.get("status", payment.status), anomaly),
                   entries=[entry(k, a, key, at, i, **ids) for k, a, i in moves if a], payment=fields,
-                  refund={"status": DONE},
+                  refund={"status": REFUND_SUCCEEDED},
                   jobs=[{"kind": "refund_receipt", "client_id": refund.client_id, "refund_id": refund.refund_id,
                          "invoice_id": refund.invoice_id}])
 
@@ -206,14 +207,14 @@ def _returned(refund: Refund, payment: Payment, key: str) -> Change:
     held = PaymentBalances(payment.balance_map())
     recovered = min(refund.amount, held.lost)
     owed = refund.amount - recovered
-    fields = {"refunds": _summaries(payment, refund, FAILED)}
+    fields = {"refunds": _summaries(payment, refund, REFUND_FAILED)}
     if payment.status in (*REFUNDABLE, REFUNDED):
         fields["status"] = PARTIALLY_REFUNDED if held.refunded - refund.amount else SUCCEEDED
     at, ids = clock.now_iso(), {"payment_id": refund.payment_id, "refund_id": refund.refund_id}
     moves = [("refund_loss_recovered", recovered), ("refund_returned", owed)]
     return Change(result=UpdateResult("applied", fields.get("status", payment.status), "refund_returned"),
                   entries=[entry(k, a, key, at, refund.invoice_id, **ids) for k, a in moves if a], payment=fields,
-                  refund={"status": FAILED})
+                  refund={"status": REFUND_FAILED})
 
 
 def _summaries(payment: Payment, refund: Refund, status: str) -> list[RefundSummary]:
@@ -284,7 +285,7 @@ def record_outside_refund(payment: Payment, found: OutsideRefund, enqueue: Enque
                       jobs=[{"kind": "outside_refund", "client_id": payment.client_id, "refund_id": refund_id}])
 
     run(repo, Keys(payment.client_id, payment_id=payment.payment_id, refund_id=refund_id), decide, enqueue=enqueue)
-    if found.status not in (DONE, FAILED):
+    if found.status not in (REFUND_SUCCEEDED, REFUND_FAILED):
         return UpdateResult("applied")
     return apply_refund_outcome(payment.client_id, refund_id, found.status,
                                 f"outside-refund:{found.processor_refund_id}:{found.status}", "outside_refund",

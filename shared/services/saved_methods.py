@@ -26,7 +26,7 @@ from shared.store import lost_race, write_transaction
 if TYPE_CHECKING:  # Stripe's event parsing (and the payment and dispute states under it) is the webhook's to load
     from shared.processors.stripe_events import CardSnapshot
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 EXPIRY_WARNING = timedelta(days=60)
 MAX_ATTEMPTS = 3
 

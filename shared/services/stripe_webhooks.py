@@ -15,12 +15,12 @@ from functools import cache
 from aws_lambda_powertools import Logger
 
 from shared import clock
-from shared.dispute_states import HOLDS_MONEY, PREVENTED
+from shared.dispute_states import PREVENTED
 from shared.event_records import record_event_only
 from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.models import Payment, Refund
-from shared.payment_states import PaymentUpdate, UpdateResult
+from shared.payment_states import SUCCESS_RECORDED, PaymentUpdate, UpdateResult
 from shared.processors.card import CardDetails, IntentOutcome, RefundInfo
 from shared.processors.stripe_events import (
     PAYMENT_INTENT_EVENTS,
@@ -34,7 +34,7 @@ from shared.processors.stripe_events import (
 )
 from shared.services.payment_updates import apply_update
 
-log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
+log = Logger(child=True)
 # Disputes, refunds and saved cards are imported by the branch that handles them: a cold instance whose first
 # event is a payment's (most events) does not load them.
 load_ahead("shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods",
@@ -141,7 +141,7 @@ def _synced(payment: Payment, enqueue: Enqueue, stripe: StripeSide) -> Payment:
     """A refund or dispute is always of money Stripe received: if this payment's success is not recorded yet,
     apply what Stripe says of its intent first, through reconciliation's own event (so the two count once
     between them), then read it again."""
-    if payment.status in HOLDS_MONEY:  # its success is recorded (whatever happened since)
+    if payment.status in SUCCESS_RECORDED:  # its success is recorded (whatever happened since)
         return payment
     from shared.services.reconciliation import card_outcome
 

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from shared.models import Client, Invoice, JournalEntry, Payment, ProcessedEvent, Refund, SavedPaymentMethod
+from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund, SavedPaymentMethod
 from shared.ids import payment_id_for
 from tests.conftest import STRIPE_API_KEY
 from tests.helpers import aws_client, books_hold, call, intent_event
@@ -31,7 +31,7 @@ def test_an_invoice_with_2000_payments_and_refunds_still_takes_a_payment(aws):
         world.pay_by_card(f"old-{n}", n, 100)
         world.refund(f"refund-{n}", payment_id_for(CLIENT, f"old-{n}"), 100)
     assert len(world.repo.client_journal(CLIENT)) == 1 + 2 * HISTORY  # invoiced, then received and refunded
-    for model in (Client, SavedPaymentMethod, Invoice, JournalEntry, Payment, Refund, ProcessedEvent):
+    for model in (Client, SavedPaymentMethod, Invoice, JournalItem, Payment, Refund, ProcessedEvent):
         with model.batch_write() as batch:
             for record in world.repo.all(model):
                 batch.save(record)

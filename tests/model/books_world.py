@@ -460,6 +460,6 @@ class World:
                 refunds.record_outside_refund(payment, found, self.enqueue, repo=self.repo)
         elif kind == "dispute":
             payment_id, report = args
-            disputes.apply_dispute(f"stripe:{report.dispute_id}:{report.status}:{report.at}:{len(report.ledger)}",
-                                   "charge.dispute", self.repo.get(Payment, CLIENT, payment_id), report,
+            key = f"stripe:{report.dispute_id}:{report.status}:{report.at}:{len(report.balance_transactions)}"
+            disputes.apply_dispute(key, "charge.dispute", self.repo.get(Payment, CLIENT, payment_id), report,
                                    self.enqueue, repo=self.repo)

@@ -7,7 +7,7 @@ from shared.books.ledger import LedgerRefused, entry
 from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run, settle
 from shared.errors import Conflict
-from shared.models import Client, Invoice, JournalEntry, Payment, ProcessedEvent
+from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent
 from shared.retries import LostRace
 
 AT = "2026-12-01T00:00:00Z"
@@ -49,7 +49,7 @@ def test_one_change_moves_every_account_it_touches_and_numbers_its_entries(repo)
     assert [e.kind for e in repo.journal("c", "i")] == ["invoiced", "payment_received", "kept_as_credit"]
     assert [e.seq for e in repo.journal("c", "i")] == [0, 1, 2]
     assert repo.get(ProcessedEvent, "stripe:evt").event_type == "payment_intent.succeeded"
-    assert repo.get(JournalEntry, "c", "i#000000002").amount == 2000
+    assert repo.get(JournalItem, "c", "i#000000002").amount == 2000
 
 
 def test_what_was_read_and_not_changed_is_checked_at_its_version(repo):

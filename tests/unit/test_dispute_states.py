@@ -15,8 +15,8 @@ def pairs(change) -> tuple:
     return tuple((kind, cents) for kind, cents, _ in change.moves)
 
 
-def report(status, ledger=(), at=0, *, withdrawn=False, reinstated=False, amount=4000, currency="usd"):
-    return DisputeReport("dp_1", status, amount, currency, at, tuple(ledger), withdrawn, reinstated)
+def report(status, balance_transactions=(), at=0, *, withdrawn=False, reinstated=False, amount=4000, currency="usd"):
+    return DisputeReport("dp_1", status, amount, currency, at, tuple(balance_transactions), withdrawn, reinstated)
 
 
 def paid_by(amount=4000, *, paid=None, credited=0, refunded=0):

@@ -81,7 +81,7 @@ def test_a_dispute_event_reports_its_status_funds_and_signal():
     assert intent_id == "pi_1"
     assert (report.dispute_id, report.status, report.amount, report.currency, report.at) == \
         ("dp_1", "needs_response", 5000, "usd", 7)
-    assert [(e.amount, e.currency) for e in report.ledger] == [(-5000, "usd")]
+    assert [(e.amount, e.currency) for e in report.balance_transactions] == [(-5000, "usd")]
     assert (report.funds_withdrawn, report.funds_reinstated) == (True, False)
     assert stripe_events.dispute_report(dispute_event(payment_intent={"id": "pi_2"}))[0] == "pi_2"  # expanded
     assert stripe_events.dispute_report(dispute_event(payment_intent=None))[0] is None

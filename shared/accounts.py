@@ -3,9 +3,9 @@
 import re
 from datetime import datetime
 
+from shared import request_schemas
 from shared.errors import Unprocessable
 from shared.money import is_cents
-from shared import request_schemas
 from shared.validation import is_email_address, json_object, text_field
 
 MAX_REMINDERS, MIN_DAYS, MAX_DAYS = 3, 1, 30

@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.errors import Conflict, Unprocessable
 from shared import request_schemas
+from shared.errors import Conflict, Unprocessable
 from shared.validation import json_object, text_field
 
 MAX_EXTENSION = timedelta(days=90)

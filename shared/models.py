@@ -7,12 +7,12 @@
 """
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
-    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -21,6 +21,18 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from shared.dynamodb import connection
+
+if TYPE_CHECKING:
+    from pynamodb.attributes import Attribute
+    from pynamodb.constants import NUMBER
+
+    class NumberAttribute(Attribute[int]):
+        """For the type checker only: PynamoDB types a number as float, but every number stored here is an
+        integer (cents, counts, epoch seconds) and reads back as int (json.loads), so the models say int."""
+
+        attr_type = NUMBER
+else:
+    from pynamodb.attributes import NumberAttribute
 
 
 class _Table(Model):
@@ -46,7 +58,7 @@ def register_table(table_name: str) -> None:
             return
 
 
-def _meta(env_var: str, default: str) -> type:
+def _meta(env_var: str, default: str) -> Any:  # PynamoDB reads it as its MetaProtocol, which lists more
     class Meta:
         table_name = os.environ.get(env_var, default)
         region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))

@@ -16,6 +16,7 @@ counts; "overdue" when past due with nothing in flight for it).
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from shared import request_schemas
 from shared.due_dates import FeePolicy, fee_due, late_fee
@@ -65,7 +66,7 @@ def parse_plan(body: object, *, balance: int, currency: str, today: date) -> lis
         raise Unprocessable(f"The installments add up to {format_amount(total, currency)}; they must add up to the "
                             f"balance, {format_amount(balance, currency)}.", code="installments_do_not_sum")
     dates = [i.due_date for i in installments]
-    if any(later <= earlier for earlier, later in zip(dates, dates[1:])):
+    if any(later <= earlier for earlier, later in pairwise(dates)):
         raise Unprocessable("Installment due dates must be in ascending order, one installment per day at most.",
                             code="installment_dates_not_ascending")
     if dates[0] < today:

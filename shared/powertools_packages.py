@@ -38,7 +38,7 @@ def register_without_init(name: str, names: dict[str, str] | None = None) -> Non
     package.__package__ = name
     known = names or {}
 
-    def __getattr__(attribute: str):  # noqa: N807 (PEP 562)
+    def __getattr__(attribute: str):  # a module __getattr__ (PEP 562)
         if attribute in known:  # from its own submodule only
             value = getattr(importlib.import_module(f"{name}.{known[attribute]}"), attribute)
             setattr(package, attribute, value)

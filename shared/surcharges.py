@@ -86,7 +86,7 @@ def switch_on() -> bool:
     if read_at is None or time.monotonic() - read_at >= SWITCH_MAX_AGE_SECONDS:
         try:
             value = _client().get_parameter(Name=name)["Parameter"]["Value"].strip().lower()
-        except Exception:  # noqa: BLE001 - any failure to read it: the fee is off until it can be read
+        except Exception:  # any failure to read it: the fee is off until it can be read
             log.exception("the card fee switch could not be read: no card fee", extra={"parameter": name})
             return False
         with _lock:

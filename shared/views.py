@@ -15,6 +15,7 @@ from shared.payment_states import CANCELED, FAILED
 from shared.receipt_numbers import RECEIPTED, receipt_number
 from shared.store import money_of
 
+
 def payment_view(payment: Payment) -> dict:
     failure = None
     # A declined payment the client then replaced is `canceled` but keeps the decline that led to it.

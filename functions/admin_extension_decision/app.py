@@ -4,8 +4,8 @@ optional note to the client ({"note": "..."}), which the email and the invoice s
 from shared.due_dates import parse_extension_decision
 from shared.notify import enqueue_job
 from shared.services.extensions import decide_extension
-from shared.views import extension_view
 from shared.validation import parse_json
+from shared.views import extension_view
 from shared.web import lambda_entry, logger, make_app, raw_body, require_admin
 
 app = make_app()

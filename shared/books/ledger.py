@@ -274,7 +274,7 @@ class Books:
         for balances in self.payments.values():
             for name, cents in balances.accounts.items():
                 account = name.partition(":")[0]
-                if account in (LOSSES, PAYER) and cents > 0 or account not in (LOSSES, PAYER) and cents < 0:
+                if (account in (LOSSES, PAYER) and cents > 0) or (account not in (LOSSES, PAYER) and cents < 0):
                     raise LedgerRefused(f"payment_{account}_overdrawn")
 
 

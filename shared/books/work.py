@@ -198,7 +198,7 @@ def _keep_attention(payment: Payment, fields: dict) -> None:
 def _index_due_date(invoice: Invoice, fields: dict, balances: InvoiceBalances) -> str:
     """The date the due-date job files an owed invoice under: its due date, or its payment plan's next
     installment still owed (shared/payment_plans.py)."""
-    plan = fields["payment_plan"] if "payment_plan" in fields else invoice.payment_plan
+    plan = fields.get("payment_plan", invoice.payment_plan)
     if plan is not None:
         return open_due_date(plan, balances.money)
     return fields.get("due_date", invoice.due_date)

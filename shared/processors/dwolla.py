@@ -14,12 +14,12 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
 import urllib3
+from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorUnavailable
 from shared.processors import dwolla_names

@@ -7,8 +7,16 @@ from functools import wraps
 from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorRefused, ProcessorUnavailable, Unprocessable
-from shared.processors.card import (CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest,
-                                   OffSessionCharge, RefundInfo)
+from shared.processors.card import (
+    CardDetails,
+    Confirmation,
+    Intent,
+    IntentCanceled,
+    IntentOutcome,
+    IntentRequest,
+    OffSessionCharge,
+    RefundInfo,
+)
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id

@@ -7,7 +7,6 @@ from shared.declines import failure_from
 from shared.dispute_states import BalanceTransaction, DisputeReport
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 
-
 PAYMENT_INTENT_EVENTS = {
     "payment_intent.succeeded": SUCCEEDED,
     "payment_intent.payment_failed": FAILED,

@@ -6,15 +6,15 @@ from dataclasses import replace
 from aws_lambda_powertools import Logger
 
 from shared.bank_accounts import return_failure
-from shared.models import Payment, Refund
 from shared.event_records import record_event_only
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue
+from shared.models import Payment, Refund
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, CUSTOMER_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.services.payment_updates import apply_update
 from shared.store import get_many
-from shared.jobs import Enqueue
-from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 

@@ -20,6 +20,7 @@ from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
+from shared.jobs import Enqueue, payment_job
 from shared.models import AchAuthorization, Payment, SavedPaymentMethod
 from shared.payment_plans import amount_rules
 from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
@@ -30,7 +31,6 @@ from shared.services.ach_allowance import check_ach_allowed
 from shared.services.card_payments import StartedPayment, cancel_open_payment, canceled_fields
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
-from shared.jobs import Enqueue, payment_job
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key

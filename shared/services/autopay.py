@@ -29,12 +29,21 @@ from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnava
 from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
 from shared.jobs import Enqueue
-from shared.models import (AchAuthorization, AutopayAttempt, AutopayAuthorization, AutopayNotice, Client, Invoice,
-                           Payment, ProcessedEvent, SavedPaymentMethod)
+from shared.models import (
+    AchAuthorization,
+    AutopayAttempt,
+    AutopayAuthorization,
+    AutopayNotice,
+    Client,
+    Invoice,
+    Payment,
+    ProcessedEvent,
+    SavedPaymentMethod,
+)
 from shared.payment_plans import states_of
 from shared.payment_requests import CARD_MINIMUMS, check_ach_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING as PAYMENT_PROCESSING, SUCCEEDED, Failure, \
-    Outcome, PaymentUpdate
+from shared.payment_states import CANCELED, FAILED, PENDING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.payment_states import PROCESSING as PAYMENT_PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor, OffSessionCharge
 from shared.retries import KeptLosingRaces

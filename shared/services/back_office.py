@@ -20,12 +20,12 @@ from shared import clock
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, opening
 from shared.books.work import Change, Context, Keys, Repository, run
+from shared.dispute_states import CLOSED
 from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
 from shared.ids import derived_id
 from shared.invoice_requests import InvoiceRequest, check_issued_before_due
 from shared.invoices import OPEN, PAID, PROCESSING, VOID
 from shared.models import Client, Invoice, LateFeePolicy, LineItem, Payment
-from shared.dispute_states import CLOSED
 from shared.processors.card import CardProcessor
 from shared.services import queries
 from shared.services.card_payments import cancel_open_payment, canceled_fields

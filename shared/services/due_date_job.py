@@ -19,16 +19,15 @@ from aws_lambda_powertools import Logger
 
 from shared import autopay as autopay_rules
 from shared import clock
-from shared.books import repository
+from shared.books import repository, work
 from shared.books.ledger import entry
-from shared.books import work
 from shared.books.work import Change, Context, Keys, Repository, balances_of
 from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
+from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID
 from shared.jobs import Enqueue
 from shared.models import Client, Invoice, Payment
 from shared.payment_plans import OVERDUE, late_fees, next_owed, states_of
-from shared.init_type import load_ahead
 from shared.retries import KeptLosingRaces
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id

@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.books.ledger import PaymentBalances
+from shared.init_type import load_ahead
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
@@ -17,7 +18,6 @@ from shared.processors.card import CardDetails
 from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
 from shared.store import get_many, money_of
-from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 

@@ -19,8 +19,17 @@ from shared.books.work import Change, Context, Keys, Repository, balances_of, ru
 from shared.invoices import VOID, InvoiceMoney
 from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
-from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
-                                   decide, refusal)
+from shared.payment_states import (
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SUCCEEDED,
+    Effect,
+    PaymentUpdate,
+    UpdateResult,
+    decide,
+    refusal,
+)
 from shared.spread_outcomes import spread_outcome, spread_payment
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id

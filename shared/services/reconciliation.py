@@ -29,11 +29,13 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from shared import clock
-from shared.declines import failure_from
-from shared.errors import ProcessorUnavailable
 from shared.books import repository
 from shared.books.ledger import InvoiceBalances, PaymentBalances, fold
 from shared.books.work import Keys, Repository, balances_of
+from shared.declines import failure_from
+from shared.errors import ProcessorUnavailable
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchProcessor, Transfer
@@ -41,9 +43,7 @@ from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, record_transfer_id, within_idempotency_window
 from shared.services.card_payments import INTENT_STATUSES
-from shared.jobs import Enqueue, payment_job
 from shared.services.payment_updates import UNSETTLED, apply_update
-from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 load_ahead("shared.services.autopay", "shared.services.client_accounts")  # an autopay try cut off before Stripe

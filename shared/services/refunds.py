@@ -77,7 +77,7 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
             raise Conflict(f"Only a payment that went through can be refunded; this one is {payment.status}.",
                            code="payment_not_refundable")
         refundable = refundable_amount(payment)
-        if amount > refundable or rest and refundable <= 0:
+        if amount > refundable or (rest and refundable <= 0):
             raise Unprocessable(f"At most {format_amount(refundable, payment.currency)} of this payment can still "
                                 "be refunded.", code="amount_exceeds_refundable")
         refund = new_refund(payment, refund_id, refundable if rest else amount, reason, correction, fingerprint)

@@ -16,10 +16,10 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared import clock
 from shared.errors import NotFound, Unprocessable
-from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.event_records import record_event_only, record_of
 from shared.init_type import load_ahead
 from shared.jobs import Enqueue
+from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.retries import until_won
 from shared.store import lost_race, write_transaction
 
@@ -162,7 +162,7 @@ def save_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     try:  # the first saved method becomes the default
         client.update(actions=[Client.default_payment_method_id.set(method.payment_method_id)],
                       condition=Client.default_payment_method_id.does_not_exist())
-    except Exception as exc:  # noqa: BLE001 - a default already set is the expected case
+    except Exception as exc:  # a default already set is the expected case
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
     return "saved"

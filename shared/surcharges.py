@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -70,7 +71,7 @@ _lock = threading.Lock()
 
 
 @cache
-def _client():
+def _client() -> Any:
     from shared import aws
 
     return aws.client("ssm")

@@ -165,6 +165,7 @@ def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | No
     repo = repo or repository()
 
     def decide(ctx: Context) -> Change:
+        assert ctx.payment is not None  # the payment being submitted
         if ctx.payment.processor_payment_id is not None:
             return Change(result=False)
         return Change(result=True, payment={"processor_payment_id": transfer_id})
@@ -174,4 +175,6 @@ def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | No
 
 
 def _reread(payment: Payment, repo: Repository) -> Payment:
-    return repo.load(Keys(payment.client_id, payment_id=payment.payment_id)).payment
+    again = repo.load(Keys(payment.client_id, payment_id=payment.payment_id)).payment
+    assert again is not None  # a payment is never deleted
+    return again

@@ -131,6 +131,7 @@ def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor, *,
     log.info("invoice voided", extra={"client_id": client_id, "invoice_id": invoice_id,
                                       "canceled_payment_id": canceled})
     invoice = repo.load(Keys(client_id, invoice_ids=(invoice_id,))).invoice()
+    assert invoice is not None  # the invoice just voided
     # Newest payments first, as the API lists them; the journal, oldest first.
     return invoice, repo.invoice_payments(client_id, invoice_id)[::-1], repo.journal(client_id, invoice_id)
 

@@ -58,7 +58,7 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
         from shared.services import autopay
 
         report.autopay = asdict(autopay.run_day(past + due_today + upcoming, clients, today, autopay_days_before,
-                                                cards=cards, ach=ach, enqueue=enqueue))
+                                                cards=cards, ach=ach, enqueue=enqueue))  # type: ignore[arg-type]  # both or neither
 
     for invoice in upcoming:
         client = clients.get(invoice.client_id)
@@ -75,9 +75,9 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
     for invoice in past:
         if invoice.status not in ACTIVE:
             continue
-        for due in overdue_dates(invoice, today):
+        for due_date in overdue_dates(invoice, today):
             enqueue({"kind": "overdue", "client_id": invoice.client_id, "invoice_id": invoice.invoice_id,
-                     "due_date": due})
+                     "due_date": due_date})
             report.overdue_notices += 1
         policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else default_policy
         if fees_due(invoice, policy, today):  # decided again on the fresh invoice before it is written

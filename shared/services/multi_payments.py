@@ -195,6 +195,7 @@ def _start_card(client_id: str, idempotency_key: str, request: PaymentsRequest, 
     def decide(ctx: Context) -> Change:
         if ctx.payment is not None:
             return Change(result=ctx.payment)
+        assert ctx.client is not None  # the paying client: never deleted
         quoted = _quote(ctx, request, read, fee)
         if quoted.card_fee is None:
             raise Unprocessable("Enter your card before paying: the card fee depends on the kind of card.",

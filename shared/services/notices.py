@@ -5,6 +5,7 @@ payment, is what is claimed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -66,7 +67,7 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
     # One request: the client and the payment's invoice(s) (a payment of several invoices has one receipt for all).
     client, *invoices = get_many((Client, client_id), *((Invoice, client_id, i) for i in payment.invoice_ids))
     invoice = invoices[0]
-    actions = []
+    actions: list[Any] = []
     if kind in ("receipt", "receipt_resend"):
         email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
@@ -91,7 +92,8 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
 
 def _receipt(payment: Payment, invoices: list[Invoice], client: Client, merchant: Merchant,
              card_details: Callable[[str], CardDetails | None]) -> tuple[Email, list]:
-    invoice, card_actions = invoices[0], []
+    invoice = invoices[0]
+    card_actions: list[Any] = []
     if payment.method == "ach":
         paid_with = f"{payment.bank_name or 'Bank'} account ending in {payment.bank_last4}"
     else:

@@ -128,6 +128,7 @@ def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, 
     function -> its first request, on objects it makes for that sample (bench/cold_start_requests.py).
     `webhook_secret`: Stripe's, which the Stripe webhooks are signed with."""
     import cold_start_requests as needs
+
     from infra import template
 
     modules = ({r["function"]: r["module"] for r in template.http_routes()}

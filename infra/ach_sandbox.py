@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
@@ -150,7 +150,7 @@ RESTRICTED = ("suspended", "deactivated")  # customer statuses that can neither 
 # ---------------------------------------------------------------------------------------------- helpers
 
 def now_iso() -> str:
-    return iso_ms(datetime.now(timezone.utc))
+    return iso_ms(datetime.now(UTC))
 
 
 def parse_amount(value) -> int | None:
@@ -194,14 +194,14 @@ def settlement_plan(account_number: str, name: str) -> tuple[str | None, bool]:
 
 def week_of(moment: datetime) -> tuple[datetime, datetime]:
     """The Dwolla week containing `moment`: Monday 00:00 UTC to the next Monday 00:00 UTC ("Customer Types")."""
-    day = moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start = day - timedelta(days=day.weekday())
     return start, start + timedelta(days=7)
 
 
 def iso_ms(moment: datetime) -> str:
     """Dwolla's timestamps: ISO-8601 UTC with milliseconds."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -431,7 +431,7 @@ class AchSandbox(LoopbackServer):
     def now(self) -> datetime:
         """What the sandbox takes as now: real UTC time moved by POST /sandbox/clock. It dates resources and events,
         expires idempotency keys (24 h), places transfers in their Dwolla week and times the 48 h re-activation."""
-        return datetime.now(timezone.utc) + self.clock_offset
+        return datetime.now(UTC) + self.clock_offset
 
     def now_iso(self) -> str:
         return iso_ms(self.now())
@@ -439,7 +439,7 @@ class AchSandbox(LoopbackServer):
     def set_clock(self, *, now: datetime | None = None, advance_seconds: float = 0.0) -> datetime:
         """Move the sandbox's clock to `now` (or by `advance_seconds`); any thread."""
         if now is not None:
-            self.clock_offset = now.astimezone(timezone.utc) - datetime.now(timezone.utc)
+            self.clock_offset = now.astimezone(UTC) - datetime.now(UTC)
         self.clock_offset += timedelta(seconds=advance_seconds)
         return self.now()
 
@@ -726,7 +726,7 @@ class AchSandbox(LoopbackServer):
             return validation_error(("Invalid", "Status invalid: the sandbox updates a customer's status only "
                                      "(suspended, deactivated, reactivated).", "/status"))
         current = customer["status"]
-        if (status, current) == ("deactivated", "suspended") or status == "reactivated" and current != "deactivated":
+        if (status, current) == ("deactivated", "suspended") or (status == "reactivated" and current != "deactivated"):
             return error_response(403, "InvalidResourceState", "Resource cannot be modified.")
         self._set_customer_status(customer, customer.get("before_restricted", "unverified")
                                   if status == "reactivated" else status)
@@ -1278,7 +1278,7 @@ class AchSandbox(LoopbackServer):
                     record["response"] = {"created": now_iso(), "statusCode": response.status, "body": text[:2000],
                                           "headers": [{"name": k, "value": v} for k, v in response.headers.items()]}
                     delivered = 200 <= response.status < 300
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 record["response"] = {"created": now_iso(), "statusCode": None, "body": f"{type(exc).__name__}: "
                                       f"{exc}", "headers": []}
                 delivered = False
@@ -1391,7 +1391,7 @@ class AchSandbox(LoopbackServer):
             return not_found("Customer not found.")
         body = await read_json(request)
         kind, status = body.get("type"), body.get("status")
-        if kind is not None and kind not in SEND_LIMITS or status not in (None, "unverified", "verified", *RESTRICTED):
+        if (kind is not None and kind not in SEND_LIMITS) or status not in (None, "unverified", "verified", *RESTRICTED):
             return validation_error(("Invalid", "type or status invalid.", "/type" if kind else "/status"))
         if kind is not None:
             customer["type"] = kind

@@ -22,7 +22,7 @@ import secrets
 import string
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -51,7 +51,7 @@ def clear() -> None:
 def _record(kind: str, to: str, subject: str, text: str) -> None:
     with _lock:
         _sent.append({"kind": kind, "to": to, "subject": subject, "text": text,
-                      "sent_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                      "sent_at": datetime.now(UTC).isoformat(timespec="seconds")})
 
 
 def _backend(region: str):

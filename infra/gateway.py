@@ -23,6 +23,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
@@ -59,7 +60,7 @@ class JwtAuthorizer:
     the audience entries; `exp` after now; `nbf` and `iat`, when present, not after now. It does not look at
     `token_use` or groups: an access token of the same app client passes, as it does when deployed."""
 
-    ALGORITHMS = ["RS256", "RS384", "RS512"]  # "only RSA-based algorithms are supported"
+    ALGORITHMS: ClassVar[list[str]] = ["RS256", "RS384", "RS512"]  # "only RSA-based algorithms are supported"
 
     def __init__(self, jwks_url: str, issuer: str, audience: list[str]):
         self.jwks_url, self.issuer, self.audience = jwks_url, issuer, audience
@@ -232,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         event["rawQueryString"] = url.query
         try:
             result = gw.invoke(route, event)
-        except Exception as exc:  # an unhandled error in a function: API Gateway's 500
+        except Exception as exc:  # noqa: BLE001 - an unhandled error in a function: API Gateway's 500
             print(f"[api] {route.function} raised {type(exc).__name__}: {exc}", flush=True)
             return self._send(500, {"message": "Internal Server Error"}, extra)
         return self._send_lambda(result, extra)

@@ -39,7 +39,7 @@ def _serve(conn, modules: list[str]) -> None:
             if handler is None:
                 handler = handlers[(module, name)] = getattr(importlib.import_module(module), name)
             conn.send(("ok", handler(event, LambdaContext(function_name=function))))
-        except Exception as exc:  # the gateway answers 500, as API Gateway does for an unhandled error
+        except Exception as exc:  # noqa: BLE001 - the gateway answers 500, as API Gateway does for an unhandled error
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 

@@ -385,7 +385,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
     except StartupError as exc:
         code = 1
         print(f"local stack: {exc}", file=sys.stderr, flush=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure: reported, then everything started is stopped
         code = 1
         print(f"local stack: {component or 'stack'} failed: {type(exc).__name__}: {exc}", file=sys.stderr,
               flush=True)
@@ -394,7 +394,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
     for name, stop in reversed(stoppers):
         try:
             stop()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one component failing to stop must not keep the others up
             print(f"local stack: stopping {name} failed: {exc}", file=sys.stderr, flush=True)
     if code:
         print("local stack: stopped everything that had started", file=sys.stderr, flush=True)

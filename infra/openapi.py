@@ -26,8 +26,8 @@ from pathlib import Path
 from infra import template
 from shared import request_schemas
 from shared.bank_accounts import _RETURNS as ACH_RETURNS
-from shared.declines import _MESSAGES as DECLINES
 from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
+from shared.declines import _MESSAGES as DECLINES
 from shared.invoices import STATUSES as INVOICE_STATUSES
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.request_schemas import MAX_INVOICES

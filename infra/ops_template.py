@@ -153,9 +153,9 @@ def api_resources() -> dict:
                 {"Name": "Resource", "Value": route["path"]}, {"Name": "Stage", "Value": API_STAGE}]
         name = _route_name(route)
 
-        def stat(id_, metric):
+        def stat(id_, metric):  # called within this iteration only
             return {"Id": id_, "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": metric, "Dimensions": dims},
+                "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": metric, "Dimensions": dims},  # noqa: B023
                 "Period": 300, "Stat": "Sum"}}
 
         rate = [stat("errors", "5xx"), stat("requests", "Count"),

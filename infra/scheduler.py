@@ -27,7 +27,7 @@ class Scheduler:
     def __init__(self, sources: list[dict], invoke_lock: threading.Lock):
         self.invoke_lock = invoke_lock
         self.jobs: dict[str, Callable[[], dict]] = {
-            s["function"]: self._runner(s["function"], getattr(importlib.import_module(s["module"]), "handler"))
+            s["function"]: self._runner(s["function"], importlib.import_module(s["module"]).handler)
             for s in sources}
         self.intervals = {s["function"]: interval_of(s["expression"]) for s in sources}
         self._stop = threading.Event()
@@ -53,7 +53,7 @@ class Scheduler:
     def _run(self, name: str) -> None:
         try:
             self.jobs[name]()
-        except Exception as exc:  # a failing job must not stop the stack; its next run tries again
+        except Exception as exc:  # noqa: BLE001 - a failing job must not stop the stack; its next run tries again
             print(f"[schedule] {name} failed: {exc}", flush=True)
 
     def _loop(self, name: str) -> None:

@@ -4,9 +4,9 @@ and index key from the same domain rules the services use."""
 from datetime import timedelta
 
 from shared import clock
-from shared.invoices import InvoiceMoney, derive_status
 from shared.books.ledger import entry
 from shared.books.work import journal_item
+from shared.invoices import InvoiceMoney, derive_status
 from shared.models import Client, Invoice, LateFeePolicy, LineItem
 from shared.store import status_fields
 

@@ -131,11 +131,11 @@ def _value(annotation, value, name: str, namespace: dict) -> list[Problem]:
     if origin in _LITERALS:
         choices = [str(a).lower() if isinstance(a, bool) else str(a) for a in args]
         return [] if value in choices else [Problem(name, None, f"Invalid {name}: must be one of {', '.join(choices)}")]
-    if origin in (list, typing.List):
+    if origin is list:
         if not isinstance(value, list):
             return [Problem(name, None, f"Invalid array: {name}")]
         return [p for i, item in enumerate(value) for p in _value(args[0], item, f"{name}[{i}]", namespace)]
-    if origin in (dict, typing.Dict):
+    if origin is dict:
         if not isinstance(value, dict):
             return [Problem(name, None, f"Invalid hash: {name}")]
         return [p for k, item in value.items() for p in _value(args[1], item, f"{name}[{k}]", namespace)]

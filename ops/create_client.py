@@ -59,7 +59,7 @@ def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: 
         user = cognito.admin_get_user(UserPoolId=user_pool_id, Username=email)
         attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
         if attributes.get("custom:client_id") != client_id:
-            raise SystemExit(f"error: {email} already signs in for another client; nothing changed for the login")
+            raise SystemExit(f"error: {email} already signs in for another client; nothing changed for the login") from None
         result["login"] = "existed"
     log.info("client created by an operator", extra={"client_id": client_id, **result})
     print(f"client {client_id}: {result['client']}; portal login {email}: {result['login']}"

@@ -2,10 +2,11 @@
 
 import re
 from datetime import datetime
+from typing import Any
 
+from shared import request_schemas
 from shared.errors import Unprocessable
 from shared.money import is_cents
-from shared import request_schemas
 from shared.validation import is_email_address, json_object, text_field
 
 MAX_REMINDERS, MIN_DAYS, MAX_DAYS = 3, 1, 30
@@ -16,7 +17,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what secrets.token_urlsafe makes
 def parse_account_patch(body: object) -> dict:
     """{"field": new value} for the fields to change; raises the first problem found."""
     body = json_object(body, request_schemas.ACCOUNT_PATCH)
-    changes = {}
+    changes: dict[str, Any] = {}
     if "name" in body:
         changes["name"] = text_field(body["name"], "name", "invalid_field", MAX_NAME_BYTES)
     if "billing_email" in body:

@@ -23,6 +23,7 @@ A payment of one invoice without a card fee is spread exactly as before this mod
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from shared.books.ledger import PaymentBalances
 
@@ -41,7 +42,7 @@ class Plan:
     card_fee: int = 0  # the card fee the payment counts (0: none, or not counted at its success)
 
     @classmethod
-    def of(cls, payment) -> "Plan":
+    def of(cls, payment: Any) -> "Plan":
         """A payment record's plan (shared.models.Payment: `allocations` for a payment of several invoices or with
         a card fee; otherwise one share, its invoice's)."""
         if payment.allocations:

@@ -6,12 +6,14 @@ merchant's console lists them (GET /admin/attention). Pure.
     credit   money beyond what was owed is kept as the client's credit: refund it, or let it stand
 """
 
+from typing import Any
+
 from shared.dispute_states import CLOSED
 
 REASONS = ("dispute", "credit")
 
 
-def attention_of(dispute, balances: dict[str, int]) -> str | None:
+def attention_of(dispute: Any, balances: dict[str, int]) -> str | None:
     """The most pressing reason, or None (the key is removed and the payment leaves the index)."""
     if dispute is not None and dispute.status not in CLOSED:
         return "dispute"

@@ -41,7 +41,7 @@ class ServiceDirectoryLoader(botocore.loaders.Loader):
             return super().load_service_model(service_name, type_name, api_version)
         version = api_version or self.determine_latest_version(service_name, type_name)
         model = self.load_data(os.path.join(service_name, version, type_name))
-        self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
+        self._extras_processor.process(model, self._find_extras(service_name, type_name, version))  # type: ignore[attr-defined]  # botocore internals its stubs leave out
         return model
 
     def _has_service(self, service_name: str, type_name: str) -> bool:

@@ -5,10 +5,10 @@ Account and routing numbers are checked here and handed to the processor; nothin
 
 from dataclasses import dataclass
 
+from shared import request_schemas
 from shared.errors import Unprocessable
 from shared.money import is_cents
 from shared.payment_states import Failure
-from shared import request_schemas
 from shared.validation import json_object, text_field
 
 ACCOUNT_TYPES = ("checking", "savings")

@@ -45,8 +45,8 @@ def defer(*names: str) -> None:
         if name not in sys.modules and importlib.util.find_spec(name) is not None:
             sys.modules[name] = _StandIn(name)
             if name == "asyncio":
-                _task_names.append(logging.logAsyncioTasks)
-                logging.logAsyncioTasks = False
+                _task_names.append(logging.logAsyncioTasks)  # type: ignore[attr-defined]  # 3.12, not in typeshed
+                logging.logAsyncioTasks = False  # type: ignore[attr-defined]
 
 
 def load(module: types.ModuleType) -> types.ModuleType:
@@ -59,7 +59,7 @@ def load(module: types.ModuleType) -> types.ModuleType:
             del sys.modules[name]
         real = importlib.import_module(name)
         if name == "asyncio" and _task_names:
-            logging.logAsyncioTasks = _task_names.pop()
+            logging.logAsyncioTasks = _task_names.pop()  # type: ignore[attr-defined]
         return real
 
 

@@ -5,11 +5,13 @@ Due dates are calendar dates in the merchant's time zone (the caller passes "tod
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from shared.errors import Conflict, Unprocessable
 from shared import request_schemas
+from shared.errors import Conflict, Unprocessable
 from shared.validation import json_object, text_field
 
 MAX_EXTENSION = timedelta(days=90)
@@ -30,7 +32,7 @@ class FeePolicy:
     basis_points: int = 0  # percent fee: 150 = 1.5% of the unpaid balance
     grace_days: int = 0
 
-    def describe(self, currency_format) -> str:
+    def describe(self, currency_format: Callable[[int], str]) -> str:
         if self.kind == "flat":  # the fee charged: a stored flat fee above the deployment's cap is charged the cap
             return f"Late fee ({currency_format(min(self.amount, max_late_fee_cents()))})"
         # A share of the balance, but never above the deployment's cap: the description says both.
@@ -41,7 +43,7 @@ class FeePolicy:
 NO_FEE = FeePolicy("none")
 
 
-def parse_policy(raw: dict | None) -> FeePolicy:
+def parse_policy(raw: dict[str, Any] | None) -> FeePolicy:
     """A policy from its stored or configured form; anything malformed is refused, never guessed."""
     if not raw:
         return NO_FEE
@@ -136,7 +138,7 @@ def check_extendable(status: str, has_open_request: bool, on_plan: bool = False)
                        code="payment_plan_active")
 
 
-def parse_extension_decision(raw: bytes, parse) -> str | None:
+def parse_extension_decision(raw: bytes, parse: Callable[[bytes], object]) -> str | None:
     """The merchant's optional note with an approval or a decline (an empty body: no note). `parse`: the JSON
     parser of shared.validation (400 invalid_json)."""
     if not raw.strip():

@@ -36,8 +36,9 @@ class SharedSessionConnection(Connection):
         with aws.creating_clients():
             client = super().client
             if not getattr(client, "_retries_conflicts", False):  # PynamoDB makes a new one without credentials
-                client.meta.events.register("needs-retry.dynamodb", retry_conflicts)
-                client._retries_conflicts = True
+                # A needs-retry handler answers the delay (botocore-stubs say None), and the mark is our own.
+                client.meta.events.register("needs-retry.dynamodb", retry_conflicts)  # type: ignore[arg-type]
+                client._retries_conflicts = True  # type: ignore[attr-defined]
             return client
 
     def get_meta_table(self, table_name: str):

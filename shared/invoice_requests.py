@@ -9,11 +9,11 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from shared import request_schemas
 from shared.due_dates import MAX_BASIS_POINTS, FeePolicy, max_late_fee_cents, parse_policy
 from shared.errors import Unprocessable
 from shared.money import _MINOR_UNITS, format_amount, is_cents
 from shared.payment_requests import card_maximum
-from shared import request_schemas
 from shared.validation import json_object, text_field
 
 _LINE_FIELDS = request_schemas.fields(request_schemas.LINE_ITEM)

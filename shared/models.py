@@ -7,12 +7,12 @@
 """
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
-    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
@@ -21,6 +21,20 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondary
 from pynamodb.models import Model
 
 from shared.dynamodb import connection
+
+if TYPE_CHECKING:
+    from pynamodb.attributes import Attribute
+    from pynamodb.constants import NUMBER
+
+    class NumberAttribute(Attribute[int]):
+        """For the type checker only: PynamoDB types a number as float, but every number stored here is an
+        integer (cents, counts, epoch seconds) and reads back as int (json.loads), so the models say int.
+        A list of plain values is `ListAttribute[str](of=UnicodeAttribute)`: PynamoDB types `of` as the
+        element's own type rather than its attribute class, hence the `type: ignore[arg-type]` on those."""
+
+        attr_type = NUMBER
+else:
+    from pynamodb.attributes import NumberAttribute
 
 
 class _Table(Model):
@@ -46,7 +60,7 @@ def register_table(table_name: str) -> None:
             return
 
 
-def _meta(env_var: str, default: str) -> type:
+def _meta(env_var: str, default: str) -> Any:  # PynamoDB reads it as its MetaProtocol, which lists more
     class Meta:
         table_name = os.environ.get(env_var, default)
         region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -97,7 +111,7 @@ class Client(_Table):
     billing_email = UnicodeAttribute()
     stripe_customer_id = UnicodeAttribute(null=True)
     due_date_reminders = BooleanAttribute(default=True)
-    reminder_days_before = ListAttribute(of=NumberAttribute, default=lambda: [7, 1])
+    reminder_days_before = ListAttribute[int](of=NumberAttribute, default=lambda: [7, 1])  # type: ignore[arg-type]
     # The one default method is a pointer here rather than a flag on each method: changing it is one write.
     default_payment_method_id = UnicodeAttribute(null=True)
     by_stripe_customer = ClientsByStripeCustomer()
@@ -423,9 +437,9 @@ class Payment(_Table):
     attention = UnicodeAttribute(null=True)  # why a person should look at it, if anyone should (see the index)
     processor_idempotency_key = UnicodeAttribute(null=True)  # reconciliation re-asks the processor with it
     # This payment's dimension of the books: account -> cents (shared/books/ledger.py PaymentBalances).
-    balances = MapAttribute(default=dict)  # raw: account names are data, not a schema
+    balances: "MapAttribute[str, int]" = MapAttribute(default=dict)  # raw: account names are data, not a schema
     refund_pending_amount = NumberAttribute(default=0)  # refunds asked for and not yet final
-    open_report_kinds = ListAttribute(of=UnicodeAttribute, default=list)  # one open problem report per kind
+    open_report_kinds = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]  # one open problem report per kind
     refunds = ListAttribute(of=RefundSummary, default=list)
     problem_reports = ListAttribute(of=ReportSummary, default=list)
     dispute = DisputeRecord(null=True)
@@ -562,7 +576,7 @@ class Refund(_Table):
     refund_id = UnicodeAttribute(range_key=True)
     payment_id = UnicodeAttribute()
     invoice_id = UnicodeAttribute()
-    invoice_ids = ListAttribute(of=UnicodeAttribute, null=True)  # its payment's invoices, when several
+    invoice_ids = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # its payment's invoices, when several
     amount = NumberAttribute()
     currency = UnicodeAttribute()
     reason = UnicodeAttribute()

@@ -1,11 +1,13 @@
 """Money is an integer count of minor units (cents) with a lowercase ISO currency. No floats anywhere."""
 
+from typing import TypeGuard
+
 # Minor units per major unit for the currencies the portal bills in; anything else is refused at creation.
 _MINOR_UNITS = {"usd": 2, "cad": 2, "eur": 2, "gbp": 2, "aud": 2}
 _SYMBOLS = {"usd": "$", "cad": "CA$", "eur": "€", "gbp": "£", "aud": "A$"}
 
 
-def is_cents(value: object) -> bool:
+def is_cents(value: object) -> TypeGuard[int]:
     """True for a real int (bool is an int subclass in Python, but never an amount)."""
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -16,6 +16,8 @@ counts; "overdue" when past due with nothing in flight for it).
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
+from typing import Any
 
 from shared import request_schemas
 from shared.due_dates import FeePolicy, fee_due, late_fee
@@ -65,7 +67,7 @@ def parse_plan(body: object, *, balance: int, currency: str, today: date) -> lis
         raise Unprocessable(f"The installments add up to {format_amount(total, currency)}; they must add up to the "
                             f"balance, {format_amount(balance, currency)}.", code="installments_do_not_sum")
     dates = [i.due_date for i in installments]
-    if any(later <= earlier for earlier, later in zip(dates, dates[1:])):
+    if any(later <= earlier for earlier, later in pairwise(dates)):
         raise Unprocessable("Installment due dates must be in ascending order, one installment per day at most.",
                             code="installment_dates_not_ascending")
     if dates[0] < today:
@@ -124,7 +126,7 @@ def states(installments: list[Installment], base: int, money: InvoiceMoney, stat
     return result
 
 
-def states_of(record, money: InvoiceMoney, status: str, today: date) -> list[InstallmentState]:
+def states_of(record: Any, money: InvoiceMoney, status: str, today: date) -> list[InstallmentState]:
     """A stored plan's installments as they stand (models.PaymentPlan, or anything shaped like it)."""
     return states(installments_of(record), int(record.base), money, status, today)
 
@@ -134,12 +136,12 @@ def next_owed(plan: list[InstallmentState]) -> InstallmentState | None:
     return next((s for s in plan if s.owed), None)
 
 
-def installments_of(record) -> list[Installment]:
+def installments_of(record: Any) -> list[Installment]:
     """A stored plan's installments (models.PaymentPlan, or anything shaped like it)."""
     return [Installment(int(i.amount), date.fromisoformat(i.due_date)) for i in record.installments]
 
 
-def open_due_date(record, money: InvoiceMoney) -> str:
+def open_due_date(record: Any, money: InvoiceMoney) -> str:
     """The due date the due-date job files a plan's invoice under (the by-open-due-date index): the next
     installment still owed, else the last one."""
     installments = installments_of(record)
@@ -158,7 +160,7 @@ def payment_rules(plan: list[InstallmentState], *, allow_partial: bool, minimum_
     return True, minimum
 
 
-def amount_rules(invoice, money: InvoiceMoney, today: date) -> tuple[bool, int]:
+def amount_rules(invoice: Any, money: InvoiceMoney, today: date) -> tuple[bool, int]:
     """(allow_partial, minimum_payment) a payment of this invoice is held to: its own, or its plan's."""
     if invoice.payment_plan is None:
         return bool(invoice.allow_partial), int(invoice.minimum_payment or 0)

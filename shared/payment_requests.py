@@ -5,11 +5,11 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
+from shared import request_schemas
 from shared.ach_authorization import accepted_text, check_current
 from shared.errors import BadRequest, Conflict, Unprocessable
 from shared.invoices import PAID, PROCESSING, VOID
 from shared.money import format_amount, is_cents
-from shared import request_schemas
 from shared.validation import is_id, json_object
 
 SUPPORTED_METHODS = ("card", "ach")

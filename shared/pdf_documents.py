@@ -9,6 +9,7 @@ dicts, returns bytes."""
 
 from datetime import datetime
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.merchant import Merchant
@@ -88,7 +89,7 @@ class _Page:
                                      leftMargin=0.8 * inch, rightMargin=0.8 * inch, topMargin=0.7 * inch,
                                      bottomMargin=0.8 * inch)
         self.merchant = merchant
-        self.story = []
+        self.story: list[Any] = []
 
     def text(self, text: str, style=None) -> None:
         self.story.append(self.Paragraph(_safe(text), style or self.body))
@@ -101,7 +102,7 @@ class _Page:
         cells = [[self.Paragraph(_safe(c), self.body) if i == 0 else _plain(c)
                   for i, c in enumerate(row)] for row in rows]
         table = self.Table(cells, colWidths=[w * self.inch for w in widths], repeatRows=1 if header else 0)
-        style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTSIZE", (0, 0), (-1, -1), 10),
+        style: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTSIZE", (0, 0), (-1, -1), 10),
                  ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colors.HexColor("#d9dde5"))]
         style += [("ALIGN", (c, 0), (c, -1), "RIGHT") for c in right]
         if header:

@@ -5,8 +5,8 @@ None of it is secret (a publishable key is meant for browsers). Pure: reads only
 import json
 from collections.abc import Mapping
 
-from shared.accounts import MAX_DAYS, MAX_REMINDERS, MIN_DAYS
 from shared import autopay
+from shared.accounts import MAX_DAYS, MAX_REMINDERS, MIN_DAYS
 from shared.ach_authorization import authorization_text
 from shared.bank_accounts import MICRO_DEPOSIT_ATTEMPTS
 from shared.merchant import Merchant

@@ -33,21 +33,22 @@ def register_without_init(name: str, names: dict[str, str] | None = None) -> Non
         return
     importlib.import_module(name.rpartition(".")[0])
     spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None and spec.submodule_search_locations is not None  # a package
     package = types.ModuleType(name)
     package.__spec__, package.__path__, package.__file__ = spec, spec.submodule_search_locations, spec.origin
     package.__package__ = name
     known = names or {}
 
-    def __getattr__(attribute: str):  # noqa: N807 (PEP 562)
+    def __getattr__(attribute: str):  # a module __getattr__ (PEP 562)
         if attribute in known:  # from its own submodule only
             value = getattr(importlib.import_module(f"{name}.{known[attribute]}"), attribute)
             setattr(package, attribute, value)
             return value
         del package.__getattr__  # any other name: the real __init__, once
-        spec.loader.exec_module(package)
+        spec.loader.exec_module(package)  # type: ignore[union-attr]  # asserted above
         return getattr(package, attribute)
 
-    package.__getattr__ = __getattr__
+    package.__getattr__ = __getattr__  # type: ignore[method-assign]  # a module __getattr__ (PEP 562)
     sys.modules[name] = package
 
 

@@ -8,7 +8,7 @@ from shared.merchant import Merchant
 from shared.money import format_amount
 from shared.receipt_numbers import RECEIPTED, receipt_number
 
-__all__ = ["Email", "RECEIPTED", "RESEND_INTERVAL", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
+__all__ = ["RECEIPTED", "RESEND_INTERVAL", "Email", "ReceiptFacts", "method_line", "receipt_number", "render_receipt"]
 
 RESEND_INTERVAL = timedelta(minutes=10)  # a client may ask for a payment's receipt again once per interval
 

@@ -3,10 +3,10 @@
 import hashlib
 import json
 
+from shared import request_schemas
 from shared.errors import Unprocessable
 from shared.ids import derived_id
 from shared.money import is_cents
-from shared import request_schemas
 from shared.validation import json_object, text_field
 
 MAX_REASON = 500  # bytes

@@ -2,9 +2,10 @@
 needs to look the payment up at the processor and to resolve the report. Pure rendering: no I/O."""
 
 from dataclasses import dataclass
+
+from shared.email_layout import Email, Message, local_time, render
 from shared.merchant import Merchant
 from shared.money import format_amount
-from shared.email_layout import Email, Message, local_time, render
 
 KIND_LABELS = {"wrong_amount": "wrong amount", "double_charge": "double charge",
                "not_recognized": "not recognized", "other": "other problem"}

@@ -3,14 +3,12 @@ again, a few times, then gives up with one error (409, so an API client retries 
 webhook delivery, answered non-2xx, is delivered again)."""
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from pynamodb.exceptions import TransactWriteError
 
 from shared.errors import Conflict
 from shared.store import lost_race
 
-T = TypeVar("T")
 ATTEMPTS = 5
 
 
@@ -26,7 +24,7 @@ class KeptLosingRaces(Conflict):
     code = "concurrent_change"
 
 
-def until_won(attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
+def until_won[T](attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
               message: str = "This changed while we were updating it; try again in a moment.",
               code: str = "concurrent_change", before_retry: Callable[[], None] | None = None,
               give_up: Callable[[], Exception] | None = None) -> T:

@@ -47,7 +47,7 @@ def webhook_secrets(secret: dict, now: float | None = None) -> list[str]:
     accepted = [secret["webhook_secret"]]
     previous, expires_at = secret.get(PREVIOUS_WEBHOOK_SECRET), secret.get(PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT)
     try:
-        expires_at = float(expires_at)
+        expires_at = float(expires_at)  # type: ignore[arg-type]  # None: the TypeError below
     except (TypeError, ValueError):
         return accepted  # no expiry, no overlap: an old secret is never accepted forever
     if is_configured(previous) and (time.time() if now is None else now) < expires_at:

@@ -3,6 +3,7 @@ machine's effect (shared/payment_states.py: which status, money in flight or not
 over the payment's invoices by shared/allocations.py, as journal entries. Pure: no storage."""
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from shared.allocations import Plan, receive, spread_in_flight, take_back
 from shared.books.ledger import Entry, PaymentBalances, entry
@@ -21,7 +22,7 @@ def spread_payment(payment: Payment) -> bool:
 class SpreadChange:
     effect: Effect  # the state machine's, with the money it moved as spread here (and its anomaly)
     entries: list[Entry]
-    payment: dict = field(default_factory=dict)  # payment fields beside the state machine's
+    payment: dict[str, Any] = field(default_factory=dict)  # payment fields beside the state machine's
 
 
 def spread_outcome(effect: Effect, update: PaymentUpdate, payment: Payment, invoices: dict[str, Invoice], key: str,
@@ -41,7 +42,7 @@ def spread_outcome(effect: Effect, update: PaymentUpdate, payment: Payment, invo
         for invoice_id, cents in spread_in_flight(plan, effect.pending_delta):
             post("transfer_started", cents, invoice_id)
 
-    fields: dict = {}
+    fields: dict[str, Any] = {}
     if effect.credit_delta > 0:  # money received (the state machine put all of it in credit)
         rooms = {i: 0 if inv.status == VOID else max(0, balances_of(inv).money.owed - balances_of(inv).amount_paid)
                  for i, inv in invoices.items()}

@@ -1,5 +1,7 @@
 """Small helpers over PynamoDB shared by the services: one connection, single-request multi-table reads."""
 
+from typing import Any
+
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
@@ -9,7 +11,7 @@ from shared.invoices import InvoiceMoney
 from shared.models import Invoice
 
 
-def get_many(*keys: tuple) -> list[Model | None]:
+def get_many(*keys: tuple) -> list[Any]:  # each model or None: the caller knows which
     """Read items from several tables in one TransactGetItems request: [(Model, hash[, range]), ...]."""
     with TransactGet(connection=connection()) as tx:
         futures = [tx.get(model, *key) for model, *key in keys]

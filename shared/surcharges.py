@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -70,7 +71,7 @@ _lock = threading.Lock()
 
 
 @cache
-def _client():
+def _client() -> Any:
     from shared import aws
 
     return aws.client("ssm")
@@ -86,7 +87,7 @@ def switch_on() -> bool:
     if read_at is None or time.monotonic() - read_at >= SWITCH_MAX_AGE_SECONDS:
         try:
             value = _client().get_parameter(Name=name)["Parameter"]["Value"].strip().lower()
-        except Exception:  # noqa: BLE001 - any failure to read it: the fee is off until it can be read
+        except Exception:  # any failure to read it: the fee is off until it can be read
             log.exception("the card fee switch could not be read: no card fee", extra={"parameter": name})
             return False
         with _lock:

@@ -4,6 +4,7 @@ invoice numbers)."""
 
 import json
 import re
+from typing import TypeGuard
 
 from shared.errors import BadRequest, NotFound, Unprocessable
 
@@ -70,7 +71,7 @@ def is_text(value: str) -> bool:
     return True
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[str]:
     """A string that can be a key: non-empty, valid Unicode, at most MAX_ID_LENGTH characters."""
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and is_text(value)
 
@@ -141,7 +142,7 @@ _DOMAIN = re.compile(rf"(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,5
 MAX_EMAIL, MAX_LOCAL_PART = 254, 64
 
 
-def is_email_address(value: object) -> bool:
+def is_email_address(value: object) -> TypeGuard[str]:
     """A bare address SES can deliver to: the whole string is the address, nothing around it."""
     if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
         return False

@@ -2,6 +2,7 @@
 those shapes."""
 
 from datetime import date
+from typing import Any
 
 from shared import autopay, clock, payment_plans
 from shared.accounts import pending_billing_email
@@ -14,6 +15,7 @@ from shared.money import format_amount
 from shared.payment_states import CANCELED, FAILED
 from shared.receipt_numbers import RECEIPTED, receipt_number
 from shared.store import money_of
+
 
 def payment_view(payment: Payment) -> dict:
     failure = None
@@ -110,7 +112,7 @@ def line_items_view(invoice: Invoice) -> list[dict]:
     that lowered the total) and one for the card fees paid with its payments, so the lines always add up to total +
     fees + card_fees. The fees and corrections themselves are journal entries (`activity`): the invoice item never
     grows with them."""
-    lines = [{"description": li.description, "quantity": int(li.quantity), "unit_amount": int(li.unit_amount),
+    lines: list[dict[str, Any]] = [{"description": li.description, "quantity": int(li.quantity), "unit_amount": int(li.unit_amount),
               "amount": int(li.amount)} for li in invoice.line_items]
     if invoice.fees:
         lines.append(_fee_line(invoice, int(invoice.fees)))

@@ -10,8 +10,14 @@ import json
 import os
 import warnings
 
-from aws_lambda_powertools import Logger, Metrics
+# First of the Powertools imports: shared.http_resolver registers Powertools' event_handler and data_classes
+# packages without their __init__ (shared/powertools_packages.py), which must happen before any import reaches
+# them, or every resolver and event class loads on each cold start (tests/unit/test_powertools_packages.py).
+# `isort: split` keeps the import sorter from moving the Powertools imports below above it.
 from shared.http_resolver import APIGatewayHttpResolver, NotFoundError, Response, content_types
+
+# isort: split
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
 from shared.errors import BadRequest, DomainError, Forbidden, SecretNotConfigured, Unauthorized
@@ -115,7 +121,7 @@ def request_ids(app: APIGatewayHttpResolver) -> dict:
         ids = {name: value for name, value in (app.current_event.path_parameters or {}).items()
                if name.endswith("_id")}
         client_id = _claims(app).get(CLIENT_ID_CLAIM)
-    except Exception:  # no current event (a test calling a route function directly)
+    except Exception:  # noqa: BLE001 - no current event (a test calling a route function directly)
         return {}
     if isinstance(client_id, str) and client_id:
         ids["client_id"] = client_id

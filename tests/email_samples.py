@@ -1,17 +1,41 @@
 """One of every email the system sends, from fixed facts, for the email tests and their screenshots."""
 
-from shared.ach_account_emails import BankFacts, render_ach_status, render_bank_unverified, \
-    render_micro_deposits_arrived
 from shared.account_emails import render_change_requested, render_changed, render_confirmation
+from shared.ach_account_emails import (
+                                   BankFacts,
+                                   render_ach_status,
+                                   render_bank_unverified,
+                                   render_micro_deposits_arrived,
+)
 from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.autopay import authorization_text
-from shared.autopay_emails import (AutopayFacts, ChargeFacts, render_authorized, render_failed, render_notice,
-                                   render_off, render_too_late)
-from shared.invoice_emails import (InvoiceFacts, render_extension_decided, render_extension_requested,
-                                   render_overdue, render_reminder)
+from shared.autopay_emails import (
+                                   AutopayFacts,
+                                   ChargeFacts,
+                                   render_authorized,
+                                   render_failed,
+                                   render_notice,
+                                   render_off,
+                                   render_too_late,
+)
+from shared.invoice_emails import (
+                                   InvoiceFacts,
+                                   render_extension_decided,
+                                   render_extension_requested,
+                                   render_overdue,
+                                   render_reminder,
+)
 from shared.merchant import Merchant
-from shared.money_back_emails import (DisputeFacts, RefundFacts, WarningFacts, render_dispute, render_early_fraud_warning,
-                                     render_outside_refund, render_overpayment, render_refund_receipt)
+from shared.money_back_emails import (
+                                   DisputeFacts,
+                                   RefundFacts,
+                                   WarningFacts,
+                                   render_dispute,
+                                   render_early_fraud_warning,
+                                   render_outside_refund,
+                                   render_overpayment,
+                                   render_refund_receipt,
+)
 from shared.receipts import ReceiptFacts, render_receipt
 from shared.report_emails import ReportFacts, render_problem_report
 

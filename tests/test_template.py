@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from infra import template
-from shared.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
 from shared.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
+from shared.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
 
 ROOT = Path(__file__).resolve().parent.parent
 

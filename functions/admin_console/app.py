@@ -56,7 +56,7 @@ def attention():
     return {
         "payments": [payment_view(p) | {"client_id": p.client_id, "client_name": name(p.client_id), "reason": reason}
                      for reason, p in found["payments"]],
-        "extension_requests": [extension_view(i.extension_request) | {
+        "extension_requests": [extension_view(i.extension_request) | {  # type: ignore[operator]  # each has one
             "client_id": i.client_id, "client_name": name(i.client_id), "invoice_id": i.invoice_id,
             "invoice_number": i.number, "due_date": i.due_date,
             "expired": i.extension_request.requested_due_date < clock.today().isoformat()}

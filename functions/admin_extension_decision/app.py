@@ -4,8 +4,8 @@ optional note to the client ({"note": "..."}), which the email and the invoice s
 from shared.due_dates import parse_extension_decision
 from shared.notify import enqueue_job
 from shared.services.extensions import decide_extension
-from shared.views import extension_view
 from shared.validation import parse_json
+from shared.views import extension_view
 from shared.web import lambda_entry, logger, make_app, raw_body, require_admin
 
 app = make_app()
@@ -17,7 +17,7 @@ def _decide(extension_request_id: str, approve: bool) -> dict:
     invoice = decide_extension(extension_request_id, approve, enqueue_job, note)
     invoice.refresh()
     logger.info("extension decided by admin", extra={"admin": admin, "approved": approve})
-    return extension_view(invoice.extension_request) | {"invoice_id": invoice.invoice_id,
+    return extension_view(invoice.extension_request) | {"invoice_id": invoice.invoice_id,  # type: ignore[operator]
                                                         "due_date": invoice.due_date}
 
 

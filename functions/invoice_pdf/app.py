@@ -14,8 +14,8 @@ load_ahead(*FIRST_PAGE_MODULES)  # every request lays out a page
 @app.get("/invoices/<invoice_id>/pdf")
 def get_pdf(invoice_id: str):
     invoice, payments, activity = get_invoice(client_id_of(app), invoice_id)
-    invoice = invoice_view(invoice, payments, activity=activity)
-    return pdf_response(invoice_pdf(invoice, merchant.from_environment()), f"invoice-{invoice['number']}.pdf")
+    view = invoice_view(invoice, payments, activity=activity)
+    return pdf_response(invoice_pdf(view, merchant.from_environment()), f"invoice-{view['number']}.pdf")
 
 
 handler = lambda_entry(app)

@@ -19,11 +19,11 @@ def get_pdf(payment_id: str):
     payment = payment_view(get_payment(client_id, payment_id))
     if not payment["receipt_reference"]:
         raise Conflict("This payment has not gone through, so there is no receipt yet.", code="receipt_not_available")
-    invoice = None
+    view = None
     if len(payment["allocations"]) == 1:  # one invoice: with its lines and what is still owed; several: each's share
         invoice, payments, activity = get_invoice(client_id, payment["invoice_id"])
-        invoice = invoice_view(invoice, payments, activity=activity)
-    return pdf_response(receipt_pdf(payment, invoice, merchant.from_environment()),
+        view = invoice_view(invoice, payments, activity=activity)
+    return pdf_response(receipt_pdf(payment, view, merchant.from_environment()),
                         f"receipt-{payment['receipt_reference']}.pdf")
 
 

@@ -25,8 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, merchant
 from shared.init_type import load_ahead
-from shared.jobs import (ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS,
-                         PROBLEM_REPORT)
+from shared.jobs import ACCOUNT_KINDS, ACH_ACCOUNT_KINDS, AUTOPAY_KINDS, INVOICE_KINDS, MONEY_BACK_KINDS, PROBLEM_REPORT
 from shared.notify import send_email
 from shared.processors.factory import card_processor, prime_card_processor
 from shared.services.email_ledger import AlreadySent

@@ -6,10 +6,14 @@
 """
 
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.books.dynamo import DynamoRepository
 
 
 @cache
-def repository():
+def repository() -> "DynamoRepository":
     """The process's DynamoDB repository (built on first use)."""
     from shared.books.dynamo import DynamoRepository
 

@@ -54,7 +54,7 @@ class DynamoRepository:
                     keys = [getattr(record, model._hash_keyname)]
                     if model._range_keyname:
                         keys.append(getattr(record, model._range_keyname))
-                    tx.condition_check(model, *keys, condition=version == getattr(record, version.attr_name))
+                    tx.condition_check(model, *keys, condition=version == getattr(record, version.attr_name))  # type: ignore[misc]  # keys: hash[, range]
                 if write.credit_delta:
                     delta = write.credit_delta
                     tx.update(Client(write.client_id), actions=[Client.credit_balance.add(delta)],

@@ -128,8 +128,9 @@ class Entry:
         return self.amount if target in INNER else -self.amount if source in INNER else 0
 
 
-def entry(kind: str, amount: int, key: str, at: str, invoice_id: str, **ids) -> Entry:
-    return Entry(kind, amount, key, at, invoice_id, **ids)
+def entry(kind: str, amount: int, key: str, at: str, invoice_id: str, *, payment_id: str | None = None,
+          refund_id: str | None = None) -> Entry:
+    return Entry(kind, amount, key, at, invoice_id, payment_id, refund_id)
 
 
 @dataclass(frozen=True)
@@ -271,10 +272,10 @@ class Books:
                 raise LedgerRefused("paid_above_owed")
         if self.credit < 0:
             raise LedgerRefused("negative_credit")
-        for balances in self.payments.values():
-            for name, cents in balances.accounts.items():
+        for payment in self.payments.values():
+            for name, cents in payment.accounts.items():
                 account = name.partition(":")[0]
-                if account in (LOSSES, PAYER) and cents > 0 or account not in (LOSSES, PAYER) and cents < 0:
+                if (account in (LOSSES, PAYER) and cents > 0) or (account not in (LOSSES, PAYER) and cents < 0):
                     raise LedgerRefused(f"payment_{account}_overdrawn")
 
 

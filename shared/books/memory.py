@@ -3,6 +3,7 @@ it or nothing, LostRace on a failed condition), for running the money rules with
 stored as a copy and every read answers a copy, so nothing a caller holds can change what is stored."""
 
 import copy
+from typing import Any
 
 from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of
@@ -19,7 +20,7 @@ def _key(record) -> tuple:
 
 class MemoryRepository:
     def __init__(self):
-        self.items: dict[tuple, tuple[type, dict]] = {}
+        self.items: dict[tuple[Any, ...], tuple[type, Any]] = {}  # key -> (model, a copy of the record)
         self.commits = 0
         # Run once right after the next load returns, before its decision is written: another request that
         # completes in between (tests/model provokes every race this way, deterministically).

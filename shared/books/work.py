@@ -39,7 +39,7 @@ class Keys:
     invoice_ids: tuple[str, ...] = ()
     refund_id: str | None = None
     event_key: str | None = None
-    extra: tuple[tuple, ...] = ()  # other records: (Model, hash key[, range key])
+    extra: tuple[tuple[Any, ...], ...] = ()  # other records: (Model, hash key[, range key])
 
 
 @dataclass
@@ -50,10 +50,11 @@ class Context:
     invoices: dict[str, Invoice]  # those found
     refund: Refund | None
     seen: bool  # the event was recorded already
-    extra: list  # the `extra` records, None where missing
+    extra: list[Any]  # the `extra` records, None where missing
 
     def invoice(self, invoice_id: str | None = None) -> Invoice | None:
-        return self.invoices.get(invoice_id or (self.keys.invoice_ids or (None,))[0])
+        key = invoice_id or next(iter(self.keys.invoice_ids), None)
+        return self.invoices.get(key) if key else None
 
     @property
     def books(self) -> Books:
@@ -73,23 +74,23 @@ class Change:
 
     result: Any = None  # what the use case answers
     entries: list[Entry] = field(default_factory=list)
-    payment: dict = field(default_factory=dict)  # the context's payment
-    invoices: dict[str, dict] = field(default_factory=dict)  # the context's invoices (or created ones)
-    refund: dict = field(default_factory=dict)  # the context's refund
+    payment: dict[str, Any] = field(default_factory=dict)  # the context's payment
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # the context's invoices (or created ones)
+    refund: dict[str, Any] = field(default_factory=dict)  # the context's refund
     refund_was: str | None = None  # ... written only if its status is still this
-    updates: list[tuple[Any, dict]] = field(default_factory=list)  # other records read (e.g. a replaced payment)
-    creates: list = field(default_factory=list)  # new records, each conditional on being new
+    updates: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # other records read (e.g. a replaced payment)
+    creates: list[Any] = field(default_factory=list)  # new records, each conditional on being new
     void: tuple[str, ...] = ()  # invoices this change voids
     event_type: str | None = None  # record the context's event key (with this type) in the same write
-    jobs: list[dict] = field(default_factory=list)  # queued once the write is committed
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # queued once the write is committed
     refused: Callable[[str], Any] | None = None  # the result when the ledger refuses the entries (None: raise)
 
 
 @dataclass
 class Update:
     record: Any  # as read: its version is the condition
-    fields: dict
-    expect: dict = field(default_factory=dict)  # attribute -> value it must still have
+    fields: dict[str, Any]
+    expect: dict[str, Any] = field(default_factory=dict)  # attribute -> value it must still have
 
 
 @dataclass
@@ -97,8 +98,8 @@ class Write:
     client_id: str  # whose credit credit_delta moves
     credit_delta: int
     updates: list[Update] = field(default_factory=list)
-    creates: list = field(default_factory=list)
-    checks: list = field(default_factory=list)  # records read and left unchanged: still at the version read
+    creates: list[Any] = field(default_factory=list)
+    checks: list[Any] = field(default_factory=list)  # records read and left unchanged: still at the version read
     entries: list[JournalItem] = field(default_factory=list)  # the new journal entries, as stored
     event: tuple[str, str] | None = None  # (key, type)
 
@@ -160,13 +161,13 @@ def settle(ctx: Context, change: Change) -> Write:
         else:
             write.checks.append(invoice)
 
-    for payment_id, balances in after.payments.items():
-        if before.payments.get(payment_id, PaymentBalances()) == balances:
+    for payment_id, held in after.payments.items():
+        if before.payments.get(payment_id, PaymentBalances()) == held:
             continue
         if payment_id in created_payments:
-            created_payments[payment_id].balances = dict(balances.accounts)
+            created_payments[payment_id].balances = dict(held.accounts)
         elif ctx.payment is not None and payment_id == ctx.payment.payment_id:
-            change.payment["balances"] = dict(balances.accounts)
+            change.payment["balances"] = dict(held.accounts)
         else:
             raise LedgerRefused("entry_for_a_payment_not_read")
     for payment in created_payments.values():
@@ -187,7 +188,7 @@ def settle(ctx: Context, change: Change) -> Write:
     return write
 
 
-def _keep_attention(payment: Payment, fields: dict) -> None:
+def _keep_attention(payment: Payment, fields: dict[str, Any]) -> None:
     """The payment's place in the needs-attention index follows what the change makes of it (shared/attention.py)."""
     balances = fields["balances"] if "balances" in fields else payment.balance_map()
     reason = attention_of(fields.get("dispute", payment.dispute), balances)
@@ -195,16 +196,17 @@ def _keep_attention(payment: Payment, fields: dict) -> None:
         fields["attention"] = reason
 
 
-def _index_due_date(invoice: Invoice, fields: dict, balances: InvoiceBalances) -> str:
+def _index_due_date(invoice: Invoice, fields: dict[str, Any], balances: InvoiceBalances) -> str:
     """The date the due-date job files an owed invoice under: its due date, or its payment plan's next
     installment still owed (shared/payment_plans.py)."""
-    plan = fields["payment_plan"] if "payment_plan" in fields else invoice.payment_plan
+    plan = fields.get("payment_plan", invoice.payment_plan)
     if plan is not None:
         return open_due_date(plan, balances.money)
-    return fields.get("due_date", invoice.due_date)
+    due_date: str = fields.get("due_date", invoice.due_date)
+    return due_date
 
 
-def _assign(record, fields: dict) -> None:
+def _assign(record: Any, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         setattr(record, name, value)
 
@@ -224,10 +226,10 @@ def entry_of(item: JournalItem) -> Entry:
 
 
 def run(repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, enqueue: Enqueue | None = None,
-        **retry) -> Any:
+        **retry: Any) -> Any:
     """Decide on fresh data and commit, again after every lost race (`retry`: until_won's options)."""
 
-    def attempt():
+    def attempt() -> Any:
         ctx = repo.load(keys)
         change = decide(ctx)
         try:
@@ -243,6 +245,7 @@ def run(repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, en
             repo.commit(write)
         log_posted(change.entries, keys.client_id)
         for job in change.jobs:
+            assert enqueue is not None, "a change with jobs is run with enqueue"
             enqueue(job)
         return change.result
 

@@ -11,6 +11,9 @@ from typing import Protocol
 class AchError(Exception):
     """The processor refused the request (4xx): `code` is its error code, `message` its explanation."""
 
+    status: int  # the HTTP status and the answer's body, set where the answer is parsed (shared/processors/dwolla.py)
+    body: dict
+
     def __init__(self, code: str, message: str):
         super().__init__(f"{code}: {message}")
         self.code, self.message = code, message

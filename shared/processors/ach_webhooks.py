@@ -11,6 +11,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 SIGNATURE_HEADER = "X-Request-Signature-SHA-256"
 TRANSFER_TOPICS = frozenset(f"{prefix}transfer_{step}" for prefix in ("", "customer_")
@@ -70,6 +71,7 @@ def parse(payload: bytes) -> AchEvent:
     stamp = body.get("timestamp") or body.get("created")
     if not all(isinstance(v, str) and v for v in (event_id, topic, resource, stamp)):
         raise InvalidPayload("event lacks id, topic, timestamp or _links.resource.href")
+    event_id, topic, resource, stamp = cast(tuple[str, str, str, str], (event_id, topic, resource, stamp))  # checked
     try:
         timestamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError as exc:

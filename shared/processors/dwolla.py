@@ -14,12 +14,13 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import cast
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools import Logger
 import urllib3
+from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorUnavailable
 from shared.processors import dwolla_names
@@ -109,8 +110,8 @@ class DwollaAch:
         first, last = split_name(name, email)
         correlation_id = customer_correlation_id(client_id)
         body = {"firstName": first, "lastName": last, "email": email, "correlationId": correlation_id}
-        if business_name and dwolla_names.business_name(business_name):
-            body["businessName"] = dwolla_names.business_name(business_name)
+        if business_name and (business := dwolla_names.business_name(business_name)):
+            body["businessName"] = business
         try:
             reply = self._call("POST", "/customers", body, idempotency_key=f"customer:{client_id}")
         except AchError as exc:
@@ -154,8 +155,8 @@ class DwollaAch:
             key = f"{idempotency_key}:after:{fs_url.rstrip('/').rsplit('/', 1)[-1]}"
         else:
             raise AchError("RemovedBank", "The processor keeps answering with a removed bank account.")
-        if _href(source, "initiate-micro-deposits"):
-            self._initiate_micro_deposits(_href(source, "initiate-micro-deposits"), key)
+        if initiate := _href(source, "initiate-micro-deposits"):
+            self._initiate_micro_deposits(initiate, key)
             source = self._call("GET", fs_url).body
         return self._bank_account(fs_url, source)
 
@@ -277,11 +278,11 @@ class DwollaAch:
                  if t.get("correlationId") == correlation_id and _href(t, "self")]
         if len(found) > 1:  # one key made one transfer: two would be a processor fault a person must see
             raise AchError("Ambiguous", f"{len(found)} transfers carry one correlationId.")
-        return self.get_transfer(_href(found[0], "self")) if found else None
+        return self.get_transfer(cast(str, _href(found[0], "self"))) if found else None  # each found has one
 
     def get_transfer(self, transfer_id: str) -> Transfer:
         body = self._call("GET", transfer_id).body
-        status = body.get("status")
+        status = cast(str, body.get("status"))  # every transfer Dwolla describes has one
         failure_code = None
         if status == "failed":
             failure_url = _href(body, "failure") or f"{transfer_id.rstrip('/')}/failure"
@@ -310,9 +311,10 @@ class DwollaAch:
             banks = [fs for fs in (listing.get("_embedded") or {}).get("funding-sources", [])
                      if fs.get("type") == "bank" and not fs.get("removed")]
             banks.sort(key=lambda fs: fs.get("status") != "verified")  # a verified bank first
-            if not banks or not _href(banks[0], "self"):
+            bank = _href(banks[0], "self") if banks else None
+            if not bank:
                 raise AchError("NotFound", "The master account has no bank funding source.")
-            self._merchant_fs = _href(banks[0], "self")
+            self._merchant_fs = bank
         return self._merchant_fs
 
     # ----------------------------------------------------------------------------------- helpers
@@ -447,6 +449,7 @@ class DwollaAch:
             headers = {"Accept": HAL, "Authorization": f"Bearer {self._access_token()}"}
             if method == "POST":
                 headers["Content-Type"] = HAL
+                assert idempotency_key is not None  # made above for every POST
                 headers["Idempotency-Key"] = idempotency_key
             response = self._send(method, url, payload, headers)
             data = _json(response.data)

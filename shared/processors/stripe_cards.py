@@ -3,12 +3,21 @@
 import hashlib
 import os
 from functools import wraps
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from shared.errors import ProcessorRefused, ProcessorUnavailable, Unprocessable
-from shared.processors.card import (CardDetails, Confirmation, Intent, IntentCanceled, IntentOutcome, IntentRequest,
-                                   OffSessionCharge, RefundInfo)
+from shared.processors.card import (
+    CardDetails,
+    Confirmation,
+    Intent,
+    IntentCanceled,
+    IntentOutcome,
+    IntentRequest,
+    OffSessionCharge,
+    RefundInfo,
+)
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 
 log = Logger(child=True)
@@ -57,7 +66,7 @@ def _refusals(method):
 
 class StripeCards:
     def __init__(self, api_key: str, api_base: str | None = None, *, stripe_receipts: bool = False):
-        kwargs = {"base_addresses": {"api": api_base}} if api_base else {}
+        kwargs: dict[str, Any] = {"base_addresses": {"api": api_base}} if api_base else {}
         # Retries reuse the same idempotency key, so a network blip can never create a second charge.
         self._client = stripe.StripeClient(api_key, stripe_version=API_VERSION, max_network_retries=2,
                                            http_client=Urllib3Client(), **kwargs)

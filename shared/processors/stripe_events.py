@@ -2,11 +2,11 @@
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 from shared.declines import failure_from
 from shared.dispute_states import BalanceTransaction, DisputeReport
 from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
-
 
 PAYMENT_INTENT_EVENTS = {
     "payment_intent.succeeded": SUCCEEDED,
@@ -80,7 +80,7 @@ def payment_update(event: StripeEvent) -> PaymentUpdate | None:
         amount = received  # what Stripe really received (less than asked after a partial capture)
     method = obj.get("payment_method")
     method_id = method if isinstance(method, str) else (method or {}).get("id")
-    client_id, invoice_id, payment_id = ids
+    client_id, invoice_id, payment_id = cast(list[str], ids)  # each checked a string above
     return PaymentUpdate(source="stripe", event_id=event.id, event_type=event.type, client_id=client_id,
                          invoice_id=invoice_id, payment_id=payment_id, processor_payment_id=intent_id,
                          outcome=Outcome(status=status, amount=amount, occurred_at=event.created, failure=failure,
@@ -98,6 +98,7 @@ def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
     if not all(isinstance(v, str) and v for v in (dispute_id, status, currency)) or not isinstance(amount, int) \
             or not isinstance(transactions, list) or not (intent_id is None or isinstance(intent_id, str)):
         raise InvalidPayload("dispute lacks id, status, amount, currency or balance_transactions")
+    dispute_id, status, currency = cast(tuple[str, str, str], (dispute_id, status, currency))  # checked just above
     balance_transactions = []
     for t in transactions:
         if not isinstance(t, dict) or not isinstance(t.get("amount"), int) or not isinstance(t.get("currency"), str):

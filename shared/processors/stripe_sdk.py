@@ -56,11 +56,11 @@ class Urllib3Client(stripe.HTTPClient):
         self._pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stripe.ca_bundle_path,
                                          timeout=urllib3.Timeout(total=timeout), retries=False)
 
-    def request(self, method, url, headers, post_data=None):
+    def request(self, method, url, headers, post_data=None):  # type: ignore[override]  # no _usage, as stripe's own
         response = self._send(method, url, headers, post_data, preload=True)
         return response.data, response.status, response.headers
 
-    def request_stream(self, method, url, headers, post_data=None):
+    def request_stream(self, method, url, headers, post_data=None):  # type: ignore[override]
         response = self._send(method, url, headers, post_data, preload=False)
         return response, response.status, response.headers
 

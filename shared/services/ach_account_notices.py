@@ -7,8 +7,12 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from shared.ach_account_emails import BankFacts, render_ach_status, render_bank_unverified, \
-    render_micro_deposits_arrived
+from shared.ach_account_emails import (
+    BankFacts,
+    render_ach_status,
+    render_bank_unverified,
+    render_micro_deposits_arrived,
+)
 from shared.email_layout import Email
 from shared.merchant import Merchant
 from shared.models import Client, SavedPaymentMethod

@@ -2,19 +2,20 @@
 names, check it against the record it would change, and apply what the processor says now."""
 
 from dataclasses import replace
+from typing import cast
 
 from aws_lambda_powertools import Logger
 
 from shared.bank_accounts import return_failure
-from shared.models import Payment, Refund
 from shared.event_records import record_event_only
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue
+from shared.models import Payment, Refund
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, CUSTOMER_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.services.payment_updates import apply_update
 from shared.store import get_many
-from shared.jobs import Enqueue
-from shared.init_type import load_ahead
 
 log = Logger(child=True)
 
@@ -93,7 +94,7 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("transfer this system did not create", extra={"transfer": transfer.id})
         return UpdateResult("not_ours")
-    client_id, invoice_id, payment_id = ids
+    client_id, invoice_id, payment_id = cast(list[str], ids)  # each checked a string just above
     [payment] = get_many((Payment, client_id, payment_id))
     if payment is None:
         log.warning("transfer for an unknown payment", extra={"transfer": transfer.id, "payment_id": payment_id})
@@ -122,7 +123,7 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("credit transfer this system did not create", extra={"transfer": transfer.id})
         return UpdateResult("not_ours")
-    client_id, payment_id, refund_id = ids
+    client_id, payment_id, refund_id = cast(list[str], ids)  # each checked a string just above
     refund, payment = get_many((Refund, client_id, refund_id), (Payment, client_id, payment_id))
     if refund is None or payment is None or refund.payment_id != payment_id:
         log.warning("credit transfer for an unknown refund", extra={"transfer": transfer.id, "refund_id": refund_id})

@@ -20,6 +20,7 @@ from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.errors import Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
+from shared.jobs import Enqueue, payment_job
 from shared.models import AchAuthorization, Payment, SavedPaymentMethod
 from shared.payment_plans import amount_rules
 from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
@@ -30,7 +31,6 @@ from shared.services.ach_allowance import check_ach_allowed
 from shared.services.card_payments import StartedPayment, cancel_open_payment, canceled_fields
 from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
-from shared.jobs import Enqueue, payment_job
 
 log = Logger(child=True)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)  # how long the ACH processor remembers an Idempotency-Key
@@ -165,6 +165,7 @@ def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | No
     repo = repo or repository()
 
     def decide(ctx: Context) -> Change:
+        assert ctx.payment is not None  # the payment being submitted
         if ctx.payment.processor_payment_id is not None:
             return Change(result=False)
         return Change(result=True, payment={"processor_payment_id": transfer_id})
@@ -174,4 +175,6 @@ def record_transfer_id(payment: Payment, transfer_id: str, repo: Repository | No
 
 
 def _reread(payment: Payment, repo: Repository) -> Payment:
-    return repo.load(Keys(payment.client_id, payment_id=payment.payment_id)).payment
+    again = repo.load(Keys(payment.client_id, payment_id=payment.payment_id)).payment
+    assert again is not None  # a payment is never deleted
+    return again

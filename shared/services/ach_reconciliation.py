@@ -21,7 +21,7 @@ from shared import clock
 from shared.errors import ProcessorUnavailable
 from shared.jobs import Enqueue
 from shared.models import Payment, Refund, SavedPaymentMethod
-from shared.processors.ach import AchError, AchProcessor
+from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.refunds import ACH_REFUND_STATUS
 from shared.services.ach_events import refund_refusal
 from shared.services.bank_accounts import AWAITING
@@ -92,6 +92,7 @@ def _refund(refund: Refund, now: datetime, ach: AchProcessor, enqueue: Enqueue, 
         return  # a card refund: Stripe's events and its own answer settle it
     report.refunds_checked += 1
     ids = {"refund_id": refund.refund_id, "payment_id": refund.payment_id, "client_id": refund.client_id}
+    transfer: Transfer | None
     if refund.processor_refund_id:
         transfer = ach.get_transfer(refund.processor_refund_id)
     else:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
 from shared import autopay as rules
 from shared import clock, request_schemas
@@ -29,12 +30,21 @@ from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnava
 from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
 from shared.jobs import Enqueue
-from shared.models import (AchAuthorization, AutopayAttempt, AutopayAuthorization, AutopayNotice, Client, Invoice,
-                           Payment, ProcessedEvent, SavedPaymentMethod)
+from shared.models import (
+    AchAuthorization,
+    AutopayAttempt,
+    AutopayAuthorization,
+    AutopayNotice,
+    Client,
+    Invoice,
+    Payment,
+    ProcessedEvent,
+    SavedPaymentMethod,
+)
 from shared.payment_plans import states_of
 from shared.payment_requests import CARD_MINIMUMS, check_ach_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING as PAYMENT_PROCESSING, SUCCEEDED, Failure, \
-    Outcome, PaymentUpdate
+from shared.payment_states import CANCELED, FAILED, PENDING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.payment_states import PROCESSING as PAYMENT_PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor, OffSessionCharge
 from shared.retries import KeptLosingRaces
@@ -102,7 +112,7 @@ def turn_on(client: Client, method_id: str, text: str, today: date, enqueue: Enq
     now = clock.now_iso()
     authorization = AutopayAuthorization(payment_method_id=method_id, method_type=method.type,
                                          method_label=method_label(method), text=text, authorized_at=now)
-    actions = [Client.autopay.set(authorization)]
+    actions: list[Action] = [Client.autopay.set(authorization)]
     if current is not None:
         actions.append(Client.autopay_previous.set(_ended(current, "replaced", now)))
     try:
@@ -221,9 +231,9 @@ def run_day(invoices: list[Invoice], clients: dict[str, Client], today: date, da
                 enqueue(ended_job(client.client_id, ended))
                 report.turned_off += 1
     for invoice in invoices:
-        client = on.get(invoice.client_id)
-        if client is not None and invoice.status in (OPEN, PARTIALLY_PAID, PROCESSING):
-            for_invoice(client, invoice, today, days_before, cards=cards, ach=ach, enqueue=enqueue, report=report,
+        owner = on.get(invoice.client_id)
+        if owner is not None and invoice.status in (OPEN, PARTIALLY_PAID, PROCESSING):
+            for_invoice(owner, invoice, today, days_before, cards=cards, ach=ach, enqueue=enqueue, report=report,
                         repo=repo)
     return report
 
@@ -498,6 +508,7 @@ def resume_unfinished(invoice: Invoice, today: date, cards: Callable[[], CardPro
     if not ids:
         return
     ctx = repo.load(Keys(invoice.client_id, extra=tuple((Payment, invoice.client_id, i) for i in ids)))
+    assert ctx.client is not None  # the invoice's client: never deleted
     for payment in ctx.extra:
         if payment is not None:
             finish_try(payment, ctx.client, cards, enqueue, repo)

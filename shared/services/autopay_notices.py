@@ -8,8 +8,15 @@ from datetime import date
 from aws_lambda_powertools import Logger
 
 from shared import autopay as rules
-from shared.autopay_emails import AutopayFacts, ChargeFacts, render_authorized, render_failed, render_notice, \
-    render_off, render_too_late
+from shared.autopay_emails import (
+    AutopayFacts,
+    ChargeFacts,
+    render_authorized,
+    render_failed,
+    render_notice,
+    render_off,
+    render_too_late,
+)
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_plans import states_of

@@ -20,12 +20,12 @@ from shared import clock
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, opening
 from shared.books.work import Change, Context, Keys, Repository, run
+from shared.dispute_states import CLOSED
 from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
 from shared.ids import derived_id
 from shared.invoice_requests import InvoiceRequest, check_issued_before_due
 from shared.invoices import OPEN, PAID, PROCESSING, VOID
 from shared.models import Client, Invoice, LateFeePolicy, LineItem, Payment
-from shared.dispute_states import CLOSED
 from shared.processors.card import CardProcessor
 from shared.services import queries
 from shared.services.card_payments import cancel_open_payment, canceled_fields
@@ -131,6 +131,7 @@ def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor, *,
     log.info("invoice voided", extra={"client_id": client_id, "invoice_id": invoice_id,
                                       "canceled_payment_id": canceled})
     invoice = repo.load(Keys(client_id, invoice_ids=(invoice_id,))).invoice()
+    assert invoice is not None  # the invoice just voided
     # Newest payments first, as the API lists them; the journal, oldest first.
     return invoice, repo.invoice_payments(client_id, invoice_id)[::-1], repo.journal(client_id, invoice_id)
 

@@ -42,7 +42,7 @@ def after_return(client_id: str, bank_url: str | None, key: str, ach: AchProcess
     """A debit came back with a return code: Dwolla acts on the bank and the customer at once ("Transfer Failures"),
     and says so in events of their own. Those are read now as well, so a lost one changes nothing here."""
     method = method_for(bank_url) if bank_url else None
-    if method is not None and method.client_id == client_id:
+    if bank_url and method is not None and method.client_id == client_id:
         apply_bank_state(method, ach.get_bank_account(bank_url), f"{key}:bank", "transfer_returned", ach, enqueue)
     client = Client.get(client_id)
     if client.ach_customer_id:

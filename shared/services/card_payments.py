@@ -19,15 +19,15 @@ from shared.books.work import Change, Context, Keys, Repository, balances_of, ru
 from shared.declines import failure_from
 from shared.errors import Conflict, Unprocessable, invoice_not_found
 from shared.ids import payment_id_for
+from shared.jobs import Enqueue
 from shared.models import Invoice, Payment, SavedPaymentMethod
 from shared.payment_plans import amount_rules
 from shared.payment_requests import PaymentRequest, check_card_amount, choose_amount
 from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
-from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.customers import stripe_customer_for
+from shared.services.payment_updates import UNSETTLED, apply_update
 from shared.services.saved_methods import method_not_found
-from shared.jobs import Enqueue
 
 log = Logger(child=True)
 MAX_ATTEMPTS = 3

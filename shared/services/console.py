@@ -66,7 +66,8 @@ def needing_attention(now: datetime) -> dict:
                                                                    limit=LIST_LIMIT * 2)
              if p.status in STUCK_AFTER and clock.iso(now - STUCK_AFTER[p.status]) > p.created_key]
     requests = [i for i in Invoice.by_extension_request.scan(
-        filter_condition=Invoice.extension_request.status == "pending", limit=LIST_LIMIT * 5)][:LIST_LIMIT]
+        filter_condition=Invoice.extension_request.status == "pending",  # type: ignore[arg-type]  # a Condition
+        limit=LIST_LIMIT * 5)][:LIST_LIMIT]
     reports = list(ProblemReport.scan(filter_condition=ProblemReport.status == "open", limit=LIST_LIMIT * 5))
     reports = sorted(reports, key=lambda r: r.created_at)[:LIST_LIMIT]
     ids = {p.client_id for _, p in flagged + stuck} | {i.client_id for i in requests} | {r.client_id for r in reports}

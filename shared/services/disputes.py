@@ -4,6 +4,8 @@ funds_reinstated, closed) goes through `apply_dispute`, which finds the payment 
 funds moved, once, whatever the order of arrival. The merchant is emailed at each step.
 """
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 
 from shared import clock
@@ -29,6 +31,7 @@ def apply_dispute(event_key: str, event_type: str, found: Payment, report: Dispu
 
 def decide(ctx: Context, report: DisputeReport, event_type: str) -> Change:
     payment, invoice = ctx.payment, ctx.invoice()
+    assert payment is not None and invoice is not None and ctx.keys.event_key is not None  # as keyed above
     if ctx.seen:
         return Change(result=UpdateResult("duplicate", payment.status))
     rooms = {i: 0 if inv.status == VOID else max(0, balances_of(inv).money.owed - balances_of(inv).amount_paid)
@@ -44,7 +47,7 @@ def decide(ctx: Context, report: DisputeReport, event_type: str) -> Change:
                                                     "dispute_id": report.dispute_id, "payment_id": payment.payment_id})
         return Change(result=UpdateResult("ignored", payment.status, change.anomaly), event_type=event_type)
     s = change.state
-    fields = {"dispute": DisputeRecord(dispute_id=s.dispute_id, status=s.status, status_at=s.status_at,
+    fields: dict[str, Any] = {"dispute": DisputeRecord(dispute_id=s.dispute_id, status=s.status, status_at=s.status_at,
                                        withdrawn=s.withdrawn, reinstated=s.reinstated)}
     if change.payment_status:
         fields["status"] = change.payment_status

@@ -19,16 +19,15 @@ from aws_lambda_powertools import Logger
 
 from shared import autopay as autopay_rules
 from shared import clock
-from shared.books import repository
+from shared.books import repository, work
 from shared.books.ledger import entry
-from shared.books import work
 from shared.books.work import Change, Context, Keys, Repository, balances_of
 from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
+from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID
 from shared.jobs import Enqueue
 from shared.models import Client, Invoice, Payment
 from shared.payment_plans import OVERDUE, late_fees, next_owed, states_of
-from shared.init_type import load_ahead
 from shared.retries import KeptLosingRaces
 
 log = Logger(child=True)
@@ -59,7 +58,7 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
         from shared.services import autopay
 
         report.autopay = asdict(autopay.run_day(past + due_today + upcoming, clients, today, autopay_days_before,
-                                                cards=cards, ach=ach, enqueue=enqueue))
+                                                cards=cards, ach=ach, enqueue=enqueue))  # type: ignore[arg-type]  # both or neither
 
     for invoice in upcoming:
         client = clients.get(invoice.client_id)
@@ -76,9 +75,9 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
     for invoice in past:
         if invoice.status not in ACTIVE:
             continue
-        for due in overdue_dates(invoice, today):
+        for due_date in overdue_dates(invoice, today):
             enqueue({"kind": "overdue", "client_id": invoice.client_id, "invoice_id": invoice.invoice_id,
-                     "due_date": due})
+                     "due_date": due_date})
             report.overdue_notices += 1
         policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else default_policy
         if fees_due(invoice, policy, today):  # decided again on the fresh invoice before it is written

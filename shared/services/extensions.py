@@ -9,9 +9,9 @@ from shared import clock
 from shared.due_dates import check_approvable, check_extendable, parse_extension_request
 from shared.errors import Conflict, NotFound, invoice_not_found
 from shared.ids import new_id
+from shared.jobs import Enqueue
 from shared.models import ExtensionRequest, Invoice
 from shared.store import status_actions
-from shared.jobs import Enqueue
 
 log = Logger(child=True)
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"

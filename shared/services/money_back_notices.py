@@ -5,8 +5,16 @@ from collections.abc import Callable
 
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, Refund
-from shared.money_back_emails import (DisputeFacts, RefundFacts, WarningFacts, render_dispute, render_early_fraud_warning,
-                                     render_outside_refund, render_overpayment, render_refund_receipt)
+from shared.money_back_emails import (
+    DisputeFacts,
+    RefundFacts,
+    WarningFacts,
+    render_dispute,
+    render_early_fraud_warning,
+    render_outside_refund,
+    render_overpayment,
+    render_refund_receipt,
+)
 from shared.receipts import Email, method_line
 from shared.services.email_ledger import send_once
 from shared.store import money_of

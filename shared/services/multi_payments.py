@@ -45,8 +45,13 @@ from shared.processors.ach import AchProcessor
 from shared.processors.card import CardDetails, CardProcessor, IntentRequest
 from shared.services.ach_allowance import check_ach_allowed
 from shared.services.ach_payments import _require_ach_currency, _submit
-from shared.services.card_payments import (StartedPayment, _confirm_saved_card, _replay, cancel_open_payment,
-                                           canceled_fields)
+from shared.services.card_payments import (
+    StartedPayment,
+    _confirm_saved_card,
+    _replay,
+    cancel_open_payment,
+    canceled_fields,
+)
 from shared.services.customers import stripe_customer_for
 from shared.services.payment_updates import UNSETTLED
 from shared.services.saved_methods import method_not_found
@@ -190,6 +195,7 @@ def _start_card(client_id: str, idempotency_key: str, request: PaymentsRequest, 
     def decide(ctx: Context) -> Change:
         if ctx.payment is not None:
             return Change(result=ctx.payment)
+        assert ctx.client is not None  # the paying client: never deleted
         quoted = _quote(ctx, request, read, fee)
         if quoted.card_fee is None:
             raise Unprocessable("Enter your card before paying: the card fee depends on the kind of card.",

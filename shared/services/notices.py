@@ -5,11 +5,13 @@ payment, is what is claimed."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from shared import clock
 from shared.books.ledger import PaymentBalances
+from shared.init_type import load_ahead
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
@@ -17,7 +19,6 @@ from shared.processors.card import CardDetails
 from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
 from shared.store import get_many, money_of
-from shared.init_type import load_ahead
 
 log = Logger(child=True)
 
@@ -66,7 +67,7 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
     # One request: the client and the payment's invoice(s) (a payment of several invoices has one receipt for all).
     client, *invoices = get_many((Client, client_id), *((Invoice, client_id, i) for i in payment.invoice_ids))
     invoice = invoices[0]
-    actions = []
+    actions: list[Any] = []
     if kind in ("receipt", "receipt_resend"):
         email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
@@ -91,7 +92,8 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
 
 def _receipt(payment: Payment, invoices: list[Invoice], client: Client, merchant: Merchant,
              card_details: Callable[[str], CardDetails | None]) -> tuple[Email, list]:
-    invoice, card_actions = invoices[0], []
+    invoice = invoices[0]
+    card_actions: list[Any] = []
     if payment.method == "ach":
         paid_with = f"{payment.bank_name or 'Bank'} account ending in {payment.bank_last4}"
     else:

@@ -10,12 +10,12 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared.errors import ProcessorRefused, ProcessorUnavailable, SecretNotConfigured, payment_not_found
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue
 from shared.models import Payment
 from shared.payment_states import PENDING, PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
-from shared.jobs import Enqueue
-from shared.init_type import load_ahead
 
 # Reconciliation is imported where a stale payment needs it: most reads never ask, and it brings every payment
 # service (about 15 ms).

@@ -9,6 +9,7 @@ nothing, and a crash leaves either everything or nothing written.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -19,8 +20,17 @@ from shared.books.work import Change, Context, Keys, Repository, balances_of, ru
 from shared.invoices import VOID, InvoiceMoney
 from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
-from shared.payment_states import (FAILED, PENDING, PROCESSING, SUCCEEDED, Effect, PaymentUpdate, UpdateResult,
-                                   decide, refusal)
+from shared.payment_states import (
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SUCCEEDED,
+    Effect,
+    PaymentUpdate,
+    UpdateResult,
+    decide,
+    refusal,
+)
 from shared.spread_outcomes import spread_outcome, spread_payment
 
 log = Logger(child=True)
@@ -42,7 +52,8 @@ def apply_update(update: PaymentUpdate, enqueue: Enqueue, *, confirm_id: Callabl
 
     An update names the payment's first invoice (the processors' metadata does); a payment of several invoices is
     read again with all of them (one more TransactGetItems, for those payments only)."""
-    repo, invoice_ids = repo or repository(), (update.invoice_id,)
+    repo = repo or repository()
+    invoice_ids: tuple[str, ...] = (update.invoice_id,)
     while True:
         keys = Keys(update.client_id, payment_id=update.payment_id, invoice_ids=invoice_ids,
                     event_key=f"{update.source}:{update.event_id}")
@@ -57,6 +68,7 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
     mismatch = _mismatch(update, payment, invoice, confirm_id)
     if mismatch is not None:
         return Change(result=mismatch)
+    assert payment is not None and invoice is not None  # _mismatch answers for a missing one
     if ctx.seen:  # a retry after a crash completes the first run's emails
         return Change(result=UpdateResult("duplicate", payment.status), jobs=_emails(payment, payment.status))
     if not set(payment.invoice_ids) <= set(ctx.keys.invoice_ids):
@@ -125,7 +137,7 @@ def _payment_fields(update: PaymentUpdate, payment: Payment, effect: Effect) -> 
     # retry the same PaymentIntent with another card), so reconciliation also catches a lost success.
     unsettled = effect.payment_status in (PENDING, PROCESSING) or (effect.payment_status == FAILED
                                                                    and payment.method == "card")
-    fields = {"status": effect.payment_status, "unsettled": UNSETTLED if unsettled else None}
+    fields: dict[str, Any] = {"status": effect.payment_status, "unsettled": UNSETTLED if unsettled else None}
     if effect.payment_status == SUCCEEDED:
         fields["succeeded_at"] = clock.now_iso()
     if effect.amount is not None:

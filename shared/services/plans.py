@@ -70,5 +70,6 @@ def set_payment_plan(client_id: str, invoice_id: str, body: object, idempotency_
     if not replayed:
         log.info("payment plan set", extra={"client_id": client_id, "invoice_id": invoice_id})
     invoice = repo.load(Keys(client_id, invoice_ids=(invoice_id,))).invoice()
+    assert invoice is not None  # read by the run above: an invoice is never deleted
     return PlannedInvoice(invoice, repo.invoice_payments(client_id, invoice_id)[::-1], replayed,
                           repo.journal(client_id, invoice_id))

@@ -18,20 +18,19 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared import clock, request_schemas
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
+from shared.jobs import PROBLEM_REPORT, Enqueue
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment, ProblemReport, ReportSummary
 from shared.receipts import Email
 from shared.report_emails import ReportFacts, render_problem_report
-from shared.services.email_ledger import send_once
 from shared.retries import until_won
+from shared.services.email_ledger import send_once
 from shared.services.queries import get_payment
 from shared.store import write_transaction
-from shared import request_schemas
 from shared.validation import json_object, text_field
-from shared.jobs import PROBLEM_REPORT, Enqueue
 
 log = Logger(child=True)
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")

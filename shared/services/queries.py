@@ -4,7 +4,6 @@ import base64
 import binascii
 import hashlib
 import json
-
 from datetime import date
 
 from shared import clock

@@ -8,9 +8,9 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 
 from shared.errors import Conflict, TooManyRequests, payment_not_found
+from shared.jobs import Enqueue
 from shared.models import Client, Payment
 from shared.receipts import RECEIPTED, RESEND_INTERVAL
-from shared.jobs import Enqueue
 
 
 @dataclass(frozen=True)

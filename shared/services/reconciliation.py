@@ -29,11 +29,13 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from shared import clock
-from shared.declines import failure_from
-from shared.errors import ProcessorUnavailable
 from shared.books import repository
 from shared.books.ledger import InvoiceBalances, PaymentBalances, fold
 from shared.books.work import Keys, Repository, balances_of
+from shared.declines import failure_from
+from shared.errors import ProcessorUnavailable
+from shared.init_type import load_ahead
+from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchProcessor, Transfer
@@ -41,9 +43,7 @@ from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, record_transfer_id, within_idempotency_window
 from shared.services.card_payments import INTENT_STATUSES
-from shared.jobs import Enqueue, payment_job
 from shared.services.payment_updates import UNSETTLED, apply_update
-from shared.init_type import load_ahead
 
 log = Logger(child=True)
 load_ahead("shared.services.autopay", "shared.services.client_accounts")  # an autopay try cut off before Stripe
@@ -131,9 +131,9 @@ def check_books(invoice_keys: set[tuple[str, str]], report: Report, repo: Reposi
             if journal != stored:
                 _drift(report, f"invoice:{invoice_id}", stored, journal)
             for payment in repo.invoice_payments(client_id, invoice_id):
-                journal = books.payments.get(payment.payment_id, PaymentBalances()).accounts
-                if journal != payment.balance_map():
-                    _drift(report, f"payment:{payment.payment_id}", payment.balance_map(), journal)
+                held = books.payments.get(payment.payment_id, PaymentBalances()).accounts
+                if held != payment.balance_map():
+                    _drift(report, f"payment:{payment.payment_id}", payment.balance_map(), held)
         if ctx.client is not None and int(ctx.client.credit_balance or 0) != books.credit:
             _drift(report, f"client:{client_id}", ctx.client.credit_balance, books.credit)
 
@@ -184,6 +184,7 @@ def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
 # ---- ACH ----------------------------------------------------------------------------------------------------
 
 def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue, report: Report) -> None:
+    transfer: Transfer | None
     if payment.processor_payment_id:
         transfer = ach.get_transfer(payment.processor_payment_id)
     else:
@@ -253,7 +254,7 @@ def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, paymen
         processor_payment_id=processor_payment_id, outcome=outcome, payment_method_id=payment_method_id),
         enqueue)
     report.anomalies += 1 if result.anomaly else 0
-    if result.outcome == "applied":
+    if result.outcome == "applied" and result.payment_status:  # an applied update always has its status
         report.count_applied(result.payment_status)
         log.warning("reconciliation applied what a webhook did not",
                     extra=_ids(payment) | {"status": result.payment_status, "was": payment.status})

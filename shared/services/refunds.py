@@ -17,6 +17,7 @@ the merchant's loss (`refunded_at_loss`), shown to a person, never taken from th
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 
@@ -61,7 +62,7 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
     refundable rest as it is when the refund is recorded (decided on fresh data, like every change)."""
     repo = repo or repository()
     rest = isinstance(body, dict) and body.get("amount") == REST
-    amount, reason, correction = parse_refund({**body, "amount": 1} if rest else body)
+    amount, reason, correction = parse_refund({**cast(dict[str, object], body), "amount": 1} if rest else body)
     found = payment_by_id(payment_id, repo)
     refund_id = refund_id_for(payment_id, idempotency_key)
     fingerprint = refund_fingerprint(payment_id, REST if rest else amount, reason, correction)
@@ -73,11 +74,12 @@ def start_refund(payment_id: str, idempotency_key: str, body: object,
                 raise Unprocessable("This Idempotency-Key was already used for a different refund.",
                                     code="idempotency_key_reused")
             return Change(result=(existing, payment))
+        assert payment is not None  # found above: a payment is never deleted
         if payment.status not in REFUNDABLE:
             raise Conflict(f"Only a payment that went through can be refunded; this one is {payment.status}.",
                            code="payment_not_refundable")
         refundable = refundable_amount(payment)
-        if amount > refundable or rest and refundable <= 0:
+        if amount > refundable or (rest and refundable <= 0):
             raise Unprocessable(f"At most {format_amount(refundable, payment.currency)} of this payment can still "
                                 "be refunded.", code="amount_exceeds_refundable")
         refund = new_refund(payment, refund_id, refundable if rest else amount, reason, correction, fingerprint)
@@ -126,13 +128,16 @@ def _submit(refund: Refund, payment: Payment, processor: RefundProcessor, enqueu
     if result.status in (REFUND_SUCCEEDED, REFUND_FAILED):
         apply_refund_outcome(refund.client_id, refund.refund_id, result.status,
                              f"refund-submit:{refund.refund_id}:{result.status}", "refund_submit", enqueue, repo=repo)
-    return repo.load(Keys(refund.client_id, refund_id=refund.refund_id)).refund
+    submitted = repo.load(Keys(refund.client_id, refund_id=refund.refund_id)).refund
+    assert submitted is not None  # recorded before it was submitted: a refund is never deleted
+    return submitted
 
 
 def _record_processor_id(refund: Refund, processor_refund_id: str, repo: Repository) -> None:
     """The processor's id for the refund (its events name it), unless a webhook recorded it first."""
 
     def decide(ctx: Context) -> Change:
+        assert ctx.refund is not None  # the refund being submitted
         if ctx.refund.processor_refund_id is not None:
             return Change()
         return Change(refund={"processor_refund_id": processor_refund_id})
@@ -159,6 +164,7 @@ def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
     refund, payment = ctx.refund, ctx.payment
     if ctx.seen:
         return Change(result=UpdateResult("duplicate"))
+    assert refund is not None and payment is not None and ctx.keys.event_key is not None  # as keyed above
     # e.g. the bank returned the credit transfer
     returned = refund.status == REFUND_SUCCEEDED and status == REFUND_FAILED
     if refund.status != REFUND_PENDING and not returned:  # already final: a late or repeated report changes nothing
@@ -175,7 +181,7 @@ def decide_refund_outcome(ctx: Context, status: str, event_type: str) -> Change:
 
 
 def _final(refund: Refund, payment: Payment, status: str, key: str) -> Change:
-    fields = {"refund_pending_amount": max(0, int(payment.refund_pending_amount or 0) - refund.amount),
+    fields: dict[str, Any] = {"refund_pending_amount": max(0, int(payment.refund_pending_amount or 0) - refund.amount),
               "refunds": _summaries(payment, refund, status)}
     if status != REFUND_SUCCEEDED:
         return Change(result=UpdateResult("applied", payment.status), payment=fields, refund={"status": status})
@@ -207,7 +213,7 @@ def _returned(refund: Refund, payment: Payment, key: str) -> Change:
     held = PaymentBalances(payment.balance_map())
     recovered = min(refund.amount, held.lost)
     owed = refund.amount - recovered
-    fields = {"refunds": _summaries(payment, refund, REFUND_FAILED)}
+    fields: dict[str, Any] = {"refunds": _summaries(payment, refund, REFUND_FAILED)}
     if payment.status in (*REFUNDABLE, REFUNDED):
         fields["status"] = PARTIALLY_REFUNDED if held.refunded - refund.amount else SUCCEEDED
     at, ids = clock.now_iso(), {"payment_id": refund.payment_id, "refund_id": refund.refund_id}
@@ -272,6 +278,7 @@ def record_outside_refund(payment: Payment, found: OutsideRefund, enqueue: Enque
     def decide(ctx: Context) -> Change:
         if ctx.refund is not None:
             return Change(result=False)
+        assert ctx.payment is not None  # the caller's `payment`, read again
         if found.currency.lower() != ctx.payment.currency.lower():
             raise Unprocessable("refund in another currency than its payment", code="currency_mismatch")
         refund = new_refund(ctx.payment, refund_id, found.amount,

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from shared import clock
 from shared.errors import NotFound, Unprocessable
-from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.event_records import record_event_only, record_of
 from shared.init_type import load_ahead
 from shared.jobs import Enqueue
+from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.retries import until_won
 from shared.store import lost_race, write_transaction
 
@@ -98,7 +99,8 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
     """Delete a method, move the default if it was the default, end autopay if it paid with it (the client is
     emailed), plus optional items, in one transaction."""
     client = Client.get(method.client_id, consistent_read=True)
-    actions, condition = [], None
+    actions: list[Action] = []
+    condition = None
     if client.default_payment_method_id == method.payment_method_id:
         remaining = [m for m in SavedPaymentMethod.query(method.client_id)
                      if m.payment_method_id != method.payment_method_id and usable(m)]
@@ -162,7 +164,7 @@ def save_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     try:  # the first saved method becomes the default
         client.update(actions=[Client.default_payment_method_id.set(method.payment_method_id)],
                       condition=Client.default_payment_method_id.does_not_exist())
-    except Exception as exc:  # noqa: BLE001 - a default already set is the expected case
+    except Exception as exc:  # a default already set is the expected case
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
     return "saved"
@@ -200,8 +202,9 @@ def update_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
         return record_event_only(event_key, event_type)
     return update_for_event(method, [SavedPaymentMethod.card_brand.set(card.brand),
                                      SavedPaymentMethod.card_last4.set(card.last4),
-                                     SavedPaymentMethod.card_exp_month.set(card.exp_month),
-                                     SavedPaymentMethod.card_exp_year.set(card.exp_year)], event_key, event_type)
+                                     SavedPaymentMethod.card_exp_month.set(card.exp_month),  # type: ignore[arg-type]  # None too
+                                     SavedPaymentMethod.card_exp_year.set(card.exp_year)],  # type: ignore[arg-type]
+                            event_key, event_type)
 
 
 def update_for_event(method: SavedPaymentMethod, actions: list, event_key: str, event_type: str) -> str:

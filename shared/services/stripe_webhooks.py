@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
@@ -34,6 +35,9 @@ from shared.processors.stripe_events import (
 )
 from shared.services.payment_updates import apply_update
 
+if TYPE_CHECKING:
+    from shared.processors.refunds import RefundProcessor
+
 log = Logger(child=True)
 # Disputes, refunds and saved cards are imported by the branch that handles them: a cold instance whose first
 # event is a payment's (most events) does not load them.
@@ -55,7 +59,7 @@ class StripeSide:
     card_details: Callable[[str], CardDetails | None]
     intent_outcome: Callable[[str], IntentOutcome]
     refunds_of: Callable[[str], list[RefundInfo]] = lambda intent_id: []
-    refunds: Callable[[], object] | None = None  # the refund port, for refunds this system decides
+    refunds: "Callable[[], RefundProcessor] | None" = None  # the refund port, for refunds this system decides
     refund_on_early_fraud_warning: bool = False
 
 
@@ -112,7 +116,7 @@ def handle(event: StripeEvent, *, enqueue: Enqueue, stripe: StripeSide) -> Updat
 def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], IntentOutcome]) -> Callable[[Payment], bool]:
     """For a payment whose intent id was never stored: Stripe's own record of the event's intent (never the
     event's metadata) must name this payment. Asked at most once per event."""
-    fetch = cache(lambda: intent_outcome(update.processor_payment_id))
+    fetch = cache(lambda: intent_outcome(update.processor_payment_id))  # type: ignore[arg-type]  # asked only when named
 
     def tied(payment: Payment) -> bool:
         intent = fetch()
@@ -194,7 +198,7 @@ def _refund_info(obj) -> RefundInfo:
             or isinstance(obj.get("amount"), bool) or not isinstance(obj.get("currency"), str) \
             or not isinstance(obj.get("status"), str):
         raise InvalidPayload("refund lacks id, amount, currency or status")
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     reason = obj.get("reason") if isinstance(obj.get("reason"), str) else None
     return RefundInfo(obj["id"], obj["amount"], obj["currency"].lower(), obj["status"], reason, metadata)
 
@@ -203,7 +207,8 @@ def _apply_refunds(infos: list[RefundInfo], intent_id: str | None, key: str, enq
                    stripe: StripeSide) -> list[UpdateResult]:
     from shared.services import refunds
 
-    results, payment = [], None
+    results: list[UpdateResult] = []
+    payment: Payment | None = None
     for n, info in enumerate(infos):
         client_id, refund_id = info.metadata.get("client_id"), info.metadata.get("refund_id")
         if not (client_id and refund_id):
@@ -216,10 +221,10 @@ def _apply_refunds(infos: list[RefundInfo], intent_id: str | None, key: str, enq
                                                             "refund", enqueue))
             continue
         if payment is None:
-            payment = _card_payment(intent_id, f"{key}:{n}", "refund", "refund")
-            if isinstance(payment, UpdateResult):
-                return [payment]
-            payment = _synced(payment, enqueue, stripe)
+            card_payment = _card_payment(intent_id, f"{key}:{n}", "refund", "refund")
+            if isinstance(card_payment, UpdateResult):
+                return [card_payment]
+            payment = _synced(card_payment, enqueue, stripe)
         status = REFUND_FINAL.get(info.status, "pending")
         results.append(refunds.record_outside_refund(payment, refunds.OutsideRefund(
             info.id, info.amount, info.currency, status, info.reason), enqueue))
@@ -254,5 +259,7 @@ def _early_fraud_warning(event: StripeEvent, key: str, enqueue: Enqueue, stripe:
 def _refund_for_warning(payment: Payment, warning_id: str, enqueue: Enqueue, stripe: StripeSide) -> str | None:
     from shared.services import refunds
 
-    return refunds.refund_for_warning(_synced(payment, enqueue, stripe), warning_id, lambda _: stripe.refunds(),
+    port = stripe.refunds
+    assert port is not None  # the caller checked
+    return refunds.refund_for_warning(_synced(payment, enqueue, stripe), warning_id, lambda _: port(),
                                       enqueue)

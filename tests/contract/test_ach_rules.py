@@ -118,7 +118,7 @@ def test_the_backend_refuses_exactly_the_debits_the_processor_would(sandbox, ach
         except Unprocessable as refused:
             assert refused.code == "ach_weekly_limit" and refused.details["available"] == ach_limits.WEEKLY_LIMIT - sent
             allowed = False
-        taken = succeeds(lambda: transfer(ach, source, cents), refusal="TransactionLimit")
+        taken = succeeds(lambda: transfer(ach, source, cents), refusal="TransactionLimit")  # noqa: B023 (called at once)
         assert allowed == taken, (cents, sent)
         sent += cents if taken else 0
 
@@ -198,7 +198,7 @@ def test_a_bank_that_failed_verification_comes_back_locked_within_48_hours(sandb
 def test_the_return_code_table_is_the_same_in_the_backend_and_the_sandbox():
     sandbox_table = {code: (customer, "removed" if removed else "unverified" if unverified else None)
                      for code, (_d, _e, customer, unverified, removed, _b) in ach_sandbox.RETURN_CODES.items()}
-    assert RETURN_ACTIONS == sandbox_table
+    assert sandbox_table == RETURN_ACTIONS
     for code in ach_sandbox.RETURN_CODES:
         assert return_failure(code).message.startswith("Your ") or code == "R06"  # every code has its own words
         assert "returned this payment." not in return_failure(code).message
@@ -241,7 +241,7 @@ def test_the_forbidden_characters_are_the_same():
     assert set(dwolla_names.MAPPING) == dwolla_names.FORBIDDEN
     assert not dwolla_names.FORBIDDEN & set("".join(dwolla_names.MAPPING.values()))
     assert dwolla_names.PERSON_NAME_LIMIT == ach_sandbox.NAME_LIMITS["firstName"] == ach_sandbox.NAME_LIMITS["lastName"]
-    assert dwolla_names.BUSINESS_NAME_LIMIT == ach_sandbox.NAME_LIMITS["businessName"]
+    assert ach_sandbox.NAME_LIMITS["businessName"] == dwolla_names.BUSINESS_NAME_LIMIT
 
 
 @SETTINGS

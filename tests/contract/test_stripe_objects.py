@@ -77,7 +77,7 @@ def sdk_has(object_name: str, path: str) -> bool:
             if origin is UntypedStripeObject:  # metadata and other maps: any key
                 return True
             if origin is ListObject:
-                fields, owner = {"data": typing.List[typing.get_args(tp)[0]]}, ListObject
+                fields, owner = {"data": list[typing.get_args(tp)[0]]}, ListObject
             elif isinstance(origin, type) and issubclass(origin, stripe.StripeObject):
                 fields, owner = collections.ChainMap(*(vars(c).get("__annotations__", {}) for c in origin.__mro__)), origin
             else:

@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 import boto3
 import jwt
+import moto
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import moto
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from infra.demo import Portal, confirm_card, login, wait_for_receipt
 

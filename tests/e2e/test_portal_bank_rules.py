@@ -11,7 +11,12 @@ from playwright.sync_api import expect
 from infra.demo import Portal
 from tests.e2e.test_local_stack import stack_in
 from tests.e2e.test_portal_browser import (  # noqa: F401  (page, shots: the portal tests' fixtures, on this stack)
-    invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in,
+    invoice_row,
+    no_serious_accessibility_problems,
+    open_payment,
+    page,
+    shots,
+    sign_in,
 )
 
 expect.set_options(timeout=15_000)
@@ -38,7 +43,7 @@ def verified_bank(portal: Portal, account: str) -> str:
     raise AssertionError(verified.text)
 
 
-def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page, stack, shots):
+def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page, stack, shots):  # noqa: F811 (the imported fixtures)
     portal = Portal(stack, "ana@acme.test")
     bank = verified_bank(portal, "123456780000")
     settings = portal.get("/portal-settings").json()
@@ -87,7 +92,7 @@ def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page
     expect(invoice_row(page, "INV-1041")).to_contain_text("Pay Now")
 
 
-def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
+def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):  # noqa: F811 (the imported fixtures)
     """Dwolla suspended the client's customer after an R10: the pay form and Account Settings say so."""
     portal = Portal(stack, "ben@birch.test")
     bank = verified_bank(portal, "223456780010")  # R10: removed, blocklisted, customer suspended
@@ -119,7 +124,7 @@ def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
     no_serious_accessibility_problems(page, "bank transfers on hold")
 
 
-def test_the_deposits_are_under_10_cents(page, stack, shots):
+def test_the_deposits_are_under_10_cents(page, stack, shots):  # noqa: F811 (the imported fixtures)
     sign_in(page, "ana@acme.test")
     page.get_by_role("link", name="Account Settings").click()
     page.get_by_label("Account holder name").fill("Ana Demo")

@@ -259,7 +259,7 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     expect(page.get_by_role("status").first).to_contain_text("two small deposits")
     bank = page.get_by_role("listitem").filter(has_text="ending in 0000")
     expect(bank).to_contain_text("Waiting for verification")
-    for attempt in range(30):  # the deposits arrive after the sandbox's settle delay; first a wrong answer
+    for _attempt in range(30):  # the deposits arrive after the sandbox's settle delay; first a wrong answer
         bank.get_by_role("button", name=re.compile("^Verify")).click()
         dialog = page.get_by_role("dialog")
         dialog.get_by_label("First deposit ($)").fill("0.01")

@@ -16,8 +16,8 @@ from infra.sqs_poller import Batch, SqsPoller
 from shared import merchant
 from shared.ach_authorization import authorization_text
 from shared.models import Invoice, Payment, SavedPaymentMethod
-from shared.store import money_of
 from shared.processors.ach_webhooks import sign
+from shared.store import money_of
 from tests.conftest import ACH_WEBHOOK_SECRET
 from tests.helpers import call
 

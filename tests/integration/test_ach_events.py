@@ -17,8 +17,17 @@ from shared import clock
 from shared.models import Payment, Refund, SavedPaymentMethod
 from tests.helpers import call, sqs_event, table_snapshot
 from tests.integration.ach_helpers import (
-    api, deliver, deliver_and_apply, envelope, invoice_numbers, pay_ach, queue_depth, run_worker, simulate,
-    transfer_url, verified_bank,
+    api,
+    deliver,
+    deliver_and_apply,
+    envelope,
+    invoice_numbers,
+    pay_ach,
+    queue_depth,
+    run_worker,
+    simulate,
+    transfer_url,
+    verified_bank,
 )
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}

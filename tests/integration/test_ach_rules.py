@@ -17,7 +17,16 @@ from shared import clock
 from shared.models import Client, Payment, Refund, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.integration.ach_helpers import (
-    api, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, transfer_url, verified_bank,
+    api,
+    deliver_and_apply,
+    deposits,
+    envelope,
+    invoice_numbers,
+    link,
+    pay_ach,
+    simulate,
+    transfer_url,
+    verified_bank,
 )
 
 WEDNESDAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)

@@ -13,8 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from infra.ach_sandbox import (DEFAULT_MERCHANT_FUNDING_SOURCE_ID, HAL, AchSandbox, format_amount, parse_amount,
-                               routing_number_valid)
+from infra.ach_sandbox import (
+    DEFAULT_MERCHANT_FUNDING_SOURCE_ID,
+    HAL,
+    AchSandbox,
+    format_amount,
+    parse_amount,
+    routing_number_valid,
+)
 
 ROUTING = "222222226"
 SECRET = "whsec-sandbox-test"

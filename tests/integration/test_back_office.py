@@ -4,10 +4,10 @@ import pytest
 import requests
 
 from shared import clock
+from shared.books.dynamo import DynamoRepository
 from shared.models import ExtensionRequest, Invoice, LineItem, Payment
 from shared.store import status_actions
 from tests.helpers import call, table_snapshot
-from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}

@@ -3,11 +3,11 @@
 import pytest
 import requests
 
+from shared.books.dynamo import DynamoRepository
 from shared.models import Invoice, Payment
 from shared.processors.stripe_cards import API_VERSION
 from shared.store import money_of
 from tests.helpers import call, table_snapshot
-from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 PAY = "CreatePaymentFunction"

@@ -9,10 +9,10 @@ import os
 import pytest
 import requests
 
+from shared.errors import ProcessorUnavailable
 from shared.models import Invoice, Payment
 from shared.processors.card import IntentOutcome
 from shared.processors.stripe_events import parse
-from shared.errors import ProcessorUnavailable
 from shared.services import stripe_webhooks
 from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, signed_webhook, table_snapshot

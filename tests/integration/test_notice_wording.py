@@ -30,7 +30,7 @@ def test_overdue_notice_names_the_fee_it_comes_with(client, frozen):
     assert "$525.00" in body  # the amount due includes it
 
 
-def test_overdue_notice_in_the_grace_period_says_a_fee_may_apply(client, frozen):  # noqa: F811
+def test_overdue_notice_in_the_grace_period_says_a_fee_may_apply(client, frozen):
     put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
                 late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
     frozen("2026-12-11")
@@ -39,7 +39,7 @@ def test_overdue_notice_in_the_grace_period_says_a_fee_may_apply(client, frozen)
     assert "a late fee may apply" in overdue_email(client)
 
 
-def test_no_fee_policy_no_fee_sentence(client, frozen):  # noqa: F811
+def test_no_fee_policy_no_fee_sentence(client, frozen):
     put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10", late_fee={"kind": "none"})
     frozen("2026-12-11")
     run_job()

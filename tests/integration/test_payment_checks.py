@@ -11,7 +11,12 @@ from shared.services.reconciliation import reconcile_one
 from tests.helpers import call, table_snapshot
 from tests.integration.ach_helpers import pay_ach, simulate, verified_bank
 from tests.integration.test_reconciliation import (
-    card_payment, confirm_at_stripe, deliver_stripe_events, intent_of, invoice_numbers, jobs,
+    card_payment,
+    confirm_at_stripe,
+    deliver_stripe_events,
+    intent_of,
+    invoice_numbers,
+    jobs,
 )
 
 

@@ -10,6 +10,7 @@ from tests.integration.ach_helpers import accepted_authorization, pay_ach, verif
 from tests.integration.test_ach import transfers_at_sandbox
 from tests.integration.webhook_helpers import deliver
 
+
 def start_card(invoice_id="inv-full", key="k1", **body):
     return call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id},
                 body={"method": "card", **body}, headers={"Idempotency-Key": key})

@@ -11,9 +11,8 @@ from infra.apigw import LambdaContext
 from shared import clock
 from shared.models import Payment, ProcessedEvent
 from shared.services.email_ledger import claim_email
-from tests.helpers import call, queue_messages, sent_emails, signed_webhook, sqs_event
 from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import intent_event, table_snapshot
+from tests.helpers import call, intent_event, queue_messages, sent_emails, signed_webhook, sqs_event, table_snapshot
 from tests.races import competing
 
 

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
+from shared.books.dynamo import DynamoRepository
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.store import money_of
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot
-from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 HOOK = "StripeWebhookFunction"
@@ -241,8 +241,8 @@ def test_events_for_unknown_payments_or_mismatched_ids_change_nothing(started):
 def test_base64_encoded_bodies_are_verified_on_the_decoded_bytes(started):
     import base64
 
-    from infra.apigw import LambdaContext, http_event
     from functions.stripe_webhook.app import handler
+    from infra.apigw import LambdaContext, http_event
 
     payload, headers = signed_webhook(event_for(started, "payment_intent.succeeded", "evt_b64"), WEBHOOK_SECRET)
     event = http_event("POST", "/webhooks/stripe", headers=headers | {"content-type": "application/octet-stream"},

@@ -12,12 +12,12 @@ import os
 import pytest
 
 from shared.books.dynamo import DynamoRepository
+from shared.dynamodb import CONFLICT_RETRIES
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.services.card_payments import MAX_ATTEMPTS
-from shared.dynamodb import CONFLICT_RETRIES
 from tests.helpers import call, intent_event, table_snapshot
-from tests.races import competing, dynamodb_answers, transaction_conflict, write_conflict
 from tests.integration.webhook_helpers import deliver
+from tests.races import competing, dynamodb_answers, transaction_conflict, write_conflict
 
 
 def pay(key: str = "conflict-1"):

@@ -15,6 +15,8 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from shared import autopay as autopay_rules
+from shared.attention import attention_of
 from shared.books.ledger import PaymentBalances, entry, fold
 from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run
@@ -22,10 +24,16 @@ from shared.dispute_states import BalanceTransaction, DisputeReport
 from shared.due_dates import parse_policy
 from shared.errors import DomainError, ProcessorUnavailable
 from shared.invoices import VOID, derive_status
-from shared import autopay as autopay_rules
-from shared.attention import attention_of
-from shared.models import (AutopayAuthorization, Client, Invoice, LineItem, Payment, ProcessedEvent, Refund,
-                           SavedPaymentMethod)
+from shared.models import (
+    AutopayAuthorization,
+    Client,
+    Invoice,
+    LineItem,
+    Payment,
+    ProcessedEvent,
+    Refund,
+    SavedPaymentMethod,
+)
 from shared.multi_payment_requests import PaymentsRequest
 from shared.payment_plans import states_of
 from shared.payment_requests import PaymentRequest
@@ -33,8 +41,18 @@ from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcom
 from shared.processors.ach import Transfer
 from shared.processors.card import CardDetails, Confirmation, Intent
 from shared.processors.refunds import RefundResult
-from shared.services import (ach_payments, autopay, back_office, card_payments, disputes, due_date_job,
-                             multi_payments, payment_updates, plans, refunds)
+from shared.services import (
+    ach_payments,
+    autopay,
+    back_office,
+    card_payments,
+    disputes,
+    due_date_job,
+    multi_payments,
+    payment_updates,
+    plans,
+    refunds,
+)
 from shared.surcharges import CardFee
 
 CLIENT, INVOICE = "client-m", "inv-m"
@@ -324,7 +342,7 @@ class World:
             CLIENT, key, request, cards=lambda: self.cards, ach=lambda: self.ach, merchant_name="Acme",
             enqueue=self.enqueue, fee=CARD_FEE if card else None, repo=self.repo,
             allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
-        if started is None or method == "ach" and not settle:
+        if started is None or (method == "ach" and not settle):
             return
         if method == "ach":
             self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)

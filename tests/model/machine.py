@@ -17,6 +17,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import ClassVar
 
 import pytest
 import requests
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from infra.seed import put_client, put_invoice
+from shared.books.dynamo import DynamoRepository
 from shared.due_dates import parse_policy
 from shared.models import Invoice, Payment, Refund
 from shared.services import due_date_job
@@ -33,7 +35,6 @@ from tests.helpers import books_hold, call, intent_event
 from tests.integration.ach_helpers import deliver_and_apply, envelope, pay_ach, simulate, verified_bank
 from tests.integration.test_disputes import INQUIRY, LOST, WON, event
 from tests.integration.webhook_helpers import deliver
-from shared.books.dynamo import DynamoRepository
 from tests.races import competing
 
 SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"
@@ -67,7 +68,7 @@ def one(items: list, pick: int):
 
 
 class MoneyModel(RuleBasedStateMachine):
-    env: dict = {}  # the session's servers (set by run())
+    env: ClassVar[dict] = {}  # the session's servers (set by run())
     STARTS: tuple[str, ...] = ("nothing",)
 
     @initialize(data=st.data())
@@ -417,7 +418,7 @@ def run(machine: type[MoneyModel], aws: dict, record_property) -> None:
         wall = time.perf_counter() - began
         sequences, checks = STATS.pop("sequences", 0), STATS.pop("checks", 0)
         steps = {k: v for k, v in STATS.most_common() if k in ACTIONS}
-        costs = {k: f"{SECONDS[k] / max(1, STATS[k] if k in STATS else sequences):.2f}s" for k in sorted(SECONDS)
+        costs = {k: f"{SECONDS[k] / max(1, STATS.get(k, sequences)):.2f}s" for k in sorted(SECONDS)
                  if k != "checks"}
         other = ", ".join(f"{k}: {v}" for k, v in STATS.most_common() if k not in ACTIONS)
         record_property("money model", (

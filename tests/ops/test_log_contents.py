@@ -15,8 +15,16 @@ from shared.processors.factory import ach_processor
 from shared.web import logger as powertools_logger
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.helpers import call, intent_event, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import (ROUTING, deliver, deliver_and_apply, envelope, pay_ach, simulate,
-                                           transfer_url, verified_bank)
+from tests.integration.ach_helpers import (
+    ROUTING,
+    deliver,
+    deliver_and_apply,
+    envelope,
+    pay_ach,
+    simulate,
+    transfer_url,
+    verified_bank,
+)
 from tests.integration.test_card_flow import confirm_like_stripe_js, deliver_stripe_events
 
 CARD_NUMBER = "4000056655665556"  # a test Visa debit number, typed into "Stripe.js" below

@@ -9,10 +9,10 @@ from shared.books.ledger import Books, InvoiceBalances, PaymentBalances, entry
 from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run
 from shared.models import Client, Invoice, LineItem, Payment
+from shared.payment_states import Effect, Outcome, PaymentUpdate
 from shared.request_schemas import MAX_INVOICES
 from shared.services import refunds
 from shared.spread_outcomes import spread_outcome
-from shared.payment_states import Effect, Outcome, PaymentUpdate
 
 PLAN = Plan((Share("a", 10000, 300), Share("b", 5000, 150)), 15450, 450)
 
@@ -162,7 +162,7 @@ class _Ssm:
     def __init__(self, value: str):
         self.value, self.reads = value, 0
 
-    def get_parameter(self, Name):  # noqa: N803 (botocore's parameter name)
+    def get_parameter(self, Name):  # botocore's parameter name
         self.reads += 1
         return {"Parameter": {"Name": Name, "Value": self.value}}
 
@@ -190,7 +190,7 @@ def test_the_switch_is_read_once_per_thirty_seconds_and_off_stops_the_fee(monkey
 
 def test_a_switch_that_cannot_be_read_is_off(monkeypatch):
     class Broken:
-        def get_parameter(self, Name):  # noqa: N803
+        def get_parameter(self, Name):
             raise ConnectionError("no SSM")
 
     monkeypatch.setenv("CARD_FEE_BASIS_POINTS", "300")
@@ -225,8 +225,8 @@ def test_the_largest_changes_of_a_payment_of_the_most_invoices_fit_in_one_transa
     """A card payment of MAX_INVOICES invoices with a card fee, overpaid (credit), refunded in good part as a
     correction (credit, fees, invoices), then charged back in full (fees, every invoice, the merchant's loss): every
     write is one TransactWriteItems of at most 100 items (4 per invoice at most: its update and three entries)."""
-    from shared.multi_payment_requests import PaymentsRequest
     from shared.dispute_states import BalanceTransaction, DisputeReport
+    from shared.multi_payment_requests import PaymentsRequest
     from shared.services import disputes, multi_payments, payment_updates
     from tests.model.books_world import FakeCards, FakeRefunds
 

@@ -2,8 +2,19 @@
 
 import pytest
 
-from shared.books.ledger import (CLIENT_VISIBLE, DESCRIPTIONS, INNER, KINDS, Books, Entry, InvoiceBalances,
-                                 LedgerRefused, PaymentBalances, entry, fold)
+from shared.books.ledger import (
+    CLIENT_VISIBLE,
+    DESCRIPTIONS,
+    INNER,
+    KINDS,
+    Books,
+    Entry,
+    InvoiceBalances,
+    LedgerRefused,
+    PaymentBalances,
+    entry,
+    fold,
+)
 
 AT = "2026-12-01T00:00:00Z"
 
@@ -87,11 +98,11 @@ def test_every_kind_has_words():
 
 
 def test_exactly_these_kinds_are_the_clients_to_see():
-    assert CLIENT_VISIBLE == {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
+    assert {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
                               "payment_received", "kept_as_credit", "payment_returned", "credit_returned",
                               "chargeback", "chargeback_from_credit", "chargeback_reversed",
                               "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned",
-                              "card_fee", "card_fee_refunded", "card_fee_charged_back", "card_fee_reversed"}
+                              "card_fee", "card_fee_refunded", "card_fee_charged_back", "card_fee_reversed"} == CLIENT_VISIBLE
 
 
 @pytest.mark.parametrize("before,entries,reason", [

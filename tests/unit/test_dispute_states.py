@@ -3,7 +3,8 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from shared.books.ledger import Books as Ledger, InvoiceBalances, PaymentBalances, entry
+from shared.books.ledger import Books as Ledger
+from shared.books.ledger import InvoiceBalances, PaymentBalances, entry
 from shared.dispute_states import BalanceTransaction, DisputeReport, PaymentMoney, decide_dispute
 
 OUT, BACK = BalanceTransaction(-4000, "usd"), BalanceTransaction(4000, "usd")

@@ -5,8 +5,15 @@ from datetime import date
 
 import pytest
 
-from shared.due_dates import (FeePolicy, check_extendable, fee_due, late_fee, parse_extension_request, parse_policy,
-                              reminder_due)
+from shared.due_dates import (
+    FeePolicy,
+    check_extendable,
+    fee_due,
+    late_fee,
+    parse_extension_request,
+    parse_policy,
+    reminder_due,
+)
 from shared.errors import Conflict, Unprocessable
 
 DUE = date(2026, 12, 10)

@@ -37,7 +37,7 @@ class _SecretsManager:
     def __init__(self, value: str):
         self.value, self.reads = value, 0
 
-    def get_secret_value(self, SecretId):  # noqa: N803 (botocore's parameter name)
+    def get_secret_value(self, SecretId):  # botocore's parameter name
         self.reads += 1
         return {"ARN": SecretId, "SecretString": self.value}
 

@@ -8,8 +8,7 @@ import pytest
 from shared.due_dates import FeePolicy
 from shared.errors import DomainError
 from shared.invoices import InvoiceMoney
-from shared.payment_plans import (MAX_INSTALLMENTS, Installment, late_fees, next_owed, parse_plan, payment_rules,
-                                  states)
+from shared.payment_plans import MAX_INSTALLMENTS, Installment, late_fees, next_owed, parse_plan, payment_rules, states
 
 TODAY = date(2027, 1, 10)
 PLAN = [Installment(30000, date(2027, 1, 15)), Installment(30000, date(2027, 2, 15)),

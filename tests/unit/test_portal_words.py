@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from infra import openapi
-from shared.invoices import STATUSES
 from shared.books.ledger import CLIENT_VISIBLE
+from shared.invoices import STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (ROOT / "portal" / "words.js").read_text()
@@ -22,7 +22,7 @@ def words(name: str) -> dict[str, str]:
     assert block, f"{name} is not in portal/words.js"
     lines = block.group(1).strip("\n").split("\n")
     entries = [re.fullmatch(r"  (\w+): (['\"])(.+)\2,", line) for line in lines]
-    assert all(entries), f"{name}: a line is not `key: 'words',`: {[l for l, e in zip(lines, entries) if not e]}"
+    assert all(entries), f"{name}: a line is not `key: 'words',`: {[line for line, e in zip(lines, entries) if not e]}"
     return {e.group(1): e.group(3) for e in entries}
 
 

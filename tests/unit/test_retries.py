@@ -2,6 +2,8 @@
 (`before_retry` re-reads between attempts, never before the first), other errors pass through, and after the
 last lost race the caller's `give_up` error (or 409 `concurrent_change`) is raised."""
 
+from typing import ClassVar
+
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
@@ -17,11 +19,11 @@ class Reason:
 class LostRace(TransactWriteError):
     """What DynamoDB answers when another writer got there first: every item's reason a failed condition."""
 
-    cancellation_reasons = [Reason("ConditionalCheckFailed"), Reason("None")]
+    cancellation_reasons: ClassVar[list] = [Reason("ConditionalCheckFailed"), Reason("None")]
 
 
 class Refused(TransactWriteError):
-    cancellation_reasons = [Reason("ValidationError")]
+    cancellation_reasons: ClassVar[list] = [Reason("ValidationError")]
 
 
 def lost_race() -> TransactWriteError:

@@ -33,7 +33,7 @@ from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.request_schemas import MAX_INVOICES
 from shared.errors import ErrorCode
 from shared.services.queries import MAX_LIMIT
-from shared.validation import MAX_ID_LENGTH, NOT_FOUND_CODES
+from shared.validation import MAX_DEPTH, MAX_ID_LENGTH, NOT_FOUND_CODES
 
 # The journal's kinds a client sees in `activity` (the merchant's own losses are not shown).
 LEDGER_KINDS = {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}
@@ -62,7 +62,7 @@ def _extend(base: dict, properties: dict, required: list[str] = ()) -> dict:
 
 # What each code means comes with the code (shared.errors.ErrorCode); {MAX_...} in a meaning is the limit it checks.
 LIMITS = {"MAX_IDEMPOTENCY_KEY": MAX_IDEMPOTENCY_KEY, "MAX_LIMIT": MAX_LIMIT, "MAX_ID_LENGTH": MAX_ID_LENGTH,
-          "MAX_INVOICES": MAX_INVOICES}
+          "MAX_DEPTH": MAX_DEPTH, "MAX_INVOICES": MAX_INVOICES}
 
 
 def describe(code: ErrorCode) -> str:

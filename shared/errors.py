@@ -28,8 +28,8 @@ class ErrorCode(StrEnum):
         return member
 
     INVALID_JSON = _code("invalid_json", 400,
-                         "The body is not a JSON object: not UTF-8 JSON, nested deeper than {MAX_DEPTH} levels, or text "
-                         "with a lone surrogate.")
+                         "The body is not a JSON object: not UTF-8 JSON, nested deeper than {MAX_DEPTH} levels, or "
+                         "text with a lone surrogate.")
     UNKNOWN_FIELD = _code("unknown_field", 422,
                           "The body has a field this route does not take (nothing is ignored silently).")
     INVALID_FIELD = _code("invalid_field", 422,

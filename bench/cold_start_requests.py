@@ -249,7 +249,7 @@ def ach_event_worker(s: Sample) -> Job:
                _status(s.ach_payment, "succeeded", "the ACH event worker"))
 
 
-def send_receipt(s: Sample) -> Job:
+def email_worker(s: Sample) -> Job:
     """The receipt job of a succeeded card payment: the email goes out."""
     payment = succeeded_card_payment(s, "receipt")
 
@@ -339,5 +339,5 @@ REQUESTS: dict[str, Callable[[Sample], Http | Job]] = {
     "AdminRefundsFunction": admin_refunds,
     "StripeWebhookFunction": stripe_webhook,
     "AchEventWorkerFunction": ach_event_worker,
-    "SendReceiptFunction": send_receipt,
+    "EmailWorkerFunction": email_worker,
 }

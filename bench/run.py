@@ -388,7 +388,7 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
     rows.measure("get payment (settled: the processor is not asked)", 1,
                  lambda: _api("GetPaymentFunction", path_parameters={"payment_id": payment_id}, client_id="client-a"))
     if webhook_ok:
-        rows.measure("send receipt (SQS worker, one job)", None, lambda: _send_receipt("client-a", payment_id))
+        rows.measure("send receipt (SQS worker, one job)", None, lambda: _email_worker_receipt("client-a", payment_id))
         rows.measure("resend receipt (POST /payments/{id}/receipt)", None, lambda: _resend("client-a", payment_id))
     else:
         rows.skip("send receipt (SQS worker, one job)", None, "the payment did not succeed (webhook failed)")
@@ -455,15 +455,15 @@ def _intent_of(client_id: str, payment_id: str) -> str:
     return Payment.get(client_id, payment_id, consistent_read=True).processor_payment_id
 
 
-def _send_receipt(client_id: str, payment_id: str) -> None:
+def _email_worker_receipt(client_id: str, payment_id: str) -> None:
     import importlib
 
     from infra import template
     from infra.apigw import LambdaContext
     from shared.jobs import payment_job
 
-    # The notice worker's queue (the template also has the ACH event worker's).
-    [source] = [s for s in template.sqs_event_sources() if s["function"] == "SendReceiptFunction"]
+    # The email worker's queue (the template also has the ACH event worker's).
+    [source] = [s for s in template.sqs_event_sources() if s["function"] == "EmailWorkerFunction"]
     event = {"Records": [{
         "messageId": "bench-1", "receiptHandle": "bench",
         "body": json.dumps(payment_job(client_id, payment_id, "receipt")),

@@ -7,8 +7,8 @@ Where each part comes from:
 - request bodies: shared.request_schemas, the JSON Schemas the parsers take their fields from (so an unknown field
   is refused exactly where the document says additionalProperties: false);
 - limits: the constants the code checks (shared.validation, shared.payment_requests, shared.services.queries);
-- error codes: ERRORS below, per route and status, each code with its meaning; failure.code values from
-  shared.declines and shared.bank_accounts;
+- error codes: shared.errors.ErrorCode, each code with its status and meaning; ERRORS below names the codes each
+  route answers; failure.code values from shared.declines and shared.bank_accounts;
 - response schemas: written here, closed (additionalProperties: false), because the views build plain dicts.
 
 The tests validate every response they receive against this document (tests/openapi_check.py), so a status,
@@ -28,11 +28,12 @@ from shared import request_schemas
 from shared.bank_accounts import _RETURNS as ACH_RETURNS
 from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
 from shared.declines import _MESSAGES as DECLINES
+from shared.errors import ErrorCode
 from shared.invoices import STATUSES as INVOICE_STATUSES
 from shared.payment_requests import MAX_IDEMPOTENCY_KEY
 from shared.request_schemas import MAX_INVOICES
 from shared.services.queries import MAX_LIMIT
-from shared.validation import MAX_ID_LENGTH
+from shared.validation import MAX_DEPTH, MAX_ID_LENGTH, NOT_FOUND_CODES
 
 # The journal's kinds a client sees in `activity` (the merchant's own losses are not shown).
 LEDGER_KINDS = {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}
@@ -59,265 +60,112 @@ def _extend(base: dict, properties: dict, required: list[str] = ()) -> dict:
             "required": base["required"] + list(required)}
 
 
-# Every error code, with what it means for the caller. Each route lists the ones it can answer, per status.
-CODES = {
-    "invalid_json": "The body is not a JSON object: not UTF-8 JSON, nested deeper than 32 levels, or text with "
-                    "a lone surrogate.",
-    "unknown_field": "The body has a field this route does not take (nothing is ignored silently).",
-    "invalid_field": "A field has the wrong type or shape (a name: empty, over its bytes; or it holds a line break, tab, other control character or bidirectional override); the message names "
-                     "it.",
-    "idempotency_key_required": "The Idempotency-Key header is missing.",
-    "invalid_idempotency_key": f"The Idempotency-Key header is not 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
-                               "characters.",
-    "idempotency_key_reused": "The Idempotency-Key was used before with another body.",
-    "invalid_limit": f"limit is not a whole number from 1 to {MAX_LIMIT}.",
-    "invalid_cursor": "cursor is not the next_cursor of the previous page of this same list.",
-    "invalid_status": "status is not an invoice status.",
-    "invalid_invoice_id": f"invoice_id is not an id (1-{MAX_ID_LENGTH} characters).",
-    "unauthorized": "An access token, or an ID token without custom:client_id: sign in again.",
-    "forbidden": "Not in the merchant's admin group.",
-    "account_not_found": "The signed-in client has no account record.",
-    "client_not_found": "No client with that id.",
-    "invoice_not_found": "No such invoice for this client (also another client's invoice).",
-    "payment_not_found": "No such payment for this client (also another client's payment).",
-    "payment_method_not_found": "No such saved payment method for this client.",
-    "extension_request_not_found": "No extension request with that id.",
-    "problem_report_not_found": "No problem report with that id.",
-    "invoice_paid": "The invoice is already paid.",
-    "invoice_void": "The invoice was voided.",
-    "invoice_partially_paid": "Part of the invoice is paid: refund first.",
-    "payment_disputed": "A payment on the invoice is disputed: void it once the dispute is closed.",
-    "payment_holds_money": "A payment on the invoice still holds money (kept as credit): refund it first.",
-    "payment_in_progress": "A payment for the rest of the invoice is being processed.",
-    "payment_canceled": "A saved card's payment was replaced from another window before it was confirmed: nothing "
-                        "was charged.",
-    "concurrent_change": "Something changed the same record at the same moment; nothing was changed: try again.",
-    "partial_payment_not_allowed": "The invoice must be paid in full.",
-    "amount_exceeds_balance": "The amount is more than the balance.",
-    "amount_below_minimum": "The amount is under the invoice's minimum_payment.",
-    "invalid_amount": "An amount is not a whole, positive number of cents (or the line items add up to zero).",
-    "unsupported_method": "method is not card or ach.",
-    "unsupported_currency": "ACH takes invoices in usd only.",
-    "bank_account_not_verified": "The bank account's micro-deposits are not confirmed yet.",
-    "payment_method_required": "ACH needs a verified bank account's payment_method_id.",
-    "processor_unavailable": "The payment processor did not answer (or is not configured yet): nothing was charged "
-                             "or changed; retry (with the same Idempotency-Key).",
-    "invalid_date": "A date is not YYYY-MM-DD, or is out of order.",
-    "date_not_after_due_date": "The requested due date is not after the current one.",
-    "date_too_far": "The requested due date is more than 90 days after the current one.",
-    "invalid_reason": "reason is empty or over its bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
-    "extension_request_pending": "An extension request for this invoice is already waiting for an answer.",
-    "extension_request_decided": "The extension request was already approved or declined.",
-    "extension_request_expired": "The requested due date has passed: approving it would make the invoice overdue "
-                                 "again at once (and a second late fee due). Decline it; the client can ask for a "
-                                 "new date.",
-    "invalid_line_items": "line_items is not a list of 1-100 lines with description (1-500 bytes, no line break, "
-                          "tab, other control character or bidirectional override), quantity and unit_amount.",
-    "invalid_number": "number is empty, over 40 bytes (UTF-8) or not visible characters only; or it holds a line break, tab, other control character or bidirectional override.",
-    "invalid_late_fee_policy": "late_fee_policy is not a valid policy.",
-    "late_fee_too_high": "late_fee_policy asks for more than a client may be charged: a percentage over 25% "
-                         "(2500 basis points), or a flat fee over the invoice's total or over the deployment's "
-                         "MaxLateFeeCents.",
-    "problem_report_open": "A report of this kind is still open on the payment.",
-    "problem_report_resolved": "The report was already resolved.",
-    "invalid_kind": "kind is not one of the report kinds.",
-    "invalid_message": "message is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
-    "invalid_resolution": "resolution is empty or over 2000 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
-    "payment_not_refundable": "Only a succeeded payment can be refunded.",
-    "amount_exceeds_refundable": "The amount is more than what is left to refund.",
-    "refund_refused": "The processor refused the refund.",
-    "bank_account_exists": "This bank account is already linked.",
-    "invalid_routing_number": "routing_number is not a valid 9-digit ABA routing number.",
-    "invalid_account_number": "account_number is not 4-17 digits.",
-    "invalid_account_type": "account_type is not checking or savings.",
-    "invalid_holder_name": "holder_name is empty or over 100 bytes (UTF-8); or it holds a line break, tab, other control character or bidirectional override.",
-    "bank_account_rejected": "The ACH processor refused the bank account.",
-    "billing_email_in_use": "Another client's ACH customer at the processor has this billing email.",
-    "bank_account_details_differ": "This account is already linked with another account type or holder name: "
-                                   "remove it first to link it with these.",
-    "bank_account_relink_too_soon": "The account failed verification and the processor lets it be linked again "
-                                    "only 48 hours after it was first linked (retry_after).",
-    "bank_account_blocked": "The processor blocklisted this account after a bank return: another account or a card.",
-    "ach_weekly_limit": "The processor's limit for the client's bank transfers ($5,000 a week, Monday to Sunday UTC) "
-                        "would be exceeded: available says what is left, resets_on when it starts again.",
-    "bank_payments_suspended": "The processor suspended the client's bank transfers (after a bank return): pay by "
-                               "card; the merchant asks the processor to lift it.",
-    "bank_payments_deactivated": "The processor deactivated the client's bank transfers (a debit returned as not "
-                                 "authorized): pay by card; the merchant can reactivate them.",
-    "micro_deposits_pending": "The micro-deposits have not arrived yet.",
-    "bank_account_already_verified": "The bank account is verified already.",
-    "verification_failed": "Verification failed for good: link the account again or pay by card.",
-    "invalid_amounts": "amounts is not two whole numbers of cents from 1 to 9 (micro-deposits are under 10 cents; "
-                       "no attempt is spent).",
-    "incorrect_amounts": "The amounts do not match the micro-deposits.",
-    "verification_attempts_exceeded": "Too many wrong attempts: the bank account can no longer be verified.",
-    "invalid_email": "billing_email is not just an email address in 7-bit ASCII (a display name, angle brackets "
-                     "or anything around the address is refused).",
-    "billing_email_change_too_soon": "A billing email change was asked for less than a minute ago: ask again after "
-                                     "retry_after_seconds (also the Retry-After header); the first one's link "
-                                     "was sent.",
-    "confirmation_invalid": "The confirmation link's token is not the pending change's: used already, replaced by "
-                            "a newer change, incomplete, or another client's. Nothing changed.",
-    "confirmation_expired": "The confirmation link is older than 24 hours: ask for the change again. Nothing "
-                            "changed.",
-    "invalid_reminder_days": "reminder_days_before is not up to 3 different days from 1 to 30.",
-    "receipts_required": "Payment receipts can't be turned off.",
-    "invalid_signature": "The signature header is missing, malformed, or does not match the body.",
-    "invalid_payload": "The event could not be read.",
-    "temporarily_unavailable": "The event queue refused the event; the processor delivers it again.",
-    "internal_error": "Failed part-way; the processor retries and the retry finishes the job.",
-    "ach_authorization_required": "A bank transfer without the debit authorization accepted: send "
-                                  "ach_authorization {accepted: true, text: <ach_authorization_text>}.",
-    "ach_authorization_outdated": "The authorization text accepted is not the current ach_authorization_text: "
-                                  "show the new one and ask again.",
-    "amount_below_card_minimum": "Under the processor's minimum card charge (card_minimum_amounts): pay by bank "
-                                 "transfer.",
-    "amount_above_card_maximum": "Over Stripe's largest card charge (99999999 cents: eight digits): pay part of it. "
-                                 "Nothing was sent to Stripe.",
-    "amount_above_ach_maximum": "Over the ACH processor's limit per transfer (AchMaxTransferCents; Dwolla's default "
-                                "$5,000): pay part of it, or by card. Nothing was recorded or sent.",
-    "processor_refused": "The card processor refused the request as invalid (Stripe's invalid_request_error): "
-                         "nothing was charged; sending it again gets the same answer.",
-    "receipt_not_available": "The payment has not gone through, so there is no receipt yet.",
-    "duplicate_invoices": "invoice_ids lists an invoice twice.",
-    "too_many_invoices": f"invoice_ids lists more than {MAX_INVOICES} invoices (one payment's unit of work must fit in "
-                         "one DynamoDB transaction): pay the rest in another payment.",
-    "mixed_currencies": "The invoices are in different currencies: one payment is in one currency.",
-    "card_fee_changed": "The card fee is higher than the card_fee sent (the one the client was shown): nothing was "
-                        "charged; quote again and show the new fee (error.card_fee).",
-    "card_details_required": "A card fee is on and depends on the card: send stripe_payment_method (the card "
-                             "Stripe.js collected) or a saved card's payment_method_id.",
-    "receipt_recently_sent": "A receipt was sent moments ago: ask again after retry_after_seconds (also the "
-                             "Retry-After header).",
-    "autopay_authorization_required": "Autopay without its authorization accepted: send authorization "
-                                      "{accepted: true, text: <autopay_authorization_text>}.",
-    "autopay_authorization_outdated": "The authorization text accepted is not the current autopay_authorization_text: "
-                                      "show the new one and ask again.",
-    "card_expired": "The saved card has expired.",
-    "invalid_installments": "installments is not a list of 2-12 objects with amount and due_date.",
-    "installments_do_not_sum": "The installment amounts do not add up to the invoice's balance.",
-    "installment_dates_not_ascending": "Installment due dates are not in ascending order (one per day at most).",
-    "installment_before_today": "The first installment is due before today (the merchant's time zone).",
-    "payment_plan_active": "The invoice is paid in installments: their dates are the merchant's to change.",
-    "invalid_note": "note is empty, longer than 1000 bytes of UTF-8, or holds a line break or another control "
-                    "character.",
-    "unknown_parameter": "The query string names a parameter this route does not take.",
-}
+# What each code means comes with the code (shared.errors.ErrorCode); {MAX_...} in a meaning is the limit it checks.
+LIMITS = {"MAX_IDEMPOTENCY_KEY": MAX_IDEMPOTENCY_KEY, "MAX_LIMIT": MAX_LIMIT, "MAX_ID_LENGTH": MAX_ID_LENGTH,
+          "MAX_DEPTH": MAX_DEPTH, "MAX_INVOICES": MAX_INVOICES}
 
-_ID_CODES = {"invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
-             "payment_method_id": "payment_method_not_found", "extension_request_id": "extension_request_not_found",
-             "problem_report_id": "problem_report_not_found", "client_id": "client_not_found"}
-_BODY = ["invalid_json"]
-_BODY_422 = ["unknown_field"]
-_KEY = ["idempotency_key_required", "invalid_idempotency_key"]
-_PAGE_400 = ["invalid_limit", "invalid_cursor"]
 
-# Per route: the error codes of each status (401 and 403 are added from the route's auth; 404 of each path id).
-ERRORS = {
-    "GET /invoices": {400: ["invalid_status", *_PAGE_400]},
-    "GET /invoices/{invoice_id}": {},
-    "GET /invoices/{invoice_id}/activity": {400: ["invalid_cursor"]},
-    "POST /invoices/{invoice_id}/payments": {
-        400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["payment_method_not_found"],
-        409: ["invoice_paid", "invoice_void", "payment_in_progress", "payment_canceled", "concurrent_change"],
-        422: ["partial_payment_not_allowed", "amount_exceeds_balance", "amount_below_minimum", "invalid_amount",
-              "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
-              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
-              "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
-              "bank_payments_deactivated", "processor_refused", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "POST /payments": {
-        400: [*_KEY, *_BODY, "ach_authorization_required"], 404: ["invoice_not_found", "payment_method_not_found"],
-        409: ["payment_in_progress", "payment_canceled", "card_fee_changed", "concurrent_change"],
-        422: ["invoice_paid", "invoice_void", "duplicate_invoices", "too_many_invoices", "mixed_currencies",
-              "unsupported_method", "idempotency_key_reused", "bank_account_not_verified", "payment_method_required",
-              "unsupported_currency", "invalid_field", "amount_below_card_minimum", "amount_above_card_maximum",
-              "amount_above_ach_maximum", "ach_authorization_outdated", "ach_weekly_limit", "bank_payments_suspended",
-              "bank_payments_deactivated", "processor_refused", "card_details_required", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "POST /payments/quote": {
-        400: _BODY, 404: ["invoice_not_found", "payment_method_not_found"], 409: ["payment_in_progress"],
-        422: ["invoice_paid", "invoice_void", "duplicate_invoices", "too_many_invoices", "mixed_currencies",
-              "unsupported_method", "payment_method_required", "invalid_field", "processor_refused", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "GET /payments": {400: ["invalid_invoice_id", *_PAGE_400]},
-    "GET /payments/{payment_id}": {},
-    "POST /payments/{payment_id}/receipt": {409: ["receipt_not_available"], 429: ["receipt_recently_sent"]},
-    "POST /invoices/{invoice_id}/extension-requests": {
-        400: _BODY, 409: ["invoice_paid", "invoice_void", "extension_request_pending", "payment_plan_active",
-                          "concurrent_change"],
-        422: ["invalid_date", "date_not_after_due_date", "date_too_far", "invalid_reason", *_BODY_422]},
-    "POST /admin/extension-requests/{extension_request_id}/approve": {
-        400: _BODY, 409: ["extension_request_decided", "extension_request_expired", "concurrent_change"],
-        422: ["invalid_note", *_BODY_422]},
-    "POST /admin/extension-requests/{extension_request_id}/decline": {
-        400: _BODY, 409: ["extension_request_decided", "concurrent_change"], 422: ["invalid_note", *_BODY_422]},
-    "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": {
-        400: [*_KEY, *_BODY], 409: ["invoice_paid", "invoice_void", "payment_in_progress",
-                                    "extension_request_pending", "concurrent_change"],
-        422: ["invalid_installments", "invalid_amount", "invalid_date", "installments_do_not_sum",
-              "installment_dates_not_ascending", "installment_before_today", "idempotency_key_reused", *_BODY_422]},
-    "GET /admin/clients": {400: [*_PAGE_400, "unknown_parameter"]},
-    "GET /admin/clients/{client_id}": {400: ["unknown_parameter"]},
-    "GET /admin/clients/{client_id}/invoices/{invoice_id}": {400: ["unknown_parameter"]},
-    "GET /admin/attention": {400: ["unknown_parameter"]},
-    "PUT /account/autopay": {
-        400: [*_BODY, "autopay_authorization_required"], 404: ["account_not_found"], 409: ["concurrent_change"],
-        422: ["payment_method_not_found", "bank_account_not_verified", "card_expired", "autopay_authorization_outdated",
-              "bank_payments_suspended", "bank_payments_deactivated", "invalid_field", *_BODY_422]},
-    "DELETE /account/autopay": {404: ["account_not_found"], 409: ["concurrent_change"]},
-    "POST /admin/invoices": {
-        400: [*_KEY, *_BODY], 404: ["client_not_found"],
-        422: ["invalid_line_items", "invalid_amount", "invalid_date", "invalid_number", "invalid_late_fee_policy",
-              "late_fee_too_high", "invalid_field", "idempotency_key_reused", *_BODY_422]},
-    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": {
-        409: ["invoice_paid", "invoice_void", "invoice_partially_paid", "payment_in_progress", "payment_disputed",
-              "payment_holds_money", "concurrent_change"],
-        422: ["processor_refused"], 503: ["processor_unavailable"]},
-    "GET /admin/clients/{client_id}/invoices": {400: ["invalid_status", *_PAGE_400]},
-    "GET /admin/clients/{client_id}/payments": {400: ["invalid_invoice_id", *_PAGE_400]},
-    "POST /payments/{payment_id}/problem-reports": {
-        400: _BODY, 409: ["problem_report_open", "concurrent_change"],
-        422: ["invalid_kind", "invalid_message", *_BODY_422]},
-    "POST /admin/problem-reports/{problem_report_id}/resolve": {
-        400: _BODY, 409: ["problem_report_resolved", "concurrent_change"],
-        422: ["invalid_resolution", *_BODY_422]},
-    "POST /admin/payments/{payment_id}/refunds": {
-        400: [*_KEY, *_BODY], 409: ["payment_not_refundable", "concurrent_change"],
-        422: ["invalid_amount", "invalid_reason", "amount_exceeds_refundable", "refund_refused",
-              "idempotency_key_reused", "invalid_field", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "GET /portal-settings": {},
-    "GET /invoices/{invoice_id}/pdf": {},
-    "GET /payments/{payment_id}/receipt.pdf": {409: ["receipt_not_available"]},
-    "GET /payment-methods": {},
-    "POST /payment-methods/setup": {404: ["account_not_found"], 422: ["processor_refused"],
-                                    503: ["processor_unavailable"]},
-    "POST /payment-methods/bank-accounts": {
-        400: _BODY, 404: ["account_not_found"],
-        409: ["bank_account_exists", "billing_email_in_use", "bank_account_details_differ",
-              "bank_account_relink_too_soon"],
-        422: ["invalid_routing_number", "invalid_account_number", "invalid_account_type", "invalid_holder_name",
-              "bank_account_rejected", "bank_account_blocked", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "POST /payment-methods/{payment_method_id}/verify": {
-        400: _BODY, 409: ["micro_deposits_pending", "bank_account_already_verified", "verification_failed"],
-        422: ["invalid_amounts", "incorrect_amounts", "verification_attempts_exceeded", *_BODY_422],
-        503: ["processor_unavailable"]},
-    "POST /payment-methods/{payment_method_id}/default": {422: ["bank_account_not_verified"]},
-    "DELETE /payment-methods/{payment_method_id}": {422: ["concurrent_change", "processor_refused"],
-                                                    503: ["processor_unavailable"]},
-    "GET /account": {404: ["account_not_found"]},
-    "PATCH /account": {400: _BODY, 404: ["account_not_found"],
-                       422: ["invalid_field", "invalid_email", "invalid_reminder_days", "receipts_required",
-                             *_BODY_422],
-                       429: ["billing_email_change_too_soon"]},
-    "POST /account/billing-email/confirm": {400: _BODY, 404: ["account_not_found"],
-                                            422: ["confirmation_invalid", "confirmation_expired", *_BODY_422]},
-    "POST /webhooks/ach": {400: ["invalid_signature", "invalid_payload"],
-                           503: ["temporarily_unavailable", "processor_unavailable"]},
-    "POST /webhooks/stripe": {400: ["invalid_signature", "invalid_payload"], 500: ["internal_error"],
-                              503: ["processor_unavailable"]},
+def describe(code: ErrorCode) -> str:
+    text = code.description
+    for name, value in LIMITS.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+E = ErrorCode  # short, for the table below
+# Answered by any function, for a route it does not serve: API Gateway sends none (it answers an unknown route itself).
+ANY_ROUTE = (E.ROUTE_NOT_FOUND,)
+_BODY = (E.INVALID_JSON,)
+_BODY_422 = (E.UNKNOWN_FIELD,)
+_KEY = (E.IDEMPOTENCY_KEY_REQUIRED, E.INVALID_IDEMPOTENCY_KEY)
+_PAGE_400 = (E.INVALID_LIMIT, E.INVALID_CURSOR)
+
+# Per route: the codes it can answer besides those of its auth (401, and 403 under /admin/) and of its path ids
+# (404), in the order each status lists them. Each is answered with its status, or (code, status) with its other
+# one (ErrorCode.statuses).
+ERRORS: dict[str, tuple] = {
+    "GET /invoices": (E.INVALID_STATUS, *_PAGE_400),
+    "GET /invoices/{invoice_id}": (),
+    "GET /invoices/{invoice_id}/activity": (E.INVALID_CURSOR,),
+    "POST /invoices/{invoice_id}/payments": (*_KEY, *_BODY, E.ACH_AUTHORIZATION_REQUIRED, E.PAYMENT_METHOD_NOT_FOUND,
+        E.INVOICE_PAID, E.INVOICE_VOID, E.PAYMENT_IN_PROGRESS, E.PAYMENT_CANCELED, E.CONCURRENT_CHANGE,
+        E.PARTIAL_PAYMENT_NOT_ALLOWED, E.AMOUNT_EXCEEDS_BALANCE, E.AMOUNT_BELOW_MINIMUM, E.INVALID_AMOUNT,
+        E.UNSUPPORTED_METHOD, E.IDEMPOTENCY_KEY_REUSED, E.BANK_ACCOUNT_NOT_VERIFIED, E.PAYMENT_METHOD_REQUIRED,
+        E.UNSUPPORTED_CURRENCY, E.INVALID_FIELD, E.AMOUNT_BELOW_CARD_MINIMUM, E.AMOUNT_ABOVE_CARD_MAXIMUM,
+        E.AMOUNT_ABOVE_ACH_MAXIMUM, E.ACH_AUTHORIZATION_OUTDATED, E.ACH_WEEKLY_LIMIT, E.BANK_PAYMENTS_SUSPENDED,
+        E.BANK_PAYMENTS_DEACTIVATED, E.PROCESSOR_REFUSED, *_BODY_422, E.PROCESSOR_UNAVAILABLE),
+    "POST /payments": (*_KEY, *_BODY, E.ACH_AUTHORIZATION_REQUIRED, E.INVOICE_NOT_FOUND, E.PAYMENT_METHOD_NOT_FOUND,
+        E.PAYMENT_IN_PROGRESS, E.PAYMENT_CANCELED, E.CARD_FEE_CHANGED, E.CONCURRENT_CHANGE, (E.INVOICE_PAID, 422),
+        (E.INVOICE_VOID, 422), E.DUPLICATE_INVOICES, E.TOO_MANY_INVOICES, E.MIXED_CURRENCIES, E.UNSUPPORTED_METHOD,
+        E.IDEMPOTENCY_KEY_REUSED, E.BANK_ACCOUNT_NOT_VERIFIED, E.PAYMENT_METHOD_REQUIRED, E.UNSUPPORTED_CURRENCY,
+        E.INVALID_FIELD, E.AMOUNT_BELOW_CARD_MINIMUM, E.AMOUNT_ABOVE_CARD_MAXIMUM, E.AMOUNT_ABOVE_ACH_MAXIMUM,
+        E.ACH_AUTHORIZATION_OUTDATED, E.ACH_WEEKLY_LIMIT, E.BANK_PAYMENTS_SUSPENDED, E.BANK_PAYMENTS_DEACTIVATED,
+        E.PROCESSOR_REFUSED, E.CARD_DETAILS_REQUIRED, *_BODY_422, E.PROCESSOR_UNAVAILABLE),
+    "POST /payments/quote": (*_BODY, E.INVOICE_NOT_FOUND, E.PAYMENT_METHOD_NOT_FOUND, E.PAYMENT_IN_PROGRESS,
+        (E.INVOICE_PAID, 422), (E.INVOICE_VOID, 422), E.DUPLICATE_INVOICES, E.TOO_MANY_INVOICES, E.MIXED_CURRENCIES,
+        E.UNSUPPORTED_METHOD, E.PAYMENT_METHOD_REQUIRED, E.INVALID_FIELD, E.PROCESSOR_REFUSED, *_BODY_422,
+        E.PROCESSOR_UNAVAILABLE),
+    "GET /payments": (E.INVALID_INVOICE_ID, *_PAGE_400),
+    "GET /payments/{payment_id}": (),
+    "POST /payments/{payment_id}/receipt": (E.RECEIPT_NOT_AVAILABLE, E.RECEIPT_RECENTLY_SENT),
+    "POST /invoices/{invoice_id}/extension-requests": (*_BODY, E.INVOICE_PAID, E.INVOICE_VOID,
+        E.EXTENSION_REQUEST_PENDING, E.PAYMENT_PLAN_ACTIVE, E.CONCURRENT_CHANGE, E.INVALID_DATE,
+        E.DATE_NOT_AFTER_DUE_DATE, E.DATE_TOO_FAR, E.INVALID_REASON, *_BODY_422),
+    "POST /admin/extension-requests/{extension_request_id}/approve": (*_BODY, E.EXTENSION_REQUEST_DECIDED,
+        E.EXTENSION_REQUEST_EXPIRED, E.CONCURRENT_CHANGE, E.INVALID_NOTE, *_BODY_422),
+    "POST /admin/extension-requests/{extension_request_id}/decline": (*_BODY, E.EXTENSION_REQUEST_DECIDED,
+        E.CONCURRENT_CHANGE, E.INVALID_NOTE, *_BODY_422),
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/payment-plan": (*_KEY, *_BODY, E.INVOICE_PAID,
+        E.INVOICE_VOID, E.PAYMENT_IN_PROGRESS, E.EXTENSION_REQUEST_PENDING, E.CONCURRENT_CHANGE,
+        E.INVALID_INSTALLMENTS, E.INVALID_AMOUNT, E.INVALID_DATE, E.INSTALLMENTS_DO_NOT_SUM,
+        E.INSTALLMENT_DATES_NOT_ASCENDING, E.INSTALLMENT_BEFORE_TODAY, E.IDEMPOTENCY_KEY_REUSED, *_BODY_422),
+    "GET /admin/clients": (*_PAGE_400, E.UNKNOWN_PARAMETER),
+    "GET /admin/clients/{client_id}": (E.UNKNOWN_PARAMETER,),
+    "GET /admin/clients/{client_id}/invoices/{invoice_id}": (E.UNKNOWN_PARAMETER,),
+    "GET /admin/attention": (E.UNKNOWN_PARAMETER,),
+    "PUT /account/autopay": (*_BODY, E.AUTOPAY_AUTHORIZATION_REQUIRED, E.ACCOUNT_NOT_FOUND, E.CONCURRENT_CHANGE,
+        (E.PAYMENT_METHOD_NOT_FOUND, 422), E.BANK_ACCOUNT_NOT_VERIFIED, E.CARD_EXPIRED,
+        E.AUTOPAY_AUTHORIZATION_OUTDATED, E.BANK_PAYMENTS_SUSPENDED, E.BANK_PAYMENTS_DEACTIVATED, E.INVALID_FIELD,
+        *_BODY_422),
+    "DELETE /account/autopay": (E.ACCOUNT_NOT_FOUND, E.CONCURRENT_CHANGE),
+    "POST /admin/invoices": (*_KEY, *_BODY, E.CLIENT_NOT_FOUND, E.INVALID_LINE_ITEMS, E.INVALID_AMOUNT, E.INVALID_DATE,
+        E.INVALID_NUMBER, E.INVALID_LATE_FEE_POLICY, E.LATE_FEE_TOO_HIGH, E.INVALID_FIELD, E.IDEMPOTENCY_KEY_REUSED,
+        *_BODY_422),
+    "POST /admin/clients/{client_id}/invoices/{invoice_id}/void": (E.INVOICE_PAID, E.INVOICE_VOID,
+        E.INVOICE_PARTIALLY_PAID, E.PAYMENT_IN_PROGRESS, E.PAYMENT_DISPUTED, E.PAYMENT_HOLDS_MONEY,
+        E.CONCURRENT_CHANGE, E.PROCESSOR_REFUSED, E.PROCESSOR_UNAVAILABLE),
+    "GET /admin/clients/{client_id}/invoices": (E.INVALID_STATUS, *_PAGE_400),
+    "GET /admin/clients/{client_id}/payments": (E.INVALID_INVOICE_ID, *_PAGE_400),
+    "POST /payments/{payment_id}/problem-reports": (*_BODY, E.PROBLEM_REPORT_OPEN, E.CONCURRENT_CHANGE, E.INVALID_KIND,
+        E.INVALID_MESSAGE, *_BODY_422),
+    "POST /admin/problem-reports/{problem_report_id}/resolve": (*_BODY, E.PROBLEM_REPORT_RESOLVED, E.CONCURRENT_CHANGE,
+        E.INVALID_RESOLUTION, *_BODY_422),
+    "POST /admin/payments/{payment_id}/refunds": (*_KEY, *_BODY, E.PAYMENT_NOT_REFUNDABLE, E.CONCURRENT_CHANGE,
+        E.INVALID_AMOUNT, E.INVALID_REASON, E.AMOUNT_EXCEEDS_REFUNDABLE, E.REFUND_REFUSED, E.IDEMPOTENCY_KEY_REUSED,
+        E.INVALID_FIELD, *_BODY_422, E.PROCESSOR_UNAVAILABLE),
+    "GET /portal-settings": (),
+    "GET /invoices/{invoice_id}/pdf": (),
+    "GET /payments/{payment_id}/receipt.pdf": (E.RECEIPT_NOT_AVAILABLE,),
+    "GET /payment-methods": (),
+    "POST /payment-methods/setup": (E.ACCOUNT_NOT_FOUND, E.PROCESSOR_REFUSED, E.PROCESSOR_UNAVAILABLE),
+    "POST /payment-methods/bank-accounts": (*_BODY, E.ACCOUNT_NOT_FOUND, E.BANK_ACCOUNT_EXISTS, E.BILLING_EMAIL_IN_USE,
+        E.BANK_ACCOUNT_DETAILS_DIFFER, E.BANK_ACCOUNT_RELINK_TOO_SOON, E.INVALID_ROUTING_NUMBER,
+        E.INVALID_ACCOUNT_NUMBER, E.INVALID_ACCOUNT_TYPE, E.INVALID_HOLDER_NAME, E.BANK_ACCOUNT_REJECTED,
+        E.BANK_ACCOUNT_BLOCKED, *_BODY_422, E.PROCESSOR_UNAVAILABLE),
+    "POST /payment-methods/{payment_method_id}/verify": (*_BODY, E.MICRO_DEPOSITS_PENDING,
+        E.BANK_ACCOUNT_ALREADY_VERIFIED, E.VERIFICATION_FAILED, E.INVALID_AMOUNTS, E.INCORRECT_AMOUNTS,
+        E.VERIFICATION_ATTEMPTS_EXCEEDED, *_BODY_422, E.PROCESSOR_UNAVAILABLE),
+    "POST /payment-methods/{payment_method_id}/default": (E.BANK_ACCOUNT_NOT_VERIFIED,),
+    "DELETE /payment-methods/{payment_method_id}": ((E.CONCURRENT_CHANGE, 422), E.PROCESSOR_REFUSED,
+        E.PROCESSOR_UNAVAILABLE),
+    "GET /account": (E.ACCOUNT_NOT_FOUND,),
+    "PATCH /account": (*_BODY, E.ACCOUNT_NOT_FOUND, E.INVALID_FIELD, E.INVALID_EMAIL, E.INVALID_REMINDER_DAYS,
+        E.RECEIPTS_REQUIRED, *_BODY_422, E.BILLING_EMAIL_CHANGE_TOO_SOON),
+    "POST /account/billing-email/confirm": (*_BODY, E.ACCOUNT_NOT_FOUND, E.CONFIRMATION_INVALID,
+        E.CONFIRMATION_EXPIRED, *_BODY_422),
+    "POST /webhooks/ach": (E.INVALID_SIGNATURE, E.INVALID_PAYLOAD, E.TEMPORARILY_UNAVAILABLE, E.PROCESSOR_UNAVAILABLE),
+    "POST /webhooks/stripe": (E.INVALID_SIGNATURE, E.INVALID_PAYLOAD, E.CURRENCY_MISMATCH, E.INTERNAL_ERROR,
+        E.PROCESSOR_UNAVAILABLE),
 }
 
 _FAILURE_CODES = {**{code: message for code, message in DECLINES.items()},
@@ -439,7 +287,9 @@ _REPORT = _closed({"problem_report_id": _str, "payment_id": _str, "kind": _REPOR
 
 SCHEMAS = {
     "Error": _closed({"error": _closed({
-        "code": {**_str, "description": "Stable snake_case code; each operation lists its codes per status."},
+        "code": {**_str, "description": "\n".join(
+            ["Stable snake_case code; each operation lists its codes per status. Besides them:"]
+            + [f"- `{code}` ({code.status}): {describe(code)}" for code in ANY_ROUTE])},
         "message": {**_str, "description": "A sentence a client can act on."}, **_ERROR_DETAILS}, ["code", "message"])},
         ["error"],
         description="Every error the functions answer."),
@@ -634,7 +484,7 @@ def _errors(codes: list[str], gateway: str | None = None) -> dict:
     Gateway's own {"message"} answer as well."""
     schema = _closed({"error": _closed({"code": {"type": "string", "enum": codes}, "message": _str,
                                         **_ERROR_DETAILS}, ["code", "message"])}, ["error"])
-    lines = [f"- `{code}`: {CODES[code]}" for code in codes]
+    lines = [f"- `{code}`: {describe(code)}" for code in codes]
     if gateway:
         schema = {"oneOf": [schema, _ref("GatewayMessage")]}
         lines.insert(0, gateway)
@@ -654,7 +504,8 @@ _IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
                     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY,
                                "pattern": "^[\\x20-\\x7e]+$"},
                     "description": "One per attempt (a UUID). The same key and body return the same result "
-                                   "(Idempotent-Replayed: true); with another body: 422 idempotency_key_reused."}
+                                   "(Idempotent-Replayed: true); with another body: "
+                                   f"{E.IDEMPOTENCY_KEY_REUSED.status} {E.IDEMPOTENCY_KEY_REUSED}."}
 _REPLAYED = {"Idempotent-Replayed": {"required": True, "schema": {"type": "string", "enum": ["true", "false"]},
                                      "description": "true: this answer is the one the first request with this "
                                                     "Idempotency-Key got; nothing new happened."}}
@@ -894,13 +745,24 @@ _TOO_LARGE = {"description": "API Gateway's {\"message\": \"Request Entity Too L
               "content": {"application/json": {"schema": _ref("GatewayMessage")}}}
 
 
+def _by_status(entries: tuple) -> dict[int, list[ErrorCode]]:
+    """A route's ERRORS entry grouped by the status each code is answered with, in the entry's order."""
+    errors: dict[int, list[ErrorCode]] = {}
+    for entry in entries:
+        code, status = entry if isinstance(entry, tuple) else (entry, entry.status)
+        if status not in code.statuses:
+            raise ValueError(f"{code} is answered with {code.statuses}, not {status} (shared.errors.ErrorCode)")
+        errors.setdefault(status, []).append(code)
+    return errors
+
+
 def _error_responses(key: str, path: str, auth: bool, has_body: bool) -> dict:
-    errors = {status: list(codes) for status, codes in ERRORS[key].items()}
-    ids = [name for name in _ID_CODES if "{" + name + "}" in path]
+    errors = _by_status(ERRORS[key])
+    ids = [name for name in NOT_FOUND_CODES if "{" + name + "}" in path]
     if ids:  # every path id answers its not-found code (also when it is longer than any id can be)
-        errors[404] = list(dict.fromkeys([_ID_CODES[name] for name in ids] + errors.get(404, [])))
+        errors[404] = list(dict.fromkeys([E(NOT_FOUND_CODES[name]) for name in ids] + errors.get(404, [])))
     if auth and path.startswith("/admin/"):
-        errors[403] = ["forbidden"]
+        errors[403] = [E.FORBIDDEN]
     # Any route: a request HTTP cannot read (e.g. a Content-Length that is not a number) gets the gateway's own 400.
     responses = {str(status): _errors(codes, gateway=_MALFORMED if status == 400 else None)
                  for status, codes in sorted(errors.items())}
@@ -910,7 +772,7 @@ def _error_responses(key: str, path: str, auth: bool, has_body: bool) -> dict:
         responses["429"]["headers"] = {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1},
                                                        "description": "Seconds until the next try may succeed."}}
     if auth:
-        responses["401"] = _errors(["unauthorized"], gateway=_UNAUTHORIZED)
+        responses["401"] = _errors([E.UNAUTHORIZED], gateway=_UNAUTHORIZED)
     if has_body:
         responses["413"] = _TOO_LARGE
     return dict(sorted(responses.items()))

@@ -45,5 +45,5 @@ def send_email(email: "Email", sender: str) -> str:
 
 
 def enqueue_job(job: dict) -> None:
-    """The queue port's SQS adapter (shared/jobs.py): an email job for the notice worker."""
+    """The queue port's SQS adapter (shared/jobs.py): an email job for the email worker (functions/email_worker)."""
     _client("sqs").send_message(QueueUrl=os.environ["RECEIPT_QUEUE_URL"], MessageBody=json.dumps(job))

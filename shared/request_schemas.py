@@ -5,7 +5,10 @@ its own error code and sentence (invalid_amount, invalid_routing_number...), whi
 
 Pure data: no AWS, no processor."""
 
+from shared.errors import ErrorCode
 from shared.validation import MAX_EMAIL, TEXT_PATTERN
+
+_FEE_CHANGED = ErrorCode.CARD_FEE_CHANGED
 
 _str = {"type": "string"}
 _int = {"type": "integer"}
@@ -62,7 +65,7 @@ PAYMENTS = _object({
     "save_payment_method": {**_bool, "default": False, "description": "Card: save the new card for next time."},
     "card_fee": {**_int, "minimum": 0, "default": 0,
                  "description": "Card: the card fee the client was shown (the quote's card_fee.amount), in cents. A "
-                                "higher fee is never charged: 409 card_fee_changed."},
+                                f"higher fee is never charged: {_FEE_CHANGED.status} {_FEE_CHANGED}."},
     "ach_authorization": PAYMENT["properties"]["ach_authorization"],
 }, ("invoice_ids", "method"))
 

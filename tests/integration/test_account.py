@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.send_receipt import app as receipt_app
+from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
 from shared import clock
 from shared.services import client_accounts
@@ -42,7 +42,7 @@ def confirm(body, client_id="client-a"):
 def deliver(aws) -> list[dict]:
     """Run the notice worker on what is queued; the jobs it ran."""
     messages = queue_messages(aws["receipt_queue"])
-    receipt_app.handler(sqs_event(messages), LambdaContext("SendReceiptFunction"))
+    receipt_app.handler(sqs_event(messages), LambdaContext("EmailWorkerFunction"))
     return [json.loads(m["Body"]) for m in messages]
 
 
@@ -194,7 +194,7 @@ def test_a_job_for_a_replaced_change_sends_nothing(seeded, at):
     stale = queue_messages(seeded["receipt_queue"])  # not delivered yet
     at(1)
     patch({"billing_email": "second@ann.test"})
-    receipt_app.handler(sqs_event(stale), LambdaContext("SendReceiptFunction"))
+    receipt_app.handler(sqs_event(stale), LambdaContext("EmailWorkerFunction"))
     assert emails_to(seeded, "first@ann.test") == [] and emails_to(seeded, "ann@example.test") == []
 
 

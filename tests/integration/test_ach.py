@@ -7,7 +7,7 @@ import logging
 import pytest
 import requests
 
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from shared.models import Client, Payment, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_invoice
 from shared import clock

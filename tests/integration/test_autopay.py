@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from functions.due_date_job.app import handler as due_date_job
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
 from shared import autopay, merchant

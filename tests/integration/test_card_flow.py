@@ -2,7 +2,7 @@
 
 import requests
 
-from functions.send_receipt import app as receipt_app
+from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
 from shared.processors.stripe_signature import sign
 from tests.conftest import WEBHOOK_SECRET

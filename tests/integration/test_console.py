@@ -4,7 +4,7 @@ extension request with a note the client receives, through the handlers on the e
 
 import pytest
 
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
 from shared.models import Client, Payment

@@ -225,7 +225,7 @@ def test_the_merchant_is_told_each_step_once(seeded):
 
 
 def test_refund_receipt_and_dispute_emails_go_out_once(seeded):
-    from functions.send_receipt import app as notice_app
+    from functions.email_worker import app as notice_app
     from infra.apigw import LambdaContext
     from tests.helpers import sent_emails, sqs_event
 

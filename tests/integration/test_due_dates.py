@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from functions.due_date_job.app import handler as due_date_job
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
 from shared.due_dates import FeePolicy

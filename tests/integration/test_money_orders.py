@@ -229,7 +229,7 @@ def test_an_early_fraud_warning_tells_the_merchant_once_and_moves_nothing_by_def
     after = table_snapshot()
     assert {k: v for k, v in after.items() if not k.endswith("events")} == \
         {k: v for k, v in before.items() if not k.endswith("events")}
-    from functions.send_receipt import app as notice_app
+    from functions.email_worker import app as notice_app
     from infra.apigw import LambdaContext
     from tests.helpers import sent_emails, sqs_event
     messages = queue_messages(seeded["receipt_queue"])

@@ -340,7 +340,7 @@ def test_an_invoice_being_paid_by_a_bank_transfer_is_409(seeded):
 # ---- one receipt for all ----------------------------------------------------------------------------------------------
 
 def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(card_fee):
-    from functions.send_receipt import app as receipt_app
+    from functions.email_worker import app as receipt_app
     from infra.apigw import LambdaContext
     from tests.helpers import sent_emails, sqs_event
     from tests.integration.test_pdfs import text_of
@@ -349,7 +349,7 @@ def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(ca
     _, body, _ = pay({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": card, "card_fee": 6750})
     jobs = [m for m in queue_messages(card_fee["receipt_queue"]) if '"receipt"' in m["Body"]]
     assert len(jobs) == 1
-    receipt_app.handler(sqs_event(jobs), LambdaContext(function_name="SendReceiptFunction"))
+    receipt_app.handler(sqs_event(jobs), LambdaContext(function_name="EmailWorkerFunction"))
     [email] = [m for m in sent_emails(card_fee["moto"]) if "Receipt" in m["subject"]]
     assert email["subject"] == "Receipt: $2,317.50 paid on 2 invoices"
     for line in ("Invoice INV-1001", "$1,250.00", "Invoice INV-1002", "$1,000.00",

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from functions.send_receipt import app as notice_app
+from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from shared import merchant
 from shared.email_layout import local_time
@@ -47,7 +47,7 @@ def jobs(aws) -> list[dict]:
 
 
 def run_worker(messages):
-    return notice_app.handler(sqs_event(messages), LambdaContext(function_name="SendReceiptFunction"))
+    return notice_app.handler(sqs_event(messages), LambdaContext(function_name="EmailWorkerFunction"))
 
 
 def test_a_report_is_stored_shown_on_the_payment_and_emailed_to_the_merchant_once(payment, seeded):

@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from functions.send_receipt import app as receipt_app
+from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
 from shared import clock
 from shared.models import Payment, ProcessedEvent
@@ -38,7 +38,7 @@ def succeeded(seeded):
 
 
 def run_worker(messages):
-    return receipt_app.handler(sqs_event(messages), LambdaContext(function_name="SendReceiptFunction"))
+    return receipt_app.handler(sqs_event(messages), LambdaContext(function_name="EmailWorkerFunction"))
 
 
 def test_receipt_is_sent_once_with_the_card_and_the_new_balance(succeeded, seeded):
@@ -60,7 +60,7 @@ def test_receipt_is_sent_once_with_the_card_and_the_new_balance(succeeded, seede
 
 def test_a_failed_send_is_retried_not_lost(succeeded, seeded):
     jobs = queue_messages(seeded["receipt_queue"])
-    with mock.patch("functions.send_receipt.app.send_email", side_effect=RuntimeError("SES throttled")):
+    with mock.patch("functions.email_worker.app.send_email", side_effect=RuntimeError("SES throttled")):
         result = run_worker(jobs)
     assert result == {"batchItemFailures": [{"itemIdentifier": jobs[0]["MessageId"]}]}
     assert sent_emails(seeded["moto"]) == []

@@ -193,7 +193,7 @@ def test_refunding_an_overpayment_takes_it_from_the_client_credit(seeded):
     event["data"]["object"]["amount_received"] = 130000  # the processor took more than was owed
     stripe_event("payment_intent.succeeded", event["data"]["object"])
     assert Client.get("client-a").credit_balance == 5000
-    from functions.send_receipt import app as notice_app
+    from functions.email_worker import app as notice_app
     from infra.apigw import LambdaContext
     from tests.helpers import sent_emails, sqs_event
     notice_app.handler(sqs_event(queue_messages(seeded["receipt_queue"])), LambdaContext())

@@ -115,7 +115,7 @@ def test_card_functions_load_neither_requests_nor_asyncio(module):
     assert {"requests.sessions", "charset_normalizer", "asyncio.events"}.isdisjoint(found["loaded"])
 
 
-@pytest.mark.parametrize("module", ["functions.ach_event_worker.app", "functions.send_receipt.app"])
+@pytest.mark.parametrize("module", ["functions.ach_event_worker.app", "functions.email_worker.app"])
 def test_the_sqs_workers_load_no_asyncio(module):
     """Powertools' batch module imports it for the async processor; the workers use the synchronous one."""
     found = _fresh(f"import os\nos.environ['POWERTOOLS_TRACE_DISABLED'] = 'true'  # as the template's Globals\n"

@@ -24,7 +24,7 @@ ON_USE = {
     "stripe_webhook": {"shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods"},
     "ach_event_worker": {"shared.services.refunds", "shared.services.bank_accounts", "shared.services.saved_methods",
                          "shared.processors.refunds"},
-    "send_receipt": {"shared.services.invoice_notices", "shared.services.problem_reports",
+    "email_worker": {"shared.services.invoice_notices", "shared.services.problem_reports",
                      "shared.services.money_back_notices", "shared.ach_emails"},
     "get_payment": {"shared.services.reconciliation"},
 }

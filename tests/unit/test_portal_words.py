@@ -32,8 +32,8 @@ def portal_error_codes() -> set[str]:
         path = key.split(" ", 1)[1]
         if path.startswith(("/admin", "/webhooks")):
             continue
-        codes.update(c for cs in statuses.values() for c in cs)
-        codes.update(code for name, code in openapi._ID_CODES.items() if "{" + name + "}" in path)
+        codes.update(c for cs in openapi._by_status(statuses).values() for c in cs)
+        codes.update(code for name, code in openapi.NOT_FOUND_CODES.items() if "{" + name + "}" in path)
     return codes
 
 

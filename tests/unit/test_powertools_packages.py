@@ -12,7 +12,7 @@ from tests.helpers import modules_loaded_after
 
 
 @pytest.mark.parametrize("module", ["functions.list_invoices.app", "functions.stripe_webhook.app",
-                                    "functions.send_receipt.app", "functions.ach_event_worker.app"])
+                                    "functions.email_worker.app", "functions.ach_event_worker.app"])
 def test_a_function_loads_neither_package_whole(module):
     loaded = modules_loaded_after(f"import {module}")
     assert f"{DATA_CLASSES}.ses_event" not in loaded and f"{DATA_CLASSES}.cognito_user_pool_event" not in loaded

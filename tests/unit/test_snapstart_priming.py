@@ -115,7 +115,7 @@ print(json.dumps(read))
 # A card function (DynamoDB; Secrets Manager through the processor factory) and the notice worker (SQS and SES
 # through shared/notify.py); the ACH webhook (Secrets Manager through shared/secrets.py, SQS through
 # shared/ach_event_queue.py).
-EVERY_CLIENT = ("functions.send_receipt.app, functions.setup_payment_method.app",
+EVERY_CLIENT = ("functions.email_worker.app, functions.setup_payment_method.app",
                 ("dynamodb", "secretsmanager", "sqs", "ses"))
 ACH_WEBHOOK = ("functions.ach_webhook.app", ("secretsmanager", "sqs"))
 

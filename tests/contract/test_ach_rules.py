@@ -1,4 +1,4 @@
-"""The contract between the ACH sandbox (infra/ach_sandbox.py, which plays Dwolla) and the backend's side of each
+"""The contract between the ACH sandbox (infra/ach_sandbox/, which plays Dwolla) and the backend's side of each
 rule Dwolla documents (the Dwolla adapter, shared/processors/dwolla.py, and the domain's copy of the rule): every
 rule is run through the adapter against the sandbox, and the backend's decision must be the sandbox's. Each table
 of a rule is written twice (in the sandbox, in the backend), from the same Dwolla page; a test here fails if the two

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from infra.demo import Portal
-from tests.e2e.test_local_stack import stack_in
-from tests.e2e.test_portal_browser import (  # noqa: F401  (page, shots: the portal tests' fixtures, on this stack)
-    invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in,
+from tests.drivers.portal import (  # noqa: F401  (page, shots: fixtures, on this module's stack)
+    invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in, verified_bank,
 )
+from tests.e2e.test_local_stack import stack_in
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -22,20 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 def stack(tmp_path_factory):
     with stack_in(tmp_path_factory.mktemp("bank-rules-stack")) as stack:
         yield stack
-
-
-def verified_bank(portal: Portal, account: str) -> str:
-    """Linked and verified through the API (the portal's own steps are test_portal_browser's)."""
-    linked = portal.post("/payment-methods/bank-accounts", {"routing_number": "222222226", "account_number": account,
-                                                            "account_type": "checking", "holder_name": "Ana Demo"})
-    assert linked.status_code == 201, linked.text
-    method_id = linked.json()["payment_method_id"]
-    for _ in range(60):  # the sandbox settles the deposits after its delay
-        verified = portal.post(f"/payment-methods/{method_id}/verify", {"amounts": [3, 9]})
-        if verified.status_code == 200:
-            return method_id
-        time.sleep(0.5)
-    raise AssertionError(verified.text)
 
 
 def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page, stack, shots):

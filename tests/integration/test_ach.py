@@ -11,7 +11,7 @@ from functions.send_receipt import app as notice_app
 from infra.apigw import LambdaContext
 from shared.models import Client, Payment, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     accepted_authorization, api, deliver, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, stale,
     transfer_url, verified_bank,
 )

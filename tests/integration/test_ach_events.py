@@ -16,7 +16,7 @@ from infra.apigw import LambdaContext
 from shared import clock
 from shared.models import Payment, Refund, SavedPaymentMethod
 from tests.helpers import call, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     api, deliver, deliver_and_apply, envelope, invoice_numbers, pay_ach, queue_depth, run_worker, simulate,
     transfer_url, verified_bank,
 )

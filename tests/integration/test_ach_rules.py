@@ -16,7 +16,7 @@ from infra.seed import put_invoice
 from shared import clock
 from shared.models import Client, Payment, Refund, SavedPaymentMethod
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     api, deliver_and_apply, deposits, envelope, invoice_numbers, link, pay_ach, simulate, transfer_url, verified_bank,
 )
 

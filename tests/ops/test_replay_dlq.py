@@ -11,7 +11,7 @@ from ops import replay_dlq
 from shared import ach_event_queue
 from shared.processors.ach_webhooks import AchEvent
 from tests.helpers import table_snapshot
-from tests.integration.ach_helpers import (deliver_and_apply, envelope, invoice_numbers, pay_ach, queue_depth,
+from tests.drivers.ach import (deliver_and_apply, envelope, invoice_numbers, pay_ach, queue_depth,
                                            run_worker, simulate, transfer_url, verified_bank)
 
 

@@ -12,6 +12,8 @@ from infra.ach_sandbox.hal import HAL, BadRequest, error_body, error_response, h
 
 
 class Middlewares:
+    """A part of AchSandbox (server.py): `self` is the sandbox, its state and options."""
+
     @web.middleware
     async def _errors_mw(self, request, handler):
         try:

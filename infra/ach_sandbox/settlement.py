@@ -8,6 +8,8 @@ from infra.ach_sandbox.state import FundingSource, Transfer
 
 
 class Settlement:
+    """A part of AchSandbox (server.py): the timers, and settling, failing and returning."""
+
     def _later(self, delay: float, callback, *args) -> None:
         handle = None
 

@@ -19,6 +19,8 @@ WEBHOOK_RETRY_UNITS = (1, 3, 8, 12, 24, 48, 96, 96)
 
 
 class Webhooks:
+    """A part of AchSandbox (server.py): events, and their delivery to each subscription."""
+
     def _spawn(self, coro) -> asyncio.Task:
         task = self._loop.create_task(coro)
         self._tasks.add(task)

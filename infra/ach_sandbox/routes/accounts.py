@@ -11,6 +11,8 @@ from infra.ach_sandbox.hal import hal_response, not_found
 
 
 class AccountRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     async def token(self, request):
         raw = (await request.read()).decode(errors="replace")
         form = {k: v[0] for k, v in parse_qs(raw).items()}

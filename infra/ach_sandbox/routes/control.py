@@ -12,6 +12,8 @@ from infra.ach_sandbox.state import Fault
 
 
 class ControlRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     async def sandbox_micro_deposit_amounts(self, request):
         fs = self.funding_sources.get(request.match_info["id"])
         if fs is None or fs.micro is None:

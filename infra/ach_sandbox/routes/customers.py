@@ -8,6 +8,8 @@ from infra.ach_sandbox.rules import CORRELATION_ID_FORMAT, EMAIL_FORMAT, RESTRIC
 
 
 class CustomerRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     def customer_body(self, customer: dict) -> dict:
         path = f"/customers/{customer['id']}"
         links = {"self": self.link(path, "customer"),

@@ -14,6 +14,8 @@ from infra.ach_sandbox.state import FundingSource, MicroDeposits
 
 
 class FundingSourceRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     async def list_account_funding_sources(self, request):
         if request.match_info["id"] != self.account_id:
             return not_found("Account not found.")

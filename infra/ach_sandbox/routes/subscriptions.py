@@ -8,6 +8,8 @@ from infra.ach_sandbox.rules import MAX_WEBHOOK_SUBSCRIPTIONS
 
 
 class SubscriptionRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     def subscription_body(self, subscription: dict) -> dict:
         path = f"/webhook-subscriptions/{subscription['id']}"
         return {"_links": {"self": self.link(path, "webhook-subscription"),

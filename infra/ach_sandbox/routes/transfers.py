@@ -13,6 +13,8 @@ from infra.ach_sandbox.state import FundingSource, Transfer
 
 
 class TransferRoutes:
+    """Routes of AchSandbox (its table: server.py, build_app)."""
+
     async def list_customer_transfers(self, request):
         customer_id = request.match_info["id"]
         if customer_id not in self.customers:

@@ -27,9 +27,7 @@ from shared.errors import Unprocessable
 from shared.processors import dwolla_names
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch
-from tests.drivers.ach import (  # noqa: F401  (sandbox: the module's fixture)
-    add_bank, new_customer, sandbox, simulate, verified_adapter_bank,
-)
+from tests.drivers.ach import add_bank, new_customer, simulate, verified_adapter_bank
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests import openapi_check
-from tests.drivers.portal import launch
+from tests.drivers.portal import launch, page, shots  # noqa: F401  (page, shots: fixtures of every portal test)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from infra.demo import Portal
-from tests.drivers.portal import (  # noqa: F401  (page, shots: fixtures, on this module's stack)
-    invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in, verified_bank,
-)
+from tests.drivers.portal import invoice_row, no_serious_accessibility_problems, open_payment, sign_in, verified_bank
 from tests.e2e.test_local_stack import stack_in
 
 expect.set_options(timeout=15_000)

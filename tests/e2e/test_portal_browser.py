@@ -17,8 +17,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.drivers.portal import (  # noqa: F401  (page, shots: fixtures)
-    PASSWORD, invoice_row, no_serious_accessibility_problems, open_payment, page, shots, sign_in, type_card, watch_csp,
+from tests.drivers.portal import (
+    PASSWORD, invoice_row, no_serious_accessibility_problems, open_payment, sign_in, type_card, watch_csp,
 )
 from tests.e2e.test_local_stack import stack_in
 

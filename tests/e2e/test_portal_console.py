@@ -15,9 +15,7 @@ from playwright.sync_api import expect
 
 from infra.demo import Portal, confirm_card
 from infra.local_stack import ADMIN_LOGIN
-from tests.drivers.portal import (  # noqa: F401  (shots: a fixture)
-    launch, no_serious_accessibility_problems, no_sideways_scroll, shots, sign_in, type_card,
-)
+from tests.drivers.portal import launch, no_serious_accessibility_problems, no_sideways_scroll, sign_in, type_card
 from tests.e2e.test_local_stack import http, stack_in
 
 expect.set_options(timeout=15_000)

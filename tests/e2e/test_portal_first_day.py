@@ -15,9 +15,7 @@ import requests
 from playwright.sync_api import expect
 
 from infra.demo import Portal
-from tests.drivers.portal import (  # noqa: F401  (shots: a fixture)
-    no_sideways_scroll, open_payment, open_portal, shots, sign_in, type_card, verified_bank,
-)
+from tests.drivers.portal import no_sideways_scroll, open_payment, open_portal, sign_in, type_card, verified_bank
 from tests.e2e.test_local_stack import ROOT, stack_in
 
 expect.set_options(timeout=15_000)

@@ -8,9 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.drivers.portal import (  # noqa: F401  (shots: a fixture)
-    DESKTOP, PHONE, invoice_row, no_serious_accessibility_problems, open_portal, shots, sign_in, type_card,
-)
+from tests.drivers.portal import (DESKTOP, PHONE, invoice_row, no_serious_accessibility_problems, open_portal, sign_in,
+                                   type_card)
 from tests.e2e.test_local_stack import stack_in
 
 expect.set_options(timeout=15_000)

@@ -17,9 +17,7 @@ from shared.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch, customer_correlation_id, format_amount, parse_amount, split_name
 from tests.drivers.ach import SANDBOX_ROUTING as ROUTING
-from tests.drivers.ach import (  # noqa: F401  (sandbox: the module's fixture)
-    add_bank, new_customer, sandbox, verified_adapter_bank,
-)
+from tests.drivers.ach import add_bank, new_customer, verified_adapter_bank
 
 
 # ------------------------------------------------------------------------------------------------ fixtures

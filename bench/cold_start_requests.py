@@ -35,8 +35,8 @@ from shared.services.customers import stripe_customer_for
 from tests.helpers import call, intent_event, signed_webhook
 
 importlib.import_module("shared.web")  # its logger takes its level at import: the bench's, not the tests' below
-with mock.patch.dict(os.environ):  # ach_helpers imports tests.conftest, which sets the tests' tables and secrets
-    from tests.integration import ach_helpers as ach
+with mock.patch.dict(os.environ):  # tests.drivers.ach imports tests.conftest, which sets the tests' tables and secrets
+    from tests.drivers import ach
 
 DUE_DATE = "2030-12-01"  # every invoice's
 EXTENSION = {"requested_due_date": "2030-12-31", "reason": "Our client pays us at the end of the month."}
@@ -74,7 +74,7 @@ class Sample:
     def __init__(self, number: int, stripe_webhook_secret: str):
         self.number, self.stripe_webhook_secret = number, stripe_webhook_secret
         self.client_id = self.new_client(f"client-s{number}")  # the sample's signed-in client
-        self.ach = SimpleNamespace(url=os.environ["ACH_API_BASE"])  # the sandbox, as ach_helpers reads it
+        self.ach = SimpleNamespace(url=os.environ["ACH_API_BASE"])  # the sandbox, as tests.drivers.ach reads it
 
     def name(self, role: str) -> str:
         return f"s{self.number}-{role}"

@@ -1,4 +1,4 @@
-"""The contract between the ACH sandbox (infra/ach_sandbox.py, which plays Dwolla) and the backend's side of each
+"""The contract between the ACH sandbox (infra/ach_sandbox/, which plays Dwolla) and the backend's side of each
 rule Dwolla documents (the Dwolla adapter, shared/processors/dwolla.py, and the domain's copy of the rule): every
 rule is run through the adapter against the sandbox, and the backend's decision must be the sandbox's. Each table
 of a rule is written twice (in the sandbox, in the backend), from the same Dwolla page; a test here fails if the two
@@ -17,58 +17,25 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra import ach_sandbox
-from infra.ach_sandbox import AchSandbox
 from shared import ach_limits
 from shared.bank_accounts import MICRO_DEPOSIT_CENTS, RETURN_ACTIONS, return_failure
 from shared.errors import Unprocessable
 from shared.processors import dwolla_names
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch
+from tests.drivers.ach import add_bank, new_customer, simulate, verified_adapter_bank
 
-ROUTING = "222222226"
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    server = AchSandbox(port=0, settle_seconds=-1).start()  # settles only on POST /sandbox-simulations
-    yield server
-    server.stop()
 
 
 @pytest.fixture
 def ach(sandbox):
     sandbox.reset()
     return DwollaAch(sandbox.url, sandbox.client_id, sandbox.client_secret, timeout=2.0, backoff=0.0)
-
-
-def simulate(sandbox) -> None:
-    token = requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
-                          auth=(sandbox.client_id, sandbox.client_secret), timeout=5).json()["access_token"]
-    requests.post(f"{sandbox.url}/sandbox-simulations", timeout=5,
-                  headers={"Authorization": f"Bearer {token}", "Accept": ach_sandbox.HAL}).raise_for_status()
-
-
-def customer(ach, name="Ann Archer") -> str:
-    return ach.ensure_customer(client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test")
-
-
-def bank(ach, customer_id, account="123456780000", key=None):
-    return ach.add_bank_account(customer_id=customer_id, routing_number=ROUTING, account_number=account,
-                                account_type="checking", holder_name="Ann Archer",
-                                idempotency_key=key or str(uuid.uuid4()))
-
-
-def verified(ach, sandbox, account="123456780000", customer_id=None) -> str:
-    made = bank(ach, customer_id or customer(ach), account)
-    simulate(sandbox)
-    assert ach.verify_bank_account(made.id, (3, 9)) == VerifyResult.VERIFIED
-    return made.id
 
 
 def succeeds(call, refusal: str) -> bool:
@@ -105,7 +72,7 @@ def test_the_backend_refuses_exactly_the_debits_the_processor_would(sandbox, ach
     refused later, and none the processor would take is refused here."""
     now = datetime(2026, 3, 2, 9, tzinfo=UTC) + timedelta(days=day)
     sandbox.set_clock(now=now)
-    source = verified(ach, sandbox)
+    source = verified_adapter_bank(ach, sandbox)
     sent = 0
     for i, cents in enumerate(amounts):
         if i == 3:  # half-way, the next Dwolla week (Monday 00:00 UTC) begins for both
@@ -128,7 +95,7 @@ def test_the_backend_refuses_exactly_the_debits_the_processor_would(sandbox, ach
 def test_every_entry_the_api_lets_through_is_a_micro_deposit_amount_to_the_processor(sandbox, ach):
     """The API takes 1-9 cents; Dwolla calls an entry over $0.15 "Invalid amount" (never a wrong answer, never a
     spent attempt, never a permanent failure in the adapter)."""
-    made = bank(ach, customer(ach))
+    made = add_bank(ach)
     simulate(sandbox)
     fs_id = made.id.rsplit("/", 1)[1]
     for cents in range(0, 40):
@@ -148,17 +115,17 @@ def test_every_entry_the_api_lets_through_is_a_micro_deposit_amount_to_the_proce
 def test_a_bank_removed_and_linked_again_with_the_same_key_is_a_new_bank_within_24_hours(sandbox, ach):
     """Dwolla replays the original answer for 24 hours ("Idempotency Key"), also when it names a removed bank: the
     adapter never hands that back. A verified bank removed is linked anew: a fresh bank, fresh micro-deposits."""
-    customer_id = customer(ach)
+    customer_id = new_customer(ach)
     key = "bank:same-key"
-    first = bank(ach, customer_id, "55556666", key=key)
+    first = add_bank(ach, "55556666", customer=customer_id, key=key)
     simulate(sandbox)
     assert ach.verify_bank_account(first.id, (3, 9)) == VerifyResult.VERIFIED
     ach.remove_bank_account(first.id)
-    again = bank(ach, customer_id, "55556666", key=key)
+    again = add_bank(ach, "55556666", customer=customer_id, key=key)
     assert again.id != first.id and again.status == "unverified" and again.verification == "pending"
     assert ach.get_bank_account(first.id).status == "removed"
     assert sandbox.funding_sources[again.id.rsplit("/", 1)[1]].micro.status == "pending"  # fresh micro-deposits
-    assert bank(ach, customer_id, "55556666", key=key).id == again.id  # a retry of this link: the same bank
+    assert add_bank(ach, "55556666", customer=customer_id, key=key).id == again.id  # a retry: the same bank
     simulate(sandbox)
     assert ach.verify_bank_account(again.id, (3, 9)) == VerifyResult.VERIFIED
 
@@ -166,11 +133,11 @@ def test_a_bank_removed_and_linked_again_with_the_same_key_is_a_new_bank_within_
 def test_an_unverified_bank_removed_and_linked_again_is_reactivated_with_its_deposits(sandbox, ach):
     """"Remove a funding source": within 48 hours of its creation an unverified bank comes back (the same id), not
     removed, and its micro-deposits still verify it."""
-    customer_id = customer(ach)
+    customer_id = new_customer(ach)
     key = "bank:same-key"
-    first = bank(ach, customer_id, "55556666", key=key)
+    first = add_bank(ach, "55556666", customer=customer_id, key=key)
     ach.remove_bank_account(first.id)
-    again = bank(ach, customer_id, "55556666", key=key)
+    again = add_bank(ach, "55556666", customer=customer_id, key=key)
     assert (again.id, again.status, again.verification) == (first.id, "unverified", "pending")
     simulate(sandbox)
     assert ach.verify_bank_account(again.id, (3, 9)) == VerifyResult.VERIFIED
@@ -179,17 +146,17 @@ def test_an_unverified_bank_removed_and_linked_again_is_reactivated_with_its_dep
 def test_a_bank_that_failed_verification_comes_back_locked_within_48_hours(sandbox, ach):
     """"Remove a funding source": an unverified bank re-added within 48 h of its creation is re-activated; after too
     many attempts Dwolla's guide says to wait those 48 hours: the adapter reports it locked until then."""
-    customer_id = customer(ach)
-    made = bank(ach, customer_id)
+    customer_id = new_customer(ach)
+    made = add_bank(ach, customer=customer_id)
     simulate(sandbox)
     for _ in range(3):
         ach.verify_bank_account(made.id, (1, 2))
     ach.remove_bank_account(made.id)
-    back = bank(ach, customer_id)
+    back = add_bank(ach, customer=customer_id)
     assert (back.id, back.verification) == (made.id, "locked")
     ach.remove_bank_account(back.id)
     sandbox.set_clock(advance_seconds=48 * 3600)
-    fresh = bank(ach, customer_id)
+    fresh = add_bank(ach, customer=customer_id)
     assert fresh.id != made.id and fresh.verification == "pending"
 
 
@@ -208,9 +175,9 @@ def test_the_return_code_table_is_the_same_in_the_backend_and_the_sandbox():
 def test_after_each_return_code_the_adapter_reads_what_the_backend_expects(sandbox, ach, code):
     """The sandbox applies Dwolla's table; the adapter reads the bank and the customer after the return and they
     must be what the backend's table says (what the portal then shows and the API refuses)."""
-    customer_id = customer(ach)
+    customer_id = new_customer(ach)
     account = f"1234500{code[1:]}"
-    source = verified(ach, sandbox, account=account, customer_id=customer_id)
+    source = verified_adapter_bank(ach, sandbox, account, customer=customer_id)
     made = transfer(ach, source, 1000)
     simulate(sandbox)
     assert ach.get_transfer(made.id).failure_code == code
@@ -220,17 +187,17 @@ def test_after_each_return_code_the_adapter_reads_what_the_backend_expects(sandb
                                                    None: "verified"}[bank_action]
     blocklisted = ach_sandbox.RETURN_CODES[code][5]
     if bank_action == "removed":
-        assert succeeds(lambda: bank(ach, customer_id, account), refusal="Blocklisted") is not blocklisted
+        assert succeeds(lambda: add_bank(ach, account, customer=customer_id), refusal="Blocklisted") is not blocklisted
 
 
 def test_r20_removes_and_blocklists_the_bank(sandbox, ach):
-    customer_id = customer(ach)
-    source = verified(ach, sandbox, account="99990020", customer_id=customer_id)
+    customer_id = new_customer(ach)
+    source = verified_adapter_bank(ach, sandbox, "99990020", customer=customer_id)
     transfer(ach, source, 500)
     simulate(sandbox)
     assert ach.get_bank_account(source).status == "removed"
     with pytest.raises(AchError) as refused:
-        bank(ach, customer_id, "99990020")
+        add_bank(ach, "99990020", customer=customer_id)
     assert refused.value.code == "Blocklisted" and "99990020" not in str(refused.value)
 
 

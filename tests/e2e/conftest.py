@@ -1,5 +1,5 @@
-"""One headless Chromium for the browser tests: Debian's (apt-get install chromium; .ci/run does it), driven by
-Playwright for Python. Playwright's own browser download cannot work on these machines."""
+"""One headless Chromium for the browser tests (tests/drivers/portal.py launches it: Debian's, driven by Playwright
+for Python), the screenshots' folder, and every answer of the local gateway checked against docs/openapi.json."""
 
 import os
 from pathlib import Path
@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from tests import openapi_check
+from tests.drivers.portal import launch, page, shots  # noqa: F401  (page, shots: fixtures of every portal test)
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,10 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        browser = launch(p.chromium)
         yield browser
         browser.close()
 

@@ -9,15 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from infra.demo import Portal
+from tests.drivers.portal import invoice_row, no_serious_accessibility_problems, open_payment, sign_in, verified_bank
 from tests.e2e.test_local_stack import stack_in
-from tests.e2e.test_portal_browser import (  # noqa: F401  (page, shots: the portal tests' fixtures, on this stack)
-    invoice_row,
-    no_serious_accessibility_problems,
-    open_payment,
-    page,
-    shots,
-    sign_in,
-)
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -29,21 +22,7 @@ def stack(tmp_path_factory):
         yield stack
 
 
-def verified_bank(portal: Portal, account: str) -> str:
-    """Linked and verified through the API (the portal's own steps are test_portal_browser's)."""
-    linked = portal.post("/payment-methods/bank-accounts", {"routing_number": "222222226", "account_number": account,
-                                                            "account_type": "checking", "holder_name": "Ana Demo"})
-    assert linked.status_code == 201, linked.text
-    method_id = linked.json()["payment_method_id"]
-    for _ in range(60):  # the sandbox settles the deposits after its delay
-        verified = portal.post(f"/payment-methods/{method_id}/verify", {"amounts": [3, 9]})
-        if verified.status_code == 200:
-            return method_id
-        time.sleep(0.5)
-    raise AssertionError(verified.text)
-
-
-def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page, stack, shots):  # noqa: F811 (the imported fixtures)
+def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page, stack, shots):
     portal = Portal(stack, "ana@acme.test")
     bank = verified_bank(portal, "123456780000")
     settings = portal.get("/portal-settings").json()
@@ -92,7 +71,7 @@ def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page
     expect(invoice_row(page, "INV-1041")).to_contain_text("Pay Now")
 
 
-def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):  # noqa: F811 (the imported fixtures)
+def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
     """Dwolla suspended the client's customer after an R10: the pay form and Account Settings say so."""
     portal = Portal(stack, "ben@birch.test")
     bank = verified_bank(portal, "223456780010")  # R10: removed, blocklisted, customer suspended
@@ -124,7 +103,7 @@ def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
     no_serious_accessibility_problems(page, "bank transfers on hold")
 
 
-def test_the_deposits_are_under_10_cents(page, stack, shots):  # noqa: F811 (the imported fixtures)
+def test_the_deposits_are_under_10_cents(page, stack, shots):
     sign_in(page, "ana@acme.test")
     page.get_by_role("link", name="Account Settings").click()
     page.get_by_label("Account holder name").fill("Ana Demo")

@@ -15,9 +15,17 @@ from html import unescape
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.drivers.portal import (
+    PASSWORD,
+    invoice_row,
+    no_serious_accessibility_problems,
+    open_payment,
+    sign_in,
+    type_card,
+    watch_csp,
+)
 from tests.e2e.test_local_stack import stack_in
 
 # Assertions wait as long as the pages' actions do (15 s): Swagger UI rendering the whole document took over
@@ -25,76 +33,12 @@ from tests.e2e.test_local_stack import stack_in
 expect.set_options(timeout=15_000)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-PASSWORD = "DemoPortal2026"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     with stack_in(tmp_path_factory.mktemp("portal-stack")) as stack:
         yield stack
-
-
-@pytest.fixture(scope="module")
-def shots(screenshot_folder):
-    return screenshot_folder("portal")
-
-
-def watch_csp(context) -> list[str]:
-    """Every Content-Security-Policy violation in the context's pages: the `securitypolicyviolation` event,
-    reported through a binding (so none is lost when a page navigates), and Chromium's console errors about it."""
-    seen = []
-    context.expose_binding("__cspViolation", lambda source, text: seen.append(text))
-    context.add_init_script("document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
-                            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));")
-    context.on("console", lambda m: seen.append(m.text)
-               if m.type == "error" and "Content Security Policy" in m.text else None)
-    return seen
-
-
-@pytest.fixture
-def page(browser, stack):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=stack["portal_url"])
-    violations = watch_csp(context)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors in the page: {errors}"
-    assert violations == [], f"Content-Security-Policy violations: {violations}"
-
-
-def sign_in(page, email: str):
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Invoices", exact=True)).to_be_visible()
-
-
-def no_serious_accessibility_problems(page, where: str):
-    results = Axe().run(page)
-    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"axe on {where}: {serious}"
-
-
-def invoice_row(page, number: str):
-    return page.get_by_role("row").filter(has=page.get_by_role("link", name=number, exact=True))
-
-
-def open_payment(page, number: str):
-    invoice_row(page, number).get_by_role("button", name=re.compile("^Pay Now")).click()
-    expect(page.get_by_role("dialog").get_by_role("heading", name=f"Pay invoice {number}")).to_be_visible()
-    return page.get_by_role("dialog")
-
-
-def type_card(dialog, number: str):
-    dialog.get_by_label("Card number").fill(number)
-    dialog.get_by_label("Expiration date (MM / YY)").fill("12 / 34")
-    dialog.get_by_label("Security code (CVC)").fill("123")
-    dialog.get_by_label("ZIP code").fill("10001")
 
 
 def review_and_submit(dialog):

@@ -15,12 +15,11 @@ from playwright.sync_api import expect
 
 from infra.demo import Portal, confirm_card
 from infra.local_stack import ADMIN_LOGIN
+from tests.drivers.portal import launch, no_serious_accessibility_problems, no_sideways_scroll, sign_in, type_card
 from tests.e2e.test_local_stack import http, stack_in
-from tests.e2e.test_portal_browser import no_serious_accessibility_problems, type_card
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-PASSWORD = "DemoPortal2026"
 ZONE = ZoneInfo("America/New_York")
 
 
@@ -35,17 +34,10 @@ def policed(browser):
     """Chromium as conftest.py launches it (through the same Playwright), but without its Local Network Access
     check: a page whose answer the test rewrites (to add the policy header) has no address Chromium can place, so its
     calls to the API on 127.0.0.1 would be refused as from a public page to the loopback address space."""
-    from tests.e2e.conftest import CHROMIUM
-
-    launched = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"])
+    launched = launch(browser.browser_type,
+                      "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests")
     yield launched
     launched.close()
-
-
-@pytest.fixture(scope="module")
-def shots(screenshot_folder):
-    return screenshot_folder("portal")
 
 
 def strict_csp(stack) -> str:
@@ -91,19 +83,6 @@ def wide(policed, stack):
     close(context, page, errors)
 
 
-def sign_in(page, email, heading):
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-
-
-def no_sideways_scroll(page, where):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{where} is {width}px wide on a 390px phone"
-
-
 def staff(stack) -> Portal:
     return Portal(stack, ADMIN_LOGIN)
 
@@ -120,7 +99,7 @@ def test_the_policy_is_in_force(wide, stack):
 
 
 def test_a_client_never_sees_the_console(wide, stack):
-    sign_in(wide, "ana@acme.test", "Invoices")
+    sign_in(wide, "ana@acme.test", heading="Invoices", keyboard=True)
     expect(wide.get_by_role("navigation", name="Portal")).not_to_contain_text("Needs attention")
     wide.goto("/console/clients")  # typed by hand: the client's own pages, never the console
     expect(wide.get_by_role("heading", name="Invoices", exact=True)).to_be_visible()
@@ -139,7 +118,7 @@ def test_the_merchant_answers_an_extension_request_with_a_note_and_resolves_a_re
     assert ana.post(f"/payments/{paid['payment_id']}/problem-reports",
                     {"kind": "wrong_amount", "message": "The amount looks higher than we agreed."}).status_code == 201
 
-    sign_in(wide, ADMIN_LOGIN, "Needs attention")
+    sign_in(wide, ADMIN_LOGIN, heading="Needs attention", keyboard=True)
     expect(wide.get_by_role("navigation", name="Console")).to_contain_text("Issue an invoice")
     request = wide.get_by_role("listitem").filter(has_text="asks to move")
     expect(request).to_contain_text("Our own client pays us late this month.")
@@ -163,7 +142,7 @@ def test_the_merchant_answers_an_extension_request_with_a_note_and_resolves_a_re
 
 
 def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_a_payment(wide, stack, shots):
-    sign_in(wide, ADMIN_LOGIN, "Needs attention")
+    sign_in(wide, ADMIN_LOGIN, heading="Needs attention", keyboard=True)
     wide.get_by_role("link", name="Clients", exact=True).click()
     expect(wide.get_by_role("row").filter(has_text="Acme Bookkeeping Ltd")).to_contain_text("Autopay off")
     no_serious_accessibility_problems(wide, "console: clients")
@@ -244,7 +223,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
                                 headers={"Idempotency-Key": str(uuid.uuid4())})
     assert planned.status_code == 201, planned.text
 
-    sign_in(wide, "ben@birch.test", "Invoices")
+    sign_in(wide, "ben@birch.test", heading="Invoices", keyboard=True)
     wide.get_by_role("link", name="INV-2042").click()
     plan = wide.get_by_role("table", name="Installments, in date order")
     expect(plan.get_by_role("row")).to_have_count(4)
@@ -257,7 +236,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
 
     # Pay Now suggests the next installment (this invoice takes no other partial payment below it).
     context, pay_page, errors = open_page(wide.context.browser, stack, csp=False)
-    sign_in(pay_page, "ben@birch.test", "Invoices")
+    sign_in(pay_page, "ben@birch.test", heading="Invoices", keyboard=True)
     pay_page.get_by_role("row").filter(has=pay_page.get_by_role("link", name="INV-2042", exact=True)) \
         .get_by_role("button", name=re.compile("^Pay Now")).click()
     dialog = pay_page.get_by_role("dialog")
@@ -304,7 +283,7 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
 
 def test_the_console_and_the_plan_fit_a_phone(policed, stack, shots):
     context, page, errors = open_page(policed, stack, 390, 844)
-    sign_in(page, ADMIN_LOGIN, "Needs attention")
+    sign_in(page, ADMIN_LOGIN, heading="Needs attention", keyboard=True)
     no_sideways_scroll(page, "console: needs attention")
     page.get_by_role("link", name="Clients", exact=True).click()
     page.get_by_role("link", name="Birch & Sons Plumbing").click()
@@ -316,7 +295,7 @@ def test_the_console_and_the_plan_fit_a_phone(policed, stack, shots):
     no_sideways_scroll(page, "console: an invoice")
     page.screenshot(path=shots / "53-phone-console-invoice.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, "ben@birch.test", "Invoices")
+    sign_in(page, "ben@birch.test", heading="Invoices", keyboard=True)
     page.get_by_role("link", name="INV-2042").first.click()
     expect(page.get_by_role("table", name="Installments, in date order")).to_be_visible()
     no_sideways_scroll(page, "an invoice on a payment plan")

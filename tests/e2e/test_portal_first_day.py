@@ -8,7 +8,6 @@ until the API says whether the payment went through. Screenshots: docs/portal/ (
 import re
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -16,11 +15,11 @@ import requests
 from playwright.sync_api import expect
 
 from infra.demo import Portal
+from tests.drivers.portal import no_sideways_scroll, open_payment, open_portal, sign_in, type_card, verified_bank
 from tests.e2e.test_local_stack import ROOT, stack_in
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-PASSWORD = "DemoPortal2026"
 NEW_EMAIL = "cleo@cedar.test"
 NEW_PASSWORD = "Cedar-Portal-2026"
 
@@ -32,17 +31,9 @@ def stack(tmp_path_factory):
         yield {**stack, "file": str(folder / "stack.json")}
 
 
-@pytest.fixture(scope="module")
-def shots(screenshot_folder):
-    return screenshot_folder("portal")
-
-
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=stack["portal_url"])
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, errors = open_portal(browser, stack, timeout_ms=None)
     yield page
     context.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"
@@ -50,19 +41,6 @@ def page(browser, stack):
 
 def emails(stack) -> dict:
     return requests.get(f"{stack['api_url']}/_local/emails.json", timeout=10, proxies={"http": None}).json()
-
-
-def sign_in(page, email, password=PASSWORD):
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Invoices", exact=True)).to_be_visible()
-
-
-def no_sideways_scroll(page, where):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{where} is {width}px wide on a 390px phone"
 
 
 def test_an_invited_client_signs_in_chooses_a_password_and_can_reset_it(page, stack, shots):
@@ -150,21 +128,6 @@ def test_contacts_words_dates_and_numbers_that_agree(page, stack, shots):
     expect(page.get_by_role("heading", name=re.compile("^Invoice INV-"))).to_be_visible()
     expect(page.get_by_text("No extension was requested")).to_have_count(0)
     expect(page.get_by_role("heading", name="Extension request")).to_have_count(0)
-
-
-def type_card(dialog, number, cvc="123"):
-    dialog.get_by_label("Card number").fill(number)
-    dialog.get_by_label("Expiration date (MM / YY)").fill("12 / 34")
-    dialog.get_by_label("Security code (CVC)").fill(cvc)
-    dialog.get_by_label("ZIP code").fill("10001")
-
-
-def open_payment(page, number):
-    page.get_by_role("row").filter(has=page.get_by_role("link", name=number, exact=True)).get_by_role(
-        "button", name=re.compile("^Pay Now")).click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_role("heading", name=f"Pay invoice {number}")).to_be_visible()
-    return dialog
 
 
 def test_card_form_checked_before_review_kept_on_back_and_amex_pays(page, stack, shots):
@@ -276,22 +239,6 @@ def test_lists_follow_next_cursor_and_phone_pages_fit(browser, stack, shots):
     context.close()
 
 
-def verified_bank(stack, email) -> str:
-    """A bank account linked and verified through the API (the stack's sandbox sends deposits of 3 and 9 cents)."""
-    portal = Portal(stack, email)
-    linked = portal.post("/payment-methods/bank-accounts", {"routing_number": "222222226", "account_type": "checking",
-                                                            "account_number": "123456781234", "holder_name": "Ana Demo"})
-    assert linked.status_code == 201, linked.text
-    method_id = linked.json()["payment_method_id"]
-    for _ in range(60):  # 409 until the deposits have arrived (the sandbox settles them after a second)
-        verified = portal.post(f"/payment-methods/{method_id}/verify", {"amounts": [3, 9]})
-        if verified.status_code != 409:
-            break
-        time.sleep(0.5)
-    assert verified.status_code == 200, verified.text
-    return method_id
-
-
 class LostAnswer:
     """page.route for the payment's POST: the first request reaches the API, which makes the payment, and its
     answer is lost (the connection resets); the portal's next one (the same Idempotency-Key, asking what
@@ -330,7 +277,7 @@ def lost_contact_screen(dialog):
 def test_lost_contact_then_the_payment_went_through(page, stack, shots):
     """The bank payment was made but its answer was lost: "Don't pay again yet" until the API says it went
     through, then only that (no warning left), and one payment, not two."""
-    verified_bank(stack, "ana@acme.test")
+    verified_bank(Portal(stack, "ana@acme.test"))
     sign_in(page, "ana@acme.test")
     lost = LostAnswer(page)
     dialog = open_payment(page, "INV-1041")

@@ -8,12 +8,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.drivers.portal import (
+    DESKTOP,
+    PHONE,
+    invoice_row,
+    no_serious_accessibility_problems,
+    open_portal,
+    sign_in,
+    type_card,
+)
 from tests.e2e.test_local_stack import stack_in
-from tests.e2e.test_portal_browser import PASSWORD, invoice_row, no_serious_accessibility_problems, type_card
 
 expect.set_options(timeout=15_000)
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
-DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -22,34 +29,12 @@ def stack(tmp_path_factory):
         yield stack
 
 
-@pytest.fixture(scope="module")
-def shots(screenshot_folder):
-    return screenshot_folder("portal")
-
-
-def browse(browser, stack, viewport):
-    context = browser.new_context(viewport=viewport, base_url=stack["portal_url"])
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.set_default_timeout(15000)
-    return context, page, errors
-
-
-def sign_in(page, email):
-    page.goto("/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Invoices", exact=True)).to_be_visible()
-
-
 def tick(page, number):
     page.get_by_role("checkbox", name=re.compile(f"^Select invoice {number} ")).check()
 
 
 def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(browser, stack, shots):
-    context, page, errors = browse(browser, stack, DESKTOP)
+    context, page, errors = open_portal(browser, stack, DESKTOP)
     sign_in(page, "ana@acme.test")
     bar = page.get_by_role("region", name="Pay several invoices")
     expect(bar).to_contain_text("Paying by credit card adds a 3% card fee; debit and prepaid cards and bank "
@@ -101,7 +86,7 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
 
 
 def test_a_debit_card_pays_no_fee_on_a_phone(browser, stack, shots):
-    context, page, errors = browse(browser, stack, PHONE)
+    context, page, errors = open_portal(browser, stack, PHONE)
     sign_in(page, "ben@birch.test")
     tick(page, "INV-2041")
     tick(page, "INV-2043")

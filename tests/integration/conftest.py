@@ -4,6 +4,7 @@ import pytest
 
 from infra.seed import days_from_today, put_client, put_invoice
 from shared import clock
+from tests.drivers.ach import sandbox  # noqa: F401  (an ACH sandbox of a module's own, settled when asked)
 
 
 @pytest.fixture

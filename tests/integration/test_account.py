@@ -11,8 +11,8 @@ from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
 from shared import clock
 from shared.services import client_accounts
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import call, intent_event, queue_messages, sent_emails, signed_webhook, sqs_event, table_snapshot
+from tests.drivers.stripe import post
+from tests.helpers import call, intent_event, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.races import competing
 
 T0 = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -63,8 +63,7 @@ def pay_and_receipt(aws, key: str) -> dict:
     event = intent_event("payment_intent.succeeded", intent_id=payment["client_secret"].split("_secret_")[0],
                          amount=payment["amount"], client_id="client-a", invoice_id="inv-full",
                          payment_id=payment["payment_id"], event_id=f"evt_{key}")
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    assert post(event)[0] == 200
     deliver(aws)
     [receipt] = sent_emails(aws["moto"])[before:]
     return receipt

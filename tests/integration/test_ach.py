@@ -10,8 +10,7 @@ import requests
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from shared.models import Client, Payment, SavedPaymentMethod
-from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     accepted_authorization,
     api,
     deliver,
@@ -26,6 +25,7 @@ from tests.integration.ach_helpers import (
     transfer_url,
     verified_bank,
 )
+from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 
 
 def jobs(seeded):

@@ -6,8 +6,8 @@ import requests
 from infra.seed import put_invoice
 from shared.models import Payment
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import api, pay_ach, verified_bank
 from tests.helpers import call, table_snapshot
-from tests.integration.ach_helpers import api, pay_ach, verified_bank
 
 
 def transfers(sandbox) -> list[dict]:

@@ -15,8 +15,7 @@ from infra import template
 from infra.apigw import LambdaContext
 from shared import clock
 from shared.models import Payment, Refund, SavedPaymentMethod
-from tests.helpers import call, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     api,
     deliver,
     deliver_and_apply,
@@ -29,6 +28,7 @@ from tests.integration.ach_helpers import (
     transfer_url,
     verified_bank,
 )
+from tests.helpers import call, sqs_event, table_snapshot
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 

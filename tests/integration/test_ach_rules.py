@@ -15,8 +15,7 @@ from infra.apigw import LambdaContext
 from infra.seed import put_invoice
 from shared import clock
 from shared.models import Client, Payment, Refund, SavedPaymentMethod
-from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     api,
     deliver_and_apply,
     deposits,
@@ -28,6 +27,7 @@ from tests.integration.ach_helpers import (
     transfer_url,
     verified_bank,
 )
+from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 
 WEDNESDAY = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}

@@ -18,8 +18,9 @@ from shared.errors import ProcessorUnavailable
 from shared.models import Client, Invoice, Payment
 from shared.processors.stripe_cards import StripeCards
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import verified_bank
+from tests.drivers.stripe import deliver_new
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import verified_bank
 from tests.integration.test_saved_methods import new_card, saved_card
 from tests.races import competing
 
@@ -198,11 +199,10 @@ def test_two_runs_at_once_charge_once(book, frozen, monkeypatch):
 def test_a_decline_emails_a_link_leaves_the_invoice_open_and_is_retried_twice_on_set_days(book, frozen):
     declining = new_card(book, number="4000000000000341", customer=None)
     from tests.integration.test_saved_methods import customer_of
-    from tests.integration.test_saved_methods import deliver as stripe_event
 
     attached = requests.post(f"{book['stripe'].url}/v1/payment_methods/{declining['id']}/attach", timeout=5,
                              data={"customer": customer_of(book)}, auth=(STRIPE_API_KEY, "")).json()
-    stripe_event("payment_method.attached", attached)
+    deliver_new("payment_method.attached", attached)
     turn_on(attached["id"])
     announce_and_reach_the_day(book, frozen)
     tried = {}
@@ -224,10 +224,9 @@ def test_a_decline_emails_a_link_leaves_the_invoice_open_and_is_retried_twice_on
 
 def test_a_bank_asking_for_authentication_is_a_decline_the_client_can_act_on(book, frozen):
     from tests.integration.test_saved_methods import customer_of
-    from tests.integration.test_saved_methods import deliver as stripe_event
 
     card = new_card(book, number="4000002760003184", customer=customer_of(book))
-    stripe_event("payment_method.attached", card)
+    deliver_new("payment_method.attached", card)
     turn_on(card["id"])
     announce_and_reach_the_day(book, frozen)
     run_job()
@@ -240,10 +239,9 @@ def test_a_bank_asking_for_authentication_is_a_decline_the_client_can_act_on(boo
 
 def test_no_late_fee_while_an_autopay_try_is_still_in_flight(book, frozen, monkeypatch):
     from tests.integration.test_saved_methods import customer_of
-    from tests.integration.test_saved_methods import deliver as stripe_event
 
     card = new_card(book, number="4000000000000341", customer=customer_of(book))
-    stripe_event("payment_method.attached", card)
+    deliver_new("payment_method.attached", card)
     turn_on(card["id"])
     announce_and_reach_the_day(book, frozen)
     assert run_job()["fees_applied"] == []  # the due day: declined; not late yet
@@ -307,10 +305,9 @@ def test_a_card_charge_stripe_refuses_ends_the_try_and_emails_the_client(book, f
     adapter's ProcessorRefused: the try ends failed, nothing charged, the client emailed, the job goes on."""
     from shared.errors import ProcessorRefused
     from tests.integration.test_saved_methods import customer_of
-    from tests.integration.test_saved_methods import deliver as stripe_event
 
     card = new_card(book, customer=customer_of(book))
-    stripe_event("payment_method.attached", card)
+    deliver_new("payment_method.attached", card)
     turn_on(card["id"])
     announce_and_reach_the_day(book, frozen)
     monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(

@@ -4,8 +4,7 @@ import requests
 
 from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
-from shared.processors.stripe_signature import sign
-from tests.conftest import WEBHOOK_SECRET
+from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call, queue_messages, sent_emails, sqs_event
 
 AUTH = ("sk_test_portal", "")
@@ -18,20 +17,6 @@ def confirm_like_stripe_js(base, client_secret, payment_method):
     return requests.post(f"{base}/v1/payment_intents/{intent_id}/confirm", auth=AUTH, timeout=5).json()
 
 
-def deliver_stripe_events(base, intent_id):
-    """Forward localstripe's events for this intent to the webhook, signed as localstripe would sign them."""
-    events = requests.get(f"{base}/v1/events", auth=AUTH, timeout=5).json()["data"]
-    delivered = []
-    for event in reversed(events):
-        if event["data"]["object"].get("id") == intent_id:
-            payload = requests.get(f"{base}/v1/events/{event['id']}", auth=AUTH).content
-            status, _, _ = call("StripeWebhookFunction", body=payload, client_id=None,
-                                headers={"Stripe-Signature": sign(payload, WEBHOOK_SECRET, event["created"])})
-            assert status == 200
-            delivered.append(event["type"])
-    return delivered
-
-
 def test_client_pays_in_two_parts_and_gets_two_receipts(seeded):
     base = seeded["stripe"].url
     for amount, key in ((30000, "first"), (70000, "second")):
@@ -39,7 +24,7 @@ def test_client_pays_in_two_parts_and_gets_two_receipts(seeded):
                                   body={"method": "card", "amount": amount}, headers={"Idempotency-Key": key})
         assert status == 201
         assert confirm_like_stripe_js(base, payment["client_secret"], "pm_card_visa")["status"] == "succeeded"
-        assert "payment_intent.succeeded" in deliver_stripe_events(base, payment["client_secret"].split("_secret_")[0])
+        assert "payment_intent.succeeded" in forward_localstripe_events(base, payment["client_secret"].split("_secret_")[0])
         receipt_app.handler(sqs_event(queue_messages(seeded["receipt_queue"])), LambdaContext())
 
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-part"})
@@ -62,7 +47,7 @@ def test_declined_card_then_another_card_on_the_same_payment(seeded):
     intent_id = payment["client_secret"].split("_secret_")[0]
     requests.post(f"{base}/v1/payment_intents/{intent_id}", data={"payment_method": declining["id"]}, auth=AUTH)
     requests.post(f"{base}/v1/payment_intents/{intent_id}/confirm", auth=AUTH, timeout=5)
-    assert "payment_intent.payment_failed" in deliver_stripe_events(base, intent_id)
+    assert "payment_intent.payment_failed" in forward_localstripe_events(base, intent_id)
     _, failed, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})
     assert failed["status"] == "failed" and failed["failure"]["message"]
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-full"})

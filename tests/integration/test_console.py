@@ -11,8 +11,8 @@ from shared.models import Client, Payment
 from shared.payment_states import SUCCEEDED, Outcome, PaymentUpdate
 from shared.services.payment_updates import apply_update
 from shared.services.refunds import OutsideRefund, record_outside_refund
+from tests.drivers.ach import pay_ach, verified_bank
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
-from tests.integration.ach_helpers import pay_ach, verified_bank
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 CLIENT = {"sub": "u", "custom:client_id": "c1"}

@@ -8,10 +8,9 @@ import time
 import pytest
 
 from shared.models import Invoice, Payment
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import call, queue_messages, signed_webhook, table_snapshot
+from tests.drivers.stripe import deliver, post
+from tests.helpers import queue_messages, table_snapshot, without_events
 from tests.integration.test_refunds import numbers, paid_by_card, refund
-from tests.integration.webhook_helpers import deliver, without_events
 
 T0 = int(time.time()) - 3600
 
@@ -174,7 +173,7 @@ def test_a_dispute_in_another_currency_changes_nothing_and_raises_the_alarm(seed
 
 
 def test_a_card_dispute_naming_an_ach_payment_changes_nothing_and_raises_the_alarm(seeded, capsys):
-    from tests.integration.ach_helpers import pay_ach, verified_bank
+    from tests.drivers.ach import pay_ach, verified_bank
 
     _, ach, _ = pay_ach("inv-part", verified_bank(seeded["ach"]), amount=40000)
     obj = dispute(ach["payment_id"], "needs_response", ("out",))
@@ -208,8 +207,7 @@ def test_a_dispute_for_an_unknown_charge_is_acknowledged_and_changes_nothing(see
 def test_malformed_dispute_events_are_400_and_change_nothing(seeded, obj):
     paid_by_card(seeded)
     before = table_snapshot()
-    payload, headers = signed_webhook(event("charge.dispute.created", obj, "evt_bad", T0), WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+    status, body, _ = post(event("charge.dispute.created", obj, "evt_bad", T0))
     assert (status, body["error"]["code"]) == (400, "invalid_payload")
     assert table_snapshot() == before
 

@@ -16,18 +16,10 @@ from infra.ach_sandbox import HAL, AchSandbox
 from shared.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch, customer_correlation_id, format_amount, parse_amount, split_name
-
-ROUTING = "222222226"
-
+from tests.drivers.ach import SANDBOX_ROUTING as ROUTING
+from tests.drivers.ach import add_bank, new_customer, verified_adapter_bank
 
 # ------------------------------------------------------------------------------------------------ fixtures
-
-@pytest.fixture(scope="module")
-def sandbox():
-    server = AchSandbox(port=0, settle_seconds=-1).start()  # settles only on POST /sandbox-simulations
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def make_ach(sandbox):
@@ -84,23 +76,6 @@ class Admin:
 
     def fault(self, **spec):
         requests.post(f"{self.server.url}/sandbox/faults", json=spec, timeout=5).raise_for_status()
-
-
-def new_customer(ach, name="Ann Archer") -> str:
-    return ach.ensure_customer(client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test")
-
-
-def add_bank(ach, account="123456780000", customer=None, key=None):
-    return ach.add_bank_account(customer_id=customer or new_customer(ach), routing_number=ROUTING,
-                                account_number=account, account_type="checking", holder_name="Ann Archer",
-                                idempotency_key=key or str(uuid.uuid4()))
-
-
-def verified_bank(ach, admin, account="123456780000") -> str:
-    bank = add_bank(ach, account)
-    admin.simulate()
-    assert ach.verify_bank_account(bank.id, (3, 9)) == VerifyResult.VERIFIED
-    return bank.id
 
 
 # ---------------------------------------------------------------------------------------------- amounts
@@ -254,7 +229,7 @@ def test_urls_outside_the_api_are_refused(ach):
 # --------------------------------------------------------------------------------------------- transfers
 
 def test_transfer_is_idempotent_and_settles_processed(sandbox, ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     key = str(uuid.uuid4())
     transfer = ach.create_transfer(bank_account_id=bank, amount=12500, metadata={"paymentId": "p-1"},
                                    idempotency_key=key)
@@ -271,7 +246,7 @@ def test_transfer_is_idempotent_and_settles_processed(sandbox, ach, admin):
 
 
 def test_insufficient_funds_fails_with_r01(ach, admin):
-    bank = verified_bank(ach, admin, account="123456780001")
+    bank = verified_adapter_bank(ach, admin.server, account="123456780001")
     transfer = ach.create_transfer(bank_account_id=bank, amount=5001, metadata={}, idempotency_key="k-r01")
     admin.simulate()
     failed = ach.get_transfer(transfer.id)
@@ -279,7 +254,7 @@ def test_insufficient_funds_fails_with_r01(ach, admin):
 
 
 def test_late_return_is_processed_then_failed_r03(ach, admin):
-    bank = verified_bank(ach, admin, account="123456781003")
+    bank = verified_adapter_bank(ach, admin.server, account="123456781003")
     transfer = ach.create_transfer(bank_account_id=bank, amount=100, metadata={}, idempotency_key="k-late")
     admin.simulate()
     assert ach.get_transfer(transfer.id).status == "processed"
@@ -297,7 +272,7 @@ def test_unverified_source_is_refused(ach):
 
 
 def test_merchant_bank_is_looked_up_once(sandbox, ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.create_transfer(bank_account_id=bank, amount=100, metadata={}, idempotency_key="k-m1")
     admin.fault(path_prefix="/accounts", status=500, count=10)  # would fail a second lookup
     ach.create_transfer(bank_account_id=bank, amount=100, metadata={}, idempotency_key="k-m2")
@@ -307,7 +282,7 @@ def test_merchant_bank_is_looked_up_once(sandbox, ach, admin):
 # -------------------------------------------------------------------------------------- faults and retries
 
 def test_a_503_is_retried_with_the_same_key(ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     admin.fault(path_prefix="/transfers", method="POST", status=503, count=1)
     transfer = ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-503")
     assert transfer.status == "pending"
@@ -315,14 +290,14 @@ def test_a_503_is_retried_with_the_same_key(ach, admin):
 
 
 def test_a_lost_response_is_recovered_by_the_retry(ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     admin.fault(path_prefix="/transfers", method="POST", status=502, count=1, after_commit=True)
     transfer = ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-lost")
     assert [t["id"] for t in admin.transfers_of(bank)] == [transfer.id.rsplit("/", 1)[1]]
 
 
 def test_5xx_beyond_retries_is_processor_unavailable(ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     admin.fault(path_prefix="/transfers", method="POST", status=503, count=3)
     with pytest.raises(ProcessorUnavailable):
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-down")
@@ -330,7 +305,7 @@ def test_5xx_beyond_retries_is_processor_unavailable(ach, admin):
 
 
 def test_a_4xx_is_not_retried(ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     admin.fault(path_prefix="/transfers", method="POST", status=400, count=1,
                 body={"code": "BadRequest", "message": "Nope."})
     with pytest.raises(AchError) as raised:
@@ -342,7 +317,7 @@ def test_a_4xx_is_not_retried(ach, admin):
 @pytest.mark.parametrize("processed", [True, False], ids=["processed-but-slow", "slow-before-processing"])
 def test_timeouts_beyond_retries_are_processor_unavailable(make_ach, admin, processed, caplog):
     ach = make_ach(timeout=0.15)
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     # after_commit + status None: the processor does the work, then answers too late for the client.
     admin.fault(path_prefix="/transfers", method="POST", status=None, delay_seconds=0.4, count=3,
@@ -361,7 +336,7 @@ def test_timeouts_beyond_retries_are_processor_unavailable(make_ach, admin, proc
 
 
 def test_a_key_still_in_flight_is_unavailable_without_retry(ach, admin):
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     admin.fault(path_prefix="/transfers", method="POST", status=409, count=1,
                 body={"code": "Conflict", "message": "Later."})
@@ -390,7 +365,7 @@ def paused(make_ach):
 
 def test_a_429_is_retried_with_backoff_and_the_same_key(sandbox, paused, admin):
     ach, waits = paused
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     admin.fault(path_prefix="/transfers", method="POST", status=429, count=2, body=TOO_MANY)
     transfer = ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-429")
@@ -403,7 +378,7 @@ def test_a_429_is_retried_with_backoff_and_the_same_key(sandbox, paused, admin):
                          ids=["seconds", "zero", "http-date"])
 def test_retry_after_is_honoured(paused, admin, retry_after, low, high):
     ach, waits = paused
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     # A date has whole seconds and is read against the wall clock: the range leaves room for a slow machine.
     retry_after = retry_after or email.utils.formatdate(time.time() + 7, usegmt=True)
@@ -417,7 +392,7 @@ def test_retry_after_is_honoured(paused, admin, retry_after, low, high):
 
 def test_429_retries_are_bounded_in_attempts(paused, admin):
     ach, waits = paused
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     admin.fault(path_prefix="/transfers", method="POST", status=429, count=10, body=TOO_MANY)
     with pytest.raises(ProcessorUnavailable):
@@ -433,7 +408,7 @@ def test_429_retries_are_bounded_in_total_time(paused, admin, retry_after, expec
     """Dwolla's volume limit lasts 5 minutes: a wait that would take the call past its 8 s budget is not
     started; the caller (the worker's queue, the client's retry) comes back later with the same key."""
     ach, waits = paused
-    bank = verified_bank(ach, admin)
+    bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     admin.fault(path_prefix="/transfers", method="POST", status=429, count=3, body=TOO_MANY,
                 headers={"Retry-After": retry_after})

@@ -14,10 +14,10 @@ from shared.models import Invoice, Payment
 from shared.processors.card import IntentOutcome
 from shared.processors.stripe_events import parse
 from shared.services import stripe_webhooks
-from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import call, intent_event, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import pay_ach, verified_bank
-from tests.integration.webhook_helpers import deliver, without_events
+from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import pay_ach, verified_bank
+from tests.drivers.stripe import deliver, post
+from tests.helpers import call, intent_event, table_snapshot, without_events
 
 AUTH = (STRIPE_API_KEY, "")
 
@@ -109,8 +109,7 @@ def test_an_intent_event_without_a_currency_or_with_a_bad_amount_received_is_400
     payment = card_payment(seeded)
     evt = succeeded(payment, "evt_partial", **{field: value})
     before = table_snapshot()
-    payload, headers = signed_webhook(evt, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+    status, body, _ = post(evt)
     assert (status, body["error"]["code"]) == (400, "invalid_payload")
     assert table_snapshot() == before
 

@@ -10,6 +10,7 @@ from pynamodb.connection.base import Connection
 
 from shared.processors.ach_webhooks import SIGNATURE_HEADER
 from tests.conftest import WEBHOOK_SECRET
+from tests.drivers.stripe import post
 from tests.helpers import call, signed_webhook, table_snapshot
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
@@ -163,8 +164,7 @@ def test_a_signed_event_about_a_card_stripe_does_not_know_is_acknowledged_and_ch
     event = {"id": "evt_unknown_pm", "object": "event", "type": "setup_intent.succeeded", "created": int(time.time()),
              "data": {"object": {"id": "seti_1", "object": "setup_intent", "customer": "cus_nobody",
                                  "payment_method": "pm_does_not_exist", "status": "succeeded"}}}
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
     before = table_snapshot()
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+    status, body, _ = post(event)
     assert (status, body) == (200, {"received": True})
     assert table_snapshot() == before

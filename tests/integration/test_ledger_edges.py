@@ -8,9 +8,9 @@ import requests
 
 from shared.models import Client, Payment, Refund
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import deliver_and_apply, envelope, pay_ach, simulate, transfer_url, verified_bank
+from tests.drivers.stripe import deliver
 from tests.helpers import books_hold, call, intent_event
-from tests.integration.ach_helpers import deliver_and_apply, envelope, pay_ach, simulate, transfer_url, verified_bank
-from tests.integration.webhook_helpers import deliver
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 LATE_R01 = "123456781001"  # the sandbox settles a debit from this account, then returns it (R01)

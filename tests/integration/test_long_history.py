@@ -10,8 +10,8 @@ import requests
 from shared.ids import payment_id_for
 from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund, SavedPaymentMethod
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.stripe import deliver
 from tests.helpers import aws_client, books_hold, call, intent_event
-from tests.integration.webhook_helpers import deliver
 from tests.model.books_world import CLIENT, INVOICE, INVOICE_ITEM_BOUND, World
 
 HISTORY = 1000  # payments, each refunded: 2,000 money events, 3,000 journal entries

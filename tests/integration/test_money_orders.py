@@ -15,10 +15,10 @@ from shared.models import Payment, Refund
 from shared.processors.refunds import RefundResult, StripeRefunds
 from shared.services import due_date_job
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.stripe import deliver, deliver_new, post
 from tests.helpers import books_hold, call, queue_messages, table_snapshot
 from tests.integration.test_disputes import dispute, event
-from tests.integration.test_refunds import ADMIN, paid_by_card, refund, stripe_event
-from tests.integration.webhook_helpers import deliver
+from tests.integration.test_refunds import ADMIN, paid_by_card, refund
 from tests.races import competing
 
 AUTH = (STRIPE_API_KEY, "")
@@ -68,14 +68,14 @@ def test_a_refund_and_a_chargeback_end_in_the_same_books_in_any_order(seeded, pe
     succeeded = refund_succeeded(body["refund_id"])
     capsys.readouterr()
     if order == "refund first":
-        stripe_event("refund.updated", succeeded)
+        deliver_new("refund.updated", succeeded)
         deliver(withdrawn(payment_id))
     elif order == "withdrawal first":
         deliver(withdrawn(payment_id))
-        stripe_event("refund.updated", succeeded)
+        deliver_new("refund.updated", succeeded)
     else:
         competing(monkeypatch, DynamoRepository, "load", lambda: deliver(withdrawn(payment_id)))
-        stripe_event("refund.updated", succeeded)
+        deliver_new("refund.updated", succeeded)
     anomalies = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert sum(sum(doc.get("PaymentAnomaly", [])) for doc in anomalies) == 1
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
@@ -91,9 +91,9 @@ def test_two_partial_refunds_around_a_withdrawal_count_in_full(seeded, pending_c
     payment_id = paid_by_card(seeded)
     first = refund(payment_id, {"amount": 10000, "reason": "a"}, key="r1")[1]["refund_id"]
     second = refund(payment_id, {"amount": 5000, "reason": "b"}, key="r2")[1]["refund_id"]
-    stripe_event("refund.updated", refund_succeeded(first))
+    deliver_new("refund.updated", refund_succeeded(first))
     deliver(withdrawn(payment_id))
-    stripe_event("refund.updated", refund_succeeded(second))
+    deliver_new("refund.updated", refund_succeeded(second))
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
     assert held(payment_id) == {"payer": -40000, "refunds": 15000, "chargebacks": 40000, "losses": -15000}
 
@@ -164,7 +164,7 @@ def test_a_dashboard_refund_counts_like_a_portal_refund_whatever_events_arrive(s
     for event_type in events:
         obj = made if event_type.startswith("refund.") else {
             "id": made["charge"], "object": "charge", "payment_intent": made["payment_intent"]}
-        stripe_event(event_type, obj)
+        deliver_new(event_type, obj)
     assert books_hold("client-a", "inv-part") == ("partially_paid", 25000, 0, 0)
     _, payment, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment_id})
     assert (payment["status"], [(r["amount"], r["status"]) for r in payment["refunds"]]) == \
@@ -178,11 +178,11 @@ def test_a_dashboard_refund_counts_like_a_portal_refund_whatever_events_arrive(s
 def test_a_dashboard_refund_pending_then_succeeded_then_a_portal_refund_of_the_rest(seeded):
     payment_id = paid_by_card(seeded)
     made = stripe_refund(seeded, payment_id, 40000)
-    stripe_event("refund.created", made | {"status": "pending"})
+    deliver_new("refund.created", made | {"status": "pending"})
     assert books_hold("client-a", "inv-part") == ("partially_paid", 40000, 0, 0)  # pending: nothing moved yet
     status, body, _ = refund(payment_id, {"amount": 1, "reason": "x"})
     assert (status, body["error"]["code"]) == (422, "amount_exceeds_refundable")  # it is reserved
-    stripe_event("refund.updated", made)
+    deliver_new("refund.updated", made)
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
     assert Payment.get("client-a", payment_id).status == "refunded"
 
@@ -196,7 +196,7 @@ def test_a_dashboard_refund_before_the_payments_own_event_syncs_the_payment_firs
     base = seeded["stripe"].url
     requests.post(f"{base}/v1/payment_intents/{intent}", data={"payment_method": "pm_card_visa"}, auth=AUTH)
     requests.post(f"{base}/v1/payment_intents/{intent}/confirm", auth=AUTH)
-    stripe_event("refund.created", stripe_refund(seeded, created["payment_id"], 10000))
+    deliver_new("refund.created", stripe_refund(seeded, created["payment_id"], 10000))
     assert books_hold("client-a", "inv-part") == ("partially_paid", 30000, 0, 0)
     assert Payment.get("client-a", created["payment_id"]).status == "partially_refunded"
 
@@ -224,8 +224,8 @@ def warning(payment_id, actionable=True, warning_id="issfr_1"):
 def test_an_early_fraud_warning_tells_the_merchant_once_and_moves_nothing_by_default(seeded):
     payment_id = paid_by_card(seeded)
     before = table_snapshot()
-    stripe_event("radar.early_fraud_warning.created", warning(payment_id))
-    stripe_event("radar.early_fraud_warning.updated", warning(payment_id, actionable=False))
+    deliver_new("radar.early_fraud_warning.created", warning(payment_id))
+    deliver_new("radar.early_fraud_warning.updated", warning(payment_id, actionable=False))
     after = table_snapshot()
     assert {k: v for k, v in after.items() if not k.endswith("events")} == \
         {k: v for k, v in before.items() if not k.endswith("events")}
@@ -242,9 +242,9 @@ def test_with_refund_on_early_fraud_warning_the_rest_is_refunded_once_as_fraudul
     monkeypatch.setenv("REFUND_ON_EARLY_FRAUD_WARNING", "true")
     payment_id = paid_by_card(seeded)
     refund(payment_id, {"amount": 10000, "reason": "Discount"})
-    stripe_event("radar.early_fraud_warning.created", warning(payment_id))
-    stripe_event("radar.early_fraud_warning.created", warning(payment_id))  # delivered again
-    stripe_event("radar.early_fraud_warning.updated", warning(payment_id))
+    deliver_new("radar.early_fraud_warning.created", warning(payment_id))
+    deliver_new("radar.early_fraud_warning.created", warning(payment_id))  # delivered again
+    deliver_new("radar.early_fraud_warning.updated", warning(payment_id))
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
     refunds = sorted((r.amount, r.reason) for r in Refund.query("client-a"))
     assert refunds == [(10000, "Discount"), (30000, "Refunded after an early fraud warning, to avoid a dispute")]
@@ -260,12 +260,8 @@ def test_with_refund_on_early_fraud_warning_the_rest_is_refunded_once_as_fraudul
      "payment_intent": 5},
 ])
 def test_a_malformed_early_fraud_warning_is_400_and_changes_nothing(seeded, obj):
-    from tests.conftest import WEBHOOK_SECRET
-    from tests.helpers import signed_webhook
-
     before = table_snapshot()
-    payload, headers = signed_webhook({"id": "evt_bad", "object": "event", "type": "radar.early_fraud_warning.created",
-                                       "created": T0, "data": {"object": obj}}, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+    status, body, _ = post({"id": "evt_bad", "object": "event", "type": "radar.early_fraud_warning.created",
+                            "created": T0, "data": {"object": obj}})
     assert (status, body["error"]["code"]) == (400, "invalid_payload")
     assert table_snapshot() == before

@@ -11,11 +11,11 @@ from shared.models import Invoice, Payment, PaymentLink, Refund
 from shared.request_schemas import MAX_INVOICES
 from shared.store import money_of
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import accepted_authorization, deliver_and_apply, envelope, simulate, verified_bank
+from tests.drivers.stripe import deliver, deliver_new
 from tests.helpers import aws_client, books_hold, call, intent_event, queue_messages, table_snapshot
-from tests.integration.ach_helpers import accepted_authorization, deliver_and_apply, envelope, simulate, verified_bank
 from tests.integration.test_disputes import dispute, event
-from tests.integration.test_refunds import refund, stripe_event
-from tests.integration.webhook_helpers import deliver
+from tests.integration.test_refunds import refund
 
 PAY = "PayInvoicesFunction"
 BOTH = ["inv-part", "inv-full"]  # inv-full is due first: it is allocated first
@@ -59,7 +59,7 @@ def detail(invoice_id):
 
 def succeed(payment_id, *, event_id="evt_multi_paid", amount=None):
     payment = Payment.get("client-a", payment_id)
-    stripe_event("payment_intent.succeeded", intent_event(
+    deliver_new("payment_intent.succeeded", intent_event(
         "payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=amount or payment.amount,
         client_id="client-a", invoice_id=payment.invoice_id, payment_id=payment_id,
         event_id=event_id)["data"]["object"], event_id=event_id)

@@ -8,12 +8,12 @@ import pytest
 from shared import clock
 from shared.models import ProcessedEvent
 from shared.services.reconciliation import reconcile_one
+from tests.drivers.ach import pay_ach, simulate, verified_bank
+from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call, table_snapshot
-from tests.integration.ach_helpers import pay_ach, simulate, verified_bank
 from tests.integration.test_reconciliation import (
     card_payment,
     confirm_at_stripe,
-    deliver_stripe_events,
     intent_of,
     invoice_numbers,
     jobs,
@@ -53,7 +53,7 @@ def test_a_card_success_whose_webhook_was_lost_is_found_by_reading_the_payment(s
     # Recorded as an event of the reconciliation path: the late webhook then changes nothing.
     assert ProcessedEvent.get(f"reconcile:{payment['payment_id']}:succeeded")
     before = table_snapshot()
-    deliver_stripe_events(seeded, intent_of(payment))
+    forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
     assert activity(payment["payment_id"]) == [("payment_received", 30000)]
     assert {k: v for k, v in table_snapshot().items() if not k.endswith("events")} == \
@@ -91,7 +91,7 @@ def test_the_processor_is_asked_at_most_once_per_interval(seeded):
 def test_a_settled_payment_is_never_sent_to_the_processor(seeded):
     payment = card_payment(amount=30000)
     confirm_at_stripe(seeded, payment)
-    deliver_stripe_events(seeded, intent_of(payment))
+    forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("shared.services.reconciliation.reconcile_one",  # imported from there at each check
                       lambda *a, **k: pytest.fail("a settled payment asked the processor"))

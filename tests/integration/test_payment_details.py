@@ -5,10 +5,10 @@ from infra.seed import put_invoice
 from shared import merchant
 from shared.ach_authorization import authorization_text
 from shared.models import Payment
+from tests.drivers.ach import accepted_authorization, pay_ach, verified_bank
+from tests.drivers.stripe import deliver
 from tests.helpers import call, intent_event, table_snapshot
-from tests.integration.ach_helpers import accepted_authorization, pay_ach, verified_bank
 from tests.integration.test_ach import transfers_at_sandbox
-from tests.integration.webhook_helpers import deliver
 
 
 def start_card(invoice_id="inv-full", key="k1", **body):

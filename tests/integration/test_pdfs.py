@@ -8,8 +8,8 @@ from pypdf import PdfReader
 
 from infra.seed import put_invoice
 from shared.models import Payment
+from tests.drivers.stripe import deliver
 from tests.helpers import call, intent_event, table_snapshot
-from tests.integration.webhook_helpers import deliver
 
 
 def text_of(pdf: bytes) -> tuple[int, str]:

@@ -16,9 +16,10 @@ from shared import secrets
 from shared.models import Payment
 from shared.processors.factory import forget_processors
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import call, intent_event, signed_webhook, table_snapshot
-from tests.integration import ach_helpers
-from tests.integration.ach_helpers import envelope, pay_ach, simulate, verified_bank
+from tests.drivers import ach
+from tests.drivers.ach import envelope, pay_ach, simulate, verified_bank
+from tests.drivers.stripe import post
+from tests.helpers import call, intent_event, table_snapshot
 
 REAL_STRIPE = {"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}
 
@@ -70,11 +71,6 @@ def succeeded_event(payment):
                         event_id="evt_placeholder")
 
 
-def deliver_stripe(event, secret):
-    payload, headers = signed_webhook(event, secret)
-    return call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-
-
 def test_stripe_webhook_refuses_every_event_until_the_secret_is_put(card_payment, capsys, caplog):
     deployed = as_deployed("StripeSecret")
     put_secret("STRIPE_SECRET_ARN", deployed)
@@ -84,7 +80,7 @@ def test_stripe_webhook_refuses_every_event_until_the_secret_is_put(card_payment
     # Signed with the template's marker, its generated filler, nothing, or the real secret to come: all refused.
     signing_secrets = {*deployed.values(), "", WEBHOOK_SECRET}
     for signing_secret in signing_secrets:
-        status, body, _ = deliver_stripe(event, signing_secret)
+        status, body, _ = post(event, secret=signing_secret)
         assert (status, body["error"]["code"]) == (503, "processor_unavailable"), signing_secret
     assert table_snapshot() == before
 
@@ -94,7 +90,7 @@ def test_stripe_webhook_refuses_every_event_until_the_secret_is_put(card_payment
         ("ERROR", "StripeSecret", ("api_key", "webhook_secret"))}
 
     put_secret("STRIPE_SECRET_ARN", REAL_STRIPE)  # the operator's put-secret-value; Stripe retries the event
-    assert deliver_stripe(event, WEBHOOK_SECRET)[0] == 200
+    assert post(event, secret=WEBHOOK_SECRET)[0] == 200
     assert Payment.get("client-a", card_payment.payment_id).status == "succeeded"
 
 
@@ -108,7 +104,7 @@ def test_one_stripe_field_not_configured_keeps_the_webhook_closed(card_payment, 
     signing_secret = secret.get("webhook_secret") or "unset"
     before = table_snapshot()
     caplog.clear()
-    status, body, _ = deliver_stripe(succeeded_event(card_payment), signing_secret)
+    status, body, _ = post(succeeded_event(card_payment), secret=signing_secret)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     assert table_snapshot() == before
     [log] = refusal_logs(caplog)
@@ -121,7 +117,7 @@ def test_one_stripe_field_not_configured_keeps_the_webhook_closed(card_payment, 
 def test_a_stripe_secret_that_is_not_a_json_object_keeps_the_webhook_closed(card_payment, value):
     put_secret("STRIPE_SECRET_ARN", value)
     before = table_snapshot()
-    status, body, _ = deliver_stripe(succeeded_event(card_payment), WEBHOOK_SECRET)
+    status, body, _ = post(succeeded_event(card_payment), secret=WEBHOOK_SECRET)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     assert table_snapshot() == before
 
@@ -146,14 +142,14 @@ def test_ach_webhook_refuses_every_event_until_the_secret_is_put(ach_payment, ca
     before = table_snapshot()
     capsys.readouterr()
     caplog.clear()
-    status, body, _ = ach_helpers.deliver(event, secret=signing_secret or secret["webhook_secret"])
+    status, body, _ = ach.deliver(event, secret=signing_secret or secret["webhook_secret"])
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     assert table_snapshot() == before
     assert emitted_metrics(capsys.readouterr().out)["SecretNotConfigured"] == [1.0]
     assert [log["secret"] for log in refusal_logs(caplog)] == ["AchSecret"]
 
     put_secret("ACH_SECRET_ARN", real_ach())
-    assert ach_helpers.deliver(event)[0] == 200
+    assert ach.deliver(event)[0] == 200
 
 
 def test_a_card_payment_is_refused_while_the_stripe_secret_is_as_deployed(seeded, caplog):
@@ -169,10 +165,10 @@ def test_a_card_payment_is_refused_while_the_stripe_secret_is_as_deployed(seeded
 
 def test_an_ach_payment_is_refused_while_the_ach_secret_is_as_deployed(seeded):
     method_id = verified_bank(seeded["ach"])
-    transfers = ach_helpers.api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
+    transfers = ach.api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
     put_secret("ACH_SECRET_ARN", as_deployed("AchSecret"))
     before = table_snapshot()
     status, body, _ = pay_ach("inv-part", method_id, amount=40000)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     assert table_snapshot() == before
-    assert ach_helpers.api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"] == transfers
+    assert ach.api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"] == transfers

@@ -11,8 +11,8 @@ from shared.models import Client, Payment
 from shared.processors.card import IntentRequest
 from shared.processors.factory import card_processor
 from shared.processors.stripe_cards import stripe_idempotency_key
+from tests.drivers.ach import pay_ach, verified_bank
 from tests.helpers import call, table_snapshot
-from tests.integration.ach_helpers import pay_ach, verified_bank
 
 
 def stripe_requests(seeded, path="/v1/payment_intents"):

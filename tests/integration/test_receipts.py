@@ -11,8 +11,8 @@ from infra.apigw import LambdaContext
 from shared import clock
 from shared.models import Payment, ProcessedEvent
 from shared.services.email_ledger import claim_email
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import call, intent_event, queue_messages, sent_emails, signed_webhook, sqs_event, table_snapshot
+from tests.drivers.stripe import post
+from tests.helpers import call, intent_event, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.races import competing
 
 
@@ -32,8 +32,7 @@ def succeeded(seeded):
     event = intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=40000,
                          client_id="client-a", invoice_id="inv-part", payment_id=payment.payment_id,
                          event_id="evt_receipt", payment_method="pm_card_visa")
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    assert post(event)[0] == 200
     return payment
 
 

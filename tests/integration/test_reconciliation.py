@@ -15,12 +15,11 @@ from shared.models import Invoice, Payment, ProcessedEvent
 from shared.notify import enqueue_job
 from shared.processors import stripe_cards
 from shared.processors.factory import ach_processor
-from shared.processors.stripe_signature import sign
 from shared.services import reconciliation
 from shared.store import money_of
-from tests.conftest import WEBHOOK_SECRET
+from tests.drivers.ach import api, pay_ach, simulate, verified_bank
+from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call, queue_messages, table_snapshot
-from tests.integration.ach_helpers import api, pay_ach, simulate, verified_bank
 
 AUTH = ("sk_test_portal", "")
 LATER = timedelta(hours=2)  # past the 60-minute threshold
@@ -50,20 +49,6 @@ def confirm_at_stripe(seeded, payment, card="pm_card_visa"):
     requests.post(f"{base}/v1/payment_intents/{intent_of(payment)}", data={"payment_method": card}, auth=AUTH,
                   timeout=5)
     return requests.post(f"{base}/v1/payment_intents/{intent_of(payment)}/confirm", auth=AUTH, timeout=5).json()
-
-
-def deliver_stripe_events(seeded, intent_id) -> list[str]:
-    """The webhooks localstripe recorded for this intent, delivered (late) to the webhook handler."""
-    base = seeded["stripe"].url
-    delivered = []
-    for event in reversed(requests.get(f"{base}/v1/events", auth=AUTH, timeout=5).json()["data"]):
-        if event["data"]["object"].get("id") == intent_id:
-            payload = requests.get(f"{base}/v1/events/{event['id']}", auth=AUTH, timeout=5).content
-            status, _, _ = call("StripeWebhookFunction", body=payload, client_id=None,
-                                headers={"Stripe-Signature": sign(payload, WEBHOOK_SECRET, event["created"])})
-            assert status == 200
-            delivered.append(event["type"])
-    return delivered
 
 
 def run_job(monkeypatch, shift=LATER) -> dict:
@@ -119,7 +104,7 @@ def test_a_lost_success_webhook_is_applied_and_the_late_webhook_changes_nothing(
     assert jobs(seeded) == ["receipt"]
 
     before = table_snapshot()
-    assert "payment_intent.succeeded" in deliver_stripe_events(seeded, intent_of(payment))
+    assert "payment_intent.succeeded" in forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     after = table_snapshot()
     assert without_events(after) == without_events(before)
     assert len(events_table(after)) == len(events_table(before)) + 1  # only the webhook's event id
@@ -129,7 +114,7 @@ def test_a_lost_success_webhook_is_applied_and_the_late_webhook_changes_nothing(
 def test_webhook_first_then_the_job_changes_nothing(seeded, monkeypatch):
     payment = card_payment(invoice_id="inv-full", amount=None)
     confirm_at_stripe(seeded, payment)
-    deliver_stripe_events(seeded, intent_of(payment))
+    forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     assert invoice_numbers("inv-full") == ("paid", 125000, 0, 0)
     queue_messages(seeded["receipt_queue"])
     before = table_snapshot()
@@ -159,7 +144,7 @@ def test_a_declined_card_is_failed_with_its_reason_and_an_unconfirmed_one_is_lef
     assert Invoice.get("client-b", "inv-b").serialize() == inv_b_before
     # the late payment_failed webhook finds nothing new
     before = table_snapshot()
-    assert "payment_intent.payment_failed" in deliver_stripe_events(seeded, intent_of(declined))
+    assert "payment_intent.payment_failed" in forward_localstripe_events(seeded["stripe"].url, intent_of(declined))
     assert without_events(table_snapshot()) == without_events(before)
 
 
@@ -407,7 +392,7 @@ def test_a_declined_card_retried_successfully_without_its_webhook_is_found(seede
     webhook was lost. The payment is still reconciled: a declined card payment stays unsettled."""
     payment = card_payment()
     confirm_at_stripe(seeded, payment, card="4000000000000341")
-    assert "payment_intent.payment_failed" in deliver_stripe_events(seeded, intent_of(payment))
+    assert "payment_intent.payment_failed" in forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     assert Payment.get("client-a", payment["payment_id"]).status == "failed"
     # The retry with another card succeeded and its webhook never came. localstripe cannot retry a declined
     # intent, so Stripe's answer for this one intent is given in the shape the adapter returns.

@@ -1,17 +1,17 @@
 """Refunds (admin, Stripe and ACH): money back exactly once, the invoice reopened or kept paid."""
 
 import json
-import time
 
 import pytest
 import requests
 
 from shared.models import Client, Invoice, Payment, Refund
 from shared.store import money_of
-from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import books_hold, call, intent_event, queue_messages, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import deliver_and_apply as deliver_ach
-from tests.integration.ach_helpers import envelope, pay_ach, simulate, verified_bank
+from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import deliver_and_apply as deliver_ach
+from tests.drivers.ach import envelope, pay_ach, simulate, verified_bank
+from tests.drivers.stripe import deliver_new
+from tests.helpers import books_hold, call, intent_event, queue_messages, table_snapshot
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 AUTH = (STRIPE_API_KEY, "")
@@ -26,21 +26,12 @@ def paid_by_card(seeded, invoice_id="inv-part", amount=40000, key="pay"):
     requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}", data={"payment_method": "pm_card_visa"},
                   auth=AUTH)
     requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}/confirm", auth=AUTH)
-    stripe_event("payment_intent.succeeded", intent_event(
+    deliver_new("payment_intent.succeeded", intent_event(
         "payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
         client_id="client-a", invoice_id=invoice_id, payment_id=payment.payment_id,
         event_id=f"evt_paid_{payment.payment_id}")["data"]["object"])
     queue_messages(seeded["receipt_queue"])
     return payment.payment_id
-
-
-def stripe_event(event_type, obj, event_id=None):
-    event = {"id": event_id or f"evt_{time.time_ns()}", "object": "event", "type": event_type,
-             "created": int(time.time()), "data": {"object": obj}}
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    assert status == 200, body
-    return event
 
 
 def refund(payment_id, body, key="r1", claims=ADMIN):
@@ -143,16 +134,16 @@ def test_refund_webhooks_after_the_fact_count_nothing_twice(seeded):
            "payment_intent": Payment.get("client-a", payment_id).processor_payment_id,
            "metadata": {"client_id": "client-a", "refund_id": body["refund_id"], "payment_id": payment_id}}
     before = table_snapshot()
-    stripe_event("refund.updated", obj)
-    stripe_event("charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": obj["payment_intent"]})
+    deliver_new("refund.updated", obj)
+    deliver_new("charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": obj["payment_intent"]})
     after = table_snapshot()
     assert {k: v for k, v in after.items() if not k.endswith("events")} == \
         {k: v for k, v in before.items() if not k.endswith("events")}
     assert numbers() == ("partially_paid", 100000, 30000, 70000)
     # Stripe: "After the refund fails, [failure_balance_transaction] reverses the initial balance transaction"
     # (stripe-python 16.1.0, _refund.py): a succeeded refund can still fail. The money is the client's again.
-    stripe_event("refund.failed", obj | {"status": "failed", "failure_reason": "lost_or_stolen_card"})
-    stripe_event("refund.failed", obj | {"status": "failed", "failure_reason": "lost_or_stolen_card"})
+    deliver_new("refund.failed", obj | {"status": "failed", "failure_reason": "lost_or_stolen_card"})
+    deliver_new("refund.failed", obj | {"status": "failed", "failure_reason": "lost_or_stolen_card"})
     assert Refund.get("client-a", body["refund_id"]).status == "failed"
     assert numbers() == ("partially_paid", 100000, 30000, 70000)
     assert Client.get("client-a").credit_balance == 10000  # owed to the client again, kept as credit
@@ -191,7 +182,7 @@ def test_refunding_an_overpayment_takes_it_from_the_client_credit(seeded):
                          client_id="client-a", invoice_id="inv-full", payment_id=payment.payment_id,
                          event_id="evt_over")
     event["data"]["object"]["amount_received"] = 130000  # the processor took more than was owed
-    stripe_event("payment_intent.succeeded", event["data"]["object"])
+    deliver_new("payment_intent.succeeded", event["data"]["object"])
     assert Client.get("client-a").credit_balance == 5000
     from functions.email_worker import app as notice_app
     from infra.apigw import LambdaContext

@@ -1,6 +1,5 @@
 """Saved cards: saving through Stripe's events, paying with a saved card, listing, default, delete."""
 
-import time
 from datetime import date
 
 import pytest
@@ -8,8 +7,9 @@ import requests
 
 from shared.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.services.saved_methods import expires_soon
-from tests.conftest import STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import call, queue_messages, signed_webhook, table_snapshot
+from tests.conftest import STRIPE_API_KEY
+from tests.drivers.stripe import deliver_new
+from tests.helpers import call, queue_messages, table_snapshot
 
 AUTH = (STRIPE_API_KEY, "")
 
@@ -35,19 +35,10 @@ def new_card(seeded, number="4242424242424242", exp_year=2030, exp_month=12, cus
     return pm
 
 
-def deliver(event_type, obj, event_id=None):
-    event = {"id": event_id or f"evt_{event_type}_{obj['id']}_{time.time_ns()}", "object": "event",
-             "type": event_type, "created": int(time.time()), "data": {"object": obj}}
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
-    assert status == 200, body
-    return event
-
-
 def saved_card(seeded, client_id="client-a", **card):
     """A card attached at Stripe and reported by payment_method.attached, as after a saving payment."""
     pm = new_card(seeded, customer=customer_of(seeded, client_id), **card)
-    deliver("payment_method.attached", pm)
+    deliver_new("payment_method.attached", pm)
     return pm["id"]
 
 
@@ -70,7 +61,7 @@ def test_an_attached_card_is_listed_with_display_fields_only(seeded):
 def test_setup_intent_success_saves_the_card_using_stripes_record(seeded):
     customer = customer_of(seeded)
     pm = new_card(seeded, number="5555555555554444", customer=customer)
-    deliver("setup_intent.succeeded", {"id": "seti_1", "object": "setup_intent", "customer": customer,
+    deliver_new("setup_intent.succeeded", {"id": "seti_1", "object": "setup_intent", "customer": customer,
                                        "payment_method": pm["id"], "status": "succeeded"})
     [method] = methods()
     # localstripe calls every card "visa"; what matters is that the display fields are Stripe's record
@@ -80,12 +71,12 @@ def test_setup_intent_success_saves_the_card_using_stripes_record(seeded):
 def test_duplicate_and_late_events_keep_the_list_true(seeded):
     customer = customer_of(seeded)
     pm = new_card(seeded, customer=customer)
-    attached = deliver("payment_method.attached", pm, event_id="evt_att")
-    deliver("payment_method.attached", pm, event_id="evt_att")  # duplicate
+    attached = deliver_new("payment_method.attached", pm, event_id="evt_att")
+    deliver_new("payment_method.attached", pm, event_id="evt_att")  # duplicate
     assert len(methods()) == 1
-    deliver("payment_method.detached", pm | {"customer": None}, event_id="evt_det")
+    deliver_new("payment_method.detached", pm | {"customer": None}, event_id="evt_det")
     assert methods() == []
-    deliver("payment_method.attached", attached["data"]["object"], event_id="evt_att_late")  # reordered
+    deliver_new("payment_method.attached", attached["data"]["object"], event_id="evt_att_late")  # reordered
     assert methods() == []
 
 
@@ -93,7 +84,7 @@ def test_card_updater_events_refresh_the_expiry(seeded):
     pm_id = saved_card(seeded, exp_year=2027, exp_month=1)
     pm = requests.get(f"{seeded['stripe'].url}/v1/payment_methods/{pm_id}", auth=AUTH).json()
     pm["card"] |= {"exp_month": 9, "exp_year": 2031}
-    deliver("payment_method.automatically_updated", pm)
+    deliver_new("payment_method.automatically_updated", pm)
     assert methods()[0]["card"] | {} == {"brand": "visa", "last4": "4242", "exp_month": 9, "exp_year": 2031,
                                          "expires_soon": False}
 
@@ -101,7 +92,7 @@ def test_card_updater_events_refresh_the_expiry(seeded):
 def test_cards_for_unknown_customers_are_not_saved(seeded):
     before = table_snapshot()
     pm = new_card(seeded)
-    deliver("payment_method.attached", pm | {"customer": "cus_unknown"}, event_id="evt_unknown_customer")
+    deliver_new("payment_method.attached", pm | {"customer": "cus_unknown"}, event_id="evt_unknown_customer")
     after = table_snapshot()
     events = [k for k in after if k.endswith("events")][0]
     assert {k: v for k, v in after.items() if k != events} == {k: v for k, v in before.items() if k != events}
@@ -127,7 +118,7 @@ def test_paying_with_a_saved_card_confirms_server_side(seeded):
     assert len(queue_messages(seeded["receipt_queue"])) == 1
     # Stripe's own webhook for the same success then changes nothing.
     payment = Payment.get("client-a", body["payment_id"])
-    deliver("payment_intent.succeeded", {"id": payment.processor_payment_id, "object": "payment_intent",
+    deliver_new("payment_intent.succeeded", {"id": payment.processor_payment_id, "object": "payment_intent",
                                          "amount": 25000, "amount_received": 25000, "currency": "usd",
                                          "status": "succeeded",
                                          "payment_method": pm_id, "metadata": {
@@ -212,7 +203,7 @@ def events_at(seeded, event_type):
 def forward(seeded, event_type):
     """Deliver the local Stripe's own events of a type to the webhook, as its webhook sender would."""
     for event in events_at(seeded, event_type):
-        deliver(event_type, event["data"]["object"], event_id=event["id"])
+        deliver_new(event_type, event["data"]["object"], event_id=event["id"])
 
 
 def test_save_this_card_during_checkout_end_to_end(seeded):
@@ -316,7 +307,7 @@ def test_a_saved_card_whose_intent_another_tab_replaced_is_409_and_charges_nothi
     assert queue_messages(seeded["receipt_queue"]) == []
     # Stripe's own payment_intent.canceled, delivered later, changes nothing more.
     before = table_snapshot()
-    deliver("payment_intent.canceled", {"id": tab_2["intent"], "object": "payment_intent", "amount": 125000,
+    deliver_new("payment_intent.canceled", {"id": tab_2["intent"], "object": "payment_intent", "amount": 125000,
                                         "currency": "usd", "status": "canceled", "metadata": {
                                             "client_id": "client-a", "invoice_id": "inv-full",
                                             "payment_id": mine.payment_id}})

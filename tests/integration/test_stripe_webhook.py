@@ -11,15 +11,11 @@ from shared.books.dynamo import DynamoRepository
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.store import money_of
 from tests.conftest import WEBHOOK_SECRET
+from tests.drivers.stripe import post
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot
 from tests.races import competing
 
 HOOK = "StripeWebhookFunction"
-
-
-def deliver(event, *, secret=WEBHOOK_SECRET, timestamp=None, signature=None, headers=None):
-    payload, sig_headers = signed_webhook(event, secret, timestamp=timestamp, signature=signature)
-    return call(HOOK, body=payload, headers=sig_headers | (headers or {}), client_id=None)
 
 
 @pytest.fixture
@@ -45,7 +41,7 @@ def state(payment):
 
 
 def test_succeeded_records_the_money_once_and_queues_one_receipt(started, seeded):
-    status, body, _ = deliver(event_for(started, "payment_intent.succeeded", "evt_ok"))
+    status, body, _ = post(event_for(started, "payment_intent.succeeded", "evt_ok"))
     assert (status, body) == (200, {"received": True})
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
     assert Payment.get("client-a", started.payment_id).succeeded_at is not None
@@ -58,15 +54,15 @@ def test_full_payment_marks_the_invoice_paid(seeded):
     _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
                       headers={"Idempotency-Key": "full"})
     payment = Payment.get("client-a", body["payment_id"])
-    deliver(event_for(payment, "payment_intent.succeeded", "evt_full"))
+    post(event_for(payment, "payment_intent.succeeded", "evt_full"))
     assert state(payment) == ("succeeded", "paid", 125000, 0, 0)
 
 
 def test_duplicate_delivery_changes_nothing_more(started, seeded):
-    deliver(event_for(started, "payment_intent.succeeded", "evt_dup"))
+    post(event_for(started, "payment_intent.succeeded", "evt_dup"))
     queue_messages(seeded["receipt_queue"])
     after_first = table_snapshot()
-    status, body, _ = deliver(event_for(started, "payment_intent.succeeded", "evt_dup"))
+    status, body, _ = post(event_for(started, "payment_intent.succeeded", "evt_dup"))
     assert (status, body) == (200, {"received": True})
     assert table_snapshot() == after_first
     # the receipt has not been sent yet, so the retry queues it again (the worker sends it once)
@@ -74,8 +70,8 @@ def test_duplicate_delivery_changes_nothing_more(started, seeded):
 
 
 def test_the_same_success_under_a_new_event_id_is_not_counted_twice(started):
-    deliver(event_for(started, "payment_intent.succeeded", "evt_a"))
-    deliver(event_for(started, "payment_intent.succeeded", "evt_b"))
+    post(event_for(started, "payment_intent.succeeded", "evt_a"))
+    post(event_for(started, "payment_intent.succeeded", "evt_b"))
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
@@ -84,8 +80,8 @@ def test_concurrent_deliveries_of_one_event_count_it_once(started, seeded, monke
     one's read and its write."""
 
     event = event_for(started, "payment_intent.succeeded", "evt_race")
-    other = competing(monkeypatch, DynamoRepository, "load", lambda: deliver(event))
-    status, body, _ = deliver(event)
+    other = competing(monkeypatch, DynamoRepository, "load", lambda: post(event))
+    status, body, _ = post(event)
     assert other.result[:2] == (200, {"received": True})
     assert (status, body) == (200, {"received": True})  # its write was refused; it re-read: a duplicate
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
@@ -100,14 +96,14 @@ def test_a_success_applied_during_a_processing_event_is_not_undone(started, monk
     and its write, which must not put the money back to pending."""
 
     success = competing(monkeypatch, DynamoRepository, "load",
-                        lambda: deliver(event_for(started, "payment_intent.succeeded", "evt_won")))
-    status, _, _ = deliver(event_for(started, "payment_intent.processing", "evt_late"))
+                        lambda: post(event_for(started, "payment_intent.succeeded", "evt_won")))
+    status, _, _ = post(event_for(started, "payment_intent.processing", "evt_late"))
     assert (status, success.result[0]) == (200, 200)
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
 def test_decline_shows_the_reason_and_keeps_the_balance(started):
-    deliver(event_for(started, "payment_intent.payment_failed", "evt_fail", last_payment_error={
+    post(event_for(started, "payment_intent.payment_failed", "evt_fail", last_payment_error={
         "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
         "message": "Your card has insufficient funds."}))
     assert state(started) == ("failed", "open", 0, 0, 100000)
@@ -118,9 +114,9 @@ def test_decline_shows_the_reason_and_keeps_the_balance(started):
 
 def test_retry_after_decline_succeeds_and_clears_the_failure(started):
     now = int(time.time())
-    deliver(event_for(started, "payment_intent.payment_failed", "evt_f1", created=now,
+    post(event_for(started, "payment_intent.payment_failed", "evt_f1", created=now,
                       last_payment_error={"code": "expired_card"}))
-    deliver(event_for(started, "payment_intent.succeeded", "evt_s1", created=now + 5))
+    post(event_for(started, "payment_intent.succeeded", "evt_s1", created=now + 5))
     _, body, _ = call("GetPaymentFunction", path_parameters={"payment_id": started.payment_id})
     assert body["status"] == "succeeded" and body["failure"] is None
 
@@ -132,21 +128,21 @@ def test_any_delivery_order_ends_in_the_in_order_state(started, order):
     types = {"processing": "payment_intent.processing", "succeeded": "payment_intent.succeeded",
              "failed": "payment_intent.payment_failed"}
     for i, name in enumerate(order):
-        deliver(event_for(started, types[name], f"evt_{i}_{name}", created=1_700_000_000 + i,
+        post(event_for(started, types[name], f"evt_{i}_{name}", created=1_700_000_000 + i,
                           last_payment_error={"code": "card_declined"} if name == "failed" else None))
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
 def test_processing_holds_the_money_as_pending(started):
-    deliver(event_for(started, "payment_intent.processing", "evt_proc"))
+    post(event_for(started, "payment_intent.processing", "evt_proc"))
     assert state(started) == ("processing", "partially_paid", 0, 40000, 60000)
-    deliver(event_for(started, "payment_intent.payment_failed", "evt_proc_fail",
+    post(event_for(started, "payment_intent.payment_failed", "evt_proc_fail",
                       last_payment_error={"code": "card_declined", "decline_code": "do_not_honor"}))
     assert state(started) == ("failed", "open", 0, 0, 100000)
 
 
 def test_canceled_releases_the_open_checkout(started):
-    deliver(event_for(started, "payment_intent.canceled", "evt_cancel"))
+    post(event_for(started, "payment_intent.canceled", "evt_cancel"))
     assert state(started)[0] == "canceled"
     assert Invoice.get("client-a", "inv-part").open_payment_id is None
 
@@ -157,7 +153,7 @@ def test_overpayment_is_kept_as_client_credit(seeded):
     payment = Payment.get("client-a", body["payment_id"])
     event = event_for(payment, "payment_intent.succeeded", "evt_over")
     event["data"]["object"]["amount_received"] = 130000  # the processor says more arrived than was owed
-    deliver(event)
+    post(event)
     invoice = Invoice.get("client-a", "inv-full")
     assert (invoice.amount_paid, invoice.status) == (125000, "paid")
     assert Client.get("client-a").credit_balance == 5000
@@ -165,8 +161,8 @@ def test_overpayment_is_kept_as_client_credit(seeded):
 
 
 def test_every_event_id_is_recorded(started):
-    deliver(event_for(started, "payment_intent.succeeded", "evt_rec"))
-    deliver(event_for(started, "payment_intent.payment_failed", "evt_late_fail"))  # ignored, but recorded
+    post(event_for(started, "payment_intent.succeeded", "evt_rec"))
+    post(event_for(started, "payment_intent.payment_failed", "evt_late_fail"))  # ignored, but recorded
     assert {e.event_id for e in ProcessedEvent.scan()} == {"stripe:evt_rec", "stripe:evt_late_fail"}
 
 
@@ -179,7 +175,7 @@ def test_every_event_id_is_recorded(started):
 ])
 def test_bad_signatures_are_400_and_change_nothing(started, seeded, mutate, code):
     before = table_snapshot()
-    status, body, _ = deliver(event_for(started, "payment_intent.succeeded", "evt_bad"), **mutate)
+    status, body, _ = post(event_for(started, "payment_intent.succeeded", "evt_bad"), **mutate)
     assert (status, body["error"]["code"]) == (400, code)
     assert table_snapshot() == before
     assert queue_messages(seeded["receipt_queue"]) == []
@@ -209,7 +205,7 @@ def test_a_body_changed_after_signing_is_rejected(started):
                                      b'"data": {"object": {"id": 5}}}'])
 def test_malformed_but_signed_bodies_are_400_invalid_payload(started, payload):
     before = table_snapshot()
-    status, body, _ = deliver(payload)
+    status, body, _ = post(payload)
     assert (status, body["error"]["code"]) == (400, "invalid_payload")
     assert table_snapshot() == before
 
@@ -217,10 +213,10 @@ def test_malformed_but_signed_bodies_are_400_invalid_payload(started, payload):
 def test_unhandled_event_types_are_acknowledged_and_change_nothing(started):
     before = table_snapshot()
     event = event_for(started, "payment_intent.created", "evt_created")
-    assert deliver(event)[:2] == (200, {"received": True})
+    assert post(event)[:2] == (200, {"received": True})
     customer_event = {"id": "evt_c", "type": "customer.updated", "created": int(time.time()),
                       "data": {"object": {"id": "cus_1", "object": "customer"}}}
-    assert deliver(customer_event)[:2] == (200, {"received": True})
+    assert post(customer_event)[:2] == (200, {"received": True})
     assert table_snapshot() == before
 
 
@@ -228,13 +224,13 @@ def test_events_for_unknown_payments_or_mismatched_ids_change_nothing(started):
     before = table_snapshot()
     unknown = event_for(started, "payment_intent.succeeded", "evt_unknown")
     unknown["data"]["object"]["metadata"]["payment_id"] = "pay_unknown"
-    assert deliver(unknown)[:2] == (200, {"received": True})
+    assert post(unknown)[:2] == (200, {"received": True})
     other_client = event_for(started, "payment_intent.succeeded", "evt_other")
     other_client["data"]["object"]["metadata"]["client_id"] = "client-b"
-    assert deliver(other_client)[:2] == (200, {"received": True})
+    assert post(other_client)[:2] == (200, {"received": True})
     wrong_intent = event_for(started, "payment_intent.succeeded", "evt_wrong_pi")
     wrong_intent["data"]["object"]["id"] = "pi_someone_elses"
-    assert deliver(wrong_intent)[:2] == (200, {"received": True})
+    assert post(wrong_intent)[:2] == (200, {"received": True})
     assert table_snapshot() == before
 
 

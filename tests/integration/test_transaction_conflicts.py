@@ -15,8 +15,8 @@ from shared.books.dynamo import DynamoRepository
 from shared.dynamodb import CONFLICT_RETRIES
 from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.services.card_payments import MAX_ATTEMPTS
+from tests.drivers.stripe import deliver, post
 from tests.helpers import call, intent_event, table_snapshot
-from tests.integration.webhook_helpers import deliver
 from tests.races import competing, dynamodb_answers, transaction_conflict, write_conflict
 
 
@@ -87,13 +87,10 @@ def test_a_read_that_meets_a_write_in_flight_is_made_again(started):
 def test_a_read_that_keeps_meeting_writes_is_a_500_that_changes_nothing_and_the_redelivery_applies(started):
     before = table_snapshot()
     event = success_of(started, "evt_busy")
-    from tests.conftest import WEBHOOK_SECRET
-    from tests.helpers import signed_webhook
 
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
     tries = 1 + CONFLICT_RETRIES
     with dynamodb_answers("TransactGetItems", *[transaction_conflict()] * tries) as answered:
-        status, body, _ = call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)
+        status, body, _ = post(event)
     assert (len(answered), status, body["error"]["code"]) == (tries, 500, "internal_error")
     assert table_snapshot() == before
     deliver(event)  # Stripe delivers a 5xx-answered event again

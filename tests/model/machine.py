@@ -31,10 +31,10 @@ from shared.due_dates import parse_policy
 from shared.models import Invoice, Payment, Refund
 from shared.services import due_date_job
 from tests.conftest import STRIPE_API_KEY
+from tests.drivers.ach import deliver_and_apply, envelope, pay_ach, simulate, verified_bank
+from tests.drivers.stripe import deliver
 from tests.helpers import books_hold, call, intent_event
-from tests.integration.ach_helpers import deliver_and_apply, envelope, pay_ach, simulate, verified_bank
 from tests.integration.test_disputes import INQUIRY, LOST, WON, event
-from tests.integration.webhook_helpers import deliver
 from tests.races import competing
 
 SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"

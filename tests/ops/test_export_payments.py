@@ -8,8 +8,9 @@ import pytest
 from infra.seed import put_client
 from ops import export_payments
 from shared.models import Payment
+from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call
-from tests.integration.test_card_flow import confirm_like_stripe_js, deliver_stripe_events
+from tests.integration.test_card_flow import confirm_like_stripe_js
 
 
 @pytest.mark.parametrize("cents,text", [(0, "0.00"), (5, "0.05"), (99, "0.99"), (100000, "1000.00"),
@@ -35,7 +36,7 @@ def test_exports_every_payment_of_the_client_and_none_of_another(seeded):
     _, paid, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
                       body={"method": "card", "amount": 30001}, headers={"Idempotency-Key": "export-1"})
     assert confirm_like_stripe_js(base, paid["client_secret"], "pm_card_visa")["status"] == "succeeded"
-    deliver_stripe_events(base, paid["client_secret"].split("_secret_")[0])
+    forward_localstripe_events(base, paid["client_secret"].split("_secret_")[0])
     _, started, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
                          body={"method": "card"}, headers={"Idempotency-Key": "export-2"})
     call("CreatePaymentFunction", client_id="client-b", path_parameters={"invoice_id": "inv-b"},

@@ -14,8 +14,7 @@ from infra.ach_sandbox import DEFAULT_CLIENT_SECRET
 from shared.processors.factory import ach_processor
 from shared.web import logger as powertools_logger
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
-from tests.helpers import call, intent_event, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     ROUTING,
     deliver,
     deliver_and_apply,
@@ -25,7 +24,9 @@ from tests.integration.ach_helpers import (
     transfer_url,
     verified_bank,
 )
-from tests.integration.test_card_flow import confirm_like_stripe_js, deliver_stripe_events
+from tests.drivers.stripe import forward_localstripe_events, post
+from tests.helpers import call, intent_event, table_snapshot
+from tests.integration.test_card_flow import confirm_like_stripe_js
 
 CARD_NUMBER = "4000056655665556"  # a test Visa debit number, typed into "Stripe.js" below
 ACCOUNT_NUMBER = "55501234567890"
@@ -74,7 +75,7 @@ def test_a_full_run_logs_no_card_or_account_number_secret_or_token(seeded, logs)
         "type": "card", "card[number]": CARD_NUMBER, "card[exp_month]": "12", "card[exp_year]": "2030",
         "card[cvc]": "123"}).json()["id"]
     assert confirm_like_stripe_js(base, client_secret, card)["status"] == "succeeded"
-    assert "payment_intent.succeeded" in deliver_stripe_events(base, client_secret.split("_secret_")[0])
+    assert "payment_intent.succeeded" in forward_localstripe_events(base, client_secret.split("_secret_")[0])
     # ACH: the account and routing numbers go in, the transfer settles, Dwolla's webhook arrives.
     method_id = verified_bank(seeded["ach"], account_number=ACCOUNT_NUMBER)
     status, ach_payment, _ = pay_ach("inv-part", method_id, key="logs-ach", amount=40000)
@@ -82,8 +83,7 @@ def test_a_full_run_logs_no_card_or_account_number_secret_or_token(seeded, logs)
     simulate(seeded["ach"])
     deliver_and_apply(envelope("customer_transfer_completed", transfer_url("client-a", ach_payment["payment_id"])))
     # Refusals: a forged webhook of each processor, and another client's invoice.
-    payload, headers = signed_webhook({"id": "evt_forged"}, "whsec_not_ours")
-    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 400
+    assert post({"id": "evt_forged"}, secret="whsec_not_ours")[0] == 400
     assert deliver({"id": "x"}, secret="not-the-secret")[0] == 400
     assert call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-b"}, headers=auth)[0] == 404
 
@@ -130,8 +130,7 @@ def test_a_service_line_is_json_with_its_fields_and_the_request_correlation_id(s
     runtime's plain-text root handler, which drops the fields the runbooks' queries filter on."""
     event = intent_event("payment_intent.succeeded", intent_id="pi_nobody", amount=5000, client_id="client-a",
                          invoice_id="inv-full", payment_id="pay-nobody", event_id="evt_nobody")
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    assert post(event)[0] == 200
     [line] = [line for line in _lines(logs) if line["message"] == "event for an unknown payment"]
     assert line["level"] == "WARNING" and line["event_id"] == "evt_nobody"
     assert line["correlation_id"] and line["function_name"] == "StripeWebhookFunction"

@@ -10,8 +10,7 @@ import pytest
 from ops import replay_dlq
 from shared import ach_event_queue
 from shared.processors.ach_webhooks import AchEvent
-from tests.helpers import table_snapshot
-from tests.integration.ach_helpers import (
+from tests.drivers.ach import (
     deliver_and_apply,
     envelope,
     invoice_numbers,
@@ -22,6 +21,7 @@ from tests.integration.ach_helpers import (
     transfer_url,
     verified_bank,
 )
+from tests.helpers import table_snapshot
 
 
 def _bodies(queue_url) -> list[str]:

@@ -13,8 +13,9 @@ from ops import rotate_webhook_secret
 from shared import secrets
 from shared.secrets import webhook_secrets
 from tests.conftest import ACH_WEBHOOK_SECRET, WEBHOOK_SECRET
-from tests.helpers import call, intent_event, signed_webhook, table_snapshot
-from tests.integration.ach_helpers import deliver, envelope
+from tests.drivers.ach import deliver, envelope
+from tests.drivers.stripe import post
+from tests.helpers import intent_event, table_snapshot
 
 NEW_STRIPE = "whsec_rolled_2026_12_01_abcdefghijkl"
 NEW_ACH = "a-new-dwolla-subscription-secret-0123456789"
@@ -29,8 +30,7 @@ def _rotate(processor, *args, stdin=""):
 def _stripe(secret):
     event = intent_event("payment_intent.processing", intent_id="pi_none", amount=100, client_id="client-a",
                          invoice_id="inv-full", payment_id="pay-none", event_id=f"evt_{time.time_ns()}")
-    payload, headers = signed_webhook(event, secret)
-    return call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0]
+    return post(event, secret=secret)[0]
 
 
 def _ach(secret):

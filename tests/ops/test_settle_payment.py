@@ -8,8 +8,8 @@ import pytest
 
 from ops import audit, settle_payment
 from shared.models import Payment
+from tests.drivers.ach import invoice_numbers, pay_ach, simulate, transfer_url, verified_bank
 from tests.helpers import call, queue_messages, table_snapshot
-from tests.integration.ach_helpers import invoice_numbers, pay_ach, simulate, transfer_url, verified_bank
 
 REASON = "transfer found at the processor, settled 2026-12-01"
 

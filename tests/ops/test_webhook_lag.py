@@ -4,9 +4,9 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import call, intent_event, signed_webhook
-from tests.integration.ach_helpers import deliver_and_apply, envelope, pay_ach, simulate, transfer_url, verified_bank
+from tests.drivers.ach import deliver_and_apply, envelope, pay_ach, simulate, transfer_url, verified_bank
+from tests.drivers.stripe import post
+from tests.helpers import intent_event
 
 
 def _published(output: str, metric: str) -> list[float]:
@@ -23,9 +23,8 @@ def test_a_stripe_event_publishes_its_lag(seeded, capsys):
     event = intent_event("payment_intent.processing", intent_id="pi_lag", amount=100, client_id="client-a",
                          invoice_id="inv-full", payment_id="pay-unknown", event_id="evt_lag",
                          created=int(time.time()) - 90)
-    payload, headers = signed_webhook(event, WEBHOOK_SECRET)
     capsys.readouterr()
-    assert call("StripeWebhookFunction", body=payload, headers=headers, client_id=None)[0] == 200
+    assert post(event)[0] == 200
     [lag] = _published(capsys.readouterr().out, "WebhookLag_stripe")
     assert 90 <= lag < 150
 

@@ -1,4 +1,6 @@
-"""Driving the ACH sandbox and delivering ACH processor webhooks (then running their worker) in tests."""
+"""Driving ACH in tests: a sandbox of one's own (the `sandbox` fixture), the sandbox's own calls (token, simulate,
+micro-deposit amounts), a bank linked and verified and an ACH payment made through the handlers, and Dwolla's
+webhooks delivered (then their worker run)."""
 
 import json
 import os
@@ -7,22 +9,32 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 import requests
 
 from functions.ach_event_worker import app as ach_worker
 from infra import template
-from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, HAL, AchSandbox
 from infra.sqs_poller import Batch, SqsPoller
 from shared import merchant
 from shared.ach_authorization import authorization_text
 from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.processors.ach import VerifyResult
 from shared.processors.ach_webhooks import sign
 from shared.store import money_of
 from tests.conftest import ACH_WEBHOOK_SECRET
 from tests.helpers import call
 
 ROUTING = "011000015"  # passes the ABA checksum
-HAL = "application/vnd.dwolla.v1.hal+json"
+SANDBOX_ROUTING = "222222226"  # the routing number Dwolla's sandbox documents
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    """An ACH sandbox for one test module that settles only when asked (POST /sandbox-simulations: `simulate`)."""
+    server = AchSandbox(port=0, settle_seconds=-1).start()
+    yield server
+    server.stop()
 
 
 def token(sandbox) -> str:
@@ -134,3 +146,24 @@ def wait_until(predicate, timeout=5.0):
             return True
         time.sleep(0.05)
     return False
+
+
+# ---- the Dwolla adapter (shared.processors.dwolla) itself against a sandbox
+
+def new_customer(ach, name="Ann Archer") -> str:
+    return ach.ensure_customer(client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test")
+
+
+def add_bank(ach, account="123456780000", customer=None, key=None):
+    """A bank added through the adapter (to a new customer unless one is given)."""
+    return ach.add_bank_account(customer_id=customer or new_customer(ach), routing_number=SANDBOX_ROUTING,
+                                account_number=account, account_type="checking", holder_name="Ann Archer",
+                                idempotency_key=key or str(uuid.uuid4()))
+
+
+def verified_adapter_bank(ach, sandbox, account="123456780000", customer=None) -> str:
+    """A bank added and verified through the adapter (the sandbox's deposits are 3 and 9 cents)."""
+    bank = add_bank(ach, account, customer)
+    simulate(sandbox)
+    assert ach.verify_bank_account(bank.id, (3, 9)) == VerifyResult.VERIFIED
+    return bank.id

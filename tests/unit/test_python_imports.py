@@ -4,7 +4,8 @@ A circle of module-level imports makes a module run while another is half-initia
 depends on which module was imported first, so a handler may fail on a cold start that a test never sees.
 
 What counts: every import a module runs when it is loaded (at its top level, also inside a module-level `if` or
-`try`), and importing `a.b.c` runs `a` and `a.b` first, so it depends on those packages too. What does not:
+`try`), and importing `a.b.c` runs `a` and `a.b` first, so it depends on those packages too (but for a module
+inside them: its own packages have begun loading before it runs). What does not:
 an import inside a function, run on first use (the cold-start deferrals: by then every module it names has
 loaded), and one under `if TYPE_CHECKING:`, which never runs. The lazy imports still form circles of their own;
 `test_the_lazy_circles_are_the_known_ones` keeps that list true, so a new one is a decision, not an accident.
@@ -68,9 +69,12 @@ def graph(root: Path, lazy: bool = False) -> dict[str, set[str]]:
                 if node.level:  # relative: from the module's package, one level up per extra dot
                     base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+            # A module's own packages have begun loading before it runs: importing a sibling (`a.b.c` from
+            # `a.b.d`) runs nothing of `a` or `a.b` again, so those are not edges.
+            own = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
             for target in targets:
                 parts = target.split(".")
-                edges[name] |= {p for i in range(1, len(parts) + 1) if (p := ".".join(parts[:i])) in known} - {name}
+                edges[name] |= {p for i in range(1, len(parts) + 1) if (p := ".".join(parts[:i])) in known} - {name} - own
     return edges
 
 
@@ -145,8 +149,13 @@ def test_the_check_finds_a_circle_and_leaves_deferred_and_type_only_imports_out(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from shared import a\n"
         "def later():\n    from shared.pkg import b\n")
     edges = graph(tmp_path)
-    assert edges["shared.pkg.b"] == {"shared", "shared.a"}  # `from .. import a`: the module, and its package
+    assert edges["shared.pkg.b"] == {"shared.a"}  # `from .. import a`: the module (its package runs before b)
     assert circles(edges) == [["shared.a", "shared.pkg.b", "shared.a"]]
     (tmp_path / "shared" / "pkg" / "b.py").write_text("import os\n")
     assert circles(graph(tmp_path)) == []
     assert circles(graph(tmp_path, lazy=True)) == [["shared.c", "shared.pkg", "shared.c"]]
+    # A package whose __init__ imports a submodule that imports its sibling: no circle (the package has begun).
+    (tmp_path / "shared" / "pkg" / "__init__.py").write_text("from shared.pkg.b import B\n")
+    (tmp_path / "shared" / "pkg" / "b.py").write_text("from shared.pkg.d import D\n")
+    (tmp_path / "shared" / "pkg" / "d.py").write_text("D = 1\n")
+    assert circles(graph(tmp_path)) == []

@@ -30,7 +30,7 @@ import requests  # noqa: E402
 
 from infra import template  # noqa: E402
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox  # noqa: E402
-from infra.dynamodb_local import Client, DynamoDBError, DynamoDBLocal, wait_for  # noqa: E402
+from infra.dynamodb_local import Client, DynamoDBError, DynamoDBLocal, Table, wait_for  # noqa: E402
 from infra.fake_stripe import FakeStripe  # noqa: E402
 from infra.moto_server import MotoServer  # noqa: E402
 
@@ -77,7 +77,7 @@ _DYNAMODB_LOCAL = pytest.StashKey[DynamoDBLocal]()
 @pytest.fixture(scope="session")
 def dynamodb(pytestconfig):
     """The run's DynamoDB Local, with this worker's tables created from template.yaml: {"url", "client" (a
-    botocore-free infra.dynamodb_local.Client), "keys" ({table name: its key attribute names})}."""
+    botocore-free infra.dynamodb_local.Client), "tables" ({table name: infra.dynamodb_local.Table})}."""
     server = pytestconfig.stash.get(_DYNAMODB_LOCAL, None)
     url = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     server.wait_ready() if server else wait_for(url)  # the controller's: the workers only know its URL
@@ -91,9 +91,11 @@ def dynamodb(pytestconfig):
     from tests.helpers import aws_client
 
     template.create_tables(aws_client("dynamodb"), names)
-    keys = {request["TableName"]: [k["AttributeName"] for k in request["KeySchema"]]
-            for request in template.create_table_requests(names)}
-    return {"url": url, "client": client, "keys": keys}
+    ttl = dict(template.ttl_settings(names))
+    tables = {request["TableName"]: Table(request["TableName"], [k["AttributeName"] for k in request["KeySchema"]],
+                                          request, ttl.get(request["TableName"]))
+              for request in template.create_table_requests(names)}
+    return {"url": url, "client": client, "tables": tables}
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +136,7 @@ def aws(dynamodb, moto, moto_server, fake_stripe, ach_sandbox):
     sender. They are created once and emptied for each next test (the tables on DynamoDB Local; the rest in
     moto: infra/moto_server.py, clear_data), or, in moto, created again after a test that may have changed one
     (an ops script rotating a secret, a new queue...)."""
-    dynamodb["client"].empty(dynamodb["keys"])
+    dynamodb["client"].empty(dynamodb["tables"])
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
     if not moto.clear_data():
         _RESOURCES.update(_create_resources(moto_server))

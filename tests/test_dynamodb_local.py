@@ -88,16 +88,61 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _described(names) -> dict:
+    """What a table is, without what changes when it is created again (its time, ARN, size, counts)."""
+    client = aws_client("dynamodb")
+    volatile = {"CreationDateTime", "TableArn", "TableId", "ItemCount", "TableSizeBytes", "IndexArn", "IndexSizeBytes",
+                "LastUpdateToPayPerRequestDateTime"}
+
+    def keep(value):
+        if isinstance(value, dict):
+            return {k: keep(v) for k, v in value.items() if k not in volatile}
+        return [keep(v) for v in value] if isinstance(value, list) else value
+
+    return {name: (keep(client.describe_table(TableName=name)["Table"]),
+                   client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]) for name in names}
+
+
 def test_emptying_deletes_every_item_of_every_table_and_keeps_the_tables(aws, dynamodb):
-    """What the `aws` fixture does between tests: more items than one BatchWriteItem takes, in every table."""
+    """What the `aws` fixture does between tests: more items than one BatchWriteItem takes, in every table. The
+    tables with many items are created again, with their indexes and time to live as they were."""
+    before = _described(dynamodb["tables"])
     for n in range(30):
         put_client(f"client-{n:02d}", name="Many", billing_email=f"c{n}@example.test")
         put_invoice(f"client-{n:02d}", "inv-1", number=f"INV-{n}", total=100, due_date="2026-12-31")
     tables = aws_client("dynamodb").list_tables()["TableNames"]
     # 30 clients, 30 invoices and each invoice's opening journal entry (an item beside it in the invoices table)
-    assert dynamodb["client"].empty(dynamodb["keys"]) == 90
-    assert table_snapshot() == {name: [] for name in sorted(dynamodb["keys"])}
+    assert dynamodb["client"].empty(dynamodb["tables"]) == 90
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
     assert aws_client("dynamodb").list_tables()["TableNames"] == tables
+    assert _described(dynamodb["tables"]) == before
+    put_client("client-a", name="After", billing_email="a@example.test")  # the recreated table takes items again
+    assert len(table_snapshot()[os.environ["CLIENTS_TABLE"]]) == 1
+
+
+def test_every_table_created_again_is_as_the_template_made_it(aws, dynamodb):
+    """Indexes, billing mode and time to live (the events table's) survive a table's deletion and creation."""
+    before = _described(dynamodb["tables"])
+    assert any(ttl["TimeToLiveStatus"] == "ENABLED" for _, ttl in before.values())
+    client = dynamodb["client"]
+    for table in dynamodb["tables"].values():
+        client.call_many([("PutItem", {"TableName": table.name, "Item": {k: {"S": f"k{i}"} for k in table.key}})
+                          for i in range(dynamodb_local.RECREATE_ABOVE + 1)])
+    assert client.empty(dynamodb["tables"]) == len(dynamodb["tables"]) * (dynamodb_local.RECREATE_ABOVE + 1)
+    assert _described(dynamodb["tables"]) == before
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
+
+
+def test_emptying_a_few_items_deletes_them_one_by_one_and_keeps_each_table(aws, dynamodb):
+    """Below RECREATE_ABOVE items a table is not created again: its creation time stays."""
+    client = aws_client("dynamodb")
+    created = {name: client.describe_table(TableName=name)["Table"]["CreationDateTime"] for name in dynamodb["tables"]}
+    put_client("client-a", name="Few", billing_email="a@example.test")
+    put_invoice("client-a", "inv-1", number="INV-1", total=100, due_date="2026-12-31")
+    assert dynamodb["client"].empty(dynamodb["tables"]) == 3
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
+    assert {name: client.describe_table(TableName=name)["Table"]["CreationDateTime"]
+            for name in dynamodb["tables"]} == created
 
 
 def test_a_snapshot_is_what_boto3_scans_of_each_table_answer(aws):

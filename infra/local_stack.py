@@ -15,6 +15,7 @@ SIGTERM stops everything and removes that file. Options: --port (or LOCAL_API_PO
 --dynamodb-endpoint-url URL (or LOCAL_DYNAMODB_ENDPOINT_URL) to use a DynamoDB Local already running (the test
 suite's) instead of starting one: the stack's tables are then named `stack<pid>-<logical id>` in the database of
 the stack's access key (`local`), so stacks sharing it never meet, and are deleted when it stops.
+DYNAMODB=moto (a machine without Java) serves DynamoDB from the moto server instead (infra/dynamodb_choice.py).
 """
 
 import argparse
@@ -26,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from infra import template
+from infra import dynamodb_choice, template
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -235,6 +236,8 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         table_prefix = f"stack{os.getpid()}-" if dynamodb_url else ""
         if dynamodb_url:
             dynamodb = SharedDynamoDB(dynamodb_url)
+        elif dynamodb_choice.on_moto():
+            dynamodb = None  # the moto server's, below (DYNAMODB=moto: a machine without Java)
         else:
             try:  # first: its JVM starts (about 1.5 CPU-seconds) while everything below does
                 dynamodb = DynamoDBLocal().start(wait=False)
@@ -265,9 +268,10 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         component = "moto server"
         from infra.moto_server import MotoServer
 
-        moto = MotoServer().start()
+        moto = MotoServer(serve_dynamodb=dynamodb is None).start()
         stoppers.append(("moto server", moto.stop))
         moto_url = moto.url
+        dynamodb = dynamodb or SharedDynamoDB(moto_url)
 
         component = "localstripe"
         from infra.fake_stripe import FakeStripe
@@ -443,6 +447,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="a DynamoDB Local already running, shared with others (the tests'); the stack's tables "
                              "get names of their own there (default: start one; or LOCAL_DYNAMODB_ENDPOINT_URL)")
     args = parser.parse_args(argv)
+    try:
+        dynamodb_choice.chosen()
+    except dynamodb_choice.DynamoDBChoiceError as exc:
+        parser.error(str(exc))
     sys.exit(run(args.port, args.stack_file, args.portal_port, args.workers, args.dynamodb_endpoint_url))
 
 

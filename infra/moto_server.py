@@ -4,6 +4,12 @@ moto is refused (400 `UnknownOperationException`, saying where DynamoDB is): eve
 through its own endpoint (AWS_ENDPOINT_URL_DYNAMODB, `dynamodb_endpoint_url` in .local/stack.json), and one that
 does not fails loudly instead of writing to a second, different DynamoDB.
 
+`DYNAMODB=moto` (infra/dynamodb_choice.py: a machine without Java) makes moto serve DynamoDB too, one request at
+a time. moto's threaded server takes no lock of its own: a conditional write checks, then writes, and a cancelled
+TransactWriteItems restores copies of whole tables taken when it began, erasing what other requests committed
+meanwhile, so two racing transactions could both win. With one DynamoDB request at a time each is atomic, as in
+DynamoDB, and moto's rollback restores only what the transaction itself changed.
+
 Connections are kept open between requests (HTTP/1.1 keep-alive). Werkzeug's development server closes every
 connection, because after each response it reads and discards whatever is left on the socket, which on a kept
 connection could be the client's next request; a new connection, and a new server thread, per request was
@@ -80,13 +86,22 @@ def request_action(environ: dict) -> tuple[str, str]:
 
 class ResourceWatch:
     """WSGI middleware: a note of any request that may have changed a resource, and DynamoDB refused (its JSON API
-    names its target in X-Amz-Target)."""
+    names its target in X-Amz-Target), or served one request at a time."""
 
-    def __init__(self, app):
+    def __init__(self, app, serve_dynamodb: bool = False):
         self._app = app
+        self._dynamodb_lock = threading.Lock() if serve_dynamodb else None
         self.resources_changed = True  # nothing is set up yet
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB") and self._dynamodb_lock:
+            # Not a resource change clear_data() cares for: whoever serves tables here creates and empties them.
+            with self._dynamodb_lock:
+                response = self._app(environ, start_response)  # the body is made inside the lock too
+                try:
+                    return [b"".join(response)]
+                finally:
+                    getattr(response, "close", lambda: None)()
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
             body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
                                "message": "DynamoDB is not served by moto here: set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB "
@@ -176,9 +191,9 @@ class KeepAliveHandler(MotoRequestHandler):
 
 
 class MotoServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, serve_dynamodb: bool = False):
         # Cognito's own emails (invitations, reset codes) kept for the local stack: infra/cognito_mail.py.
-        self._app = ResourceWatch(CognitoMail(DomainDispatcherApplication(create_backend_app)))
+        self._app = ResourceWatch(CognitoMail(DomainDispatcherApplication(create_backend_app)), serve_dynamodb)
         self._server = make_server(host, port, self._app, threaded=True, request_handler=KeepAliveHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
 

@@ -28,9 +28,9 @@ import logging  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
 
-from infra import template  # noqa: E402
+from infra import dynamodb_choice, template  # noqa: E402
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, AchSandbox  # noqa: E402
-from infra.dynamodb_local import Client, DynamoDBError, DynamoDBLocal, wait_for  # noqa: E402
+from infra.dynamodb_local import Client, DynamoDBError, DynamoDBLocal, Table, wait_for  # noqa: E402
 from infra.fake_stripe import FakeStripe  # noqa: E402
 from infra.moto_server import MotoServer  # noqa: E402
 
@@ -59,8 +59,8 @@ def pytest_collection_modifyitems(items):
 def pytest_configure(config):
     """The run's DynamoDB Local, started here without waiting (its JVM starts while the workers start and collect):
     in xdist's controller, whose environment the workers inherit, or in the only process."""
-    if hasattr(config, "workerinput") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        return  # a worker, or a DynamoDB given from outside
+    if hasattr(config, "workerinput") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or dynamodb_choice.on_moto():
+        return  # a worker, a DynamoDB given from outside, or moto's (each worker's moto server: DYNAMODB=moto)
     server = config.stash[_DYNAMODB_LOCAL] = DynamoDBLocal(shared_db=False).start(wait=False)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.url
 
@@ -75,14 +75,26 @@ _DYNAMODB_LOCAL = pytest.StashKey[DynamoDBLocal]()
 
 
 @pytest.fixture(scope="session")
-def dynamodb(pytestconfig):
-    """The run's DynamoDB Local, with this worker's tables created from template.yaml: {"url", "client" (a
-    botocore-free infra.dynamodb_local.Client), "keys" ({table name: its key attribute names})}."""
+def dynamodb(pytestconfig, request):
+    """The run's DynamoDB Local (or, with DYNAMODB=moto, this worker's moto server), with this worker's tables
+    created from template.yaml: {"url", "client" (a botocore-free infra.dynamodb_local.Client), "tables" ({table
+    name: infra.dynamodb_local.Table}), "names" ({logical id: table name})}."""
+    if dynamodb_choice.on_moto():
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = request.getfixturevalue("moto").url
     server = pytestconfig.stash.get(_DYNAMODB_LOCAL, None)
     url = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     server.wait_ready() if server else wait_for(url)  # the controller's: the workers only know its URL
     client = Client(url, access_key=os.environ["AWS_ACCESS_KEY_ID"])
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
+    _create_tables(client, names)
+    ttl = dict(template.ttl_settings(names))
+    tables = {request["TableName"]: Table(request["TableName"], [k["AttributeName"] for k in request["KeySchema"]],
+                                          request, ttl.get(request["TableName"]))
+              for request in template.create_table_requests(names)}
+    return {"url": url, "client": client, "tables": tables, "names": names}
+
+
+def _create_tables(client: Client, names: dict[str, str]) -> None:
     for request in template.create_table_requests(names):
         try:
             client.call("DeleteTable", {"TableName": request["TableName"]})  # a DynamoDB given from outside
@@ -91,15 +103,12 @@ def dynamodb(pytestconfig):
     from tests.helpers import aws_client
 
     template.create_tables(aws_client("dynamodb"), names)
-    keys = {request["TableName"]: [k["AttributeName"] for k in request["KeySchema"]]
-            for request in template.create_table_requests(names)}
-    return {"url": url, "client": client, "keys": keys}
 
 
 @pytest.fixture(scope="session")
 def moto():
     """moto in server mode, for every AWS service but DynamoDB (infra/moto_server.py)."""
-    server = MotoServer().start()
+    server = MotoServer(serve_dynamodb=dynamodb_choice.on_moto()).start()
     os.environ["AWS_ENDPOINT_URL"] = server.url
     yield server
     server.stop()
@@ -134,11 +143,13 @@ def aws(dynamodb, moto, moto_server, fake_stripe, ach_sandbox):
     sender. They are created once and emptied for each next test (the tables on DynamoDB Local; the rest in
     moto: infra/moto_server.py, clear_data), or, in moto, created again after a test that may have changed one
     (an ops script rotating a secret, a new queue...)."""
-    dynamodb["client"].empty(dynamodb["keys"])
     requests.delete(f"{fake_stripe.url}/_config/shim/data", timeout=10)
     if not moto.clear_data():
         _RESOURCES.update(_create_resources(moto_server))
         moto.resources_ready()
+        if dynamodb_choice.on_moto():  # moto's reset took its tables too
+            _create_tables(dynamodb["client"], dynamodb["names"])
+    dynamodb["client"].empty(dynamodb["tables"])
     os.environ.update(_RESOURCES["env"])
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors

@@ -11,9 +11,10 @@ from functools import cache
 from pathlib import Path
 
 import boto3
+import pytest
 import requests
 
-from infra import template
+from infra import dynamodb_choice, template
 from infra.apigw import LambdaContext, http_event
 from infra.dynamodb_local import Client
 from shared.processors.stripe_cards import API_VERSION
@@ -65,6 +66,10 @@ def call(function: str, *, path_parameters: dict | None = None, query: dict | No
         return response["statusCode"], base64.b64decode(response["body"]), response.get("headers") or {}
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], payload, response.get("headers") or {}
+
+
+# A test of DynamoDB Local itself (its JVM, or what it refuses and moto accepts): skipped with DYNAMODB=moto.
+needs_dynamodb_local = pytest.mark.skipif(dynamodb_choice.on_moto(), reason="DYNAMODB=moto: a test of DynamoDB Local")
 
 
 @cache

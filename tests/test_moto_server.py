@@ -1,11 +1,13 @@
-"""The tests' moto server (infra/moto_server.py) refuses DynamoDB (DynamoDB Local serves it), keeps connections open
-without letting one request's body leak into the next, and empties its data between tests only while the
-resources are as set up."""
+"""The tests' moto server (infra/moto_server.py) refuses DynamoDB (DynamoDB Local serves it) or, with DYNAMODB=moto,
+serves it one request at a time; keeps connections open without letting one request's body leak into the next, and
+empties its data between tests only while the resources are as set up."""
 
 import http.client
 import json
 import os
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 import boto3
@@ -13,9 +15,12 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.helpers import aws_client, sent_emails
+from infra.dynamodb_local import Client
+from infra.moto_server import MotoServer
+from tests.helpers import aws_client, needs_dynamodb_local, sent_emails
 
 
+@needs_dynamodb_local
 def test_a_dynamodb_request_that_reaches_moto_is_refused_and_says_where_dynamodb_is(moto_server):
     """A client that ignored AWS_ENDPOINT_URL_DYNAMODB would otherwise write to a second DynamoDB nobody reads."""
     moto_dynamodb = boto3.client("dynamodb", endpoint_url=moto_server)
@@ -23,6 +28,46 @@ def test_a_dynamodb_request_that_reaches_moto_is_refused_and_says_where_dynamodb
         moto_dynamodb.list_tables()
     assert refused.value.response["Error"]["Code"] == "UnknownOperationException"
     assert "AWS_ENDPOINT_URL_DYNAMODB" in refused.value.response["Error"]["Message"]
+
+
+def test_serving_dynamodb_moto_answers_one_dynamodb_request_at_a_time(monkeypatch):
+    """DYNAMODB=moto: a read sent while a write is in moto's hands waits for it and sees it (moto itself takes no
+    lock: its read would answer at once, without the item)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    server = MotoServer(serve_dynamodb=True).start()
+    client = Client(server.url, access_key="locktest")
+    table = {"TableName": "lock-test", "BillingMode": "PAY_PER_REQUEST",
+             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}
+    client.call("CreateTable", table)
+    writing, release = threading.Event(), threading.Event()
+    put_item = DynamoDBBackend.put_item
+
+    def held_put_item(self, *args, **kwargs):
+        writing.set()
+        assert release.wait(30)
+        return put_item(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", held_put_item)
+    read: dict = {}
+    try:
+        writer = threading.Thread(target=client.call, args=("PutItem", {"TableName": "lock-test",
+                                                                         "Item": {"id": {"S": "a"}}}))
+        writer.start()
+        assert writing.wait(30)
+        reader = threading.Thread(target=lambda: read.update(client.call("GetItem", {
+            "TableName": "lock-test", "Key": {"id": {"S": "a"}}, "ConsistentRead": True})))
+        reader.start()
+        time.sleep(0.3)  # time for the read to be answered, were it not held
+        release.set()
+        writer.join(30)
+        reader.join(30)
+        assert read.get("Item") == {"id": {"S": "a"}}
+    finally:
+        release.set()
+        client.call("DeleteTable", {"TableName": "lock-test"})
+        server.stop()
 
 
 def _connections_counted(server, monkeypatch) -> list:

@@ -15,8 +15,6 @@ from shared import aws
 from shared.errors import DomainError
 from shared.processors.ach_webhooks import AchEvent
 
-aws.prime_models("sqs")
-
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
 

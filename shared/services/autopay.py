@@ -26,7 +26,6 @@ from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.declines import failure_from
 from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnavailable, Unprocessable
-from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
 from shared.jobs import Enqueue
 from shared.models import (AchAuthorization, AutopayAttempt, AutopayAuthorization, AutopayNotice, Client, Invoice,
@@ -42,9 +41,6 @@ from shared.store import lost_race, money_of, write_transaction
 from shared.validation import is_id, json_object
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
-# The job's charging path (the account routes never load it).
-load_ahead("shared.services.card_payments", "shared.services.ach_payments", "shared.services.payment_updates",
-           "shared.services.customers", "shared.services.ach_allowance")
 STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours: asking again later could charge twice
 NOT_REACHED = Failure("processing_error", "We could not reach the card processor for this automatic payment. You "
                                          "were not charged; pay the invoice in the portal, or autopay tries again on "

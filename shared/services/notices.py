@@ -17,11 +17,9 @@ from shared.processors.card import CardDetails
 from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
 from shared.store import get_many, money_of
-from shared.init_type import load_ahead
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 
-load_ahead("shared.ach_emails")  # the bank transfer notices' renderer, loaded by the first of them
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,9 @@ from shared.payment_states import PENDING, PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
 from shared.jobs import Enqueue
-from shared.init_type import load_ahead
 
 # Reconciliation is imported where a stale payment needs it: most reads never ask, and it brings every payment
-# service (about 15 ms).
-load_ahead("shared.services.reconciliation")
+# service (0.09x of the cold-start floor: docs/benchmarks.md; at a SnapStart init shared/coldstart.py loads it).
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
 STALE_AFTER = timedelta(minutes=1)

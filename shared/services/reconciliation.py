@@ -43,10 +43,10 @@ from shared.services.ach_payments import create_transfer_for, record_transfer_id
 from shared.services.card_payments import INTENT_STATUSES
 from shared.jobs import Enqueue, payment_job
 from shared.services.payment_updates import UNSETTLED, apply_update
-from shared.init_type import load_ahead
+from shared.services.autopay import finish_try
+from shared.services.client_accounts import get_account
 
 log = Logger(child=True)  # the handler's Powertools Logger: JSON with its fields and the correlation id
-load_ahead("shared.services.autopay", "shared.services.client_accounts")  # an autopay try cut off before Stripe
 
 PAGE_SIZE = 50
 LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time
@@ -149,9 +149,6 @@ def _drift(report: Report, account: str, stored, journal) -> None:
 def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue, report: Report) -> None:
     if not payment.processor_payment_id and payment.autopay is not None:
         # An autopay try is written before Stripe is asked: one cut off there is asked again with its key.
-        from shared.services.autopay import finish_try
-        from shared.services.client_accounts import get_account
-
         finish_try(payment, get_account(payment.client_id), lambda: cards, enqueue)
         report.unchanged += 1
         return

@@ -1,8 +1,7 @@
 """What a function's cold start leaves out, in fresh interpreters: a function that only reads or queues loads no
-email renderer; use cases its usual first request does not need (reconciliation in a payment read, which runs
-only for a payment waiting too long; disputes and refunds in the webhooks; the invoice, report and money-back
-emails in the notice worker) load where they are used on demand, and at an init ahead of requests; the card
-routes load no Stripe event parsing, payment states or ACH port."""
+email renderer; a payment read leaves reconciliation (which runs only for a payment waiting too long) to the
+request that needs it on demand, and loads it at an init ahead of requests (shared/coldstart.py); the card routes
+load no Stripe event parsing, payment states or ACH port."""
 
 import pytest
 
@@ -17,30 +16,16 @@ def test_reading_or_queueing_loads_no_email_renderer(function):
     assert EMAIL_RENDERING.isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
 
 
-# Use cases a function's usual first request does not need, imported where they are used
-# (shared/init_type.load_ahead): the Stripe webhook's first payment event, the ACH worker's first payment
-# transfer, the notice worker's first receipt, a read of a payment that is not stale.
-ON_USE = {
-    "stripe_webhook": {"shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods"},
-    "ach_event_worker": {"shared.services.refunds", "shared.services.bank_accounts", "shared.services.saved_methods",
-                         "shared.processors.refunds"},
-    "send_receipt": {"shared.services.invoice_notices", "shared.services.problem_reports",
-                     "shared.services.money_back_notices", "shared.ach_emails"},
-    "get_payment": {"shared.services.reconciliation"},
-}
+RECONCILIATION = "shared.services.reconciliation"  # 0.09x of the floor on demand (docs/benchmarks.md)
 
 
-@pytest.mark.parametrize("function", sorted(ON_USE))
-def test_on_demand_use_cases_load_where_they_are_used(function):
-    assert ON_USE[function].isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
+def test_on_demand_a_payment_read_leaves_reconciliation_to_a_stale_payment():
+    assert RECONCILIATION not in modules_loaded_after("import functions.get_payment.app")
 
 
-def test_at_an_init_ahead_of_requests_they_are_loaded_into_the_snapshot():
-    """No resumed instance's request pays for them (that each is named in its module's load_ahead is
-    tests/unit/test_snapstart_priming.py's AST check)."""
-    imports = "\n".join(f"import functions.{function}.app" for function in sorted(ON_USE))
-    loaded = modules_loaded_after(f"import os\nos.environ['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'snap-start'\n{imports}")
-    assert set().union(*ON_USE.values()) <= loaded
+def test_at_an_init_ahead_of_requests_reconciliation_is_loaded_into_the_snapshot():
+    snap_start = "import os\nos.environ['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'snap-start'\n"
+    assert RECONCILIATION in modules_loaded_after(f"{snap_start}import functions.get_payment.app")
 
 
 STRIPE_EVENT_PARSING = {"shared.processors.stripe_events", "shared.dispute_states", "shared.declines"}

@@ -1,16 +1,19 @@
-"""Cold start: what a function does before its first request, and the one thing it leaves to a request.
+"""Cold start: what a function does before its first request, and what it leaves to the request that needs it.
 
 Lambda names the kind of init in AWS_LAMBDA_INITIALIZATION_TYPE. The template turns SnapStart on: init runs once
 when a version is published (`snap-start`) and every new instance resumes from the snapshot taken after it, so no
 request waits for it (nor for a `provisioned-concurrency` init). At such an init `prime()` (called once the handler
 is built: shared/web.lambda_entry, shared/sqs_entry, the scheduled jobs) loads into the snapshot what a first
-request would otherwise load or read: the Stripe SDK with every class a card request uses, and botocore's data for
-each client the functions make. It makes no client, key or connection: those come on first use, after restore.
+request would otherwise load or read: the Stripe SDK with every class a card request uses, the modules imported
+where they are used (below), and botocore's data for each client the functions make. It makes no client, key or
+connection: those come on first use, after restore.
 
-At an on-demand init (SnapStart off: the local stack, a deployment without it) a request waits, and only what the
-bench shows is worth leaving out is left out (docs/benchmarks.md, "Cold-start tricks weighed"): the Stripe SDK,
-imported by `card_processor()` on the first request that calls Stripe, and its imports of `requests` and `asyncio`,
-which no request of ours uses (shared/processors/stripe_sdk.py). Everything else is imported where it is used.
+At an on-demand init (SnapStart off: the local stack, a deployment without it) a request waits, so a function
+leaves to the request that needs it only what saves its cold start 0.05x of the floor or more, measured
+(docs/benchmarks.md, "Cold start, one owner"): the Stripe SDK (`card_processor()`) and its `requests` and
+`asyncio` (deferred_modules.py), Powertools' package __init__s (powertools_packages.py), reconciliation in a
+payment read, the Stripe webhook's dispute, refund and saved-card use cases, the notice worker's senders other
+than the receipt's. Everything else is imported at the top of the module that uses it.
 """
 
 import os
@@ -33,9 +36,16 @@ def prime() -> None:
         return
     from shared import secrets  # noqa: F401  (each processor's key is a secret)
     from shared.processors import stripe_cards, stripe_sdk  # noqa: F401  (the card adapter: into the snapshot)
-    # Imported where they are used, so a request that does not need them does not load them: here, into the snapshot.
-    from shared.services import autopay  # noqa: F401  (saved_methods: a removed method autopay charged)
-    from shared.services import reconciliation  # noqa: F401  (payment_checks: a payment waiting too long)
+    # Imported where they are used, so that on demand a request that does not need them does not load them (each
+    # saves 0.05x of the floor or more: docs/benchmarks.md); here, into the snapshot.
+    from shared import ach_emails  # noqa: F401  (notices: a bank transfer's)
+    from shared.processors import refunds as refund_port  # noqa: F401  (the Stripe webhook: a fraud warning's refund)
+    from shared.services import (  # noqa: F401
+        account_notices, ach_account_notices, autopay_notices, invoice_notices, money_back_notices,  # notice worker
+        problem_reports,
+        disputes, reconciliation, refunds, saved_methods,  # the Stripe webhook; reconciliation: a stale payment's read
+        autopay,  # saved_methods: a removed method autopay charged (an import circle, not the cold start)
+    )
 
     stripe_sdk.load_request_classes()
     read_client_data(*CLIENT_SERVICES)

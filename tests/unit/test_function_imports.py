@@ -1,7 +1,8 @@
 """What a function's cold start leaves out, in fresh interpreters: a function that only reads or queues loads no
-email renderer; a payment read leaves reconciliation (which runs only for a payment waiting too long) to the
-request that needs it on demand, and loads it at an init ahead of requests (shared/coldstart.py); the card routes
-load no Stripe event parsing, payment states or ACH port."""
+email renderer; use cases its usual first request does not need (reconciliation in a payment read, which runs only
+for a payment waiting too long; disputes and refunds in the Stripe webhook; the invoice, report and money-back
+emails in the notice worker) load where they are used on demand, and at an init ahead of requests
+(shared/coldstart.py); the card routes load no Stripe event parsing, payment states or ACH port."""
 
 import pytest
 
@@ -16,16 +17,29 @@ def test_reading_or_queueing_loads_no_email_renderer(function):
     assert EMAIL_RENDERING.isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
 
 
-RECONCILIATION = "shared.services.reconciliation"  # 0.09x of the floor on demand (docs/benchmarks.md)
+# What a function leaves to the request that needs it, each 0.05x of the floor or more on demand
+# (docs/benchmarks.md): the Stripe webhook's first payment event, the notice worker's first receipt, a read of a
+# payment that is not stale load none of it.
+ON_USE = {
+    "stripe_webhook": {"shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods",
+                       "shared.services.reconciliation", "shared.processors.refunds"},
+    "send_receipt": {"shared.services.invoice_notices", "shared.services.problem_reports",
+                     "shared.services.money_back_notices", "shared.services.ach_account_notices",
+                     "shared.services.account_notices", "shared.services.autopay_notices", "shared.ach_emails"},
+    "get_payment": {"shared.services.reconciliation"},
+}
 
 
-def test_on_demand_a_payment_read_leaves_reconciliation_to_a_stale_payment():
-    assert RECONCILIATION not in modules_loaded_after("import functions.get_payment.app")
+@pytest.mark.parametrize("function", sorted(ON_USE))
+def test_on_demand_use_cases_load_where_they_are_used(function):
+    assert ON_USE[function].isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
 
 
-def test_at_an_init_ahead_of_requests_reconciliation_is_loaded_into_the_snapshot():
+@pytest.mark.parametrize("function", sorted(ON_USE))
+def test_at_an_init_ahead_of_requests_they_are_loaded_into_the_snapshot(function):
+    """No resumed instance's request pays for them (shared/coldstart.prime)."""
     snap_start = "import os\nos.environ['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'snap-start'\n"
-    assert RECONCILIATION in modules_loaded_after(f"{snap_start}import functions.get_payment.app")
+    assert ON_USE[function] <= modules_loaded_after(f"{snap_start}import functions.{function}.app")
 
 
 STRIPE_EVENT_PARSING = {"shared.processors.stripe_events", "shared.dispute_states", "shared.declines"}

@@ -12,8 +12,8 @@ At an on-demand init (SnapStart off: the local stack, a deployment without it) a
 leaves to the request that needs it only what saves its cold start 0.05x of the floor or more, measured
 (docs/benchmarks.md, "Cold start, one owner"): the Stripe SDK (`card_processor()`) and its `requests` and
 `asyncio` (deferred_modules.py), Powertools' package __init__s (powertools_packages.py), reconciliation in a
-payment read, the Stripe webhook's dispute, refund and saved-card use cases, the notice worker's senders other
-than the receipt's. Everything else is imported at the top of the module that uses it.
+payment read, autopay in the saved-method routes, the Stripe webhook's dispute, refund and saved-card use cases,
+the notice worker's senders other than the receipt's. Everything else is imported at the top of the module that uses it.
 """
 
 import os
@@ -38,13 +38,12 @@ def prime() -> None:
     from shared.processors import stripe_cards, stripe_sdk  # noqa: F401  (the card adapter: into the snapshot)
     # Imported where they are used, so that on demand a request that does not need them does not load them (each
     # saves 0.05x of the floor or more: docs/benchmarks.md); here, into the snapshot.
-    from shared import ach_emails  # noqa: F401  (notices: a bank transfer's)
     from shared.processors import refunds as refund_port  # noqa: F401  (the Stripe webhook: a fraud warning's refund)
     from shared.services import (  # noqa: F401
         account_notices, ach_account_notices, autopay_notices, invoice_notices, money_back_notices,  # notice worker
         problem_reports,
         disputes, reconciliation, refunds, saved_methods,  # the Stripe webhook; reconciliation: a stale payment's read
-        autopay,  # saved_methods: a removed method autopay charged (an import circle, not the cold start)
+        autopay,  # saved_methods: the method autopay charges removed (also breaks an import circle)
     )
 
     stripe_sdk.load_request_classes()

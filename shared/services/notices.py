@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from shared import clock
+from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.books.ledger import PaymentBalances
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
@@ -69,8 +70,6 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
-        from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
-
         facts = AchFacts(to=client.billing_email, client_name=client.name,
                          invoice_number=", ".join(i.number for i in invoices if i is not None),
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,

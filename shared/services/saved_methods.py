@@ -107,7 +107,8 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
         condition = Client.default_payment_method_id == method.payment_method_id
     ended = None
     if client.autopay is not None and client.autopay.payment_method_id == method.payment_method_id:
-        # Imported here, not at the top: autopay imports the payment services, which import this module.
+        # Imported here: 0.19x of the floor a saved-method route would load otherwise (docs/benchmarks.md), and
+        # autopay imports the payment services, which import this module.
         from shared.services.autopay import end_actions
 
         ended, ending = end_actions(client.autopay, "method_removed")

@@ -25,7 +25,7 @@ ON_USE = {
                        "shared.services.reconciliation", "shared.processors.refunds"},
     "send_receipt": {"shared.services.invoice_notices", "shared.services.problem_reports",
                      "shared.services.money_back_notices", "shared.services.ach_account_notices",
-                     "shared.services.account_notices", "shared.services.autopay_notices", "shared.ach_emails"},
+                     "shared.services.account_notices", "shared.services.autopay_notices"},
     "get_payment": {"shared.services.reconciliation"},
 }
 

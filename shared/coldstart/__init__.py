@@ -20,7 +20,8 @@ import os
 
 _AHEAD_OF_REQUESTS = {"snap-start", "provisioned-concurrency"}
 
-# Every AWS service a function makes a client of (shared/dynamodb.py, secrets.py, notify.py, ach_event_queue.py).
+# The clients of shared/dynamodb.py, secrets.py, notify.py and ach_event_queue.py (SSM's, for the card fee switch in
+# shared/surcharges.py, reads its data on first use, as it always did).
 CLIENT_SERVICES = ("dynamodb", "secretsmanager", "sqs", "ses")
 
 

@@ -86,7 +86,7 @@ def lambda_env(tracing: bool) -> dict[str, str]:
            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": "bench",
            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
-           # BENCH_INIT_TYPE=snap-start: an init as SnapStart runs it, before the snapshot (factory.prime_card_processor)
+           # BENCH_INIT_TYPE=snap-start: an init as SnapStart runs it, before the snapshot (shared/coldstart.prime)
            "AWS_LAMBDA_INITIALIZATION_TYPE": os.environ.get("BENCH_INIT_TYPE", "on-demand"),
            "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": "app.handler",
            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",

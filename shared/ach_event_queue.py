@@ -15,8 +15,6 @@ from shared import aws
 from shared.errors import DomainError
 from shared.processors.ach_webhooks import AchEvent
 
-aws.prime_models("sqs")
-
 log = Logger(child=True)
 
 

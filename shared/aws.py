@@ -8,7 +8,7 @@ every client comes from one session: each model is parsed once per process.
 
 Clients are made on first use in a request, never at import (no connection or credential in a SnapStart
 snapshot), under a lock: botocore's client creation is not thread-safe (the local gateway's threads). Under
-SnapStart the data their creation reads (models, endpoints) is read at init instead: `prime_models`.
+SnapStart the data their creation reads (models, endpoints) is read at init instead (shared/coldstart.py).
 """
 
 import os
@@ -19,8 +19,6 @@ import botocore.loaders
 import botocore.session
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import instance_cache
-
-from shared.init_type import ahead_of_requests
 
 _lock = threading.RLock()
 
@@ -76,24 +74,6 @@ def client(service: str, config=None):
     """A new client of the shared session (callers keep it: `functools.cache` around their own factory)."""
     with _lock:
         return session().create_client(service, region_name=region(), config=config)
-
-
-def prime_models(*services: str) -> None:
-    """At an init no request waits for (SnapStart's, provisioned concurrency's), read the data botocore needs to
-    make these services' clients into the session's loader cache: the endpoints and partitions (about 25 ms,
-    read by a process's first client), then each service's model and endpoint rules (DynamoDB's model about
-    10 ms). The request that makes the client then reads no file. Data only: no client, credential or
-    connection is made. At an on-demand init nothing."""
-    if not ahead_of_requests():
-        return
-    with _lock:
-        shared = session()
-        shared.get_component("endpoint_resolver")
-        loader = shared.get_component("data_loader")
-        loader.load_data("partitions")
-        for service in services:
-            for kind in ("service-2", "endpoint-rule-set-1"):
-                loader.load_service_model(service, kind)
 
 
 def creating_clients() -> threading.RLock:

@@ -21,8 +21,6 @@ from pynamodb.connection import Connection
 
 from shared import aws
 
-aws.prime_models("dynamodb")
-
 
 class SharedSessionConnection(Connection):
     """A PynamoDB Connection on the process's botocore session, its client made under the process's lock."""

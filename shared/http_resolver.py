@@ -1,9 +1,9 @@
-"""Powertools' HTTP API resolver without the rest of its event_handler package (shared/powertools_packages.py
-says why and how)."""
+"""Powertools' HTTP API resolver without the rest of its event_handler package
+(shared/coldstart/powertools_packages.py says why and how)."""
 
 import importlib
 
-from shared.powertools_packages import EVENT_HANDLER
+from shared.coldstart.powertools_packages import EVENT_HANDLER
 
 # A submodule, imported by name: `from package import content_types` would ask the package for the name first.
 content_types = importlib.import_module(f"{EVENT_HANDLER}.content_types")

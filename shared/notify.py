@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from shared import aws
 
-aws.prime_models("sqs", "ses")
-
 if TYPE_CHECKING:  # the email renderer is loaded by the functions that render one, not by every one that queues
     from shared.receipts import Email
 

@@ -7,18 +7,21 @@ layer and to a cold start: docs/pdf-cost.md. Text uses the standard Helvetica fo
 has; a character outside it (rare in names and descriptions) is written as "?" rather than failing. Pure: takes
 dicts, returns bytes."""
 
+import _strptime  # type: ignore[import-not-found]  # noqa: F401  (datetime.strptime's: else the first date a page shows)
+import encodings.cp1252  # noqa: F401  (the WinAnsi codec, otherwise looked up by the first text a page shows)
 from datetime import datetime
 from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from shared.merchant import Merchant
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-# What a first page loads: ReportLab's layout modules (imported where _Page uses them, so a process that never makes a
-# PDF never loads them) and the standard modules the text goes through (markup escaping, dates, WinAnsi). The PDF
-# functions load them at an init no request waits for (SnapStart's), so a resumed instance's first PDF loads nothing.
-FIRST_PAGE_MODULES = ("reportlab.lib.colors", "reportlab.lib.pagesizes", "reportlab.lib.styles", "reportlab.lib.units",
-                      "reportlab.platypus", "xml.sax.saxutils", "_strptime", "encodings.cp1252")
+from shared.merchant import Merchant
 
 _SYMBOLS = {"usd": "$", "cad": "CA$", "eur": "\u20ac", "gbp": "\u00a3", "aud": "A$"}
 _STATUS = {"open": "Open", "partially_paid": "Partially paid", "processing": "Payment processing", "paid": "Paid",
@@ -56,8 +59,6 @@ def _plain(text) -> str:
 
 def _safe(text) -> str:
     """_plain, escaped for ReportLab's paragraph markup."""
-    from xml.sax.saxutils import escape
-
     return escape(_plain(text))
 
 
@@ -70,15 +71,9 @@ def method_text(payment: dict) -> str:
 
 
 class _Page:
-    """ReportLab's pieces, imported on first use (a list or a payment never loads them)."""
+    """One document being laid out with ReportLab's Platypus."""
 
     def __init__(self, title: str, merchant: Merchant):
-        from reportlab.lib import colors
-        from reportlab.lib.pagesizes import LETTER
-        from reportlab.lib.styles import getSampleStyleSheet
-        from reportlab.lib.units import inch
-        from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
         self.colors, self.inch, self.Paragraph, self.Spacer, self.Table, self.TableStyle = \
             colors, inch, Paragraph, Spacer, Table, TableStyle
         styles = getSampleStyleSheet()

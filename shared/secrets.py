@@ -15,8 +15,6 @@ from functools import cache
 from shared import aws
 from shared.errors import SecretNotConfigured
 
-aws.prime_models("secretsmanager")
-
 # A secret's value is kept this long per process, so a rotation reaches every warm function within it
 # (ops-rotate-webhook-secret tells the operator to wait that long).
 MAX_AGE_SECONDS = 300

@@ -2,13 +2,11 @@
 
 from shared.invoice_requests import parse_invoice_request
 from shared.payment_requests import check_idempotency_key
-from shared.processors.factory import card_processor, prime_card_processor
+from shared.processors.factory import card_processor
 from shared.services import back_office
 from shared.services.queries import parse_limit
 from shared.views import invoice_view, payment_view
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
-
-prime_card_processor()
 
 app = make_app()
 

@@ -5,12 +5,10 @@ from functools import cache
 
 from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.processors.refunds import AchRefunds, StripeRefunds
 from shared.services.refunds import start_refund
 from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
-
-prime_card_processor()
 
 app = make_app()
 

@@ -2,11 +2,9 @@
 with it is turned off, and the client emailed)."""
 
 from shared.notify import enqueue_job
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.saved_methods import delete_method
 from shared.web import client_id_of, json_response, lambda_entry, make_app
-
-prime_card_processor()
 
 app = make_app()
 

@@ -6,14 +6,14 @@ from dataclasses import asdict
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import clock
+from shared import clock, coldstart
 from shared.due_dates import merchant_default_policy
 from shared.notify import enqueue_job
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.due_date_job import run
 from shared.web import logger, metrics, tracer
 
-prime_card_processor()  # autopay charges saved cards
+coldstart.prime()  # at a SnapStart init: what its first run would load
 
 
 @logger.inject_lambda_context(clear_state=True)

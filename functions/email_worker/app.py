@@ -15,21 +15,16 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import clock, jobs, merchant
-from shared.init_type import load_ahead
 from shared.merchant import Merchant
 from shared.notify import send_email
-from shared.processors.factory import card_processor, prime_card_processor
+from shared.processors.factory import card_processor
 from shared.services.email_ledger import AlreadySent
 from shared.services.notices import send_notice
 from shared.sqs_entry import SQSRecord, sqs_entry
 from shared.web import logger, metrics
 
-prime_card_processor()
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
-# a receipt, the usual first job, loads none of them.
-load_ahead("shared.services.invoice_notices", "shared.services.problem_reports", "shared.services.money_back_notices",
-           "shared.services.ach_account_notices", "shared.services.account_notices",
-           "shared.services.autopay_notices")
+# a receipt, the usual first job, loads none of them (shared/coldstart loads them into a SnapStart snapshot).
 
 
 def _card_details(payment_method_id: str):

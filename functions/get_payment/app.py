@@ -3,12 +3,10 @@ waiting more than a minute is checked with its processor: see shared/services/pa
 
 from shared import clock
 from shared.notify import enqueue_job
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.payment_checks import current_payment
 from shared.views import payment_view
 from shared.web import client_id_of, lambda_entry, make_app
-
-prime_card_processor()
 
 app = make_app()
 

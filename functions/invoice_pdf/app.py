@@ -1,14 +1,12 @@
 """GET /invoices/{invoice_id}/pdf: the client's own invoice as a PDF (another client's is 404)."""
 
 from shared import merchant
-from shared.init_type import load_ahead
-from shared.pdf_documents import FIRST_PAGE_MODULES, invoice_pdf
+from shared.pdf_documents import invoice_pdf
 from shared.services.queries import get_invoice
 from shared.views import invoice_view
 from shared.web import client_id_of, lambda_entry, make_app, pdf_response
 
 app = make_app()
-load_ahead(*FIRST_PAGE_MODULES)  # every request lays out a page
 
 
 @app.get("/invoices/<invoice_id>/pdf")

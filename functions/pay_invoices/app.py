@@ -9,12 +9,10 @@ from shared.ach_authorization import authorization_text
 from shared.multi_payment_requests import parse_payments, parse_quote
 from shared.notify import enqueue_job
 from shared.payment_requests import check_idempotency_key
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services.multi_payments import quote, start_payments
 from shared.views import quote_view, started_view
 from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
-
-prime_card_processor()
 
 app = make_app()
 

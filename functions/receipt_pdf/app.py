@@ -3,14 +3,12 @@
 
 from shared import merchant
 from shared.errors import Conflict
-from shared.init_type import load_ahead
-from shared.pdf_documents import FIRST_PAGE_MODULES, receipt_pdf
+from shared.pdf_documents import receipt_pdf
 from shared.services.queries import get_invoice, get_payment
 from shared.views import invoice_view, payment_view
 from shared.web import client_id_of, lambda_entry, make_app, pdf_response
 
 app = make_app()
-load_ahead(*FIRST_PAGE_MODULES)  # every request lays out a page
 
 
 @app.get("/payments/<payment_id>/receipt.pdf")

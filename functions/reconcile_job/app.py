@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import clock
+from shared import clock, coldstart
 from shared.notify import enqueue_job
-from shared.processors.factory import ach_processor, card_processor, prime_card_processor
+from shared.processors.factory import ach_processor, card_processor
 from shared.services import ach_reconciliation
 from shared.services.reconciliation import run
 from shared.web import logger, metrics, tracer
 
-prime_card_processor()
+coldstart.prime()  # at a SnapStart init: what its first run would load
 
 DEFAULT_MINUTES = 60
 STOP_WITH_MS_LEFT = 20_000  # stop taking new payments well before the Lambda timeout (one payment < 20 s)

@@ -3,16 +3,12 @@
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.errors import BadRequest, ProcessorRefused, ProcessorUnavailable, UnknownProcessorObject
-from shared.init_type import load_ahead
 from shared.notify import enqueue_job
 from shared.processors import stripe_events, stripe_signature
-from shared.processors.factory import card_processor, prime_card_processor
+from shared.processors.factory import card_processor
 from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
 from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
-
-prime_card_processor()
-load_ahead("shared.processors.refunds")  # an early fraud warning's automatic refund
 
 app = make_app()
 

@@ -4,12 +4,12 @@ Import `stripe` from here, not directly: the first import of stripe-python decid
 `_http_client` module imports `requests` to choose its default client, and `asyncio` and whichever of httpx with
 anyio or aiohttp is installed for its async clients: about 36 ms of a cold start (requests and asyncio: the
 deployed package has neither httpx nor aiohttp) that no request of ours uses. They are deferred
-(shared/deferred_modules.py) and every StripeClient is given `Urllib3Client`, so a function never loads them.
+(shared/coldstart/deferred_modules.py) and every StripeClient is given `Urllib3Client`, so a function never loads them.
 """
 
 import importlib
 
-from shared.deferred_modules import defer
+from shared.coldstart.deferred_modules import defer
 
 # Before stripe-python's first import, or it loads them all. Only what is installed and not yet loaded is deferred.
 defer("requests", "asyncio", "httpx", "anyio", "aiohttp")

@@ -8,21 +8,19 @@ from aws_lambda_powertools import Logger
 
 from shared.bank_accounts import return_failure
 from shared.event_records import record_event_only
-from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.models import Payment, Refund
 from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, CUSTOMER_TOPICS, TRANSFER_TOPICS, AchEvent
+from shared.processors.refunds import ACH_REFUND_STATUS
+from shared.services import refunds
+from shared.services.ach_customers import apply_customer_event
+from shared.services.bank_events import after_return, apply_bank_event
 from shared.services.payment_updates import apply_update
 from shared.store import get_many
 
 log = Logger(child=True)
-
-# Refunds' credit transfers and bank accounts' events are handled by use cases imported where they are used: a
-# cold instance whose first event is a payment's transfer does not load them.
-load_ahead("shared.processors.refunds", "shared.services.refunds", "shared.services.bank_events",
-           "shared.services.ach_customers")
 
 _OUTCOMES = {"processed": SUCCEEDED, "failed": FAILED, "cancelled": CANCELED}
 
@@ -68,12 +66,8 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult
     if event.topic in TRANSFER_TOPICS:
         return _transfer(event, key, ach, enqueue)
     if event.topic in BANK_TOPICS:
-        from shared.services.bank_events import apply_bank_event
-
         return UpdateResult(apply_bank_event(event.resource_url, key, event.topic, ach, enqueue))
     if event.topic in CUSTOMER_TOPICS:
-        from shared.services.ach_customers import apply_customer_event
-
         return UpdateResult(apply_customer_event(event.resource_url, key, event.topic, ach, enqueue))
     return UpdateResult("not_handled")
 
@@ -109,16 +103,11 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
         source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
         payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue)
     if transfer.failure_code:  # a return: Dwolla may have unverified or removed the bank, restricted the customer
-        from shared.services.bank_events import after_return
-
         after_return(client_id, transfer.source, f"ach-return:{transfer.id}", ach, enqueue)
     return _flag_amount(result, transfer, payment.amount, payment_id)
 
 
 def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enqueue) -> UpdateResult:
-    from shared.processors.refunds import ACH_REFUND_STATUS
-    from shared.services import refunds
-
     ids = [transfer.metadata.get(k) for k in ("client_id", "payment_id", "refund_id")]
     if not all(isinstance(v, str) and v for v in ids):
         log.warning("credit transfer this system did not create", extra={"transfer": transfer.id})

@@ -27,7 +27,6 @@ from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
 from shared.declines import failure_from
 from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnavailable, Unprocessable
-from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
 from shared.jobs import Enqueue
 from shared.models import (
@@ -48,13 +47,15 @@ from shared.payment_states import PROCESSING as PAYMENT_PROCESSING
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor, OffSessionCharge
 from shared.retries import KeptLosingRaces
+from shared.services.ach_allowance import check_ach_allowed
+from shared.services.ach_payments import submit_transfer
+from shared.services.card_payments import cancel_open_payment, canceled_fields
+from shared.services.customers import stripe_customer_for
+from shared.services.payment_updates import apply_update
 from shared.store import lost_race, money_of, write_transaction
 from shared.validation import is_id, json_object
 
 log = Logger(child=True)
-# The job's charging path (the account routes never load it).
-load_ahead("shared.services.card_payments", "shared.services.ach_payments", "shared.services.payment_updates",
-           "shared.services.customers", "shared.services.ach_allowance")
 STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours: asking again later could charge twice
 NOT_REACHED = Failure("processing_error", "We could not reach the card processor for this automatic payment. You "
                                          "were not charged; pay the invoice in the portal, or autopay tries again on "
@@ -357,8 +358,6 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
             return Change(result="below_minimum")
         replaced = None
         if invoice.open_payment_id:  # a checkout the client left open: cancelled first, as a new payment does
-            from shared.services.card_payments import cancel_open_payment
-
             try:
                 replaced = cancel_open_payment(invoice, cards(), repo)
             except Conflict:
@@ -366,8 +365,6 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
         payment = _attempt(payment_id, invoice, method, authorization, amount, step, today)
         entries = [entry("transfer_started", amount, f"autopay:{payment_id}", payment.created_at, invoice_id,
                          payment_id=payment_id)] if payment.method == "ach" else []
-        from shared.services.card_payments import canceled_fields
-
         return Change(result=(payment, True), creates=[payment], entries=entries,
                       invoices={invoice_id: {"open_payment_id": None}} if replaced is not None else {},
                       updates=[(replaced, canceled_fields())] if replaced is not None else [])
@@ -383,8 +380,6 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
     if payment.method == "ach":
         if written_now and refusal is not None:
             return _refused(payment, refusal, enqueue, repo)
-        from shared.services.ach_payments import submit_transfer
-
         return submit_transfer(payment, ach(), enqueue, repo=repo).payment.status
     return charge_card(payment, client, cards, enqueue, repo)
 
@@ -393,8 +388,6 @@ def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], e
                  allowed: Callable[[str, int], None] | None) -> Failure | None:
     """Why the ACH processor would refuse this debit, in the client's words (None: it would take it): the same
     checks as a bank payment the client starts (shared/services/ach_payments.py), before anything is written."""
-    from shared.services.ach_allowance import check_ach_allowed
-
     try:
         check_ach_amount(amount)
         (allowed or (lambda client, cents: check_ach_allowed(client, cents, ach(), enqueue)))(client_id, amount)
@@ -406,8 +399,6 @@ def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], e
 def _refused(payment: Payment, refusal: Failure, enqueue: Enqueue, repo: Repository) -> str:
     """A bank try the processor would refuse ends failed, its reservation released, as a transfer the processor
     refused does (the client is emailed that it did not go through; the next try day decides again)."""
-    from shared.services.payment_updates import apply_update
-
     log.warning("autopay: bank debit refused before the processor", extra={"payment_id": payment.payment_id,
                                                                           "code": refusal.code})
     apply_update(PaymentUpdate(
@@ -449,8 +440,6 @@ def charge_card(payment: Payment, client: Client, cards: Callable[[], CardProces
     apply the answer; a decline cancels the intent (nobody will confirm it) and emails the client."""
     if payment.status != PENDING:
         return payment.status
-    from shared.services.customers import stripe_customer_for
-
     processor = cards()
     try:
         intent_id, answer = processor.charge_off_session(OffSessionCharge(
@@ -490,8 +479,6 @@ def charge_card(payment: Payment, client: Client, cards: Callable[[], CardProces
 
 def _apply(payment: Payment, intent_id: str | None, status: str, outcome: Outcome, enqueue: Enqueue,
            repo: Repository) -> None:
-    from shared.services.payment_updates import apply_update
-
     apply_update(PaymentUpdate(
         source="autopay", event_id=f"{intent_id or payment.payment_id}:{status}", event_type="autopay_charge",
         client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,

@@ -23,15 +23,14 @@ from shared.books import repository, work
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of
 from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
-from shared.init_type import load_ahead
 from shared.invoices import OPEN, PARTIALLY_PAID
 from shared.jobs import Enqueue
 from shared.models import Client, Invoice, Payment
 from shared.payment_plans import OVERDUE, late_fees, next_owed, states_of
 from shared.retries import KeptLosingRaces
+from shared.services import autopay
 
 log = Logger(child=True)
-load_ahead("shared.services.autopay")  # the day's charges, when a client due soon has autopay on
 ACTIVE = (OPEN, PARTIALLY_PAID)  # processing: in-flight money covers it, so no reminder, notice or fee
 
 
@@ -55,8 +54,6 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
     clients = _clients({i.client_id for i in upcoming + due_today + past})
 
     if cards is not None and any(c.autopay is not None for c in clients.values()):
-        from shared.services import autopay
-
         report.autopay = asdict(autopay.run_day(past + due_today + upcoming, clients, today, autopay_days_before,
                                                 cards=cards, ach=ach, enqueue=enqueue))  # type: ignore[arg-type]  # both or neither
 

@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from shared import clock
+from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
 from shared.books.ledger import PaymentBalances
-from shared.init_type import load_ahead
 from shared.merchant import Merchant
 from shared.models import Client, Invoice, Payment
 from shared.payment_states import FAILED, SUCCEEDED
@@ -22,7 +22,6 @@ from shared.store import get_many, money_of
 
 log = Logger(child=True)
 
-load_ahead("shared.ach_emails")  # the bank transfer notices' renderer, loaded by the first of them
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,6 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
-        from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
-
         facts = AchFacts(to=client.billing_email, client_name=client.name,
                          invoice_number=", ".join(i.number for i in invoices if i is not None),
                          invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,

@@ -10,7 +10,6 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from shared.errors import ProcessorRefused, ProcessorUnavailable, SecretNotConfigured, payment_not_found
-from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.models import Payment
 from shared.payment_states import PENDING, PROCESSING
@@ -18,8 +17,7 @@ from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
 
 # Reconciliation is imported where a stale payment needs it: most reads never ask, and it brings every payment
-# service (about 15 ms).
-load_ahead("shared.services.reconciliation")
+# service (0.09x of the cold-start floor: docs/benchmarks.md; at a SnapStart init shared/coldstart.py loads it).
 
 log = Logger(child=True)
 STALE_AFTER = timedelta(minutes=1)

@@ -34,7 +34,6 @@ from shared.books.ledger import InvoiceBalances, PaymentBalances, fold
 from shared.books.work import Keys, Repository, balances_of
 from shared.declines import failure_from
 from shared.errors import ProcessorUnavailable
-from shared.init_type import load_ahead
 from shared.jobs import Enqueue, payment_job
 from shared.models import Payment
 from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
@@ -42,11 +41,12 @@ from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal
 from shared.services.ach_payments import create_transfer_for, record_transfer_id, within_idempotency_window
+from shared.services.autopay import finish_try
 from shared.services.card_payments import INTENT_STATUSES
+from shared.services.client_accounts import get_account
 from shared.services.payment_updates import UNSETTLED, apply_update
 
 log = Logger(child=True)
-load_ahead("shared.services.autopay", "shared.services.client_accounts")  # an autopay try cut off before Stripe
 
 PAGE_SIZE = 50
 LOOKBACK = timedelta(days=30)  # older unsettled payments are past any processor's settlement time
@@ -149,9 +149,6 @@ def _drift(report: Report, account: str, stored, journal) -> None:
 def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue, report: Report) -> None:
     if not payment.processor_payment_id and payment.autopay is not None:
         # An autopay try is written before Stripe is asked: one cut off there is asked again with its key.
-        from shared.services.autopay import finish_try
-        from shared.services.client_accounts import get_account
-
         finish_try(payment, get_account(payment.client_id), lambda: cards, enqueue)
         report.unchanged += 1
         return

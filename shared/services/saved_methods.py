@@ -18,7 +18,6 @@ from pynamodb.expressions.update import Action
 from shared import clock
 from shared.errors import NotFound, Unprocessable
 from shared.event_records import record_event_only, record_of
-from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.models import Client, ProcessedEvent, SavedPaymentMethod
 from shared.retries import until_won
@@ -110,6 +109,8 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
         condition = Client.default_payment_method_id == method.payment_method_id
     ended = None
     if client.autopay is not None and client.autopay.payment_method_id == method.payment_method_id:
+        # Imported here: 0.19x of the floor a saved-method route would load otherwise (docs/benchmarks.md), and
+        # autopay imports the payment services, which import this module.
         from shared.services.autopay import end_actions
 
         ended, ending = end_actions(client.autopay, "method_removed")
@@ -219,7 +220,3 @@ def update_for_event(method: SavedPaymentMethod, actions: list, event_key: str, 
             raise
         return record_event_only(event_key, event_type)
     return "updated"
-
-
-# When a removed method was autopay's. Last: autopay's own imports (card payments) use this module's names.
-load_ahead("shared.services.autopay")

@@ -18,7 +18,6 @@ from aws_lambda_powertools import Logger
 from shared import clock
 from shared.dispute_states import PREVENTED
 from shared.event_records import record_event_only
-from shared.init_type import load_ahead
 from shared.jobs import Enqueue
 from shared.models import Payment, Refund
 from shared.payment_states import SUCCESS_RECORDED, PaymentUpdate, UpdateResult
@@ -39,10 +38,6 @@ if TYPE_CHECKING:
     from shared.processors.refunds import RefundProcessor
 
 log = Logger(child=True)
-# Disputes, refunds and saved cards are imported by the branch that handles them: a cold instance whose first
-# event is a payment's (most events) does not load them.
-load_ahead("shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods",
-           "shared.services.reconciliation")
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 # Every dispute event carries the whole dispute, its status and its balance transactions (see dispute_states).

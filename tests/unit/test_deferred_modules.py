@@ -1,5 +1,5 @@
-"""Deferred modules (shared/deferred_modules.py): a stand-in until the first use, then the real module; and, in
-fresh interpreters, the card functions never load `requests` or `asyncio`, even after talking to Stripe, nor the
+"""Deferred modules (shared/coldstart/deferred_modules.py): a stand-in until the first use, then the real module;
+and, in fresh interpreters, the card functions never load `requests` or `asyncio`, even after talking to Stripe, nor the
 SQS workers `asyncio`."""
 
 import sys
@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from shared.deferred_modules import defer, is_deferred, load
+from shared.coldstart.deferred_modules import defer, is_deferred, load
 from tests.helpers import run_fresh
 
 
@@ -72,7 +72,7 @@ def test_log_lines_leave_a_deferred_asyncio_unloaded_and_get_task_names_once_it_
     """Python 3.12's LogRecord asks asyncio, when it is in sys.modules, for the running task's name."""
     found = _fresh("""
         import logging
-        from shared.deferred_modules import defer, is_deferred
+        from shared.coldstart.deferred_modules import defer, is_deferred
         defer("asyncio")
         records = []
         logging.getLogger("probe").addHandler(type("H", (logging.Handler,), {"emit": lambda s, r: records.append(r)})())
@@ -101,7 +101,7 @@ def _fresh(code: str) -> dict:
     """What a fresh interpreter reports after `code` (this one has loaded everything already)."""
     return run_fresh(textwrap.dedent(code) + textwrap.dedent("""
         import json, sys
-        from shared.deferred_modules import is_deferred
+        from shared.coldstart.deferred_modules import is_deferred
         print(json.dumps({"requests": is_deferred("requests"), "asyncio": is_deferred("asyncio"),
                           "loaded": sorted(sys.modules)}))
     """))

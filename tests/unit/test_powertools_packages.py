@@ -1,4 +1,4 @@
-"""Powertools' event_handler and data_classes packages without their __init__ (shared/powertools_packages.py):
+"""Powertools' event_handler and data_classes packages without their __init__ (shared/coldstart/powertools_packages.py):
 a function loads only the modules it uses, and the whole package is still there for code that asks for it."""
 
 import ast
@@ -7,7 +7,7 @@ from pathlib import Path
 import aws_lambda_powertools
 import pytest
 
-from shared.powertools_packages import DATA_CLASS_MODULES, DATA_CLASSES, EVENT_HANDLER
+from shared.coldstart.powertools_packages import DATA_CLASS_MODULES, DATA_CLASSES, EVENT_HANDLER
 from tests.helpers import modules_loaded_after
 
 

@@ -1,17 +1,13 @@
-"""At an init no request waits for (SnapStart's, provisioned concurrency's), the card functions load every Stripe
-class a card request loads, and botocore's data for each client is read, so a resumed instance's first request
-loads and reads none of it; at an on-demand init nothing is, so a function that may never call Stripe or make a
+"""At an init no request waits for (SnapStart's, provisioned concurrency's), shared/coldstart.prime() loads every
+Stripe class a card request loads and reads botocore's data for each client, so a resumed instance's first request
+loads and reads none of it; at an on-demand init it does nothing, so a function that may never call Stripe or make a
 client does not pay for it. Fresh interpreters: this one has loaded everything."""
 
-import ast
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from tests.helpers import run_fresh
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # Every card adapter operation, once, against tests/stripe_api_stub.py (one object of the
 # asked kind), after importing a function under the given init type: which modules each phase loaded.
@@ -71,24 +67,8 @@ def test_on_demand_nothing_is_loaded_before_a_request_needs_it():
     assert found["built_at_init"] == 0
 
 
-def _module_level_calls(tree: ast.Module, name: str) -> list[ast.Call]:
-    """The statements `name(...)` at a module's top level."""
-    return [node.value for node in tree.body if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and getattr(node.value.func, "id", None) == name]
-
-
-def test_every_function_that_calls_stripe_primes_at_init():
-    """A function importing the card processor calls prime_card_processor() at module level, once."""
-    for app in sorted((ROOT / "functions").glob("*/app.py")):
-        tree = ast.parse(app.read_text())
-        uses_cards = any(isinstance(node, ast.ImportFrom) and node.module == "shared.processors.factory"
-                         and any(alias.name == "card_processor" for alias in node.names) for node in tree.body)
-        primes = _module_level_calls(tree, "prime_card_processor")
-        assert len(primes) == (1 if uses_cards else 0), app.parent.name
-
-
-# The data botocore reads to make each client (shared/aws.prime_models), after importing the given functions:
-# which data files the clients' creation read.
+# The data botocore reads to make each client (shared/coldstart.read_client_data), after importing the given
+# functions: which data files the clients' creation read.
 DATA_SCRIPT = """
 import os
 os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
@@ -137,42 +117,7 @@ def test_on_demand_the_clients_read_their_data_when_they_are_made():
             "secretsmanager/2017-10-17/endpoint-rule-set-1"} <= read
 
 
-# A lazily imported module the card processor's priming loads (shared/processors/factory.prime_card_processor).
-PRIMED_WITH_THE_CARD_PROCESSOR = {"shared.processors.stripe_sdk"}
-
-
-def _imported_inside_functions(tree: ast.Module) -> set[str]:
-    found = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("shared"):
-                for alias in inner.names:  # `from shared.services import refunds` imports the submodule
-                    submodule = f"{inner.module}.{alias.name}"
-                    is_module = (ROOT / Path(*submodule.split("."))).with_suffix(".py").exists()
-                    found.add(submodule if is_module else inner.module)
-    return found
-
-
-def _loaded_ahead(tree: ast.Module) -> set[str]:
-    return {arg.value for call in _module_level_calls(tree, "load_ahead") for arg in call.args}
-
-
-def test_every_use_case_imported_on_use_is_loaded_ahead_of_requests():
-    """In the functions and the services, a module imported inside a function is left to the request that uses
-    it on demand; the module names it in its load_ahead(...), so a SnapStart snapshot holds it."""
-    files = sorted((ROOT / "functions").glob("*/app.py")) + sorted((ROOT / "shared" / "services").glob("*.py"))
-    checked = 0
-    for path in files:
-        tree = ast.parse(path.read_text())
-        on_use = _imported_inside_functions(tree) - PRIMED_WITH_THE_CARD_PROCESSOR
-        assert on_use <= _loaded_ahead(tree), path.relative_to(ROOT)
-        checked += len(on_use)
-    assert checked >= 12  # the webhook's 3, the ACH worker's 4, the notice worker's 4, reconciliation: all seen
-
-
-# The two PDF functions: every request lays out a page with ReportLab (about 0.6x the cold-start floor to load).
+# The two PDF functions: every request lays out a page with ReportLab, which they import at init.
 PDF_SCRIPT = """
 import os
 os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
@@ -199,9 +144,3 @@ def test_ahead_of_requests_the_pdf_functions_load_what_a_first_page_needs():
     found = _pdf_run("snap-start")
     assert "reportlab.platypus" in found["init"]
     assert found["request"] == []  # a resumed instance's first PDF loads nothing more
-
-
-def test_on_demand_the_pdf_functions_load_reportlab_with_the_first_request():
-    found = _pdf_run("on-demand")
-    assert not any(name.startswith("reportlab") for name in found["init"])
-    assert "reportlab.platypus" in found["request"]

@@ -24,6 +24,8 @@ KNOWN_LAZY_CIRCLES = {
     "shared.dispute_states -> shared.allocations",
     "shared.services.ach_payments -> shared.services.saved_methods -> shared.services.autopay -> "
     "shared.services.ach_payments",
+    # prime() loads the Stripe SDK into a snapshot; the SDK's loader uses the package's deferred_modules
+    "shared.coldstart -> shared.processors.stripe_sdk -> shared.coldstart",
 }
 
 

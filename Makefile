@@ -132,7 +132,7 @@ soak: $(VENV)/.installed $(DYNAMODB_DEPS)
 		$(PY) -m pytest -p no:cacheprovider -q tests/model $(PYTEST_ARGS)
 
 ## Mutation testing of the money rules against their fast tests (no emulator): prints the score and every
-## surviving mutant (infra/mutate.py). MUTATE_ARGS="--module shared/money.py" for one module.
+## surviving mutant (infra/mutate.py). MUTATE_ARGS="--module shared/domain/money.py" for one module.
 .PHONY: mutate
 mutate: $(VENV)/.installed
 	$(PY) -m infra.mutate $(MUTATE_ARGS)

@@ -25,16 +25,17 @@ from unittest import mock
 import requests
 
 from infra import seed
-from shared import ach_event_queue, clock
-from shared.jobs import payment_job
-from shared.models import Client, Payment
+from shared.aws import ach_event_queue
+from shared.aws.models import Client, Payment
+from shared.aws.secrets import ach_secrets, stripe_secrets
+from shared.domain import clock
+from shared.emails.jobs import payment_job
 from shared.processors import ach_webhooks
 from shared.processors.factory import card_processor
-from shared.secrets import ach_secrets, stripe_secrets
 from shared.services.customers import stripe_customer_for
 from tests.helpers import call, intent_event, signed_webhook
 
-importlib.import_module("shared.web")  # its logger takes its level at import: the bench's, not the tests' below
+importlib.import_module("shared.http.web")  # its logger takes its level at import: the bench's, not the tests' below
 with mock.patch.dict(os.environ):  # tests.drivers.ach imports tests.conftest, which sets the tests' tables and secrets
     from tests.drivers import ach
 

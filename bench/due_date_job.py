@@ -40,8 +40,8 @@ def main() -> None:
         os.environ[env] = names[logical]
     template.create_tables(boto3.client("dynamodb"), names)
 
-    from shared.due_dates import FeePolicy
-    from shared.models import Client, Invoice
+    from shared.aws.models import Client, Invoice
+    from shared.domain.due_dates import FeePolicy
     from shared.services import due_date_job
 
     today = date(2026, 11, 25)

@@ -324,9 +324,9 @@ def _api(function: str, **kwargs) -> dict:
 
 def _scenarios() -> list[tuple[str, int | None, dict]]:
     from infra import seed
-    from shared.models import Client
+    from shared.aws.models import Client
+    from shared.aws.secrets import stripe_secrets
     from shared.processors.stripe_cards import from_environment
-    from shared.secrets import stripe_secrets
     from tests.helpers import intent_event, signed_webhook
 
     _install_counter()
@@ -450,7 +450,7 @@ def _resend(client_id: str, payment_id: str) -> dict:
 
 
 def _intent_of(client_id: str, payment_id: str) -> str:
-    from shared.models import Payment
+    from shared.aws.models import Payment
 
     return Payment.get(client_id, payment_id, consistent_read=True).processor_payment_id
 
@@ -460,7 +460,7 @@ def _email_worker_receipt(client_id: str, payment_id: str) -> None:
 
     from infra import template
     from infra.apigw import LambdaContext
-    from shared.jobs import payment_job
+    from shared.emails.jobs import payment_job
 
     # The email worker's queue (the template also has the ACH event worker's).
     [source] = [s for s in template.sqs_event_sources() if s["function"] == "EmailWorkerFunction"]

@@ -7,7 +7,7 @@ Paid amounts come with their succeeded payment records, so amount_paid always eq
 """
 
 from infra.seed import days_from_today, put_client, put_invoice
-from shared.models import Payment
+from shared.aws.models import Payment
 
 PASSWORD = "DemoPortal2026"  # meets the template's policy: 12+ chars, upper, lower, digit
 

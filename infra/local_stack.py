@@ -302,7 +302,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         if dynamodb_url:  # deleted whatever else fails: the shared DynamoDB outlives this stack
             stoppers.append(("the stack's tables", lambda: _delete_tables(table_prefix)))
         resources = create_resources(moto_url, ach.url, portal.url, table_prefix)
-        os.environ.update(resources["env"])  # before any function or shared.models import
+        os.environ.update(resources["env"])  # before any function or shared.aws.models import
         os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
                            "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
                            "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,

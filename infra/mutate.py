@@ -1,6 +1,6 @@
 """Mutation testing of the money rules: does a test fail when the code is wrong?
 
-    python -m infra.mutate [--module shared/payment_states.py] [--workers 2]   (make mutate)
+    python -m infra.mutate [--module shared/domain/payment_states.py] [--workers 2]   (make mutate)
 
 For each module below, every mutation point of its code (an operator, a comparison, a boolean, a number, a
 member of a literal set, min/max, a returned value) is changed once; the module's tests run against the
@@ -32,36 +32,36 @@ MODEL = "tests/model/test_books_model.py"
 TARGETS = {
     "shared/books/ledger.py": ["tests/unit/test_books_ledger.py", "tests/unit/test_books_work.py", MODEL],
     "shared/books/work.py": ["tests/unit/test_books_work.py", MODEL],
-    "shared/payment_states.py": ["tests/unit/test_payment_states.py", MODEL],
-    "shared/dispute_states.py": ["tests/unit/test_dispute_states.py", MODEL],
-    "shared/due_dates.py": ["tests/unit/test_due_date_rules.py"],
-    "shared/money.py": ["tests/unit/test_money_and_invoices.py"],
-    "shared/invoices.py": ["tests/unit/test_money_and_invoices.py", MODEL],
-    "shared/payment_requests.py": ["tests/unit/test_payment_requests.py"],
-    "shared/allocations.py": ["tests/unit/test_allocations.py", MODEL],
-    "shared/surcharges.py": ["tests/unit/test_allocations.py"],
+    "shared/domain/payment_states.py": ["tests/unit/test_payment_states.py", MODEL],
+    "shared/domain/dispute_states.py": ["tests/unit/test_dispute_states.py", MODEL],
+    "shared/domain/due_dates.py": ["tests/unit/test_due_date_rules.py"],
+    "shared/domain/money.py": ["tests/unit/test_money_and_invoices.py"],
+    "shared/domain/invoices.py": ["tests/unit/test_money_and_invoices.py", MODEL],
+    "shared/http/payment_requests.py": ["tests/unit/test_payment_requests.py"],
+    "shared/domain/allocations.py": ["tests/unit/test_allocations.py", MODEL],
+    "shared/domain/surcharges.py": ["tests/unit/test_allocations.py"],
 }
 MODEL_SEQUENCES = "150"  # the books model's share per mutant (the suite runs 1,000)
 TIMEOUT = 240
 # (module, function, change) -> why it cannot change behaviour. Each was read and argued.
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    ("shared/dispute_states.py", "decide_dispute", "delta > 0  ->  delta >= 0"):
+    ("shared/domain/dispute_states.py", "decide_dispute", "delta > 0  ->  delta >= 0"):
         "at a delta of 0, taking and giving back both move nothing",
-    ("shared/dispute_states.py", "_phases", "delta > 0  ->  delta >= 0"):
+    ("shared/domain/dispute_states.py", "_phases", "delta > 0  ->  delta >= 0"):
         "only reached for a delta that is not 0 (`if delta:`)",
-    ("shared/dispute_states.py", "_funds", "0  ->  1"):
+    ("shared/domain/dispute_states.py", "_funds", "0  ->  1"):
         "a reinstatement in another currency counts at least the whole disputed amount either way, and giving back is "
         "bounded by what was taken",
-    ("shared/payment_states.py", "_returned", "amount - from_credit  ->  amount + from_credit"):
+    ("shared/domain/payment_states.py", "_returned", "amount - from_credit  ->  amount + from_credit"):
         "a payment never holds more than it received, so what it paid is never more than the rest either way",
-    ("shared/payment_requests.py", "choose_amount", "request.amount > balance  ->  request.amount >= balance"):
+    ("shared/http/payment_requests.py", "choose_amount", "request.amount > balance  ->  request.amount >= balance"):
         "an amount equal to the balance was answered just before",
-    ("shared/payment_requests.py", "choose_amount",
+    ("shared/http/payment_requests.py", "choose_amount",
      "status == PAID or (balance == 0 and status != PROCESSING)  ->  status == PAID and (balance == 0 and status != "
      "PROCESSING)"):
         "the status derives from the numbers: a paid invoice has nothing left, an unpaid one with nothing left is "
         "processing",
-    ("shared/due_dates.py", "", "30  ->  31"):
+    ("shared/domain/due_dates.py", "", "30  ->  31"):
         "REMINDER_HORIZON: the job reads one day further ahead, but no client's reminder day is beyond 30",
 }
 

@@ -4,11 +4,11 @@ Where each part comes from:
 - routes: template.yaml (infra.template.http_routes), the same list the local gateway serves;
 - paths, methods, path parameters: Powertools' generator, from each function module's resolver `app`;
 - summaries: each function module's docstring;
-- request bodies: shared.request_schemas, the JSON Schemas the parsers take their fields from (so an unknown field
+- request bodies: shared.http.request_schemas, the JSON Schemas the parsers take their fields from (so an unknown field
   is refused exactly where the document says additionalProperties: false);
-- limits: the constants the code checks (shared.validation, shared.payment_requests, shared.services.queries);
-- error codes: shared.errors.ErrorCode, each code with its status and meaning; ERRORS below names the codes each
-  route answers; failure.code values from shared.declines and shared.bank_accounts;
+- limits: the constants the code checks (shared.http.validation, shared.http.payment_requests, shared.services.queries);
+- error codes: shared.http.errors.ErrorCode, each code with its status and meaning; ERRORS below names the codes each
+  route answers; failure.code values from shared.domain.declines and shared.domain.bank_accounts;
 - response schemas: written here, closed (additionalProperties: false), because the views build plain dicts.
 
 The tests validate every response they receive against this document (tests/openapi_check.py), so a status,
@@ -24,16 +24,16 @@ import sys
 from pathlib import Path
 
 from infra import template
-from shared import request_schemas
-from shared.bank_accounts import _RETURNS as ACH_RETURNS
 from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
-from shared.declines import _MESSAGES as DECLINES
-from shared.errors import ErrorCode
-from shared.invoices import STATUSES as INVOICE_STATUSES
-from shared.payment_requests import MAX_IDEMPOTENCY_KEY
-from shared.request_schemas import MAX_INVOICES
+from shared.domain.bank_accounts import _RETURNS as ACH_RETURNS
+from shared.domain.declines import _MESSAGES as DECLINES
+from shared.domain.invoices import STATUSES as INVOICE_STATUSES
+from shared.http import request_schemas
+from shared.http.errors import ErrorCode
+from shared.http.payment_requests import MAX_IDEMPOTENCY_KEY
+from shared.http.request_schemas import MAX_INVOICES
+from shared.http.validation import MAX_DEPTH, MAX_ID_LENGTH, NOT_FOUND_CODES
 from shared.services.queries import MAX_LIMIT
-from shared.validation import MAX_DEPTH, MAX_ID_LENGTH, NOT_FOUND_CODES
 
 # The journal's kinds a client sees in `activity` (the merchant's own losses are not shown).
 LEDGER_KINDS = {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}
@@ -60,7 +60,7 @@ def _extend(base: dict, properties: dict, required: list[str] = ()) -> dict:
             "required": base["required"] + list(required)}
 
 
-# What each code means comes with the code (shared.errors.ErrorCode); {MAX_...} in a meaning is the limit it checks.
+# What each code means comes with the code (shared.http.errors.ErrorCode); {MAX_...} in a meaning is the limit it checks.
 LIMITS = {"MAX_IDEMPOTENCY_KEY": MAX_IDEMPOTENCY_KEY, "MAX_LIMIT": MAX_LIMIT, "MAX_ID_LENGTH": MAX_ID_LENGTH,
           "MAX_DEPTH": MAX_DEPTH, "MAX_INVOICES": MAX_INVOICES}
 
@@ -751,7 +751,7 @@ def _by_status(entries: tuple) -> dict[int, list[ErrorCode]]:
     for entry in entries:
         code, status = entry if isinstance(entry, tuple) else (entry, entry.status)
         if status not in code.statuses:
-            raise ValueError(f"{code} is answered with {code.statuses}, not {status} (shared.errors.ErrorCode)")
+            raise ValueError(f"{code} is answered with {code.statuses}, not {status} (shared.http.errors.ErrorCode)")
         errors.setdefault(status, []).append(code)
     return errors
 

@@ -3,12 +3,12 @@ and index key from the same domain rules the services use."""
 
 from datetime import timedelta
 
-from shared import clock
+from shared.aws.models import Client, Invoice, LateFeePolicy, LineItem
+from shared.aws.store import status_fields
 from shared.books.ledger import entry
 from shared.books.work import journal_item
-from shared.invoices import InvoiceMoney, derive_status
-from shared.models import Client, Invoice, LateFeePolicy, LineItem
-from shared.store import status_fields
+from shared.domain import clock
+from shared.domain.invoices import InvoiceMoney, derive_status
 
 
 def days_from_today(days: int) -> str:

@@ -7,7 +7,7 @@ stack sees, moved forward on demand so reminders, late fees, extensions and auto
 
 The stack's time keeps running from where it was put (an offset from real time, not a frozen instant), so
 timestamps stay in order and a payment's "over a minute old" still comes. The offset is one small file per stack
-(LOCAL_CLOCK_FILE, beside the stack file), replaced whole on each move; shared/clock.py reads it in every process
+(LOCAL_CLOCK_FILE, beside the stack file), replaced whole on each move; shared/domain/clock.py reads it in every process
 of that stack (the gateway, its workers, the pollers and schedules). Never part of the deployed template. The
 processors' stand-ins (localstripe, the ACH sandbox) keep real time, as Stripe and Dwolla would.
 """
@@ -17,7 +17,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from shared import clock
+from shared.domain import clock
 
 
 class StackClock:

@@ -5,7 +5,7 @@
     ops-card-fee --stack S status    # the rate, the switch, and what a payment is charged now
 
 The switch is the stack's CardFeeSwitch SSM parameter ("on" / "off"); the functions read it again within
-SWITCH_MAX_AGE_SECONDS (shared/surcharges.py). It is a switch, not the rate: the rate stays the CardFeeBasisPoints
+SWITCH_MAX_AGE_SECONDS (shared/domain/surcharges.py). It is a switch, not the rate: the rate stays the CardFeeBasisPoints
 template parameter (at most Visa's 3 % cap), so a mistyped command can never raise a fee. Use it when a card network,
 the acquirer or a state rule calls for stopping at once (docs/several-invoices-and-card-fees.md). A payment already confirmed keeps the
 fee its client was shown; one reviewed before the switch and submitted after it pays none."""
@@ -20,7 +20,7 @@ ACTIONS = ("on", "off", "status")
 
 
 def card_fee(ssm, parameter: str, action: str, basis_points: int, out=None) -> str:
-    from shared.surcharges import CAP_BASIS_POINTS, OFF, ON, SWITCH_MAX_AGE_SECONDS
+    from shared.domain.surcharges import CAP_BASIS_POINTS, OFF, ON, SWITCH_MAX_AGE_SECONDS
 
     out = out or sys.stdout
     current = ssm.get_parameter(Name=parameter)["Parameter"]["Value"].strip().lower()

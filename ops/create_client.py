@@ -21,10 +21,10 @@ def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: 
     out = out or sys.stdout
     from pynamodb.exceptions import PutError
 
-    from shared.accounts import MAX_NAME_BYTES
-    from shared.errors import DomainError
-    from shared.models import Client
-    from shared.validation import is_email_address, text_field
+    from shared.aws.models import Client
+    from shared.domain.accounts import MAX_NAME_BYTES
+    from shared.http.errors import DomainError
+    from shared.http.validation import is_email_address, text_field
 
     if not CLIENT_ID.fullmatch(client_id):
         raise SystemExit("error: a client id is 1-64 letters, digits, '-' or '_'")

@@ -14,7 +14,7 @@ COLUMNS = ("created_at", "payment_id", "invoice_id", "method", "status", "curren
 
 
 def decimal_amount(cents: int, currency: str) -> str:
-    from shared.money import is_cents, minor_units
+    from shared.domain.money import is_cents, minor_units
 
     if not is_cents(cents):
         raise TypeError("amounts are integer cents")
@@ -24,7 +24,7 @@ def decimal_amount(cents: int, currency: str) -> str:
 
 
 def rows(client_id: str, since: str | None = None, until: str | None = None):
-    from shared.models import Payment
+    from shared.aws.models import Payment
 
     for p in Payment.by_created.query(client_id, scan_index_forward=True):
         if (since and p.created_at < since) or (until and p.created_at >= until):

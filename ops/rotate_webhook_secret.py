@@ -4,7 +4,7 @@
     ops-rotate-webhook-secret --stack S --processor stripe --finish         # end: only the new one
 
 Beginning makes the new secret `webhook_secret` and keeps the old one accepted until the overlap ends
-(`previous_webhook_secret`, `previous_webhook_secret_expires_at`; shared/secrets.py). The functions read the secret
+(`previous_webhook_secret`, `previous_webhook_secret_expires_at`; shared/aws/secrets.py). The functions read the secret
 again within 5 minutes. The new secret is read from standard input and never printed."""
 
 import argparse
@@ -21,7 +21,7 @@ DEFAULT_OVERLAP_HOURS = 24  # long enough to switch the processor over and for i
 
 def begin(secrets_manager, secret_id: str, processor: str, new_secret: str, overlap_hours: float,
           now: float | None = None, out=None) -> dict:
-    from shared.secrets import PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT, is_configured
+    from shared.aws.secrets import PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT, is_configured
 
     out = out or sys.stdout
     new_secret = new_secret.strip()
@@ -46,7 +46,7 @@ def begin(secrets_manager, secret_id: str, processor: str, new_secret: str, over
 
 
 def finish(secrets_manager, secret_id: str, processor: str, out=None) -> dict:
-    from shared.secrets import PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT
+    from shared.aws.secrets import PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT
 
     out = out or sys.stdout
     current = json.loads(secrets_manager.get_secret_value(SecretId=secret_id)["SecretString"])

@@ -50,7 +50,7 @@ class ProcessorAnswer:
 
 def ask_processor(payment, processor_payment_id: str | None, cards: Callable, ach: Callable) -> ProcessorAnswer:
     """The processor's current word on the payment (never a change: reads only)."""
-    from shared.errors import DomainError, SecretNotConfigured
+    from shared.http.errors import DomainError, SecretNotConfigured
     from shared.processors.ach import AchError
 
     asked = processor_payment_id or payment.processor_payment_id
@@ -94,7 +94,7 @@ def _ach_answer(payment, transfer_id: str, ach) -> ProcessorAnswer:
 
 def _changes(payment, status: str, billing_email: str | None) -> list[str]:
     """What settling does, in words, before it is done."""
-    from shared.money import format_amount
+    from shared.domain.money import format_amount
 
     amount = format_amount(payment.amount, payment.currency)
     lines = [f"payment {payment.payment_id}: {payment.status} -> {status}"]
@@ -114,14 +114,14 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
     (bad input, the processor disagreeing without --override, no terminal to confirm on) exit with a message and
     change nothing."""
     out = out or sys.stdout
-    from shared.errors import DomainError
-    from shared.models import Client
-    from shared.notify import enqueue_job
-    from shared.payment_states import FAILED, Failure, Outcome, PaymentUpdate
+    from shared.aws.models import Client
+    from shared.aws.notify import enqueue_job
+    from shared.domain.payment_states import FAILED, Failure, Outcome, PaymentUpdate
+    from shared.http.errors import DomainError
+    from shared.http.validation import text_field
     from shared.processors.factory import ach_processor, card_processor
     from shared.services.payment_updates import apply_update
     from shared.services.queries import get_payment
-    from shared.validation import text_field
 
     try:
         reason = text_field(reason, "--reason", "invalid", 500, what=": it is what the next person reads")

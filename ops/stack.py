@@ -2,7 +2,7 @@
 secret ARNs in the functions' environment variables (template.yaml Globals), plus the endpoints of the local stack
 (DynamoDB Local's for DynamoDB, moto's for the rest).
 
-Must run before anything imports shared.models: the models read their table names at import."""
+Must run before anything imports shared.aws.models: the models read their table names at import."""
 
 import argparse
 import json

@@ -154,7 +154,8 @@ def aws(dynamodb, moto, moto_server, fake_stripe, ach_sandbox):
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors
     forget_processors()
-    from shared import secrets, surcharges
+    from shared.aws import secrets
+    from shared.domain import surcharges
     secrets.forget_cached_values()
     surcharges.forget_switch()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, **_RESOURCES["queues"]}

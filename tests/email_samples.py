@@ -1,15 +1,16 @@
 """One of every email the system sends, from fixed facts, for the email tests and their screenshots."""
 
-from shared.account_emails import render_change_requested, render_changed, render_confirmation
-from shared.ach_account_emails import (
+from shared.domain.autopay import authorization_text
+from shared.domain.merchant import Merchant
+from shared.emails.account_emails import render_change_requested, render_changed, render_confirmation
+from shared.emails.ach_account_emails import (
                                    BankFacts,
                                    render_ach_status,
                                    render_bank_unverified,
                                    render_micro_deposits_arrived,
 )
-from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
-from shared.autopay import authorization_text
-from shared.autopay_emails import (
+from shared.emails.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+from shared.emails.autopay_emails import (
                                    AutopayFacts,
                                    ChargeFacts,
                                    render_authorized,
@@ -18,15 +19,14 @@ from shared.autopay_emails import (
                                    render_off,
                                    render_too_late,
 )
-from shared.invoice_emails import (
+from shared.emails.invoice_emails import (
                                    InvoiceFacts,
                                    render_extension_decided,
                                    render_extension_requested,
                                    render_overdue,
                                    render_reminder,
 )
-from shared.merchant import Merchant
-from shared.money_back_emails import (
+from shared.emails.money_back_emails import (
                                    DisputeFacts,
                                    RefundFacts,
                                    WarningFacts,
@@ -36,8 +36,8 @@ from shared.money_back_emails import (
                                    render_overpayment,
                                    render_refund_receipt,
 )
-from shared.receipts import ReceiptFacts, render_receipt
-from shared.report_emails import ReportFacts, render_problem_report
+from shared.emails.receipts import ReceiptFacts, render_receipt
+from shared.emails.report_emails import ReportFacts, render_problem_report
 
 MERCHANT = Merchant(name="Acme Bookkeeping", sender_email="billing@acme.test", support_email="help@acme.test",
                     support_phone="+1 555 0100", portal_url="https://portal.acme.test", time_zone="America/New_York")

@@ -49,13 +49,13 @@ class _Body:
 @contextmanager
 def dynamodb_answers(operation: str, *answers: Callable[[dict], dict]):
     """Within the block, the next len(answers) `operation` requests of this process's DynamoDB client
-    (shared/dynamodb.py: every model and transaction) get an error with HTTP 400, the body each answer makes of
+    (shared/aws/dynamodb.py: every model and transaction) get an error with HTTP 400, the body each answer makes of
     the request, as DynamoDB answers, instead of reaching DynamoDB Local; later ones go through. For what DynamoDB
     Local never answers: it runs one transaction at a time, so it never reports a TransactionConflict. Yields
     the requests answered so (their JSON bodies)."""
     from botocore.awsrequest import AWSResponse
 
-    from shared.dynamodb import connection
+    from shared.aws.dynamodb import connection
 
     answered: list[dict] = []
     left = list(answers)

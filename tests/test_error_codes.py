@@ -1,4 +1,4 @@
-"""shared.errors.ErrorCode is every error code the API answers: each one is in docs/openapi.json, and every code the
+"""shared.http.errors.ErrorCode is every error code the API answers: each one is in docs/openapi.json, and every code the
 code raises (read from its source) is one of them, with a status the enum allows."""
 
 import ast
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from infra import openapi
-from shared import ach_event_queue, retries  # noqa: F401  (their DomainError subclasses)
-from shared.errors import DomainError, ErrorCode
-from shared.validation import NOT_FOUND_CODES
+from shared.aws import ach_event_queue, retries  # noqa: F401  (their DomainError subclasses)
+from shared.http.errors import DomainError, ErrorCode
+from shared.http.validation import NOT_FOUND_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,9 +22,9 @@ def _subclasses(cls: type) -> list[type]:
 # The callables a code literal is handed to, and the status it is answered with. A new one fails the scan below
 # until it is named here.
 ERROR_CLASSES = {cls.__name__: cls for cls in _subclasses(DomainError)}
-# shared.validation.text_field: Unprocessable; shared.retries.until_won and shared.books.work.run (through it): Conflict
+# shared.http.validation.text_field: Unprocessable; shared.aws.retries.until_won and shared.books.work.run (through it): Conflict
 PASSES_CODE = {"text_field": 422, "until_won": 409, "run": 409}
-NOT_ERRORS = {"Failure"}  # a payment's failure.code (shared.declines, shared.bank_accounts): not an error answer
+NOT_ERRORS = {"Failure"}  # a payment's failure.code (shared.domain.declines, shared.domain.bank_accounts): not an error answer
 
 
 def _documented_codes(doc: dict) -> set[str]:
@@ -68,13 +68,13 @@ def raised_codes() -> list[tuple[str, int, str]]:
             code = next((_literal(k.value) for k in node.keywords if k.arg == "code"), None)
             if name == "text_field" and len(node.args) >= 3:
                 code = _literal(node.args[2])
-            if name == "error_response":  # shared.web: a literal code, or a DomainError's (read where raised)
+            if name == "error_response":  # shared.http.web: a literal code, or a DomainError's (read where raised)
                 if _literal(node.args[1]) is not None:
                     found.append((_literal(node.args[1]), node.args[0].value, where))
             elif code is not None and name not in NOT_ERRORS:
                 assert name in ERROR_CLASSES or name in PASSES_CODE, f"{where}:{node.lineno}: {name}(code=...)"
                 found.append((code, PASSES_CODE.get(name) or ERROR_CLASSES[name].status, where))
-    found += [(code, 404, "shared/validation.py NOT_FOUND_CODES") for code in NOT_FOUND_CODES.values()]
+    found += [(code, 404, "shared/http/validation.py NOT_FOUND_CODES") for code in NOT_FOUND_CODES.values()]
     return found
 
 
@@ -121,8 +121,8 @@ def test_a_route_cannot_list_a_code_with_a_status_the_enum_does_not_allow():
 
 
 def test_an_error_answer_is_the_same_json_as_with_a_plain_string():
-    from shared.errors import Forbidden
-    from shared.web import error_response
+    from shared.http.errors import Forbidden
+    from shared.http.web import error_response
 
     error = Forbidden()
     answer = error_response(error.status, error.code, error.message)

@@ -98,7 +98,7 @@ def test_every_script_of_the_payment_page_is_in_the_inventory_with_its_reason():
 
 
 def test_only_the_stripe_loader_adds_a_script_and_modules_import_only_each_other():
-    from shared.portal_settings import STRIPE_JS_URL
+    from shared.http.portal_settings import STRIPE_JS_URL
 
     assert STRIPE_JS_URL == STRIPE_JS
     for path in (ROOT / "portal").rglob("*.js"):

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from infra import template
-from shared.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
-from shared.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
+from shared.aws.models import Client, Invoice, Payment, ProblemReport, ProcessedEvent, Refund, SavedPaymentMethod
+from shared.aws.secrets import ACH_FIELDS, STRIPE_FIELDS, is_configured
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def test_no_secret_in_the_template_is_usable():
 
 
 def test_a_secret_not_configured_raises_an_alarm():
-    """shared/web.py counts SecretNotConfigured under the functions' metric namespace and service."""
+    """shared/http/web.py counts SecretNotConfigured under the functions' metric namespace and service."""
     env = template.load()["Globals"]["Function"]["Environment"]["Variables"]
     [alarm] = [a["Properties"] for a in template.resources("AWS::CloudWatch::Alarm").values()
                if a["Properties"].get("MetricName") == "SecretNotConfigured"]
@@ -112,7 +112,7 @@ def test_the_template_reads_the_same_with_libyaml_and_pure_python():
 def test_the_portal_shows_the_user_pools_own_password_rules():
     """GET /portal-settings serves PASSWORD_POLICY so the portal can show Cognito's rules before a new password
     is sent: it must be the pool's PasswordPolicy, or the portal would promise rules Cognito does not apply."""
-    from shared.portal_settings import password_policy
+    from shared.http.portal_settings import password_policy
 
     pool = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
     served = template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]["Properties"][

@@ -1,12 +1,12 @@
 """GET /account and PATCH /account: billing email, name and notification preferences; POST
 /account/billing-email/confirm: the link emailed to a new billing email, followed by the signed-in client."""
 
-from shared import clock
-from shared.accounts import parse_account_patch, parse_confirmation
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.domain.accounts import parse_account_patch, parse_confirmation
+from shared.http.views import account_view
+from shared.http.web import client_id_of, json_body, lambda_entry, make_app
 from shared.services.client_accounts import confirm_billing_email, get_account, update_account
-from shared.views import account_view
-from shared.web import client_id_of, json_body, lambda_entry, make_app
 
 app = make_app()
 

@@ -5,12 +5,12 @@ transaction, so a redelivered message changes nothing.
 A record whose work fails (Dwolla unreachable or rate limited, a write that kept losing races) is reported back
 to SQS (partial batch response), retried after the visibility timeout, then kept in the dead-letter queue."""
 
-from shared import ach_event_queue
-from shared.notify import enqueue_job
+from shared.aws import ach_event_queue
+from shared.aws.notify import enqueue_job
+from shared.aws.sqs_entry import SQSRecord, sqs_entry
+from shared.http.web import logger, webhook_received
 from shared.processors.factory import ach_processor
 from shared.services import ach_events
-from shared.sqs_entry import SQSRecord, sqs_entry
-from shared.web import logger, webhook_received
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -6,11 +6,11 @@ If the queue refuses it, the answer is 503 and Dwolla delivers it again."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import ach_event_queue
-from shared.errors import BadRequest
+from shared.aws import ach_event_queue
+from shared.aws.secrets import ach_secrets, webhook_secrets
+from shared.http.errors import BadRequest
+from shared.http.web import header, lambda_entry, logger, make_app, metrics, raw_body
 from shared.processors import ach_webhooks
-from shared.secrets import ach_secrets, webhook_secrets
-from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body
 
 app = make_app()
 

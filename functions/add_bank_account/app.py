@@ -1,10 +1,10 @@
 """POST /payment-methods/bank-accounts: link a bank account for ACH (starts micro-deposit verification)."""
 
-from shared.bank_accounts import parse_bank_account
+from shared.domain.bank_accounts import parse_bank_account
+from shared.http.views import payment_method_view
+from shared.http.web import client_id_of, json_body, json_response, lambda_entry, make_app
 from shared.processors.factory import ach_processor
 from shared.services.bank_accounts import link_bank_account
-from shared.views import payment_method_view
-from shared.web import client_id_of, json_body, json_response, lambda_entry, make_app
 
 app = make_app()
 

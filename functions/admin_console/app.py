@@ -3,13 +3,13 @@ GET /admin/clients/{client_id}/invoices/{invoice_id} (any client's invoice with 
 (what needs a person: open disputes, money kept as credit, payments stuck with their processor, extension requests
 waiting for an answer, problem reports still open)."""
 
-from shared import clock
-from shared.errors import BadRequest
+from shared.domain import clock
+from shared.http.errors import BadRequest
+from shared.http.views import account_view, extension_view, invoice_view, payment_view
+from shared.http.web import lambda_entry, make_app, require_admin
 from shared.services import console
 from shared.services.problem_reports import report_view
 from shared.services.queries import parse_limit
-from shared.views import account_view, extension_view, invoice_view, payment_view
-from shared.web import lambda_entry, make_app, require_admin
 
 app = make_app()
 

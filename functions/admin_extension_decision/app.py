@@ -1,12 +1,12 @@
 """POST /admin/extension-requests/{id}/approve | decline: the merchant's answer (Cognito admin group), with an
 optional note to the client ({"note": "..."}), which the email and the invoice show with either answer."""
 
-from shared.due_dates import parse_extension_decision
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain.due_dates import parse_extension_decision
+from shared.http.validation import parse_json
+from shared.http.views import extension_view
+from shared.http.web import lambda_entry, logger, make_app, raw_body, require_admin
 from shared.services.extensions import decide_extension
-from shared.validation import parse_json
-from shared.views import extension_view
-from shared.web import lambda_entry, logger, make_app, raw_body, require_admin
 
 app = make_app()
 

@@ -1,12 +1,12 @@
 """Back office: create and void a client's invoices, read any client's invoices and payments (admin group)."""
 
-from shared.invoice_requests import parse_invoice_request
-from shared.payment_requests import check_idempotency_key
+from shared.http.invoice_requests import parse_invoice_request
+from shared.http.payment_requests import check_idempotency_key
+from shared.http.views import invoice_view, payment_view
+from shared.http.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 from shared.processors.factory import card_processor
 from shared.services import back_office
 from shared.services.queries import parse_limit
-from shared.views import invoice_view, payment_view
-from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
 app = make_app()
 

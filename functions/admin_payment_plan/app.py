@@ -2,11 +2,11 @@
 (admin group): amounts in cents adding up to the balance, dates ascending, the first on or after today. The same
 Idempotency-Key and body answer the invoice again."""
 
-from shared import clock
-from shared.payment_requests import check_idempotency_key
+from shared.domain import clock
+from shared.http.payment_requests import check_idempotency_key
+from shared.http.views import invoice_view
+from shared.http.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 from shared.services.plans import set_payment_plan
-from shared.views import invoice_view
-from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
 app = make_app()
 

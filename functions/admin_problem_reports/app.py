@@ -1,7 +1,7 @@
 """POST /admin/problem-reports/{problem_report_id}/resolve: the merchant closes a report (Cognito admin group)."""
 
+from shared.http.web import json_body, json_response, lambda_entry, logger, make_app, require_admin
 from shared.services.problem_reports import report_view, resolve_report
-from shared.web import json_body, json_response, lambda_entry, logger, make_app, require_admin
 
 app = make_app()
 

@@ -3,12 +3,12 @@
 
 from functools import cache
 
-from shared.notify import enqueue_job
-from shared.payment_requests import check_idempotency_key
+from shared.aws.notify import enqueue_job
+from shared.http.payment_requests import check_idempotency_key
+from shared.http.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 from shared.processors.factory import ach_processor, card_processor
 from shared.processors.refunds import AchRefunds, StripeRefunds
 from shared.services.refunds import start_refund
-from shared.web import header, json_body, json_response, lambda_entry, logger, make_app, require_admin
 
 app = make_app()
 

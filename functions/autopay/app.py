@@ -3,12 +3,12 @@ recurring authorization of GET /portal-settings (a copy is emailed); DELETE /acc
 
 import os
 
-from shared import autopay, clock, merchant
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain import autopay, clock, merchant
+from shared.http.views import account_view
+from shared.http.web import client_id_of, json_body, json_response, lambda_entry, make_app
 from shared.services import autopay as autopay_service
 from shared.services.client_accounts import get_account
-from shared.views import account_view
-from shared.web import client_id_of, json_body, json_response, lambda_entry, make_app
 
 app = make_app()
 

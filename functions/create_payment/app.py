@@ -2,15 +2,15 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import merchant
-from shared.ach_authorization import authorization_text
-from shared.notify import enqueue_job
-from shared.payment_requests import check_idempotency_key, parse_payment_request
+from shared.aws.notify import enqueue_job
+from shared.domain import merchant
+from shared.domain.ach_authorization import authorization_text
+from shared.http.payment_requests import check_idempotency_key, parse_payment_request
+from shared.http.views import started_view
+from shared.http.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 from shared.processors.factory import ach_processor, card_processor
 from shared.services.ach_payments import start_ach_payment
 from shared.services.card_payments import start_card_payment
-from shared.views import started_view
-from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 app = make_app()
 

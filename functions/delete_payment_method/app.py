@@ -1,10 +1,10 @@
 """DELETE /payment-methods/{payment_method_id}: detach it at the processor and forget it here (autopay that paid
 with it is turned off, and the client emailed)."""
 
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.http.web import client_id_of, json_response, lambda_entry, make_app
 from shared.processors.factory import ach_processor, card_processor
 from shared.services.saved_methods import delete_method
-from shared.web import client_id_of, json_response, lambda_entry, make_app
 
 app = make_app()
 

@@ -6,12 +6,13 @@ from dataclasses import asdict
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import clock, coldstart
-from shared.due_dates import merchant_default_policy
-from shared.notify import enqueue_job
+from shared import coldstart
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.domain.due_dates import merchant_default_policy
+from shared.http.web import logger, metrics, tracer
 from shared.processors.factory import ach_processor, card_processor
 from shared.services.due_date_job import run
-from shared.web import logger, metrics, tracer
 
 coldstart.prime()  # at a SnapStart init: what its first run would load
 

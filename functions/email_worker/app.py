@@ -1,6 +1,6 @@
 """Email worker: SQS jobs -> one email each, sent at most once.
 
-Each message is a job of shared/jobs.py: SENDERS maps its kind to its record type and the function that sends it
+Each message is a job of shared/emails/jobs.py: SENDERS maps its kind to its record type and the function that sends it
 (a message without a kind is a receipt). A kind no sender knows is logged and dropped, as before; a message its
 record refuses (a field missing) fails and is retried.
 
@@ -14,14 +14,15 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import clock, jobs, merchant
-from shared.merchant import Merchant
-from shared.notify import send_email
+from shared.aws.notify import send_email
+from shared.aws.sqs_entry import SQSRecord, sqs_entry
+from shared.domain import clock, merchant
+from shared.domain.merchant import Merchant
+from shared.emails import jobs
+from shared.http.web import logger, metrics
 from shared.processors.factory import card_processor
 from shared.services.email_ledger import AlreadySent
 from shared.services.notices import send_notice
-from shared.sqs_entry import SQSRecord, sqs_entry
-from shared.web import logger, metrics
 
 # The invoice, problem report and money-back senders (their emails' renderers) load on their kind's first job:
 # a receipt, the usual first job, loads none of them (shared/coldstart loads them into a SnapStart snapshot).

@@ -1,8 +1,8 @@
 """GET /invoices/{invoice_id}: one invoice with its line items, newest payments and the start of its activity."""
 
+from shared.http.views import invoice_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.queries import get_invoice
-from shared.views import invoice_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,12 +1,12 @@
 """GET /payments/{payment_id}: one payment, so the client can always see whether it went through (a payment
 waiting more than a minute is checked with its processor: see shared/services/payment_checks.py)."""
 
-from shared import clock
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.http.views import payment_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.processors.factory import ach_processor, card_processor
 from shared.services.payment_checks import current_payment
-from shared.views import payment_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,8 +1,8 @@
 """GET /invoices/{invoice_id}/activity?cursor=: the next page of an invoice's activity (its detail shows the first)."""
 
+from shared.http.views import activity_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.queries import invoice_activity
-from shared.views import activity_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,10 +1,10 @@
 """GET /invoices/{invoice_id}/pdf: the client's own invoice as a PDF (another client's is 404)."""
 
-from shared import merchant
-from shared.pdf_documents import invoice_pdf
+from shared.documents.pdf_documents import invoice_pdf
+from shared.domain import merchant
+from shared.http.views import invoice_view
+from shared.http.web import client_id_of, lambda_entry, make_app, pdf_response
 from shared.services.queries import get_invoice
-from shared.views import invoice_view
-from shared.web import client_id_of, lambda_entry, make_app, pdf_response
 
 app = make_app()
 

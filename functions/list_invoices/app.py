@@ -1,8 +1,8 @@
 """GET /invoices: the signed-in client's invoices, newest first, optionally by status."""
 
+from shared.http.views import invoice_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.queries import list_invoices, parse_limit
-from shared.views import invoice_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

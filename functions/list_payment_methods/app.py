@@ -1,8 +1,8 @@
 """GET /payment-methods: the client's saved cards and bank accounts."""
 
+from shared.http.views import payment_method_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.saved_methods import list_methods
-from shared.views import payment_method_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

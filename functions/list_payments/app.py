@@ -1,8 +1,8 @@
 """GET /payments: the signed-in client's payment history, newest first, optionally for one invoice."""
 
+from shared.http.views import payment_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.queries import list_payments, parse_limit
-from shared.views import payment_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

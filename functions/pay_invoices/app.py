@@ -4,15 +4,15 @@ client submits."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import merchant, surcharges
-from shared.ach_authorization import authorization_text
-from shared.multi_payment_requests import parse_payments, parse_quote
-from shared.notify import enqueue_job
-from shared.payment_requests import check_idempotency_key
+from shared.aws.notify import enqueue_job
+from shared.domain import merchant, surcharges
+from shared.domain.ach_authorization import authorization_text
+from shared.http.multi_payment_requests import parse_payments, parse_quote
+from shared.http.payment_requests import check_idempotency_key
+from shared.http.views import quote_view, started_view
+from shared.http.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 from shared.processors.factory import ach_processor, card_processor
 from shared.services.multi_payments import quote, start_payments
-from shared.views import quote_view, started_view
-from shared.web import client_id_of, header, json_body, json_response, lambda_entry, logger, make_app, metrics
 
 app = make_app()
 

@@ -2,9 +2,9 @@
 
 import os
 
-from shared import merchant, surcharges
-from shared.portal_settings import portal_settings
-from shared.web import json_response, lambda_entry, make_app
+from shared.domain import merchant, surcharges
+from shared.http.portal_settings import portal_settings
+from shared.http.web import json_response, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,8 +1,8 @@
 """POST /payments/{payment_id}/problem-reports: tell the merchant something is wrong with a payment."""
 
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.http.web import client_id_of, json_body, json_response, lambda_entry, make_app
 from shared.services.problem_reports import open_report, report_view
-from shared.web import client_id_of, json_body, json_response, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,12 +1,12 @@
 """GET /payments/{payment_id}/receipt.pdf: the receipt of the client's own payment that went through, as a PDF
 (another client's is 404; one that has not gone through is 409 receipt_not_available)."""
 
-from shared import merchant
-from shared.errors import Conflict
-from shared.pdf_documents import receipt_pdf
+from shared.documents.pdf_documents import receipt_pdf
+from shared.domain import merchant
+from shared.http.errors import Conflict
+from shared.http.views import invoice_view, payment_view
+from shared.http.web import client_id_of, lambda_entry, make_app, pdf_response
 from shared.services.queries import get_invoice, get_payment
-from shared.views import invoice_view, payment_view
-from shared.web import client_id_of, lambda_entry, make_app, pdf_response
 
 app = make_app()
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import clock, coldstart
-from shared.notify import enqueue_job
+from shared import coldstart
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.http.web import logger, metrics, tracer
 from shared.processors.factory import ach_processor, card_processor
 from shared.services import ach_reconciliation
 from shared.services.reconciliation import run
-from shared.web import logger, metrics, tracer
 
 coldstart.prime()  # at a SnapStart init: what its first run would load
 

@@ -1,10 +1,10 @@
 """POST /invoices/{invoice_id}/extension-requests: ask the merchant for a later due date."""
 
-from shared import clock
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.http.views import extension_view
+from shared.http.web import client_id_of, json_body, json_response, lambda_entry, make_app
 from shared.services.extensions import request_extension
-from shared.views import extension_view
-from shared.web import client_id_of, json_body, json_response, lambda_entry, make_app
 
 app = make_app()
 

@@ -1,10 +1,10 @@
 """POST /payments/{payment_id}/receipt: send the payment's receipt again to the billing email (rate-limited)."""
 
-from shared import clock
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.domain import clock
+from shared.http.views import resend_view
+from shared.http.web import client_id_of, json_response, lambda_entry, make_app
 from shared.services.receipt_resends import resend_receipt
-from shared.views import resend_view
-from shared.web import client_id_of, json_response, lambda_entry, make_app
 
 app = make_app()
 

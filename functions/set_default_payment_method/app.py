@@ -1,8 +1,8 @@
 """POST /payment-methods/{payment_method_id}/default: the method offered first next time."""
 
+from shared.http.views import payment_method_view
+from shared.http.web import client_id_of, lambda_entry, make_app
 from shared.services.saved_methods import set_default
-from shared.views import payment_method_view
-from shared.web import client_id_of, lambda_entry, make_app
 
 app = make_app()
 

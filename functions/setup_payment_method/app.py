@@ -1,8 +1,8 @@
 """POST /payment-methods/setup: a SetupIntent client_secret so Stripe.js can save a card without paying."""
 
+from shared.http.web import client_id_of, json_response, lambda_entry, make_app
 from shared.processors.factory import card_processor
 from shared.services.client_accounts import start_card_setup
-from shared.web import client_id_of, json_response, lambda_entry, make_app
 
 app = make_app()
 

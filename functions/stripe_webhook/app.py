@@ -2,13 +2,13 @@
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.errors import BadRequest, ProcessorRefused, ProcessorUnavailable, UnknownProcessorObject
-from shared.notify import enqueue_job
+from shared.aws.notify import enqueue_job
+from shared.aws.secrets import stripe_secrets, webhook_secrets
+from shared.http.errors import BadRequest, ProcessorRefused, ProcessorUnavailable, UnknownProcessorObject
+from shared.http.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 from shared.processors import stripe_events, stripe_signature
 from shared.processors.factory import card_processor
-from shared.secrets import stripe_secrets, webhook_secrets
 from shared.services import stripe_webhooks
-from shared.web import header, lambda_entry, logger, make_app, metrics, raw_body, webhook_received
 
 app = make_app()
 

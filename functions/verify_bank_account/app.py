@@ -1,11 +1,11 @@
 """POST /payment-methods/{payment_method_id}/verify: confirm the two micro-deposit amounts."""
 
-from shared.bank_accounts import parse_verify_amounts
+from shared.domain.bank_accounts import parse_verify_amounts
+from shared.http.views import payment_method_view
+from shared.http.web import client_id_of, json_body, lambda_entry, make_app
 from shared.processors.factory import ach_processor
 from shared.services.bank_accounts import verify_bank_account
 from shared.services.client_accounts import default_method_id
-from shared.views import payment_method_view
-from shared.web import client_id_of, json_body, lambda_entry, make_app
 
 app = make_app()
 

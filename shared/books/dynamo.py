@@ -4,13 +4,13 @@ change, PynamoDB models throughout."""
 from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import TransactWriteError
 
+from shared.aws.event_records import save_new
+from shared.aws.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
+from shared.aws.payment_links import is_link_id, resolve
+from shared.aws.retries import LostRace
+from shared.aws.store import get_many, lost_race, write_transaction
 from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of, journal_key
-from shared.event_records import save_new
-from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
-from shared.payment_links import is_link_id, resolve
-from shared.retries import LostRace
-from shared.store import get_many, lost_race, write_transaction
 
 
 class DynamoRepository:
@@ -69,7 +69,7 @@ class DynamoRepository:
             raise
 
     def payment_by_id(self, payment_id: str) -> Payment | None:
-        if is_link_id(payment_id):  # a payment's link (shared/payment_links.py) is not a payment
+        if is_link_id(payment_id):  # a payment's link (shared/aws/payment_links.py) is not a payment
             return None
         found = next(iter(Payment.by_payment_id.query(payment_id, limit=1)), None)
         return Payment.get(found.client_id, payment_id, consistent_read=True) if found else None
@@ -106,7 +106,7 @@ def _exists(model, exists: bool = True):
 
 def _partition(client_id: str):
     """The raw items of the client's partition of the invoices table (invoices and their journal entries)."""
-    from shared.dynamodb import connection
+    from shared.aws.dynamodb import connection
 
     start = None
     while True:

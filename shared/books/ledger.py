@@ -19,11 +19,11 @@ payment that it does not hold), so a wrong computation upstream is a loud refusa
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from shared.invoices import InvoiceMoney
+from shared.domain.invoices import InvoiceMoney
 
 # This system's accounts: an invoice's five, the client's credit.
 BILLED, FEES, PAID, PENDING, CREDIT = "billed", "fees", "paid", "pending", "credit"
-# A card fee (a surcharge on a credit card, shared/surcharges.py) is money received with a payment, never owed on
+# A card fee (a surcharge on a credit card, shared/domain/surcharges.py) is money received with a payment, never owed on
 # its own: it is charged only together with the money it is a fee on, so it needs no obligation account. It has an
 # account of its own on the invoice (not `paid`), so a refund or chargeback knows how much of what it takes back
 # was fee, and the invoice shows the fee on its own line.

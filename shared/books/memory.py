@@ -5,11 +5,11 @@ stored as a copy and every read answers a copy, so nothing a caller holds can ch
 import copy
 from typing import Any
 
+from shared.aws.event_records import record_of
+from shared.aws.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
+from shared.aws.retries import LostRace
 from shared.books.ledger import Entry
 from shared.books.work import Context, Keys, Write, entry_of
-from shared.event_records import record_of
-from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund
-from shared.retries import LostRace
 
 
 def _key(record) -> tuple:

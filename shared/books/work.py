@@ -17,14 +17,14 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from shared.attention import attention_of
+from shared.aws.models import Client, Invoice, JournalItem, Payment, Refund
+from shared.aws.retries import until_won
+from shared.aws.store import status_fields
 from shared.books.ledger import Books, Entry, InvoiceBalances, LedgerRefused, PaymentBalances
-from shared.invoices import VOID, derive_status
-from shared.jobs import Enqueue
-from shared.models import Client, Invoice, JournalItem, Payment, Refund
-from shared.payment_plans import open_due_date
-from shared.retries import until_won
-from shared.store import status_fields
+from shared.domain.attention import attention_of
+from shared.domain.invoices import VOID, derive_status
+from shared.domain.payment_plans import open_due_date
+from shared.emails.jobs import Enqueue
 
 log = Logger(child=True)
 SEQ_DIGITS = 9
@@ -189,7 +189,7 @@ def settle(ctx: Context, change: Change) -> Write:
 
 
 def _keep_attention(payment: Payment, fields: dict[str, Any]) -> None:
-    """The payment's place in the needs-attention index follows what the change makes of it (shared/attention.py)."""
+    """The payment's place in the needs-attention index follows what the change makes of it (shared/domain/attention.py)."""
     balances = fields["balances"] if "balances" in fields else payment.balance_map()
     reason = attention_of(fields.get("dispute", payment.dispute), balances)
     if reason != payment.attention:
@@ -198,7 +198,7 @@ def _keep_attention(payment: Payment, fields: dict[str, Any]) -> None:
 
 def _index_due_date(invoice: Invoice, fields: dict[str, Any], balances: InvoiceBalances) -> str:
     """The date the due-date job files an owed invoice under: its due date, or its payment plan's next
-    installment still owed (shared/payment_plans.py)."""
+    installment still owed (shared/domain/payment_plans.py)."""
     plan = fields.get("payment_plan", invoice.payment_plan)
     if plan is not None:
         return open_due_date(plan, balances.money)

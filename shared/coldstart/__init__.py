@@ -20,8 +20,8 @@ import os
 
 _AHEAD_OF_REQUESTS = {"snap-start", "provisioned-concurrency"}
 
-# The clients of shared/dynamodb.py, secrets.py, notify.py and ach_event_queue.py (SSM's, for the card fee switch in
-# shared/surcharges.py, reads its data on first use, as it always did).
+# The clients of shared/aws/dynamodb.py, secrets.py, notify.py and ach_event_queue.py (SSM's, for the card fee switch in
+# shared/domain/surcharges.py, reads its data on first use, as it always did).
 CLIENT_SERVICES = ("dynamodb", "secretsmanager", "sqs", "ses")
 
 
@@ -35,7 +35,7 @@ def prime() -> None:
     on-demand init nothing."""
     if not ahead_of_requests():
         return
-    from shared import secrets  # noqa: F401  (each processor's key is a secret)
+    from shared.aws import secrets  # noqa: F401  (each processor's key is a secret)
 
     # Imported where they are used, so that on demand a request that does not need them does not load them (each
     # saves 0.05x of the floor or more: docs/benchmarks.md); here, into the snapshot.
@@ -64,7 +64,7 @@ def read_client_data(*services: str) -> None:
     endpoints and partitions (about 25 ms, read by a process's first client), then each service's model and
     endpoint rules (DynamoDB's model about 10 ms). The request that makes the client then reads no file. Data
     only: no client, credential or connection is made."""
-    from shared import aws
+    from shared.aws import clients as aws
 
     with aws.creating_clients():
         shared = aws.session()

@@ -4,7 +4,7 @@ stripe-python imports `requests` (to choose its default HTTP client) and `asynci
 moment it is imported: about 36 ms of a card function's cold start (charset_normalizer, http.cookiejar, the
 event loop's machinery), though our Stripe client talks through urllib3 (botocore loaded it already) and runs no
 coroutine (shared/processors/stripe_sdk.py). Powertools' batch utility imports `asyncio` for its async
-processor, which the SQS workers do not use (shared/sqs_entry.py).
+processor, which the SQS workers do not use (shared/aws/sqs_entry.py).
 
 `defer(name)` puts a stand-in into sys.modules for a module not imported yet: `import name` binds the stand-in
 (the import system asks a module found in sys.modules only for its `__spec__`, which the stand-in has: None).

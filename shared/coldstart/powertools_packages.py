@@ -2,7 +2,7 @@
 
 - `aws_lambda_powertools.event_handler`: its __init__ imports every resolver it has (AppSync's with asyncio,
   Bedrock agents, VPC Lattice, ...), about 65 modules and a third of an API function's import, for the one
-  resolver we use (shared/http_resolver.py).
+  resolver we use (shared/http/http_resolver.py).
 - `aws_lambda_powertools.utilities.data_classes`: its __init__ imports the event class of every AWS source
   (Kafka, SES, CloudWatch, Cognito, ...), about 25 modules and 12-20 ms, where the HTTP resolver needs the
   API Gateway ones and the SQS workers one record class.
@@ -10,7 +10,7 @@
 A package so registered loads a submodule when it is imported by name, and a name listed in `names` from its own
 submodule; the first access to any other name runs the real __init__ after all, so code that wants the whole
 package (the OpenAPI generator, tests) still gets it. Import this module before any Powertools import that
-reaches these packages (shared/http_resolver.py and shared/sqs_entry.py do).
+reaches these packages (shared/http/http_resolver.py and shared/aws/sqs_entry.py do).
 """
 
 import importlib

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import urllib3
 from aws_lambda_powertools import Logger
 
-from shared.errors import ProcessorUnavailable
+from shared.http.errors import ProcessorUnavailable
 from shared.processors import dwolla_names
 from shared.processors.ach import AchError, BankAccount, Customer, Transfer, VerifyResult
 
@@ -506,7 +506,7 @@ def _scrub(text: str, *secrets: str) -> str:
 
 
 def from_environment() -> DwollaAch:
-    from shared.secrets import ach_secrets
+    from shared.aws.secrets import ach_secrets
 
     secret = ach_secrets()
     # A call takes at most ~19 s (3 tries of 6 s and their pauses, or 429 retries within 8 s): inside the

@@ -1,6 +1,6 @@
 """The configured processors, each built on first use and kept for the container's life: the card SDK
 (stripe, the heaviest import) and the ACH client are loaded only by a request that needs them (at a SnapStart
-init, shared/coldstart.py loads the SDK into the snapshot)."""
+init, shared/coldstart/__init__.py loads the SDK into the snapshot)."""
 
 from functools import cache
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared.errors import ProcessorRefused, ProcessorUnavailable, Unprocessable
+from shared.http.errors import ProcessorRefused, ProcessorUnavailable, Unprocessable
 from shared.processors.card import (
     CardDetails,
     Confirmation,
@@ -230,7 +230,7 @@ class StripeCards:
 
 
 def from_environment() -> StripeCards:
-    from shared.secrets import stripe_secrets
+    from shared.aws.secrets import stripe_secrets
 
     return StripeCards(stripe_secrets()["api_key"], os.environ.get("STRIPE_API_BASE") or None,
                        stripe_receipts=os.environ.get("STRIPE_RECEIPT_EMAILS", "false").lower() == "true")

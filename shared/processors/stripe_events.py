@@ -4,9 +4,9 @@ import json
 from dataclasses import dataclass
 from typing import cast
 
-from shared.declines import failure_from
-from shared.dispute_states import BalanceTransaction, DisputeReport
-from shared.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
+from shared.domain.declines import failure_from
+from shared.domain.dispute_states import BalanceTransaction, DisputeReport
+from shared.domain.payment_states import CANCELED, FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
 
 PAYMENT_INTENT_EVENTS = {
     "payment_intent.succeeded": SUCCEEDED,

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from shared.account_emails import render_change_requested, render_changed, render_confirmation
-from shared.merchant import Merchant
-from shared.models import Client
-from shared.receipts import Email
+from shared.aws.models import Client
+from shared.domain.merchant import Merchant
+from shared.emails.account_emails import render_change_requested, render_changed, render_confirmation
+from shared.emails.receipts import Email
 from shared.services.billing_email import CHANGED, CONFIRMATION, REQUESTED, token_hash
 from shared.services.email_ledger import send_once
 

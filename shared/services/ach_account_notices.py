@@ -1,4 +1,4 @@
-"""The notice worker's bank-account emails (jobs: shared.jobs.account_job), each sent once per processor event
+"""The notice worker's bank-account emails (jobs: shared.emails.jobs.account_job), each sent once per processor event
 through the email ledger: "micro_deposits_arrived" to the client, "ach_status" and "bank_unverified" to the
 merchant. A client email that no longer fits (the account verified or removed meanwhile) is dropped; the merchant's
 say what happened and are always sent."""
@@ -7,17 +7,17 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from shared.ach_account_emails import (
+from shared.aws.models import Client, SavedPaymentMethod
+from shared.aws.store import get_many
+from shared.domain.merchant import Merchant
+from shared.emails.ach_account_emails import (
     BankFacts,
     render_ach_status,
     render_bank_unverified,
     render_micro_deposits_arrived,
 )
-from shared.email_layout import Email
-from shared.merchant import Merchant
-from shared.models import Client, SavedPaymentMethod
+from shared.emails.email_layout import Email
 from shared.services.email_ledger import send_once
-from shared.store import get_many
 
 log = Logger(child=True)
 

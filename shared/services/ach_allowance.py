@@ -1,12 +1,12 @@
-"""Whether the ACH processor will take a client's bank transfer now (the rules: shared/ach_limits.py): its customer
+"""Whether the ACH processor will take a client's bank transfer now (the rules: shared/domain/ach_limits.py): its customer
 not suspended or deactivated, and the amount within the week's limit. Called before a payment is recorded."""
 
 from datetime import datetime
 
-from shared import clock
-from shared.ach_limits import COUNTED_STATUSES, check_sender_allowed, check_weekly_limit, week_of
-from shared.jobs import Enqueue
-from shared.models import Client, Payment
+from shared.aws.models import Client, Payment
+from shared.domain import clock
+from shared.domain.ach_limits import COUNTED_STATUSES, check_sender_allowed, check_weekly_limit, week_of
+from shared.emails.jobs import Enqueue
 from shared.processors.ach import AchProcessor
 from shared.services.ach_customers import refresh_customer
 

@@ -2,19 +2,19 @@
 ("Transfer Failures": R05, R06, R10, R14-R17, R29... suspend; R07, R11 deactivate) and reactivates it later
 (customer_suspended, customer_deactivated, customer_activated: "Webhook events"). The event names the customer;
 its status is read from the processor (the truth, whatever order events arrive in) and kept on the client:
-a restricted client cannot start a bank transfer (shared/ach_limits.py), the portal shows why, and the merchant is
+a restricted client cannot start a bank transfer (shared/domain/ach_limits.py), the portal shows why, and the merchant is
 emailed. Payments already in flight are left to their own transfer events."""
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 
-from shared import clock
-from shared.ach_limits import DEACTIVATED, SUSPENDED
-from shared.event_records import record_event_only, record_of
-from shared.jobs import Enqueue, account_job
-from shared.models import Client, ProcessedEvent
+from shared.aws.event_records import record_event_only, record_of
+from shared.aws.models import Client, ProcessedEvent
+from shared.aws.store import lost_race, write_transaction
+from shared.domain import clock
+from shared.domain.ach_limits import DEACTIVATED, SUSPENDED
+from shared.emails.jobs import Enqueue, account_job
 from shared.processors.ach import AchError, AchProcessor
-from shared.store import lost_race, write_transaction
 
 log = Logger(child=True)
 

@@ -6,11 +6,12 @@ from typing import cast
 
 from aws_lambda_powertools import Logger
 
-from shared.bank_accounts import return_failure
-from shared.event_records import record_event_only
-from shared.jobs import Enqueue
-from shared.models import Payment, Refund
-from shared.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
+from shared.aws.event_records import record_event_only
+from shared.aws.models import Payment, Refund
+from shared.aws.store import get_many
+from shared.domain.bank_accounts import return_failure
+from shared.domain.payment_states import CANCELED, FAILED, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
+from shared.emails.jobs import Enqueue
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.ach_webhooks import BANK_TOPICS, CUSTOMER_TOPICS, TRANSFER_TOPICS, AchEvent
 from shared.processors.refunds import ACH_REFUND_STATUS
@@ -18,7 +19,6 @@ from shared.services import refunds
 from shared.services.ach_customers import apply_customer_event
 from shared.services.bank_events import after_return, apply_bank_event
 from shared.services.payment_updates import apply_update
-from shared.store import get_many
 
 log = Logger(child=True)
 

@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import AchAuthorization, Payment, SavedPaymentMethod
 from shared.books import repository
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.errors import Unprocessable, invoice_not_found
-from shared.ids import payment_id_for
-from shared.jobs import Enqueue, payment_job
-from shared.models import AchAuthorization, Payment, SavedPaymentMethod
-from shared.payment_plans import amount_rules
-from shared.payment_requests import PaymentRequest, check_ach_amount, choose_amount
-from shared.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
+from shared.domain import clock
+from shared.domain.ids import payment_id_for
+from shared.domain.payment_plans import amount_rules
+from shared.domain.payment_states import FAILED, PROCESSING, Failure, Outcome, PaymentUpdate
+from shared.emails.jobs import Enqueue, payment_job
+from shared.http.errors import Unprocessable, invoice_not_found
+from shared.http.payment_requests import PaymentRequest, check_ach_amount, choose_amount
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.card import CardProcessor
 from shared.services.ach_allowance import check_ach_allowed

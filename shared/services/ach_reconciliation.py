@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
-from shared.errors import ProcessorUnavailable
-from shared.jobs import Enqueue
-from shared.models import Payment, Refund, SavedPaymentMethod
+from shared.aws.models import Payment, Refund, SavedPaymentMethod
+from shared.domain import clock
+from shared.emails.jobs import Enqueue
+from shared.http.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, AchProcessor, Transfer
 from shared.processors.refunds import ACH_REFUND_STATUS
 from shared.services.ach_events import refund_refusal

@@ -1,5 +1,5 @@
 """Autopay: the client's standing authorization (PUT / DELETE /account/autopay) and the daily job's part of it: the
-notice before each charge, the charge, the retries (the rules: shared/autopay.py).
+notice before each charge, the charge, the retries (the rules: shared/domain/autopay.py).
 
 A charge is written before the processor is called, as a bank payment is: one unit of work (shared/books/) creates
 the payment, with an id derived from (invoice, due date, day tried), conditional on it being new and on the invoice
@@ -19,17 +19,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
-from shared import autopay as rules
-from shared import clock, request_schemas
-from shared.ach_limits import check_sender_allowed
-from shared.books import repository
-from shared.books.ledger import entry
-from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.declines import failure_from
-from shared.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnavailable, Unprocessable
-from shared.invoices import OPEN, PARTIALLY_PAID, PROCESSING
-from shared.jobs import Enqueue
-from shared.models import (
+from shared.aws.models import (
     AchAuthorization,
     AutopayAttempt,
     AutopayAuthorization,
@@ -40,20 +30,31 @@ from shared.models import (
     ProcessedEvent,
     SavedPaymentMethod,
 )
-from shared.payment_plans import states_of
-from shared.payment_requests import CARD_MINIMUMS, check_ach_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, SUCCEEDED, Failure, Outcome, PaymentUpdate
-from shared.payment_states import PROCESSING as PAYMENT_PROCESSING
+from shared.aws.retries import KeptLosingRaces
+from shared.aws.store import lost_race, money_of, write_transaction
+from shared.books import repository
+from shared.books.ledger import entry
+from shared.books.work import Change, Context, Keys, Repository, balances_of, run
+from shared.domain import autopay as rules
+from shared.domain import clock
+from shared.domain.ach_limits import check_sender_allowed
+from shared.domain.declines import failure_from
+from shared.domain.invoices import OPEN, PARTIALLY_PAID, PROCESSING
+from shared.domain.payment_plans import states_of
+from shared.domain.payment_states import CANCELED, FAILED, PENDING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.domain.payment_states import PROCESSING as PAYMENT_PROCESSING
+from shared.emails.jobs import Enqueue
+from shared.http import request_schemas
+from shared.http.errors import BadRequest, Conflict, ProcessorRefused, ProcessorUnavailable, Unprocessable
+from shared.http.payment_requests import CARD_MINIMUMS, check_ach_amount
+from shared.http.validation import is_id, json_object
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor, OffSessionCharge
-from shared.retries import KeptLosingRaces
 from shared.services.ach_allowance import check_ach_allowed
 from shared.services.ach_payments import submit_transfer
 from shared.services.card_payments import cancel_open_payment, canceled_fields
 from shared.services.customers import stripe_customer_for
 from shared.services.payment_updates import apply_update
-from shared.store import lost_race, money_of, write_transaction
-from shared.validation import is_id, json_object
 
 log = Logger(child=True)
 STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours: asking again later could charge twice

@@ -7,8 +7,12 @@ from datetime import date
 
 from aws_lambda_powertools import Logger
 
-from shared import autopay as rules
-from shared.autopay_emails import (
+from shared.aws.models import Client, Invoice, Payment
+from shared.aws.store import get_many, money_of
+from shared.domain import autopay as rules
+from shared.domain.merchant import Merchant
+from shared.domain.payment_plans import states_of
+from shared.emails.autopay_emails import (
     AutopayFacts,
     ChargeFacts,
     render_authorized,
@@ -17,12 +21,8 @@ from shared.autopay_emails import (
     render_off,
     render_too_late,
 )
-from shared.merchant import Merchant
-from shared.models import Client, Invoice, Payment
-from shared.payment_plans import states_of
-from shared.receipts import Email
+from shared.emails.receipts import Email
 from shared.services.email_ledger import send_once
-from shared.store import get_many, money_of
 
 log = Logger(child=True)
 KINDS = ("autopay_authorized", "autopay_off", "autopay_notice", "autopay_too_late", "autopay_failed")

@@ -8,24 +8,24 @@ Voiding cancels the invoice's unconfirmed card PaymentIntent at Stripe first (so
 afterwards), then sets the status with one write conditional on the invoice version read; a change in between
 (a new payment started, money arrived) makes it decide again on fresh data. A void invoice never holds money:
 voiding is refused while any payment on it holds money or is disputed, and money that still reaches a void
-invoice (a dispute won, a late success) is kept as the client's credit (shared/payment_states.py,
-shared/dispute_states.py).
+invoice (a dispute won, a late success) is kept as the client's credit (shared/domain/payment_states.py,
+shared/domain/dispute_states.py).
 """
 
 from dataclasses import dataclass, field, replace
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import Client, Invoice, LateFeePolicy, LineItem, Payment
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, opening
 from shared.books.work import Change, Context, Keys, Repository, run
-from shared.dispute_states import CLOSED
-from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
-from shared.ids import derived_id
-from shared.invoice_requests import InvoiceRequest, check_issued_before_due
-from shared.invoices import OPEN, PAID, PROCESSING, VOID
-from shared.models import Client, Invoice, LateFeePolicy, LineItem, Payment
+from shared.domain import clock
+from shared.domain.dispute_states import CLOSED
+from shared.domain.ids import derived_id
+from shared.domain.invoices import OPEN, PAID, PROCESSING, VOID
+from shared.http.errors import Conflict, NotFound, Unprocessable, invoice_not_found
+from shared.http.invoice_requests import InvoiceRequest, check_issued_before_due
 from shared.processors.card import CardProcessor
 from shared.services import queries
 from shared.services.card_payments import cancel_open_payment, canceled_fields

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from shared import clock
-from shared.bank_accounts import BankAccountRequest, attempts_left, invalid_amounts
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.ids import new_id
-from shared.models import Client, SavedPaymentMethod
+from shared.aws.models import Client, SavedPaymentMethod
+from shared.domain import clock
+from shared.domain.bank_accounts import BankAccountRequest, attempts_left, invalid_amounts
+from shared.domain.ids import new_id
+from shared.http.errors import Conflict, NotFound, Unprocessable
 from shared.processors.ach import AchError, AchProcessor, BankAccount, VerifyResult
 from shared.services.customers import ach_customer_for
 from shared.services.saved_methods import get_method, method_not_found

@@ -13,14 +13,14 @@ the processor says of the bank now, applied to the saved method, with the event 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
-from shared.event_records import record_event_only, record_of
-from shared.jobs import Enqueue, account_job
-from shared.models import Client, ProcessedEvent, SavedPaymentMethod
+from shared.aws.event_records import record_event_only, record_of
+from shared.aws.models import Client, ProcessedEvent, SavedPaymentMethod
+from shared.aws.store import lost_race
+from shared.emails.jobs import Enqueue, account_job
 from shared.processors.ach import AchProcessor, BankAccount
 from shared.services.ach_customers import refresh_customer
 from shared.services.bank_accounts import VERIFICATION_FAILED, VERIFICATION_PENDING, VERIFIED, status_actions
 from shared.services.saved_methods import forget_method, update_for_event
-from shared.store import lost_race
 
 log = Logger(child=True)
 _FAILED_TOPICS = ("customer_microdeposits_failed", "customer_microdeposits_maxattempts")

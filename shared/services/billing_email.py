@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from shared.accounts import pending_billing_email
-from shared.errors import TooManyRequests, Unprocessable
-from shared.jobs import Enqueue
-from shared.models import Client
+from shared.aws.models import Client
+from shared.domain.accounts import pending_billing_email
+from shared.emails.jobs import Enqueue
+from shared.http.errors import TooManyRequests, Unprocessable
 
 log = Logger(child=True)
 LINK_LIFETIME = timedelta(hours=24)

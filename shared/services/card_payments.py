@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import Invoice, Payment, SavedPaymentMethod
 from shared.books import repository
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.declines import failure_from
-from shared.errors import Conflict, Unprocessable, invoice_not_found
-from shared.ids import payment_id_for
-from shared.jobs import Enqueue
-from shared.models import Invoice, Payment, SavedPaymentMethod
-from shared.payment_plans import amount_rules
-from shared.payment_requests import PaymentRequest, check_card_amount, choose_amount
-from shared.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
+from shared.domain import clock
+from shared.domain.declines import failure_from
+from shared.domain.ids import payment_id_for
+from shared.domain.payment_plans import amount_rules
+from shared.domain.payment_states import CANCELED, FAILED, PENDING, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate
+from shared.emails.jobs import Enqueue
+from shared.http.errors import Conflict, Unprocessable, invoice_not_found
+from shared.http.payment_requests import PaymentRequest, check_card_amount, choose_amount
 from shared.processors.card import CardProcessor, Confirmation, IntentCanceled, IntentRequest
 from shared.services.customers import stripe_customer_for
 from shared.services.payment_updates import UNSETTLED, apply_update

@@ -4,9 +4,9 @@ from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
-from shared.errors import NotFound
-from shared.jobs import Enqueue
-from shared.models import Client
+from shared.aws.models import Client
+from shared.emails.jobs import Enqueue
+from shared.http.errors import NotFound
 from shared.processors.card import CardProcessor
 from shared.services import billing_email
 from shared.services.customers import stripe_customer_for

@@ -16,13 +16,13 @@ import binascii
 import json
 from datetime import datetime, timedelta
 
-from shared import clock
-from shared.attention import REASONS
-from shared.errors import BadRequest, NotFound
-from shared.models import Client, Invoice, Payment, ProblemReport
-from shared.payment_states import PENDING, PROCESSING
+from shared.aws.models import Client, Invoice, Payment, ProblemReport
+from shared.domain import clock
+from shared.domain.attention import REASONS
+from shared.domain.payment_states import PENDING, PROCESSING
+from shared.http.errors import BadRequest, NotFound
+from shared.http.validation import is_id
 from shared.services import queries
-from shared.validation import is_id
 
 LIST_LIMIT = 100  # each list of what needs a person shows at most this many (the oldest first)
 STUCK_AFTER = {PENDING: timedelta(days=1), PROCESSING: timedelta(days=10)}  # ACH settles in 3-5 business days

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import UpdateError
 
-from shared.models import Client
+from shared.aws.models import Client
 
 if TYPE_CHECKING:  # the ports, for types only: a card request loads no ACH values, an ACH request no card ones
     from shared.processors.ach import AchProcessor

@@ -8,16 +8,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
-from shared.allocations import Plan
+from shared.aws.models import DisputeRecord, Payment
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
-from shared.invoices import VOID
-from shared.jobs import Enqueue
-from shared.models import DisputeRecord, Payment
-from shared.payment_states import UpdateResult
+from shared.domain import clock
+from shared.domain.allocations import Plan
+from shared.domain.dispute_states import DisputeChange, DisputeReport, DisputeState, PaymentMoney, decide_dispute
+from shared.domain.invoices import VOID
+from shared.domain.payment_states import UpdateResult
+from shared.emails.jobs import Enqueue
 
 log = Logger(child=True)
 

@@ -17,17 +17,25 @@ from datetime import date, timedelta
 
 from aws_lambda_powertools import Logger
 
-from shared import autopay as autopay_rules
-from shared import clock
+from shared.aws.models import Client, Invoice, Payment
+from shared.aws.retries import KeptLosingRaces
 from shared.books import repository, work
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of
-from shared.due_dates import MAX_GRACE_DAYS, REMINDER_HORIZON, FeePolicy, fee_due, late_fee, parse_policy, reminder_due
-from shared.invoices import OPEN, PARTIALLY_PAID
-from shared.jobs import Enqueue
-from shared.models import Client, Invoice, Payment
-from shared.payment_plans import OVERDUE, late_fees, next_owed, states_of
-from shared.retries import KeptLosingRaces
+from shared.domain import autopay as autopay_rules
+from shared.domain import clock
+from shared.domain.due_dates import (
+    MAX_GRACE_DAYS,
+    REMINDER_HORIZON,
+    FeePolicy,
+    fee_due,
+    late_fee,
+    parse_policy,
+    reminder_due,
+)
+from shared.domain.invoices import OPEN, PARTIALLY_PAID
+from shared.domain.payment_plans import OVERDUE, late_fees, next_owed, states_of
+from shared.emails.jobs import Enqueue
 from shared.services import autopay
 
 log = Logger(child=True)
@@ -127,7 +135,7 @@ def late_fee_due(invoice: Invoice, policy: FeePolicy, today: date) -> int:
 
 def fees_due(invoice: Invoice, policy: FeePolicy, today: date) -> list[tuple[str, int]]:
     """(due date, fee) of each fee owed today: the invoice's one fee per due date, or one per installment past due
-    (shared.payment_plans.late_fees). Pure."""
+    (shared.domain.payment_plans.late_fees). Pure."""
     if invoice.status not in ACTIVE:
         return []
     money = balances_of(invoice).money

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from shared import clock
-from shared.models import ProcessedEvent
-from shared.receipts import Email
+from shared.aws.models import ProcessedEvent
+from shared.domain import clock
+from shared.emails.receipts import Email
 
 LEDGER_RETENTION = timedelta(days=120)
 CLAIM_SECONDS = 120

@@ -5,13 +5,13 @@ from datetime import date
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from shared import clock
-from shared.due_dates import check_approvable, check_extendable, parse_extension_request
-from shared.errors import Conflict, NotFound, invoice_not_found
-from shared.ids import new_id
-from shared.jobs import Enqueue
-from shared.models import ExtensionRequest, Invoice
-from shared.store import status_actions
+from shared.aws.models import ExtensionRequest, Invoice
+from shared.aws.store import status_actions
+from shared.domain import clock
+from shared.domain.due_dates import check_approvable, check_extendable, parse_extension_request
+from shared.domain.ids import new_id
+from shared.emails.jobs import Enqueue
+from shared.http.errors import Conflict, NotFound, invoice_not_found
 
 log = Logger(child=True)
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"

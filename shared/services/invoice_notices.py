@@ -7,20 +7,20 @@ from datetime import date
 
 from aws_lambda_powertools import Logger
 
-from shared.due_dates import merchant_default_policy, parse_policy, reminder_due
-from shared.invoice_emails import (
+from shared.aws.models import Client, Invoice
+from shared.aws.store import money_of
+from shared.domain.due_dates import merchant_default_policy, parse_policy, reminder_due
+from shared.domain.merchant import Merchant
+from shared.domain.payment_plans import OVERDUE, next_owed, states_of
+from shared.emails.invoice_emails import (
     InvoiceFacts,
     render_extension_decided,
     render_extension_requested,
     render_overdue,
     render_reminder,
 )
-from shared.merchant import Merchant
-from shared.models import Client, Invoice
-from shared.payment_plans import OVERDUE, next_owed, states_of
-from shared.receipts import Email
+from shared.emails.receipts import Email
 from shared.services.email_ledger import send_once
-from shared.store import money_of
 
 log = Logger(child=True)
 

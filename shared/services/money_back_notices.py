@@ -3,9 +3,10 @@ entry per email is claimed before sending and marked sent after (shared.services
 
 from collections.abc import Callable
 
-from shared.merchant import Merchant
-from shared.models import Client, Invoice, Payment, Refund
-from shared.money_back_emails import (
+from shared.aws.models import Client, Invoice, Payment, Refund
+from shared.aws.store import money_of
+from shared.domain.merchant import Merchant
+from shared.emails.money_back_emails import (
     DisputeFacts,
     RefundFacts,
     WarningFacts,
@@ -15,9 +16,8 @@ from shared.money_back_emails import (
     render_overpayment,
     render_refund_receipt,
 )
-from shared.receipts import Email, method_line
+from shared.emails.receipts import Email, method_line
 from shared.services.email_ledger import send_once
-from shared.store import money_of
 
 
 def send_refund_receipt(job: dict, *, merchant: Merchant, send: Callable[[Email, str], str]) -> str:

@@ -4,10 +4,10 @@ The client picks unpaid invoices in one currency and pays their full balances wi
 PaymentIntent for the sum) or one ACH debit. The payment is one record: its `allocations` are every invoice's
 share in order of allocation (the oldest due date first), its `invoice_id` the first (so the indexes, the
 processors' metadata and every reader of one payment's invoice work unchanged), and a PaymentLink per other
-invoice lists it with that invoice (shared/payment_links.py). The books spread its money when it moves, in one
-unit of work over all its invoices (shared/allocations.py, shared/spread_outcomes.py).
+invoice lists it with that invoice (shared/aws/payment_links.py). The books spread its money when it moves, in one
+unit of work over all its invoices (shared/domain/allocations.py, shared/domain/spread_outcomes.py).
 
-A card fee (shared/surcharges.py) is decided from the card itself: the portal sends the card Stripe.js collected
+A card fee (shared/domain/surcharges.py) is decided from the card itself: the portal sends the card Stripe.js collected
 (`stripe_payment_method`) or a saved card, this service reads the card's `funding` from Stripe, and only a credit
 card carries the fee. The client is shown the exact fee before submitting (the quote), sends back the fee it was
 shown, and a higher fee is never charged (409 card_fee_changed: the switch was turned on, or the balances changed,
@@ -26,21 +26,22 @@ from functools import cache
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import AchAuthorization, Allocation, Invoice, Payment, SavedPaymentMethod
+from shared.aws.payment_links import link_items
 from shared.books import repository
 from shared.books.ledger import entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.errors import Conflict, NotFound, Unprocessable, invoice_not_found
-from shared.ids import payment_id_for
-from shared.invoices import PAID, PROCESSING, VOID
-from shared.jobs import Enqueue
-from shared.models import AchAuthorization, Allocation, Invoice, Payment, SavedPaymentMethod
-from shared.money import format_amount
-from shared.multi_payment_requests import PaymentsRequest
-from shared.payment_links import link_items
-from shared.payment_requests import check_ach_amount, check_card_amount
-from shared.payment_states import FAILED, PENDING
-from shared.payment_states import PROCESSING as IN_FLIGHT
+from shared.domain import clock
+from shared.domain.ids import payment_id_for
+from shared.domain.invoices import PAID, PROCESSING, VOID
+from shared.domain.money import format_amount
+from shared.domain.payment_states import FAILED, PENDING
+from shared.domain.payment_states import PROCESSING as IN_FLIGHT
+from shared.domain.surcharges import CardFee
+from shared.emails.jobs import Enqueue
+from shared.http.errors import Conflict, NotFound, Unprocessable, invoice_not_found
+from shared.http.multi_payment_requests import PaymentsRequest
+from shared.http.payment_requests import check_ach_amount, check_card_amount
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardDetails, CardProcessor, IntentRequest
 from shared.services.ach_allowance import check_ach_allowed
@@ -55,7 +56,6 @@ from shared.services.card_payments import (
 from shared.services.customers import stripe_customer_for
 from shared.services.payment_updates import UNSETTLED
 from shared.services.saved_methods import method_not_found
-from shared.surcharges import CardFee
 
 log = Logger(child=True)
 MAX_ATTEMPTS = 3

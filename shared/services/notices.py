@@ -9,16 +9,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
-from shared.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+from shared.aws.models import Client, Invoice, Payment
+from shared.aws.store import get_many, money_of
 from shared.books.ledger import PaymentBalances
-from shared.merchant import Merchant
-from shared.models import Client, Invoice, Payment
-from shared.payment_states import FAILED, SUCCEEDED
+from shared.domain import clock
+from shared.domain.merchant import Merchant
+from shared.domain.payment_states import FAILED, SUCCEEDED
+from shared.emails.ach_emails import AchFacts, render_ach_initiated, render_payment_failed
+from shared.emails.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.processors.card import CardDetails
-from shared.receipts import RECEIPTED, Email, ReceiptFacts, method_line, render_receipt
 from shared.services.email_ledger import claim_email, mark_sent
-from shared.store import get_many, money_of
 
 log = Logger(child=True)
 

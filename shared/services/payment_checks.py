@@ -9,15 +9,15 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from shared.errors import ProcessorRefused, ProcessorUnavailable, SecretNotConfigured, payment_not_found
-from shared.jobs import Enqueue
-from shared.models import Payment
-from shared.payment_states import PENDING, PROCESSING
+from shared.aws.models import Payment
+from shared.domain.payment_states import PENDING, PROCESSING
+from shared.emails.jobs import Enqueue
+from shared.http.errors import ProcessorRefused, ProcessorUnavailable, SecretNotConfigured, payment_not_found
 from shared.processors.ach import AchProcessor
 from shared.processors.card import CardProcessor
 
 # Reconciliation is imported where a stale payment needs it: most reads never ask, and it brings every payment
-# service (0.09x of the cold-start floor: docs/benchmarks.md; at a SnapStart init shared/coldstart.py loads it).
+# service (0.09x of the cold-start floor: docs/benchmarks.md; at a SnapStart init shared/coldstart/__init__.py loads it).
 
 log = Logger(child=True)
 STALE_AFTER = timedelta(minutes=1)

@@ -13,14 +13,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import Payment
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, entry
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.invoices import VOID, InvoiceMoney
-from shared.jobs import Enqueue, payment_job
-from shared.models import Payment
-from shared.payment_states import (
+from shared.domain import clock
+from shared.domain.invoices import VOID, InvoiceMoney
+from shared.domain.payment_states import (
     FAILED,
     PENDING,
     PROCESSING,
@@ -31,7 +30,8 @@ from shared.payment_states import (
     decide,
     refusal,
 )
-from shared.spread_outcomes import spread_outcome, spread_payment
+from shared.domain.spread_outcomes import spread_outcome, spread_payment
+from shared.emails.jobs import Enqueue, payment_job
 
 log = Logger(child=True)
 UNSETTLED = "unsettled"  # the key of the sparse index reconciliation reads
@@ -87,7 +87,7 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
 
     held = PaymentBalances(payment.balance_map())
     spread = spread_payment(payment)
-    if spread:  # several invoices, or a card fee: the effect's money is spread by shared/allocations.py
+    if spread:  # several invoices, or a card fee: the effect's money is spread by shared/domain/allocations.py
         effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, InvoiceMoney(0, 0, 0, 0),
                         credited=held.credit, paid=held.held - held.credit, void=True)
     else:

@@ -13,13 +13,13 @@ from datetime import date
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.event_records import record_of
+from shared.aws.models import Installment, Invoice, Payment, PaymentPlan, ProcessedEvent
 from shared.books import repository
 from shared.books.work import Change, Context, Keys, Repository, balances_of, run
-from shared.errors import Unprocessable, invoice_not_found
-from shared.event_records import record_of
-from shared.models import Installment, Invoice, Payment, PaymentPlan, ProcessedEvent
-from shared.payment_plans import check_plannable, parse_plan
+from shared.domain import clock
+from shared.domain.payment_plans import check_plannable, parse_plan
+from shared.http.errors import Unprocessable, invoice_not_found
 
 log = Logger(child=True)
 

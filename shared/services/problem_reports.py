@@ -18,19 +18,20 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from shared import clock, request_schemas
-from shared.errors import Conflict, NotFound, Unprocessable
-from shared.ids import new_id
-from shared.jobs import PROBLEM_REPORT, Enqueue
-from shared.merchant import Merchant
-from shared.models import Client, Invoice, Payment, ProblemReport, ReportSummary
-from shared.receipts import Email
-from shared.report_emails import ReportFacts, render_problem_report
-from shared.retries import until_won
+from shared.aws.models import Client, Invoice, Payment, ProblemReport, ReportSummary
+from shared.aws.retries import until_won
+from shared.aws.store import write_transaction
+from shared.domain import clock
+from shared.domain.ids import new_id
+from shared.domain.merchant import Merchant
+from shared.emails.jobs import PROBLEM_REPORT, Enqueue
+from shared.emails.receipts import Email
+from shared.emails.report_emails import ReportFacts, render_problem_report
+from shared.http import request_schemas
+from shared.http.errors import Conflict, NotFound, Unprocessable
+from shared.http.validation import json_object, text_field
 from shared.services.email_ledger import send_once
 from shared.services.queries import get_payment
-from shared.store import write_transaction
-from shared.validation import json_object, text_field
 
 log = Logger(child=True)
 KINDS = ("wrong_amount", "double_charge", "not_recognized", "other")

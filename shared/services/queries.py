@@ -6,15 +6,15 @@ import hashlib
 import json
 from datetime import date
 
-from shared import clock
+from shared.aws.dynamodb import connection
+from shared.aws.models import Invoice, JournalItem, Payment
+from shared.aws.payment_links import is_link_id, resolve
 from shared.books.ledger import Entry
 from shared.books.work import entry_of, journal_key
-from shared.dynamodb import connection
-from shared.errors import BadRequest, invoice_not_found, payment_not_found
-from shared.invoices import OPEN, PARTIALLY_PAID, STATUSES
-from shared.models import Invoice, JournalItem, Payment
-from shared.payment_links import is_link_id, resolve
-from shared.validation import fits_key, is_id
+from shared.domain import clock
+from shared.domain.invoices import OPEN, PARTIALLY_PAID, STATUSES
+from shared.http.errors import BadRequest, invoice_not_found, payment_not_found
+from shared.http.validation import fits_key, is_id
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 ACTIVITY_PAGE = 100  # journal entries an invoice's detail (or one page of its activity) shows
@@ -139,7 +139,7 @@ def _decode_activity_cursor(cursor: str | None) -> int:
 
 def invoice_payments(client_id: str, invoice_id: str, *, consistent: bool = False) -> list[Payment]:
     """An invoice's payments, newest first (one Query on the by-invoice index; payments of several invoices read
-    through their links: shared/payment_links.py)."""
+    through their links: shared/aws/payment_links.py)."""
     return resolve(client_id, Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
                                                        scan_index_forward=False, consistent_read=consistent))
 

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pynamodb.exceptions import UpdateError
 
-from shared.errors import Conflict, TooManyRequests, payment_not_found
-from shared.jobs import Enqueue
-from shared.models import Client, Payment
-from shared.receipts import RECEIPTED, RESEND_INTERVAL
+from shared.aws.models import Client, Payment
+from shared.emails.jobs import Enqueue
+from shared.emails.receipts import RECEIPTED, RESEND_INTERVAL
+from shared.http.errors import Conflict, TooManyRequests, payment_not_found
 
 
 @dataclass(frozen=True)

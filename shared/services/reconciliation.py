@@ -28,15 +28,15 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
+from shared.aws.models import Payment
 from shared.books import repository
 from shared.books.ledger import InvoiceBalances, PaymentBalances, fold
 from shared.books.work import Keys, Repository, balances_of
-from shared.declines import failure_from
-from shared.errors import ProcessorUnavailable
-from shared.jobs import Enqueue, payment_job
-from shared.models import Payment
-from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
+from shared.domain import clock
+from shared.domain.declines import failure_from
+from shared.domain.payment_states import FAILED, PROCESSING, SUCCEEDED, Outcome, PaymentUpdate, UpdateResult
+from shared.emails.jobs import Enqueue, payment_job
+from shared.http.errors import ProcessorUnavailable
 from shared.processors.ach import AchProcessor, Transfer
 from shared.processors.card import CardProcessor, IntentOutcome
 from shared.services.ach_events import transfer_outcome, transfer_refusal

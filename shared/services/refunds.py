@@ -10,7 +10,7 @@ records the event, so it counts once whatever the order of arrival.
 
 Money comes back off the payment's card fee in proportion (Visa pro-rates a surcharge with a partial refund),
 then off its part kept as the client's credit, then off what it paid on its invoices, the last allocated first
-(which reopens them; a correction also lowers the invoice's total, so it stays paid): shared/allocations.py.
+(which reopens them; a correction also lowers the invoice's total, so it stays paid): shared/domain/allocations.py.
 Money the payment no longer holds (a bank return or a chargeback took it first) is sent all the same: that is
 the merchant's loss (`refunded_at_loss`), shown to a person, never taken from the client's invoice twice.
 """
@@ -21,19 +21,19 @@ from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
-from shared.allocations import Plan, take_back
+from shared.aws.models import Payment, Refund, RefundSummary
 from shared.books import repository
 from shared.books.ledger import PaymentBalances, entry
 from shared.books.work import Change, Context, Keys, Repository, run
-from shared.errors import Conflict, DomainError, NotFound, Unprocessable
-from shared.ids import derived_id
-from shared.jobs import Enqueue
-from shared.models import Payment, Refund, RefundSummary
-from shared.money import format_amount
-from shared.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED, UpdateResult
+from shared.domain import clock
+from shared.domain.allocations import Plan, take_back
+from shared.domain.ids import derived_id
+from shared.domain.money import format_amount
+from shared.domain.payment_states import DISPUTED, PARTIALLY_REFUNDED, REFUNDED, SUCCEEDED, UpdateResult
+from shared.emails.jobs import Enqueue
+from shared.http.errors import Conflict, DomainError, NotFound, Unprocessable
+from shared.http.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 from shared.processors.refunds import RefundProcessor, RefundRefused
-from shared.refund_requests import parse_refund, refund_fingerprint, refund_id_for
 
 log = Logger(child=True)
 REFUNDABLE = (SUCCEEDED, PARTIALLY_REFUNDED)

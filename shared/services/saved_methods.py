@@ -15,13 +15,13 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
-from shared import clock
-from shared.errors import NotFound, Unprocessable
-from shared.event_records import record_event_only, record_of
-from shared.jobs import Enqueue
-from shared.models import Client, ProcessedEvent, SavedPaymentMethod
-from shared.retries import until_won
-from shared.store import lost_race, write_transaction
+from shared.aws.event_records import record_event_only, record_of
+from shared.aws.models import Client, ProcessedEvent, SavedPaymentMethod
+from shared.aws.retries import until_won
+from shared.aws.store import lost_race, write_transaction
+from shared.domain import clock
+from shared.emails.jobs import Enqueue
+from shared.http.errors import NotFound, Unprocessable
 
 if TYPE_CHECKING:  # Stripe's event parsing (and the payment and dispute states under it) is the webhook's to load
     from shared.processors.stripe_events import CardSnapshot

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
-from shared import clock
-from shared.dispute_states import PREVENTED
-from shared.event_records import record_event_only
-from shared.jobs import Enqueue
-from shared.models import Payment, Refund
-from shared.payment_states import SUCCESS_RECORDED, PaymentUpdate, UpdateResult
+from shared.aws.event_records import record_event_only
+from shared.aws.models import Payment, Refund
+from shared.domain import clock
+from shared.domain.dispute_states import PREVENTED
+from shared.domain.payment_states import SUCCESS_RECORDED, PaymentUpdate, UpdateResult
+from shared.emails.jobs import Enqueue
 from shared.processors.card import CardDetails, IntentOutcome, RefundInfo
 from shared.processors.stripe_events import (
     PAYMENT_INTENT_EVENTS,

@@ -43,7 +43,7 @@ FIELDS_READ = {
                        "metadata.client_id", "metadata.invoice_id", "metadata.payment_id"},
     "setup_intent": {"client_secret", "payment_method", "customer"},
     "payment_method": {"id", "type", "customer", "card.brand", "card.last4", "card.exp_month", "card.exp_year",
-                       "card.funding"},  # funding: the card fee is for credit cards only (shared/surcharges.py)
+                       "card.funding"},  # funding: the card fee is for credit cards only (shared/domain/surcharges.py)
     "customer": {"id"},
     "refund": _REFUND | {"payment_intent"},
     "charge": {"payment_intent"},  # its refunds are listed from Stripe (GET /v1/refunds?payment_intent=)

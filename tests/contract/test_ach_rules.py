@@ -4,8 +4,8 @@ rule is run through the adapter against the sandbox, and the backend's decision 
 of a rule is written twice (in the sandbox, in the backend), from the same Dwolla page; a test here fails if the two
 copies ever disagree.
 
-- Weekly limit of an unverified customer ("Customer Types"): shared/ach_limits.py.
-- Micro-deposit entries ("Verify micro-deposits"): shared/bank_accounts.py.
+- Weekly limit of an unverified customer ("Customer Types"): shared/domain/ach_limits.py.
+- Micro-deposit entries ("Verify micro-deposits"): shared/domain/bank_accounts.py.
 - Idempotency-Key replays for 24 hours, a removed bank too ("Idempotency Key"); 48 h re-activation ("Remove a
   funding source"): the adapter's add_bank_account.
 - Suspension, deactivation, unverification, removal and blocklisting per return code ("Transfer Failures"):
@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra import ach_sandbox
-from shared import ach_limits
-from shared.bank_accounts import MICRO_DEPOSIT_CENTS, RETURN_ACTIONS, return_failure
-from shared.errors import Unprocessable
+from shared.domain import ach_limits
+from shared.domain.bank_accounts import MICRO_DEPOSIT_CENTS, RETURN_ACTIONS, return_failure
+from shared.http.errors import Unprocessable
 from shared.processors import dwolla_names
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch

@@ -130,7 +130,7 @@ def test_the_intent_statuses_the_code_compares_are_stripes():
 def test_every_dispute_status_stripe_lists_is_classified_and_nothing_else():
     """An inquiry moves no money, a chargeback moves it by its funds, a prevented one moves none (its refund
     does). A status Stripe adds later is left to a person (the anomaly alarm), but this test says so first."""
-    from shared import dispute_states
+    from shared.domain import dispute_states
 
     classified = set(dispute_states.INQUIRY) | set(dispute_states.CHARGEBACK) | {dispute_states.PREVENTED}
     assert classified == literals(stripe.Dispute.__annotations__["status"])

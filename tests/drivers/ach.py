@@ -16,12 +16,12 @@ from functions.ach_event_worker import app as ach_worker
 from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, HAL, AchSandbox
 from infra.sqs_poller import Batch, SqsPoller
-from shared import merchant
-from shared.ach_authorization import authorization_text
-from shared.models import Invoice, Payment, SavedPaymentMethod
+from shared.aws.models import Invoice, Payment, SavedPaymentMethod
+from shared.aws.store import money_of
+from shared.domain import merchant
+from shared.domain.ach_authorization import authorization_text
 from shared.processors.ach import VerifyResult
 from shared.processors.ach_webhooks import sign
-from shared.store import money_of
 from tests.conftest import ACH_WEBHOOK_SECRET
 from tests.helpers import call
 

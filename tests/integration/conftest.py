@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.seed import days_from_today, put_client, put_invoice
-from shared import clock
+from shared.domain import clock
 from tests.drivers.ach import sandbox  # noqa: F401  (an ACH sandbox of a module's own, settled when asked)
 
 

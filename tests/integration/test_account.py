@@ -9,7 +9,7 @@ import pytest
 
 from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
-from shared import clock
+from shared.domain import clock
 from shared.services import client_accounts
 from tests.drivers.stripe import post
 from tests.helpers import call, intent_event, queue_messages, sent_emails, sqs_event, table_snapshot

@@ -9,7 +9,7 @@ import requests
 
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
-from shared.models import Client, Payment, SavedPaymentMethod
+from shared.aws.models import Client, Payment, SavedPaymentMethod
 from tests.drivers.ach import (
     accepted_authorization,
     api,
@@ -389,7 +389,7 @@ def test_bounced_micro_deposits_fail_the_verification_clearly(seeded):
 def test_a_retry_after_the_processors_idempotency_window_never_debits_twice(seeded, monkeypatch):
     from datetime import timedelta
 
-    from shared import clock
+    from shared.domain import clock
 
     method_id = verified_bank(seeded["ach"])
     requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={

@@ -4,7 +4,7 @@ any record, cancellation or transfer."""
 import requests
 
 from infra.seed import put_invoice
-from shared.models import Payment
+from shared.aws.models import Payment
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import api, pay_ach, verified_bank
 from tests.helpers import call, table_snapshot

@@ -13,8 +13,8 @@ from functions.ach_event_worker import app as ach_worker
 from functions.reconcile_job import app as reconcile_app
 from infra import template
 from infra.apigw import LambdaContext
-from shared import clock
-from shared.models import Payment, Refund, SavedPaymentMethod
+from shared.aws.models import Payment, Refund, SavedPaymentMethod
+from shared.domain import clock
 from tests.drivers.ach import (
     api,
     deliver,

@@ -13,8 +13,8 @@ import requests
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_invoice
-from shared import clock
-from shared.models import Client, Payment, Refund, SavedPaymentMethod
+from shared.aws.models import Client, Payment, Refund, SavedPaymentMethod
+from shared.domain import clock
 from tests.drivers.ach import (
     api,
     deliver_and_apply,

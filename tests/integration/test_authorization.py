@@ -4,7 +4,7 @@ Lambda (tests/helpers.call renders the claims); every refusal changes nothing.""
 
 import pytest
 
-from shared.models import Client, Payment
+from shared.aws.models import Client, Payment
 from tests.helpers import ROUTES, call, table_snapshot
 
 APP_CLIENT = "portal-app"

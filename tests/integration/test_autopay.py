@@ -12,10 +12,10 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared import autopay, merchant
+from shared.aws.models import Client, Invoice, Payment
 from shared.books.dynamo import DynamoRepository
-from shared.errors import ProcessorUnavailable
-from shared.models import Client, Invoice, Payment
+from shared.domain import autopay, merchant
+from shared.http.errors import ProcessorUnavailable
 from shared.processors.stripe_cards import StripeCards
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import verified_bank
@@ -303,7 +303,7 @@ def test_a_bank_debit_the_processor_would_refuse_ends_the_try_before_any_transfe
 def test_a_card_charge_stripe_refuses_ends_the_try_and_emails_the_client(book, frozen, monkeypatch):
     """Stripe refusing the request itself (an invalid_request_error: the card detached meanwhile, say) is the
     adapter's ProcessorRefused: the try ends failed, nothing charged, the client emailed, the job goes on."""
-    from shared.errors import ProcessorRefused
+    from shared.http.errors import ProcessorRefused
     from tests.integration.test_saved_methods import customer_of
 
     card = new_card(book, customer=customer_of(book))

@@ -3,10 +3,10 @@
 import pytest
 import requests
 
-from shared import clock
+from shared.aws.models import ExtensionRequest, Invoice, LineItem, Payment
+from shared.aws.store import status_actions
 from shared.books.dynamo import DynamoRepository
-from shared.models import ExtensionRequest, Invoice, LineItem, Payment
-from shared.store import status_actions
+from shared.domain import clock
 from tests.helpers import call, table_snapshot
 from tests.races import competing
 

@@ -7,8 +7,8 @@ import pytest
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared.models import Client, Payment
-from shared.payment_states import SUCCEEDED, Outcome, PaymentUpdate
+from shared.aws.models import Client, Payment
+from shared.domain.payment_states import SUCCEEDED, Outcome, PaymentUpdate
 from shared.services.payment_updates import apply_update
 from shared.services.refunds import OutsideRefund, record_outside_refund
 from tests.drivers.ach import pay_ach, verified_bank

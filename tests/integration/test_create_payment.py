@@ -3,10 +3,10 @@
 import pytest
 import requests
 
+from shared.aws.models import Invoice, Payment
+from shared.aws.store import money_of
 from shared.books.dynamo import DynamoRepository
-from shared.models import Invoice, Payment
 from shared.processors.stripe_cards import API_VERSION
-from shared.store import money_of
 from tests.helpers import call, table_snapshot
 from tests.races import competing
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from shared.models import Invoice, Payment
+from shared.aws.models import Invoice, Payment
 from tests.drivers.stripe import deliver, post
 from tests.helpers import queue_messages, table_snapshot, without_events
 from tests.integration.test_refunds import numbers, paid_by_card, refund

@@ -9,10 +9,10 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared.due_dates import FeePolicy
-from shared.models import Client, Invoice
+from shared.aws.models import Client, Invoice
+from shared.aws.store import money_of
+from shared.domain.due_dates import FeePolicy
 from shared.services import due_date_job as job
-from shared.store import money_of
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.races import competing
 
@@ -151,7 +151,7 @@ def test_a_crash_half_way_then_a_rerun_sends_each_email_once(book, frozen):
         if len(sent) == 2:
             raise RuntimeError("the job died here")
         sent.append(payload)
-        from shared.notify import enqueue_job
+        from shared.aws.notify import enqueue_job
         enqueue_job(payload)
 
     with pytest.raises(RuntimeError):

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from infra.ach_sandbox import HAL, AchSandbox
-from shared.errors import ProcessorUnavailable
+from shared.http.errors import ProcessorUnavailable
 from shared.processors.ach import AchError, VerifyResult
 from shared.processors.dwolla import DwollaAch, customer_correlation_id, format_amount, parse_amount, split_name
 from tests.drivers.ach import SANDBOX_ROUTING as ROUTING
@@ -427,7 +427,7 @@ def test_failed_micro_deposits_are_an_ach_error(ach, admin):
 
 
 def test_from_environment_reads_the_secret(monkeypatch, sandbox):
-    from shared import secrets
+    from shared.aws import secrets
     from shared.processors import dwolla
 
     calls = []

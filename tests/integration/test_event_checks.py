@@ -9,8 +9,8 @@ import os
 import pytest
 import requests
 
-from shared.errors import ProcessorUnavailable
-from shared.models import Invoice, Payment
+from shared.aws.models import Invoice, Payment
+from shared.http.errors import ProcessorUnavailable
 from shared.processors.card import IntentOutcome
 from shared.processors.stripe_events import parse
 from shared.services import stripe_webhooks

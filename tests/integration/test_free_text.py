@@ -1,4 +1,4 @@
-"""Every free-text field of every route, one rule (shared.validation.text_field): no control character (CR, LF,
+"""Every free-text field of every route, one rule (shared.http.validation.text_field): no control character (CR, LF,
 NUL, tab, the C1 controls), no line or paragraph separator, no bidirectional embedding, override or isolate;
 at most its limit in UTF-8 bytes, not characters. A refusal is 422 with the field's code and changes nothing.
 (PATCH /account's name: test_account.py; POST /admin/invoices's number and line items: test_back_office.py.)"""

@@ -6,7 +6,7 @@ import json
 
 import requests
 
-from shared.models import Client, Payment, Refund
+from shared.aws.models import Client, Payment, Refund
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import deliver_and_apply, envelope, pay_ach, simulate, transfer_url, verified_bank
 from tests.drivers.stripe import deliver

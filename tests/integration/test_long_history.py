@@ -7,8 +7,8 @@ import time
 
 import requests
 
-from shared.ids import payment_id_for
-from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund, SavedPaymentMethod
+from shared.aws.models import Client, Invoice, JournalItem, Payment, ProcessedEvent, Refund, SavedPaymentMethod
+from shared.domain.ids import payment_id_for
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.stripe import deliver
 from tests.helpers import aws_client, books_hold, call, intent_event

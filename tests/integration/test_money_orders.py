@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
+from shared.aws.models import Payment, Refund
 from shared.books.dynamo import DynamoRepository
-from shared.models import Payment, Refund
 from shared.processors.refunds import RefundResult, StripeRefunds
 from shared.services import due_date_job
 from tests.conftest import STRIPE_API_KEY
@@ -102,7 +102,7 @@ def test_a_late_fee_is_decided_on_the_due_date_the_fee_is_written_against(seeded
     """The job reads the invoice as overdue; an extension is approved before it writes the fee: no fee (once
     charged for a date that had not come), and none twice later."""
     from infra.seed import days_from_today, put_invoice
-    from shared.due_dates import parse_policy
+    from shared.domain.due_dates import parse_policy
 
     invoice = put_invoice("client-a", "inv-late", number="INV-9", total=50000, due_date=days_from_today(-2),
                           late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})

@@ -6,10 +6,10 @@ import pytest
 import requests
 
 from infra.seed import days_from_today, put_invoice
-from shared import surcharges
-from shared.models import Invoice, Payment, PaymentLink, Refund
-from shared.request_schemas import MAX_INVOICES
-from shared.store import money_of
+from shared.aws.models import Invoice, Payment, PaymentLink, Refund
+from shared.aws.store import money_of
+from shared.domain import surcharges
+from shared.http.request_schemas import MAX_INVOICES
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import accepted_authorization, deliver_and_apply, envelope, simulate, verified_bank
 from tests.drivers.stripe import deliver, deliver_new
@@ -128,7 +128,7 @@ def test_a_link_is_never_a_payment(seeded):
     assert PaymentLink.get("client-a", link).invoice_id == "inv-part"
     # (A "#" reaches a handler only percent-encoded: API Gateway decodes it into the path parameter.)
     from shared.books.dynamo import DynamoRepository
-    from shared.errors import NotFound
+    from shared.http.errors import NotFound
     from shared.services.queries import get_payment
 
     with pytest.raises(NotFound):

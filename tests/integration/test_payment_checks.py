@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared import clock
-from shared.models import ProcessedEvent
+from shared.aws.models import ProcessedEvent
+from shared.domain import clock
 from shared.services.reconciliation import reconcile_one
 from tests.drivers.ach import pay_ach, simulate, verified_bank
 from tests.drivers.stripe import forward_localstripe_events

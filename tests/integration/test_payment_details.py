@@ -2,9 +2,9 @@
 replacement, its receipt reference, and for a bank transfer the debit authorization the client accepted."""
 
 from infra.seed import put_invoice
-from shared import merchant
-from shared.ach_authorization import authorization_text
-from shared.models import Payment
+from shared.aws.models import Payment
+from shared.domain import merchant
+from shared.domain.ach_authorization import authorization_text
 from tests.drivers.ach import accepted_authorization, pay_ach, verified_bank
 from tests.drivers.stripe import deliver
 from tests.helpers import call, intent_event, table_snapshot
@@ -59,7 +59,7 @@ def test_receipt_reference_once_the_money_arrived(seeded):
     _, paid, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})
     reference = paid["receipt_reference"]
     assert len(reference) == 14 and reference[4] == reference[9] == "-"
-    # The same number the receipt email shows (shared/receipts.py), stable across reads.
+    # The same number the receipt email shows (shared/emails/receipts.py), stable across reads.
     assert call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})[1]["receipt_reference"] \
         == reference
 

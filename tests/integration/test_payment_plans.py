@@ -11,8 +11,8 @@ from functions.due_date_job.app import handler as due_date_job
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
 from infra.seed import put_client, put_invoice
-from shared.models import Invoice, Payment
-from shared.payment_states import SUCCEEDED, Outcome, PaymentUpdate
+from shared.aws.models import Invoice, Payment
+from shared.domain.payment_states import SUCCEEDED, Outcome, PaymentUpdate
 from shared.services.payment_updates import apply_update
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from infra.seed import put_invoice
-from shared.models import Payment
+from shared.aws.models import Payment
 from tests.drivers.stripe import deliver
 from tests.helpers import call, intent_event, table_snapshot
 

@@ -12,8 +12,8 @@ import requests
 
 from infra import template
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from shared import secrets
-from shared.models import Payment
+from shared.aws import secrets
+from shared.aws.models import Payment
 from shared.processors.factory import forget_processors
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.drivers import ach

@@ -2,8 +2,8 @@
 
 import pytest
 
-from shared.merchant import Merchant
-from shared.portal_settings import portal_settings
+from shared.domain.merchant import Merchant
+from shared.http.portal_settings import portal_settings
 from tests.helpers import call, table_snapshot
 
 MERCHANT = Merchant(name="Acme Bookkeeping", sender_email="billing@acme.test", support_email="help@acme.test",

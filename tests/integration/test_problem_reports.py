@@ -6,9 +6,9 @@ import pytest
 
 from functions.email_worker import app as notice_app
 from infra.apigw import LambdaContext
-from shared import merchant
-from shared.email_layout import local_time
-from shared.models import Payment, ProblemReport
+from shared.aws.models import Payment, ProblemReport
+from shared.domain import merchant
+from shared.emails.email_layout import local_time
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 from tests.races import competing
 

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from infra.seed import put_invoice
-from shared.errors import ProcessorRefused, Unprocessable
-from shared.models import Client, Payment
+from shared.aws.models import Client, Payment
+from shared.http.errors import ProcessorRefused, Unprocessable
 from shared.processors.card import IntentRequest
 from shared.processors.factory import card_processor
 from shared.processors.stripe_cards import stripe_idempotency_key

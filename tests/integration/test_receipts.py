@@ -8,8 +8,8 @@ import pytest
 
 from functions.email_worker import app as receipt_app
 from infra.apigw import LambdaContext
-from shared import clock
-from shared.models import Payment, ProcessedEvent
+from shared.aws.models import Payment, ProcessedEvent
+from shared.domain import clock
 from shared.services.email_ledger import claim_email
 from tests.drivers.stripe import post
 from tests.helpers import call, intent_event, queue_messages, sent_emails, sqs_event, table_snapshot

@@ -9,14 +9,14 @@ import requests
 
 from functions.reconcile_job import app as reconcile_app
 from infra.apigw import LambdaContext
-from shared import clock
-from shared.errors import ProcessorUnavailable
-from shared.models import Invoice, Payment, ProcessedEvent
-from shared.notify import enqueue_job
+from shared.aws.models import Invoice, Payment, ProcessedEvent
+from shared.aws.notify import enqueue_job
+from shared.aws.store import money_of
+from shared.domain import clock
+from shared.http.errors import ProcessorUnavailable
 from shared.processors import stripe_cards
 from shared.processors.factory import ach_processor
 from shared.services import reconciliation
-from shared.store import money_of
 from tests.drivers.ach import api, pay_ach, simulate, verified_bank
 from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call, queue_messages, table_snapshot

@@ -5,8 +5,8 @@ import json
 import pytest
 import requests
 
-from shared.models import Client, Invoice, Payment, Refund
-from shared.store import money_of
+from shared.aws.models import Client, Invoice, Payment, Refund
+from shared.aws.store import money_of
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import deliver_and_apply as deliver_ach
 from tests.drivers.ach import envelope, pay_ach, simulate, verified_bank

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 import requests
 
-from shared.models import Client, Invoice, Payment, SavedPaymentMethod
+from shared.aws.models import Client, Invoice, Payment, SavedPaymentMethod
 from shared.services.saved_methods import expires_soon
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.stripe import deliver_new
@@ -243,7 +243,7 @@ def test_save_a_card_without_paying_through_a_setup_intent(seeded):
 
 
 def test_a_saved_card_payment_cut_off_before_confirming_is_finished_by_the_retry(seeded, monkeypatch):
-    from shared.errors import ProcessorUnavailable
+    from shared.http.errors import ProcessorUnavailable
     from shared.processors.stripe_cards import StripeCards
 
     pm_id = saved_card(seeded)

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from shared.errors import ProcessorUnavailable
+from shared.http.errors import ProcessorUnavailable
 from shared.processors import stripe_cards
 from shared.processors.stripe_sdk import Urllib3Client, stripe
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from shared.aws.models import Client, Invoice, Payment, ProcessedEvent
+from shared.aws.store import money_of
 from shared.books.dynamo import DynamoRepository
-from shared.models import Client, Invoice, Payment, ProcessedEvent
-from shared.store import money_of
 from tests.conftest import WEBHOOK_SECRET
 from tests.drivers.stripe import post
 from tests.helpers import call, intent_event, queue_messages, signed_webhook, table_snapshot

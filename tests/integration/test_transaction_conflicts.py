@@ -11,9 +11,9 @@ import os
 
 import pytest
 
+from shared.aws.dynamodb import CONFLICT_RETRIES
+from shared.aws.models import Client, Invoice, Payment, ProcessedEvent
 from shared.books.dynamo import DynamoRepository
-from shared.dynamodb import CONFLICT_RETRIES
-from shared.models import Client, Invoice, Payment, ProcessedEvent
 from shared.services.card_payments import MAX_ATTEMPTS
 from tests.drivers.stripe import deliver, post
 from tests.helpers import call, intent_event, table_snapshot

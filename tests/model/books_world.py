@@ -15,16 +15,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shared import autopay as autopay_rules
-from shared.attention import attention_of
-from shared.books.ledger import PaymentBalances, entry, fold
-from shared.books.memory import MemoryRepository
-from shared.books.work import Change, Keys, run
-from shared.dispute_states import BalanceTransaction, DisputeReport
-from shared.due_dates import parse_policy
-from shared.errors import DomainError, ProcessorUnavailable
-from shared.invoices import VOID, derive_status
-from shared.models import (
+from shared.aws.models import (
     AutopayAuthorization,
     Client,
     Invoice,
@@ -34,10 +25,20 @@ from shared.models import (
     Refund,
     SavedPaymentMethod,
 )
-from shared.multi_payment_requests import PaymentsRequest
-from shared.payment_plans import states_of
-from shared.payment_requests import PaymentRequest
-from shared.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.books.ledger import PaymentBalances, entry, fold
+from shared.books.memory import MemoryRepository
+from shared.books.work import Change, Keys, run
+from shared.domain import autopay as autopay_rules
+from shared.domain.attention import attention_of
+from shared.domain.dispute_states import BalanceTransaction, DisputeReport
+from shared.domain.due_dates import parse_policy
+from shared.domain.invoices import VOID, derive_status
+from shared.domain.payment_plans import states_of
+from shared.domain.payment_states import FAILED, PROCESSING, SUCCEEDED, Failure, Outcome, PaymentUpdate
+from shared.domain.surcharges import CardFee
+from shared.http.errors import DomainError, ProcessorUnavailable
+from shared.http.multi_payment_requests import PaymentsRequest
+from shared.http.payment_requests import PaymentRequest
 from shared.processors.ach import Transfer
 from shared.processors.card import CardDetails, Confirmation, Intent
 from shared.processors.refunds import RefundResult
@@ -53,7 +54,6 @@ from shared.services import (
     plans,
     refunds,
 )
-from shared.surcharges import CardFee
 
 CLIENT, INVOICE = "client-m", "inv-m"
 OTHERS = ("inv-m2", "inv-m3")  # paid only together with others (POST /payments)

@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from infra.seed import put_client, put_invoice
+from shared.aws.models import Invoice, Payment, Refund
 from shared.books.dynamo import DynamoRepository
-from shared.due_dates import parse_policy
-from shared.models import Invoice, Payment, Refund
+from shared.domain.due_dates import parse_policy
 from shared.services import due_date_job
 from tests.conftest import STRIPE_API_KEY
 from tests.drivers.ach import deliver_and_apply, envelope, pay_ach, simulate, verified_bank

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from shared.payment_states import FAILED, SUCCEEDED
+from shared.domain.payment_states import FAILED, SUCCEEDED
 from tests.model.books_world import CLIENT, HOLDS, World
 
 SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"

@@ -5,7 +5,7 @@ import io
 import requests
 
 from ops import card_fee
-from shared import surcharges
+from shared.domain import surcharges
 from tests.helpers import aws_client, call
 
 SWITCH = "/test/card-fee"

@@ -5,7 +5,7 @@ import pytest
 
 from infra import template
 from ops import create_client
-from shared.models import Client
+from shared.aws.models import Client
 from tests.helpers import table_snapshot
 
 

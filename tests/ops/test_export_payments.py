@@ -7,7 +7,7 @@ import pytest
 
 from infra.seed import put_client
 from ops import export_payments
-from shared.models import Payment
+from shared.aws.models import Payment
 from tests.drivers.stripe import forward_localstripe_events
 from tests.helpers import call
 from tests.integration.test_card_flow import confirm_like_stripe_js

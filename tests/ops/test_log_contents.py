@@ -11,8 +11,8 @@ import requests
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from infra.ach_sandbox import DEFAULT_CLIENT_SECRET
+from shared.http.web import logger as powertools_logger
 from shared.processors.factory import ach_processor
-from shared.web import logger as powertools_logger
 from tests.conftest import ACH_WEBHOOK_SECRET, STRIPE_API_KEY, WEBHOOK_SECRET
 from tests.drivers.ach import (
     ROUTING,

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from ops import replay_dlq
-from shared import ach_event_queue
+from shared.aws import ach_event_queue
 from shared.processors.ach_webhooks import AchEvent
 from tests.drivers.ach import (
     deliver_and_apply,

@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from ops import rotate_webhook_secret
-from shared import secrets
-from shared.secrets import webhook_secrets
+from shared.aws import secrets
+from shared.aws.secrets import webhook_secrets
 from tests.conftest import ACH_WEBHOOK_SECRET, WEBHOOK_SECRET
 from tests.drivers.ach import deliver, envelope
 from tests.drivers.stripe import post

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ops import audit, settle_payment
-from shared.models import Payment
+from shared.aws.models import Payment
 from tests.drivers.ach import invoice_numbers, pay_ach, simulate, transfer_url, verified_bank
 from tests.helpers import call, queue_messages, table_snapshot
 

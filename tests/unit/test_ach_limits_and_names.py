@@ -1,12 +1,12 @@
-"""The pure parts of Dwolla's rules: the weekly limit and its week (shared/ach_limits.py), a restricted customer, and
+"""The pure parts of Dwolla's rules: the weekly limit and its week (shared/domain/ach_limits.py), a restricted customer, and
 names made acceptable to Dwolla (shared/processors/dwolla_names.py): the README's mapping, character by character."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from shared.ach_limits import WEEKLY_LIMIT, check_sender_allowed, check_weekly_limit, week_of
-from shared.errors import Unprocessable
+from shared.domain.ach_limits import WEEKLY_LIMIT, check_sender_allowed, check_weekly_limit, week_of
+from shared.http.errors import Unprocessable
 from shared.processors.dwolla_names import FORBIDDEN, acceptable, business_name, person_names
 
 

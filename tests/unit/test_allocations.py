@@ -1,18 +1,18 @@
-"""How a payment's money is spread over its invoices and taken back (shared/allocations.py), the card fee's
-arithmetic (shared/surcharges.py), and the bound that keeps a payment of several invoices in one transaction."""
+"""How a payment's money is spread over its invoices and taken back (shared/domain/allocations.py), the card fee's
+arithmetic (shared/domain/surcharges.py), and the bound that keeps a payment of several invoices in one transaction."""
 
 import pytest
 
-from shared import surcharges
-from shared.allocations import Plan, Share, give_back, receive, spread_in_flight, take_back
+from shared.aws.models import Client, Invoice, LineItem, Payment
 from shared.books.ledger import Books, InvoiceBalances, PaymentBalances, entry
 from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run
-from shared.models import Client, Invoice, LineItem, Payment
-from shared.payment_states import Effect, Outcome, PaymentUpdate
-from shared.request_schemas import MAX_INVOICES
+from shared.domain import surcharges
+from shared.domain.allocations import Plan, Share, give_back, receive, spread_in_flight, take_back
+from shared.domain.payment_states import Effect, Outcome, PaymentUpdate
+from shared.domain.spread_outcomes import spread_outcome
+from shared.http.request_schemas import MAX_INVOICES
 from shared.services import refunds
-from shared.spread_outcomes import spread_outcome
 
 PLAN = Plan((Share("a", 10000, 300), Share("b", 5000, 150)), 15450, 450)
 
@@ -88,7 +88,7 @@ def test_one_invoice_without_a_fee_is_spread_as_it_always_was():
 
 
 def test_a_payment_records_plan():
-    from shared.models import Allocation
+    from shared.aws.models import Allocation
 
     one = Payment("c", "p", invoice_id="i", amount=4000, currency="usd", method="card", status="pending",
                   created_at="t", processor="stripe", request_fingerprint="f", created_key="k", invoice_key="k")
@@ -225,8 +225,8 @@ def test_the_largest_changes_of_a_payment_of_the_most_invoices_fit_in_one_transa
     """A card payment of MAX_INVOICES invoices with a card fee, overpaid (credit), refunded in good part as a
     correction (credit, fees, invoices), then charged back in full (fees, every invoice, the merchant's loss): every
     write is one TransactWriteItems of at most 100 items (4 per invoice at most: its update and three entries)."""
-    from shared.dispute_states import BalanceTransaction, DisputeReport
-    from shared.multi_payment_requests import PaymentsRequest
+    from shared.domain.dispute_states import BalanceTransaction, DisputeReport
+    from shared.http.multi_payment_requests import PaymentsRequest
     from shared.services import disputes, multi_payments, payment_updates
     from tests.model.books_world import FakeCards, FakeRefunds
 
@@ -259,7 +259,7 @@ def test_the_largest_changes_of_a_payment_of_the_most_invoices_fit_in_one_transa
 
 def test_a_payment_of_several_invoices_is_spread_in_one_change_over_all_of_them():
     repo, ids = _world(3)
-    from shared.models import Allocation
+    from shared.aws.models import Allocation
 
     payment = Payment("c", "pay", invoice_id=ids[0], amount=3000, currency="usd", method="card", status="pending",
                       created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
@@ -279,14 +279,14 @@ def test_a_payment_of_several_invoices_is_spread_in_one_change_over_all_of_them(
 
 @pytest.mark.parametrize("count", [0, 1])
 def test_no_link_for_a_payment_of_one_invoice(count):
-    from shared.payment_links import link_items
+    from shared.aws.payment_links import link_items
 
     payment = Payment("c", "pay", invoice_id="a", amount=1, currency="usd", method="card", status="pending",
                       created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
                       invoice_key="a#t#pay")
     assert link_items(payment) == []
     if count:
-        from shared.models import Allocation
+        from shared.aws.models import Allocation
 
         payment.allocations = [Allocation(invoice_id=i, invoice_number=i, amount=1) for i in ("a", "b")]
         [link] = link_items(payment)
@@ -294,7 +294,7 @@ def test_no_link_for_a_payment_of_one_invoice(count):
 
 
 def test_an_outcome_for_a_payment_whose_invoice_is_missing_is_refused_not_retried_forever():
-    from shared.models import Allocation
+    from shared.aws.models import Allocation
     from shared.services import payment_updates
 
     repo, ids = _world(1)

@@ -1,4 +1,4 @@
-"""Autopay's calendar (shared/autopay.py): the notice 10-12 days before the charge day, an invoice too close to
+"""Autopay's calendar (shared/domain/autopay.py): the notice 10-12 days before the charge day, an invoice too close to
 announce, the charge on its day and two retries on set days, never more than the notice said, and the ids that make
 a day's try one try."""
 
@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared import autopay
-from shared.invoices import InvoiceMoney
-from shared.merchant import Merchant
-from shared.payment_plans import Installment, states
+from shared.domain import autopay
+from shared.domain.invoices import InvoiceMoney
+from shared.domain.merchant import Merchant
+from shared.domain.payment_plans import Installment, states
 
 DUE = date(2027, 3, 1)
 SINCE = date(2027, 1, 1)

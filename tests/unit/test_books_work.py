@@ -3,12 +3,12 @@ carries, the balances and statuses only it computes, lost races decided again.""
 
 import pytest
 
+from shared.aws.models import Client, Invoice, JournalItem, Payment, ProcessedEvent
+from shared.aws.retries import LostRace
 from shared.books.ledger import LedgerRefused, entry
 from shared.books.memory import MemoryRepository
 from shared.books.work import Change, Keys, run, settle
-from shared.errors import Conflict
-from shared.models import Client, Invoice, JournalItem, Payment, ProcessedEvent
-from shared.retries import LostRace
+from shared.http.errors import Conflict
 
 AT = "2026-12-01T00:00:00Z"
 
@@ -155,7 +155,7 @@ def test_a_change_with_nothing_to_write_commits_nothing(repo):
 
 
 def test_a_refund_read_and_left_alone_keeps_its_version(repo):
-    from shared.models import Refund
+    from shared.aws.models import Refund
 
     repo.put(Refund("c", "r", payment_id="p", invoice_id="i", amount=1, currency="usd", reason="x", status="pending",
                     created_at=AT, request_fingerprint="f", payment_key="p#x#r", version=1))

@@ -2,9 +2,9 @@ import re
 
 import pytest
 
-from shared.declines import GENERIC, failure_from
-from shared.merchant import Merchant
-from shared.receipts import ReceiptFacts, method_line, receipt_number, render_receipt
+from shared.domain.declines import GENERIC, failure_from
+from shared.domain.merchant import Merchant
+from shared.emails.receipts import ReceiptFacts, method_line, receipt_number, render_receipt
 
 
 @pytest.mark.parametrize("code,decline,expected_code,words", [

@@ -5,7 +5,7 @@ import pytest
 
 from shared.books.ledger import Books as Ledger
 from shared.books.ledger import InvoiceBalances, PaymentBalances, entry
-from shared.dispute_states import BalanceTransaction, DisputeReport, PaymentMoney, decide_dispute
+from shared.domain.dispute_states import BalanceTransaction, DisputeReport, PaymentMoney, decide_dispute
 
 OUT, BACK = BalanceTransaction(-4000, "usd"), BalanceTransaction(4000, "usd")
 
@@ -220,8 +220,8 @@ def test_a_dispute_settled_in_another_currency_counts_the_charges_amount():
 
 
 def test_every_step_the_merchant_is_told_of_has_its_email():
-    from shared.merchant import Merchant
-    from shared.money_back_emails import DisputeFacts, render_dispute
+    from shared.domain.merchant import Merchant
+    from shared.emails.money_back_emails import DisputeFacts, render_dispute
 
     merchant = Merchant(name="Acme", sender_email="b@acme.test", support_email="h@acme.test", support_phone="",
                         portal_url="")

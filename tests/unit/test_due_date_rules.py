@@ -1,11 +1,11 @@
-"""Due-date rules (shared/due_dates.py): late-fee policies and amounts, when a fee is due, reminder days,
+"""Due-date rules (shared/domain/due_dates.py): late-fee policies and amounts, when a fee is due, reminder days,
 extension requests. Pure: these run without any emulator (and hold the module under mutation testing)."""
 
 from datetime import date
 
 import pytest
 
-from shared.due_dates import (
+from shared.domain.due_dates import (
     FeePolicy,
     check_extendable,
     fee_due,
@@ -14,7 +14,7 @@ from shared.due_dates import (
     parse_policy,
     reminder_due,
 )
-from shared.errors import Conflict, Unprocessable
+from shared.http.errors import Conflict, Unprocessable
 
 DUE = date(2026, 12, 10)
 
@@ -99,7 +99,7 @@ def test_only_an_unpaid_invoice_without_a_pending_request_can_be_extended(status
 
 
 def test_the_merchants_default_policy_is_read_from_its_setting(monkeypatch):
-    from shared.due_dates import merchant_default_policy
+    from shared.domain.due_dates import merchant_default_policy
 
     monkeypatch.delenv("DEFAULT_LATE_FEE_POLICY", raising=False)
     assert merchant_default_policy() == FeePolicy("none")
@@ -121,7 +121,7 @@ def test_no_fee_is_above_the_cap(monkeypatch):
 
 
 def test_a_reason_of_exactly_its_limit_is_taken():
-    from shared.due_dates import MAX_REASON
+    from shared.domain.due_dates import MAX_REASON
 
     reason = "x" * MAX_REASON
     assert parse_extension_request({"requested_due_date": "2026-12-20", "reason": reason}, DUE, date(2026, 12, 1))[1] \
@@ -136,7 +136,7 @@ def test_a_requested_date_that_is_not_a_date_string_is_refused(raw):
 
 
 def test_the_smallest_fees_are_policies_and_a_quarter_is_the_most_a_merchant_may_set():
-    from shared.invoice_requests import parse_invoice_request
+    from shared.http.invoice_requests import parse_invoice_request
 
     assert parse_policy({"kind": "flat", "amount": 1}) == FeePolicy("flat", 1)
     assert parse_policy({"kind": "percent", "basis_points": 1}) == FeePolicy("percent", 0, 1)
@@ -155,7 +155,7 @@ def test_the_too_far_message_names_the_last_date_allowed():
 
 
 def test_an_extension_can_be_approved_up_to_its_own_date_and_not_after():
-    from shared.due_dates import check_approvable
+    from shared.domain.due_dates import check_approvable
 
     check_approvable(date(2026, 12, 20), date(2026, 12, 20))
     with pytest.raises(Conflict) as refused:

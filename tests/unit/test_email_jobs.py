@@ -1,4 +1,4 @@
-"""Email jobs: one typed record per kind (shared/jobs.py) and one registry from kind to record and sender (the email
+"""Email jobs: one typed record per kind (shared/emails/jobs.py) and one registry from kind to record and sender (the email
 worker's SENDERS). Every message the services queue today reads as its record and goes back on the queue the same,
 so messages in flight across a deploy are still sent."""
 
@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from functions.email_worker import app as worker
-from shared import jobs
+from shared.emails import jobs
 
-# One message of each kind, as the services build them (shared/services/*, shared/jobs.py's helpers).
+# One message of each kind, as the services build them (shared/services/*, shared/emails/jobs.py's helpers).
 QUEUED = [
     {"client_id": "c1", "payment_id": "p1", "kind": "receipt"},
     {"client_id": "c1", "payment_id": "p1", "kind": "ach_initiated"},

@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 
-from shared.receipts import receipt_number
+from shared.emails.receipts import receipt_number
 from tests.email_samples import ACCOUNT_EMAILS, CLIENT_EMAILS, MERCHANT, MERCHANT_EMAILS, PAYMENT_ID, REFUND_ID
 
 ALL = {**CLIENT_EMAILS, **MERCHANT_EMAILS, **ACCOUNT_EMAILS}
@@ -79,7 +79,7 @@ HOSTILE = "Ana\r\nBcc: x@evil.test\u2028\u202eKCAB\x00"
 def test_text_stored_before_the_rules_cannot_break_a_header_or_a_line():
     """A name and an invoice number stored with CR/LF, NUL, U+2028 and U+202E (accepted before the API refused
     them) reach the subject and the greeting as spaces: no header, no extra line, nothing reordered."""
-    from shared.invoice_emails import InvoiceFacts, render_reminder
+    from shared.emails.invoice_emails import InvoiceFacts, render_reminder
 
     facts = InvoiceFacts(to="ana@acme.test", client_name=HOSTILE, invoice_number="INV-1\r\nX-Injected: 1",
                          invoice_id="inv-1", amount_due=100, currency="usd", due_date="2026-12-10")
@@ -97,8 +97,8 @@ def test_text_stored_before_the_rules_cannot_break_a_header_or_a_line():
     ("ana@acme.test", "Receipt", "billing@acme.test\nBcc: x@evil.test"),
 ])
 def test_ses_is_never_asked_to_send_a_header_with_a_line_break_or_a_named_recipient(to, subject, sender, monkeypatch):
-    from shared import notify
-    from shared.email_layout import Email
+    from shared.aws import notify
+    from shared.emails.email_layout import Email
 
     monkeypatch.setattr(notify, "_client", lambda service: pytest.fail("SES was called"))
     with pytest.raises(notify.UnsafeHeader):

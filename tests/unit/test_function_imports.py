@@ -2,13 +2,13 @@
 email renderer; use cases its usual first request does not need (reconciliation in a payment read, which runs only
 for a payment waiting too long; disputes and refunds in the Stripe webhook; the invoice, report and money-back
 emails in the notice worker) load where they are used on demand, and at an init ahead of requests
-(shared/coldstart.py); the card routes load no Stripe event parsing, payment states or ACH port."""
+(shared/coldstart/__init__.py); the card routes load no Stripe event parsing, payment states or ACH port."""
 
 import pytest
 
 from tests.helpers import modules_loaded_after
 
-EMAIL_RENDERING = {"shared.receipts", "shared.email_layout", "shared.merchant"}
+EMAIL_RENDERING = {"shared.emails.receipts", "shared.emails.email_layout", "shared.domain.merchant"}
 
 
 @pytest.mark.parametrize("function", ["list_invoices", "get_invoice", "get_payment", "list_payments",
@@ -42,7 +42,7 @@ def test_at_an_init_ahead_of_requests_they_are_loaded_into_the_snapshot(function
     assert ON_USE[function] <= modules_loaded_after(f"{snap_start}import functions.{function}.app")
 
 
-STRIPE_EVENT_PARSING = {"shared.processors.stripe_events", "shared.dispute_states", "shared.declines"}
+STRIPE_EVENT_PARSING = {"shared.processors.stripe_events", "shared.domain.dispute_states", "shared.domain.declines"}
 
 
 @pytest.mark.parametrize("function", ["delete_payment_method", "setup_payment_method"])
@@ -52,4 +52,4 @@ def test_card_routes_load_no_event_parsing_payment_states_or_ach_port(function):
     adapter loaded, as their request loads it."""
     loaded = modules_loaded_after(f"import functions.{function}.app\nfrom shared.processors import stripe_cards")
     assert STRIPE_EVENT_PARSING.isdisjoint(loaded)
-    assert {"shared.payment_states", "shared.processors.ach"}.isdisjoint(loaded)
+    assert {"shared.domain.payment_states", "shared.processors.ach"}.isdisjoint(loaded)

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from shared.invoices import InvoiceMoney, derive_status, is_overdue, is_payable
-from shared.money import format_amount, is_cents
+from shared.domain.invoices import InvoiceMoney, derive_status, is_overdue, is_payable
+from shared.domain.money import format_amount, is_cents
 
 
 @pytest.mark.parametrize("cents,text", [(0, "$0.00"), (5, "$0.05"), (125000, "$1,250.00"),
@@ -62,7 +62,7 @@ def test_every_currency_the_portal_bills_in_is_formatted_with_its_symbol_and_two
 
 
 def test_every_billed_currency_has_two_minor_units_and_true_is_never_an_amount():
-    from shared.money import minor_units
+    from shared.domain.money import minor_units
 
     assert [minor_units(c) for c in ("usd", "USD", "eur", "gbp", "aud", "cad", "xyz")] == [2] * 7
     with pytest.raises(TypeError):
@@ -70,7 +70,7 @@ def test_every_billed_currency_has_two_minor_units_and_true_is_never_an_amount()
 
 
 def test_the_status_follows_from_the_numbers_and_void_only_when_said():
-    from shared.invoices import InvoiceMoney, derive_status
+    from shared.domain.invoices import InvoiceMoney, derive_status
 
     assert derive_status(InvoiceMoney(10000, 0, 0, 0)) == "open"
     assert derive_status(InvoiceMoney(10000, 500, 10000, 0)) == "partially_paid"
@@ -81,7 +81,7 @@ def test_the_status_follows_from_the_numbers_and_void_only_when_said():
 
 
 def test_the_balance_is_never_shown_below_zero():
-    from shared.invoices import InvoiceMoney
+    from shared.domain.invoices import InvoiceMoney
 
     assert InvoiceMoney(10000, 0, 9000, 2000).balance == 0 and InvoiceMoney(10000, 0, 9000, 0).balance == 1000
 
@@ -91,7 +91,7 @@ def test_the_balance_is_never_shown_below_zero():
 def test_only_an_open_or_partly_paid_invoice_with_a_balance_is_payable_or_overdue(status, balance, payable):
     from datetime import date
 
-    from shared.invoices import is_overdue, is_payable
+    from shared.domain.invoices import is_overdue, is_payable
 
     assert is_payable(status, balance) is payable
     assert is_overdue(status, balance, date(2026, 12, 1), date(2026, 12, 2)) is payable
@@ -99,7 +99,7 @@ def test_only_an_open_or_partly_paid_invoice_with_a_balance_is_payable_or_overdu
 
 
 def test_one_cent_paid_or_in_flight_is_partly_paid():
-    from shared.invoices import InvoiceMoney, derive_status
+    from shared.domain.invoices import InvoiceMoney, derive_status
 
     assert derive_status(InvoiceMoney(10000, 0, 1, 0)) == "partially_paid"
     assert derive_status(InvoiceMoney(10000, 0, 0, 1)) == "partially_paid"

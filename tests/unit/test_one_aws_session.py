@@ -1,11 +1,12 @@
-"""Every AWS client a function makes comes from one botocore session (shared/aws.py): a second session parses
+"""Every AWS client a function makes comes from one botocore session (shared/aws/clients.py): a second session parses
 a service's model again on the cold start (bench/cold_start.py measured 1.68x -> 1.30x the floor for
 GET /invoices/{id}, which reads two tables)."""
 
 import pytest
 
-from shared import aws, models, notify, secrets, store
-from shared.errors import SecretNotConfigured
+from shared.aws import clients as aws
+from shared.aws import models, notify, secrets, store
+from shared.http.errors import SecretNotConfigured
 
 
 def test_every_table_goes_through_one_connection_and_one_client(dynamodb):
@@ -43,7 +44,7 @@ class _SecretsManager:
 
 
 def test_a_secret_is_read_once_per_five_minutes_and_again_after(monkeypatch):
-    """shared/secrets.py keeps a value MAX_AGE_SECONDS (what Powertools' parameters did with max_age=300, without
+    """shared/aws/secrets.py keeps a value MAX_AGE_SECONDS (what Powertools' parameters did with max_age=300, without
     its 70 modules and boto3 on every cold start that reads a secret)."""
     manager = _SecretsManager('{"api_key": "sk_test_1", "webhook_secret": "whsec_1"}')
     clock = [1000.0]

@@ -1,14 +1,22 @@
-"""Payment plans' rules (shared/payment_plans.py): what the merchant may ask for, and what each installment still
+"""Payment plans' rules (shared/domain/payment_plans.py): what the merchant may ask for, and what each installment still
 owes as money arrives, goes in flight, comes back, and as fees are added."""
 
 from datetime import date
 
 import pytest
 
-from shared.due_dates import FeePolicy
-from shared.errors import DomainError
-from shared.invoices import InvoiceMoney
-from shared.payment_plans import MAX_INSTALLMENTS, Installment, late_fees, next_owed, parse_plan, payment_rules, states
+from shared.domain.due_dates import FeePolicy
+from shared.domain.invoices import InvoiceMoney
+from shared.domain.payment_plans import (
+    MAX_INSTALLMENTS,
+    Installment,
+    late_fees,
+    next_owed,
+    parse_plan,
+    payment_rules,
+    states,
+)
+from shared.http.errors import DomainError
 
 TODAY = date(2027, 1, 10)
 PLAN = [Installment(30000, date(2027, 1, 15)), Installment(30000, date(2027, 2, 15)),

@@ -1,7 +1,7 @@
 import pytest
 
-from shared.errors import DomainError
-from shared.payment_requests import check_idempotency_key, choose_amount, parse_payment_request
+from shared.http.errors import DomainError
+from shared.http.payment_requests import check_idempotency_key, choose_amount, parse_payment_request
 
 TEXT = "I authorize Acme to debit my account once."
 
@@ -107,7 +107,7 @@ def test_a_good_idempotency_key_is_answered_as_given_up_to_255_printable_charact
 
 @pytest.mark.parametrize("currency,minimum", [("usd", 50), ("eur", 50), ("aud", 50), ("cad", 50), ("gbp", 30)])
 def test_a_card_payment_of_exactly_stripes_minimum_is_taken_and_a_cent_less_is_refused(currency, minimum):
-    from shared.payment_requests import check_card_amount
+    from shared.http.payment_requests import check_card_amount
 
     check_card_amount(minimum, currency)
     check_card_amount(99_999_999, currency)
@@ -122,7 +122,7 @@ def test_a_partial_payment_of_exactly_the_minimum_is_allowed():
 
 
 def test_the_ach_maximum_is_the_setting_or_dwollas_default(monkeypatch):
-    from shared.payment_requests import check_ach_amount
+    from shared.http.payment_requests import check_ach_amount
 
     check_ach_amount(500_000)
     assert error_code(check_ach_amount, 500_001) == (422, "amount_above_ach_maximum")
@@ -140,7 +140,7 @@ def test_the_whole_balance_is_the_amount_when_none_or_exactly_it_is_asked():
 
 
 def test_a_currency_without_its_own_figures_gets_stripes_general_ones():
-    from shared.payment_requests import card_maximum, check_card_amount
+    from shared.http.payment_requests import card_maximum, check_card_amount
 
     assert card_maximum("xyz") == 99_999_999
     check_card_amount(50, "xyz")

@@ -2,8 +2,8 @@ import itertools
 
 import pytest
 
-from shared.invoices import InvoiceMoney
-from shared.payment_states import Failure, Outcome, decide, refusal
+from shared.domain.invoices import InvoiceMoney
+from shared.domain.payment_states import Failure, Outcome, decide, refusal
 
 INVOICE = InvoiceMoney(total=10000, fees=0, amount_paid=0, amount_pending=0)
 
@@ -147,7 +147,7 @@ def test_paying_exactly_what_is_owed_after_a_late_fee_is_no_credit():
 
 
 def test_every_effect_says_exactly_what_moves():
-    from shared.payment_states import Effect
+    from shared.domain.payment_states import Effect
 
     paid = InvoiceMoney(10000, 0, 0, 0)
     assert decide("pending", 4000, None, outcome("succeeded"), paid) == \

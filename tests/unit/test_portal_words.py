@@ -7,7 +7,7 @@ from pathlib import Path
 
 from infra import openapi
 from shared.books.ledger import CLIENT_VISIBLE
-from shared.invoices import STATUSES
+from shared.domain.invoices import STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (ROOT / "portal" / "words.js").read_text()
@@ -47,7 +47,7 @@ def test_every_activity_kind_a_client_sees_has_words():
 
 
 def test_every_installment_status_has_words():
-    from shared.payment_plans import DUE, OVERDUE, PAID_STATUS
+    from shared.domain.payment_plans import DUE, OVERDUE, PAID_STATUS
 
     assert set(words("INSTALLMENT_STATUS_WORDS")) == {DUE, OVERDUE, PAID_STATUS}
 

@@ -7,8 +7,8 @@ from typing import ClassVar
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from shared.errors import Unprocessable
-from shared.retries import KeptLosingRaces, TryAgain, until_won
+from shared.aws.retries import KeptLosingRaces, TryAgain, until_won
+from shared.http.errors import Unprocessable
 
 
 class Reason:

@@ -1,4 +1,4 @@
-"""The shared session's data loader (shared/aws.py) loads what botocore's own Loader loads, without listing
+"""The shared session's data loader (shared/aws/clients.py) loads what botocore's own Loader loads, without listing
 every service directory on the way (15-25 ms of each function's cold start, bench/cold_start.py)."""
 
 import json
@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import UnknownServiceError
 
-from shared import aws
+from shared.aws import clients as aws
 
 SERVICES = ["dynamodb", "secretsmanager", "sqs", "ses"]  # every service the functions call
 

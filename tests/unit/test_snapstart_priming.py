@@ -87,14 +87,14 @@ def recording(self, path, *args, **kwargs):
     return data
 
 botocore.loaders.JSONFileLoader.load_file = recording
-from shared import aws
+from shared.aws import clients as aws
 for service in {services!r}:
     aws.client(service)
 print(json.dumps(read))
 """
 # A card function (DynamoDB; Secrets Manager through the processor factory) and the notice worker (SQS and SES
-# through shared/notify.py); the ACH webhook (Secrets Manager through shared/secrets.py, SQS through
-# shared/ach_event_queue.py).
+# through shared/aws/notify.py); the ACH webhook (Secrets Manager through shared/aws/secrets.py, SQS through
+# shared/aws/ach_event_queue.py).
 EVERY_CLIENT = ("functions.email_worker.app, functions.setup_payment_method.app",
                 ("dynamodb", "secretsmanager", "sqs", "ses"))
 ACH_WEBHOOK = ("functions.ach_webhook.app", ("secretsmanager", "sqs"))
@@ -124,8 +124,8 @@ os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = {init_type!r}
 import json, sys
 import functions.invoice_pdf.app, functions.receipt_pdf.app
 after_init = set(sys.modules)
-from shared.merchant import Merchant
-from shared.pdf_documents import invoice_pdf
+from shared.domain.merchant import Merchant
+from shared.documents.pdf_documents import invoice_pdf
 invoice_pdf({{"invoice_id": "i1", "number": "INV-1", "currency": "usd", "status": "open", "issued_date": "2026-11-01",
              "due_date": "2026-12-01", "total": 1000, "fees": 0, "amount_paid": 0, "amount_pending": 0, "balance": 1000,
              "line_items": [{{"description": "Design", "quantity": 1, "unit_amount": 1000, "amount": 1000}}],

@@ -1,4 +1,4 @@
-"""The local stack's test clock: what POST /_local/clock moves is what shared/clock.py answers, in this process and
+"""The local stack's test clock: what POST /_local/clock moves is what shared/domain/clock.py answers, in this process and
 in another one started after it (the gateway's workers), forward only; DELETE returns to real time."""
 
 import json
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra.stack_clock import StackClock
-from shared import clock
+from shared.domain import clock
 from tests.helpers import ROOT, template
 
 
@@ -37,7 +37,7 @@ def test_moving_the_clock_moves_every_reader_and_time_keeps_running(stack_clock)
     assert clock.now() >= moved  # an offset, not a frozen instant
     assert abs(clock.real_now() - datetime.now(UTC)) < timedelta(seconds=5)  # what processors' stamps meet
     # A process started afterwards (a gateway worker) reads the same stack time.
-    other = subprocess.run([sys.executable, "-c", "from shared import clock; print(clock.today())"], cwd=ROOT,
+    other = subprocess.run([sys.executable, "-c", "from shared.domain import clock; print(clock.today())"], cwd=ROOT,
                            env=os.environ, capture_output=True, text=True, timeout=60, check=True)
     assert other.stdout.strip() == "2031-03-01"
 

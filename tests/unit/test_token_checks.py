@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from infra.apigw import authorizer_claims
 from infra.gateway import JwtAuthorizer
-from shared.web import group_names
+from shared.http.web import group_names
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool"
 APP_CLIENT = "portal-app-client"

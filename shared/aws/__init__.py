@@ -1,0 +1,1 @@
+"""AWS adapters: the botocore session, DynamoDB through PynamoDB (models, store), SES and SQS, Secrets Manager, the queues' Lambda entries."""

@@ -1,0 +1,1 @@
+"""The invoice and the receipt as PDF documents."""

@@ -1,0 +1,1 @@
+"""Every email, rendered (pure: no I/O), and the email jobs the notice worker sends."""

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: local test check format-check lint sam-validate checkov bench load openapi clean java
+.PHONY: local test check lint sam-validate checkov bench load openapi clean java
 
 # uv (from PyPI, hash-locked in requirements-uv.lock) creates the environments in seconds: pip took minutes.
 UV_VENV := .venv-uv
@@ -90,15 +90,12 @@ test: check $(VENV)/.installed $(CHROMIUM) $(PDFTOPPM) $(CHECKOV_VENV)/.installe
 	PYTHONDONTWRITEBYTECODE= PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest $(PYTEST_PLUGINS) \
 		-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-## Lint and type-check the Python (ruff, mypy: settings in pyproject.toml); `make test` runs it first
-# The formatter's check joins `check` after the tree's one `ruff format .` commit: add format-check to check's
-# prerequisites then. Until that commit it fails on nearly every file, so it is its own target.
+## Lint, format-check and type-check the Python (ruff, mypy: settings in pyproject.toml); `make test` runs it first.
+## `ruff format .` formats the tree.
 check: $(VENV)/.installed
 	$(VENV)/bin/ruff check --quiet .
-	$(VENV)/bin/mypy
-
-format-check: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/mypy
 
 lint: $(VENV)/.installed checkov
 	$(VENV)/bin/cfn-lint template.yaml

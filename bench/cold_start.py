@@ -96,8 +96,9 @@ def _http(function: str, request) -> dict:
     from infra.apigw import http_event
     from tests.helpers import id_token_claims
 
-    [route] = [r for r in template.http_routes()
-               if r["function"] == function and request.method in (None, r["method"])][:1]
+    [route] = [
+        r for r in template.http_routes() if r["function"] == function and request.method in (None, r["method"])
+    ][:1]
     path = route["path"]
     for name, value in (request.path_parameters or {}).items():
         path = path.replace("{" + name + "}", value)
@@ -108,19 +109,40 @@ def _http(function: str, request) -> dict:
         claims = id_token_claims(sub=f"user-{request.client_id}", **{"custom:client_id": request.client_id})
     body = request.body
     raw = body if isinstance(body, bytes) else (json.dumps(body) if body is not None else None)
-    return http_event(route["method"], path, route_key=f"{route['method']} {route['path']}",
-                      path_parameters=request.path_parameters, query=request.query,
-                      headers={"content-type": "application/json", **(request.headers or {})}, body=raw,
-                      claims=claims)
+    return http_event(
+        route["method"],
+        path,
+        route_key=f"{route['method']} {route['path']}",
+        path_parameters=request.path_parameters,
+        query=request.query,
+        headers={"content-type": "application/json", **(request.headers or {})},
+        body=raw,
+        claims=claims,
+    )
 
 
 def _sqs(body: dict) -> dict:
     now = str(int(time.time() * 1000))
-    return {"Records": [{"messageId": "bench-1", "receiptHandle": "bench", "body": json.dumps(body),
-                         "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": now, "SenderId": "bench",
-                                        "ApproximateFirstReceiveTimestamp": now},
-                         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench", "awsRegion": "us-east-1"}]}
+    return {
+        "Records": [
+            {
+                "messageId": "bench-1",
+                "receiptHandle": "bench",
+                "body": json.dumps(body),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": now,
+                    "SenderId": "bench",
+                    "ApproximateFirstReceiveTimestamp": now,
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:bench",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
 
 
 def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, FirstRequest]]:
@@ -131,8 +153,9 @@ def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, 
 
     from infra import template
 
-    modules = ({r["function"]: r["module"] for r in template.http_routes()}
-               | {s["function"]: s["module"] for s in template.sqs_event_sources()})
+    modules = {r["function"]: r["module"] for r in template.http_routes()} | {
+        s["function"]: s["module"] for s in template.sqs_event_sources()
+    }
 
     def build(sample: int, only: list[str]) -> dict[str, FirstRequest]:
         objects = needs.Sample(sample, webhook_secret)
@@ -152,8 +175,9 @@ def first_requests(webhook_secret: str) -> Callable[[int, list[str]], dict[str, 
     return build
 
 
-def count_instructions(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]]
-                       ) -> None:
+def count_instructions(
+    python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]]
+) -> None:
     """The same measure in instructions executed (valgrind's callgrind) instead of seconds: the count of the same
     code repeats whatever else the machine does (docs/benchmarks.md), where the seconds move by +-0.1x of the
     floor from run to run. It counts the function's own work only (a wait for DynamoDB Local, moto, Stripe or the ACH sandbox
@@ -185,17 +209,29 @@ def count_instructions(python: str, env: dict, first_requests: Callable[[int, li
         imported = _count(python, _HANDLER, counted | {"BENCH_STOP": "import"}, args, stdin) - start
         whole = _count(python, _HANDLER, counted, args, stdin, request) - start
         ratio = whole / floor
-        print(f"{function:<34} {whole / 1e6:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
-              f"{imported / 1e6:>6.0f} {(whole - imported) / 1e6:>7.0f}", flush=True)
-    print("instructions from the start of the import to the end of the first request, interpreter start-up "
-          "excluded; PYTHONHASHSEED=0; every first request succeeded")
+        print(
+            f"{function:<34} {whole / 1e6:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
+            f"{imported / 1e6:>6.0f} {(whole - imported) / 1e6:>7.0f}",
+            flush=True,
+        )
+    print(
+        "instructions from the start of the import to the end of the first request, interpreter start-up "
+        "excluded; PYTHONHASHSEED=0; every first request succeeded"
+    )
 
 
-def _count(python: str, code: str, env: dict, args: list[str], stdin: str = "",
-           request: FirstRequest | None = None) -> int:
+def _count(
+    python: str, code: str, env: dict, args: list[str], stdin: str = "", request: FirstRequest | None = None
+) -> int:
     """Instructions the process executes; with `request`, stops the bench if the request did not succeed."""
-    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code,
-                             *args], env=env, input=stdin, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", code, *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
     counted = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode != 0 or not counted:
         raise RuntimeError(f"{args[:1]} failed under valgrind:\n{result.stderr[-2000:]}")
@@ -205,8 +241,9 @@ def _count(python: str, code: str, env: dict, args: list[str], stdin: str = "",
 
 
 def _run(python: str, code: str, env: dict, args: list[str], stdin: str = "") -> dict:
-    result = subprocess.run([python, "-c", code, *args], env=env, input=stdin, capture_output=True, text=True,
-                            cwd=tempfile.gettempdir())
+    result = subprocess.run(
+        [python, "-c", code, *args], env=env, input=stdin, capture_output=True, text=True, cwd=tempfile.gettempdir()
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{args[:1]} failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -227,8 +264,9 @@ def _failure(request: FirstRequest, data: dict) -> str | None:
     return request.done() if request.done else None
 
 
-def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]],
-            runs: int) -> None:
+def measure(
+    python: str, env: dict, first_requests: Callable[[int, list[str]], dict[str, FirstRequest]], runs: int
+) -> None:
     only = _selected()
     samples: dict[str, list[float]] = collections.defaultdict(list)
     imports: dict[str, list[float]] = collections.defaultdict(list)  # the import part of each sample
@@ -241,8 +279,9 @@ def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], d
         for function, request in requests.items():
             data = _run(python, _HANDLER, env, [request.module, function], json.dumps(request.event))
             if failure := _failure(request, data):
-                raise RuntimeError(f"{function}'s first request did not succeed, so its figure would measure an "
-                                   f"error path: {failure}")
+                raise RuntimeError(
+                    f"{function}'s first request did not succeed, so its figure would measure an error path: {failure}"
+                )
             if sample:
                 samples[function].append(data["seconds"])
                 imports[function].append(data["import_seconds"])
@@ -250,11 +289,15 @@ def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], d
         if sample:
             samples["floor"].append(floor["seconds"])
     base = statistics.median(samples["floor"])
-    print(f"\n== 1. Cold start: import + first request in a fresh process, median of {runs} "
-          f"(.venv-bench: runtime deps only) ==")
+    print(
+        f"\n== 1. Cold start: import + first request in a fresh process, median of {runs} "
+        f"(.venv-bench: runtime deps only) =="
+    )
     print("floor: import boto3, create a DynamoDB client, one GetItem against DynamoDB Local, same environment")
-    header = (f"{'function':<34} {'ms':>7} {'x floor':>8} {'target':>7}  {'import':>6} {'request':>7}  {'status':>6} "
-              f"{'modules':>7}  loads")
+    header = (
+        f"{'function':<34} {'ms':>7} {'x floor':>8} {'target':>7}  {'import':>6} {'request':>7}  {'status':>6} "
+        f"{'modules':>7}  loads"
+    )
     print(header)
     print("-" * len(header))
     print(f"{'floor':<34} {base * 1000:>7.0f} {1:>7.2f}x {'':>7}  {'':>6} {'':>7}  {'':>6} {floor['modules']:>7}")
@@ -264,9 +307,13 @@ def measure(python: str, env: dict, first_requests: Callable[[int, list[str]], d
         data = info[function]
         loads = ", ".join(name for name in ("stripe", "xray", "reportlab", "pillow") if data[name]) or "-"
         imported = statistics.median(imports[function])
-        print(f"{function:<34} {value * 1000:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
-              f"{imported * 1000:>6.0f} {(value - imported) * 1000:>7.0f}  {data['status'] or '-':>6} "
-              f"{data['modules']:>7}  {loads}")
-    print(f"target: every function <= {TARGET}x the floor; import: the median of the import part, request: the "
-          "rest of the median, in ms; status is the first request's HTTP status (every first request succeeded; "
-          "an SQS worker's did its work)")
+        print(
+            f"{function:<34} {value * 1000:>7.0f} {ratio:>7.2f}x {'OK' if ratio <= TARGET else 'OVER':>7}  "
+            f"{imported * 1000:>6.0f} {(value - imported) * 1000:>7.0f}  {data['status'] or '-':>6} "
+            f"{data['modules']:>7}  {loads}"
+        )
+    print(
+        f"target: every function <= {TARGET}x the floor; import: the median of the import part, request: the "
+        "rest of the median, in ms; status is the first request's HTTP status (every first request succeeded; "
+        "an SQS worker's did its work)"
+    )

@@ -112,8 +112,11 @@ class Sample:
         """An ACH payment whose transfer (its processor_payment_id) the processor has processed; no event
         about it applied yet."""
         method_id = ach.verified_bank(self.ach, PAYING_ACCOUNT, client_id=self.client_id)
-        created = _ok(ach.pay_ach(self.invoice("ach"), method_id, key=f"bench-{self.name('ach')}",
-                                  client_id=self.client_id), 201, "ACH payment")
+        created = _ok(
+            ach.pay_ach(self.invoice("ach"), method_id, key=f"bench-{self.name('ach')}", client_id=self.client_id),
+            201,
+            "ACH payment",
+        )
         ach.simulate(self.ach)
         return Payment.get(self.client_id, created["payment_id"])
 
@@ -127,8 +130,9 @@ def _ok(answer: tuple[int, dict | None, dict], status: int, what: str) -> dict |
 
 def _stripe(path: str, data: dict | None = None) -> dict:
     """What Stripe.js (or Stripe's dashboard) does, at localstripe."""
-    response = requests.post(os.environ["STRIPE_API_BASE"] + path, data=data,
-                             auth=(stripe_secrets()["api_key"], ""), timeout=10)
+    response = requests.post(
+        os.environ["STRIPE_API_BASE"] + path, data=data, auth=(stripe_secrets()["api_key"], ""), timeout=10
+    )
     response.raise_for_status()
     return response.json()
 
@@ -140,20 +144,31 @@ def _deliver_stripe_event(s: Sample, event: dict, what: str) -> None:
 
 def _status(payment: Payment, status: str, what: str) -> Callable[[], str | None]:
     """A check that `payment` is `status` now."""
+
     def check() -> str | None:
         now = Payment.get(payment.client_id, payment.payment_id, consistent_read=True).status
         return None if now == status else f"{what}: payment {payment.payment_id} is {now}, not {status}"
+
     return check
 
 
 # ---- card payments and saved cards ---------------------------------------------------------------------------
 
+
 def confirmed_card_payment(s: Sample, role: str) -> Payment:
     """A card payment on a new invoice, confirmed at Stripe as Stripe.js does (localstripe: set the card, then
     confirm); its payment_intent.succeeded not delivered yet."""
-    created = _ok(call("CreatePaymentFunction", client_id=s.client_id, body={"method": "card"},
-                       path_parameters={"invoice_id": s.invoice(role)},
-                       headers={"Idempotency-Key": f"bench-{s.name(role)}"}), 201, "card payment")
+    created = _ok(
+        call(
+            "CreatePaymentFunction",
+            client_id=s.client_id,
+            body={"method": "card"},
+            path_parameters={"invoice_id": s.invoice(role)},
+            headers={"Idempotency-Key": f"bench-{s.name(role)}"},
+        ),
+        201,
+        "card payment",
+    )
     payment = Payment.get(s.client_id, created["payment_id"])
     _stripe(f"/v1/payment_intents/{payment.processor_payment_id}", {"payment_method": "pm_card_visa"})
     _stripe(f"/v1/payment_intents/{payment.processor_payment_id}/confirm")
@@ -161,9 +176,15 @@ def confirmed_card_payment(s: Sample, role: str) -> Payment:
 
 
 def succeeded_event(payment: Payment) -> dict:
-    return intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
-                        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-                        event_id=f"evt_{payment.payment_id}")
+    return intent_event(
+        "payment_intent.succeeded",
+        intent_id=payment.processor_payment_id,
+        amount=payment.amount,
+        client_id=payment.client_id,
+        invoice_id=payment.invoice_id,
+        payment_id=payment.payment_id,
+        event_id=f"evt_{payment.payment_id}",
+    )
 
 
 def succeeded_card_payment(s: Sample, role: str) -> Payment:
@@ -176,35 +197,68 @@ def succeeded_card_payment(s: Sample, role: str) -> Payment:
 def saved_card(s: Sample) -> str:
     """A card attached to the client's Stripe customer and saved by its payment_method.attached event, as after a
     payment that saved it; the payment method's id."""
-    card = _stripe("/v1/payment_methods", {"type": "card", "card[number]": "4242424242424242",
-                                           "card[exp_month]": "12", "card[exp_year]": "2030", "card[cvc]": "123"})
+    card = _stripe(
+        "/v1/payment_methods",
+        {
+            "type": "card",
+            "card[number]": "4242424242424242",
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
+    )
     card = _stripe(f"/v1/payment_methods/{card['id']}/attach", {"customer": s.stripe_customer})
-    _deliver_stripe_event(s, {"id": f"evt_attached_{card['id']}", "object": "event", "type": "payment_method.attached",
-                              "created": int(clock.now().timestamp()), "data": {"object": card}},
-                          "payment_method.attached")
+    _deliver_stripe_event(
+        s,
+        {
+            "id": f"evt_attached_{card['id']}",
+            "object": "event",
+            "type": "payment_method.attached",
+            "created": int(clock.now().timestamp()),
+            "data": {"object": card},
+        },
+        "payment_method.attached",
+    )
     return card["id"]
 
 
 def open_problem_report(s: Sample) -> str:
     """A problem report the client opened on a succeeded payment of its own; the report's id."""
     payment = succeeded_card_payment(s, "reported")
-    return _ok(call("ProblemReportsFunction", client_id=s.client_id, body=PROBLEM,
-                    path_parameters={"payment_id": payment.payment_id}), 201, "problem report")["problem_report_id"]
+    return _ok(
+        call(
+            "ProblemReportsFunction",
+            client_id=s.client_id,
+            body=PROBLEM,
+            path_parameters={"payment_id": payment.payment_id},
+        ),
+        201,
+        "problem report",
+    )["problem_report_id"]
 
 
 def pending_extension_request(s: Sample) -> str:
     """An extension request the client made on an open invoice of its own, waiting for the merchant; its id."""
-    return _ok(call("RequestExtensionFunction", client_id=s.client_id, body=EXTENSION,
-                    path_parameters={"invoice_id": s.invoice("decided")}), 201,
-               "extension request")["extension_request_id"]
+    return _ok(
+        call(
+            "RequestExtensionFunction",
+            client_id=s.client_id,
+            body=EXTENSION,
+            path_parameters={"invoice_id": s.invoice("decided")},
+        ),
+        201,
+        "extension request",
+    )["extension_request_id"]
 
 
 # ---- bank accounts and ACH ---------------------------------------------------------------------------------------
 
+
 def unverified_bank(s: Sample) -> tuple[str, list[int]]:
     """A bank account linked and not verified yet, its two micro-deposits arrived: (its id, their amounts)."""
-    method_id = _ok(ach.link(UNVERIFIED_ACCOUNT, client_id=s.client_id, holder=BANK["holder_name"]), 201,
-                    "bank account link")["payment_method_id"]
+    method_id = _ok(
+        ach.link(UNVERIFIED_ACCOUNT, client_id=s.client_id, holder=BANK["holder_name"]), 201, "bank account link"
+    )["payment_method_id"]
     ach.simulate(s.ach)
     return method_id, ach.deposits(s.ach, method_id, s.client_id)
 
@@ -216,11 +270,17 @@ def signed_transfer_event(s: Sample) -> bytes:
 
 # ---- each function's first request -----------------------------------------------------------------------------
 
+
 def create_payment(s: Sample) -> Http:
     """A card payment started on a new invoice (the client already has a Stripe customer)."""
     s.stripe_customer  # noqa: B018 (read for its side effect: made first, untimed)
-    return Http(201, s.client_id, path_parameters={"invoice_id": s.invoice("pay")}, body={"method": "card"},
-                headers={"Idempotency-Key": f"bench-{s.name('pay')}"})
+    return Http(
+        201,
+        s.client_id,
+        path_parameters={"invoice_id": s.invoice("pay")},
+        body={"method": "card"},
+        headers={"Idempotency-Key": f"bench-{s.name('pay')}"},
+    )
 
 
 def setup_payment_method(s: Sample) -> Http:
@@ -246,8 +306,9 @@ def ach_webhook(s: Sample) -> Http:
 def ach_event_worker(s: Sample) -> Job:
     """The transfer event as the webhook queues it: the worker fetches the transfer and the payment succeeds."""
     event = ach_webhooks.parse(signed_transfer_event(s))
-    return Job(json.loads(ach_event_queue.message_body(event)),
-               _status(s.ach_payment, "succeeded", "the ACH event worker"))
+    return Job(
+        json.loads(ach_event_queue.message_body(event)), _status(s.ach_payment, "succeeded", "the ACH event worker")
+    )
 
 
 def email_worker(s: Sample) -> Job:
@@ -285,31 +346,41 @@ def admin_extension_decision(s: Sample) -> Http:
 
 def admin_problem_reports(s: Sample) -> Http:
     """The merchant resolves an open problem report (no query parameters: the resolution is the body)."""
-    return Http(200, path_parameters={"problem_report_id": open_problem_report(s)},
-                body={"resolution": "Refunded the difference."})
+    return Http(
+        200,
+        path_parameters={"problem_report_id": open_problem_report(s)},
+        body={"resolution": "Refunded the difference."},
+    )
 
 
 def admin_refunds(s: Sample) -> Http:
     """A full refund of a succeeded card payment."""
     payment = succeeded_card_payment(s, "refund")
-    return Http(201, path_parameters={"payment_id": payment.payment_id},
-                body={"amount": payment.amount, "reason": "Paid twice by mistake."},
-                headers={"Idempotency-Key": f"bench-{s.name('refund')}"})
+    return Http(
+        201,
+        path_parameters={"payment_id": payment.payment_id},
+        body={"amount": payment.amount, "reason": "Paid twice by mistake."},
+        headers={"Idempotency-Key": f"bench-{s.name('refund')}"},
+    )
 
 
 def _succeeded_payment_request(role: str, status: int, body: dict | None = None) -> Callable[[Sample], Http]:
     """A request on a succeeded card payment of its own."""
+
     def build(s: Sample) -> Http:
         payment = succeeded_card_payment(s, role)
         return Http(status, s.client_id, path_parameters={"payment_id": payment.payment_id}, body=body)
+
     return build
 
 
 def _saved_card_request(status: int) -> Callable[[Sample], Http]:
     """A request on a saved card of its own that is not the client's default."""
+
     def build(s: Sample) -> Http:
         s.default_card  # noqa: B018 (read for its side effect) saved first: the client's first saved card becomes its default
         return Http(status, s.client_id, path_parameters={"payment_method_id": saved_card(s)})
+
     return build
 
 

@@ -18,8 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
-                   "AWS_SECRET_ACCESS_KEY": "bench", "POWERTOOLS_TRACE_DISABLED": "1"})
+os.environ.update(
+    {
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+    }
+)
 
 
 def main() -> None:
@@ -52,20 +59,33 @@ def main() -> None:
 
     started = time.monotonic()
     due_now = 100
-    plan = ([("paid", None)] * int(args.invoices * 0.6)
-            + [("open", today + timedelta(days=45 + n % 355)) for n in range(args.invoices - int(args.invoices * 0.6)
-                                                                              - due_now)]
-            + [("open", today + timedelta(days=1 + n % 30)) for n in range(due_now // 2)]
-            + [("open", today - timedelta(days=1 + n % 30)) for n in range(due_now - due_now // 2)])
+    plan = (
+        [("paid", None)] * int(args.invoices * 0.6)
+        + [
+            ("open", today + timedelta(days=45 + n % 355))
+            for n in range(args.invoices - int(args.invoices * 0.6) - due_now)
+        ]
+        + [("open", today + timedelta(days=1 + n % 30)) for n in range(due_now // 2)]
+        + [("open", today - timedelta(days=1 + n % 30)) for n in range(due_now - due_now // 2)]
+    )
     with Invoice.batch_write() as batch:
         for n, (status, due) in enumerate(plan):
-            inv = Invoice(clients[n % 100], f"inv-{n:06d}", number=f"INV-{n}", total=10000,
-                          amount_paid=10000 if status == "paid" else 0, issued_date="2026-01-01",
-                          due_date=(due or today - timedelta(days=200)).isoformat(), status=status,
-                          status_key=f"{status}#2026-01-01#inv-{n:06d}", open_due_date=due.isoformat() if due else None)
+            inv = Invoice(
+                clients[n % 100],
+                f"inv-{n:06d}",
+                number=f"INV-{n}",
+                total=10000,
+                amount_paid=10000 if status == "paid" else 0,
+                issued_date="2026-01-01",
+                due_date=(due or today - timedelta(days=200)).isoformat(),
+                status=status,
+                status_key=f"{status}#2026-01-01#inv-{n:06d}",
+                open_due_date=due.isoformat() if due else None,
+            )
             batch.save(inv)
-    print(f"loaded {len(plan):,} invoices in {time.monotonic() - started:.0f}s "
-          f"({due_now} due within the job's windows)")
+    print(
+        f"loaded {len(plan):,} invoices in {time.monotonic() - started:.0f}s ({due_now} due within the job's windows)"
+    )
 
     counted = {"queries": 0, "items": 0, "scanned": 0, "scans": 0}
 

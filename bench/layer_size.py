@@ -44,8 +44,12 @@ def lock_without(packages: set[str]) -> str:
 
 
 def build(folder: Path, lock: Path) -> Path:
-    subprocess.run(["make", "--no-print-directory", "build-SharedLayer", f"ARTIFACTS_DIR={folder}",
-                    f"LAYER_LOCK={lock}"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["make", "--no-print-directory", "build-SharedLayer", f"ARTIFACTS_DIR={folder}", f"LAYER_LOCK={lock}"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return folder / "python"
 
 
@@ -79,8 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'shared layer (arm64)':<34} {'files':>6} {'unzipped':>10} {'zipped':>9}")
     for name, figures in (("as built (requirements.lock)", full), (label, less)):
         print(f"{name:<34} {figures['files']:>6} {mb(figures['unzipped']):>10} {mb(figures['zipped']):>9}")
-    print(f"{'their cost':<34} {full['files'] - less['files']:>6} {mb(full['unzipped'] - less['unzipped']):>10} "
-          f"{mb(full['zipped'] - less['zipped']):>9}")
+    print(
+        f"{'their cost':<34} {full['files'] - less['files']:>6} {mb(full['unzipped'] - less['unzipped']):>10} "
+        f"{mb(full['zipped'] - less['zipped']):>9}"
+    )
     print("\nbiggest folders of the full build (unzipped):")
     for name, size in full["tops"].most_common(12):
         print(f"  {name:<40} {mb(size):>9}")

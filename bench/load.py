@@ -112,23 +112,44 @@ class Payer:
     def new_invoice(self, n: int) -> tuple[str, str, int] | None:
         number = f"LT-{self.run_id}-{self.index:02d}-{n:05d}"
         amount = 1000 + 7 * self.index + n  # different amounts, so a payment counted on the wrong invoice shows
-        response = self.admin.call("POST /admin/invoices", "POST", "/admin/invoices", json={
-            "client_id": self.user["client_id"], "number": number, "due_date": "2030-01-31",
-            "line_items": [{"description": "Load test", "quantity": 1, "unit_amount": amount}]},
-            headers={"Idempotency-Key": number})
+        response = self.admin.call(
+            "POST /admin/invoices",
+            "POST",
+            "/admin/invoices",
+            json={
+                "client_id": self.user["client_id"],
+                "number": number,
+                "due_date": "2030-01-31",
+                "line_items": [{"description": "Load test", "quantity": 1, "unit_amount": amount}],
+            },
+            headers={"Idempotency-Key": number},
+        )
         return (response.json()["invoice_id"], number, amount) if response is not None else None
 
     def link_bank_account(self, stack: dict) -> bool:
-        linked = self.api.call("POST /payment-methods/bank-accounts", "POST", "/payment-methods/bank-accounts", json={
-            "routing_number": "011000015", "account_number": f"9{self.index:03d}00000000", "account_type": "checking",
-            "holder_name": "Load Payer"})
+        linked = self.api.call(
+            "POST /payment-methods/bank-accounts",
+            "POST",
+            "/payment-methods/bank-accounts",
+            json={
+                "routing_number": "011000015",
+                "account_number": f"9{self.index:03d}00000000",
+                "account_type": "checking",
+                "holder_name": "Load Payer",
+            },
+        )
         if linked is None:
             return False
         method_id = linked.json()["payment_method_id"]
         deadline = time.monotonic() + OUTCOME_TIMEOUT
         while time.monotonic() < deadline:  # 409 until the sandbox has settled the micro-deposits
-            verified = self.api.call("POST /payment-methods/{id}/verify", "POST", f"/payment-methods/{method_id}/verify",
-                                     json={"amounts": micro_deposits(stack, method_id)}, expect=(200, 409))
+            verified = self.api.call(
+                "POST /payment-methods/{id}/verify",
+                "POST",
+                f"/payment-methods/{method_id}/verify",
+                json={"amounts": micro_deposits(stack, method_id)},
+                expect=(200, 409),
+            )
             if verified is None:
                 return False
             if verified.status_code == 200:
@@ -149,10 +170,17 @@ class Payer:
             text = self.api.call("GET /portal-settings", "GET", "/portal-settings")
             if text is None:
                 return
-            body |= {"payment_method_id": self.bank_method_id,
-                     "ach_authorization": {"accepted": True, "text": text.json()["ach_authorization_text"]}}
-        started = self.api.call("POST /invoices/{id}/payments", "POST", f"/invoices/{invoice_id}/payments", json=body,
-                                headers={"Idempotency-Key": str(uuid.uuid4())})
+            body |= {
+                "payment_method_id": self.bank_method_id,
+                "ach_authorization": {"accepted": True, "text": text.json()["ach_authorization_text"]},
+            }
+        started = self.api.call(
+            "POST /invoices/{id}/payments",
+            "POST",
+            f"/invoices/{invoice_id}/payments",
+            json=body,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
         if started is None:
             return
         payment = started.json()
@@ -177,32 +205,54 @@ class Payer:
 
 def micro_deposits(stack: dict, method_id: str) -> list[int]:
     """What the payer reads on their bank statement (the sandbox shows it)."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
-                            aws_access_key_id="local", aws_secret_access_key="local")
-    item = dynamodb.scan(TableName=stack["resources"]["PaymentMethodsTable"], FilterExpression="payment_method_id = :m",
-                         ExpressionAttributeValues={":m": {"S": method_id}})["Items"][0]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack["dynamodb_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    item = dynamodb.scan(
+        TableName=stack["resources"]["PaymentMethodsTable"],
+        FilterExpression="payment_method_id = :m",
+        ExpressionAttributeValues={":m": {"S": method_id}},
+    )["Items"][0]
     url = item["processor_method_id"]["S"]
     http = requests.Session()
     http.trust_env = False
-    body = http.get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits",
-                    timeout=10).json()
+    body = http.get(
+        f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits", timeout=10
+    ).json()
     return [int(body[k]["value"].replace(".", "")) for k in ("amount1", "amount2")]
 
 
 def _scan(stack: dict, table: str) -> list[dict]:
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
-                            aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack["dynamodb_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     return [item for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]]
 
 
 def check_books(stack: dict, paid: list[Paid], receipt_timeout: float = 30.0) -> list[str]:
     """What must hold after the run; an empty list means the books are right."""
-    problems = [f"payment {p.payment_id} of invoice {p.number} still {p.status}"
-                for p in paid if p.status not in ("succeeded", "failed")]
+    problems = [
+        f"payment {p.payment_id} of invoice {p.number} still {p.status}"
+        for p in paid
+        if p.status not in ("succeeded", "failed")
+    ]
     ours = {p.invoice_id: p for p in paid}
-    invoices = {i["invoice_id"]["S"]: i for i in _scan(stack, stack["resources"]["InvoicesTable"])
-                if i["invoice_id"]["S"] in ours}
-    payments = [i for i in _scan(stack, stack["resources"]["PaymentsTable"]) if i.get("invoice_id", {}).get("S") in ours]
+    invoices = {
+        i["invoice_id"]["S"]: i
+        for i in _scan(stack, stack["resources"]["InvoicesTable"])
+        if i["invoice_id"]["S"] in ours
+    }
+    payments = [
+        i for i in _scan(stack, stack["resources"]["PaymentsTable"]) if i.get("invoice_id", {}).get("S") in ours
+    ]
     succeeded: dict[str, list[int]] = defaultdict(list)
     for item in payments:
         if item.get("status", {}).get("S") == "succeeded":
@@ -245,12 +295,28 @@ def drive(stack: dict, clients: int, seconds: float) -> dict:
     admin = Api(stack, login(stack, ADMIN_LOGIN, users[0]["password"]), stats)
     run_id = uuid.uuid4().hex[:6]
     ach_payers = max(1, clients // 4)
-    payers = [Payer(i, "ach" if i >= clients - ach_payers and clients > 1 else "card", users[i % len(users)],
-                    Api(stack, tokens[users[i % len(users)]["email"]], stats), admin, run_id)
-              for i in range(clients)]
+    payers = [
+        Payer(
+            i,
+            "ach" if i >= clients - ach_payers and clients > 1 else "card",
+            users[i % len(users)],
+            Api(stack, tokens[users[i % len(users)]["email"]], stats),
+            admin,
+            run_id,
+        )
+        for i in range(clients)
+    ]
     if clients == 1:  # one client alone still exercises both processors: an ACH payer beside it
-        payers.append(Payer(1, "ach", users[1 % len(users)], Api(stack, tokens[users[1 % len(users)]["email"]], stats),
-                            admin, run_id))
+        payers.append(
+            Payer(
+                1,
+                "ach",
+                users[1 % len(users)],
+                Api(stack, tokens[users[1 % len(users)]["email"]], stats),
+                admin,
+                run_id,
+            )
+        )
     started = time.monotonic()
     threads = [threading.Thread(target=p.run, args=(stack, started + seconds), daemon=True) for p in payers]
     for t in threads:
@@ -259,8 +325,15 @@ def drive(stack: dict, clients: int, seconds: float) -> dict:
         t.join(seconds + 2 * OUTCOME_TIMEOUT + 30)
     elapsed = time.monotonic() - started
     paid = [p for payer in payers for p in payer.paid]
-    return {"clients": clients, "payers": len(payers), "ach_payers": sum(p.method == "ach" for p in payers),
-            "elapsed": elapsed, "stats": stats, "paid": paid, "problems": check_books(stack, paid)}
+    return {
+        "clients": clients,
+        "payers": len(payers),
+        "ach_payers": sum(p.method == "ach" for p in payers),
+        "elapsed": elapsed,
+        "stats": stats,
+        "paid": paid,
+        "problems": check_books(stack, paid),
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -272,17 +345,27 @@ def report(result: dict) -> str:
     stats: Stats = result["stats"]
     total = sum(len(v) for v in stats.latency.values())
     succeeded = sum(p.status == "succeeded" for p in result["paid"])
-    lines = [f"-- {result['clients']} concurrent clients ({result['ach_payers']} of {result['payers']} payers by ACH), "
-             f"{result['elapsed']:.1f} s: {total} gateway requests, {total / result['elapsed']:.1f} req/s, "
-             f"{succeeded} payments succeeded, {len(stats.errors)} errors",
-             f"   {'route':<38} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
+    lines = [
+        f"-- {result['clients']} concurrent clients ({result['ach_payers']} of {result['payers']} payers by ACH), "
+        f"{result['elapsed']:.1f} s: {total} gateway requests, {total / result['elapsed']:.1f} req/s, "
+        f"{succeeded} payments succeeded, {len(stats.errors)} errors",
+        f"   {'route':<38} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}",
+    ]
     for route in sorted(stats.latency):
         values = [v * 1000 for v in stats.latency[route]]
-        lines.append(f"   {route:<38} {len(values):>6} {statistics.median(values):>8.0f} "
-                     f"{_percentile(values, 95):>8.0f} {_percentile(values, 99):>8.0f}")
+        lines.append(
+            f"   {route:<38} {len(values):>6} {statistics.median(values):>8.0f} "
+            f"{_percentile(values, 95):>8.0f} {_percentile(values, 99):>8.0f}"
+        )
     lines += [f"   error: {e}" for e in stats.errors[:10]]
-    lines.append("   books: " + ("OK (each confirmed charge counted once, no invoice over-paid, one receipt each)"
-                                 if not result["problems"] else f"WRONG: {result['problems'][:10]}"))
+    lines.append(
+        "   books: "
+        + (
+            "OK (each confirmed charge counted once, no invoice over-paid, one receipt each)"
+            if not result["problems"]
+            else f"WRONG: {result['problems'][:10]}"
+        )
+    )
     return "\n".join(lines)
 
 
@@ -291,10 +374,25 @@ def launch_stack(workers: int, folder: Path, dynamodb_url: str | None = None) ->
     already running at `dynamodb_url` (the tests'), else on its own."""
     stack_file, log = folder / "stack.json", folder / "stack.log"
     shared = {"LOCAL_DYNAMODB_ENDPOINT_URL": dynamodb_url} if dynamodb_url else {}
-    proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0", "--portal-port", "0",
-                             "--workers", str(workers), "--stack-file", str(stack_file)], cwd=ROOT,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1", **shared})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "infra.local_stack",
+            "--port",
+            "0",
+            "--portal-port",
+            "0",
+            "--workers",
+            str(workers),
+            "--stack-file",
+            str(stack_file),
+        ],
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": "1", **shared},
+    )
     deadline = time.monotonic() + 60
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -56,9 +56,22 @@ def one_run(measure_idle: bool) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         stack_file = Path(tmp) / "stack.json"
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", "0", "--portal-port", "0",
-                                 "--stack-file", str(stack_file)], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "infra.local_stack",
+                "--port",
+                "0",
+                "--portal-port",
+                "0",
+                "--stack-file",
+                str(stack_file),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while not stack_file.exists():
                 if proc.poll() is not None or time.monotonic() - started > 60:
@@ -71,8 +84,11 @@ def one_run(measure_idle: bool) -> tuple[float, dict]:
                 pids = tree(proc.pid)
                 cpu_before = cpu_seconds(pids)
                 time.sleep(10)
-                idle = {"processes": len(pids), "rss_mib": rss_kib(tree(proc.pid)) / 1024,
-                        "idle_cpu_percent": (cpu_seconds(pids) - cpu_before) / 10 * 100}
+                idle = {
+                    "processes": len(pids),
+                    "rss_mib": rss_kib(tree(proc.pid)) / 1024,
+                    "idle_cpu_percent": (cpu_seconds(pids) - cpu_before) / 10 * 100,
+                }
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(20)
@@ -88,8 +104,10 @@ def main() -> None:
         ready, measured = one_run(measure_idle=i == args.runs - 1)
         times.append(ready)
         idle = measured or idle
-    print(f"ready after: median {statistics.median(times):.2f}s over {args.runs} runs "
-          f"({', '.join(f'{t:.2f}s' for t in times)})")
+    print(
+        f"ready after: median {statistics.median(times):.2f}s over {args.runs} runs "
+        f"({', '.join(f'{t:.2f}s' for t in times)})"
+    )
     print(f"idle resident memory: {idle['rss_mib']:.0f} MiB (VmRSS, {idle['processes']} process(es))")
     print(f"idle CPU: {idle['idle_cpu_percent']:.1f}% of one core (SQS long-polling)")
 

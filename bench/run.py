@@ -51,6 +51,7 @@ RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 # 1. cold start
 # ---------------------------------------------------------------------------------------------------------
 
+
 def ensure_bench_venv() -> None:
     """A venv with only requirements.lock, rebuilt when the lock file changes."""
     lock = ROOT / "requirements.lock"
@@ -61,14 +62,32 @@ def ensure_bench_venv() -> None:
     print(f"Creating {BENCH_VENV.name} (runtime dependencies only, from requirements.lock)...", flush=True)
     uv = ROOT / ".venv-uv" / "bin" / "uv"  # `make` installs it; pip is the fallback
     if uv.exists():
-        subprocess.run([str(uv), "venv", "--quiet", "--allow-existing", "--python", BASE_PYTHON, str(BENCH_VENV)],
-                       check=True)
-        result = subprocess.run([str(uv), "pip", "sync", "--quiet", "--require-hashes", str(lock)],
-                                env={**os.environ, "VIRTUAL_ENV": str(BENCH_VENV)}, capture_output=True, text=True)
+        subprocess.run(
+            [str(uv), "venv", "--quiet", "--allow-existing", "--python", BASE_PYTHON, str(BENCH_VENV)], check=True
+        )
+        result = subprocess.run(
+            [str(uv), "pip", "sync", "--quiet", "--require-hashes", str(lock)],
+            env={**os.environ, "VIRTUAL_ENV": str(BENCH_VENV)},
+            capture_output=True,
+            text=True,
+        )
     else:
         subprocess.run([BASE_PYTHON, "-m", "venv", "--clear", str(BENCH_VENV)], check=True)
-        result = subprocess.run([str(BENCH_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                 "--require-hashes", "-r", str(lock)], capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                str(BENCH_PYTHON),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--require-hashes",
+                "-r",
+                str(lock),
+            ],
+            capture_output=True,
+            text=True,
+        )
     if result.returncode != 0:
         sys.exit(f"pip install into {BENCH_VENV} failed:\n{result.stdout}\n{result.stderr}")
     marker.write_text(digest)
@@ -78,19 +97,34 @@ def lambda_env(tracing: bool) -> dict[str, str]:
     """A clean environment like a Lambda function's: runtime variables plus the template's, dummy values."""
     from infra import template
 
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "LANG": "en_US.UTF-8", "TZ": ":UTC",
-           "HOME": tempfile.gettempdir(),
-           # Set by the Lambda runtime (values are dummies).
-           "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
-           "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": "bench",
-           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-           "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
-           # BENCH_INIT_TYPE=snap-start: an init as SnapStart runs it, before the snapshot (shared/coldstart.prime)
-           "AWS_LAMBDA_INITIALIZATION_TYPE": os.environ.get("BENCH_INIT_TYPE", "on-demand"),
-           "LAMBDA_TASK_ROOT": "/var/task", "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": "app.handler",
-           "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
-           "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1", "_AWS_XRAY_DAEMON_PORT": "2000"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "HOME": tempfile.gettempdir(),
+        # Set by the Lambda runtime (values are dummies).
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": "bench",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/bench",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+        # BENCH_INIT_TYPE=snap-start: an init as SnapStart runs it, before the snapshot (shared/coldstart.prime)
+        "AWS_LAMBDA_INITIALIZATION_TYPE": os.environ.get("BENCH_INIT_TYPE", "on-demand"),
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": "app.handler",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+        "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
+        "_AWS_XRAY_DAEMON_PORT": "2000",
+    }
     loaded = template.load()
     defaults = {name: p["Default"] for name, p in loaded.get("Parameters", {}).items() if "Default" in p}
     for name, value in loaded["Globals"]["Function"]["Environment"]["Variables"].items():
@@ -121,14 +155,32 @@ def cold_start() -> None:
         from infra import seed
 
         os.environ["ACH_API_BASE"] = ach.url
-        os.environ["ACH_SECRET_ARN"] = boto3.client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
-            {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": "bench"}))["ARN"]
+        os.environ["ACH_SECRET_ARN"] = boto3.client("secretsmanager").create_secret(
+            Name="ach",
+            SecretString=json.dumps(
+                {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": "bench"}
+            ),
+        )["ARN"]
         os.environ["ACH_EVENT_QUEUE_URL"] = boto3.client("sqs").create_queue(QueueName="ach-events")["QueueUrl"]
         seed.put_client("client-a", name="Ada Client", billing_email="ada@client.test")  # the floor's GetItem
         env = lambda_env(tracing=True) | {"ADMIN_GROUP": "merchant-admins"}
-        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "STRIPE_API_BASE", "ACH_API_BASE", "STRIPE_SECRET_ARN", "ACH_SECRET_ARN",
-                     "RECEIPT_QUEUE_URL", "ACH_EVENT_QUEUE_URL", "SENDER_EMAIL", "MERCHANT_NAME", "MERCHANT_TIMEZONE",
-                     "SUPPORT_EMAIL", "SUPPORT_PHONE", "PORTAL_BASE_URL", *template_table_vars()):
+        for name in (
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "STRIPE_API_BASE",
+            "ACH_API_BASE",
+            "STRIPE_SECRET_ARN",
+            "ACH_SECRET_ARN",
+            "RECEIPT_QUEUE_URL",
+            "ACH_EVENT_QUEUE_URL",
+            "SENDER_EMAIL",
+            "MERCHANT_NAME",
+            "MERCHANT_TIMEZONE",
+            "SUPPORT_EMAIL",
+            "SUPPORT_PHONE",
+            "PORTAL_BASE_URL",
+            *template_table_vars(),
+        ):
             env[name] = os.environ[name]
         if os.environ.get("BENCH_COUNT") == "instructions":  # valgrind's counts instead of seconds
             cold.count_instructions(str(BENCH_PYTHON), env, cold.first_requests(WEBHOOK_SECRET))
@@ -159,16 +211,25 @@ STRIPE_CALLS: list[str] = []
 
 def _set_test_environment() -> None:
     """As tests/conftest.py, before any project module reads the environment."""
-    os.environ.update({
-        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-bench",
-        "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsBench", "POWERTOOLS_LOG_LEVEL": "ERROR",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
-        "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100",
-        "PORTAL_BASE_URL": "https://portal.acme.test", "MERCHANT_TIMEZONE": "America/New_York",
-    })
+    os.environ.update(
+        {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+            "POWERTOOLS_SERVICE_NAME": "portal-payments-bench",
+            "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsBench",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "MERCHANT_NAME": "Acme Bookkeeping",
+            "SENDER_EMAIL": "billing@acme.test",
+            "SUPPORT_EMAIL": "help@acme.test",
+            "SUPPORT_PHONE": "+1 555 0100",
+            "PORTAL_BASE_URL": "https://portal.acme.test",
+            "MERCHANT_TIMEZONE": "America/New_York",
+        }
+    )
     from infra import template
 
     # Every table of the template, whatever tables are added later: INVOICES_TABLE=b-invoicestable, ...
@@ -240,10 +301,13 @@ def _create_resources() -> None:
     sqs = boto3.client("sqs")
     dlq = sqs.create_queue(QueueName="receipts-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    os.environ["RECEIPT_QUEUE_URL"] = sqs.create_queue(QueueName="receipts", Attributes={
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})["QueueUrl"]
+    os.environ["RECEIPT_QUEUE_URL"] = sqs.create_queue(
+        QueueName="receipts",
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
+    )["QueueUrl"]
     secret = boto3.client("secretsmanager").create_secret(
-        Name="stripe", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}))
+        Name="stripe", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET})
+    )
     os.environ["STRIPE_SECRET_ARN"] = secret["ARN"]
     boto3.client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
     boto3.client("ssm").put_parameter(Name="/bench/card-fee", Type="String", Value="on")
@@ -253,8 +317,13 @@ def _create_resources() -> None:
 def _pay(client_id: str, invoice_id: str, key: str) -> dict:
     from tests.helpers import call
 
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id},
-                           headers={"Idempotency-Key": key}, body={"method": "card"}, client_id=client_id)
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": invoice_id},
+        headers={"Idempotency-Key": key},
+        body={"method": "card"},
+        client_id=client_id,
+    )
     if status != 201:
         raise RuntimeError(f"create payment answered {status}: {body}")
     return body
@@ -267,8 +336,11 @@ def _check(status: int, body, expected: int = 200) -> None:
 
 def dynamodb_requests() -> None:
     _set_test_environment()
-    print("\n== 2. DynamoDB requests per operation (counted; DynamoDB Local, moto + localstripe, handlers called "
-          "in-process) ==", flush=True)
+    print(
+        "\n== 2. DynamoDB requests per operation (counted; DynamoDB Local, moto + localstripe, handlers called "
+        "in-process) ==",
+        flush=True,
+    )
     dynamodb, moto, stripe_server = _start_servers()
     try:
         _create_resources()
@@ -337,56 +409,91 @@ def _scenarios() -> list[tuple[str, int | None, dict]]:
     seed.put_client("client-b", name="Bo Client", billing_email="bo@client.test")
     due = seed.days_from_today(30)  # none overdue, whatever day the bench runs
     for i in range(30):
-        seed.put_invoice("client-a", f"inv-a{i:03d}", number=f"A-{i:03d}", total=10_000 + i,
-                         due_date=due, issued_date=f"2026-10-{1 + i % 28:02d}")
+        seed.put_invoice(
+            "client-a",
+            f"inv-a{i:03d}",
+            number=f"A-{i:03d}",
+            total=10_000 + i,
+            due_date=due,
+            issued_date=f"2026-10-{1 + i % 28:02d}",
+        )
     seed.put_invoice("client-b", "inv-b001", number="B-001", total=25_000, due_date=due)
     stripe_secrets()  # warm container: the secret is cached
 
     rows = _Rows()
-    page = rows.measure(lambda b: f"list invoices, page 1 ({len(b['invoices']) if b else '?'} of 30)", 1,
-                        lambda: _api("ListInvoicesFunction", client_id="client-a"))
+    page = rows.measure(
+        lambda b: f"list invoices, page 1 ({len(b['invoices']) if b else '?'} of 30)",
+        1,
+        lambda: _api("ListInvoicesFunction", client_id="client-a"),
+    )
     if page and page.get("next_cursor"):
-        rows.measure(lambda b: f"list invoices, page 2 by cursor ({len(b['invoices']) if b else '?'})", 1,
-                     lambda: _api("ListInvoicesFunction", client_id="client-a",
-                                  query={"cursor": page["next_cursor"]}))
-    rows.measure("list invoices, status=open, limit 10 (GSI)", 1,
-                 lambda: _api("ListInvoicesFunction", client_id="client-a", query={"status": "open", "limit": "10"}))
-    rows.measure("list invoices, status=overdue, limit 10 (none overdue: reads the partition)", None,
-                 lambda: _api("ListInvoicesFunction", client_id="client-a",
-                              query={"status": "overdue", "limit": "10"}))
+        rows.measure(
+            lambda b: f"list invoices, page 2 by cursor ({len(b['invoices']) if b else '?'})",
+            1,
+            lambda: _api("ListInvoicesFunction", client_id="client-a", query={"cursor": page["next_cursor"]}),
+        )
+    rows.measure(
+        "list invoices, status=open, limit 10 (GSI)",
+        1,
+        lambda: _api("ListInvoicesFunction", client_id="client-a", query={"status": "open", "limit": "10"}),
+    )
+    rows.measure(
+        "list invoices, status=overdue, limit 10 (none overdue: reads the partition)",
+        None,
+        lambda: _api("ListInvoicesFunction", client_id="client-a", query={"status": "overdue", "limit": "10"}),
+    )
 
-    created = rows.measure("create payment, card, existing Stripe customer", 3,
-                           lambda: _pay("client-a", "inv-a000", "bench-key-1"))
-    rows.measure("create payment, card, first payment (creates customer)", 3,
-                 lambda: _pay("client-b", "inv-b001", "bench-key-2"))
+    created = rows.measure(
+        "create payment, card, existing Stripe customer", 3, lambda: _pay("client-a", "inv-a000", "bench-key-1")
+    )
+    rows.measure(
+        "create payment, card, first payment (creates customer)", 3, lambda: _pay("client-b", "inv-b001", "bench-key-2")
+    )
     try:
         _pay("client-a", "inv-a001", "bench-key-3")  # not counted: leaves an unconfirmed payment to replace
-        rows.measure("create payment, replaces the invoice's unconfirmed one", 3,
-                     lambda: _pay("client-a", "inv-a001", "bench-key-4"))
+        rows.measure(
+            "create payment, replaces the invoice's unconfirmed one",
+            3,
+            lambda: _pay("client-a", "inv-a001", "bench-key-4"),
+        )
     except Exception as exc:  # noqa: BLE001 - a failed row is reported, the other figures still measured
         rows.skip("create payment, replaces the invoice's unconfirmed one", 3, str(exc)[:100])
-    rows.measure("create payment, same Idempotency-Key again (replay)", 3,
-                 lambda: _pay("client-a", "inv-a000", "bench-key-1"))
+    rows.measure(
+        "create payment, same Idempotency-Key again (replay)", 3, lambda: _pay("client-a", "inv-a000", "bench-key-1")
+    )
     _several(rows)
 
     if created is None:
         rows.skip("webhook payment_intent.succeeded", 3, "no payment was created")
         return rows
     payment_id = created["payment_id"]
-    event = intent_event("payment_intent.succeeded", intent_id=_intent_of("client-a", payment_id),
-                         amount=created["amount"], client_id="client-a", invoice_id="inv-a000",
-                         payment_id=payment_id, event_id="evt_bench_1")
+    event = intent_event(
+        "payment_intent.succeeded",
+        intent_id=_intent_of("client-a", payment_id),
+        amount=created["amount"],
+        client_id="client-a",
+        invoice_id="inv-a000",
+        payment_id=payment_id,
+        event_id="evt_bench_1",
+    )
     payload, headers = signed_webhook(event, WEBHOOK_SECRET)
     webhook_ok = None
     for label in ("webhook payment_intent.succeeded", "webhook, same event delivered again (duplicate)"):
-        answer = rows.measure(label, 3, lambda: _api("StripeWebhookFunction", headers=headers, body=payload,
-                                                     client_id=None))
+        answer = rows.measure(
+            label, 3, lambda: _api("StripeWebhookFunction", headers=headers, body=payload, client_id=None)
+        )
         webhook_ok = answer is not None if webhook_ok is None else webhook_ok
 
-    rows.measure(lambda b: f"get invoice (with its {len(b['payments']) if b else '?'} payment(s))", None,
-                 lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": "inv-a000"}, client_id="client-a"))
-    rows.measure("get payment (settled: the processor is not asked)", 1,
-                 lambda: _api("GetPaymentFunction", path_parameters={"payment_id": payment_id}, client_id="client-a"))
+    rows.measure(
+        lambda b: f"get invoice (with its {len(b['payments']) if b else '?'} payment(s))",
+        None,
+        lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": "inv-a000"}, client_id="client-a"),
+    )
+    rows.measure(
+        "get payment (settled: the processor is not asked)",
+        1,
+        lambda: _api("GetPaymentFunction", path_parameters={"payment_id": payment_id}, client_id="client-a"),
+    )
     if webhook_ok:
         rows.measure("send receipt (SQS worker, one job)", None, lambda: _email_worker_receipt("client-a", payment_id))
         rows.measure("resend receipt (POST /payments/{id}/receipt)", None, lambda: _resend("client-a", payment_id))
@@ -403,40 +510,89 @@ def _several(rows: _Rows) -> None:
     from tests.helpers import call, intent_event, signed_webhook
 
     def pay(invoices: list[str], key: str, **body) -> dict:
-        status, answer, _ = call("PayInvoicesFunction", method="POST", path_suffix="/payments", client_id="client-a",
-                                 headers={"Idempotency-Key": key}, body={"invoice_ids": invoices, **body})
+        status, answer, _ = call(
+            "PayInvoicesFunction",
+            method="POST",
+            path_suffix="/payments",
+            client_id="client-a",
+            headers={"Idempotency-Key": key},
+            body={"invoice_ids": invoices, **body},
+        )
         _check(status, answer, 201)
         return answer
 
     three = [f"inv-a{i:03d}" for i in (10, 11, 12)]
-    created = rows.measure("pay 3 invoices at once (POST /payments), card", 3,
-                           lambda: pay(three, "bench-several-1", method="card"))
-    rows.measure("pay 20 invoices at once, card", 3,
-                 lambda: pay([f"inv-a{i:03d}" for i in range(13, 30)] + ["inv-a002", "inv-a003", "inv-a004"],
-                             "bench-several-2", method="card"))
+    created = rows.measure(
+        "pay 3 invoices at once (POST /payments), card", 3, lambda: pay(three, "bench-several-1", method="card")
+    )
+    rows.measure(
+        "pay 20 invoices at once, card",
+        3,
+        lambda: pay(
+            [f"inv-a{i:03d}" for i in range(13, 30)] + ["inv-a002", "inv-a003", "inv-a004"],
+            "bench-several-2",
+            method="card",
+        ),
+    )
     if created is not None:
-        event = intent_event("payment_intent.succeeded", intent_id=_intent_of("client-a", created["payment_id"]),
-                             amount=created["amount"], client_id="client-a", invoice_id=created["invoice_id"],
-                             payment_id=created["payment_id"], event_id="evt_bench_several")
+        event = intent_event(
+            "payment_intent.succeeded",
+            intent_id=_intent_of("client-a", created["payment_id"]),
+            amount=created["amount"],
+            client_id="client-a",
+            invoice_id=created["invoice_id"],
+            payment_id=created["payment_id"],
+            event_id="evt_bench_several",
+        )
         payload, headers = signed_webhook(event, WEBHOOK_SECRET)
-        rows.measure("webhook payment_intent.succeeded, payment of 3 invoices", 3,
-                     lambda: _api("StripeWebhookFunction", headers=headers, body=payload, client_id=None))
-        rows.measure("get invoice paid with 2 others (its link: + BatchGetItem)", None,
-                     lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": three[1]}, client_id="client-a"))
+        rows.measure(
+            "webhook payment_intent.succeeded, payment of 3 invoices",
+            3,
+            lambda: _api("StripeWebhookFunction", headers=headers, body=payload, client_id=None),
+        )
+        rows.measure(
+            "get invoice paid with 2 others (its link: + BatchGetItem)",
+            None,
+            lambda: _api("GetInvoiceFunction", path_parameters={"invoice_id": three[1]}, client_id="client-a"),
+        )
 
     os.environ["CARD_FEE_BASIS_POINTS"] = "300"
     try:
-        card = requests.post(f"{os.environ['STRIPE_API_BASE']}/v1/payment_methods", timeout=5, data={
-            "key": "pk_test_bench", "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
-            "card[exp_year]": "2034", "card[cvc]": "123"}).json()["id"]
+        card = requests.post(
+            f"{os.environ['STRIPE_API_BASE']}/v1/payment_methods",
+            timeout=5,
+            data={
+                "key": "pk_test_bench",
+                "type": "card",
+                "card[number]": "4242424242424242",
+                "card[exp_month]": "12",
+                "card[exp_year]": "2034",
+                "card[cvc]": "123",
+            },
+        ).json()["id"]
         two = ["inv-a005", "inv-a006"]
-        quoted = rows.measure("quote 2 invoices, credit card, card fee on (first read of the switch)", 1,
-                              lambda: _api("PayInvoicesFunction", path_suffix="/quote", client_id="client-a",
-                                           body={"invoice_ids": two, "method": "card", "stripe_payment_method": card}))
+        quoted = rows.measure(
+            "quote 2 invoices, credit card, card fee on (first read of the switch)",
+            1,
+            lambda: _api(
+                "PayInvoicesFunction",
+                path_suffix="/quote",
+                client_id="client-a",
+                body={"invoice_ids": two, "method": "card", "stripe_payment_method": card},
+            ),
+        )
         if quoted is not None:
-            rows.measure("pay 2 invoices, credit card with its fee (confirmed here, applied)", None,
-                         lambda: pay(two, "bench-several-3", method="card", stripe_payment_method=card,
-                                     card_fee=quoted["card_fee"]["amount"]))
+            rows.measure(
+                "pay 2 invoices, credit card with its fee (confirmed here, applied)",
+                None,
+                lambda: pay(
+                    two,
+                    "bench-several-3",
+                    method="card",
+                    stripe_payment_method=card,
+                    card_fee=quoted["card_fee"]["amount"],
+                ),
+            )
     finally:
         os.environ.pop("CARD_FEE_BASIS_POINTS")
 
@@ -464,13 +620,26 @@ def _email_worker_receipt(client_id: str, payment_id: str) -> None:
 
     # The email worker's queue (the template also has the ACH event worker's).
     [source] = [s for s in template.sqs_event_sources() if s["function"] == "EmailWorkerFunction"]
-    event = {"Records": [{
-        "messageId": "bench-1", "receiptHandle": "bench",
-        "body": json.dumps(payment_job(client_id, payment_id, "receipt")),
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000)),
-                       "SenderId": "bench", "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:receipts", "awsRegion": "us-east-1"}]}
+    event = {
+        "Records": [
+            {
+                "messageId": "bench-1",
+                "receiptHandle": "bench",
+                "body": json.dumps(payment_job(client_id, payment_id, "receipt")),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": str(int(time.time() * 1000)),
+                    "SenderId": "bench",
+                    "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:receipts",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
     module = importlib.import_module(source["module"])
     response = module.handler(event, LambdaContext(function_name=source["function"]))
     if response.get("batchItemFailures"):

@@ -10,9 +10,17 @@ from dataclasses import dataclass, field
 _TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
 
-def http_event(method: str, path: str, *, route_key: str | None = None, path_parameters: dict | None = None,
-               query: dict | None = None, headers: dict | None = None, body: bytes | str | None = None,
-               claims: dict | None = None) -> dict:
+def http_event(
+    method: str,
+    path: str,
+    *,
+    route_key: str | None = None,
+    path_parameters: dict | None = None,
+    query: dict | None = None,
+    headers: dict | None = None,
+    body: bytes | str | None = None,
+    claims: dict | None = None,
+) -> dict:
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     raw = body.encode() if isinstance(body, str) else body
     is_text = raw is None or any(t in headers.get("content-type", "application/json") for t in _TEXT_TYPES)
@@ -27,17 +35,34 @@ def http_event(method: str, path: str, *, route_key: str | None = None, path_par
         encoded, b64 = None, False
     now = time.time()
     request_context = {
-        "accountId": "000000000000", "apiId": "local", "domainName": "127.0.0.1", "domainPrefix": "local",
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                 "userAgent": headers.get("user-agent", "")},
-        "requestId": str(uuid.uuid4()), "routeKey": route_key or f"{method} {path}", "stage": "$default",
-        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)), "timeEpoch": int(now * 1000),
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": "127.0.0.1",
+        "domainPrefix": "local",
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": str(uuid.uuid4()),
+        "routeKey": route_key or f"{method} {path}",
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
     }
     if claims is not None:
         request_context["authorizer"] = {"jwt": {"claims": authorizer_claims(claims), "scopes": None}}
-    event = {"version": "2.0", "routeKey": request_context["routeKey"], "rawPath": path,
-             "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-             "headers": headers, "requestContext": request_context, "isBase64Encoded": b64}
+    event = {
+        "version": "2.0",
+        "routeKey": request_context["routeKey"],
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": headers,
+        "requestContext": request_context,
+        "isBase64Encoded": b64,
+    }
     if query:
         event["queryStringParameters"] = dict(query)
     if path_parameters:

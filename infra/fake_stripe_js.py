@@ -40,8 +40,11 @@ DECLINES = {
     "4000000000009979": ("card_declined", "stolen_card", "Your card was declined."),
     "4000000000000069": ("expired_card", None, "Your card has expired."),
     "4000000000000127": ("incorrect_cvc", None, "Your card's security code is incorrect."),
-    "4000000000000119": ("processing_error", None, "An error occurred while processing your card. Try again "
-                                                   "in a little bit."),
+    "4000000000000119": (
+        "processing_error",
+        None,
+        "An error occurred while processing your card. Try again in a little bit.",
+    ),
     "4242424242424241": ("incorrect_number", None, "Your card number is incorrect."),
     "4000000000000341": ("card_declined", "generic_decline", "Your card was declined."),  # attaches, then declines
     # 3-D Secure, then declined for insufficient funds (localstripe also asks to authenticate it)
@@ -49,15 +52,35 @@ DECLINES = {
 }
 # Stripe's test cards that are not credit cards (docs.stripe.com/testing, "Cards by brand": "Visa (debit)",
 # "Mastercard (debit)", "Mastercard (prepaid)", "Discover (debit)"); every other card is a credit card, as there.
-FUNDING = {"4000056655665556": "debit", "5200828282828210": "debit", "5105105105105100": "prepaid",
-           "6011981111111113": "debit"}
-BRANDS = (("34", "amex"), ("37", "amex"), ("6011", "discover"), ("65", "discover"), ("5", "mastercard"),
-          ("2", "mastercard"), ("4", "visa"))
-AUTHENTICATION_FAILED = ("We are unable to authenticate your payment method. Please choose a different "
-                         "payment method and try again.")
+FUNDING = {
+    "4000056655665556": "debit",
+    "5200828282828210": "debit",
+    "5105105105105100": "prepaid",
+    "6011981111111113": "debit",
+}
+BRANDS = (
+    ("34", "amex"),
+    ("37", "amex"),
+    ("6011", "discover"),
+    ("65", "discover"),
+    ("5", "mastercard"),
+    ("2", "mastercard"),
+    ("4", "visa"),
+)
+AUTHENTICATION_FAILED = (
+    "We are unable to authenticate your payment method. Please choose a different payment method and try again."
+)
 # What Stripe.js adds that localstripe's resources do not take (tracking ids, its own hints).
-_STRIPE_JS_EXTRAS = ("expected_payment_method_type", "use_stripe_sdk", "return_url", "key", "client_secret",
-                     "payment_user_agent", "referrer", "time_on_page")
+_STRIPE_JS_EXTRAS = (
+    "expected_payment_method_type",
+    "use_stripe_sdk",
+    "return_url",
+    "key",
+    "client_secret",
+    "payment_user_agent",
+    "referrer",
+    "time_on_page",
+)
 _PM_EXTRAS = ("guid", "muid", "sid", "payment_user_agent", "time_on_page", "referrer")
 _INTENT = re.compile(r"^/v1/(payment_intents|setup_intents)/(\w+)(/confirm|/_authenticate)?$")
 
@@ -86,8 +109,12 @@ def _patch_localstripe() -> None:
     def last_payment_error(self):
         error = last_error(self)
         if error and self.latest_charge is not None and self.latest_charge.status == "failed":
-            error = {**error, "type": "card_error", "payment_method": self.latest_charge.payment_method,
-                     "decline_code": getattr(self.latest_charge, "_decline_code", None)}
+            error = {
+                **error,
+                "type": "card_error",
+                "payment_method": self.latest_charge.payment_method,
+                "decline_code": getattr(self.latest_charge, "_decline_code", None),
+            }
         elif error:
             error = {**error, "type": "invalid_request_error"}
         return error
@@ -110,11 +137,15 @@ def _card_method(data: dict) -> resources.PaymentMethod:
         raise UserError(400, "payment_method_data[type] must be card.", {"code": "parameter_invalid_empty"})
     number = str(card.get("number", "")).replace(" ", "")
     try:
-        method = resources.PaymentMethod(type="card", billing_details=fields.get("billing_details"),
-                                         card={k: card.get(k) for k in ("number", "exp_month", "exp_year", "cvc")})
+        method = resources.PaymentMethod(
+            type="card",
+            billing_details=fields.get("billing_details"),
+            card={k: card.get(k) for k in ("number", "exp_month", "exp_year", "cvc")},
+        )
     except UserError:
-        raise UserError(402, "Your card number is incorrect.", {"code": "incorrect_number", "type": "card_error",
-                                                                 "param": "number"}) from None
+        raise UserError(
+            402, "Your card number is incorrect.", {"code": "incorrect_number", "type": "card_error", "param": "number"}
+        ) from None
     method.card["brand"] = _brand(number)
     method.card["funding"] = FUNDING.get(number, "credit")
     method.card["country"] = "US"
@@ -134,8 +165,11 @@ def _check_client(params: dict, intent) -> None:
     if not (isinstance(params.get("key"), str) and params["key"].startswith("pk_")):
         raise UserError(401, "Invalid API Key provided.")
     if params.get("client_secret") != intent.client_secret:
-        raise UserError(400, "The client_secret provided does not match any associated PaymentIntent on this "
-                             "account.", {"code": "resource_missing", "param": "client_secret"})
+        raise UserError(
+            400,
+            "The client_secret provided does not match any associated PaymentIntent on this account.",
+            {"code": "resource_missing", "param": "client_secret"},
+        )
 
 
 def _declined(kind: str, intent, error: UserError) -> web.Response:
@@ -144,15 +178,22 @@ def _declined(kind: str, intent, error: UserError) -> web.Response:
     body[kind] = intent._export()
     if kind == "payment_intent" and intent.latest_charge is not None:
         charge = intent.latest_charge
-        body.update(code=charge.failure_code, message=charge.failure_message, charge=charge.id,
-                    decline_code=getattr(charge, "_decline_code", None))
+        body.update(
+            code=charge.failure_code,
+            message=charge.failure_message,
+            charge=charge.id,
+            decline_code=getattr(charge, "_decline_code", None),
+        )
     return _stripe_error(error.code, body)
 
 
 def _confirm_payment(intent, params: dict) -> web.Response:
     if intent.status not in ("requires_payment_method", "requires_confirmation", "requires_action"):
-        raise UserError(400, f"You cannot confirm this PaymentIntent because it has a status of {intent.status}.",
-                        {"code": "payment_intent_unexpected_state"})
+        raise UserError(
+            400,
+            f"You cannot confirm this PaymentIntent because it has a status of {intent.status}.",
+            {"code": "payment_intent_unexpected_state"},
+        )
     if intent.status == "requires_action":
         return server.json_response(intent._export())  # Stripe.js goes on with the next action
     if isinstance(params.get("payment_method_data"), dict):
@@ -160,8 +201,11 @@ def _confirm_payment(intent, params: dict) -> web.Response:
     elif isinstance(params.get("payment_method"), str):
         intent.payment_method = resources.PaymentMethod._api_retrieve(params["payment_method"]).id
     elif intent.payment_method is None:
-        raise UserError(400, "You must provide a payment method to confirm this PaymentIntent.",
-                        {"code": "payment_intent_unexpected_state"})
+        raise UserError(
+            400,
+            "You must provide a payment method to confirm this PaymentIntent.",
+            {"code": "payment_intent_unexpected_state"},
+        )
     intent.latest_charge = None  # a retry after a decline starts a new attempt
     try:
         intent._confirm(on_failure_now=intent._report_failure)
@@ -173,14 +217,22 @@ def _confirm_payment(intent, params: dict) -> web.Response:
 def _confirm_setup(setup, params: dict) -> web.Response | None:
     if not isinstance(params.get("payment_method_data"), dict) and not isinstance(params.get("payment_method"), str):
         return None  # a bare confirm (after 3-D Secure) is localstripe's own
-    method = (_card_method(params["payment_method_data"]) if isinstance(params.get("payment_method_data"), dict)
-              else resources.PaymentMethod._api_retrieve(params["payment_method"]))
+    method = (
+        _card_method(params["payment_method_data"])
+        if isinstance(params.get("payment_method_data"), dict)
+        else resources.PaymentMethod._api_retrieve(params["payment_method"])
+    )
     decline = getattr(method, "_decline", None)
     if decline or method._attaching_is_declined():
         code, decline_code, message = decline or ("card_declined", "generic_decline", "Your card was declined.")
         setup.status, setup.payment_method, setup.next_action = "requires_payment_method", None, None
-        setup.last_setup_error = {"code": code, "decline_code": decline_code, "message": message,
-                                  "type": "card_error", "payment_method": method._export()}
+        setup.last_setup_error = {
+            "code": code,
+            "decline_code": decline_code,
+            "message": message,
+            "type": "card_error",
+            "payment_method": method._export(),
+        }
         return _stripe_error(402, {**setup.last_setup_error, "setup_intent": setup._export()})
     setup.last_setup_error = None
     setup._attach_pm(method)
@@ -195,8 +247,11 @@ def _authentication_failed(kind: str, intent) -> web.Response:
         schedule_webhook(resources.Event("payment_intent.payment_failed", intent))
     else:
         intent.status = "requires_payment_method"
-        intent.last_setup_error = {"code": "setup_intent_authentication_failure", "message": AUTHENTICATION_FAILED,
-                                   "type": "invalid_request_error"}
+        intent.last_setup_error = {
+            "code": "setup_intent_authentication_failure",
+            "message": AUTHENTICATION_FAILED,
+            "type": "invalid_request_error",
+        }
     return server.json_response(intent._export())
 
 
@@ -225,8 +280,11 @@ async def stripe_js(request: web.Request, handler):
                 return _authentication_failed(kind, intent)
             if kind == "payment_intents":
                 try:
-                    return server.json_response(resources.PaymentIntent._api_authenticate(
-                        intent_id, client_secret=intent.client_secret, success=True)._export())
+                    return server.json_response(
+                        resources.PaymentIntent._api_authenticate(
+                            intent_id, client_secret=intent.client_secret, success=True
+                        )._export()
+                    )
                 except UserError as error:
                     return _declined("payment_intent", intent, error) if error.code == 402 else error.to_response()
             return await handler(request)

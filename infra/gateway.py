@@ -86,8 +86,13 @@ class JwtAuthorizer:
                 return None
             # exp is required: the guide lists it without saying what a token without one gets, and every Cognito
             # token has one. PyJWT checks nbf and iat only when present, as the guide's wording allows.
-            claims = jwt.decode(token, key.key, algorithms=self.ALGORITHMS, issuer=self.issuer,
-                                options={"require": ["exp", "iss"], "verify_aud": False})
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=self.ALGORITHMS,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss"], "verify_aud": False},
+            )
         except (jwt.PyJWTError, ValueError, requests.RequestException):
             return None
         return claims if self._audience_matches(claims) else None
@@ -114,8 +119,16 @@ class Route:
 class Gateway(ThreadedHttp):
     thread_name = "gateway"
 
-    def __init__(self, port: int, routes: list[dict], authorizer: JwtAuthorizer | None, *,
-                 cors: dict | None = None, openapi: dict | None = None, invoke_lock=None):
+    def __init__(
+        self,
+        port: int,
+        routes: list[dict],
+        authorizer: JwtAuthorizer | None,
+        *,
+        cors: dict | None = None,
+        openapi: dict | None = None,
+        invoke_lock=None,
+    ):
         super().__init__(port, _Handler)  # binds first: a port in use fails before anything else starts
         self.server.gateway = self
         self.routes, self.authorizer, self.cors, self.openapi = [], authorizer, cors or {}, openapi
@@ -181,25 +194,47 @@ class _Handler(BaseHTTPRequestHandler):
         cors = gw.cors if origin and origin in gw.cors.get("AllowOrigins", []) else None
 
         if self.command == "OPTIONS" and cors and self.headers.get("Access-Control-Request-Method"):
-            return self._send(204, None, {
-                "Access-Control-Allow-Origin": origin, "Access-Control-Max-Age": str(cors.get("MaxAge", 0)),
-                "Access-Control-Allow-Methods": ",".join(cors.get("AllowMethods", [])),
-                "Access-Control-Allow-Headers": ",".join(cors.get("AllowHeaders", []))})
-        extra = {"Access-Control-Allow-Origin": origin,
-                 "Access-Control-Expose-Headers": ",".join(cors.get("ExposeHeaders", []))} if cors else {}
+            return self._send(
+                204,
+                None,
+                {
+                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Max-Age": str(cors.get("MaxAge", 0)),
+                    "Access-Control-Allow-Methods": ",".join(cors.get("AllowMethods", [])),
+                    "Access-Control-Allow-Headers": ",".join(cors.get("AllowHeaders", [])),
+                },
+            )
+        extra = (
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Expose-Headers": ",".join(cors.get("ExposeHeaders", [])),
+            }
+            if cors
+            else {}
+        )
 
         if self.command == "GET" and url.path == "/openapi.json" and gw.openapi is not None:
             return self._send(200, gw.openapi, extra)
         if self.command == "GET" and url.path in ("/docs", "/docs/"):
             return self._send(200, SWAGGER_PAGE.encode(), {"Content-Type": "text/html; charset=utf-8"})
         if self.command == "GET" and url.path.startswith("/docs/") and url.path[6:] in SWAGGER_ASSETS:
-            return self._send(200, _swagger_asset(url.path[6:]), {"Content-Type": SWAGGER_ASSETS[url.path[6:]],
-                                                                  "Cache-Control": "max-age=3600"})
+            return self._send(
+                200,
+                _swagger_asset(url.path[6:]),
+                {"Content-Type": SWAGGER_ASSETS[url.path[6:]], "Cache-Control": "max-age=3600"},
+            )
         if self.command == "POST" and url.path.startswith("/_local/schedules/"):
             run = gw.schedules.get(url.path.rsplit("/", 1)[1])
             if run is None:
-                return self._send(404, {"error": {"code": "schedule_not_found", "message":
-                                        f"Scheduled functions: {', '.join(gw.schedules) or 'none'}."}})
+                return self._send(
+                    404,
+                    {
+                        "error": {
+                            "code": "schedule_not_found",
+                            "message": f"Scheduled functions: {', '.join(gw.schedules) or 'none'}.",
+                        }
+                    },
+                )
             return self._send(200, run())
 
         if url.path == "/_local/clock" and gw.clock is not None:
@@ -228,8 +263,16 @@ class _Handler(BaseHTTPRequestHandler):
         query: dict[str, str] = {}
         for k, v in parse_qsl(url.query, keep_blank_values=True):
             query[k] = f"{query[k]},{v}" if k in query else v
-        event = http_event(self.command, url.path, route_key=route.key, path_parameters=params or None,
-                           query=query or None, headers=headers, body=body, claims=claims)
+        event = http_event(
+            self.command,
+            url.path,
+            route_key=route.key,
+            path_parameters=params or None,
+            query=query or None,
+            headers=headers,
+            body=body,
+            claims=claims,
+        )
         event["rawQueryString"] = url.query
         try:
             result = gw.invoke(route, event)
@@ -244,8 +287,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "DELETE":
             return self._send(200, stack_clock.reset())
         if self.command != "POST":
-            return self._send(405, {"error": {"code": "method_not_allowed", "message": "GET, POST or DELETE."}},
-                              {"Allow": "GET, POST, DELETE"})
+            return self._send(
+                405,
+                {"error": {"code": "method_not_allowed", "message": "GET, POST or DELETE."}},
+                {"Allow": "GET, POST, DELETE"},
+            )
         try:
             parsed = json.loads(body or b"null")
         except ValueError:

@@ -52,8 +52,16 @@ def _raise_stop(signum, frame):
 
 
 def _base_environment(overrides: dict) -> None:
-    os.environ.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "local",
-                       "AWS_SECRET_ACCESS_KEY": "local", "POWERTOOLS_TRACE_DISABLED": "1", **overrides})
+    os.environ.update(
+        {
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+            **overrides,
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)  # a developer's profile must not leak into the local stack
 
 
@@ -72,7 +80,9 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
 
     # A support phone for the demo (the template's default is none), so the portal shows both contacts.
     params = _parameter_defaults() | {"AchApiBase": ach_api_base, "SupportPhone": "+1 555 0100"}
-    if os.environ.get("LOCAL_CARD_FEE_BASIS_POINTS"):  # a card fee to try (docs/several-invoices-and-card-fees.md); none by default
+    if os.environ.get(
+        "LOCAL_CARD_FEE_BASIS_POINTS"
+    ):  # a card fee to try (docs/several-invoices-and-card-fees.md); none by default
         params["CardFeeBasisPoints"] = os.environ["LOCAL_CARD_FEE_BASIS_POINTS"]
     if portal_url:  # CORS and the links in emails follow where the portal is served
         params |= {"PortalOrigin": portal_url, "PortalBaseUrl": portal_url}
@@ -88,50 +98,80 @@ def create_resources(moto_url: str, ach_api_base: str, portal_url: str | None = 
     arns = {}
     for logical_id, q in sorted(queues.items(), key=lambda kv: "RedrivePolicy" in kv[1]["Properties"]):
         props = q["Properties"]
-        attrs = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
-                 if k in props}
+        attrs = {
+            k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds") if k in props
+        }
         if "RedrivePolicy" in props:
             target = props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-            attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arns[target],
-                                                 "maxReceiveCount": str(props["RedrivePolicy"]["maxReceiveCount"])})
+            attrs["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[target], "maxReceiveCount": str(props["RedrivePolicy"]["maxReceiveCount"])}
+            )
         url = sqs.create_queue(QueueName=logical_id, Attributes=attrs)["QueueUrl"]
         arns[logical_id] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         refs[logical_id] = url
 
     secret = boto3.client("secretsmanager").create_secret(
-        Name="StripeSecret", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET}))
+        Name="StripeSecret", SecretString=json.dumps({"api_key": STRIPE_API_KEY, "webhook_secret": WEBHOOK_SECRET})
+    )
     refs["StripeSecret"] = secret["ARN"]
     from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-    ach_secret = boto3.client("secretsmanager").create_secret(Name="AchSecret", SecretString=json.dumps({
-        "client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
+    ach_secret = boto3.client("secretsmanager").create_secret(
+        Name="AchSecret",
+        SecretString=json.dumps(
+            {
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "webhook_secret": ACH_WEBHOOK_SECRET,
+            }
+        ),
+    )
     refs["AchSecret"] = ach_secret["ARN"]
     boto3.client("ses").verify_email_identity(EmailAddress=params["SenderEmail"])
     # SSM parameters (the card fee's switch), named after the logical id, with the template's value.
     for logical_id, parameter in template.resources("AWS::SSM::Parameter").items():
-        boto3.client("ssm").put_parameter(Name=f"/local/{logical_id}", Type=parameter["Properties"]["Type"],
-                                          Value=parameter["Properties"]["Value"])
+        boto3.client("ssm").put_parameter(
+            Name=f"/local/{logical_id}", Type=parameter["Properties"]["Type"], Value=parameter["Properties"]["Value"]
+        )
         refs[logical_id] = f"/local/{logical_id}"
 
     # Cognito: the pool and app client with the template's own settings (custom:client_id, password policy,
     # USER_PASSWORD_AUTH), so tokens carry the same claims as in the deployed system.
     cognito = boto3.client("cognito-idp")
     pool_props = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]
-    pool_id = cognito.create_user_pool(PoolName="portal-local-clients", **{
-        k: pool_props[k] for k in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig",
-                                   "Schema", "Policies") if k in pool_props})["UserPool"]["Id"]
+    pool_id = cognito.create_user_pool(
+        PoolName="portal-local-clients",
+        **{
+            k: pool_props[k]
+            for k in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Schema", "Policies")
+            if k in pool_props
+        },
+    )["UserPool"]["Id"]
     client_props = template.resources("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
-    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, **{
-        k: client_props[k] for k in ("ClientName", "GenerateSecret", "ExplicitAuthFlows",
-                                     "PreventUserExistenceErrors", "ReadAttributes", "WriteAttributes")
-        if k in client_props})["UserPoolClient"]["ClientId"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        **{
+            k: client_props[k]
+            for k in (
+                "ClientName",
+                "GenerateSecret",
+                "ExplicitAuthFlows",
+                "PreventUserExistenceErrors",
+                "ReadAttributes",
+                "WriteAttributes",
+            )
+            if k in client_props
+        },
+    )["UserPoolClient"]["ClientId"]
 
     env = {}
     for name, value in template.load()["Globals"]["Function"]["Environment"]["Variables"].items():
         env[name] = str(refs[value["Ref"]]) if isinstance(value, dict) else str(value)
     cors = template.resources("AWS::Serverless::HttpApi")["PortalApi"]["Properties"].get("CorsConfiguration", {})
-    cors = {k: [refs[o["Ref"]] if isinstance(o, dict) else o for o in v] if isinstance(v, list) else v
-            for k, v in cors.items()}
+    cors = {
+        k: [refs[o["Ref"]] if isinstance(o, dict) else o for o in v] if isinstance(v, list) else v
+        for k, v in cors.items()
+    }
     return {"env": env, "queues": refs, "user_pool_id": pool_id, "user_pool_client_id": client_id, "cors": cors}
 
 
@@ -166,12 +206,17 @@ def create_users(pool_id: str, users: list[dict]) -> None:
 
     cognito = boto3.client("cognito-idp")
     for u in users:
-        cognito.admin_create_user(UserPoolId=pool_id, Username=u["email"], MessageAction="SUPPRESS",
-                                  UserAttributes=[{"Name": "email", "Value": u["email"]},
-                                                  {"Name": "email_verified", "Value": "true"},
-                                                  {"Name": "custom:client_id", "Value": u["client_id"]}])
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=u["email"], Password=u["password"],
-                                        Permanent=True)
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=u["email"],
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": u["email"]},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "custom:client_id", "Value": u["client_id"]},
+            ],
+        )
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=u["email"], Password=u["password"], Permanent=True)
 
 
 def create_admin(pool_id: str, email: str, password: str) -> None:
@@ -182,9 +227,12 @@ def create_admin(pool_id: str, email: str, password: str) -> None:
     group = template.resources("AWS::Cognito::UserPoolGroup")["AdminGroup"]["Properties"]["GroupName"]
     group_name = _parameter_defaults()[group["Ref"]] if isinstance(group, dict) else group
     cognito.create_group(UserPoolId=pool_id, GroupName=group_name)
-    cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
-                              UserAttributes=[{"Name": "email", "Value": email},
-                                              {"Name": "email_verified", "Value": "true"}])
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
     cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group_name)
 
@@ -198,28 +246,34 @@ def write_stack_file(path: Path, info: dict) -> None:
 
 def banner(info: dict, stack_file: Path, seconds: float) -> str:
     user = info["demo_users"][0]
-    lines = [f"Local stack ready in {seconds:.1f}s  (stack file: {stack_file})",
-             f"  Portal         {info['portal_url']}   (sign in with a demo login below)",
-             f"  API            {info['api_url']}   (OpenAPI: {info['api_url']}/docs)",
-             f"  DynamoDB Local {info['dynamodb_endpoint_url']}",
-             f"  AWS (moto)     {info['aws_endpoint_url']}",
-             f"  Stripe (local) {info['stripe_api_base']}",
-             "  Demo logins:"]
+    lines = [
+        f"Local stack ready in {seconds:.1f}s  (stack file: {stack_file})",
+        f"  Portal         {info['portal_url']}   (sign in with a demo login below)",
+        f"  API            {info['api_url']}   (OpenAPI: {info['api_url']}/docs)",
+        f"  DynamoDB Local {info['dynamodb_endpoint_url']}",
+        f"  AWS (moto)     {info['aws_endpoint_url']}",
+        f"  Stripe (local) {info['stripe_api_base']}",
+        "  Demo logins:",
+    ]
     lines += [f"    {u['email']} / {u['password']}  ({u['client_id']})" for u in info["demo_users"]]
-    lines += [f"    {ADMIN_LOGIN} / {info['demo_users'][0]['password']}  (merchant admin: /admin routes)",
-              f"  Emails sent (receipts, notices, invitations, password-reset codes): {info['api_url']}/_local/emails",
-              "    or: .venv/bin/python -m infra.demo emails",
-              f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction",
-              f"  Move the stack's clock (forward only): curl -X POST {info['api_url']}/_local/clock "
-              "-d '{\"now\": \"2027-01-15T09:00:00-05:00\"}'   (DELETE: real time again)"]
-    lines += ["  Pay an invoice end to end:",
-              f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
-              "  Or by hand:",
-              f"    TOKEN=$(.venv/bin/python -m infra.demo token --email {user['email']})",
-              f"    curl -s -H \"Authorization: Bearer $TOKEN\" {info['api_url']}/invoices",
-              f"    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-1' "
-              f"-d '{{\"method\": \"card\"}}' {info['api_url']}/invoices/{user['client_id']}-full/payments",
-              "  Ctrl-C stops everything."]
+    lines += [
+        f"    {ADMIN_LOGIN} / {info['demo_users'][0]['password']}  (merchant admin: /admin routes)",
+        f"  Emails sent (receipts, notices, invitations, password-reset codes): {info['api_url']}/_local/emails",
+        "    or: .venv/bin/python -m infra.demo emails",
+        f"  Run the daily due-date job now: curl -X POST {info['api_url']}/_local/schedules/DueDateJobFunction",
+        f"  Move the stack's clock (forward only): curl -X POST {info['api_url']}/_local/clock "
+        '-d \'{"now": "2027-01-15T09:00:00-05:00"}\'   (DELETE: real time again)',
+    ]
+    lines += [
+        "  Pay an invoice end to end:",
+        f"    .venv/bin/python -m infra.demo pay --email {user['email']}",
+        "  Or by hand:",
+        f"    TOKEN=$(.venv/bin/python -m infra.demo token --email {user['email']})",
+        f'    curl -s -H "Authorization: Bearer $TOKEN" {info["api_url"]}/invoices',
+        f"    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-1' "
+        f'-d \'{{"method": "card"}}\' {info["api_url"]}/invoices/{user["client_id"]}-full/payments',
+        "  Ctrl-C stops everything.",
+    ]
     return "\n".join(lines)
 
 
@@ -251,8 +305,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         try:
             gateway = Gateway(port, template.http_routes(), None)
         except OSError as exc:
-            raise StartupError(component, f"port {port} on 127.0.0.1 is already in use or not available "
-                                          f"({exc.strerror}); pass --port or set LOCAL_API_PORT") from None
+            raise StartupError(
+                component,
+                f"port {port} on 127.0.0.1 is already in use or not available "
+                f"({exc.strerror}); pass --port or set LOCAL_API_PORT",
+            ) from None
         stoppers.append(("API gateway", gateway.stop))
 
         component = "portal"
@@ -261,8 +318,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         try:
             portal = PortalServer(portal_port)
         except OSError as exc:
-            raise StartupError(component, f"port {portal_port} on 127.0.0.1 is already in use or not available "
-                                          f"({exc.strerror}); pass --portal-port or set LOCAL_PORTAL_PORT") from None
+            raise StartupError(
+                component,
+                f"port {portal_port} on 127.0.0.1 is already in use or not available "
+                f"({exc.strerror}); pass --portal-port or set LOCAL_PORTAL_PORT",
+            ) from None
         stoppers.append(("portal", portal.stop))
 
         component = "moto server"
@@ -278,8 +338,13 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
 
         stripe_server = FakeStripe().start()
         stoppers.append(("localstripe", stripe_server.stop))
-        _base_environment({"AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.url,
-                           "STRIPE_API_BASE": stripe_server.url})
+        _base_environment(
+            {
+                "AWS_ENDPOINT_URL": moto_url,
+                "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.url,
+                "STRIPE_API_BASE": stripe_server.url,
+            }
+        )
         from infra.stack_clock import StackClock
 
         # This stack's test clock (POST /_local/clock): set before anything starts that reads the time.
@@ -303,11 +368,16 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
             stoppers.append(("the stack's tables", lambda: _delete_tables(table_prefix)))
         resources = create_resources(moto_url, ach.url, portal.url, table_prefix)
         os.environ.update(resources["env"])  # before any function or shared.aws.models import
-        os.environ.update({"USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
-                           "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
-                           "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
-                           "PASSWORD_POLICY": template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]
-                           ["Properties"]["Environment"]["Variables"]["PASSWORD_POLICY"]})
+        os.environ.update(
+            {
+                "USER_POOL_ID": resources["user_pool_id"],  # PortalSettingsFunction's own variables
+                "USER_POOL_CLIENT_ID": resources["user_pool_client_id"],
+                "STRIPE_PUBLISHABLE_KEY": STRIPE_PUBLISHABLE_KEY,
+                "PASSWORD_POLICY": template.resources("AWS::Serverless::Function")["PortalSettingsFunction"][
+                    "Properties"
+                ]["Environment"]["Variables"]["PASSWORD_POLICY"],
+            }
+        )
 
         component = "demo data"
         from infra import demo_data
@@ -319,8 +389,11 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         component = "Stripe webhook registration"
         import requests
 
-        requests.post(f"{stripe_server.url}/_config/webhooks/portal", timeout=10, data={
-            "url": f"{gateway.url}/webhooks/stripe", "secret": WEBHOOK_SECRET}).raise_for_status()
+        requests.post(
+            f"{stripe_server.url}/_config/webhooks/portal",
+            timeout=10,
+            data={"url": f"{gateway.url}/webhooks/stripe", "secret": WEBHOOK_SECRET},
+        ).raise_for_status()
 
         component = "ACH webhook subscription"
         _subscribe_ach_webhook(ach.url, f"{gateway.url}/webhooks/ach")
@@ -330,7 +403,8 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         gateway.authorizer = JwtAuthorizer(
             f"{moto_url}/{resources['user_pool_id']}/.well-known/jwks.json",
             issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{resources['user_pool_id']}",  # what moto issues
-            audience=[resources["user_pool_client_id"]])
+            audience=[resources["user_pool_client_id"]],
+        )
         gateway.cors = resources["cors"]
         from infra import local_emails
 
@@ -351,8 +425,13 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
 
         for source in template.sqs_event_sources():
             module = importlib.import_module(source["module"])
-            poller = SqsPoller(resources["queues"][source["queue"]], module.handler, function=source["function"],
-                               batch_size=source["batch_size"], invoke_lock=gateway.invoke_lock).start()
+            poller = SqsPoller(
+                resources["queues"][source["queue"]],
+                module.handler,
+                function=source["function"],
+                batch_size=source["batch_size"],
+                invoke_lock=gateway.invoke_lock,
+            ).start()
             stoppers.append((f"SQS poller {source['function']}", poller.stop))
         component = "schedules"
         from infra.scheduler import Scheduler
@@ -364,17 +443,24 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         scheduler.start()
         stoppers.append(("scheduler", scheduler.stop))
 
-        info = {"api_url": gateway.url, "aws_endpoint_url": moto_url, "dynamodb_endpoint_url": dynamodb.url,
-                "region": REGION,
-                "stripe_api_base": stripe_server.url, "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
-                "ach_api_base": ach.url, "user_pool_id": resources["user_pool_id"],
-                "user_pool_client_id": resources["user_pool_client_id"], "demo_users": users,
-                # The merchant's staff login (the admin group): `python -m infra.demo token --email` signs it in too.
-                "admin_users": [{"email": ADMIN_LOGIN, "password": demo_data.PASSWORD}],
-                "portal_url": portal.url,
-                # Logical id -> local name/URL/ARN, as CloudFormation's physical ids: the ops commands' --stack-file.
-                "resources": resources["queues"] | {"UserPool": resources["user_pool_id"],
-                                                    "UserPoolClient": resources["user_pool_client_id"]}}
+        info = {
+            "api_url": gateway.url,
+            "aws_endpoint_url": moto_url,
+            "dynamodb_endpoint_url": dynamodb.url,
+            "region": REGION,
+            "stripe_api_base": stripe_server.url,
+            "stripe_publishable_key": STRIPE_PUBLISHABLE_KEY,
+            "ach_api_base": ach.url,
+            "user_pool_id": resources["user_pool_id"],
+            "user_pool_client_id": resources["user_pool_client_id"],
+            "demo_users": users,
+            # The merchant's staff login (the admin group): `python -m infra.demo token --email` signs it in too.
+            "admin_users": [{"email": ADMIN_LOGIN, "password": demo_data.PASSWORD}],
+            "portal_url": portal.url,
+            # Logical id -> local name/URL/ARN, as CloudFormation's physical ids: the ops commands' --stack-file.
+            "resources": resources["queues"]
+            | {"UserPool": resources["user_pool_id"], "UserPoolClient": resources["user_pool_client_id"]},
+        }
         write_stack_file(stack_file, info)
         stoppers.append(("stack file", lambda: stack_file.unlink(missing_ok=True)))
         print(banner(info, stack_file, time.monotonic() - started_at), flush=True)
@@ -391,8 +477,7 @@ def run(port: int, stack_file: Path, portal_port: int = 5173, workers: int = 0, 
         print(f"local stack: {exc}", file=sys.stderr, flush=True)
     except Exception as exc:  # noqa: BLE001 - any failure: reported, then everything started is stopped
         code = 1
-        print(f"local stack: {component or 'stack'} failed: {type(exc).__name__}: {exc}", file=sys.stderr,
-              flush=True)
+        print(f"local stack: {component or 'stack'} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
     for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not interrupt the clean-up
         signal.signal(sig, signal.SIG_IGN)
     for name, stop in reversed(stoppers):
@@ -411,12 +496,19 @@ def _subscribe_ach_webhook(ach_url: str, webhook_url: str) -> None:
 
     from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-    token = requests.post(f"{ach_url}/token", data={"grant_type": "client_credentials"}, timeout=10,
-                          auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)).json()["access_token"]
+    token = requests.post(
+        f"{ach_url}/token",
+        data={"grant_type": "client_credentials"},
+        timeout=10,
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+    ).json()["access_token"]
     hal = "application/vnd.dwolla.v1.hal+json"
-    requests.post(f"{ach_url}/webhook-subscriptions", json={"url": webhook_url, "secret": ACH_WEBHOOK_SECRET},
-                  headers={"Authorization": f"Bearer {token}", "Accept": hal, "Content-Type": hal},
-                  timeout=10).raise_for_status()
+    requests.post(
+        f"{ach_url}/webhook-subscriptions",
+        json={"url": webhook_url, "secret": ACH_WEBHOOK_SECRET},
+        headers={"Authorization": f"Bearer {token}", "Accept": hal, "Content-Type": hal},
+        timeout=10,
+    ).raise_for_status()
 
 
 def _openapi(server_url: str) -> dict | None:
@@ -433,19 +525,37 @@ def _openapi(server_url: str) -> dict | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the whole portal payments system locally.")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("LOCAL_API_PORT", 3000)),
-                        help="API gateway port (default 3000, or LOCAL_API_PORT)")
-    parser.add_argument("--stack-file", type=Path,
-                        default=Path(os.environ.get("LOCAL_STACK_FILE", ROOT / ".local" / "stack.json")),
-                        help="where to write the stack description (default .local/stack.json)")
-    parser.add_argument("--portal-port", type=int, default=int(os.environ.get("LOCAL_PORTAL_PORT", 5173)),
-                        help="reference portal port (default 5173, or LOCAL_PORTAL_PORT)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("LOCAL_WORKERS", 0)),
-                        help="run the API's handlers in N processes, like N warm Lambda instances each "
-                             "(default 0: in the gateway's process, one invocation at a time; or LOCAL_WORKERS)")
-    parser.add_argument("--dynamodb-endpoint-url", default=os.environ.get("LOCAL_DYNAMODB_ENDPOINT_URL") or None,
-                        help="a DynamoDB Local already running, shared with others (the tests'); the stack's tables "
-                             "get names of their own there (default: start one; or LOCAL_DYNAMODB_ENDPOINT_URL)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("LOCAL_API_PORT", 3000)),
+        help="API gateway port (default 3000, or LOCAL_API_PORT)",
+    )
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        default=Path(os.environ.get("LOCAL_STACK_FILE", ROOT / ".local" / "stack.json")),
+        help="where to write the stack description (default .local/stack.json)",
+    )
+    parser.add_argument(
+        "--portal-port",
+        type=int,
+        default=int(os.environ.get("LOCAL_PORTAL_PORT", 5173)),
+        help="reference portal port (default 5173, or LOCAL_PORTAL_PORT)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("LOCAL_WORKERS", 0)),
+        help="run the API's handlers in N processes, like N warm Lambda instances each "
+        "(default 0: in the gateway's process, one invocation at a time; or LOCAL_WORKERS)",
+    )
+    parser.add_argument(
+        "--dynamodb-endpoint-url",
+        default=os.environ.get("LOCAL_DYNAMODB_ENDPOINT_URL") or None,
+        help="a DynamoDB Local already running, shared with others (the tests'); the stack's tables "
+        "get names of their own there (default: start one; or LOCAL_DYNAMODB_ENDPOINT_URL)",
+    )
     args = parser.parse_args(argv)
     try:
         dynamodb_choice.chosen()

@@ -56,9 +56,18 @@ responses.method_names_from_class = functools.cache(responses.method_names_from_
 # What a request may do and still leave every resource as set up: the messages and sent mail it changes are
 # what clear_data() empties. Keyed by the service in the request's signature.
 DATA_ACTIONS = {
-    "sqs": {"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
-            "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "GetQueueAttributes", "GetQueueUrl",
-            "ListQueues"},
+    "sqs": {
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "ChangeMessageVisibilityBatch",
+        "GetQueueAttributes",
+        "GetQueueUrl",
+        "ListQueues",
+    },
     "secretsmanager": {"GetSecretValue", "DescribeSecret", "ListSecrets"},
     "ses": {"SendEmail", "SendRawEmail", "GetSendQuota", "ListIdentities", "GetIdentityVerificationAttributes"},
     "ssm": {"GetParameter"},
@@ -76,8 +85,11 @@ def request_action(environ: dict) -> tuple[str, str]:
     if target:
         return signed.group(1), target.rsplit(".", 1)[-1]
     query = parse_qs(environ.get("QUERY_STRING", ""))
-    if ("Action" not in query and environ.get("CONTENT_LENGTH")
-            and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")):
+    if (
+        "Action" not in query
+        and environ.get("CONTENT_LENGTH")
+        and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+    ):
         body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
         environ["wsgi.input"] = io.BytesIO(body)  # put back for moto
         query = parse_qs(body.decode("utf-8", "replace"))
@@ -103,15 +115,21 @@ class ResourceWatch:
                 finally:
                     getattr(response, "close", lambda: None)()
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-            body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
-                               "message": "DynamoDB is not served by moto here: set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB "
-                                          "Local's endpoint (dynamodb_endpoint_url in the stack file)"}).encode()
-            start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"),
-                                               ("Content-Length", str(len(body)))])
+            body = json.dumps(
+                {
+                    "__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
+                    "message": "DynamoDB is not served by moto here: set AWS_ENDPOINT_URL_DYNAMODB to DynamoDB "
+                    "Local's endpoint (dynamodb_endpoint_url in the stack file)",
+                }
+            ).encode()
+            start_response(
+                "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+            )
             return [body]
         service, action = request_action(environ)
         if action not in DATA_ACTIONS.get(service, ()) and not (
-                environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/moto-api/data.json"):
+            environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == "/moto-api/data.json"
+        ):
             self.resources_changed = True
         return self._app(environ, start_response)
 

@@ -45,24 +45,44 @@ MODEL_SEQUENCES = "150"  # the books model's share per mutant (the suite runs 1,
 TIMEOUT = 240
 # (module, function, change) -> why it cannot change behaviour. Each was read and argued.
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    ("shared/domain/dispute_states.py", "decide_dispute", "delta > 0  ->  delta >= 0"):
-        "at a delta of 0, taking and giving back both move nothing",
-    ("shared/domain/dispute_states.py", "_phases", "delta > 0  ->  delta >= 0"):
-        "only reached for a delta that is not 0 (`if delta:`)",
-    ("shared/domain/dispute_states.py", "_funds", "0  ->  1"):
-        "a reinstatement in another currency counts at least the whole disputed amount either way, and giving back is "
-        "bounded by what was taken",
-    ("shared/domain/payment_states.py", "_returned", "amount - from_credit  ->  amount + from_credit"):
-        "a payment never holds more than it received, so what it paid is never more than the rest either way",
-    ("shared/http/payment_requests.py", "choose_amount", "request.amount > balance  ->  request.amount >= balance"):
-        "an amount equal to the balance was answered just before",
-    ("shared/http/payment_requests.py", "choose_amount",
-     "status == PAID or (balance == 0 and status != PROCESSING)  ->  status == PAID and (balance == 0 and status != "
-     "PROCESSING)"):
-        "the status derives from the numbers: a paid invoice has nothing left, an unpaid one with nothing left is "
-        "processing",
-    ("shared/domain/due_dates.py", "", "30  ->  31"):
-        "REMINDER_HORIZON: the job reads one day further ahead, but no client's reminder day is beyond 30",
+    (
+        "shared/domain/dispute_states.py",
+        "decide_dispute",
+        "delta > 0  ->  delta >= 0",
+    ): "at a delta of 0, taking and giving back both move nothing",
+    (
+        "shared/domain/dispute_states.py",
+        "_phases",
+        "delta > 0  ->  delta >= 0",
+    ): "only reached for a delta that is not 0 (`if delta:`)",
+    (
+        "shared/domain/dispute_states.py",
+        "_funds",
+        "0  ->  1",
+    ): "a reinstatement in another currency counts at least the whole disputed amount either way, and giving back is "
+    "bounded by what was taken",
+    (
+        "shared/domain/payment_states.py",
+        "_returned",
+        "amount - from_credit  ->  amount + from_credit",
+    ): "a payment never holds more than it received, so what it paid is never more than the rest either way",
+    (
+        "shared/http/payment_requests.py",
+        "choose_amount",
+        "request.amount > balance  ->  request.amount >= balance",
+    ): "an amount equal to the balance was answered just before",
+    (
+        "shared/http/payment_requests.py",
+        "choose_amount",
+        "status == PAID or (balance == 0 and status != PROCESSING)  ->  status == PAID and (balance == 0 and status != "
+        "PROCESSING)",
+    ): "the status derives from the numbers: a paid invoice has nothing left, an unpaid one with nothing left is "
+    "processing",
+    (
+        "shared/domain/due_dates.py",
+        "",
+        "30  ->  31",
+    ): "REMINDER_HORIZON: the job reads one day further ahead, but no client's reminder day is beyond 30",
 }
 
 
@@ -79,9 +99,25 @@ class Mutant:
         return self.module, self.where, self.change
 
 
-_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv, ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv,
-          ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
-          ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.And: ast.Or, ast.Or: ast.And}
+_SWAPS = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.FloorDiv,
+    ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.And: ast.Or,
+    ast.Or: ast.And,
+}
 
 
 def _skipped(node: ast.AST, parents: dict) -> bool:
@@ -91,8 +127,11 @@ def _skipped(node: ast.AST, parents: dict) -> bool:
         parent = parents[node]
         if isinstance(parent, (ast.FunctionDef, ast.ClassDef)) and node in parent.decorator_list:
             return True
-        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and \
-                parent.func.attr in ("info", "warning", "error", "exception", "debug"):
+        if (
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Attribute)
+            and parent.func.attr in ("info", "warning", "error", "exception", "debug")
+        ):
             return True
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "Logger":
             return True
@@ -118,16 +157,25 @@ def mutants(module: str) -> list[Mutant]:
             points += [(node, "cmp", i) for i, op in enumerate(node.ops) if type(op) in _SWAPS]
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             points.append((node, "not", None))
-        elif isinstance(node, ast.Constant) and type(node.value) in (int, bool) and \
-                not isinstance(parents.get(node), ast.Expr):
+        elif (
+            isinstance(node, ast.Constant)
+            and type(node.value) in (int, bool)
+            and not isinstance(parents.get(node), ast.Expr)
+        ):
             points.append((node, "const", None))
-        elif isinstance(node, (ast.Tuple, ast.Set, ast.List)) and len(node.elts) >= 2 and \
-                all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        elif (
+            isinstance(node, (ast.Tuple, ast.Set, ast.List))
+            and len(node.elts) >= 2
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+        ):
             points += [(node, "drop", i) for i in range(len(node.elts))]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max"):
             points.append((node, "minmax", None))
-        elif isinstance(node, ast.Return) and node.value is not None and \
-                not (isinstance(node.value, ast.Constant) and node.value.value is None):
+        elif (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ):
             points.append((node, "return", None))
     order = {id(node): n for n, node in enumerate(ast.walk(tree))}
 
@@ -169,8 +217,18 @@ def _mutate(node: ast.AST, kind: str, index) -> str:
 
 def _workspace() -> Path:
     where = Path(tempfile.mkdtemp(prefix="mutate-"))
-    for part in ("shared", "functions", "infra", "tests", "ops", "template.yaml", "pyproject.toml", "docs",
-                 "README.md", "portal"):
+    for part in (
+        "shared",
+        "functions",
+        "infra",
+        "tests",
+        "ops",
+        "template.yaml",
+        "pyproject.toml",
+        "docs",
+        "README.md",
+        "portal",
+    ):
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, where / part, ignore=shutil.ignore_patterns("__pycache__"))
@@ -184,12 +242,35 @@ def _killed(mutant: Mutant, workspace: Path) -> bool:
     original = path.read_text()
     path.write_text(mutant.source)
     try:
-        env = {**os.environ, "BOOKS_MODEL_SEQUENCES": MODEL_SEQUENCES, "PYTHONDONTWRITEBYTECODE": "1",
-               "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "--noconftest", "-p", "no:cacheprovider",
-                              "-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin", "--timeout", str(TIMEOUT),
-                              *TARGETS[mutant.module]], cwd=workspace, env=env, capture_output=True,
-                             timeout=TIMEOUT + 60)
+        env = {
+            **os.environ,
+            "BOOKS_MODEL_SEQUENCES": MODEL_SEQUENCES,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        }
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-x",
+                "--noconftest",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "pytest_timeout",
+                "-p",
+                "_hypothesis_pytestplugin",
+                "--timeout",
+                str(TIMEOUT),
+                *TARGETS[mutant.module],
+            ],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            timeout=TIMEOUT + 60,
+        )
         return run.returncode != 0
     except subprocess.TimeoutExpired:
         return True  # a mutant that hangs is caught
@@ -242,8 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     real = [m for m in survivors if m.key not in EQUIVALENT]
     counted = len(todo) - len(equivalent)
     score = 100 * (counted - len(real)) / counted if counted else 100.0
-    print(f"\n{counted - len(real)} of {counted} behaviour-changing mutants killed: {score:.1f} % "
-          f"({len(equivalent)} equivalent, not counted) in {time.monotonic() - began:.0f} s")
+    print(
+        f"\n{counted - len(real)} of {counted} behaviour-changing mutants killed: {score:.1f} % "
+        f"({len(equivalent)} equivalent, not counted) in {time.monotonic() - began:.0f} s"
+    )
     for m in real:
         print(f"SURVIVED {m.module}:{m.line} ({m.where})  {m.change}")
     for m in equivalent:

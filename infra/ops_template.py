@@ -20,8 +20,16 @@ SERVICE = [{"Name": "service", "Value": "portal-payments"}]  # POWERTOOLS_SERVIC
 NAMESPACE = "PortalPayments"  # POWERTOOLS_METRICS_NAMESPACE
 TOPIC = [{"Ref": "AlarmTopic"}]
 # The DynamoDB operations the functions' policies allow; SystemErrors is only published per operation.
-TABLE_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-                    "TransactWriteItems")
+TABLE_OPERATIONS = (
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "TransactWriteItems",
+)
 API_STAGE = "$default"  # the stage SAM creates for an HttpApi without StageName
 FIVE_XX_PERCENT = 5  # of a route's requests over 5 minutes, in 2 of 3 periods
 MIN_REQUESTS = 5  # fewer requests than this in a period is too little to call a rate
@@ -31,23 +39,41 @@ def _runbook(name: str) -> dict:
     return {"Fn::Sub": "${RunbookBaseUrl}/docs/runbooks/" + name + ".md"}
 
 
-def _alarm(name: str, description: str, runbook: str, *, period: int = 300, evaluations: int = 1,
-           datapoints: int | None = None, threshold: float = 0, **metric) -> dict:
-    props = {"AlarmName": {"Fn::Sub": "${AWS::StackName}-" + name},
-             "AlarmDescription": {"Fn::Join": ["", [description + " Runbook: ", _runbook(runbook)]]}}
+def _alarm(
+    name: str,
+    description: str,
+    runbook: str,
+    *,
+    period: int = 300,
+    evaluations: int = 1,
+    datapoints: int | None = None,
+    threshold: float = 0,
+    **metric,
+) -> dict:
+    props = {
+        "AlarmName": {"Fn::Sub": "${AWS::StackName}-" + name},
+        "AlarmDescription": {"Fn::Join": ["", [description + " Runbook: ", _runbook(runbook)]]},
+    }
     if "Metrics" in metric:
         props["Metrics"] = metric["Metrics"]
     else:
-        props |= {"Namespace": metric["namespace"], "MetricName": metric["metric"],
-                  "Dimensions": metric["dimensions"]}
-        props |= ({"ExtendedStatistic": metric["statistic"]} if metric["statistic"].startswith("p")
-                  else {"Statistic": metric["statistic"]})
+        props |= {"Namespace": metric["namespace"], "MetricName": metric["metric"], "Dimensions": metric["dimensions"]}
+        props |= (
+            {"ExtendedStatistic": metric["statistic"]}
+            if metric["statistic"].startswith("p")
+            else {"Statistic": metric["statistic"]}
+        )
         props["Period"] = period
     props |= {"EvaluationPeriods": evaluations}
     if datapoints:
         props["DatapointsToAlarm"] = datapoints
-    props |= {"Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold",
-              "TreatMissingData": "notBreaching", "AlarmActions": TOPIC, "OKActions": TOPIC}
+    props |= {
+        "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": TOPIC,
+        "OKActions": TOPIC,
+    }
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
 
 
@@ -67,45 +93,75 @@ def function_resources() -> dict:
     out = {}
     for logical_id, fn in template.resources("AWS::Serverless::Function").items():
         props, short = fn["Properties"], _short(logical_id, "Function")
-        out[f"{short}LogGroup"] = {"Type": "AWS::Logs::LogGroup", "Properties": {
-            "LogGroupName": {"Fn::Sub": "/aws/lambda/${" + logical_id + "}"},
-            "RetentionInDays": {"Ref": "LogRetentionDays"}}}
+        out[f"{short}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": "/aws/lambda/${" + logical_id + "}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
         dims = [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
         # A scheduled job's failure is one failed run after the scheduler's retries: an hour is its natural period.
         period = 3600 if _is_scheduled(props) else 300
         out[f"{short}ErrorsAlarm"] = _alarm(
-            f"{short}-errors", f"The {_words(short)} function raised errors (an unexpected exception or timeout).",
-            "function-errors", period=period, namespace="AWS/Lambda", metric="Errors", dimensions=dims,
-            statistic="Sum")
+            f"{short}-errors",
+            f"The {_words(short)} function raised errors (an unexpected exception or timeout).",
+            "function-errors",
+            period=period,
+            namespace="AWS/Lambda",
+            metric="Errors",
+            dimensions=dims,
+            statistic="Sum",
+        )
         out[f"{short}ThrottlesAlarm"] = _alarm(
-            f"{short}-throttles", f"Lambda refused to run the {_words(short)} function (account or reserved "
-                                  "concurrency reached): its callers got errors or retried.",
-            "function-throttles", period=period, namespace="AWS/Lambda", metric="Throttles", dimensions=dims,
-            statistic="Sum")
+            f"{short}-throttles",
+            f"Lambda refused to run the {_words(short)} function (account or reserved "
+            "concurrency reached): its callers got errors or retried.",
+            "function-throttles",
+            period=period,
+            namespace="AWS/Lambda",
+            metric="Throttles",
+            dimensions=dims,
+            statistic="Sum",
+        )
     return out
 
 
 def queue_resources() -> dict:
     out = {}
     queues = template.resources("AWS::SQS::Queue")
-    dead_letter = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-                   for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    dead_letter = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    }
     for logical_id, queue in queues.items():
         dims = [{"Name": "QueueName", "Value": {"Fn::GetAtt": [logical_id, "QueueName"]}}]
         short = _short(logical_id, "Queue")
         if logical_id in dead_letter:
             out[f"{short}Alarm"] = _alarm(
-                f"{short}-not-empty", f"A message failed every retry and waits in the {_words(short)} queue.",
-                "dead-letter-queue", namespace="AWS/SQS", metric="ApproximateNumberOfMessagesVisible",
-                dimensions=dims, statistic="Maximum")
+                f"{short}-not-empty",
+                f"A message failed every retry and waits in the {_words(short)} queue.",
+                "dead-letter-queue",
+                namespace="AWS/SQS",
+                metric="ApproximateNumberOfMessagesVisible",
+                dimensions=dims,
+                statistic="Maximum",
+            )
         else:
             # Twice the visibility timeout: a message is older than one failed attempt and its retry.
             threshold = max(900, 2 * int(queue["Properties"].get("VisibilityTimeout", 30)))
             out[f"{short}AgeAlarm"] = _alarm(
-                f"{short}-oldest-message-age", f"The oldest message in the {_words(short)} queue is older than "
-                                               f"{threshold} seconds: its worker is failing or not keeping up.",
-                "queue-age", threshold=threshold, namespace="AWS/SQS", metric="ApproximateAgeOfOldestMessage",
-                dimensions=dims, statistic="Maximum")
+                f"{short}-oldest-message-age",
+                f"The oldest message in the {_words(short)} queue is older than "
+                f"{threshold} seconds: its worker is failing or not keeping up.",
+                "queue-age",
+                threshold=threshold,
+                namespace="AWS/SQS",
+                metric="ApproximateAgeOfOldestMessage",
+                dimensions=dims,
+                statistic="Maximum",
+            )
     return out
 
 
@@ -116,23 +172,38 @@ def table_resources() -> dict:
         table = [{"Name": "TableName", "Value": {"Ref": logical_id}}]
 
         def stat(id_, metric, dims):
-            return {"Id": id_, "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric, "Dimensions": dims},
-                "Period": 300, "Stat": "Sum"}}
+            return {
+                "Id": id_,
+                "ReturnData": False,
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric, "Dimensions": dims},
+                    "Period": 300,
+                    "Stat": "Sum",
+                },
+            }
 
-        throttles = [stat("reads", "ReadThrottleEvents", table), stat("writes", "WriteThrottleEvents", table),
-                     {"Id": "throttled", "Expression": "reads + writes", "Label": "Throttled requests",
-                      "ReturnData": True}]
+        throttles = [
+            stat("reads", "ReadThrottleEvents", table),
+            stat("writes", "WriteThrottleEvents", table),
+            {"Id": "throttled", "Expression": "reads + writes", "Label": "Throttled requests", "ReturnData": True},
+        ]
         out[f"{short}TableThrottledAlarm"] = _alarm(
-            f"{short}-table-throttled", f"DynamoDB throttled requests to the {_words(short)} table.",
-            "dynamodb-throttles", Metrics=throttles)
-        errors = [stat(f"op{i}", "SystemErrors", table + [{"Name": "Operation", "Value": op}])
-                  for i, op in enumerate(TABLE_OPERATIONS)]
+            f"{short}-table-throttled",
+            f"DynamoDB throttled requests to the {_words(short)} table.",
+            "dynamodb-throttles",
+            Metrics=throttles,
+        )
+        errors = [
+            stat(f"op{i}", "SystemErrors", table + [{"Name": "Operation", "Value": op}])
+            for i, op in enumerate(TABLE_OPERATIONS)
+        ]
         errors.append({"Id": "errors", "Expression": "SUM(METRICS())", "Label": "System errors", "ReturnData": True})
         out[f"{short}TableSystemErrorsAlarm"] = _alarm(
             f"{short}-table-system-errors",
             f"DynamoDB answered internal errors (HTTP 500) for the {_words(short)} table.",
-            "dynamodb-system-errors", Metrics=errors)
+            "dynamodb-system-errors",
+            Metrics=errors,
+        )
     return out
 
 
@@ -149,56 +220,123 @@ def api_resources() -> dict:
     for route in sorted(template.http_routes(), key=lambda r: (r["path"], r["method"])):
         key = f"{route['method']} {route['path']}"
         # HTTP API route metrics (DetailedMetricsEnabled) are published per ApiId, Method, Resource and Stage.
-        dims = [{"Name": "ApiId", "Value": {"Ref": "PortalApi"}}, {"Name": "Method", "Value": route["method"]},
-                {"Name": "Resource", "Value": route["path"]}, {"Name": "Stage", "Value": API_STAGE}]
+        dims = [
+            {"Name": "ApiId", "Value": {"Ref": "PortalApi"}},
+            {"Name": "Method", "Value": route["method"]},
+            {"Name": "Resource", "Value": route["path"]},
+            {"Name": "Stage", "Value": API_STAGE},
+        ]
         name = _route_name(route)
 
         def stat(id_, metric):  # called within this iteration only
-            return {"Id": id_, "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": metric, "Dimensions": dims},  # noqa: B023
-                "Period": 300, "Stat": "Sum"}}
+            return {
+                "Id": id_,
+                "ReturnData": False,
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": metric, "Dimensions": dims},  # noqa: B023
+                    "Period": 300,
+                    "Stat": "Sum",
+                },
+            }
 
-        rate = [stat("errors", "5xx"), stat("requests", "Count"),
-                {"Id": "rate", "Label": "5xx %", "ReturnData": True,
-                 "Expression": f"IF(requests >= {MIN_REQUESTS}, 100 * errors / requests, 0)"}]
+        rate = [
+            stat("errors", "5xx"),
+            stat("requests", "Count"),
+            {
+                "Id": "rate",
+                "Label": "5xx %",
+                "ReturnData": True,
+                "Expression": f"IF(requests >= {MIN_REQUESTS}, 100 * errors / requests, 0)",
+            },
+        ]
         out[f"Api{name}5xxAlarm"] = _alarm(
-            f"api-{name}-5xx", f"More than {FIVE_XX_PERCENT}% of {key} requests answered 5xx.", "api-5xx",
-            evaluations=3, datapoints=2, threshold=FIVE_XX_PERCENT, Metrics=rate)
+            f"api-{name}-5xx",
+            f"More than {FIVE_XX_PERCENT}% of {key} requests answered 5xx.",
+            "api-5xx",
+            evaluations=3,
+            datapoints=2,
+            threshold=FIVE_XX_PERCENT,
+            Metrics=rate,
+        )
         # A third of the function's timeout: well before API Gateway or Lambda cut the request off.
         seconds = functions[route["function"]]["Properties"].get("Timeout", timeout)
         threshold = seconds * 1000 // 3
         out[f"Api{name}LatencyAlarm"] = _alarm(
-            f"api-{name}-p99-latency", f"The 99th percentile latency of {key} is above {threshold} ms.",
-            "api-latency", evaluations=3, datapoints=2, threshold=threshold, namespace="AWS/ApiGateway",
-            metric="Latency", dimensions=dims, statistic="p99")
+            f"api-{name}-p99-latency",
+            f"The 99th percentile latency of {key} is above {threshold} ms.",
+            "api-latency",
+            evaluations=3,
+            datapoints=2,
+            threshold=threshold,
+            namespace="AWS/ApiGateway",
+            metric="Latency",
+            dimensions=dims,
+            statistic="p99",
+        )
     return out
 
 
 def payment_alarms() -> dict:
     def custom(name, metric, description, runbook, period=300, threshold=0):
-        return {name: _alarm(_short(name, "Alarm"), description, runbook, period=period, threshold=threshold,
-                             namespace=NAMESPACE, metric=metric, dimensions=SERVICE, statistic="Sum")}
+        return {
+            name: _alarm(
+                _short(name, "Alarm"),
+                description,
+                runbook,
+                period=period,
+                threshold=threshold,
+                namespace=NAMESPACE,
+                metric=metric,
+                dimensions=SERVICE,
+                statistic="Sum",
+            )
+        }
 
-    return (custom("SecretNotConfiguredAlarm", "SecretNotConfigured",
-                   'A Stripe or ACH secret still says "unset": its webhook answers 503 and payments are refused.',
-                   "secret-not-configured")
-            | custom("WebhookSignatureFailuresAlarm", "WebhookRejected",
-                     "More than 10 webhook deliveries in 5 minutes had a bad signature: someone is probing, or the "
-                     "webhook secret was rotated at the processor but not here.", "webhook-signature-failures",
-                     threshold=10)
-            | custom("PaymentAnomalyAlarm", "PaymentAnomaly",
-                     "Money arrived that did not fit an invoice (overpayment or success after cancel).",
-                     "payment-anomaly")
-            | custom("UnrecordedPaymentAlarm", "UnrecordedPayment",
-                     "Reconciliation found money the processor took that the system had not recorded (a lost "
-                     "webhook); it was applied, but look at why.", "unrecorded-payment", period=3600)
-            | custom("ReconcileNeedsAttentionAlarm", "ReconcileNeedsAttention",
-                     "A payment needs a person: an ACH payment has no transfer past the processor's 24-hour "
-                     "idempotency window.", "payment-needs-a-person", period=3600)
-            | custom("LedgerDriftAlarm", "LedgerDrift",
-                     "Reconciliation re-folded an invoice's ledger entries and they differ from its stored money "
-                     "(total, fees, paid, pending, credited); nothing was rewritten, a person must look.",
-                     "ledger-drift", period=3600))
+    return (
+        custom(
+            "SecretNotConfiguredAlarm",
+            "SecretNotConfigured",
+            'A Stripe or ACH secret still says "unset": its webhook answers 503 and payments are refused.',
+            "secret-not-configured",
+        )
+        | custom(
+            "WebhookSignatureFailuresAlarm",
+            "WebhookRejected",
+            "More than 10 webhook deliveries in 5 minutes had a bad signature: someone is probing, or the "
+            "webhook secret was rotated at the processor but not here.",
+            "webhook-signature-failures",
+            threshold=10,
+        )
+        | custom(
+            "PaymentAnomalyAlarm",
+            "PaymentAnomaly",
+            "Money arrived that did not fit an invoice (overpayment or success after cancel).",
+            "payment-anomaly",
+        )
+        | custom(
+            "UnrecordedPaymentAlarm",
+            "UnrecordedPayment",
+            "Reconciliation found money the processor took that the system had not recorded (a lost "
+            "webhook); it was applied, but look at why.",
+            "unrecorded-payment",
+            period=3600,
+        )
+        | custom(
+            "ReconcileNeedsAttentionAlarm",
+            "ReconcileNeedsAttention",
+            "A payment needs a person: an ACH payment has no transfer past the processor's 24-hour idempotency window.",
+            "payment-needs-a-person",
+            period=3600,
+        )
+        | custom(
+            "LedgerDriftAlarm",
+            "LedgerDrift",
+            "Reconciliation re-folded an invoice's ledger entries and they differ from its stored money "
+            "(total, fees, paid, pending, credited); nothing was rewritten, a person must look.",
+            "ledger-drift",
+            period=3600,
+        )
+    )
 
 
 def _metric(name: str, label: str) -> list:
@@ -209,46 +347,137 @@ def dashboard() -> dict:
     queues = template.resources("AWS::SQS::Queue")
     functions = template.resources("AWS::Serverless::Function")
     widgets = [
-        ("Payments", [_metric("PaymentStarted", "started"), _metric("Payment_succeeded", "succeeded"),
-                      _metric("Payment_failed", "failed"), _metric("Payment_refunded", "refunded"),
-                      _metric("Payment_partially_refunded", "partially refunded"),
-                      _metric("Payment_disputed", "disputed")]),
-        ("Webhook lag (seconds from the processor's event to its processing)",
-          [[NAMESPACE, f"WebhookLag_{s}", "service", "portal-payments", {"stat": "p99", "label": f"{s} p99"}]
-          for s in ("stripe", "ach")]),
-        ("Webhooks refused and money needing a look",
-         [_metric(m, m) for m in ("WebhookRejected", "PaymentAnomaly", "UnrecordedPayment",
-                                  "ReconcileNeedsAttention", "LedgerDrift", "SecretNotConfigured")]),
-        ("Queue depth (messages visible)",
-         [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${%s.QueueName}" % q,
-           {"stat": "Maximum", "label": q}] for q in queues]),
-        ("Oldest message age (seconds)",
-         [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "${%s.QueueName}" % q,
-           {"stat": "Maximum", "label": q}] for q in queues]),
-        ("API 4xx and 5xx", [["AWS/ApiGateway", m, "ApiId", "${PortalApi}", "Stage", API_STAGE, {"stat": "Sum"}]
-                             for m in ("4xx", "5xx")]),
-        ("Function errors", [["AWS/Lambda", "Errors", "FunctionName", "${%s}" % f, {"stat": "Sum", "label": f}]
-                             for f in functions]),
-        ("Function throttles", [["AWS/Lambda", "Throttles", "FunctionName", "${%s}" % f,
-                                 {"stat": "Sum", "label": f}] for f in functions]),
+        (
+            "Payments",
+            [
+                _metric("PaymentStarted", "started"),
+                _metric("Payment_succeeded", "succeeded"),
+                _metric("Payment_failed", "failed"),
+                _metric("Payment_refunded", "refunded"),
+                _metric("Payment_partially_refunded", "partially refunded"),
+                _metric("Payment_disputed", "disputed"),
+            ],
+        ),
+        (
+            "Webhook lag (seconds from the processor's event to its processing)",
+            [
+                [NAMESPACE, f"WebhookLag_{s}", "service", "portal-payments", {"stat": "p99", "label": f"{s} p99"}]
+                for s in ("stripe", "ach")
+            ],
+        ),
+        (
+            "Webhooks refused and money needing a look",
+            [
+                _metric(m, m)
+                for m in (
+                    "WebhookRejected",
+                    "PaymentAnomaly",
+                    "UnrecordedPayment",
+                    "ReconcileNeedsAttention",
+                    "LedgerDrift",
+                    "SecretNotConfigured",
+                )
+            ],
+        ),
+        (
+            "Queue depth (messages visible)",
+            [
+                [
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    "QueueName",
+                    "${%s.QueueName}" % q,
+                    {"stat": "Maximum", "label": q},
+                ]
+                for q in queues
+            ],
+        ),
+        (
+            "Oldest message age (seconds)",
+            [
+                [
+                    "AWS/SQS",
+                    "ApproximateAgeOfOldestMessage",
+                    "QueueName",
+                    "${%s.QueueName}" % q,
+                    {"stat": "Maximum", "label": q},
+                ]
+                for q in queues
+            ],
+        ),
+        (
+            "API 4xx and 5xx",
+            [
+                ["AWS/ApiGateway", m, "ApiId", "${PortalApi}", "Stage", API_STAGE, {"stat": "Sum"}]
+                for m in ("4xx", "5xx")
+            ],
+        ),
+        (
+            "Function errors",
+            [["AWS/Lambda", "Errors", "FunctionName", "${%s}" % f, {"stat": "Sum", "label": f}] for f in functions],
+        ),
+        (
+            "Function throttles",
+            [["AWS/Lambda", "Throttles", "FunctionName", "${%s}" % f, {"stat": "Sum", "label": f}] for f in functions],
+        ),
     ]
-    body = {"widgets": [{"type": "metric", "x": (i % 2) * 12, "y": (i // 2) * 6, "width": 12, "height": 6,
-                         "properties": {"title": title, "region": "${AWS::Region}", "period": 300, "view": "timeSeries",
-                                        "stacked": False, "metrics": metrics}}
-                        for i, (title, metrics) in enumerate(widgets)]}
-    return {"OperationsDashboard": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {
-        "DashboardName": {"Fn::Sub": "${AWS::StackName}-operations"},
-        "DashboardBody": {"Fn::Sub": json.dumps(body, separators=(",", ":"))}}}}
+    body = {
+        "widgets": [
+            {
+                "type": "metric",
+                "x": (i % 2) * 12,
+                "y": (i // 2) * 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": title,
+                    "region": "${AWS::Region}",
+                    "period": 300,
+                    "view": "timeSeries",
+                    "stacked": False,
+                    "metrics": metrics,
+                },
+            }
+            for i, (title, metrics) in enumerate(widgets)
+        ]
+    }
+    return {
+        "OperationsDashboard": {
+            "Type": "AWS::CloudWatch::Dashboard",
+            "Properties": {
+                "DashboardName": {"Fn::Sub": "${AWS::StackName}-operations"},
+                "DashboardBody": {"Fn::Sub": json.dumps(body, separators=(",", ":"))},
+            },
+        }
+    }
 
 
 def resources() -> dict:
-    topic = {"AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {
-        "KmsMasterKeyId": "alias/aws/sns",
-        "Subscription": {"Fn::If": ["HasAlarmEmail", [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}],
-                                    {"Ref": "AWS::NoValue"}]}}}}
+    topic = {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "KmsMasterKeyId": "alias/aws/sns",
+                "Subscription": {
+                    "Fn::If": [
+                        "HasAlarmEmail",
+                        [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}],
+                        {"Ref": "AWS::NoValue"},
+                    ]
+                },
+            },
+        }
+    }
     merged = {}
-    for part in (topic, function_resources(), queue_resources(), table_resources(), api_resources(),
-                 payment_alarms(), dashboard()):
+    for part in (
+        topic,
+        function_resources(),
+        queue_resources(),
+        table_resources(),
+        api_resources(),
+        payment_alarms(),
+        dashboard(),
+    ):
         clash = set(part) & set(merged)
         if clash:
             raise ValueError(f"two generated resources named {sorted(clash)}")

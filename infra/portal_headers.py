@@ -31,8 +31,14 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 CLOUDFRONT_MAX_CSP = 1783
 
 
-def content_security_policy(*, api: str, identity: str, stripe_js: Sequence[str] = STRIPE_JS,
-                            stripe_frames: Sequence[str] = STRIPE_FRAMES, stripe_api: str = STRIPE_API) -> str:
+def content_security_policy(
+    *,
+    api: str,
+    identity: str,
+    stripe_js: Sequence[str] = STRIPE_JS,
+    stripe_frames: Sequence[str] = STRIPE_FRAMES,
+    stripe_api: str = STRIPE_API,
+) -> str:
     """`api`: the payments API's origin; `identity`: the Cognito endpoint's. Stripe's by default (production);
     the local stack passes localstripe's, which serves the Stripe.js stand-in and the API it calls."""
     directives = {
@@ -52,8 +58,13 @@ def content_security_policy(*, api: str, identity: str, stripe_js: Sequence[str]
 
 
 def security_headers(csp: str) -> dict[str, str]:
-    return {"Content-Security-Policy": csp, "X-Frame-Options": FRAME_OPTIONS, "Referrer-Policy": REFERRER_POLICY,
-            "Permissions-Policy": PERMISSIONS_POLICY, "X-Content-Type-Options": "nosniff"}
+    return {
+        "Content-Security-Policy": csp,
+        "X-Frame-Options": FRAME_OPTIONS,
+        "Referrer-Policy": REFERRER_POLICY,
+        "Permissions-Policy": PERMISSIONS_POLICY,
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def origin(url: str) -> str:

@@ -58,7 +58,13 @@ class PortalServer(ThreadedHttp):
         serves the Stripe.js stand-in and the API it calls."""
         self.server.config = {"api_url": api_url}
         stripe = portal_headers.origin(stripe_url)
-        self.server.headers = portal_headers.security_headers(portal_headers.content_security_policy(
-            api=portal_headers.origin(api_url), identity=portal_headers.origin(identity_url), stripe_js=[stripe],
-            stripe_frames=[stripe], stripe_api=stripe))
+        self.server.headers = portal_headers.security_headers(
+            portal_headers.content_security_policy(
+                api=portal_headers.origin(api_url),
+                identity=portal_headers.origin(identity_url),
+                stripe_js=[stripe],
+                stripe_frames=[stripe],
+                stripe_api=stripe,
+            )
+        )
         return super().start()

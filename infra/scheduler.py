@@ -27,20 +27,24 @@ class Scheduler:
     def __init__(self, sources: list[dict], invoke_lock: threading.Lock):
         self.invoke_lock = invoke_lock
         self.jobs: dict[str, Callable[[], dict]] = {
-            s["function"]: self._runner(s["function"], importlib.import_module(s["module"]).handler)
-            for s in sources}
+            s["function"]: self._runner(s["function"], importlib.import_module(s["module"]).handler) for s in sources
+        }
         self.intervals = {s["function"]: interval_of(s["expression"]) for s in sources}
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._loop, args=(name,), name=f"schedule-{name}", daemon=True)
-                         for name in self.jobs]
+        self._threads = [
+            threading.Thread(target=self._loop, args=(name,), name=f"schedule-{name}", daemon=True)
+            for name in self.jobs
+        ]
 
     def _runner(self, name: str, handler) -> Callable[[], dict]:
         def run() -> dict:
             with self.invoke_lock:  # one invocation at a time, like the gateway
-                result = handler({"source": "local.scheduler", "detail-type": "Scheduled Event"},
-                                 LambdaContext(function_name=name))
+                result = handler(
+                    {"source": "local.scheduler", "detail-type": "Scheduled Event"}, LambdaContext(function_name=name)
+                )
             print(f"[schedule] {name}: {json.dumps(result, default=str)}", flush=True)
             return result
+
         return run
 
     def start(self) -> "Scheduler":

@@ -15,12 +15,22 @@ log = logging.getLogger("local.sqs")
 
 def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
     """Records shaped like the ones Lambda delivers (camelCase keys, string attributes)."""
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
-        "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),
-        "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": region,
-    } for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
 
 
 class Batch(NamedTuple):
@@ -32,8 +42,9 @@ class SqsPoller:
     def __init__(self, queue_url: str, handler, *, function: str, batch_size: int = 10, invoke_lock=None):
         self.queue_url, self.handler, self.function, self.batch_size = queue_url, handler, function, batch_size
         self._sqs = boto3.client("sqs")
-        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url,
-                                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self._lock = invoke_lock or threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{function}", daemon=True)
@@ -57,8 +68,12 @@ class SqsPoller:
 
     def poll_once(self, wait_seconds: int = 0) -> Batch:
         messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if not messages:
             return Batch(0, 0)
         from infra.apigw import LambdaContext
@@ -66,16 +81,26 @@ class SqsPoller:
         started = time.monotonic()
         try:
             with self._lock:
-                result = self.handler(sqs_event(messages, self._arn, self._sqs.meta.region_name),
-                                      LambdaContext(function_name=self.function)) or {}
+                result = (
+                    self.handler(
+                        sqs_event(messages, self._arn, self._sqs.meta.region_name),
+                        LambdaContext(function_name=self.function),
+                    )
+                    or {}
+                )
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: nothing is deleted, all of it comes back
             log.exception("sqs %s: handler raised; batch of %d left for redelivery", self.function, len(messages))
             failed = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
-        print(f"[sqs] {self.function} batch={len(messages)} ok={len(done)} failed={len(failed)} "
-              f"{(time.monotonic() - started) * 1000:.0f}ms", flush=True)
+            self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        print(
+            f"[sqs] {self.function} batch={len(messages)} ok={len(done)} failed={len(failed)} "
+            f"{(time.monotonic() - started) * 1000:.0f}ms",
+            flush=True,
+        )
         return Batch(len(messages), len(failed))

@@ -28,19 +28,28 @@ class StackClock:
 
     def state(self) -> dict:
         offset = clock.offset()
-        return {"now": clock.iso(clock.now()), "real_time": not self.path.exists(),
-                "offset_seconds": round(offset.total_seconds(), 3)}
+        return {
+            "now": clock.iso(clock.now()),
+            "real_time": not self.path.exists(),
+            "offset_seconds": round(offset.total_seconds(), 3),
+        }
 
     def move(self, body: object) -> tuple[int, dict]:
         """(status, answer) for POST /_local/clock."""
         target = _instant(body.get("now") if isinstance(body, dict) and set(body) == {"now"} else None)
         if target is None:
-            return 422, _error("invalid_time", 'Send {"now": "<ISO 8601 date and time with its offset>"}, for '
-                                               'example {"now": "2027-01-15T09:00:00-05:00"}.')
+            return 422, _error(
+                "invalid_time",
+                'Send {"now": "<ISO 8601 date and time with its offset>"}, for '
+                'example {"now": "2027-01-15T09:00:00-05:00"}.',
+            )
         if target < clock.now():
-            return 409, _error("clock_cannot_go_back", f"The stack's clock only moves forward: it is "
-                                                       f"{clock.iso(clock.now())} already. DELETE /_local/clock "
-                                                       "returns to real time.")
+            return 409, _error(
+                "clock_cannot_go_back",
+                f"The stack's clock only moves forward: it is "
+                f"{clock.iso(clock.now())} already. DELETE /_local/clock "
+                "returns to real time.",
+            )
         self._write((target - clock.real_now()).total_seconds())
         return 200, self.state()
 

@@ -45,8 +45,10 @@ class Route:
         return getattr(importlib.import_module(self.params_module), self.params_name) if self.params_name else None
 
     def matches(self, http_method: str, path: str) -> bool:
-        return http_method == self.http_method and re.fullmatch(
-            re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(self.template)), path) is not None
+        return (
+            http_method == self.http_method
+            and re.fullmatch(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(self.template)), path) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,11 @@ def routes() -> tuple[Route, ...]:
             name, signature = chunk.split("(", 1)[0], chunk.split(") ->", 1)[0]
             call, params = _CALL.search(chunk), _PARAMS.search(signature)
             if service and call:
-                found.append(Route(service[1], name, call[1].upper(), call[2],
-                                   params and params[1], params and modules[params[1]]))
+                found.append(
+                    Route(
+                        service[1], name, call[1].upper(), call[2], params and params[1], params and modules[params[1]]
+                    )
+                )
     return tuple(sorted(found, key=lambda r: r.template.count("{")))
 
 
@@ -107,10 +112,16 @@ def _typed_dict(cls: type, data, prefix: str) -> list[Problem]:
         return [Problem(prefix, None, f"Invalid object: {prefix} must be a hash")]
     fields = {k: v for k, v in cls.__annotations__.items() if not (prefix == "" and k in _OPTIONS)}
     namespace = vars(sys.modules[cls.__module__])
-    problems = [Problem(_name(prefix, k), "parameter_unknown", f"Received unknown parameter: {_name(prefix, k)}")
-                for k in data if k not in fields]
-    problems += [Problem(_name(prefix, k), "parameter_missing", f"Missing required param: {_name(prefix, k)}.")
-                 for k in sorted(cls.__required_keys__) if k in fields and k not in data]
+    problems = [
+        Problem(_name(prefix, k), "parameter_unknown", f"Received unknown parameter: {_name(prefix, k)}")
+        for k in data
+        if k not in fields
+    ]
+    problems += [
+        Problem(_name(prefix, k), "parameter_missing", f"Missing required param: {_name(prefix, k)}.")
+        for k in sorted(cls.__required_keys__)
+        if k in fields and k not in data
+    ]
     for key, value in data.items():
         if key in fields:
             problems += _value(fields[key], value, _name(prefix, key), namespace)

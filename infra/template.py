@@ -56,8 +56,12 @@ def create_table_requests(names: dict[str, str]) -> list[dict]:
     requests = []
     for logical_id, resource in resources("AWS::DynamoDB::Table").items():
         props = resource["Properties"]
-        request = {"TableName": names[logical_id], "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
-                   "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+        request = {
+            "TableName": names[logical_id],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+        }
         for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             if key in props:
                 request[key] = props[key]
@@ -66,17 +70,20 @@ def create_table_requests(names: dict[str, str]) -> list[dict]:
 
 
 def ttl_settings(names: dict[str, str]) -> list[tuple[str, str]]:
-    return [(names[logical_id], r["Properties"]["TimeToLiveSpecification"]["AttributeName"])
-            for logical_id, r in resources("AWS::DynamoDB::Table").items()
-            if r["Properties"].get("TimeToLiveSpecification", {}).get("Enabled")]
+    return [
+        (names[logical_id], r["Properties"]["TimeToLiveSpecification"]["AttributeName"])
+        for logical_id, r in resources("AWS::DynamoDB::Table").items()
+        if r["Properties"].get("TimeToLiveSpecification", {}).get("Enabled")
+    ]
 
 
 def create_tables(dynamodb, names: dict[str, str]) -> None:
     for request in create_table_requests(names):
         dynamodb.create_table(**request)
     for table, attribute in ttl_settings(names):
-        dynamodb.update_time_to_live(TableName=table,
-                                     TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
+        dynamodb.update_time_to_live(
+            TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
+        )
 
 
 def http_routes() -> list[dict]:
@@ -90,8 +97,16 @@ def http_routes() -> list[dict]:
             ev = event["Properties"]
             auth = (ev.get("Auth") or {}).get("Authorizer", "default") != "NONE"
             module = "functions." + Path(props["CodeUri"]).name + "." + props["Handler"].rsplit(".", 1)[0]
-            routes.append({"method": ev["Method"], "path": ev["Path"], "function": logical_id,
-                           "module": module, "handler": props["Handler"].rsplit(".", 1)[1], "auth": auth})
+            routes.append(
+                {
+                    "method": ev["Method"],
+                    "path": ev["Path"],
+                    "function": logical_id,
+                    "module": module,
+                    "handler": props["Handler"].rsplit(".", 1)[1],
+                    "auth": auth,
+                }
+            )
     return routes
 
 
@@ -102,9 +117,13 @@ def schedule_event_sources() -> list[dict]:
         props = fn["Properties"]
         for event in (props.get("Events") or {}).values():
             if event["Type"] in ("Schedule", "ScheduleV2"):
-                sources.append({"function": logical_id, "expression": event["Properties"]["ScheduleExpression"],
-                                "module": "functions." + Path(props["CodeUri"]).name + "."
-                                          + props["Handler"].rsplit(".", 1)[0]})
+                sources.append(
+                    {
+                        "function": logical_id,
+                        "expression": event["Properties"]["ScheduleExpression"],
+                        "module": "functions." + Path(props["CodeUri"]).name + "." + props["Handler"].rsplit(".", 1)[0],
+                    }
+                )
     return sources
 
 
@@ -115,8 +134,12 @@ def sqs_event_sources() -> list[dict]:
         props = fn["Properties"]
         for event in (props.get("Events") or {}).values():
             if event["Type"] == "SQS":
-                sources.append({"function": logical_id, "queue": event["Properties"]["Queue"]["Fn::GetAtt"][0],
-                                "module": "functions." + Path(props["CodeUri"]).name + "."
-                                          + props["Handler"].rsplit(".", 1)[0],
-                                "batch_size": event["Properties"].get("BatchSize", 10)})
+                sources.append(
+                    {
+                        "function": logical_id,
+                        "queue": event["Properties"]["Queue"]["Fn::GetAtt"][0],
+                        "module": "functions." + Path(props["CodeUri"]).name + "." + props["Handler"].rsplit(".", 1)[0],
+                        "batch_size": event["Properties"].get("BatchSize", 10),
+                    }
+                )
     return sources

@@ -33,8 +33,10 @@ def card_fee(ssm, parameter: str, action: str, basis_points: int, out=None) -> s
         print(f"card fee switch is {wanted}: functions see it within {SWITCH_MAX_AGE_SECONDS} seconds", file=out)
     rate = basis_points if 0 < basis_points <= CAP_BASIS_POINTS else 0
     charged = f"{rate / 100:g} % on credit cards" if rate and current == ON else "none"
-    print(f"rate {basis_points} basis points (CardFeeBasisPoints), switch {current}: a card fee now is {charged}",
-          file=out)
+    print(
+        f"rate {basis_points} basis points (CardFeeBasisPoints), switch {current}: a card fee now is {charged}",
+        file=out,
+    )
     return current
 
 

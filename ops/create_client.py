@@ -14,8 +14,17 @@ from ops.audit import log
 CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
-def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: str, *, out=None,
-                  business: bool = False, contact_name: str | None = None) -> dict:
+def create_client(
+    cognito,
+    user_pool_id: str,
+    client_id: str,
+    name: str,
+    email: str,
+    *,
+    out=None,
+    business: bool = False,
+    contact_name: str | None = None,
+) -> dict:
     """Returns {"client": "created" | "existed", "login": "invited" | "existed"}. A business (`business`) is known to
     the ACH processor by its name as its business name, and by `contact_name` (else its name) as a person."""
     out = out or sys.stdout
@@ -32,14 +41,16 @@ def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: 
         raise SystemExit("error: give a valid email: just the address, like name@example.com")
     try:  # the same rule as the client's own name: it is in every email's greeting
         name = text_field(name, "the client's name", "invalid_field", MAX_NAME_BYTES)
-        contact_name = text_field(contact_name, "the contact's name", "invalid_field", MAX_NAME_BYTES) \
-            if contact_name else None
+        contact_name = (
+            text_field(contact_name, "the contact's name", "invalid_field", MAX_NAME_BYTES) if contact_name else None
+        )
     except DomainError as exc:
         raise SystemExit(f"error: {exc.message}") from None
     result = {}
     try:
-        Client(client_id, name=name, billing_email=email, business=business,
-               contact_name=contact_name).save(condition=Client.client_id.does_not_exist())
+        Client(client_id, name=name, billing_email=email, business=business, contact_name=contact_name).save(
+            condition=Client.client_id.does_not_exist()
+        )
         result["client"] = "created"
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
@@ -50,21 +61,31 @@ def create_client(cognito, user_pool_id: str, client_id: str, name: str, email: 
         result["client"] = "existed"
     try:
         cognito.admin_create_user(
-            UserPoolId=user_pool_id, Username=email, DesiredDeliveryMediums=["EMAIL"],
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
-                            {"Name": "name", "Value": name},
-                            {"Name": "custom:client_id", "Value": client_id}])
+            UserPoolId=user_pool_id,
+            Username=email,
+            DesiredDeliveryMediums=["EMAIL"],
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "name", "Value": name},
+                {"Name": "custom:client_id", "Value": client_id},
+            ],
+        )
         result["login"] = "invited"
     except cognito.exceptions.UsernameExistsException:
         user = cognito.admin_get_user(UserPoolId=user_pool_id, Username=email)
         attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
         if attributes.get("custom:client_id") != client_id:
-            raise SystemExit(f"error: {email} already signs in for another client; nothing changed for the login") from None
+            raise SystemExit(
+                f"error: {email} already signs in for another client; nothing changed for the login"
+            ) from None
         result["login"] = "existed"
     log.info("client created by an operator", extra={"client_id": client_id, **result})
-    print(f"client {client_id}: {result['client']}; portal login {email}: {result['login']}"
-          + (" (Cognito emailed the invitation with a temporary password)" if result["login"] == "invited" else ""),
-          file=out)
+    print(
+        f"client {client_id}: {result['client']}; portal login {email}: {result['login']}"
+        + (" (Cognito emailed the invitation with a temporary password)" if result["login"] == "invited" else ""),
+        file=out,
+    )
     return result
 
 
@@ -74,18 +95,26 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--client", required=True, help="the new client's id (what invoices are filed under)")
     parser.add_argument("--name", required=True, help="the client's name, as on invoices")
     parser.add_argument("--email", required=True, help="billing email and portal login")
-    parser.add_argument("--business", action="store_true",
-                        help="the client is a business: --name is its registered name (Dwolla's businessName)")
+    parser.add_argument(
+        "--business",
+        action="store_true",
+        help="the client is a business: --name is its registered name (Dwolla's businessName)",
+    )
     parser.add_argument("--contact-name", help="a business's contact, the person Dwolla asks for (default: --name)")
     parser.add_argument("--user-pool-id", help="instead of the stack's")
     args = parser.parse_args(argv)
     resources = stack.resolve(args)
     import boto3
 
-    return create_client(boto3.client("cognito-idp"), stack.required(resources, "UserPool", args.user_pool_id,
-                                                                     "user pool id"),
-                         args.client, args.name, args.email, business=args.business,
-                         contact_name=args.contact_name)
+    return create_client(
+        boto3.client("cognito-idp"),
+        stack.required(resources, "UserPool", args.user_pool_id, "user pool id"),
+        args.client,
+        args.name,
+        args.email,
+        business=args.business,
+        contact_name=args.contact_name,
+    )
 
 
 if __name__ == "__main__":

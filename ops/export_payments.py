@@ -9,8 +9,22 @@ import sys
 
 from ops import stack
 
-COLUMNS = ("created_at", "payment_id", "invoice_id", "method", "status", "currency", "amount", "refunded",
-           "succeeded_at", "failure_code", "processor", "processor_payment_id", "card_brand", "last4")
+COLUMNS = (
+    "created_at",
+    "payment_id",
+    "invoice_id",
+    "method",
+    "status",
+    "currency",
+    "amount",
+    "refunded",
+    "succeeded_at",
+    "failure_code",
+    "processor",
+    "processor_payment_id",
+    "card_brand",
+    "last4",
+)
 
 
 def decimal_amount(cents: int, currency: str) -> str:
@@ -19,7 +33,7 @@ def decimal_amount(cents: int, currency: str) -> str:
     if not is_cents(cents):
         raise TypeError("amounts are integer cents")
     digits = minor_units(currency)
-    major, minor = divmod(abs(cents), 10 ** digits)
+    major, minor = divmod(abs(cents), 10**digits)
     return f"{'-' if cents < 0 else ''}{major}.{minor:0{digits}d}" if digits else f"{'-' if cents < 0 else ''}{major}"
 
 
@@ -30,12 +44,22 @@ def rows(client_id: str, since: str | None = None, until: str | None = None):
         if (since and p.created_at < since) or (until and p.created_at >= until):
             continue
         amount, refunded = int(p.amount), int(p.refunded_amount or 0)
-        yield {"created_at": p.created_at, "payment_id": p.payment_id, "invoice_id": p.invoice_id,
-               "method": p.method, "status": p.status, "currency": p.currency.upper(),
-               "amount": decimal_amount(amount, p.currency), "refunded": decimal_amount(refunded, p.currency),
-               "succeeded_at": p.succeeded_at or "", "failure_code": p.failure_code or "", "processor": p.processor,
-               "processor_payment_id": p.processor_payment_id or "", "card_brand": p.card_brand or "",
-               "last4": p.card_last4 or p.bank_last4 or ""}
+        yield {
+            "created_at": p.created_at,
+            "payment_id": p.payment_id,
+            "invoice_id": p.invoice_id,
+            "method": p.method,
+            "status": p.status,
+            "currency": p.currency.upper(),
+            "amount": decimal_amount(amount, p.currency),
+            "refunded": decimal_amount(refunded, p.currency),
+            "succeeded_at": p.succeeded_at or "",
+            "failure_code": p.failure_code or "",
+            "processor": p.processor,
+            "processor_payment_id": p.processor_payment_id or "",
+            "card_brand": p.card_brand or "",
+            "last4": p.card_last4 or p.bank_last4 or "",
+        }
 
 
 def export(client_id: str, out, since: str | None = None, until: str | None = None) -> int:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from ops import stack
 
-QUEUES = {"ach-events": ("AchEventDeadLetterQueue", "AchEventQueue"),
-          "receipts": ("ReceiptDeadLetterQueue", "ReceiptQueue")}
+QUEUES = {
+    "ach-events": ("AchEventDeadLetterQueue", "AchEventQueue"),
+    "receipts": ("ReceiptDeadLetterQueue", "ReceiptQueue"),
+}
 # Long enough to send and delete a batch; a message this run has seen is not handed out again meanwhile.
 VISIBILITY_SECONDS = 300
 
@@ -40,9 +42,13 @@ def replay(sqs, dead_letter_url: str, queue_url: str, *, execute: bool, out=None
     out = out or sys.stdout
     result, held = Replay(), []
     while True:
-        batch = sqs.receive_message(QueueUrl=dead_letter_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                    VisibilityTimeout=VISIBILITY_SECONDS, MessageAttributeNames=["All"]
-                                    ).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=dead_letter_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=VISIBILITY_SECONDS,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         fresh = [m for m in batch if m["MessageId"] not in result.listed]
         if not fresh:
             break
@@ -79,9 +85,12 @@ def main(argv: list[str] | None = None) -> Replay:
     dead_letter, queue = QUEUES[args.queue]
     import boto3
 
-    return replay(boto3.client("sqs"), stack.required(resources, dead_letter, args.dead_letter_queue_url,
-                                                      "dead-letter queue URL"),
-                  stack.required(resources, queue, args.queue_url, "queue URL"), execute=args.execute)
+    return replay(
+        boto3.client("sqs"),
+        stack.required(resources, dead_letter, args.dead_letter_queue_url, "dead-letter queue URL"),
+        stack.required(resources, queue, args.queue_url, "queue URL"),
+        execute=args.execute,
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,15 @@ SECRETS = {"stripe": "StripeSecret", "ach": "AchSecret"}
 DEFAULT_OVERLAP_HOURS = 24  # long enough to switch the processor over and for its retries of older deliveries
 
 
-def begin(secrets_manager, secret_id: str, processor: str, new_secret: str, overlap_hours: float,
-          now: float | None = None, out=None) -> dict:
+def begin(
+    secrets_manager,
+    secret_id: str,
+    processor: str,
+    new_secret: str,
+    overlap_hours: float,
+    now: float | None = None,
+    out=None,
+) -> dict:
     from shared.aws.secrets import PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT, is_configured
 
     out = out or sys.stdout
@@ -39,9 +46,11 @@ def begin(secrets_manager, secret_id: str, processor: str, new_secret: str, over
         updated |= {PREVIOUS_WEBHOOK_SECRET: old, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT: expires_at}
     secrets_manager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(updated))
     log.info("webhook secret rotation begun", extra={"processor": processor, "overlap_ends": expires_at})
-    print(f"{processor}: the new secret is current; the old one is accepted until "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires_at))}. Functions see it within 5 minutes.",
-          file=out)
+    print(
+        f"{processor}: the new secret is current; the old one is accepted until "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires_at))}. Functions see it within 5 minutes.",
+        file=out,
+    )
     return updated
 
 
@@ -53,8 +62,9 @@ def finish(secrets_manager, secret_id: str, processor: str, out=None) -> dict:
     if PREVIOUS_WEBHOOK_SECRET not in current:
         print(f"{processor}: no previous secret is accepted; nothing to finish", file=out)
         return current
-    updated = {k: v for k, v in current.items()
-               if k not in (PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT)}
+    updated = {
+        k: v for k, v in current.items() if k not in (PREVIOUS_WEBHOOK_SECRET, PREVIOUS_WEBHOOK_SECRET_EXPIRES_AT)
+    }
     secrets_manager.put_secret_value(SecretId=secret_id, SecretString=json.dumps(updated))
     log.info("webhook secret rotation finished", extra={"processor": processor})
     print(f"{processor}: only the new secret is accepted now (within 5 minutes)", file=out)
@@ -66,8 +76,12 @@ def main(argv: list[str] | None = None, stdin=None) -> dict:
     stack.add_arguments(parser)
     parser.add_argument("--processor", required=True, choices=sorted(SECRETS))
     parser.add_argument("--finish", action="store_true", help="stop accepting the previous secret now")
-    parser.add_argument("--overlap-hours", type=float, default=DEFAULT_OVERLAP_HOURS,
-                        help=f"how long the old secret stays accepted (default {DEFAULT_OVERLAP_HOURS})")
+    parser.add_argument(
+        "--overlap-hours",
+        type=float,
+        default=DEFAULT_OVERLAP_HOURS,
+        help=f"how long the old secret stays accepted (default {DEFAULT_OVERLAP_HOURS})",
+    )
     parser.add_argument("--secret-id", help="the secret's ARN, instead of the stack's")
     args = parser.parse_args(argv)
     resources = stack.resolve(args)

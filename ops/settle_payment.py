@@ -88,8 +88,13 @@ def _ach_answer(payment, transfer_id: str, ach) -> ProcessorAnswer:
     transfer = ach.get_transfer(transfer_id)
     outcome = transfer_outcome(transfer, int(time.time()))
     refusal = transfer_refusal(payment, transfer)
-    return ProcessorAnswer(transfer.id, transfer.status, outcome.status if outcome else None, transfer.amount,
-                           f"not this payment's transfer ({refusal})" if refusal else None)
+    return ProcessorAnswer(
+        transfer.id,
+        transfer.status,
+        outcome.status if outcome else None,
+        transfer.amount,
+        f"not this payment's transfer ({refusal})" if refusal else None,
+    )
 
 
 def _changes(payment, status: str, billing_email: str | None) -> list[str]:
@@ -99,17 +104,30 @@ def _changes(payment, status: str, billing_email: str | None) -> list[str]:
     amount = format_amount(payment.amount, payment.currency)
     lines = [f"payment {payment.payment_id}: {payment.status} -> {status}"]
     if status == "succeeded":
-        lines.append(f"invoice {payment.invoice_id}: {amount} counted as paid"
-                     + (" (no longer pending)" if payment.status == "processing" else ""))
+        lines.append(
+            f"invoice {payment.invoice_id}: {amount} counted as paid"
+            + (" (no longer pending)" if payment.status == "processing" else "")
+        )
         lines.append(f"a receipt is emailed to {billing_email or 'the billing email'}")
     elif payment.status == "processing":
         lines.append(f"invoice {payment.invoice_id}: the {amount} pending is owed again")
     return lines
 
 
-def settle(client_id: str, payment_id: str, status: str, reason: str, operator: str, *,
-           processor_payment_id: str | None, execute: bool, override: str | None = None, yes: bool = False,
-           confirm: Callable[[str], str] | None = None, out=None) -> str:
+def settle(
+    client_id: str,
+    payment_id: str,
+    status: str,
+    reason: str,
+    operator: str,
+    *,
+    processor_payment_id: str | None,
+    execute: bool,
+    override: str | None = None,
+    yes: bool = False,
+    confirm: Callable[[str], str] | None = None,
+    out=None,
+) -> str:
     """Returns the result: "dry_run", "cancelled", or apply_update's outcome (applied | duplicate | ...). Refusals
     (bad input, the processor disagreeing without --override, no terminal to confirm on) exit with a message and
     change nothing."""
@@ -125,8 +143,11 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
 
     try:
         reason = text_field(reason, "--reason", "invalid", 500, what=": it is what the next person reads")
-        override = None if override is None else text_field(override, "--override", "invalid", 500,
-                                                            what=": say why the processor's answer is wrong")
+        override = (
+            None
+            if override is None
+            else text_field(override, "--override", "invalid", 500, what=": say why the processor's answer is wrong")
+        )
     except DomainError as exc:
         raise SystemExit(f"error: {exc.message}") from None
     try:
@@ -135,19 +156,40 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
         raise SystemExit(f"error: no payment {payment_id} of client {client_id}") from None
     answer = ask_processor(payment, processor_payment_id, card_processor, ach_processor)
     agrees = answer.agrees_with(status, payment.amount)
-    ids = {"client_id": client_id, "invoice_id": payment.invoice_id, "payment_id": payment_id,
-           "amount": payment.amount, "currency": payment.currency, "from_status": payment.status, "status": status,
-           "processor_payment_id": answer.processor_id, "processor_status": answer.word,
-           "processor_outcome": answer.status, "processor_amount": answer.amount, "processor_agrees": agrees,
-           "overridden": override is not None, "override": override, "operator": operator, "reason": reason}
-    print(f"payment {payment_id} of client {client_id}, invoice {payment.invoice_id}: {payment.status} -> {status}, "
-          f"{payment.amount} {payment.currency} (cents), processor id {answer.processor_id or '(none)'}", file=out)
-    print(f"the processor says: {answer.describe()} -> "
-          + ("agrees" if agrees else f"does NOT agree that the payment {status}"), file=out)
+    ids = {
+        "client_id": client_id,
+        "invoice_id": payment.invoice_id,
+        "payment_id": payment_id,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "from_status": payment.status,
+        "status": status,
+        "processor_payment_id": answer.processor_id,
+        "processor_status": answer.word,
+        "processor_outcome": answer.status,
+        "processor_amount": answer.amount,
+        "processor_agrees": agrees,
+        "overridden": override is not None,
+        "override": override,
+        "operator": operator,
+        "reason": reason,
+    }
+    print(
+        f"payment {payment_id} of client {client_id}, invoice {payment.invoice_id}: {payment.status} -> {status}, "
+        f"{payment.amount} {payment.currency} (cents), processor id {answer.processor_id or '(none)'}",
+        file=out,
+    )
+    print(
+        f"the processor says: {answer.describe()} -> "
+        + ("agrees" if agrees else f"does NOT agree that the payment {status}"),
+        file=out,
+    )
     if not agrees and override is None:
         log.warning("settlement refused: the processor disagrees", extra=ids | {"result": "refused"})
-        raise SystemExit(f"error: the processor does not say the payment {status}; nothing changed. If you know "
-                         "better (e.g. the bank confirmed it), run again with --override \"<why>\".")
+        raise SystemExit(
+            f"error: the processor does not say the payment {status}; nothing changed. If you know "
+            'better (e.g. the bank confirmed it), run again with --override "<why>".'
+        )
     billing_email = next(iter(Client.batch_get([client_id])), None)
     for line in _changes(payment, status, billing_email.billing_email if billing_email else None):
         print(f"  will change: {line}", file=out)
@@ -156,21 +198,33 @@ def settle(client_id: str, payment_id: str, status: str, reason: str, operator: 
         return "dry_run"
     if not yes:
         if confirm is None and not sys.stdin.isatty():
-            raise SystemExit("error: no terminal to confirm on; nothing changed (add --yes once you have read the "
-                             "dry run)")
+            raise SystemExit(
+                "error: no terminal to confirm on; nothing changed (add --yes once you have read the dry run)"
+            )
         if (confirm or input)(f"Settle payment {payment_id} as {status}? Type yes to go on: ").strip() != "yes":
             print("cancelled: nothing changed", file=out)
             return "cancelled"
     failure = Failure("settled_by_operator", reason) if status == FAILED else None
-    outcome = Outcome(status=status, amount=payment.amount, occurred_at=int(time.time()), failure=failure,
-                      currency=payment.currency)
-    result = apply_update(PaymentUpdate(
-        source="operator", event_id=f"{payment_id}:{status}", event_type=f"operator.{status}",
-        client_id=client_id, invoice_id=payment.invoice_id, payment_id=payment_id,
-        processor_payment_id=answer.processor_id or payment.processor_payment_id, outcome=outcome),
-        enqueue_job)
-    log.warning("payment settled by an operator", extra=ids | {"result": result.outcome,
-                                                              "payment_status": result.payment_status})
+    outcome = Outcome(
+        status=status, amount=payment.amount, occurred_at=int(time.time()), failure=failure, currency=payment.currency
+    )
+    result = apply_update(
+        PaymentUpdate(
+            source="operator",
+            event_id=f"{payment_id}:{status}",
+            event_type=f"operator.{status}",
+            client_id=client_id,
+            invoice_id=payment.invoice_id,
+            payment_id=payment_id,
+            processor_payment_id=answer.processor_id or payment.processor_payment_id,
+            outcome=outcome,
+        ),
+        enqueue_job,
+    )
+    log.warning(
+        "payment settled by an operator",
+        extra=ids | {"result": result.outcome, "payment_status": result.payment_status},
+    )
     print(f"{result.outcome}: the payment is now {result.payment_status}", file=out)
     return result.outcome
 
@@ -186,14 +240,24 @@ def main(argv: list[str] | None = None, confirm: Callable[[str], str] | None = N
     parser.add_argument("--processor-payment-id", help="the transfer URL or PaymentIntent id found at the processor")
     parser.add_argument("--operator", default=None, help="who decides (default: the login name)")
     parser.add_argument("--execute", action="store_true", help="settle; without it, only show what would change")
-    parser.add_argument("--override", metavar="REASON",
-                        help="settle although the processor says otherwise, and why (logged)")
+    parser.add_argument(
+        "--override", metavar="REASON", help="settle although the processor says otherwise, and why (logged)"
+    )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts, after a dry run)")
     args = parser.parse_args(argv)
     stack.resolve(args)
-    return settle(args.client, args.payment, args.status, args.reason, args.operator or getpass.getuser(),
-                  processor_payment_id=args.processor_payment_id, execute=args.execute, override=args.override,
-                  yes=args.yes, confirm=confirm)
+    return settle(
+        args.client,
+        args.payment,
+        args.status,
+        args.reason,
+        args.operator or getpass.getuser(),
+        processor_payment_id=args.processor_payment_id,
+        execute=args.execute,
+        override=args.override,
+        yes=args.yes,
+        confirm=confirm,
+    )
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def _webhook(processor):
         if status == 503:
             return False, f"503: the {processor} secret is not configured (README, Deploying)"
         return False, f"{status} {body!r:.120}, expected 400 invalid_signature"
+
     return check
 
 
@@ -86,8 +87,11 @@ def run(api_url: str, out=None) -> list[Check]:
         results.append(Check(name, ok, detail, int((time.monotonic() - started) * 1000)))
         print(f"{'ok  ' if ok else 'FAIL'} {name:<28} {results[-1].millis:>5} ms  {detail}", file=out)
     failed = [c.name for c in results if not c.ok]
-    print(f"{len(results) - len(failed)}/{len(results)} checks passed" + (f"; failed: {', '.join(failed)}" if failed
-                                                                          else ""), file=out)
+    print(
+        f"{len(results) - len(failed)}/{len(results)} checks passed"
+        + (f"; failed: {', '.join(failed)}" if failed else ""),
+        file=out,
+    )
     return results
 
 

@@ -14,10 +14,12 @@ from infra import template
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--stack", help="a deployed CloudFormation stack's name (AWS credentials from the usual "
-                                       "places: AWS_PROFILE, environment, SSO)")
-    where.add_argument("--stack-file", type=Path,
-                       help="the local stack's file (make local writes .local/stack.json)")
+    where.add_argument(
+        "--stack",
+        help="a deployed CloudFormation stack's name (AWS credentials from the usual "
+        "places: AWS_PROFILE, environment, SSO)",
+    )
+    where.add_argument("--stack-file", type=Path, help="the local stack's file (make local writes .local/stack.json)")
 
 
 def resolve(args: argparse.Namespace) -> dict[str, str]:
@@ -28,9 +30,14 @@ def resolve(args: argparse.Namespace) -> dict[str, str]:
         resources = _cloudformation(args.stack)
     elif args.stack_file:
         info = json.loads(args.stack_file.read_text())
-        os.environ.update({"AWS_ENDPOINT_URL": info["aws_endpoint_url"],
-                           "AWS_ENDPOINT_URL_DYNAMODB": info["dynamodb_endpoint_url"], "AWS_REGION": info["region"],
-                           "AWS_DEFAULT_REGION": info["region"]})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": info["aws_endpoint_url"],
+                "AWS_ENDPOINT_URL_DYNAMODB": info["dynamodb_endpoint_url"],
+                "AWS_REGION": info["region"],
+                "AWS_DEFAULT_REGION": info["region"],
+            }
+        )
         # The local stack's own credentials: moto accepts any, and a DynamoDB Local shared with other stacks (the
         # tests') keeps a database per access key.
         os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"})
@@ -49,12 +56,16 @@ def _cloudformation(stack: str) -> dict[str, str]:
     import boto3
 
     cloudformation = boto3.client("cloudformation")
-    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                 for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
-                 for r in page["StackResourceSummaries"] if "PhysicalResourceId" in r}
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
+        for r in page["StackResourceSummaries"]
+        if "PhysicalResourceId" in r
+    }
     [described] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    parameters = {p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
-                  for p in described.get("Parameters", [])}
+    parameters = {
+        p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", "")) for p in described.get("Parameters", [])
+    }
     return parameters | resources
 
 

@@ -10,18 +10,33 @@ import os
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 # Before any project import: the models read their table names and region from the environment.
-os.environ.update({
-    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-    # DynamoDB Local keeps a database per access key (letters and digits only): one per worker.
-    "AWS_ACCESS_KEY_ID": f"testing{WORKER}", "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "1", "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
-    "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest", "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "CLIENTS_TABLE": "t-clients", "INVOICES_TABLE": "t-invoices", "PAYMENTS_TABLE": "t-payments",
-    "EVENTS_TABLE": "t-events", "PAYMENT_METHODS_TABLE": "t-payment-methods", "REFUNDS_TABLE": "t-refunds",
-    "PROBLEM_REPORTS_TABLE": "t-problem-reports", "MERCHANT_NAME": "Acme Bookkeeping", "SENDER_EMAIL": "billing@acme.test",
-    "SUPPORT_EMAIL": "help@acme.test", "SUPPORT_PHONE": "+1 555 0100", "PORTAL_BASE_URL": "https://portal.acme.test",
-    "MERCHANT_TIMEZONE": "America/New_York", "MERCHANT_EMAIL": "office@acme.test",
-})
+os.environ.update(
+    {
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        # DynamoDB Local keeps a database per access key (letters and digits only): one per worker.
+        "AWS_ACCESS_KEY_ID": f"testing{WORKER}",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_SERVICE_NAME": "portal-payments-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "PortalPaymentsTest",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "CLIENTS_TABLE": "t-clients",
+        "INVOICES_TABLE": "t-invoices",
+        "PAYMENTS_TABLE": "t-payments",
+        "EVENTS_TABLE": "t-events",
+        "PAYMENT_METHODS_TABLE": "t-payment-methods",
+        "REFUNDS_TABLE": "t-refunds",
+        "PROBLEM_REPORTS_TABLE": "t-problem-reports",
+        "MERCHANT_NAME": "Acme Bookkeeping",
+        "SENDER_EMAIL": "billing@acme.test",
+        "SUPPORT_EMAIL": "help@acme.test",
+        "SUPPORT_PHONE": "+1 555 0100",
+        "PORTAL_BASE_URL": "https://portal.acme.test",
+        "MERCHANT_TIMEZONE": "America/New_York",
+        "MERCHANT_EMAIL": "office@acme.test",
+    }
+)
 
 import logging  # noqa: E402
 
@@ -44,8 +59,13 @@ ACH_WEBHOOK_SECRET = "ach-webhook-secret-test"
 # The files that take longest (tens of seconds each, one or a few tests) go to the workers first, so that no
 # worker is left running one of them alone at the end (pytest-xdist `--dist loadfile --no-loadscope-reorder`
 # hands files out in this order; its default order, most tests first, put these last).
-LONGEST_FIRST = ("tests/e2e/test_portal_browser.py", "tests/e2e/test_fuzz.py", "tests/model/", "tests/e2e/",
-                 "tests/test_template.py")
+LONGEST_FIRST = (
+    "tests/e2e/test_portal_browser.py",
+    "tests/e2e/test_fuzz.py",
+    "tests/model/",
+    "tests/e2e/",
+    "tests/test_template.py",
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -88,9 +108,15 @@ def dynamodb(pytestconfig, request):
     names = {logical_id: os.environ[env] for logical_id, env in template.table_env_vars().items()}
     _create_tables(client, names)
     ttl = dict(template.ttl_settings(names))
-    tables = {request["TableName"]: Table(request["TableName"], [k["AttributeName"] for k in request["KeySchema"]],
-                                          request, ttl.get(request["TableName"]))
-              for request in template.create_table_requests(names)}
+    tables = {
+        request["TableName"]: Table(
+            request["TableName"],
+            [k["AttributeName"] for k in request["KeySchema"]],
+            request,
+            ttl.get(request["TableName"]),
+        )
+        for request in template.create_table_requests(names)
+    }
     return {"url": url, "client": client, "tables": tables, "names": names}
 
 
@@ -153,9 +179,11 @@ def aws(dynamodb, moto, moto_server, fake_stripe, ach_sandbox):
     os.environ.update(_RESOURCES["env"])
     ach_sandbox.reset()
     from shared.processors.factory import forget_processors
+
     forget_processors()
     from shared.aws import secrets
     from shared.domain import surcharges
+
     secrets.forget_cached_values()
     surcharges.forget_switch()
     yield {"moto": moto_server, "stripe": fake_stripe, "ach": ach_sandbox, **_RESOURCES["queues"]}
@@ -171,22 +199,41 @@ def _create_resources(moto_url: str) -> dict:
     sqs = aws_client("sqs")
     dlq = sqs.create_queue(QueueName="receipts-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(QueueName="receipts", Attributes={
-        "RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "5"}}'})["QueueUrl"]
+    queue = sqs.create_queue(
+        QueueName="receipts",
+        Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "5"}}'},
+    )["QueueUrl"]
     # The ACH event queue redrives as the template's does; a failed message is visible again at once here.
     redrive = template.resources("AWS::SQS::Queue")["AchEventQueue"]["Properties"]["RedrivePolicy"]
     ach_dlq = sqs.create_queue(QueueName="ach-events-dlq")["QueueUrl"]
     ach_dlq_arn = sqs.get_queue_attributes(QueueUrl=ach_dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     ach_redrive = {"deadLetterTargetArn": ach_dlq_arn, "maxReceiveCount": str(redrive["maxReceiveCount"])}
-    ach_queue = sqs.create_queue(QueueName="ach-events", Attributes={
-        "VisibilityTimeout": "0", "RedrivePolicy": json.dumps(ach_redrive)})["QueueUrl"]
+    ach_queue = sqs.create_queue(
+        QueueName="ach-events", Attributes={"VisibilityTimeout": "0", "RedrivePolicy": json.dumps(ach_redrive)}
+    )["QueueUrl"]
     secret = aws_client("secretsmanager").create_secret(
-        Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}')
-    ach_secret = aws_client("secretsmanager").create_secret(Name="ach", SecretString=json.dumps(
-        {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}))
+        Name="stripe", SecretString=f'{{"api_key": "{STRIPE_API_KEY}", "webhook_secret": "{WEBHOOK_SECRET}"}}'
+    )
+    ach_secret = aws_client("secretsmanager").create_secret(
+        Name="ach",
+        SecretString=json.dumps(
+            {
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "webhook_secret": ACH_WEBHOOK_SECRET,
+            }
+        ),
+    )
     aws_client("ses").verify_email_identity(EmailAddress=os.environ["SENDER_EMAIL"])
     switch = template.resources("AWS::SSM::Parameter")["CardFeeSwitch"]["Properties"]
     aws_client("ssm").put_parameter(Name="/test/card-fee", Type=switch["Type"], Value=switch["Value"])
-    return {"env": {"RECEIPT_QUEUE_URL": queue, "ACH_EVENT_QUEUE_URL": ach_queue, "STRIPE_SECRET_ARN": secret["ARN"],
-                    "ACH_SECRET_ARN": ach_secret["ARN"], "CARD_FEE_SWITCH": "/test/card-fee"},
-            "queues": {"receipt_queue": queue, "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq}}
+    return {
+        "env": {
+            "RECEIPT_QUEUE_URL": queue,
+            "ACH_EVENT_QUEUE_URL": ach_queue,
+            "STRIPE_SECRET_ARN": secret["ARN"],
+            "ACH_SECRET_ARN": ach_secret["ARN"],
+            "CARD_FEE_SWITCH": "/test/card-fee",
+        },
+        "queues": {"receipt_queue": queue, "receipt_dlq": dlq, "ach_event_queue": ach_queue, "ach_event_dlq": ach_dlq},
+    }

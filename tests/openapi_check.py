@@ -33,20 +33,24 @@ def _routes() -> list[tuple[str, re.Pattern, str]]:
 
 def route_of(method: str, path: str) -> str | None:
     """The documented path template a request reached, or None for a path no route serves."""
-    return next((template_path for m, pattern, template_path in _routes()
-                 if m == method.upper() and pattern.match(path)), None)
+    return next(
+        (template_path for m, pattern, template_path in _routes() if m == method.upper() and pattern.match(path)), None
+    )
 
 
 def _validate(instance: object, schema: dict, where: str) -> None:
     # The whole document's components sit beside the schema, so its #/components/... references resolve.
-    validator = OAS31Validator({**schema, "components": document()["components"]},
-                               format_checker=OAS31Validator.FORMAT_CHECKER)
+    validator = OAS31Validator(
+        {**schema, "components": document()["components"]}, format_checker=OAS31Validator.FORMAT_CHECKER
+    )
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     if errors:
-        problems = "\n".join(f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}"
-                             for e in errors[:5])
-        raise AssertionError(f"{where} does not match docs/openapi.json:\n{problems}\nbody: "
-                             f"{json.dumps(instance)[:500]}")
+        problems = "\n".join(
+            f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}" for e in errors[:5]
+        )
+        raise AssertionError(
+            f"{where} does not match docs/openapi.json:\n{problems}\nbody: {json.dumps(instance)[:500]}"
+        )
 
 
 def check(method: str, route_path: str, status: int, headers: dict, raw_body: bytes | str | None) -> None:
@@ -55,8 +59,10 @@ def check(method: str, route_path: str, status: int, headers: dict, raw_body: by
     operation = document()["paths"][route_path][method.lower()]
     response = operation["responses"].get(str(status))
     if response is None:
-        raise AssertionError(f"{where}: status {status} is not documented (documented: "
-                             f"{', '.join(operation['responses'])}); body: {str(raw_body)[:500]}")
+        raise AssertionError(
+            f"{where}: status {status} is not documented (documented: "
+            f"{', '.join(operation['responses'])}); body: {str(raw_body)[:500]}"
+        )
     lower = {k.lower(): v for k, v in (headers or {}).items()}
     for name, header in response.get("headers", {}).items():
         value = lower.get(name.lower())

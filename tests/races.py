@@ -65,8 +65,12 @@ def dynamodb_answers(operation: str, *answers: Callable[[dict], dict]):
             return None  # sent as usual
         answered.append(json.loads(request.body))
         body = json.dumps(left.pop(0)(answered[-1])).encode()
-        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0",
-                                              "Content-Length": str(len(body))}, _Body(body))
+        return AWSResponse(
+            request.url,
+            400,
+            {"Content-Type": "application/x-amz-json-1.0", "Content-Length": str(len(body))},
+            _Body(body),
+        )
 
     events = connection().client.meta.events
     event = f"before-send.dynamodb.{operation}"
@@ -80,17 +84,28 @@ def dynamodb_answers(operation: str, *answers: Callable[[dict], dict]):
 def transaction_conflict(conflicting: int = 0) -> Callable[[dict], dict]:
     """DynamoDB's answer to a TransactWriteItems or TransactGetItems whose action number `conflicting` met another
     transaction in flight on its item: one reason per action (API Reference, TransactionCanceledException)."""
+
     def answer(request: dict) -> dict:
-        reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
-                   if n == conflicting else {"Code": "None"} for n in range(len(request["TransactItems"]))]
-        return {"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-                "CancellationReasons": reasons,
-                "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons ["
-                           + ", ".join(r["Code"] for r in reasons) + "]"}
+        reasons = [
+            {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+            if n == conflicting
+            else {"Code": "None"}
+            for n in range(len(request["TransactItems"]))
+        ]
+        return {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "CancellationReasons": reasons,
+            "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons ["
+            + ", ".join(r["Code"] for r in reasons)
+            + "]",
+        }
+
     return answer
 
 
 def write_conflict(request: dict) -> dict:
     """DynamoDB's answer to a PutItem, UpdateItem or DeleteItem on an item a transaction in flight is writing."""
-    return {"__type": "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
-            "message": "Transaction is ongoing for the item"}
+    return {
+        "__type": "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+        "message": "Transaction is ongoing for the item",
+    }

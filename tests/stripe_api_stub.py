@@ -8,19 +8,29 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # The path's resource -> (the object's `object`, its id)
-KINDS = {"customers": ("customer", "cus_1"), "payment_intents": ("payment_intent", "pi_1"),
-         "payment_methods": ("payment_method", "pm_1"), "setup_intents": ("setup_intent", "seti_1"),
-         "refunds": ("refund", "re_1")}
+KINDS = {
+    "customers": ("customer", "cus_1"),
+    "payment_intents": ("payment_intent", "pi_1"),
+    "payment_methods": ("payment_method", "pm_1"),
+    "setup_intents": ("setup_intent", "seti_1"),
+    "refunds": ("refund", "re_1"),
+}
 
 
 class _Stripe(BaseHTTPRequestHandler):
     def _answer(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         kind, object_id = KINDS[self.path.split("/")[2].split("?")[0]]
-        body = json.dumps({"id": object_id, "object": kind, "status": "requires_payment_method",
-                           "client_secret": "s", "customer": None,
-                           "card": {"brand": "visa", "last4": "4242", "exp_month": 1, "exp_year": 2030,
-                                    "funding": "credit"}}).encode()
+        body = json.dumps(
+            {
+                "id": object_id,
+                "object": kind,
+                "status": "requires_payment_method",
+                "client_secret": "s",
+                "customer": None,
+                "card": {"brand": "visa", "last4": "4242", "exp_month": 1, "exp_year": 2030, "funding": "credit"},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

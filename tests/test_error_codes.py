@@ -24,7 +24,9 @@ def _subclasses(cls: type) -> list[type]:
 ERROR_CLASSES = {cls.__name__: cls for cls in _subclasses(DomainError)}
 # shared.http.validation.text_field: Unprocessable; shared.aws.retries.until_won and shared.books.work.run (through it): Conflict
 PASSES_CODE = {"text_field": 422, "until_won": 409, "run": 409}
-NOT_ERRORS = {"Failure"}  # a payment's failure.code (shared.domain.declines, shared.domain.bank_accounts): not an error answer
+NOT_ERRORS = {
+    "Failure"
+}  # a payment's failure.code (shared.domain.declines, shared.domain.bank_accounts): not an error answer
 
 
 def _documented_codes(doc: dict) -> set[str]:
@@ -34,8 +36,13 @@ def _documented_codes(doc: dict) -> set[str]:
             for response in operation["responses"].values():
                 schema = response.get("content", {}).get("application/json", {}).get("schema", {})
                 for option in schema.get("oneOf", [schema]):
-                    codes.update(option.get("properties", {}).get("error", {}).get("properties", {})
-                                 .get("code", {}).get("enum", []))
+                    codes.update(
+                        option.get("properties", {})
+                        .get("error", {})
+                        .get("properties", {})
+                        .get("code", {})
+                        .get("enum", [])
+                    )
     return codes
 
 
@@ -59,8 +66,9 @@ def raised_codes() -> list[tuple[str, int, str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef) and node.name in ERROR_CLASSES:
                 for statement in node.body:
-                    if (isinstance(statement, ast.Assign) and [getattr(t, "id", "") for t in statement.targets]
-                            == ["code"]):
+                    if isinstance(statement, ast.Assign) and [getattr(t, "id", "") for t in statement.targets] == [
+                        "code"
+                    ]:
                         found.append((_literal(statement.value), ERROR_CLASSES[node.name].status, where))
             if not isinstance(node, ast.Call):
                 continue
@@ -95,8 +103,13 @@ def test_every_code_raised_is_in_the_enum_with_its_status():
     assert {code for code, _, _ in found} == set(ErrorCode)  # and the enum holds no code nothing answers
     unknown = sorted({f"{where}: {code}" for code, _, where in found if code not in ErrorCode.__members__.values()})
     assert unknown == []
-    wrong = sorted({f"{where}: {code} {status}" for code, status, where in found
-                    if code in ErrorCode.__members__.values() and status not in ErrorCode(code).statuses})
+    wrong = sorted(
+        {
+            f"{where}: {code} {status}"
+            for code, status, where in found
+            if code in ErrorCode.__members__.values() and status not in ErrorCode(code).statuses
+        }
+    )
     assert wrong == []
 
 
@@ -107,15 +120,20 @@ def test_the_generic_statuses_are_raised_with_a_code():
     missing = []
     for path in [*ROOT.joinpath("shared").rglob("*.py"), *ROOT.joinpath("functions").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and _name(node.func) in generic
-                    and not any(k.arg == "code" for k in node.keywords)):
+            if (
+                isinstance(node, ast.Call)
+                and _name(node.func) in generic
+                and not any(k.arg == "code" for k in node.keywords)
+            ):
                 missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert missing == []
 
 
 def test_a_route_cannot_list_a_code_with_a_status_the_enum_does_not_allow():
     assert openapi._by_status((ErrorCode.INVOICE_PAID, (ErrorCode.INVOICE_VOID, 422))) == {
-        409: [ErrorCode.INVOICE_PAID], 422: [ErrorCode.INVOICE_VOID]}
+        409: [ErrorCode.INVOICE_PAID],
+        422: [ErrorCode.INVOICE_VOID],
+    }
     with pytest.raises(ValueError, match="invalid_json"):
         openapi._by_status(((ErrorCode.INVALID_JSON, 422),))
 

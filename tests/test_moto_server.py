@@ -37,9 +37,12 @@ def test_serving_dynamodb_moto_answers_one_dynamodb_request_at_a_time(monkeypatc
 
     server = MotoServer(serve_dynamodb=True).start()
     client = Client(server.url, access_key="locktest")
-    table = {"TableName": "lock-test", "BillingMode": "PAY_PER_REQUEST",
-             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}
+    table = {
+        "TableName": "lock-test",
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    }
     client.call("CreateTable", table)
     writing, release = threading.Event(), threading.Event()
     put_item = DynamoDBBackend.put_item
@@ -52,12 +55,16 @@ def test_serving_dynamodb_moto_answers_one_dynamodb_request_at_a_time(monkeypatc
     monkeypatch.setattr(DynamoDBBackend, "put_item", held_put_item)
     read: dict = {}
     try:
-        writer = threading.Thread(target=client.call, args=("PutItem", {"TableName": "lock-test",
-                                                                         "Item": {"id": {"S": "a"}}}))
+        writer = threading.Thread(
+            target=client.call, args=("PutItem", {"TableName": "lock-test", "Item": {"id": {"S": "a"}}})
+        )
         writer.start()
         assert writing.wait(30)
-        reader = threading.Thread(target=lambda: read.update(client.call("GetItem", {
-            "TableName": "lock-test", "Key": {"id": {"S": "a"}}, "ConsistentRead": True})))
+        reader = threading.Thread(
+            target=lambda: read.update(
+                client.call("GetItem", {"TableName": "lock-test", "Key": {"id": {"S": "a"}}, "ConsistentRead": True})
+            )
+        )
         reader.start()
         time.sleep(0.3)  # time for the read to be answered, were it not held
         release.set()
@@ -73,8 +80,9 @@ def test_serving_dynamodb_moto_answers_one_dynamodb_request_at_a_time(monkeypatc
 def _connections_counted(server, monkeypatch) -> list:
     accepted = []
     real = server._server.process_request
-    monkeypatch.setattr(server._server, "process_request", lambda request, address: (accepted.append(address),
-                                                                                     real(request, address)))
+    monkeypatch.setattr(
+        server._server, "process_request", lambda request, address: (accepted.append(address), real(request, address))
+    )
     return accepted
 
 
@@ -101,8 +109,9 @@ def test_one_connection_carries_request_after_request_and_no_body_leaks_into_the
 def test_a_chunked_request_is_answered_and_then_its_connection_closed(moto_server):
     """A chunked body is werkzeug's to read (and discard, if moto does not): that connection is not kept."""
     with socket.create_connection((urlsplit(moto_server).hostname, urlsplit(moto_server).port), timeout=5) as sock:
-        sock.sendall(b"POST /moto-api/reset HTTP/1.1\r\nHost: moto\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     b"5\r\nhello\r\n0\r\n\r\n")
+        sock.sendall(
+            b"POST /moto-api/reset HTTP/1.1\r\nHost: moto\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+        )
         answer = http.client.HTTPResponse(sock)
         answer.begin()
         answer.read()
@@ -114,10 +123,14 @@ def _resources() -> dict:
     """Everything the tests' set-up made in moto, as AWS describes it."""
     sqs, secrets, ses = (aws_client(s) for s in ("sqs", "secretsmanager", "ses"))
     return {
-        "queues": {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-                   for url in sqs.list_queues().get("QueueUrls", [])},
-        "secrets": {s["ARN"]: secrets.get_secret_value(SecretId=s["ARN"])["SecretString"]
-                    for s in secrets.list_secrets()["SecretList"]},
+        "queues": {
+            url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            for url in sqs.list_queues().get("QueueUrls", [])
+        },
+        "secrets": {
+            s["ARN"]: secrets.get_secret_value(SecretId=s["ARN"])["SecretString"]
+            for s in secrets.list_secrets()["SecretList"]
+        },
         "identities": ses.list_identities()["Identities"],
     }
 
@@ -126,14 +139,21 @@ def _write_data(aws) -> None:
     """A message on every queue and a sent email: what a test's requests leave behind in moto."""
     for queue in ("receipt_queue", "receipt_dlq", "ach_event_queue", "ach_event_dlq"):
         aws_client("sqs").send_message(QueueUrl=aws[queue], MessageBody="{}")
-    aws_client("ses").send_email(Source=os.environ["SENDER_EMAIL"], Destination={"ToAddresses": ["a@example.test"]},
-                                 Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})
+    aws_client("ses").send_email(
+        Source=os.environ["SENDER_EMAIL"],
+        Destination={"ToAddresses": ["a@example.test"]},
+        Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}},
+    )
 
 
 def _messages_waiting() -> dict:
     sqs = aws_client("sqs")
-    return {url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-            ["Attributes"]["ApproximateNumberOfMessages"] for url in sqs.list_queues().get("QueueUrls", [])}
+    return {
+        url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        for url in sqs.list_queues().get("QueueUrls", [])
+    }
 
 
 def test_clear_data_empties_queues_and_sent_mail_and_keeps_every_resource(aws, moto):
@@ -153,11 +173,14 @@ def test_clear_data_empties_queues_and_sent_mail_and_keeps_every_resource(aws, m
 CHANGES = {
     "a new queue": lambda aws: aws_client("sqs").create_queue(QueueName="another"),
     "a queue's attributes": lambda aws: aws_client("sqs").set_queue_attributes(
-        QueueUrl=aws["receipt_queue"], Attributes={"VisibilityTimeout": "7"}),
+        QueueUrl=aws["receipt_queue"], Attributes={"VisibilityTimeout": "7"}
+    ),
     "a secret's value": lambda aws: aws_client("secretsmanager").put_secret_value(
-        SecretId=os.environ["STRIPE_SECRET_ARN"], SecretString="{}"),
+        SecretId=os.environ["STRIPE_SECRET_ARN"], SecretString="{}"
+    ),
     "a sender identity (SES's query protocol)": lambda aws: aws_client("ses").verify_email_identity(
-        EmailAddress="someone@acme.test"),
+        EmailAddress="someone@acme.test"
+    ),
     "moto's own reset": lambda aws: requests.post(f"{aws['moto']}/moto-api/reset", timeout=10),
 }
 

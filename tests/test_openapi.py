@@ -8,8 +8,9 @@ from infra import openapi, template
 
 
 def test_committed_openapi_equals_the_generated_document():
-    assert openapi.COMMITTED.read_text() == openapi.render(openapi.build()), \
+    assert openapi.COMMITTED.read_text() == openapi.render(openapi.build()), (
         "docs/openapi.json is stale: run .venv/bin/python -m infra.openapi --write"
+    )
 
 
 def test_every_template_route_is_documented_with_its_auth():
@@ -48,4 +49,4 @@ def test_the_gateways_own_error_shape_is_documented():
     doc = openapi.build()
     assert doc["components"]["schemas"]["GatewayMessage"]["required"] == ["message"]
     listing = doc["paths"]["/invoices"]["get"]["responses"]
-    assert "GatewayMessage" in json.dumps(listing["401"]) and "\"error\"" in json.dumps(listing["401"])
+    assert "GatewayMessage" in json.dumps(listing["401"]) and '"error"' in json.dumps(listing["401"])

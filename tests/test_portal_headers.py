@@ -10,13 +10,16 @@ import requests
 from infra import portal_headers, template
 from infra.portal_server import PortalServer
 
-PRODUCTION = {"api": "https://${PortalApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
-              "identity": "https://cognito-idp.${AWS::Region}.amazonaws.com"}
+PRODUCTION = {
+    "api": "https://${PortalApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
+    "identity": "https://cognito-idp.${AWS::Region}.amazonaws.com",
+}
 
 
 def _policy() -> dict:
-    return template.resources("AWS::CloudFront::ResponseHeadersPolicy")["PortalResponseHeadersPolicy"][
-        "Properties"]["ResponseHeadersPolicyConfig"]
+    return template.resources("AWS::CloudFront::ResponseHeadersPolicy")["PortalResponseHeadersPolicy"]["Properties"][
+        "ResponseHeadersPolicyConfig"
+    ]
 
 
 def _directives(csp: str) -> dict[str, list[str]]:
@@ -34,7 +37,8 @@ def test_the_template_sets_in_production_what_the_module_writes():
     assert "ContentTypeOptions" in security and security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] > 0
     assert all(h["Override"] for h in [*security.values(), *config["CustomHeadersConfig"]["Items"]])
     assert {h["Header"]: h["Value"] for h in config["CustomHeadersConfig"]["Items"]} == {
-        "Permissions-Policy": portal_headers.PERMISSIONS_POLICY}
+        "Permissions-Policy": portal_headers.PERMISSIONS_POLICY
+    }
 
 
 def test_the_production_policy_allows_only_the_portal_stripe_the_api_and_cognito():
@@ -51,13 +55,15 @@ def test_the_production_policy_allows_only_the_portal_stripe_the_api_and_cognito
 def test_the_policy_fits_cloudfronts_quota_with_the_longest_region():
     real = portal_headers.content_security_policy(
         api="https://abcdefghij.execute-api.ap-southeast-5.amazonaws.com.cn",
-        identity="https://cognito-idp.ap-southeast-5.amazonaws.com")
+        identity="https://cognito-idp.ap-southeast-5.amazonaws.com",
+    )
     assert len(real) <= portal_headers.CLOUDFRONT_MAX_CSP
 
 
 def test_the_local_portal_server_sends_them_on_every_answer():
-    server = PortalServer(0).start("http://127.0.0.1:3999", identity_url="http://127.0.0.1:4566/",
-                                   stripe_url="http://127.0.0.1:8420")
+    server = PortalServer(0).start(
+        "http://127.0.0.1:3999", identity_url="http://127.0.0.1:4566/", stripe_url="http://127.0.0.1:8420"
+    )
     try:
         for path in ("/", "/invoices/inv-1", "/app.js", "/config.json", "/missing.js"):
             headers = requests.get(server.url + path, timeout=5).headers
@@ -66,8 +72,12 @@ def test_the_local_portal_server_sends_them_on_every_answer():
             assert headers["Permissions-Policy"] == portal_headers.PERMISSIONS_POLICY
             assert headers["X-Content-Type-Options"] == "nosniff"
             directives = _directives(headers["Content-Security-Policy"])
-            assert directives["connect-src"] == ["'self'", "http://127.0.0.1:3999", "http://127.0.0.1:4566",
-                                                 "http://127.0.0.1:8420"]
+            assert directives["connect-src"] == [
+                "'self'",
+                "http://127.0.0.1:3999",
+                "http://127.0.0.1:4566",
+                "http://127.0.0.1:8420",
+            ]
             assert directives["script-src"] == ["'self'", "http://127.0.0.1:8420"]
             assert directives["frame-ancestors"] == ["'none'"]
     finally:

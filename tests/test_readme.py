@@ -12,7 +12,7 @@ DIRS = ("shared", "functions", "infra", "ops", "bench", "tests")
 def section(title: str, page: str = "README.md", level: str = "##") -> str:
     text = "\n" + (ROOT / page).read_text() + f"\n{level} end\n"
     start = text.index(f"\n{level} {title}\n")
-    return text[start:text.index(f"\n{level} ", start + 1)]
+    return text[start : text.index(f"\n{level} ", start + 1)]
 
 
 def layout_names() -> set[str]:
@@ -50,5 +50,7 @@ def test_the_readme_is_a_page_a_newcomer_reads():
 def test_every_activity_kind_is_explained_in_the_http_api_page_as_the_api_document_says():
     from shared.books.ledger import CLIENT_VISIBLE, DESCRIPTIONS
 
-    rows = dict(re.findall(r"^\| `([a-z_]+)` \| [+-] `[a-z_]+` \| (.+) \|$", section("HTTP API", "docs/http-api.md", "#"), re.M))
+    rows = dict(
+        re.findall(r"^\| `([a-z_]+)` \| [+-] `[a-z_]+` \| (.+) \|$", section("HTTP API", "docs/http-api.md", "#"), re.M)
+    )
     assert rows == {kind: words for kind, words in DESCRIPTIONS.items() if kind in CLIENT_VISIBLE}

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_cfn_lint_passes():
-    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(ROOT / "template.yaml")], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), str(ROOT / "template.yaml")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -26,8 +27,12 @@ def test_checkov_passes():
     runs beside the others instead of before them all."""
     checkov = ROOT / ".venv-checkov" / "bin" / "checkov"
     assert checkov.exists(), "checkov's environment is missing: `make test` (or `make checkov`) creates it"
-    result = subprocess.run([str(checkov), "-f", "template.yaml", "--config-file", ".checkov.yaml"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [str(checkov), "-f", "template.yaml", "--config-file", ".checkov.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -38,19 +43,29 @@ def _keys(schema):
 def test_models_match_the_template_tables():
     tables = template.resources("AWS::DynamoDB::Table")
     env = template.table_env_vars()
-    models = {"CLIENTS_TABLE": Client, "INVOICES_TABLE": Invoice, "PAYMENTS_TABLE": Payment,
-              "EVENTS_TABLE": ProcessedEvent, "PAYMENT_METHODS_TABLE": SavedPaymentMethod,
-              "REFUNDS_TABLE": Refund, "PROBLEM_REPORTS_TABLE": ProblemReport}
+    models = {
+        "CLIENTS_TABLE": Client,
+        "INVOICES_TABLE": Invoice,
+        "PAYMENTS_TABLE": Payment,
+        "EVENTS_TABLE": ProcessedEvent,
+        "PAYMENT_METHODS_TABLE": SavedPaymentMethod,
+        "REFUNDS_TABLE": Refund,
+        "PROBLEM_REPORTS_TABLE": ProblemReport,
+    }
     for logical_id, props in ((k, v["Properties"]) for k, v in tables.items()):
         model = models[env[logical_id]]
         schema = model._get_schema()
         assert _keys(props["KeySchema"]) == _keys(schema["key_schema"]), logical_id
-        template_indexes = {i["IndexName"]: _keys(i["KeySchema"])
-                            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-                            for i in props.get(kind, [])}
-        model_indexes = {i["index_name"]: _keys(i["key_schema"])
-                         for kind in ("global_secondary_indexes", "local_secondary_indexes")
-                         for i in schema.get(kind, [])}
+        template_indexes = {
+            i["IndexName"]: _keys(i["KeySchema"])
+            for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+            for i in props.get(kind, [])
+        }
+        model_indexes = {
+            i["index_name"]: _keys(i["key_schema"])
+            for kind in ("global_secondary_indexes", "local_secondary_indexes")
+            for i in schema.get(kind, [])
+        }
         assert template_indexes == model_indexes, logical_id
 
 
@@ -91,8 +106,11 @@ def test_no_secret_in_the_template_is_usable():
 def test_a_secret_not_configured_raises_an_alarm():
     """shared/http/web.py counts SecretNotConfigured under the functions' metric namespace and service."""
     env = template.load()["Globals"]["Function"]["Environment"]["Variables"]
-    [alarm] = [a["Properties"] for a in template.resources("AWS::CloudWatch::Alarm").values()
-               if a["Properties"].get("MetricName") == "SecretNotConfigured"]
+    [alarm] = [
+        a["Properties"]
+        for a in template.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "SecretNotConfigured"
+    ]
     assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
     assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
     assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("Sum", 0, "GreaterThanThreshold")
@@ -101,6 +119,7 @@ def test_a_secret_not_configured_raises_an_alarm():
 
 def test_the_template_reads_the_same_with_libyaml_and_pure_python():
     """infra.template parses with libyaml's loader (nine times faster); PyYAML's pure-Python one must agree."""
+
     class PurePython(yaml.SafeLoader):
         pass
 
@@ -115,10 +134,14 @@ def test_the_portal_shows_the_user_pools_own_password_rules():
     from shared.http.portal_settings import password_policy
 
     pool = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
-    served = template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]["Properties"][
-        "Environment"]["Variables"]["PASSWORD_POLICY"]
+    served = template.resources("AWS::Serverless::Function")["PortalSettingsFunction"]["Properties"]["Environment"][
+        "Variables"
+    ]["PASSWORD_POLICY"]
     assert json.loads(served) == pool
     assert password_policy({"PASSWORD_POLICY": served}) == {
-        "minimum_length": pool["MinimumLength"], "require_lowercase": pool["RequireLowercase"],
-        "require_uppercase": pool["RequireUppercase"], "require_numbers": pool["RequireNumbers"],
-        "require_symbols": pool["RequireSymbols"]}
+        "minimum_length": pool["MinimumLength"],
+        "require_lowercase": pool["RequireLowercase"],
+        "require_uppercase": pool["RequireUppercase"],
+        "require_numbers": pool["RequireNumbers"],
+        "require_symbols": pool["RequireSymbols"],
+    }

@@ -16,8 +16,7 @@ from shared.services import ach_events
 def record_handler(record: SQSRecord) -> None:
     event = ach_event_queue.event_from(record.body)
     logger.append_keys(ach_event_id=event.id, ach_topic=event.topic)
-    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_job),
-                     sent_at=event.timestamp.timestamp())
+    webhook_received("ach", ach_events.handle(event, ach_processor(), enqueue_job), sent_at=event.timestamp.timestamp())
 
 
 handler = sqs_entry(record_handler)

@@ -23,8 +23,9 @@ def ach_webhook():
     except ach_webhooks.InvalidSignature as exc:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         logger.warning("ach webhook signature rejected", extra={"reason": str(exc)})
-        raise BadRequest(f"The {ach_webhooks.SIGNATURE_HEADER} header does not match this payload.",
-                         code="invalid_signature") from None
+        raise BadRequest(
+            f"The {ach_webhooks.SIGNATURE_HEADER} header does not match this payload.", code="invalid_signature"
+        ) from None
     try:
         event = ach_webhooks.parse(payload)
     except ach_webhooks.InvalidPayload as exc:

@@ -19,8 +19,11 @@ def _params(*allowed: str) -> dict:
     params = app.current_event.query_string_parameters or {}
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise BadRequest(f"Unknown query parameter(s): {', '.join(unknown)[:200]}. This route takes: "
-                         f"{', '.join(allowed) or 'none'}.", code="unknown_parameter")
+        raise BadRequest(
+            f"Unknown query parameter(s): {', '.join(unknown)[:200]}. This route takes: "
+            f"{', '.join(allowed) or 'none'}.",
+            code="unknown_parameter",
+        )
     return params
 
 
@@ -54,15 +57,26 @@ def attention():
     found = console.needing_attention(clock.now())
     name = lambda client_id: getattr(found["clients"].get(client_id), "name", None)  # noqa: E731
     return {
-        "payments": [payment_view(p) | {"client_id": p.client_id, "client_name": name(p.client_id), "reason": reason}
-                     for reason, p in found["payments"]],
-        "extension_requests": [extension_view(i.extension_request) | {  # type: ignore[operator]  # each has one
-            "client_id": i.client_id, "client_name": name(i.client_id), "invoice_id": i.invoice_id,
-            "invoice_number": i.number, "due_date": i.due_date,
-            "expired": i.extension_request.requested_due_date < clock.today().isoformat()}
-            for i in found["extension_requests"]],
-        "problem_reports": [report_view(r) | {"client_id": r.client_id, "client_name": name(r.client_id)}
-                            for r in found["problem_reports"]],
+        "payments": [
+            payment_view(p) | {"client_id": p.client_id, "client_name": name(p.client_id), "reason": reason}
+            for reason, p in found["payments"]
+        ],
+        "extension_requests": [
+            extension_view(i.extension_request)
+            | {  # type: ignore[operator]  # each has one
+                "client_id": i.client_id,
+                "client_name": name(i.client_id),
+                "invoice_id": i.invoice_id,
+                "invoice_number": i.number,
+                "due_date": i.due_date,
+                "expired": i.extension_request.requested_due_date < clock.today().isoformat(),
+            }
+            for i in found["extension_requests"]
+        ],
+        "problem_reports": [
+            report_view(r) | {"client_id": r.client_id, "client_name": name(r.client_id)}
+            for r in found["problem_reports"]
+        ],
     }
 
 

@@ -17,8 +17,10 @@ def _decide(extension_request_id: str, approve: bool) -> dict:
     invoice = decide_extension(extension_request_id, approve, enqueue_job, note)
     invoice.refresh()
     logger.info("extension decided by admin", extra={"admin": admin, "approved": approve})
-    return extension_view(invoice.extension_request) | {"invoice_id": invoice.invoice_id,  # type: ignore[operator]
-                                                        "due_date": invoice.due_date}
+    return extension_view(invoice.extension_request) | {
+        "invoice_id": invoice.invoice_id,  # type: ignore[operator]
+        "due_date": invoice.due_date,
+    }
 
 
 @app.post("/admin/extension-requests/<extension_request_id>/approve")

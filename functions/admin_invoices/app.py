@@ -24,7 +24,8 @@ def create_invoice():
     if not created.replayed:
         logger.info("invoice created by admin", extra={"admin": admin, "invoice_id": created.invoice.invoice_id})
     body = invoice_view(created.invoice, created.payments, activity=(created.activity, None)) | {
-        "client_id": request.client_id}
+        "client_id": request.client_id
+    }
     return json_response(201, body, {"Idempotent-Replayed": "true" if created.replayed else "false"})
 
 
@@ -40,8 +41,9 @@ def void_invoice(client_id: str, invoice_id: str):
 def list_invoices(client_id: str):
     require_admin(app)
     params = _params()
-    invoices, cursor = back_office.list_client_invoices(client_id, params.get("status"),
-                                                        parse_limit(params.get("limit")), params.get("cursor"))
+    invoices, cursor = back_office.list_client_invoices(
+        client_id, params.get("status"), parse_limit(params.get("limit")), params.get("cursor")
+    )
     return {"invoices": [invoice_view(i) for i in invoices], "next_cursor": cursor}
 
 
@@ -49,8 +51,9 @@ def list_invoices(client_id: str):
 def list_payments(client_id: str):
     require_admin(app)
     params = _params()
-    payments, cursor = back_office.list_client_payments(client_id, params.get("invoice_id"),
-                                                        parse_limit(params.get("limit")), params.get("cursor"))
+    payments, cursor = back_office.list_client_payments(
+        client_id, params.get("invoice_id"), parse_limit(params.get("limit")), params.get("cursor")
+    )
     return {"payments": [payment_view(p) for p in payments], "next_cursor": cursor}
 
 

@@ -28,10 +28,19 @@ def refund(payment_id: str):
     key = check_idempotency_key(header(app, "Idempotency-Key"))
     result = start_refund(payment_id, key, json_body(app), _processor_for, enqueue_job)
     logger.info("refund requested by admin", extra={"admin": admin, "refund_id": result.refund_id})
-    return json_response(201, {"refund_id": result.refund_id, "payment_id": result.payment_id,
-                               "amount": result.amount, "currency": result.currency, "reason": result.reason,
-                               "correction": result.correction, "status": result.status,
-                               "created_at": result.created_at})
+    return json_response(
+        201,
+        {
+            "refund_id": result.refund_id,
+            "payment_id": result.payment_id,
+            "amount": result.amount,
+            "currency": result.currency,
+            "reason": result.reason,
+            "correction": result.correction,
+            "status": result.status,
+            "created_at": result.created_at,
+        },
+    )
 
 
 handler = lambda_entry(app)

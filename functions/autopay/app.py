@@ -18,8 +18,9 @@ def turn_on():
     client_id = client_id_of(app)
     text = autopay.authorization_text(merchant.from_environment(), autopay.days_before_from(os.environ))
     method_id = autopay_service.parse_request(json_body(app), text)
-    client = autopay_service.turn_on(get_account(client_id, consistent=True), method_id, text, clock.today(),
-                                     enqueue_job)
+    client = autopay_service.turn_on(
+        get_account(client_id, consistent=True), method_id, text, clock.today(), enqueue_job
+    )
     return {"autopay": account_view(client)["autopay"]}
 
 

@@ -22,17 +22,26 @@ def create_payment(invoice_id: str):
     shop = merchant.from_environment()
     request = parse_payment_request(json_body(app), authorization_text(shop))
     if request.method == "ach":
-        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), card_processor,
-                                    enqueue_job)
+        started = start_ach_payment(client_id, invoice_id, key, request, ach_processor(), card_processor, enqueue_job)
     else:
         started = start_card_payment(client_id, invoice_id, key, request, card_processor(), shop.name, enqueue_job)
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
     payment = started.payment
-    logger.info("payment started", extra={
-        "client_id": client_id, "invoice_id": invoice_id, "payment_id": payment.payment_id, "method": payment.method,
-        "amount": payment.amount, "currency": payment.currency, "status": payment.status,
-        "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
+    logger.info(
+        "payment started",
+        extra={
+            "client_id": client_id,
+            "invoice_id": invoice_id,
+            "payment_id": payment.payment_id,
+            "method": payment.method,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "status": payment.status,
+            "processor_payment_id": payment.processor_payment_id,
+            "replayed": started.replayed,
+        },
+    )
     return json_response(201, started_view(started), {"Idempotent-Replayed": "true" if started.replayed else "false"})
 
 

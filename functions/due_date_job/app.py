@@ -21,8 +21,14 @@ coldstart.prime()  # at a SnapStart init: what its first run would load
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    report = run(clock.today(), enqueue_job, merchant_default_policy(), cards=card_processor, ach=ach_processor,
-                 autopay_days_before=int(os.environ.get("AUTOPAY_DAYS_BEFORE", "0")))
+    report = run(
+        clock.today(),
+        enqueue_job,
+        merchant_default_policy(),
+        cards=card_processor,
+        ach=ach_processor,
+        autopay_days_before=int(os.environ.get("AUTOPAY_DAYS_BEFORE", "0")),
+    )
     metrics.add_metric(name="RemindersQueued", unit=MetricUnit.Count, value=report.reminders)
     metrics.add_metric(name="LateFeesCharged", unit=MetricUnit.Count, value=len(report.fees_applied))
     if report.autopay:

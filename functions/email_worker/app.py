@@ -38,15 +38,23 @@ Sender = Callable[[Any, Merchant, str], str]
 
 
 def _payment_email(job: jobs.PaymentEmail | jobs.ReceiptResend, shop: Merchant, _: str) -> str:
-    return send_notice(job.kind, job.client_id, job.payment_id, merchant=shop, send=send_email,
-                       card_details=_card_details, resend_at=getattr(job, "resend_at", None))
+    return send_notice(
+        job.kind,
+        job.client_id,
+        job.payment_id,
+        merchant=shop,
+        send=send_email,
+        card_details=_card_details,
+        resend_at=getattr(job, "resend_at", None),
+    )
 
 
 def _invoice_email(job: jobs.Job, shop: Merchant, merchant_email: str) -> str:
     from shared.services.invoice_notices import send_invoice_notice
 
-    return send_invoice_notice(job.message(), merchant=shop, merchant_email=merchant_email, send=send_email,
-                               today=clock.today())
+    return send_invoice_notice(
+        job.message(), merchant=shop, merchant_email=merchant_email, send=send_email, today=clock.today()
+    )
 
 
 def _autopay_email(job: jobs.Job, shop: Merchant, _: str) -> str:
@@ -146,8 +154,7 @@ def send_job_email(record: SQSRecord) -> None:
     except AlreadySent:
         outcome = "already_sent"
     if outcome == "sent":
-        metrics.add_metric(name="ReceiptSent" if kind == "receipt" else "NoticeSent", unit=MetricUnit.Count,
-                           value=1)
+        metrics.add_metric(name="ReceiptSent" if kind == "receipt" else "NoticeSent", unit=MetricUnit.Count, value=1)
 
 
 handler = sqs_entry(send_job_email)

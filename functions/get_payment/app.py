@@ -13,8 +13,11 @@ app = make_app()
 
 @app.get("/payments/<payment_id>")
 def get_one(payment_id: str):
-    return payment_view(current_payment(client_id_of(app), payment_id, clock.now(), cards=card_processor, ach=ach_processor,
-                                        enqueue=enqueue_job))
+    return payment_view(
+        current_payment(
+            client_id_of(app), payment_id, clock.now(), cards=card_processor, ach=ach_processor, enqueue=enqueue_job
+        )
+    )
 
 
 handler = lambda_entry(app)

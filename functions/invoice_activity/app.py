@@ -9,8 +9,9 @@ app = make_app()
 
 @app.get("/invoices/<invoice_id>/activity")
 def get_activity(invoice_id: str):
-    entries, next_cursor = invoice_activity(client_id_of(app), invoice_id,
-                                            app.current_event.get_query_string_value("cursor"))
+    entries, next_cursor = invoice_activity(
+        client_id_of(app), invoice_id, app.current_event.get_query_string_value("cursor")
+    )
     return {"activity": activity_view(entries), "next_cursor": next_cursor}
 
 

@@ -11,8 +11,9 @@ app = make_app()
 def get_invoices():
     client_id = client_id_of(app)
     params = app.current_event.query_string_parameters or {}
-    invoices, cursor = list_invoices(client_id, params.get("status"), parse_limit(params.get("limit")),
-                                     params.get("cursor"))
+    invoices, cursor = list_invoices(
+        client_id, params.get("status"), parse_limit(params.get("limit")), params.get("cursor")
+    )
     return {"invoices": [invoice_view(i) for i in invoices], "next_cursor": cursor}
 
 

@@ -11,8 +11,9 @@ app = make_app()
 def get_payments():
     client_id = client_id_of(app)
     params = app.current_event.query_string_parameters or {}
-    payments, cursor = list_payments(client_id, params.get("invoice_id"), parse_limit(params.get("limit")),
-                                     params.get("cursor"))
+    payments, cursor = list_payments(
+        client_id, params.get("invoice_id"), parse_limit(params.get("limit")), params.get("cursor")
+    )
     return {"payments": [payment_view(p) for p in payments], "next_cursor": cursor}
 
 

@@ -32,15 +32,34 @@ def create_payments():
     shop = merchant.from_environment()
     request = parse_payments(json_body(app), authorization_text(shop))
     fee = surcharges.current() if request.method == "card" else None
-    started = start_payments(client_id, key, request, cards=card_processor, ach=ach_processor, merchant_name=shop.name,
-                             enqueue=enqueue_job, fee=fee)
+    started = start_payments(
+        client_id,
+        key,
+        request,
+        cards=card_processor,
+        ach=ach_processor,
+        merchant_name=shop.name,
+        enqueue=enqueue_job,
+        fee=fee,
+    )
     if not started.replayed:
         metrics.add_metric(name="PaymentStarted", unit=MetricUnit.Count, value=1)
     payment = started.payment
-    logger.info("payment of several invoices started", extra={
-        "client_id": client_id, "invoice_ids": list(payment.invoice_ids), "payment_id": payment.payment_id,
-        "method": payment.method, "amount": payment.amount, "card_fee": payment.card_fee, "currency": payment.currency,
-        "status": payment.status, "processor_payment_id": payment.processor_payment_id, "replayed": started.replayed})
+    logger.info(
+        "payment of several invoices started",
+        extra={
+            "client_id": client_id,
+            "invoice_ids": list(payment.invoice_ids),
+            "payment_id": payment.payment_id,
+            "method": payment.method,
+            "amount": payment.amount,
+            "card_fee": payment.card_fee,
+            "currency": payment.currency,
+            "status": payment.status,
+            "processor_payment_id": payment.processor_payment_id,
+            "replayed": started.replayed,
+        },
+    )
     return json_response(201, started_view(started), {"Idempotent-Replayed": "true" if started.replayed else "false"})
 
 

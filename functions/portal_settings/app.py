@@ -14,9 +14,11 @@ def get_settings():
     # Public and the same for everyone: browsers and CDNs may keep it for five minutes. (A card fee turned off
     # meanwhile is disclosed a little longer, never charged: each payment's quote reads the switch again.)
     fee = surcharges.current()
-    return json_response(200, portal_settings(os.environ, merchant.from_environment(),
-                                              fee.basis_points if fee else 0),
-                         {"Cache-Control": "public, max-age=300"})
+    return json_response(
+        200,
+        portal_settings(os.environ, merchant.from_environment(), fee.basis_points if fee else 0),
+        {"Cache-Control": "public, max-age=300"},
+    )
 
 
 handler = lambda_entry(app)

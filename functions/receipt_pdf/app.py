@@ -21,8 +21,9 @@ def get_pdf(payment_id: str):
     if len(payment["allocations"]) == 1:  # one invoice: with its lines and what is still owed; several: each's share
         invoice, payments, activity = get_invoice(client_id, payment["invoice_id"])
         view = invoice_view(invoice, payments, activity=activity)
-    return pdf_response(receipt_pdf(payment, view, merchant.from_environment()),
-                        f"receipt-{payment['receipt_reference']}.pdf")
+    return pdf_response(
+        receipt_pdf(payment, view, merchant.from_environment()), f"receipt-{payment['receipt_reference']}.pdf"
+    )
 
 
 handler = lambda_entry(app)

@@ -27,8 +27,10 @@ def older_than() -> timedelta:
     try:
         minutes = int(raw) if raw.strip() else DEFAULT_MINUTES
     except ValueError:
-        logger.warning("RECONCILE_AFTER_MINUTES is not a whole number: using the default",
-                       extra={"value": raw, "default": DEFAULT_MINUTES})
+        logger.warning(
+            "RECONCILE_AFTER_MINUTES is not a whole number: using the default",
+            extra={"value": raw, "default": DEFAULT_MINUTES},
+        )
         minutes = DEFAULT_MINUTES
     return timedelta(minutes=max(minutes, 1))
 
@@ -39,21 +41,35 @@ def older_than() -> timedelta:
 def handler(event, context):
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     should_stop = (lambda: remaining() < STOP_WITH_MS_LEFT) if remaining else None
-    report = run(clock.now(), cards=card_processor(), ach=ach_processor(),
-                 enqueue=enqueue_job, older_than=older_than(), should_stop=should_stop)
+    report = run(
+        clock.now(),
+        cards=card_processor(),
+        ach=ach_processor(),
+        enqueue=enqueue_job,
+        older_than=older_than(),
+        should_stop=should_stop,
+    )
     accounts = ach_reconciliation.run(clock.now(), ach_processor(), enqueue_job, older_than(), should_stop)
-    metrics.add_metric(name="PaymentsReconciled", unit=MetricUnit.Count,
-                       value=sum(report.applied.values()) + report.transfers_recorded)
-    metrics.add_metric(name="AchAccountsReconciled", unit=MetricUnit.Count,
-                       value=accounts.banks_updated + accounts.refunds_applied)
-    metrics.add_metric(name="ReconcileProcessorErrors", unit=MetricUnit.Count,
-                       value=report.processor_errors + report.errors + accounts.processor_errors + accounts.errors)
+    metrics.add_metric(
+        name="PaymentsReconciled", unit=MetricUnit.Count, value=sum(report.applied.values()) + report.transfers_recorded
+    )
+    metrics.add_metric(
+        name="AchAccountsReconciled", unit=MetricUnit.Count, value=accounts.banks_updated + accounts.refunds_applied
+    )
+    metrics.add_metric(
+        name="ReconcileProcessorErrors",
+        unit=MetricUnit.Count,
+        value=report.processor_errors + report.errors + accounts.processor_errors + accounts.errors,
+    )
     metrics.add_metric(name="UnrecordedPayment", unit=MetricUnit.Count, value=report.unrecorded_succeeded)
     if report.anomalies:  # the same alarm as the webhooks' overpayments
         metrics.add_metric(name="PaymentAnomaly", unit=MetricUnit.Count, value=report.anomalies)
     if report.drift:  # counters that no longer match their entries: a person must look (nothing is rewritten)
         metrics.add_metric(name="LedgerDrift", unit=MetricUnit.Count, value=len(report.drift))
     if report.needs_attention or accounts.needs_attention:
-        metrics.add_metric(name="ReconcileNeedsAttention", unit=MetricUnit.Count,
-                           value=report.needs_attention + accounts.needs_attention)
+        metrics.add_metric(
+            name="ReconcileNeedsAttention",
+            unit=MetricUnit.Count,
+            value=report.needs_attention + accounts.needs_attention,
+        )
     return asdict(report) | {"ach_accounts": asdict(accounts)}

@@ -41,9 +41,13 @@ def _refunds():
 
 
 def _stripe_side() -> stripe_webhooks.StripeSide:
-    return stripe_webhooks.StripeSide(card_details=_card_details, intent_outcome=_intent_outcome,
-                                      refunds_of=_refunds_of, refunds=_refunds,
-                                      refund_on_early_fraud_warning=stripe_webhooks.refund_on_early_fraud_warning())
+    return stripe_webhooks.StripeSide(
+        card_details=_card_details,
+        intent_outcome=_intent_outcome,
+        refunds_of=_refunds_of,
+        refunds=_refunds,
+        refund_on_early_fraud_warning=stripe_webhooks.refund_on_early_fraud_warning(),
+    )
 
 
 @app.post("/webhooks/stripe")
@@ -54,8 +58,7 @@ def stripe_webhook():
     except stripe_signature.InvalidSignature as exc:
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         logger.warning("stripe webhook signature rejected", extra={"reason": str(exc)})
-        raise BadRequest("The Stripe-Signature header does not match this payload.",
-                         code="invalid_signature") from None
+        raise BadRequest("The Stripe-Signature header does not match this payload.", code="invalid_signature") from None
     try:
         event = stripe_events.parse(payload)
         logger.append_keys(stripe_event_id=event.id, stripe_event_type=event.type)

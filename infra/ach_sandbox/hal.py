@@ -19,7 +19,7 @@ def now_iso() -> str:
 
 
 def parse_amount(value) -> int | None:
-    """"125.00" -> 12500 cents, exactly (Decimal, never float); more than two decimals are rounded to the
+    """ "125.00" -> 12500 cents, exactly (Decimal, never float); more than two decimals are rounded to the
     nearest even cent, as Dwolla documents (banker's rounding). None if not a non-negative decimal string."""
     if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
         return None
@@ -34,7 +34,6 @@ def format_amount(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-
 def iso_ms(moment: datetime) -> str:
     """Dwolla's timestamps: ISO-8601 UTC with milliseconds."""
     moment = moment.astimezone(UTC)
@@ -43,7 +42,6 @@ def iso_ms(moment: datetime) -> str:
 
 def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
 
 
 def error_body(code: str, message: str, **extra) -> dict:
@@ -59,15 +57,22 @@ def validation_error(*errors: tuple, about: str | None = None) -> web.Response:
         if own or about:
             item["_links"] = {"about": {"href": own[0] if own else about, "type": HAL}}
         items.append(item)
-    return hal_response(error_body("ValidationError", "Validation error(s) present. See embedded errors list "
-                                   "for more details.", _embedded={"errors": items}), status=400)
+    return hal_response(
+        error_body(
+            "ValidationError",
+            "Validation error(s) present. See embedded errors list for more details.",
+            _embedded={"errors": items},
+        ),
+        status=400,
+    )
 
 
 def hal_response(body: dict | None, status: int = 200, headers: dict | None = None) -> web.Response:
     if body is None:
         return web.Response(status=status, headers=headers)
-    return web.Response(body=json.dumps(body).encode(), status=status, headers=headers, content_type=HAL,
-                        charset="UTF-8")
+    return web.Response(
+        body=json.dumps(body).encode(), status=status, headers=headers, content_type=HAL, charset="UTF-8"
+    )
 
 
 def error_response(status: int, code: str, message: str, **extra) -> web.Response:

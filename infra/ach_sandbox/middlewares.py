@@ -29,8 +29,14 @@ class Middlewares:
     async def _faults_mw(self, request, handler):
         if request.path.startswith("/sandbox/"):
             return await handler(request)
-        fault = next((f for f in self.faults if request.path.startswith(f.path_prefix)
-                      and (f.method is None or f.method == request.method)), None)
+        fault = next(
+            (
+                f
+                for f in self.faults
+                if request.path.startswith(f.path_prefix) and (f.method is None or f.method == request.method)
+            ),
+            None,
+        )
         if fault is None:
             return await handler(request)
         fault.count -= 1
@@ -55,8 +61,9 @@ class Middlewares:
         if expires is None:
             return error_response(401, "InvalidAccessToken", "Invalid access token.")
         if time.monotonic() >= expires:
-            return error_response(401, "ExpiredAccessToken", "Generate a new access token using your client "
-                                  "credentials.")
+            return error_response(
+                401, "ExpiredAccessToken", "Generate a new access token using your client credentials."
+            )
         if HAL not in request.headers.get("Accept", ""):
             return error_response(406, "InvalidVersion", "Missing or invalid API version.")
         return await handler(request)
@@ -74,16 +81,23 @@ class Middlewares:
         entry = self.idempotency.get(key)
         if entry is not None:
             if entry["fingerprint"] != fingerprint:
-                return error_response(422, "InvalidIdempotencyKey", "This Idempotency-Key was already used with a "
-                                      "different request. Use a new key for a new request.")
+                return error_response(
+                    422,
+                    "InvalidIdempotencyKey",
+                    "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+                )
             if entry["response"] is None:
-                return error_response(409, "Conflict", "The original request with this Idempotency-Key is "
-                                      "still being processed.")
+                return error_response(
+                    409, "Conflict", "The original request with this Idempotency-Key is still being processed."
+                )
             status, headers, body = entry["response"]
             replay = dict(headers, **{"X-Sandbox-Idempotent-Replay": "true"})
             return web.Response(body=body, status=status, headers=replay)
-        entry = self.idempotency[key] = {"expires": now + self.idempotency_ttl_seconds, "response": None,
-                                         "fingerprint": fingerprint}
+        entry = self.idempotency[key] = {
+            "expires": now + self.idempotency_ttl_seconds,
+            "response": None,
+            "fingerprint": fingerprint,
+        }
         try:
             response = await handler(request)
         except BaseException:

@@ -6,16 +6,16 @@ transfer settles."""
 import re
 from datetime import UTC, datetime, timedelta
 
-MAX_MICRO_DEPOSIT_ATTEMPTS = 3          # Dwolla: "users are allowed three attempts"
-MAX_CUSTOMER_BANKS = 2                  # Dwolla: "Customers can have a maximum of 2 active funding sources"
-MAX_WEBHOOK_SUBSCRIPTIONS = 10          # Dwolla: up to ten active subscriptions in Sandbox
+MAX_MICRO_DEPOSIT_ATTEMPTS = 3  # Dwolla: "users are allowed three attempts"
+MAX_CUSTOMER_BANKS = 2  # Dwolla: "Customers can have a maximum of 2 active funding sources"
+MAX_WEBHOOK_SUBSCRIPTIONS = 10  # Dwolla: up to ten active subscriptions in Sandbox
 # Dwolla's retry schedule (15 min, 45 min, 2 h, 3 h, 6 h, 12 h, 24 h, 24 h) in units of its first interval;
 # here one unit is `webhook_retry_seconds`.
 WEBHOOK_RETRY_UNITS = (1, 3, 8, 12, 24, 48, 96, 96)
 
 # Bank names "generated from the routing number": a small fixed table, else a default.
 BANK_NAMES = {
-    "222222226": "SANDBOX TEST BANK",       # the routing number Dwolla's sandbox docs suggest
+    "222222226": "SANDBOX TEST BANK",  # the routing number Dwolla's sandbox docs suggest
     "021000021": "JPMORGAN CHASE BANK, NA",
     "026009593": "BANK OF AMERICA, N.A.",
     "121000248": "WELLS FARGO BANK, NA",
@@ -28,58 +28,188 @@ DEFAULT_BANK_NAME = "Sandbox Bank"
 # unverified, bank removed, bank blocklisted). Customer action: "suspended" (unless already deactivated),
 # "deactivated", or None. Dwolla advises acting on the events these actions send, not on the codes.
 RETURN_CODES = {
-    "R01": ("Insufficient Funds", "Available balance is not sufficient to cover the dollar value of the debit "
-            "entry.", None, False, False, False),
+    "R01": (
+        "Insufficient Funds",
+        "Available balance is not sufficient to cover the dollar value of the debit entry.",
+        None,
+        False,
+        False,
+        False,
+    ),
     "R02": ("Bank Account Closed", "Previously active account has been closed.", None, True, True, False),
-    "R03": ("No Account/Unable to Locate Account", "The account number does not correspond to the individual "
-            "identified in the entry or a valid account.", None, True, True, False),
-    "R04": ("Invalid Bank Account Number Structure", "Account number structure is not valid.", None, True, True,
-            False),
-    "R05": ("Unauthorized Debit to Consumer Account Using Corporate SEC Code", "A CCD or CTX debit entry was "
-            "transmitted to a consumer account and was not authorized by the Receiver.", "suspended", True, True,
-            True),
-    "R06": ("Returned per ODFI's Request", "The ODFI has requested that the RDFI return an erroneous entry.",
-            "suspended", True, True, True),
-    "R07": ("Authorization Revoked by Customer", "Consumer who previously authorized entries has revoked "
-            "authorization with the Originator.", "deactivated", True, True, False),
-    "R08": ("Payment Stopped", "The Receiver has requested the stop payment of a specific ACH debit entry.",
-            None, True, True, False),
-    "R09": ("Uncollected Funds", "Sufficient balance exists, but value of uncollected items brings available "
-            "balance below amount of debit entry.", None, False, False, False),
-    "R10": ("Customer Advises Not Authorized", "Receiver has no relationship with the Originator or has not "
-            "authorized the Originator to debit the account.", "suspended", True, True, True),
-    "R11": ("Customer Advises Entry Not in Accordance with the Terms of the Authorization", "The debit entry "
-            "was inaccurate or improperly initiated.", "deactivated", True, True, False),
-    "R12": ("Branch Sold to Another DFI", "A financial institution received an entry to an account that was sold "
-            "to another FI.", None, False, True, False),
-    "R13": ("Invalid ACH Routing Number", "Entry contains a receiving DFI identification that is not a valid ACH "
-            "routing number.", None, True, True, True),
-    "R14": ("Representative Payee Deceased or Unable to Continue in That Capacity", "The representative payee "
-            "is either deceased or no longer able to continue in original capacity.", "suspended", False, True,
-            False),
-    "R15": ("Beneficiary or Account Holder Deceased", "The beneficiary or the account holder is deceased.",
-            "suspended", True, True, True),
-    "R16": ("Account Frozen/Entry Returned per OFAC Instruction", "Access to the account is restricted due to "
-            "specific action taken by the RDFI or by legal action.", "suspended", True, True, True),
-    "R17": ("File Record Edit Criteria/Entry with Invalid Account Number Initiated Under Questionable "
-            "Circumstances", "The entry is believed by the RDFI to have been initiated under questionable "
-            "circumstances.", "suspended", True, True, True),
+    "R03": (
+        "No Account/Unable to Locate Account",
+        "The account number does not correspond to the individual identified in the entry or a valid account.",
+        None,
+        True,
+        True,
+        False,
+    ),
+    "R04": ("Invalid Bank Account Number Structure", "Account number structure is not valid.", None, True, True, False),
+    "R05": (
+        "Unauthorized Debit to Consumer Account Using Corporate SEC Code",
+        "A CCD or CTX debit entry was transmitted to a consumer account and was not authorized by the Receiver.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R06": (
+        "Returned per ODFI's Request",
+        "The ODFI has requested that the RDFI return an erroneous entry.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R07": (
+        "Authorization Revoked by Customer",
+        "Consumer who previously authorized entries has revoked authorization with the Originator.",
+        "deactivated",
+        True,
+        True,
+        False,
+    ),
+    "R08": (
+        "Payment Stopped",
+        "The Receiver has requested the stop payment of a specific ACH debit entry.",
+        None,
+        True,
+        True,
+        False,
+    ),
+    "R09": (
+        "Uncollected Funds",
+        "Sufficient balance exists, but value of uncollected items brings available "
+        "balance below amount of debit entry.",
+        None,
+        False,
+        False,
+        False,
+    ),
+    "R10": (
+        "Customer Advises Not Authorized",
+        "Receiver has no relationship with the Originator or has not authorized the Originator to debit the account.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R11": (
+        "Customer Advises Entry Not in Accordance with the Terms of the Authorization",
+        "The debit entry was inaccurate or improperly initiated.",
+        "deactivated",
+        True,
+        True,
+        False,
+    ),
+    "R12": (
+        "Branch Sold to Another DFI",
+        "A financial institution received an entry to an account that was sold to another FI.",
+        None,
+        False,
+        True,
+        False,
+    ),
+    "R13": (
+        "Invalid ACH Routing Number",
+        "Entry contains a receiving DFI identification that is not a valid ACH routing number.",
+        None,
+        True,
+        True,
+        True,
+    ),
+    "R14": (
+        "Representative Payee Deceased or Unable to Continue in That Capacity",
+        "The representative payee is either deceased or no longer able to continue in original capacity.",
+        "suspended",
+        False,
+        True,
+        False,
+    ),
+    "R15": (
+        "Beneficiary or Account Holder Deceased",
+        "The beneficiary or the account holder is deceased.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R16": (
+        "Account Frozen/Entry Returned per OFAC Instruction",
+        "Access to the account is restricted due to specific action taken by the RDFI or by legal action.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R17": (
+        "File Record Edit Criteria/Entry with Invalid Account Number Initiated Under Questionable Circumstances",
+        "The entry is believed by the RDFI to have been initiated under questionable circumstances.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
     "R20": ("Non-Transaction Account", "ACH entry to a non-transaction account.", None, False, True, True),
-    "R22": ("Invalid Individual ID Number", "The Receiver has indicated to the RDFI that the number with which "
-            "the Originator identified is not correct.", None, True, False, False),
-    "R23": ("Credit Entry Refused by Receiver", "Any credit entry that is refused by the Receiver may be "
-            "returned by the RDFI.", None, True, True, False),
-    "R29": ("Corporate Customer Advises Not Authorized", "The RDFI has been notified by the Receiver "
-            "(non-consumer) that a specific entry has not been authorized by the Receiver.", "suspended", True,
-            True, True),
-    "R31": ("Permissible Return (CCD and CTX only)", "The RDFI may return a CCD or CTX entry that the ODFI "
-            "agrees to accept.", "suspended", True, True, True),
-    "R37": ("Source Document Presented for Payment", "Source document to which an ARC, BOC, or POP entry "
-            "relates has been presented for payment.", None, False, True, False),
-    "R38": ("Stop Payment on Source Document", "The RDFI indicates a stop payment order has been placed on the "
-            "source document the ARC or BOC entry relates to.", "suspended", True, True, True),
-    "R51": ("Item Related to RCK Entry is Ineligible or RCK Entry is Improper", "The RDFI notifies that the RCK "
-            "entry is considered ineligible or improper.", "suspended", True, True, True),
+    "R22": (
+        "Invalid Individual ID Number",
+        "The Receiver has indicated to the RDFI that the number with which the Originator identified is not correct.",
+        None,
+        True,
+        False,
+        False,
+    ),
+    "R23": (
+        "Credit Entry Refused by Receiver",
+        "Any credit entry that is refused by the Receiver may be returned by the RDFI.",
+        None,
+        True,
+        True,
+        False,
+    ),
+    "R29": (
+        "Corporate Customer Advises Not Authorized",
+        "The RDFI has been notified by the Receiver "
+        "(non-consumer) that a specific entry has not been authorized by the Receiver.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R31": (
+        "Permissible Return (CCD and CTX only)",
+        "The RDFI may return a CCD or CTX entry that the ODFI agrees to accept.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R37": (
+        "Source Document Presented for Payment",
+        "Source document to which an ARC, BOC, or POP entry relates has been presented for payment.",
+        None,
+        False,
+        True,
+        False,
+    ),
+    "R38": (
+        "Stop Payment on Source Document",
+        "The RDFI indicates a stop payment order has been placed on the "
+        "source document the ARC or BOC entry relates to.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
+    "R51": (
+        "Item Related to RCK Entry is Ineligible or RCK Entry is Improper",
+        "The RDFI notifies that the RCK entry is considered ineligible or improper.",
+        "suspended",
+        True,
+        True,
+        True,
+    ),
 }
 # Magic account numbers: the last four digits of the customer's bank account decide the outcome. "00NN" fails
 # the transfer with RNN (any code above); "10NN" first processes it, then returns it with RNN after another
@@ -91,8 +221,12 @@ MICRO_DEPOSIT_FAILURE_SUFFIXES = {"9003": "R03"}
 # Dwolla's default send limits per customer type ("Customer Types", pages/docs/balance/customer-types.mdx):
 # an unverified customer sends at most $5,000 per week, "Monday to Sunday UTC time"; a verified customer (personal
 # or business) $10,000 per transfer; a receive-only user sends nothing. Cents.
-SEND_LIMITS = {"unverified": ("week", 500_000), "personal": ("transfer", 1_000_000),
-               "business": ("transfer", 1_000_000), "receive-only": ("transfer", 0)}
+SEND_LIMITS = {
+    "unverified": ("week", 500_000),
+    "personal": ("transfer", 1_000_000),
+    "business": ("transfer", 1_000_000),
+    "receive-only": ("transfer", 0),
+}
 # "Verify micro-deposits" (pages/docs/balance/api-reference/funding-sources/verify-micro-deposits.mdx): an entry
 # over $0.15 is "Invalid amount."; one of $0.01-$0.09 that does not match is "Wrong amount(s).".
 MICRO_DEPOSIT_INVALID_ABOVE = 15
@@ -105,7 +239,7 @@ NAME_LIMITS = {"firstName": 50, "lastName": 50, "businessName": 255}
 # "Remove a funding source": an unverified bank removed and added again "within 48 hours of the initial created
 # date" comes back: the same funding source, re-activated.
 REACTIVATION_WINDOW_SECONDS = 48 * 3600
-_NAME_SENTINEL = re.compile(r"^\s*(R\d\d)(-late)?\b", re.IGNORECASE)   # Dwolla's own sandbox trick
+_NAME_SENTINEL = re.compile(r"^\s*(R\d\d)(-late)?\b", re.IGNORECASE)  # Dwolla's own sandbox trick
 CORRELATION_ID_FORMAT = re.compile(r"^[A-Za-z0-9._-]{1,254}$")  # Dwolla: "less than 255 characters", no spaces
 EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESTRICTED = ("suspended", "deactivated")  # customer statuses that can neither send nor receive ("Sender restricted.")
@@ -139,7 +273,6 @@ def week_of(moment: datetime) -> tuple[datetime, datetime]:
     day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start = day - timedelta(days=day.weekday())
     return start, start + timedelta(days=7)
-
 
 
 def name_errors(body: dict) -> list[tuple]:

@@ -26,19 +26,39 @@ from infra.ach_sandbox.webhooks import WEBHOOK_RETRY_UNITS, Webhooks
 from infra.loopback_server import LoopbackServer
 
 
-class AchSandbox(Middlewares, AccountRoutes, CustomerRoutes, FundingSourceRoutes, TransferRoutes, SubscriptionRoutes,
-                 ControlRoutes, Settlement, Webhooks, SandboxState, LoopbackServer):
+class AchSandbox(
+    Middlewares,
+    AccountRoutes,
+    CustomerRoutes,
+    FundingSourceRoutes,
+    TransferRoutes,
+    SubscriptionRoutes,
+    ControlRoutes,
+    Settlement,
+    Webhooks,
+    SandboxState,
+    LoopbackServer,
+):
     """The sandbox in a background thread (tests and the local stack start it the same way as FakeStripe)."""
 
     thread_name = "ach-sandbox"
 
-    def __init__(self, port: int = 0, settle_seconds: float | None = 5.0, webhook_retry_seconds: float = 1.0,
-                 client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_CLIENT_SECRET,
-                 account_id: str = DEFAULT_ACCOUNT_ID,
-                 merchant_funding_source_id: str = DEFAULT_MERCHANT_FUNDING_SOURCE_ID,
-                 token_ttl_seconds: int = 3600, webhook_max_retries: int = len(WEBHOOK_RETRY_UNITS),
-                 webhook_timeout_seconds: float = 10.0, micro_deposit_amounts: tuple[str, str] = ("0.03", "0.09"),
-                 random_micro_deposits: bool = False, idempotency_ttl_seconds: int = 24 * 3600):
+    def __init__(
+        self,
+        port: int = 0,
+        settle_seconds: float | None = 5.0,
+        webhook_retry_seconds: float = 1.0,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        merchant_funding_source_id: str = DEFAULT_MERCHANT_FUNDING_SOURCE_ID,
+        token_ttl_seconds: int = 3600,
+        webhook_max_retries: int = len(WEBHOOK_RETRY_UNITS),
+        webhook_timeout_seconds: float = 10.0,
+        micro_deposit_amounts: tuple[str, str] = ("0.03", "0.09"),
+        random_micro_deposits: bool = False,
+        idempotency_ttl_seconds: int = 24 * 3600,
+    ):
         super().__init__(port)
         self.settle_seconds = settle_seconds if settle_seconds is not None and settle_seconds >= 0 else None
         self.webhook_retry_seconds = webhook_retry_seconds
@@ -66,9 +86,11 @@ class AchSandbox(Middlewares, AccountRoutes, CustomerRoutes, FundingSourceRoutes
 
     def reset(self) -> None:
         """Forget everything (customers, transfers, subscriptions, tokens, faults) from any thread."""
+
         async def do_reset():
             self._cancel_background()
             self._reset_state()
+
         asyncio.run_coroutine_threadsafe(do_reset(), self._loop).result(10)
 
     def _cancel_background(self) -> None:

@@ -81,8 +81,7 @@ class Settlement:
         if blocklist:
             self.blocklist.add((fs.routing_number, fs.account_number))
         customer = self.customers[fs.owner_id]
-        if customer_action == "deactivated" or (customer_action == "suspended"
-                                                 and customer["status"] != "deactivated"):
+        if customer_action == "deactivated" or (customer_action == "suspended" and customer["status"] != "deactivated"):
             self._set_customer_status(customer, customer_action)
 
     async def sandbox_simulations(self, request):
@@ -98,5 +97,6 @@ class Settlement:
         for fs in list(self.funding_sources.values()):
             if fs.micro is not None and fs.micro.status == "pending":
                 total += self._settle_micro_deposits(fs.id)
-        return hal_response({"_links": {"self": self.link("/sandbox-simulations", "sandbox-simulation")},
-                             "total": total})
+        return hal_response(
+            {"_links": {"self": self.link("/sandbox-simulations", "sandbox-simulation")}, "total": total}
+        )

@@ -21,7 +21,7 @@ DEFAULT_BALANCE_FUNDING_SOURCE_ID = "9f3c2a1e-5b7d-4c8e-9a10-0b0000000001"
 class MicroDeposits:
     amounts: tuple[int, int]
     created: str
-    status: str = "pending"             # pending | processed | failed
+    status: str = "pending"  # pending | processed | failed
     failure_code: str | None = None
     attempts: int = 0
     max_attempts_reached: bool = False
@@ -30,10 +30,10 @@ class MicroDeposits:
 @dataclass
 class FundingSource:
     id: str
-    owner_kind: str                     # "customer" | "account"
+    owner_kind: str  # "customer" | "account"
     owner_id: str
     name: str
-    type: str = "bank"                  # bank | balance
+    type: str = "bank"  # bank | balance
     routing_number: str = ""
     account_number: str = ""
     bank_account_type: str | None = "checking"
@@ -59,14 +59,14 @@ class Transfer:
     amount_cents: int
     metadata: dict | None
     correlation_id: str | None
-    customer_id: str | None             # the customer side of the transfer (drives topics and outcome)
-    plan: tuple[str | None, bool]       # (return code, late)
-    status: str = "pending"             # pending | processed | failed | cancelled
-    currency: str = "USD"               # always USD at Dwolla; tests may change it to play a processor bug
+    customer_id: str | None  # the customer side of the transfer (drives topics and outcome)
+    plan: tuple[str | None, bool]  # (return code, late)
+    status: str = "pending"  # pending | processed | failed | cancelled
+    currency: str = "USD"  # always USD at Dwolla; tests may change it to play a processor bug
     created: str = field(default_factory=now_iso)
     failure_code: str | None = None
     failed_fs: str | None = None
-    return_due: bool = False            # processed, and a late return is still to come
+    return_due: bool = False  # processed, and a late return is still to come
     individual_ach_id: str = field(default_factory=lambda: "I" + secrets.token_hex(4).upper()[:7])
 
 
@@ -81,7 +81,6 @@ class Fault:
     after_commit: bool
     body: dict | None
     headers: dict | None = None  # e.g. {"Retry-After": "2"} on a 429
-
 
 
 class SandboxState:
@@ -104,12 +103,23 @@ class SandboxState:
         self.faults: list[Fault] = []
         self._rng = random.Random(1234)
         self.funding_sources[self.merchant_funding_source_id] = FundingSource(
-            id=self.merchant_funding_source_id, owner_kind="account", owner_id=self.account_id,
-            name="Merchant Operating Account", routing_number="222222226", account_number="9876543210",
-            status="verified")
+            id=self.merchant_funding_source_id,
+            owner_kind="account",
+            owner_id=self.account_id,
+            name="Merchant Operating Account",
+            routing_number="222222226",
+            account_number="9876543210",
+            status="verified",
+        )
         self.funding_sources[DEFAULT_BALANCE_FUNDING_SOURCE_ID] = FundingSource(
-            id=DEFAULT_BALANCE_FUNDING_SOURCE_ID, owner_kind="account", owner_id=self.account_id, name="Balance",
-            type="balance", bank_account_type=None, status="verified")
+            id=DEFAULT_BALANCE_FUNDING_SOURCE_ID,
+            owner_kind="account",
+            owner_id=self.account_id,
+            name="Balance",
+            type="balance",
+            bank_account_type=None,
+            status="verified",
+        )
 
     # ---- time
 

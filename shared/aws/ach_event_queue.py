@@ -29,8 +29,9 @@ class QueueUnavailable(DomainError):
 @cache
 def _sqs():
     # Short timeouts and few retries: the whole answer must reach Dwolla within its 10 s.
-    return aws.client("sqs", config=Config(connect_timeout=2, read_timeout=3,
-                                             retries={"mode": "standard", "max_attempts": 3}))
+    return aws.client(
+        "sqs", config=Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
+    )
 
 
 def enqueue(event: AchEvent) -> None:
@@ -42,8 +43,14 @@ def enqueue(event: AchEvent) -> None:
 
 
 def message_body(event: AchEvent) -> str:
-    return json.dumps({"id": event.id, "topic": event.topic, "resource_url": event.resource_url,
-                       "timestamp": event.timestamp.isoformat()})
+    return json.dumps(
+        {
+            "id": event.id,
+            "topic": event.topic,
+            "resource_url": event.resource_url,
+            "timestamp": event.timestamp.isoformat(),
+        }
+    )
 
 
 def event_from(body: str) -> AchEvent:

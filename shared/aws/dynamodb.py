@@ -63,8 +63,11 @@ def retry_conflicts(response, operation, attempts, **_) -> float | None:
     if error.get("Code") == "TransactionConflictException" and operation.name in _SINGLE_ITEM_WRITES:
         return 0.025 * 2 ** (attempts - 1)
     reasons = [r.get("Code") for r in response[1].get("CancellationReasons") or []]
-    if operation.name == "TransactGetItems" and "TransactionConflict" in reasons \
-            and set(reasons) <= {"TransactionConflict", "None"}:
+    if (
+        operation.name == "TransactGetItems"
+        and "TransactionConflict" in reasons
+        and set(reasons) <= {"TransactionConflict", "None"}
+    ):
         return 0.025 * 2 ** (attempts - 1)
     return None
 

@@ -12,8 +12,9 @@ EVENT_RETENTION = timedelta(days=30)
 
 
 def record_of(event_key: str, event_type: str) -> ProcessedEvent:
-    return ProcessedEvent(event_key, event_type=event_type, processed_at=clock.now_iso(),
-                          expires_at=clock.now() + EVENT_RETENTION)
+    return ProcessedEvent(
+        event_key, event_type=event_type, processed_at=clock.now_iso(), expires_at=clock.now() + EVENT_RETENTION
+    )
 
 
 def save_new(tx, event_key: str, event_type: str) -> None:

@@ -94,6 +94,8 @@ class AutopayAuthorization(MapAttribute):
     authorized_at = UnicodeAttribute()
     ended_at = UnicodeAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)  # client | method_removed | method_expired | method_unusable
+
+
 class ClientsByAchCustomer(GlobalSecondaryIndex):
     """The ACH processor's customer events (suspended, deactivated, activated) name its customer, not our client."""
 
@@ -365,6 +367,8 @@ class PaymentsNeedingAttention(GlobalSecondaryIndex):
 
     attention = UnicodeAttribute(hash_key=True)  # the reason: dispute | credit
     created_key = UnicodeAttribute(range_key=True)
+
+
 class Allocation(MapAttribute):
     """One invoice's share of a payment that pays several invoices (or carries a card fee): shared/domain/allocations.py."""
 

@@ -35,9 +35,13 @@ def send_email(email: "Email", sender: str) -> str:
     response = _client("ses").send_email(
         Source=sender,
         Destination={"ToAddresses": [email.to]},
-        Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                 "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
-                          "Html": {"Data": email.html, "Charset": "UTF-8"}}},
+        Message={
+            "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+            "Body": {
+                "Text": {"Data": email.text, "Charset": "UTF-8"},
+                "Html": {"Data": email.html, "Charset": "UTF-8"},
+            },
+        },
     )
     return response["MessageId"]
 

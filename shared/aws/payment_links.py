@@ -16,9 +16,15 @@ SEPARATOR = "#"
 
 def link_items(payment: Payment) -> list[PaymentLink]:
     """The links of a new payment: one per invoice after its first (none for a payment of one invoice)."""
-    return [PaymentLink(payment.client_id, f"{payment.payment_id}{SEPARATOR}{invoice_id}", invoice_id=invoice_id,
-                        invoice_key=f"{invoice_id}#{payment.created_at}#{payment.payment_id}")
-            for invoice_id in payment.invoice_ids[1:]]
+    return [
+        PaymentLink(
+            payment.client_id,
+            f"{payment.payment_id}{SEPARATOR}{invoice_id}",
+            invoice_id=invoice_id,
+            invoice_key=f"{invoice_id}#{payment.created_at}#{payment.payment_id}",
+        )
+        for invoice_id in payment.invoice_ids[1:]
+    ]
 
 
 def is_link_id(payment_id: str) -> bool:
@@ -29,8 +35,13 @@ def linked_payment_id(item) -> str:
     return item.payment_id.split(SEPARATOR, 1)[0]
 
 
-def resolve(client_id: str, items: Iterable[Payment], *, consistent: bool = False,
-            fetch: Callable[[str, list[str]], list[Payment]] | None = None) -> list[Payment]:
+def resolve(
+    client_id: str,
+    items: Iterable[Payment],
+    *,
+    consistent: bool = False,
+    fetch: Callable[[str, list[str]], list[Payment]] | None = None,
+) -> list[Payment]:
     """`items` as a by-invoice Query returns them, each link swapped for its payment (a payment deleted since is
     left out). `fetch(client_id, payment_ids)`: how the payments are read (default: one BatchGetItem)."""
     items = list(items)

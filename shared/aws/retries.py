@@ -24,10 +24,15 @@ class KeptLosingRaces(Conflict):
     code = "concurrent_change"
 
 
-def until_won[T](attempt: Callable[[], T], *, attempts: int = ATTEMPTS,
-              message: str = "This changed while we were updating it; try again in a moment.",
-              code: str = "concurrent_change", before_retry: Callable[[], None] | None = None,
-              give_up: Callable[[], Exception] | None = None) -> T:
+def until_won[T](
+    attempt: Callable[[], T],
+    *,
+    attempts: int = ATTEMPTS,
+    message: str = "This changed while we were updating it; try again in a moment.",
+    code: str = "concurrent_change",
+    before_retry: Callable[[], None] | None = None,
+    give_up: Callable[[], Exception] | None = None,
+) -> T:
     """`before_retry` re-reads what the attempt decides on, after each lost race (for attempts that do not read
     it themselves); `give_up` makes the error raised after the last lost race (it may decide again on fresh
     data, e.g. that the other writer did what this one meant to); by default, KeptLosingRaces (409)."""

@@ -29,7 +29,8 @@ def sqs_entry(record_handler):
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event, context):
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                        context=context)
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
 
     return handler

@@ -31,13 +31,15 @@ def write_transaction() -> TransactWrite:
 def lost_race(error: TransactWriteError) -> bool:
     """True when a transaction was cancelled only by failed conditions (another writer got there first)."""
     reasons = getattr(error, "cancellation_reasons", None) or []
-    return bool(reasons) and all(r is None or r.code in ("None", "ConditionalCheckFailed", "TransactionConflict")
-                                 for r in reasons)
+    return bool(reasons) and all(
+        r is None or r.code in ("None", "ConditionalCheckFailed", "TransactionConflict") for r in reasons
+    )
 
 
 def money_of(invoice: Invoice) -> InvoiceMoney:
-    return InvoiceMoney(total=invoice.total, fees=invoice.fees, amount_paid=invoice.amount_paid,
-                        amount_pending=invoice.amount_pending)
+    return InvoiceMoney(
+        total=invoice.total, fees=invoice.fees, amount_paid=invoice.amount_paid, amount_pending=invoice.amount_pending
+    )
 
 
 def status_key(status: str, invoice: Invoice) -> str:
@@ -50,10 +52,15 @@ OWED_STATUSES = ("open", "partially_paid", "processing")
 def status_fields(status: str, invoice: Invoice, due_date: str | None = None) -> dict:
     """Every write of an invoice's status keeps its two index keys true (None: the attribute is removed)."""
     due = due_date or invoice.due_date
-    return {"status": status, "status_key": status_key(status, invoice),
-            "open_due_date": due if status in OWED_STATUSES else None}
+    return {
+        "status": status,
+        "status_key": status_key(status, invoice),
+        "open_due_date": due if status in OWED_STATUSES else None,
+    }
 
 
 def status_actions(status: str, invoice: Invoice, due_date: str | None = None) -> list:
-    return [getattr(Invoice, name).set(value) if value is not None else getattr(Invoice, name).remove()
-            for name, value in status_fields(status, invoice, due_date).items()]
+    return [
+        getattr(Invoice, name).set(value) if value is not None else getattr(Invoice, name).remove()
+        for name, value in status_fields(status, invoice, due_date).items()
+    ]

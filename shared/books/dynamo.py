@@ -37,8 +37,10 @@ class DynamoRepository:
             with write_transaction() as tx:
                 for update in write.updates:
                     model = type(update.record)
-                    actions = [getattr(model, name).remove() if value is None else
-                               getattr(model, name).set(_stored(value)) for name, value in update.fields.items()]
+                    actions = [
+                        getattr(model, name).remove() if value is None else getattr(model, name).set(_stored(value))
+                        for name, value in update.fields.items()
+                    ]
                     condition = None
                     for name, value in update.expect.items():
                         clause = getattr(model, name) == value
@@ -57,8 +59,11 @@ class DynamoRepository:
                     tx.condition_check(model, *keys, condition=version == getattr(record, version.attr_name))  # type: ignore[misc]  # keys: hash[, range]
                 if write.credit_delta:
                     delta = write.credit_delta
-                    tx.update(Client(write.client_id), actions=[Client.credit_balance.add(delta)],
-                              condition=Client.credit_balance >= -delta if delta < 0 else Client.client_id.exists())
+                    tx.update(
+                        Client(write.client_id),
+                        actions=[Client.credit_balance.add(delta)],
+                        condition=Client.credit_balance >= -delta if delta < 0 else Client.client_id.exists(),
+                    )
                 for item in write.entries:
                     tx.save(item, condition=JournalItem.entry_key.does_not_exist())
                 if write.event:
@@ -81,17 +86,24 @@ class DynamoRepository:
         return next(iter(Refund.by_processor_id.query(processor_refund_id, limit=1)), None)
 
     def invoice_payments(self, client_id: str, invoice_id: str) -> list[Payment]:
-        return resolve(client_id, Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                                           consistent_read=True))
+        return resolve(
+            client_id,
+            Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"), consistent_read=True),
+        )
 
     def client_journal(self, client_id: str) -> list[Entry]:
         """Every journal entry of the client's invoices (their items share the client's partition)."""
         return [entry_of(JournalItem.from_raw_data(item)) for item in _partition(client_id) if "kind" in item]
 
     def journal(self, client_id: str, invoice_id: str) -> list[Entry]:
-        return [entry_of(item) for item in JournalItem.query(
-            client_id, JournalItem.entry_key.between(journal_key(invoice_id, 0), f"{invoice_id}#~"),
-            consistent_read=True)]
+        return [
+            entry_of(item)
+            for item in JournalItem.query(
+                client_id,
+                JournalItem.entry_key.between(journal_key(invoice_id, 0), f"{invoice_id}#~"),
+                consistent_read=True,
+            )
+        ]
 
 
 def _stored(value):
@@ -110,8 +122,7 @@ def _partition(client_id: str):
 
     start = None
     while True:
-        page = connection().query(Invoice.Meta.table_name, client_id, consistent_read=True,
-                                  exclusive_start_key=start)
+        page = connection().query(Invoice.Meta.table_name, client_id, consistent_read=True, exclusive_start_key=start)
         yield from page.get("Items", [])
         start = page.get("LastEvaluatedKey")
         if not start:

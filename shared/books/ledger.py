@@ -128,8 +128,16 @@ class Entry:
         return self.amount if target in INNER else -self.amount if source in INNER else 0
 
 
-def entry(kind: str, amount: int, key: str, at: str, invoice_id: str, *, payment_id: str | None = None,
-          refund_id: str | None = None) -> Entry:
+def entry(
+    kind: str,
+    amount: int,
+    key: str,
+    at: str,
+    invoice_id: str,
+    *,
+    payment_id: str | None = None,
+    refund_id: str | None = None,
+) -> Entry:
     return Entry(kind, amount, key, at, invoice_id, payment_id, refund_id)
 
 
@@ -148,8 +156,9 @@ class InvoiceBalances:
         return InvoiceMoney(self.total, self.fees, self.amount_paid, self.amount_pending)
 
     def moved(self, account: str, amount: int) -> "InvoiceBalances":
-        name = {BILLED: "total", FEES: "fees", PAID: "amount_paid", PENDING: "amount_pending",
-                CARD_FEES: "card_fees"}[account]
+        name = {BILLED: "total", FEES: "fees", PAID: "amount_paid", PENDING: "amount_pending", CARD_FEES: "card_fees"}[
+            account
+        ]
         return replace(self, **{name: getattr(self, name) + amount})
 
 
@@ -187,8 +196,11 @@ class PaymentBalances:
         return self._per_invoice(CARD_FEES)
 
     def _per_invoice(self, account: str) -> dict[str, int]:
-        return {name.partition(":")[2]: cents for name, cents in self.accounts.items()
-                if name.startswith(f"{account}:") and cents}
+        return {
+            name.partition(":")[2]: cents
+            for name, cents in self.accounts.items()
+            if name.startswith(f"{account}:") and cents
+        }
 
     @property
     def credit(self) -> int:
@@ -259,7 +271,8 @@ class Books:
                     credit += amount
                 if e.payment_id is not None and account not in OBLIGATIONS:
                     payments[e.payment_id] = payments.get(e.payment_id, PaymentBalances()).moved(
-                        payment_account(account, e.invoice_id), amount)
+                        payment_account(account, e.invoice_id), amount
+                    )
         return Books(invoices, credit, payments)
 
     def check(self) -> None:

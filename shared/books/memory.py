@@ -14,8 +14,11 @@ from shared.books.work import Context, Keys, Write, entry_of
 
 def _key(record) -> tuple:
     model = type(record)
-    return (model.Meta.table_name, getattr(record, model._hash_keyname),
-            getattr(record, model._range_keyname) if model._range_keyname else None)
+    return (
+        model.Meta.table_name,
+        getattr(record, model._hash_keyname),
+        getattr(record, model._range_keyname) if model._range_keyname else None,
+    )
 
 
 class MemoryRepository:
@@ -42,8 +45,14 @@ class MemoryRepository:
 
     def _first(self, model, **attributes):
         """The first stored record of `model` with these attribute values (as an index would find it)."""
-        return next((_copy(record) for m, record in self.items.values()
-                     if m is model and all(getattr(record, k) == v for k, v in attributes.items())), None)
+        return next(
+            (
+                _copy(record)
+                for m, record in self.items.values()
+                if m is model and all(getattr(record, k) == v for k, v in attributes.items())
+            ),
+            None,
+        )
 
     def clone(self) -> "MemoryRepository":
         """Another repository holding the same records (stored records are never changed in place: cheap)."""
@@ -68,8 +77,11 @@ class MemoryRepository:
     def commit(self, write: Write) -> None:
         for update in write.updates:
             stored = self.get(type(update.record), *_key(update.record)[1:])
-            if stored is None or _version(stored) != _version(update.record) \
-                    or any(getattr(stored, name) != value for name, value in update.expect.items()):
+            if (
+                stored is None
+                or _version(stored) != _version(update.record)
+                or any(getattr(stored, name) != value for name, value in update.expect.items())
+            ):
                 raise LostRace
         for record in [*write.creates, *write.entries]:
             if _key(record) in self.items:
@@ -113,8 +125,11 @@ class MemoryRepository:
         return self._first(Refund, processor_refund_id=processor_refund_id)
 
     def invoice_payments(self, client_id: str, invoice_id: str) -> list[Payment]:
-        found = [_copy(p) for m, p in self.items.values()
-                 if m is Payment and p.client_id == client_id and invoice_id in p.invoice_ids]
+        found = [
+            _copy(p)
+            for m, p in self.items.values()
+            if m is Payment and p.client_id == client_id and invoice_id in p.invoice_ids
+        ]
         return sorted(found, key=lambda p: p.created_key or "")
 
     def client_journal(self, client_id: str) -> list[Entry]:
@@ -122,8 +137,9 @@ class MemoryRepository:
         return [entry_of(e) for e in sorted(items, key=lambda e: e.entry_key)]
 
     def journal(self, client_id: str, invoice_id: str) -> list[Entry]:
-        items = [e for e in self.all(JournalItem)
-                 if e.client_id == client_id and e.entry_key.rsplit("#", 1)[0] == invoice_id]
+        items = [
+            e for e in self.all(JournalItem) if e.client_id == client_id and e.entry_key.rsplit("#", 1)[0] == invoice_id
+        ]
         return [entry_of(e) for e in sorted(items, key=lambda e: e.entry_key)]
 
 

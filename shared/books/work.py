@@ -59,13 +59,21 @@ class Context:
     @property
     def books(self) -> Books:
         payments = {self.payment.payment_id: PaymentBalances(self.payment.balance_map())} if self.payment else {}
-        return Books({i.invoice_id: balances_of(i) for i in self.invoices.values()},
-                     int(self.client.credit_balance) if self.client else 0, payments)
+        return Books(
+            {i.invoice_id: balances_of(i) for i in self.invoices.values()},
+            int(self.client.credit_balance) if self.client else 0,
+            payments,
+        )
 
 
 def balances_of(invoice: Invoice) -> InvoiceBalances:
-    return InvoiceBalances(int(invoice.total), int(invoice.fees), int(invoice.amount_paid), int(invoice.amount_pending),
-                           int(invoice.card_fees))
+    return InvoiceBalances(
+        int(invoice.total),
+        int(invoice.fees),
+        int(invoice.amount_paid),
+        int(invoice.amount_pending),
+        int(invoice.card_fees),
+    )
 
 
 @dataclass
@@ -78,7 +86,9 @@ class Change:
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # the context's invoices (or created ones)
     refund: dict[str, Any] = field(default_factory=dict)  # the context's refund
     refund_was: str | None = None  # ... written only if its status is still this
-    updates: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # other records read (e.g. a replaced payment)
+    updates: list[tuple[Any, dict[str, Any]]] = field(
+        default_factory=list
+    )  # other records read (e.g. a replaced payment)
     creates: list[Any] = field(default_factory=list)  # new records, each conditional on being new
     void: tuple[str, ...] = ()  # invoices this change voids
     event_type: str | None = None  # record the context's event key (with this type) in the same write
@@ -135,8 +145,11 @@ def settle(ctx: Context, change: Change) -> Write:
     created_payments = {r.payment_id: r for r in change.creates if isinstance(r, Payment)}
     invoices = {**ctx.invoices, **created_invoices}
     before = ctx.books
-    before = Books({**before.invoices, **{i: InvoiceBalances() for i in created_invoices}}, before.credit,
-                   {**before.payments, **{p: PaymentBalances() for p in created_payments}})
+    before = Books(
+        {**before.invoices, **{i: InvoiceBalances() for i in created_invoices}},
+        before.credit,
+        {**before.payments, **{p: PaymentBalances() for p in created_payments}},
+    )
     after = before.post(change.entries)
     write = Write(client_id=ctx.keys.client_id, credit_delta=after.credit - before.credit)
 
@@ -146,14 +159,22 @@ def settle(ctx: Context, change: Change) -> Write:
         balances = after.invoices[invoice_id]
         if mine:
             first = int(invoice.entry_count or 0)
-            fields.update(total=balances.total, fees=balances.fees, amount_paid=balances.amount_paid,
-                          amount_pending=balances.amount_pending, card_fees=balances.card_fees,
-                          entry_count=first + len(mine))
+            fields.update(
+                total=balances.total,
+                fees=balances.fees,
+                amount_paid=balances.amount_paid,
+                amount_pending=balances.amount_pending,
+                card_fees=balances.card_fees,
+                entry_count=first + len(mine),
+            )
             write.entries += [journal_item(invoice.client_id, e, first + n) for n, e in enumerate(mine)]
         if fields or invoice_id in change.void or invoice_id in created_invoices:
             void = invoice.status == VOID or invoice_id in change.void
-            fields.update(status_fields(derive_status(balances.money, void=void), invoice,
-                                        _index_due_date(invoice, fields, balances)))
+            fields.update(
+                status_fields(
+                    derive_status(balances.money, void=void), invoice, _index_due_date(invoice, fields, balances)
+                )
+            )
         if invoice_id in created_invoices:
             _assign(invoice, fields)
         elif fields:
@@ -179,8 +200,9 @@ def settle(ctx: Context, change: Change) -> Write:
         else:
             write.checks.append(ctx.payment)
     if ctx.refund is not None and change.refund:
-        write.updates.append(Update(ctx.refund, change.refund,
-                                    {"status": change.refund_was} if change.refund_was else {}))
+        write.updates.append(
+            Update(ctx.refund, change.refund, {"status": change.refund_was} if change.refund_was else {})
+        )
     write.updates += [Update(record, fields) for record, fields in change.updates]
     write.creates = list(change.creates)
     if change.event_type and ctx.keys.event_key:
@@ -216,8 +238,16 @@ def journal_key(invoice_id: str, seq: int) -> str:
 
 
 def journal_item(client_id: str, e: Entry, seq: int) -> JournalItem:
-    return JournalItem(client_id, journal_key(e.invoice_id, seq), kind=e.kind, amount=e.amount, key=e.key, at=e.at,
-                       payment_id=e.payment_id, refund_id=e.refund_id)
+    return JournalItem(
+        client_id,
+        journal_key(e.invoice_id, seq),
+        kind=e.kind,
+        amount=e.amount,
+        key=e.key,
+        at=e.at,
+        payment_id=e.payment_id,
+        refund_id=e.refund_id,
+    )
 
 
 def entry_of(item: JournalItem) -> Entry:
@@ -225,8 +255,9 @@ def entry_of(item: JournalItem) -> Entry:
     return Entry(item.kind, int(item.amount), item.key, item.at, invoice_id, item.payment_id, item.refund_id, int(seq))
 
 
-def run(repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, enqueue: Enqueue | None = None,
-        **retry: Any) -> Any:
+def run(
+    repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, enqueue: Enqueue | None = None, **retry: Any
+) -> Any:
     """Decide on fresh data and commit, again after every lost race (`retry`: until_won's options)."""
 
     def attempt() -> Any:
@@ -237,8 +268,10 @@ def run(repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, en
         except LedgerRefused as exc:
             if change.refused is None:
                 raise
-            log.error("posting refused: the books would break", extra={"reason": exc.reason, "event": keys.event_key,
-                                                                       "client_id": keys.client_id})
+            log.error(
+                "posting refused: the books would break",
+                extra={"reason": exc.reason, "event": keys.event_key, "client_id": keys.client_id},
+            )
             change = Change(result=change.refused(exc.reason), event_type=change.event_type)
             write = settle(ctx, change)
         if not write.empty:
@@ -255,6 +288,15 @@ def run(repo: Repository, keys: Keys, decide: Callable[[Context], Change], *, en
 def log_posted(entries: Iterable[Entry], client_id: str) -> None:
     """One structured line per money change (ids only: never a card or account number, secret or token)."""
     for e in entries:
-        log.info("money moved", extra={"kind": e.kind, "amount": e.amount, "client_id": client_id,
-                                       "invoice_id": e.invoice_id, "payment_id": e.payment_id,
-                                       "refund_id": e.refund_id, "event_key": e.key})
+        log.info(
+            "money moved",
+            extra={
+                "kind": e.kind,
+                "amount": e.amount,
+                "client_id": client_id,
+                "invoice_id": e.invoice_id,
+                "payment_id": e.payment_id,
+                "refund_id": e.refund_id,
+                "event_key": e.key,
+            },
+        )

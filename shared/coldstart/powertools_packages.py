@@ -22,10 +22,16 @@ EVENT_HANDLER = "aws_lambda_powertools.event_handler"
 DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes"
 # The names Powertools' own modules import from the data_classes package, each with its module: the API
 # Gateway events (event_handler/api_gateway.py) and S3Event (data_classes/sqs_event.py, which a worker loads).
-DATA_CLASS_MODULES = {"ALBEvent": "alb_event", "APIGatewayProxyEvent": "api_gateway_proxy_event",
-                      "APIGatewayProxyEventV2": "api_gateway_proxy_event", "BedrockAgentEvent": "bedrock_agent_event",
-                      "LambdaFunctionUrlEvent": "lambda_function_url_event", "VPCLatticeEvent": "vpc_lattice",
-                      "VPCLatticeEventV2": "vpc_lattice", "S3Event": "s3_event"}
+DATA_CLASS_MODULES = {
+    "ALBEvent": "alb_event",
+    "APIGatewayProxyEvent": "api_gateway_proxy_event",
+    "APIGatewayProxyEventV2": "api_gateway_proxy_event",
+    "BedrockAgentEvent": "bedrock_agent_event",
+    "LambdaFunctionUrlEvent": "lambda_function_url_event",
+    "VPCLatticeEvent": "vpc_lattice",
+    "VPCLatticeEventV2": "vpc_lattice",
+    "S3Event": "s3_event",
+}
 
 
 def register_without_init(name: str, names: dict[str, str] | None = None) -> None:

@@ -24,11 +24,23 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shared.domain.merchant import Merchant
 
 _SYMBOLS = {"usd": "$", "cad": "CA$", "eur": "\u20ac", "gbp": "\u00a3", "aud": "A$"}
-_STATUS = {"open": "Open", "partially_paid": "Partially paid", "processing": "Payment processing", "paid": "Paid",
-           "void": "Canceled"}
-_PAYMENT_STATUS = {"pending": "Waiting for confirmation", "processing": "Processing", "succeeded": "Paid",
-                   "failed": "Declined", "canceled": "Not completed", "refunded": "Refunded",
-                   "partially_refunded": "Partly refunded", "disputed": "Disputed"}
+_STATUS = {
+    "open": "Open",
+    "partially_paid": "Partially paid",
+    "processing": "Payment processing",
+    "paid": "Paid",
+    "void": "Canceled",
+}
+_PAYMENT_STATUS = {
+    "pending": "Waiting for confirmation",
+    "processing": "Processing",
+    "succeeded": "Paid",
+    "failed": "Declined",
+    "canceled": "Not completed",
+    "refunded": "Refunded",
+    "partially_refunded": "Partly refunded",
+    "disputed": "Disputed",
+}
 _BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
 
 
@@ -74,15 +86,33 @@ class _Page:
     """One document being laid out with ReportLab's Platypus."""
 
     def __init__(self, title: str, merchant: Merchant):
-        self.colors, self.inch, self.Paragraph, self.Spacer, self.Table, self.TableStyle = \
-            colors, inch, Paragraph, Spacer, Table, TableStyle
+        self.colors, self.inch, self.Paragraph, self.Spacer, self.Table, self.TableStyle = (
+            colors,
+            inch,
+            Paragraph,
+            Spacer,
+            Table,
+            TableStyle,
+        )
         styles = getSampleStyleSheet()
-        self.body, self.small, self.h1, self.h2 = styles["BodyText"], styles["Italic"], styles["Title"], styles["Heading2"]
+        self.body, self.small, self.h1, self.h2 = (
+            styles["BodyText"],
+            styles["Italic"],
+            styles["Title"],
+            styles["Heading2"],
+        )
         self.h1.alignment = 0
         self.buffer = BytesIO()
-        self.doc = SimpleDocTemplate(self.buffer, pagesize=LETTER, title=title, author=merchant.name,
-                                     leftMargin=0.8 * inch, rightMargin=0.8 * inch, topMargin=0.7 * inch,
-                                     bottomMargin=0.8 * inch)
+        self.doc = SimpleDocTemplate(
+            self.buffer,
+            pagesize=LETTER,
+            title=title,
+            author=merchant.name,
+            leftMargin=0.8 * inch,
+            rightMargin=0.8 * inch,
+            topMargin=0.7 * inch,
+            bottomMargin=0.8 * inch,
+        )
         self.merchant = merchant
         self.story: list[Any] = []
 
@@ -92,17 +122,29 @@ class _Page:
     def heading(self, text: str) -> None:
         self.story.append(self.Paragraph(_safe(text), self.h2))
 
-    def table(self, rows: list[list[str]], widths: list[float], right: tuple[int, ...] = (), header: bool = True,
-              bold_last: bool = False) -> None:
-        cells = [[self.Paragraph(_safe(c), self.body) if i == 0 else _plain(c)
-                  for i, c in enumerate(row)] for row in rows]
+    def table(
+        self,
+        rows: list[list[str]],
+        widths: list[float],
+        right: tuple[int, ...] = (),
+        header: bool = True,
+        bold_last: bool = False,
+    ) -> None:
+        cells = [
+            [self.Paragraph(_safe(c), self.body) if i == 0 else _plain(c) for i, c in enumerate(row)] for row in rows
+        ]
         table = self.Table(cells, colWidths=[w * self.inch for w in widths], repeatRows=1 if header else 0)
-        style: list[Any] = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTSIZE", (0, 0), (-1, -1), 10),
-                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colors.HexColor("#d9dde5"))]
+        style: list[Any] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTSIZE", (0, 0), (-1, -1), 10),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colors.HexColor("#d9dde5")),
+        ]
         style += [("ALIGN", (c, 0), (c, -1), "RIGHT") for c in right]
         if header:
-            style += [("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                      ("TEXTCOLOR", (0, 0), (-1, 0), self.colors.HexColor("#5a6272"))]
+            style += [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("TEXTCOLOR", (0, 0), (-1, 0), self.colors.HexColor("#5a6272")),
+            ]
         if bold_last:
             style += [("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold")]
         table.setStyle(self.TableStyle(style))
@@ -119,7 +161,9 @@ class _Page:
             canvas.setFont("Helvetica", 8)
             canvas.setFillColor(self.colors.HexColor("#5a6272"))
             contacts = " or ".join(c for c in (merchant.support_email, merchant.support_phone) if c)
-            canvas.drawString(doc.leftMargin, 0.5 * self.inch, _plain(f"Questions? Contact {merchant.name} at {contacts}."))
+            canvas.drawString(
+                doc.leftMargin, 0.5 * self.inch, _plain(f"Questions? Contact {merchant.name} at {contacts}.")
+            )
             canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 0.5 * self.inch, f"Page {doc.page}")
             canvas.restoreState()
 
@@ -134,13 +178,21 @@ def invoice_pdf(invoice: dict, merchant: Merchant) -> bytes:
     page = _Page(f"Invoice {invoice['number']}", merchant)
     page.text(merchant.name, page.h2)
     page.text(f"Invoice {invoice['number']}", page.h1)
-    page.table([["Issued", _day(invoice["issued_date"])], ["Due", _day(invoice["due_date"])],
-                ["Status", _STATUS.get(invoice["status"], "Open") + (" (overdue)" if invoice.get("overdue") else "")]],
-               [1.4, 5.4], header=False)
+    page.table(
+        [
+            ["Issued", _day(invoice["issued_date"])],
+            ["Due", _day(invoice["due_date"])],
+            ["Status", _STATUS.get(invoice["status"], "Open") + (" (overdue)" if invoice.get("overdue") else "")],
+        ],
+        [1.4, 5.4],
+        header=False,
+    )
     page.heading("Line items")
     rows = [["Description", "Qty", "Unit price", "Amount"]]
-    rows += [[li["description"], str(li["quantity"]), money(li["unit_amount"], c), money(li["amount"], c)]
-             for li in invoice.get("line_items") or []]
+    rows += [
+        [li["description"], str(li["quantity"]), money(li["unit_amount"], c), money(li["amount"], c)]
+        for li in invoice.get("line_items") or []
+    ]
     page.table(rows, [3.7, 0.6, 1.25, 1.25], right=(1, 2, 3))
     page.space()
     totals = [["Total", money(invoice["total"], c)]]
@@ -157,9 +209,15 @@ def invoice_pdf(invoice: dict, merchant: Merchant) -> bytes:
     page.heading("Payments")
     if payments:
         rows = [["Date", "Method", "Status", "Amount"]]
-        rows += [[_when(p.get("succeeded_at") or p["created_at"], merchant), method_text(p),
-                  _PAYMENT_STATUS.get(p["status"], "Processing"),
-                  money(_on_invoice(p, invoice["invoice_id"]), p["currency"])] for p in payments]
+        rows += [
+            [
+                _when(p.get("succeeded_at") or p["created_at"], merchant),
+                method_text(p),
+                _PAYMENT_STATUS.get(p["status"], "Processing"),
+                money(_on_invoice(p, invoice["invoice_id"]), p["currency"]),
+            ]
+            for p in payments
+        ]
         page.table(rows, [2.0, 2.3, 1.25, 1.25], right=(3,))
     else:
         page.text("No payments yet.")
@@ -188,38 +246,56 @@ def receipt_pdf(payment: dict, invoice: dict | None, merchant: Merchant) -> byte
     page = _Page(f"Receipt {payment['receipt_reference']}", merchant)
     page.text(merchant.name, page.h2)
     page.text(f"Receipt {payment['receipt_reference']}", page.h1)
-    page.table([["Amount paid", money(payment["amount"], c)],
-                *([[CARD_FEE, money(payment["card_fee"], c)]] if payment.get("card_fee") else []),
-                ["Paid on", _when(payment.get("succeeded_at") or payment["created_at"], merchant)],
-                ["Method", method_text(payment)],
-                ["Status", _PAYMENT_STATUS.get(payment["status"], "Paid")],
-                ["Invoice" if invoice else "Invoices", invoice["number"] if invoice else
-                 ", ".join(a["invoice_number"] or "" for a in allocations)]], [1.6, 5.2], header=False)
+    page.table(
+        [
+            ["Amount paid", money(payment["amount"], c)],
+            *([[CARD_FEE, money(payment["card_fee"], c)]] if payment.get("card_fee") else []),
+            ["Paid on", _when(payment.get("succeeded_at") or payment["created_at"], merchant)],
+            ["Method", method_text(payment)],
+            ["Status", _PAYMENT_STATUS.get(payment["status"], "Paid")],
+            [
+                "Invoice" if invoice else "Invoices",
+                invoice["number"] if invoice else ", ".join(a["invoice_number"] or "" for a in allocations),
+            ],
+        ],
+        [1.6, 5.2],
+        header=False,
+    )
     refunds = payment.get("refunds") or []
     if refunds:
         page.heading("Refunds")
-        page.table([["Date", "Amount"]] + [[_when(r["created_at"], merchant), money(r["amount"], c)] for r in refunds],
-                   [5.55, 1.25], right=(1,))
+        page.table(
+            [["Date", "Amount"]] + [[_when(r["created_at"], merchant), money(r["amount"], c)] for r in refunds],
+            [5.55, 1.25],
+            right=(1,),
+        )
     if invoice is None:
         page.heading("Paid on each invoice")
-        rows = [["Invoice", "Amount"]] + [[f"Invoice {a['invoice_number']}", money(a["amount"], c)] for a in allocations]
+        rows = [["Invoice", "Amount"]] + [
+            [f"Invoice {a['invoice_number']}", money(a["amount"], c)] for a in allocations
+        ]
         if payment.get("card_fee"):
             rows.append([CARD_FEE, money(payment["card_fee"], c)])
         page.table(rows + [["Amount paid", money(payment["amount"], c)]], [5.55, 1.25], right=(1,), bold_last=True)
         page.space()
-        page.text(f"Times are in {merchant.time_zone.replace('_', ' ')} time. Keep this receipt for your records.",
-                  page.small)
+        page.text(
+            f"Times are in {merchant.time_zone.replace('_', ' ')} time. Keep this receipt for your records.", page.small
+        )
         return page.render()
     page.heading(f"Invoice {invoice['number']}")
-    rows = [["Description", "Amount"]] + [[li["description"], money(li["amount"], invoice["currency"])]
-                                          for li in invoice.get("line_items") or []]
+    rows = [["Description", "Amount"]] + [
+        [li["description"], money(li["amount"], invoice["currency"])] for li in invoice.get("line_items") or []
+    ]
     page.table(rows, [5.55, 1.25], right=(1,))
     page.space()
-    totals = [["Invoice total", money(invoice["total"] + invoice.get("fees", 0), invoice["currency"])],
-              ["Paid to date", money(invoice["amount_paid"], invoice["currency"])],
-              ["Balance due", money(invoice["balance"], invoice["currency"])]]
+    totals = [
+        ["Invoice total", money(invoice["total"] + invoice.get("fees", 0), invoice["currency"])],
+        ["Paid to date", money(invoice["amount_paid"], invoice["currency"])],
+        ["Balance due", money(invoice["balance"], invoice["currency"])],
+    ]
     page.table(totals, [5.55, 1.25], right=(1,), header=False, bold_last=True)
     page.space()
-    page.text(f"Times are in {merchant.time_zone.replace('_', ' ')} time. Keep this receipt for your records.",
-              page.small)
+    page.text(
+        f"Times are in {merchant.time_zone.replace('_', ' ')} time. Keep this receipt for your records.", page.small
+    )
     return page.render()

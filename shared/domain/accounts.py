@@ -28,17 +28,26 @@ def parse_account_patch(body: object) -> dict:
         changes["due_date_reminders"] = body["due_date_reminders"]
     if "reminder_days_before" in body:
         days = body["reminder_days_before"]
-        if not isinstance(days, list) or len(days) > MAX_REMINDERS \
-                or not all(is_cents(d) and MIN_DAYS <= d <= MAX_DAYS for d in days) or len(set(days)) != len(days):
-            raise Unprocessable(f"reminder_days_before must list at most {MAX_REMINDERS} different whole numbers "
-                                f"of days, each from {MIN_DAYS} to {MAX_DAYS}.", code="invalid_reminder_days")
+        if (
+            not isinstance(days, list)
+            or len(days) > MAX_REMINDERS
+            or not all(is_cents(d) and MIN_DAYS <= d <= MAX_DAYS for d in days)
+            or len(set(days)) != len(days)
+        ):
+            raise Unprocessable(
+                f"reminder_days_before must list at most {MAX_REMINDERS} different whole numbers "
+                f"of days, each from {MIN_DAYS} to {MAX_DAYS}.",
+                code="invalid_reminder_days",
+            )
         changes["reminder_days_before"] = sorted(days, reverse=True)
     if "payment_receipts" in body:
         if not isinstance(body["payment_receipts"], bool):
             raise Unprocessable("payment_receipts must be true or false.", code="invalid_field")
         if body["payment_receipts"] is False:
-            raise Unprocessable("Payment receipts can't be turned off: we are required to send a receipt for "
-                                "every payment.", code="receipts_required")
+            raise Unprocessable(
+                "Payment receipts can't be turned off: we are required to send a receipt for every payment.",
+                code="receipts_required",
+            )
     return changes
 
 
@@ -47,8 +56,10 @@ def parse_email(value: object) -> str:
     nothing but the address (shared.http.validation.is_email_address)."""
     email = value.strip() if isinstance(value, str) else value
     if not is_email_address(email):
-        raise Unprocessable("billing_email must be just an email address, like name@example.com (no name or "
-                            "brackets around it).", code="invalid_email")
+        raise Unprocessable(
+            "billing_email must be just an email address, like name@example.com (no name or brackets around it).",
+            code="invalid_email",
+        )
     return email
 
 
@@ -56,8 +67,10 @@ def parse_confirmation(body: object) -> str:
     """The token of a billing email confirmation link; anything else is a link that confirms nothing."""
     token = json_object(body, request_schemas.BILLING_EMAIL_CONFIRMATION).get("token")
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-        raise Unprocessable("This confirmation link is not complete: open it again from the email, or copy the whole "
-                            "link.", code="confirmation_invalid")
+        raise Unprocessable(
+            "This confirmation link is not complete: open it again from the email, or copy the whole link.",
+            code="confirmation_invalid",
+        )
     return token
 
 

@@ -36,21 +36,30 @@ def check_weekly_limit(amount: int, sent_this_week: int, now: datetime) -> None:
     resets = week_of(now)[1]
     limit, left = format_amount(WEEKLY_LIMIT, "usd"), format_amount(available, "usd")
     when = f"{resets:%A, %B} {resets.day}"
-    can = (f"You can still pay up to {left} by bank transfer this week, or pay this amount by card."
-           if available else "Pay by card, or pay by bank transfer after the limit resets.")
-    raise Unprocessable(f"Bank transfers from your account are limited to {limit} a week (Monday to Sunday, UTC) and "
-                        f"this payment would go over it. {can} The limit resets on {when}.",
-                        code="ach_weekly_limit", details={"available": available, "limit": WEEKLY_LIMIT,
-                                                          "resets_on": resets.date().isoformat()})
+    can = (
+        f"You can still pay up to {left} by bank transfer this week, or pay this amount by card."
+        if available
+        else "Pay by card, or pay by bank transfer after the limit resets."
+    )
+    raise Unprocessable(
+        f"Bank transfers from your account are limited to {limit} a week (Monday to Sunday, UTC) and "
+        f"this payment would go over it. {can} The limit resets on {when}.",
+        code="ach_weekly_limit",
+        details={"available": available, "limit": WEEKLY_LIMIT, "resets_on": resets.date().isoformat()},
+    )
 
 
 def check_sender_allowed(status: str | None) -> None:
     """422 when the processor has suspended or deactivated the client's customer: no bank transfer can start."""
     if status == SUSPENDED:
-        raise Unprocessable("Bank transfers from your account are on hold with our payment processor, usually after "
-                            "a bank returned a payment. Pay by card for now, and contact us to lift the hold.",
-                            code="bank_payments_suspended")
+        raise Unprocessable(
+            "Bank transfers from your account are on hold with our payment processor, usually after "
+            "a bank returned a payment. Pay by card for now, and contact us to lift the hold.",
+            code="bank_payments_suspended",
+        )
     if status == DEACTIVATED:
-        raise Unprocessable("Bank transfers from your account were turned off by our payment processor after a bank "
-                            "returned a payment as not authorized. Pay by card, or contact us to turn them back on.",
-                            code="bank_payments_deactivated")
+        raise Unprocessable(
+            "Bank transfers from your account were turned off by our payment processor after a bank "
+            "returned a payment as not authorized. Pay by card, or contact us to turn them back on.",
+            code="bank_payments_deactivated",
+        )

@@ -76,8 +76,9 @@ def receive(plan: Plan, received: int, rooms: Mapping[str, int]) -> Received:
     """`rooms`: what each invoice still owes before this money (0 for a void invoice)."""
     fees = [(s.invoice_id, s.card_fee) for s in plan.shares if s.card_fee]
     if received >= plan.asked and all(rooms.get(s.invoice_id, 0) >= s.amount for s in plan.shares):
-        return Received(tuple((s.invoice_id, s.amount) for s in plan.shares if s.amount), tuple(fees),
-                        received - plan.asked)
+        return Received(
+            tuple((s.invoice_id, s.amount) for s in plan.shares if s.amount), tuple(fees), received - plan.asked
+        )
     left, paid = received, []
     for s in plan.shares:
         take = min(s.amount, max(0, rooms.get(s.invoice_id, 0)), left)

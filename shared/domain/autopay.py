@@ -39,15 +39,20 @@ def authorization_text(merchant: "Merchant", days_before: int = 0) -> str:
     autopay_authorization_text). For a bank account it is the recurring debit authorization NACHA's WEB rules
     want (which account, what amount, when, how to revoke) and the written, similarly authenticated authorization
     of Regulation E 1005.10(b); for a card, the same standing instruction."""
-    when = "on its due date" if days_before == 0 else \
-        f"{days_before} day{'s' if days_before > 1 else ''} before its due date"
-    return (f"I authorize {merchant.name} to charge the card or debit the bank account (ACH) I chose above for each "
-            f"of my invoices, and each installment of a payment plan, {when}, for the amount then due. At least "
-            f"{NOTICE_DAYS} days before each charge I will be emailed its amount, date and method. If a charge does "
-            f"not go through, it may be tried again {RETRY_DAYS[0]} and {RETRY_DAYS[1]} days later. This "
-            "authorization stays in effect until I turn autopay off in my account settings, which I can do at any "
-            "time; turning it off before a charge's date stops that charge. If a debit is made in error, I "
-            f"authorize {merchant.name} to credit my account to correct it. Questions: {merchant.support_email}.")
+    when = (
+        "on its due date"
+        if days_before == 0
+        else f"{days_before} day{'s' if days_before > 1 else ''} before its due date"
+    )
+    return (
+        f"I authorize {merchant.name} to charge the card or debit the bank account (ACH) I chose above for each "
+        f"of my invoices, and each installment of a payment plan, {when}, for the amount then due. At least "
+        f"{NOTICE_DAYS} days before each charge I will be emailed its amount, date and method. If a charge does "
+        f"not go through, it may be tried again {RETRY_DAYS[0]} and {RETRY_DAYS[1]} days later. This "
+        "authorization stays in effect until I turn autopay off in my account settings, which I can do at any "
+        "time; turning it off before a charge's date stops that charge. If a debit is made in error, I "
+        f"authorize {merchant.name} to credit my account to correct it. Questions: {merchant.support_email}."
+    )
 
 
 def days_before_from(env) -> int:

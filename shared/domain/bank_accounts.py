@@ -50,19 +50,27 @@ def parse_bank_account(body: object) -> BankAccountRequest:
     body = json_object(body, request_schemas.BANK_ACCOUNT)
     routing, account = body.get("routing_number"), body.get("account_number")
     if not isinstance(routing, str) or len(routing) != 9 or not routing.isdigit() or not routing.isascii():
-        raise Unprocessable("routing_number must be the 9 digits printed at the bottom left of a check.",
-                            code="invalid_routing_number")
+        raise Unprocessable(
+            "routing_number must be the 9 digits printed at the bottom left of a check.", code="invalid_routing_number"
+        )
     if not aba_checksum_ok(routing):
-        raise Unprocessable("That routing number is not valid; check the 9 digits and try again.",
-                            code="invalid_routing_number")
+        raise Unprocessable(
+            "That routing number is not valid; check the 9 digits and try again.", code="invalid_routing_number"
+        )
     if not isinstance(account, str) or not 4 <= len(account) <= 17 or not account.isdigit() or not account.isascii():
-        raise Unprocessable("account_number must be 4 to 17 digits, with no spaces or dashes.",
-                            code="invalid_account_number")
+        raise Unprocessable(
+            "account_number must be 4 to 17 digits, with no spaces or dashes.", code="invalid_account_number"
+        )
     account_type = body.get("account_type")
     if account_type not in ACCOUNT_TYPES:
         raise Unprocessable("account_type must be checking or savings.", code="invalid_account_type")
-    holder = text_field(body.get("holder_name"), "holder_name", "invalid_holder_name", MAX_HOLDER_NAME,
-                        what=": the account holder's name")
+    holder = text_field(
+        body.get("holder_name"),
+        "holder_name",
+        "invalid_holder_name",
+        MAX_HOLDER_NAME,
+        what=": the account holder's name",
+    )
     return BankAccountRequest(routing, account, account_type, holder)
 
 
@@ -73,25 +81,37 @@ MICRO_DEPOSIT_CENTS = range(1, 10)
 
 
 def invalid_amounts() -> Unprocessable:
-    return Unprocessable("Enter the two small deposits as they appear on your statement: each is under 10 cents, "
-                         "for example 0.03 and 0.09.", code="invalid_amounts")
+    return Unprocessable(
+        "Enter the two small deposits as they appear on your statement: each is under 10 cents, "
+        "for example 0.03 and 0.09.",
+        code="invalid_amounts",
+    )
 
 
 def parse_verify_amounts(body: object) -> tuple[int, int]:
     amounts = json_object(body, request_schemas.VERIFY).get("amounts")
-    if not isinstance(amounts, list) or len(amounts) != 2 or not all(is_cents(a) and a in MICRO_DEPOSIT_CENTS
-                                                                     for a in amounts):
+    if (
+        not isinstance(amounts, list)
+        or len(amounts) != 2
+        or not all(is_cents(a) and a in MICRO_DEPOSIT_CENTS for a in amounts)
+    ):
         raise invalid_amounts()
     return amounts[0], amounts[1]
 
 
 _PAY_ANOTHER_WAY = "You can pay this invoice again by card, or with another bank account."
-_REMOVED = ("Our payment processor removed this bank account from your payment methods; you can pay this invoice "
-            "again by card, or link another account.")
-_VERIFY_AGAIN = ("We sent two new small deposits to this account: verify it again in Account Settings once they "
-                 "arrive, or pay this invoice by card.")
-_ON_HOLD = ("Bank transfers from your account are now on hold with our payment processor: pay this invoice by card, "
-            "and contact us to lift the hold.")
+_REMOVED = (
+    "Our payment processor removed this bank account from your payment methods; you can pay this invoice "
+    "again by card, or link another account."
+)
+_VERIFY_AGAIN = (
+    "We sent two new small deposits to this account: verify it again in Account Settings once they "
+    "arrive, or pay this invoice by card."
+)
+_ON_HOLD = (
+    "Bank transfers from your account are now on hold with our payment processor: pay this invoice by card, "
+    "and contact us to lift the hold."
+)
 _RETURNS = {
     "R01": "Your bank returned the payment for insufficient funds.",
     "R02": "Your bank says this account is closed.",
@@ -137,6 +157,13 @@ def return_failure(code: str | None) -> Failure:
     """ACH return code -> the reason the client sees, always with a way forward."""
     reason = _RETURNS.get(code or "", "Your bank returned this payment.")
     customer_action, bank_action = RETURN_ACTIONS.get(code or "", (None, None))
-    forward = (_ON_HOLD if customer_action else _REMOVED if bank_action == "removed"
-               else _VERIFY_AGAIN if bank_action == "unverified" else _PAY_ANOTHER_WAY)
+    forward = (
+        _ON_HOLD
+        if customer_action
+        else _REMOVED
+        if bank_action == "removed"
+        else _VERIFY_AGAIN
+        if bank_action == "unverified"
+        else _PAY_ANOTHER_WAY
+    )
     return Failure(code=code or "ach_return", message=f"{reason} {forward}")

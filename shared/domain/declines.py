@@ -17,11 +17,11 @@ _MESSAGES = {
     "invalid_expiry_month": "The card's expiration date is incorrect. Check it and try again.",
     "invalid_expiry_year": "The card's expiration date is incorrect. Check it and try again.",
     "do_not_honor": "Your bank declined the payment without giving a reason. "
-                    "Contact your bank, or " + _TRY_ANOTHER[0].lower() + _TRY_ANOTHER[1:],
+    "Contact your bank, or " + _TRY_ANOTHER[0].lower() + _TRY_ANOTHER[1:],
     "card_velocity_exceeded": "Your card has reached its limit for now. " + _TRY_ANOTHER,
     "withdrawal_count_limit_exceeded": "Your card has reached its limit for now. " + _TRY_ANOTHER,
     "authentication_required": "Your bank asks you to confirm this payment. Try again and complete "
-                               "the verification step, or use another card.",
+    "the verification step, or use another card.",
     "processing_error": "The card could not be processed. You were not charged; try again in a moment.",
     "card_not_supported": "This card does not support this kind of payment. " + _TRY_ANOTHER,
     "currency_not_supported": "This card cannot be charged in this currency. " + _TRY_ANOTHER,

@@ -93,8 +93,15 @@ class PaymentMoney:
         return self.plan or Plan((Share(self.invoice_id, self.amount),), self.amount)
 
 
-def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: PaymentMoney,
-                   invoice: InvoiceMoney, *, void: bool, rooms: Mapping[str, int] | None = None) -> DisputeChange:
+def decide_dispute(
+    state: DisputeState | None,
+    report: DisputeReport,
+    payment: PaymentMoney,
+    invoice: InvoiceMoney,
+    *,
+    void: bool,
+    rooms: Mapping[str, int] | None = None,
+) -> DisputeChange:
     """`invoice`, `void`: the payment's invoice; `rooms`: instead, what each of its invoices still owes (0 when
     void), for a payment of several invoices."""
     if report.status not in _LIFECYCLE:
@@ -125,10 +132,13 @@ def decide_dispute(state: DisputeState | None, report: DisputeReport, payment: P
     if new_state == state and not moves:
         return DisputeChange()
     at_loss = next((a for k, a, _ in moves if k == "chargeback_at_loss"), 0)
-    return DisputeChange(state=new_state, moves=moves,
-                         payment_status=_payment_status(status, payment) if newer else None,
-                         phases=_phases(state, new_state, delta),
-                         anomaly="chargeback_after_refund" if at_loss else None)
+    return DisputeChange(
+        state=new_state,
+        moves=moves,
+        payment_status=_payment_status(status, payment) if newer else None,
+        phases=_phases(state, new_state, delta),
+        anomaly="chargeback_after_refund" if at_loss else None,
+    )
 
 
 def _take(amount: int, payment: PaymentMoney) -> tuple[tuple[str, int, str], ...]:

@@ -36,8 +36,10 @@ class FeePolicy:
         if self.kind == "flat":  # the fee charged: a stored flat fee above the deployment's cap is charged the cap
             return f"Late fee ({currency_format(min(self.amount, max_late_fee_cents()))})"
         # A share of the balance, but never above the deployment's cap: the description says both.
-        return (f"Late fee ({self.basis_points // 100}.{self.basis_points % 100:02d}% of the unpaid balance, "
-                f"at most {currency_format(max_late_fee_cents())})")
+        return (
+            f"Late fee ({self.basis_points // 100}.{self.basis_points % 100:02d}% of the unpaid balance, "
+            f"at most {currency_format(max_late_fee_cents())})"
+        )
 
 
 NO_FEE = FeePolicy("none")
@@ -106,11 +108,15 @@ def parse_extension_request(body: object, current_due: date, today: date) -> tup
     if requested is None:
         raise Unprocessable("requested_due_date must be a date like 2026-12-31.", code="invalid_date")
     if requested <= current_due or requested <= today:
-        raise Unprocessable(f"The new due date must be after the current one ({current_due.isoformat()}).",
-                            code="date_not_after_due_date")
+        raise Unprocessable(
+            f"The new due date must be after the current one ({current_due.isoformat()}).",
+            code="date_not_after_due_date",
+        )
     if requested > current_due + MAX_EXTENSION:
-        raise Unprocessable(f"An extension can be at most 90 days, so no later than "
-                            f"{(current_due + MAX_EXTENSION).isoformat()}.", code="date_too_far")
+        raise Unprocessable(
+            f"An extension can be at most 90 days, so no later than {(current_due + MAX_EXTENSION).isoformat()}.",
+            code="date_too_far",
+        )
     return requested, text_field(reason, "reason", "invalid_reason", MAX_REASON, what=": say why you need more time")
 
 
@@ -120,9 +126,11 @@ def check_approvable(requested: date, today: date) -> None:
     declines it instead, and the client can ask for a new date. Refused rather than moved to a date relative to
     today, which would give the client a date nobody asked for or agreed to."""
     if requested < today:
-        raise Conflict(f"The requested due date ({requested.isoformat()}) has already passed, so approving it would "
-                       "make the invoice overdue again at once. Decline it; the client can ask for a new date.",
-                       code="extension_request_expired")
+        raise Conflict(
+            f"The requested due date ({requested.isoformat()}) has already passed, so approving it would "
+            "make the invoice overdue again at once. Decline it; the client can ask for a new date.",
+            code="extension_request_expired",
+        )
 
 
 def check_extendable(status: str, has_open_request: bool, on_plan: bool = False) -> None:
@@ -131,11 +139,14 @@ def check_extendable(status: str, has_open_request: bool, on_plan: bool = False)
     if status == "void":
         raise Conflict("This invoice was voided.", code="invoice_void")
     if has_open_request:
-        raise Conflict("There is already an extension request waiting for an answer on this invoice.",
-                       code="extension_request_pending")
+        raise Conflict(
+            "There is already an extension request waiting for an answer on this invoice.",
+            code="extension_request_pending",
+        )
     if on_plan:
-        raise Conflict("This invoice is paid in installments: contact us to change their dates.",
-                       code="payment_plan_active")
+        raise Conflict(
+            "This invoice is paid in installments: contact us to change their dates.", code="payment_plan_active"
+        )
 
 
 def parse_extension_decision(raw: bytes, parse: Callable[[bytes], object]) -> str | None:
@@ -146,5 +157,3 @@ def parse_extension_decision(raw: bytes, parse: Callable[[bytes], object]) -> st
     body = json_object(parse(raw), request_schemas.EXTENSION_DECISION)
     note = body.get("note")
     return None if note is None else text_field(note, "note", "invalid_note", MAX_REASON, what=" (or left out)")
-
-

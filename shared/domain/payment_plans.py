@@ -52,27 +52,40 @@ def parse_plan(body: object, *, balance: int, currency: str, today: date) -> lis
     """The installments of POST .../payment-plan, or the 422 the merchant sees. `balance`: what is left to split."""
     body = json_object(body, request_schemas.PAYMENT_PLAN)
     raw = body.get("installments")
-    if not isinstance(raw, list) or not MIN_INSTALLMENTS <= len(raw) <= MAX_INSTALLMENTS or not all(
-            isinstance(i, dict) and set(i) == {"amount", "due_date"} for i in raw):
-        raise Unprocessable(f"installments must be a list of {MIN_INSTALLMENTS}-{MAX_INSTALLMENTS} objects, each "
-                            'with "amount" (cents) and "due_date" (YYYY-MM-DD).', code="invalid_installments")
+    if (
+        not isinstance(raw, list)
+        or not MIN_INSTALLMENTS <= len(raw) <= MAX_INSTALLMENTS
+        or not all(isinstance(i, dict) and set(i) == {"amount", "due_date"} for i in raw)
+    ):
+        raise Unprocessable(
+            f"installments must be a list of {MIN_INSTALLMENTS}-{MAX_INSTALLMENTS} objects, each "
+            'with "amount" (cents) and "due_date" (YYYY-MM-DD).',
+            code="invalid_installments",
+        )
     installments = []
     for item in raw:
         if not is_cents(item["amount"]) or item["amount"] <= 0:
-            raise Unprocessable("Each installment amount must be a whole, positive number of cents.",
-                                code="invalid_amount")
+            raise Unprocessable(
+                "Each installment amount must be a whole, positive number of cents.", code="invalid_amount"
+            )
         installments.append(Installment(item["amount"], _date(item["due_date"])))
     total = sum(i.amount for i in installments)
     if total != balance:
-        raise Unprocessable(f"The installments add up to {format_amount(total, currency)}; they must add up to the "
-                            f"balance, {format_amount(balance, currency)}.", code="installments_do_not_sum")
+        raise Unprocessable(
+            f"The installments add up to {format_amount(total, currency)}; they must add up to the "
+            f"balance, {format_amount(balance, currency)}.",
+            code="installments_do_not_sum",
+        )
     dates = [i.due_date for i in installments]
     if any(later <= earlier for earlier, later in pairwise(dates)):
-        raise Unprocessable("Installment due dates must be in ascending order, one installment per day at most.",
-                            code="installment_dates_not_ascending")
+        raise Unprocessable(
+            "Installment due dates must be in ascending order, one installment per day at most.",
+            code="installment_dates_not_ascending",
+        )
     if dates[0] < today:
-        raise Unprocessable(f"The first installment can't be due before today ({today.isoformat()}).",
-                            code="installment_before_today")
+        raise Unprocessable(
+            f"The first installment can't be due before today ({today.isoformat()}).", code="installment_before_today"
+        )
     if (dates[-1] - today).days > MAX_PLAN_DAYS:
         raise Unprocessable(f"The last installment must be due within {MAX_PLAN_DAYS} days.", code="invalid_date")
     return installments
@@ -93,15 +106,20 @@ def check_plannable(status: str, balance: int, extension_pending: bool) -> None:
     if status == PAID:
         raise Conflict("This invoice is already paid.", code="invoice_paid")
     if balance <= 0:
-        raise Conflict("A payment for the rest of this invoice is being processed; nothing is left to split.",
-                       code="payment_in_progress")
+        raise Conflict(
+            "A payment for the rest of this invoice is being processed; nothing is left to split.",
+            code="payment_in_progress",
+        )
     if extension_pending:
-        raise Conflict("A request to move this invoice's due date waits for an answer: answer it first.",
-                       code="extension_request_pending")
+        raise Conflict(
+            "A request to move this invoice's due date waits for an answer: answer it first.",
+            code="extension_request_pending",
+        )
 
 
-def states(installments: list[Installment], base: int, money: InvoiceMoney, status: str,
-           today: date) -> list[InstallmentState]:
+def states(
+    installments: list[Installment], base: int, money: InvoiceMoney, status: str, today: date
+) -> list[InstallmentState]:
     """Each installment as it stands (see the module's docstring)."""
     owed_total = money.owed
     targets, running = [], base
@@ -149,8 +167,9 @@ def open_due_date(record: Any, money: InvoiceMoney) -> str:
     return (upcoming.due_date if upcoming else installments[-1].due_date).isoformat()
 
 
-def payment_rules(plan: list[InstallmentState], *, allow_partial: bool, minimum_payment: int,
-                  balance: int) -> tuple[bool, int]:
+def payment_rules(
+    plan: list[InstallmentState], *, allow_partial: bool, minimum_payment: int, balance: int
+) -> tuple[bool, int]:
     """(allow_partial, minimum) for a payment on a plan: any amount from what the next installment still owes
     (or the invoice's own lower minimum) up to the balance, so "Pay Now" can default to the next installment."""
     upcoming = next_owed(plan)
@@ -165,15 +184,25 @@ def amount_rules(invoice: Any, money: InvoiceMoney, today: date) -> tuple[bool, 
     if invoice.payment_plan is None:
         return bool(invoice.allow_partial), int(invoice.minimum_payment or 0)
     plan = states_of(invoice.payment_plan, money, invoice.status, today)
-    return payment_rules(plan, allow_partial=bool(invoice.allow_partial),
-                         minimum_payment=int(invoice.minimum_payment or 0), balance=money.balance)
+    return payment_rules(
+        plan,
+        allow_partial=bool(invoice.allow_partial),
+        minimum_payment=int(invoice.minimum_payment or 0),
+        balance=money.balance,
+    )
 
 
-def late_fees(plan: list[InstallmentState], policy: FeePolicy, today: date,
-              charged_through: str | None) -> list[tuple[str, int]]:
+def late_fees(
+    plan: list[InstallmentState], policy: FeePolicy, today: date, charged_through: str | None
+) -> list[tuple[str, int]]:
     """(installment due date, fee) for each installment past its due date and grace period, not yet paid nor in
     flight, and later than the last installment a fee was charged for (`charged_through`): one fee per
     installment, a percentage of what that installment still owes."""
-    return [(s.due_date.isoformat(), late_fee(policy, s.owed)) for s in plan
-            if s.owed and (charged_through is None or s.due_date.isoformat() > charged_through)
-            and fee_due(policy, s.due_date, today) and late_fee(policy, s.owed) > 0]
+    return [
+        (s.due_date.isoformat(), late_fee(policy, s.owed))
+        for s in plan
+        if s.owed
+        and (charged_through is None or s.due_date.isoformat() > charged_through)
+        and fee_due(policy, s.due_date, today)
+        and late_fee(policy, s.owed) > 0
+    ]

@@ -75,8 +75,17 @@ def refusal(payment_currency: str, outcome: Outcome) -> str | None:
     return None
 
 
-def decide(current_status: str, counted_amount: int, last_failure_at: int | None, outcome: Outcome,
-           invoice: InvoiceMoney, *, credited: int = 0, paid: int = 0, void: bool = False) -> Effect | None:
+def decide(
+    current_status: str,
+    counted_amount: int,
+    last_failure_at: int | None,
+    outcome: Outcome,
+    invoice: InvoiceMoney,
+    *,
+    credited: int = 0,
+    paid: int = 0,
+    void: bool = False,
+) -> Effect | None:
     """Return the effect of `outcome` on a payment now in `current_status`, or None to change nothing.
 
     `counted_amount` is the payment's amount: what it added to amount_pending when it went in flight, and once
@@ -114,9 +123,15 @@ def decide(current_status: str, counted_amount: int, last_failure_at: int | None
         anomaly = "amount_mismatch"
     elif credit_delta:
         anomaly = "overpayment"
-    return Effect(payment_status=outcome.status, paid_delta=paid_delta, pending_delta=pending_delta,
-                  credit_delta=credit_delta, record_failure=outcome.status == FAILED, anomaly=anomaly,
-                  amount=outcome.amount if received_differs else None)
+    return Effect(
+        payment_status=outcome.status,
+        paid_delta=paid_delta,
+        pending_delta=pending_delta,
+        credit_delta=credit_delta,
+        record_failure=outcome.status == FAILED,
+        anomaly=anomaly,
+        amount=outcome.amount if received_differs else None,
+    )
 
 
 def _returned(amount: int, credited: int, paid: int) -> Effect:
@@ -127,8 +142,14 @@ def _returned(amount: int, credited: int, paid: int) -> Effect:
     from_credit = min(amount, credited)
     from_paid = min(amount - from_credit, paid)
     loss = amount - from_credit - from_paid
-    return Effect(payment_status=FAILED, paid_delta=-from_paid, credit_delta=-from_credit, loss=loss,
-                  record_failure=True, anomaly="returned_after_refund" if loss else None)
+    return Effect(
+        payment_status=FAILED,
+        paid_delta=-from_paid,
+        credit_delta=-from_credit,
+        loss=loss,
+        record_failure=True,
+        anomaly="returned_after_refund" if loss else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ class SpreadChange:
     payment: dict[str, Any] = field(default_factory=dict)  # payment fields beside the state machine's
 
 
-def spread_outcome(effect: Effect, update: PaymentUpdate, payment: Payment, invoices: dict[str, Invoice], key: str,
-                   at: str) -> SpreadChange:
+def spread_outcome(
+    effect: Effect, update: PaymentUpdate, payment: Payment, invoices: dict[str, Invoice], key: str, at: str
+) -> SpreadChange:
     """`effect`: decided as if every invoice were void (all money received is the payment's to spread here)."""
     plan, held = Plan.of(payment), PaymentBalances(payment.balance_map())
     entries: list[Entry] = []
@@ -44,8 +45,10 @@ def spread_outcome(effect: Effect, update: PaymentUpdate, payment: Payment, invo
 
     fields: dict[str, Any] = {}
     if effect.credit_delta > 0:  # money received (the state machine put all of it in credit)
-        rooms = {i: 0 if inv.status == VOID else max(0, balances_of(inv).money.owed - balances_of(inv).amount_paid)
-                 for i, inv in invoices.items()}
+        rooms = {
+            i: 0 if inv.status == VOID else max(0, balances_of(inv).money.owed - balances_of(inv).amount_paid)
+            for i, inv in invoices.items()
+        }
         got = receive(plan, update.outcome.amount, rooms)
         for invoice_id, cents in got.card_fees:
             post("card_fee", cents, invoice_id)
@@ -57,8 +60,13 @@ def spread_outcome(effect: Effect, update: PaymentUpdate, payment: Payment, invo
         anomaly = effect.anomaly
         if anomaly == "overpayment" and not got.credit:
             anomaly = None
-        if not anomaly and got.card_fees and update.payment_method_id and payment.processor_method_id \
-                and update.payment_method_id != payment.processor_method_id:
+        if (
+            not anomaly
+            and got.card_fees
+            and update.payment_method_id
+            and payment.processor_method_id
+            and update.payment_method_id != payment.processor_method_id
+        ):
             # The fee was decided for the card the payment was created with; another card paid it (a client that
             # confirmed the intent itself): the merchant must see whether it was a credit card.
             anomaly = "card_fee_method_changed"

@@ -52,8 +52,10 @@ def configured_basis_points() -> int:
         return 0
     value = int(raw)
     if value > CAP_BASIS_POINTS:
-        log.error("CARD_FEE_BASIS_POINTS is above the networks' cap: no card fee",
-                  extra={"value": value, "cap": CAP_BASIS_POINTS})
+        log.error(
+            "CARD_FEE_BASIS_POINTS is above the networks' cap: no card fee",
+            extra={"value": value, "cap": CAP_BASIS_POINTS},
+        )
         return 0
     return value
 

@@ -51,10 +51,14 @@ def _rows_html(rows: tuple[tuple[str, str], ...], first_border: str) -> str:
     """first_border: the line above the first row ('' for none; a darker one above the totals)."""
     cells = []
     for i, (label, value) in enumerate(rows):
-        border = "border-top:1px solid #e3e6ee;" if i else (f"border-top:1px solid {first_border};" if first_border else "")
-        cells.append(f'<tr><td style="{border}padding:10px 0;font-size:14px;color:{_MUTED};">{escape(label)}</td>'
-                     f'<td align="right" style="{border}padding:10px 0;font-size:14px;font-weight:600;">'
-                     f"{escape(value)}</td></tr>")
+        border = (
+            "border-top:1px solid #e3e6ee;" if i else (f"border-top:1px solid {first_border};" if first_border else "")
+        )
+        cells.append(
+            f'<tr><td style="{border}padding:10px 0;font-size:14px;color:{_MUTED};">{escape(label)}</td>'
+            f'<td align="right" style="{border}padding:10px 0;font-size:14px;font-weight:600;">'
+            f"{escape(value)}</td></tr>"
+        )
     return "".join(cells)
 
 
@@ -62,10 +66,17 @@ def _single_lines(message: Message) -> Message:
     """Every piece of text on one line: names, invoice numbers and reasons stored before the API refused control
     and direction-changing characters (shared.http.validation) cannot break a line or reorder the text around them."""
     pairs = lambda rows: tuple((one_line(a), one_line(b)) for a, b in rows)  # noqa: E731
-    return replace(message, heading=one_line(message.heading), greeting=one_line(message.greeting),
-                   amount=one_line(message.amount), caption=one_line(message.caption), rows=pairs(message.rows),
-                   totals=pairs(message.totals), paragraphs=tuple(one_line(p) for p in message.paragraphs),
-                   action=(one_line(message.action[0]), message.action[1]) if message.action else None)
+    return replace(
+        message,
+        heading=one_line(message.heading),
+        greeting=one_line(message.greeting),
+        amount=one_line(message.amount),
+        caption=one_line(message.caption),
+        rows=pairs(message.rows),
+        totals=pairs(message.totals),
+        paragraphs=tuple(one_line(p) for p in message.paragraphs),
+        action=(one_line(message.action[0]), message.action[1]) if message.action else None,
+    )
 
 
 def render(to: str, subject: str, message: Message, merchant: Merchant) -> Email:
@@ -88,24 +99,38 @@ def render(to: str, subject: str, message: Message, merchant: Merchant) -> Email
         text_lines += ["", f"{message.action[0]}: {message.action[1]}"]
     text_lines += ["", help_line, "", merchant.name]
 
-    amount = (f'<tr><td style="padding:6px 32px 0;font-size:36px;line-height:1.2;font-weight:700;">'
-              f"{escape(message.amount)}</td></tr>") if message.amount else ""
-    caption = (f'<tr><td style="padding:4px 32px 0;font-size:14px;color:{_MUTED};">{escape(message.caption)}</td></tr>'
-               if message.caption else "")
-    greeting = (f'<p style="margin:0 0 12px;">{escape(message.greeting)}</p>' if message.greeting else "")
+    amount = (
+        (
+            f'<tr><td style="padding:6px 32px 0;font-size:36px;line-height:1.2;font-weight:700;">'
+            f"{escape(message.amount)}</td></tr>"
+        )
+        if message.amount
+        else ""
+    )
+    caption = (
+        f'<tr><td style="padding:4px 32px 0;font-size:14px;color:{_MUTED};">{escape(message.caption)}</td></tr>'
+        if message.caption
+        else ""
+    )
+    greeting = f'<p style="margin:0 0 12px;">{escape(message.greeting)}</p>' if message.greeting else ""
     table = ""
     if message.rows or message.totals:
-        table = ('<tr><td style="padding:20px 32px 0;"><table role="presentation" width="100%" cellpadding="0" '
-                 'cellspacing="0" style="border-collapse:collapse;">' + _rows_html(message.rows, "")
-                 + _rows_html(message.totals, "#9aa1b1" if message.rows else "")
-                 + "</table></td></tr>")
+        table = (
+            '<tr><td style="padding:20px 32px 0;"><table role="presentation" width="100%" cellpadding="0" '
+            'cellspacing="0" style="border-collapse:collapse;">'
+            + _rows_html(message.rows, "")
+            + _rows_html(message.totals, "#9aa1b1" if message.rows else "")
+            + "</table></td></tr>"
+        )
     paragraphs = "".join(f'<p style="margin:0 0 12px;">{escape(p)}</p>' for p in message.paragraphs)
     button = ""
     if message.action:
         label, url = message.action
-        button = (f'<tr><td style="padding:4px 32px 8px;"><a href="{escape(url)}" style="display:inline-block;'
-                  'background:#3048c8;color:#ffffff;text-decoration:none;font-weight:600;font-size:15px;'
-                  f'padding:11px 20px;border-radius:6px;">{escape(label)}</a></td></tr>')
+        button = (
+            f'<tr><td style="padding:4px 32px 8px;"><a href="{escape(url)}" style="display:inline-block;'
+            "background:#3048c8;color:#ffffff;text-decoration:none;font-weight:600;font-size:15px;"
+            f'padding:11px 20px;border-radius:6px;">{escape(label)}</a></td></tr>'
+        )
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(subject)}</title></head>'

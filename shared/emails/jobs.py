@@ -34,8 +34,11 @@ class Job:
 
     def message(self) -> dict:
         """The JSON object queued; an optional field left out is not sent (as the producers always did)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if not (f.default is None and getattr(self, f.name) is None)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if not (f.default is None and getattr(self, f.name) is None)
+        }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -45,21 +45,37 @@ def render_receipt(facts: ReceiptFacts, merchant: Merchant) -> Email:
         return _render_several(facts, merchant)
     money = lambda cents: format_amount(cents, facts.currency)  # noqa: E731
     amount = money(facts.amount)
-    status = ("This invoice is now paid in full." if facts.remaining_balance == 0
-              else f"{money(facts.remaining_balance)} is still due on this invoice.")
+    status = (
+        "This invoice is now paid in full."
+        if facts.remaining_balance == 0
+        else f"{money(facts.remaining_balance)} is still due on this invoice."
+    )
     link = merchant.invoice_link(facts.invoice_id)
     message = Message(
-        heading=f"Receipt from {merchant.name}", amount=amount, caption=f"Paid {local_time(facts.paid_at, merchant)}",
+        heading=f"Receipt from {merchant.name}",
+        amount=amount,
+        caption=f"Paid {local_time(facts.paid_at, merchant)}",
         greeting=f"Hello {facts.client_name},",
-        rows=(("Receipt number", receipt_number(facts.payment_id)), ("Invoice", facts.invoice_number),
-              ("Paid with", facts.method_line),
-              *((("Invoice payment", money(facts.amount - facts.card_fee)),
-                 (CARD_FEE_LABEL, money(facts.card_fee))) if facts.card_fee else ()),
-              ("Amount paid", amount)),
-        totals=(("Invoice total", money(facts.invoice_total)), ("Paid to date", money(facts.paid_to_date)),
-                ("Remaining balance", money(facts.remaining_balance))),
+        rows=(
+            ("Receipt number", receipt_number(facts.payment_id)),
+            ("Invoice", facts.invoice_number),
+            ("Paid with", facts.method_line),
+            *(
+                (("Invoice payment", money(facts.amount - facts.card_fee)), (CARD_FEE_LABEL, money(facts.card_fee)))
+                if facts.card_fee
+                else ()
+            ),
+            ("Amount paid", amount),
+        ),
+        totals=(
+            ("Invoice total", money(facts.invoice_total)),
+            ("Paid to date", money(facts.paid_to_date)),
+            ("Remaining balance", money(facts.remaining_balance)),
+        ),
         paragraphs=(f"Thank you for your payment to {merchant.name}. {status}",),
-        action=("View the invoice", link) if link else None, help_opening="Questions about this payment?")
+        action=("View the invoice", link) if link else None,
+        help_opening="Questions about this payment?",
+    )
     return render(facts.to, f"Receipt: {amount} paid on invoice {facts.invoice_number}", message, merchant)
 
 
@@ -72,18 +88,27 @@ def _render_several(facts: ReceiptFacts, merchant: Merchant) -> Email:
     money = lambda cents: format_amount(cents, facts.currency)  # noqa: E731
     amount = money(facts.amount)
     owed = sum(left for _, _, left in facts.invoices)
-    status = ("These invoices are now paid in full." if owed == 0
-              else f"{money(owed)} is still due on these invoices.")
+    status = "These invoices are now paid in full." if owed == 0 else f"{money(owed)} is still due on these invoices."
     link = f"{merchant.portal_url}/invoices" if merchant.portal_url else ""
-    rows = (("Receipt number", receipt_number(facts.payment_id)), ("Paid with", facts.method_line),
-            *((f"Invoice {number}", money(paid)) for number, paid, _ in facts.invoices),
-            *(((CARD_FEE_LABEL, money(facts.card_fee)),) if facts.card_fee else ()),
-            ("Amount paid", amount))
-    totals = tuple((f"Still due on {number}", money(left)) for number, _, left in facts.invoices if left) \
-        or (("Remaining balance", money(0)),)
+    rows = (
+        ("Receipt number", receipt_number(facts.payment_id)),
+        ("Paid with", facts.method_line),
+        *((f"Invoice {number}", money(paid)) for number, paid, _ in facts.invoices),
+        *(((CARD_FEE_LABEL, money(facts.card_fee)),) if facts.card_fee else ()),
+        ("Amount paid", amount),
+    )
+    totals = tuple((f"Still due on {number}", money(left)) for number, _, left in facts.invoices if left) or (
+        ("Remaining balance", money(0)),
+    )
     message = Message(
-        heading=f"Receipt from {merchant.name}", amount=amount, caption=f"Paid {local_time(facts.paid_at, merchant)}",
-        greeting=f"Hello {facts.client_name},", rows=rows, totals=totals,
+        heading=f"Receipt from {merchant.name}",
+        amount=amount,
+        caption=f"Paid {local_time(facts.paid_at, merchant)}",
+        greeting=f"Hello {facts.client_name},",
+        rows=rows,
+        totals=totals,
         paragraphs=(f"Thank you for your payment to {merchant.name}. {status}",),
-        action=("View your invoices", link) if link else None, help_opening="Questions about this payment?")
+        action=("View your invoices", link) if link else None,
+        help_opening="Questions about this payment?",
+    )
     return render(facts.to, f"Receipt: {amount} paid on {len(facts.invoices)} invoices", message, merchant)

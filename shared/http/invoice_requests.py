@@ -78,20 +78,25 @@ def _lines(raw: object, currency: str) -> tuple[Line, ...]:
     lines = []
     for n, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or set(item) != _LINE_FIELDS:
-            raise Unprocessable(f"Line {n} must have exactly description, quantity and unit_amount.",
-                                code="invalid_line_items")
-        description = text_field(item["description"], f"Line {n}: description", "invalid_line_items",
-                                 MAX_DESCRIPTION)
+            raise Unprocessable(
+                f"Line {n} must have exactly description, quantity and unit_amount.", code="invalid_line_items"
+            )
+        description = text_field(item["description"], f"Line {n}: description", "invalid_line_items", MAX_DESCRIPTION)
         quantity, unit_amount = item["quantity"], item["unit_amount"]
         if not is_cents(quantity) or not 1 <= quantity <= MAX_QUANTITY:
-            raise Unprocessable(f"Line {n}: quantity must be a whole number from 1 to {MAX_QUANTITY}.",
-                                code="invalid_line_items")
+            raise Unprocessable(
+                f"Line {n}: quantity must be a whole number from 1 to {MAX_QUANTITY}.", code="invalid_line_items"
+            )
         if not is_cents(unit_amount) or unit_amount < 0:
-            raise Unprocessable(f"Line {n}: unit_amount must be a whole number of cents, 0 or more "
-                                "(e.g. 12500 for $125.00).", code="invalid_amount")
+            raise Unprocessable(
+                f"Line {n}: unit_amount must be a whole number of cents, 0 or more (e.g. 12500 for $125.00).",
+                code="invalid_amount",
+            )
         if unit_amount > largest:
-            raise Unprocessable(f"Line {n}: unit_amount can be at most {format_amount(largest, currency)}, the "
-                                "largest card payment.", code="invalid_amount")
+            raise Unprocessable(
+                f"Line {n}: unit_amount can be at most {format_amount(largest, currency)}, the largest card payment.",
+                code="invalid_amount",
+            )
         lines.append(Line(description, quantity, unit_amount))
     return tuple(lines)
 
@@ -99,24 +104,36 @@ def _lines(raw: object, currency: str) -> tuple[Line, ...]:
 def _policy(raw: object, total: int, currency: str) -> dict | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict) or "kind" not in raw or not set(raw) <= _POLICY_FIELDS \
-            or not all(is_cents(raw[k]) for k in ("amount", "basis_points", "grace_days") if k in raw):
-        raise Unprocessable("late_fee_policy must be {\"kind\": \"none\" | \"flat\" | \"percent\", \"amount\": "
-                            f"<cents>, \"basis_points\": <1-{MAX_BASIS_POINTS}>, \"grace_days\": <0-30>}} with whole "
-                            "numbers.", code="invalid_late_fee_policy")
+    if (
+        not isinstance(raw, dict)
+        or "kind" not in raw
+        or not set(raw) <= _POLICY_FIELDS
+        or not all(is_cents(raw[k]) for k in ("amount", "basis_points", "grace_days") if k in raw)
+    ):
+        raise Unprocessable(
+            'late_fee_policy must be {"kind": "none" | "flat" | "percent", "amount": '
+            f'<cents>, "basis_points": <1-{MAX_BASIS_POINTS}>, "grace_days": <0-30>}} with whole '
+            "numbers.",
+            code="invalid_late_fee_policy",
+        )
     try:
         policy = parse_policy(raw)
     except (ValueError, TypeError):
         policy = None
     if policy is None or not isinstance(raw["kind"], str):
-        raise Unprocessable("late_fee_policy: kind must be none, flat (amount > 0 cents) or percent "
-                            f"(basis_points 1-{MAX_BASIS_POINTS}), with grace_days 0-30.",
-                            code="invalid_late_fee_policy")
+        raise Unprocessable(
+            "late_fee_policy: kind must be none, flat (amount > 0 cents) or percent "
+            f"(basis_points 1-{MAX_BASIS_POINTS}), with grace_days 0-30.",
+            code="invalid_late_fee_policy",
+        )
     _check_fee_size(policy, total, currency)
     # Stored as given by kind: a flat policy keeps no basis points and the other way round.
-    return {"kind": policy.kind, "amount": policy.amount if policy.kind == "flat" else 0,
-            "basis_points": policy.basis_points if policy.kind == "percent" else 0,
-            "grace_days": policy.grace_days}
+    return {
+        "kind": policy.kind,
+        "amount": policy.amount if policy.kind == "flat" else 0,
+        "basis_points": policy.basis_points if policy.kind == "percent" else 0,
+        "grace_days": policy.grace_days,
+    }
 
 
 def _check_fee_size(policy: FeePolicy, total: int, currency: str) -> None:
@@ -124,23 +141,34 @@ def _check_fee_size(policy: FeePolicy, total: int, currency: str) -> None:
     the deployment's cap on any fee (MaxLateFeeCents: the due-date job would charge only the cap), a percentage
     above 25%."""
     if policy.kind == "percent" and policy.basis_points > MAX_BASIS_POINTS:
-        raise Unprocessable(f"late_fee_policy: a percentage fee can be at most {MAX_BASIS_POINTS // 100}% "
-                            f"(basis_points {MAX_BASIS_POINTS}).", code="late_fee_too_high")
+        raise Unprocessable(
+            f"late_fee_policy: a percentage fee can be at most {MAX_BASIS_POINTS // 100}% "
+            f"(basis_points {MAX_BASIS_POINTS}).",
+            code="late_fee_too_high",
+        )
     if policy.kind == "flat" and policy.amount > total:
-        raise Unprocessable(f"late_fee_policy: a flat fee can't be more than the invoice's total "
-                            f"({format_amount(total, currency)}).", code="late_fee_too_high")
+        raise Unprocessable(
+            f"late_fee_policy: a flat fee can't be more than the invoice's total ({format_amount(total, currency)}).",
+            code="late_fee_too_high",
+        )
     cap = max_late_fee_cents()
     if policy.kind == "flat" and policy.amount > cap:
-        raise Unprocessable(f"late_fee_policy: a late fee can be at most {format_amount(cap, currency)} (the "
-                            "MaxLateFeeCents setting).", code="late_fee_too_high")
+        raise Unprocessable(
+            f"late_fee_policy: a late fee can be at most {format_amount(cap, currency)} (the MaxLateFeeCents setting).",
+            code="late_fee_too_high",
+        )
 
 
 def parse_invoice_request(body: object) -> InvoiceRequest:
     body = json_object(body, request_schemas.INVOICE)
 
     client_id = body.get("client_id")
-    if not isinstance(client_id, str) or not client_id.strip() or len(client_id) > MAX_CLIENT_ID \
-            or client_id != client_id.strip():
+    if (
+        not isinstance(client_id, str)
+        or not client_id.strip()
+        or len(client_id) > MAX_CLIENT_ID
+        or client_id != client_id.strip()
+    ):
         raise Unprocessable("client_id must be the id of one of your clients.", code="invalid_field")
 
     number = text_field(body.get("number"), "number", "invalid_number", MAX_NUMBER, what=" (e.g. INV-1042)")
@@ -156,8 +184,11 @@ def parse_invoice_request(body: object) -> InvoiceRequest:
     if total <= 0:
         raise Unprocessable("The line items must add up to more than zero.", code="invalid_amount")
     if total > card_maximum(currency):  # "Pay Now" pays the whole balance: one card payment must be able to
-        raise Unprocessable(f"The line items add up to more than {format_amount(card_maximum(currency), currency)}, "
-                            "the largest card payment: split the invoice.", code="invalid_amount")
+        raise Unprocessable(
+            f"The line items add up to more than {format_amount(card_maximum(currency), currency)}, "
+            "the largest card payment: split the invoice.",
+            code="invalid_amount",
+        )
 
     due = _date(body.get("due_date"), "due_date")
     issued_raw = body.get("issued_date")
@@ -178,9 +209,17 @@ def parse_invoice_request(body: object) -> InvoiceRequest:
     if minimum and not allow_partial:
         raise Unprocessable("minimum_payment only applies with allow_partial: true.", code="invalid_field")
 
-    return InvoiceRequest(client_id=client_id, number=number, line_items=lines, due_date=due.isoformat(),
-                          issued_date=issued_raw, currency=currency, allow_partial=allow_partial,
-                          minimum_payment=minimum, late_fee_policy=_policy(body.get("late_fee_policy"), total, currency))
+    return InvoiceRequest(
+        client_id=client_id,
+        number=number,
+        line_items=lines,
+        due_date=due.isoformat(),
+        issued_date=issued_raw,
+        currency=currency,
+        allow_partial=allow_partial,
+        minimum_payment=minimum,
+        late_fee_policy=_policy(body.get("late_fee_policy"), total, currency),
+    )
 
 
 def check_issued_before_due(issued_date: str, due_date: str) -> None:

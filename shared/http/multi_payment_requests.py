@@ -44,23 +44,33 @@ def parse_payments(body: object, ach_authorization_text: str) -> PaymentsRequest
     if not isinstance(save, bool):
         raise Unprocessable("save_payment_method must be true or false.", code="invalid_field")
     if save and request.method != "card":
-        raise Unprocessable("save_payment_method is for cards; bank accounts are saved when linked.",
-                            code="invalid_field")
+        raise Unprocessable(
+            "save_payment_method is for cards; bank accounts are saved when linked.", code="invalid_field"
+        )
     fee = body.get("card_fee", 0)
     if not is_cents(fee) or fee < 0:
-        raise Unprocessable("card_fee must be the card fee you were shown, a whole number of cents (0 for none).",
-                            code="invalid_field")
+        raise Unprocessable(
+            "card_fee must be the card fee you were shown, a whole number of cents (0 for none).", code="invalid_field"
+        )
     authorization = None
     if request.method == "ach":
         authorization = accepted_text(body.get("ach_authorization"))
         check_current(authorization, ach_authorization_text)
         if fee:
-            raise Unprocessable("Bank transfers never carry a card fee: send card_fee 0 or leave it out.",
-                                code="invalid_field")
+            raise Unprocessable(
+                "Bank transfers never carry a card fee: send card_fee 0 or leave it out.", code="invalid_field"
+            )
     elif "ach_authorization" in body:
         raise Unprocessable("ach_authorization is for bank transfers only.", code="invalid_field")
-    return PaymentsRequest(request.invoice_ids, request.method, request.payment_method_id,
-                           request.stripe_payment_method, save, fee, authorization)
+    return PaymentsRequest(
+        request.invoice_ids,
+        request.method,
+        request.payment_method_id,
+        request.stripe_payment_method,
+        save,
+        fee,
+        authorization,
+    )
 
 
 def _parse(body: dict) -> PaymentsRequest:
@@ -73,22 +83,31 @@ def _parse(body: dict) -> PaymentsRequest:
     if len(set(ids)) != len(ids):
         raise Unprocessable("An invoice is listed twice: list each invoice once.", code="duplicate_invoices")
     if len(ids) > MAX_INVOICES:
-        raise Unprocessable(f"Pay at most {MAX_INVOICES} invoices at once; pay the rest in another payment.",
-                            code="too_many_invoices")
+        raise Unprocessable(
+            f"Pay at most {MAX_INVOICES} invoices at once; pay the rest in another payment.", code="too_many_invoices"
+        )
     saved, new_card = body.get("payment_method_id"), body.get("stripe_payment_method")
     if saved is not None and not is_id(saved):
         raise Unprocessable("payment_method_id must be the id of a saved payment method.", code="invalid_field")
-    if new_card is not None and not (isinstance(new_card, str) and new_card.startswith("pm_") and is_id(new_card)
-                                     and new_card.isascii() and new_card.replace("_", "").isalnum()):
-        raise Unprocessable("stripe_payment_method must be the id of a card Stripe.js collected (pm_...).",
-                            code="invalid_field")
+    if new_card is not None and not (
+        isinstance(new_card, str)
+        and new_card.startswith("pm_")
+        and is_id(new_card)
+        and new_card.isascii()
+        and new_card.replace("_", "").isalnum()
+    ):
+        raise Unprocessable(
+            "stripe_payment_method must be the id of a card Stripe.js collected (pm_...).", code="invalid_field"
+        )
     if saved is not None and new_card is not None:
-        raise Unprocessable("Send either payment_method_id (a saved method) or stripe_payment_method (a new card), "
-                            "not both.", code="invalid_field")
+        raise Unprocessable(
+            "Send either payment_method_id (a saved method) or stripe_payment_method (a new card), not both.",
+            code="invalid_field",
+        )
     if method == "ach" and new_card is not None:
-        raise Unprocessable("stripe_payment_method is a card; a bank transfer needs payment_method_id.",
-                            code="invalid_field")
+        raise Unprocessable(
+            "stripe_payment_method is a card; a bank transfer needs payment_method_id.", code="invalid_field"
+        )
     if method == "ach" and saved is None:
-        raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
-                            code="payment_method_required")
+        raise Unprocessable("Choose the bank account to pay from (payment_method_id).", code="payment_method_required")
     return PaymentsRequest(tuple(ids), method, saved, new_card)

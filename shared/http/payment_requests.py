@@ -35,11 +35,15 @@ class PaymentRequest:
 
 def check_idempotency_key(key: str | None) -> str:
     if key is None or not key.strip():
-        raise BadRequest("Send an Idempotency-Key header (a unique value per payment attempt) so a retry "
-                         "can never charge twice.", code="idempotency_key_required")
+        raise BadRequest(
+            "Send an Idempotency-Key header (a unique value per payment attempt) so a retry can never charge twice.",
+            code="idempotency_key_required",
+        )
     if len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
-        raise BadRequest(f"The Idempotency-Key header must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII "
-                         "characters.", code="invalid_idempotency_key")
+        raise BadRequest(
+            f"The Idempotency-Key header must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters.",
+            code="invalid_idempotency_key",
+        )
     return key
 
 
@@ -53,8 +57,9 @@ def parse_payment_request(body: object, ach_authorization_text: str) -> PaymentR
 
     amount = body.get("amount")
     if amount is not None and (not is_cents(amount) or amount <= 0):
-        raise Unprocessable("amount must be a whole, positive number of cents (e.g. 5000 for $50.00).",
-                            code="invalid_amount")
+        raise Unprocessable(
+            "amount must be a whole, positive number of cents (e.g. 5000 for $50.00).", code="invalid_amount"
+        )
 
     payment_method_id = body.get("payment_method_id")
     if payment_method_id is not None and not is_id(payment_method_id):
@@ -69,8 +74,13 @@ def parse_payment_request(body: object, ach_authorization_text: str) -> PaymentR
         check_current(authorization, ach_authorization_text)
     elif "ach_authorization" in body:
         raise Unprocessable("ach_authorization is for bank transfers only.", code="invalid_field")
-    return PaymentRequest(method=method, amount=amount, payment_method_id=payment_method_id,
-                          save_payment_method=save, ach_authorization=authorization)
+    return PaymentRequest(
+        method=method,
+        amount=amount,
+        payment_method_id=payment_method_id,
+        save_payment_method=save,
+        ach_authorization=authorization,
+    )
 
 
 # Stripe's minimum charge per currency (docs.stripe.com/currencies, "Minimum and maximum charge amounts"): below
@@ -104,24 +114,32 @@ def check_card_amount(amount: int, currency: str) -> None:
     """Within Stripe's minimum and maximum charge for the currency, checked before any call to Stripe."""
     minimum = CARD_MINIMUMS.get(currency.lower(), 50)
     if amount < minimum:
-        raise Unprocessable(f"Card payments must be at least {format_amount(minimum, currency)}; pay this amount by "
-                            "bank transfer.", code="amount_below_card_minimum")
+        raise Unprocessable(
+            f"Card payments must be at least {format_amount(minimum, currency)}; pay this amount by bank transfer.",
+            code="amount_below_card_minimum",
+        )
     maximum = card_maximum(currency)
     if amount > maximum:
-        raise Unprocessable(f"A card payment can be at most {format_amount(maximum, currency)}; pay part of it, or "
-                            "contact us.", code="amount_above_card_maximum")
+        raise Unprocessable(
+            f"A card payment can be at most {format_amount(maximum, currency)}; pay part of it, or contact us.",
+            code="amount_above_card_maximum",
+        )
 
 
 def check_ach_amount(amount: int) -> None:
     """Within the ACH processor's limit per transfer, checked before anything is recorded or sent."""
     maximum = ach_maximum()
     if amount > maximum:
-        raise Unprocessable(f"A bank transfer can be at most {format_amount(maximum, 'usd')}; pay part of it by bank "
-                            "transfer if this invoice allows it, or pay by card.", code="amount_above_ach_maximum")
+        raise Unprocessable(
+            f"A bank transfer can be at most {format_amount(maximum, 'usd')}; pay part of it by bank "
+            "transfer if this invoice allows it, or pay by card.",
+            code="amount_above_ach_maximum",
+        )
 
 
-def choose_amount(request: PaymentRequest, *, status: str, balance: int, allow_partial: bool,
-                  minimum_payment: int, currency: str) -> int:
+def choose_amount(
+    request: PaymentRequest, *, status: str, balance: int, allow_partial: bool, minimum_payment: int, currency: str
+) -> int:
     """The amount to charge, or the error the client sees. `balance` excludes unconfirmed card payments,
     which a new payment replaces."""
     if status == VOID:
@@ -129,17 +147,26 @@ def choose_amount(request: PaymentRequest, *, status: str, balance: int, allow_p
     if status == PAID or (balance == 0 and status != PROCESSING):
         raise Conflict("This invoice is already paid.", code="invoice_paid")
     if balance == 0:
-        raise Conflict("A payment for the rest of this invoice is already being processed. Check your "
-                       "payment history before paying again.", code="payment_in_progress")
+        raise Conflict(
+            "A payment for the rest of this invoice is already being processed. Check your "
+            "payment history before paying again.",
+            code="payment_in_progress",
+        )
     if request.amount is None or request.amount == balance:
         return balance
     if request.amount > balance:
-        raise Unprocessable(f"The amount is more than the {format_amount(balance, currency)} still owed.",
-                            code="amount_exceeds_balance")
+        raise Unprocessable(
+            f"The amount is more than the {format_amount(balance, currency)} still owed.", code="amount_exceeds_balance"
+        )
     if not allow_partial:
-        raise Unprocessable(f"This invoice must be paid in full ({format_amount(balance, currency)}).",
-                            code="partial_payment_not_allowed")
+        raise Unprocessable(
+            f"This invoice must be paid in full ({format_amount(balance, currency)}).",
+            code="partial_payment_not_allowed",
+        )
     if request.amount < minimum_payment:
-        raise Unprocessable(f"The minimum payment for this invoice is {format_amount(minimum_payment, currency)}"
-                            " (or the whole balance).", code="amount_below_minimum")
+        raise Unprocessable(
+            f"The minimum payment for this invoice is {format_amount(minimum_payment, currency)}"
+            " (or the whole balance).",
+            code="amount_below_minimum",
+        )
     return request.amount

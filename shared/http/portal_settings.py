@@ -26,11 +26,13 @@ def password_policy(env: Mapping[str, str]) -> dict:
     tests/test_template.py checks they are the same), so a portal shows Cognito's rules before a new password
     is sent. Cognito's defaults when it is not set."""
     policy = json.loads(env.get("PASSWORD_POLICY") or "{}")
-    return {"minimum_length": int(policy.get("MinimumLength", 8)),
-            "require_lowercase": bool(policy.get("RequireLowercase", True)),
-            "require_uppercase": bool(policy.get("RequireUppercase", True)),
-            "require_numbers": bool(policy.get("RequireNumbers", True)),
-            "require_symbols": bool(policy.get("RequireSymbols", True))}
+    return {
+        "minimum_length": int(policy.get("MinimumLength", 8)),
+        "require_lowercase": bool(policy.get("RequireLowercase", True)),
+        "require_uppercase": bool(policy.get("RequireUppercase", True)),
+        "require_numbers": bool(policy.get("RequireNumbers", True)),
+        "require_symbols": bool(policy.get("RequireSymbols", True)),
+    }
 
 
 def portal_settings(env: Mapping[str, str], merchant: Merchant, card_fee_basis_points: int = 0) -> dict:
@@ -38,8 +40,11 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant, card_fee_basis_p
     region = env.get("AWS_REGION", "us-east-1")
     # The endpoint botocore itself would use (AWS_ENDPOINT_URL is set only by the local stack and tests, to
     # moto), so the browser signs in against the same pool the backend's tokens are checked against.
-    identity = (env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER") or env.get("AWS_ENDPOINT_URL")
-                or f"https://cognito-idp.{region}.amazonaws.com")
+    identity = (
+        env.get("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        or env.get("AWS_ENDPOINT_URL")
+        or f"https://cognito-idp.{region}.amazonaws.com"
+    )
     # Locally the Stripe API is localstripe, which serves its Stripe.js stand-in at /js.stripe.com/v3/.
     stripe_base = env.get("STRIPE_API_BASE", "").rstrip("/")
     return {
@@ -61,11 +66,20 @@ def portal_settings(env: Mapping[str, str], merchant: Merchant, card_fee_basis_p
         "autopay_notice_days": autopay.NOTICE_DAYS,
         "micro_deposit_attempts": MICRO_DEPOSIT_ATTEMPTS,
         "receipt_resend_interval_seconds": int(RESEND_INTERVAL.total_seconds()),
-        "merchant": {"name": merchant.name, "support_email": merchant.support_email,
-                     "support_phone": merchant.support_phone or None, "time_zone": merchant.time_zone},
+        "merchant": {
+            "name": merchant.name,
+            "support_email": merchant.support_email,
+            "support_phone": merchant.support_phone or None,
+            "time_zone": merchant.time_zone,
+        },
         "password_policy": password_policy(env),
-        "reminder_days": {"choices": list(REMINDER_DAY_CHOICES), "max_chosen": MAX_REMINDERS,
-                          "min_day": MIN_DAYS, "max_day": MAX_DAYS},
-        "card_fee": ({"basis_points": card_fee_basis_points, "applies_to": "credit_cards"}
-                     if card_fee_basis_points else None),
+        "reminder_days": {
+            "choices": list(REMINDER_DAY_CHOICES),
+            "max_chosen": MAX_REMINDERS,
+            "min_day": MIN_DAYS,
+            "max_day": MAX_DAYS,
+        },
+        "card_fee": (
+            {"basis_points": card_fee_basis_points, "applies_to": "credit_cards"} if card_fee_basis_points else None
+        ),
     }

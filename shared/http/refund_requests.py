@@ -26,8 +26,9 @@ def parse_refund(body: object) -> tuple[int, str, bool]:
 
 
 def refund_fingerprint(payment_id: str, amount: int | str, reason: str, correction: bool) -> str:
-    canonical = json.dumps({"payment_id": payment_id, "amount": amount, "reason": reason, "correction": correction},
-                           sort_keys=True)
+    canonical = json.dumps(
+        {"payment_id": payment_id, "amount": amount, "reason": reason, "correction": correction}, sort_keys=True
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

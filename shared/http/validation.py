@@ -15,9 +15,12 @@ MAX_DEPTH = 32
 MAX_ID_LENGTH = 255
 # The 404 code a path parameter's resource answers when no such id can exist.
 NOT_FOUND_CODES = {
-    "invoice_id": "invoice_not_found", "payment_id": "payment_not_found",
-    "payment_method_id": "payment_method_not_found", "extension_request_id": "extension_request_not_found",
-    "problem_report_id": "problem_report_not_found", "client_id": "client_not_found",
+    "invoice_id": "invoice_not_found",
+    "payment_id": "payment_not_found",
+    "payment_method_id": "payment_method_not_found",
+    "extension_request_id": "extension_request_not_found",
+    "problem_report_id": "problem_report_not_found",
+    "client_id": "client_not_found",
 }
 
 
@@ -52,8 +55,9 @@ def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest("The request body contains text that is not valid Unicode (a lone surrogate).",
-                         code="invalid_json") from None
+        raise BadRequest(
+            "The request body contains text that is not valid Unicode (a lone surrogate).", code="invalid_json"
+        ) from None
 
 
 def check_path_ids(parameters: dict | None) -> None:
@@ -90,8 +94,9 @@ def json_object(body: object, allowed: dict | set[str] | tuple[str, ...]) -> dic
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise Unprocessable(f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.",
-                            code="unknown_field")
+        raise Unprocessable(
+            f"Unknown field(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}.", code="unknown_field"
+        )
     return body
 
 
@@ -116,11 +121,17 @@ def text_field(value: object, field: str, code: str, max_bytes: int, *, what: st
     if not isinstance(value, str) or not value.strip():
         raise Unprocessable(f"{field} must not be empty{what}.", code=code)
     if _NOT_TEXT_RE.search(value) or not is_text(value):
-        raise Unprocessable(f"{field} can't contain line breaks, tabs or other control characters, or characters "
-                            "that change the direction of text.", code=code)
+        raise Unprocessable(
+            f"{field} can't contain line breaks, tabs or other control characters, or characters "
+            "that change the direction of text.",
+            code=code,
+        )
     if utf8_length(value) > max_bytes:
-        raise Unprocessable(f"{field} is too long: at most {max_bytes:,} bytes ({max_bytes:,} plain letters; an "
-                            "accented letter takes 2, most other scripts 3).", code=code)
+        raise Unprocessable(
+            f"{field} is too long: at most {max_bytes:,} bytes ({max_bytes:,} plain letters; an "
+            "accented letter takes 2, most other scripts 3).",
+            code=code,
+        )
     return value.strip()
 
 
@@ -147,5 +158,8 @@ def is_email_address(value: object) -> TypeGuard[str]:
     if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
         return False
     local, domain = value.split("@")
-    return len(local) <= MAX_LOCAL_PART and _LOCAL_PART.fullmatch(local) is not None \
+    return (
+        len(local) <= MAX_LOCAL_PART
+        and _LOCAL_PART.fullmatch(local) is not None
         and _DOMAIN.fullmatch(domain) is not None
+    )

@@ -46,32 +46,60 @@ def payment_view(payment: Payment) -> dict:
         "ach_authorization": ach_authorization_view(payment.ach_authorization),
         "allocations": allocations_view(payment),
         "card_fee": int(payment.card_fee or 0),
-        "refunds": [{"refund_id": r.refund_id, "amount": r.amount, "status": r.status, "created_at": r.created_at}
-                    for r in payment.refunds],
-        "problem_reports": [{"problem_report_id": r.problem_report_id, "kind": r.kind, "status": r.status,
-                             "created_at": r.created_at} for r in payment.problem_reports],
+        "refunds": [
+            {"refund_id": r.refund_id, "amount": r.amount, "status": r.status, "created_at": r.created_at}
+            for r in payment.refunds
+        ],
+        "problem_reports": [
+            {"problem_report_id": r.problem_report_id, "kind": r.kind, "status": r.status, "created_at": r.created_at}
+            for r in payment.problem_reports
+        ],
     }
 
 
 def allocations_view(payment: Payment) -> list[dict]:
     """What the payment pays on each invoice, in order of allocation (one invoice: the whole amount)."""
     if not payment.allocations:
-        return [{"invoice_id": payment.invoice_id, "invoice_number": payment.invoice_number, "amount": payment.amount,
-                 "card_fee": 0}]
-    return [{"invoice_id": a.invoice_id, "invoice_number": a.invoice_number, "amount": int(a.amount),
-             "card_fee": int(a.card_fee or 0) if payment.card_fee else 0} for a in payment.allocations]
+        return [
+            {
+                "invoice_id": payment.invoice_id,
+                "invoice_number": payment.invoice_number,
+                "amount": payment.amount,
+                "card_fee": 0,
+            }
+        ]
+    return [
+        {
+            "invoice_id": a.invoice_id,
+            "invoice_number": a.invoice_number,
+            "amount": int(a.amount),
+            "card_fee": int(a.card_fee or 0) if payment.card_fee else 0,
+        }
+        for a in payment.allocations
+    ]
 
 
 def quote_view(quote) -> dict:
     """POST /payments/quote (shared/services/multi_payments.Quote)."""
     fee = None
     if quote.fee is not None:
-        fee = {"basis_points": quote.fee.basis_points, "amount": quote.card_fee,
-               "card_funding": quote.card.funding if quote.card else None}
+        fee = {
+            "basis_points": quote.fee.basis_points,
+            "amount": quote.card_fee,
+            "card_funding": quote.card.funding if quote.card else None,
+        }
     card = {"brand": quote.card.brand, "last4": quote.card.last4} if quote.card else None
-    return {"currency": quote.currency, "amount": quote.amount, "card_fee": fee, "total": quote.total, "card": card,
-            "allocations": [{"invoice_id": s.invoice_id, "invoice_number": s.number, "amount": s.amount,
-                             "card_fee": s.card_fee} for s in quote.shares]}
+    return {
+        "currency": quote.currency,
+        "amount": quote.amount,
+        "card_fee": fee,
+        "total": quote.total,
+        "card": card,
+        "allocations": [
+            {"invoice_id": s.invoice_id, "invoice_number": s.number, "amount": s.amount, "card_fee": s.card_fee}
+            for s in quote.shares
+        ],
+    }
 
 
 def started_view(started) -> dict:
@@ -86,25 +114,39 @@ def started_view(started) -> dict:
 
 
 def resend_view(payment: Payment, sent_to: str) -> dict:
-    return {"payment_id": payment.payment_id, "receipt_reference": receipt_number(payment.payment_id),
-            "sent_to": sent_to, "status": "queued"}
+    return {
+        "payment_id": payment.payment_id,
+        "receipt_reference": receipt_number(payment.payment_id),
+        "sent_to": sent_to,
+        "status": "queued",
+    }
 
 
 def ach_authorization_view(record) -> dict | None:
     if record is None:
         return None
-    return {"text": record.text, "accepted_at": record.accepted_at, "payment_method_id": record.payment_method_id,
-            "bank_name": record.bank_name, "last4": record.bank_last4, "amount": record.amount,
-            "currency": record.currency}
+    return {
+        "text": record.text,
+        "accepted_at": record.accepted_at,
+        "payment_method_id": record.payment_method_id,
+        "bank_name": record.bank_name,
+        "last4": record.bank_last4,
+        "amount": record.amount,
+        "currency": record.currency,
+    }
 
 
 def late_fee_view(invoice: Invoice, balance: int) -> dict:
     """The policy that applies (the invoice's own, else the merchant's default) and what it would cost on
     today's balance, so "pay before the due date to avoid a late fee" can say how much."""
     policy = _policy(invoice)
-    return {"kind": policy.kind, "amount": policy.amount if policy.kind == "flat" else None,
-            "basis_points": policy.basis_points if policy.kind == "percent" else None,
-            "grace_days": policy.grace_days, "fee_on_balance": late_fee(policy, balance)}
+    return {
+        "kind": policy.kind,
+        "amount": policy.amount if policy.kind == "flat" else None,
+        "basis_points": policy.basis_points if policy.kind == "percent" else None,
+        "grace_days": policy.grace_days,
+        "fee_on_balance": late_fee(policy, balance),
+    }
 
 
 def line_items_view(invoice: Invoice) -> list[dict]:
@@ -112,17 +154,36 @@ def line_items_view(invoice: Invoice) -> list[dict]:
     that lowered the total) and one for the card fees paid with its payments, so the lines always add up to total +
     fees + card_fees. The fees and corrections themselves are journal entries (`activity`): the invoice item never
     grows with them."""
-    lines: list[dict[str, Any]] = [{"description": li.description, "quantity": int(li.quantity), "unit_amount": int(li.unit_amount),
-              "amount": int(li.amount)} for li in invoice.line_items]
+    lines: list[dict[str, Any]] = [
+        {
+            "description": li.description,
+            "quantity": int(li.quantity),
+            "unit_amount": int(li.unit_amount),
+            "amount": int(li.amount),
+        }
+        for li in invoice.line_items
+    ]
     if invoice.fees:
         lines.append(_fee_line(invoice, int(invoice.fees)))
     corrected = sum(line["amount"] for line in lines) - int(invoice.fees or 0) - int(invoice.total)
     if corrected:
-        lines.append({"description": "Corrections (overcharges refunded)", "quantity": 1, "unit_amount": -corrected,
-                      "amount": -corrected})
+        lines.append(
+            {
+                "description": "Corrections (overcharges refunded)",
+                "quantity": 1,
+                "unit_amount": -corrected,
+                "amount": -corrected,
+            }
+        )
     if invoice.card_fees:  # paid with the payment it is a fee on: never part of the balance
-        lines.append({"description": CARD_FEE_LINE, "quantity": 1, "unit_amount": int(invoice.card_fees),
-                      "amount": int(invoice.card_fees)})
+        lines.append(
+            {
+                "description": CARD_FEE_LINE,
+                "quantity": 1,
+                "unit_amount": int(invoice.card_fees),
+                "amount": int(invoice.card_fees),
+            }
+        )
     return lines
 
 
@@ -135,8 +196,12 @@ def _fee_line(invoice: Invoice, fees: int) -> dict:
     if policy.kind not in ("flat", "percent"):
         return {"description": "Late fees", "quantity": 1, "unit_amount": fees, "amount": fees}
     times = fees // policy.amount if policy.kind == "flat" and fees % policy.amount == 0 else 1
-    return {"description": policy.describe(lambda cents: format_amount(cents, invoice.currency)), "quantity": times,
-            "unit_amount": fees // times, "amount": fees}
+    return {
+        "description": policy.describe(lambda cents: format_amount(cents, invoice.currency)),
+        "quantity": times,
+        "unit_amount": fees // times,
+        "amount": fees,
+    }
 
 
 def _policy(invoice: Invoice) -> FeePolicy:
@@ -146,12 +211,19 @@ def _policy(invoice: Invoice) -> FeePolicy:
 def activity_view(entries: list[Entry]) -> list[dict]:
     """What changed the invoice's money, oldest first, in the client's side of the books (+ in, - out); entries
     that move only the merchant's own accounts (its losses) are not the client's to see."""
-    return [{"kind": e.kind, "amount": e.signed, "at": e.at, "payment_id": e.payment_id, "refund_id": e.refund_id}
-            for e in entries if e.kind in CLIENT_VISIBLE]
+    return [
+        {"kind": e.kind, "amount": e.signed, "at": e.at, "payment_id": e.payment_id, "refund_id": e.refund_id}
+        for e in entries
+        if e.kind in CLIENT_VISIBLE
+    ]
 
 
-def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today: date | None = None,
-                 activity: tuple[list[Entry], str | None] | None = None) -> dict:
+def invoice_view(
+    invoice: Invoice,
+    payments: list[Payment] | None = None,
+    today: date | None = None,
+    activity: tuple[list[Entry], str | None] | None = None,
+) -> dict:
     money = money_of(invoice)
     today = today or clock.today()
     overdue = is_overdue(invoice.status, money.balance, date.fromisoformat(invoice.due_date), today)
@@ -160,9 +232,9 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
     if invoice.payment_plan is not None:  # its installments decide what is overdue and the smallest payment
         plan = payment_plans.states_of(invoice.payment_plan, money, invoice.status, today)
         overdue = any(s.status == payment_plans.OVERDUE for s in plan)
-        allow_partial, minimum = payment_plans.payment_rules(plan, allow_partial=invoice.allow_partial,
-                                                             minimum_payment=invoice.minimum_payment,
-                                                             balance=money.balance)
+        allow_partial, minimum = payment_plans.payment_rules(
+            plan, allow_partial=invoice.allow_partial, minimum_payment=invoice.minimum_payment, balance=money.balance
+        )
     view = {
         "invoice_id": invoice.invoice_id,
         "number": invoice.number,
@@ -182,9 +254,20 @@ def invoice_view(invoice: Invoice, payments: list[Payment] | None = None, today:
         "minimum_payment": minimum,
         "extension_request": extension_view(invoice.extension_request),
         "late_fee_policy": late_fee_view(invoice, money.balance),
-        "payment_plan": None if plan is None else {"installments": [
-            {"number": s.number, "amount": s.amount, "due_date": s.due_date.isoformat(), "status": s.status,
-             "amount_due": s.owed} for s in plan]},
+        "payment_plan": None
+        if plan is None
+        else {
+            "installments": [
+                {
+                    "number": s.number,
+                    "amount": s.amount,
+                    "due_date": s.due_date.isoformat(),
+                    "status": s.status,
+                    "amount_due": s.owed,
+                }
+                for s in plan
+            ]
+        },
         "autopay_charge": autopay_charge_view(invoice, plan, money.balance, today),
     }
     if payments is not None:
@@ -201,15 +284,24 @@ def autopay_charge_view(invoice: Invoice, plan, balance: int, today: date) -> di
     notice = autopay.pending_notice(invoice, plan, balance, today)
     if notice is None:
         return None
-    return {"due_date": notice.due_date, "charge_date": notice.charge_date, "amount": int(notice.amount),
-            "method": notice.method_label}
+    return {
+        "due_date": notice.due_date,
+        "charge_date": notice.charge_date,
+        "amount": int(notice.amount),
+        "method": notice.method_label,
+    }
 
 
 def extension_view(ext) -> dict | None:
     if ext is None:
         return None
-    return {"extension_request_id": ext.extension_request_id, "requested_due_date": ext.requested_due_date,
-            "reason": ext.reason, "status": ext.status, "note": ext.note}
+    return {
+        "extension_request_id": ext.extension_request_id,
+        "requested_due_date": ext.requested_due_date,
+        "reason": ext.reason,
+        "status": ext.status,
+        "note": ext.note,
+    }
 
 
 def payment_method_view(method, default_id: str | None, today: date | None = None) -> dict:
@@ -217,16 +309,29 @@ def payment_method_view(method, default_id: str | None, today: date | None = Non
 
     card = bank = None
     if method.type == "card":
-        card = {"brand": method.card_brand, "last4": method.card_last4, "exp_month": method.card_exp_month,
-                "exp_year": method.card_exp_year,
-                "expires_soon": expires_soon(method.card_exp_month, method.card_exp_year, today or clock.today())}
+        card = {
+            "brand": method.card_brand,
+            "last4": method.card_last4,
+            "exp_month": method.card_exp_month,
+            "exp_year": method.card_exp_year,
+            "expires_soon": expires_soon(method.card_exp_month, method.card_exp_year, today or clock.today()),
+        }
     else:
-        bank = {"bank_name": method.bank_name, "account_type": method.bank_account_type,
-                "last4": method.bank_last4, "status": method.bank_status,
-                "verification_attempts_remaining": _attempts_remaining(method),
-                "verify_again": bool(method.verify_again) and method.bank_status == "verification_pending"}
-    return {"payment_method_id": method.payment_method_id, "type": method.type,
-            "default": method.payment_method_id == default_id, "card": card, "bank": bank}
+        bank = {
+            "bank_name": method.bank_name,
+            "account_type": method.bank_account_type,
+            "last4": method.bank_last4,
+            "status": method.bank_status,
+            "verification_attempts_remaining": _attempts_remaining(method),
+            "verify_again": bool(method.verify_again) and method.bank_status == "verification_pending",
+        }
+    return {
+        "payment_method_id": method.payment_method_id,
+        "type": method.type,
+        "default": method.payment_method_id == default_id,
+        "card": card,
+        "bank": bank,
+    }
 
 
 def _attempts_remaining(method) -> int | None:
@@ -240,11 +345,17 @@ def _attempts_remaining(method) -> int | None:
 
 def account_view(client) -> dict:
     """`pending_billing_email`: an address waiting for the link emailed to it; receipts go to billing_email."""
-    return {"client_id": client.client_id, "name": client.name, "billing_email": client.billing_email,
-            "pending_billing_email": pending_billing_email(client, clock.now()),
-            "due_date_reminders": client.due_date_reminders,
-            "reminder_days_before": list(client.reminder_days_before),
-            "payment_receipts": True, "credit_balance": client.credit_balance,
-            "bank_payments": client.ach_status or "available",
-            "autopay": None if client.autopay is None else {"payment_method_id": client.autopay.payment_method_id,
-                                                            "authorized_at": client.autopay.authorized_at}}
+    return {
+        "client_id": client.client_id,
+        "name": client.name,
+        "billing_email": client.billing_email,
+        "pending_billing_email": pending_billing_email(client, clock.now()),
+        "due_date_reminders": client.due_date_reminders,
+        "reminder_days_before": list(client.reminder_days_before),
+        "payment_receipts": True,
+        "credit_balance": client.credit_balance,
+        "bank_payments": client.ach_status or "available",
+        "autopay": None
+        if client.autopay is None
+        else {"payment_method_id": client.autopay.payment_method_id, "authorized_at": client.autopay.authorized_at},
+    }

@@ -57,19 +57,25 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 def json_response(status: int, body: dict | None, headers: dict | None = None) -> Response:
     if body is None:  # e.g. 204: no body at all (Powertools would serialise None as "null")
         return Response(status_code=status, body="", headers=headers)
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body),
-                    headers=headers)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body), headers=headers
+    )
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
     """A PDF (base64 in the Lambda answer, as API Gateway expects binary), saved under `filename`; private to
     the signed-in client, so no shared cache keeps it."""
-    return Response(status_code=200, content_type="application/pdf", body=pdf,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=pdf,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None,
-                   headers: dict | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None
+) -> Response:
     return json_response(status, {"error": {"code": code, "message": message, **(details or {})}}, headers)
 
 
@@ -94,12 +100,17 @@ def make_app() -> APIGatewayHttpResolver:
         # drops the event, never a 4xx it gives up on); a portal call changes nothing. The metric raises an alarm.
         from aws_lambda_powertools.metrics import MetricUnit
 
-        logger.error("processor secret not configured: refusing until an operator puts the real values",
-                     extra={"secret": error.secret, "fields": error.fields, "code": "processor_unavailable",
-                            "status": 503} | request_ids(app))
+        logger.error(
+            "processor secret not configured: refusing until an operator puts the real values",
+            extra={"secret": error.secret, "fields": error.fields, "code": "processor_unavailable", "status": 503}
+            | request_ids(app),
+        )
         metrics.add_metric(name="SecretNotConfigured", unit=MetricUnit.Count, value=1)
-        return error_response(503, "processor_unavailable", "The payment service is not available yet. Nothing was "
-                                                            "charged; please try again later.")
+        return error_response(
+            503,
+            "processor_unavailable",
+            "The payment service is not available yet. Nothing was charged; please try again later.",
+        )
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
@@ -109,8 +120,11 @@ def make_app() -> APIGatewayHttpResolver:
     def _unexpected(_: Exception) -> Response:
         # 5xx makes a processor retry its webhook; the portal shows a generic message and can retry safely.
         logger.exception("unexpected error", extra={"code": "internal_error", "status": 500} | request_ids(app))
-        return error_response(500, "internal_error", "Something went wrong on our side. Nothing was charged "
-                                                     "twice; please try again in a minute.")
+        return error_response(
+            500,
+            "internal_error",
+            "Something went wrong on our side. Nothing was charged twice; please try again in a minute.",
+        )
 
     return app
 
@@ -119,8 +133,7 @@ def request_ids(app: APIGatewayHttpResolver) -> dict:
     """The ids a log line about this request can name: the path's ids and the caller's client, as far as the
     authorizer vouched for them. Never a body field or a header (tokens, account numbers)."""
     try:
-        ids = {name: value for name, value in (app.current_event.path_parameters or {}).items()
-               if name.endswith("_id")}
+        ids = {name: value for name, value in (app.current_event.path_parameters or {}).items() if name.endswith("_id")}
         client_id = _claims(app).get(CLIENT_ID_CLAIM)
     except Exception:  # noqa: BLE001 - no current event (a test calling a route function directly)
         return {}

@@ -67,8 +67,16 @@ class AchProcessor(Protocol):
 
     def get_customer(self, customer_id: str) -> Customer: ...
 
-    def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
-                         holder_name: str, idempotency_key: str) -> BankAccount:
+    def add_bank_account(
+        self,
+        *,
+        customer_id: str,
+        routing_number: str,
+        account_number: str,
+        account_type: str,
+        holder_name: str,
+        idempotency_key: str,
+    ) -> BankAccount:
         """Link a bank account and start micro-deposit verification. A bank account already linked to this
         customer returns the existing one; one removed earlier is linked anew (never the removed one replayed)."""
         ...
@@ -85,8 +93,9 @@ class AchProcessor(Protocol):
 
     def remove_bank_account(self, bank_account_id: str) -> None: ...
 
-    def create_transfer(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
-                        idempotency_key: str) -> Transfer:
+    def create_transfer(
+        self, *, bank_account_id: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> Transfer:
         """Debit the client's bank account into the merchant's. The same key returns the same transfer."""
         ...
 
@@ -96,7 +105,8 @@ class AchProcessor(Protocol):
         """The transfer created with this idempotency key, found by the processor's search (any age), or None."""
         ...
 
-    def create_refund(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
-                      idempotency_key: str) -> Transfer:
+    def create_refund(
+        self, *, bank_account_id: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> Transfer:
         """Credit the client's bank account from the merchant's (a refund). Same key, same transfer."""
         ...

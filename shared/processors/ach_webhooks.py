@@ -14,11 +14,21 @@ from datetime import datetime
 from typing import cast
 
 SIGNATURE_HEADER = "X-Request-Signature-SHA-256"
-TRANSFER_TOPICS = frozenset(f"{prefix}transfer_{step}" for prefix in ("", "customer_")
-                            for step in ("created", "completed", "failed", "cancelled"))
-BANK_TOPICS = frozenset({"customer_funding_source_verified", "customer_microdeposits_failed",
-                         "customer_microdeposits_maxattempts", "customer_funding_source_removed",
-                         "customer_funding_source_unverified", "customer_microdeposits_completed"})
+TRANSFER_TOPICS = frozenset(
+    f"{prefix}transfer_{step}"
+    for prefix in ("", "customer_")
+    for step in ("created", "completed", "failed", "cancelled")
+)
+BANK_TOPICS = frozenset(
+    {
+        "customer_funding_source_verified",
+        "customer_microdeposits_failed",
+        "customer_microdeposits_maxattempts",
+        "customer_funding_source_removed",
+        "customer_funding_source_unverified",
+        "customer_microdeposits_completed",
+    }
+)
 # A customer's status changes ("Webhook events"; the return codes that cause them: "Transfer Failures").
 # customer_activated is Dwolla's name for a customer reactivated (or unsuspended).
 CUSTOMER_TOPICS = frozenset({"customer_suspended", "customer_deactivated", "customer_activated"})
@@ -49,8 +59,10 @@ def verify(payload: bytes, signature: str | None, secret: str | list[str]) -> No
     if not signature.isascii():  # compare_digest takes ASCII text only; a hex digest is nothing else
         raise InvalidSignature(f"malformed {SIGNATURE_HEADER} header")
     given = signature.strip().lower()
-    if not any(hmac.compare_digest(hmac.new(s.encode(), payload, hashlib.sha256).hexdigest(), given)
-               for s in ([secret] if isinstance(secret, str) else secret)):
+    if not any(
+        hmac.compare_digest(hmac.new(s.encode(), payload, hashlib.sha256).hexdigest(), given)
+        for s in ([secret] if isinstance(secret, str) else secret)
+    ):
         raise InvalidSignature("signature does not match the payload")
 
 
@@ -66,8 +78,9 @@ def parse(payload: bytes) -> AchEvent:
     if not isinstance(body, dict):
         raise InvalidPayload("event is not an object")
     event_id, topic = body.get("id"), body.get("topic")
-    resource = ((body.get("_links") or {}).get("resource") or {}).get("href") \
-        if isinstance(body.get("_links"), dict) else None
+    resource = (
+        ((body.get("_links") or {}).get("resource") or {}).get("href") if isinstance(body.get("_links"), dict) else None
+    )
     stamp = body.get("timestamp") or body.get("created")
     if not all(isinstance(v, str) and v for v in (event_id, topic, resource, stamp)):
         raise InvalidPayload("event lacks id, topic, timestamp or _links.resource.href")

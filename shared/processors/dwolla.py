@@ -49,7 +49,7 @@ def format_amount(cents: int) -> str:
 
 
 def parse_amount(value) -> int:
-    """"125.00" -> 12500; anything but digits, a dot and exactly two decimals is refused."""
+    """ "125.00" -> 12500; anything but digits, a dot and exactly two decimals is refused."""
     match = _AMOUNT.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"unexpected amount from the processor: {value!r}")
@@ -80,11 +80,22 @@ def _href(body: dict, rel: str) -> str | None:
 
 
 class DwollaAch:
-    def __init__(self, api_base: str, client_id: str, client_secret: str, *, timeout: float = 10.0,
-                 retries: int = 2, backoff: float = 0.25, rate_limit_retries: int = 3,
-                 rate_limit_backoff: float = 1.0, rate_limit_budget: float = 8.0,
-                 merchant_funding_source: str | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        api_base: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.25,
+        rate_limit_retries: int = 3,
+        rate_limit_backoff: float = 1.0,
+        rate_limit_budget: float = 8.0,
+        merchant_funding_source: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         """`retries`/`backoff`: for connection errors, timeouts and 5xx (first pause, doubling).
         `rate_limit_*`: for 429, retried at most that many times, waiting `Retry-After` or else the doubling
         backoff, and only while the whole call stays within `rate_limit_budget` seconds.
@@ -97,8 +108,9 @@ class DwollaAch:
         self._rate_limit_retries, self._rate_limit_backoff = max(0, rate_limit_retries), rate_limit_backoff
         self._rate_limit_budget = rate_limit_budget
         self._clock, self._sleep = clock, sleep
-        self._http = urllib3.PoolManager(num_pools=2, maxsize=4, retries=False,
-                                         timeout=urllib3.Timeout(connect=timeout, read=timeout))
+        self._http = urllib3.PoolManager(
+            num_pools=2, maxsize=4, retries=False, timeout=urllib3.Timeout(connect=timeout, read=timeout)
+        )
         self._token: str | None = None
         self._token_valid_until = 0.0
         self._token_lock = threading.Lock()
@@ -132,10 +144,22 @@ class DwollaAch:
         body = self._call("GET", customer_id).body
         return Customer(id=customer_id, status=str(body.get("status") or ""))
 
-    def add_bank_account(self, *, customer_id: str, routing_number: str, account_number: str, account_type: str,
-                         holder_name: str, idempotency_key: str) -> BankAccount:
-        body = {"routingNumber": routing_number, "accountNumber": account_number,
-                "bankAccountType": account_type, "name": (holder_name or "Bank account").strip()[:50]}
+    def add_bank_account(
+        self,
+        *,
+        customer_id: str,
+        routing_number: str,
+        account_number: str,
+        account_type: str,
+        holder_name: str,
+        idempotency_key: str,
+    ) -> BankAccount:
+        body = {
+            "routingNumber": routing_number,
+            "accountNumber": account_number,
+            "bankAccountType": account_type,
+            "name": (holder_name or "Bank account").strip()[:50],
+        }
         key = idempotency_key
         for _ in range(_MAX_RELINKS):
             try:
@@ -186,8 +210,10 @@ class DwollaAch:
 
     def verify_bank_account(self, bank_account_id: str, amounts: tuple[int, int]) -> str:
         first, second = amounts
-        body = {"amount1": {"value": format_amount(first), "currency": "USD"},
-                "amount2": {"value": format_amount(second), "currency": "USD"}}
+        body = {
+            "amount1": {"value": format_amount(first), "currency": "USD"},
+            "amount2": {"value": format_amount(second), "currency": "USD"},
+        }
         try:
             reply = self._call("POST", f"{bank_account_id}/micro-deposits", body)
         except AchError as exc:
@@ -227,28 +253,32 @@ class DwollaAch:
                 return
             raise
 
-    def create_transfer(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
-                        idempotency_key: str) -> Transfer:
+    def create_transfer(
+        self, *, bank_account_id: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> Transfer:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("a transfer amount is a positive integer number of cents")
-        body = {"_links": {"source": {"href": bank_account_id},
-                           "destination": {"href": self.merchant_funding_source()}},
-                "amount": {"currency": "USD", "value": format_amount(amount)},
-                "correlationId": transfer_correlation_id(idempotency_key)}
+        body = {
+            "_links": {"source": {"href": bank_account_id}, "destination": {"href": self.merchant_funding_source()}},
+            "amount": {"currency": "USD", "value": format_amount(amount)},
+            "correlationId": transfer_correlation_id(idempotency_key),
+        }
         if metadata:
             body["metadata"] = {str(k): str(v) for k, v in metadata.items()}
         return self.get_transfer(self._location(self._post_transfer(body, idempotency_key)))
 
-    def create_refund(self, *, bank_account_id: str, amount: int, metadata: dict[str, str],
-                      idempotency_key: str) -> Transfer:
+    def create_refund(
+        self, *, bank_account_id: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> Transfer:
         """A refund is a transfer the other way: the merchant's bank to the client's funding source."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise ValueError("a transfer amount is a positive integer number of cents")
-        body = {"_links": {"source": {"href": self.merchant_funding_source()},
-                           "destination": {"href": bank_account_id}},
-                "amount": {"currency": "USD", "value": format_amount(amount)},
-                "metadata": {str(k): str(v) for k, v in metadata.items()},
-                "correlationId": transfer_correlation_id(idempotency_key)}
+        body = {
+            "_links": {"source": {"href": self.merchant_funding_source()}, "destination": {"href": bank_account_id}},
+            "amount": {"currency": "USD", "value": format_amount(amount)},
+            "metadata": {str(k): str(v) for k, v in metadata.items()},
+            "correlationId": transfer_correlation_id(idempotency_key),
+        }
         return self.get_transfer(self._location(self._post_transfer(body, idempotency_key)))
 
     def _post_transfer(self, body: dict, idempotency_key: str) -> _Reply:
@@ -259,11 +289,13 @@ class DwollaAch:
             if exc.code == "ValidationError" and "transaction limit" in text:
                 # "Initiate a transfer": "Invalid amount ... greater than your transaction limit" (Customer Types:
                 # an unverified customer's $5,000 a week). Said in the client's words: the message is shown.
-                raise AchError("TransactionLimit", "The amount is over the weekly limit for bank transfers from "
-                                                   "your account.") from None
+                raise AchError(
+                    "TransactionLimit", "The amount is over the weekly limit for bank transfers from your account."
+                ) from None
             if exc.code == "ValidationError" and "restricted" in text:
-                raise AchError("Restricted", "Bank transfers from your account are on hold with our payment "
-                                             "processor.") from None
+                raise AchError(
+                    "Restricted", "Bank transfers from your account are on hold with our payment processor."
+                ) from None
             raise
 
     def find_transfer(self, idempotency_key: str) -> Transfer | None:
@@ -274,8 +306,11 @@ class DwollaAch:
             raise AchError("NotFound", "The API root has no account link.")
         correlation_id = transfer_correlation_id(idempotency_key)
         listing = self._call("GET", f"{account.rstrip('/')}/transfers?correlationId={correlation_id}").body
-        found = [t for t in (listing.get("_embedded") or {}).get("transfers", [])
-                 if t.get("correlationId") == correlation_id and _href(t, "self")]
+        found = [
+            t
+            for t in (listing.get("_embedded") or {}).get("transfers", [])
+            if t.get("correlationId") == correlation_id and _href(t, "self")
+        ]
         if len(found) > 1:  # one key made one transfer: two would be a processor fault a person must see
             raise AchError("Ambiguous", f"{len(found)} transfers carry one correlationId.")
         return self.get_transfer(cast(str, _href(found[0], "self"))) if found else None  # each found has one
@@ -293,11 +328,16 @@ class DwollaAch:
                     raise
         amount = body.get("amount") or {}
         # The currency is reported, not assumed: the caller compares it with the payment it would apply to.
-        return Transfer(id=transfer_id, status=status, amount=parse_amount(amount.get("value")),
-                        metadata={str(k): str(v) for k, v in (body.get("metadata") or {}).items()},
-                        failure_code=failure_code, currency=str(amount.get("currency") or "").upper(),
-                        source=_href(body, "source-funding-source"),
-                        destination=_href(body, "destination-funding-source"))
+        return Transfer(
+            id=transfer_id,
+            status=status,
+            amount=parse_amount(amount.get("value")),
+            metadata={str(k): str(v) for k, v in (body.get("metadata") or {}).items()},
+            failure_code=failure_code,
+            currency=str(amount.get("currency") or "").upper(),
+            source=_href(body, "source-funding-source"),
+            destination=_href(body, "destination-funding-source"),
+        )
 
     # ------------------------------------------------------------------------------------ extras
 
@@ -308,8 +348,11 @@ class DwollaAch:
             if not account:
                 raise AchError("NotFound", "The API root has no account link.")
             listing = self._call("GET", f"{account.rstrip('/')}/funding-sources?removed=false").body
-            banks = [fs for fs in (listing.get("_embedded") or {}).get("funding-sources", [])
-                     if fs.get("type") == "bank" and not fs.get("removed")]
+            banks = [
+                fs
+                for fs in (listing.get("_embedded") or {}).get("funding-sources", [])
+                if fs.get("type") == "bank" and not fs.get("removed")
+            ]
             banks.sort(key=lambda fs: fs.get("status") != "verified")  # a verified bank first
             bank = _href(banks[0], "self") if banks else None
             if not bank:
@@ -332,12 +375,22 @@ class DwollaAch:
         status = "removed" if body.get("removed") else body.get("status", "unverified")
         verification = None
         if status == "unverified":  # what the funding source's links say ("Funding source links")
-            verification = ("locked" if _href(body, "failed-verification-micro-deposits")
-                            else "ready" if _href(body, "verify-micro-deposits") else "pending")
-        return BankAccount(id=fs_url, bank_name=body.get("bankName") or "",
-                           account_type=body.get("bankAccountType") or "", status=status,
-                           holder_name=str(body.get("name") or ""), verification=verification,
-                           created_at=body.get("created"))
+            verification = (
+                "locked"
+                if _href(body, "failed-verification-micro-deposits")
+                else "ready"
+                if _href(body, "verify-micro-deposits")
+                else "pending"
+            )
+        return BankAccount(
+            id=fs_url,
+            bank_name=body.get("bankName") or "",
+            account_type=body.get("bankAccountType") or "",
+            status=status,
+            holder_name=str(body.get("name") or ""),
+            verification=verification,
+            created_at=body.get("created"),
+        )
 
     @staticmethod
     def _location(reply: _Reply) -> str:
@@ -348,8 +401,11 @@ class DwollaAch:
     def _duplicates(self, exc: AchError) -> list[str]:
         """Every existing resource the Duplicate errors of a refusal point at."""
         body = getattr(exc, "body", None) or {}
-        found = [_href(item, "about") for item in (body.get("_embedded") or {}).get("errors", [])
-                 if item.get("code") == "Duplicate"]
+        found = [
+            _href(item, "about")
+            for item in (body.get("_embedded") or {}).get("errors", [])
+            if item.get("code") == "Duplicate"
+        ]
         return list(dict.fromkeys(url for url in found + [_href(body, "about")] if url))
 
     def _about(self, exc: AchError) -> str | None:
@@ -393,8 +449,10 @@ class DwollaAch:
         body = _json(response.data)
         if response.status != 200 or not body.get("access_token"):
             code = body.get("error") or body.get("code") or f"HTTP{response.status}"
-            raise AchError(str(code), str(body.get("error_description") or body.get("message")
-                                          or "Could not obtain an access token."))
+            raise AchError(
+                str(code),
+                str(body.get("error_description") or body.get("message") or "Could not obtain an access token."),
+            )
         return body["access_token"], int(body.get("expires_in") or 3600)
 
     def _send(self, method: str, url: str, payload: bytes | None, headers: dict) -> urllib3.BaseHTTPResponse:
@@ -423,8 +481,13 @@ class DwollaAch:
                 if failures > self._retries:
                     raise ProcessorUnavailable()
                 wait = self._backoff * 2 ** (failures - 1)
-            log.warning("ACH %s %s -> %s; retrying in %.2f s", method, path,
-                        response.status if response is not None else "no answer", wait)
+            log.warning(
+                "ACH %s %s -> %s; retrying in %.2f s",
+                method,
+                path,
+                response.status if response is not None else "no answer",
+                wait,
+            )
             self._sleep(wait)
 
     def _rate_limit_wait(self, response: urllib3.BaseHTTPResponse, attempt: int) -> float:
@@ -438,8 +501,9 @@ class DwollaAch:
                 pass
         return self._rate_limit_backoff * 2 ** (attempt - 1)
 
-    def _call(self, method: str, path_or_url: str, body: dict | None = None, *,
-              idempotency_key: str | None = None) -> _Reply:
+    def _call(
+        self, method: str, path_or_url: str, body: dict | None = None, *, idempotency_key: str | None = None
+    ) -> _Reply:
         url = self._url(path_or_url)
         payload = None if body is None else json.dumps(body).encode()
         if method == "POST" and idempotency_key is None:

@@ -9,14 +9,21 @@ Pure.
 # clear from the page; refusing them too is the safe reading).
 FORBIDDEN = frozenset('<>="`!?%~${}\\[]')
 MAPPING = {
-    '"': "'", "`": "'",                    # quotes: an apostrophe
-    "<": "(", "[": "(", "{": "(",          # brackets: parentheses
-    ">": ")", "]": ")", "}": ")",
-    "=": "-", "~": "-",                    # a dash
-    "\\": "/",                             # a slash
-    "%": " percent",                       # "100% Organic" -> "100 percent Organic"
-    "$": "S",                              # "Ca$h Flow" -> "CaSh Flow"
-    "!": "", "?": "",                      # dropped: "Yahoo!" -> "Yahoo"
+    '"': "'",
+    "`": "'",  # quotes: an apostrophe
+    "<": "(",
+    "[": "(",
+    "{": "(",  # brackets: parentheses
+    ">": ")",
+    "]": ")",
+    "}": ")",
+    "=": "-",
+    "~": "-",  # a dash
+    "\\": "/",  # a slash
+    "%": " percent",  # "100% Organic" -> "100 percent Organic"
+    "$": "S",  # "Ca$h Flow" -> "CaSh Flow"
+    "!": "",
+    "?": "",  # dropped: "Yahoo!" -> "Yahoo"
 }
 PERSON_NAME_LIMIT = 50  # firstName, lastName
 BUSINESS_NAME_LIMIT = 255
@@ -32,8 +39,11 @@ def acceptable(text: str, limit: int) -> str:
 def person_names(name: str, email: str = "") -> tuple[str, str]:
     """Dwolla's required firstName and lastName: the first word and the rest ("Ann Marie Archer" -> "Ann",
     "Marie Archer"); one word is both; an empty name (after mapping) falls back to the email's local part."""
-    words = acceptable(name, 10 * PERSON_NAME_LIMIT).split() \
-        or acceptable(email.split("@", 1)[0], PERSON_NAME_LIMIT).split() or ["Customer"]
+    words = (
+        acceptable(name, 10 * PERSON_NAME_LIMIT).split()
+        or acceptable(email.split("@", 1)[0], PERSON_NAME_LIMIT).split()
+        or ["Customer"]
+    )
     first, last = words[0], " ".join(words[1:]) or words[0]
     return acceptable(first, PERSON_NAME_LIMIT), acceptable(last, PERSON_NAME_LIMIT)
 

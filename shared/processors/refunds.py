@@ -15,8 +15,16 @@ ACH_REFUND_STATUS = {"processed": "succeeded", "failed": "failed", "cancelled": 
 
 
 class RefundProcessor(Protocol):
-    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
-               metadata: dict[str, str], idempotency_key: str, reason: str | None = None) -> RefundResult:
+    def refund(
+        self,
+        *,
+        processor_payment_id: str,
+        processor_method_id: str | None,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        reason: str | None = None,
+    ) -> RefundResult:
         """`reason`: the processor's own reason code, where it has one (Stripe: `fraudulent` also tells Radar)."""
 
 
@@ -26,16 +34,25 @@ class StripeRefunds:
     def __init__(self, cards):
         self._cards = cards  # a StripeCards: same client, same error mapping
 
-    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
-               metadata: dict[str, str], idempotency_key: str, reason: str | None = None) -> RefundResult:
+    def refund(
+        self,
+        *,
+        processor_payment_id: str,
+        processor_method_id: str | None,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        reason: str | None = None,
+    ) -> RefundResult:
         from shared.processors.stripe_sdk import stripe
 
         params = {"payment_intent": processor_payment_id, "amount": amount, "metadata": metadata}
         if reason:
             params["reason"] = reason
         try:
-            refund = self._cards._call(self._cards._client.v1.refunds.create, params=params,
-                                       options={"idempotency_key": idempotency_key})
+            refund = self._cards._call(
+                self._cards._client.v1.refunds.create, params=params, options={"idempotency_key": idempotency_key}
+            )
         except stripe.InvalidRequestError as exc:
             raise RefundRefused(getattr(exc, "user_message", None) or str(exc)) from None
         status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(refund.status, "pending")
@@ -48,13 +65,22 @@ class AchRefunds:
     def __init__(self, ach):
         self._ach = ach
 
-    def refund(self, *, processor_payment_id: str, processor_method_id: str | None, amount: int,
-               metadata: dict[str, str], idempotency_key: str, reason: str | None = None) -> RefundResult:
+    def refund(
+        self,
+        *,
+        processor_payment_id: str,
+        processor_method_id: str | None,
+        amount: int,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        reason: str | None = None,
+    ) -> RefundResult:
         from shared.processors.ach import AchError
 
         try:
-            transfer = self._ach.create_refund(bank_account_id=processor_method_id, amount=amount,
-                                               metadata=metadata, idempotency_key=idempotency_key)
+            transfer = self._ach.create_refund(
+                bank_account_id=processor_method_id, amount=amount, metadata=metadata, idempotency_key=idempotency_key
+            )
         except AchError as exc:
             raise RefundRefused(exc.message) from None
         return RefundResult(transfer.id, ACH_REFUND_STATUS.get(transfer.status, "pending"))

@@ -56,9 +56,15 @@ def _refusals(method):
             return method(*args, **kwargs)
         except (stripe.InvalidRequestError, stripe.IdempotencyError) as exc:
             code, status = getattr(exc, "code", None), getattr(exc, "http_status", None)
-            log.error("Stripe refused a request", extra={"call": method.__name__, "stripe_code": code,
-                                                        "http_status": status,
-                                                        "stripe_request_id": getattr(exc, "request_id", None)})
+            log.error(
+                "Stripe refused a request",
+                extra={
+                    "call": method.__name__,
+                    "stripe_code": code,
+                    "http_status": status,
+                    "stripe_request_id": getattr(exc, "request_id", None),
+                },
+            )
             raise ProcessorRefused(code, not_found=status == 404) from exc
 
     return wrapper
@@ -68,8 +74,9 @@ class StripeCards:
     def __init__(self, api_key: str, api_base: str | None = None, *, stripe_receipts: bool = False):
         kwargs: dict[str, Any] = {"base_addresses": {"api": api_base}} if api_base else {}
         # Retries reuse the same idempotency key, so a network blip can never create a second charge.
-        self._client = stripe.StripeClient(api_key, stripe_version=API_VERSION, max_network_retries=2,
-                                           http_client=Urllib3Client(), **kwargs)
+        self._client = stripe.StripeClient(
+            api_key, stripe_version=API_VERSION, max_network_retries=2, http_client=Urllib3Client(), **kwargs
+        )
         self._stripe_receipts = stripe_receipts  # Stripe emails its own receipt too (the SES one always goes)
 
     def _call(self, fn, *args, **kwargs):
@@ -111,12 +118,18 @@ class StripeCards:
         if request.payment_method:
             params["payment_method"] = request.payment_method
         try:
-            intent = self._call(self._client.v1.payment_intents.create, params=params,
-                                options={"idempotency_key": stripe_idempotency_key(request.idempotency_key)})
+            intent = self._call(
+                self._client.v1.payment_intents.create,
+                params=params,
+                options={"idempotency_key": stripe_idempotency_key(request.idempotency_key)},
+            )
         except stripe.IdempotencyError:
             # The key started another request before (its record was never written): the client's key, reused.
-            raise Unprocessable("This Idempotency-Key was already used for a different payment request. Use a new "
-                                "key for a new payment.", code="idempotency_key_reused") from None
+            raise Unprocessable(
+                "This Idempotency-Key was already used for a different payment request. Use a new "
+                "key for a new payment.",
+                code="idempotency_key_reused",
+            ) from None
         return Intent(id=intent.id, client_secret=intent.client_secret, status=intent.status)
 
     @_refusals
@@ -134,13 +147,16 @@ class StripeCards:
         received = intent.get("amount_received")
         metadata = intent.get("metadata") or {}
         return IntentOutcome(
-            id=intent["id"], status=intent.get("status") or "", amount=amount if isinstance(amount, int) else 0,
+            id=intent["id"],
+            status=intent.get("status") or "",
+            amount=amount if isinstance(amount, int) else 0,
             amount_received=received if isinstance(received, int) else 0,
             currency=intent["currency"] if isinstance(intent.get("currency"), str) else None,
             failure_code=error.get("code") if isinstance(error, dict) else None,
             decline_code=error.get("decline_code") if isinstance(error, dict) else None,
             payment_method_id=method_id if isinstance(method_id, str) else None,
-            metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {})
+            metadata={str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {},
+        )
 
     @_refusals
     def cancel_intent(self, intent_id: str) -> bool:
@@ -162,8 +178,14 @@ class StripeCards:
         card = getattr(method, "card", None)
         if card is None:
             return None
-        return CardDetails(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
-                           customer_id=getattr(method, "customer", None), funding=getattr(card, "funding", None))
+        return CardDetails(
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            customer_id=getattr(method, "customer", None),
+            funding=getattr(card, "funding", None),
+        )
 
     @_refusals
     def confirm_intent(self, intent_id: str) -> Confirmation:
@@ -171,8 +193,11 @@ class StripeCards:
             intent = self._call(self._client.v1.payment_intents.confirm, intent_id)
         except stripe.CardError as exc:  # a decline: Stripe answers 402 and the intent waits for another card
             error = exc.error
-            return Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
-                                decline_code=getattr(error, "decline_code", None))
+            return Confirmation(
+                status="requires_payment_method",
+                failure_code=getattr(error, "code", None),
+                decline_code=getattr(error, "decline_code", None),
+            )
         except stripe.InvalidRequestError:
             # payment_intent_unexpected_state: another request cancelled or confirmed it first, and its
             # status now is the answer. Still waiting for this confirm means the request itself was wrong.
@@ -189,35 +214,61 @@ class StripeCards:
         """Autopay: a PaymentIntent for the saved card and its customer, confirmed at creation with off_session
         (docs.stripe.com/payments/save-and-reuse, "Charge the saved payment method later"). Stripe answers a decline
         or authentication_required with a card error carrying the intent."""
-        params = {"amount": request.amount, "currency": request.currency, "customer": request.customer_id,
-                  "payment_method": request.payment_method, "off_session": True, "confirm": True,
-                  "allowed_payment_method_types": _CARDS_ONLY, "description": request.description,
-                  "metadata": {"client_id": request.client_id, "invoice_id": request.invoice_id,
-                               "payment_id": request.payment_id}}
+        params = {
+            "amount": request.amount,
+            "currency": request.currency,
+            "customer": request.customer_id,
+            "payment_method": request.payment_method,
+            "off_session": True,
+            "confirm": True,
+            "allowed_payment_method_types": _CARDS_ONLY,
+            "description": request.description,
+            "metadata": {
+                "client_id": request.client_id,
+                "invoice_id": request.invoice_id,
+                "payment_id": request.payment_id,
+            },
+        }
         try:
-            intent = self._call(self._client.v1.payment_intents.create, params=params,
-                                options={"idempotency_key": stripe_idempotency_key(request.idempotency_key)})
+            intent = self._call(
+                self._client.v1.payment_intents.create,
+                params=params,
+                options={"idempotency_key": stripe_idempotency_key(request.idempotency_key)},
+            )
         except stripe.CardError as exc:
             error = exc.error
             intent = getattr(error, "payment_intent", None)
-            return (getattr(intent, "id", None),
-                    Confirmation(status="requires_payment_method", failure_code=getattr(error, "code", None),
-                                 decline_code=getattr(error, "decline_code", None)))
+            return (
+                getattr(intent, "id", None),
+                Confirmation(
+                    status="requires_payment_method",
+                    failure_code=getattr(error, "code", None),
+                    decline_code=getattr(error, "decline_code", None),
+                ),
+            )
         return intent.id, Confirmation(status=intent.status)
 
     @_refusals
     def create_setup_intent(self, *, customer_id: str, client_id: str) -> str:
-        intent = self._call(self._client.v1.setup_intents.create, params={
-            "customer": customer_id, "usage": "off_session", "allowed_payment_method_types": _CARDS_ONLY,
-            "metadata": {"client_id": client_id}})
+        intent = self._call(
+            self._client.v1.setup_intents.create,
+            params={
+                "customer": customer_id,
+                "usage": "off_session",
+                "allowed_payment_method_types": _CARDS_ONLY,
+                "metadata": {"client_id": client_id},
+            },
+        )
         return intent.client_secret
 
     @_refusals
     def refunds_of(self, intent_id: str) -> list[RefundInfo]:
         listed = self._call(self._client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
         refunds = [r.to_dict() for r in listed.data]
-        return [RefundInfo(r["id"], r["amount"], r["currency"], r["status"], r.get("reason"),
-                           dict(r.get("metadata") or {})) for r in refunds]
+        return [
+            RefundInfo(r["id"], r["amount"], r["currency"], r["status"], r.get("reason"), dict(r.get("metadata") or {}))
+            for r in refunds
+        ]
 
     @_refusals
     def detach(self, payment_method_id: str) -> None:
@@ -232,5 +283,8 @@ class StripeCards:
 def from_environment() -> StripeCards:
     from shared.aws.secrets import stripe_secrets
 
-    return StripeCards(stripe_secrets()["api_key"], os.environ.get("STRIPE_API_BASE") or None,
-                       stripe_receipts=os.environ.get("STRIPE_RECEIPT_EMAILS", "false").lower() == "true")
+    return StripeCards(
+        stripe_secrets()["api_key"],
+        os.environ.get("STRIPE_API_BASE") or None,
+        stripe_receipts=os.environ.get("STRIPE_RECEIPT_EMAILS", "false").lower() == "true",
+    )

@@ -14,8 +14,13 @@ PAYMENT_INTENT_EVENTS = {
     "payment_intent.processing": PROCESSING,
     "payment_intent.canceled": CANCELED,
 }
-METHOD_EVENTS = {"setup_intent.succeeded", "payment_method.attached", "payment_method.detached",
-                 "payment_method.updated", "payment_method.automatically_updated"}
+METHOD_EVENTS = {
+    "setup_intent.succeeded",
+    "payment_method.attached",
+    "payment_method.detached",
+    "payment_method.updated",
+    "payment_method.automatically_updated",
+}
 
 
 class InvalidPayload(Exception):
@@ -51,8 +56,13 @@ def parse(payload: bytes) -> StripeEvent:
         raise InvalidPayload("event is not an object")
     event_id, event_type, created = event.get("id"), event.get("type"), event.get("created")
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) \
-            or not isinstance(created, int) or not isinstance(obj, dict):
+    if (
+        not isinstance(event_id, str)
+        or not event_id
+        or not isinstance(event_type, str)
+        or not isinstance(created, int)
+        or not isinstance(obj, dict)
+    ):
         raise InvalidPayload("event lacks id, type, created or data.object")
     return StripeEvent(event_id, event_type, created, obj)
 
@@ -64,8 +74,14 @@ def payment_update(event: StripeEvent) -> PaymentUpdate | None:
     obj = event.obj
     intent_id, amount, metadata = obj.get("id"), obj.get("amount"), obj.get("metadata") or {}
     received, currency = obj.get("amount_received"), obj.get("currency")
-    if not isinstance(intent_id, str) or not isinstance(amount, int) or not isinstance(received, (int, type(None))) \
-            or not isinstance(currency, str) or not currency or not isinstance(metadata, dict):
+    if (
+        not isinstance(intent_id, str)
+        or not isinstance(amount, int)
+        or not isinstance(received, (int, type(None)))
+        or not isinstance(currency, str)
+        or not currency
+        or not isinstance(metadata, dict)
+    ):
         raise InvalidPayload("payment_intent lacks id, amount or currency")
     ids = [metadata.get(k) for k in ("client_id", "invoice_id", "payment_id")]
     if not all(isinstance(v, str) and v for v in ids):
@@ -81,11 +97,21 @@ def payment_update(event: StripeEvent) -> PaymentUpdate | None:
     method = obj.get("payment_method")
     method_id = method if isinstance(method, str) else (method or {}).get("id")
     client_id, invoice_id, payment_id = cast(list[str], ids)  # each checked a string above
-    return PaymentUpdate(source="stripe", event_id=event.id, event_type=event.type, client_id=client_id,
-                         invoice_id=invoice_id, payment_id=payment_id, processor_payment_id=intent_id,
-                         outcome=Outcome(status=status, amount=amount, occurred_at=event.created, failure=failure,
-                                         currency=currency.lower()),
-                         payment_method_id=method_id, processor="stripe", method="card")
+    return PaymentUpdate(
+        source="stripe",
+        event_id=event.id,
+        event_type=event.type,
+        client_id=client_id,
+        invoice_id=invoice_id,
+        payment_id=payment_id,
+        processor_payment_id=intent_id,
+        outcome=Outcome(
+            status=status, amount=amount, occurred_at=event.created, failure=failure, currency=currency.lower()
+        ),
+        payment_method_id=method_id,
+        processor="stripe",
+        method="card",
+    )
 
 
 def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
@@ -95,8 +121,12 @@ def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
     intent = obj.get("payment_intent")
     intent_id = intent.get("id") if isinstance(intent, dict) else intent
     transactions = obj.get("balance_transactions")
-    if not all(isinstance(v, str) and v for v in (dispute_id, status, currency)) or not isinstance(amount, int) \
-            or not isinstance(transactions, list) or not (intent_id is None or isinstance(intent_id, str)):
+    if (
+        not all(isinstance(v, str) and v for v in (dispute_id, status, currency))
+        or not isinstance(amount, int)
+        or not isinstance(transactions, list)
+        or not (intent_id is None or isinstance(intent_id, str))
+    ):
         raise InvalidPayload("dispute lacks id, status, amount, currency or balance_transactions")
     dispute_id, status, currency = cast(tuple[str, str, str], (dispute_id, status, currency))  # checked just above
     balance_transactions = []
@@ -104,10 +134,16 @@ def dispute_report(event: StripeEvent) -> tuple[str | None, DisputeReport]:
         if not isinstance(t, dict) or not isinstance(t.get("amount"), int) or not isinstance(t.get("currency"), str):
             raise InvalidPayload("dispute balance transaction lacks amount or currency")
         balance_transactions.append(BalanceTransaction(t["amount"], t["currency"].lower()))
-    return intent_id, DisputeReport(dispute_id, status, amount, currency.lower(), event.created,
-                                    tuple(balance_transactions),
-                                    funds_withdrawn=event.type == "charge.dispute.funds_withdrawn",
-                                    funds_reinstated=event.type == "charge.dispute.funds_reinstated")
+    return intent_id, DisputeReport(
+        dispute_id,
+        status,
+        amount,
+        currency.lower(),
+        event.created,
+        tuple(balance_transactions),
+        funds_withdrawn=event.type == "charge.dispute.funds_withdrawn",
+        funds_reinstated=event.type == "charge.dispute.funds_reinstated",
+    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +160,12 @@ def early_fraud_warning(event: StripeEvent) -> EarlyFraudWarning:
     obj = event.obj
     intent = obj.get("payment_intent")
     intent_id = intent.get("id") if isinstance(intent, dict) else intent
-    if not isinstance(obj.get("id"), str) or not isinstance(obj.get("actionable"), bool) \
-            or not isinstance(obj.get("fraud_type"), str) or not (intent_id is None or isinstance(intent_id, str)):
+    if (
+        not isinstance(obj.get("id"), str)
+        or not isinstance(obj.get("actionable"), bool)
+        or not isinstance(obj.get("fraud_type"), str)
+        or not (intent_id is None or isinstance(intent_id, str))
+    ):
         raise InvalidPayload("early fraud warning lacks id, actionable, fraud_type or payment_intent")
     return EarlyFraudWarning(obj["id"], obj["actionable"], obj["fraud_type"], intent_id)
 
@@ -136,7 +176,11 @@ def card_snapshot(obj: dict) -> CardSnapshot | None:
     if obj.get("type") != "card" or not isinstance(card, dict) or not isinstance(obj.get("id"), str):
         return None
     customer = obj.get("customer")
-    return CardSnapshot(processor_method_id=obj["id"], customer_id=customer if isinstance(customer, str) else None,
-                        brand=str(card.get("brand") or "card"), last4=str(card.get("last4") or ""),
-                        exp_month=card.get("exp_month") if isinstance(card.get("exp_month"), int) else None,
-                        exp_year=card.get("exp_year") if isinstance(card.get("exp_year"), int) else None)
+    return CardSnapshot(
+        processor_method_id=obj["id"],
+        customer_id=customer if isinstance(customer, str) else None,
+        brand=str(card.get("brand") or "card"),
+        last4=str(card.get("last4") or ""),
+        exp_month=card.get("exp_month") if isinstance(card.get("exp_month"), int) else None,
+        exp_year=card.get("exp_year") if isinstance(card.get("exp_year"), int) else None,
+    )

@@ -22,9 +22,19 @@ __all__ = ["Urllib3Client", "load_request_classes", "stripe"]
 # What the card adapters' requests load on their first use: the client and, for each Stripe resource they call,
 # its service and its object class (stripe-python imports each lazily), then the SDK's map from an answer's
 # `object` to its class and the module that reads its telemetry id. About 45 modules, 65-80 ms in all.
-REQUEST_CLASSES = ("StripeClient", "Customer", "CustomerService", "PaymentIntent", "PaymentIntentService",
-                   "PaymentMethod", "PaymentMethodService", "SetupIntent", "SetupIntentService", "Refund",
-                   "RefundService")
+REQUEST_CLASSES = (
+    "StripeClient",
+    "Customer",
+    "CustomerService",
+    "PaymentIntent",
+    "PaymentIntentService",
+    "PaymentMethod",
+    "PaymentMethodService",
+    "SetupIntent",
+    "SetupIntentService",
+    "Refund",
+    "RefundService",
+)
 REQUEST_MODULES = ("stripe._object_classes", "stripe._telemetry_id")
 
 
@@ -53,8 +63,12 @@ class Urllib3Client(stripe.HTTPClient):
 
     def __init__(self, timeout: float = 80):  # seconds, stripe-python's default for its requests client
         super().__init__()
-        self._pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stripe.ca_bundle_path,
-                                         timeout=urllib3.Timeout(total=timeout), retries=False)
+        self._pool = urllib3.PoolManager(
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=stripe.ca_bundle_path,
+            timeout=urllib3.Timeout(total=timeout),
+            retries=False,
+        )
 
     def request(self, method, url, headers, post_data=None):  # type: ignore[override]  # no _usage, as stripe's own
         response = self._send(method, url, headers, post_data, preload=True)
@@ -67,8 +81,9 @@ class Urllib3Client(stripe.HTTPClient):
     def _send(self, method, url, headers, post_data, *, preload: bool) -> urllib3.BaseHTTPResponse:
         body = post_data.encode() if isinstance(post_data, str) else post_data
         try:
-            return self._pool.request(method, url, headers=dict(headers or {}), body=body, preload_content=preload,
-                                      redirect=False)
+            return self._pool.request(
+                method, url, headers=dict(headers or {}), body=body, preload_content=preload, redirect=False
+            )
         except urllib3.exceptions.SSLError as exc:
             raise _connection_error(exc, "Stripe's certificate could not be verified.", retry=False) from exc
         except _RETRYABLE as exc:

@@ -15,8 +15,14 @@ class InvalidSignature(Exception):
     pass
 
 
-def verify(payload: bytes, header: str | None, secret: str | list[str], *, tolerance: int = DEFAULT_TOLERANCE,
-           now: float | None = None) -> None:
+def verify(
+    payload: bytes,
+    header: str | None,
+    secret: str | list[str],
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> None:
     """`secret` may be a list while a secret is rotated: a signature made with any of them is accepted (Stripe
     itself signs with both the old and the new secret until the old one expires)."""
     if not header:
@@ -32,8 +38,10 @@ def verify(payload: bytes, header: str | None, secret: str | list[str], *, toler
             signatures.append(value)
     if timestamp is None or not timestamp.isdigit() or not signatures:
         raise InvalidSignature("malformed Stripe-Signature header")
-    expected = [hmac.new(s.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
-                for s in ([secret] if isinstance(secret, str) else secret)]
+    expected = [
+        hmac.new(s.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
+        for s in ([secret] if isinstance(secret, str) else secret)
+    ]
     if not any(hmac.compare_digest(e, candidate) for e in expected for candidate in signatures):
         raise InvalidSignature("no signature matches the payload")
     current = time.time() if now is None else now

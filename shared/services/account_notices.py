@@ -25,8 +25,9 @@ def send_account_notice(job: dict, *, merchant: Merchant, send: Callable[[Email,
     change = token_hash(job["token"]) if kind == CONFIRMATION else job.get("change")
     waiting = client.billing_email_token_hash == change and client.pending_billing_email
     if kind == CONFIRMATION and waiting:
-        email = render_confirmation(client.pending_billing_email,
-                                    f"{merchant.portal_url}/account#confirm_email={job['token']}", merchant)
+        email = render_confirmation(
+            client.pending_billing_email, f"{merchant.portal_url}/account#confirm_email={job['token']}", merchant
+        )
     elif kind == REQUESTED and waiting:
         email = render_change_requested(client.billing_email, client.name, client.pending_billing_email, merchant)
     elif kind == CHANGED and job.get("previous") and job["previous"] != client.billing_email:

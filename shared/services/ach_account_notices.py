@@ -26,8 +26,9 @@ def ledger_key(job: dict) -> str:
     return f"{job['kind']}:{job['client_id']}:{job['event_key']}"
 
 
-def send_account_notice(job: dict, *, merchant: Merchant, merchant_email: str,
-                        send: Callable[[Email, str], str]) -> str:
+def send_account_notice(
+    job: dict, *, merchant: Merchant, merchant_email: str, send: Callable[[Email, str], str]
+) -> str:
     """Raises AlreadySent / NoticeBusy (from the ledger) to the worker."""
     kind, client_id = job["kind"], job["client_id"]
     client, method = get_many((Client, client_id), (SavedPaymentMethod, client_id, job.get("payment_method_id") or "-"))
@@ -39,8 +40,13 @@ def send_account_notice(job: dict, *, merchant: Merchant, merchant_email: str,
     elif method is None:
         return "not_applicable"  # the bank account was removed meanwhile
     else:
-        facts = BankFacts(to=client.billing_email, client_id=client_id, client_name=client.name,
-                          bank_name=method.bank_name or "Bank", last4=method.bank_last4 or "")
+        facts = BankFacts(
+            to=client.billing_email,
+            client_id=client_id,
+            client_name=client.name,
+            bank_name=method.bank_name or "Bank",
+            last4=method.bank_last4 or "",
+        )
         if kind == "micro_deposits_arrived":
             if method.bank_status != "verification_pending":
                 return "not_applicable"  # verified (or failed) before the email went out

@@ -16,9 +16,12 @@ def sent_this_week(client_id: str, now: datetime) -> int:
     of the client's payments by date (the by-created index), from Monday 00:00 UTC on."""
     start, _ = week_of(now)
     debits = Payment.by_created.query(
-        client_id, Payment.created_key >= clock.iso(start), consistent_read=True,
+        client_id,
+        Payment.created_key >= clock.iso(start),
+        consistent_read=True,
         filter_condition=(Payment.method == "ach") & Payment.status.is_in(*COUNTED_STATUSES),
-        attributes_to_get=["amount"])
+        attributes_to_get=["amount"],
+    )
     return sum(int(p.amount) for p in debits)
 
 

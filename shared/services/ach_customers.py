@@ -30,6 +30,7 @@ def apply_customer_event(customer_url: str, key: str, topic: str, ach: AchProces
 def refresh_customer(client: Client, ach: AchProcessor, key: str | None, topic: str, enqueue: Enqueue) -> str:
     """Read the customer's status and keep it, unless a later read was kept already (two events applied at once
     cannot leave the older answer behind). `key`: the event recorded with it (None: a check that records none)."""
+
     def nothing_new() -> str:
         return record_event_only(key, topic) if key else "unchanged"
 
@@ -46,17 +47,30 @@ def refresh_customer(client: Client, ach: AchProcessor, key: str | None, topic: 
         return nothing_new()
     try:
         with write_transaction() as tx:
-            tx.update(client, actions=[Client.ach_status.set(restricted) if restricted else Client.ach_status.remove(),
-                                       Client.ach_status_read_at.set(read_at)],
-                      condition=Client.ach_status_read_at.does_not_exist() | (Client.ach_status_read_at < read_at))
+            tx.update(
+                client,
+                actions=[
+                    Client.ach_status.set(restricted) if restricted else Client.ach_status.remove(),
+                    Client.ach_status_read_at.set(read_at),
+                ],
+                condition=Client.ach_status_read_at.does_not_exist() | (Client.ach_status_read_at < read_at),
+            )
             if key:
                 tx.save(record_of(key, topic), condition=ProcessedEvent.event_id.does_not_exist())
     except TransactWriteError as exc:
         if not lost_race(exc):
             raise
         return nothing_new()
-    log.warning("ACH customer status changed", extra={"client_id": client.client_id, "status": status,
-                                                      "was": client.ach_status})
-    enqueue(account_job(client.client_id, "ach_status", key or f"read:{read_at}", status=restricted or "active",
-                        was=client.ach_status or "active"))
+    log.warning(
+        "ACH customer status changed", extra={"client_id": client.client_id, "status": status, "was": client.ach_status}
+    )
+    enqueue(
+        account_job(
+            client.client_id,
+            "ach_status",
+            key or f"read:{read_at}",
+            status=restricted or "active",
+            was=client.ach_status or "active",
+        )
+    )
     return "updated"

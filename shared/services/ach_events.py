@@ -45,8 +45,9 @@ def refund_refusal(payment: Payment, refund: Refund, transfer: Transfer) -> str 
     return _refusal(payment, refund.processor_refund_id, transfer.destination, refund.currency, transfer)
 
 
-def _refusal(payment: Payment, stored_id: str | None, client_bank: str | None, currency: str,
-             transfer: Transfer) -> str | None:
+def _refusal(
+    payment: Payment, stored_id: str | None, client_bank: str | None, currency: str, transfer: Transfer
+) -> str | None:
     """A transfer belongs to an ACH payment (or refund) if it is the stored one or, while none is stored (the
     create answer was lost), moves money from (or to) the payment's bank account; and it is in the record's
     currency. Metadata alone names the record, it never proves the transfer is its."""
@@ -72,8 +73,7 @@ def handle(event: AchEvent, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult
     return UpdateResult("not_handled")
 
 
-def _transfer(event: AchEvent, key: str, ach: AchProcessor,
-              enqueue: Enqueue) -> UpdateResult:
+def _transfer(event: AchEvent, key: str, ach: AchProcessor, enqueue: Enqueue) -> UpdateResult:
     try:
         transfer = ach.get_transfer(event.resource_url)
     except AchError as exc:
@@ -99,9 +99,19 @@ def _transfer(event: AchEvent, key: str, ach: AchProcessor,
     outcome = transfer_outcome(transfer, int(event.timestamp.timestamp()))
     if outcome is None:  # still pending: nothing new to apply
         return UpdateResult(record_event_only(key, event.topic))
-    result = apply_update(PaymentUpdate(
-        source="ach", event_id=event.id, event_type=event.topic, client_id=client_id, invoice_id=invoice_id,
-        payment_id=payment_id, processor_payment_id=transfer.id, outcome=outcome), enqueue)
+    result = apply_update(
+        PaymentUpdate(
+            source="ach",
+            event_id=event.id,
+            event_type=event.topic,
+            client_id=client_id,
+            invoice_id=invoice_id,
+            payment_id=payment_id,
+            processor_payment_id=transfer.id,
+            outcome=outcome,
+        ),
+        enqueue,
+    )
     if transfer.failure_code:  # a return: Dwolla may have unverified or removed the bank, restricted the customer
         after_return(client_id, transfer.source, f"ach-return:{transfer.id}", ach, enqueue)
     return _flag_amount(result, transfer, payment.amount, payment_id)
@@ -130,8 +140,10 @@ def _refund_transfer(event: AchEvent, key: str, transfer: Transfer, enqueue: Enq
 def _refused(reason: str, transfer: Transfer, record_id: str) -> UpdateResult:
     """Nothing is written (the same event refuses again, and cannot be retried into success); the anomaly
     raises the payment-anomaly alarm."""
-    log.error("ACH transfer does not match the record it names",
-              extra={"reason": reason, "transfer": transfer.id, "record": record_id})
+    log.error(
+        "ACH transfer does not match the record it names",
+        extra={"reason": reason, "transfer": transfer.id, "record": record_id},
+    )
     return UpdateResult("refused", anomaly=reason)
 
 
@@ -140,6 +152,8 @@ def _flag_amount(result: UpdateResult, transfer: Transfer, recorded: int, record
     record is still an anomaly a person must look at."""
     if result.outcome != "applied" or transfer.amount == recorded:
         return result
-    log.error("ACH transfer amount differs from the record",
-              extra={"transfer": transfer.id, "record": record_id, "moved": transfer.amount, "recorded": recorded})
+    log.error(
+        "ACH transfer amount differs from the record",
+        extra={"transfer": transfer.id, "record": record_id, "moved": transfer.amount, "recorded": recorded},
+    )
     return replace(result, anomaly=result.anomaly or "amount_mismatch")

@@ -39,8 +39,10 @@ ACH_CURRENCY = "usd"  # the only currency the ACH processor (Dwolla) moves
 
 def _require_ach_currency(currency: str) -> None:
     if currency.lower() != ACH_CURRENCY:
-        raise Unprocessable(f"Bank transfers move US dollars only and this invoice is in {currency.upper()}; "
-                            "pay it by card.", code="unsupported_currency")
+        raise Unprocessable(
+            f"Bank transfers move US dollars only and this invoice is in {currency.upper()}; pay it by card.",
+            code="unsupported_currency",
+        )
 
 
 def within_idempotency_window(payment: Payment, now: datetime) -> bool:
@@ -53,23 +55,33 @@ def create_transfer_for(payment: Payment, ach: AchProcessor) -> Transfer:
     """The payment's transfer, created or (same key) found again."""
     _require_ach_currency(payment.currency)  # never a debit of the same number in another currency
     return ach.create_transfer(
-        bank_account_id=payment.processor_method_id, amount=payment.amount,
+        bank_account_id=payment.processor_method_id,
+        amount=payment.amount,
         idempotency_key=payment.processor_idempotency_key,
-        metadata={"client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id})
+        metadata={"client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id},
+    )
 
 
-def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, request: PaymentRequest,
-                      ach: AchProcessor, cards: Callable[[], CardProcessor],
-                      enqueue: Enqueue, *, repo: Repository | None = None,
-                      allowed: Callable[[str, int], None] | None = None) -> StartedPayment:
+def start_ach_payment(
+    client_id: str,
+    invoice_id: str,
+    idempotency_key: str,
+    request: PaymentRequest,
+    ach: AchProcessor,
+    cards: Callable[[], CardProcessor],
+    enqueue: Enqueue,
+    *,
+    repo: Repository | None = None,
+    allowed: Callable[[str, int], None] | None = None,
+) -> StartedPayment:
     """`allowed(client_id, amount)`: raises when the processor would refuse the debit (by default Dwolla's rules,
     shared/services/ach_allowance.py)."""
     if request.payment_method_id is None:
-        raise Unprocessable("Choose the bank account to pay from (payment_method_id).",
-                            code="payment_method_required")
+        raise Unprocessable("Choose the bank account to pay from (payment_method_id).", code="payment_method_required")
     if request.save_payment_method:
-        raise Unprocessable("save_payment_method is for cards; bank accounts are saved when linked.",
-                            code="invalid_field")
+        raise Unprocessable(
+            "save_payment_method is for cards; bank accounts are saved when linked.", code="invalid_field"
+        )
     payment_id = payment_id_for(client_id, idempotency_key)
     fingerprint = request.fingerprint(invoice_id)
     repo = repo or repository()
@@ -79,8 +91,11 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         invoice, existing, bank = ctx.invoice(), ctx.payment, ctx.extra[0]
         if existing is not None:
             if existing.request_fingerprint != fingerprint:
-                raise Unprocessable("This Idempotency-Key was already used for a different payment request. "
-                                    "Use a new key for a new payment.", code="idempotency_key_reused")
+                raise Unprocessable(
+                    "This Idempotency-Key was already used for a different payment request. "
+                    "Use a new key for a new payment.",
+                    code="idempotency_key_reused",
+                )
             return Change(result=(existing, True))
         if invoice is None:
             raise invoice_not_found()
@@ -88,73 +103,133 @@ def start_ach_payment(client_id: str, invoice_id: str, idempotency_key: str, req
         if bank is None or bank.type != "bank_account":
             raise method_not_found()
         if bank.bank_status != "verified":
-            raise Unprocessable("Verify this bank account with the two small deposits before paying from it.",
-                                code="bank_account_not_verified")
+            raise Unprocessable(
+                "Verify this bank account with the two small deposits before paying from it.",
+                code="bank_account_not_verified",
+            )
         money = balances_of(invoice).money
         allow_partial, minimum = amount_rules(invoice, money, clock.today())  # a payment plan's, if it has one
-        amount = choose_amount(request, status=invoice.status, balance=money.balance, allow_partial=allow_partial,
-                               minimum_payment=minimum, currency=invoice.currency)
+        amount = choose_amount(
+            request,
+            status=invoice.status,
+            balance=money.balance,
+            allow_partial=allow_partial,
+            minimum_payment=minimum,
+            currency=invoice.currency,
+        )
         check_ach_amount(amount)  # the processor's limit per transfer: before anything is recorded or sent
         allowed(client_id, amount)  # Dwolla's limits and restrictions: 422 before anything is written
         replaced = cancel_open_payment(invoice, cards(), repo) if invoice.open_payment_id else None
 
         created_at = clock.now_iso()
         payment = Payment(
-            client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
-            currency=invoice.currency, method="ach",
-            status=PROCESSING, created_at=created_at, processor="ach",
-            processor_method_id=bank.processor_method_id, bank_name=bank.bank_name, bank_last4=bank.bank_last4,
-            request_fingerprint=fingerprint, created_key=f"{created_at}#{payment_id}",
-            invoice_key=f"{invoice_id}#{created_at}#{payment_id}", unsettled=UNSETTLED,
+            client_id,
+            payment_id,
+            invoice_id=invoice_id,
+            invoice_number=invoice.number,
+            amount=amount,
+            currency=invoice.currency,
+            method="ach",
+            status=PROCESSING,
+            created_at=created_at,
+            processor="ach",
+            processor_method_id=bank.processor_method_id,
+            bank_name=bank.bank_name,
+            bank_last4=bank.bank_last4,
+            request_fingerprint=fingerprint,
+            created_key=f"{created_at}#{payment_id}",
+            invoice_key=f"{invoice_id}#{created_at}#{payment_id}",
+            unsettled=UNSETTLED,
             processor_idempotency_key=f"{client_id}:{idempotency_key}",
             ach_authorization=AchAuthorization(
-                text=request.ach_authorization, accepted_at=created_at, payment_method_id=bank.payment_method_id,
-                bank_name=bank.bank_name, bank_last4=bank.bank_last4, amount=amount, currency=invoice.currency))
+                text=request.ach_authorization,
+                accepted_at=created_at,
+                payment_method_id=bank.payment_method_id,
+                bank_name=bank.bank_name,
+                bank_last4=bank.bank_last4,
+                amount=amount,
+                currency=invoice.currency,
+            ),
+        )
         # Money in flight: the unit of work adds it to the invoice's pending, conditional on the version the
         # amount was checked on, so two requests can never reserve more than is owed.
-        reserved = [entry("transfer_started", amount, f"ach-start:{payment_id}", created_at, invoice_id,
-                          payment_id=payment_id)]
-        return Change(result=(payment, False), creates=[payment], entries=reserved,
-                      invoices={invoice_id: {"open_payment_id": None}} if invoice.open_payment_id else {},
-                      updates=[(replaced, canceled_fields())] if replaced is not None else [])
+        reserved = [
+            entry("transfer_started", amount, f"ach-start:{payment_id}", created_at, invoice_id, payment_id=payment_id)
+        ]
+        return Change(
+            result=(payment, False),
+            creates=[payment],
+            entries=reserved,
+            invoices={invoice_id: {"open_payment_id": None}} if invoice.open_payment_id else {},
+            updates=[(replaced, canceled_fields())] if replaced is not None else [],
+        )
 
-    keys = Keys(client_id, payment_id=payment_id, invoice_ids=(invoice_id,),
-                extra=((SavedPaymentMethod, client_id, request.payment_method_id),))
-    payment, replayed = run(repo, keys, decide, code="payment_in_progress",
-                            message="This invoice is being paid from another window right now. Check your payment "
-                                    "history before trying again.")
+    keys = Keys(
+        client_id,
+        payment_id=payment_id,
+        invoice_ids=(invoice_id,),
+        extra=((SavedPaymentMethod, client_id, request.payment_method_id),),
+    )
+    payment, replayed = run(
+        repo,
+        keys,
+        decide,
+        code="payment_in_progress",
+        message="This invoice is being paid from another window right now. Check your payment "
+        "history before trying again.",
+    )
     return _submit(payment, ach, enqueue, replayed=replayed, repo=repo)
 
 
-def _submit(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: bool,
-            repo: Repository) -> StartedPayment:
+def _submit(
+    payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, replayed: bool, repo: Repository
+) -> StartedPayment:
     """Create (or find again) the transfer of a recorded payment; ProcessorUnavailable leaves it reserved."""
     if payment.processor_payment_id is not None or payment.status != PROCESSING:
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     if not within_idempotency_window(payment, clock.now()):
         # The processor forgets idempotency keys after 24 hours: asking again now could debit twice.
         # Reconciliation reports the payment for a person to settle; the client sees it still processing.
-        log.error("ach payment without a transfer past the idempotency window",
-                  extra={"payment_id": payment.payment_id})
+        log.error(
+            "ach payment without a transfer past the idempotency window", extra={"payment_id": payment.payment_id}
+        )
         return StartedPayment(payment, client_secret=None, replayed=replayed)
     try:
         transfer = create_transfer_for(payment, ach)
     except AchError as exc:
         log.warning("ach transfer refused", extra={"payment_id": payment.payment_id, "code": exc.code})
-        apply_update(PaymentUpdate(
-            source="ach-submit", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
-            client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-            processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), Failure(
-                "transfer_refused", "Our payment processor could not start this bank transfer. You were not charged: "
-                                    "pay by card or with another bank account."))), enqueue, repo=repo)
+        apply_update(
+            PaymentUpdate(
+                source="ach-submit",
+                event_id=f"refused:{payment.payment_id}",
+                event_type="transfer_refused",
+                client_id=payment.client_id,
+                invoice_id=payment.invoice_id,
+                payment_id=payment.payment_id,
+                processor_payment_id=None,
+                outcome=Outcome(
+                    FAILED,
+                    payment.amount,
+                    int(clock.now().timestamp()),
+                    Failure(
+                        "transfer_refused",
+                        "Our payment processor could not start this bank transfer. You were not charged: "
+                        "pay by card or with another bank account.",
+                    ),
+                ),
+            ),
+            enqueue,
+            repo=repo,
+        )
         return StartedPayment(_reread(payment, repo), client_secret=None, replayed=replayed)
     payment, _ = record_transfer_id(payment, transfer.id, repo)
     enqueue(payment_job(payment.client_id, payment.payment_id, "ach_initiated"))
     return StartedPayment(payment, client_secret=None, replayed=replayed)
 
 
-def submit_transfer(payment: Payment, ach: AchProcessor, enqueue: Enqueue, *,
-                    repo: Repository | None = None) -> StartedPayment:
+def submit_transfer(
+    payment: Payment, ach: AchProcessor, enqueue: Enqueue, *, repo: Repository | None = None
+) -> StartedPayment:
     """The transfer of a bank payment recorded elsewhere (an autopay try), as a started payment's."""
     return _submit(payment, ach, enqueue, replayed=False, repo=repo or repository())
 

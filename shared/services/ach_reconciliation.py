@@ -45,12 +45,18 @@ class AchReport:
     needs_attention: int = 0  # a person must look (a refund's transfer not found at the processor)
 
 
-def run(now: datetime, ach: AchProcessor, enqueue: Enqueue, older_than: timedelta,
-        should_stop: Callable[[], bool] | None = None) -> AchReport:
+def run(
+    now: datetime,
+    ach: AchProcessor,
+    enqueue: Enqueue,
+    older_than: timedelta,
+    should_stop: Callable[[], bool] | None = None,
+) -> AchReport:
     report = AchReport()
     low, high = clock.iso(now - older_than - LOOKBACK), clock.iso(now - older_than)
-    banks = SavedPaymentMethod.awaiting_index.query(AWAITING, SavedPaymentMethod.created_at.between(low, high),
-                                                    page_size=PAGE_SIZE)
+    banks = SavedPaymentMethod.awaiting_index.query(
+        AWAITING, SavedPaymentMethod.created_at.between(low, high), page_size=PAGE_SIZE
+    )
     refunds = Refund.by_status.query("pending", Refund.created_at.between(low, high), page_size=PAGE_SIZE)
     for kind, items, one in (("bank", banks, _bank), ("refund", refunds, _refund)):
         for item in items:
@@ -82,8 +88,10 @@ def _bank(method: SavedPaymentMethod, now: datetime, ach: AchProcessor, enqueue:
     key = f"reconcile:bank:{method.payment_method_id}:{bank.status}:{bank.verification}"
     if apply_bank_state(method, bank, key, "reconcile.bank", ach, enqueue) in ("updated", "removed"):
         report.banks_updated += 1
-        log.warning("reconciliation applied a bank account change an event did not",
-                    extra={"payment_method_id": method.payment_method_id, "status": bank.status})
+        log.warning(
+            "reconciliation applied a bank account change an event did not",
+            extra={"payment_method_id": method.payment_method_id, "status": bank.status},
+        )
 
 
 def _refund(refund: Refund, now: datetime, ach: AchProcessor, enqueue: Enqueue, report: AchReport) -> None:
@@ -111,8 +119,14 @@ def _refund(refund: Refund, now: datetime, ach: AchProcessor, enqueue: Enqueue, 
     final = ACH_REFUND_STATUS.get(transfer.status)
     if final is None:
         return  # still pending at the processor
-    result = apply_refund_outcome(refund.client_id, refund.refund_id, final,
-                                  f"reconcile:refund:{refund.refund_id}:{final}", f"reconcile.refund.{final}", enqueue)
+    result = apply_refund_outcome(
+        refund.client_id,
+        refund.refund_id,
+        final,
+        f"reconcile:refund:{refund.refund_id}:{final}",
+        f"reconcile.refund.{final}",
+        enqueue,
+    )
     if result.outcome == "applied":
         report.refunds_applied += 1
         log.warning("reconciliation applied an ACH refund outcome an event did not", extra=ids | {"status": final})

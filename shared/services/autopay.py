@@ -58,30 +58,48 @@ from shared.services.payment_updates import apply_update
 
 log = Logger(child=True)
 STRIPE_KEY_WINDOW = timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours: asking again later could charge twice
-NOT_REACHED = Failure("processing_error", "We could not reach the card processor for this automatic payment. You "
-                                         "were not charged; pay the invoice in the portal, or autopay tries again on "
-                                         "its next day.")
-REFUSED = Failure("processor_refused", "Our card processor did not accept this automatic payment. You were not "
-                                       "charged: pay the invoice in the portal, or autopay tries again on its next day.")
+NOT_REACHED = Failure(
+    "processing_error",
+    "We could not reach the card processor for this automatic payment. You "
+    "were not charged; pay the invoice in the portal, or autopay tries again on "
+    "its next day.",
+)
+REFUSED = Failure(
+    "processor_refused",
+    "Our card processor did not accept this automatic payment. You were not "
+    "charged: pay the invoice in the portal, or autopay tries again on its next day.",
+)
 
 
 # ---- the client's authorization ---------------------------------------------------------------------------------
+
 
 def parse_request(body: object, current_text: str) -> str:
     """The saved method PUT /account/autopay names, once the client accepted exactly the current text."""
     body = json_object(body, request_schemas.AUTOPAY)
     method_id = body.get("payment_method_id")
     if not is_id(method_id):
-        raise Unprocessable("payment_method_id must be the id of one of your saved payment methods.",
-                            code="invalid_field")
+        raise Unprocessable(
+            "payment_method_id must be the id of one of your saved payment methods.", code="invalid_field"
+        )
     accepted = body.get("authorization")
-    if not isinstance(accepted, dict) or accepted.get("accepted") is not True \
-            or not isinstance(accepted.get("text"), str) or set(accepted) - {"accepted", "text"}:
-        raise BadRequest('Autopay needs the authorization the portal shows, accepted: send "authorization": '
-                         '{"accepted": true, "text": <the text shown>}.', code="autopay_authorization_required")
+    if (
+        not isinstance(accepted, dict)
+        or accepted.get("accepted") is not True
+        or not isinstance(accepted.get("text"), str)
+        or set(accepted) - {"accepted", "text"}
+    ):
+        raise BadRequest(
+            'Autopay needs the authorization the portal shows, accepted: send "authorization": '
+            '{"accepted": true, "text": <the text shown>}.',
+            code="autopay_authorization_required",
+        )
     if accepted["text"] != current_text:
-        raise Unprocessable("The autopay authorization you accepted is not the current one: reload the page, read it "
-                            "again and accept it.", code="autopay_authorization_outdated")
+        raise Unprocessable(
+            "The autopay authorization you accepted is not the current one: reload the page, read it "
+            "again and accept it.",
+            code="autopay_authorization_outdated",
+        )
     return method_id
 
 
@@ -98,12 +116,15 @@ def turn_on(client: Client, method_id: str, text: str, today: date, enqueue: Enq
     try:
         method = SavedPaymentMethod.get(client.client_id, method_id, consistent_read=True)
     except SavedPaymentMethod.DoesNotExist:
-        raise Unprocessable("Choose one of your saved cards or verified bank accounts.",
-                            code="payment_method_not_found") from None
+        raise Unprocessable(
+            "Choose one of your saved cards or verified bank accounts.", code="payment_method_not_found"
+        ) from None
     reason = rules.unusable_reason(method, today)
     if reason == "method_unusable":
-        raise Unprocessable("Verify this bank account with its two small deposits before using it for autopay.",
-                            code="bank_account_not_verified")
+        raise Unprocessable(
+            "Verify this bank account with its two small deposits before using it for autopay.",
+            code="bank_account_not_verified",
+        )
     if reason == "method_expired":
         raise Unprocessable("This card has expired: add a new card or choose another method.", code="card_expired")
     if method.type != "card":  # the processor holds or stopped this client's bank transfers: every debit would fail
@@ -112,20 +133,28 @@ def turn_on(client: Client, method_id: str, text: str, today: date, enqueue: Enq
     if current is not None and current.payment_method_id == method_id and current.text == text:
         return client
     now = clock.now_iso()
-    authorization = AutopayAuthorization(payment_method_id=method_id, method_type=method.type,
-                                         method_label=method_label(method), text=text, authorized_at=now)
+    authorization = AutopayAuthorization(
+        payment_method_id=method_id,
+        method_type=method.type,
+        method_label=method_label(method),
+        text=text,
+        authorized_at=now,
+    )
     actions: list[Action] = [Client.autopay.set(authorization)]
     if current is not None:
         actions.append(Client.autopay_previous.set(_ended(current, "replaced", now)))
     try:
         with write_transaction() as tx:  # only while the method still exists, and nobody else changed autopay
-            tx.condition_check(SavedPaymentMethod, client.client_id, method_id,
-                               condition=SavedPaymentMethod.payment_method_id.exists())
+            tx.condition_check(
+                SavedPaymentMethod, client.client_id, method_id, condition=SavedPaymentMethod.payment_method_id.exists()
+            )
             tx.update(Client(client.client_id), actions=actions, condition=_unchanged(current))
     except TransactWriteError as exc:
         if lost_race(exc):
-            raise Conflict("Your payment methods or autopay changed at the same moment; nothing was changed. Try "
-                           "again.", code="concurrent_change") from None
+            raise Conflict(
+                "Your payment methods or autopay changed at the same moment; nothing was changed. Try again.",
+                code="concurrent_change",
+            ) from None
         raise
     enqueue({"kind": "autopay_authorized", "client_id": client.client_id, "authorized_at": now})
     log.info("autopay on", extra={"client_id": client.client_id, "method_type": method.type})
@@ -143,8 +172,9 @@ def turn_off(client: Client, reason: str = "client") -> AutopayAuthorization | N
         Client(client.client_id).update(actions=actions, condition=_unchanged(current))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("Autopay changed at the same moment; nothing was changed. Try again.",
-                           code="concurrent_change") from None
+            raise Conflict(
+                "Autopay changed at the same moment; nothing was changed. Try again.", code="concurrent_change"
+            ) from None
         raise
     log.info("autopay off", extra={"client_id": client.client_id, "reason": reason})
     cancel_announced(client.client_id)
@@ -157,8 +187,10 @@ def cancel_announced(client_id: str, *, repo: Repository | None = None) -> int:
     repo = repo or repository()
     cleared = 0
     for status in (OPEN, PARTIALLY_PAID, PROCESSING):
-        for found in Invoice.by_status.query(client_id, Invoice.status_key.startswith(f"{status}#"),
-                                             filter_condition=Invoice.autopay_notices.exists()):
+        for found in Invoice.by_status.query(
+            client_id, Invoice.status_key.startswith(f"{status}#"), filter_condition=Invoice.autopay_notices.exists()
+        ):
+
             def decide(ctx: Context) -> Change:
                 invoice = ctx.invoice()
                 if invoice is None or not invoice.autopay_notices:
@@ -177,14 +209,25 @@ def end_actions(current: AutopayAuthorization, reason: str) -> tuple[AutopayAuth
 
 def ended_job(client_id: str, ended: AutopayAuthorization) -> dict:
     """The email that tells the client autopay is off, and why (not when they turned it off themselves)."""
-    return {"kind": "autopay_off", "client_id": client_id, "authorized_at": ended.authorized_at,
-            "reason": ended.end_reason, "method": ended.method_label}
+    return {
+        "kind": "autopay_off",
+        "client_id": client_id,
+        "authorized_at": ended.authorized_at,
+        "reason": ended.end_reason,
+        "method": ended.method_label,
+    }
 
 
 def _ended(current: AutopayAuthorization, reason: str, at: str) -> AutopayAuthorization:
-    return AutopayAuthorization(payment_method_id=current.payment_method_id, method_type=current.method_type,
-                                method_label=current.method_label, text=current.text,
-                                authorized_at=current.authorized_at, ended_at=at, end_reason=reason)
+    return AutopayAuthorization(
+        payment_method_id=current.payment_method_id,
+        method_type=current.method_type,
+        method_label=current.method_label,
+        text=current.text,
+        authorized_at=current.authorized_at,
+        ended_at=at,
+        end_reason=reason,
+    )
 
 
 def _unchanged(current: AutopayAuthorization | None):
@@ -194,6 +237,7 @@ def _unchanged(current: AutopayAuthorization | None):
 
 
 # ---- the daily job ----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class AutopayReport:
@@ -211,16 +255,27 @@ def authorized_on(authorization: AutopayAuthorization) -> date:
     return moment.astimezone(clock.merchant_zone()).date()
 
 
-def run_day(invoices: list[Invoice], clients: dict[str, Client], today: date, days_before: int, *,
-            cards: Callable[[], CardProcessor], ach: Callable[[], AchProcessor], enqueue: Enqueue,
-            methods: dict | None = None, repo: Repository | None = None) -> AutopayReport:
+def run_day(
+    invoices: list[Invoice],
+    clients: dict[str, Client],
+    today: date,
+    days_before: int,
+    *,
+    cards: Callable[[], CardProcessor],
+    ach: Callable[[], AchProcessor],
+    enqueue: Enqueue,
+    methods: dict | None = None,
+    repo: Repository | None = None,
+) -> AutopayReport:
     """Autopay's part of the daily job for the invoices the job read (each owed invoice due within its windows).
     `methods`: the clients' autopay methods by (client_id, payment_method_id) (None: read them)."""
     report = AutopayReport()
     on = {c.client_id: c for c in clients.values() if c.autopay is not None}
     if methods is None:
         wanted = [(c.client_id, c.autopay.payment_method_id) for c in on.values()]
-        methods = {(m.client_id, m.payment_method_id): m for m in SavedPaymentMethod.batch_get(wanted)} if wanted else {}
+        methods = (
+            {(m.client_id, m.payment_method_id): m for m in SavedPaymentMethod.batch_get(wanted)} if wanted else {}
+        )
     for client in list(on.values()):
         reason = rules.unusable_reason(methods.get((client.client_id, client.autopay.payment_method_id)), today)
         if reason is not None:  # removed at the processor, expired, no longer verified: off, and the client told
@@ -235,15 +290,25 @@ def run_day(invoices: list[Invoice], clients: dict[str, Client], today: date, da
     for invoice in invoices:
         owner = on.get(invoice.client_id)
         if owner is not None and invoice.status in (OPEN, PARTIALLY_PAID, PROCESSING):
-            for_invoice(owner, invoice, today, days_before, cards=cards, ach=ach, enqueue=enqueue, report=report,
-                        repo=repo)
+            for_invoice(
+                owner, invoice, today, days_before, cards=cards, ach=ach, enqueue=enqueue, report=report, repo=repo
+            )
     return report
 
 
-def for_invoice(client: Client, invoice: Invoice, today: date, days_before: int, *,
-                cards: Callable[[], CardProcessor], ach: Callable[[], AchProcessor], enqueue: Enqueue,
-                report: AutopayReport, repo: Repository | None = None,
-                allowed: Callable[[str, int], None] | None = None) -> None:
+def for_invoice(
+    client: Client,
+    invoice: Invoice,
+    today: date,
+    days_before: int,
+    *,
+    cards: Callable[[], CardProcessor],
+    ach: Callable[[], AchProcessor],
+    enqueue: Enqueue,
+    report: AutopayReport,
+    repo: Repository | None = None,
+    allowed: Callable[[str, int], None] | None = None,
+) -> None:
     """`allowed(client_id, amount)`: raises when the ACH processor would refuse a debit (by default Dwolla's rules,
     read from the tables and Dwolla: shared/services/ach_allowance.py)."""
     repo = repo or repository()
@@ -255,8 +320,14 @@ def for_invoice(client: Client, invoice: Invoice, today: date, days_before: int,
         if step.kind == "notice":
             report.notices += record_notice(client, invoice.invoice_id, step, today, enqueue, repo)
         elif step.kind == "too_late":
-            enqueue({"kind": "autopay_too_late", "client_id": client.client_id, "invoice_id": invoice.invoice_id,
-                     "due_date": step.item.due_date})
+            enqueue(
+                {
+                    "kind": "autopay_too_late",
+                    "client_id": client.client_id,
+                    "invoice_id": invoice.invoice_id,
+                    "due_date": step.item.due_date,
+                }
+            )
             report.too_late += 1
         else:
             try:
@@ -277,8 +348,9 @@ def notice_job(client_id: str, invoice_id: str, due_date: str) -> dict:
     return {"kind": "autopay_notice", "client_id": client_id, "invoice_id": invoice_id, "due_date": due_date}
 
 
-def record_notice(client: Client, invoice_id: str, step: rules.Step, today: date, enqueue: Enqueue,
-                  repo: Repository) -> int:
+def record_notice(
+    client: Client, invoice_id: str, step: rules.Step, today: date, enqueue: Enqueue, repo: Repository
+) -> int:
     """Write the notice on the invoice (what the charge may take, and when), then queue its email. 1 if written."""
     due = step.item.due_date
     since = authorized_on(client.autopay).isoformat()
@@ -291,11 +363,19 @@ def record_notice(client: Client, invoice_id: str, step: rules.Step, today: date
         item = _owed(invoice, due, today)
         if item is None:
             return Change(result=0)
-        notice = AutopayNotice(due_date=due, charge_date=step.charge_date.isoformat(), amount=item.amount,
-                               sent_on=today.isoformat(), method_label=client.autopay.method_label)
+        notice = AutopayNotice(
+            due_date=due,
+            charge_date=step.charge_date.isoformat(),
+            amount=item.amount,
+            sent_on=today.isoformat(),
+            method_label=client.autopay.method_label,
+        )
         notices = [n for n in rules.kept_notices(invoice.autopay_notices, today) if n.due_date != due]
-        return Change(result=1, invoices={invoice.invoice_id: {"autopay_notices": [*notices, notice][-rules.MAX_NOTICES:]}},
-                      jobs=[notice_job(client.client_id, invoice.invoice_id, due)])
+        return Change(
+            result=1,
+            invoices={invoice.invoice_id: {"autopay_notices": [*notices, notice][-rules.MAX_NOTICES :]}},
+            jobs=[notice_job(client.client_id, invoice.invoice_id, due)],
+        )
 
     try:
         return run(repo, Keys(client.client_id, invoice_ids=(invoice_id,)), decide, enqueue=enqueue, attempts=3)
@@ -320,23 +400,43 @@ def notice_sent_in_time(ledger: ProcessedEvent | None, charge_date: date) -> boo
 SKIPPED = ("off", "unusable", "no_notice", "in_flight", "nothing_owed", "below_minimum", "unavailable")
 
 
-def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards: Callable[[], CardProcessor],
-           ach: Callable[[], AchProcessor], enqueue: Enqueue, repo: Repository,
-           allowed: Callable[[str, int], None] | None = None) -> str:
+def charge(
+    client: Client,
+    invoice_id: str,
+    step: rules.Step,
+    today: date,
+    cards: Callable[[], CardProcessor],
+    ach: Callable[[], AchProcessor],
+    enqueue: Enqueue,
+    repo: Repository,
+    allowed: Callable[[str, int], None] | None = None,
+) -> str:
     """Today's try for one invoice or installment: the payment's status after it, or why nothing was charged."""
     due, tried_on, method_id = step.item.due_date, today.isoformat(), client.autopay.payment_method_id
     payment_id = rules.attempt_id(client.client_id, invoice_id, due, tried_on)
-    earlier = [rules.attempt_id(client.client_id, invoice_id, due, d.isoformat())
-               for d in rules.try_days(step.charge_date) if d < today]
-    keys = Keys(client.client_id, payment_id=payment_id, invoice_ids=(invoice_id,),
-                extra=((SavedPaymentMethod, client.client_id, method_id),
-                       (ProcessedEvent, rules.notice_email_key(client.client_id, invoice_id, due)),
-                       *((Payment, client.client_id, e) for e in earlier)))
+    earlier = [
+        rules.attempt_id(client.client_id, invoice_id, due, d.isoformat())
+        for d in rules.try_days(step.charge_date)
+        if d < today
+    ]
+    keys = Keys(
+        client.client_id,
+        payment_id=payment_id,
+        invoice_ids=(invoice_id,),
+        extra=(
+            (SavedPaymentMethod, client.client_id, method_id),
+            (ProcessedEvent, rules.notice_email_key(client.client_id, invoice_id, due)),
+            *((Payment, client.client_id, e) for e in earlier),
+        ),
+    )
 
     # A bank debit the ACH processor would refuse (over its limit per transfer or this week's, a restricted
     # customer) is known before anything is written; the try is then recorded and ended as refused at once.
-    refusal = _ach_refusal(client.client_id, step.amount, ach, enqueue, allowed) \
-        if client.autopay.method_type != "card" else None
+    refusal = (
+        _ach_refusal(client.client_id, step.amount, ach, enqueue, allowed)
+        if client.autopay.method_type != "card"
+        else None
+    )
 
     def decide(ctx: Context) -> Change:
         if ctx.payment is not None:
@@ -364,11 +464,27 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
             except Conflict:
                 return Change(result="in_flight")  # the client is paying it right now
         payment = _attempt(payment_id, invoice, method, authorization, amount, step, today)
-        entries = [entry("transfer_started", amount, f"autopay:{payment_id}", payment.created_at, invoice_id,
-                         payment_id=payment_id)] if payment.method == "ach" else []
-        return Change(result=(payment, True), creates=[payment], entries=entries,
-                      invoices={invoice_id: {"open_payment_id": None}} if replaced is not None else {},
-                      updates=[(replaced, canceled_fields())] if replaced is not None else [])
+        entries = (
+            [
+                entry(
+                    "transfer_started",
+                    amount,
+                    f"autopay:{payment_id}",
+                    payment.created_at,
+                    invoice_id,
+                    payment_id=payment_id,
+                )
+            ]
+            if payment.method == "ach"
+            else []
+        )
+        return Change(
+            result=(payment, True),
+            creates=[payment],
+            entries=entries,
+            invoices={invoice_id: {"open_payment_id": None}} if replaced is not None else {},
+            updates=[(replaced, canceled_fields())] if replaced is not None else [],
+        )
 
     try:
         result = run(repo, keys, decide, enqueue=enqueue, attempts=3)
@@ -385,8 +501,13 @@ def charge(client: Client, invoice_id: str, step: rules.Step, today: date, cards
     return charge_card(payment, client, cards, enqueue, repo)
 
 
-def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], enqueue: Enqueue,
-                 allowed: Callable[[str, int], None] | None) -> Failure | None:
+def _ach_refusal(
+    client_id: str,
+    amount: int,
+    ach: Callable[[], AchProcessor],
+    enqueue: Enqueue,
+    allowed: Callable[[str, int], None] | None,
+) -> Failure | None:
     """Why the ACH processor would refuse this debit, in the client's words (None: it would take it): the same
     checks as a bank payment the client starts (shared/services/ach_payments.py), before anything is written."""
     try:
@@ -400,29 +521,57 @@ def _ach_refusal(client_id: str, amount: int, ach: Callable[[], AchProcessor], e
 def _refused(payment: Payment, refusal: Failure, enqueue: Enqueue, repo: Repository) -> str:
     """A bank try the processor would refuse ends failed, its reservation released, as a transfer the processor
     refused does (the client is emailed that it did not go through; the next try day decides again)."""
-    log.warning("autopay: bank debit refused before the processor", extra={"payment_id": payment.payment_id,
-                                                                          "code": refusal.code})
-    apply_update(PaymentUpdate(
-        source="autopay", event_id=f"refused:{payment.payment_id}", event_type="transfer_refused",
-        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-        processor_payment_id=None, outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), refusal)),
-        enqueue, repo=repo)
+    log.warning(
+        "autopay: bank debit refused before the processor",
+        extra={"payment_id": payment.payment_id, "code": refusal.code},
+    )
+    apply_update(
+        PaymentUpdate(
+            source="autopay",
+            event_id=f"refused:{payment.payment_id}",
+            event_type="transfer_refused",
+            client_id=payment.client_id,
+            invoice_id=payment.invoice_id,
+            payment_id=payment.payment_id,
+            processor_payment_id=None,
+            outcome=Outcome(FAILED, payment.amount, int(clock.now().timestamp()), refusal),
+        ),
+        enqueue,
+        repo=repo,
+    )
     return FAILED
 
 
-def _attempt(payment_id: str, invoice: Invoice, method: SavedPaymentMethod, authorization: AutopayAuthorization,
-             amount: int, step: rules.Step, today: date) -> Payment:
+def _attempt(
+    payment_id: str,
+    invoice: Invoice,
+    method: SavedPaymentMethod,
+    authorization: AutopayAuthorization,
+    amount: int,
+    step: rules.Step,
+    today: date,
+) -> Payment:
     created_at = clock.now_iso()
     client_id, invoice_id, due = invoice.client_id, invoice.invoice_id, step.item.due_date
     payment = Payment(
-        client_id, payment_id, invoice_id=invoice_id, invoice_number=invoice.number, amount=amount,
-        currency=invoice.currency, method="card" if method.type == "card" else "ach", created_at=created_at,
-        processor_method_id=method.processor_method_id, request_fingerprint=f"autopay:{due}",
-        created_key=f"{created_at}#{payment_id}", invoice_key=f"{invoice_id}#{created_at}#{payment_id}",
-        unsettled="unsettled", processor_idempotency_key=rules.idempotency_key(client_id, invoice_id, due,
-                                                                                today.isoformat()),
-        autopay=AutopayAttempt(due_date=due, charge_date=step.charge_date.isoformat(), tried_on=today.isoformat(),
-                               attempt=step.attempt))
+        client_id,
+        payment_id,
+        invoice_id=invoice_id,
+        invoice_number=invoice.number,
+        amount=amount,
+        currency=invoice.currency,
+        method="card" if method.type == "card" else "ach",
+        created_at=created_at,
+        processor_method_id=method.processor_method_id,
+        request_fingerprint=f"autopay:{due}",
+        created_key=f"{created_at}#{payment_id}",
+        invoice_key=f"{invoice_id}#{created_at}#{payment_id}",
+        unsettled="unsettled",
+        processor_idempotency_key=rules.idempotency_key(client_id, invoice_id, due, today.isoformat()),
+        autopay=AutopayAttempt(
+            due_date=due, charge_date=step.charge_date.isoformat(), tried_on=today.isoformat(), attempt=step.attempt
+        ),
+    )
     if method.type == "card":
         payment.status, payment.processor = PENDING, "stripe"
         payment.card_brand, payment.card_last4 = method.card_brand, method.card_last4
@@ -430,30 +579,46 @@ def _attempt(payment_id: str, invoice: Invoice, method: SavedPaymentMethod, auth
         payment.status, payment.processor = PAYMENT_PROCESSING, "ach"
         payment.bank_name, payment.bank_last4 = method.bank_name, method.bank_last4
         payment.ach_authorization = AchAuthorization(
-            text=authorization.text, accepted_at=authorization.authorized_at, payment_method_id=method.payment_method_id,
-            bank_name=method.bank_name, bank_last4=method.bank_last4, amount=amount, currency=invoice.currency)
+            text=authorization.text,
+            accepted_at=authorization.authorized_at,
+            payment_method_id=method.payment_method_id,
+            bank_name=method.bank_name,
+            bank_last4=method.bank_last4,
+            amount=amount,
+            currency=invoice.currency,
+        )
     return payment
 
 
-def charge_card(payment: Payment, client: Client, cards: Callable[[], CardProcessor], enqueue: Enqueue,
-                repo: Repository) -> str:
+def charge_card(
+    payment: Payment, client: Client, cards: Callable[[], CardProcessor], enqueue: Enqueue, repo: Repository
+) -> str:
     """Charge the saved card of a recorded try (or ask Stripe again, same key, if an earlier run was cut off) and
     apply the answer; a decline cancels the intent (nobody will confirm it) and emails the client."""
     if payment.status != PENDING:
         return payment.status
     processor = cards()
     try:
-        intent_id, answer = processor.charge_off_session(OffSessionCharge(
-            amount=payment.amount, currency=payment.currency, customer_id=stripe_customer_for(client, processor),
-            payment_method=payment.processor_method_id, client_id=payment.client_id, invoice_id=payment.invoice_id,
-            payment_id=payment.payment_id, description=f"Invoice {payment.invoice_number} (autopay)",
-            idempotency_key=payment.processor_idempotency_key))
+        intent_id, answer = processor.charge_off_session(
+            OffSessionCharge(
+                amount=payment.amount,
+                currency=payment.currency,
+                customer_id=stripe_customer_for(client, processor),
+                payment_method=payment.processor_method_id,
+                client_id=payment.client_id,
+                invoice_id=payment.invoice_id,
+                payment_id=payment.payment_id,
+                description=f"Invoice {payment.invoice_number} (autopay)",
+                idempotency_key=payment.processor_idempotency_key,
+            )
+        )
     except ProcessorUnavailable:
         log.warning("autopay: card processor unavailable", extra={"payment_id": payment.payment_id})
         return "unavailable"  # still pending: the next run today (or tomorrow, within the key's window) asks again
     except ProcessorRefused as exc:  # Stripe refused the request itself (logged with its code): nothing charged
-        log.error("autopay: card charge refused", extra={"payment_id": payment.payment_id,
-                                                     "stripe_code": exc.processor_code})
+        log.error(
+            "autopay: card charge refused", extra={"payment_id": payment.payment_id, "stripe_code": exc.processor_code}
+        )
         intent_id, answer = None, None
     at = int(clock.now().timestamp())
     if answer is None:
@@ -478,17 +643,29 @@ def charge_card(payment: Payment, client: Client, cards: Callable[[], CardProces
     return outcome.status
 
 
-def _apply(payment: Payment, intent_id: str | None, status: str, outcome: Outcome, enqueue: Enqueue,
-           repo: Repository) -> None:
-    apply_update(PaymentUpdate(
-        source="autopay", event_id=f"{intent_id or payment.payment_id}:{status}", event_type="autopay_charge",
-        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-        processor_payment_id=intent_id, outcome=outcome, payment_method_id=payment.processor_method_id),
-        enqueue, repo=repo)
+def _apply(
+    payment: Payment, intent_id: str | None, status: str, outcome: Outcome, enqueue: Enqueue, repo: Repository
+) -> None:
+    apply_update(
+        PaymentUpdate(
+            source="autopay",
+            event_id=f"{intent_id or payment.payment_id}:{status}",
+            event_type="autopay_charge",
+            client_id=payment.client_id,
+            invoice_id=payment.invoice_id,
+            payment_id=payment.payment_id,
+            processor_payment_id=intent_id,
+            outcome=outcome,
+            payment_method_id=payment.processor_method_id,
+        ),
+        enqueue,
+        repo=repo,
+    )
 
 
-def resume_unfinished(invoice: Invoice, today: date, cards: Callable[[], CardProcessor], enqueue: Enqueue,
-                      repo: Repository) -> None:
+def resume_unfinished(
+    invoice: Invoice, today: date, cards: Callable[[], CardProcessor], enqueue: Enqueue, repo: Repository
+) -> None:
     """A card try whose run was cut off before Stripe answered (still pending, no intent): ask Stripe again with
     the same key while it remembers it; after that, nothing can have been charged without a webhook saying so, and
     the try ends as not charged (the next try day decides again)."""
@@ -502,8 +679,13 @@ def resume_unfinished(invoice: Invoice, today: date, cards: Callable[[], CardPro
             finish_try(payment, ctx.client, cards, enqueue, repo)
 
 
-def finish_try(payment: Payment, client: Client, cards: Callable[[], CardProcessor], enqueue: Enqueue,
-               repo: Repository | None = None) -> None:
+def finish_try(
+    payment: Payment,
+    client: Client,
+    cards: Callable[[], CardProcessor],
+    enqueue: Enqueue,
+    repo: Repository | None = None,
+) -> None:
     """One card try still waiting for Stripe's first answer (the job's next run, or reconciliation, asks)."""
     if payment.method != "card" or payment.status != PENDING or payment.processor_payment_id or payment.autopay is None:
         return

@@ -70,25 +70,48 @@ def create_invoice(request: InvoiceRequest, idempotency_key: str, *, repo: Repos
         issued_date = request.issued_date or clock.today().isoformat()
         check_issued_before_due(issued_date, request.due_date)
         invoice = Invoice(
-            request.client_id, invoice_id, number=request.number, currency=request.currency, total=0, fees=0,
-            amount_paid=0, amount_pending=0, issued_date=issued_date, issued_key=f"{issued_date}#{invoice_id}",
-            due_date=request.due_date, allow_partial=request.allow_partial, minimum_payment=request.minimum_payment,
-            status=OPEN, request_fingerprint=request.fingerprint(),
-            line_items=[LineItem(description=line.description, quantity=line.quantity,
-                                 unit_amount=line.unit_amount, amount=line.amount) for line in request.line_items])
+            request.client_id,
+            invoice_id,
+            number=request.number,
+            currency=request.currency,
+            total=0,
+            fees=0,
+            amount_paid=0,
+            amount_pending=0,
+            issued_date=issued_date,
+            issued_key=f"{issued_date}#{invoice_id}",
+            due_date=request.due_date,
+            allow_partial=request.allow_partial,
+            minimum_payment=request.minimum_payment,
+            status=OPEN,
+            request_fingerprint=request.fingerprint(),
+            line_items=[
+                LineItem(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_amount=line.unit_amount,
+                    amount=line.amount,
+                )
+                for line in request.line_items
+            ],
+        )
         if request.late_fee_policy is not None:
             invoice.late_fee_policy = LateFeePolicy(**request.late_fee_policy)
         # The total is the opening entry's: the unit of work sets it, the status and the index keys from it.
-        return Change(result=CreatedInvoice(invoice, [], replayed=False), creates=[invoice],
-                      entries=opening(request.total, f"invoice:{invoice_id}", clock.now_iso(), invoice_id),
-                      invoices={invoice_id: {}})
+        return Change(
+            result=CreatedInvoice(invoice, [], replayed=False),
+            creates=[invoice],
+            entries=opening(request.total, f"invoice:{invoice_id}", clock.now_iso(), invoice_id),
+            invoices={invoice_id: {}},
+        )
 
     # A concurrent request with the same key that wrote first makes this one decide again: its replay.
     repo = repo or repository()
     created = run(repo, Keys(request.client_id, invoice_ids=(invoice_id,)), decide)
     if not created.replayed:
-        log.info("invoice created", extra={"client_id": request.client_id, "invoice_id": invoice_id,
-                                           "total": request.total})
+        log.info(
+            "invoice created", extra={"client_id": request.client_id, "invoice_id": invoice_id, "total": request.total}
+        )
     return replace(created, activity=repo.journal(request.client_id, invoice_id))
 
 
@@ -101,8 +124,10 @@ def _get_invoice(client_id: str, invoice_id: str) -> Invoice | None:
 
 def _replay(existing: Invoice, request: InvoiceRequest) -> CreatedInvoice:
     if existing.request_fingerprint != request.fingerprint():
-        raise Unprocessable("This Idempotency-Key was already used for a different invoice. Use a new key for "
-                            "a new invoice.", code="idempotency_key_reused")
+        raise Unprocessable(
+            "This Idempotency-Key was already used for a different invoice. Use a new key for a new invoice.",
+            code="idempotency_key_reused",
+        )
     return CreatedInvoice(existing, _payments_of(existing), replayed=True)
 
 
@@ -110,8 +135,9 @@ def _payments_of(invoice: Invoice) -> list[Payment]:
     return queries.invoice_payments(invoice.client_id, invoice.invoice_id, consistent=True)
 
 
-def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor, *,
-                 repo: Repository | None = None) -> tuple[Invoice, list[Payment], list]:
+def void_invoice(
+    client_id: str, invoice_id: str, cards: CardProcessor, *, repo: Repository | None = None
+) -> tuple[Invoice, list[Payment], list]:
     repo = repo or repository()
 
     def decide(ctx: Context) -> Change:
@@ -122,14 +148,23 @@ def void_invoice(client_id: str, invoice_id: str, cards: CardProcessor, *,
         # Cancel an unconfirmed card payment at Stripe first: once the invoice is void nobody may confirm it.
         # Raises 409 payment_in_progress if the client confirmed it meanwhile.
         replaced = cancel_open_payment(invoice, cards, repo) if invoice.open_payment_id else None
-        return Change(result=invoice.open_payment_id, void=(invoice_id,),
-                      invoices={invoice_id: {"open_payment_id": None}},
-                      updates=[(replaced, canceled_fields())] if replaced is not None else [])
+        return Change(
+            result=invoice.open_payment_id,
+            void=(invoice_id,),
+            invoices={invoice_id: {"open_payment_id": None}},
+            updates=[(replaced, canceled_fields())] if replaced is not None else [],
+        )
 
-    canceled = run(repo, Keys(client_id, invoice_ids=(invoice_id,)), decide, attempts=MAX_ATTEMPTS,
-                   message="This invoice is changing right now (a payment may be starting). Try again in a moment.")
-    log.info("invoice voided", extra={"client_id": client_id, "invoice_id": invoice_id,
-                                      "canceled_payment_id": canceled})
+    canceled = run(
+        repo,
+        Keys(client_id, invoice_ids=(invoice_id,)),
+        decide,
+        attempts=MAX_ATTEMPTS,
+        message="This invoice is changing right now (a payment may be starting). Try again in a moment.",
+    )
+    log.info(
+        "invoice voided", extra={"client_id": client_id, "invoice_id": invoice_id, "canceled_payment_id": canceled}
+    )
     invoice = repo.load(Keys(client_id, invoice_ids=(invoice_id,))).invoice()
     assert invoice is not None  # the invoice just voided
     # Newest payments first, as the API lists them; the journal, oldest first.
@@ -144,17 +179,26 @@ def check_voidable(invoice: Invoice, payments: list[Payment]) -> None:
     if invoice.status == PAID:
         raise Conflict("This invoice is paid: refund its payments instead of voiding it.", code="invoice_paid")
     if invoice.amount_paid > 0:
-        raise Conflict("Part of this invoice is paid: refund those payments first, then void it.",
-                       code="invoice_partially_paid")
+        raise Conflict(
+            "Part of this invoice is paid: refund those payments first, then void it.", code="invoice_partially_paid"
+        )
     if invoice.status == PROCESSING or invoice.amount_pending > 0:
-        raise Conflict("A payment for this invoice is being processed; it can't be voided until that payment "
-                       "settles or fails.", code="payment_in_progress")
+        raise Conflict(
+            "A payment for this invoice is being processed; it can't be voided until that payment settles or fails.",
+            code="payment_in_progress",
+        )
     if any(p.dispute is not None and p.dispute.status not in CLOSED for p in payments):
-        raise Conflict("A payment on this invoice is disputed: its money may come back to this invoice. Void it "
-                       "once the dispute is closed.", code="payment_disputed")
+        raise Conflict(
+            "A payment on this invoice is disputed: its money may come back to this invoice. Void it "
+            "once the dispute is closed.",
+            code="payment_disputed",
+        )
     if any(PaymentBalances(p.balance_map()).held_for(invoice.invoice_id) for p in payments):
-        raise Conflict("A payment on this invoice still holds money (kept as the client's credit): refund it "
-                       "first, then void the invoice.", code="payment_holds_money")
+        raise Conflict(
+            "A payment on this invoice still holds money (kept as the client's credit): refund it "
+            "first, then void the invoice.",
+            code="payment_holds_money",
+        )
 
 
 def list_client_invoices(client_id: str, status: str | None, limit: int, cursor: str | None):

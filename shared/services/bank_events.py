@@ -49,13 +49,16 @@ def after_return(client_id: str, bank_url: str | None, key: str, ach: AchProcess
         refresh_customer(client, ach, f"{key}:customer", "transfer_returned", enqueue)
 
 
-def apply_bank_state(method: SavedPaymentMethod, bank: BankAccount, key: str, topic: str, ach: AchProcessor,
-                     enqueue: Enqueue) -> str:
+def apply_bank_state(
+    method: SavedPaymentMethod, bank: BankAccount, key: str, topic: str, ach: AchProcessor, enqueue: Enqueue
+) -> str:
     if bank.status == "removed":
         try:
-            forget_method(method, extra=lambda tx: tx.save(record_of(key, topic),
-                                                            condition=ProcessedEvent.event_id.does_not_exist()),
-                          enqueue=enqueue)
+            forget_method(
+                method,
+                extra=lambda tx: tx.save(record_of(key, topic), condition=ProcessedEvent.event_id.does_not_exist()),
+                enqueue=enqueue,
+            )
         except TransactWriteError as exc:
             if not lost_race(exc):
                 raise
@@ -68,10 +71,15 @@ def apply_bank_state(method: SavedPaymentMethod, bank: BankAccount, key: str, to
     if bank.verification in ("locked", "failed") or topic in _FAILED_TOPICS:
         return _set(method, VERIFICATION_FAILED, key, topic)
     # queued before the record (at least once); the email ledger sends it once
-    if bank.verification == "ready" and method.bank_status == VERIFICATION_PENDING \
-            and topic == "customer_microdeposits_completed" and not _seen(key):
-        enqueue(account_job(method.client_id, "micro_deposits_arrived", key,
-                            payment_method_id=method.payment_method_id))
+    if (
+        bank.verification == "ready"
+        and method.bank_status == VERIFICATION_PENDING
+        and topic == "customer_microdeposits_completed"
+        and not _seen(key)
+    ):
+        enqueue(
+            account_job(method.client_id, "micro_deposits_arrived", key, payment_method_id=method.payment_method_id)
+        )
     return record_event_only(key, topic)
 
 
@@ -89,15 +97,23 @@ def _set(method: SavedPaymentMethod, status: str, key: str, topic: str) -> str:
     return update_for_event(method, [*status_actions(status), SavedPaymentMethod.verify_again.remove()], key, topic)
 
 
-def _unverified(method: SavedPaymentMethod, bank: BankAccount, key: str, topic: str, ach: AchProcessor,
-                enqueue: Enqueue) -> str:
+def _unverified(
+    method: SavedPaymentMethod, bank: BankAccount, key: str, topic: str, ach: AchProcessor, enqueue: Enqueue
+) -> str:
     """Dwolla unverified a verified bank (a return such as R22): new micro-deposits first (the same key on a retry
     of this event), then the method waits for them, its attempts counted from zero."""
     if bank.verification == "pending":
         ach.restart_verification(bank.id, f"reverify:{key}")
-    outcome = update_for_event(method, [*status_actions(VERIFICATION_PENDING),
-                                        SavedPaymentMethod.verification_attempts.set(0),
-                                        SavedPaymentMethod.verify_again.set(True)], key, topic)
+    outcome = update_for_event(
+        method,
+        [
+            *status_actions(VERIFICATION_PENDING),
+            SavedPaymentMethod.verification_attempts.set(0),
+            SavedPaymentMethod.verify_again.set(True),
+        ],
+        key,
+        topic,
+    )
     if outcome == "updated":
         _drop_default(method)
         enqueue(account_job(method.client_id, "bank_unverified", key, payment_method_id=method.payment_method_id))
@@ -108,8 +124,10 @@ def _drop_default(method: SavedPaymentMethod) -> None:
     """An unverified bank cannot pay: if it was the default, it stops being it (the client picks another, or
     verifies it again)."""
     try:
-        Client(method.client_id).update(actions=[Client.default_payment_method_id.remove()],
-                                        condition=Client.default_payment_method_id == method.payment_method_id)
+        Client(method.client_id).update(
+            actions=[Client.default_payment_method_id.remove()],
+            condition=Client.default_payment_method_id == method.payment_method_id,
+        )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise

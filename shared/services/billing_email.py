@@ -34,7 +34,11 @@ from shared.http.errors import TooManyRequests, Unprocessable
 log = Logger(child=True)
 LINK_LIFETIME = timedelta(hours=24)
 REQUEST_INTERVAL = timedelta(minutes=1)
-CONFIRMATION, REQUESTED, CHANGED = "billing_email_confirmation", "billing_email_change_requested", "billing_email_changed"
+CONFIRMATION, REQUESTED, CHANGED = (
+    "billing_email_confirmation",
+    "billing_email_change_requested",
+    "billing_email_changed",
+)
 
 
 def token_hash(token: str) -> str:
@@ -61,24 +65,35 @@ def plan_change(client: Client, email: str, now: datetime) -> Change | None:
     if email == client.billing_email or email == pending_billing_email(client, now):
         return None
     token, at = secrets.token_urlsafe(32), int(now.timestamp())
-    actions = [Client.pending_billing_email.set(email), Client.billing_email_token_hash.set(token_hash(token)),
-               Client.billing_email_token_expires_at.set(at + int(LINK_LIFETIME.total_seconds())),
-               Client.billing_email_requested_at.set(at)]
+    actions = [
+        Client.pending_billing_email.set(email),
+        Client.billing_email_token_hash.set(token_hash(token)),
+        Client.billing_email_token_expires_at.set(at + int(LINK_LIFETIME.total_seconds())),
+        Client.billing_email_requested_at.set(at),
+    ]
     condition = Client.billing_email_requested_at.does_not_exist() | (
-        Client.billing_email_requested_at <= at - int(REQUEST_INTERVAL.total_seconds()))
+        Client.billing_email_requested_at <= at - int(REQUEST_INTERVAL.total_seconds())
+    )
     return Change(token, actions, condition)
 
 
 def too_soon(client: Client, now: datetime) -> TooManyRequests:
     wait = max(1, int((client.billing_email_requested_at or 0) + REQUEST_INTERVAL.total_seconds() - now.timestamp()))
-    return TooManyRequests("Your billing email change was asked for a moment ago. Check that address's inbox for "
-                           f"the link, or try again in {wait} seconds.", code="billing_email_change_too_soon",
-                           details={"retry_after_seconds": wait}, headers={"Retry-After": str(wait)})
+    return TooManyRequests(
+        "Your billing email change was asked for a moment ago. Check that address's inbox for "
+        f"the link, or try again in {wait} seconds.",
+        code="billing_email_change_too_soon",
+        details={"retry_after_seconds": wait},
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def _invalid() -> Unprocessable:
-    return Unprocessable("This confirmation link is not valid any more: it was used already, or a newer change "
-                         "replaced it. Your billing email is shown below.", code="confirmation_invalid")
+    return Unprocessable(
+        "This confirmation link is not valid any more: it was used already, or a newer change "
+        "replaced it. Your billing email is shown below.",
+        code="confirmation_invalid",
+    )
 
 
 def confirm(client: Client, token: str, now: datetime, enqueue: Enqueue) -> None:
@@ -90,14 +105,22 @@ def confirm(client: Client, token: str, now: datetime, enqueue: Enqueue) -> None
     if not stored or not hmac.compare_digest(stored, digest) or not client.pending_billing_email:
         raise _invalid()
     if (client.billing_email_token_expires_at or 0) <= at:
-        raise Unprocessable("This confirmation link has expired (links work for 24 hours). Change your billing "
-                            "email again to get a new one.", code="confirmation_expired")
+        raise Unprocessable(
+            "This confirmation link has expired (links work for 24 hours). Change your billing "
+            "email again to get a new one.",
+            code="confirmation_expired",
+        )
     previous, new = client.billing_email, client.pending_billing_email
     try:
         Client(client.client_id).update(
-            actions=[Client.billing_email.set(new), Client.pending_billing_email.remove(),
-                     Client.billing_email_token_hash.remove(), Client.billing_email_token_expires_at.remove()],
-            condition=(Client.billing_email_token_hash == digest) & (Client.billing_email_token_expires_at > at))
+            actions=[
+                Client.billing_email.set(new),
+                Client.pending_billing_email.remove(),
+                Client.billing_email_token_hash.remove(),
+                Client.billing_email_token_expires_at.remove(),
+            ],
+            condition=(Client.billing_email_token_hash == digest) & (Client.billing_email_token_expires_at > at),
+        )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise _invalid() from None

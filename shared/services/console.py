@@ -41,8 +41,11 @@ def list_clients(limit: int, cursor: str | None) -> tuple[list[Client], str | No
     results = Client.scan(limit=limit, last_evaluated_key=start)
     clients = list(results)
     last = results.last_evaluated_key
-    after = base64.urlsafe_b64encode(json.dumps({"after": last["client_id"]["S"]}).encode()).decode().rstrip("=") \
-        if last else None
+    after = (
+        base64.urlsafe_b64encode(json.dumps({"after": last["client_id"]["S"]}).encode()).decode().rstrip("=")
+        if last
+        else None
+    )
     return sorted(clients, key=lambda c: (c.name.lower(), c.client_id)), after
 
 
@@ -59,18 +62,27 @@ def get_invoice(client_id: str, invoice_id: str):
 
 
 def needing_attention(now: datetime) -> dict:
-    flagged = [(reason, p) for reason in REASONS
-               for p in Payment.needs_attention.query(reason, limit=LIST_LIMIT)]
+    flagged = [(reason, p) for reason in REASONS for p in Payment.needs_attention.query(reason, limit=LIST_LIMIT)]
     oldest = clock.iso(now - min(STUCK_AFTER.values()))
-    stuck = [("stuck", p) for p in Payment.unsettled_index.query("unsettled", Payment.created_key < oldest,
-                                                                   limit=LIST_LIMIT * 2)
-             if p.status in STUCK_AFTER and clock.iso(now - STUCK_AFTER[p.status]) > p.created_key]
-    requests = [i for i in Invoice.by_extension_request.scan(
-        filter_condition=Invoice.extension_request.status == "pending",  # type: ignore[arg-type]  # a Condition
-        limit=LIST_LIMIT * 5)][:LIST_LIMIT]
+    stuck = [
+        ("stuck", p)
+        for p in Payment.unsettled_index.query("unsettled", Payment.created_key < oldest, limit=LIST_LIMIT * 2)
+        if p.status in STUCK_AFTER and clock.iso(now - STUCK_AFTER[p.status]) > p.created_key
+    ]
+    requests = [
+        i
+        for i in Invoice.by_extension_request.scan(
+            filter_condition=Invoice.extension_request.status == "pending",  # type: ignore[arg-type]  # a Condition
+            limit=LIST_LIMIT * 5,
+        )
+    ][:LIST_LIMIT]
     reports = list(ProblemReport.scan(filter_condition=ProblemReport.status == "open", limit=LIST_LIMIT * 5))
     reports = sorted(reports, key=lambda r: r.created_at)[:LIST_LIMIT]
     ids = {p.client_id for _, p in flagged + stuck} | {i.client_id for i in requests} | {r.client_id for r in reports}
     clients = {c.client_id: c for c in Client.batch_get(list(ids))} if ids else {}
-    return {"payments": flagged + stuck[:LIST_LIMIT], "extension_requests": requests, "problem_reports": reports,
-            "clients": clients}
+    return {
+        "payments": flagged + stuck[:LIST_LIMIT],
+        "extension_requests": requests,
+        "problem_reports": reports,
+        "clients": clients,
+    }

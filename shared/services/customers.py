@@ -30,14 +30,24 @@ def _customer_for(client: Client, attribute, create: Callable[[], str]) -> str:
 
 
 def stripe_customer_for(client: Client, cards: "CardProcessor") -> str:
-    return _customer_for(client, Client.stripe_customer_id, lambda: cards.ensure_customer(
-        client_id=client.client_id, email=client.billing_email, name=client.name))
+    return _customer_for(
+        client,
+        Client.stripe_customer_id,
+        lambda: cards.ensure_customer(client_id=client.client_id, email=client.billing_email, name=client.name),
+    )
 
 
 def ach_customer_for(client: Client, ach: "AchProcessor") -> str:
     """A business's customer carries its name as the business name and its contact (else the name again) as the
     person Dwolla asks for; a person's carries the name."""
     person = (client.contact_name or client.name) if client.business else client.name
-    return _customer_for(client, Client.ach_customer_id, lambda: ach.ensure_customer(
-        client_id=client.client_id, email=client.billing_email, name=person,
-        business_name=client.name if client.business else None))
+    return _customer_for(
+        client,
+        Client.ach_customer_id,
+        lambda: ach.ensure_customer(
+            client_id=client.client_id,
+            email=client.billing_email,
+            name=person,
+            business_name=client.name if client.business else None,
+        ),
+    )

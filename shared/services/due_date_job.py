@@ -52,8 +52,15 @@ class JobReport:
     autopay: dict = field(default_factory=dict)  # shared.services.autopay.AutopayReport's counts
 
 
-def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Callable | None = None,
-        ach: Callable | None = None, autopay_days_before: int = 0) -> JobReport:
+def run(
+    today: date,
+    enqueue: Enqueue,
+    default_policy: FeePolicy,
+    *,
+    cards: Callable | None = None,
+    ach: Callable | None = None,
+    autopay_days_before: int = 0,
+) -> JobReport:
     """`cards` and `ach`: the processors autopay charges with, built on first use (None: no autopay this run)."""
     report = JobReport()
     upcoming = _due_between(today + timedelta(days=1), today + timedelta(days=REMINDER_HORIZON), report)
@@ -62,8 +69,17 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
     clients = _clients({i.client_id for i in upcoming + due_today + past})
 
     if cards is not None and any(c.autopay is not None for c in clients.values()):
-        report.autopay = asdict(autopay.run_day(past + due_today + upcoming, clients, today, autopay_days_before,
-                                                cards=cards, ach=ach, enqueue=enqueue))  # type: ignore[arg-type]  # both or neither
+        report.autopay = asdict(
+            autopay.run_day(
+                past + due_today + upcoming,
+                clients,
+                today,
+                autopay_days_before,
+                cards=cards,
+                ach=ach,  # type: ignore[arg-type]  # both or neither
+                enqueue=enqueue,
+            )
+        )
 
     for invoice in upcoming:
         client = clients.get(invoice.client_id)
@@ -73,25 +89,45 @@ def run(today: date, enqueue: Enqueue, default_policy: FeePolicy, *, cards: Call
         if due is None or (client.autopay is not None and autopay_rules.notice_for(invoice, due.isoformat())):
             continue  # an autopay notice already says when it will be paid
         if reminder_due(due, today, list(client.reminder_days_before)):
-            enqueue({"kind": "reminder", "client_id": invoice.client_id, "invoice_id": invoice.invoice_id,
-                     "on": today.isoformat()})
+            enqueue(
+                {
+                    "kind": "reminder",
+                    "client_id": invoice.client_id,
+                    "invoice_id": invoice.invoice_id,
+                    "on": today.isoformat(),
+                }
+            )
             report.reminders += 1
 
     for invoice in past:
         if invoice.status not in ACTIVE:
             continue
         for due_date in overdue_dates(invoice, today):
-            enqueue({"kind": "overdue", "client_id": invoice.client_id, "invoice_id": invoice.invoice_id,
-                     "due_date": due_date})
+            enqueue(
+                {
+                    "kind": "overdue",
+                    "client_id": invoice.client_id,
+                    "invoice_id": invoice.invoice_id,
+                    "due_date": due_date,
+                }
+            )
             report.overdue_notices += 1
         policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else default_policy
         if fees_due(invoice, policy, today):  # decided again on the fresh invoice before it is written
             fee = apply_late_fee(invoice, policy, today)
             if fee:
                 report.fees_applied.append((invoice.invoice_id, fee))
-    log.info("due-date job done", extra={"today": today.isoformat(), "items_read": report.items_read,
-                                         "reminders": report.reminders, "overdue": report.overdue_notices,
-                                         "fees": len(report.fees_applied), "autopay": report.autopay})
+    log.info(
+        "due-date job done",
+        extra={
+            "today": today.isoformat(),
+            "items_read": report.items_read,
+            "reminders": report.reminders,
+            "overdue": report.overdue_notices,
+            "fees": len(report.fees_applied),
+            "autopay": report.autopay,
+        },
+    )
     return report
 
 
@@ -140,16 +176,21 @@ def fees_due(invoice: Invoice, policy: FeePolicy, today: date) -> list[tuple[str
         return []
     money = balances_of(invoice).money
     if invoice.payment_plan is not None:
-        return late_fees(states_of(invoice.payment_plan, money, invoice.status, today), policy, today,
-                         invoice.late_fee_period)
-    if invoice.late_fee_period == invoice.due_date or money.balance <= 0 \
-            or not fee_due(policy, date.fromisoformat(invoice.due_date), today):
+        return late_fees(
+            states_of(invoice.payment_plan, money, invoice.status, today), policy, today, invoice.late_fee_period
+        )
+    if (
+        invoice.late_fee_period == invoice.due_date
+        or money.balance <= 0
+        or not fee_due(policy, date.fromisoformat(invoice.due_date), today)
+    ):
         return []
     return [(invoice.due_date, late_fee(policy, money.balance))]  # the unpaid part only: not what is paid or in flight
 
 
-def apply_late_fee(invoice: Invoice, policy: FeePolicy, today: date | None = None, attempts: int = 3, *,
-                   repo: Repository | None = None) -> int:
+def apply_late_fee(
+    invoice: Invoice, policy: FeePolicy, today: date | None = None, attempts: int = 3, *, repo: Repository | None = None
+) -> int:
     """Charge the invoice's late fees for its current due date (each installment's) once; returns the fee (0 when
     none applies). The rule runs again on the invoice as it is when the fee is written, so a payment, an extension
     or a second run in between makes it decide again. No fee while an autopay try is still in flight."""
@@ -166,13 +207,19 @@ def apply_late_fee(invoice: Invoice, policy: FeePolicy, today: date | None = Non
         if not fees:
             return Change(result=0)
         at = clock.now_iso()
-        return Change(result=sum(fee for _, fee in fees),
-                      entries=[entry("late_fee", fee, f"late-fee:{fresh.invoice_id}:{due}", at, fresh.invoice_id)
-                               for due, fee in fees],
-                      invoices={fresh.invoice_id: {"late_fee_period": max(due for due, _ in fees)}})
+        return Change(
+            result=sum(fee for _, fee in fees),
+            entries=[
+                entry("late_fee", fee, f"late-fee:{fresh.invoice_id}:{due}", at, fresh.invoice_id) for due, fee in fees
+            ],
+            invoices={fresh.invoice_id: {"late_fee_period": max(due for due, _ in fees)}},
+        )
 
-    keys = Keys(invoice.client_id, invoice_ids=(invoice.invoice_id,),
-                extra=tuple((Payment, invoice.client_id, t) for t in tries))
+    keys = Keys(
+        invoice.client_id,
+        invoice_ids=(invoice.invoice_id,),
+        extra=tuple((Payment, invoice.client_id, t) for t in tries),
+    )
     try:
         return work.run(repo or repository(), keys, decide, attempts=attempts)
     except KeptLosingRaces:  # the next run decides again

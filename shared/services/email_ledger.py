@@ -30,11 +30,19 @@ def claim_email(key: str, kind: str) -> None:
     expired. Raises AlreadySent when it was sent, and NoticeBusy while another worker holds the claim (the
     queue delivers the job again later)."""
     now = int(clock.now().timestamp())
-    entry = ProcessedEvent(key, event_type=kind, processed_at=clock.now_iso(), status="sending",
-                           claimed_until=now + CLAIM_SECONDS, expires_at=clock.now() + LEDGER_RETENTION)
+    entry = ProcessedEvent(
+        key,
+        event_type=kind,
+        processed_at=clock.now_iso(),
+        status="sending",
+        claimed_until=now + CLAIM_SECONDS,
+        expires_at=clock.now() + LEDGER_RETENTION,
+    )
     try:
-        entry.save(condition=ProcessedEvent.event_id.does_not_exist()
-                   | ((ProcessedEvent.status == "sending") & (ProcessedEvent.claimed_until < now)))
+        entry.save(
+            condition=ProcessedEvent.event_id.does_not_exist()
+            | ((ProcessedEvent.status == "sending") & (ProcessedEvent.claimed_until < now))
+        )
     except (PutError, UpdateError) as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise

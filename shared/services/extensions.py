@@ -23,8 +23,7 @@ def _conflict_if_changed(exc: UpdateError) -> None:
     raise exc
 
 
-def request_extension(client_id: str, invoice_id: str, body: object, today: date,
-                      enqueue: Enqueue) -> Invoice:
+def request_extension(client_id: str, invoice_id: str, body: object, today: date, enqueue: Enqueue) -> Invoice:
     try:
         invoice = Invoice.get(client_id, invoice_id, consistent_read=True)
     except Invoice.DoesNotExist:
@@ -32,16 +31,28 @@ def request_extension(client_id: str, invoice_id: str, body: object, today: date
     open_request = invoice.extension_request is not None and invoice.extension_request.status == PENDING
     check_extendable(invoice.status, open_request, invoice.payment_plan is not None)
     requested, reason = parse_extension_request(body, date.fromisoformat(invoice.due_date), today)
-    ext = ExtensionRequest(extension_request_id=new_id("ext"), requested_due_date=requested.isoformat(),
-                           previous_due_date=invoice.due_date, reason=reason, status=PENDING,
-                           created_at=clock.now_iso())
+    ext = ExtensionRequest(
+        extension_request_id=new_id("ext"),
+        requested_due_date=requested.isoformat(),
+        previous_due_date=invoice.due_date,
+        reason=reason,
+        status=PENDING,
+        created_at=clock.now_iso(),
+    )
     try:  # conditional on the version read: two requests at once cannot both be the open one
-        invoice.update(actions=[Invoice.extension_request.set(ext),
-                                Invoice.extension_request_id.set(ext.extension_request_id)])
+        invoice.update(
+            actions=[Invoice.extension_request.set(ext), Invoice.extension_request_id.set(ext.extension_request_id)]
+        )
     except UpdateError as exc:
         _conflict_if_changed(exc)
-    enqueue({"kind": "extension_requested", "client_id": client_id, "invoice_id": invoice_id,
-             "extension_request_id": ext.extension_request_id})
+    enqueue(
+        {
+            "kind": "extension_requested",
+            "client_id": client_id,
+            "invoice_id": invoice_id,
+            "extension_request_id": ext.extension_request_id,
+        }
+    )
     log.info("extension requested", extra={"invoice_id": invoice_id, "requested": requested.isoformat()})
     return invoice
 
@@ -64,13 +75,21 @@ def decide_extension(extension_request_id: str, approve: bool, enqueue: Enqueue,
     actions = [Invoice.extension_request.set(ext)]
     if approve:
         # The new date moves the invoice out of today's overdue window and gives fees a new period.
-        actions += [Invoice.due_date.set(ext.requested_due_date),
-                    *status_actions(invoice.status, invoice, due_date=ext.requested_due_date)]
+        actions += [
+            Invoice.due_date.set(ext.requested_due_date),
+            *status_actions(invoice.status, invoice, due_date=ext.requested_due_date),
+        ]
     try:
         invoice.update(actions=actions)
     except UpdateError as exc:
         _conflict_if_changed(exc)
-    enqueue({"kind": "extension_decided", "client_id": invoice.client_id, "invoice_id": invoice.invoice_id,
-             "extension_request_id": extension_request_id})
+    enqueue(
+        {
+            "kind": "extension_decided",
+            "client_id": invoice.client_id,
+            "invoice_id": invoice.invoice_id,
+            "extension_request_id": extension_request_id,
+        }
+    )
     log.info("extension decided", extra={"extension_request_id": extension_request_id, "status": ext.status})
     return invoice

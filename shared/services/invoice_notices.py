@@ -31,8 +31,9 @@ def ledger_key(job: dict) -> str:
     return f"email:{kind}:{job['client_id']}:{job['invoice_id']}:{detail}"
 
 
-def send_invoice_notice(job: dict, *, merchant: Merchant, merchant_email: str,
-                        send: Callable[[Email, str], str], today: date) -> str:
+def send_invoice_notice(
+    job: dict, *, merchant: Merchant, merchant_email: str, send: Callable[[Email, str], str], today: date
+) -> str:
     try:
         invoice = Invoice.get(job["client_id"], job["invoice_id"], consistent_read=True)
         client = Client.get(job["client_id"])
@@ -46,19 +47,30 @@ def send_invoice_notice(job: dict, *, merchant: Merchant, merchant_email: str,
     return "sent"
 
 
-def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, merchant_email: str,
-             today: date) -> Email | None:
+def _compose(
+    job: dict, invoice: Invoice, client: Client, merchant: Merchant, merchant_email: str, today: date
+) -> Email | None:
     kind = job["kind"]
     due, amount = invoice.due_date, money_of(invoice).balance
     if invoice.payment_plan is not None and kind in ("reminder", "overdue"):  # about one installment
         plan = states_of(invoice.payment_plan, money_of(invoice), invoice.status, today)
-        target = next_owed(plan) if kind == "reminder" else next(
-            (s for s in plan if s.due_date.isoformat() == job.get("due_date") and s.status == OVERDUE), None)
+        target = (
+            next_owed(plan)
+            if kind == "reminder"
+            else next((s for s in plan if s.due_date.isoformat() == job.get("due_date") and s.status == OVERDUE), None)
+        )
         if target is None:
             return None
         due, amount = target.due_date.isoformat(), target.owed
-    facts = InvoiceFacts(to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
-                         invoice_id=invoice.invoice_id, amount_due=amount, currency=invoice.currency, due_date=due)
+    facts = InvoiceFacts(
+        to=client.billing_email,
+        client_name=client.name,
+        invoice_number=invoice.number,
+        invoice_id=invoice.invoice_id,
+        amount_due=amount,
+        currency=invoice.currency,
+        due_date=due,
+    )
     owed = invoice.status in ("open", "partially_paid")
     if kind == "reminder":
         days = reminder_due(date.fromisoformat(due), today, list(client.reminder_days_before))
@@ -68,7 +80,9 @@ def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, me
     if kind == "overdue":
         if not owed or job.get("due_date") != due:
             return None
-        policy = parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else merchant_default_policy()
+        policy = (
+            parse_policy(invoice.late_fee_policy.as_dict()) if invoice.late_fee_policy else merchant_default_policy()
+        )
         charged = invoice.fees if invoice.late_fee_period == due else 0  # the job's fee for this due date
         return render_overdue(facts, merchant, fee_charged=charged, fee_may_apply=policy.kind != "none")
     ext = invoice.extension_request
@@ -76,8 +90,12 @@ def _compose(job: dict, invoice: Invoice, client: Client, merchant: Merchant, me
         return None
     if kind == "extension_requested":
         return render_extension_requested(
-            InvoiceFacts(**{**facts.__dict__, "to": merchant_email}), merchant, ext.requested_due_date, ext.reason,
-            ext.extension_request_id)
+            InvoiceFacts(**{**facts.__dict__, "to": merchant_email}),
+            merchant,
+            ext.requested_due_date,
+            ext.reason,
+            ext.extension_request_id,
+        )
     if kind == "extension_decided" and ext.status in ("approved", "declined"):
         return render_extension_decided(facts, merchant, ext.status == "approved", ext.requested_due_date, ext.note)
     return None

@@ -23,7 +23,6 @@ from shared.services.email_ledger import claim_email, mark_sent
 log = Logger(child=True)
 
 
-
 @dataclass(frozen=True)
 class _Kind:
     ready: Callable[[Payment], bool]  # is the payment in a state this email describes?
@@ -43,9 +42,16 @@ def ledger_key(kind: str, client_id: str, payment_id: str, resend_at: int | None
     return base if resend_at is None else f"{base}:{resend_at}"
 
 
-def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchant,
-                send: Callable[[Email, str], str],
-                card_details: Callable[[str], CardDetails | None], resend_at: int | None = None) -> str:
+def send_notice(
+    kind: str,
+    client_id: str,
+    payment_id: str,
+    *,
+    merchant: Merchant,
+    send: Callable[[Email, str], str],
+    card_details: Callable[[str], CardDetails | None],
+    resend_at: int | None = None,
+) -> str:
     """Raises AlreadySent / NoticeBusy (from the ledger) to the worker."""
     spec = KINDS.get(kind)
     if spec is None:
@@ -57,8 +63,10 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         log.error("notice for an unknown payment", extra={"payment_id": payment_id, "kind": kind})
         return "unknown_payment"
     if not spec.ready(payment):
-        log.warning("notice no longer matches the payment", extra={"payment_id": payment_id, "kind": kind,
-                                                                    "status": payment.status})
+        log.warning(
+            "notice no longer matches the payment",
+            extra={"payment_id": payment_id, "kind": kind, "status": payment.status},
+        )
         return "not_applicable"
 
     key = ledger_key(kind, client_id, payment_id, resend_at)
@@ -71,13 +79,21 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
         email, actions = _receipt(payment, invoices, client, merchant, card_details)
         actions.append(Payment.receipt_sent_at.set(clock.now_iso()))
     else:
-        facts = AchFacts(to=client.billing_email, client_name=client.name,
-                         invoice_number=", ".join(i.number for i in invoices if i is not None),
-                         invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency,
-                         bank_name=payment.bank_name or "bank", last4=payment.bank_last4 or "",
-                         payment_id=payment.payment_id, created_at=payment.created_at,
-                         failure_message=payment.failure_message, failure_code=payment.failure_code,
-                         authorization=payment.ach_authorization.text if payment.ach_authorization else None)
+        facts = AchFacts(
+            to=client.billing_email,
+            client_name=client.name,
+            invoice_number=", ".join(i.number for i in invoices if i is not None),
+            invoice_id=invoice.invoice_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            bank_name=payment.bank_name or "bank",
+            last4=payment.bank_last4 or "",
+            payment_id=payment.payment_id,
+            created_at=payment.created_at,
+            failure_message=payment.failure_message,
+            failure_code=payment.failure_code,
+            authorization=payment.ach_authorization.text if payment.ach_authorization else None,
+        )
         email = (render_ach_initiated if kind == "ach_initiated" else render_payment_failed)(facts, merchant)
     message_id = send(email, merchant.sender_email)
     mark_sent(key)
@@ -87,8 +103,13 @@ def send_notice(kind: str, client_id: str, payment_id: str, *, merchant: Merchan
     return "sent"
 
 
-def _receipt(payment: Payment, invoices: list[Invoice], client: Client, merchant: Merchant,
-             card_details: Callable[[str], CardDetails | None]) -> tuple[Email, list]:
+def _receipt(
+    payment: Payment,
+    invoices: list[Invoice],
+    client: Client,
+    merchant: Merchant,
+    card_details: Callable[[str], CardDetails | None],
+) -> tuple[Email, list]:
     invoice = invoices[0]
     card_actions: list[Any] = []
     if payment.method == "ach":
@@ -101,13 +122,25 @@ def _receipt(payment: Payment, invoices: list[Invoice], client: Client, merchant
                 brand, last4 = details.brand, details.last4
                 card_actions = [Payment.card_brand.set(brand), Payment.card_last4.set(last4)]
         paid_with = method_line(brand, last4)
-    email = render_receipt(ReceiptFacts(
-        to=client.billing_email, client_name=client.name, invoice_number=invoice.number,
-        invoice_id=invoice.invoice_id, amount=payment.amount, currency=payment.currency, method_line=paid_with,
-        paid_at=payment.succeeded_at or clock.now_iso(), invoice_total=invoice.total + invoice.fees,
-        paid_to_date=invoice.amount_paid, remaining_balance=money_of(invoice).balance, payment_id=payment.payment_id,
-        invoices=_paid_on_each(payment, invoices), card_fee=int(payment.card_fee or 0),
-    ), merchant)
+    email = render_receipt(
+        ReceiptFacts(
+            to=client.billing_email,
+            client_name=client.name,
+            invoice_number=invoice.number,
+            invoice_id=invoice.invoice_id,
+            amount=payment.amount,
+            currency=payment.currency,
+            method_line=paid_with,
+            paid_at=payment.succeeded_at or clock.now_iso(),
+            invoice_total=invoice.total + invoice.fees,
+            paid_to_date=invoice.amount_paid,
+            remaining_balance=money_of(invoice).balance,
+            payment_id=payment.payment_id,
+            invoices=_paid_on_each(payment, invoices),
+            card_fee=int(payment.card_fee or 0),
+        ),
+        merchant,
+    )
     return email, card_actions
 
 

@@ -1,4 +1,4 @@
-""""Did it go through?": reading a payment that has waited for its processor's word longer than STALE_AFTER
+""" "Did it go through?": reading a payment that has waited for its processor's word longer than STALE_AFTER
 asks the processor (at most once per CHECK_INTERVAL per payment, claimed with a conditional write, so a portal
 polling from three tabs costs one processor call) and applies the answer through the webhook's code path
 (reconciliation's, which is apply_update's). So the answer is true even when a webhook was lost."""
@@ -24,8 +24,15 @@ STALE_AFTER = timedelta(minutes=1)
 CHECK_INTERVAL = timedelta(seconds=30)
 
 
-def current_payment(client_id: str, payment_id: str, now: datetime, *, cards: Callable[[], CardProcessor],
-                    ach: Callable[[], AchProcessor], enqueue: Enqueue) -> Payment:
+def current_payment(
+    client_id: str,
+    payment_id: str,
+    now: datetime,
+    *,
+    cards: Callable[[], CardProcessor],
+    ach: Callable[[], AchProcessor],
+    enqueue: Enqueue,
+) -> Payment:
     try:
         payment = Payment.get(client_id, payment_id)
     except Payment.DoesNotExist:
@@ -54,11 +61,15 @@ def _waited(payment: Payment, now: datetime) -> bool:
 def _claim_check(payment: Payment, now: datetime) -> bool:
     at = int(now.timestamp())
     try:
-        payment.update(actions=[Payment.status_checked_at.set(at)],
-                       condition=Payment.status.is_in(PENDING, PROCESSING)
-                       & (Payment.status_checked_at.does_not_exist()
-                          | (Payment.status_checked_at <= at - int(CHECK_INTERVAL.total_seconds()))),
-                       add_version_condition=False)
+        payment.update(
+            actions=[Payment.status_checked_at.set(at)],
+            condition=Payment.status.is_in(PENDING, PROCESSING)
+            & (
+                Payment.status_checked_at.does_not_exist()
+                | (Payment.status_checked_at <= at - int(CHECK_INTERVAL.total_seconds()))
+            ),
+            add_version_condition=False,
+        )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise

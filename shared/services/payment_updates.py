@@ -44,8 +44,13 @@ class _Covers:
     invoice_ids: tuple[str, ...]
 
 
-def apply_update(update: PaymentUpdate, enqueue: Enqueue, *, confirm_id: Callable[[Payment], bool] | None = None,
-                 repo: Repository | None = None) -> UpdateResult:
+def apply_update(
+    update: PaymentUpdate,
+    enqueue: Enqueue,
+    *,
+    confirm_id: Callable[[Payment], bool] | None = None,
+    repo: Repository | None = None,
+) -> UpdateResult:
     """`confirm_id` is asked when the payment has no processor id stored (the processor's answer to its
     creation was lost) and the update names one: does the processor's own record tie that id to this payment?
     Without it, the caller vouches that the update was read from that record (a fetched transfer or intent).
@@ -55,8 +60,12 @@ def apply_update(update: PaymentUpdate, enqueue: Enqueue, *, confirm_id: Callabl
     repo = repo or repository()
     invoice_ids: tuple[str, ...] = (update.invoice_id,)
     while True:
-        keys = Keys(update.client_id, payment_id=update.payment_id, invoice_ids=invoice_ids,
-                    event_key=f"{update.source}:{update.event_id}")
+        keys = Keys(
+            update.client_id,
+            payment_id=update.payment_id,
+            invoice_ids=invoice_ids,
+            event_key=f"{update.source}:{update.event_id}",
+        )
         result = run(repo, keys, lambda ctx: decide_update(ctx, update, confirm_id), enqueue=enqueue)
         if not isinstance(result, _Covers):
             return result
@@ -74,26 +83,49 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
     if not set(payment.invoice_ids) <= set(ctx.keys.invoice_ids):
         return Change(result=_Covers(payment.invoice_ids))
     if not set(payment.invoice_ids) <= set(ctx.invoices):  # cannot happen: invoices are never deleted
-        log.error("an invoice of the payment is missing", extra={"payment_id": payment.payment_id,
-                                                                 "invoice_ids": list(payment.invoice_ids)})
+        log.error(
+            "an invoice of the payment is missing",
+            extra={"payment_id": payment.payment_id, "invoice_ids": list(payment.invoice_ids)},
+        )
         return Change(result=UpdateResult("unknown_payment", payment.status, "invoice_missing"))
 
     refused = refusal(payment.currency, update.outcome)
     if refused is not None:
-        log.error("processor outcome refused", extra={"anomaly": refused, "event_id": update.event_id,
-                                                      "payment_id": payment.payment_id,
-                                                      "currency": update.outcome.currency})
+        log.error(
+            "processor outcome refused",
+            extra={
+                "anomaly": refused,
+                "event_id": update.event_id,
+                "payment_id": payment.payment_id,
+                "currency": update.outcome.currency,
+            },
+        )
         return Change(result=UpdateResult("refused", payment.status, refused), event_type=update.event_type)
 
     held = PaymentBalances(payment.balance_map())
     spread = spread_payment(payment)
     if spread:  # several invoices, or a card fee: the effect's money is spread by shared/domain/allocations.py
-        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome, InvoiceMoney(0, 0, 0, 0),
-                        credited=held.credit, paid=held.held - held.credit, void=True)
+        effect = decide(
+            payment.status,
+            payment.amount,
+            payment.failure_at,
+            update.outcome,
+            InvoiceMoney(0, 0, 0, 0),
+            credited=held.credit,
+            paid=held.held - held.credit,
+            void=True,
+        )
     else:
-        effect = decide(payment.status, payment.amount, payment.failure_at, update.outcome,
-                        balances_of(invoice).money, credited=held.credit, paid=held.paid(invoice.invoice_id),
-                        void=invoice.status == VOID)
+        effect = decide(
+            payment.status,
+            payment.amount,
+            payment.failure_at,
+            update.outcome,
+            balances_of(invoice).money,
+            credited=held.credit,
+            paid=held.paid(invoice.invoice_id),
+            void=invoice.status == VOID,
+        )
     if effect is None:
         return Change(result=UpdateResult("ignored", payment.status), event_type=update.event_type)
     key, fields = f"{update.source}:{update.event_id}", _payment_fields(update, payment, effect)
@@ -107,27 +139,45 @@ def decide_update(ctx: Context, update: PaymentUpdate, confirm_id: Callable[[Pay
     if effect.credit_delta > 0:  # a duplicate charge kept as credit: tell the merchant, who can refund it
         jobs.append(payment_job(payment.client_id, payment.payment_id, "overpayment"))
     if effect.anomaly:
-        log.error("payment anomaly", extra={"anomaly": effect.anomaly, "payment_id": payment.payment_id,
-                                            "credit": effect.credit_delta, "amount": payment.amount,
-                                            "reported_amount": update.outcome.amount})
+        log.error(
+            "payment anomaly",
+            extra={
+                "anomaly": effect.anomaly,
+                "payment_id": payment.payment_id,
+                "credit": effect.credit_delta,
+                "amount": payment.amount,
+                "reported_amount": update.outcome.amount,
+            },
+        )
     # A declined card payment stays the invoice's open checkout: the client may retry it with another card.
     releases = effect.payment_status not in (PENDING, FAILED)
     return Change(
         result=UpdateResult("applied", effect.payment_status, effect.anomaly),
-        entries=entries, payment=fields,
-        invoices={i: {"open_payment_id": None} for i, inv in ctx.invoices.items()
-                  if releases and inv.open_payment_id == payment.payment_id},
-        event_type=update.event_type, jobs=jobs,
-        refused=lambda reason: UpdateResult("refused", payment.status, f"ledger_refused:{reason}"))
+        entries=entries,
+        payment=fields,
+        invoices={
+            i: {"open_payment_id": None}
+            for i, inv in ctx.invoices.items()
+            if releases and inv.open_payment_id == payment.payment_id
+        },
+        event_type=update.event_type,
+        jobs=jobs,
+        refused=lambda reason: UpdateResult("refused", payment.status, f"ledger_refused:{reason}"),
+    )
 
 
 def _entries(effect: Effect, key: str, payment: Payment, invoice_id: str) -> list:
     """The journal entries of an effect: in flight, released, received, kept as credit, returned, lost."""
     at, ids = clock.now_iso(), {"payment_id": payment.payment_id}
-    moves = [("transfer_started", max(0, effect.pending_delta)), ("transfer_finished", max(0, -effect.pending_delta)),
-             ("payment_received", max(0, effect.paid_delta)), ("kept_as_credit", max(0, effect.credit_delta)),
-             ("payment_returned", max(0, -effect.paid_delta)), ("credit_returned", max(0, -effect.credit_delta)),
-             ("returned_at_loss", effect.loss)]
+    moves = [
+        ("transfer_started", max(0, effect.pending_delta)),
+        ("transfer_finished", max(0, -effect.pending_delta)),
+        ("payment_received", max(0, effect.paid_delta)),
+        ("kept_as_credit", max(0, effect.credit_delta)),
+        ("payment_returned", max(0, -effect.paid_delta)),
+        ("credit_returned", max(0, -effect.credit_delta)),
+        ("returned_at_loss", effect.loss),
+    ]
     return [entry(kind, amount, key, at, invoice_id, **ids) for kind, amount in moves if amount]
 
 
@@ -135,16 +185,20 @@ def _payment_fields(update: PaymentUpdate, payment: Payment, effect: Effect) -> 
     outcome = update.outcome
     # Unsettled = money may still move: pending, processing, and a declined card payment (the client can
     # retry the same PaymentIntent with another card), so reconciliation also catches a lost success.
-    unsettled = effect.payment_status in (PENDING, PROCESSING) or (effect.payment_status == FAILED
-                                                                   and payment.method == "card")
+    unsettled = effect.payment_status in (PENDING, PROCESSING) or (
+        effect.payment_status == FAILED and payment.method == "card"
+    )
     fields: dict[str, Any] = {"status": effect.payment_status, "unsettled": UNSETTLED if unsettled else None}
     if effect.payment_status == SUCCEEDED:
         fields["succeeded_at"] = clock.now_iso()
     if effect.amount is not None:
         fields["amount"] = effect.amount
     if effect.record_failure and outcome.failure:
-        fields |= {"failure_code": outcome.failure.code, "failure_message": outcome.failure.message,
-                   "failure_at": outcome.occurred_at}
+        fields |= {
+            "failure_code": outcome.failure.code,
+            "failure_message": outcome.failure.message,
+            "failure_at": outcome.occurred_at,
+        }
     if update.payment_method_id:
         fields["processor_method_id"] = update.payment_method_id
     if payment.processor_payment_id is None and update.processor_payment_id:
@@ -155,8 +209,9 @@ def _payment_fields(update: PaymentUpdate, payment: Payment, effect: Effect) -> 
 def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice, confirm_id) -> UpdateResult | None:
     """Why the update is not about this payment (None: it is). The ids named by an event body prove nothing."""
     if payment is None or invoice is None or payment.invoice_id != invoice.invoice_id:
-        log.warning("event for an unknown payment", extra={"event_id": update.event_id,
-                                                           "payment_id": update.payment_id})
+        log.warning(
+            "event for an unknown payment", extra={"event_id": update.event_id, "payment_id": update.payment_id}
+        )
         return UpdateResult("unknown_payment")
     stored = payment.processor_payment_id
     if update.processor not in (None, payment.processor) or update.method not in (None, payment.method):
@@ -167,8 +222,14 @@ def _mismatch(update: PaymentUpdate, payment: Payment | None, invoice, confirm_i
         reason = "the processor's record does not tie the event's id to the payment"
     else:
         return None
-    log.error(reason, extra={"event_id": update.event_id, "payment_id": update.payment_id,
-                             "processor_payment_id": update.processor_payment_id})
+    log.error(
+        reason,
+        extra={
+            "event_id": update.event_id,
+            "payment_id": update.payment_id,
+            "processor_payment_id": update.processor_payment_id,
+        },
+    )
     return UpdateResult("unknown_payment", payment.status, "processor_id_mismatch")
 
 

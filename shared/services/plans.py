@@ -40,8 +40,9 @@ def fingerprint(body: object) -> str:
     return "payment_plan:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def set_payment_plan(client_id: str, invoice_id: str, body: object, idempotency_key: str, today: date, *,
-                     repo: Repository | None = None) -> PlannedInvoice:
+def set_payment_plan(
+    client_id: str, invoice_id: str, body: object, idempotency_key: str, today: date, *, repo: Repository | None = None
+) -> PlannedInvoice:
     repo = repo or repository()
     key, tag = request_key(client_id, invoice_id, idempotency_key), fingerprint(body)
 
@@ -51,25 +52,37 @@ def set_payment_plan(client_id: str, invoice_id: str, body: object, idempotency_
             raise invoice_not_found()
         if seen is not None:
             if seen.event_type != tag:
-                raise Unprocessable("This Idempotency-Key was already used for a different payment plan. Use a new "
-                                    "key for a new plan.", code="idempotency_key_reused")
+                raise Unprocessable(
+                    "This Idempotency-Key was already used for a different payment plan. Use a new key for a new plan.",
+                    code="idempotency_key_reused",
+                )
             return Change(result=True)
         money = balances_of(invoice).money
         ext = invoice.extension_request
         check_plannable(invoice.status, money.balance, ext is not None and ext.status == "pending")
         installments = parse_plan(body, balance=money.balance, currency=invoice.currency, today=today)
-        plan = PaymentPlan(installments=[Installment(amount=i.amount, due_date=i.due_date.isoformat())
-                                         for i in installments],
-                           base=money.amount_paid + money.amount_pending, created_at=clock.now_iso())
-        return Change(result=False, creates=[record_of(key, tag)],
-                      invoices={invoice_id: {"payment_plan": plan, "due_date": installments[-1].due_date.isoformat()}})
+        plan = PaymentPlan(
+            installments=[Installment(amount=i.amount, due_date=i.due_date.isoformat()) for i in installments],
+            base=money.amount_paid + money.amount_pending,
+            created_at=clock.now_iso(),
+        )
+        return Change(
+            result=False,
+            creates=[record_of(key, tag)],
+            invoices={invoice_id: {"payment_plan": plan, "due_date": installments[-1].due_date.isoformat()}},
+        )
 
-    replayed = run(repo, Keys(client_id, invoice_ids=(invoice_id,), extra=((ProcessedEvent, key),)), decide,
-                   message="This invoice changed while the plan was being saved (a payment may have arrived). Check "
-                           "its balance and try again.")
+    replayed = run(
+        repo,
+        Keys(client_id, invoice_ids=(invoice_id,), extra=((ProcessedEvent, key),)),
+        decide,
+        message="This invoice changed while the plan was being saved (a payment may have arrived). Check "
+        "its balance and try again.",
+    )
     if not replayed:
         log.info("payment plan set", extra={"client_id": client_id, "invoice_id": invoice_id})
     invoice = repo.load(Keys(client_id, invoice_ids=(invoice_id,))).invoice()
     assert invoice is not None  # read by the run above: an invoice is never deleted
-    return PlannedInvoice(invoice, repo.invoice_payments(client_id, invoice_id)[::-1], replayed,
-                          repo.journal(client_id, invoice_id))
+    return PlannedInvoice(
+        invoice, repo.invoice_payments(client_id, invoice_id)[::-1], replayed, repo.journal(client_id, invoice_id)
+    )

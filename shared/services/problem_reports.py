@@ -42,6 +42,7 @@ ATTEMPTS = 3
 
 # ---------- parsing ----------
 
+
 def parse_report(body: object) -> tuple[str, str]:
     body = json_object(body, request_schemas.PROBLEM_REPORT)
     kind = body.get("kind")
@@ -56,19 +57,30 @@ def parse_resolution(body: object) -> str:
 
 
 def report_view(report: ProblemReport, *, resolved_fields: bool = False) -> dict:
-    view = {"problem_report_id": report.problem_report_id, "payment_id": report.payment_id, "kind": report.kind,
-            "message": report.message, "status": report.status, "created_at": report.created_at}
+    view = {
+        "problem_report_id": report.problem_report_id,
+        "payment_id": report.payment_id,
+        "kind": report.kind,
+        "message": report.message,
+        "status": report.status,
+        "created_at": report.created_at,
+    }
     if resolved_fields:
         view |= {"resolved_at": report.resolved_at, "resolution": report.resolution}
     return view
 
 
 def _job(client_id: str, payment_id: str, problem_report_id: str) -> dict:
-    return {"kind": PROBLEM_REPORT, "client_id": client_id, "payment_id": payment_id,
-            "problem_report_id": problem_report_id}
+    return {
+        "kind": PROBLEM_REPORT,
+        "client_id": client_id,
+        "payment_id": payment_id,
+        "problem_report_id": problem_report_id,
+    }
 
 
 # ---------- client: open a report ----------
+
 
 def _already_open(payment: Payment, kind: str, enqueue: Enqueue) -> Conflict:
     # The open report's email job is queued again: if the first request died between its commit and its
@@ -76,8 +88,9 @@ def _already_open(payment: Payment, kind: str, enqueue: Enqueue) -> Conflict:
     existing = next((s for s in payment.problem_reports if s.kind == kind and s.status == OPEN), None)
     if existing is not None:
         enqueue(_job(payment.client_id, payment.payment_id, existing.problem_report_id))
-    return Conflict("You already reported this problem on this payment; we are looking into it.",
-                    code="problem_report_open")
+    return Conflict(
+        "You already reported this problem on this payment; we are looking into it.", code="problem_report_open"
+    )
 
 
 def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue) -> ProblemReport:
@@ -88,20 +101,32 @@ def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue)
         if kind in (payment.open_report_kinds or []):
             raise _already_open(payment, kind, enqueue)
         created_at, report_id = clock.now_iso(), new_id("pr")
-        report = ProblemReport(client_id, report_id, payment_id=payment_id, kind=kind, message=message,
-                               status=OPEN, created_at=created_at,
-                               payment_key=f"{payment_id}#{created_at}#{report_id}")
+        report = ProblemReport(
+            client_id,
+            report_id,
+            payment_id=payment_id,
+            kind=kind,
+            message=message,
+            status=OPEN,
+            created_at=created_at,
+            payment_key=f"{payment_id}#{created_at}#{report_id}",
+        )
         summary = ReportSummary(problem_report_id=report_id, kind=kind, status=OPEN, created_at=created_at)
         with write_transaction() as tx:
             tx.save(report, condition=ProblemReport.problem_report_id.does_not_exist())
-            tx.update(payment, actions=[
-                Payment.open_report_kinds.set((Payment.open_report_kinds | []).append([kind])),
-                Payment.problem_reports.set((Payment.problem_reports | []).append([summary])),
-            ], condition=Payment.payment_id.exists() & ~Payment.open_report_kinds.contains(kind),
-                add_version_condition=False)
+            tx.update(
+                payment,
+                actions=[
+                    Payment.open_report_kinds.set((Payment.open_report_kinds | []).append([kind])),
+                    Payment.problem_reports.set((Payment.problem_reports | []).append([summary])),
+                ],
+                condition=Payment.payment_id.exists() & ~Payment.open_report_kinds.contains(kind),
+                add_version_condition=False,
+            )
         enqueue(_job(client_id, payment_id, report_id))
-        log.info("problem report opened", extra={"payment_id": payment_id, "kind": kind,
-                                                 "problem_report_id": report_id})
+        log.info(
+            "problem report opened", extra={"payment_id": payment_id, "kind": kind, "problem_report_id": report_id}
+        )
         return report
 
     def give_up() -> Exception:
@@ -111,11 +136,13 @@ def open_report(client_id: str, payment_id: str, body: object, enqueue: Enqueue)
         return Conflict("The payment changed while saving your report; try again.", code="concurrent_change")
 
     # After a lost race: decide again on the payment as it is now.
-    return until_won(attempt, attempts=ATTEMPTS, before_retry=lambda: payment.refresh(consistent_read=True),
-                     give_up=give_up)
+    return until_won(
+        attempt, attempts=ATTEMPTS, before_retry=lambda: payment.refresh(consistent_read=True), give_up=give_up
+    )
 
 
 # ---------- merchant: resolve a report ----------
+
 
 def _report_by_id(problem_report_id: str) -> ProblemReport:
     report = next(iter(ProblemReport.by_id.query(problem_report_id, limit=1)), None)
@@ -148,16 +175,21 @@ def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
         kinds = [k for k in (payment.open_report_kinds or []) if k != report.kind]
         resolved_at = clock.now_iso()
         with write_transaction() as tx:
-            tx.update(report, actions=[ProblemReport.status.set(RESOLVED),
-                                       ProblemReport.resolved_at.set(resolved_at),
-                                       ProblemReport.resolution.set(resolution)],
-                      condition=ProblemReport.status == OPEN)
+            tx.update(
+                report,
+                actions=[
+                    ProblemReport.status.set(RESOLVED),
+                    ProblemReport.resolved_at.set(resolved_at),
+                    ProblemReport.resolution.set(resolution),
+                ],
+                condition=ProblemReport.status == OPEN,
+            )
             # Conditional on the version read: the lists are rewritten whole, so nothing may slip in.
-            tx.update(payment, actions=[Payment.open_report_kinds.set(kinds),
-                                        Payment.problem_reports.set(summaries)])
+            tx.update(payment, actions=[Payment.open_report_kinds.set(kinds), Payment.problem_reports.set(summaries)])
         report.status, report.resolved_at, report.resolution = RESOLVED, resolved_at, resolution
-        log.info("problem report resolved", extra={"problem_report_id": problem_report_id,
-                                                   "payment_id": report.payment_id})
+        log.info(
+            "problem report resolved", extra={"problem_report_id": problem_report_id, "payment_id": report.payment_id}
+        )
         return report
 
     def give_up() -> Exception:
@@ -167,18 +199,19 @@ def resolve_report(problem_report_id: str, body: object) -> ProblemReport:
         return Conflict("The payment changed while resolving; try again.", code="concurrent_change")
 
     # After a lost race: decide again on the report as it is now.
-    return until_won(attempt, attempts=ATTEMPTS, before_retry=lambda: report.refresh(consistent_read=True),
-                     give_up=give_up)
+    return until_won(
+        attempt, attempts=ATTEMPTS, before_retry=lambda: report.refresh(consistent_read=True), give_up=give_up
+    )
 
 
 # ---------- worker: the merchant's email ----------
+
 
 def ledger_key(job: dict) -> str:
     return f"email:{PROBLEM_REPORT}:{job['client_id']}:{job['problem_report_id']}"
 
 
-def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str,
-                       send: Callable[[Email, str], str]) -> str:
+def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str, send: Callable[[Email, str], str]) -> str:
     """Email the merchant about one report, at most once (raises AlreadySent / NoticeBusy like the due-date
     emails). A report resolved before its email went out is not announced any more."""
     client_id, report_id = job["client_id"], job["problem_report_id"]
@@ -197,11 +230,24 @@ def send_report_notice(job: dict, *, merchant: Merchant, merchant_email: str,
         return "not_applicable"
     if not merchant_email:
         raise RuntimeError("MERCHANT_EMAIL is not set: cannot tell the merchant about a problem report")
-    email = render_problem_report(ReportFacts(
-        to=merchant_email, problem_report_id=report_id, kind=report.kind, message=report.message,
-        created_at=report.created_at, client_id=client_id, client_name=client.name, payment_id=payment.payment_id,
-        invoice_number=invoice.number, amount=payment.amount, currency=payment.currency,
-        processor=payment.processor, processor_payment_id=payment.processor_payment_id), merchant)
+    email = render_problem_report(
+        ReportFacts(
+            to=merchant_email,
+            problem_report_id=report_id,
+            kind=report.kind,
+            message=report.message,
+            created_at=report.created_at,
+            client_id=client_id,
+            client_name=client.name,
+            payment_id=payment.payment_id,
+            invoice_number=invoice.number,
+            amount=payment.amount,
+            currency=payment.currency,
+            processor=payment.processor,
+            processor_payment_id=payment.processor_payment_id,
+        ),
+        merchant,
+    )
     send_once(ledger_key(job), PROBLEM_REPORT, email, merchant.sender_email, send)
     log.info("problem report email sent", extra={"problem_report_id": report_id})
     return "sent"

@@ -45,7 +45,9 @@ def _encode_cursor(key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str | None, client_id: str, keys: tuple[str, ...], prefix: tuple[str, str] | None = None) -> dict | None:
+def _decode_cursor(
+    cursor: str | None, client_id: str, keys: tuple[str, ...], prefix: tuple[str, str] | None = None
+) -> dict | None:
     """The DynamoDB start key a next_cursor encodes, checked to be a position in this query: exactly the query's
     key attributes (`keys`), strings that fit a key, and with `prefix` (attribute, value) inside the query's
     begins_with range; the partition is the caller's own. DynamoDB refuses any other start key."""
@@ -55,9 +57,13 @@ def _decode_cursor(cursor: str | None, client_id: str, keys: tuple[str, ...], pr
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         position = None
-    if not isinstance(position, dict) or position.pop("of", None) != _owner(client_id) or set(position) != set(keys) \
-            or not all(isinstance(v, str) and fits_key(v) for v in position.values()) \
-            or (prefix and not position[prefix[0]].startswith(prefix[1])):
+    if (
+        not isinstance(position, dict)
+        or position.pop("of", None) != _owner(client_id)
+        or set(position) != set(keys)
+        or not all(isinstance(v, str) and fits_key(v) for v in position.values())
+        or (prefix and not position[prefix[0]].startswith(prefix[1]))
+    ):
         raise BadRequest("cursor is not valid: use the next_cursor of the previous page.", code="invalid_cursor")
     return {"client_id": {"S": client_id}, **{name: {"S": value} for name, value in position.items()}}
 
@@ -66,8 +72,9 @@ OVERDUE = "overdue"  # a filter, not a stored status: derived from the due date 
 STATUS_FILTERS = (*STATUSES, OVERDUE)
 
 
-def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | None,
-                  today: date | None = None) -> tuple[list, str | None]:
+def list_invoices(
+    client_id: str, status: str | None, limit: int, cursor: str | None, today: date | None = None
+) -> tuple[list, str | None]:
     if status is not None and status not in STATUS_FILTERS:
         raise BadRequest(f"status must be one of: {', '.join(STATUS_FILTERS)}.", code="invalid_status")
     if status in (None, OVERDUE):
@@ -77,15 +84,24 @@ def list_invoices(client_id: str, status: str | None, limit: int, cursor: str | 
         # Filtered as is_overdue decides (PynamoDB reads on until the page is full, so a client with many paid
         # invoices costs more reads, never a Scan).
         due_before = (today or clock.today()).isoformat()
-        results = Invoice.by_issued.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-                                          filter_condition=Invoice.status.is_in(OPEN, PARTIALLY_PAID)
-                                          & (Invoice.due_date < due_before))
+        results = Invoice.by_issued.query(
+            client_id,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+            filter_condition=Invoice.status.is_in(OPEN, PARTIALLY_PAID) & (Invoice.due_date < due_before),
+        )
     elif status is None:
         results = Invoice.by_issued.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
     else:
         start = _decode_cursor(cursor, client_id, ("invoice_id", "status_key"), ("status_key", f"{status}#"))
-        results = Invoice.by_status.query(client_id, Invoice.status_key.startswith(f"{status}#"),
-                                          scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        results = Invoice.by_status.query(
+            client_id,
+            Invoice.status_key.startswith(f"{status}#"),
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+        )
     items = list(results)
     return items, _encode_cursor(results.last_evaluated_key)
 
@@ -98,8 +114,15 @@ def get_invoice(client_id: str, invoice_id: str) -> tuple[Invoice, list[Payment]
         raise invoice_not_found()
     invoice = Invoice.from_raw_data(items[0])
     entries = [entry_of(JournalItem.from_raw_data(item)) for item in items[1:]]
-    payments = resolve(client_id, Payment.by_invoice.query(
-        client_id, Payment.invoice_key.startswith(f"{invoice_id}#"), scan_index_forward=False, limit=INVOICE_PAYMENTS))
+    payments = resolve(
+        client_id,
+        Payment.by_invoice.query(
+            client_id,
+            Payment.invoice_key.startswith(f"{invoice_id}#"),
+            scan_index_forward=False,
+            limit=INVOICE_PAYMENTS,
+        ),
+    )
     return invoice, payments, (entries, _activity_cursor(entries) if more else None)
 
 
@@ -115,8 +138,12 @@ def invoice_activity(client_id: str, invoice_id: str, cursor: str | None) -> tup
 
 
 def _journal_query(client_id: str, invoice_id: str, first: str, limit: int) -> tuple[list[dict], bool]:
-    page = connection().query(Invoice.Meta.table_name, client_id,
-                              range_key_condition=Invoice.invoice_id.between(first, f"{invoice_id}#~"), limit=limit)
+    page = connection().query(
+        Invoice.Meta.table_name,
+        client_id,
+        range_key_condition=Invoice.invoice_id.between(first, f"{invoice_id}#~"),
+        limit=limit,
+    )
     return page.get("Items", []), bool(page.get("LastEvaluatedKey"))
 
 
@@ -131,31 +158,44 @@ def _decode_activity_cursor(cursor: str | None) -> int:
         after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))).get("after")
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError, AttributeError):
         after = None
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 10 ** 9 - 1:
-        raise BadRequest("cursor is not valid: use the activity_next_cursor of the previous page.",
-                         code="invalid_cursor")
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 10**9 - 1:
+        raise BadRequest(
+            "cursor is not valid: use the activity_next_cursor of the previous page.", code="invalid_cursor"
+        )
     return after
 
 
 def invoice_payments(client_id: str, invoice_id: str, *, consistent: bool = False) -> list[Payment]:
     """An invoice's payments, newest first (one Query on the by-invoice index; payments of several invoices read
     through their links: shared/aws/payment_links.py)."""
-    return resolve(client_id, Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                                       scan_index_forward=False, consistent_read=consistent))
+    return resolve(
+        client_id,
+        Payment.by_invoice.query(
+            client_id,
+            Payment.invoice_key.startswith(f"{invoice_id}#"),
+            scan_index_forward=False,
+            consistent_read=consistent,
+        ),
+    )
 
 
-def list_payments(client_id: str, invoice_id: str | None, limit: int,
-                  cursor: str | None) -> tuple[list[Payment], str | None]:
+def list_payments(
+    client_id: str, invoice_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[Payment], str | None]:
     if invoice_id is None:
         start = _decode_cursor(cursor, client_id, ("payment_id", "created_key"))
-        results = Payment.by_created.query(client_id, scan_index_forward=False, limit=limit,
-                                           last_evaluated_key=start)
+        results = Payment.by_created.query(client_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
     else:
         if not is_id(invoice_id):
             raise BadRequest("invoice_id must be the id of one of your invoices.", code="invalid_invoice_id")
         start = _decode_cursor(cursor, client_id, ("payment_id", "invoice_key"), ("invoice_key", f"{invoice_id}#"))
-        results = Payment.by_invoice.query(client_id, Payment.invoice_key.startswith(f"{invoice_id}#"),
-                                           scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        results = Payment.by_invoice.query(
+            client_id,
+            Payment.invoice_key.startswith(f"{invoice_id}#"),
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+        )
     items = resolve(client_id, results) if invoice_id is not None else list(results)
     return items, _encode_cursor(results.last_evaluated_key)
 

@@ -75,17 +75,25 @@ def stuck_payments(cutoff: datetime, page_size: int = PAGE_SIZE) -> Iterable[Pay
     """Unsettled payments created before `cutoff` and within LOOKBACK of it, oldest first. The bound keeps an
     abandoned checkout (never confirmed, or declined and never retried) from being fetched every hour forever."""
     return Payment.unsettled_index.query(
-        UNSETTLED, Payment.created_key.between(clock.iso(cutoff - LOOKBACK), clock.iso(cutoff)), page_size=page_size)
+        UNSETTLED, Payment.created_key.between(clock.iso(cutoff - LOOKBACK), clock.iso(cutoff)), page_size=page_size
+    )
 
 
-def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue,
-        older_than: timedelta, should_stop: Callable[[], bool] | None = None) -> Report:
+def run(
+    now: datetime,
+    cards: CardProcessor,
+    ach: AchProcessor,
+    enqueue: Enqueue,
+    older_than: timedelta,
+    should_stop: Callable[[], bool] | None = None,
+) -> Report:
     report, examined = Report(), []
     for payment in stuck_payments(now - older_than):
         if should_stop is not None and should_stop():
             report.stopped_early = True
-            log.warning("reconciliation stopped before the end: the next run goes on",
-                        extra={"examined": report.examined})
+            log.warning(
+                "reconciliation stopped before the end: the next run goes on", extra={"examined": report.examined}
+            )
             break
         report.examined += 1
         examined.append(payment)
@@ -103,8 +111,14 @@ def run(now: datetime, cards: CardProcessor, ach: AchProcessor, enqueue: Enqueue
     return report
 
 
-def reconcile_one(payment: Payment, now: datetime, cards: Callable[[], CardProcessor],
-                  ach: Callable[[], AchProcessor], enqueue, report: Report) -> None:
+def reconcile_one(
+    payment: Payment,
+    now: datetime,
+    cards: Callable[[], CardProcessor],
+    ach: Callable[[], AchProcessor],
+    enqueue,
+    report: Report,
+) -> None:
     """Ask the payment's processor and apply its answer through the webhook's code path (also GET
     /payments/{id} for a payment waiting too long). The processors are built only when asked for."""
     if payment.processor == "stripe":
@@ -140,11 +154,14 @@ def check_books(invoice_keys: set[tuple[str, str]], report: Report, repo: Reposi
 
 def _drift(report: Report, account: str, stored, journal) -> None:
     report.drift.append(account)
-    log.error("ledger drift: stored balances differ from the journal", extra={
-        "account": account, "stored": stored, "journal": getattr(journal, "__dict__", journal)})
+    log.error(
+        "ledger drift: stored balances differ from the journal",
+        extra={"account": account, "stored": stored, "journal": getattr(journal, "__dict__", journal)},
+    )
 
 
 # ---- cards --------------------------------------------------------------------------------------------------
+
 
 def _card(payment: Payment, now: datetime, cards: CardProcessor, enqueue, report: Report) -> None:
     if not payment.processor_payment_id and payment.autopay is not None:
@@ -173,12 +190,18 @@ def card_outcome(intent: IntentOutcome, now: datetime) -> Outcome | None:
     if intent.status in INTENT_STATUSES:
         return Outcome(INTENT_STATUSES[intent.status], intent.amount, occurred_at, currency=currency)
     if intent.status == "requires_payment_method" and (intent.failure_code or intent.decline_code):
-        return Outcome(FAILED, intent.amount, occurred_at, failure_from(intent.failure_code, intent.decline_code),
-                       currency=currency)
+        return Outcome(
+            FAILED,
+            intent.amount,
+            occurred_at,
+            failure_from(intent.failure_code, intent.decline_code),
+            currency=currency,
+        )
     return None  # requires_payment_method without an attempt, requires_confirmation, requires_action, ...
 
 
 # ---- ACH ----------------------------------------------------------------------------------------------------
+
 
 def _ach(payment: Payment, now: datetime, ach: AchProcessor, enqueue, report: Report) -> None:
     transfer: Transfer | None
@@ -215,17 +238,22 @@ def _find_lost_transfer(payment: Payment, now: datetime, ach: AchProcessor, repo
     if payment.status != PROCESSING or payment.processor_payment_id:
         report.unchanged += 1
         return None
-    if not within_idempotency_window(payment, now) or not payment.processor_idempotency_key \
-            or not payment.processor_method_id:
+    if (
+        not within_idempotency_window(payment, now)
+        or not payment.processor_idempotency_key
+        or not payment.processor_method_id
+    ):
         # The processor has forgotten the key: asking again could debit the client a second time. Its search by
         # the transfer's correlationId (made from the key) still finds a transfer that was created.
         found = ach.find_transfer(payment.processor_idempotency_key) if payment.processor_idempotency_key else None
         if found is not None:
             return found
         report.needs_attention += 1
-        log.error("ACH payment without a transfer id past the processor's idempotency window: check the "
-                  "processor for a transfer with this payment's metadata",
-                  extra=_ids(payment) | {"created_at": payment.created_at, "amount": payment.amount})
+        log.error(
+            "ACH payment without a transfer id past the processor's idempotency window: check the "
+            "processor for a transfer with this payment's metadata",
+            extra=_ids(payment) | {"created_at": payment.created_at, "amount": payment.amount},
+        )
         return None
     return create_transfer_for(payment, ach)
 
@@ -243,26 +271,48 @@ def _record_transfer_id(payment: Payment, transfer_id: str, enqueue, report: Rep
 
 # ---- shared -------------------------------------------------------------------------------------------------
 
-def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, payment_method_id: str | None,
-           enqueue, report: Report) -> UpdateResult:
-    result = apply_update(PaymentUpdate(
-        source="reconcile", event_id=f"{payment.payment_id}:{outcome.status}", event_type=f"reconcile.{outcome.status}",
-        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-        processor_payment_id=processor_payment_id, outcome=outcome, payment_method_id=payment_method_id),
-        enqueue)
+
+def _apply(
+    payment: Payment,
+    outcome: Outcome,
+    processor_payment_id: str,
+    payment_method_id: str | None,
+    enqueue,
+    report: Report,
+) -> UpdateResult:
+    result = apply_update(
+        PaymentUpdate(
+            source="reconcile",
+            event_id=f"{payment.payment_id}:{outcome.status}",
+            event_type=f"reconcile.{outcome.status}",
+            client_id=payment.client_id,
+            invoice_id=payment.invoice_id,
+            payment_id=payment.payment_id,
+            processor_payment_id=processor_payment_id,
+            outcome=outcome,
+            payment_method_id=payment_method_id,
+        ),
+        enqueue,
+    )
     report.anomalies += 1 if result.anomaly else 0
     if result.outcome == "applied" and result.payment_status:  # an applied update always has its status
         report.count_applied(result.payment_status)
-        log.warning("reconciliation applied what a webhook did not",
-                    extra=_ids(payment) | {"status": result.payment_status, "was": payment.status})
+        log.warning(
+            "reconciliation applied what a webhook did not",
+            extra=_ids(payment) | {"status": result.payment_status, "was": payment.status},
+        )
         if outcome.status == SUCCEEDED and result.payment_status == SUCCEEDED:
             report.unrecorded_succeeded += 1
-            log.error("unrecorded payment: the processor took the money but the invoice was not updated",
-                      extra=_ids(payment) | {"amount": outcome.amount, "processor_payment_id": processor_payment_id})
+            log.error(
+                "unrecorded payment: the processor took the money but the invoice was not updated",
+                extra=_ids(payment) | {"amount": outcome.amount, "processor_payment_id": processor_payment_id},
+            )
     elif result.outcome in ("unknown_payment", "refused"):  # e.g. the processor's currency is not the payment's
         report.needs_attention += 1
-        log.error("processor's answer does not match the stored payment",
-                  extra=_ids(payment) | {"processor_payment_id": processor_payment_id})
+        log.error(
+            "processor's answer does not match the stored payment",
+            extra=_ids(payment) | {"processor_payment_id": processor_payment_id},
+        )
     else:  # duplicate / ignored: a webhook (or an earlier run) got there first
         report.unchanged += 1
     return result
@@ -270,4 +320,3 @@ def _apply(payment: Payment, outcome: Outcome, processor_payment_id: str, paymen
 
 def _ids(payment: Payment) -> dict:
     return {"payment_id": payment.payment_id, "invoice_id": payment.invoice_id, "client_id": payment.client_id}
-

@@ -66,14 +66,17 @@ def get_method(client_id: str, method_id: str) -> SavedPaymentMethod:
 def set_default(client_id: str, method_id: str) -> SavedPaymentMethod:
     method = get_method(client_id, method_id)
     if not usable(method):
-        raise Unprocessable("Verify this bank account before making it your default.",
-                            code="bank_account_not_verified")
+        raise Unprocessable("Verify this bank account before making it your default.", code="bank_account_not_verified")
     try:
         with write_transaction() as tx:
-            tx.condition_check(SavedPaymentMethod, client_id, method_id,
-                               condition=SavedPaymentMethod.payment_method_id.exists())
-            tx.update(Client(client_id), actions=[Client.default_payment_method_id.set(method_id)],
-                      condition=Client.client_id.exists())
+            tx.condition_check(
+                SavedPaymentMethod, client_id, method_id, condition=SavedPaymentMethod.payment_method_id.exists()
+            )
+            tx.update(
+                Client(client_id),
+                actions=[Client.default_payment_method_id.set(method_id)],
+                condition=Client.client_id.exists(),
+            )
     except TransactWriteError as exc:
         if lost_race(exc):
             raise method_not_found() from None  # deleted meanwhile
@@ -81,15 +84,21 @@ def set_default(client_id: str, method_id: str) -> SavedPaymentMethod:
     return method
 
 
-def delete_method(client_id: str, method_id: str, detach: Callable[[SavedPaymentMethod], None],
-                  enqueue: Enqueue) -> None:
+def delete_method(
+    client_id: str, method_id: str, detach: Callable[[SavedPaymentMethod], None], enqueue: Enqueue
+) -> None:
     """Detach at the processor first (so it can never be charged again), then forget it here."""
     method = get_method(client_id, method_id)
     detach(method)
     try:  # after a lost race, decide again on the method as it is now
-        until_won(lambda: forget_method(method, enqueue=enqueue), attempts=MAX_ATTEMPTS,
-                  before_retry=lambda: method.refresh(consistent_read=True), give_up=lambda: Unprocessable(
-                      "Your saved methods changed while deleting; try again.", code="concurrent_change"))
+        until_won(
+            lambda: forget_method(method, enqueue=enqueue),
+            attempts=MAX_ATTEMPTS,
+            before_retry=lambda: method.refresh(consistent_read=True),
+            give_up=lambda: Unprocessable(
+                "Your saved methods changed while deleting; try again.", code="concurrent_change"
+            ),
+        )
     except SavedPaymentMethod.DoesNotExist:
         return  # removed meanwhile (e.g. by the detach webhook): the result is the same
 
@@ -101,11 +110,17 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
     actions: list[Action] = []
     condition = None
     if client.default_payment_method_id == method.payment_method_id:
-        remaining = [m for m in SavedPaymentMethod.query(method.client_id)
-                     if m.payment_method_id != method.payment_method_id and usable(m)]
+        remaining = [
+            m
+            for m in SavedPaymentMethod.query(method.client_id)
+            if m.payment_method_id != method.payment_method_id and usable(m)
+        ]
         successor = max(remaining, key=lambda m: m.created_at, default=None)
-        actions.append(Client.default_payment_method_id.set(successor.payment_method_id) if successor
-                       else Client.default_payment_method_id.remove())
+        actions.append(
+            Client.default_payment_method_id.set(successor.payment_method_id)
+            if successor
+            else Client.default_payment_method_id.remove()
+        )
         condition = Client.default_payment_method_id == method.payment_method_id
     ended = None
     if client.autopay is not None and client.autopay.payment_method_id == method.payment_method_id:
@@ -116,7 +131,8 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
         ended, ending = end_actions(client.autopay, "method_removed")
         actions += ending
         condition = (Client.autopay.payment_method_id == method.payment_method_id) & (
-            condition if condition is not None else Client.client_id.exists())
+            condition if condition is not None else Client.client_id.exists()
+        )
     with write_transaction() as tx:
         tx.delete(method, condition=SavedPaymentMethod.payment_method_id.exists())
         if actions:
@@ -131,6 +147,7 @@ def forget_method(method: SavedPaymentMethod, extra: Callable | None = None, *, 
 
 
 # ---- Stripe events -------------------------------------------------------------------------------------------
+
 
 def _tombstone_key(processor_method_id: str) -> str:
     return f"stripe-detached:{processor_method_id}"
@@ -149,13 +166,24 @@ def save_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
         log.warning("card attached to an unknown customer", extra={"customer_id": card.customer_id})
         return record_event_only(event_key, event_type)
     method = SavedPaymentMethod(
-        client.client_id, card.processor_method_id, type="card", processor="stripe",
-        processor_method_id=card.processor_method_id, created_at=clock.now_iso(), card_brand=card.brand,
-        card_last4=card.last4, card_exp_month=card.exp_month, card_exp_year=card.exp_year)
+        client.client_id,
+        card.processor_method_id,
+        type="card",
+        processor="stripe",
+        processor_method_id=card.processor_method_id,
+        created_at=clock.now_iso(),
+        card_brand=card.brand,
+        card_last4=card.last4,
+        card_exp_month=card.exp_month,
+        card_exp_year=card.exp_year,
+    )
     try:
         with write_transaction() as tx:
-            tx.condition_check(ProcessedEvent, _tombstone_key(card.processor_method_id),
-                               condition=ProcessedEvent.event_id.does_not_exist())
+            tx.condition_check(
+                ProcessedEvent,
+                _tombstone_key(card.processor_method_id),
+                condition=ProcessedEvent.event_id.does_not_exist(),
+            )
             tx.save(method, condition=SavedPaymentMethod.payment_method_id.does_not_exist())
             tx.save(record_of(event_key, event_type), condition=ProcessedEvent.event_id.does_not_exist())
     except TransactWriteError as exc:
@@ -163,8 +191,10 @@ def save_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
             raise
         return record_event_only(event_key, event_type)  # detached since, already saved, or a duplicate
     try:  # the first saved method becomes the default
-        client.update(actions=[Client.default_payment_method_id.set(method.payment_method_id)],
-                      condition=Client.default_payment_method_id.does_not_exist())
+        client.update(
+            actions=[Client.default_payment_method_id.set(method.payment_method_id)],
+            condition=Client.default_payment_method_id.does_not_exist(),
+        )
     except Exception as exc:  # a default already set is the expected case
         if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
@@ -201,11 +231,17 @@ def update_card(event_key: str, event_type: str, card: "CardSnapshot") -> str:
     method = _method_by_processor_id(card.processor_method_id)
     if method is None:
         return record_event_only(event_key, event_type)
-    return update_for_event(method, [SavedPaymentMethod.card_brand.set(card.brand),
-                                     SavedPaymentMethod.card_last4.set(card.last4),
-                                     SavedPaymentMethod.card_exp_month.set(card.exp_month),  # type: ignore[arg-type]  # None too
-                                     SavedPaymentMethod.card_exp_year.set(card.exp_year)],  # type: ignore[arg-type]
-                            event_key, event_type)
+    return update_for_event(
+        method,
+        [
+            SavedPaymentMethod.card_brand.set(card.brand),
+            SavedPaymentMethod.card_last4.set(card.last4),
+            SavedPaymentMethod.card_exp_month.set(card.exp_month),  # type: ignore[arg-type]  # None too
+            SavedPaymentMethod.card_exp_year.set(card.exp_year),  # type: ignore[arg-type]  # None too
+        ],
+        event_key,
+        event_type,
+    )
 
 
 def update_for_event(method: SavedPaymentMethod, actions: list, event_key: str, event_type: str) -> str:

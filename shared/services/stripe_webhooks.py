@@ -41,8 +41,13 @@ log = Logger(child=True)
 
 REFUND_EVENTS = {"refund.created", "refund.updated", "refund.failed", "charge.refunded"}
 # Every dispute event carries the whole dispute, its status and its balance transactions (see dispute_states).
-DISPUTE_EVENTS = {"charge.dispute.created", "charge.dispute.updated", "charge.dispute.funds_withdrawn",
-                  "charge.dispute.funds_reinstated", "charge.dispute.closed"}
+DISPUTE_EVENTS = {
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+    "charge.dispute.closed",
+}
 EARLY_FRAUD_WARNING_EVENTS = {"radar.early_fraud_warning.created", "radar.early_fraud_warning.updated"}
 REFUND_FINAL = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 
@@ -101,9 +106,20 @@ def handle(event: StripeEvent, *, enqueue: Enqueue, stripe: StripeSide) -> Updat
         if details is None:
             return UpdateResult("not_a_card")
         customer = event.obj.get("customer") if isinstance(event.obj.get("customer"), str) else details.customer_id
-        return UpdateResult(saved_methods.save_card(key, event.type, CardSnapshot(
-            processor_method_id=method_id, customer_id=customer, brand=details.brand, last4=details.last4,
-            exp_month=details.exp_month, exp_year=details.exp_year)))
+        return UpdateResult(
+            saved_methods.save_card(
+                key,
+                event.type,
+                CardSnapshot(
+                    processor_method_id=method_id,
+                    customer_id=customer,
+                    brand=details.brand,
+                    last4=details.last4,
+                    exp_month=details.exp_month,
+                    exp_year=details.exp_year,
+                ),
+            )
+        )
 
     return UpdateResult("not_handled")
 
@@ -115,9 +131,12 @@ def _tied_at_stripe(update: PaymentUpdate, intent_outcome: Callable[[str], Inten
 
     def tied(payment: Payment) -> bool:
         intent = fetch()
-        return intent.id == update.processor_payment_id and intent.metadata.get("client_id") == payment.client_id \
-            and intent.metadata.get("invoice_id") == payment.invoice_id \
+        return (
+            intent.id == update.processor_payment_id
+            and intent.metadata.get("client_id") == payment.client_id
+            and intent.metadata.get("invoice_id") == payment.invoice_id
             and intent.metadata.get("payment_id") == payment.payment_id
+        )
 
     return tied
 
@@ -147,11 +166,20 @@ def _synced(payment: Payment, enqueue: Enqueue, stripe: StripeSide) -> Payment:
     intent = stripe.intent_outcome(payment.processor_payment_id)
     outcome = card_outcome(intent, clock.now())
     if outcome is not None:
-        apply_update(PaymentUpdate(
-            source="reconcile", event_id=f"{payment.payment_id}:{outcome.status}",
-            event_type=f"reconcile.{outcome.status}", client_id=payment.client_id, invoice_id=payment.invoice_id,
-            payment_id=payment.payment_id, processor_payment_id=intent.id, outcome=outcome,
-            payment_method_id=intent.payment_method_id), enqueue)
+        apply_update(
+            PaymentUpdate(
+                source="reconcile",
+                event_id=f"{payment.payment_id}:{outcome.status}",
+                event_type=f"reconcile.{outcome.status}",
+                client_id=payment.client_id,
+                invoice_id=payment.invoice_id,
+                payment_id=payment.payment_id,
+                processor_payment_id=intent.id,
+                outcome=outcome,
+                payment_method_id=intent.payment_method_id,
+            ),
+            enqueue,
+        )
     return Payment.get(payment.client_id, payment.payment_id, consistent_read=True)
 
 
@@ -189,17 +217,23 @@ def _refund_event(event: StripeEvent, key: str, enqueue: Enqueue, stripe: Stripe
 
 
 def _refund_info(obj) -> RefundInfo:
-    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not isinstance(obj.get("amount"), int) \
-            or isinstance(obj.get("amount"), bool) or not isinstance(obj.get("currency"), str) \
-            or not isinstance(obj.get("status"), str):
+    if (
+        not isinstance(obj, dict)
+        or not isinstance(obj.get("id"), str)
+        or not isinstance(obj.get("amount"), int)
+        or isinstance(obj.get("amount"), bool)
+        or not isinstance(obj.get("currency"), str)
+        or not isinstance(obj.get("status"), str)
+    ):
         raise InvalidPayload("refund lacks id, amount, currency or status")
     metadata = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     reason = obj.get("reason") if isinstance(obj.get("reason"), str) else None
     return RefundInfo(obj["id"], obj["amount"], obj["currency"].lower(), obj["status"], reason, metadata)
 
 
-def _apply_refunds(infos: list[RefundInfo], intent_id: str | None, key: str, enqueue: Enqueue,
-                   stripe: StripeSide) -> list[UpdateResult]:
+def _apply_refunds(
+    infos: list[RefundInfo], intent_id: str | None, key: str, enqueue: Enqueue, stripe: StripeSide
+) -> list[UpdateResult]:
     from shared.services import refunds
 
     results: list[UpdateResult] = []
@@ -212,8 +246,9 @@ def _apply_refunds(infos: list[RefundInfo], intent_id: str | None, key: str, enq
         if client_id and refund_id:  # one this system asked for (or already counted)
             final = REFUND_FINAL.get(info.status)
             if final is not None:
-                results.append(refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}",
-                                                            "refund", enqueue))
+                results.append(
+                    refunds.apply_refund_outcome(client_id, refund_id, final, f"{key}:{n}", "refund", enqueue)
+                )
             continue
         if payment is None:
             card_payment = _card_payment(intent_id, f"{key}:{n}", "refund", "refund")
@@ -221,14 +256,16 @@ def _apply_refunds(infos: list[RefundInfo], intent_id: str | None, key: str, enq
                 return [card_payment]
             payment = _synced(card_payment, enqueue, stripe)
         status = REFUND_FINAL.get(info.status, "pending")
-        results.append(refunds.record_outside_refund(payment, refunds.OutsideRefund(
-            info.id, info.amount, info.currency, status, info.reason), enqueue))
+        results.append(
+            refunds.record_outside_refund(
+                payment, refunds.OutsideRefund(info.id, info.amount, info.currency, status, info.reason), enqueue
+            )
+        )
     return results
 
 
 def _sync_refunds(payment: Payment, key: str, enqueue: Enqueue, stripe: StripeSide) -> None:
-    _apply_refunds(stripe.refunds_of(payment.processor_payment_id), payment.processor_payment_id, key, enqueue,
-                   stripe)
+    _apply_refunds(stripe.refunds_of(payment.processor_payment_id), payment.processor_payment_id, key, enqueue, stripe)
 
 
 def _early_fraud_warning(event: StripeEvent, key: str, enqueue: Enqueue, stripe: StripeSide) -> UpdateResult:
@@ -243,11 +280,26 @@ def _early_fraud_warning(event: StripeEvent, key: str, enqueue: Enqueue, stripe:
     refund_id = None
     if warning.actionable and stripe.refund_on_early_fraud_warning and stripe.refunds is not None:
         refund_id = _refund_for_warning(payment, warning.id, enqueue, stripe)
-    enqueue({"kind": "early_fraud_warning", "client_id": payment.client_id, "payment_id": payment.payment_id,
-             "warning_id": warning.id, "fraud_type": warning.fraud_type, "actionable": warning.actionable,
-             "refund_id": refund_id})
-    log.warning("early fraud warning", extra={"payment_id": payment.payment_id, "warning_id": warning.id,
-                                              "actionable": warning.actionable, "refund_id": refund_id})
+    enqueue(
+        {
+            "kind": "early_fraud_warning",
+            "client_id": payment.client_id,
+            "payment_id": payment.payment_id,
+            "warning_id": warning.id,
+            "fraud_type": warning.fraud_type,
+            "actionable": warning.actionable,
+            "refund_id": refund_id,
+        }
+    )
+    log.warning(
+        "early fraud warning",
+        extra={
+            "payment_id": payment.payment_id,
+            "warning_id": warning.id,
+            "actionable": warning.actionable,
+            "refund_id": refund_id,
+        },
+    )
     return UpdateResult(record_event_only(key, event.type), payment.status)
 
 
@@ -256,5 +308,4 @@ def _refund_for_warning(payment: Payment, warning_id: str, enqueue: Enqueue, str
 
     port = stripe.refunds
     assert port is not None  # the caller checked
-    return refunds.refund_for_warning(_synced(payment, enqueue, stripe), warning_id, lambda _: port(),
-                                      enqueue)
+    return refunds.refund_for_warning(_synced(payment, enqueue, stripe), warning_id, lambda _: port(), enqueue)

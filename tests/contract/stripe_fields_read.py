@@ -38,16 +38,43 @@ _REFUND = {"id", "status", "amount", "currency", "reason", "metadata", "metadata
 # and from API answers (shared/processors/stripe_cards.py, refunds.py).
 FIELDS_READ = {
     "event": {"id", "type", "created", "data.object"},
-    "payment_intent": {"id", "status", "amount", "amount_received", "currency", "client_secret", "payment_method",
-                       "last_payment_error.code", "last_payment_error.decline_code",
-                       "metadata.client_id", "metadata.invoice_id", "metadata.payment_id"},
+    "payment_intent": {
+        "id",
+        "status",
+        "amount",
+        "amount_received",
+        "currency",
+        "client_secret",
+        "payment_method",
+        "last_payment_error.code",
+        "last_payment_error.decline_code",
+        "metadata.client_id",
+        "metadata.invoice_id",
+        "metadata.payment_id",
+    },
     "setup_intent": {"client_secret", "payment_method", "customer"},
-    "payment_method": {"id", "type", "customer", "card.brand", "card.last4", "card.exp_month", "card.exp_year",
-                       "card.funding"},  # funding: the card fee is for credit cards only (shared/domain/surcharges.py)
+    "payment_method": {
+        "id",
+        "type",
+        "customer",
+        "card.brand",
+        "card.last4",
+        "card.exp_month",
+        "card.exp_year",
+        "card.funding",
+    },  # funding: the card fee is for credit cards only (shared/domain/surcharges.py)
     "customer": {"id"},
     "refund": _REFUND | {"payment_intent"},
     "charge": {"payment_intent"},  # its refunds are listed from Stripe (GET /v1/refunds?payment_intent=)
     "radar.early_fraud_warning": {"id", "actionable", "fraud_type", "payment_intent", "payment_intent.id"},
-    "dispute": {"id", "payment_intent", "payment_intent.id", "amount", "currency", "status",
-                "balance_transactions[].amount", "balance_transactions[].currency"},
+    "dispute": {
+        "id",
+        "payment_intent",
+        "payment_intent.id",
+        "amount",
+        "currency",
+        "status",
+        "balance_transactions[].amount",
+        "balance_transactions[].currency",
+    },
 }

@@ -49,11 +49,11 @@ def succeeds(call, refusal: str) -> bool:
 
 
 def transfer(ach, source, cents):
-    return ach.create_transfer(bank_account_id=source, amount=cents, metadata={},
-                               idempotency_key=str(uuid.uuid4()))
+    return ach.create_transfer(bank_account_id=source, amount=cents, metadata={}, idempotency_key=str(uuid.uuid4()))
 
 
 # ---- the weekly limit ------------------------------------------------------------------------------------------
+
 
 def test_the_weekly_limit_is_the_same_number_and_the_same_week():
     assert ach_sandbox.SEND_LIMITS["unverified"] == ("week", ach_limits.WEEKLY_LIMIT)
@@ -64,8 +64,10 @@ def test_the_weekly_limit_is_the_same_number_and_the_same_week():
 
 
 @SETTINGS
-@given(amounts=st.lists(st.integers(min_value=1, max_value=ach_limits.WEEKLY_LIMIT + 100), min_size=1, max_size=6),
-       day=st.integers(min_value=0, max_value=13))
+@given(
+    amounts=st.lists(st.integers(min_value=1, max_value=ach_limits.WEEKLY_LIMIT + 100), min_size=1, max_size=6),
+    day=st.integers(min_value=0, max_value=13),
+)
 def test_the_backend_refuses_exactly_the_debits_the_processor_would(sandbox, ach, amounts, day):
     """For any sequence of debits over two weeks, the domain's check (on what went through this week) allows a debit
     if and only if the sandbox, through the adapter, accepts it: no debit the client is told is processing is
@@ -92,6 +94,7 @@ def test_the_backend_refuses_exactly_the_debits_the_processor_would(sandbox, ach
 
 # ---- micro-deposits --------------------------------------------------------------------------------------------
 
+
 def test_every_entry_the_api_lets_through_is_a_micro_deposit_amount_to_the_processor(sandbox, ach):
     """The API takes 1-9 cents; Dwolla calls an entry over $0.15 "Invalid amount" (never a wrong answer, never a
     spent attempt, never a permanent failure in the adapter)."""
@@ -112,6 +115,7 @@ def test_every_entry_the_api_lets_through_is_a_micro_deposit_amount_to_the_proce
 
 # ---- linking again -----------------------------------------------------------------------------------------------
 
+
 def test_a_bank_removed_and_linked_again_with_the_same_key_is_a_new_bank_within_24_hours(sandbox, ach):
     """Dwolla replays the original answer for 24 hours ("Idempotency Key"), also when it names a removed bank: the
     adapter never hands that back. A verified bank removed is linked anew: a fresh bank, fresh micro-deposits."""
@@ -131,7 +135,7 @@ def test_a_bank_removed_and_linked_again_with_the_same_key_is_a_new_bank_within_
 
 
 def test_an_unverified_bank_removed_and_linked_again_is_reactivated_with_its_deposits(sandbox, ach):
-    """"Remove a funding source": within 48 hours of its creation an unverified bank comes back (the same id), not
+    """ "Remove a funding source": within 48 hours of its creation an unverified bank comes back (the same id), not
     removed, and its micro-deposits still verify it."""
     customer_id = new_customer(ach)
     key = "bank:same-key"
@@ -144,7 +148,7 @@ def test_an_unverified_bank_removed_and_linked_again_is_reactivated_with_its_dep
 
 
 def test_a_bank_that_failed_verification_comes_back_locked_within_48_hours(sandbox, ach):
-    """"Remove a funding source": an unverified bank re-added within 48 h of its creation is re-activated; after too
+    """ "Remove a funding source": an unverified bank re-added within 48 h of its creation is re-activated; after too
     many attempts Dwolla's guide says to wait those 48 hours: the adapter reports it locked until then."""
     customer_id = new_customer(ach)
     made = add_bank(ach, customer=customer_id)
@@ -162,9 +166,12 @@ def test_a_bank_that_failed_verification_comes_back_locked_within_48_hours(sandb
 
 # ---- return codes --------------------------------------------------------------------------------------------------
 
+
 def test_the_return_code_table_is_the_same_in_the_backend_and_the_sandbox():
-    sandbox_table = {code: (customer, "removed" if removed else "unverified" if unverified else None)
-                     for code, (_d, _e, customer, unverified, removed, _b) in ach_sandbox.RETURN_CODES.items()}
+    sandbox_table = {
+        code: (customer, "removed" if removed else "unverified" if unverified else None)
+        for code, (_d, _e, customer, unverified, removed, _b) in ach_sandbox.RETURN_CODES.items()
+    }
     assert sandbox_table == RETURN_ACTIONS
     for code in ach_sandbox.RETURN_CODES:
         assert return_failure(code).message.startswith("Your ") or code == "R06"  # every code has its own words
@@ -183,8 +190,10 @@ def test_after_each_return_code_the_adapter_reads_what_the_backend_expects(sandb
     assert ach.get_transfer(made.id).failure_code == code
     customer_action, bank_action = RETURN_ACTIONS[code]
     assert ach.get_customer(customer_id).status == (customer_action or "unverified")
-    assert ach.get_bank_account(source).status == {"removed": "removed", "unverified": "unverified",
-                                                   None: "verified"}[bank_action]
+    assert (
+        ach.get_bank_account(source).status
+        == {"removed": "removed", "unverified": "unverified", None: "verified"}[bank_action]
+    )
     blocklisted = ach_sandbox.RETURN_CODES[code][5]
     if bank_action == "removed":
         assert succeeds(lambda: add_bank(ach, account, customer=customer_id), refusal="Blocklisted") is not blocklisted
@@ -203,6 +212,7 @@ def test_r20_removes_and_blocklists_the_bank(sandbox, ach):
 
 # ---- names -----------------------------------------------------------------------------------------------------------
 
+
 def test_the_forbidden_characters_are_the_same():
     assert dwolla_names.FORBIDDEN == ach_sandbox.FORBIDDEN_NAME_CHARACTERS
     assert set(dwolla_names.MAPPING) == dwolla_names.FORBIDDEN
@@ -212,12 +222,17 @@ def test_the_forbidden_characters_are_the_same():
 
 
 @SETTINGS
-@given(name=st.text(alphabet=st.sampled_from(sorted(dwolla_names.FORBIDDEN) + list("Ab é.-'&1 ")), max_size=300),
-       business=st.one_of(st.none(), st.text(alphabet=st.sampled_from(sorted(dwolla_names.FORBIDDEN) + list("Yo 1")),
-                                             min_size=1, max_size=300)))
+@given(
+    name=st.text(alphabet=st.sampled_from(sorted(dwolla_names.FORBIDDEN) + list("Ab é.-'&1 ")), max_size=300),
+    business=st.one_of(
+        st.none(),
+        st.text(alphabet=st.sampled_from(sorted(dwolla_names.FORBIDDEN) + list("Yo 1")), min_size=1, max_size=300),
+    ),
+)
 def test_any_client_name_becomes_a_customer_the_processor_accepts(sandbox, ach, name, business):
-    created = ach.ensure_customer(client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test",
-                                  business_name=business)
+    created = ach.ensure_customer(
+        client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test", business_name=business
+    )
     stored = sandbox.customers[created.rsplit("/", 1)[1]]
     for field in ("firstName", "lastName", "businessName"):
         assert not dwolla_names.FORBIDDEN & set(stored.get(field) or "")

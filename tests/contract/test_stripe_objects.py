@@ -79,7 +79,10 @@ def sdk_has(object_name: str, path: str) -> bool:
             if origin is ListObject:
                 fields, owner = {"data": list[typing.get_args(tp)[0]]}, ListObject
             elif isinstance(origin, type) and issubclass(origin, stripe.StripeObject):
-                fields, owner = collections.ChainMap(*(vars(c).get("__annotations__", {}) for c in origin.__mro__)), origin
+                fields, owner = (
+                    collections.ChainMap(*(vars(c).get("__annotations__", {}) for c in origin.__mro__)),
+                    origin,
+                )
             else:
                 continue
             if name in fields:
@@ -163,43 +166,123 @@ class Reads(dict):
 def samples(intent_id: str, payment_id: str) -> dict[str, dict]:
     """One object of each type, shaped as Stripe's API reference documents it, naming a real payment."""
     metadata = {"client_id": "client-a", "invoice_id": "inv-full", "payment_id": payment_id}
-    refund = {"id": "re_1", "object": "refund", "amount": 5000, "currency": "usd", "charge": "ch_1",
-              "payment_intent": intent_id, "reason": "requested_by_customer", "status": "succeeded",
-              "metadata": {"client_id": "client-a", "refund_id": "refund-1"}, "created": int(time.time())}
-    card = {"id": "pm_1", "object": "payment_method", "type": "card", "customer": "cus_1",
-            "billing_details": {"email": None, "name": None},
-            "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030, "funding": "credit",
-                     "country": "US", "fingerprint": "fp_1"}, "created": int(time.time()), "livemode": False}
+    refund = {
+        "id": "re_1",
+        "object": "refund",
+        "amount": 5000,
+        "currency": "usd",
+        "charge": "ch_1",
+        "payment_intent": intent_id,
+        "reason": "requested_by_customer",
+        "status": "succeeded",
+        "metadata": {"client_id": "client-a", "refund_id": "refund-1"},
+        "created": int(time.time()),
+    }
+    card = {
+        "id": "pm_1",
+        "object": "payment_method",
+        "type": "card",
+        "customer": "cus_1",
+        "billing_details": {"email": None, "name": None},
+        "card": {
+            "brand": "visa",
+            "last4": "4242",
+            "exp_month": 12,
+            "exp_year": 2030,
+            "funding": "credit",
+            "country": "US",
+            "fingerprint": "fp_1",
+        },
+        "created": int(time.time()),
+        "livemode": False,
+    }
     return {
-        "payment_intent": {"id": intent_id, "object": "payment_intent", "amount": 125000, "amount_received": 125000,
-                           "currency": "usd", "customer": "cus_1", "status": "succeeded", "payment_method": "pm_1",
-                           "latest_charge": "ch_1", "description": "Acme invoice INV-1001", "livemode": False,
-                           "last_payment_error": {"type": "card_error", "code": "card_declined",
-                                                  "decline_code": "insufficient_funds", "message": "Declined."},
-                           "metadata": metadata, "created": int(time.time())},
-        "setup_intent": {"id": "seti_1", "object": "setup_intent", "customer": "cus_1", "payment_method": "pm_1",
-                         "status": "succeeded", "usage": "off_session", "metadata": {"client_id": "client-a"}},
+        "payment_intent": {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": 125000,
+            "amount_received": 125000,
+            "currency": "usd",
+            "customer": "cus_1",
+            "status": "succeeded",
+            "payment_method": "pm_1",
+            "latest_charge": "ch_1",
+            "description": "Acme invoice INV-1001",
+            "livemode": False,
+            "last_payment_error": {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "insufficient_funds",
+                "message": "Declined.",
+            },
+            "metadata": metadata,
+            "created": int(time.time()),
+        },
+        "setup_intent": {
+            "id": "seti_1",
+            "object": "setup_intent",
+            "customer": "cus_1",
+            "payment_method": "pm_1",
+            "status": "succeeded",
+            "usage": "off_session",
+            "metadata": {"client_id": "client-a"},
+        },
         "payment_method": card,
         "refund": refund,
-        "charge": {"id": "ch_1", "object": "charge", "amount": 125000, "amount_refunded": 5000, "currency": "usd",
-                   "payment_intent": intent_id, "refunded": False, "status": "succeeded",
-                   "refunds": {"object": "list", "data": [refund], "has_more": False, "url": "/v1/charges/ch_1/refunds"}},
-        "radar.early_fraud_warning": {"id": "issfr_1", "object": "radar.early_fraud_warning", "actionable": True,
-                                      "charge": "ch_1", "created": int(time.time()), "fraud_type": "misc",
-                                      "livemode": False, "payment_intent": intent_id},
-        "dispute": {"id": "dp_1", "object": "dispute", "amount": 125000, "currency": "usd", "charge": "ch_1",
-                    "payment_intent": intent_id, "reason": "fraudulent", "status": "needs_response",
-                    "is_charge_refundable": False, "created": int(time.time()),
-                    "balance_transactions": [{"id": "txn_1", "object": "balance_transaction", "amount": -125000,
-                                              "currency": "usd", "type": "adjustment"}]},
+        "charge": {
+            "id": "ch_1",
+            "object": "charge",
+            "amount": 125000,
+            "amount_refunded": 5000,
+            "currency": "usd",
+            "payment_intent": intent_id,
+            "refunded": False,
+            "status": "succeeded",
+            "refunds": {"object": "list", "data": [refund], "has_more": False, "url": "/v1/charges/ch_1/refunds"},
+        },
+        "radar.early_fraud_warning": {
+            "id": "issfr_1",
+            "object": "radar.early_fraud_warning",
+            "actionable": True,
+            "charge": "ch_1",
+            "created": int(time.time()),
+            "fraud_type": "misc",
+            "livemode": False,
+            "payment_intent": intent_id,
+        },
+        "dispute": {
+            "id": "dp_1",
+            "object": "dispute",
+            "amount": 125000,
+            "currency": "usd",
+            "charge": "ch_1",
+            "payment_intent": intent_id,
+            "reason": "fraudulent",
+            "status": "needs_response",
+            "is_charge_refundable": False,
+            "created": int(time.time()),
+            "balance_transactions": [
+                {
+                    "id": "txn_1",
+                    "object": "balance_transaction",
+                    "amount": -125000,
+                    "currency": "usd",
+                    "type": "adjustment",
+                }
+            ],
+        },
     }
 
 
 def test_the_webhook_reads_only_fields_in_the_table(aws):
     put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
     put_invoice("client-a", "inv-full", number="INV-1001", total=125000, due_date="2026-12-01")
-    status, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                              body={"method": "card"}, headers={"Idempotency-Key": "contract"})
+    status, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "contract"},
+    )
     assert status == 201
     objects = samples(payment["client_secret"].split("_secret_")[0], payment["payment_id"])
     unread = {}
@@ -208,9 +291,15 @@ def test_the_webhook_reads_only_fields_in_the_table(aws):
         reads: set[str] = set()
         event = StripeEvent(f"evt_contract_{n}", event_type, int(time.time()), Reads(objects[object_name], "", reads))
         cards = stripe_cards.from_environment()
-        stripe_webhooks.handle(event, enqueue=lambda job: None, stripe=stripe_webhooks.StripeSide(
-            card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
-            intent_outcome=cards.intent_outcome, refunds_of=cards.refunds_of))
+        stripe_webhooks.handle(
+            event,
+            enqueue=lambda job: None,
+            stripe=stripe_webhooks.StripeSide(
+                card_details=lambda pm: CardDetails("visa", "4242", 12, 2030, "cus_1"),
+                intent_outcome=cards.intent_outcome,
+                refunds_of=cards.refunds_of,
+            ),
+        )
         table = FIELDS_READ[object_name]
         extra = {p for p in reads if p not in table and not any(t.startswith((p + ".", p + "[]")) for t in table)}
         if extra:

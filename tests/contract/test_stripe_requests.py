@@ -31,23 +31,45 @@ def recorded(base: str) -> list[dict]:
 
 def calls_in_code() -> set[tuple[str, str]]:
     """Every `_client.v1.<service>.<method>` the production code makes."""
-    return {(m[1], m[2]) for path in (ROOT / "shared").rglob("*.py")
-            for m in re.finditer(r"_client\.v1\.(\w+)\.(\w+)", path.read_text())}
+    return {
+        (m[1], m[2])
+        for path in (ROOT / "shared").rglob("*.py")
+        for m in re.finditer(r"_client\.v1\.(\w+)\.(\w+)", path.read_text())
+    }
 
 
 def attached_card(base: str, customer: str, number: str = "4242424242424242") -> str:
-    method = requests.post(f"{base}/v1/payment_methods", auth=AUTH, timeout=5, data={
-        "type": "card", "card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2030",
-        "card[cvc]": "123"}).json()["id"]
-    requests.post(f"{base}/v1/payment_methods/{method}/attach", data={"customer": customer}, auth=AUTH,
-                  timeout=5).raise_for_status()
+    method = requests.post(
+        f"{base}/v1/payment_methods",
+        auth=AUTH,
+        timeout=5,
+        data={
+            "type": "card",
+            "card[number]": number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
+    ).json()["id"]
+    requests.post(
+        f"{base}/v1/payment_methods/{method}/attach", data={"customer": customer}, auth=AUTH, timeout=5
+    ).raise_for_status()
     return method
 
 
 def intent_request(customer: str, key: str, **options) -> IntentRequest:
-    return IntentRequest(amount=125000, currency="usd", customer_id=customer, client_id="client-a",
-                         invoice_id="inv-full", payment_id="pay-1", description="Acme invoice INV-1001",
-                         receipt_email="ann@example.test", idempotency_key=key, **options)
+    return IntentRequest(
+        amount=125000,
+        currency="usd",
+        customer_id=customer,
+        client_id="client-a",
+        invoice_id="inv-full",
+        payment_id="pay-1",
+        description="Acme invoice INV-1001",
+        receipt_email="ann@example.test",
+        idempotency_key=key,
+        **options,
+    )
 
 
 def drive_every_call(base: str) -> None:
@@ -62,9 +84,14 @@ def drive_every_call(base: str) -> None:
     assert cards.confirm_intent(saved.id).status == "succeeded"
     assert cards.intent_outcome(saved.id).status == "succeeded"
     assert cards.cancel_intent(saved.id) is False  # confirmed: never replaced
-    refund = StripeRefunds(cards).refund(processor_payment_id=saved.id, processor_method_id=card, amount=5000,
-                                         metadata={"client_id": "client-a", "refund_id": "ref-1"},
-                                         idempotency_key="refund:ref-1", reason="fraudulent")
+    refund = StripeRefunds(cards).refund(
+        processor_payment_id=saved.id,
+        processor_method_id=card,
+        amount=5000,
+        metadata={"client_id": "client-a", "refund_id": "ref-1"},
+        idempotency_key="refund:ref-1",
+        reason="fraudulent",
+    )
     assert refund.processor_refund_id.startswith("re_")
     assert [r.id for r in cards.refunds_of(saved.id)] == [refund.processor_refund_id]
     unconfirmed = cards.create_intent(intent_request(customer, "k-2", save_for_later=False, payment_method=card))
@@ -74,12 +101,28 @@ def drive_every_call(base: str) -> None:
     assert cards.create_setup_intent(customer_id=customer, client_id="client-a").startswith("seti_")
     cards.detach(card)
     # POST /payments: a card Stripe.js collected, its funding read, one intent for several invoices with the card fee
-    new_card = requests.post(f"{base}/v1/payment_methods", timeout=5, data={
-        "key": "pk_test_portal", "type": "card", "card[number]": "5200828282828210", "card[exp_month]": "12",
-        "card[exp_year]": "2030", "card[cvc]": "123"}).json()["id"]
+    new_card = requests.post(
+        f"{base}/v1/payment_methods",
+        timeout=5,
+        data={
+            "key": "pk_test_portal",
+            "type": "card",
+            "card[number]": "5200828282828210",
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
+    ).json()["id"]
     assert cards.card_details(new_card).funding == "debit"
-    several = cards.create_intent(intent_request(customer, "k-3", save_for_later=True, payment_method=new_card,
-                                                 metadata={"invoice_count": "2", "card_fee": "0"}))
+    several = cards.create_intent(
+        intent_request(
+            customer,
+            "k-3",
+            save_for_later=True,
+            payment_method=new_card,
+            metadata={"invoice_count": "2", "card_fee": "0"},
+        )
+    )
     assert cards.confirm_intent(several.id).status == "succeeded"
 
 
@@ -101,10 +144,22 @@ def test_every_request_the_adapter_sends_is_one_the_pinned_api_accepts(stripe_ba
         assert problems == [], (request["method"], request["path"], problems)
     # Every option really went out (the check above judged them, not a trimmed-down request).
     [create, _, several] = [r["params"] for r in sent if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
-    assert {"setup_future_usage", "payment_method", "receipt_email", "metadata", "customer", "description",
-            "allowed_payment_method_types"} <= create.keys()
-    assert several["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full", "payment_id": "pay-1",
-                                   "invoice_count": "2", "card_fee": "0"}
+    assert {
+        "setup_future_usage",
+        "payment_method",
+        "receipt_email",
+        "metadata",
+        "customer",
+        "description",
+        "allowed_payment_method_types",
+    } <= create.keys()
+    assert several["metadata"] == {
+        "client_id": "client-a",
+        "invoice_id": "inv-full",
+        "payment_id": "pay-1",
+        "invoice_count": "2",
+        "card_fee": "0",
+    }
     # Every call in the code was driven: a new one fails here until drive_every_call sends it too.
     driven = {stripe_contract.route_for(r["method"], r["path"]) for r in sent}
     missing = {call for call in calls_in_code() if stripe_contract.route_of_call(*call) not in driven}
@@ -112,9 +167,17 @@ def test_every_request_the_adapter_sends_is_one_the_pinned_api_accepts(stripe_ba
 
 
 def off_session(customer: str, card: str, key: str) -> OffSessionCharge:
-    return OffSessionCharge(amount=42000, currency="usd", customer_id=customer, payment_method=card,
-                            client_id="client-a", invoice_id="inv-full", payment_id="pay-auto-1",
-                            description="Invoice INV-1001 (autopay)", idempotency_key=key)
+    return OffSessionCharge(
+        amount=42000,
+        currency="usd",
+        customer_id=customer,
+        payment_method=card,
+        client_id="client-a",
+        invoice_id="inv-full",
+        payment_id="pay-auto-1",
+        description="Invoice INV-1001 (autopay)",
+        idempotency_key=key,
+    )
 
 
 def test_an_autopay_charge_is_off_session_confirmed_at_creation_with_the_saved_card_and_its_customer(stripe_base):
@@ -126,8 +189,9 @@ def test_an_autopay_charge_is_off_session_confirmed_at_creation_with_the_saved_c
     paid = cards.charge_off_session(off_session(customer, attached_card(stripe_base, customer), "autopay:k1"))
     declining = attached_card(stripe_base, customer, "4000000000000341")  # attaches, then every charge declines
     declined = cards.charge_off_session(off_session(customer, declining, "autopay:k2"))
-    asks = cards.charge_off_session(off_session(customer, attached_card(stripe_base, customer, "4000002760003184"),
-                                                "autopay:k3"))
+    asks = cards.charge_off_session(
+        off_session(customer, attached_card(stripe_base, customer, "4000002760003184"), "autopay:k3")
+    )
     again = cards.charge_off_session(off_session(customer, declining, "autopay:k2"))
 
     assert paid[1].status == "succeeded" and all(intent.startswith("pi_") for intent, _ in (paid, declined, asks))
@@ -136,7 +200,9 @@ def test_an_autopay_charge_is_off_session_confirmed_at_creation_with_the_saved_c
     assert cards.intent_outcome(asks[0]).status == "requires_payment_method"  # nobody can complete 3-D Secure
     assert again == declined  # the same key: Stripe answers the first result again, nothing new is charged
     creates = [r for r in recorded(stripe_base) if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
-    assert len({r["idempotency_key"] for r in creates}) == 3 and all(r["stripe_version"] == API_VERSION for r in creates)
+    assert len({r["idempotency_key"] for r in creates}) == 3 and all(
+        r["stripe_version"] == API_VERSION for r in creates
+    )
     for request in creates:
         assert stripe_contract.check("POST", "/v1/payment_intents", request["params"]) == []
         params = request["params"]
@@ -148,35 +214,53 @@ def test_an_autopay_charge_is_off_session_confirmed_at_creation_with_the_saved_c
 
 def test_the_code_calls_every_route_the_adapter_port_needs():
     """The list the test above compares with is real (a broken regex would make it vacuous)."""
-    assert {("payment_intents", "create"), ("payment_intents", "retrieve"), ("payment_intents", "confirm"),
-            ("payment_intents", "cancel"), ("setup_intents", "create"), ("customers", "create"),
-            ("payment_methods", "retrieve"), ("payment_methods", "detach"), ("refunds", "create")} <= calls_in_code()
+    assert {
+        ("payment_intents", "create"),
+        ("payment_intents", "retrieve"),
+        ("payment_intents", "confirm"),
+        ("payment_intents", "cancel"),
+        ("setup_intents", "create"),
+        ("customers", "create"),
+        ("payment_methods", "retrieve"),
+        ("payment_methods", "detach"),
+        ("refunds", "create"),
+    } <= calls_in_code()
 
 
 def test_the_checker_refuses_what_the_pinned_version_refuses():
     """The judge itself, on requests Stripe refuses in this version."""
+
     def codes(method, path, params):
         return [(p.param, p.code) for p in stripe_contract.check(method, path, params)]
 
     intent = {"amount": "1000", "currency": "usd"}
     assert codes("POST", "/v1/payment_intents", intent) == []
-    assert codes("POST", "/v1/payment_intents", intent | {"payment_method_types": ["card"]}) == \
-        [("payment_method_types", "parameter_unknown")]
-    assert codes("POST", "/v1/setup_intents", {"payment_method_types": ["card"]}) == \
-        [("payment_method_types", "parameter_unknown")]
-    assert codes("POST", "/v1/payment_intents", intent | {"automatic_payment_methods": {"enabled": "true",
-                                                                                         "colour": "red"}}) == \
-        [("automatic_payment_methods[colour]", "parameter_unknown")]
+    assert codes("POST", "/v1/payment_intents", intent | {"payment_method_types": ["card"]}) == [
+        ("payment_method_types", "parameter_unknown")
+    ]
+    assert codes("POST", "/v1/setup_intents", {"payment_method_types": ["card"]}) == [
+        ("payment_method_types", "parameter_unknown")
+    ]
+    assert codes(
+        "POST", "/v1/payment_intents", intent | {"automatic_payment_methods": {"enabled": "true", "colour": "red"}}
+    ) == [("automatic_payment_methods[colour]", "parameter_unknown")]
     assert codes("POST", "/v1/payment_intents", {"currency": "usd"}) == [("amount", "parameter_missing")]
-    assert codes("POST", "/v1/payment_intents", intent | {"amount": "10.5"}) == [("amount", "parameter_invalid_integer")]
-    assert codes("POST", "/v1/payment_intents", intent | {"setup_future_usage": "sometimes"}) == \
-        [("setup_future_usage", None)]
-    assert codes("POST", "/v1/payment_intents", intent | {"allowed_payment_method_types": ["card", "cash"]}) == \
-        [("allowed_payment_method_types[1]", None)]
-    assert codes("POST", "/v1/payment_intents", intent | {"allowed_payment_method_types": "card"}) == \
-        [("allowed_payment_method_types", None)]
+    assert codes("POST", "/v1/payment_intents", intent | {"amount": "10.5"}) == [
+        ("amount", "parameter_invalid_integer")
+    ]
+    assert codes("POST", "/v1/payment_intents", intent | {"setup_future_usage": "sometimes"}) == [
+        ("setup_future_usage", None)
+    ]
+    assert codes("POST", "/v1/payment_intents", intent | {"allowed_payment_method_types": ["card", "cash"]}) == [
+        ("allowed_payment_method_types[1]", None)
+    ]
+    assert codes("POST", "/v1/payment_intents", intent | {"allowed_payment_method_types": "card"}) == [
+        ("allowed_payment_method_types", None)
+    ]
     assert codes("POST", "/v1/payment_intents", intent | {"metadata": {"any_key": "v"}}) == []
-    assert codes("POST", "/v1/payment_methods/pm_1/detach", {"customer": "cus_1"}) == [("customer", "parameter_unknown")]
+    assert codes("POST", "/v1/payment_methods/pm_1/detach", {"customer": "cus_1"}) == [
+        ("customer", "parameter_unknown")
+    ]
     assert codes("POST", "/v1/customers", {"api_key": "sk_x"}) == [("api_key", "parameter_unknown")]  # a client option
     assert codes("POST", "/v1/charges/ch_1/teleport", {}) == [("", None)]
 
@@ -192,35 +276,72 @@ def count(base: str, resource: str) -> int:
 def test_the_local_stripe_answers_an_unknown_parameter_as_stripe_does_and_creates_nothing(stripe_base):
     response = post(stripe_base, "/v1/customers", {"email": "ann@example.test", "colour": "red"})
     assert response.status_code == 400
-    assert response.json() == {"error": {
-        "type": "invalid_request_error", "code": "parameter_unknown", "param": "colour",
-        "message": "Received unknown parameter: colour",
-        "doc_url": "https://stripe.com/docs/error-codes/parameter-unknown"}}
-    nested = post(stripe_base, "/v1/payment_intents", {"amount": "1000", "currency": "usd",
-                                                        "automatic_payment_methods[enabled]": "true",
-                                                        "automatic_payment_methods[colour]": "red"})
-    assert (nested.status_code, nested.json()["error"]["code"], nested.json()["error"]["param"]) == \
-        (400, "parameter_unknown", "automatic_payment_methods[colour]")
+    assert response.json() == {
+        "error": {
+            "type": "invalid_request_error",
+            "code": "parameter_unknown",
+            "param": "colour",
+            "message": "Received unknown parameter: colour",
+            "doc_url": "https://stripe.com/docs/error-codes/parameter-unknown",
+        }
+    }
+    nested = post(
+        stripe_base,
+        "/v1/payment_intents",
+        {
+            "amount": "1000",
+            "currency": "usd",
+            "automatic_payment_methods[enabled]": "true",
+            "automatic_payment_methods[colour]": "red",
+        },
+    )
+    assert (nested.status_code, nested.json()["error"]["code"], nested.json()["error"]["param"]) == (
+        400,
+        "parameter_unknown",
+        "automatic_payment_methods[colour]",
+    )
     assert count(stripe_base, "customers") == 0 and count(stripe_base, "payment_intents") == 0
     assert [r["status"] for r in recorded(stripe_base)][:2] == [400, 400]  # still recorded, as sent
 
 
-@pytest.mark.parametrize("path,params,status,code,param", [
-    ("/v1/payment_intents", {"amount": "1000", "currency": "usd", "payment_method_types[0]": "card"}, 400,
-     "payment_method_types_no_longer_supported", "payment_method_types"),
-    ("/v1/setup_intents", {"payment_method_types[0]": "card"}, 400, "payment_method_types_no_longer_supported",
-     "payment_method_types"),
-    ("/v1/payment_intents", {"currency": "usd"}, 400, "parameter_missing", "amount"),
-    ("/v1/payment_intents", {"amount": "ten", "currency": "usd"}, 400, "parameter_invalid_integer", "amount"),
-    ("/v1/payment_intents", {"amount": "1000", "currency": "usd", "capture_method": "later"}, 400, None,
-     "capture_method"),
-    ("/v1/payment_intents/pi_1/teleport", {}, 404, None, None),
-])
+@pytest.mark.parametrize(
+    "path,params,status,code,param",
+    [
+        (
+            "/v1/payment_intents",
+            {"amount": "1000", "currency": "usd", "payment_method_types[0]": "card"},
+            400,
+            "payment_method_types_no_longer_supported",
+            "payment_method_types",
+        ),
+        (
+            "/v1/setup_intents",
+            {"payment_method_types[0]": "card"},
+            400,
+            "payment_method_types_no_longer_supported",
+            "payment_method_types",
+        ),
+        ("/v1/payment_intents", {"currency": "usd"}, 400, "parameter_missing", "amount"),
+        ("/v1/payment_intents", {"amount": "ten", "currency": "usd"}, 400, "parameter_invalid_integer", "amount"),
+        (
+            "/v1/payment_intents",
+            {"amount": "1000", "currency": "usd", "capture_method": "later"},
+            400,
+            None,
+            "capture_method",
+        ),
+        ("/v1/payment_intents/pi_1/teleport", {}, 404, None, None),
+    ],
+)
 def test_the_local_stripe_refuses_what_stripe_refuses(stripe_base, path, params, status, code, param):
     response = post(stripe_base, path, params)
     error = response.json()["error"]
-    assert (response.status_code, error["type"], error.get("code"), error.get("param")) == \
-        (status, "invalid_request_error", code, param)
+    assert (response.status_code, error["type"], error.get("code"), error.get("param")) == (
+        status,
+        "invalid_request_error",
+        code,
+        param,
+    )
     assert error["message"]
     assert count(stripe_base, "payment_intents") == 0 and count(stripe_base, "setup_intents") == 0
 
@@ -228,8 +349,7 @@ def test_the_local_stripe_refuses_what_stripe_refuses(stripe_base, path, params,
 def test_stripe_python_surfaces_the_refusal_so_the_adapter_cannot_pass_a_removed_parameter(stripe_base):
     client = stripe.StripeClient(STRIPE_API_KEY, base_addresses={"api": stripe_base}, stripe_version=API_VERSION)
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd",
-                                                 "payment_method_types": ["card"]})  # type: ignore[typeddict-unknown-key]
+        client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd", "payment_method_types": ["card"]})  # type: ignore[typeddict-unknown-key]
     assert (refused.value.http_status, refused.value.code) == (400, "payment_method_types_no_longer_supported")
 
 
@@ -249,11 +369,15 @@ def test_the_local_stripe_refuses_another_api_version_it_cannot_judge(stripe_bas
 
 
 def test_confirming_a_cancelled_intent_gets_stripes_unexpected_state_error(stripe_base):
-    intent = post(stripe_base, "/v1/payment_intents", {"amount": "1000", "currency": "usd",
-                                                        "payment_method": "pm_card_visa"}).json()
+    intent = post(
+        stripe_base, "/v1/payment_intents", {"amount": "1000", "currency": "usd", "payment_method": "pm_card_visa"}
+    ).json()
     post(stripe_base, f"/v1/payment_intents/{intent['id']}/cancel", {}).raise_for_status()
     response = post(stripe_base, f"/v1/payment_intents/{intent['id']}/confirm", {})
     error = response.json()["error"]
-    assert (response.status_code, error["code"], error["payment_intent"]["status"]) == \
-        (400, "payment_intent_unexpected_state", "canceled")
+    assert (response.status_code, error["code"], error["payment_intent"]["status"]) == (
+        400,
+        "payment_intent_unexpected_state",
+        "canceled",
+    )
     assert "status of canceled" in error["message"]

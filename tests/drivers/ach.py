@@ -38,8 +38,12 @@ def sandbox():
 
 
 def token(sandbox) -> str:
-    return requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
-                         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), timeout=5).json()["access_token"]
+    return requests.post(
+        f"{sandbox.url}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        timeout=5,
+    ).json()["access_token"]
 
 
 def api(sandbox, method, path_or_url, **kwargs):
@@ -54,15 +58,23 @@ def simulate(sandbox) -> None:
 
 
 def link(account_number="123456780000", client_id="client-a", holder="Ann Archer", account_type="checking"):
-    return call("AddBankAccountFunction", client_id=client_id, body={
-        "routing_number": ROUTING, "account_number": account_number, "account_type": account_type,
-        "holder_name": holder})
+    return call(
+        "AddBankAccountFunction",
+        client_id=client_id,
+        body={
+            "routing_number": ROUTING,
+            "account_number": account_number,
+            "account_type": account_type,
+            "holder_name": holder,
+        },
+    )
 
 
 def deposits(sandbox, method_id, client_id="client-a") -> list[int]:
     fs_url = SavedPaymentMethod.get(client_id, method_id).processor_method_id
-    body = requests.get(f"{sandbox.url}/sandbox/funding-sources/{fs_url.rstrip('/').rsplit('/', 1)[1]}"
-                        "/micro-deposits", timeout=5).json()
+    body = requests.get(
+        f"{sandbox.url}/sandbox/funding-sources/{fs_url.rstrip('/').rsplit('/', 1)[1]}/micro-deposits", timeout=5
+    ).json()
     values = body.get("amounts") or [body.get("amount1"), body.get("amount2")]
     return [int(str(v.get("value") if isinstance(v, dict) else v).replace(".", "")) for v in values]
 
@@ -71,9 +83,12 @@ def verified_bank(sandbox, account_number="123456780000", client_id="client-a") 
     status, method, _ = link(account_number, client_id=client_id)
     assert status == 201, method
     simulate(sandbox)
-    status, body, _ = call("VerifyBankAccountFunction", client_id=client_id,
-                           path_parameters={"payment_method_id": method["payment_method_id"]},
-                           body={"amounts": deposits(sandbox, method["payment_method_id"], client_id)})
+    status, body, _ = call(
+        "VerifyBankAccountFunction",
+        client_id=client_id,
+        path_parameters={"payment_method_id": method["payment_method_id"]},
+        body={"amounts": deposits(sandbox, method["payment_method_id"], client_id)},
+    )
     assert status == 200 and body["bank"]["status"] == "verified", body
     return method["payment_method_id"]
 
@@ -84,10 +99,16 @@ def accepted_authorization() -> dict:
 
 
 def pay_ach(invoice_id, method_id, key="ach-1", amount=None, client_id="client-a"):
-    body = {"method": "ach", "payment_method_id": method_id, "ach_authorization": accepted_authorization()} \
-        | ({"amount": amount} if amount else {})
-    return call("CreatePaymentFunction", client_id=client_id, path_parameters={"invoice_id": invoice_id},
-                body=body, headers={"Idempotency-Key": key})
+    body = {"method": "ach", "payment_method_id": method_id, "ach_authorization": accepted_authorization()} | (
+        {"amount": amount} if amount else {}
+    )
+    return call(
+        "CreatePaymentFunction",
+        client_id=client_id,
+        path_parameters={"invoice_id": invoice_id},
+        body=body,
+        headers={"Idempotency-Key": key},
+    )
 
 
 def transfer_url(client_id, payment_id):
@@ -101,9 +122,14 @@ def invoice_numbers(invoice_id="inv-part", client_id="client-a"):
 
 def envelope(topic, resource_url, *, event_id=None, timestamp=None) -> dict:
     stamp = (timestamp or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
-    return {"id": event_id or str(uuid.uuid4()), "resourceId": resource_url.rsplit("/", 1)[1], "topic": topic,
-            "timestamp": stamp, "created": stamp,
-            "_links": {"resource": {"href": resource_url}, "self": {"href": "https://events/x"}}}
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "resourceId": resource_url.rsplit("/", 1)[1],
+        "topic": topic,
+        "timestamp": stamp,
+        "created": stamp,
+        "_links": {"resource": {"href": resource_url}, "self": {"href": "https://events/x"}},
+    }
 
 
 def deliver(event, *, secret=ACH_WEBHOOK_SECRET, signature=None, raw=None):
@@ -117,14 +143,19 @@ def run_worker() -> Batch:
     """One batch of the ACH event queue through the worker, as Lambda's event source mapping hands it over
     (infra.sqs_poller): what succeeded is deleted, a reported failure stays for redelivery (then the DLQ)."""
     [source] = [s for s in template.sqs_event_sources() if s["function"] == "AchEventWorkerFunction"]
-    return SqsPoller(os.environ["ACH_EVENT_QUEUE_URL"], ach_worker.handler, function=source["function"],
-                     batch_size=source["batch_size"]).poll_once()
+    return SqsPoller(
+        os.environ["ACH_EVENT_QUEUE_URL"],
+        ach_worker.handler,
+        function=source["function"],
+        batch_size=source["batch_size"],
+    ).poll_once()
 
 
 def queue_depth(queue_url) -> int:
     """Messages waiting on a queue (read without receiving them, so no receive count moves)."""
     attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )
     return sum(int(v) for v in attributes["Attributes"].values())
 
 
@@ -150,15 +181,21 @@ def wait_until(predicate, timeout=5.0):
 
 # ---- the Dwolla adapter (shared.processors.dwolla) itself against a sandbox
 
+
 def new_customer(ach, name="Ann Archer") -> str:
     return ach.ensure_customer(client_id=str(uuid.uuid4()), name=name, email=f"{uuid.uuid4().hex[:10]}@example.test")
 
 
 def add_bank(ach, account="123456780000", customer=None, key=None):
     """A bank added through the adapter (to a new customer unless one is given)."""
-    return ach.add_bank_account(customer_id=customer or new_customer(ach), routing_number=SANDBOX_ROUTING,
-                                account_number=account, account_type="checking", holder_name="Ann Archer",
-                                idempotency_key=key or str(uuid.uuid4()))
+    return ach.add_bank_account(
+        customer_id=customer or new_customer(ach),
+        routing_number=SANDBOX_ROUTING,
+        account_number=account,
+        account_type="checking",
+        holder_name="Ann Archer",
+        idempotency_key=key or str(uuid.uuid4()),
+    )
 
 
 def verified_adapter_bank(ach, sandbox, account="123456780000", customer=None) -> str:

@@ -11,7 +11,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's (apt-get install chromium; .ci/run does): Playwright's download cannot work here
+CHROMIUM = (
+    "/usr/bin/chromium"  # Debian's (apt-get install chromium; .ci/run does): Playwright's download cannot work here
+)
 PASSWORD = "DemoPortal2026"  # every demo client's (infra/demo_data.py)
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000  # as long as the pages' own actions may take on a loaded machine
@@ -35,10 +37,13 @@ def watch_csp(context) -> list[str]:
     reported through a binding (so none is lost when a page navigates), and Chromium's console errors about it."""
     seen = []
     context.expose_binding("__cspViolation", lambda source, text: seen.append(text))
-    context.add_init_script("document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
-                            "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));")
-    context.on("console", lambda m: seen.append(m.text)
-               if m.type == "error" and "Content Security Policy" in m.text else None)
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => window.__cspViolation("
+        "`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`));"
+    )
+    context.on(
+        "console", lambda m: seen.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None
+    )
     return seen
 
 
@@ -78,8 +83,11 @@ def sign_in(page, email: str, password: str = PASSWORD, *, heading: str = "Invoi
 
 def no_serious_accessibility_problems(page, where: str):
     results = Axe().run(page)
-    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    serious = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], f"axe on {where}: {serious}"
 
 
@@ -109,8 +117,15 @@ def type_card(dialog, number: str, cvc: str = "123"):
 def verified_bank(portal, account: str = "123456781234") -> str:
     """A bank account linked and verified through the API as `portal` (an infra.demo.Portal); the stack's sandbox
     sends deposits of 3 and 9 cents, after its delay (409 until then)."""
-    linked = portal.post("/payment-methods/bank-accounts", {"routing_number": "222222226", "account_number": account,
-                                                            "account_type": "checking", "holder_name": "Ana Demo"})
+    linked = portal.post(
+        "/payment-methods/bank-accounts",
+        {
+            "routing_number": "222222226",
+            "account_number": account,
+            "account_type": "checking",
+            "holder_name": "Ana Demo",
+        },
+    )
     assert linked.status_code == 201, linked.text
     method_id = linked.json()["payment_method_id"]
     for _ in range(60):

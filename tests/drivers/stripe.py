@@ -13,8 +13,14 @@ HOOK = "StripeWebhookFunction"
 LOCALSTRIPE_AUTH = (STRIPE_API_KEY, "")
 
 
-def post(event: dict | bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
-         signature: str | None = None, headers: dict | None = None) -> tuple[int, dict, dict]:
+def post(
+    event: dict | bytes,
+    *,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    headers: dict | None = None,
+) -> tuple[int, dict, dict]:
     """The event signed with `secret` (or carrying `signature` as given) and posted: the handler's answer."""
     payload, signed = signed_webhook(event, secret, timestamp=timestamp, signature=signature)
     return call(HOOK, body=payload, headers=signed | (headers or {}), client_id=None)
@@ -35,8 +41,13 @@ def deliver(event: dict, capsys=None) -> int | None:
 
 def deliver_new(event_type: str, obj: dict, event_id: str | None = None) -> dict:
     """A new event of `event_type` about `obj` (a Stripe object), delivered (answered 200); the event."""
-    event = {"id": event_id or f"evt_{event_type}_{obj.get('id')}_{time.time_ns()}", "object": "event",
-             "type": event_type, "created": int(time.time()), "data": {"object": obj}}
+    event = {
+        "id": event_id or f"evt_{event_type}_{obj.get('id')}_{time.time_ns()}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
     status, body, _ = post(event)
     assert status == 200, body
     return event

@@ -28,10 +28,12 @@ def browser():
 def screenshot_folder(tmp_path_factory):
     """docs/<name>/ with UPDATE_SCREENSHOTS=1 (the committed pictures), else a temporary folder: every run
     takes them, so a page or email that fails to render fails its test either way."""
+
     def folder(name: str) -> Path:
         path = ROOT / "docs" / name if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path_factory.mktemp(name)
         path.mkdir(parents=True, exist_ok=True)
         return path
+
     return folder
 
 

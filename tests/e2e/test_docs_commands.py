@@ -41,8 +41,11 @@ def test_every_other_shell_block_says_why_it_is_not_run():
         lines, fenced = doc.read_text().splitlines(), False
         for n, line in enumerate(lines):
             if line.startswith("```"):
-                if not fenced and SHELL_FENCE.match(line) and not (
-                        n and (lines[n - 1].startswith("<!-- runnable") or NOT_RUN.match(lines[n - 1]))):
+                if (
+                    not fenced
+                    and SHELL_FENCE.match(line)
+                    and not (n and (lines[n - 1].startswith("<!-- runnable") or NOT_RUN.match(lines[n - 1])))
+                ):
                     unmarked.append(f"{doc.relative_to(ROOT)}:{n + 1}")
                 fenced = not fenced
             elif not fenced and INDENTED_COMMAND.match(line):
@@ -61,8 +64,16 @@ def stack(tmp_path_factory):
 @pytest.mark.parametrize("name,block", BLOCKS, ids=[name for name, _ in BLOCKS])
 def test_a_marked_block_runs(stack, name, block):
     script = block.replace("http://127.0.0.1:3000", stack["api_url"]).replace(".local/stack.json", stack["file"])
-    result = subprocess.run(["bash", "-c", "set -euo pipefail\n" + script], cwd=ROOT, capture_output=True, text=True,
-                            timeout=240, env={**os.environ, "LOCAL_STACK_FILE": stack["file"], "NO_PROXY": "*"})
-    assert result.returncode == 0, f"{name} failed ({result.returncode}):\n{script}\n--- out\n{result.stdout[-2000:]}" \
-                                   f"\n--- err\n{result.stderr[-2000:]}"
+    result = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "LOCAL_STACK_FILE": stack["file"], "NO_PROXY": "*"},
+    )
+    assert result.returncode == 0, (
+        f"{name} failed ({result.returncode}):\n{script}\n--- out\n{result.stdout[-2000:]}"
+        f"\n--- err\n{result.stderr[-2000:]}"
+    )
     assert '"error"' not in result.stdout, result.stdout[-2000:]

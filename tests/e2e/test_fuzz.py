@@ -37,11 +37,18 @@ from infra.local_stack import ADMIN_LOGIN
 from tests.e2e.test_local_stack import stack_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]  # the stack's start and ~700 requests
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 # Per operation and mode; with the stateful runs, about 700 requests in ~40 s on a quiet machine.
-EXAMPLES = {GenerationMode.POSITIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)),
-            GenerationMode.NEGATIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)) // 2}
+EXAMPLES = {
+    GenerationMode.POSITIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)),
+    GenerationMode.NEGATIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)) // 2,
+}
 # Stateful sequences: each follows the document's links from one answer to the next request. What a sequence
 # reaches after its first steps depends on the stack's answers, and some of those depend on time (a billing
 # email changed less than a minute ago: 429; a bank linked again too soon: 409), so on a loaded machine the same
@@ -49,11 +56,13 @@ EXAMPLES = {GenerationMode.POSITIVE: int(os.environ.get("FUZZ_EXAMPLES", 12)),
 # sequence followed a link to a real resource (an id taken from an answer, then a 2xx on the route naming it).
 STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", 20))
 # Fuzzed with the signed-in client's own ids as well as generated ones: (method, path) -> which list of ids.
-OWN_IDS = {("GET", "/invoices/{invoice_id}"): "invoice_id",
-           ("GET", "/invoices/{invoice_id}/pdf"): "invoice_id",
-           ("GET", "/invoices/{invoice_id}/activity"): "invoice_id",
-           ("GET", "/payments/{payment_id}"): "payment_id",
-           ("GET", "/payments/{payment_id}/receipt.pdf"): "payment_id"}
+OWN_IDS = {
+    ("GET", "/invoices/{invoice_id}"): "invoice_id",
+    ("GET", "/invoices/{invoice_id}/pdf"): "invoice_id",
+    ("GET", "/invoices/{invoice_id}/activity"): "invoice_id",
+    ("GET", "/payments/{payment_id}"): "payment_id",
+    ("GET", "/payments/{payment_id}/receipt.pdf"): "payment_id",
+}
 
 
 @schemathesis.deserializer("application/pdf")
@@ -64,8 +73,15 @@ def pdf_text(_ctx, response) -> str:
 
 
 def _settings(max_examples: int, **extra) -> settings:
-    return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], **extra)
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+        **extra,
+    )
 
 
 class _TrackedRandoms:
@@ -94,8 +110,13 @@ def stack(tmp_path_factory):
 
 def other_clients_items(stack: dict, client_id: str) -> dict:
     """Every item of every table of the stack that belongs to `client_id`."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"],
-                            aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack["dynamodb_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     items = {}
     for table in sorted(stack["resources"][logical_id] for logical_id in template.resources("AWS::DynamoDB::Table")):
         scanned = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
@@ -106,8 +127,10 @@ def other_clients_items(stack: dict, client_id: str) -> dict:
 def test_fuzzing_every_route_finds_nothing_undocumented(stack, monkeypatch):
     monkeypatch.setattr(schemathesis_stateful, "st", _TrackedRandoms())
     client, other = stack["demo_users"][0], stack["demo_users"][1]
-    tokens = {"client": login(stack, client["email"], client["password"]),
-              "admin": login(stack, ADMIN_LOGIN, client["password"])}
+    tokens = {
+        "client": login(stack, client["email"], client["password"]),
+        "admin": login(stack, ADMIN_LOGIN, client["password"]),
+    }
     session = requests.Session()
     session.trust_env = False
 
@@ -132,10 +155,20 @@ def test_fuzzing_every_route_finds_nothing_undocumented(stack, monkeypatch):
         statuses[response.status_code] += 1
         by_operation.setdefault(case.operation.label, Counter())[response.status_code] += 1
 
-    own = {"invoice_id": sorted(i["invoice_id"] for i in session.get(
-               f"{stack['api_url']}/invoices", headers=auth_header("client"), timeout=30).json()["invoices"]),
-           "payment_id": sorted(p["payment_id"] for p in session.get(
-               f"{stack['api_url']}/payments", headers=auth_header("client"), timeout=30).json()["payments"])}
+    own = {
+        "invoice_id": sorted(
+            i["invoice_id"]
+            for i in session.get(f"{stack['api_url']}/invoices", headers=auth_header("client"), timeout=30).json()[
+                "invoices"
+            ]
+        ),
+        "payment_id": sorted(
+            p["payment_id"]
+            for p in session.get(f"{stack['api_url']}/payments", headers=auth_header("client"), timeout=30).json()[
+                "payments"
+            ]
+        ),
+    }
     for (method, path), name in OWN_IDS.items():
         operation = schema[path][method]
 
@@ -177,8 +210,10 @@ def test_fuzzing_every_route_finds_nothing_undocumented(stack, monkeypatch):
     Workflow.run(settings=_settings(STATEFUL_EXAMPLES, stateful_step_count=6))
 
     elapsed = time.monotonic() - started
-    print(f"\nschemathesis: {sum(cases.values())} requests ({dict(cases)}) in {elapsed:.0f} s; "
-          f"statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"\nschemathesis: {sum(cases.values())} requests ({dict(cases)}) in {elapsed:.0f} s; "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
     for label in sorted(by_operation):
         print(f"  {label}: {dict(sorted(by_operation[label].items()))}")
     print(f"stateful: {dict(sorted(stateful_calls.items()))}")

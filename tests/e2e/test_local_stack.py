@@ -39,16 +39,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_stack(port: int, stack_file: Path, log: Path, ach_settle_seconds: str = "1",
-                env: dict | None = None, own_dynamodb: bool = False) -> subprocess.Popen:
+def start_stack(
+    port: int,
+    stack_file: Path,
+    log: Path,
+    ach_settle_seconds: str = "1",
+    env: dict | None = None,
+    own_dynamodb: bool = False,
+) -> subprocess.Popen:
     """`python -m infra.local_stack`; on the test run's DynamoDB Local (tables of its own there) unless
     `own_dynamodb`, as `make local` does."""
     shared = {} if own_dynamodb else {"LOCAL_DYNAMODB_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL_DYNAMODB"]}
-    return subprocess.Popen([sys.executable, "-m", "infra.local_stack", "--port", str(port), "--portal-port", "0",
-                             "--stack-file", str(stack_file)], cwd=ROOT, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds,
-                                 **shared, **(env or {})})
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "infra.local_stack",
+            "--port",
+            str(port),
+            "--portal-port",
+            "0",
+            "--stack-file",
+            str(stack_file),
+        ],
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "ACH_SETTLE_SECONDS": ach_settle_seconds, **shared, **(env or {})},
+    )
 
 
 def launch(tmp: Path, ach_settle_seconds: str = "1", env: dict | None = None, own_dynamodb: bool = False) -> dict:
@@ -112,13 +130,30 @@ def http() -> requests.Session:
 
 
 def test_stack_file_has_the_contract_keys(stack):
-    assert set(stack) == {"api_url", "aws_endpoint_url", "dynamodb_endpoint_url", "region", "stripe_api_base",
-                          "stripe_publishable_key", "ach_api_base", "user_pool_id", "user_pool_client_id",
-                          "demo_users", "portal_url", "resources", "admin_users"}
+    assert set(stack) == {
+        "api_url",
+        "aws_endpoint_url",
+        "dynamodb_endpoint_url",
+        "region",
+        "stripe_api_base",
+        "stripe_publishable_key",
+        "ach_api_base",
+        "user_pool_id",
+        "user_pool_client_id",
+        "demo_users",
+        "portal_url",
+        "resources",
+        "admin_users",
+    }
     assert stack["stripe_publishable_key"].startswith("pk_test_")
     assert len({u["client_id"] for u in stack["demo_users"]}) >= 2
-    for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"],
-                stack["ach_api_base"]):
+    for url in (
+        stack["api_url"],
+        stack["aws_endpoint_url"],
+        stack["dynamodb_endpoint_url"],
+        stack["stripe_api_base"],
+        stack["ach_api_base"],
+    ):
         assert url.startswith("http://127.0.0.1:")
 
 
@@ -152,8 +187,9 @@ def test_declined_card(stack):
     assert payment["status"] == "failed"
     assert payment["failure"]["code"] and payment["failure"]["message"]
     after = portal.get(f"/invoices/{invoice_id}").json()
-    assert {k: after[k] for k in ("status", "balance", "amount_paid", "overdue")} == \
-           {k: before[k] for k in ("status", "balance", "amount_paid", "overdue")}
+    assert {k: after[k] for k in ("status", "balance", "amount_paid", "overdue")} == {
+        k: before[k] for k in ("status", "balance", "amount_paid", "overdue")
+    }
 
 
 def test_partial_payment(stack):
@@ -166,8 +202,11 @@ def test_partial_payment(stack):
 
     assert portal.wait_for_outcome(payment["payment_id"])["status"] == "succeeded"
     after = portal.get(f"/invoices/{invoice_id}").json()
-    assert (after["status"], after["balance"], after["amount_paid"]) == \
-           ("partially_paid", before["balance"] - amount, before["amount_paid"] + amount)
+    assert (after["status"], after["balance"], after["amount_paid"]) == (
+        "partially_paid",
+        before["balance"] - amount,
+        before["amount_paid"] + amount,
+    )
 
 
 def _micro_deposits(stack, payment_method_id) -> list[int]:
@@ -175,18 +214,33 @@ def _micro_deposits(stack, payment_method_id) -> list[int]:
     dynamodb = boto3.client("dynamodb", endpoint_url=stack["dynamodb_endpoint_url"], region_name=stack["region"])
     items = dynamodb.scan(TableName=stack["resources"]["PaymentMethodsTable"])["Items"]
     url = next(i["processor_method_id"]["S"] for i in items if i["payment_method_id"]["S"] == payment_method_id)
-    body = http().get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits",
-                      timeout=5).json()
+    body = (
+        http()
+        .get(f"{stack['ach_api_base']}/sandbox/funding-sources/{url.rsplit('/', 1)[1]}/micro-deposits", timeout=5)
+        .json()
+    )
     return [int(body[k]["value"].replace(".", "")) for k in ("amount1", "amount2")]
 
 
 def _process_bank_transfers(stack) -> None:
     """Dwolla's sandbox simulation ("process bank transfers"): settles what is pending, micro-deposits too."""
-    token = http().post(f"{stack['ach_api_base']}/token", data={"grant_type": "client_credentials"},
-                        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), timeout=5).json()["access_token"]
+    token = (
+        http()
+        .post(
+            f"{stack['ach_api_base']}/token",
+            data={"grant_type": "client_credentials"},
+            auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+            timeout=5,
+        )
+        .json()["access_token"]
+    )
     hal = "application/vnd.dwolla.v1.hal+json"
-    answer = http().post(f"{stack['ach_api_base']}/sandbox-simulations", json={}, timeout=5,
-                         headers={"Authorization": f"Bearer {token}", "Accept": hal, "Content-Type": hal})
+    answer = http().post(
+        f"{stack['ach_api_base']}/sandbox-simulations",
+        json={},
+        timeout=5,
+        headers={"Authorization": f"Bearer {token}", "Accept": hal, "Content-Type": hal},
+    )
     assert answer.status_code == 200 and answer.json()["total"] > 0, answer.text
 
 
@@ -196,9 +250,15 @@ def test_pay_by_ach_end_to_end(stack):
     settles the deposits and the transfer when the test asks, so each state in between is checked."""
     portal = Portal(stack, stack["demo_users"][1]["email"])
     invoice_id = f"{portal.client_id}-full"
-    linked = portal.post("/payment-methods/bank-accounts", {
-        "routing_number": "011000015", "account_number": "123456780000", "account_type": "checking",
-        "holder_name": "Demo Holder"})
+    linked = portal.post(
+        "/payment-methods/bank-accounts",
+        {
+            "routing_number": "011000015",
+            "account_number": "123456780000",
+            "account_type": "checking",
+            "holder_name": "Demo Holder",
+        },
+    )
     assert linked.status_code == 201, linked.text
     method_id = linked.json()["payment_method_id"]
     pending = portal.post(f"/payment-methods/{method_id}/verify", {"amounts": _micro_deposits(stack, method_id)})
@@ -208,9 +268,11 @@ def test_pay_by_ach_end_to_end(stack):
     assert verified.status_code == 200 and verified.json()["bank"]["status"] == "verified", verified.text
 
     authorization = {"accepted": True, "text": portal.get("/portal-settings").json()["ach_authorization_text"]}
-    started = portal.post(f"/invoices/{invoice_id}/payments", {"method": "ach", "payment_method_id": method_id,
-                                                               "ach_authorization": authorization},
-                          headers={"Idempotency-Key": "e2e-ach"})
+    started = portal.post(
+        f"/invoices/{invoice_id}/payments",
+        {"method": "ach", "payment_method_id": method_id, "ach_authorization": authorization},
+        headers={"Idempotency-Key": "e2e-ach"},
+    )
     assert started.status_code == 201 and started.json()["status"] == "processing", started.text
     assert portal.get(f"/invoices/{invoice_id}").json()["status"] == "processing"
     _process_bank_transfers(stack)  # the transfer settles; the sandbox posts its signed webhook to the gateway
@@ -268,15 +330,22 @@ def test_a_token_minted_with_the_pool_key_and_right_claims_is_accepted(stack):
 
 
 def cognito(stack):
-    return boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=stack["aws_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def tokens(stack, email, password, app_client=None) -> dict:
     """Both tokens Cognito issues at sign-in: {"IdToken", "AccessToken", ...}."""
-    return cognito(stack).initiate_auth(ClientId=app_client or stack["user_pool_client_id"],
-                                        AuthFlow="USER_PASSWORD_AUTH",
-                                        AuthParameters={"USERNAME": email, "PASSWORD": password})["AuthenticationResult"]
+    return cognito(stack).initiate_auth(
+        ClientId=app_client or stack["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]
 
 
 def get(stack, path, token):
@@ -286,8 +355,9 @@ def get(stack, path, token):
 def test_wrong_audience_from_another_app_client(stack):
     """Real tokens of the same pool, issued to another app client, are refused (aud, or client_id for the
     access token)."""
-    other = cognito(stack).create_user_pool_client(UserPoolId=stack["user_pool_id"], ClientName="other",
-                                                   ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])["UserPoolClient"]
+    other = cognito(stack).create_user_pool_client(
+        UserPoolId=stack["user_pool_id"], ClientName="other", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]
     user = stack["demo_users"][0]
     issued = tokens(stack, user["email"], user["password"], app_client=other["ClientId"])
     for token in (issued["IdToken"], issued["AccessToken"]):
@@ -320,12 +390,19 @@ def test_admin_routes_take_only_id_tokens_of_the_admin_group(stack):
     pool = cognito(stack)
     for group in ("support,merchant-admins", "ops,x"):
         pool.create_group(UserPoolId=stack["user_pool_id"], GroupName=group)
-    for email, groups in (("comma@merchant.test", ["support,merchant-admins"]),
-                          ("two@merchant.test", ["ops,x", "merchant-admins"])):
-        pool.admin_create_user(UserPoolId=stack["user_pool_id"], Username=email, MessageAction="SUPPRESS",
-                               UserAttributes=[{"Name": "email", "Value": email}])
-        pool.admin_set_user_password(UserPoolId=stack["user_pool_id"], Username=email, Password=PASSWORD,
-                                     Permanent=True)
+    for email, groups in (
+        ("comma@merchant.test", ["support,merchant-admins"]),
+        ("two@merchant.test", ["ops,x", "merchant-admins"]),
+    ):
+        pool.admin_create_user(
+            UserPoolId=stack["user_pool_id"],
+            Username=email,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+        pool.admin_set_user_password(
+            UserPoolId=stack["user_pool_id"], Username=email, Password=PASSWORD, Permanent=True
+        )
         for group in groups:
             pool.admin_add_user_to_group(UserPoolId=stack["user_pool_id"], Username=email, GroupName=group)
     comma = get(stack, path, tokens(stack, "comma@merchant.test", PASSWORD)["IdToken"])
@@ -334,8 +411,12 @@ def test_admin_routes_take_only_id_tokens_of_the_admin_group(stack):
 
 
 def test_a_method_or_path_no_route_serves_is_api_gateways_404(stack):
-    for method, path in (("GET", "/no/such/route"), ("TRACE", "/invoices"), ("PUT", "/account"),
-                         ("PROPFIND", "/payments")):
+    for method, path in (
+        ("GET", "/no/such/route"),
+        ("TRACE", "/invoices"),
+        ("PUT", "/account"),
+        ("PROPFIND", "/payments"),
+    ):
         response = http().request(method, f"{stack['api_url']}{path}", timeout=10)
         assert (response.status_code, response.json()) == (404, {"message": "Not Found"}), (method, path)
 
@@ -343,8 +424,15 @@ def test_a_method_or_path_no_route_serves_is_api_gateways_404(stack):
 def test_a_204_has_no_body_and_the_keep_alive_connection_stays_in_step(stack):
     """DELETE answers 204; the next request on the same connection must read its own answer."""
     portal = Portal(stack)
-    link = portal.post("/payment-methods/bank-accounts", {"routing_number": "011000015", "account_number":
-                       "99887766", "account_type": "savings", "holder_name": "Keep Alive"})
+    link = portal.post(
+        "/payment-methods/bank-accounts",
+        {
+            "routing_number": "011000015",
+            "account_number": "99887766",
+            "account_type": "savings",
+            "holder_name": "Keep Alive",
+        },
+    )
     assert link.status_code == 201, link.text
     method_id = link.json()["payment_method_id"]
     connection = http_client.HTTPConnection(urlsplit(stack["api_url"]).netloc, timeout=10)
@@ -360,8 +448,9 @@ def test_a_204_has_no_body_and_the_keep_alive_connection_stays_in_step(stack):
 
 def test_body_over_10_mb_is_413(stack):
     body = b"x" * (10 * 1024 * 1024 + 1)
-    response = http().post(f"{stack['api_url']}/webhooks/stripe", data=body, timeout=30,
-                           headers={"Content-Type": "application/json"})
+    response = http().post(
+        f"{stack['api_url']}/webhooks/stripe", data=body, timeout=30, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -380,6 +469,7 @@ def test_openapi_document_is_served(stack):
         served = http().get(f"{stack['api_url']}/docs/{asset}", timeout=10)
         assert served.status_code == 200 and len(served.content) > 100_000, asset
 
+
 def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     from infra.local_stack import ADMIN_LOGIN
 
@@ -391,8 +481,10 @@ def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     invoice = portal.get(f"/invoices/{portal.client_id}-partly-paid").json()
     due = invoice["due_date"]
     later = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(due, "%Y-%m-%d")) + 10 * 86400))
-    asked = portal.post(f"/invoices/{invoice['invoice_id']}/extension-requests",
-                        {"requested_due_date": later, "reason": "Quarter-end cash flow."})
+    asked = portal.post(
+        f"/invoices/{invoice['invoice_id']}/extension-requests",
+        {"requested_due_date": later, "reason": "Quarter-end cash flow."},
+    )
     assert asked.status_code == 201, asked.text
     ext_id = asked.json()["extension_request_id"]
 
@@ -405,7 +497,6 @@ def test_due_date_job_runs_on_demand_and_admins_decide_extensions(stack):
     assert approved.status_code == 200 and approved.json()["due_date"] == later, approved.text
     shown = portal.get(f"/invoices/{invoice['invoice_id']}").json()
     assert shown["due_date"] == later and shown["extension_request"]["status"] == "approved"
-
 
 
 def test_port_in_use_is_a_clear_error(stack, tmp_path):
@@ -426,4 +517,3 @@ def test_sigint_stops_everything_cleanly(running):
     for url in (stack["api_url"], stack["aws_endpoint_url"], stack["dynamodb_endpoint_url"], stack["stripe_api_base"]):
         with pytest.raises(requests.ConnectionError):
             http().get(url, timeout=2)
-

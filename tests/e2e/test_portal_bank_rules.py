@@ -26,10 +26,15 @@ def test_over_the_weekly_limit_the_portal_offers_a_card_or_a_smaller_amount(page
     portal = Portal(stack, "ana@acme.test")
     bank = verified_bank(portal, "123456780000")
     settings = portal.get("/portal-settings").json()
-    big = portal.post("/invoices/client-acme-partial/payments", {
-        "method": "ach", "payment_method_id": bank,
-        "ach_authorization": {"accepted": True, "text": settings["ach_authorization_text"]}},
-        headers={"Idempotency-Key": "bank-rules-big"})
+    big = portal.post(
+        "/invoices/client-acme-partial/payments",
+        {
+            "method": "ach",
+            "payment_method_id": bank,
+            "ach_authorization": {"accepted": True, "text": settings["ach_authorization_text"]},
+        },
+        headers={"Idempotency-Key": "bank-rules-big"},
+    )
     assert big.status_code == 201, big.text  # $4,800.00 of this week's $5,000.00
 
     sign_in(page, "ana@acme.test")
@@ -76,10 +81,16 @@ def test_a_suspended_client_sees_why_before_choosing_a_bank(page, stack, shots):
     portal = Portal(stack, "ben@birch.test")
     bank = verified_bank(portal, "223456780010")  # R10: removed, blocklisted, customer suspended
     settings = portal.get("/portal-settings").json()
-    paid = portal.post("/invoices/client-birch-partial/payments", {
-        "method": "ach", "payment_method_id": bank, "amount": 10000,
-        "ach_authorization": {"accepted": True, "text": settings["ach_authorization_text"]}},
-        headers={"Idempotency-Key": "bank-rules-r10"})
+    paid = portal.post(
+        "/invoices/client-birch-partial/payments",
+        {
+            "method": "ach",
+            "payment_method_id": bank,
+            "amount": 10000,
+            "ach_authorization": {"accepted": True, "text": settings["ach_authorization_text"]},
+        },
+        headers={"Idempotency-Key": "bank-rules-r10"},
+    )
     assert paid.status_code == 201, paid.text
     for _ in range(60):  # the return arrives by webhook after the sandbox's delay
         if portal.get("/account").json()["bank_payments"] == "suspended":

@@ -82,8 +82,9 @@ def test_sign_in_shows_only_your_own_invoices(page, stack, shots):
     page.screenshot(path=shots / "17-overdue-filter.png")
     invoice_row(page, "INV-1043").get_by_role("link", name="INV-1043").click()
     # The invoice's own policy (flat $25.00, 5 days' grace), from the API.
-    expect(page.locator("#late-fee")).to_have_text("This invoice is overdue: a late fee of $25.00 applies "
-                                                   "(charged 5 days after the due date).")
+    expect(page.locator("#late-fee")).to_have_text(
+        "This invoice is overdue: a late fee of $25.00 applies (charged 5 days after the due date)."
+    )
     page.get_by_role("link", name="Invoices").click()
     page.goto("/invoices/client-birch-full")  # another client's invoice: the API's 404
     expect(page.get_by_role("alert")).to_contain_text("couldn't find")
@@ -232,10 +233,13 @@ def test_link_verify_and_pay_by_ach_through_to_paid(page, stack, shots):
     dialog.get_by_label("Bank transfer (ACH)").check()
     expect(dialog.get_by_label(re.compile("ending in 0000"))).to_be_checked()
     posted = []
-    page.on("request", lambda r: posted.append(r.post_data_json) if r.method == "POST" and "/payments" in r.url else None)
+    page.on(
+        "request", lambda r: posted.append(r.post_data_json) if r.method == "POST" and "/payments" in r.url else None
+    )
     dialog.get_by_role("button", name="Review payment").click()
     expect(dialog.get_by_role("group", name="Debit authorization")).to_contain_text(
-        "to make a one-time electronic debit (ACH) from the bank account and for the amount shown above")
+        "to make a one-time electronic debit (ACH) from the bank account and for the amount shown above"
+    )
     dialog.get_by_role("button", name="Submit Payment").click()  # not ticked: nothing is sent
     expect(dialog.get_by_role("alert").first).to_contain_text("Tick the box to authorize the debit")
     assert posted == []
@@ -294,8 +298,13 @@ def test_keyboard_focus_stays_in_the_modal_and_escape_closes_it(page, stack):
 
 
 def test_usable_at_390_px(browser, stack, shots):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        base_url=stack["portal_url"],
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     violations = watch_csp(context)
     page = context.new_page()
     sign_in(page, "ben@birch.test")
@@ -322,8 +331,9 @@ def test_sign_out(page, stack):
 def test_api_docs_render_offline(browser, stack, shots):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     outside = []
-    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: (outside.append(route.request.url),
-                                                                              route.abort()))
+    context.route(
+        re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: (outside.append(route.request.url), route.abort())
+    )
     page = context.new_page()
     page.goto(f"{stack['api_url']}/docs")
     expect(page.get_by_role("heading", name=re.compile("Portal payments API"))).to_be_visible()
@@ -349,7 +359,8 @@ def test_three_d_secure_failed_then_passed(page, stack, shots):
     type_card(dialog, "4000 0027 6000 3184")
     review_and_submit(dialog)
     page.get_by_role("dialog", name="3D Secure test authentication").get_by_role(
-        "button", name="Complete authentication").click()
+        "button", name="Complete authentication"
+    ).click()
     expect(dialog.get_by_role("heading", name="Payment successful")).to_be_visible()
     dialog.get_by_role("button", name="Done").click()
     expect(invoice_row(page, "INV-1044")).to_contain_text("Paid")
@@ -396,10 +407,17 @@ def _link_sent_to(stack, address: str) -> str:
     """The confirmation link in the last email moto's SES accepted for `address` (the stack's notice worker sends
     it from the queue, so it may take a moment)."""
     for _ in range(150):
-        messages = requests.get(f"{stack['aws_endpoint_url']}/moto-api/data.json", timeout=10).json() \
-            .get("ses", {}).get("Message", [])
-        links = [re.search(r'href="([^"]*#confirm_email=[^"]+)"', m["body"]) for m in messages
-                 if m["destinations"]["ToAddresses"] == [address]]
+        messages = (
+            requests.get(f"{stack['aws_endpoint_url']}/moto-api/data.json", timeout=10)
+            .json()
+            .get("ses", {})
+            .get("Message", [])
+        )
+        links = [
+            re.search(r'href="([^"]*#confirm_email=[^"]+)"', m["body"])
+            for m in messages
+            if m["destinations"]["ToAddresses"] == [address]
+        ]
         if links and links[-1]:
             return unescape(links[-1][1])
         time.sleep(0.1)
@@ -417,7 +435,8 @@ def test_a_new_billing_email_waits_for_its_link_which_confirms_it_after_sign_in(
     expect(settings.get_by_role("status")).to_contain_text("open the link we sent to accounts@birch.test")
     expect(page.locator("#pending-email")).to_have_text(
         "Waiting for confirmation: we sent a link to accounts@birch.test (it works for 24 hours). Until it is "
-        "opened, receipts and notices keep going to ben@birch.test.")
+        "opened, receipts and notices keep going to ben@birch.test."
+    )
     expect(email).to_have_value("ben@birch.test")
     no_serious_accessibility_problems(page, "account settings with a pending email")
     page.screenshot(path=shots / "21-billing-email-pending.png", full_page=True)

@@ -34,8 +34,9 @@ def policed(browser):
     """Chromium as conftest.py launches it (through the same Playwright), but without its Local Network Access
     check: a page whose answer the test rewrites (to add the policy header) has no address Chromium can place, so its
     calls to the API on 127.0.0.1 would be refused as from a public page to the loopback address space."""
-    launched = launch(browser.browser_type,
-                      "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests")
+    launched = launch(
+        browser.browser_type, "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"
+    )
     yield launched
     launched.close()
 
@@ -44,9 +45,11 @@ def strict_csp(stack) -> str:
     """What a strict deployment would send: scripts and styles from the portal's own origin only; the API, the
     sign-in endpoint and Stripe.js's origin by name."""
     stripe = stack["stripe_api_base"]
-    return (f"default-src 'self'; script-src 'self' {stripe}; style-src 'self'; img-src 'self' data:; "
-            f"connect-src 'self' {stack['api_url']} {stack['aws_endpoint_url']} {stripe}; frame-src {stripe}; "
-            "base-uri 'none'; form-action 'self'; object-src 'none'")
+    return (
+        f"default-src 'self'; script-src 'self' {stripe}; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {stack['api_url']} {stack['aws_endpoint_url']} {stripe}; frame-src {stripe}; "
+        "base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
 
 
 def open_page(browser, stack, width=1280, height=800, csp=True):
@@ -58,10 +61,14 @@ def open_page(browser, stack, width=1280, height=800, csp=True):
             response = route.fetch()
             route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
 
-        context.route(lambda url: url.startswith(stack["portal_url"]) and "." not in url.rsplit("/", 1)[-1].split("?")[0],
-                      with_policy)  # the portal's pages (its paths answer index.html)
-        context.add_init_script("window.__violations = []; document.addEventListener('securitypolicyviolation', "
-                                "e => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));")
+        context.route(
+            lambda url: url.startswith(stack["portal_url"]) and "." not in url.rsplit("/", 1)[-1].split("?")[0],
+            with_policy,
+        )  # the portal's pages (its paths answer index.html)
+        context.add_init_script(
+            "window.__violations = []; document.addEventListener('securitypolicyviolation', "
+            "e => window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));"
+        )
     page = context.new_page()
     page.set_default_timeout(15000)
     errors = []
@@ -91,8 +98,10 @@ def test_the_policy_is_in_force(wide, stack):
     """The check below would pass vacuously without the header: an inline script on the page is refused."""
     wide.goto("/")
     expect(wide.get_by_role("button", name="Sign in")).to_be_visible()
-    wide.evaluate("() => { const s = document.createElement('div'); s.setAttribute('style', 'color: red'); "
-                  "document.body.append(s); }")
+    wide.evaluate(
+        "() => { const s = document.createElement('div'); s.setAttribute('style', 'color: red'); "
+        "document.body.append(s); }"
+    )
     wide.wait_for_function("window.__violations.length > 0")
     assert "style-src" in wide.evaluate("window.__violations[0]")
     wide.evaluate("window.__violations = []")
@@ -112,11 +121,21 @@ def test_the_merchant_answers_an_extension_request_with_a_note_and_resolves_a_re
     ana = Portal(stack, "ana@acme.test")
     partly = ana.get(f"/invoices/{ana.client_id}-partly-paid").json()
     later = (date.fromisoformat(partly["due_date"]) + timedelta(days=14)).isoformat()
-    assert ana.post(f"/invoices/{partly['invoice_id']}/extension-requests",
-                    {"requested_due_date": later, "reason": "Our own client pays us late this month."}).status_code == 201
+    assert (
+        ana.post(
+            f"/invoices/{partly['invoice_id']}/extension-requests",
+            {"requested_due_date": later, "reason": "Our own client pays us late this month."},
+        ).status_code
+        == 201
+    )
     paid = ana.get(f"/invoices/{ana.client_id}-paid").json()["payments"][0]
-    assert ana.post(f"/payments/{paid['payment_id']}/problem-reports",
-                    {"kind": "wrong_amount", "message": "The amount looks higher than we agreed."}).status_code == 201
+    assert (
+        ana.post(
+            f"/payments/{paid['payment_id']}/problem-reports",
+            {"kind": "wrong_amount", "message": "The amount looks higher than we agreed."},
+        ).status_code
+        == 201
+    )
 
     sign_in(wide, ADMIN_LOGIN, heading="Needs attention", keyboard=True)
     expect(wide.get_by_role("navigation", name="Console")).to_contain_text("Issue an invoice")
@@ -125,20 +144,25 @@ def test_the_merchant_answers_an_extension_request_with_a_note_and_resolves_a_re
     report = wide.get_by_role("listitem").filter(has_text="Wrong amount")
     expect(report).to_contain_text("The amount looks higher than we agreed.")
     no_serious_accessibility_problems(wide, "console: needs attention")
-    request.get_by_label("Note to the client (optional)").fill("We can give you two weeks this once; the rest "
-                                                                  "of the terms stay.")
+    request.get_by_label("Note to the client (optional)").fill(
+        "We can give you two weeks this once; the rest of the terms stay."
+    )
     wide.screenshot(path=shots / "41-console-attention.png", full_page=True)
     request.get_by_role("button", name="Approve").click()
     expect(wide.get_by_role("heading", name="Extension requests (0)")).to_be_visible()
     report = wide.get_by_role("listitem").filter(has_text="Wrong amount")
-    report.get_by_label("How it was resolved").fill("Checked against the quote: the amount is right; explained by phone.")
+    report.get_by_label("How it was resolved").fill(
+        "Checked against the quote: the amount is right; explained by phone."
+    )
     report.get_by_role("button", name="Resolve").press("Enter")  # the keyboard
     expect(wide.get_by_role("heading", name="Problem reports (0)")).to_be_visible()
     expect(wide.get_by_text("Nothing needs a person right now.")).to_be_visible()
 
     shown = ana.get(f"/invoices/{partly['invoice_id']}").json()["extension_request"]
-    assert (shown["status"], shown["note"]) == ("approved", "We can give you two weeks this once; the rest of the "
-                                                            "terms stay.")
+    assert (shown["status"], shown["note"]) == (
+        "approved",
+        "We can give you two weeks this once; the rest of the terms stay.",
+    )
 
 
 def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_a_payment(wide, stack, shots):
@@ -176,7 +200,8 @@ def test_the_merchant_issues_an_invoice_splits_it_into_installments_and_refunds_
     expect(wide.locator("#plan-total")).to_have_text("Adds up to $2,000.00; the balance is $1,950.00.")
     wide.get_by_role("button", name="Save the plan").click()
     expect(wide.get_by_role("region", name="Payment plan").get_by_role("alert")).to_contain_text(
-        "The installments must add up to the balance.")
+        "The installments must add up to the balance."
+    )
     wide.get_by_label("Installment 3 amount ($)").fill("650.00")
     wide.get_by_role("button", name="Save the plan").click()
     expect(wide.get_by_role("status")).to_contain_text("The payment plan is saved")
@@ -216,11 +241,17 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     today = datetime.now(ZONE).date()
     ben = Portal(stack, "ben@birch.test")
     first, second = today + timedelta(days=14), today + timedelta(days=44)
-    planned = staff(stack).post(f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-partial/payment-plan",
-                                {"installments": [{"amount": 320000, "due_date": first.isoformat()},
-                                                  {"amount": 320000, "due_date": second.isoformat()},
-                                                  {"amount": 320000, "due_date": (second + timedelta(days=30)).isoformat()}]},
-                                headers={"Idempotency-Key": str(uuid.uuid4())})
+    planned = staff(stack).post(
+        f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-partial/payment-plan",
+        {
+            "installments": [
+                {"amount": 320000, "due_date": first.isoformat()},
+                {"amount": 320000, "due_date": second.isoformat()},
+                {"amount": 320000, "due_date": (second + timedelta(days=30)).isoformat()},
+            ]
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
     assert planned.status_code == 201, planned.text
 
     sign_in(wide, "ben@birch.test", heading="Invoices", keyboard=True)
@@ -237,8 +268,9 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     # Pay Now suggests the next installment (this invoice takes no other partial payment below it).
     context, pay_page, errors = open_page(wide.context.browser, stack, csp=False)
     sign_in(pay_page, "ben@birch.test", heading="Invoices", keyboard=True)
-    pay_page.get_by_role("row").filter(has=pay_page.get_by_role("link", name="INV-2042", exact=True)) \
-        .get_by_role("button", name=re.compile("^Pay Now")).click()
+    pay_page.get_by_role("row").filter(has=pay_page.get_by_role("link", name="INV-2042", exact=True)).get_by_role(
+        "button", name=re.compile("^Pay Now")
+    ).click()
     dialog = pay_page.get_by_role("dialog")
     expect(dialog.get_by_label("Amount to pay (USD)")).to_have_value("3200.00")
     expect(dialog).to_contain_text("Installment 1 is $3,200.00")
@@ -261,21 +293,35 @@ def test_the_client_pays_the_next_installment_and_turns_on_autopay_then_sees_the
     wide.screenshot(path=shots / "49-autopay-authorization.png", full_page=True)
     autopay.get_by_label("I authorize these automatic payments").check()
     autopay.get_by_role("button", name="Turn on autopay").press("Enter")
-    expect(wide.get_by_role("region", name="Autopay")).to_contain_text("Autopay is on: Visa ending in 4242 pays each invoice")
+    expect(wide.get_by_role("region", name="Autopay")).to_contain_text(
+        "Autopay is on: Visa ending in 4242 pays each invoice"
+    )
     wide.get_by_role("region", name="Autopay").scroll_into_view_if_needed()
     wide.screenshot(path=shots / "50-autopay-on.png")
 
     # The stack's clock moved to 11 days before the next installment, the daily job run: the charge is announced.
-    clock = http().post(f"{stack['api_url']}/_local/clock", timeout=10,
-                        json={"now": datetime(second.year, second.month, second.day, 9, tzinfo=ZONE).__sub__(
-                            timedelta(days=11)).isoformat()})
+    clock = http().post(
+        f"{stack['api_url']}/_local/clock",
+        timeout=10,
+        json={
+            "now": datetime(second.year, second.month, second.day, 9, tzinfo=ZONE)
+            .__sub__(timedelta(days=11))
+            .isoformat()
+        },
+    )
     assert clock.status_code == 200, clock.text
     try:
-        assert http().post(f"{stack['api_url']}/_local/schedules/DueDateJobFunction", timeout=60).json()["autopay"][
-            "notices"] == 1
+        assert (
+            http()
+            .post(f"{stack['api_url']}/_local/schedules/DueDateJobFunction", timeout=60)
+            .json()["autopay"]["notices"]
+            == 1
+        )
         wide.get_by_role("link", name="Invoices").click()
         wide.get_by_role("link", name="INV-2042").click()
-        expect(wide.locator("#autopay-charge")).to_contain_text("Autopay will charge $3,200.00 to Visa ending in 4242 on")
+        expect(wide.locator("#autopay-charge")).to_contain_text(
+            "Autopay will charge $3,200.00 to Visa ending in 4242 on"
+        )
         wide.screenshot(path=shots / "51-invoice-autopay-announced.png")
     finally:
         http().delete(f"{stack['api_url']}/_local/clock", timeout=10)

@@ -44,9 +44,24 @@ def emails(stack) -> dict:
 
 
 def test_an_invited_client_signs_in_chooses_a_password_and_can_reset_it(page, stack, shots):
-    subprocess.run([sys.executable, "-m", "ops.create_client", "--stack-file", stack["file"], "--client",
-                    "client-cedar", "--name", "Cedar Studio", "--email", NEW_EMAIL], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ops.create_client",
+            "--stack-file",
+            stack["file"],
+            "--client",
+            "client-cedar",
+            "--name",
+            "Cedar Studio",
+            "--email",
+            NEW_EMAIL,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     [invitation] = [m for m in emails(stack)["cognito"] if m["to"] == NEW_EMAIL]
     temporary = re.search(r"temporary password is (\S+)\.$", invitation["text"]).group(1)
     page.goto(f"{stack['api_url']}/_local/emails")  # the page make local names
@@ -83,7 +98,9 @@ def test_an_invited_client_signs_in_chooses_a_password_and_can_reset_it(page, st
     page.get_by_label("Email").fill(NEW_EMAIL)
     page.get_by_role("button", name="Email me a code").click()
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
-    code = re.search(r"(\d{6})", [m for m in emails(stack)["cognito"] if m["kind"] == "password reset code"][0]["text"])[1]
+    code = re.search(
+        r"(\d{6})", [m for m in emails(stack)["cognito"] if m["kind"] == "password reset code"][0]["text"]
+    )[1]
     page.get_by_label("Code from the email").fill("000000" if code != "000000" else "111111")
     page.get_by_label("New password").fill("Cedar-Portal-2027")
     page.get_by_label("Type it again").fill("Cedar-Portal-2027")
@@ -122,7 +139,8 @@ def test_contacts_words_dates_and_numbers_that_agree(page, stack, shots):
     page.goto("/invoices/client-acme-partly-paid")  # the activity's payment on the payment's own day
     paid_on = page.get_by_role("row").filter(has_text="Visa ending in 4242").locator("td").first.inner_text()
     expect(page.locator("ol.activity li").filter(has_text="Payment received")).to_contain_text(
-        ", ".join(paid_on.split(", ")[:2]))  # "Nov 27, 2026, 10:00 AM EST" -> "Nov 27, 2026"
+        ", ".join(paid_on.split(", ")[:2])
+    )  # "Nov 27, 2026, 10:00 AM EST" -> "Nov 27, 2026"
 
     page.goto("/invoices/client-acme-paid")  # paid: nothing to ask for, and no "No extension was requested"
     expect(page.get_by_role("heading", name=re.compile("^Invoice INV-"))).to_be_visible()
@@ -205,14 +223,25 @@ def test_settings_reminders_and_saved_feedback_in_view(page, stack, shots):
 def test_lists_follow_next_cursor_and_phone_pages_fit(browser, stack, shots):
     admin = Portal(stack, "owner@merchant.test")
     for n in range(27):  # more than one page (the portal asks 25 at a time)
-        created = admin.post("/admin/invoices", {"client_id": "client-cedar", "number": f"INV-9{n:03d}",
-                                                 "due_date": "2030-01-31", "issued_date": "2029-12-01",
-                                                 "line_items": [{"description": "Design", "quantity": 1,
-                                                                 "unit_amount": 1000 + n}]},
-                             headers={"Idempotency-Key": str(uuid.uuid4())})
+        created = admin.post(
+            "/admin/invoices",
+            {
+                "client_id": "client-cedar",
+                "number": f"INV-9{n:03d}",
+                "due_date": "2030-01-31",
+                "issued_date": "2029-12-01",
+                "line_items": [{"description": "Design", "quantity": 1, "unit_amount": 1000 + n}],
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
         assert created.status_code == 201, created.text
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        base_url=stack["portal_url"],
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     sign_in(page, NEW_EMAIL, "Cedar-Portal-2027")
     numbers = page.get_by_role("row").get_by_role("link")
@@ -269,8 +298,9 @@ class LostAnswer:
 
 def lost_contact_screen(dialog):
     expect(dialog.get_by_role("heading", name="Don't pay again yet")).to_be_visible()
-    expect(dialog).to_contain_text("We lost contact while your payment was being processed. Please do not click "
-                                   "Pay again")
+    expect(dialog).to_contain_text(
+        "We lost contact while your payment was being processed. Please do not click Pay again"
+    )
     expect(dialog.get_by_role("status")).to_contain_text("Checking whether your payment went through")
 
 
@@ -304,8 +334,13 @@ def test_lost_contact_then_the_payment_went_through(page, stack, shots):
 def test_lost_contact_then_the_payment_did_not_go_through_on_a_phone(browser, stack, shots):
     """The card payment was started but its answer (with the secret Stripe.js confirms with) was lost, so the card
     was never charged: "Don't pay again yet", then "did not go through", and trying again pays once."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        base_url=stack["portal_url"],
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -355,8 +390,13 @@ def test_pdf_pages_rendered(stack, shots, tmp_path):
 
 
 def test_the_invoice_list_fits_a_phone_without_scrolling_inside(browser, stack, shots):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=stack["portal_url"],
-                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        base_url=stack["portal_url"],
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     sign_in(page, "ben@birch.test")
     wrap = page.locator(".table-wrap")

@@ -37,8 +37,9 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
     context, page, errors = open_portal(browser, stack, DESKTOP)
     sign_in(page, "ana@acme.test")
     bar = page.get_by_role("region", name="Pay several invoices")
-    expect(bar).to_contain_text("Paying by credit card adds a 3% card fee; debit and prepaid cards and bank "
-                                "transfers have none.")
+    expect(bar).to_contain_text(
+        "Paying by credit card adds a 3% card fee; debit and prepaid cards and bank transfers have none."
+    )
     expect(bar.get_by_role("button", name="Pay selected")).to_be_disabled()
     expect(page.get_by_role("checkbox", name=re.compile("^Select invoice INV-1045"))).to_have_count(0)  # paid
     tick(page, "INV-1041")
@@ -75,12 +76,16 @@ def test_pay_two_invoices_by_credit_card_with_the_fee_shown_before_submitting(br
 
     invoice_row(page, "INV-1041").get_by_role("link", name="INV-1041").click()
     expect(page.get_by_role("heading", name="Invoice INV-1041")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("Card fee \\(credit card surcharge\\), paid"))).to_contain_text("$37.50")
+    expect(page.get_by_role("row", name=re.compile("Card fee \\(credit card surcharge\\), paid"))).to_contain_text(
+        "$37.50"
+    )
     expect(page.locator(".activity")).to_contain_text("Card fee for paying by credit card")
     expect(page.get_by_role("table").last).to_contain_text("of $2,008.50 paid for 2 invoices")
     page.screenshot(path=shots / "38-invoice-card-fee-line.png", full_page=True)
     page.get_by_role("link", name="Payment history").click()
-    expect(page.get_by_role("row").filter(has_text="$2,008.50")).to_contain_text("INV-1044, INV-1041")  # due first, allocated first
+    expect(page.get_by_role("row").filter(has_text="$2,008.50")).to_contain_text(
+        "INV-1044, INV-1041"
+    )  # due first, allocated first
     context.close()
     assert errors == []
 

@@ -67,38 +67,59 @@ def test_moving_the_stacks_clock_runs_autopay_reminders_fees_and_stale_extension
     settings = http().get(f"{stack['api_url']}/portal-settings", timeout=10).json()
 
     # Ben saves a card while paying part of an invoice, and turns autopay on with it.
-    started = ben.post(f"/invoices/{ben.client_id}-partial/payments", {"method": "card", "amount": 5000,
-                                                                        "save_payment_method": True},
-                       headers={"Idempotency-Key": str(uuid.uuid4())})
+    started = ben.post(
+        f"/invoices/{ben.client_id}-partial/payments",
+        {"method": "card", "amount": 5000, "save_payment_method": True},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
     confirm_card(stack, started.json()["client_secret"])
     deadline = time.monotonic() + 15
     while not (methods := ben.get("/payment-methods").json()["payment_methods"]) and time.monotonic() < deadline:
         time.sleep(0.25)
     card = methods[0]["payment_method_id"]
-    on = ben.http.put(f"{stack['api_url']}/account/autopay", timeout=30, json={
-        "payment_method_id": card, "authorization": {"accepted": True, "text": settings["autopay_authorization_text"]}})
+    on = ben.http.put(
+        f"{stack['api_url']}/account/autopay",
+        timeout=30,
+        json={
+            "payment_method_id": card,
+            "authorization": {"accepted": True, "text": settings["autopay_authorization_text"]},
+        },
+    )
     assert on.status_code == 200, on.text
 
     # The merchant splits two invoices into installments.
     first, second = today + timedelta(days=12), today + timedelta(days=42)
-    full = staff.post(f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-full/payment-plan",
-                      {"installments": [{"amount": 125000, "due_date": first.isoformat()},
-                                        {"amount": 125000, "due_date": second.isoformat()}]},
-                      headers={"Idempotency-Key": "plan-full"})
+    full = staff.post(
+        f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-full/payment-plan",
+        {
+            "installments": [
+                {"amount": 125000, "due_date": first.isoformat()},
+                {"amount": 125000, "due_date": second.isoformat()},
+            ]
+        },
+        headers={"Idempotency-Key": "plan-full"},
+    )
     assert full.status_code == 201, full.text
     overdue = ben.get(f"/invoices/{ben.client_id}-overdue").json()
     half = overdue["balance"] // 2
-    fee_plan = staff.post(f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-overdue/payment-plan",
-                          {"installments": [{"amount": half, "due_date": (today + timedelta(days=5)).isoformat()},
-                                            {"amount": overdue["balance"] - half,
-                                             "due_date": (today + timedelta(days=20)).isoformat()}]},
-                          headers={"Idempotency-Key": "plan-overdue"})
+    fee_plan = staff.post(
+        f"/admin/clients/{ben.client_id}/invoices/{ben.client_id}-overdue/payment-plan",
+        {
+            "installments": [
+                {"amount": half, "due_date": (today + timedelta(days=5)).isoformat()},
+                {"amount": overdue["balance"] - half, "due_date": (today + timedelta(days=20)).isoformat()},
+            ]
+        },
+        headers={"Idempotency-Key": "plan-overdue"},
+    )
     assert fee_plan.status_code == 201, fee_plan.text
     # And Ben asks for more time on another.
     partly = ben.get(f"/invoices/{ben.client_id}-partly-paid").json()
     asked_for = date.fromisoformat(partly["due_date"]) + timedelta(days=10)
-    ext = ben.post(f"/invoices/{partly['invoice_id']}/extension-requests",
-                   {"requested_due_date": asked_for.isoformat(), "reason": "Quarter-end cash flow."}).json()
+    ext = ben.post(
+        f"/invoices/{partly['invoice_id']}/extension-requests",
+        {"requested_due_date": asked_for.isoformat(), "reason": "Quarter-end cash flow."},
+    ).json()
 
     # 11 days before the first installment: autopay's notice.
     move_to(stack, first - timedelta(days=11))
@@ -132,8 +153,10 @@ def test_moving_the_stacks_clock_runs_autopay_reminders_fees_and_stale_extension
     # The extension request went stale: its date passed with no answer. It can only be declined, with a note.
     late = staff.post(f"/admin/extension-requests/{ext['extension_request_id']}/approve", {})
     assert (late.status_code, late.json()["error"]["code"]) == (409, "extension_request_expired")
-    declined = staff.post(f"/admin/extension-requests/{ext['extension_request_id']}/decline",
-                          {"note": "That date has passed; please call us."})
+    declined = staff.post(
+        f"/admin/extension-requests/{ext['extension_request_id']}/decline",
+        {"note": "That date has passed; please call us."},
+    )
     assert declined.status_code == 200 and declined.json()["note"] == "That date has passed; please call us."
 
     # Forward only; DELETE: real time again.

@@ -34,20 +34,29 @@ def jobs(seeded):
 
 def transfers_at_sandbox(seeded):
     """Every transfer the processor created, from its event log."""
-    return [e for e in api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
-            if e["topic"] == "transfer_created"]
+    return [
+        e
+        for e in api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
+        if e["topic"] == "transfer_created"
+    ]
 
 
 # ---- linking and verifying ---------------------------------------------------------------------------------
+
 
 def test_linking_keeps_only_bank_name_type_and_last4(seeded, caplog):
     caplog.set_level(logging.DEBUG)
     status, method, _ = link("987654321234")
     assert status == 201
     assert method["type"] == "bank_account" and method["card"] is None
-    assert method["bank"] == {"bank_name": method["bank"]["bank_name"], "account_type": "checking",
-                              "last4": "1234", "status": "verification_pending",
-                              "verification_attempts_remaining": 3, "verify_again": False}
+    assert method["bank"] == {
+        "bank_name": method["bank"]["bank_name"],
+        "account_type": "checking",
+        "last4": "1234",
+        "status": "verification_pending",
+        "verification_attempts_remaining": 3,
+        "verify_again": False,
+    }
     assert method["bank"]["bank_name"]
     snapshot = json.dumps(table_snapshot())
     assert "987654321234" not in snapshot and "011000015" not in snapshot
@@ -56,28 +65,82 @@ def test_linking_keeps_only_bank_name_type_and_last4(seeded, caplog):
     assert [m["payment_method_id"] for m in listed] == [method["payment_method_id"]]
 
 
-@pytest.mark.parametrize("body,code", [
-    ({"routing_number": "011000016", "account_number": "12345678", "account_type": "checking",
-      "holder_name": "A"}, "invalid_routing_number"),  # checksum
-    ({"routing_number": "01100001", "account_number": "12345678", "account_type": "checking",
-      "holder_name": "A"}, "invalid_routing_number"),
-    ({"routing_number": "01100001a", "account_number": "12345678", "account_type": "checking",
-      "holder_name": "A"}, "invalid_routing_number"),
-    ({"routing_number": 11000015, "account_number": "12345678", "account_type": "checking",
-      "holder_name": "A"}, "invalid_routing_number"),
-    ({"routing_number": "011000015", "account_number": "123", "account_type": "checking",
-      "holder_name": "A"}, "invalid_account_number"),
-    ({"routing_number": "011000015", "account_number": "1" * 18, "account_type": "checking",
-      "holder_name": "A"}, "invalid_account_number"),
-    ({"routing_number": "011000015", "account_number": "1234-5678", "account_type": "checking",
-      "holder_name": "A"}, "invalid_account_number"),
-    ({"routing_number": "011000015", "account_number": "12345678", "account_type": "brokerage",
-      "holder_name": "A"}, "invalid_account_type"),
-    ({"routing_number": "011000015", "account_number": "12345678", "account_type": "checking"},
-     "invalid_holder_name"),
-    ({"routing_number": "011000015", "account_number": "12345678", "account_type": "checking",
-      "holder_name": "A", "iban": "x"}, "unknown_field"),
-])
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        (
+            {
+                "routing_number": "011000016",
+                "account_number": "12345678",
+                "account_type": "checking",
+                "holder_name": "A",
+            },
+            "invalid_routing_number",
+        ),  # checksum
+        (
+            {
+                "routing_number": "01100001",
+                "account_number": "12345678",
+                "account_type": "checking",
+                "holder_name": "A",
+            },
+            "invalid_routing_number",
+        ),
+        (
+            {
+                "routing_number": "01100001a",
+                "account_number": "12345678",
+                "account_type": "checking",
+                "holder_name": "A",
+            },
+            "invalid_routing_number",
+        ),
+        (
+            {"routing_number": 11000015, "account_number": "12345678", "account_type": "checking", "holder_name": "A"},
+            "invalid_routing_number",
+        ),
+        (
+            {"routing_number": "011000015", "account_number": "123", "account_type": "checking", "holder_name": "A"},
+            "invalid_account_number",
+        ),
+        (
+            {"routing_number": "011000015", "account_number": "1" * 18, "account_type": "checking", "holder_name": "A"},
+            "invalid_account_number",
+        ),
+        (
+            {
+                "routing_number": "011000015",
+                "account_number": "1234-5678",
+                "account_type": "checking",
+                "holder_name": "A",
+            },
+            "invalid_account_number",
+        ),
+        (
+            {
+                "routing_number": "011000015",
+                "account_number": "12345678",
+                "account_type": "brokerage",
+                "holder_name": "A",
+            },
+            "invalid_account_type",
+        ),
+        (
+            {"routing_number": "011000015", "account_number": "12345678", "account_type": "checking"},
+            "invalid_holder_name",
+        ),
+        (
+            {
+                "routing_number": "011000015",
+                "account_number": "12345678",
+                "account_type": "checking",
+                "holder_name": "A",
+                "iban": "x",
+            },
+            "unknown_field",
+        ),
+    ],
+)
 def test_bad_bank_details_are_refused_before_anything_is_sent(seeded, body, code):
     before = table_snapshot()
     status, got, _ = call("AddBankAccountFunction", body=body)
@@ -125,8 +188,11 @@ def test_verification_with_the_micro_deposits(seeded):
     _, method, _ = link()
     method_id = method["payment_method_id"]
     verify = lambda amounts, client_id="client-a": call(  # noqa: E731
-        "VerifyBankAccountFunction", client_id=client_id, path_parameters={"payment_method_id": method_id},
-        body={"amounts": amounts})
+        "VerifyBankAccountFunction",
+        client_id=client_id,
+        path_parameters={"payment_method_id": method_id},
+        body={"amounts": amounts},
+    )
     status, body, _ = verify([3, 9])
     assert (status, body["error"]["code"]) == (409, "micro_deposits_pending")  # not arrived yet
     simulate(seeded["ach"])
@@ -151,8 +217,9 @@ def test_too_many_wrong_attempts_fail_the_account(seeded):
     _, method, _ = link()
     simulate(seeded["ach"])
     path = {"payment_method_id": method["payment_method_id"]}
-    errors = [call("VerifyBankAccountFunction", path_parameters=path, body={"amounts": [1, 2]})[1]["error"]
-              for _ in range(3)]
+    errors = [
+        call("VerifyBankAccountFunction", path_parameters=path, body={"amounts": [1, 2]})[1]["error"] for _ in range(3)
+    ]
     assert [e["code"] for e in errors] == ["incorrect_amounts", "incorrect_amounts", "verification_attempts_exceeded"]
     # What the portal shows after each wrong answer: how many tries are left, in the error and on the method.
     assert [e.get("attempts_remaining") for e in errors[:2]] == [2, 1]
@@ -165,6 +232,7 @@ def test_too_many_wrong_attempts_fail_the_account(seeded):
 
 
 # ---- paying ------------------------------------------------------------------------------------------------
+
 
 def test_ach_payment_holds_the_money_as_pending_then_settles(seeded):
     method_id = verified_bank(seeded["ach"])
@@ -242,8 +310,11 @@ def test_completed_before_the_payment_knew_its_transfer(seeded):
     """The processor created the transfer but its answer was lost (after_commit fault): the webhook still
     finds the payment through the transfer's metadata and records the transfer id."""
     method_id = verified_bank(seeded["ach"])
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={
-        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True})
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={"path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True},
+    )
     status, body, _ = pay_ach("inv-part", method_id, amount=40000)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     [recorded] = list(Payment.query("client-a"))
@@ -276,13 +347,32 @@ def test_refusals_for_ach_payments_change_nothing(seeded):
         (pay_ach("inv-part", unverified["payment_method_id"], amount=10000), 422, "bank_account_not_verified"),
         (pay_ach("inv-part", b_bank, amount=10000), 404, "payment_method_not_found"),
         (pay_ach("inv-part", "ba_unknown", amount=10000), 404, "payment_method_not_found"),
-        (call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "n"},
-              body={"method": "ach", "amount": 10000, "ach_authorization": accepted_authorization()}), 422,
-         "payment_method_required"),
-        (call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "s"},
-              body={"method": "ach", "amount": 10000, "payment_method_id": b_bank, "save_payment_method": True,
-                    "ach_authorization": accepted_authorization()}),
-         422, "invalid_field"),
+        (
+            call(
+                "CreatePaymentFunction",
+                path_parameters={"invoice_id": "inv-part"},
+                headers={"Idempotency-Key": "n"},
+                body={"method": "ach", "amount": 10000, "ach_authorization": accepted_authorization()},
+            ),
+            422,
+            "payment_method_required",
+        ),
+        (
+            call(
+                "CreatePaymentFunction",
+                path_parameters={"invoice_id": "inv-part"},
+                headers={"Idempotency-Key": "s"},
+                body={
+                    "method": "ach",
+                    "amount": 10000,
+                    "payment_method_id": b_bank,
+                    "save_payment_method": True,
+                    "ach_authorization": accepted_authorization(),
+                },
+            ),
+            422,
+            "invalid_field",
+        ),
     ]
     for (status, body, _), want_status, code in cases:
         assert (status, body["error"]["code"]) == (want_status, code)
@@ -307,6 +397,7 @@ def test_notice_emails_for_an_ach_payment(seeded):
 
 # ---- the webhook's bad input -------------------------------------------------------------------------------
 
+
 def test_webhook_signature_and_payload_checks(seeded):
     method_id = verified_bank(seeded["ach"])
     _, payment, _ = pay_ach("inv-part", method_id, amount=40000)
@@ -321,8 +412,10 @@ def test_webhook_signature_and_payload_checks(seeded):
         (deliver(None, raw=b"{not json"), "invalid_payload"),
         (deliver(None, raw=b"[]"), "invalid_payload"),
         (deliver({"id": "e", "topic": "customer_transfer_completed"}), "invalid_payload"),
-        (deliver(envelope("customer_transfer_completed", url, timestamp=stale()) | {"timestamp": "yesterday"}),
-         "invalid_payload"),
+        (
+            deliver(envelope("customer_transfer_completed", url, timestamp=stale()) | {"timestamp": "yesterday"}),
+            "invalid_payload",
+        ),
     ]
     for (status, body, _), code in cases:
         assert (status, body["error"]["code"]) == (400, code)
@@ -359,11 +452,20 @@ def test_unknown_topics_and_foreign_transfers_are_acknowledged_and_change_nothin
     method_id = verified_bank(seeded["ach"])
     fs_url = SavedPaymentMethod.get("client-a", method_id).processor_method_id
     merchant = api(seeded["ach"], "GET", "/").json()["_links"]["account"]["href"]
-    merchant_fs = [f for f in api(seeded["ach"], "GET", f"{merchant}/funding-sources").json()["_embedded"]
-                   ["funding-sources"] if f["type"] == "bank"][0]["_links"]["self"]["href"]
-    foreign = api(seeded["ach"], "POST", "/transfers", json={
-        "_links": {"source": {"href": fs_url}, "destination": {"href": merchant_fs}},
-        "amount": {"currency": "USD", "value": "1.00"}}).headers["Location"]
+    merchant_fs = [
+        f
+        for f in api(seeded["ach"], "GET", f"{merchant}/funding-sources").json()["_embedded"]["funding-sources"]
+        if f["type"] == "bank"
+    ][0]["_links"]["self"]["href"]
+    foreign = api(
+        seeded["ach"],
+        "POST",
+        "/transfers",
+        json={
+            "_links": {"source": {"href": fs_url}, "destination": {"href": merchant_fs}},
+            "amount": {"currency": "USD", "value": "1.00"},
+        },
+    ).headers["Location"]
     before = table_snapshot()
     assert deliver_and_apply(envelope("customer_transfer_created", foreign)) == (1, 0)  # done, not retried
     assert table_snapshot() == before
@@ -380,8 +482,11 @@ def test_deleting_a_bank_account_removes_it_at_the_processor(seeded):
 def test_bounced_micro_deposits_fail_the_verification_clearly(seeded):
     _, method, _ = link("123456789003")  # the sandbox's micro-deposits to this account bounce (R03)
     simulate(seeded["ach"])
-    status, body, _ = call("VerifyBankAccountFunction", path_parameters={"payment_method_id": method["payment_method_id"]},
-                           body={"amounts": [3, 9]})
+    status, body, _ = call(
+        "VerifyBankAccountFunction",
+        path_parameters={"payment_method_id": method["payment_method_id"]},
+        body={"amounts": [3, 9]},
+    )
     assert (status, body["error"]["code"]) == (409, "verification_failed")
     assert SavedPaymentMethod.get("client-a", method["payment_method_id"]).bank_status == "verification_failed"
 
@@ -392,8 +497,11 @@ def test_a_retry_after_the_processors_idempotency_window_never_debits_twice(seed
     from shared.domain import clock
 
     method_id = verified_bank(seeded["ach"])
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={
-        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True})
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={"path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True},
+    )
     assert pay_ach("inv-part", method_id, amount=40000)[0] == 503  # the transfer exists; its answer was lost
     requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
     later = clock.now() + timedelta(hours=25)

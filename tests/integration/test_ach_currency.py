@@ -18,8 +18,12 @@ def test_an_ach_payment_of_a_euro_invoice_is_422_and_nothing_moves(seeded):
     put_invoice("client-a", "inv-eur", number="INV-1005", total=10000, currency="eur", due_date="2026-12-20")
     method_id = verified_bank(seeded["ach"])
     # An unconfirmed card checkout on it: the refusal must come before the old intent would be cancelled.
-    _, card, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-eur"}, body={"method": "card"},
-                      headers={"Idempotency-Key": "card"})
+    _, card, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-eur"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "card"},
+    )
     intent_id = Payment.get("client-a", card["payment_id"]).processor_payment_id
     before, transfers_before = table_snapshot(), transfers(seeded["ach"])
 
@@ -28,8 +32,9 @@ def test_an_ach_payment_of_a_euro_invoice_is_422_and_nothing_moves(seeded):
     assert "US dollars" in body["error"]["message"]
     assert table_snapshot() == before
     assert transfers(seeded["ach"]) == transfers_before
-    intent = requests.get(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}", auth=(STRIPE_API_KEY, ""),
-                          timeout=5).json()
+    intent = requests.get(
+        f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}", auth=(STRIPE_API_KEY, ""), timeout=5
+    ).json()
     assert intent["status"] != "canceled"
 
 

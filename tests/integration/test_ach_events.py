@@ -57,6 +57,7 @@ def clear_faults(seeded):
 
 # ---- the webhook answers without Dwolla; the worker applies --------------------------------------------------
 
+
 def test_the_webhook_queues_without_calling_dwolla_and_the_worker_applies(seeded):
     _, url = settled_payment(seeded)
     before = table_snapshot()
@@ -87,8 +88,9 @@ def test_a_redelivered_message_changes_nothing(seeded):
     """SQS delivers at least once: the same message handed to the worker twice counts once."""
     _, url = settled_payment(seeded)
     deliver(envelope("customer_transfer_completed", url))
-    messages = boto3.client("sqs").receive_message(QueueUrl=seeded["ach_event_queue"], MaxNumberOfMessages=10,
-                                                   VisibilityTimeout=30)["Messages"]
+    messages = boto3.client("sqs").receive_message(
+        QueueUrl=seeded["ach_event_queue"], MaxNumberOfMessages=10, VisibilityTimeout=30
+    )["Messages"]
     assert ach_worker.handler(sqs_event(messages), LambdaContext()) == {"batchItemFailures": []}
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
     after_first = table_snapshot()
@@ -131,17 +133,28 @@ def test_one_failing_record_does_not_hold_back_the_others(seeded):
 
 # ---- a transfer is checked against the record it names -------------------------------------------------------
 
+
 def merchant_bank(seeded) -> str:
     merchant = api(seeded["ach"], "GET", "/").json()["_links"]["account"]["href"]
-    return [f for f in api(seeded["ach"], "GET", f"{merchant}/funding-sources").json()["_embedded"]
-            ["funding-sources"] if f["type"] == "bank"][0]["_links"]["self"]["href"]
+    return [
+        f
+        for f in api(seeded["ach"], "GET", f"{merchant}/funding-sources").json()["_embedded"]["funding-sources"]
+        if f["type"] == "bank"
+    ][0]["_links"]["self"]["href"]
 
 
 def transfer_at_dwolla(seeded, source, destination=None, value="400.00", metadata=None) -> str:
     """A transfer made at Dwolla outside this system's payment flow (our credentials, any metadata)."""
-    response = api(seeded["ach"], "POST", "/transfers", json={
-        "_links": {"source": {"href": source}, "destination": {"href": destination or merchant_bank(seeded)}},
-        "amount": {"currency": "USD", "value": value}, "metadata": metadata or {}})
+    response = api(
+        seeded["ach"],
+        "POST",
+        "/transfers",
+        json={
+            "_links": {"source": {"href": source}, "destination": {"href": destination or merchant_bank(seeded)}},
+            "amount": {"currency": "USD", "value": value},
+            "metadata": metadata or {},
+        },
+    )
     assert response.status_code == 201, response.text
     return response.headers["Location"]
 
@@ -176,8 +189,11 @@ def test_an_event_naming_a_url_outside_the_ach_api_is_done_and_changes_nothing(s
 def test_another_transfer_naming_the_payment_is_refused(seeded, capsys):
     payment_id, url = settled_payment(seeded)
     payment = Payment.get("client-a", payment_id)
-    other = transfer_at_dwolla(seeded, payment.processor_method_id, metadata={
-        "client_id": "client-a", "invoice_id": "inv-part", "payment_id": payment_id})
+    other = transfer_at_dwolla(
+        seeded,
+        payment.processor_method_id,
+        metadata={"client_id": "client-a", "invoice_id": "inv-part", "payment_id": payment_id},
+    )
     simulate(seeded["ach"])
     before = table_snapshot()
     capsys.readouterr()
@@ -190,11 +206,18 @@ def test_another_transfer_naming_the_payment_is_refused(seeded, capsys):
 
 def test_a_transfer_naming_a_card_payment_is_refused(seeded, capsys):
     method_id = verified_bank(seeded["ach"])
-    status, card, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "card"})
+    status, card, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "card"},
+    )
     assert status == 201
-    transfer = transfer_at_dwolla(seeded, bank_url(method_id), metadata={
-        "client_id": "client-a", "invoice_id": "inv-part", "payment_id": card["payment_id"]})
+    transfer = transfer_at_dwolla(
+        seeded,
+        bank_url(method_id),
+        metadata={"client_id": "client-a", "invoice_id": "inv-part", "payment_id": card["payment_id"]},
+    )
     simulate(seeded["ach"])
     before = table_snapshot()
     capsys.readouterr()
@@ -256,13 +279,22 @@ def test_a_different_amount_counts_what_moved_once_and_raises_the_anomaly(seeded
 def test_another_credit_transfer_naming_a_refund_is_refused(seeded, capsys):
     payment_id, url = settled_payment(seeded)
     deliver_and_apply(envelope("customer_transfer_completed", url))
-    status, refund, _ = call("AdminRefundsFunction", path_parameters={"payment_id": payment_id},
-                             body={"amount": 15000, "reason": "Partial credit"}, headers={"Idempotency-Key": "r1"},
-                             claims=ADMIN)
+    status, refund, _ = call(
+        "AdminRefundsFunction",
+        path_parameters={"payment_id": payment_id},
+        body={"amount": 15000, "reason": "Partial credit"},
+        headers={"Idempotency-Key": "r1"},
+        claims=ADMIN,
+    )
     assert status == 201
     bank = Payment.get("client-a", payment_id).processor_method_id
-    other = transfer_at_dwolla(seeded, merchant_bank(seeded), destination=bank, value="150.00", metadata={
-        "client_id": "client-a", "payment_id": payment_id, "refund_id": refund["refund_id"]})
+    other = transfer_at_dwolla(
+        seeded,
+        merchant_bank(seeded),
+        destination=bank,
+        value="150.00",
+        metadata={"client_id": "client-a", "payment_id": payment_id, "refund_id": refund["refund_id"]},
+    )
     simulate(seeded["ach"])
     before = table_snapshot()
     capsys.readouterr()

@@ -36,9 +36,11 @@ ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merch
 @pytest.fixture
 def at(seeded, monkeypatch):
     """Moves this system's clock and the sandbox's together."""
+
     def move(moment: datetime) -> None:
         monkeypatch.setattr(clock, "now", lambda: moment)
         seeded["ach"].set_clock(now=moment)
+
     return move
 
 
@@ -51,8 +53,12 @@ def customer_url(client_id="client-a") -> str:
 
 
 def verify(method_id, amounts, client_id="client-a"):
-    return call("VerifyBankAccountFunction", client_id=client_id, path_parameters={"payment_method_id": method_id},
-                body={"amounts": amounts})
+    return call(
+        "VerifyBankAccountFunction",
+        client_id=client_id,
+        path_parameters={"payment_method_id": method_id},
+        body={"amounts": amounts},
+    )
 
 
 def jobs(seeded) -> list[dict]:
@@ -72,20 +78,31 @@ def transfers_at_sandbox(seeded) -> int:
 
 # ---- the weekly limit ---------------------------------------------------------------------------------------------
 
+
 def test_the_weekly_limit_is_checked_before_anything_is_recorded(seeded, at):
     """$4,000 and then $2,000 in one week: Dwolla would refuse the second after the client was told "processing".
     It is refused here first, with what is still available and when the limit resets; nothing is written or sent."""
     put_invoice("client-a", "inv-big", number="INV-1010", total=400000, due_date="2026-04-01")
-    put_invoice("client-a", "inv-more", number="INV-1011", total=300000, due_date="2026-04-01", allow_partial=True,
-                minimum_payment=1000)
+    put_invoice(
+        "client-a",
+        "inv-more",
+        number="INV-1011",
+        total=300000,
+        due_date="2026-04-01",
+        allow_partial=True,
+        minimum_payment=1000,
+    )
     at(WEDNESDAY)
     method_id = verified_bank(seeded["ach"])
     assert pay_ach("inv-big", method_id, key="first")[0] == 201
     before, transfers = table_snapshot(), transfers_at_sandbox(seeded)
     status, body, _ = pay_ach("inv-more", method_id, key="second", amount=200000)
     assert (status, body["error"]["code"]) == (422, "ach_weekly_limit")
-    assert (body["error"]["available"], body["error"]["limit"], body["error"]["resets_on"]) == (100000, 500000,
-                                                                                                 "2026-03-09")
+    assert (body["error"]["available"], body["error"]["limit"], body["error"]["resets_on"]) == (
+        100000,
+        500000,
+        "2026-03-09",
+    )
     assert "$5,000.00 a week" in body["error"]["message"] and "$1,000.00" in body["error"]["message"]
     assert "Monday, March 9" in body["error"]["message"] and "by card" in body["error"]["message"]
     assert table_snapshot() == before and transfers_at_sandbox(seeded) == transfers
@@ -98,8 +115,15 @@ def test_the_weekly_limit_is_checked_before_anything_is_recorded(seeded, at):
 
 def test_a_failed_debit_gives_its_amount_back_to_the_week(seeded, at):
     """Dwolla counts transfers pending or processed: a debit that failed sent nothing."""
-    put_invoice("client-a", "inv-big", number="INV-1010", total=500000, due_date="2026-04-01", allow_partial=True,
-                minimum_payment=1000)
+    put_invoice(
+        "client-a",
+        "inv-big",
+        number="INV-1010",
+        total=500000,
+        due_date="2026-04-01",
+        allow_partial=True,
+        minimum_payment=1000,
+    )
     at(WEDNESDAY)
     method_id = verified_bank(seeded["ach"], account_number="123456780001")  # R01: fails, the bank stays
     _, first, _ = pay_ach("inv-big", method_id, key="first")
@@ -113,6 +137,7 @@ def test_a_failed_debit_gives_its_amount_back_to_the_week(seeded, at):
 
 # ---- micro-deposits ----------------------------------------------------------------------------------------------
 
+
 def test_deposit_entries_are_whole_cents_under_10_and_spend_no_attempt(seeded):
     _, method, _ = link()
     method_id = method["payment_method_id"]
@@ -123,8 +148,9 @@ def test_deposit_entries_are_whole_cents_under_10_and_spend_no_attempt(seeded):
         assert (status, body["error"]["code"]) == (422, "invalid_amounts")
         assert "under 10 cents" in body["error"]["message"]
     assert table_snapshot() == before
-    amounts = requests.get(f"{seeded['ach'].url}/sandbox/funding-sources/{fs_of(method_id).rsplit('/', 1)[1]}"
-                           "/micro-deposits", timeout=5).json()
+    amounts = requests.get(
+        f"{seeded['ach'].url}/sandbox/funding-sources/{fs_of(method_id).rsplit('/', 1)[1]}/micro-deposits", timeout=5
+    ).json()
     assert amounts["attempts"] == 0  # Dwolla was never asked
     status, body, _ = verify(method_id, [3, 9])
     assert status == 200 and body["bank"]["status"] == "verified"
@@ -135,10 +161,16 @@ def test_dwollas_invalid_amount_is_never_a_permanent_failure(seeded):
     _, method, _ = link()
     method_id = method["payment_method_id"]
     simulate(seeded["ach"])
-    invalid = {"code": "ValidationError", "message": "Validation error(s) present. See embedded errors list for more "
-               "details.", "_embedded": {"errors": [{"code": "Invalid", "message": "Invalid amount.", "path": ""}]}}
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={
-        "path_prefix": "/funding-sources/", "method": "POST", "status": 400, "count": 1, "body": invalid})
+    invalid = {
+        "code": "ValidationError",
+        "message": "Validation error(s) present. See embedded errors list for more details.",
+        "_embedded": {"errors": [{"code": "Invalid", "message": "Invalid amount.", "path": ""}]},
+    }
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={"path_prefix": "/funding-sources/", "method": "POST", "status": 400, "count": 1, "body": invalid},
+    )
     before = table_snapshot()
     status, body, _ = verify(method_id, [3, 8])
     assert (status, body["error"]["code"]) == (422, "invalid_amounts")
@@ -147,6 +179,7 @@ def test_dwollas_invalid_amount_is_never_a_permanent_failure(seeded):
 
 
 # ---- linking again -------------------------------------------------------------------------------------------------
+
 
 def test_a_bank_removed_and_linked_again_within_24_hours_is_a_fresh_bank_with_fresh_deposits(seeded):
     method_id = verified_bank(seeded["ach"])
@@ -174,8 +207,10 @@ def test_a_bank_that_failed_verification_can_be_linked_again_after_48_hours(seed
     # The sandbox's clock runs on from WEDNESDAY: its bank was created a moment later (seconds on a loaded machine).
     created = datetime.fromisoformat(api(seeded["ach"], "GET", old_fs).json()["created"].replace("Z", "+00:00"))
     assert WEDNESDAY <= created < WEDNESDAY + timedelta(minutes=1)
-    assert call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": method["payment_method_id"]})[0] \
+    assert (
+        call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": method["payment_method_id"]})[0]
         == 204
+    )
     at(WEDNESDAY + timedelta(hours=2))
     before = table_snapshot()
     status, body, _ = link()
@@ -204,6 +239,7 @@ def test_the_same_account_with_other_details_gets_its_own_code(seeded):
 
 
 # ---- customers and banks the processor restricts -------------------------------------------------------------------
+
 
 def test_a_suspended_customer_cannot_start_a_bank_payment_and_the_merchant_is_told(seeded):
     """R10: Dwolla removes the bank, blocklists it and suspends the customer ("Transfer Failures"). A payment in
@@ -265,15 +301,17 @@ def test_a_reactivated_customer_pays_again_even_when_the_event_was_lost(seeded):
 def test_customer_events_follow_dwollas_status_in_any_order(seeded):
     verified_bank(seeded["ach"])
     url = customer_url()
-    requests.post(f"{seeded['ach'].url}/sandbox/customers/{url.rsplit('/', 1)[1]}", json={"status": "suspended"},
-                  timeout=5)
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/customers/{url.rsplit('/', 1)[1]}", json={"status": "suspended"}, timeout=5
+    )
     activated_late = envelope("customer_activated", url)
     deliver_and_apply(envelope("customer_suspended", url))
     assert Client.get("client-a").ach_status == "suspended"
     deliver_and_apply(activated_late)  # an older event arriving later: the status is read again, still suspended
     assert Client.get("client-a").ach_status == "suspended"
-    requests.post(f"{seeded['ach'].url}/sandbox/customers/{url.rsplit('/', 1)[1]}", json={"status": "unverified"},
-                  timeout=5)
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/customers/{url.rsplit('/', 1)[1]}", json={"status": "unverified"}, timeout=5
+    )
     deliver_and_apply(envelope("customer_activated", url))
     assert Client.get("client-a").ach_status is None
     before = table_snapshot()
@@ -293,13 +331,20 @@ def test_a_bank_unverified_by_a_return_asks_to_verify_again(seeded):
     deliver_and_apply(envelope("customer_transfer_failed", transfer_url("client-a", payment["payment_id"])))
     [listed] = call("ListPaymentMethodsFunction")[1]["payment_methods"]
     assert listed["bank"] | {"bank_name": None} == {
-        "bank_name": None, "account_type": "checking", "last4": "0022", "status": "verification_pending",
-        "verification_attempts_remaining": 3, "verify_again": True}
+        "bank_name": None,
+        "account_type": "checking",
+        "last4": "0022",
+        "status": "verification_pending",
+        "verification_attempts_remaining": 3,
+        "verify_again": True,
+    }
     assert listed["default"] is False
     assert "verify it again" in Payment.get("client-a", payment["payment_id"]).failure_message
     before = table_snapshot()
-    assert pay_ach("inv-part", method_id, key="unverified", amount=10000)[1]["error"]["code"] == \
-        "bank_account_not_verified"
+    assert (
+        pay_ach("inv-part", method_id, key="unverified", amount=10000)[1]["error"]["code"]
+        == "bank_account_not_verified"
+    )
     assert table_snapshot() == before
     notices = [j for j in jobs(seeded) if j["kind"] == "bank_unverified"]
     assert len(notices) == 1
@@ -309,7 +354,11 @@ def test_a_bank_unverified_by_a_return_asks_to_verify_again(seeded):
     simulate(seeded["ach"])
     status, body, _ = verify(method_id, [3, 9])
     assert status == 200 and body["bank"] | {"bank_name": None} == listed["bank"] | {
-        "bank_name": None, "status": "verified", "verification_attempts_remaining": None, "verify_again": False}
+        "bank_name": None,
+        "status": "verified",
+        "verification_attempts_remaining": None,
+        "verify_again": False,
+    }
 
 
 def test_r20_removes_the_bank_and_it_cannot_be_linked_again(seeded):
@@ -329,6 +378,7 @@ def test_r20_removes_the_bank_and_it_cannot_be_linked_again(seeded):
 
 
 # ---- the client told the deposits arrived -------------------------------------------------------------------------
+
 
 def test_the_client_is_emailed_once_when_the_micro_deposits_arrive(seeded):
     _, method, _ = link()
@@ -351,10 +401,16 @@ def test_the_client_is_emailed_once_when_the_micro_deposits_arrive(seeded):
 
 # ---- names -------------------------------------------------------------------------------------------------------------
 
+
 def test_a_business_client_with_forbidden_characters_links_a_bank(seeded):
     """Dwolla refuses [<>="`!?%~${}\\] in names; a business gives its name as businessName."""
-    Client("client-a").update(actions=[Client.name.set('Yahoo! "Search" <West> 100%'), Client.business.set(True),
-                                       Client.contact_name.set("Ann O'Neil-Archer")])
+    Client("client-a").update(
+        actions=[
+            Client.name.set('Yahoo! "Search" <West> 100%'),
+            Client.business.set(True),
+            Client.contact_name.set("Ann O'Neil-Archer"),
+        ]
+    )
     status, method, _ = link()
     assert status == 201
     [customer] = seeded["ach"].customers.values()
@@ -368,14 +424,16 @@ def test_a_business_client_with_forbidden_characters_links_a_bank(seeded):
 
 # ---- reconciliation -------------------------------------------------------------------------------------------------
 
+
 def run_reconciliation(monkeypatch, shift=timedelta(hours=2)) -> dict:
     from functions.reconcile_job import app as reconcile_app
 
     real_now = clock.now()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clock, "now", lambda: real_now + shift)
-        return reconcile_app.handler({"source": "aws.scheduler"},
-                                     LambdaContext(function_name="ReconcileJobFunction"))["ach_accounts"]
+        return reconcile_app.handler({"source": "aws.scheduler"}, LambdaContext(function_name="ReconcileJobFunction"))[
+            "ach_accounts"
+        ]
 
 
 def test_reconciliation_applies_bank_account_changes_whose_events_were_lost(seeded, monkeypatch):
@@ -384,18 +442,25 @@ def test_reconciliation_applies_bank_account_changes_whose_events_were_lost(seed
     _, removed, _ = link("333300004444", client_id="client-b", holder="Bob Baker")  # Dwolla: 2 banks a customer
     simulate(seeded["ach"])
     fs = fs_of(verified_elsewhere["payment_method_id"])
-    api(seeded["ach"], "POST", f"{fs}/micro-deposits", json={"amount1": {"value": "0.03", "currency": "USD"},
-                                                              "amount2": {"value": "0.09", "currency": "USD"}})
+    api(
+        seeded["ach"],
+        "POST",
+        f"{fs}/micro-deposits",
+        json={"amount1": {"value": "0.03", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}},
+    )
     api(seeded["ach"], "POST", fs_of(removed["payment_method_id"], "client-b"), json={"removed": True})
     before = table_snapshot()
     assert run_reconciliation(monkeypatch, shift=timedelta(minutes=30))["banks_checked"] == 0  # too recent
     assert table_snapshot() == before
     report = run_reconciliation(monkeypatch)
     assert (report["banks_checked"], report["banks_updated"]) == (3, 3)
-    listed = {m["payment_method_id"]: m["bank"]["status"]
-              for m in call("ListPaymentMethodsFunction")[1]["payment_methods"]}
-    assert listed == {verified_elsewhere["payment_method_id"]: "verified",
-                      bounced["payment_method_id"]: "verification_failed"}
+    listed = {
+        m["payment_method_id"]: m["bank"]["status"] for m in call("ListPaymentMethodsFunction")[1]["payment_methods"]
+    }
+    assert listed == {
+        verified_elsewhere["payment_method_id"]: "verified",
+        bounced["payment_method_id"]: "verification_failed",
+    }
     assert call("ListPaymentMethodsFunction", client_id="client-b")[1]["payment_methods"] == []
     assert run_reconciliation(monkeypatch)["banks_checked"] == 0  # none is waiting any more
 
@@ -405,10 +470,24 @@ def test_reconciliation_settles_an_ach_refund_whose_event_was_lost(seeded, monke
     _, payment, _ = pay_ach("inv-part", method_id, amount=40000)
     simulate(seeded["ach"])
     deliver_and_apply(envelope("customer_transfer_completed", transfer_url("client-a", payment["payment_id"])))
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={  # the credit's answer is lost
-        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True})
-    status, _, _ = call("AdminRefundsFunction", path_parameters={"payment_id": payment["payment_id"]},
-                        body={"amount": 15000, "reason": "Discount"}, headers={"Idempotency-Key": "r1"}, claims=ADMIN)
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={  # the credit's answer is lost
+            "path_prefix": "/transfers",
+            "method": "POST",
+            "status": 503,
+            "count": 5,
+            "after_commit": True,
+        },
+    )
+    status, _, _ = call(
+        "AdminRefundsFunction",
+        path_parameters={"payment_id": payment["payment_id"]},
+        body={"amount": 15000, "reason": "Discount"},
+        headers={"Idempotency-Key": "r1"},
+        claims=ADMIN,
+    )
     assert status == 503
     requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
     [refund] = list(Refund.query("client-a"))

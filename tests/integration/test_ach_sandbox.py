@@ -28,6 +28,7 @@ SECRET = "whsec-sandbox-test"
 
 # ------------------------------------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture(scope="module")
 def sandbox():
     """Manual settlement (POST /sandbox-simulations only) and fast webhook retries."""
@@ -46,11 +47,18 @@ class Client:
     def __init__(self, server: AchSandbox):
         self.base = server.url
         self.server = server
-        response = requests.post(f"{self.base}/token", data={"grant_type": "client_credentials"},
-                                 auth=(server.client_id, server.client_secret), timeout=5)
+        response = requests.post(
+            f"{self.base}/token",
+            data={"grant_type": "client_credentials"},
+            auth=(server.client_id, server.client_secret),
+            timeout=5,
+        )
         response.raise_for_status()
-        self.headers = {"Authorization": f"Bearer {response.json()['access_token']}", "Accept": HAL,
-                        "Content-Type": HAL}
+        self.headers = {
+            "Authorization": f"Bearer {response.json()['access_token']}",
+            "Accept": HAL,
+            "Content-Type": HAL,
+        }
 
     def url(self, path_or_url: str) -> str:
         return path_or_url if path_or_url.startswith("http") else f"{self.base}{path_or_url}"
@@ -60,8 +68,13 @@ class Client:
 
     def post(self, path, body=None, headers=None, **kwargs):
         data = None if body is None else json.dumps(body)
-        return requests.post(self.url(path), data=data, headers={**self.headers, **(headers or {})},
-                             timeout=kwargs.pop("timeout", 5), **kwargs)
+        return requests.post(
+            self.url(path),
+            data=data,
+            headers={**self.headers, **(headers or {})},
+            timeout=kwargs.pop("timeout", 5),
+            **kwargs,
+        )
 
     def simulate(self) -> int:
         response = self.post("/sandbox-simulations")
@@ -71,14 +84,18 @@ class Client:
     # -- shortcuts
 
     def customer(self, email=None) -> str:
-        response = self.post("/customers", {"firstName": "Ann", "lastName": "Archer",
-                                            "email": email or f"{uuid.uuid4().hex[:10]}@example.test"})
+        response = self.post(
+            "/customers",
+            {"firstName": "Ann", "lastName": "Archer", "email": email or f"{uuid.uuid4().hex[:10]}@example.test"},
+        )
         assert response.status_code == 201, response.text
         return response.headers["Location"]
 
     def bank(self, customer_url, account="123456780000", name="Checking") -> str:
-        response = self.post(f"{customer_url}/funding-sources", {"routingNumber": ROUTING, "accountNumber": account,
-                                                                 "bankAccountType": "checking", "name": name})
+        response = self.post(
+            f"{customer_url}/funding-sources",
+            {"routingNumber": ROUTING, "accountNumber": account, "bankAccountType": "checking", "name": name},
+        )
         assert response.status_code == 201, response.text
         return response.headers["Location"]
 
@@ -86,16 +103,20 @@ class Client:
         fs = self.bank(self.customer(), account, name)
         assert self.post(f"{fs}/micro-deposits").status_code == 201
         self.simulate()
-        amounts = requests.get(f"{self.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits",
-                               timeout=5).json()
+        amounts = requests.get(
+            f"{self.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits", timeout=5
+        ).json()
         response = self.post(f"{fs}/micro-deposits", {"amount1": amounts["amount1"], "amount2": amounts["amount2"]})
         assert response.status_code == 200, response.text
         return fs
 
     def transfer(self, source, value="125.00", key=None, timeout=5, **extra):
         merchant = f"{self.base}/funding-sources/{DEFAULT_MERCHANT_FUNDING_SOURCE_ID}"
-        body = {"_links": {"source": {"href": source}, "destination": {"href": merchant}},
-                "amount": {"currency": "USD", "value": value}, **extra}
+        body = {
+            "_links": {"source": {"href": source}, "destination": {"href": merchant}},
+            "amount": {"currency": "USD", "value": value},
+            **extra,
+        }
         return self.post("/transfers", body, headers={"Idempotency-Key": key or str(uuid.uuid4())}, timeout=timeout)
 
 
@@ -164,12 +185,18 @@ def embedded_error(response) -> dict:
 
 # ---------------------------------------------------------------------------------------------- auth
 
+
 def test_token_then_bearer_and_accept_required(sandbox, api):
-    token = requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
-                          auth=(sandbox.client_id, sandbox.client_secret), timeout=5).json()
+    token = requests.post(
+        f"{sandbox.url}/token",
+        data={"grant_type": "client_credentials"},
+        auth=(sandbox.client_id, sandbox.client_secret),
+        timeout=5,
+    ).json()
     assert token["token_type"] == "bearer" and token["expires_in"] == 3600 and token["access_token"]
-    bad = requests.post(f"{sandbox.url}/token", data={"grant_type": "client_credentials"},
-                        auth=(sandbox.client_id, "wrong"), timeout=5)
+    bad = requests.post(
+        f"{sandbox.url}/token", data={"grant_type": "client_credentials"}, auth=(sandbox.client_id, "wrong"), timeout=5
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
 
     no_auth = requests.get(f"{sandbox.url}/", headers={"Accept": HAL}, timeout=5)
@@ -197,6 +224,7 @@ def test_expired_token_is_refused():
 
 # ----------------------------------------------------------------------------------- customers and banks
 
+
 def test_customer_and_funding_source_creation_and_validation(api):
     customer = api.customer("ann@example.test")
     body = api.get(customer).json()
@@ -204,22 +232,39 @@ def test_customer_and_funding_source_creation_and_validation(api):
 
     missing = api.post("/customers", {"lastName": "X", "email": "x@example.test"})
     assert missing.status_code == 400
-    assert embedded_error(missing) | {"_links": {}} == {"code": "Required", "message": "FirstName is required.",
-                                                        "path": "/firstName", "_links": {}}
+    assert embedded_error(missing) | {"_links": {}} == {
+        "code": "Required",
+        "message": "FirstName is required.",
+        "path": "/firstName",
+        "_links": {},
+    }
     duplicate = embedded_error(api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ann@example.test"}))
     assert duplicate["code"] == "Duplicate" and duplicate["_links"]["about"]["href"] == customer
 
     fs_url = api.bank(customer, "123456780000", "Ann's checking")
     fs = api.get(fs_url).json()
     assert {k: fs[k] for k in ("status", "type", "bankAccountType", "name", "bankName", "removed")} == {
-        "status": "unverified", "type": "bank", "bankAccountType": "checking", "name": "Ann's checking",
-        "bankName": "SANDBOX TEST BANK", "removed": False}
+        "status": "unverified",
+        "type": "bank",
+        "bankAccountType": "checking",
+        "name": "Ann's checking",
+        "bankName": "SANDBOX TEST BANK",
+        "removed": False,
+    }
     assert fs["_links"]["initiate-micro-deposits"]["href"] == f"{fs_url}/micro-deposits"
     assert "verify-micro-deposits" not in fs["_links"]
 
     def create(**fields):
-        return api.post(f"{customer}/funding-sources", {"routingNumber": ROUTING, "accountNumber": "99990000",
-                                                        "bankAccountType": "checking", "name": "n", **fields})
+        return api.post(
+            f"{customer}/funding-sources",
+            {
+                "routingNumber": ROUTING,
+                "accountNumber": "99990000",
+                "bankAccountType": "checking",
+                "name": "n",
+                **fields,
+            },
+        )
 
     assert embedded_error(create(routingNumber="12345678"))["path"] == "/routingNumber"
     assert embedded_error(create(routingNumber="222222227"))["message"] == "Routing number invalid."
@@ -239,33 +284,45 @@ def test_customer_and_funding_source_creation_and_validation(api):
 
 def test_a_customers_correlation_id_is_checked_kept_and_unique(api):
     """Dwolla's reference: less than 255 characters of a-Z, 0-9, '-', '.', '_', and unique across customers."""
-    made = api.post("/customers", {"firstName": "C", "lastName": "D", "email": "cd@example.test",
-                                   "correlationId": "cid-1.a_b"})
+    made = api.post(
+        "/customers", {"firstName": "C", "lastName": "D", "email": "cd@example.test", "correlationId": "cid-1.a_b"}
+    )
     assert made.status_code == 201 and api.get(made.headers["Location"]).json()["correlationId"] == "cid-1.a_b"
     customers = len(api.server.customers)
     for bad in ("has space", "a/b", "x" * 255, "", 7):
-        refused = embedded_error(api.post("/customers", {"firstName": "C", "lastName": "D",
-                                                         "email": "other@example.test", "correlationId": bad}))
+        refused = embedded_error(
+            api.post(
+                "/customers", {"firstName": "C", "lastName": "D", "email": "other@example.test", "correlationId": bad}
+            )
+        )
         assert (refused["code"], refused["path"]) == ("InvalidFormat", "/correlationId")
-    both = api.post("/customers", {"firstName": "E", "lastName": "F", "email": "cd@example.test",
-                                   "correlationId": "cid-1.a_b"}).json()["_embedded"]["errors"]
+    both = api.post(
+        "/customers", {"firstName": "E", "lastName": "F", "email": "cd@example.test", "correlationId": "cid-1.a_b"}
+    ).json()["_embedded"]["errors"]
     assert [(e["code"], e["path"], e["_links"]["about"]["href"]) for e in both] == [
-        ("Duplicate", "/email", made.headers["Location"]), ("Duplicate", "/correlationId", made.headers["Location"])]
+        ("Duplicate", "/email", made.headers["Location"]),
+        ("Duplicate", "/correlationId", made.headers["Location"]),
+    ]
     assert len(api.server.customers) == customers  # nothing created
 
 
 def test_bank_name_comes_from_the_routing_number(api):
     assert routing_number_valid("021000021") and not routing_number_valid("021000022")
     customer = api.customer()
-    response = api.post(f"{customer}/funding-sources", {"routingNumber": "021000021", "accountNumber": "12345678",
-                                                        "bankAccountType": "savings", "name": "Savings"})
+    response = api.post(
+        f"{customer}/funding-sources",
+        {"routingNumber": "021000021", "accountNumber": "12345678", "bankAccountType": "savings", "name": "Savings"},
+    )
     assert api.get(response.headers["Location"]).json()["bankName"] == "JPMORGAN CHASE BANK, NA"
-    other = api.post(f"{customer}/funding-sources", {"routingNumber": "011000028", "accountNumber": "12345678",
-                                                     "bankAccountType": "checking", "name": "Other"})
+    other = api.post(
+        f"{customer}/funding-sources",
+        {"routingNumber": "011000028", "accountNumber": "12345678", "bankAccountType": "checking", "name": "Other"},
+    )
     assert api.get(other.headers["Location"]).json()["bankName"] == "Sandbox Bank"
 
 
 # ---------------------------------------------------------------------------------------- micro-deposits
+
 
 def test_micro_deposits_verify(api, receiver):
     hook = receiver(api)
@@ -283,15 +340,20 @@ def test_micro_deposits_verify(api, receiver):
     details = api.get(f"{fs_url}/micro-deposits").json()
     assert details["status"] == "processed" and "verify-micro-deposits" in details["_links"]
     assert "verify-micro-deposits" in api.get(fs_url).json()["_links"]
-    amounts = requests.get(f"{api.base}/sandbox/funding-sources/{fs_url.rsplit('/', 1)[1]}/micro-deposits",
-                           timeout=5).json()
+    amounts = requests.get(
+        f"{api.base}/sandbox/funding-sources/{fs_url.rsplit('/', 1)[1]}/micro-deposits", timeout=5
+    ).json()
     assert (amounts["amount1"]["value"], amounts["amount2"]["value"]) == ("0.03", "0.09")
 
-    wrong = api.post(f"{fs_url}/micro-deposits", {"amount1": {"value": "0.01", "currency": "USD"},
-                                                  "amount2": {"value": "0.02", "currency": "USD"}})
+    wrong = api.post(
+        f"{fs_url}/micro-deposits",
+        {"amount1": {"value": "0.01", "currency": "USD"}, "amount2": {"value": "0.02", "currency": "USD"}},
+    )
     assert wrong.status_code == 400 and embedded_error(wrong)["message"] == "Wrong amount(s)."
-    bad_format = api.post(f"{fs_url}/micro-deposits", {"amount1": {"value": "x", "currency": "USD"},
-                                                       "amount2": {"value": "0.09", "currency": "USD"}})
+    bad_format = api.post(
+        f"{fs_url}/micro-deposits",
+        {"amount1": {"value": "x", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}},
+    )
     assert embedded_error(bad_format)["path"] == "/amount1/value"
 
     ok = api.post(f"{fs_url}/micro-deposits", right)
@@ -302,8 +364,12 @@ def test_micro_deposits_verify(api, receiver):
     again = api.post(f"{fs_url}/micro-deposits", right)
     assert (again.status_code, again.json()["message"]) == (403, "Bank already verified.")
     hook.wait_for(lambda h: "customer_funding_source_verified" in h.topics())
-    assert {"customer_funding_source_added", "customer_microdeposits_added", "customer_microdeposits_completed",
-            "customer_funding_source_verified"} <= set(hook.topics())
+    assert {
+        "customer_funding_source_added",
+        "customer_microdeposits_added",
+        "customer_microdeposits_completed",
+        "customer_funding_source_verified",
+    } <= set(hook.topics())
 
 
 def test_micro_deposits_attempt_limit(api, receiver):
@@ -318,7 +384,10 @@ def test_micro_deposits_attempt_limit(api, receiver):
     right = {"amount1": {"value": "0.03", "currency": "USD"}, "amount2": {"value": "0.09", "currency": "USD"}}
     locked = api.post(f"{fs_url}/micro-deposits", right)
     assert (locked.status_code, locked.json()["code"], locked.json()["message"]) == (
-        403, "InvalidResourceState", "Too many attempts.")
+        403,
+        "InvalidResourceState",
+        "Too many attempts.",
+    )
     fs = api.get(fs_url).json()
     assert fs["status"] == "unverified" and "failed-verification-micro-deposits" in fs["_links"]
     assert "verify-micro-deposits" not in fs["_links"]
@@ -338,12 +407,17 @@ def test_micro_deposits_fail_to_a_closed_account(api, receiver):
 
 # --------------------------------------------------------------------------------------------- transfers
 
+
 def test_unverified_source_is_refused(api):
     fs_url = api.bank(api.customer())
     response = api.transfer(fs_url)
     assert response.status_code == 400
-    assert embedded_error(response) | {"_links": {}} == {"code": "Invalid", "message": "Invalid funding source.",
-                                                         "path": "/_links/source/href", "_links": {}}
+    assert embedded_error(response) | {"_links": {}} == {
+        "code": "Invalid",
+        "message": "Invalid funding source.",
+        "path": "/_links/source/href",
+        "_links": {},
+    }
 
 
 def test_transfer_idempotency_and_shape(api):
@@ -367,8 +441,12 @@ def test_transfer_idempotency_and_shape(api):
 
     another = api.transfer(source, value="10.5")
     assert api.get(another.headers["Location"]).json()["amount"]["value"] == "10.50"
-    for value, path in (("0", "/amount/value"), ("-5.00", "/amount/value"), ("abc", "/amount/value"),
-                        ("5000.01", "/amount/value")):
+    for value, path in (
+        ("0", "/amount/value"),
+        ("-5.00", "/amount/value"),
+        ("abc", "/amount/value"),
+        ("5000.01", "/amount/value"),
+    ):
         assert embedded_error(api.transfer(source, value=value))["path"] == path
     missing = api.post("/transfers", {"amount": {"currency": "USD", "value": "1.00"}})
     assert embedded_error(missing)["path"] == "/_links/source/href"
@@ -385,9 +463,14 @@ def test_the_same_key_with_another_body_is_refused_and_replays_nothing(api):
     first = api.transfer(source, value="125.00", key=key)
     assert first.status_code == 201
     customers = len(api.server.customers)
-    for other in (api.transfer(source, value="125.01", key=key),  # another amount
-                  api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ab@example.test"},
-                           headers={"Idempotency-Key": key})):  # another endpoint
+    for other in (
+        api.transfer(source, value="125.01", key=key),  # another amount
+        api.post(
+            "/customers",
+            {"firstName": "A", "lastName": "B", "email": "ab@example.test"},
+            headers={"Idempotency-Key": key},
+        ),
+    ):  # another endpoint
         assert (other.status_code, other.json()["code"]) == (422, "InvalidIdempotencyKey")
         assert "Location" not in other.headers
     assert api.get(f"{customer}/transfers").json()["total"] == 1
@@ -415,27 +498,31 @@ def test_only_a_success_is_replayed(api):
 
 # Dwolla's "Transfer Failures" table, row by row for these codes: the bank removed or only unverified, blocklisted
 # (it cannot be added again), the customer suspended or deactivated.
-@pytest.mark.parametrize("suffix, status, code, removed, bank_status, customer_status, blocklisted", [
-    ("0000", "processed", None, False, "verified", "unverified", False),
-    ("0001", "failed", "R01", False, "verified", "unverified", False),
-    ("0002", "failed", "R02", True, "unverified", "unverified", False),
-    ("0003", "failed", "R03", True, "unverified", "unverified", False),
-    ("0004", "failed", "R04", True, "unverified", "unverified", False),
-    ("0005", "failed", "R05", True, "unverified", "suspended", True),
-    ("0007", "failed", "R07", True, "unverified", "deactivated", False),
-    ("0008", "failed", "R08", True, "unverified", "unverified", False),
-    ("0009", "failed", "R09", False, "verified", "unverified", False),
-    ("0010", "failed", "R10", True, "unverified", "suspended", True),
-    ("0011", "failed", "R11", True, "unverified", "deactivated", False),
-    ("0012", "failed", "R12", True, "verified", "unverified", False),
-    ("0014", "failed", "R14", True, "verified", "suspended", False),
-    ("0016", "failed", "R16", True, "unverified", "suspended", True),
-    ("0020", "failed", "R20", True, "verified", "unverified", True),
-    ("0022", "failed", "R22", False, "unverified", "unverified", False),
-    ("0029", "failed", "R29", True, "unverified", "suspended", True),
-])
-def test_settlement_by_magic_account_number(api, receiver, suffix, status, code, removed, bank_status,
-                                            customer_status, blocklisted):
+@pytest.mark.parametrize(
+    "suffix, status, code, removed, bank_status, customer_status, blocklisted",
+    [
+        ("0000", "processed", None, False, "verified", "unverified", False),
+        ("0001", "failed", "R01", False, "verified", "unverified", False),
+        ("0002", "failed", "R02", True, "unverified", "unverified", False),
+        ("0003", "failed", "R03", True, "unverified", "unverified", False),
+        ("0004", "failed", "R04", True, "unverified", "unverified", False),
+        ("0005", "failed", "R05", True, "unverified", "suspended", True),
+        ("0007", "failed", "R07", True, "unverified", "deactivated", False),
+        ("0008", "failed", "R08", True, "unverified", "unverified", False),
+        ("0009", "failed", "R09", False, "verified", "unverified", False),
+        ("0010", "failed", "R10", True, "unverified", "suspended", True),
+        ("0011", "failed", "R11", True, "unverified", "deactivated", False),
+        ("0012", "failed", "R12", True, "verified", "unverified", False),
+        ("0014", "failed", "R14", True, "verified", "suspended", False),
+        ("0016", "failed", "R16", True, "unverified", "suspended", True),
+        ("0020", "failed", "R20", True, "verified", "unverified", True),
+        ("0022", "failed", "R22", False, "unverified", "unverified", False),
+        ("0029", "failed", "R29", True, "unverified", "suspended", True),
+    ],
+)
+def test_settlement_by_magic_account_number(
+    api, receiver, suffix, status, code, removed, bank_status, customer_status, blocklisted
+):
     hook = receiver(api)
     source = api.verified_bank(account=f"12345{suffix}")
     customer = api.get(source).json()["_links"]["customer"]["href"]
@@ -453,8 +540,10 @@ def test_settlement_by_magic_account_number(api, receiver, suffix, status, code,
     bank = api.get(source).json()
     assert (bank["removed"], bank["status"]) == (removed, bank_status)
     assert api.get(customer).json()["status"] == customer_status
-    again = api.post(f"{customer}/funding-sources", {"routingNumber": ROUTING, "accountNumber": f"12345{suffix}",
-                                                     "bankAccountType": "checking", "name": "Again"})
+    again = api.post(
+        f"{customer}/funding-sources",
+        {"routingNumber": ROUTING, "accountNumber": f"12345{suffix}", "bankAccountType": "checking", "name": "Again"},
+    )
     if blocklisted:
         assert embedded_error(again)["message"] == "Bank account is blocklisted."
     else:
@@ -462,10 +551,15 @@ def test_settlement_by_magic_account_number(api, receiver, suffix, status, code,
     expected = {"customer_funding_source_removed"} if removed else set()
     expected |= {"customer_funding_source_unverified"} if bank_status == "unverified" else set()
     expected |= {"customer_suspended": {"customer_suspended"}, "customer_deactivated": {"customer_deactivated"}}.get(
-        f"customer_{customer_status}", set())
+        f"customer_{customer_status}", set()
+    )
     hook.wait_for(lambda h: expected <= set(h.topics()))
-    status_topics = {"customer_funding_source_removed", "customer_funding_source_unverified", "customer_suspended",
-                     "customer_deactivated"}
+    status_topics = {
+        "customer_funding_source_removed",
+        "customer_funding_source_unverified",
+        "customer_suspended",
+        "customer_deactivated",
+    }
     time.sleep(0.1)
     assert status_topics & set(hook.topics()) == expected
 
@@ -486,12 +580,17 @@ def test_a_restricted_customer_cannot_send_and_reactivation_follows_dwollas_rule
     for status in ("reactivated", "deactivated"):
         assert api.post(customer, {"status": status}).json()["code"] == "InvalidResourceState"
     assert embedded_error(api.post(customer, {"firstName": "X"}))["path"] == "/status"
-    lifted = requests.post(f"{api.base}/sandbox/customers/{customer.rsplit('/', 1)[1]}", json={"status": "unverified"},
-                           timeout=5)
+    lifted = requests.post(
+        f"{api.base}/sandbox/customers/{customer.rsplit('/', 1)[1]}", json={"status": "unverified"}, timeout=5
+    )
     assert lifted.json()["status"] == "unverified" and api.transfer(source).status_code == 201
     hook.wait_for(lambda h: h.topics().count("customer_activated") == 2)
-    assert [t for t in hook.topics() if t in ("customer_deactivated", "customer_activated", "customer_suspended")] \
-        == ["customer_deactivated", "customer_activated", "customer_suspended", "customer_activated"]
+    assert [t for t in hook.topics() if t in ("customer_deactivated", "customer_activated", "customer_suspended")] == [
+        "customer_deactivated",
+        "customer_activated",
+        "customer_suspended",
+        "customer_activated",
+    ]
 
 
 def test_the_weekly_limit_of_an_unverified_customer_and_the_per_transfer_limit_of_a_verified_one(api):
@@ -505,7 +604,10 @@ def test_the_weekly_limit_of_an_unverified_customer_and_the_per_transfer_limit_o
     api.post(cancelled, {"status": "cancelled"})  # a cancelled transfer sends nothing
     over = embedded_error(api.transfer(source, value="2000.01"))
     assert (over["code"], over["message"], over["path"]) == (
-        "Invalid", "Invalid amount. The supplied amount is greater than your transaction limit.", "/amount/value")
+        "Invalid",
+        "Invalid amount. The supplied amount is greater than your transaction limit.",
+        "/amount/value",
+    )
     assert api.transfer(source, value="2000.00").status_code == 201  # exactly the limit
     api.simulate()  # processed still counts
     assert api.transfer(source, value="0.01").status_code == 400
@@ -567,15 +669,18 @@ def test_micro_deposit_entries_over_15_cents_are_an_invalid_amount_and_spend_no_
     api.simulate()
 
     def verify(one, two):
-        return api.post(f"{fs}/micro-deposits", {"amount1": {"value": one, "currency": "USD"},
-                                                  "amount2": {"value": two, "currency": "USD"}})
+        return api.post(
+            f"{fs}/micro-deposits",
+            {"amount1": {"value": one, "currency": "USD"}, "amount2": {"value": two, "currency": "USD"}},
+        )
 
     for _ in range(5):
         invalid = verify("0.32", "0.45")
         assert invalid.status_code == 400 and embedded_error(invalid)["message"] == "Invalid amount."
     assert embedded_error(verify("0.03", "0.16"))["path"] == "/amount2/value"
-    attempts = requests.get(f"{api.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits",
-                            timeout=5).json()["attempts"]
+    attempts = requests.get(
+        f"{api.base}/sandbox/funding-sources/{fs.rsplit('/', 1)[1]}/micro-deposits", timeout=5
+    ).json()["attempts"]
     assert attempts == 0
     assert embedded_error(verify("0.03", "0.15"))["message"] == "Wrong amount(s)."
     assert verify("0.09", "0.03").status_code == 200
@@ -585,12 +690,17 @@ def test_micro_deposit_entries_over_15_cents_are_an_invalid_amount_and_spend_no_
 def test_customer_names_with_a_forbidden_character_are_refused(api, character):
     """Dwolla's "Create a customer": names "contain no special characters [<>="`!?%~${}\\]"."""
     for field in ("firstName", "lastName", "businessName"):
-        body = {"firstName": "Ann", "lastName": "Archer", "email": f"{uuid.uuid4().hex[:8]}@example.test",
-                field: f"Yahoo{character} Inc"}
+        body = {
+            "firstName": "Ann",
+            "lastName": "Archer",
+            "email": f"{uuid.uuid4().hex[:8]}@example.test",
+            field: f"Yahoo{character} Inc",
+        }
         refused = embedded_error(api.post("/customers", body))
         assert (refused["code"], refused["path"]) == ("Invalid", f"/{field}")
-    long_business = api.post("/customers", {"firstName": "A", "lastName": "B", "email": "ab@example.test",
-                                            "businessName": "B" * 256})
+    long_business = api.post(
+        "/customers", {"firstName": "A", "lastName": "B", "email": "ab@example.test", "businessName": "B" * 256}
+    )
     assert embedded_error(long_business)["path"] == "/businessName"
 
 
@@ -645,6 +755,7 @@ def test_cancel_pending_transfer(api, receiver):
 
 # -------------------------------------------------------------------------------------------- webhooks
 
+
 def test_signed_webhooks_for_a_transfer(api, receiver):
     hook = receiver(api)
     source = api.verified_bank()
@@ -658,8 +769,12 @@ def test_signed_webhooks_for_a_transfer(api, receiver):
         assert delivery["headers"]["X-Dwolla-Topic"] == delivery["body"]["topic"]
 
     transfer_events = [d["body"] for d in hook.deliveries if d["body"]["resourceId"] == location.rsplit("/", 1)[1]]
-    assert [e["topic"] for e in transfer_events] == ["customer_transfer_created", "transfer_created",
-                                                     "customer_transfer_completed", "transfer_completed"]
+    assert [e["topic"] for e in transfer_events] == [
+        "customer_transfer_created",
+        "transfer_created",
+        "customer_transfer_completed",
+        "transfer_completed",
+    ]
     event = transfer_events[0]
     assert set(event) >= {"id", "resourceId", "topic", "timestamp", "created", "_links"}
     assert event["_links"]["resource"]["href"] == location and event["correlationId"] == "corr-42"
@@ -686,11 +801,13 @@ def test_webhook_subscription_requires_url_and_secret(api):
 
 # -------------------------------------------------------------------------------------- fault injection
 
+
 def test_fault_before_commit_creates_nothing(api):
     source = api.verified_bank()
     customer = api.get(source).json()["_links"]["customer"]["href"]
-    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "status": 503, "count": 1},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "status": 503, "count": 1}, timeout=5
+    ).raise_for_status()
     key = str(uuid.uuid4())
     failed = api.transfer(source, key=key)
     assert (failed.status_code, failed.json()["code"]) == (503, "ServerError")
@@ -702,8 +819,11 @@ def test_fault_before_commit_creates_nothing(api):
 def test_fault_after_commit_then_idempotent_retry(api):
     source = api.verified_bank()
     customer = api.get(source).json()["_links"]["customer"]["href"]
-    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "method": "POST", "status": 502,
-                                                      "after_commit": True}, timeout=5).raise_for_status()
+    requests.post(
+        f"{api.base}/sandbox/faults",
+        json={"path_prefix": "/transfers", "method": "POST", "status": 502, "after_commit": True},
+        timeout=5,
+    ).raise_for_status()
     key = str(uuid.uuid4())
     lost = api.transfer(source, key=key)
     assert lost.status_code == 502
@@ -717,9 +837,11 @@ def test_fault_after_commit_then_idempotent_retry(api):
 def test_fault_delay_simulates_a_timeout_after_commit(api):
     source = api.verified_bank()
     customer = api.get(source).json()["_links"]["customer"]["href"]
-    requests.post(f"{api.base}/sandbox/faults", json={"path_prefix": "/transfers", "status": None,
-                                                      "delay_seconds": 0.6, "after_commit": True},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{api.base}/sandbox/faults",
+        json={"path_prefix": "/transfers", "status": None, "delay_seconds": 0.6, "after_commit": True},
+        timeout=5,
+    ).raise_for_status()
     key = str(uuid.uuid4())
     with pytest.raises(requests.exceptions.ReadTimeout):
         api.transfer(source, key=key, timeout=0.2)
@@ -729,6 +851,7 @@ def test_fault_delay_simulates_a_timeout_after_commit(api):
 
 
 # ------------------------------------------------------------------------------------ automatic settlement
+
 
 def test_settles_by_itself_after_the_delay():
     server = AchSandbox(settle_seconds=0.15, webhook_retry_seconds=0.05).start()

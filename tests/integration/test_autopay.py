@@ -28,15 +28,20 @@ ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merch
 DUE = "2027-03-01"
 
 
-
-
 @pytest.fixture
 def book(aws, frozen):
     """client-a owes 420.00 due 2027-03-01 (a flat late fee after 3 days' grace); today is 2027-02-01."""
     put_client("client-a", name="Ann Archer", billing_email="ann@example.test")
     put_client("client-b", name="Bob Baker", billing_email="bob@example.test")
-    put_invoice("client-a", "i1", number="INV-1", total=42000, due_date=DUE, issued_date="2027-01-15",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 3})
+    put_invoice(
+        "client-a",
+        "i1",
+        number="INV-1",
+        total=42000,
+        due_date=DUE,
+        issued_date="2027-01-15",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 3},
+    )
     frozen("2027-02-01")
     return aws
 
@@ -83,6 +88,7 @@ def announce_and_reach_the_day(aws, frozen, day=DUE) -> None:
 
 # ---- the client's authorization ------------------------------------------------------------------------------
 
+
 def test_autopay_is_turned_on_with_the_current_authorization_and_a_copy_is_emailed(book):
     card = saved_card(book)
     status, body, _ = turn_on(card)
@@ -100,37 +106,52 @@ def test_autopay_is_turned_on_with_the_current_authorization_and_a_copy_is_email
     assert status == 204
     assert call("AccountFunction", method="GET")[1]["autopay"] is None
     previous = Client.get("client-a").autopay_previous  # kept: NACHA wants the authorization for two years
-    assert (previous.authorized_at, previous.end_reason, previous.text) == (body["autopay"]["authorized_at"],
-                                                                           "client", text())
+    assert (previous.authorized_at, previous.end_reason, previous.text) == (
+        body["autopay"]["authorized_at"],
+        "client",
+        text(),
+    )
     assert call("AutopayFunction", method="DELETE")[0] == 204  # off already: nothing to do
 
 
-@pytest.mark.parametrize("what,status,code", [
-    ("no_authorization", 400, "autopay_authorization_required"),
-    ("not_accepted", 400, "autopay_authorization_required"),
-    ("other_text", 422, "autopay_authorization_outdated"),
-    ("another_clients_card", 422, "payment_method_not_found"),
-    ("unverified_bank", 422, "bank_account_not_verified"),
-    ("expired_card", 422, "card_expired"),
-    ("unknown_field", 422, "unknown_field"),
-    ("not_json", 400, "invalid_json"),
-])
+@pytest.mark.parametrize(
+    "what,status,code",
+    [
+        ("no_authorization", 400, "autopay_authorization_required"),
+        ("not_accepted", 400, "autopay_authorization_required"),
+        ("other_text", 422, "autopay_authorization_outdated"),
+        ("another_clients_card", 422, "payment_method_not_found"),
+        ("unverified_bank", 422, "bank_account_not_verified"),
+        ("expired_card", 422, "card_expired"),
+        ("unknown_field", 422, "unknown_field"),
+        ("not_json", 400, "invalid_json"),
+    ],
+)
 def test_autopay_that_cannot_be_turned_on_is_refused_and_changes_nothing(book, what, status, code):
     card = saved_card(book)
     others = saved_card(book, client_id="client-b")
     expired = saved_card(book, number="4000000000000077", exp_year=2026, exp_month=12)
-    bank = call("AddBankAccountFunction", body={"routing_number": "011000015", "account_number": "123456780000",
-                                                "account_type": "checking", "holder_name": "Ann Archer"})[1]
+    bank = call(
+        "AddBankAccountFunction",
+        body={
+            "routing_number": "011000015",
+            "account_number": "123456780000",
+            "account_type": "checking",
+            "holder_name": "Ann Archer",
+        },
+    )[1]
     deliver(book)
     body = {"payment_method_id": card, "authorization": {"accepted": True, "text": text()}}
-    body = {"no_authorization": {"payment_method_id": card},
-            "not_accepted": {**body, "authorization": {"accepted": False, "text": text()}},
-            "other_text": {**body, "authorization": {"accepted": True, "text": "I agree."}},
-            "another_clients_card": {**body, "payment_method_id": others},
-            "unverified_bank": {**body, "payment_method_id": bank["payment_method_id"]},
-            "expired_card": {**body, "payment_method_id": expired},
-            "unknown_field": {**body, "days_before": 3},
-            "not_json": "{"}[what]
+    body = {
+        "no_authorization": {"payment_method_id": card},
+        "not_accepted": {**body, "authorization": {"accepted": False, "text": text()}},
+        "other_text": {**body, "authorization": {"accepted": True, "text": "I agree."}},
+        "another_clients_card": {**body, "payment_method_id": others},
+        "unverified_bank": {**body, "payment_method_id": bank["payment_method_id"]},
+        "expired_card": {**body, "payment_method_id": expired},
+        "unknown_field": {**body, "days_before": 3},
+        "not_json": "{",
+    }[what]
     before = table_snapshot()
     got, answer, _ = call("AutopayFunction", method="PUT", body=body)
     assert (got, answer["error"]["code"]) == (status, code)
@@ -151,6 +172,7 @@ def test_a_bank_is_refused_for_autopay_while_dwolla_restricts_the_client(book, r
 
 # ---- the daily job -------------------------------------------------------------------------------------------
 
+
 def test_the_client_is_told_10_days_ahead_then_the_saved_card_is_charged_off_session_once(book, frozen):
     card = saved_card(book)
     turn_on(card)
@@ -161,8 +183,12 @@ def test_the_client_is_told_10_days_ahead_then_the_saved_card_is_charged_off_ses
     [notice] = emails(book, "Autopay: Visa ending in 4242 will be charged $420.00 on March 1, 2027")
     assert "March 4, 2027 and March 8, 2027" in notice["body"]  # the retries, announced
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"})
-    assert invoice["autopay_charge"] == {"due_date": DUE, "charge_date": DUE, "amount": 42000,
-                                         "method": "Visa ending in 4242"}
+    assert invoice["autopay_charge"] == {
+        "due_date": DUE,
+        "charge_date": DUE,
+        "amount": 42000,
+        "method": "Visa ending in 4242",
+    }
 
     report = run_job()["autopay"]
     assert (report["charges"], report["succeeded"]) == (1, 1)
@@ -191,8 +217,11 @@ def test_two_runs_at_once_charge_once(book, frozen, monkeypatch):
     assert other.ran
     [payment] = payments()
     assert payment.status == "succeeded" and len(intents(book)) == 1
-    creates = [r for r in requests.get(f"{book['stripe'].url}/_config/shim/requests", timeout=5).json()
-               if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")]
+    creates = [
+        r
+        for r in requests.get(f"{book['stripe'].url}/_config/shim/requests", timeout=5).json()
+        if (r["method"], r["path"]) == ("POST", "/v1/payment_intents")
+    ]
     assert {r["idempotency_key"] for r in creates} == {autopay.idempotency_key("client-a", "i1", DUE, DUE)}
 
 
@@ -200,8 +229,12 @@ def test_a_decline_emails_a_link_leaves_the_invoice_open_and_is_retried_twice_on
     declining = new_card(book, number="4000000000000341", customer=None)
     from tests.integration.test_saved_methods import customer_of
 
-    attached = requests.post(f"{book['stripe'].url}/v1/payment_methods/{declining['id']}/attach", timeout=5,
-                             data={"customer": customer_of(book)}, auth=(STRIPE_API_KEY, "")).json()
+    attached = requests.post(
+        f"{book['stripe'].url}/v1/payment_methods/{declining['id']}/attach",
+        timeout=5,
+        data={"customer": customer_of(book)},
+        auth=(STRIPE_API_KEY, ""),
+    ).json()
     deliver_new("payment_method.attached", attached)
     turn_on(attached["id"])
     announce_and_reach_the_day(book, frozen)
@@ -211,7 +244,10 @@ def test_a_decline_emails_a_link_leaves_the_invoice_open_and_is_retried_twice_on
         tried[day] = run_job()["autopay"]["declined"]
     assert {day for day, declined in tried.items() if declined} == {1, 4, 8}  # the day, +3, +7: never more
     assert [(p.status, p.failure_code, p.autopay.attempt) for p in payments()] == [
-        ("canceled", "card_declined", 1), ("canceled", "card_declined", 2), ("canceled", "card_declined", 3)]
+        ("canceled", "card_declined", 1),
+        ("canceled", "card_declined", 2),
+        ("canceled", "card_declined", 3),
+    ]
     invoice = Invoice.get("client-a", "i1")
     assert (invoice.status, invoice.amount_paid) == ("open", 0)
     deliver(book)
@@ -246,8 +282,9 @@ def test_no_late_fee_while_an_autopay_try_is_still_in_flight(book, frozen, monke
     announce_and_reach_the_day(book, frozen)
     assert run_job()["fees_applied"] == []  # the due day: declined; not late yet
     frozen("2027-03-04")  # the first retry, and Stripe does not answer: the try stays pending
-    monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(
-        ProcessorUnavailable()))
+    monkeypatch.setattr(
+        StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(ProcessorUnavailable())
+    )
     run_job()
     assert payments()[-1].status == "pending"
     frozen("2027-03-05", hour_utc=6)  # past the grace period (3 days), 15 hours after the try: still in flight
@@ -270,12 +307,16 @@ def test_autopay_from_a_verified_bank_keeps_the_authorization_with_the_debit(boo
     assert Invoice.get("client-a", "i1").status == "processing"
 
 
-@pytest.mark.parametrize("total,ach_max,code", [
-    (42000, "40000", "amount_above_ach_maximum"),  # over AchMaxTransferCents
-    (600000, "1000000", "ach_weekly_limit"),  # over Dwolla's $5,000 a week of an unverified customer
-])
-def test_a_bank_debit_the_processor_would_refuse_ends_the_try_before_any_transfer(book, frozen, monkeypatch, total,
-                                                                                  ach_max, code):
+@pytest.mark.parametrize(
+    "total,ach_max,code",
+    [
+        (42000, "40000", "amount_above_ach_maximum"),  # over AchMaxTransferCents
+        (600000, "1000000", "ach_weekly_limit"),  # over Dwolla's $5,000 a week of an unverified customer
+    ],
+)
+def test_a_bank_debit_the_processor_would_refuse_ends_the_try_before_any_transfer(
+    book, frozen, monkeypatch, total, ach_max, code
+):
     """Dwolla's limits hold for autopay as for a payment the client starts: checked before the try is written;
     the try is recorded and ends failed at once (its reservation released), the client is emailed, nothing is sent
     to Dwolla, and the next try day decides again."""
@@ -288,8 +329,12 @@ def test_a_bank_debit_the_processor_would_refuse_ends_the_try_before_any_transfe
     transfers = len(book["ach"].transfers)
     assert run_job()["autopay"]["declined"] == 1
     [payment] = payments()
-    assert (payment.method, payment.status, payment.failure_code, payment.processor_payment_id) == \
-        ("ach", "failed", code, None)
+    assert (payment.method, payment.status, payment.failure_code, payment.processor_payment_id) == (
+        "ach",
+        "failed",
+        code,
+        None,
+    )
     invoice = Invoice.get("client-a", "i1")
     assert (invoice.status, invoice.amount_paid, invoice.amount_pending) == ("open", 0, 0)
     assert len(book["ach"].transfers) == transfers
@@ -310,8 +355,11 @@ def test_a_card_charge_stripe_refuses_ends_the_try_and_emails_the_client(book, f
     deliver_new("payment_method.attached", card)
     turn_on(card["id"])
     announce_and_reach_the_day(book, frozen)
-    monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(
-        ProcessorRefused("resource_missing")))
+    monkeypatch.setattr(
+        StripeCards,
+        "charge_off_session",
+        lambda self, request: (_ for _ in ()).throw(ProcessorRefused("resource_missing")),
+    )
     assert run_job()["autopay"]["declined"] == 1
     [payment] = payments()
     assert (payment.status, payment.failure_code) == ("failed", "processor_refused")
@@ -334,9 +382,13 @@ def test_an_invoice_due_too_soon_to_announce_is_left_to_the_client(book, frozen)
 
 
 def test_installments_are_charged_on_their_dates(book, frozen):
-    call("AdminPaymentPlanFunction", claims=ADMIN, headers={"Idempotency-Key": "plan"},
-         path_parameters={"client_id": "client-a", "invoice_id": "i1"},
-         body={"installments": [{"amount": 22000, "due_date": DUE}, {"amount": 20000, "due_date": "2027-04-01"}]})
+    call(
+        "AdminPaymentPlanFunction",
+        claims=ADMIN,
+        headers={"Idempotency-Key": "plan"},
+        path_parameters={"client_id": "client-a", "invoice_id": "i1"},
+        body={"installments": [{"amount": 22000, "due_date": DUE}, {"amount": 20000, "due_date": "2027-04-01"}]},
+    )
     turn_on(saved_card(book))
     announce_and_reach_the_day(book, frozen)
     run_job()
@@ -346,7 +398,9 @@ def test_installments_are_charged_on_their_dates(book, frozen):
     frozen("2027-04-01")
     run_job()
     assert [(p.amount, p.status, p.autopay.due_date) for p in payments()] == [
-        (22000, "succeeded", DUE), (20000, "succeeded", "2027-04-01")]
+        (22000, "succeeded", DUE),
+        (20000, "succeeded", "2027-04-01"),
+    ]
     assert Invoice.get("client-a", "i1").status == "paid"
 
 
@@ -395,8 +449,9 @@ def test_a_try_cut_off_before_stripe_answered_is_finished_by_reconciliation_with
     turn_on(saved_card(book))
     announce_and_reach_the_day(book, frozen)
     real = StripeCards.charge_off_session
-    monkeypatch.setattr(StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(
-        ProcessorUnavailable()))
+    monkeypatch.setattr(
+        StripeCards, "charge_off_session", lambda self, request: (_ for _ in ()).throw(ProcessorUnavailable())
+    )
     run_job()
     [payment] = payments()
     assert (payment.status, payment.processor_payment_id) == ("pending", None)  # written before Stripe was asked

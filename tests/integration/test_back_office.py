@@ -13,32 +13,56 @@ from tests.races import competing
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 CLIENT = {"sub": "u", "custom:client_id": "client-a"}
 AUTH = ("sk_test_portal", "")
-BODY = {"client_id": "client-a", "number": "INV-7001", "due_date": "2030-01-31", "issued_date": "2030-01-01",
-        "line_items": [{"description": "Bookkeeping, January", "quantity": 3, "unit_amount": 12500},
-                       {"description": "Payroll filing", "quantity": 1, "unit_amount": 4999}],
-        "allow_partial": True, "minimum_payment": 10000,
-        "late_fee_policy": {"kind": "flat", "amount": 2500, "grace_days": 5}}
+BODY = {
+    "client_id": "client-a",
+    "number": "INV-7001",
+    "due_date": "2030-01-31",
+    "issued_date": "2030-01-01",
+    "line_items": [
+        {"description": "Bookkeeping, January", "quantity": 3, "unit_amount": 12500},
+        {"description": "Payroll filing", "quantity": 1, "unit_amount": 4999},
+    ],
+    "allow_partial": True,
+    "minimum_payment": 10000,
+    "late_fee_policy": {"kind": "flat", "amount": 2500, "grace_days": 5},
+}
 
 
 def create(body=BODY, key="new-inv-1", claims=ADMIN, headers=None):
     headers = {"Idempotency-Key": key} if headers is None else headers
-    return call("AdminInvoicesFunction", method="POST", path_suffix="/admin/invoices", body=body,
-                headers=headers, claims=claims)
+    return call(
+        "AdminInvoicesFunction", method="POST", path_suffix="/admin/invoices", body=body, headers=headers, claims=claims
+    )
 
 
 def void(invoice_id, client_id="client-a", claims=ADMIN):
-    return call("AdminInvoicesFunction", method="POST", path_suffix="/void", claims=claims,
-                path_parameters={"client_id": client_id, "invoice_id": invoice_id})
+    return call(
+        "AdminInvoicesFunction",
+        method="POST",
+        path_suffix="/void",
+        claims=claims,
+        path_parameters={"client_id": client_id, "invoice_id": invoice_id},
+    )
 
 
 def admin_list(kind, client_id="client-a", query=None, claims=ADMIN):
-    return call("AdminInvoicesFunction", method="GET", path_suffix=f"/{kind}", claims=claims, query=query,
-                path_parameters={"client_id": client_id})
+    return call(
+        "AdminInvoicesFunction",
+        method="GET",
+        path_suffix=f"/{kind}",
+        claims=claims,
+        query=query,
+        path_parameters={"client_id": client_id},
+    )
 
 
 def pay_by_card(invoice_id, key):
-    return call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id}, body={"method": "card"},
-                headers={"Idempotency-Key": key})
+    return call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": invoice_id},
+        body={"method": "card"},
+        headers={"Idempotency-Key": key},
+    )
 
 
 def client_get(invoice_id):
@@ -47,6 +71,7 @@ def client_get(invoice_id):
 
 # ---------- create ----------
 
+
 def test_create_makes_an_open_invoice_the_client_sees(seeded):
     status, body, headers = create()
     assert status == 201 and headers["Idempotent-Replayed"] == "false"
@@ -54,15 +79,42 @@ def test_create_makes_an_open_invoice_the_client_sees(seeded):
     assert invoice_id.startswith("inv_")
     assert body["client_id"] == "client-a"
     total = 3 * 12500 + 4999
-    assert {k: body[k] for k in ("number", "status", "currency", "total", "balance", "amount_paid", "fees",
-                                 "issued_date", "due_date", "payable", "overdue", "allow_partial",
-                                 "minimum_payment")} == {
-        "number": "INV-7001", "status": "open", "currency": "usd", "total": total, "balance": total,
-        "amount_paid": 0, "fees": 0, "issued_date": "2030-01-01", "due_date": "2030-01-31", "payable": True,
-        "overdue": False, "allow_partial": True, "minimum_payment": 10000}
+    assert {
+        k: body[k]
+        for k in (
+            "number",
+            "status",
+            "currency",
+            "total",
+            "balance",
+            "amount_paid",
+            "fees",
+            "issued_date",
+            "due_date",
+            "payable",
+            "overdue",
+            "allow_partial",
+            "minimum_payment",
+        )
+    } == {
+        "number": "INV-7001",
+        "status": "open",
+        "currency": "usd",
+        "total": total,
+        "balance": total,
+        "amount_paid": 0,
+        "fees": 0,
+        "issued_date": "2030-01-01",
+        "due_date": "2030-01-31",
+        "payable": True,
+        "overdue": False,
+        "allow_partial": True,
+        "minimum_payment": 10000,
+    }
     assert body["line_items"] == [
         {"description": "Bookkeeping, January", "quantity": 3, "unit_amount": 12500, "amount": 37500},
-        {"description": "Payroll filing", "quantity": 1, "unit_amount": 4999, "amount": 4999}]
+        {"description": "Payroll filing", "quantity": 1, "unit_amount": 4999, "amount": 4999},
+    ]
     assert body["payments"] == []
 
     status, seen, _ = client_get(invoice_id)
@@ -72,8 +124,12 @@ def test_create_makes_an_open_invoice_the_client_sees(seeded):
     assert invoice_id in [i["invoice_id"] for i in listed["invoices"]]
 
     stored = Invoice.get("client-a", invoice_id)
-    assert stored.late_fee_policy.attribute_values == {"kind": "flat", "amount": 2500, "basis_points": 0,
-                                                       "grace_days": 5}
+    assert stored.late_fee_policy.attribute_values == {
+        "kind": "flat",
+        "amount": 2500,
+        "basis_points": 0,
+        "grace_days": 5,
+    }
     assert stored.open_due_date == "2030-01-31"  # in the due-date index: reminders and fees will find it
     assert stored.status_key == f"open#2030-01-01#{invoice_id}"
     # Another client never sees it.
@@ -82,12 +138,21 @@ def test_create_makes_an_open_invoice_the_client_sees(seeded):
 
 
 def test_defaults_issued_today_usd_full_payment_and_the_merchants_fee_policy(seeded):
-    body = {"client_id": "client-b", "number": "B-1", "due_date": "2099-12-31",
-            "line_items": [{"description": "Audit", "quantity": 1, "unit_amount": 1}]}
+    body = {
+        "client_id": "client-b",
+        "number": "B-1",
+        "due_date": "2099-12-31",
+        "line_items": [{"description": "Audit", "quantity": 1, "unit_amount": 1}],
+    }
     status, created, _ = create(body)
     assert status == 201
-    assert (created["issued_date"], created["currency"], created["allow_partial"], created["minimum_payment"],
-            created["total"]) == (clock.today().isoformat(), "usd", False, 0, 1)
+    assert (
+        created["issued_date"],
+        created["currency"],
+        created["allow_partial"],
+        created["minimum_payment"],
+        created["total"],
+    ) == (clock.today().isoformat(), "usd", False, 0, 1)
     assert Invoice.get("client-b", created["invoice_id"]).late_fee_policy is None
 
 
@@ -99,9 +164,14 @@ def test_same_key_same_body_is_the_same_invoice_and_another_body_is_refused(seed
     assert again == first
     assert table_snapshot() == before
 
-    for change in ({"number": "INV-7002"}, {"due_date": "2030-02-01"}, {"allow_partial": False, "minimum_payment": 0},
-                   {"late_fee_policy": None}, {"currency": "cad"},
-                   {"line_items": [{"description": "Bookkeeping, January", "quantity": 3, "unit_amount": 12501}]}):
+    for change in (
+        {"number": "INV-7002"},
+        {"due_date": "2030-02-01"},
+        {"allow_partial": False, "minimum_payment": 0},
+        {"late_fee_policy": None},
+        {"currency": "cad"},
+        {"line_items": [{"description": "Bookkeeping, January", "quantity": 3, "unit_amount": 12501}]},
+    ):
         status, body, _ = create({**BODY, **change})
         assert (status, body["error"]["code"]) == (422, "idempotency_key_reused"), change
     assert table_snapshot() == before
@@ -115,14 +185,27 @@ def test_a_replay_still_matches_after_a_late_fee_and_an_approved_extension(seede
     _, first, _ = create()
     invoice = Invoice.get("client-a", first["invoice_id"])
     # What the due-date job and an approved extension do to an invoice afterwards.
-    invoice.update(actions=[
-        Invoice.fees.add(2500), Invoice.late_fee_period.set("2030-01-31"),
-        Invoice.line_items.set(list(invoice.line_items) + [LineItem(description="Late fee ($25.00)", quantity=1,
-                                                                    unit_amount=2500, amount=2500)]),
-        Invoice.due_date.set("2030-03-01"),
-        Invoice.extension_request.set(ExtensionRequest(
-            extension_request_id="ext_1", requested_due_date="2030-03-01", previous_due_date="2030-01-31",
-            reason="x", status="approved", created_at="2030-01-20T00:00:00Z"))])
+    invoice.update(
+        actions=[
+            Invoice.fees.add(2500),
+            Invoice.late_fee_period.set("2030-01-31"),
+            Invoice.line_items.set(
+                list(invoice.line_items)
+                + [LineItem(description="Late fee ($25.00)", quantity=1, unit_amount=2500, amount=2500)]
+            ),
+            Invoice.due_date.set("2030-03-01"),
+            Invoice.extension_request.set(
+                ExtensionRequest(
+                    extension_request_id="ext_1",
+                    requested_due_date="2030-03-01",
+                    previous_due_date="2030-01-31",
+                    reason="x",
+                    status="approved",
+                    created_at="2030-01-20T00:00:00Z",
+                )
+            ),
+        ]
+    )
     status, again, _ = create()
     assert status == 201 and again["invoice_id"] == first["invoice_id"] and again["fees"] == 2500
 
@@ -158,94 +241,116 @@ def _line(**overrides):
     return {"description": "Work", "quantity": 1, "unit_amount": 1000, **overrides}
 
 
-@pytest.mark.parametrize("body,headers,status,code", [
-    (BODY, {}, 400, "idempotency_key_required"),
-    (BODY, {"Idempotency-Key": "  "}, 400, "idempotency_key_required"),
-    (BODY, {"Idempotency-Key": "x" * 256}, 400, "invalid_idempotency_key"),
-    ("not json", None, 400, "invalid_json"),
-    ([BODY], None, 400, "invalid_json"),
-    ({**BODY, "total": 42499}, None, 422, "unknown_field"),
-    ({**BODY, "client_id": ""}, None, 422, "invalid_field"),
-    ({**BODY, "client_id": 7}, None, 422, "invalid_field"),
-    ({k: v for k, v in BODY.items() if k != "client_id"}, None, 422, "invalid_field"),
-    ({k: v for k, v in BODY.items() if k != "number"}, None, 422, "invalid_number"),
-    ({**BODY, "number": ""}, None, 422, "invalid_number"),
-    ({**BODY, "number": "   "}, None, 422, "invalid_number"),
-    ({**BODY, "number": "N" * 41}, None, 422, "invalid_number"),
-    ({**BODY, "number": 1042}, None, 422, "invalid_number"),
-    ({k: v for k, v in BODY.items() if k != "line_items"}, None, 422, "invalid_line_items"),
-    (_lines(), None, 422, "invalid_line_items"),
-    ({**BODY, "line_items": {"description": "Work", "quantity": 1, "unit_amount": 1000}}, None, 422,
-     "invalid_line_items"),
-    (_lines(_line(quantity=0)), None, 422, "invalid_line_items"),
-    (_lines(_line(quantity=-1)), None, 422, "invalid_line_items"),
-    (_lines(_line(quantity=1.5)), None, 422, "invalid_line_items"),
-    (_lines(_line(quantity=1.0)), None, 422, "invalid_line_items"),
-    (_lines(_line(quantity=True)), None, 422, "invalid_line_items"),
-    (_lines(_line(quantity="2")), None, 422, "invalid_line_items"),
-    (_lines(_line(description="")), None, 422, "invalid_line_items"),
-    (_lines(_line(description=None)), None, 422, "invalid_line_items"),
-    (_lines(_line(amount=1000)), None, 422, "invalid_line_items"),
-    (_lines({"description": "Work", "quantity": 1}), None, 422, "invalid_line_items"),
-    (_lines("Work"), None, 422, "invalid_line_items"),
-    (_lines(_line(unit_amount=-1)), None, 422, "invalid_amount"),
-    (_lines(_line(unit_amount=10.5)), None, 422, "invalid_amount"),
-    (_lines(_line(unit_amount=1000.0)), None, 422, "invalid_amount"),
-    (_lines(_line(unit_amount=False)), None, 422, "invalid_amount"),
-    (_lines(_line(unit_amount="1000")), None, 422, "invalid_amount"),
-    ({**_lines(_line(unit_amount=0)), "minimum_payment": 0}, None, 422, "invalid_amount"),
-    ({**BODY, "minimum_payment": -1}, None, 422, "invalid_amount"),
-    ({**BODY, "minimum_payment": 50.0}, None, 422, "invalid_amount"),
-    ({**BODY, "minimum_payment": 10**9}, None, 422, "invalid_amount"),
-    ({**BODY, "allow_partial": False}, None, 422, "invalid_field"),  # a minimum without partial payments
-    ({**BODY, "allow_partial": "yes"}, None, 422, "invalid_field"),
-    ({**BODY, "currency": "USD"}, None, 422, "invalid_field"),
-    ({**BODY, "currency": "xyz"}, None, 422, "invalid_field"),
-    ({k: v for k, v in BODY.items() if k != "due_date"}, None, 422, "invalid_date"),
-    ({**BODY, "due_date": "01/31/2030"}, None, 422, "invalid_date"),
-    ({**BODY, "due_date": "2030-02-30"}, None, 422, "invalid_date"),
-    ({**BODY, "due_date": 20300131}, None, 422, "invalid_date"),
-    ({**BODY, "issued_date": "2030-1-1"}, None, 422, "invalid_date"),
-    ({**BODY, "due_date": "2029-12-31"}, None, 422, "invalid_date"),  # before issued_date
-    ({**{k: v for k, v in BODY.items() if k != "issued_date"}, "due_date": "2000-01-01"}, None, 422,
-     "invalid_date"),  # before today, the default issue date
-    ({**BODY, "late_fee_policy": {"kind": "monthly", "amount": 100}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 0}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 25.5}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": "2500"}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": True}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 0}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 10001}}, None, 422,
-     "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "grace_days": 31}}, None, 422,
-     "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "grace_days": -1}}, None, 422,
-     "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "daily": True}}, None, 422,
-     "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": {"amount": 100}}, None, 422, "invalid_late_fee_policy"),
-    ({**BODY, "late_fee_policy": "flat"}, None, 422, "invalid_late_fee_policy"),
-    # Fees no client should be charged (the total is 424.99; MaxLateFeeCents is 100.00 by default).
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000}}, None, 422, "late_fee_too_high"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 42500}}, None, 422, "late_fee_too_high"),
-    ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 10001}}, None, 422, "late_fee_too_high"),
-    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 2501}}, None, 422, "late_fee_too_high"),
-    ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 10000}}, None, 422, "late_fee_too_high"),
-    # Amounts one card payment cannot take (Stripe: eight digits, 999,999.99).
-    (_lines(_line(unit_amount=100_000_000)), None, 422, "invalid_amount"),
-    (_lines(_line(quantity=2, unit_amount=60_000_000)), None, 422, "invalid_amount"),
-    (_lines(_line(unit_amount=60_000_000), _line(unit_amount=40_000_000)), None, 422, "invalid_amount"),
-    # Free text: no control or direction-changing character, bounded in UTF-8 bytes.
-    ({**BODY, "number": "INV-7001\r\nBcc: x@evil.test"}, None, 422, "invalid_number"),
-    ({**BODY, "number": "INV-\u202e1007"}, None, 422, "invalid_number"),
-    ({**BODY, "number": "INV\u200b7001"}, None, 422, "invalid_number"),  # zero width: not visible
-    ({**BODY, "number": "\u00e9" * 21}, None, 422, "invalid_number"),  # 21 characters, 42 bytes
-    (_lines(_line(description="Work\nmore work")), None, 422, "invalid_line_items"),
-    (_lines(_line(description="Work\x00")), None, 422, "invalid_line_items"),
-    (_lines(_line(description="Work \u2067x\u2069")), None, 422, "invalid_line_items"),
-    (_lines(_line(description="\u4e2d" * 167)), None, 422, "invalid_line_items"),  # 501 bytes
-    ({**BODY, "client_id": "client-nobody"}, None, 404, "client_not_found"),
-])
+@pytest.mark.parametrize(
+    "body,headers,status,code",
+    [
+        (BODY, {}, 400, "idempotency_key_required"),
+        (BODY, {"Idempotency-Key": "  "}, 400, "idempotency_key_required"),
+        (BODY, {"Idempotency-Key": "x" * 256}, 400, "invalid_idempotency_key"),
+        ("not json", None, 400, "invalid_json"),
+        ([BODY], None, 400, "invalid_json"),
+        ({**BODY, "total": 42499}, None, 422, "unknown_field"),
+        ({**BODY, "client_id": ""}, None, 422, "invalid_field"),
+        ({**BODY, "client_id": 7}, None, 422, "invalid_field"),
+        ({k: v for k, v in BODY.items() if k != "client_id"}, None, 422, "invalid_field"),
+        ({k: v for k, v in BODY.items() if k != "number"}, None, 422, "invalid_number"),
+        ({**BODY, "number": ""}, None, 422, "invalid_number"),
+        ({**BODY, "number": "   "}, None, 422, "invalid_number"),
+        ({**BODY, "number": "N" * 41}, None, 422, "invalid_number"),
+        ({**BODY, "number": 1042}, None, 422, "invalid_number"),
+        ({k: v for k, v in BODY.items() if k != "line_items"}, None, 422, "invalid_line_items"),
+        (_lines(), None, 422, "invalid_line_items"),
+        (
+            {**BODY, "line_items": {"description": "Work", "quantity": 1, "unit_amount": 1000}},
+            None,
+            422,
+            "invalid_line_items",
+        ),
+        (_lines(_line(quantity=0)), None, 422, "invalid_line_items"),
+        (_lines(_line(quantity=-1)), None, 422, "invalid_line_items"),
+        (_lines(_line(quantity=1.5)), None, 422, "invalid_line_items"),
+        (_lines(_line(quantity=1.0)), None, 422, "invalid_line_items"),
+        (_lines(_line(quantity=True)), None, 422, "invalid_line_items"),
+        (_lines(_line(quantity="2")), None, 422, "invalid_line_items"),
+        (_lines(_line(description="")), None, 422, "invalid_line_items"),
+        (_lines(_line(description=None)), None, 422, "invalid_line_items"),
+        (_lines(_line(amount=1000)), None, 422, "invalid_line_items"),
+        (_lines({"description": "Work", "quantity": 1}), None, 422, "invalid_line_items"),
+        (_lines("Work"), None, 422, "invalid_line_items"),
+        (_lines(_line(unit_amount=-1)), None, 422, "invalid_amount"),
+        (_lines(_line(unit_amount=10.5)), None, 422, "invalid_amount"),
+        (_lines(_line(unit_amount=1000.0)), None, 422, "invalid_amount"),
+        (_lines(_line(unit_amount=False)), None, 422, "invalid_amount"),
+        (_lines(_line(unit_amount="1000")), None, 422, "invalid_amount"),
+        ({**_lines(_line(unit_amount=0)), "minimum_payment": 0}, None, 422, "invalid_amount"),
+        ({**BODY, "minimum_payment": -1}, None, 422, "invalid_amount"),
+        ({**BODY, "minimum_payment": 50.0}, None, 422, "invalid_amount"),
+        ({**BODY, "minimum_payment": 10**9}, None, 422, "invalid_amount"),
+        ({**BODY, "allow_partial": False}, None, 422, "invalid_field"),  # a minimum without partial payments
+        ({**BODY, "allow_partial": "yes"}, None, 422, "invalid_field"),
+        ({**BODY, "currency": "USD"}, None, 422, "invalid_field"),
+        ({**BODY, "currency": "xyz"}, None, 422, "invalid_field"),
+        ({k: v for k, v in BODY.items() if k != "due_date"}, None, 422, "invalid_date"),
+        ({**BODY, "due_date": "01/31/2030"}, None, 422, "invalid_date"),
+        ({**BODY, "due_date": "2030-02-30"}, None, 422, "invalid_date"),
+        ({**BODY, "due_date": 20300131}, None, 422, "invalid_date"),
+        ({**BODY, "issued_date": "2030-1-1"}, None, 422, "invalid_date"),
+        ({**BODY, "due_date": "2029-12-31"}, None, 422, "invalid_date"),  # before issued_date
+        (
+            {**{k: v for k, v in BODY.items() if k != "issued_date"}, "due_date": "2000-01-01"},
+            None,
+            422,
+            "invalid_date",
+        ),  # before today, the default issue date
+        ({**BODY, "late_fee_policy": {"kind": "monthly", "amount": 100}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 0}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 25.5}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": "2500"}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": True}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 0}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 10001}}, None, 422, "invalid_late_fee_policy"),
+        (
+            {**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "grace_days": 31}},
+            None,
+            422,
+            "invalid_late_fee_policy",
+        ),
+        (
+            {**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "grace_days": -1}},
+            None,
+            422,
+            "invalid_late_fee_policy",
+        ),
+        (
+            {**BODY, "late_fee_policy": {"kind": "flat", "amount": 100, "daily": True}},
+            None,
+            422,
+            "invalid_late_fee_policy",
+        ),
+        ({**BODY, "late_fee_policy": {"amount": 100}}, None, 422, "invalid_late_fee_policy"),
+        ({**BODY, "late_fee_policy": "flat"}, None, 422, "invalid_late_fee_policy"),
+        # Fees no client should be charged (the total is 424.99; MaxLateFeeCents is 100.00 by default).
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000}}, None, 422, "late_fee_too_high"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 42500}}, None, 422, "late_fee_too_high"),
+        ({**BODY, "late_fee_policy": {"kind": "flat", "amount": 10001}}, None, 422, "late_fee_too_high"),
+        ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 2501}}, None, 422, "late_fee_too_high"),
+        ({**BODY, "late_fee_policy": {"kind": "percent", "basis_points": 10000}}, None, 422, "late_fee_too_high"),
+        # Amounts one card payment cannot take (Stripe: eight digits, 999,999.99).
+        (_lines(_line(unit_amount=100_000_000)), None, 422, "invalid_amount"),
+        (_lines(_line(quantity=2, unit_amount=60_000_000)), None, 422, "invalid_amount"),
+        (_lines(_line(unit_amount=60_000_000), _line(unit_amount=40_000_000)), None, 422, "invalid_amount"),
+        # Free text: no control or direction-changing character, bounded in UTF-8 bytes.
+        ({**BODY, "number": "INV-7001\r\nBcc: x@evil.test"}, None, 422, "invalid_number"),
+        ({**BODY, "number": "INV-\u202e1007"}, None, 422, "invalid_number"),
+        ({**BODY, "number": "INV\u200b7001"}, None, 422, "invalid_number"),  # zero width: not visible
+        ({**BODY, "number": "\u00e9" * 21}, None, 422, "invalid_number"),  # 21 characters, 42 bytes
+        (_lines(_line(description="Work\nmore work")), None, 422, "invalid_line_items"),
+        (_lines(_line(description="Work\x00")), None, 422, "invalid_line_items"),
+        (_lines(_line(description="Work \u2067x\u2069")), None, 422, "invalid_line_items"),
+        (_lines(_line(description="\u4e2d" * 167)), None, 422, "invalid_line_items"),  # 501 bytes
+        ({**BODY, "client_id": "client-nobody"}, None, 404, "client_not_found"),
+    ],
+)
 def test_bad_create_requests_change_nothing(seeded, body, headers, status, code):
     before = table_snapshot()
     got_status, got, _ = create(body, headers=headers)
@@ -255,8 +360,12 @@ def test_bad_create_requests_change_nothing(seeded, body, headers, status, code)
 
 def test_the_issues_typo_is_refused_with_the_limit_in_words(seeded):
     """A flat fee of 10,000,000,000.00 on a 70.00 invoice (the admin meant 10.00), and a 100% fee."""
-    body = {**_lines(_line(unit_amount=7000)), "allow_partial": False, "minimum_payment": 0,
-            "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000}}
+    body = {
+        **_lines(_line(unit_amount=7000)),
+        "allow_partial": False,
+        "minimum_payment": 0,
+        "late_fee_policy": {"kind": "flat", "amount": 1_000_000_000_000},
+    }
     status, got, _ = create(body, key="typo")
     assert (status, got["error"]["code"]) == (422, "late_fee_too_high")
     assert "can't be more than the invoice's total ($70.00)" in got["error"]["message"]
@@ -264,11 +373,14 @@ def test_the_issues_typo_is_refused_with_the_limit_in_words(seeded):
     assert (status, got["error"]["code"]) == (422, "late_fee_too_high") and "at most 25%" in got["error"]["message"]
 
 
-@pytest.mark.parametrize("policy,limit,fee_on_balance", [
-    ({"kind": "percent", "basis_points": 2500}, None, 10000),  # 25% of 424.99, capped at 100.00
-    ({"kind": "flat", "amount": 10000}, None, 10000),  # the cap itself
-    ({"kind": "flat", "amount": 42499}, "50000", 42499),  # the whole total, with a cap above it
-])
+@pytest.mark.parametrize(
+    "policy,limit,fee_on_balance",
+    [
+        ({"kind": "percent", "basis_points": 2500}, None, 10000),  # 25% of 424.99, capped at 100.00
+        ({"kind": "flat", "amount": 10000}, None, 10000),  # the cap itself
+        ({"kind": "flat", "amount": 42499}, "50000", 42499),  # the whole total, with a cap above it
+    ],
+)
 def test_the_largest_allowed_fees_are_accepted(seeded, monkeypatch, policy, limit, fee_on_balance):
     if limit:
         monkeypatch.setenv("MAX_LATE_FEE_CENTS", limit)
@@ -277,25 +389,30 @@ def test_the_largest_allowed_fees_are_accepted(seeded, monkeypatch, policy, limi
 
 
 def test_an_invoice_of_the_largest_card_payment_is_accepted(seeded):
-    status, body, _ = create({**_lines(_line(unit_amount=99_999_999)), "minimum_payment": 0,
-                              "late_fee_policy": None})
+    status, body, _ = create({**_lines(_line(unit_amount=99_999_999)), "minimum_payment": 0, "late_fee_policy": None})
     assert (status, body["total"]) == (201, 99_999_999)
 
 
 def test_free_text_at_its_byte_limit_is_kept(seeded):
-    status, body, _ = create({**_lines(_line(description="\u4e2d" * 166)), "number": "\u00e9" * 20,
-                              "minimum_payment": 0, "late_fee_policy": None})
+    status, body, _ = create(
+        {
+            **_lines(_line(description="\u4e2d" * 166)),
+            "number": "\u00e9" * 20,
+            "minimum_payment": 0,
+            "late_fee_policy": None,
+        }
+    )
     assert status == 201 and body["number"] == "\u00e9" * 20  # 40 bytes
     assert body["line_items"][0]["description"] == "\u4e2d" * 166  # 498 bytes
 
 
 # ---------- void ----------
 
+
 def test_void_an_open_invoice(seeded):
     status, body, _ = void("inv-full")
     assert status == 200
-    assert (body["status"], body["payable"], body["balance"], body["client_id"]) == ("void", False, 125000,
-                                                                                      "client-a")
+    assert (body["status"], body["payable"], body["balance"], body["client_id"]) == ("void", False, 125000, "client-a")
     _, seen, _ = client_get("inv-full")
     assert (seen["status"], seen["payable"], seen["overdue"]) == ("void", False, False)
     stored = Invoice.get("client-a", "inv-full")
@@ -309,17 +426,25 @@ def test_void_an_open_invoice(seeded):
 
 def _set_money(invoice_id, amount_paid=0, amount_pending=0, status="partially_paid"):
     invoice = Invoice.get("client-a", invoice_id)
-    invoice.update(actions=[Invoice.amount_paid.set(amount_paid), Invoice.amount_pending.set(amount_pending),
-                            *status_actions(status, invoice)])
+    invoice.update(
+        actions=[
+            Invoice.amount_paid.set(amount_paid),
+            Invoice.amount_pending.set(amount_pending),
+            *status_actions(status, invoice),
+        ]
+    )
 
 
-@pytest.mark.parametrize("setup,invoice_id,code", [
-    (None, "inv-paid", "invoice_paid"),
-    (None, "inv-void", "invoice_void"),
-    (lambda: _set_money("inv-part", amount_paid=5000), "inv-part", "invoice_partially_paid"),
-    (lambda: _set_money("inv-part", amount_pending=5000), "inv-part", "payment_in_progress"),
-    (lambda: _set_money("inv-full", amount_pending=125000, status="processing"), "inv-full", "payment_in_progress"),
-])
+@pytest.mark.parametrize(
+    "setup,invoice_id,code",
+    [
+        (None, "inv-paid", "invoice_paid"),
+        (None, "inv-void", "invoice_void"),
+        (lambda: _set_money("inv-part", amount_paid=5000), "inv-part", "invoice_partially_paid"),
+        (lambda: _set_money("inv-part", amount_pending=5000), "inv-part", "payment_in_progress"),
+        (lambda: _set_money("inv-full", amount_pending=125000, status="processing"), "inv-full", "payment_in_progress"),
+    ],
+)
 def test_void_refuses_what_was_paid_or_is_being_paid(seeded, setup, invoice_id, code):
     if setup:
         setup()
@@ -367,6 +492,7 @@ def test_void_is_refused_when_the_card_payment_was_confirmed_meanwhile(seeded):
 
 
 # ---------- lists ----------
+
 
 def test_admin_lists_a_clients_invoices_page_by_page(seeded):
     seen, cursor, pages = [], None, 0
@@ -423,13 +549,18 @@ def test_admin_lists_refuse_unknown_clients_and_bad_paging(seeded, kind):
 
 # ---------- who may ----------
 
+
 @pytest.mark.parametrize("claims", [CLIENT, {"sub": "x", "cognito:groups": "[accountants]"}])
 def test_only_admins_use_the_back_office(seeded, claims):
     _, started, _ = pay_by_card("inv-full", "tab-1")
     before = table_snapshot()
-    for status, body, _ in (create(claims=claims), void("inv-full", claims=claims),
-                            void("inv-part", claims=claims), admin_list("invoices", claims=claims),
-                            admin_list("payments", claims=claims)):
+    for status, body, _ in (
+        create(claims=claims),
+        void("inv-full", claims=claims),
+        void("inv-part", claims=claims),
+        admin_list("invoices", claims=claims),
+        admin_list("payments", claims=claims),
+    ):
         assert (status, body["error"]["code"]) == (403, "forbidden")
     assert table_snapshot() == before
     intent_id = Payment.get("client-a", started["payment_id"]).processor_payment_id

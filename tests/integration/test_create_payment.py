@@ -15,13 +15,19 @@ PAY = "CreatePaymentFunction"
 
 def pay(invoice_id, body=None, key="key-1", client_id="client-a", headers=None):
     hdrs = {"Idempotency-Key": key} if key is not None else {}
-    return call(PAY, path_parameters={"invoice_id": invoice_id}, body=body if body is not None else {"method": "card"},
-                headers=hdrs | (headers or {}), client_id=client_id)
+    return call(
+        PAY,
+        path_parameters={"invoice_id": invoice_id},
+        body=body if body is not None else {"method": "card"},
+        headers=hdrs | (headers or {}),
+        client_id=client_id,
+    )
 
 
 def stripe_requests(seeded, path="/v1/payment_intents"):
-    return [r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json()
-            if r["path"] == path]
+    return [
+        r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json() if r["path"] == path
+    ]
 
 
 def test_full_payment_creates_one_payment_intent_and_returns_its_client_secret(seeded):
@@ -34,8 +40,7 @@ def test_full_payment_creates_one_payment_intent_and_returns_its_client_secret(s
     params = sent["params"]
     assert params["amount"] == "125000" and params["currency"] == "usd"
     assert params["customer"].startswith("cus_")
-    assert params["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full",
-                                  "payment_id": body["payment_id"]}
+    assert params["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full", "payment_id": body["payment_id"]}
     assert params["description"] == "Acme Bookkeeping invoice INV-1001"
     assert params["allowed_payment_method_types"] == ["card"]
     assert "receipt_email" not in params  # the one receipt is ours (SES); Stripe's own stays off by default
@@ -93,26 +98,29 @@ def test_keys_are_scoped_per_client(seeded):
     assert status == 201 and b["payment_id"] != a["payment_id"]
 
 
-@pytest.mark.parametrize("invoice_id,body,key,status,code", [
-    ("inv-full", {"method": "card"}, None, 400, "idempotency_key_required"),
-    ("inv-full", "{not json", "k", 400, "invalid_json"),
-    ("inv-full", [1, 2], "k", 400, "invalid_json"),
-    ("inv-full", {"method": "card", "amount": 0}, "k", 422, "invalid_amount"),
-    ("inv-full", {"method": "card", "amount": -100}, "k", 422, "invalid_amount"),
-    ("inv-full", {"method": "card", "amount": 10.5}, "k", 422, "invalid_amount"),
-    ("inv-full", {"method": "card", "amount": "5000"}, "k", 422, "invalid_amount"),
-    ("inv-full", {"method": "cash"}, "k", 422, "unsupported_method"),
-    ("inv-full", {"amount": 5000}, "k", 422, "unsupported_method"),
-    ("inv-full", {"method": "card", "save_payment_method": "yes"}, "k", 422, "invalid_field"),
-    ("inv-full", {"method": "card", "amount": 5000}, "k", 422, "partial_payment_not_allowed"),
-    ("inv-part", {"method": "card", "amount": 100001}, "k", 422, "amount_exceeds_balance"),
-    ("inv-part", {"method": "card", "amount": 4999}, "k", 422, "amount_below_minimum"),
-    ("inv-paid", {"method": "card"}, "k", 409, "invoice_paid"),
-    ("inv-void", {"method": "card"}, "k", 409, "invoice_void"),
-    ("inv-b", {"method": "card"}, "k", 404, "invoice_not_found"),  # client-b's invoice
-    ("inv-nope", {"method": "card"}, "k", 404, "invoice_not_found"),
-    ("inv-full", {"method": "card", "payment_method_id": "pm_other"}, "k", 404, "payment_method_not_found"),
-])
+@pytest.mark.parametrize(
+    "invoice_id,body,key,status,code",
+    [
+        ("inv-full", {"method": "card"}, None, 400, "idempotency_key_required"),
+        ("inv-full", "{not json", "k", 400, "invalid_json"),
+        ("inv-full", [1, 2], "k", 400, "invalid_json"),
+        ("inv-full", {"method": "card", "amount": 0}, "k", 422, "invalid_amount"),
+        ("inv-full", {"method": "card", "amount": -100}, "k", 422, "invalid_amount"),
+        ("inv-full", {"method": "card", "amount": 10.5}, "k", 422, "invalid_amount"),
+        ("inv-full", {"method": "card", "amount": "5000"}, "k", 422, "invalid_amount"),
+        ("inv-full", {"method": "cash"}, "k", 422, "unsupported_method"),
+        ("inv-full", {"amount": 5000}, "k", 422, "unsupported_method"),
+        ("inv-full", {"method": "card", "save_payment_method": "yes"}, "k", 422, "invalid_field"),
+        ("inv-full", {"method": "card", "amount": 5000}, "k", 422, "partial_payment_not_allowed"),
+        ("inv-part", {"method": "card", "amount": 100001}, "k", 422, "amount_exceeds_balance"),
+        ("inv-part", {"method": "card", "amount": 4999}, "k", 422, "amount_below_minimum"),
+        ("inv-paid", {"method": "card"}, "k", 409, "invoice_paid"),
+        ("inv-void", {"method": "card"}, "k", 409, "invoice_void"),
+        ("inv-b", {"method": "card"}, "k", 404, "invoice_not_found"),  # client-b's invoice
+        ("inv-nope", {"method": "card"}, "k", 404, "invoice_not_found"),
+        ("inv-full", {"method": "card", "payment_method_id": "pm_other"}, "k", 404, "payment_method_not_found"),
+    ],
+)
 def test_bad_requests_get_a_clear_error_and_change_nothing(seeded, invoice_id, body, key, status, code):
     before = table_snapshot()
     got_status, got, _ = pay(invoice_id, body, key=key)
@@ -124,8 +132,13 @@ def test_bad_requests_get_a_clear_error_and_change_nothing(seeded, invoice_id, b
 
 def test_missing_identity_is_401(seeded):
     before = table_snapshot()
-    status, body, _ = call(PAY, path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
-                           headers={"Idempotency-Key": "k"}, claims={"sub": "someone"})
+    status, body, _ = call(
+        PAY,
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "k"},
+        claims={"sub": "someone"},
+    )
     assert (status, body["error"]["code"]) == (401, "unauthorized")
     assert table_snapshot() == before
 
@@ -136,8 +149,9 @@ def test_a_new_payment_replaces_the_unconfirmed_one(seeded):
     assert status == 201 and second["payment_id"] != first["payment_id"]
     assert Payment.get("client-a", first["payment_id"]).status == "canceled"
     first_intent = Payment.get("client-a", first["payment_id"]).processor_payment_id
-    intent = requests.get(f"{seeded['stripe'].url}/v1/payment_intents/{first_intent}",
-                          auth=("sk_test_portal", ""), timeout=5).json()
+    intent = requests.get(
+        f"{seeded['stripe'].url}/v1/payment_intents/{first_intent}", auth=("sk_test_portal", ""), timeout=5
+    ).json()
     assert intent["status"] == "canceled"  # the first tab can no longer confirm it
     assert Invoice.get("client-a", "inv-full").open_payment_id == second["payment_id"]
 
@@ -167,8 +181,9 @@ def test_two_racing_requests_never_leave_two_confirmable_intents(seeded, monkeyp
     assert [p.payment_id for p in Payment.query("client-a") if p.status == "pending"] == [this_tab["payment_id"]]
     assert Invoice.get("client-a", "inv-full").open_payment_id == this_tab["payment_id"]
     other_intent = other["client_secret"].split("_secret_")[0]
-    intent = requests.get(f"{seeded['stripe'].url}/v1/payment_intents/{other_intent}", auth=("sk_test_portal", ""),
-                          timeout=5).json()
+    intent = requests.get(
+        f"{seeded['stripe'].url}/v1/payment_intents/{other_intent}", auth=("sk_test_portal", ""), timeout=5
+    ).json()
     assert intent["status"] == "canceled"  # the other tab can no longer charge the client
 
 

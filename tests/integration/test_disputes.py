@@ -18,15 +18,42 @@ T0 = int(time.time()) - 3600
 def dispute(payment_id, status, funds=(), *, amount=40000, dispute_id="dp_1", currency="usd"):
     """A Dispute; funds: "out" (the chargeback's withdrawal) and/or "back" (its reinstatement)."""
     entries = {
-        "out": {"id": "txn_out", "object": "balance_transaction", "amount": -amount, "currency": currency,
-                "fee": 1500, "net": -amount - 1500, "type": "dispute", "description": "Chargeback withdrawal for ch_1"},
-        "back": {"id": "txn_back", "object": "balance_transaction", "amount": amount, "currency": currency,
-                 "fee": 0, "net": amount, "type": "dispute_reversal", "description": "Chargeback reversal for ch_1"},
+        "out": {
+            "id": "txn_out",
+            "object": "balance_transaction",
+            "amount": -amount,
+            "currency": currency,
+            "fee": 1500,
+            "net": -amount - 1500,
+            "type": "dispute",
+            "description": "Chargeback withdrawal for ch_1",
+        },
+        "back": {
+            "id": "txn_back",
+            "object": "balance_transaction",
+            "amount": amount,
+            "currency": currency,
+            "fee": 0,
+            "net": amount,
+            "type": "dispute_reversal",
+            "description": "Chargeback reversal for ch_1",
+        },
     }
-    return {"id": dispute_id, "object": "dispute", "amount": amount, "currency": currency, "charge": "ch_1",
-            "payment_intent": Payment.get("client-a", payment_id).processor_payment_id, "reason": "fraudulent",
-            "status": status, "is_charge_refundable": status.startswith("warning_"), "livemode": False,
-            "balance_transactions": [entries[f] for f in funds], "metadata": {}, "created": T0}
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": amount,
+        "currency": currency,
+        "charge": "ch_1",
+        "payment_intent": Payment.get("client-a", payment_id).processor_payment_id,
+        "reason": "fraudulent",
+        "status": status,
+        "is_charge_refundable": status.startswith("warning_"),
+        "livemode": False,
+        "balance_transactions": [entries[f] for f in funds],
+        "metadata": {},
+        "created": T0,
+    }
 
 
 def event(event_type, obj, event_id, created):
@@ -40,40 +67,63 @@ def seen(payment_id):
 
 
 # Stripe's events for each story, in the order Stripe sends them: (name, type, status, funds, created).
-WON = [("created", "charge.dispute.created", "needs_response", (), T0),
-       ("withdrawn", "charge.dispute.funds_withdrawn", "needs_response", ("out",), T0),
-       ("updated", "charge.dispute.updated", "under_review", ("out",), T0 + 60),
-       ("reinstated", "charge.dispute.funds_reinstated", "won", ("out", "back"), T0 + 120),
-       ("closed", "charge.dispute.closed", "won", ("out", "back"), T0 + 120)]
-LOST = [("created", "charge.dispute.created", "needs_response", ("out",), T0),
-        ("withdrawn", "charge.dispute.funds_withdrawn", "needs_response", ("out",), T0),
-        ("closed", "charge.dispute.closed", "lost", ("out",), T0 + 120)]
-INQUIRY = [("created", "charge.dispute.created", "warning_needs_response", (), T0),
-           ("updated", "charge.dispute.updated", "warning_under_review", (), T0 + 60),
-           ("closed", "charge.dispute.closed", "warning_closed", (), T0 + 120)]
+WON = [
+    ("created", "charge.dispute.created", "needs_response", (), T0),
+    ("withdrawn", "charge.dispute.funds_withdrawn", "needs_response", ("out",), T0),
+    ("updated", "charge.dispute.updated", "under_review", ("out",), T0 + 60),
+    ("reinstated", "charge.dispute.funds_reinstated", "won", ("out", "back"), T0 + 120),
+    ("closed", "charge.dispute.closed", "won", ("out", "back"), T0 + 120),
+]
+LOST = [
+    ("created", "charge.dispute.created", "needs_response", ("out",), T0),
+    ("withdrawn", "charge.dispute.funds_withdrawn", "needs_response", ("out",), T0),
+    ("closed", "charge.dispute.closed", "lost", ("out",), T0 + 120),
+]
+INQUIRY = [
+    ("created", "charge.dispute.created", "warning_needs_response", (), T0),
+    ("updated", "charge.dispute.updated", "warning_under_review", (), T0 + 60),
+    ("closed", "charge.dispute.closed", "warning_closed", (), T0 + 120),
+]
 
 
 def story_events(payment_id, story):
-    return {name: event(kind, dispute(payment_id, status, funds), f"evt_{name}", created)
-            for name, kind, status, funds, created in story}
+    return {
+        name: event(kind, dispute(payment_id, status, funds), f"evt_{name}", created)
+        for name, kind, status, funds, created in story
+    }
 
 
 # (story, delivery order, (invoice status, amount_paid, payment status) after each delivery)
 CASES = {
-    "won in order": (WON, ["created", "withdrawn", "updated", "reinstated", "closed"],
-                     [("partially_paid", 40000, "disputed"), ("open", 0, "disputed"), ("open", 0, "disputed"),
-                      ("partially_paid", 40000, "succeeded"), ("partially_paid", 40000, "succeeded")]),
-    "won, closed first and reversed": (WON, ["closed", "reinstated", "updated", "withdrawn", "created"],
-                                       [("partially_paid", 40000, "succeeded")] * 5),
-    "won, reinstated before withdrawn": (WON, ["created", "reinstated", "withdrawn", "updated", "closed"],
-                                         [("partially_paid", 40000, "disputed")]
-                                         + [("partially_paid", 40000, "succeeded")] * 4),
-    "lost in order": (LOST, ["created", "withdrawn", "closed"],
-                      [("open", 0, "disputed")] * 3),
+    "won in order": (
+        WON,
+        ["created", "withdrawn", "updated", "reinstated", "closed"],
+        [
+            ("partially_paid", 40000, "disputed"),
+            ("open", 0, "disputed"),
+            ("open", 0, "disputed"),
+            ("partially_paid", 40000, "succeeded"),
+            ("partially_paid", 40000, "succeeded"),
+        ],
+    ),
+    "won, closed first and reversed": (
+        WON,
+        ["closed", "reinstated", "updated", "withdrawn", "created"],
+        [("partially_paid", 40000, "succeeded")] * 5,
+    ),
+    "won, reinstated before withdrawn": (
+        WON,
+        ["created", "reinstated", "withdrawn", "updated", "closed"],
+        [("partially_paid", 40000, "disputed")] + [("partially_paid", 40000, "succeeded")] * 4,
+    ),
+    "lost in order": (LOST, ["created", "withdrawn", "closed"], [("open", 0, "disputed")] * 3),
     "lost, closed before created": (LOST, ["closed", "withdrawn", "created"], [("open", 0, "disputed")] * 3),
     "inquiry in order": (INQUIRY, ["created", "updated", "closed"], [("partially_paid", 40000, "succeeded")] * 3),
-    "inquiry, closed before created": (INQUIRY, ["closed", "updated", "created"],
-                                       [("partially_paid", 40000, "succeeded")] * 3),
+    "inquiry, closed before created": (
+        INQUIRY,
+        ["closed", "updated", "created"],
+        [("partially_paid", 40000, "succeeded")] * 3,
+    ),
 }
 
 
@@ -143,8 +193,15 @@ def test_a_full_dispute_of_a_partly_refunded_payment_takes_back_only_what_was_le
     deliver(event("charge.dispute.funds_withdrawn", dispute(payment_id, "needs_response", ("out",)), "evt_w", T0))
     assert numbers() == ("open", 100000, 0, 100000)
     partly_back = dispute(payment_id, "lost", ("out",))
-    partly_back["balance_transactions"].append({"id": "txn_part", "object": "balance_transaction", "amount": 10000,
-                                                "currency": "usd", "type": "dispute_reversal"})
+    partly_back["balance_transactions"].append(
+        {
+            "id": "txn_part",
+            "object": "balance_transaction",
+            "amount": 10000,
+            "currency": "usd",
+            "type": "dispute_reversal",
+        }
+    )
     deliver(event("charge.dispute.funds_reinstated", partly_back, "evt_r", T0 + 9))
     assert numbers() == ("open", 100000, 0, 100000)
     assert Payment.get("client-a", payment_id).status == "disputed"
@@ -165,8 +222,9 @@ def test_unknown_statuses_change_nothing_and_raise_the_anomaly_alarm(seeded, cap
 def test_a_dispute_in_another_currency_changes_nothing_and_raises_the_alarm(seeded, capsys):
     payment_id = paid_by_card(seeded)
     before = table_snapshot()
-    evt = event("charge.dispute.funds_withdrawn", dispute(payment_id, "needs_response", ("out",), currency="jpy"),
-                "evt_jpy", T0)
+    evt = event(
+        "charge.dispute.funds_withdrawn", dispute(payment_id, "needs_response", ("out",), currency="jpy"), "evt_jpy", T0
+    )
     assert deliver(evt, capsys) == 1
     after = table_snapshot()
     assert without_events(after) == without_events(before)
@@ -188,22 +246,50 @@ def test_a_card_dispute_naming_an_ach_payment_changes_nothing_and_raises_the_ala
 
 def test_a_dispute_for_an_unknown_charge_is_acknowledged_and_changes_nothing(seeded):
     before = table_snapshot()
-    deliver(event("charge.dispute.created", {"id": "dp_x", "object": "dispute", "amount": 100, "currency": "usd",
-                                             "charge": "ch_x", "status": "needs_response",
-                                             "payment_intent": "pi_unknown", "balance_transactions": []},
-                  "evt_unknown", T0))
+    deliver(
+        event(
+            "charge.dispute.created",
+            {
+                "id": "dp_x",
+                "object": "dispute",
+                "amount": 100,
+                "currency": "usd",
+                "charge": "ch_x",
+                "status": "needs_response",
+                "payment_intent": "pi_unknown",
+                "balance_transactions": [],
+            },
+            "evt_unknown",
+            T0,
+        )
+    )
     after = table_snapshot()
     assert without_events(after) == without_events(before)
 
 
-@pytest.mark.parametrize("obj", [
-    {"id": "dp_1", "object": "dispute", "amount": 100, "currency": "usd", "status": "needs_response"},  # no ledger
-    {"id": "dp_1", "object": "dispute", "amount": "100", "currency": "usd", "status": "needs_response",
-     "balance_transactions": []},
-    {"id": "dp_1", "object": "dispute", "amount": 100, "status": "needs_response", "balance_transactions": []},
-    {"id": "dp_1", "object": "dispute", "amount": 100, "currency": "usd", "status": "needs_response",
-     "balance_transactions": [{"id": "txn_1", "amount": "-100", "currency": "usd"}]},
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"id": "dp_1", "object": "dispute", "amount": 100, "currency": "usd", "status": "needs_response"},  # no ledger
+        {
+            "id": "dp_1",
+            "object": "dispute",
+            "amount": "100",
+            "currency": "usd",
+            "status": "needs_response",
+            "balance_transactions": [],
+        },
+        {"id": "dp_1", "object": "dispute", "amount": 100, "status": "needs_response", "balance_transactions": []},
+        {
+            "id": "dp_1",
+            "object": "dispute",
+            "amount": 100,
+            "currency": "usd",
+            "status": "needs_response",
+            "balance_transactions": [{"id": "txn_1", "amount": "-100", "currency": "usd"}],
+        },
+    ],
+)
 def test_malformed_dispute_events_are_400_and_change_nothing(seeded, obj):
     paid_by_card(seeded)
     before = table_snapshot()
@@ -218,8 +304,12 @@ def test_the_merchant_is_told_each_step_once(seeded):
         deliver(evt)
         deliver(evt)
     jobs = [json.loads(m["Body"]) for m in queue_messages(seeded["receipt_queue"])]
-    assert [(j["phase"], j["amount"]) for j in jobs] == [("opened", 40000), ("withdrawn", 40000),
-                                                         ("reinstated", 40000), ("won", 40000)]
+    assert [(j["phase"], j["amount"]) for j in jobs] == [
+        ("opened", 40000),
+        ("withdrawn", 40000),
+        ("reinstated", 40000),
+        ("won", 40000),
+    ]
 
 
 def test_refund_receipt_and_dispute_emails_go_out_once(seeded):

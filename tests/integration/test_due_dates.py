@@ -19,8 +19,6 @@ from tests.races import competing
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 
 
-
-
 @pytest.fixture
 def book(aws):
     put_client("c1", name="Cora", billing_email="cora@example.test")
@@ -74,8 +72,14 @@ def test_no_reminders_when_off_paid_void_or_covered_by_a_processing_payment(book
 
 
 def test_overdue_notice_and_flat_fee_once(book, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-10")
     assert run_job()["fees_applied"] == []  # due today: not overdue yet
     _, body, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
@@ -87,8 +91,12 @@ def test_overdue_notice_and_flat_fee_once(book, frozen):
     assert run_job()["fees_applied"] == []  # nor the next day
     _, body, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
     assert (body["overdue"], body["fees"], body["balance"]) == (True, 2500, 52500)
-    assert body["line_items"][-1] == {"description": "Late fee ($25.00)", "quantity": 1, "unit_amount": 2500,
-                                      "amount": 2500}
+    assert body["line_items"][-1] == {
+        "description": "Late fee ($25.00)",
+        "quantity": 1,
+        "unit_amount": 2500,
+        "amount": 2500,
+    }
     deliver_jobs(book)
     assert subjects(book).count("Invoice INV-1 is overdue") == 1
 
@@ -104,13 +112,24 @@ def test_grace_period_and_merchant_default_policy(book, frozen, monkeypatch):
 
 
 def test_percentage_fee_is_on_the_unpaid_part_only(book, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=100000, amount_paid=40000, due_date="2026-12-10",
-                allow_partial=True, late_fee={"kind": "percent", "basis_points": 1000, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=100000,
+        amount_paid=40000,
+        due_date="2026-12-10",
+        allow_partial=True,
+        late_fee={"kind": "percent", "basis_points": 1000, "grace_days": 0},
+    )
     frozen("2026-12-11")
     assert run_job()["fees_applied"] == [("i1", 6000)]  # 10% of the unpaid 60,000
     _, body, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
-    assert (body["fees"], body["status"], body["line_items"][-1]["description"]) == \
-        (6000, "partially_paid", "Late fee (10.00% of the unpaid balance, at most $100.00)")
+    assert (body["fees"], body["status"], body["line_items"][-1]["description"]) == (
+        6000,
+        "partially_paid",
+        "Late fee (10.00% of the unpaid balance, at most $100.00)",
+    )
     assert Invoice.get("c1", "i1").line_items[-1].description == "Professional services"  # the item never grows
 
 
@@ -129,8 +148,14 @@ def test_no_fee_on_paid_void_or_ach_covered_invoices(book, frozen):
 def test_concurrent_runs_charge_the_fee_once(book, frozen, monkeypatch):
     """Two runs at once (a scheduler retry): the other run charges the fee between this run's read of the
     invoice and its write."""
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-11")
     other = competing(monkeypatch, job, "apply_late_fee", run_job, before=True)
     report = run_job()
@@ -152,6 +177,7 @@ def test_a_crash_half_way_then_a_rerun_sends_each_email_once(book, frozen):
             raise RuntimeError("the job died here")
         sent.append(payload)
         from shared.aws.notify import enqueue_job
+
         enqueue_job(payload)
 
     with pytest.raises(RuntimeError):
@@ -162,8 +188,14 @@ def test_a_crash_half_way_then_a_rerun_sends_each_email_once(book, frozen):
 
 
 def test_due_dates_are_the_merchants_calendar_days(book, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-11", hour_utc=3)  # still Dec 10, 22:00 in New York
     assert run_job()["fees_applied"] == []
     frozen("2026-12-11", hour_utc=6)  # Dec 11, 01:00 in New York
@@ -172,29 +204,42 @@ def test_due_dates_are_the_merchants_calendar_days(book, frozen):
 
 # ---- extension requests --------------------------------------------------------------------------------------
 
+
 def ask(invoice_id, body, client_id="c1"):
-    return call("RequestExtensionFunction", path_parameters={"invoice_id": invoice_id}, body=body,
-                client_id=client_id)
+    return call("RequestExtensionFunction", path_parameters={"invoice_id": invoice_id}, body=body, client_id=client_id)
 
 
 def _decide(ext_id, verdict, claims):
     """The admin function serves two routes; pick the one for the verdict."""
-    status, body, _ = call("AdminExtensionDecisionFunction", path_parameters={"extension_request_id": ext_id},
-                           claims=claims, path_suffix=verdict)
+    status, body, _ = call(
+        "AdminExtensionDecisionFunction",
+        path_parameters={"extension_request_id": ext_id},
+        claims=claims,
+        path_suffix=verdict,
+    )
     return status, body
 
 
 def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-05")
     status, ext, _ = ask("i1", {"requested_due_date": "2027-01-10", "reason": "Waiting on a client payment."})
     assert status == 201 and ext["status"] == "pending"
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "i1"}, client_id="c1")
-    assert invoice["extension_request"] == {"extension_request_id": ext["extension_request_id"],
-                                            "requested_due_date": "2027-01-10",
-                                            "reason": "Waiting on a client payment.", "status": "pending",
-                                            "note": None}
+    assert invoice["extension_request"] == {
+        "extension_request_id": ext["extension_request_id"],
+        "requested_due_date": "2027-01-10",
+        "reason": "Waiting on a client payment.",
+        "status": "pending",
+        "note": None,
+    }
     status, body, _ = ask("i1", {"requested_due_date": "2027-01-11", "reason": "again"})
     assert (status, body["error"]["code"]) == (409, "extension_request_pending")
 
@@ -210,8 +255,9 @@ def test_extension_request_approved_moves_the_due_date_and_stops_fees(book, froz
     to_merchant = emails["Extension requested for invoice INV-1"]
     assert to_merchant["destinations"]["ToAddresses"] == ["office@acme.test"]
     assert "Waiting on a client payment." in to_merchant["body"] and "January 10, 2027" in to_merchant["body"]
-    assert emails["Extension approved: invoice INV-1 is now due January 10, 2027"]["destinations"]["ToAddresses"] == \
-        ["cora@example.test"]
+    assert emails["Extension approved: invoice INV-1 is now due January 10, 2027"]["destinations"]["ToAddresses"] == [
+        "cora@example.test"
+    ]
 
 
 def test_declined_extension_keeps_the_due_date(book, frozen):
@@ -224,20 +270,23 @@ def test_declined_extension_keeps_the_due_date(book, frozen):
     assert status == 201  # a decided request no longer blocks a new one
 
 
-@pytest.mark.parametrize("invoice_id,body,status,code", [
-    ("i1", {"requested_due_date": "2026-12-09", "reason": "x"}, 422, "date_not_after_due_date"),
-    ("i1", {"requested_due_date": "2026-12-10", "reason": "x"}, 422, "date_not_after_due_date"),
-    ("i1", {"requested_due_date": "2027-03-11", "reason": "x"}, 422, "date_too_far"),
-    ("i1", {"requested_due_date": "12/20/2026", "reason": "x"}, 422, "invalid_date"),
-    ("i1", {"requested_due_date": 20261220, "reason": "x"}, 422, "invalid_date"),
-    ("i1", {"requested_due_date": "2026-12-20"}, 422, "invalid_reason"),
-    ("i1", {"requested_due_date": "2026-12-20", "reason": "x" * 1001}, 422, "invalid_reason"),
-    ("i1", {"requested_due_date": "2026-12-20", "reason": "x", "urgent": True}, 422, "unknown_field"),
-    ("i1", "nope", 400, "invalid_json"),
-    ("paid", {"requested_due_date": "2026-12-20", "reason": "x"}, 409, "invoice_paid"),
-    ("void", {"requested_due_date": "2026-12-20", "reason": "x"}, 409, "invoice_void"),
-    ("theirs", {"requested_due_date": "2026-12-20", "reason": "x"}, 404, "invoice_not_found"),
-])
+@pytest.mark.parametrize(
+    "invoice_id,body,status,code",
+    [
+        ("i1", {"requested_due_date": "2026-12-09", "reason": "x"}, 422, "date_not_after_due_date"),
+        ("i1", {"requested_due_date": "2026-12-10", "reason": "x"}, 422, "date_not_after_due_date"),
+        ("i1", {"requested_due_date": "2027-03-11", "reason": "x"}, 422, "date_too_far"),
+        ("i1", {"requested_due_date": "12/20/2026", "reason": "x"}, 422, "invalid_date"),
+        ("i1", {"requested_due_date": 20261220, "reason": "x"}, 422, "invalid_date"),
+        ("i1", {"requested_due_date": "2026-12-20"}, 422, "invalid_reason"),
+        ("i1", {"requested_due_date": "2026-12-20", "reason": "x" * 1001}, 422, "invalid_reason"),
+        ("i1", {"requested_due_date": "2026-12-20", "reason": "x", "urgent": True}, 422, "unknown_field"),
+        ("i1", "nope", 400, "invalid_json"),
+        ("paid", {"requested_due_date": "2026-12-20", "reason": "x"}, 409, "invoice_paid"),
+        ("void", {"requested_due_date": "2026-12-20", "reason": "x"}, 409, "invoice_void"),
+        ("theirs", {"requested_due_date": "2026-12-20", "reason": "x"}, 404, "invoice_not_found"),
+    ],
+)
 def test_bad_extension_requests_change_nothing(book, frozen, invoice_id, body, status, code):
     put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10")
     put_invoice("c1", "paid", number="P", total=1000, amount_paid=1000, due_date="2026-12-10")
@@ -266,13 +315,26 @@ def test_only_admins_decide_and_unknown_ids_are_404(book, frozen):
 
 # ---------- the cap on every fee (MaxLateFeeCents) ----------
 
+
 def test_no_fee_the_job_charges_is_above_the_cap(book, frozen, monkeypatch):
     """Policies stored before POST /admin/invoices refused them (the issue's 10,000,000,000.00 typo on a 70.00
     invoice), and the merchant's default: the job charges at most MaxLateFeeCents (100.00 unless set)."""
-    put_invoice("c1", "typo", number="INV-1", total=7000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 1_000_000_000_000, "grace_days": 0})
-    put_invoice("c1", "whole", number="INV-2", total=7000, due_date="2026-12-10",
-                late_fee={"kind": "percent", "basis_points": 10000, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "typo",
+        number="INV-1",
+        total=7000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 1_000_000_000_000, "grace_days": 0},
+    )
+    put_invoice(
+        "c1",
+        "whole",
+        number="INV-2",
+        total=7000,
+        due_date="2026-12-10",
+        late_fee={"kind": "percent", "basis_points": 10000, "grace_days": 0},
+    )
     put_invoice("c2", "default", number="INV-3", total=900000, due_date="2026-12-10")
     monkeypatch.setenv("DEFAULT_LATE_FEE_POLICY", '{"kind": "percent", "basis_points": 2500}')
     frozen("2026-12-11")
@@ -285,15 +347,27 @@ def test_no_fee_the_job_charges_is_above_the_cap(book, frozen, monkeypatch):
     assert shown["line_items"][-1]["description"] == "Late fee ($100.00)"
 
     monkeypatch.setenv("MAX_LATE_FEE_CENTS", "2500")  # the merchant lowers the cap
-    put_invoice("c1", "later", number="INV-4", total=50000, due_date="2026-12-11",
-                late_fee={"kind": "flat", "amount": 5000, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "later",
+        number="INV-4",
+        total=50000,
+        due_date="2026-12-11",
+        late_fee={"kind": "flat", "amount": 5000, "grace_days": 0},
+    )
     frozen("2026-12-12")
     assert run_job()["fees_applied"] == [("later", 2500)]
 
 
 def test_a_cap_that_is_not_whole_cents_stops_the_job_before_any_fee(book, frozen, monkeypatch):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     monkeypatch.setenv("MAX_LATE_FEE_CENTS", "25.00")
     frozen("2026-12-11")
     before = table_snapshot()
@@ -304,12 +378,19 @@ def test_a_cap_that_is_not_whole_cents_stops_the_job_before_any_fee(book, frozen
 
 # ---------- an extension answered after its date ----------
 
+
 def test_an_extension_approved_after_its_date_is_refused_and_no_second_fee_follows(book, frozen):
     """The issue's case: the fee for the first due date is charged, the client asks for a later date, the merchant
     answers after that date has passed. Approving is refused (409, nothing changed); declining still works; the
     next run charges nothing more."""
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-11")
     assert run_job()["fees_applied"] == [("i1", 2500)]
     _, ext, _ = ask("i1", {"requested_due_date": "2026-12-15", "reason": "Paid on the 15th."})
@@ -328,8 +409,14 @@ def test_an_extension_approved_after_its_date_is_refused_and_no_second_fee_follo
 
 
 def test_an_extension_approved_on_its_own_date_still_moves_the_due_date(book, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-05")
     _, ext, _ = ask("i1", {"requested_due_date": "2026-12-15", "reason": "Paid on the 15th."})
     frozen("2026-12-15")

@@ -21,6 +21,7 @@ from tests.drivers.ach import add_bank, new_customer, verified_adapter_bank
 
 # ------------------------------------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture
 def make_ach(sandbox):
     sandbox.reset()
@@ -51,8 +52,12 @@ class Admin:
 
     def headers(self):
         if self._token is None:
-            response = requests.post(f"{self.server.url}/token", data={"grant_type": "client_credentials"},
-                                     auth=(self.server.client_id, self.server.client_secret), timeout=5)
+            response = requests.post(
+                f"{self.server.url}/token",
+                data={"grant_type": "client_credentials"},
+                auth=(self.server.client_id, self.server.client_secret),
+                timeout=5,
+            )
             self._token = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._token}", "Accept": HAL}
 
@@ -80,6 +85,7 @@ class Admin:
 
 # ---------------------------------------------------------------------------------------------- amounts
 
+
 def test_amounts_are_integer_cents_both_ways():
     assert [format_amount(c) for c in (3, 9, 100, 12500, 123456)] == ["0.03", "0.09", "1.00", "125.00", "1234.56"]
     assert [parse_amount(v) for v in ("0.03", "125.00", "1234.56")] == [3, 12500, 123456]
@@ -98,6 +104,7 @@ def test_names_split_into_first_and_last():
 
 
 # ------------------------------------------------------------------------------------------------- OAuth
+
 
 def test_token_is_cached_and_refreshed_a_minute_before_it_expires(sandbox, make_ach):
     now = [1000.0]
@@ -130,6 +137,7 @@ def test_bad_credentials_are_an_ach_error(sandbox):
 
 
 # --------------------------------------------------------------------------------------------- customers
+
 
 def test_customer_is_idempotent_per_client(sandbox, ach):
     first = ach.ensure_customer(client_id="client-1", name="Ann Archer", email="ann@example.test")
@@ -168,6 +176,7 @@ def test_a_client_finds_its_own_customer_after_its_email_changed_and_the_key_exp
 
 
 # ----------------------------------------------------------------------------------------- bank accounts
+
 
 def test_add_bank_starts_micro_deposits_and_a_duplicate_returns_the_same_bank(sandbox, ach, admin):
     customer = new_customer(ach)
@@ -228,16 +237,24 @@ def test_urls_outside_the_api_are_refused(ach):
 
 # --------------------------------------------------------------------------------------------- transfers
 
+
 def test_transfer_is_idempotent_and_settles_processed(sandbox, ach, admin):
     bank = verified_adapter_bank(ach, admin.server)
     key = str(uuid.uuid4())
-    transfer = ach.create_transfer(bank_account_id=bank, amount=12500, metadata={"paymentId": "p-1"},
-                                   idempotency_key=key)
+    transfer = ach.create_transfer(
+        bank_account_id=bank, amount=12500, metadata={"paymentId": "p-1"}, idempotency_key=key
+    )
     assert transfer.id.startswith(f"{sandbox.url}/transfers/")
-    assert (transfer.status, transfer.amount, transfer.metadata, transfer.failure_code) == \
-        ("pending", 12500, {"paymentId": "p-1"}, None)
-    assert ach.create_transfer(bank_account_id=bank, amount=12500, metadata={"paymentId": "p-1"},
-                               idempotency_key=key).id == transfer.id
+    assert (transfer.status, transfer.amount, transfer.metadata, transfer.failure_code) == (
+        "pending",
+        12500,
+        {"paymentId": "p-1"},
+        None,
+    )
+    assert (
+        ach.create_transfer(bank_account_id=bank, amount=12500, metadata={"paymentId": "p-1"}, idempotency_key=key).id
+        == transfer.id
+    )
     assert len(admin.transfers_of(bank)) == 1
     destination = admin.get(transfer.id)["_links"]["destination-funding-source"]["href"]
     assert destination == f"{sandbox.url}/funding-sources/{sandbox.merchant_funding_source_id}"
@@ -281,6 +298,7 @@ def test_merchant_bank_is_looked_up_once(sandbox, ach, admin):
 
 # -------------------------------------------------------------------------------------- faults and retries
 
+
 def test_a_503_is_retried_with_the_same_key(ach, admin):
     bank = verified_adapter_bank(ach, admin.server)
     admin.fault(path_prefix="/transfers", method="POST", status=503, count=1)
@@ -306,8 +324,9 @@ def test_5xx_beyond_retries_is_processor_unavailable(ach, admin):
 
 def test_a_4xx_is_not_retried(ach, admin):
     bank = verified_adapter_bank(ach, admin.server)
-    admin.fault(path_prefix="/transfers", method="POST", status=400, count=1,
-                body={"code": "BadRequest", "message": "Nope."})
+    admin.fault(
+        path_prefix="/transfers", method="POST", status=400, count=1, body={"code": "BadRequest", "message": "Nope."}
+    )
     with pytest.raises(AchError) as raised:
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-400")
     assert (raised.value.code, raised.value.message) == ("BadRequest", "Nope.")
@@ -320,8 +339,9 @@ def test_timeouts_beyond_retries_are_processor_unavailable(make_ach, admin, proc
     bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     # after_commit + status None: the processor does the work, then answers too late for the client.
-    admin.fault(path_prefix="/transfers", method="POST", status=None, delay_seconds=0.4, count=3,
-                after_commit=processed)
+    admin.fault(
+        path_prefix="/transfers", method="POST", status=None, delay_seconds=0.4, count=3, after_commit=processed
+    )
     with pytest.raises(ProcessorUnavailable):
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-slow")
     # Three tries, each ended by the client's 0.15 s read timeout (the answer would have come after 0.4 s, and
@@ -338,8 +358,9 @@ def test_timeouts_beyond_retries_are_processor_unavailable(make_ach, admin, proc
 def test_a_key_still_in_flight_is_unavailable_without_retry(ach, admin):
     bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
-    admin.fault(path_prefix="/transfers", method="POST", status=409, count=1,
-                body={"code": "Conflict", "message": "Later."})
+    admin.fault(
+        path_prefix="/transfers", method="POST", status=409, count=1, body={"code": "Conflict", "message": "Later."}
+    )
     with pytest.raises(ProcessorUnavailable):
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-later")
     assert admin.transfers_of(bank) == []  # not retried: the fault was used up by the single attempt
@@ -374,16 +395,23 @@ def test_a_429_is_retried_with_backoff_and_the_same_key(sandbox, paused, admin):
     assert "k-429" in sandbox.idempotency  # the third attempt still carried the caller's key
 
 
-@pytest.mark.parametrize("retry_after, low, high", [("3", 3, 3), ("0", 0, 0), (None, 2, 7)],
-                         ids=["seconds", "zero", "http-date"])
+@pytest.mark.parametrize(
+    "retry_after, low, high", [("3", 3, 3), ("0", 0, 0), (None, 2, 7)], ids=["seconds", "zero", "http-date"]
+)
 def test_retry_after_is_honoured(paused, admin, retry_after, low, high):
     ach, waits = paused
     bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
     # A date has whole seconds and is read against the wall clock: the range leaves room for a slow machine.
     retry_after = retry_after or email.utils.formatdate(time.time() + 7, usegmt=True)
-    admin.fault(path_prefix="/transfers", method="POST", status=429, count=1, body=TOO_MANY,
-                headers={"Retry-After": retry_after})
+    admin.fault(
+        path_prefix="/transfers",
+        method="POST",
+        status=429,
+        count=1,
+        body=TOO_MANY,
+        headers={"Retry-After": retry_after},
+    )
     ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-after")
     [wait] = waits
     assert low <= wait <= high
@@ -402,16 +430,23 @@ def test_429_retries_are_bounded_in_attempts(paused, admin):
     assert fault["count"] == 6 and admin.transfers_of(bank) == []
 
 
-@pytest.mark.parametrize("retry_after, expected", [("300", []), ("5", [5])],
-                         ids=["beyond-the-budget", "second-wait-beyond-it"])
+@pytest.mark.parametrize(
+    "retry_after, expected", [("300", []), ("5", [5])], ids=["beyond-the-budget", "second-wait-beyond-it"]
+)
 def test_429_retries_are_bounded_in_total_time(paused, admin, retry_after, expected):
     """Dwolla's volume limit lasts 5 minutes: a wait that would take the call past its 8 s budget is not
     started; the caller (the worker's queue, the client's retry) comes back later with the same key."""
     ach, waits = paused
     bank = verified_adapter_bank(ach, admin.server)
     ach.merchant_funding_source()
-    admin.fault(path_prefix="/transfers", method="POST", status=429, count=3, body=TOO_MANY,
-                headers={"Retry-After": retry_after})
+    admin.fault(
+        path_prefix="/transfers",
+        method="POST",
+        status=429,
+        count=3,
+        body=TOO_MANY,
+        headers={"Retry-After": retry_after},
+    )
     with pytest.raises(ProcessorUnavailable):
         ach.create_transfer(bank_account_id=bank, amount=2500, metadata={}, idempotency_key="k-later")
     assert waits == expected and sum(waits) <= 8
@@ -434,8 +469,9 @@ def test_from_environment_reads_the_secret(monkeypatch, sandbox):
 
     def secret_string(arn):
         calls.append(arn)
-        return json.dumps({"client_id": sandbox.client_id, "client_secret": sandbox.client_secret,
-                           "webhook_secret": "w"})
+        return json.dumps(
+            {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret, "webhook_secret": "w"}
+        )
 
     monkeypatch.setattr(secrets, "_secret_string", secret_string)
     monkeypatch.setenv("ACH_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:ach")
@@ -447,6 +483,7 @@ def test_from_environment_reads_the_secret(monkeypatch, sandbox):
 
 
 # ---------------------------------------------------------------------------------------- secret hygiene
+
 
 class Records(logging.Handler):
     def __init__(self):

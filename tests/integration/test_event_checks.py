@@ -23,15 +23,25 @@ AUTH = (STRIPE_API_KEY, "")
 
 
 def card_payment(seeded, amount=40000, key="card"):
-    _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                      body={"method": "card", "amount": amount}, headers={"Idempotency-Key": key})
+    _, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": amount},
+        headers={"Idempotency-Key": key},
+    )
     return Payment.get("client-a", body["payment_id"])
 
 
 def succeeded(payment, event_id, *, intent_id=None, **fields):
-    evt = intent_event("payment_intent.succeeded", intent_id=intent_id or payment.processor_payment_id,
-                       amount=payment.amount, client_id=payment.client_id, invoice_id=payment.invoice_id,
-                       payment_id=payment.payment_id, event_id=event_id)
+    evt = intent_event(
+        "payment_intent.succeeded",
+        intent_id=intent_id or payment.processor_payment_id,
+        amount=payment.amount,
+        client_id=payment.client_id,
+        invoice_id=payment.invoice_id,
+        payment_id=payment.payment_id,
+        event_id=event_id,
+    )
     evt["data"]["object"].update(fields)
     return evt
 
@@ -49,9 +59,17 @@ def forget_intent_id(payment):
 
 def test_a_card_event_naming_an_ach_payment_in_its_metadata_changes_nothing(seeded, capsys):
     method_id = verified_bank(seeded["ach"])
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={  # Dwolla refuses the transfer
-        "path_prefix": "/transfers", "method": "POST", "status": 400, "count": 1,
-        "body": {"code": "ValidationError", "message": "Validation error(s) present."}})
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={  # Dwolla refuses the transfer
+            "path_prefix": "/transfers",
+            "method": "POST",
+            "status": 400,
+            "count": 1,
+            "body": {"code": "ValidationError", "message": "Validation error(s) present."},
+        },
+    )
     status, body, _ = pay_ach("inv-part", method_id, amount=40000)
     assert (status, body["status"]) == (201, "failed")
     refused = Payment.get("client-a", body["payment_id"])
@@ -67,9 +85,18 @@ def test_without_a_stored_intent_id_only_stripes_own_record_ties_an_intent_to_th
     intent_id = payment.processor_payment_id
     forget_intent_id(payment)
     # An intent of the same Stripe account whose own metadata names another payment.
-    other = requests.post(f"{seeded['stripe'].url}/v1/payment_intents", auth=AUTH, timeout=5, data={
-        "amount": 40000, "currency": "usd", "metadata[client_id]": "client-a", "metadata[invoice_id]": "inv-part",
-        "metadata[payment_id]": "pay_someone_else"}).json()["id"]
+    other = requests.post(
+        f"{seeded['stripe'].url}/v1/payment_intents",
+        auth=AUTH,
+        timeout=5,
+        data={
+            "amount": 40000,
+            "currency": "usd",
+            "metadata[client_id]": "client-a",
+            "metadata[invoice_id]": "inv-part",
+            "metadata[payment_id]": "pay_someone_else",
+        },
+    ).json()["id"]
     before = table_snapshot()
     assert deliver(succeeded(payment, "evt_other", intent_id=other), capsys) == 1
     assert table_snapshot() == before
@@ -116,6 +143,7 @@ def test_an_intent_event_without_a_currency_or_with_a_bad_amount_received_is_400
 
 # ---- the service, with an in-memory card port ---------------------------------------------------------------
 
+
 class FakeIntents:
     def __init__(self, intents: dict[str, IntentOutcome] | None = None, fail: bool = False):
         self.intents, self.fail, self.asked = intents or {}, fail, []
@@ -128,14 +156,18 @@ class FakeIntents:
 
 
 def handle(evt, fake):
-    return stripe_webhooks.handle(parse(json.dumps(evt).encode()), enqueue=lambda job: None,
-                                  stripe=stripe_webhooks.StripeSide(card_details=lambda pm: None, intent_outcome=fake))
+    return stripe_webhooks.handle(
+        parse(json.dumps(evt).encode()),
+        enqueue=lambda job: None,
+        stripe=stripe_webhooks.StripeSide(card_details=lambda pm: None, intent_outcome=fake),
+    )
 
 
 def outcome_for(payment, intent_id, **metadata):
     ids = {"client_id": payment.client_id, "invoice_id": payment.invoice_id, "payment_id": payment.payment_id}
-    return IntentOutcome(id=intent_id, status="succeeded", amount=payment.amount, amount_received=payment.amount,
-                         metadata=ids | metadata)
+    return IntentOutcome(
+        id=intent_id, status="succeeded", amount=payment.amount, amount_received=payment.amount, metadata=ids | metadata
+    )
 
 
 def test_stripe_is_asked_only_when_no_intent_id_is_stored(seeded):
@@ -148,8 +180,9 @@ def test_stripe_is_asked_only_when_no_intent_id_is_stored(seeded):
 def test_the_lookup_accepts_only_an_intent_whose_own_metadata_names_the_payment(seeded):
     payment = card_payment(seeded)
     forget_intent_id(payment)
-    fake = FakeIntents({"pi_x": outcome_for(payment, "pi_x", payment_id="pay_other"),
-                        "pi_y": outcome_for(payment, "pi_y")})
+    fake = FakeIntents(
+        {"pi_x": outcome_for(payment, "pi_x", payment_id="pay_other"), "pi_y": outcome_for(payment, "pi_y")}
+    )
     before = table_snapshot()
     result = handle(succeeded(payment, "evt_x", intent_id="pi_x"), fake)
     assert (result.outcome, result.anomaly) == ("unknown_payment", "processor_id_mismatch")

@@ -29,47 +29,82 @@ HOSTILE = {
 @pytest.fixture
 def world(seeded):
     """A pending card payment of client-a and an open problem report on it; the queue emptied."""
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "ft-1"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "ft-1"},
+    )
     assert status == 201
     payment_id = body["payment_id"]
-    status, report, _ = call("ProblemReportsFunction", path_parameters={"payment_id": payment_id},
-                             body={"kind": "other", "message": "Looks odd."})
+    status, report, _ = call(
+        "ProblemReportsFunction",
+        path_parameters={"payment_id": payment_id},
+        body={"kind": "other", "message": "Looks odd."},
+    )
     assert status == 201
     put_invoice("client-a", "inv-ext", number="INV-1009", total=30000, due_date="2030-01-10")
     put_invoice("client-a", "inv-asked", number="INV-1010", total=30000, due_date="2030-01-10")
-    status, asked, _ = call("RequestExtensionFunction", path_parameters={"invoice_id": "inv-asked"},
-                            body={"requested_due_date": "2030-01-20", "reason": "Payroll."})
+    status, asked, _ = call(
+        "RequestExtensionFunction",
+        path_parameters={"invoice_id": "inv-asked"},
+        body={"requested_due_date": "2030-01-20", "reason": "Payroll."},
+    )
     assert status == 201
     queue_messages(seeded["receipt_queue"])
-    return {"payment_id": payment_id, "report_id": report["problem_report_id"],
-            "extension_request_id": asked["extension_request_id"]}
+    return {
+        "payment_id": payment_id,
+        "report_id": report["problem_report_id"],
+        "extension_request_id": asked["extension_request_id"],
+    }
 
 
 def _problem_message(world, text):
-    return call("ProblemReportsFunction", path_parameters={"payment_id": world["payment_id"]},
-                body={"kind": "wrong_amount", "message": text})
+    return call(
+        "ProblemReportsFunction",
+        path_parameters={"payment_id": world["payment_id"]},
+        body={"kind": "wrong_amount", "message": text},
+    )
 
 
 def _resolution(world, text):
-    return call("AdminProblemReportsFunction", path_parameters={"problem_report_id": world["report_id"]},
-                body={"resolution": text}, client_id=None, claims=ADMIN)
+    return call(
+        "AdminProblemReportsFunction",
+        path_parameters={"problem_report_id": world["report_id"]},
+        body={"resolution": text},
+        client_id=None,
+        claims=ADMIN,
+    )
 
 
 def _refund_reason(world, text):
-    return call("AdminRefundsFunction", path_parameters={"payment_id": world["payment_id"]},
-                body={"amount": 100, "reason": text}, headers={"Idempotency-Key": "ft-refund"}, client_id=None,
-                claims=ADMIN)
+    return call(
+        "AdminRefundsFunction",
+        path_parameters={"payment_id": world["payment_id"]},
+        body={"amount": 100, "reason": text},
+        headers={"Idempotency-Key": "ft-refund"},
+        client_id=None,
+        claims=ADMIN,
+    )
 
 
 def _extension_reason(world, text):
-    return call("RequestExtensionFunction", path_parameters={"invoice_id": "inv-ext"},
-                body={"requested_due_date": "2030-01-20", "reason": text})
+    return call(
+        "RequestExtensionFunction",
+        path_parameters={"invoice_id": "inv-ext"},
+        body={"requested_due_date": "2030-01-20", "reason": text},
+    )
 
 
 def _extension_note(world, text):
-    return call("AdminExtensionDecisionFunction", path_suffix="decline",
-                path_parameters={"extension_request_id": world["extension_request_id"]}, body={"note": text}, client_id=None, claims=ADMIN)
+    return call(
+        "AdminExtensionDecisionFunction",
+        path_suffix="decline",
+        path_parameters={"extension_request_id": world["extension_request_id"]},
+        body={"note": text},
+        client_id=None,
+        claims=ADMIN,
+    )
 
 
 def _holder_name(world, text):

@@ -17,25 +17,70 @@ ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merch
 KEY = {"Idempotency-Key": "hostile-1"}
 # Every route that reads a JSON body, with a body that would otherwise be accepted, and the text field in it.
 JSON_ROUTES = {
-    "payment": dict(function="CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, headers=KEY,
-                    body={"method": "card", "payment_method_id": "x"}, text="payment_method_id"),
-    "extension": dict(function="RequestExtensionFunction", path_parameters={"invoice_id": "inv-full"},
-                      body={"requested_due_date": "2026-12-20", "reason": "x"}, text="reason"),
-    "problem report": dict(function="ProblemReportsFunction", path_parameters={"payment_id": "pay-1"},
-                           body={"kind": "other", "message": "x"}, text="message"),
-    "resolution": dict(function="AdminProblemReportsFunction", path_parameters={"problem_report_id": "pr-1"},
-                       claims=ADMIN, body={"resolution": "x"}, text="resolution"),
-    "admin invoice": dict(function="AdminInvoicesFunction", method="POST", path_suffix="/admin/invoices",
-                          claims=ADMIN, headers=KEY, text="number",
-                          body={"client_id": "client-a", "number": "x", "due_date": "2026-12-31",
-                                "line_items": [{"description": "Audit", "quantity": 1, "unit_amount": 100}]}),
-    "refund": dict(function="AdminRefundsFunction", path_parameters={"payment_id": "pay-1"}, claims=ADMIN,
-                   headers=KEY, body={"amount": 100, "reason": "x"}, text="reason"),
-    "bank account": dict(function="AddBankAccountFunction", text="holder_name",
-                         body={"routing_number": "011000015", "account_number": "123456789",
-                               "account_type": "checking", "holder_name": "x"}),
-    "verify": dict(function="VerifyBankAccountFunction", path_parameters={"payment_method_id": "pm-1"},
-                   body={"amounts": [1, 2]}, text=None),
+    "payment": dict(
+        function="CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        headers=KEY,
+        body={"method": "card", "payment_method_id": "x"},
+        text="payment_method_id",
+    ),
+    "extension": dict(
+        function="RequestExtensionFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"requested_due_date": "2026-12-20", "reason": "x"},
+        text="reason",
+    ),
+    "problem report": dict(
+        function="ProblemReportsFunction",
+        path_parameters={"payment_id": "pay-1"},
+        body={"kind": "other", "message": "x"},
+        text="message",
+    ),
+    "resolution": dict(
+        function="AdminProblemReportsFunction",
+        path_parameters={"problem_report_id": "pr-1"},
+        claims=ADMIN,
+        body={"resolution": "x"},
+        text="resolution",
+    ),
+    "admin invoice": dict(
+        function="AdminInvoicesFunction",
+        method="POST",
+        path_suffix="/admin/invoices",
+        claims=ADMIN,
+        headers=KEY,
+        text="number",
+        body={
+            "client_id": "client-a",
+            "number": "x",
+            "due_date": "2026-12-31",
+            "line_items": [{"description": "Audit", "quantity": 1, "unit_amount": 100}],
+        },
+    ),
+    "refund": dict(
+        function="AdminRefundsFunction",
+        path_parameters={"payment_id": "pay-1"},
+        claims=ADMIN,
+        headers=KEY,
+        body={"amount": 100, "reason": "x"},
+        text="reason",
+    ),
+    "bank account": dict(
+        function="AddBankAccountFunction",
+        text="holder_name",
+        body={
+            "routing_number": "011000015",
+            "account_number": "123456789",
+            "account_type": "checking",
+            "holder_name": "x",
+        },
+    ),
+    "verify": dict(
+        function="VerifyBankAccountFunction",
+        path_parameters={"payment_method_id": "pm-1"},
+        body={"amounts": [1, 2]},
+        text=None,
+    ),
     "account": dict(function="AccountFunction", method="PATCH", body={"name": "x"}, text="name"),
 }
 
@@ -90,16 +135,17 @@ def test_a_cursor_of_another_list_is_invalid(seeded):
     invoices_cursor = cursor({"invoice_id": "inv-full", "of": owner})
     other_invoice = cursor({"payment_id": "p1", "invoice_key": "inv-part#2026-11-01T00:00:00Z#p1", "of": owner})
     before = table_snapshot()
-    for function, query in (("ListInvoicesFunction", {"cursor": payments_cursor}),
-                            ("ListInvoicesFunction", {"cursor": invoices_cursor, "status": "open"}),
-                            ("ListPaymentsFunction", {"cursor": invoices_cursor}),
-                            ("ListPaymentsFunction", {"cursor": payments_cursor, "invoice_id": "inv-full"}),
-                            ("ListPaymentsFunction", {"cursor": other_invoice, "invoice_id": "inv-full"}),
-                            ("ListPaymentsFunction", {"cursor": cursor([1] * 3)}),
-                            ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": {"S": "inv-full"}, "of": owner})}),
-                            ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": "inv-full"})}),
-                            ("ListInvoicesFunction", {"cursor": cursor({"client_id": "client-a",
-                                                                        "invoice_id": "inv-full"})})):
+    for function, query in (
+        ("ListInvoicesFunction", {"cursor": payments_cursor}),
+        ("ListInvoicesFunction", {"cursor": invoices_cursor, "status": "open"}),
+        ("ListPaymentsFunction", {"cursor": invoices_cursor}),
+        ("ListPaymentsFunction", {"cursor": payments_cursor, "invoice_id": "inv-full"}),
+        ("ListPaymentsFunction", {"cursor": other_invoice, "invoice_id": "inv-full"}),
+        ("ListPaymentsFunction", {"cursor": cursor([1] * 3)}),
+        ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": {"S": "inv-full"}, "of": owner})}),
+        ("ListInvoicesFunction", {"cursor": cursor({"invoice_id": "inv-full"})}),
+        ("ListInvoicesFunction", {"cursor": cursor({"client_id": "client-a", "invoice_id": "inv-full"})}),
+    ):
         status, body, _ = call(function, query=query)
         refused(status, body, 400, "invalid_cursor")
     assert table_snapshot() == before
@@ -127,20 +173,28 @@ LONG = "x" * 1100
 ID_ROUTES = [  # (function, path parameters, extra call arguments, the 404 code)
     ("GetInvoiceFunction", {"invoice_id": LONG}, {}, "invoice_not_found"),
     ("GetPaymentFunction", {"payment_id": LONG * 3}, {}, "payment_not_found"),
-    ("CreatePaymentFunction", {"invoice_id": LONG}, {"headers": KEY, "body": {"method": "card"}},
-     "invoice_not_found"),
+    ("CreatePaymentFunction", {"invoice_id": LONG}, {"headers": KEY, "body": {"method": "card"}}, "invoice_not_found"),
     ("SetDefaultPaymentMethodFunction", {"payment_method_id": LONG}, {}, "payment_method_not_found"),
     ("DeletePaymentMethodFunction", {"payment_method_id": LONG}, {}, "payment_method_not_found"),
-    ("AdminInvoicesFunction", {"client_id": LONG}, {"claims": ADMIN, "method": "GET",
-                                                    "path_suffix": "/invoices"}, "client_not_found"),
-    ("AdminExtensionDecisionFunction", {"extension_request_id": LONG}, {"claims": ADMIN, "path_suffix": "/approve"},
-     "extension_request_not_found"),
+    (
+        "AdminInvoicesFunction",
+        {"client_id": LONG},
+        {"claims": ADMIN, "method": "GET", "path_suffix": "/invoices"},
+        "client_not_found",
+    ),
+    (
+        "AdminExtensionDecisionFunction",
+        {"extension_request_id": LONG},
+        {"claims": ADMIN, "path_suffix": "/approve"},
+        "extension_request_not_found",
+    ),
 ]
 
 
 @pytest.mark.parametrize("function,params,extra,code", ID_ROUTES, ids=[r[0] for r in ID_ROUTES])
-def test_an_id_longer_than_a_key_can_be_is_refused_before_any_read(seeded, dynamodb_calls, function, params, extra,
-                                                                  code):
+def test_an_id_longer_than_a_key_can_be_is_refused_before_any_read(
+    seeded, dynamodb_calls, function, params, extra, code
+):
     before = table_snapshot()
     dynamodb_calls.clear()
     status, body, _ = call(function, path_parameters=params, **extra)
@@ -153,17 +207,33 @@ def test_a_long_invoice_filter_and_a_long_saved_method_are_refused(seeded, dynam
     before = table_snapshot()
     status, body, _ = call("ListPaymentsFunction", query={"invoice_id": LONG})
     refused(status, body, 400, "invalid_invoice_id")
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, headers=KEY,
-                           body={"method": "card", "payment_method_id": LONG})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        headers=KEY,
+        body={"method": "card", "payment_method_id": LONG},
+    )
     refused(status, body, 422, "invalid_field")
     assert dynamodb_calls == []
     assert table_snapshot() == before
 
 
 def test_a_signed_event_about_a_card_stripe_does_not_know_is_acknowledged_and_changes_nothing(seeded):
-    event = {"id": "evt_unknown_pm", "object": "event", "type": "setup_intent.succeeded", "created": int(time.time()),
-             "data": {"object": {"id": "seti_1", "object": "setup_intent", "customer": "cus_nobody",
-                                 "payment_method": "pm_does_not_exist", "status": "succeeded"}}}
+    event = {
+        "id": "evt_unknown_pm",
+        "object": "event",
+        "type": "setup_intent.succeeded",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": "seti_1",
+                "object": "setup_intent",
+                "customer": "cus_nobody",
+                "payment_method": "pm_does_not_exist",
+                "status": "succeeded",
+            }
+        },
+    }
     before = table_snapshot()
     status, body, _ = post(event)
     assert (status, body) == (200, {"received": True})

@@ -29,25 +29,40 @@ def books(invoice_id="inv-part"):
 
 def card_paid(seeded, invoice_id, received, key="card"):
     """A card payment of the invoice's balance for which Stripe reports `received` cents collected."""
-    _, created, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id},
-                         body={"method": "card"}, headers={"Idempotency-Key": key})
+    _, created, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": invoice_id},
+        body={"method": "card"},
+        headers={"Idempotency-Key": key},
+    )
     payment = Payment.get("client-a", created["payment_id"])
     base, auth = seeded["stripe"].url, (STRIPE_API_KEY, "")
-    requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}",
-                  data={"payment_method": "pm_card_visa"}, auth=auth)
+    requests.post(
+        f"{base}/v1/payment_intents/{payment.processor_payment_id}", data={"payment_method": "pm_card_visa"}, auth=auth
+    )
     requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}/confirm", auth=auth)
-    event = intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
-                         client_id="client-a", invoice_id=invoice_id, payment_id=payment.payment_id,
-                         event_id=f"evt_{key}")
+    event = intent_event(
+        "payment_intent.succeeded",
+        intent_id=payment.processor_payment_id,
+        amount=payment.amount,
+        client_id="client-a",
+        invoice_id=invoice_id,
+        payment_id=payment.payment_id,
+        event_id=f"evt_{key}",
+    )
     event["data"]["object"]["amount_received"] = received
     deliver(event)
     return payment.payment_id
 
 
 def refund(payment_id, amount, key="r1"):
-    status, body, _ = call("AdminRefundsFunction", path_parameters={"payment_id": payment_id},
-                           body={"amount": amount, "reason": "Goodwill"}, headers={"Idempotency-Key": key},
-                           claims=ADMIN)
+    status, body, _ = call(
+        "AdminRefundsFunction",
+        path_parameters={"payment_id": payment_id},
+        body={"amount": amount, "reason": "Goodwill"},
+        headers={"Idempotency-Key": key},
+        claims=ADMIN,
+    )
     assert status == 201, body
     return body["refund_id"]
 
@@ -117,9 +132,13 @@ def test_a_refund_is_refused_on_a_returned_payment(seeded):
     payment_id, debit = settled_ach(seeded, 60000)
     simulate(seeded["ach"])
     deliver_and_apply(envelope("customer_transfer_failed", debit))
-    status, body, _ = call("AdminRefundsFunction", path_parameters={"payment_id": payment_id},
-                           body={"amount": 1000, "reason": "Goodwill"}, headers={"Idempotency-Key": "late"},
-                           claims=ADMIN)
+    status, body, _ = call(
+        "AdminRefundsFunction",
+        path_parameters={"payment_id": payment_id},
+        body={"amount": 1000, "reason": "Goodwill"},
+        headers={"Idempotency-Key": "late"},
+        claims=ADMIN,
+    )
     assert (status, body["error"]["code"]) == (409, "payment_not_refundable")
     assert list(Refund.query("client-a")) == []
 
@@ -143,5 +162,10 @@ def test_a_returned_refund_transfer_fails_the_refund_and_owes_the_money_again(se
     assert anomalies(capsys) == 1
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-part"})
     assert [(a["kind"], a["amount"]) for a in invoice["activity"]] == [
-        ("invoiced", 100000), ("transfer_started", 60000), ("transfer_finished", -60000),
-        ("payment_received", 60000), ("refunded", -40000), ("refund_returned", 40000)]
+        ("invoiced", 100000),
+        ("transfer_started", 60000),
+        ("transfer_finished", -60000),
+        ("payment_received", 60000),
+        ("refunded", -40000),
+        ("refund_returned", 40000),
+    ]

@@ -19,8 +19,9 @@ HISTORY = 1000  # payments, each refunded: 2,000 money events, 3,000 journal ent
 
 def stored(client_id: str, invoice_id: str) -> tuple[set[str], int]:
     """The invoice item's attribute names, and its size as DynamoDB counts it, near enough."""
-    item = aws_client("dynamodb").get_item(TableName=Invoice.Meta.table_name,
-                                           Key={"client_id": {"S": client_id}, "invoice_id": {"S": invoice_id}})
+    item = aws_client("dynamodb").get_item(
+        TableName=Invoice.Meta.table_name, Key={"client_id": {"S": client_id}, "invoice_id": {"S": invoice_id}}
+    )
     return set(item["Item"]), len(json.dumps(item["Item"]))
 
 
@@ -39,15 +40,29 @@ def test_an_invoice_with_2000_payments_and_refunds_still_takes_a_payment(aws):
     attributes, size = stored(CLIENT, INVOICE)
     assert size < INVOICE_ITEM_BOUND
 
-    status, created, _ = call("CreatePaymentFunction", client_id=CLIENT, path_parameters={"invoice_id": INVOICE},
-                              body={"method": "card", "amount": 50000}, headers={"Idempotency-Key": "after-2000"})
+    status, created, _ = call(
+        "CreatePaymentFunction",
+        client_id=CLIENT,
+        path_parameters={"invoice_id": INVOICE},
+        body={"method": "card", "amount": 50000},
+        headers={"Idempotency-Key": "after-2000"},
+    )
     assert status == 201, created
     intent = Payment.get(CLIENT, created["payment_id"]).processor_payment_id
     base, auth = aws["stripe"].url, (STRIPE_API_KEY, "")
     requests.post(f"{base}/v1/payment_intents/{intent}", data={"payment_method": "pm_card_visa"}, auth=auth)
     requests.post(f"{base}/v1/payment_intents/{intent}/confirm", auth=auth)
-    deliver(intent_event("payment_intent.succeeded", intent_id=intent, amount=50000, client_id=CLIENT,
-                         invoice_id=INVOICE, payment_id=created["payment_id"], event_id=f"evt_{time.time_ns()}"))
+    deliver(
+        intent_event(
+            "payment_intent.succeeded",
+            intent_id=intent,
+            amount=50000,
+            client_id=CLIENT,
+            invoice_id=INVOICE,
+            payment_id=created["payment_id"],
+            event_id=f"evt_{time.time_ns()}",
+        )
+    )
     assert books_hold(CLIENT, INVOICE) == ("partially_paid", 50000, 0, 0)
     after, size = stored(CLIENT, INVOICE)
     assert (after, size < INVOICE_ITEM_BOUND) == (attributes, True)  # the same fields, other values: no growth
@@ -55,7 +70,11 @@ def test_an_invoice_with_2000_payments_and_refunds_still_takes_a_payment(aws):
     assert len(invoice["activity"]) == 100 and invoice["activity_next_cursor"]  # paged, oldest first
     pages, cursor = 1, invoice["activity_next_cursor"]
     while cursor:
-        _, page, _ = call("InvoiceActivityFunction", client_id=CLIENT, path_parameters={"invoice_id": INVOICE},
-                          query={"cursor": cursor})
+        _, page, _ = call(
+            "InvoiceActivityFunction",
+            client_id=CLIENT,
+            path_parameters={"invoice_id": INVOICE},
+            query={"cursor": cursor},
+        )
         pages, cursor, last = pages + 1, page["next_cursor"], page["activity"]
     assert pages == 21 and last[-1]["kind"] == "payment_received" and last[-1]["amount"] == 50000

@@ -35,9 +35,15 @@ def closed(payment_id, status, funds):
 
 def refund_succeeded(refund_id):
     stored = Refund.get("client-a", refund_id)
-    return {"id": stored.processor_refund_id, "object": "refund", "amount": stored.amount, "currency": "usd",
-            "status": "succeeded", "payment_intent": Payment.get("client-a", stored.payment_id).processor_payment_id,
-            "metadata": {"client_id": "client-a", "refund_id": refund_id, "payment_id": stored.payment_id}}
+    return {
+        "id": stored.processor_refund_id,
+        "object": "refund",
+        "amount": stored.amount,
+        "currency": "usd",
+        "status": "succeeded",
+        "payment_intent": Payment.get("client-a", stored.payment_id).processor_payment_id,
+        "metadata": {"client_id": "client-a", "refund_id": refund_id, "payment_id": stored.payment_id},
+    }
 
 
 def held(payment_id):
@@ -57,8 +63,9 @@ def pending_card_refunds(monkeypatch):
 
 
 @pytest.mark.parametrize("order", ["refund first", "withdrawal first", "withdrawal inside the refund's write"])
-def test_a_refund_and_a_chargeback_end_in_the_same_books_in_any_order(seeded, pending_card_refunds, monkeypatch,
-                                                                     capsys, order):
+def test_a_refund_and_a_chargeback_end_in_the_same_books_in_any_order(
+    seeded, pending_card_refunds, monkeypatch, capsys, order
+):
     """The merchant refunds 300.00 of a 400.00 card payment; the cardholder's bank withdraws all 400.00. Both
     happen at Stripe: 700.00 left the merchant for 400.00 received. Whatever the order of their events, the
     invoice is owed again in full, the refund counts in full and 300.00 is the merchant's loss (alarmed)."""
@@ -104,23 +111,47 @@ def test_a_late_fee_is_decided_on_the_due_date_the_fee_is_written_against(seeded
     from infra.seed import days_from_today, put_invoice
     from shared.domain.due_dates import parse_policy
 
-    invoice = put_invoice("client-a", "inv-late", number="INV-9", total=50000, due_date=days_from_today(-2),
-                          late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
-    extension = call("RequestExtensionFunction", path_parameters={"invoice_id": "inv-late"},
-                     body={"requested_due_date": days_from_today(20), "reason": "Waiting on our client"})[1]
-    approve = lambda: call("AdminExtensionDecisionFunction", claims=ADMIN, path_suffix="approve",  # noqa: E731
-                           path_parameters={"extension_request_id": extension["extension_request_id"]})
+    invoice = put_invoice(
+        "client-a",
+        "inv-late",
+        number="INV-9",
+        total=50000,
+        due_date=days_from_today(-2),
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
+    extension = call(
+        "RequestExtensionFunction",
+        path_parameters={"invoice_id": "inv-late"},
+        body={"requested_due_date": days_from_today(20), "reason": "Waiting on our client"},
+    )[1]
+
+    def approve():
+        return call(
+            "AdminExtensionDecisionFunction",
+            claims=ADMIN,
+            path_suffix="approve",
+            path_parameters={"extension_request_id": extension["extension_request_id"]},
+        )
+
     competing(monkeypatch, DynamoRepository, "load", approve)
     assert due_date_job.apply_late_fee(invoice, parse_policy({"kind": "flat", "amount": 2500})) == 0
     assert books_hold("client-a", "inv-late")[:2] == ("open", 0)
     _, body, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-late"})
-    assert (body["fees"], body["due_date"], [a["kind"] for a in body["activity"]]) == \
-        (0, days_from_today(20), ["invoiced"])
+    assert (body["fees"], body["due_date"], [a["kind"] for a in body["activity"]]) == (
+        0,
+        days_from_today(20),
+        ["invoiced"],
+    )
 
 
 def void(invoice_id="inv-part"):
-    return call("AdminInvoicesFunction", claims=ADMIN, method="POST", path_suffix="void",
-                path_parameters={"client_id": "client-a", "invoice_id": invoice_id})
+    return call(
+        "AdminInvoicesFunction",
+        claims=ADMIN,
+        method="POST",
+        path_suffix="void",
+        path_parameters={"client_id": "client-a", "invoice_id": invoice_id},
+    )
 
 
 def test_a_void_invoice_never_holds_money(seeded):
@@ -146,29 +177,42 @@ def test_a_void_invoice_never_holds_money(seeded):
 
 # ---- refunds made outside the portal -------------------------------------------------------------------------
 
+
 def stripe_refund(seeded, payment_id, amount):
     """A refund made in Stripe's Dashboard: no metadata of ours."""
     intent = Payment.get("client-a", payment_id).processor_payment_id
-    made = requests.post(f"{seeded['stripe'].url}/v1/refunds", data={"payment_intent": intent, "amount": amount},
-                         auth=AUTH)
+    made = requests.post(
+        f"{seeded['stripe'].url}/v1/refunds", data={"payment_intent": intent, "amount": amount}, auth=AUTH
+    )
     assert made.status_code == 200, made.text
     return made.json() | {"reason": "requested_by_customer"}
 
 
-@pytest.mark.parametrize("events", [
-    ["refund.created"], ["charge.refunded"], ["refund.created", "charge.refunded", "refund.updated"],
-    ["charge.refunded", "refund.created", "refund.created", "charge.refunded"]])
+@pytest.mark.parametrize(
+    "events",
+    [
+        ["refund.created"],
+        ["charge.refunded"],
+        ["refund.created", "charge.refunded", "refund.updated"],
+        ["charge.refunded", "refund.created", "refund.created", "charge.refunded"],
+    ],
+)
 def test_a_dashboard_refund_counts_like_a_portal_refund_whatever_events_arrive(seeded, events):
     payment_id = paid_by_card(seeded)
     made = stripe_refund(seeded, payment_id, 15000)
     for event_type in events:
-        obj = made if event_type.startswith("refund.") else {
-            "id": made["charge"], "object": "charge", "payment_intent": made["payment_intent"]}
+        obj = (
+            made
+            if event_type.startswith("refund.")
+            else {"id": made["charge"], "object": "charge", "payment_intent": made["payment_intent"]}
+        )
         deliver_new(event_type, obj)
     assert books_hold("client-a", "inv-part") == ("partially_paid", 25000, 0, 0)
     _, payment, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment_id})
-    assert (payment["status"], [(r["amount"], r["status"]) for r in payment["refunds"]]) == \
-        ("partially_refunded", [(15000, "succeeded")])
+    assert (payment["status"], [(r["amount"], r["status"]) for r in payment["refunds"]]) == (
+        "partially_refunded",
+        [(15000, "succeeded")],
+    )
     _, invoice, _ = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-part"})
     assert [(a["kind"], a["amount"]) for a in invoice["activity"]][-1] == ("refunded", -15000)
     jobs = [json.loads(m["Body"])["kind"] for m in queue_messages(seeded["receipt_queue"])]
@@ -190,8 +234,12 @@ def test_a_dashboard_refund_pending_then_succeeded_then_a_portal_refund_of_the_r
 def test_a_dashboard_refund_before_the_payments_own_event_syncs_the_payment_first(seeded):
     """Stripe delivers the refund's event before the payment's success: the webhook asks Stripe about the
     intent first, so the refund is counted against money that is counted."""
-    _, created, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                         body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "early"})
+    _, created, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "early"},
+    )
     intent = Payment.get("client-a", created["payment_id"]).processor_payment_id
     base = seeded["stripe"].url
     requests.post(f"{base}/v1/payment_intents/{intent}", data={"payment_method": "pm_card_visa"}, auth=AUTH)
@@ -207,18 +255,29 @@ def test_a_prevented_dispute_is_counted_through_stripes_refund(seeded):
     deliver(event("charge.dispute.closed", dispute(payment_id, "prevented"), "evt_p", T0))
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
     payment = Payment.get("client-a", payment_id)
-    assert (payment.status, payment.dispute.status, payment.balance_map().get("chargebacks")) == \
-        ("refunded", "prevented", None)
+    assert (payment.status, payment.dispute.status, payment.balance_map().get("chargebacks")) == (
+        "refunded",
+        "prevented",
+        None,
+    )
     jobs = [json.loads(m["Body"]) for m in queue_messages(seeded["receipt_queue"])]
     assert {(j["kind"], j.get("phase")) for j in jobs} >= {("dispute", "prevented"), ("outside_refund", None)}
 
 
 # ---- early fraud warnings -------------------------------------------------------------------------------------
 
+
 def warning(payment_id, actionable=True, warning_id="issfr_1"):
-    return {"id": warning_id, "object": "radar.early_fraud_warning", "actionable": actionable, "charge": "ch_1",
-            "created": T0, "fraud_type": "unauthorized_use_of_card", "livemode": False,
-            "payment_intent": Payment.get("client-a", payment_id).processor_payment_id}
+    return {
+        "id": warning_id,
+        "object": "radar.early_fraud_warning",
+        "actionable": actionable,
+        "charge": "ch_1",
+        "created": T0,
+        "fraud_type": "unauthorized_use_of_card",
+        "livemode": False,
+        "payment_intent": Payment.get("client-a", payment_id).processor_payment_id,
+    }
 
 
 def test_an_early_fraud_warning_tells_the_merchant_once_and_moves_nothing_by_default(seeded):
@@ -227,11 +286,13 @@ def test_an_early_fraud_warning_tells_the_merchant_once_and_moves_nothing_by_def
     deliver_new("radar.early_fraud_warning.created", warning(payment_id))
     deliver_new("radar.early_fraud_warning.updated", warning(payment_id, actionable=False))
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
+    assert {k: v for k, v in after.items() if not k.endswith("events")} == {
+        k: v for k, v in before.items() if not k.endswith("events")
+    }
     from functions.email_worker import app as notice_app
     from infra.apigw import LambdaContext
     from tests.helpers import sent_emails, sqs_event
+
     messages = queue_messages(seeded["receipt_queue"])
     notice_app.handler(sqs_event(messages), LambdaContext())
     subjects = [e["subject"] for e in sent_emails(seeded["moto"])]
@@ -248,20 +309,38 @@ def test_with_refund_on_early_fraud_warning_the_rest_is_refunded_once_as_fraudul
     assert books_hold("client-a", "inv-part") == ("open", 0, 0, 0)
     refunds = sorted((r.amount, r.reason) for r in Refund.query("client-a"))
     assert refunds == [(10000, "Discount"), (30000, "Refunded after an early fraud warning, to avoid a dispute")]
-    sent = [r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests").json()
-            if r["path"] == "/v1/refunds" and r["method"] == "POST"]
+    sent = [
+        r
+        for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests").json()
+        if r["path"] == "/v1/refunds" and r["method"] == "POST"
+    ]
     assert [r["params"].get("reason") for r in sent] == [None, "fraudulent"]
 
 
-@pytest.mark.parametrize("obj", [
-    {"object": "radar.early_fraud_warning", "actionable": True, "fraud_type": "misc"},  # no id
-    {"id": "issfr_x", "object": "radar.early_fraud_warning", "actionable": "yes", "fraud_type": "misc"},
-    {"id": "issfr_x", "object": "radar.early_fraud_warning", "actionable": True, "fraud_type": "misc",
-     "payment_intent": 5},
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"object": "radar.early_fraud_warning", "actionable": True, "fraud_type": "misc"},  # no id
+        {"id": "issfr_x", "object": "radar.early_fraud_warning", "actionable": "yes", "fraud_type": "misc"},
+        {
+            "id": "issfr_x",
+            "object": "radar.early_fraud_warning",
+            "actionable": True,
+            "fraud_type": "misc",
+            "payment_intent": 5,
+        },
+    ],
+)
 def test_a_malformed_early_fraud_warning_is_400_and_changes_nothing(seeded, obj):
     before = table_snapshot()
-    status, body, _ = post({"id": "evt_bad", "object": "event", "type": "radar.early_fraud_warning.created",
-                            "created": T0, "data": {"object": obj}})
+    status, body, _ = post(
+        {
+            "id": "evt_bad",
+            "object": "event",
+            "type": "radar.early_fraud_warning.created",
+            "created": T0,
+            "data": {"object": obj},
+        }
+    )
     assert (status, body["error"]["code"]) == (400, "invalid_payload")
     assert table_snapshot() == before

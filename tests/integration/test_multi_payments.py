@@ -23,8 +23,14 @@ AUTH = (STRIPE_API_KEY, "")
 
 
 def pay(body, key="multi-1", client_id="client-a"):
-    return call(PAY, method="POST", path_suffix="/payments", body=body,
-                headers={"Idempotency-Key": key} if key is not None else {}, client_id=client_id)
+    return call(
+        PAY,
+        method="POST",
+        path_suffix="/payments",
+        body=body,
+        headers={"Idempotency-Key": key} if key is not None else {},
+        client_id=client_id,
+    )
 
 
 def quote(body, client_id="client-a"):
@@ -33,16 +39,28 @@ def quote(body, client_id="client-a"):
 
 def new_card(seeded, number="4242424242424242") -> str:
     """A card as Stripe.js's createPaymentMethod makes it (with the publishable key)."""
-    made = requests.post(f"{seeded['stripe'].url}/v1/payment_methods", timeout=5, data={
-        "key": "pk_test_portal", "type": "card", "card[number]": number, "card[exp_month]": "12",
-        "card[exp_year]": "2034", "card[cvc]": "123"})
+    made = requests.post(
+        f"{seeded['stripe'].url}/v1/payment_methods",
+        timeout=5,
+        data={
+            "key": "pk_test_portal",
+            "type": "card",
+            "card[number]": number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        },
+    )
     assert made.status_code == 200, made.text
     return made.json()["id"]
 
 
 def intents(seeded) -> list[dict]:
-    return [r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json()
-            if r["path"] == "/v1/payment_intents" and r["method"] == "POST"]
+    return [
+        r
+        for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json()
+        if r["path"] == "/v1/payment_intents" and r["method"] == "POST"
+    ]
 
 
 def numbers(invoice_id):
@@ -59,10 +77,19 @@ def detail(invoice_id):
 
 def succeed(payment_id, *, event_id="evt_multi_paid", amount=None):
     payment = Payment.get("client-a", payment_id)
-    deliver_new("payment_intent.succeeded", intent_event(
-        "payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=amount or payment.amount,
-        client_id="client-a", invoice_id=payment.invoice_id, payment_id=payment_id,
-        event_id=event_id)["data"]["object"], event_id=event_id)
+    deliver_new(
+        "payment_intent.succeeded",
+        intent_event(
+            "payment_intent.succeeded",
+            intent_id=payment.processor_payment_id,
+            amount=amount or payment.amount,
+            client_id="client-a",
+            invoice_id=payment.invoice_id,
+            payment_id=payment_id,
+            event_id=event_id,
+        )["data"]["object"],
+        event_id=event_id,
+    )
 
 
 @pytest.fixture
@@ -75,18 +102,25 @@ def card_fee(seeded, monkeypatch):
 
 # ---- one card payment for several invoices ------------------------------------------------------------------------
 
+
 def test_one_payment_intent_for_the_sum_allocated_to_each_invoice_when_it_succeeds(seeded):
     status, body, headers = pay({"invoice_ids": BOTH, "method": "card"})
     assert status == 201 and headers["Idempotent-Replayed"] == "false"
     assert (body["amount"], body["card_fee"], body["invoice_id"], body["status"]) == (225000, 0, "inv-full", "pending")
     assert body["allocations"] == [
         {"invoice_id": "inv-full", "invoice_number": "INV-1001", "amount": 125000, "card_fee": 0},
-        {"invoice_id": "inv-part", "invoice_number": "INV-1002", "amount": 100000, "card_fee": 0}]
+        {"invoice_id": "inv-part", "invoice_number": "INV-1002", "amount": 100000, "card_fee": 0},
+    ]
     assert body["client_secret"].startswith("pi_")
     [sent] = intents(seeded)
     assert sent["params"]["amount"] == "225000"
-    assert sent["params"]["metadata"] == {"client_id": "client-a", "invoice_id": "inv-full",
-                                          "payment_id": body["payment_id"], "invoice_count": "2", "card_fee": "0"}
+    assert sent["params"]["metadata"] == {
+        "client_id": "client-a",
+        "invoice_id": "inv-full",
+        "payment_id": body["payment_id"],
+        "invoice_count": "2",
+        "card_fee": "0",
+    }
     assert sent["params"]["description"] == "Acme Bookkeeping invoices INV-1001, INV-1002"
     # Each invoice points at its checkout; the second lists the payment through its link.
     assert {Invoice.get("client-a", i).open_payment_id for i in BOTH} == {body["payment_id"]}
@@ -97,12 +131,20 @@ def test_one_payment_intent_for_the_sum_allocated_to_each_invoice_when_it_succee
     assert numbers("inv-part") == ("paid", 100000, 0, 0, 0)
     for invoice_id, amount in (("inv-full", 125000), ("inv-part", 100000)):
         shown = detail(invoice_id)
-        assert shown["activity"][-1] == {"kind": "payment_received", "amount": amount, "at": shown["activity"][-1]["at"],
-                                         "payment_id": body["payment_id"], "refund_id": None}
+        assert shown["activity"][-1] == {
+            "kind": "payment_received",
+            "amount": amount,
+            "at": shown["activity"][-1]["at"],
+            "payment_id": body["payment_id"],
+            "refund_id": None,
+        }
         assert shown["payments"][0]["payment_id"] == body["payment_id"]
         assert shown["payments"][0]["status"] == "succeeded"
     assert Payment.get("client-a", body["payment_id"]).balance_map() == {
-        "payer": -225000, "paid:inv-full": 125000, "paid:inv-part": 100000}
+        "payer": -225000,
+        "paid:inv-full": 125000,
+        "paid:inv-part": 100000,
+    }
     # One receipt for the payment; GET /payments lists it once.
     assert len([m for m in queue_messages(seeded["receipt_queue"]) if '"receipt"' in m["Body"]]) == 1
     status, listed, _ = call("ListPaymentsFunction")
@@ -137,8 +179,12 @@ def test_a_link_is_never_a_payment(seeded):
 
 
 def test_a_new_payment_replaces_each_invoices_unconfirmed_checkout(seeded):
-    _, single, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, body={"method": "card"},
-                        headers={"Idempotency-Key": "single"})
+    _, single, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "single"},
+    )
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
     assert status == 201
     assert Payment.get("client-a", single["payment_id"]).status == "canceled"
@@ -147,10 +193,12 @@ def test_a_new_payment_replaces_each_invoices_unconfirmed_checkout(seeded):
 
 # ---- one debit for several invoices ----------------------------------------------------------------------------------
 
+
 def test_one_debit_for_the_sum_is_in_flight_on_each_invoice_then_settles_on_each(seeded):
     bank = verified_bank(seeded["ach"])
-    status, body, _ = pay({"invoice_ids": BOTH, "method": "ach", "payment_method_id": bank,
-                           "ach_authorization": accepted_authorization()})
+    status, body, _ = pay(
+        {"invoice_ids": BOTH, "method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()}
+    )
     assert status == 201 and (body["status"], body["amount"]) == ("processing", 225000)
     assert body["ach_authorization"]["amount"] == 225000
     assert numbers("inv-full") == ("processing", 0, 125000, 0, 0)
@@ -162,19 +210,30 @@ def test_one_debit_for_the_sum_is_in_flight_on_each_invoice_then_settles_on_each
     assert numbers("inv-full") == ("paid", 125000, 0, 0, 0)
     assert numbers("inv-part") == ("paid", 100000, 0, 0, 0)
     assert Payment.get("client-a", body["payment_id"]).balance_map() == {
-        "payer": -225000, "paid:inv-full": 125000, "paid:inv-part": 100000}
+        "payer": -225000,
+        "paid:inv-full": 125000,
+        "paid:inv-part": 100000,
+    }
 
 
 def test_a_card_fee_never_touches_a_bank_transfer(card_fee):
     bank = verified_bank(card_fee["ach"])
     status, body, _ = quote({"invoice_ids": BOTH, "method": "ach", "payment_method_id": bank})
     assert (status, body["card_fee"], body["total"]) == (200, None, 225000)
-    status, body, _ = pay({"invoice_ids": BOTH, "method": "ach", "payment_method_id": bank, "card_fee": 6750,
-                           "ach_authorization": accepted_authorization()})
+    status, body, _ = pay(
+        {
+            "invoice_ids": BOTH,
+            "method": "ach",
+            "payment_method_id": bank,
+            "card_fee": 6750,
+            "ach_authorization": accepted_authorization(),
+        }
+    )
     assert (status, body["error"]["code"]) == (422, "invalid_field")
 
 
 # ---- the card fee ------------------------------------------------------------------------------------------------
+
 
 def test_a_credit_card_pays_the_fee_shown_in_the_quote_on_its_own_line(card_fee):
     card = new_card(card_fee)
@@ -194,10 +253,16 @@ def test_a_credit_card_pays_the_fee_shown_in_the_quote_on_its_own_line(card_fee)
     assert numbers("inv-part") == ("paid", 100000, 0, 0, 3000)
     shown = detail("inv-full")
     assert shown["card_fees"] == 3750 and shown["balance"] == 0
-    assert shown["line_items"][-1] == {"description": "Card fee (credit card surcharge), paid", "quantity": 1,
-                                       "unit_amount": 3750, "amount": 3750}
-    assert [(a["kind"], a["amount"]) for a in shown["activity"][-2:]] == [("card_fee", 3750),
-                                                                          ("payment_received", 125000)]
+    assert shown["line_items"][-1] == {
+        "description": "Card fee (credit card surcharge), paid",
+        "quantity": 1,
+        "unit_amount": 3750,
+        "amount": 3750,
+    }
+    assert [(a["kind"], a["amount"]) for a in shown["activity"][-2:]] == [
+        ("card_fee", 3750),
+        ("payment_received", 125000),
+    ]
 
 
 @pytest.mark.parametrize("number, funding", [("4000056655665556", "debit"), ("5105105105105100", "prepaid")])
@@ -269,43 +334,58 @@ def test_a_chargeback_is_allocated_back_in_reverse_order_and_a_won_dispute_resto
     _, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
     payment_id = body["payment_id"]
     succeed(payment_id)
-    deliver(event("charge.dispute.funds_withdrawn", dispute(payment_id, "needs_response", ("out",), amount=150000),
-                  "evt_dp_out", 1))
+    deliver(
+        event(
+            "charge.dispute.funds_withdrawn",
+            dispute(payment_id, "needs_response", ("out",), amount=150000),
+            "evt_dp_out",
+            1,
+        )
+    )
     assert numbers("inv-part") == ("open", 0, 0, 100000, 0)  # the last allocated is taken first
     assert numbers("inv-full") == ("partially_paid", 75000, 0, 50000, 0)
-    deliver(event("charge.dispute.closed", dispute(payment_id, "won", ("out", "back"), amount=150000),
-                  "evt_dp_won", 2))
+    deliver(event("charge.dispute.closed", dispute(payment_id, "won", ("out", "back"), amount=150000), "evt_dp_won", 2))
     assert numbers("inv-full") == ("paid", 125000, 0, 0, 0)
     assert numbers("inv-part") == ("paid", 100000, 0, 0, 0)
 
 
 # ---- what is refused, with nothing changed -------------------------------------------------------------------------
 
+
 def _eur_invoice():
     put_invoice("client-a", "inv-eur", number="INV-1005", total=40000, currency="eur", due_date=days_from_today(20))
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"invoice_ids": ["inv-full", "inv-full"], "method": "card"}, 422, "duplicate_invoices"),
-    ({"invoice_ids": [f"inv-{n}" for n in range(MAX_INVOICES + 1)], "method": "card"}, 422, "too_many_invoices"),
-    ({"invoice_ids": ["inv-full", "inv-eur"], "method": "card"}, 422, "mixed_currencies"),
-    ({"invoice_ids": ["inv-full", "inv-paid"], "method": "card"}, 422, "invoice_paid"),
-    ({"invoice_ids": ["inv-void", "inv-full"], "method": "card"}, 422, "invoice_void"),
-    ({"invoice_ids": ["inv-full", "inv-b"], "method": "card"}, 404, "invoice_not_found"),  # another client's
-    ({"invoice_ids": ["inv-full", "nope"], "method": "card"}, 404, "invoice_not_found"),
-    ({"invoice_ids": [], "method": "card"}, 422, "invalid_field"),
-    ({"invoice_ids": "inv-full", "method": "card"}, 422, "invalid_field"),
-    ({"invoice_ids": BOTH, "method": "cash"}, 422, "unsupported_method"),
-    ({"invoice_ids": BOTH, "method": "card", "extra": 1}, 422, "unknown_field"),
-    ({"invoice_ids": BOTH, "method": "card", "card_fee": -1}, 422, "invalid_field"),
-    ({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": "tok_visa"}, 422, "invalid_field"),
-    ({"invoice_ids": BOTH, "method": "card", "payment_method_id": "pm-x", "stripe_payment_method": "pm_1"}, 422,
-     "invalid_field"),
-    ({"invoice_ids": BOTH, "method": "card", "payment_method_id": "no-such-card"}, 404, "payment_method_not_found"),
-    ({"invoice_ids": BOTH, "method": "ach"}, 422, "payment_method_required"),
-    ({"invoice_ids": BOTH, "method": "card", "ach_authorization": {"accepted": True, "text": "x"}}, 422,
-     "invalid_field"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"invoice_ids": ["inv-full", "inv-full"], "method": "card"}, 422, "duplicate_invoices"),
+        ({"invoice_ids": [f"inv-{n}" for n in range(MAX_INVOICES + 1)], "method": "card"}, 422, "too_many_invoices"),
+        ({"invoice_ids": ["inv-full", "inv-eur"], "method": "card"}, 422, "mixed_currencies"),
+        ({"invoice_ids": ["inv-full", "inv-paid"], "method": "card"}, 422, "invoice_paid"),
+        ({"invoice_ids": ["inv-void", "inv-full"], "method": "card"}, 422, "invoice_void"),
+        ({"invoice_ids": ["inv-full", "inv-b"], "method": "card"}, 404, "invoice_not_found"),  # another client's
+        ({"invoice_ids": ["inv-full", "nope"], "method": "card"}, 404, "invoice_not_found"),
+        ({"invoice_ids": [], "method": "card"}, 422, "invalid_field"),
+        ({"invoice_ids": "inv-full", "method": "card"}, 422, "invalid_field"),
+        ({"invoice_ids": BOTH, "method": "cash"}, 422, "unsupported_method"),
+        ({"invoice_ids": BOTH, "method": "card", "extra": 1}, 422, "unknown_field"),
+        ({"invoice_ids": BOTH, "method": "card", "card_fee": -1}, 422, "invalid_field"),
+        ({"invoice_ids": BOTH, "method": "card", "stripe_payment_method": "tok_visa"}, 422, "invalid_field"),
+        (
+            {"invoice_ids": BOTH, "method": "card", "payment_method_id": "pm-x", "stripe_payment_method": "pm_1"},
+            422,
+            "invalid_field",
+        ),
+        ({"invoice_ids": BOTH, "method": "card", "payment_method_id": "no-such-card"}, 404, "payment_method_not_found"),
+        ({"invoice_ids": BOTH, "method": "ach"}, 422, "payment_method_required"),
+        (
+            {"invoice_ids": BOTH, "method": "card", "ach_authorization": {"accepted": True, "text": "x"}},
+            422,
+            "invalid_field",
+        ),
+    ],
+)
 def test_bad_requests_are_refused_with_their_code_and_change_nothing(seeded, body, status, code):
     _eur_invoice()
     before = table_snapshot()
@@ -327,9 +407,12 @@ def test_a_request_without_an_idempotency_key_or_json_is_refused(seeded):
 
 def test_an_invoice_being_paid_by_a_bank_transfer_is_409(seeded):
     bank = verified_bank(seeded["ach"])
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, body={
-        "method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()},
-        headers={"Idempotency-Key": "ach-single"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()},
+        headers={"Idempotency-Key": "ach-single"},
+    )
     assert status == 201
     before = table_snapshot()
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
@@ -338,6 +421,7 @@ def test_an_invoice_being_paid_by_a_bank_transfer_is_409(seeded):
 
 
 # ---- one receipt for all ----------------------------------------------------------------------------------------------
+
 
 def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(card_fee):
     from functions.email_worker import app as receipt_app
@@ -352,15 +436,27 @@ def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(ca
     receipt_app.handler(sqs_event(jobs), LambdaContext(function_name="EmailWorkerFunction"))
     [email] = [m for m in sent_emails(card_fee["moto"]) if "Receipt" in m["subject"]]
     assert email["subject"] == "Receipt: $2,317.50 paid on 2 invoices"
-    for line in ("Invoice INV-1001", "$1,250.00", "Invoice INV-1002", "$1,000.00",
-                 "Card fee (credit card surcharge)", "$67.50", "These invoices are now paid in full."):
+    for line in (
+        "Invoice INV-1001",
+        "$1,250.00",
+        "Invoice INV-1002",
+        "$1,000.00",
+        "Card fee (credit card surcharge)",
+        "$67.50",
+        "These invoices are now paid in full.",
+    ):
         assert line in email["body"], line
 
     status, pdf, _ = call("ReceiptPdfFunction", path_parameters={"payment_id": body["payment_id"]})
     assert status == 200
     text = " ".join(text_of(pdf)[1].split())
-    for line in ("Invoices INV-1001, INV-1002", "Invoice INV-1001 $1,250.00", "Invoice INV-1002 $1,000.00",
-                 "Card fee (credit card surcharge) $67.50", "Amount paid $2,317.50"):
+    for line in (
+        "Invoices INV-1001, INV-1002",
+        "Invoice INV-1001 $1,250.00",
+        "Invoice INV-1002 $1,000.00",
+        "Card fee (credit card surcharge) $67.50",
+        "Amount paid $2,317.50",
+    ):
         assert line in text, (line, text)
     status, pdf, _ = call("InvoicePdfFunction", path_parameters={"invoice_id": "inv-part"})
     text = " ".join(text_of(pdf)[1].split())
@@ -368,6 +464,7 @@ def test_one_receipt_lists_every_invoice_and_the_card_fee_by_email_and_as_pdf(ca
 
 
 # ---- races ------------------------------------------------------------------------------------------------------------
+
 
 def test_a_bank_transfer_that_lands_between_the_read_and_the_write_makes_the_payment_decide_again(seeded, monkeypatch):
     """The competing request (an ACH payment of one of the invoices' whole balance) runs to completion right after
@@ -377,9 +474,17 @@ def test_a_bank_transfer_that_lands_between_the_read_and_the_write_makes_the_pay
     from tests.races import competing
 
     bank = verified_bank(seeded["ach"])
-    rival = competing(monkeypatch, DynamoRepository, "load", lambda: call(
-        "CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, headers={"Idempotency-Key": "rival"},
-        body={"method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()}))
+    rival = competing(
+        monkeypatch,
+        DynamoRepository,
+        "load",
+        lambda: call(
+            "CreatePaymentFunction",
+            path_parameters={"invoice_id": "inv-part"},
+            headers={"Idempotency-Key": "rival"},
+            body={"method": "ach", "payment_method_id": bank, "ach_authorization": accepted_authorization()},
+        ),
+    )
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
     assert rival.ran and rival.result[0] == 201
     assert (status, body["error"]["code"]) == (409, "payment_in_progress")
@@ -393,8 +498,9 @@ def test_two_windows_paying_the_same_invoices_with_two_keys_leave_one_checkout(s
     from shared.books.dynamo import DynamoRepository
     from tests.races import competing
 
-    rival = competing(monkeypatch, DynamoRepository, "load", lambda: pay({"invoice_ids": BOTH, "method": "card"},
-                                                                          key="window-2"))
+    rival = competing(
+        monkeypatch, DynamoRepository, "load", lambda: pay({"invoice_ids": BOTH, "method": "card"}, key="window-2")
+    )
     status, body, _ = pay({"invoice_ids": BOTH, "method": "card"}, key="window-1")
     assert rival.ran and (status, rival.result[0]) == (201, 201)
     first, second = Payment.get("client-a", rival.result[1]["payment_id"]), Payment.get("client-a", body["payment_id"])
@@ -403,6 +509,7 @@ def test_two_windows_paying_the_same_invoices_with_two_keys_leave_one_checkout(s
 
 
 # ---- a lost webhook, a wrong event ------------------------------------------------------------------------------------
+
 
 def test_reconciliation_applies_a_lost_success_to_every_invoice_and_finds_no_drift(seeded, monkeypatch):
     from tests.integration.test_reconciliation import confirm_at_stripe, run_job
@@ -421,12 +528,21 @@ def test_an_event_naming_another_invoice_of_the_payment_changes_nothing(seeded):
     _, body, _ = pay({"invoice_ids": BOTH, "method": "card"})
     payment = Payment.get("client-a", body["payment_id"])
     before = table_snapshot()
-    deliver(intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
-                         client_id="client-a", invoice_id="inv-part", payment_id=payment.payment_id,
-                         event_id="evt_wrong_invoice"))
+    deliver(
+        intent_event(
+            "payment_intent.succeeded",
+            intent_id=payment.processor_payment_id,
+            amount=payment.amount,
+            client_id="client-a",
+            invoice_id="inv-part",
+            payment_id=payment.payment_id,
+            event_id="evt_wrong_invoice",
+        )
+    )
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}  # only the event's record
+    assert {k: v for k, v in after.items() if not k.endswith("events")} == {
+        k: v for k, v in before.items() if not k.endswith("events")
+    }  # only the event's record
     assert Payment.get("client-a", payment.payment_id).status == "pending"
 
 
@@ -444,8 +560,7 @@ def test_a_declined_card_with_a_fee_is_cancelled_so_that_no_other_card_can_confi
     assert (status, body["status"], body["card_fee"]) == (201, "succeeded", 0)
 
 
-def test_one_debit_for_several_invoices_counts_once_against_the_weekly_limit_and_stays_under_the_transfer_limit(
-        seeded):
+def test_one_debit_for_several_invoices_counts_once_against_the_weekly_limit_and_stays_under_the_transfer_limit(seeded):
     """Dwolla: an unverified customer sends at most $5,000 a week and per transfer. A payment of several invoices is
     one transfer of the sum: refused whole when the sum is over either, counted once when it is not."""
     bank = verified_bank(seeded["ach"])

@@ -20,8 +20,14 @@ def overdue_email(aws) -> str:
 
 
 def test_overdue_notice_names_the_fee_it_comes_with(client, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2026-12-11")
     assert run_job()["fees_applied"] == [("i1", 2500)]
     deliver_jobs(client)
@@ -31,8 +37,14 @@ def test_overdue_notice_names_the_fee_it_comes_with(client, frozen):
 
 
 def test_overdue_notice_in_the_grace_period_says_a_fee_may_apply(client, frozen):
-    put_invoice("c1", "i1", number="INV-1", total=50000, due_date="2026-12-10",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 5})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=50000,
+        due_date="2026-12-10",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 5},
+    )
     frozen("2026-12-11")
     assert run_job()["fees_applied"] == []
     deliver_jobs(client)

@@ -1,4 +1,4 @@
-""""Did it go through?": GET /payments/{id} of a payment waiting more than a minute asks the processor
+""" "Did it go through?": GET /payments/{id} of a payment waiting more than a minute asks the processor
 (rate-limited) and applies its answer through the webhook's code path; here the webhook is never sent."""
 
 from datetime import timedelta
@@ -56,8 +56,9 @@ def test_a_card_success_whose_webhook_was_lost_is_found_by_reading_the_payment(s
     forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
     assert activity(payment["payment_id"]) == [("payment_received", 30000)]
-    assert {k: v for k, v in table_snapshot().items() if not k.endswith("events")} == \
-        {k: v for k, v in before.items() if not k.endswith("events")}
+    assert {k: v for k, v in table_snapshot().items() if not k.endswith("events")} == {
+        k: v for k, v in before.items() if not k.endswith("events")
+    }
 
 
 def test_a_card_decline_whose_webhook_was_lost_shows_its_reason(seeded):
@@ -74,8 +75,10 @@ def test_the_processor_is_asked_at_most_once_per_interval(seeded):
     before = table_snapshot()
     asked = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("shared.services.reconciliation.reconcile_one",  # imported from there at each check
-                      lambda *a, **k: asked.append(1) or reconcile_one(*a, **k))
+        patch.setattr(
+            "shared.services.reconciliation.reconcile_one",  # imported from there at each check
+            lambda *a, **k: asked.append(1) or reconcile_one(*a, **k),
+        )
         start = clock.now()
         for seconds in (61, 62, 75, 90):  # three tabs polling
             assert read(payment["payment_id"], timedelta(seconds=seconds), start)[1]["status"] == "pending"
@@ -84,8 +87,9 @@ def test_the_processor_is_asked_at_most_once_per_interval(seeded):
         assert len(asked) == 2
     # Only the check's own time stamp changed: no money, no event.
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if not k.endswith("payments")} == \
-        {k: v for k, v in before.items() if not k.endswith("payments")}
+    assert {k: v for k, v in after.items() if not k.endswith("payments")} == {
+        k: v for k, v in before.items() if not k.endswith("payments")
+    }
 
 
 def test_a_settled_payment_is_never_sent_to_the_processor(seeded):
@@ -93,8 +97,10 @@ def test_a_settled_payment_is_never_sent_to_the_processor(seeded):
     confirm_at_stripe(seeded, payment)
     forward_localstripe_events(seeded["stripe"].url, intent_of(payment))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("shared.services.reconciliation.reconcile_one",  # imported from there at each check
-                      lambda *a, **k: pytest.fail("a settled payment asked the processor"))
+        patch.setattr(
+            "shared.services.reconciliation.reconcile_one",  # imported from there at each check
+            lambda *a, **k: pytest.fail("a settled payment asked the processor"),
+        )
         before = table_snapshot()
         assert read(payment["payment_id"], timedelta(hours=1))[1]["status"] == "succeeded"
         assert table_snapshot() == before

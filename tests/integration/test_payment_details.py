@@ -12,18 +12,29 @@ from tests.integration.test_ach import transfers_at_sandbox
 
 
 def start_card(invoice_id="inv-full", key="k1", **body):
-    return call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id},
-                body={"method": "card", **body}, headers={"Idempotency-Key": key})
+    return call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": invoice_id},
+        body={"method": "card", **body},
+        headers={"Idempotency-Key": key},
+    )
 
 
 def decline(payment: dict, event_id="evt_decline") -> None:
     """Stripe's payment_intent.payment_failed for the payment's intent (insufficient funds)."""
     stored = Payment.get("client-a", payment["payment_id"])
-    deliver(intent_event("payment_intent.payment_failed", intent_id=stored.processor_payment_id,
-                         amount=stored.amount, client_id="client-a", invoice_id=stored.invoice_id,
-                         payment_id=stored.payment_id, event_id=event_id,
-                         last_payment_error={"type": "card_error", "code": "card_declined",
-                                             "decline_code": "insufficient_funds"}))
+    deliver(
+        intent_event(
+            "payment_intent.payment_failed",
+            intent_id=stored.processor_payment_id,
+            amount=stored.amount,
+            client_id="client-a",
+            invoice_id=stored.invoice_id,
+            payment_id=stored.payment_id,
+            event_id=event_id,
+            last_payment_error={"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds"},
+        )
+    )
 
 
 def test_payments_carry_their_invoice_number_in_every_read(seeded):
@@ -54,14 +65,25 @@ def test_receipt_reference_once_the_money_arrived(seeded):
     _, payment, _ = start_card()
     assert payment["receipt_reference"] is None  # pending: no receipt yet
     stored = Payment.get("client-a", payment["payment_id"])
-    deliver(intent_event("payment_intent.succeeded", intent_id=stored.processor_payment_id, amount=125000,
-                         client_id="client-a", invoice_id="inv-full", payment_id=stored.payment_id, event_id="evt_ok"))
+    deliver(
+        intent_event(
+            "payment_intent.succeeded",
+            intent_id=stored.processor_payment_id,
+            amount=125000,
+            client_id="client-a",
+            invoice_id="inv-full",
+            payment_id=stored.payment_id,
+            event_id="evt_ok",
+        )
+    )
     _, paid, _ = call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})
     reference = paid["receipt_reference"]
     assert len(reference) == 14 and reference[4] == reference[9] == "-"
     # The same number the receipt email shows (shared/emails/receipts.py), stable across reads.
-    assert call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})[1]["receipt_reference"] \
+    assert (
+        call("GetPaymentFunction", path_parameters={"payment_id": payment["payment_id"]})[1]["receipt_reference"]
         == reference
+    )
 
 
 def test_card_payments_below_stripes_minimum_are_refused_before_stripe(seeded):
@@ -75,6 +97,7 @@ def test_card_payments_below_stripes_minimum_are_refused_before_stripe(seeded):
 
 # ---- the ACH debit authorization ---------------------------------------------------------------------------
 
+
 def test_an_ach_payment_records_the_authorization_the_client_accepted(seeded):
     method_id = verified_bank(seeded["ach"])
     status, payment, _ = pay_ach("inv-part", method_id, amount=40000)
@@ -82,8 +105,12 @@ def test_an_ach_payment_records_the_authorization_the_client_accepted(seeded):
     authorization = payment["ach_authorization"]
     assert authorization["text"] == authorization_text(merchant.from_environment())
     assert "Acme Bookkeeping" in authorization["text"] and "help@acme.test" in authorization["text"]
-    assert (authorization["payment_method_id"], authorization["last4"], authorization["amount"],
-            authorization["currency"]) == (method_id, "0000", 40000, "usd")
+    assert (
+        authorization["payment_method_id"],
+        authorization["last4"],
+        authorization["amount"],
+        authorization["currency"],
+    ) == (method_id, "0000", 40000, "usd")
     assert authorization["accepted_at"] == payment["created_at"]
     # Kept on the record itself (payments are never deleted), and in every later read.
     stored = Payment.get("client-a", payment["payment_id"]).ach_authorization
@@ -110,12 +137,19 @@ def test_an_ach_payment_without_the_accepted_authorization_is_refused_and_change
         body = {"method": "ach", "payment_method_id": method_id, "amount": 40000}
         if authorization is not None:
             body["ach_authorization"] = authorization
-        status, answer, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"}, body=body,
-                                 headers={"Idempotency-Key": f"no-auth-{n}"})
+        status, answer, _ = call(
+            "CreatePaymentFunction",
+            path_parameters={"invoice_id": "inv-part"},
+            body=body,
+            headers={"Idempotency-Key": f"no-auth-{n}"},
+        )
         assert (status, answer["error"]["code"]) == (want_status, code), authorization
-    status, answer, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                             body={"method": "card", "ach_authorization": accepted_authorization()},
-                             headers={"Idempotency-Key": "card-with-auth"})
+    status, answer, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "ach_authorization": accepted_authorization()},
+        headers={"Idempotency-Key": "card-with-auth"},
+    )
     assert (status, answer["error"]["code"]) == (422, "invalid_field")
     assert table_snapshot() == before
     assert transfers_at_sandbox(seeded) == []  # nothing was debited

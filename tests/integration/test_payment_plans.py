@@ -17,10 +17,13 @@ from shared.services.payment_updates import apply_update
 from tests.helpers import call, queue_messages, sent_emails, sqs_event, table_snapshot
 
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
-PLAN = {"installments": [{"amount": 30000, "due_date": "2027-01-15"}, {"amount": 30000, "due_date": "2027-02-15"},
-                         {"amount": 30000, "due_date": "2027-03-15"}]}
-
-
+PLAN = {
+    "installments": [
+        {"amount": 30000, "due_date": "2027-01-15"},
+        {"amount": 30000, "due_date": "2027-02-15"},
+        {"amount": 30000, "due_date": "2027-03-15"},
+    ]
+}
 
 
 @pytest.fixture
@@ -28,16 +31,27 @@ def owed(aws, frozen):
     """Cora owes 900.00, due 2027-01-31, full payment only, a flat late fee; today is 2027-01-05."""
     put_client("c1", name="Cora", billing_email="cora@example.test")
     put_client("c2", name="Dan", billing_email="dan@example.test")
-    put_invoice("c1", "i1", number="INV-1", total=90000, due_date="2027-01-31", issued_date="2027-01-01",
-                late_fee={"kind": "flat", "amount": 2500, "grace_days": 0})
+    put_invoice(
+        "c1",
+        "i1",
+        number="INV-1",
+        total=90000,
+        due_date="2027-01-31",
+        issued_date="2027-01-01",
+        late_fee={"kind": "flat", "amount": 2500, "grace_days": 0},
+    )
     frozen("2027-01-05")
     return aws
 
 
 def set_plan(body=PLAN, key="plan-1", invoice_id="i1", client_id="c1", claims=ADMIN, headers=None):
-    return call("AdminPaymentPlanFunction", body=body, claims=claims,
-                headers={"Idempotency-Key": key} if headers is None else headers,
-                path_parameters={"client_id": client_id, "invoice_id": invoice_id})
+    return call(
+        "AdminPaymentPlanFunction",
+        body=body,
+        claims=claims,
+        headers={"Idempotency-Key": key} if headers is None else headers,
+        path_parameters={"client_id": client_id, "invoice_id": invoice_id},
+    )
 
 
 def client_invoice(invoice_id="i1"):
@@ -50,13 +64,28 @@ def schedule(invoice) -> list[tuple]:
 
 def received(amount: int, key: str) -> None:
     """A card payment of `amount` started by the client and reported succeeded by Stripe."""
-    status, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "i1"}, client_id="c1",
-                              body={"method": "card", "amount": amount}, headers={"Idempotency-Key": key})
+    status, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "i1"},
+        client_id="c1",
+        body={"method": "card", "amount": amount},
+        headers={"Idempotency-Key": key},
+    )
     assert status == 201, payment
     intent = Payment.get("c1", payment["payment_id"]).processor_payment_id
-    apply_update(PaymentUpdate(source="stripe", event_id=f"evt-{key}", event_type="payment_intent.succeeded",
-                               client_id="c1", invoice_id="i1", payment_id=payment["payment_id"],
-                               processor_payment_id=intent, outcome=Outcome(SUCCEEDED, amount, 1)), lambda job: None)
+    apply_update(
+        PaymentUpdate(
+            source="stripe",
+            event_id=f"evt-{key}",
+            event_type="payment_intent.succeeded",
+            client_id="c1",
+            invoice_id="i1",
+            payment_id=payment["payment_id"],
+            processor_payment_id=intent,
+            outcome=Outcome(SUCCEEDED, amount, 1),
+        ),
+        lambda job: None,
+    )
 
 
 def run_job():
@@ -66,8 +95,11 @@ def run_job():
 def test_the_merchant_splits_the_balance_and_the_client_sees_each_installment(owed):
     status, body, headers = set_plan()
     assert status == 201 and headers["Idempotent-Replayed"] == "false" and body["client_id"] == "c1"
-    assert schedule(body) == [(30000, "2027-01-15", "due", 30000), (30000, "2027-02-15", "due", 30000),
-                              (30000, "2027-03-15", "due", 30000)]
+    assert schedule(body) == [
+        (30000, "2027-01-15", "due", 30000),
+        (30000, "2027-02-15", "due", 30000),
+        (30000, "2027-03-15", "due", 30000),
+    ]
     assert (body["due_date"], body["allow_partial"], body["minimum_payment"]) == ("2027-03-15", True, 30000)
     seen = client_invoice()
     assert seen == {k: v for k, v in body.items() if k != "client_id"}
@@ -82,28 +114,84 @@ def test_the_merchant_splits_the_balance_and_the_client_sees_each_installment(ow
     assert table_snapshot() == before
     # A new key replaces the plan.
     status, replaced, _ = set_plan(other, key="plan-2")
-    assert status == 201 and [i["due_date"] for i in replaced["payment_plan"]["installments"]] == ["2027-01-20",
-                                                                                                  "2027-02-20"]
+    assert status == 201 and [i["due_date"] for i in replaced["payment_plan"]["installments"]] == [
+        "2027-01-20",
+        "2027-02-20",
+    ]
 
 
-@pytest.mark.parametrize("body,headers,claims,invoice_id,status,code", [
-    ({"installments": [{"amount": 30000, "due_date": "2027-01-15"}, {"amount": 50000, "due_date": "2027-02-15"}]},
-     None, ADMIN, "i1", 422, "installments_do_not_sum"),
-    ({"installments": [{"amount": 45000, "due_date": "2027-02-15"}, {"amount": 45000, "due_date": "2027-01-15"}]},
-     None, ADMIN, "i1", 422, "installment_dates_not_ascending"),
-    ({"installments": [{"amount": 45000, "due_date": "2027-01-04"}, {"amount": 45000, "due_date": "2027-02-15"}]},
-     None, ADMIN, "i1", 422, "installment_before_today"),
-    ({"installments": [{"amount": 90000, "due_date": "2027-01-15"}]}, None, ADMIN, "i1", 422, "invalid_installments"),
-    ({"installments": [{"amount": "450.00", "due_date": "2027-01-15"}, {"amount": 45000, "due_date": "2027-02-15"}]},
-     None, ADMIN, "i1", 422, "invalid_amount"),
-    ({**PLAN, "autopay": True}, None, ADMIN, "i1", 422, "unknown_field"),
-    ("not json", None, ADMIN, "i1", 400, "invalid_json"),
-    (PLAN, {}, ADMIN, "i1", 400, "idempotency_key_required"),
-    (PLAN, None, {"sub": "u", "custom:client_id": "c1"}, "i1", 403, "forbidden"),
-    (PLAN, None, ADMIN, "nope", 404, "invoice_not_found"),
-    (PLAN, None, ADMIN, "paid", 409, "invoice_paid"),
-    (PLAN, None, ADMIN, "void", 409, "invoice_void"),
-])
+@pytest.mark.parametrize(
+    "body,headers,claims,invoice_id,status,code",
+    [
+        (
+            {
+                "installments": [
+                    {"amount": 30000, "due_date": "2027-01-15"},
+                    {"amount": 50000, "due_date": "2027-02-15"},
+                ]
+            },
+            None,
+            ADMIN,
+            "i1",
+            422,
+            "installments_do_not_sum",
+        ),
+        (
+            {
+                "installments": [
+                    {"amount": 45000, "due_date": "2027-02-15"},
+                    {"amount": 45000, "due_date": "2027-01-15"},
+                ]
+            },
+            None,
+            ADMIN,
+            "i1",
+            422,
+            "installment_dates_not_ascending",
+        ),
+        (
+            {
+                "installments": [
+                    {"amount": 45000, "due_date": "2027-01-04"},
+                    {"amount": 45000, "due_date": "2027-02-15"},
+                ]
+            },
+            None,
+            ADMIN,
+            "i1",
+            422,
+            "installment_before_today",
+        ),
+        (
+            {"installments": [{"amount": 90000, "due_date": "2027-01-15"}]},
+            None,
+            ADMIN,
+            "i1",
+            422,
+            "invalid_installments",
+        ),
+        (
+            {
+                "installments": [
+                    {"amount": "450.00", "due_date": "2027-01-15"},
+                    {"amount": 45000, "due_date": "2027-02-15"},
+                ]
+            },
+            None,
+            ADMIN,
+            "i1",
+            422,
+            "invalid_amount",
+        ),
+        ({**PLAN, "autopay": True}, None, ADMIN, "i1", 422, "unknown_field"),
+        ("not json", None, ADMIN, "i1", 400, "invalid_json"),
+        (PLAN, {}, ADMIN, "i1", 400, "idempotency_key_required"),
+        (PLAN, None, {"sub": "u", "custom:client_id": "c1"}, "i1", 403, "forbidden"),
+        (PLAN, None, ADMIN, "nope", 404, "invoice_not_found"),
+        (PLAN, None, ADMIN, "paid", 409, "invoice_paid"),
+        (PLAN, None, ADMIN, "void", 409, "invoice_void"),
+    ],
+)
 def test_a_plan_that_cannot_be_is_refused_and_changes_nothing(owed, body, headers, claims, invoice_id, status, code):
     put_invoice("c1", "paid", number="P", total=90000, amount_paid=90000, due_date="2027-01-31")
     put_invoice("c1", "void", number="V", total=90000, void=True, due_date="2027-01-31")
@@ -115,8 +203,13 @@ def test_a_plan_that_cannot_be_is_refused_and_changes_nothing(owed, body, header
 
 def test_pay_now_is_the_next_installment_and_a_larger_payment_covers_the_next_ones(owed):
     set_plan()
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "i1"}, client_id="c1",
-                           body={"method": "card", "amount": 29999}, headers={"Idempotency-Key": "small"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "i1"},
+        client_id="c1",
+        body={"method": "card", "amount": 29999},
+        headers={"Idempotency-Key": "small"},
+    )
     assert (status, body["error"]["code"]) == (422, "amount_below_minimum")
     received(30000, "first")  # the first installment, on an invoice that takes no other partial payment
     invoice = client_invoice()
@@ -124,8 +217,11 @@ def test_pay_now_is_the_next_installment_and_a_larger_payment_covers_the_next_on
     assert (invoice["status"], invoice["minimum_payment"]) == ("partially_paid", 30000)
     assert Invoice.get("c1", "i1").open_due_date == "2027-02-15"
     received(45000, "more")  # the second installment and half the third
-    assert schedule(client_invoice()) == [(30000, "2027-01-15", "paid", 0), (30000, "2027-02-15", "paid", 0),
-                                          (30000, "2027-03-15", "due", 15000)]
+    assert schedule(client_invoice()) == [
+        (30000, "2027-01-15", "paid", 0),
+        (30000, "2027-02-15", "paid", 0),
+        (30000, "2027-03-15", "due", 15000),
+    ]
     assert client_invoice()["minimum_payment"] == 15000
 
 

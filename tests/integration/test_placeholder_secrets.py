@@ -33,13 +33,18 @@ def as_deployed(logical_id: str) -> dict:
 def put_secret(arn_variable: str, value) -> None:
     """What `aws secretsmanager put-secret-value` does, seen by a fresh container (no cached secret or client)."""
     boto3.client("secretsmanager").put_secret_value(
-        SecretId=os.environ[arn_variable], SecretString=value if isinstance(value, str) else json.dumps(value))
+        SecretId=os.environ[arn_variable], SecretString=value if isinstance(value, str) else json.dumps(value)
+    )
     secrets.forget_cached_values()
     forget_processors()
 
 
 def real_ach() -> dict:
-    return {"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "webhook_secret": ACH_WEBHOOK_SECRET}
+    return {
+        "client_id": DEFAULT_CLIENT_ID,
+        "client_secret": DEFAULT_CLIENT_SECRET,
+        "webhook_secret": ACH_WEBHOOK_SECRET,
+    }
 
 
 def emitted_metrics(out: str) -> dict[str, list[float]]:
@@ -59,16 +64,26 @@ def refusal_logs(caplog) -> list[dict]:
 
 @pytest.fixture
 def card_payment(seeded):
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "k"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "k"},
+    )
     assert status == 201
     return Payment.get("client-a", body["payment_id"])
 
 
 def succeeded_event(payment):
-    return intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
-                        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-                        event_id="evt_placeholder")
+    return intent_event(
+        "payment_intent.succeeded",
+        intent_id=payment.processor_payment_id,
+        amount=payment.amount,
+        client_id=payment.client_id,
+        invoice_id=payment.invoice_id,
+        payment_id=payment.payment_id,
+        event_id="evt_placeholder",
+    )
 
 
 def test_stripe_webhook_refuses_every_event_until_the_secret_is_put(card_payment, capsys, caplog):
@@ -86,18 +101,26 @@ def test_stripe_webhook_refuses_every_event_until_the_secret_is_put(card_payment
 
     assert emitted_metrics(capsys.readouterr().out)["SecretNotConfigured"] == [1.0] * len(signing_secrets)
     logs = refusal_logs(caplog)
-    assert len(logs) == len(signing_secrets) and {(log["levelname"], log["secret"], tuple(log["fields"])) for log in logs} == {
-        ("ERROR", "StripeSecret", ("api_key", "webhook_secret"))}
+    assert len(logs) == len(signing_secrets) and {
+        (log["levelname"], log["secret"], tuple(log["fields"])) for log in logs
+    } == {("ERROR", "StripeSecret", ("api_key", "webhook_secret"))}
 
     put_secret("STRIPE_SECRET_ARN", REAL_STRIPE)  # the operator's put-secret-value; Stripe retries the event
     assert post(event, secret=WEBHOOK_SECRET)[0] == 200
     assert Payment.get("client-a", card_payment.payment_id).status == "succeeded"
 
 
-@pytest.mark.parametrize("field, value", [
-    ("webhook_secret", "unset"), ("webhook_secret", " UNSET "), ("webhook_secret", ""), ("webhook_secret", None),
-    ("api_key", "unset"), ("api_key", None),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("webhook_secret", "unset"),
+        ("webhook_secret", " UNSET "),
+        ("webhook_secret", ""),
+        ("webhook_secret", None),
+        ("api_key", "unset"),
+        ("api_key", None),
+    ],
+)
 def test_one_stripe_field_not_configured_keeps_the_webhook_closed(card_payment, caplog, field, value):
     secret = {k: v for k, v in (REAL_STRIPE | {field: value}).items() if v is not None}
     put_secret("STRIPE_SECRET_ARN", secret)
@@ -131,12 +154,15 @@ def ach_payment(seeded):
     return Payment.get("client-a", payment["payment_id"])
 
 
-@pytest.mark.parametrize("secret, signing_secret", [
-    (as_deployed("AchSecret"), None),  # credentials "unset"; signed with the generated webhook secret
-    (real_ach() | {"webhook_secret": "unset"}, "unset"),
-], ids=["as_deployed", "webhook_secret_unset"])
-def test_ach_webhook_refuses_every_event_until_the_secret_is_put(ach_payment, capsys, caplog, secret,
-                                                                 signing_secret):
+@pytest.mark.parametrize(
+    "secret, signing_secret",
+    [
+        (as_deployed("AchSecret"), None),  # credentials "unset"; signed with the generated webhook secret
+        (real_ach() | {"webhook_secret": "unset"}, "unset"),
+    ],
+    ids=["as_deployed", "webhook_secret_unset"],
+)
+def test_ach_webhook_refuses_every_event_until_the_secret_is_put(ach_payment, capsys, caplog, secret, signing_secret):
     put_secret("ACH_SECRET_ARN", secret)
     event = envelope("customer_transfer_completed", ach_payment.processor_payment_id)
     before = table_snapshot()
@@ -155,8 +181,12 @@ def test_ach_webhook_refuses_every_event_until_the_secret_is_put(ach_payment, ca
 def test_a_card_payment_is_refused_while_the_stripe_secret_is_as_deployed(seeded, caplog):
     put_secret("STRIPE_SECRET_ARN", as_deployed("StripeSecret"))
     before = table_snapshot()
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                           body={"method": "card"}, headers={"Idempotency-Key": "k"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "k"},
+    )
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     assert table_snapshot() == before
     assert requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json() == []

@@ -19,21 +19,29 @@ REPORT_FIELDS = {"problem_report_id", "payment_id", "kind", "message", "status",
 @pytest.fixture
 def payment(seeded):
     """A 40,000-cent card payment of client-a on INV-1002 (a PaymentIntent at localstripe); its queue is empty."""
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "pr-1"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "pr-1"},
+    )
     assert status == 201
     queue_messages(seeded["receipt_queue"])
     return Payment.get("client-a", body["payment_id"])
 
 
 def report(payment_id: str, body, client_id: str | None = "client-a"):
-    return call("ProblemReportsFunction", path_parameters={"payment_id": payment_id}, body=body,
-                client_id=client_id)
+    return call("ProblemReportsFunction", path_parameters={"payment_id": payment_id}, body=body, client_id=client_id)
 
 
 def resolve(report_id: str, body, claims: dict | None = ADMIN):
-    return call("AdminProblemReportsFunction", path_parameters={"problem_report_id": report_id}, body=body,
-                client_id=None, claims=claims)
+    return call(
+        "AdminProblemReportsFunction",
+        path_parameters={"problem_report_id": report_id},
+        body=body,
+        client_id=None,
+        claims=claims,
+    )
 
 
 def get_payment(payment_id: str) -> dict:
@@ -51,36 +59,61 @@ def run_worker(messages):
 
 
 def test_a_report_is_stored_shown_on_the_payment_and_emailed_to_the_merchant_once(payment, seeded):
-    status, body, _ = report(payment.payment_id, {"kind": "double_charge",
-                                                  "message": "  I was charged twice for this invoice.  "})
+    status, body, _ = report(
+        payment.payment_id, {"kind": "double_charge", "message": "  I was charged twice for this invoice.  "}
+    )
     assert status == 201
     assert set(body) == REPORT_FIELDS
     assert body["problem_report_id"].startswith("pr_")
     assert body | {"problem_report_id": "x", "created_at": "t"} == {
-        "problem_report_id": "x", "payment_id": payment.payment_id, "kind": "double_charge",
-        "message": "I was charged twice for this invoice.", "status": "open", "created_at": "t"}
+        "problem_report_id": "x",
+        "payment_id": payment.payment_id,
+        "kind": "double_charge",
+        "message": "I was charged twice for this invoice.",
+        "status": "open",
+        "created_at": "t",
+    }
 
     stored = ProblemReport.get("client-a", body["problem_report_id"])
     assert stored.payment_key == f"{payment.payment_id}#{stored.created_at}#{stored.problem_report_id}"
     assert stored.created_at == body["created_at"]
     assert get_payment(payment.payment_id)["problem_reports"] == [
-        {"problem_report_id": body["problem_report_id"], "kind": "double_charge", "status": "open",
-         "created_at": body["created_at"]}]
+        {
+            "problem_report_id": body["problem_report_id"],
+            "kind": "double_charge",
+            "status": "open",
+            "created_at": body["created_at"],
+        }
+    ]
     assert Payment.get("client-a", payment.payment_id).open_report_kinds == ["double_charge"]
 
     messages = jobs(seeded)
     assert [json.loads(m["Body"]) for m in messages] == [
-        {"kind": "problem_report", "client_id": "client-a", "payment_id": payment.payment_id,
-         "problem_report_id": body["problem_report_id"]}]
+        {
+            "kind": "problem_report",
+            "client_id": "client-a",
+            "payment_id": payment.payment_id,
+            "problem_report_id": body["problem_report_id"],
+        }
+    ]
     assert run_worker(messages) == {"batchItemFailures": []}
     [email] = sent_emails(seeded["moto"])
     assert email["destinations"]["ToAddresses"] == ["office@acme.test"]
     assert email["source"] == "billing@acme.test"
     assert email["subject"] == f"Problem report: double charge on payment {payment.payment_id} (INV-1002)"
-    for needle in ("double_charge", "I was charged twice for this invoice.", "Ann Archer", "client-a", "INV-1002",
-                   "$400.00", "stripe", payment.processor_payment_id, payment.payment_id,
-                   local_time(body["created_at"], merchant.from_environment()),
-                   f"POST /admin/problem-reports/{body['problem_report_id']}/resolve"):
+    for needle in (
+        "double_charge",
+        "I was charged twice for this invoice.",
+        "Ann Archer",
+        "client-a",
+        "INV-1002",
+        "$400.00",
+        "stripe",
+        payment.processor_payment_id,
+        payment.payment_id,
+        local_time(body["created_at"], merchant.from_environment()),
+        f"POST /admin/problem-reports/{body['problem_report_id']}/resolve",
+    ):
         assert needle in email["body"], needle
     assert payment.processor_payment_id.startswith("pi_")
 
@@ -165,19 +198,22 @@ def test_a_webhook_bumping_the_payment_version_does_not_block_a_report(payment, 
     assert stored.open_report_kinds == ["other"] and stored.failure_at == 1
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"kind": "refund_please", "message": "x"}, 422, "invalid_kind"),
-    ({"message": "no kind"}, 422, "invalid_kind"),
-    ({"kind": ["double_charge"], "message": "x"}, 422, "invalid_kind"),
-    ({"kind": "double_charge"}, 422, "invalid_message"),
-    ({"kind": "double_charge", "message": 42}, 422, "invalid_message"),
-    ({"kind": "double_charge", "message": ""}, 422, "invalid_message"),
-    ({"kind": "double_charge", "message": "   \n "}, 422, "invalid_message"),
-    ({"kind": "double_charge", "message": "x" * 2001}, 422, "invalid_message"),
-    ({"kind": "double_charge", "message": "x", "amount": 5}, 422, "unknown_field"),
-    ("{not json", 400, "invalid_json"),
-    ('["double_charge"]', 400, "invalid_json"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"kind": "refund_please", "message": "x"}, 422, "invalid_kind"),
+        ({"message": "no kind"}, 422, "invalid_kind"),
+        ({"kind": ["double_charge"], "message": "x"}, 422, "invalid_kind"),
+        ({"kind": "double_charge"}, 422, "invalid_message"),
+        ({"kind": "double_charge", "message": 42}, 422, "invalid_message"),
+        ({"kind": "double_charge", "message": ""}, 422, "invalid_message"),
+        ({"kind": "double_charge", "message": "   \n "}, 422, "invalid_message"),
+        ({"kind": "double_charge", "message": "x" * 2001}, 422, "invalid_message"),
+        ({"kind": "double_charge", "message": "x", "amount": 5}, 422, "unknown_field"),
+        ("{not json", 400, "invalid_json"),
+        ('["double_charge"]', 400, "invalid_json"),
+    ],
+)
 def test_bad_input_is_refused_and_changes_nothing(payment, seeded, body, status, code):
     before = table_snapshot()
     got_status, got, _ = report(payment.payment_id, body)
@@ -211,11 +247,15 @@ def test_the_merchant_resolves_a_report_and_a_new_one_of_that_kind_can_follow(pa
     assert status == 200
     assert body["status"] == "resolved" and body["resolution"] == "Refunded the duplicate charge."
     assert body["resolved_at"] and {k: body[k] for k in REPORT_FIELDS - {"status"}} == {
-        k: opened[k] for k in REPORT_FIELDS - {"status"}}
+        k: opened[k] for k in REPORT_FIELDS - {"status"}
+    }
 
     stored = ProblemReport.get("client-a", opened["problem_report_id"])
-    assert (stored.status, stored.resolution, stored.resolved_at) == ("resolved", body["resolution"],
-                                                                      body["resolved_at"])
+    assert (stored.status, stored.resolution, stored.resolved_at) == (
+        "resolved",
+        body["resolution"],
+        body["resolved_at"],
+    )
     shown = {s["problem_report_id"]: s["status"] for s in get_payment(payment.payment_id)["problem_reports"]}
     assert shown == {opened["problem_report_id"]: "resolved", other["problem_report_id"]: "open"}
     assert Payment.get("client-a", payment.payment_id).open_report_kinds == ["other"]
@@ -224,7 +264,10 @@ def test_the_merchant_resolves_a_report_and_a_new_one_of_that_kind_can_follow(pa
     assert status == 201 and again["problem_report_id"] != opened["problem_report_id"]
     summaries = get_payment(payment.payment_id)["problem_reports"]
     assert [(s["kind"], s["status"]) for s in summaries] == [
-        ("double_charge", "resolved"), ("other", "open"), ("double_charge", "open")]
+        ("double_charge", "resolved"),
+        ("other", "open"),
+        ("double_charge", "open"),
+    ]
 
 
 def test_a_report_resolved_before_its_email_went_out_is_not_announced(payment, seeded):

@@ -16,16 +16,24 @@ from tests.helpers import call, table_snapshot
 
 
 def stripe_requests(seeded, path="/v1/payment_intents"):
-    return [r for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json()
-            if r["path"] == path and r["method"] == "POST"]
+    return [
+        r
+        for r in requests.get(f"{seeded['stripe'].url}/_config/shim/requests", timeout=5).json()
+        if r["path"] == path and r["method"] == "POST"
+    ]
 
 
 def pay(invoice_id, key, **body):
-    return call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id},
-                body={"method": "card", **body}, headers={"Idempotency-Key": key})
+    return call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": invoice_id},
+        body={"method": "card", **body},
+        headers={"Idempotency-Key": key},
+    )
 
 
 # ---------- idempotency keys ----------
+
 
 def test_a_key_stripe_takes_is_sent_as_it_is_and_replays_with_it(seeded):
     status, payment, _ = pay("inv-full", "k" * 200)
@@ -55,16 +63,23 @@ def test_digests_differ_per_key_and_never_look_like_a_composite_key():
 
 
 def test_the_local_stripe_refuses_a_key_over_255_characters_as_stripe_does(seeded):
-    response = requests.post(f"{seeded['stripe'].url}/v1/customers", auth=("sk_test_portal", ""),
-                             data={"email": "a@b.test"}, headers={"Idempotency-Key": "k" * 256}, timeout=5)
+    response = requests.post(
+        f"{seeded['stripe'].url}/v1/customers",
+        auth=("sk_test_portal", ""),
+        data={"email": "a@b.test"},
+        headers={"Idempotency-Key": "k" * 256},
+        timeout=5,
+    )
     assert response.status_code == 400 and response.json()["error"]["type"] == "invalid_request_error"
 
 
 # ---------- amounts ----------
 
+
 def test_a_card_amount_over_stripes_maximum_is_refused_before_stripe(seeded):
-    put_invoice("client-a", "inv-huge", number="INV-9", total=99_999_999, fees=2500, due_date="2030-01-01",
-                allow_partial=True)  # a late fee took the balance one fee over the largest card payment
+    put_invoice(
+        "client-a", "inv-huge", number="INV-9", total=99_999_999, fees=2500, due_date="2030-01-01", allow_partial=True
+    )  # a late fee took the balance one fee over the largest card payment
     before = table_snapshot()
     status, body, _ = pay("inv-huge", "huge-1")
     assert (status, body["error"]["code"]) == (422, "amount_above_card_maximum")
@@ -77,12 +92,25 @@ def test_a_card_amount_over_stripes_maximum_is_refused_before_stripe(seeded):
 def test_the_local_stripe_refuses_an_amount_over_eight_digits_as_stripe_does(seeded):
     customer = card_processor().ensure_customer(client_id="client-a", email="ann@example.test", name="Ann")
     with pytest.raises(ProcessorRefused) as refused:
-        card_processor().create_intent(IntentRequest(
-            amount=100_000_000, currency="usd", customer_id=customer, client_id="client-a", invoice_id="inv-full",
-            payment_id="pay_x", description="x", receipt_email="ann@example.test", save_for_later=False,
-            idempotency_key="client-a:too-large"))
-    assert (refused.value.status, refused.value.code, refused.value.processor_code) == \
-        (422, "processor_refused", "amount_too_large")
+        card_processor().create_intent(
+            IntentRequest(
+                amount=100_000_000,
+                currency="usd",
+                customer_id=customer,
+                client_id="client-a",
+                invoice_id="inv-full",
+                payment_id="pay_x",
+                description="x",
+                receipt_email="ann@example.test",
+                save_for_later=False,
+                idempotency_key="client-a:too-large",
+            )
+        )
+    assert (refused.value.status, refused.value.code, refused.value.processor_code) == (
+        422,
+        "processor_refused",
+        "amount_too_large",
+    )
 
 
 def test_an_ach_amount_over_the_transfer_limit_is_refused_before_anything_is_recorded(seeded, monkeypatch):
@@ -102,6 +130,7 @@ def test_an_ach_amount_over_the_transfer_limit_is_refused_before_anything_is_rec
 
 # ---------- Stripe's refusals ----------
 
+
 def test_a_request_stripe_refuses_is_422_processor_refused_and_changes_nothing(seeded):
     """A customer deleted in Stripe's Dashboard: Stripe answers 404 resource_missing to the new PaymentIntent."""
     Client("client-a").update(actions=[Client.stripe_customer_id.set("cus_deleted_in_dashboard")])
@@ -114,10 +143,18 @@ def test_a_request_stripe_refuses_is_422_processor_refused_and_changes_nothing(s
 
 def test_a_key_stripe_saw_with_other_parameters_is_idempotency_key_reused(seeded):
     customer = card_processor().ensure_customer(client_id="client-a", email="ann@example.test", name="Ann")
-    request = IntentRequest(amount=5000, currency="usd", customer_id=customer, client_id="client-a",
-                            invoice_id="inv-part", payment_id="pay_y", description="x",
-                            receipt_email="ann@example.test", save_for_later=False,
-                            idempotency_key="client-a:reused")
+    request = IntentRequest(
+        amount=5000,
+        currency="usd",
+        customer_id=customer,
+        client_id="client-a",
+        invoice_id="inv-part",
+        payment_id="pay_y",
+        description="x",
+        receipt_email="ann@example.test",
+        save_for_later=False,
+        idempotency_key="client-a:reused",
+    )
     card_processor().create_intent(request)
     with pytest.raises(Unprocessable) as refused:
         card_processor().create_intent(IntentRequest(**{**request.__dict__, "amount": 6000}))

@@ -22,16 +22,31 @@ def succeeded(seeded):
     reported succeeded by webhook; its receipt job waits on the queue."""
     import requests
 
-    _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                      body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "r"})
+    _, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "r"},
+    )
     payment = Payment.get("client-a", body["payment_id"])
     base, auth = seeded["stripe"].url, ("sk_test_portal", "")
-    requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}",
-                  data={"payment_method": "pm_card_visa"}, auth=auth, timeout=5)
+    requests.post(
+        f"{base}/v1/payment_intents/{payment.processor_payment_id}",
+        data={"payment_method": "pm_card_visa"},
+        auth=auth,
+        timeout=5,
+    )
     requests.post(f"{base}/v1/payment_intents/{payment.processor_payment_id}/confirm", auth=auth, timeout=5)
-    event = intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=40000,
-                         client_id="client-a", invoice_id="inv-part", payment_id=payment.payment_id,
-                         event_id="evt_receipt", payment_method="pm_card_visa")
+    event = intent_event(
+        "payment_intent.succeeded",
+        intent_id=payment.processor_payment_id,
+        amount=40000,
+        client_id="client-a",
+        invoice_id="inv-part",
+        payment_id=payment.payment_id,
+        event_id="evt_receipt",
+        payment_method="pm_card_visa",
+    )
     assert post(event)[0] == 200
     return payment
 
@@ -79,18 +94,29 @@ def test_a_job_held_by_another_worker_is_retried_later(succeeded, seeded):
 
 
 def test_jobs_for_unknown_or_unpaid_payments_send_nothing(seeded):
-    job = {"MessageId": "m1", "ReceiptHandle": "h", "Body": json.dumps({"client_id": "client-a",
-                                                                       "payment_id": "pay_missing"})}
+    job = {
+        "MessageId": "m1",
+        "ReceiptHandle": "h",
+        "Body": json.dumps({"client_id": "client-a", "payment_id": "pay_missing"}),
+    }
     assert run_worker([job]) == {"batchItemFailures": []}
-    _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
-                      headers={"Idempotency-Key": "p"})
-    pending = {"MessageId": "m2", "ReceiptHandle": "h", "Body": json.dumps({"client_id": "client-a",
-                                                                           "payment_id": body["payment_id"]})}
+    _, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "p"},
+    )
+    pending = {
+        "MessageId": "m2",
+        "ReceiptHandle": "h",
+        "Body": json.dumps({"client_id": "client-a", "payment_id": body["payment_id"]}),
+    }
     assert run_worker([pending]) == {"batchItemFailures": []}
     assert sent_emails(seeded["moto"]) == []
 
 
 # ---- sending a receipt again -------------------------------------------------------------------------------
+
 
 def resend(payment_id, at=None, client_id="client-a"):
     """POST /payments/{id}/receipt at the moment `at` (default: now)."""
@@ -106,8 +132,12 @@ def test_a_receipt_can_be_sent_again_to_the_billing_email_once_per_interval(succ
     status, body, _ = resend(succeeded.payment_id, start)
     assert status == 202
     _, payment, _ = call("GetPaymentFunction", path_parameters={"payment_id": succeeded.payment_id})
-    assert body == {"payment_id": succeeded.payment_id, "receipt_reference": payment["receipt_reference"],
-                    "sent_to": "ann@example.test", "status": "queued"}
+    assert body == {
+        "payment_id": succeeded.payment_id,
+        "receipt_reference": payment["receipt_reference"],
+        "sent_to": "ann@example.test",
+        "status": "queued",
+    }
     assert run_worker(queue_messages(seeded["receipt_queue"])) == {"batchItemFailures": []}
     emails = sent_emails(seeded["moto"])
     assert [e["subject"] for e in emails] == ["Receipt: $400.00 paid on invoice INV-1002"] * 2
@@ -136,13 +166,19 @@ def test_two_resend_clicks_at_once_queue_one_email(succeeded, seeded, monkeypatc
 
 
 def test_resend_refusals_change_nothing(seeded):
-    _, pending, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                         body={"method": "card"}, headers={"Idempotency-Key": "p"})
+    _, pending, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "p"},
+    )
     queue_messages(seeded["receipt_queue"])
     before = table_snapshot()
-    for payment_id, client_id, want in ((pending["payment_id"], "client-a", (409, "receipt_not_available")),
-                                        ("pay_missing", "client-a", (404, "payment_not_found")),
-                                        (pending["payment_id"], "client-b", (404, "payment_not_found"))):
+    for payment_id, client_id, want in (
+        (pending["payment_id"], "client-a", (409, "receipt_not_available")),
+        ("pay_missing", "client-a", (404, "payment_not_found")),
+        (pending["payment_id"], "client-b", (404, "payment_not_found")),
+    ):
         status, body, _ = resend(payment_id, client_id=client_id)
         assert (status, body["error"]["code"]) == want
     assert table_snapshot() == before and queue_messages(seeded["receipt_queue"]) == []

@@ -27,10 +27,12 @@ LATER = timedelta(hours=2)  # past the 60-minute threshold
 
 # ---- helpers ------------------------------------------------------------------------------------------------
 
+
 def card_payment(invoice_id="inv-part", amount=30000, key="card-1"):
     body = {"method": "card"} | ({"amount": amount} if amount else {})
-    status, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": invoice_id}, body=body,
-                              headers={"Idempotency-Key": key})
+    status, payment, _ = call(
+        "CreatePaymentFunction", path_parameters={"invoice_id": invoice_id}, body=body, headers={"Idempotency-Key": key}
+    )
     assert status == 201, payment
     return payment
 
@@ -43,11 +45,21 @@ def confirm_at_stripe(seeded, payment, card="pm_card_visa"):
     """What Stripe.js does in the browser (localstripe: set the method, then confirm)."""
     base = seeded["stripe"].url
     if card.isdigit():
-        card = requests.post(f"{base}/v1/payment_methods", auth=AUTH, timeout=5, data={
-            "type": "card", "card[number]": card, "card[exp_month]": "12", "card[exp_year]": "2030",
-            "card[cvc]": "123"}).json()["id"]
-    requests.post(f"{base}/v1/payment_intents/{intent_of(payment)}", data={"payment_method": card}, auth=AUTH,
-                  timeout=5)
+        card = requests.post(
+            f"{base}/v1/payment_methods",
+            auth=AUTH,
+            timeout=5,
+            data={
+                "type": "card",
+                "card[number]": card,
+                "card[exp_month]": "12",
+                "card[exp_year]": "2030",
+                "card[cvc]": "123",
+            },
+        ).json()["id"]
+    requests.post(
+        f"{base}/v1/payment_intents/{intent_of(payment)}", data={"payment_method": card}, auth=AUTH, timeout=5
+    )
     return requests.post(f"{base}/v1/payment_intents/{intent_of(payment)}/confirm", auth=AUTH, timeout=5).json()
 
 
@@ -77,11 +89,15 @@ def events_table(snapshot: dict) -> list:
 
 
 def transfers_at_sandbox(seeded):
-    return [e for e in api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
-            if e["topic"] == "transfer_created"]
+    return [
+        e
+        for e in api(seeded["ach"], "GET", "/events").json()["_embedded"]["events"]
+        if e["topic"] == "transfer_created"
+    ]
 
 
 # ---- cards --------------------------------------------------------------------------------------------------
+
 
 def test_a_lost_success_webhook_is_applied_and_the_late_webhook_changes_nothing(seeded, monkeypatch, capsys):
     payment = card_payment(amount=30000)
@@ -93,8 +109,9 @@ def test_a_lost_success_webhook_is_applied_and_the_late_webhook_changes_nothing(
     assert report["examined"] == 1 and report["applied"] == {"succeeded": 1}
     assert report["unrecorded_succeeded"] == 1 and report["processor_errors"] == 0
     metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "_aws" in line]
-    names = {m["Name"]: doc[m["Name"]] for doc in metrics for d in doc["_aws"]["CloudWatchMetrics"]
-             for m in d["Metrics"]}
+    names = {
+        m["Name"]: doc[m["Name"]] for doc in metrics for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]
+    }
     assert names["UnrecordedPayment"] == [1.0] and names["PaymentsReconciled"] == [1.0]
 
     stored = Payment.get("client-a", payment["payment_id"])
@@ -126,8 +143,13 @@ def test_webhook_first_then_the_job_changes_nothing(seeded, monkeypatch):
 def test_a_declined_card_is_failed_with_its_reason_and_an_unconfirmed_one_is_left_alone(seeded, monkeypatch):
     declined = card_payment(invoice_id="inv-full", amount=None, key="declined")
     confirm_at_stripe(seeded, declined, card="4000000000000341")
-    status, waiting, _ = call("CreatePaymentFunction", client_id="client-b", path_parameters={"invoice_id": "inv-b"},
-                              body={"method": "card"}, headers={"Idempotency-Key": "waiting"})
+    status, waiting, _ = call(
+        "CreatePaymentFunction",
+        client_id="client-b",
+        path_parameters={"invoice_id": "inv-b"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "waiting"},
+    )
     assert status == 201
     waiting_before = Payment.get("client-b", waiting["payment_id"]).serialize()
     inv_b_before = Invoice.get("client-b", "inv-b").serialize()
@@ -160,12 +182,22 @@ def test_a_payment_younger_than_the_threshold_is_not_even_fetched(seeded, monkey
 
     monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", spy)
     before = table_snapshot()
-    report = reconciliation.run(clock.now() + timedelta(minutes=59), stripe_cards.from_environment(), ach_processor(),
-                                enqueue_job, older_than=timedelta(minutes=60))
+    report = reconciliation.run(
+        clock.now() + timedelta(minutes=59),
+        stripe_cards.from_environment(),
+        ach_processor(),
+        enqueue_job,
+        older_than=timedelta(minutes=60),
+    )
     assert report.examined == 0 and fetched == []
     assert table_snapshot() == before
-    report = reconciliation.run(clock.now() + timedelta(minutes=61), stripe_cards.from_environment(), ach_processor(),
-                                enqueue_job, older_than=timedelta(minutes=60))
+    report = reconciliation.run(
+        clock.now() + timedelta(minutes=61),
+        stripe_cards.from_environment(),
+        ach_processor(),
+        enqueue_job,
+        older_than=timedelta(minutes=60),
+    )
     assert fetched == [intent_of(payment)] and report.applied == {"succeeded": 1}
 
 
@@ -218,13 +250,19 @@ def test_an_unexpected_error_for_one_payment_does_not_stop_the_others(seeded, mo
         return original(self, intent_id)
 
     monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", broken)
-    report = reconciliation.run(clock.now() + LATER, stripe_cards.from_environment(), ach_processor(),
-                                enqueue_job, older_than=timedelta(minutes=60))
+    report = reconciliation.run(
+        clock.now() + LATER,
+        stripe_cards.from_environment(),
+        ach_processor(),
+        enqueue_job,
+        older_than=timedelta(minutes=60),
+    )
     assert (report.errors, report.applied) == (1, {"succeeded": 1})
     assert invoice_numbers() == ("open", 0, 0, 100000)
 
 
 # ---- ACH ----------------------------------------------------------------------------------------------------
+
 
 def test_a_settled_transfer_without_its_webhook_is_applied(seeded, monkeypatch):
     method_id = verified_bank(seeded["ach"])
@@ -258,8 +296,11 @@ def test_a_failed_transfer_without_its_webhook_returns_the_money(seeded, monkeyp
 
 def lost_create(seeded, method_id):
     """The processor creates the transfer but its answers never arrive: 503 with the money reserved."""
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={
-        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True})
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={"path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5, "after_commit": True},
+    )
     status, body, _ = pay_ach("inv-part", method_id, amount=40000)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
@@ -322,8 +363,16 @@ def test_a_lost_create_response_past_the_idempotency_window_is_found_by_its_corr
 
 def test_past_the_idempotency_window_a_transfer_never_created_is_left_for_a_person(seeded, monkeypatch):
     method_id = verified_bank(seeded["ach"])
-    requests.post(f"{seeded['ach'].url}/sandbox/faults", timeout=5, json={  # refused before anything is created
-        "path_prefix": "/transfers", "method": "POST", "status": 503, "count": 5})
+    requests.post(
+        f"{seeded['ach'].url}/sandbox/faults",
+        timeout=5,
+        json={  # refused before anything is created
+            "path_prefix": "/transfers",
+            "method": "POST",
+            "status": 503,
+            "count": 5,
+        },
+    )
     assert pay_ach("inv-part", method_id, amount=40000)[0] == 503
     requests.delete(f"{seeded['ach'].url}/sandbox/faults", timeout=5)
     queue_messages(seeded["receipt_queue"])
@@ -336,6 +385,7 @@ def test_past_the_idempotency_window_a_transfer_never_created_is_left_for_a_pers
 
 
 # ---- idempotence ------------------------------------------------------------------------------------------
+
 
 def test_running_the_job_twice_changes_nothing_the_second_time(seeded, monkeypatch):
     card = card_payment(amount=30000)
@@ -373,8 +423,9 @@ def test_the_local_schedules_first_runs_are_done_before_the_stack_is_ready(monke
     runs = []
     module = types.SimpleNamespace(handler=lambda event, context: runs.append(threading.current_thread()) or {})
     monkeypatch.setattr(scheduler.importlib, "import_module", lambda name: module)
-    started = scheduler.Scheduler([{"function": "F", "module": "m", "expression": "rate(1 hour)"}],
-                                  threading.Lock()).start()
+    started = scheduler.Scheduler(
+        [{"function": "F", "module": "m", "expression": "rate(1 hour)"}], threading.Lock()
+    ).start()
     try:
         assert runs == [threading.current_thread()]  # ran once, in start() itself
     finally:
@@ -399,9 +450,15 @@ def test_a_declined_card_retried_successfully_without_its_webhook_is_found(seede
     from shared.processors.card import IntentOutcome
 
     real = stripe_cards.StripeCards.intent_outcome
-    monkeypatch.setattr(stripe_cards.StripeCards, "intent_outcome", lambda self, intent_id: IntentOutcome(
-        intent_id, "succeeded", 30000, 30000, payment_method_id="pm_card_visa")
-        if intent_id == intent_of(payment) else real(self, intent_id))
+    monkeypatch.setattr(
+        stripe_cards.StripeCards,
+        "intent_outcome",
+        lambda self, intent_id: (
+            IntentOutcome(intent_id, "succeeded", 30000, 30000, payment_method_id="pm_card_visa")
+            if intent_id == intent_of(payment)
+            else real(self, intent_id)
+        ),
+    )
     run_job(monkeypatch)
     assert Payment.get("client-a", payment["payment_id"]).status == "succeeded"
     assert invoice_numbers() == ("partially_paid", 30000, 0, 70000)
@@ -416,6 +473,7 @@ def test_unsettled_payments_older_than_the_lookback_are_left_alone(seeded, monke
 
 
 # ---- the ledger re-folded -------------------------------------------------------------------------------------
+
 
 def test_counters_that_drifted_from_their_entries_raise_the_alarm_and_are_not_rewritten(seeded, monkeypatch, capsys):
     card_payment()  # unconfirmed: the job will look at it, and so at its invoice

@@ -27,9 +27,17 @@ def customer_of(seeded, client_id="client-a"):
 
 
 def new_card(seeded, number="4242424242424242", exp_year=2030, exp_month=12, customer=None):
-    pm = stripe_post(seeded, "/v1/payment_methods", {"type": "card", "card[number]": number,
-                                                     "card[exp_month]": exp_month, "card[exp_year]": exp_year,
-                                                     "card[cvc]": "123"})
+    pm = stripe_post(
+        seeded,
+        "/v1/payment_methods",
+        {
+            "type": "card",
+            "card[number]": number,
+            "card[exp_month]": exp_month,
+            "card[exp_year]": exp_year,
+            "card[cvc]": "123",
+        },
+    )
     if customer:
         pm = stripe_post(seeded, f"/v1/payment_methods/{pm['id']}/attach", {"customer": customer})
     return pm
@@ -51,9 +59,13 @@ def methods(client_id="client-a"):
 def test_an_attached_card_is_listed_with_display_fields_only(seeded):
     pm_id = saved_card(seeded)
     [method] = methods()
-    assert method == {"payment_method_id": pm_id, "type": "card", "default": True, "bank": None,
-                      "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030,
-                               "expires_soon": False}}
+    assert method == {
+        "payment_method_id": pm_id,
+        "type": "card",
+        "default": True,
+        "bank": None,
+        "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030, "expires_soon": False},
+    }
     stored = SavedPaymentMethod.get("client-a", pm_id).attribute_values
     assert "4242424242424242" not in str(stored)
 
@@ -61,8 +73,16 @@ def test_an_attached_card_is_listed_with_display_fields_only(seeded):
 def test_setup_intent_success_saves_the_card_using_stripes_record(seeded):
     customer = customer_of(seeded)
     pm = new_card(seeded, number="5555555555554444", customer=customer)
-    deliver_new("setup_intent.succeeded", {"id": "seti_1", "object": "setup_intent", "customer": customer,
-                                       "payment_method": pm["id"], "status": "succeeded"})
+    deliver_new(
+        "setup_intent.succeeded",
+        {
+            "id": "seti_1",
+            "object": "setup_intent",
+            "customer": customer,
+            "payment_method": pm["id"],
+            "status": "succeeded",
+        },
+    )
     [method] = methods()
     # localstripe calls every card "visa"; what matters is that the display fields are Stripe's record
     assert (method["card"]["brand"], method["card"]["last4"]) == (pm["card"]["brand"], "4444")
@@ -85,8 +105,13 @@ def test_card_updater_events_refresh_the_expiry(seeded):
     pm = requests.get(f"{seeded['stripe'].url}/v1/payment_methods/{pm_id}", auth=AUTH).json()
     pm["card"] |= {"exp_month": 9, "exp_year": 2031}
     deliver_new("payment_method.automatically_updated", pm)
-    assert methods()[0]["card"] | {} == {"brand": "visa", "last4": "4242", "exp_month": 9, "exp_year": 2031,
-                                         "expires_soon": False}
+    assert methods()[0]["card"] | {} == {
+        "brand": "visa",
+        "last4": "4242",
+        "exp_month": 9,
+        "exp_year": 2031,
+        "expires_soon": False,
+    }
 
 
 def test_cards_for_unknown_customers_are_not_saved(seeded):
@@ -108,9 +133,12 @@ def test_expires_soon_within_sixty_days():
 
 def test_paying_with_a_saved_card_confirms_server_side(seeded):
     pm_id = saved_card(seeded)
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 25000, "payment_method_id": pm_id},
-                           headers={"Idempotency-Key": "saved-1"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 25000, "payment_method_id": pm_id},
+        headers={"Idempotency-Key": "saved-1"},
+    )
     assert status == 201
     assert body["status"] == "succeeded" and body["card"] == {"brand": "visa", "last4": "4242"}
     invoice = Invoice.get("client-a", "inv-part")
@@ -118,31 +146,50 @@ def test_paying_with_a_saved_card_confirms_server_side(seeded):
     assert len(queue_messages(seeded["receipt_queue"])) == 1
     # Stripe's own webhook for the same success then changes nothing.
     payment = Payment.get("client-a", body["payment_id"])
-    deliver_new("payment_intent.succeeded", {"id": payment.processor_payment_id, "object": "payment_intent",
-                                         "amount": 25000, "amount_received": 25000, "currency": "usd",
-                                         "status": "succeeded",
-                                         "payment_method": pm_id, "metadata": {
-                                             "client_id": "client-a", "invoice_id": "inv-part",
-                                             "payment_id": body["payment_id"]}})
+    deliver_new(
+        "payment_intent.succeeded",
+        {
+            "id": payment.processor_payment_id,
+            "object": "payment_intent",
+            "amount": 25000,
+            "amount_received": 25000,
+            "currency": "usd",
+            "status": "succeeded",
+            "payment_method": pm_id,
+            "metadata": {"client_id": "client-a", "invoice_id": "inv-part", "payment_id": body["payment_id"]},
+        },
+    )
     assert Invoice.get("client-a", "inv-part").amount_paid == 25000
 
 
 def test_a_saved_card_that_needs_3d_secure_returns_the_client_secret(seeded):
     pm_id = saved_card(seeded, number="4000002500003155")
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                           body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "3ds"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "payment_method_id": pm_id},
+        headers={"Idempotency-Key": "3ds"},
+    )
     assert status == 201
     assert (body["status"], body["next_action"]) == ("pending", "authenticate")
     assert "_secret_" in body["client_secret"]
-    status, again, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                            body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "3ds"})
+    status, again, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "payment_method_id": pm_id},
+        headers={"Idempotency-Key": "3ds"},
+    )
     assert again["payment_id"] == body["payment_id"] and again["next_action"] == "authenticate"
 
 
 def test_a_declined_saved_card_gives_the_reason_and_keeps_the_balance(seeded):
     pm_id = saved_card(seeded, number="4000000000000341")
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                           body={"method": "card", "payment_method_id": pm_id}, headers={"Idempotency-Key": "dec"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "payment_method_id": pm_id},
+        headers={"Idempotency-Key": "dec"},
+    )
     assert status == 201 and body["status"] == "failed"
     assert body["failure"]["code"] == "card_declined" and "another card" in body["failure"]["message"]
     invoice = Invoice.get("client-a", "inv-full")
@@ -155,8 +202,14 @@ def test_someone_elses_or_unknown_saved_card_is_404_and_changes_nothing(seeded, 
     method_id = b_card if who == "other_client" else "pm_unknown"
     before = table_snapshot()
     for function, kwargs in [
-        ("CreatePaymentFunction", dict(path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": "x"},
-                                       body={"method": "card", "payment_method_id": method_id})),
+        (
+            "CreatePaymentFunction",
+            dict(
+                path_parameters={"invoice_id": "inv-full"},
+                headers={"Idempotency-Key": "x"},
+                body={"method": "card", "payment_method_id": method_id},
+            ),
+        ),
         ("DeletePaymentMethodFunction", dict(path_parameters={"payment_method_id": method_id})),
         ("SetDefaultPaymentMethodFunction", dict(path_parameters={"payment_method_id": method_id})),
     ]:
@@ -184,8 +237,12 @@ def test_delete_detaches_at_stripe_and_moves_the_default_to_the_newest(seeded):
     status, body, _ = call("DeletePaymentMethodFunction", path_parameters={"payment_method_id": second})
     assert (status, body["error"]["code"]) == (404, "payment_method_not_found")
     # the detached card can no longer pay
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                           body={"method": "card", "payment_method_id": second}, headers={"Idempotency-Key": "gone"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "payment_method_id": second},
+        headers={"Idempotency-Key": "gone"},
+    )
     assert (status, body["error"]["code"]) == (404, "payment_method_not_found")
 
 
@@ -196,8 +253,11 @@ def test_deleting_the_last_method_leaves_no_default(seeded):
 
 
 def events_at(seeded, event_type):
-    return [e for e in requests.get(f"{seeded['stripe'].url}/v1/events", auth=AUTH).json()["data"]
-            if e["type"] == event_type]
+    return [
+        e
+        for e in requests.get(f"{seeded['stripe'].url}/v1/events", auth=AUTH).json()["data"]
+        if e["type"] == event_type
+    ]
 
 
 def forward(seeded, event_type):
@@ -208,9 +268,12 @@ def forward(seeded, event_type):
 
 def test_save_this_card_during_checkout_end_to_end(seeded):
     """Pay with save_payment_method, confirm like Stripe.js; Stripe attaches the card and says so."""
-    _, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                         body={"method": "card", "amount": 5000, "save_payment_method": True},
-                         headers={"Idempotency-Key": "save-me"})
+    _, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 5000, "save_payment_method": True},
+        headers={"Idempotency-Key": "save-me"},
+    )
     intent_id = payment["client_secret"].split("_secret_")[0]
     stripe_post(seeded, f"/v1/payment_intents/{intent_id}", {"payment_method": new_card(seeded)["id"]})
     assert stripe_post(seeded, f"/v1/payment_intents/{intent_id}/confirm", {})["status"] == "succeeded"
@@ -220,11 +283,18 @@ def test_save_this_card_during_checkout_end_to_end(seeded):
 
 
 def test_a_failed_payment_saves_nothing(seeded):
-    _, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                         body={"method": "card", "save_payment_method": True}, headers={"Idempotency-Key": "no"})
+    _, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "save_payment_method": True},
+        headers={"Idempotency-Key": "no"},
+    )
     intent_id = payment["client_secret"].split("_secret_")[0]
-    stripe_post(seeded, f"/v1/payment_intents/{intent_id}",
-                {"payment_method": new_card(seeded, number="4000000000000341")["id"]})
+    stripe_post(
+        seeded,
+        f"/v1/payment_intents/{intent_id}",
+        {"payment_method": new_card(seeded, number="4000000000000341")["id"]},
+    )
     stripe_post(seeded, f"/v1/payment_intents/{intent_id}/confirm", {})
     forward(seeded, "payment_method.attached")
     assert events_at(seeded, "payment_method.attached") == [] and methods() == []
@@ -233,8 +303,11 @@ def test_a_failed_payment_saves_nothing(seeded):
 def test_save_a_card_without_paying_through_a_setup_intent(seeded):
     _, body, _ = call("SetupPaymentMethodFunction")
     setup_id = body["client_secret"].split("_secret_")[0]
-    confirmed = stripe_post(seeded, f"/v1/setup_intents/{setup_id}/confirm",
-                            {"payment_method": new_card(seeded, number="5555555555554444")["id"]})
+    confirmed = stripe_post(
+        seeded,
+        f"/v1/setup_intents/{setup_id}/confirm",
+        {"payment_method": new_card(seeded, number="5555555555554444")["id"]},
+    )
     assert confirmed["status"] == "succeeded"
     forward(seeded, "setup_intent.succeeded")
     forward(seeded, "payment_method.attached")  # Stripe sends both; the second changes nothing
@@ -248,10 +321,14 @@ def test_a_saved_card_payment_cut_off_before_confirming_is_finished_by_the_retry
 
     pm_id = saved_card(seeded)
     real_confirm = StripeCards.confirm_intent
-    monkeypatch.setattr(StripeCards, "confirm_intent", lambda self, intent_id: (_ for _ in ()).throw(
-        ProcessorUnavailable()))
-    request = dict(path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": "cut-off"},
-                   body={"method": "card", "payment_method_id": pm_id})
+    monkeypatch.setattr(
+        StripeCards, "confirm_intent", lambda self, intent_id: (_ for _ in ()).throw(ProcessorUnavailable())
+    )
+    request = dict(
+        path_parameters={"invoice_id": "inv-full"},
+        headers={"Idempotency-Key": "cut-off"},
+        body={"method": "card", "payment_method_id": pm_id},
+    )
     status, body, _ = call("CreatePaymentFunction", **request)
     assert (status, body["error"]["code"]) == (503, "processor_unavailable")
     [recorded] = list(Payment.query("client-a"))
@@ -277,8 +354,12 @@ def pay_with_saved_card_while(seeded, monkeypatch, competing, key="tab-1"):
         return real_confirm(self, intent_id)
 
     monkeypatch.setattr(StripeCards, "confirm_intent", confirm_after_the_competitor)
-    return call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, headers={"Idempotency-Key": key},
-                body={"method": "card", "payment_method_id": pm_id})
+    return call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        headers={"Idempotency-Key": key},
+        body={"method": "card", "payment_method_id": pm_id},
+    )
 
 
 def intent_at_stripe(seeded, intent_id):
@@ -290,8 +371,12 @@ def test_a_saved_card_whose_intent_another_tab_replaced_is_409_and_charges_nothi
 
     def another_tab_pays(intent_id):  # cancels this tab's intent at Stripe and replaces its payment
         tab_2["intent"] = intent_id
-        tab_2["status"], tab_2["body"], _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                                                 body={"method": "card"}, headers={"Idempotency-Key": "tab-2"})
+        tab_2["status"], tab_2["body"], _ = call(
+            "CreatePaymentFunction",
+            path_parameters={"invoice_id": "inv-full"},
+            body={"method": "card"},
+            headers={"Idempotency-Key": "tab-2"},
+        )
 
     status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, another_tab_pays)
     assert (status, body["error"]["code"]) == (409, "payment_canceled")
@@ -307,26 +392,46 @@ def test_a_saved_card_whose_intent_another_tab_replaced_is_409_and_charges_nothi
     assert queue_messages(seeded["receipt_queue"]) == []
     # Stripe's own payment_intent.canceled, delivered later, changes nothing more.
     before = table_snapshot()
-    deliver_new("payment_intent.canceled", {"id": tab_2["intent"], "object": "payment_intent", "amount": 125000,
-                                        "currency": "usd", "status": "canceled", "metadata": {
-                                            "client_id": "client-a", "invoice_id": "inv-full",
-                                            "payment_id": mine.payment_id}})
+    deliver_new(
+        "payment_intent.canceled",
+        {
+            "id": tab_2["intent"],
+            "object": "payment_intent",
+            "amount": 125000,
+            "currency": "usd",
+            "status": "canceled",
+            "metadata": {"client_id": "client-a", "invoice_id": "inv-full", "payment_id": mine.payment_id},
+        },
+    )
     after = table_snapshot()
-    assert {k: v for k, v in after.items() if "events" not in k} == {k: v for k, v in before.items()
-                                                                      if "events" not in k}
+    assert {k: v for k, v in after.items() if "events" not in k} == {
+        k: v for k, v in before.items() if "events" not in k
+    }
     # A retry with the same key charges nothing either: it returns the cancelled payment.
-    status, again, headers = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                                  headers={"Idempotency-Key": "tab-1"},
-                                  body={"method": "card", "payment_method_id": mine.processor_method_id})
-    assert (status, again["payment_id"], again["status"], headers["Idempotent-Replayed"]) == \
-        (201, mine.payment_id, "canceled", "true")
+    status, again, headers = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        headers={"Idempotency-Key": "tab-1"},
+        body={"method": "card", "payment_method_id": mine.processor_method_id},
+    )
+    assert (status, again["payment_id"], again["status"], headers["Idempotent-Replayed"]) == (
+        201,
+        mine.payment_id,
+        "canceled",
+        "true",
+    )
 
 
 def test_a_saved_card_whose_intent_was_cancelled_before_its_replacement_was_written_is_409(seeded, monkeypatch):
     """The other request cancelled at Stripe and died before writing: this one records the cancellation."""
+
     def cancel_at_stripe(intent_id):
-        assert requests.post(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/cancel", auth=AUTH,
-                             timeout=5).status_code == 200
+        assert (
+            requests.post(
+                f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/cancel", auth=AUTH, timeout=5
+            ).status_code
+            == 200
+        )
 
     status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, cancel_at_stripe)
     assert (status, body["error"]["code"]) == (409, "payment_canceled")
@@ -335,17 +440,24 @@ def test_a_saved_card_whose_intent_was_cancelled_before_its_replacement_was_writ
     invoice = Invoice.get("client-a", "inv-full")
     assert (invoice.amount_paid, invoice.status, invoice.open_payment_id) == (0, "open", None)
     # The client can pay again at once, and is charged exactly once.
-    status, again, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                            body={"method": "card", "payment_method_id": mine.processor_method_id},
-                            headers={"Idempotency-Key": "tab-1-again"})
+    status, again, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card", "payment_method_id": mine.processor_method_id},
+        headers={"Idempotency-Key": "tab-1-again"},
+    )
     assert (status, again["status"]) == (201, "succeeded")
     assert Invoice.get("client-a", "inv-full").amount_paid == 125000
 
 
 def test_a_saved_card_intent_confirmed_first_by_another_request_is_counted_once(seeded, monkeypatch):
     def confirm_at_stripe(intent_id):
-        assert requests.post(f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/confirm", auth=AUTH,
-                             timeout=5).json()["status"] == "succeeded"
+        assert (
+            requests.post(
+                f"{seeded['stripe'].url}/v1/payment_intents/{intent_id}/confirm", auth=AUTH, timeout=5
+            ).json()["status"]
+            == "succeeded"
+        )
 
     status, body, _ = pay_with_saved_card_while(seeded, monkeypatch, confirm_at_stripe)
     assert (status, body["status"]) == (201, "succeeded")

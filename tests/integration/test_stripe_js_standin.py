@@ -15,23 +15,47 @@ def _secret_key() -> requests.Session:
 
 
 def _intent(stripe_url: str, amount: int = 5000) -> dict:
-    return _secret_key().post(f"{stripe_url}/v1/payment_intents", data={
-        "amount": amount, "currency": "usd", "allowed_payment_method_types[]": "card"}, timeout=10).json()
+    return (
+        _secret_key()
+        .post(
+            f"{stripe_url}/v1/payment_intents",
+            data={"amount": amount, "currency": "usd", "allowed_payment_method_types[]": "card"},
+            timeout=10,
+        )
+        .json()
+    )
 
 
 def _card(number: str) -> dict:
-    return {"payment_method_data[type]": "card", "payment_method_data[card][number]": number,
-            "payment_method_data[card][exp_month]": "12", "payment_method_data[card][exp_year]": "2034",
-            "payment_method_data[card][cvc]": "123", "payment_method_data[billing_details][address][postal_code]":
-            "10001", "payment_method_data[guid]": "g", "payment_method_data[muid]": "m",
-            "payment_method_data[payment_user_agent]": "stripe.js/abc", "expected_payment_method_type": "card",
-            "use_stripe_sdk": "true"}
+    return {
+        "payment_method_data[type]": "card",
+        "payment_method_data[card][number]": number,
+        "payment_method_data[card][exp_month]": "12",
+        "payment_method_data[card][exp_year]": "2034",
+        "payment_method_data[card][cvc]": "123",
+        "payment_method_data[billing_details][address][postal_code]": "10001",
+        "payment_method_data[guid]": "g",
+        "payment_method_data[muid]": "m",
+        "payment_method_data[payment_user_agent]": "stripe.js/abc",
+        "expected_payment_method_type": "card",
+        "use_stripe_sdk": "true",
+    }
 
 
-def _confirm(stripe_url: str, intent: dict, data: dict, *, kind: str = "payment_intents", key: str = PK,
-             secret: str | None = None) -> requests.Response:
-    return requests.post(f"{stripe_url}/v1/{kind}/{intent['id']}/confirm", timeout=10, data={
-        **data, "key": key, "client_secret": secret or intent["client_secret"]})
+def _confirm(
+    stripe_url: str,
+    intent: dict,
+    data: dict,
+    *,
+    kind: str = "payment_intents",
+    key: str = PK,
+    secret: str | None = None,
+) -> requests.Response:
+    return requests.post(
+        f"{stripe_url}/v1/{kind}/{intent['id']}/confirm",
+        timeout=10,
+        data={**data, "key": key, "client_secret": secret or intent["client_secret"]},
+    )
 
 
 def _read(stripe_url: str, intent: dict, kind: str = "payment_intents") -> dict:
@@ -59,9 +83,15 @@ def test_a_declined_card_is_a_402_card_error_with_its_reason_and_another_card_th
     declined = _confirm(url, intent, _card("4000000000009995"))
     error = declined.json()["error"]
     assert declined.status_code == 402
-    assert (error["type"], error["code"], error["decline_code"]) == ("card_error", "card_declined", "insufficient_funds")
+    assert (error["type"], error["code"], error["decline_code"]) == (
+        "card_error",
+        "card_declined",
+        "insufficient_funds",
+    )
     assert error["payment_intent"]["status"] == "requires_payment_method"
-    assert error["payment_intent"]["last_payment_error"]["decline_code"] == "insufficient_funds"  # as the webhook sends it
+    assert (
+        error["payment_intent"]["last_payment_error"]["decline_code"] == "insufficient_funds"
+    )  # as the webhook sends it
     again = _confirm(url, intent, _card("4242424242424242"))
     assert again.status_code == 200 and again.json()["status"] == "succeeded"
 
@@ -73,11 +103,17 @@ def test_three_d_secure_then_authenticated_or_failed(aws):
         asked = _confirm(url, intent, _card("4000002760003184"))
         assert asked.status_code == 200 and asked.json()["status"] == "requires_action"
         assert asked.json()["next_action"]["type"] == "use_stripe_sdk"
-        done = requests.post(f"{url}/v1/payment_intents/{intent['id']}/_authenticate?success={success}", timeout=10,
-                             data={"key": PK, "client_secret": intent["client_secret"]})
+        done = requests.post(
+            f"{url}/v1/payment_intents/{intent['id']}/_authenticate?success={success}",
+            timeout=10,
+            data={"key": PK, "client_secret": intent["client_secret"]},
+        )
         assert done.status_code == 200
-        read = requests.get(f"{url}/v1/payment_intents/{intent['id']}", timeout=10,
-                            params={"key": PK, "client_secret": intent["client_secret"]}).json()
+        read = requests.get(
+            f"{url}/v1/payment_intents/{intent['id']}",
+            timeout=10,
+            params={"key": PK, "client_secret": intent["client_secret"]},
+        ).json()
         assert read["status"] == status
         if success == "false":
             assert read["last_payment_error"]["code"] == "payment_intent_authentication_failure"

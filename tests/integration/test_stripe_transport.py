@@ -52,8 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         server: FlakyStripe = self.server
         with server.lock:
-            server.seen.append({"port": self.client_address[1], "path": self.path,
-                                "key": self.headers.get("Idempotency-Key")})
+            server.seen.append(
+                {"port": self.client_address[1], "path": self.path, "key": self.headers.get("Idempotency-Key")}
+            )
             behaviour = server.script.pop(0) if server.script else "ok"
         if behaviour == "drop":  # the connection closes with no answer
             self.close_connection = True
@@ -64,12 +65,17 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour == "500":
             status, body = 500, {"error": {"type": "api_error", "message": "Stripe failed"}}
         elif behaviour == "500-no-retry":
-            status, body, headers = 500, {"error": {"type": "api_error", "message": "no"}}, {
-                "stripe-should-retry": "false"}  # lower case: headers are case-insensitive
+            status, body, headers = (
+                500,
+                {"error": {"type": "api_error", "message": "no"}},
+                {"stripe-should-retry": "false"},
+            )  # lower case: headers are case-insensitive
         payload = json.dumps(body).encode()
         self.send_response(status)
-        for name, value in ({"Content-Type": "application/json", "Content-Length": str(len(payload)),
-                             "Request-Id": "req_transport"} | headers).items():
+        for name, value in (
+            {"Content-Type": "application/json", "Content-Length": str(len(payload)), "Request-Id": "req_transport"}
+            | headers
+        ).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
@@ -131,8 +137,12 @@ def test_a_refused_connection_is_processor_unavailable():
 
 def test_an_answer_slower_than_the_timeout_is_tried_again_with_the_same_key(flaky):
     server = flaky("slow", slow_seconds=1.0)
-    client = stripe.StripeClient("sk_test_transport", base_addresses={"api": server.url}, max_network_retries=2,
-                                 http_client=Urllib3Client(timeout=0.3))
+    client = stripe.StripeClient(
+        "sk_test_transport",
+        base_addresses={"api": server.url},
+        max_network_retries=2,
+        http_client=Urllib3Client(timeout=0.3),
+    )
     customer = client.v1.customers.create(params={"email": "t@example.test"}, options={"idempotency_key": "k-1"})
     assert customer.id == "cus_transport" and len(server.seen) == 2 and server.keys == {"k-1"}
 

@@ -21,17 +21,28 @@ HOOK = "StripeWebhookFunction"
 @pytest.fixture
 def started(seeded):
     """A 40,000-cent card payment on the partial-allowed invoice, as create-payment leaves it."""
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                           body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": "k"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": "k"},
+    )
     assert status == 201
     payment = Payment.get("client-a", body["payment_id"])
     return payment
 
 
 def event_for(payment, event_type, event_id, **kwargs):
-    return intent_event(event_type, intent_id=payment.processor_payment_id, amount=payment.amount,
-                        client_id=payment.client_id, invoice_id=payment.invoice_id,
-                        payment_id=payment.payment_id, event_id=event_id, **kwargs)
+    return intent_event(
+        event_type,
+        intent_id=payment.processor_payment_id,
+        amount=payment.amount,
+        client_id=payment.client_id,
+        invoice_id=payment.invoice_id,
+        payment_id=payment.payment_id,
+        event_id=event_id,
+        **kwargs,
+    )
 
 
 def state(payment):
@@ -51,8 +62,12 @@ def test_succeeded_records_the_money_once_and_queues_one_receipt(started, seeded
 
 
 def test_full_payment_marks_the_invoice_paid(seeded):
-    _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
-                      headers={"Idempotency-Key": "full"})
+    _, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "full"},
+    )
     payment = Payment.get("client-a", body["payment_id"])
     post(event_for(payment, "payment_intent.succeeded", "evt_full"))
     assert state(payment) == ("succeeded", "paid", 125000, 0, 0)
@@ -95,17 +110,28 @@ def test_a_success_applied_during_a_processing_event_is_not_undone(started, monk
     """processing and succeeded arrive at once: the success is applied between the processing event's read
     and its write, which must not put the money back to pending."""
 
-    success = competing(monkeypatch, DynamoRepository, "load",
-                        lambda: post(event_for(started, "payment_intent.succeeded", "evt_won")))
+    success = competing(
+        monkeypatch, DynamoRepository, "load", lambda: post(event_for(started, "payment_intent.succeeded", "evt_won"))
+    )
     status, _, _ = post(event_for(started, "payment_intent.processing", "evt_late"))
     assert (status, success.result[0]) == (200, 200)
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
 def test_decline_shows_the_reason_and_keeps_the_balance(started):
-    post(event_for(started, "payment_intent.payment_failed", "evt_fail", last_payment_error={
-        "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
-        "message": "Your card has insufficient funds."}))
+    post(
+        event_for(
+            started,
+            "payment_intent.payment_failed",
+            "evt_fail",
+            last_payment_error={
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "insufficient_funds",
+                "message": "Your card has insufficient funds.",
+            },
+        )
+    )
     assert state(started) == ("failed", "open", 0, 0, 100000)
     _, body, _ = call("GetPaymentFunction", path_parameters={"payment_id": started.payment_id})
     assert body["failure"]["code"] == "insufficient_funds"
@@ -114,30 +140,57 @@ def test_decline_shows_the_reason_and_keeps_the_balance(started):
 
 def test_retry_after_decline_succeeds_and_clears_the_failure(started):
     now = int(time.time())
-    post(event_for(started, "payment_intent.payment_failed", "evt_f1", created=now,
-                      last_payment_error={"code": "expired_card"}))
+    post(
+        event_for(
+            started, "payment_intent.payment_failed", "evt_f1", created=now, last_payment_error={"code": "expired_card"}
+        )
+    )
     post(event_for(started, "payment_intent.succeeded", "evt_s1", created=now + 5))
     _, body, _ = call("GetPaymentFunction", path_parameters={"payment_id": started.payment_id})
     assert body["status"] == "succeeded" and body["failure"] is None
 
 
-@pytest.mark.parametrize("order", [("processing", "succeeded"), ("succeeded", "processing"),
-                                   ("failed", "succeeded"), ("succeeded", "failed"),
-                                   ("processing", "failed", "succeeded"), ("succeeded", "failed", "processing")])
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("processing", "succeeded"),
+        ("succeeded", "processing"),
+        ("failed", "succeeded"),
+        ("succeeded", "failed"),
+        ("processing", "failed", "succeeded"),
+        ("succeeded", "failed", "processing"),
+    ],
+)
 def test_any_delivery_order_ends_in_the_in_order_state(started, order):
-    types = {"processing": "payment_intent.processing", "succeeded": "payment_intent.succeeded",
-             "failed": "payment_intent.payment_failed"}
+    types = {
+        "processing": "payment_intent.processing",
+        "succeeded": "payment_intent.succeeded",
+        "failed": "payment_intent.payment_failed",
+    }
     for i, name in enumerate(order):
-        post(event_for(started, types[name], f"evt_{i}_{name}", created=1_700_000_000 + i,
-                          last_payment_error={"code": "card_declined"} if name == "failed" else None))
+        post(
+            event_for(
+                started,
+                types[name],
+                f"evt_{i}_{name}",
+                created=1_700_000_000 + i,
+                last_payment_error={"code": "card_declined"} if name == "failed" else None,
+            )
+        )
     assert state(started) == ("succeeded", "partially_paid", 40000, 0, 60000)
 
 
 def test_processing_holds_the_money_as_pending(started):
     post(event_for(started, "payment_intent.processing", "evt_proc"))
     assert state(started) == ("processing", "partially_paid", 0, 40000, 60000)
-    post(event_for(started, "payment_intent.payment_failed", "evt_proc_fail",
-                      last_payment_error={"code": "card_declined", "decline_code": "do_not_honor"}))
+    post(
+        event_for(
+            started,
+            "payment_intent.payment_failed",
+            "evt_proc_fail",
+            last_payment_error={"code": "card_declined", "decline_code": "do_not_honor"},
+        )
+    )
     assert state(started) == ("failed", "open", 0, 0, 100000)
 
 
@@ -148,8 +201,12 @@ def test_canceled_releases_the_open_checkout(started):
 
 
 def test_overpayment_is_kept_as_client_credit(seeded):
-    _, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"}, body={"method": "card"},
-                      headers={"Idempotency-Key": "over"})
+    _, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "over"},
+    )
     payment = Payment.get("client-a", body["payment_id"])
     event = event_for(payment, "payment_intent.succeeded", "evt_over")
     event["data"]["object"]["amount_received"] = 130000  # the processor says more arrived than was owed
@@ -166,13 +223,16 @@ def test_every_event_id_is_recorded(started):
     assert {e.event_id for e in ProcessedEvent.scan()} == {"stripe:evt_rec", "stripe:evt_late_fail"}
 
 
-@pytest.mark.parametrize("mutate,code", [
-    (dict(secret="whsec_wrong"), "invalid_signature"),
-    (dict(timestamp=int(time.time()) - 3600), "invalid_signature"),  # stale: a replay
-    (dict(timestamp=int(time.time()) + 3600), "invalid_signature"),
-    (dict(signature=""), "invalid_signature"),
-    (dict(signature="t=1,v1=deadbeef"), "invalid_signature"),
-])
+@pytest.mark.parametrize(
+    "mutate,code",
+    [
+        (dict(secret="whsec_wrong"), "invalid_signature"),
+        (dict(timestamp=int(time.time()) - 3600), "invalid_signature"),  # stale: a replay
+        (dict(timestamp=int(time.time()) + 3600), "invalid_signature"),
+        (dict(signature=""), "invalid_signature"),
+        (dict(signature="t=1,v1=deadbeef"), "invalid_signature"),
+    ],
+)
 def test_bad_signatures_are_400_and_change_nothing(started, seeded, mutate, code):
     before = table_snapshot()
     status, body, _ = post(event_for(started, "payment_intent.succeeded", "evt_bad"), **mutate)
@@ -200,9 +260,15 @@ def test_a_body_changed_after_signing_is_rejected(started):
     assert table_snapshot() == before
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'{"id": "evt_x"}',
-                                     b'{"id": "evt_x", "type": "payment_intent.succeeded", "created": 1, '
-                                     b'"data": {"object": {"id": 5}}}'])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"id": "evt_x"}',
+        b'{"id": "evt_x", "type": "payment_intent.succeeded", "created": 1, "data": {"object": {"id": 5}}}',
+    ],
+)
 def test_malformed_but_signed_bodies_are_400_invalid_payload(started, payload):
     before = table_snapshot()
     status, body, _ = post(payload)
@@ -214,8 +280,12 @@ def test_unhandled_event_types_are_acknowledged_and_change_nothing(started):
     before = table_snapshot()
     event = event_for(started, "payment_intent.created", "evt_created")
     assert post(event)[:2] == (200, {"received": True})
-    customer_event = {"id": "evt_c", "type": "customer.updated", "created": int(time.time()),
-                      "data": {"object": {"id": "cus_1", "object": "customer"}}}
+    customer_event = {
+        "id": "evt_c",
+        "type": "customer.updated",
+        "created": int(time.time()),
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
     assert post(customer_event)[:2] == (200, {"received": True})
     assert table_snapshot() == before
 
@@ -241,8 +311,9 @@ def test_base64_encoded_bodies_are_verified_on_the_decoded_bytes(started):
     from infra.apigw import LambdaContext, http_event
 
     payload, headers = signed_webhook(event_for(started, "payment_intent.succeeded", "evt_b64"), WEBHOOK_SECRET)
-    event = http_event("POST", "/webhooks/stripe", headers=headers | {"content-type": "application/octet-stream"},
-                       body=payload)
+    event = http_event(
+        "POST", "/webhooks/stripe", headers=headers | {"content-type": "application/octet-stream"}, body=payload
+    )
     assert event["isBase64Encoded"] and base64.b64decode(event["body"]) == payload
     assert handler(event, LambdaContext())["statusCode"] == 200
     assert state(started)[0] == "succeeded"

@@ -21,14 +21,24 @@ from tests.races import competing, dynamodb_answers, transaction_conflict, write
 
 
 def pay(key: str = "conflict-1"):
-    return call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-part"},
-                body={"method": "card", "amount": 40000}, headers={"Idempotency-Key": key})
+    return call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-part"},
+        body={"method": "card", "amount": 40000},
+        headers={"Idempotency-Key": key},
+    )
 
 
 def success_of(payment: Payment, event_id: str) -> dict:
-    return intent_event("payment_intent.succeeded", intent_id=payment.processor_payment_id, amount=payment.amount,
-                        client_id=payment.client_id, invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-                        event_id=event_id)
+    return intent_event(
+        "payment_intent.succeeded",
+        intent_id=payment.processor_payment_id,
+        amount=payment.amount,
+        client_id=payment.client_id,
+        invoice_id=payment.invoice_id,
+        payment_id=payment.payment_id,
+        event_id=event_id,
+    )
 
 
 def money(payment: Payment) -> tuple:
@@ -98,7 +108,7 @@ def test_a_read_that_keeps_meeting_writes_is_a_500_that_changes_nothing_and_the_
 
 
 def test_a_single_item_write_that_meets_a_transaction_is_made_again(started, seeded):
-    """"Email receipt" again: its conditional UpdateItem (the rate limit) meets the webhook's transaction on the
+    """ "Email receipt" again: its conditional UpdateItem (the rate limit) meets the webhook's transaction on the
     payment; DynamoDB rejects it, nothing is done, and it is made again: one email queued, the limit set once."""
     from tests.helpers import queue_messages
 

@@ -104,12 +104,15 @@ class FakeCards:
             if self.answer == "unavailable":
                 raise ProcessorUnavailable()
             self.n = n = self.n + 1
-            codes = {"declined": ("card_declined", "generic_decline"),
-                     "authentication": ("authentication_required", "authentication_required")}.get(self.answer)
-            self.charged[request.idempotency_key] = (f"pi_{n}", Confirmation(
-                "requires_payment_method" if codes else "succeeded", *(codes or (None, None))))
+            codes = {
+                "declined": ("card_declined", "generic_decline"),
+                "authentication": ("authentication_required", "authentication_required"),
+            }.get(self.answer)
+            self.charged[request.idempotency_key] = (
+                f"pi_{n}",
+                Confirmation("requires_payment_method" if codes else "succeeded", *(codes or (None, None))),
+            )
         return self.charged[request.idempotency_key]
-
 
 
 class FakeAch:
@@ -118,8 +121,13 @@ class FakeAch:
 
     def create_transfer(self, *, bank_account_id, amount, metadata, idempotency_key) -> Transfer:
         self.n += 1
-        return Transfer(id=f"https://ach.test/transfers/{self.n}", status="pending", amount=amount,
-                        metadata=metadata, source=bank_account_id)
+        return Transfer(
+            id=f"https://ach.test/transfers/{self.n}",
+            status="pending",
+            amount=amount,
+            metadata=metadata,
+            source=bank_account_id,
+        )
 
 
 class FakeRefunds:
@@ -130,8 +138,9 @@ class FakeRefunds:
         self.n = 0
         self.sent: list[tuple[str, int, str | None]] = []
 
-    def refund(self, *, processor_payment_id, processor_method_id, amount, metadata, idempotency_key,
-               reason=None) -> RefundResult:
+    def refund(
+        self, *, processor_payment_id, processor_method_id, amount, metadata, idempotency_key, reason=None
+    ) -> RefundResult:
         self.sent.append((idempotency_key, amount, reason))
         ach = processor_payment_id.startswith("https://")
         self.n += 1
@@ -153,25 +162,65 @@ class World:
     def with_invoice(cls, total: int, others: tuple[int, ...] = ()) -> "World":
         """One invoice of `total` cents, and one more of each of `others` (due later, in that order)."""
         world = cls()
-        world.invoice_ids = (INVOICE, *OTHERS[:len(others)])
+        world.invoice_ids = (INVOICE, *OTHERS[: len(others)])
         world.repo.put(
-            Client(CLIENT, name="Model Client", billing_email="m@example.test", stripe_customer_id="cus_m",
-                   credit_balance=0),
-            SavedPaymentMethod(CLIENT, "bank-m", type="bank_account", processor="ach",
-                               processor_method_id="https://ach.test/funding-sources/m", created_at="2026-11-01",
-                               bank_name="Model Bank", bank_account_type="checking", bank_last4="6789",
-                               bank_status="verified"),
-            SavedPaymentMethod(CLIENT, "card-m", type="card", processor="stripe", processor_method_id="pm_m",
-                               created_at="2026-11-01", card_brand="visa", card_last4="4242", card_exp_month=12,
-                               card_exp_year=2030))
+            Client(
+                CLIENT,
+                name="Model Client",
+                billing_email="m@example.test",
+                stripe_customer_id="cus_m",
+                credit_balance=0,
+            ),
+            SavedPaymentMethod(
+                CLIENT,
+                "bank-m",
+                type="bank_account",
+                processor="ach",
+                processor_method_id="https://ach.test/funding-sources/m",
+                created_at="2026-11-01",
+                bank_name="Model Bank",
+                bank_account_type="checking",
+                bank_last4="6789",
+                bank_status="verified",
+            ),
+            SavedPaymentMethod(
+                CLIENT,
+                "card-m",
+                type="card",
+                processor="stripe",
+                processor_method_id="pm_m",
+                created_at="2026-11-01",
+                card_brand="visa",
+                card_last4="4242",
+                card_exp_month=12,
+                card_exp_year=2030,
+            ),
+        )
         for n, (invoice_id, cents) in enumerate(zip(world.invoice_ids, (total, *others))):
-            run(world.repo, Keys(CLIENT, invoice_ids=(invoice_id,)), lambda ctx, i=invoice_id, c=cents, n=n: Change(
-                creates=[Invoice(CLIENT, i, number=f"M-{n + 1}", currency="usd", total=0, issued_date="2026-11-01",
-                                 issued_key=f"2026-11-01#{i}", due_date=f"2026-11-{20 + n}", allow_partial=True,
-                                 minimum_payment=0, status="open",
-                                 line_items=[LineItem(description="Work", quantity=1, unit_amount=c, amount=c)])],
-                entries=[entry("invoiced", c, f"invoice:{i}", "2026-11-01T00:00:00Z", i)],
-                invoices={i: {}}))
+            run(
+                world.repo,
+                Keys(CLIENT, invoice_ids=(invoice_id,)),
+                lambda ctx, i=invoice_id, c=cents, n=n: Change(
+                    creates=[
+                        Invoice(
+                            CLIENT,
+                            i,
+                            number=f"M-{n + 1}",
+                            currency="usd",
+                            total=0,
+                            issued_date="2026-11-01",
+                            issued_key=f"2026-11-01#{i}",
+                            due_date=f"2026-11-{20 + n}",
+                            allow_partial=True,
+                            minimum_payment=0,
+                            status="open",
+                            line_items=[LineItem(description="Work", quantity=1, unit_amount=c, amount=c)],
+                        )
+                    ],
+                    entries=[entry("invoiced", c, f"invoice:{i}", "2026-11-01T00:00:00Z", i)],
+                    invoices={i: {}},
+                ),
+            )
         return world
 
     def clone(self) -> "World":
@@ -199,8 +248,9 @@ class World:
         return [p for p in found if (not statuses or p.status in statuses) and (method is None or p.method == method)]
 
     def refunds(self, *statuses) -> list[Refund]:
-        return sorted((r for r in self.repo.all(Refund) if not statuses or r.status in statuses),
-                      key=lambda r: r.refund_id)
+        return sorted(
+            (r for r in self.repo.all(Refund) if not statuses or r.status in statuses), key=lambda r: r.refund_id
+        )
 
     def balance(self, invoice_id: str = INVOICE) -> int:
         invoice = self.invoice(invoice_id)
@@ -209,14 +259,30 @@ class World:
     def numbers(self) -> tuple:
         """What a person checks: the invoice's numbers and status, the client's credit, each payment's status and
         balances, each refund's status (ids are derived from keys, so two worlds that did the same agree)."""
-        return (tuple((i.status, i.total, i.fees, i.amount_paid, i.amount_pending, i.card_fees, i.due_date,
-                       i.late_fee_period, i.open_due_date,
-                       tuple((s.amount, s.due_date) for s in i.payment_plan.installments) if i.payment_plan else (),
-                       tuple((n.due_date, n.charge_date, n.amount) for n in i.autopay_notices or []))
-                      for i in self.invoices()), self.client().credit_balance,
-                tuple((p.payment_id, p.status, p.amount, tuple(sorted(p.balance_map().items())),
-                       p.refund_pending_amount) for p in sorted(self.repo.all(Payment), key=lambda p: p.payment_id)),
-                tuple((r.refund_id, r.status, r.amount) for r in self.refunds()))
+        return (
+            tuple(
+                (
+                    i.status,
+                    i.total,
+                    i.fees,
+                    i.amount_paid,
+                    i.amount_pending,
+                    i.card_fees,
+                    i.due_date,
+                    i.late_fee_period,
+                    i.open_due_date,
+                    tuple((s.amount, s.due_date) for s in i.payment_plan.installments) if i.payment_plan else (),
+                    tuple((n.due_date, n.charge_date, n.amount) for n in i.autopay_notices or []),
+                )
+                for i in self.invoices()
+            ),
+            self.client().credit_balance,
+            tuple(
+                (p.payment_id, p.status, p.amount, tuple(sorted(p.balance_map().items())), p.refund_pending_amount)
+                for p in sorted(self.repo.all(Payment), key=lambda p: p.payment_id)
+            ),
+            tuple((r.refund_id, r.status, r.amount) for r in self.refunds()),
+        )
 
     def the_books_hold(self) -> None:
         journal = self.repo.client_journal(CLIENT)
@@ -226,8 +292,13 @@ class World:
         assert books.credit == client.credit_balance >= 0
         for invoice in self.invoices():
             stored = books.invoices[invoice.invoice_id]
-            assert (stored.total, stored.fees, stored.amount_paid, stored.amount_pending, stored.card_fees) == \
-                (invoice.total, invoice.fees, invoice.amount_paid, invoice.amount_pending, invoice.card_fees)
+            assert (stored.total, stored.fees, stored.amount_paid, stored.amount_pending, stored.card_fees) == (
+                invoice.total,
+                invoice.fees,
+                invoice.amount_paid,
+                invoice.amount_pending,
+                invoice.card_fees,
+            )
             assert invoice.status == derive_status(stored.money, void=invoice.status == VOID)
             assert 0 <= invoice.amount_paid <= invoice.total + invoice.fees
             if invoice.status == VOID:  # a void invoice never holds money
@@ -250,8 +321,9 @@ class World:
             assert payment.attention == attention_of(payment.dispute, payment.balance_map()), payment.payment_id
         # A refund counts in the journal exactly when it succeeded (its card fee share included); a pending one is
         # reserved on its payment; the payment's list shows each refund as it is.
-        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss", "card_fee_refunded")} | \
-            {k: -1 for k in ("refund_returned", "refund_loss_recovered")}
+        sent = {k: 1 for k in ("refunded", "refunded_from_credit", "refunded_at_loss", "card_fee_refunded")} | {
+            k: -1 for k in ("refund_returned", "refund_loss_recovered")
+        }
         for refund in self.refunds():
             net = sum(sent[e.kind] * e.amount for e in journal if e.refund_id == refund.refund_id and e.kind in sent)
             assert net == (refund.amount if refund.status == "succeeded" else 0), (refund.status, net)
@@ -282,8 +354,11 @@ class World:
             notice = autopay_rules.notice_for(invoice, due)
             assert notice is not None and all(p.amount <= notice.amount for p in mine)
             sent = self.repo.get(ProcessedEvent, autopay_rules.notice_email_key(CLIENT, INVOICE, due))
-            assert sent is not None and (date.fromisoformat(notice.charge_date)
-                                         - date.fromisoformat(sent.processed_at[:10])).days >= autopay_rules.NOTICE_DAYS
+            assert (
+                sent is not None
+                and (date.fromisoformat(notice.charge_date) - date.fromisoformat(sent.processed_at[:10])).days
+                >= autopay_rules.NOTICE_DAYS
+            )
 
     # ---- what happens (each with its own key and event time, so the same happening in two worlds is the same) ----
 
@@ -306,11 +381,15 @@ class World:
         found = self.payments(*statuses, method=method)
         return found[pick % len(found)] if found else None
 
-    def pay_by_card(self, key: str, at: int, amount: int | None, *, extra: int = 0,
-                    declined_first: bool = False) -> None:
+    def pay_by_card(
+        self, key: str, at: int, amount: int | None, *, extra: int = 0, declined_first: bool = False
+    ) -> None:
         request = PaymentRequest("card", amount, None, False)
-        started = self._tolerate(lambda: card_payments.start_card_payment(
-            CLIENT, INVOICE, key, request, self.cards, "Acme", self.enqueue, repo=self.repo))
+        started = self._tolerate(
+            lambda: card_payments.start_card_payment(
+                CLIENT, INVOICE, key, request, self.cards, "Acme", self.enqueue, repo=self.repo
+            )
+        )
         if started is None:
             return
         if declined_first:
@@ -320,28 +399,68 @@ class World:
     def card_outcome(self, payment: Payment, event_id: str, at: int, status: str, received: int | None = None):
         failure = Failure("card_declined", "Declined.") if status == FAILED else None
         amount = payment.amount if received is None else received
-        self.deliver("update", PaymentUpdate(
-            source="stripe", event_id=event_id, event_type=f"payment_intent.{status}", client_id=CLIENT,
-            invoice_id=payment.invoice_id, payment_id=payment.payment_id,
-            processor_payment_id=payment.processor_payment_id,
-            outcome=Outcome(status, amount, at, failure, currency="usd"), processor="stripe", method="card",
-            payment_method_id=payment.processor_method_id))
+        self.deliver(
+            "update",
+            PaymentUpdate(
+                source="stripe",
+                event_id=event_id,
+                event_type=f"payment_intent.{status}",
+                client_id=CLIENT,
+                invoice_id=payment.invoice_id,
+                payment_id=payment.payment_id,
+                processor_payment_id=payment.processor_payment_id,
+                outcome=Outcome(status, amount, at, failure, currency="usd"),
+                processor="stripe",
+                method="card",
+                payment_method_id=payment.processor_method_id,
+            ),
+        )
 
     def payable(self) -> tuple[str, ...]:
         """The invoices a client could select to pay together now."""
-        return tuple(i.invoice_id for i in self.invoices() if i.status in ("open", "partially_paid")
-                     and self.balance(i.invoice_id) > 0)
+        return tuple(
+            i.invoice_id
+            for i in self.invoices()
+            if i.status in ("open", "partially_paid") and self.balance(i.invoice_id) > 0
+        )
 
-    def pay_together(self, key: str, at: int, invoice_ids: tuple[str, ...], method: str, *, card: str | None = None,
-                     fee_shown: int = 0, extra: int = 0, settle: bool = True, declined_first: bool = False) -> None:
+    def pay_together(
+        self,
+        key: str,
+        at: int,
+        invoice_ids: tuple[str, ...],
+        method: str,
+        *,
+        card: str | None = None,
+        fee_shown: int = 0,
+        extra: int = 0,
+        settle: bool = True,
+        declined_first: bool = False,
+    ) -> None:
         """POST /payments: `card` a Stripe PaymentMethod ("pm_credit", "pm_debit") with the card fee on, the fee
         the client was shown; a bank transfer from the verified account."""
-        request = PaymentsRequest(invoice_ids, method, "bank-m" if method == "ach" else None, card,
-                                  card_fee=fee_shown, ach_authorization="I authorize." if method == "ach" else None)
-        started = self._tolerate(lambda: multi_payments.start_payments(
-            CLIENT, key, request, cards=lambda: self.cards, ach=lambda: self.ach, merchant_name="Acme",
-            enqueue=self.enqueue, fee=CARD_FEE if card else None, repo=self.repo,
-            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
+        request = PaymentsRequest(
+            invoice_ids,
+            method,
+            "bank-m" if method == "ach" else None,
+            card,
+            card_fee=fee_shown,
+            ach_authorization="I authorize." if method == "ach" else None,
+        )
+        started = self._tolerate(
+            lambda: multi_payments.start_payments(
+                CLIENT,
+                key,
+                request,
+                cards=lambda: self.cards,
+                ach=lambda: self.ach,
+                merchant_name="Acme",
+                enqueue=self.enqueue,
+                fee=CARD_FEE if card else None,
+                repo=self.repo,
+                allowed=lambda client_id, amount: None,
+            )
+        )  # Dwolla's weekly limit is the ACH rules' (tested there)
         if started is None or (method == "ach" and not settle):
             return
         if method == "ach":
@@ -353,51 +472,93 @@ class World:
 
     def fee_quoted(self, invoice_ids: tuple[str, ...], card: str) -> int:
         """What POST /payments/quote shows the client for these invoices and this card."""
-        quoted = self._tolerate(lambda: multi_payments.quote(
-            CLIENT, PaymentsRequest(invoice_ids, "card", None, card), lambda: self.cards, CARD_FEE, repo=self.repo))
+        quoted = self._tolerate(
+            lambda: multi_payments.quote(
+                CLIENT, PaymentsRequest(invoice_ids, "card", None, card), lambda: self.cards, CARD_FEE, repo=self.repo
+            )
+        )
         return quoted.card_fee if quoted is not None else 0
 
     def pay_by_ach(self, key: str, at: int, amount: int | None, *, settle: bool = True) -> None:
         request = PaymentRequest("ach", amount, "bank-m", False, ach_authorization="I authorize.")
-        started = self._tolerate(lambda: ach_payments.start_ach_payment(
-            CLIENT, INVOICE, key, request, self.ach, lambda: self.cards, self.enqueue, repo=self.repo,
-            allowed=lambda client_id, amount: None))  # Dwolla's weekly limit is the ACH rules' (tested there)
+        started = self._tolerate(
+            lambda: ach_payments.start_ach_payment(
+                CLIENT,
+                INVOICE,
+                key,
+                request,
+                self.ach,
+                lambda: self.cards,
+                self.enqueue,
+                repo=self.repo,
+                allowed=lambda client_id, amount: None,
+            )
+        )  # Dwolla's weekly limit is the ACH rules' (tested there)
         if started is not None and settle:
             self.bank_reports(started.payment.payment_id, f"{key}:settled", at, SUCCEEDED)
 
     def bank_reports(self, payment_id: str, event_id: str, at: int, status: str) -> None:
         payment = self.repo.get(Payment, CLIENT, payment_id)
         failure = Failure("R01", "Insufficient funds.") if status == FAILED else None
-        self.deliver("update", PaymentUpdate(
-            source="ach", event_id=event_id, event_type=f"transfer_{status}", client_id=CLIENT,
-            invoice_id=payment.invoice_id,
-            payment_id=payment.payment_id, processor_payment_id=payment.processor_payment_id,
-            outcome=Outcome(status, payment.amount, at, failure, reverses_success=status == FAILED)))
+        self.deliver(
+            "update",
+            PaymentUpdate(
+                source="ach",
+                event_id=event_id,
+                event_type=f"transfer_{status}",
+                client_id=CLIENT,
+                invoice_id=payment.invoice_id,
+                payment_id=payment.payment_id,
+                processor_payment_id=payment.processor_payment_id,
+                outcome=Outcome(status, payment.amount, at, failure, reverses_success=status == FAILED),
+            ),
+        )
 
     def refund(self, key: str, payment_id: str, amount: int, correction: bool = False) -> None:
-        self._tolerate(lambda: refunds.start_refund(
-            payment_id, key, {"amount": amount, "reason": "Model", "correction": correction},
-            lambda _: self.refunder, self.enqueue, repo=self.repo))
+        self._tolerate(
+            lambda: refunds.start_refund(
+                payment_id,
+                key,
+                {"amount": amount, "reason": "Model", "correction": correction},
+                lambda _: self.refunder,
+                self.enqueue,
+                repo=self.repo,
+            )
+        )
 
     def refund_settles(self, refund_id: str, status: str) -> None:
         self.deliver("refund", (refund_id, status))
 
     def outside_refund(self, processor_refund_id: str, payment_id: str, amount: int, status: str) -> None:
         """A refund made in Stripe's Dashboard (or by Stripe): one of its events."""
-        self.deliver("outside", (payment_id, refunds.OutsideRefund(
-            processor_refund_id, amount, "usd", status, "requested_by_customer")))
+        self.deliver(
+            "outside",
+            (payment_id, refunds.OutsideRefund(processor_refund_id, amount, "usd", status, "requested_by_customer")),
+        )
 
     def dispute(self, payment_id: str, amount: int, at: int, status: str, funds: tuple[str, ...]) -> None:
         money = {"out": BalanceTransaction(-amount, "usd"), "back": BalanceTransaction(amount, "usd")}
-        self.deliver("dispute", (payment_id, DisputeReport(
-            f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds), False, False)))
+        self.deliver(
+            "dispute",
+            (
+                payment_id,
+                DisputeReport(
+                    f"dp_{payment_id}", status, amount, "usd", at, tuple(money[f] for f in funds), False, False
+                ),
+            ),
+        )
 
     def early_fraud_warning(self, warning_id: str, payment_id: str, auto_refund: bool) -> None:
         """The merchant is emailed (a job); with RefundOnEarlyFraudWarning on, the refundable rest is refunded."""
         self.enqueue({"kind": "early_fraud_warning", "payment_id": payment_id, "warning_id": warning_id})
         if auto_refund:
-            refunds.refund_for_warning(self.repo.get(Payment, CLIENT, payment_id), warning_id,
-                                       lambda _: self.refunder, self.enqueue, repo=self.repo)
+            refunds.refund_for_warning(
+                self.repo.get(Payment, CLIENT, payment_id),
+                warning_id,
+                lambda _: self.refunder,
+                self.enqueue,
+                repo=self.repo,
+            )
 
     def next_due(self) -> date:
         """The due date of what is owed next: the invoice's, or its plan's next installment still owed."""
@@ -408,6 +569,7 @@ class World:
 
     def extension(self, days: int) -> None:
         """The merchant approves an extension: the due date moves (the write the extension service makes)."""
+
         def decide(ctx):
             invoice = ctx.invoice()
             if invoice.status not in ("open", "partially_paid") or invoice.payment_plan is not None:
@@ -422,17 +584,23 @@ class World:
         month apart from today."""
         amounts = [balance * p // 100 for p in parts[:-1]]
         amounts.append(balance - sum(amounts))
-        body = {"installments": [{"amount": a, "due_date": (today + timedelta(days=30 * n)).isoformat()}
-                                 for n, a in enumerate(amounts)]}
+        body = {
+            "installments": [
+                {"amount": a, "due_date": (today + timedelta(days=30 * n)).isoformat()} for n, a in enumerate(amounts)
+            ]
+        }
         self._tolerate(lambda: plans.set_payment_plan(CLIENT, INVOICE, body, key, today, repo=self.repo))
 
     def turn_on_autopay(self, method_id: str, on: date) -> None:
         """The client accepted the authorization (what PUT /account/autopay stores)."""
         client = self.client()
-        client.autopay = AutopayAuthorization(payment_method_id=method_id,
-                                              method_type="card" if method_id == "card-m" else "bank_account",
-                                              method_label="Model method", text="I authorize.",
-                                              authorized_at=f"{on.isoformat()}T15:00:00.000000Z")
+        client.autopay = AutopayAuthorization(
+            payment_method_id=method_id,
+            method_type="card" if method_id == "card-m" else "bank_account",
+            method_label="Model method",
+            text="I authorize.",
+            authorized_at=f"{on.isoformat()}T15:00:00.000000Z",
+        )
         self.repo.put(client)
 
     def autopay_day(self, today: date, answer: str) -> None:
@@ -443,14 +611,29 @@ class World:
         if client.autopay is None:
             return
         before = len(self.jobs)
-        autopay.for_invoice(client, self.invoice(), today, 0, cards=lambda: self.cards, ach=lambda: self.ach,
-                            enqueue=self.enqueue, report=autopay.AutopayReport(), repo=self.repo,
-                            allowed=lambda client_id, amount: None)  # Dwolla's limits: tested with the emulators
+        autopay.for_invoice(
+            client,
+            self.invoice(),
+            today,
+            0,
+            cards=lambda: self.cards,
+            ach=lambda: self.ach,
+            enqueue=self.enqueue,
+            report=autopay.AutopayReport(),
+            repo=self.repo,
+            allowed=lambda client_id, amount: None,
+        )  # Dwolla's limits: tested with the emulators
         for job in self.jobs[before:]:
             key = autopay_rules.notice_email_key(CLIENT, INVOICE, job.get("due_date", ""))
             if job["kind"] == "autopay_notice" and self.repo.get(ProcessedEvent, key) is None:
-                self.repo.put(ProcessedEvent(key, event_type="autopay_notice", status="sent",
-                                             processed_at=f"{today.isoformat()}T15:00:00.000000Z"))
+                self.repo.put(
+                    ProcessedEvent(
+                        key,
+                        event_type="autopay_notice",
+                        status="sent",
+                        processed_at=f"{today.isoformat()}T15:00:00.000000Z",
+                    )
+                )
 
     def void(self, invoice_id: str = INVOICE) -> None:
         self._tolerate(lambda: back_office.void_invoice(CLIENT, invoice_id, self.cards, repo=self.repo))
@@ -469,8 +652,9 @@ class World:
             payment_updates.apply_update(args, self.enqueue, repo=self.repo)
         elif kind == "refund":
             refund_id, status = args
-            refunds.apply_refund_outcome(CLIENT, refund_id, status, f"refund-evt:{refund_id}:{status}", "refund",
-                                         self.enqueue, repo=self.repo)
+            refunds.apply_refund_outcome(
+                CLIENT, refund_id, status, f"refund-evt:{refund_id}:{status}", "refund", self.enqueue, repo=self.repo
+            )
         elif kind == "outside":
             payment_id, found = args
             payment = self.repo.get(Payment, CLIENT, payment_id)
@@ -479,5 +663,6 @@ class World:
         elif kind == "dispute":
             payment_id, report = args
             key = f"stripe:{report.dispute_id}:{report.status}:{report.at}:{len(report.balance_transactions)}"
-            disputes.apply_dispute(key, "charge.dispute", self.repo.get(Payment, CLIENT, payment_id), report,
-                                   self.enqueue, repo=self.repo)
+            disputes.apply_dispute(
+                key, "charge.dispute", self.repo.get(Payment, CLIENT, payment_id), report, self.enqueue, repo=self.repo
+            )

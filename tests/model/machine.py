@@ -42,11 +42,17 @@ SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"
 # every kind of step, start and entry is reached: 15-20 CPU-seconds a file), or the soak's.
 SEQUENCES = int(os.environ.get("MODEL_SEQUENCES", 3000 if SOAK else 25))
 STEPS = int(os.environ.get("MODEL_STEPS", 12 if SOAK else 5))
-PROFILE = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=None, derandomize=not SOAK,
-                   database=None, print_blob=True,
-                   # MODEL_SHRINK=0: report the first failing sequence as found (shrinking real handlers is slow)
-                   phases=[p for p in Phase if os.environ.get("MODEL_SHRINK") != "0" or p != Phase.shrink],
-                   suppress_health_check=list(HealthCheck))
+PROFILE = settings(
+    max_examples=SEQUENCES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    derandomize=not SOAK,
+    database=None,
+    print_blob=True,
+    # MODEL_SHRINK=0: report the first failing sequence as found (shrinking real handlers is slow)
+    phases=[p for p in Phase if os.environ.get("MODEL_SHRINK") != "0" or p != Phase.shrink],
+    suppress_health_check=list(HealthCheck),
+)
 ADMIN = {"sub": "admin-1", "email": "owner@acme.test", "cognito:groups": "[merchant-admins]"}
 AUTH = (STRIPE_API_KEY, "")
 HOLDS = ("succeeded", "partially_refunded", "refunded", "disputed")
@@ -54,9 +60,16 @@ REFUNDABLE = ("succeeded", "partially_refunded")
 STORIES = {"won": WON, "lost": LOST, "inquiry": INQUIRY}
 NORMAL, LATE_R01 = "123456780000", "123456781001"  # the sandbox settles the first, returns the second late
 # What happens after the start, weighted: the money's later life (refunds, returns, disputes) most often.
-ACTIONS = (["refund"] * 4 + ["bank_returns"] * 3 + ["dispute"] * 4 + ["refund_transfer"] * 2 + ["old_event"] * 2
-           + ["dashboard_refund"] * 2 + ["prevented_dispute", "early_fraud_warning"]
-           + ["late_fee", "extension", "void", "pay_by_card", "pay_by_ach", "bank_settles"])
+ACTIONS = (
+    ["refund"] * 4
+    + ["bank_returns"] * 3
+    + ["dispute"] * 4
+    + ["refund_transfer"] * 2
+    + ["old_event"] * 2
+    + ["dashboard_refund"] * 2
+    + ["prevented_dispute", "early_fraud_warning"]
+    + ["late_fee", "extension", "void", "pay_by_card", "pay_by_ach", "bank_settles"]
+)
 PICK = st.integers(0, 7)  # which payment or event: drawn alike whatever the tables hold (stable generation)
 _ids = itertools.count()
 STATS: Counter = Counter()  # sequences, steps per action, entry kinds posted
@@ -86,8 +99,14 @@ class MoneyModel(RuleBasedStateMachine):
         STATS[f"start {first}"] += 1
         began = time.perf_counter()
         put_client(self.client_id, name=f"Model Client {self.n}", billing_email=f"m{self.n}@example.test")
-        put_invoice(self.client_id, self.invoice_id, number=f"M-{self.n}", total=total, due_date="2026-11-20",
-                    allow_partial=True)
+        put_invoice(
+            self.client_id,
+            self.invoice_id,
+            number=f"M-{self.n}",
+            total=total,
+            due_date="2026-11-20",
+            allow_partial=True,
+        )
         if first == "card":
             self.pay_by_card(100)
         elif first == "card_part":
@@ -127,8 +146,9 @@ class MoneyModel(RuleBasedStateMachine):
 
     def payments(self, *statuses, method=None) -> list[Payment]:
         # Oldest first (microsecond timestamps): the same pick means the same payment when a sequence is replayed.
-        found = Payment.by_invoice.query(self.client_id, Payment.invoice_key.startswith(f"{self.invoice_id}#"),
-                                         consistent_read=True)
+        found = Payment.by_invoice.query(
+            self.client_id, Payment.invoice_key.startswith(f"{self.invoice_id}#"), consistent_read=True
+        )
         return [p for p in found if (not statuses or p.status in statuses) and (method is None or p.method == method)]
 
     def refunds(self, *statuses) -> list[Refund]:
@@ -149,32 +169,52 @@ class MoneyModel(RuleBasedStateMachine):
 
     def start_card_payment(self, part) -> Payment | None:
         amount = self._amount(part)
-        status, body, _ = call("CreatePaymentFunction", client_id=self.client_id,
-                               body={"method": "card"} | ({"amount": amount} if amount else {}),
-                               path_parameters={"invoice_id": self.invoice_id},
-                               headers={"Idempotency-Key": f"card-{time.time_ns()}"})
+        status, body, _ = call(
+            "CreatePaymentFunction",
+            client_id=self.client_id,
+            body={"method": "card"} | ({"amount": amount} if amount else {}),
+            path_parameters={"invoice_id": self.invoice_id},
+            headers={"Idempotency-Key": f"card-{time.time_ns()}"},
+        )
         assert status in (201, 409, 422, 503), body  # 503: Stripe did not answer, nothing was recorded
         return Payment.get(self.client_id, body["payment_id"]) if status == 201 else None
 
     def card_succeeds(self, payment, extra=0, twice=False, concurrent=False):
         intent = payment.processor_payment_id
-        requests.post(f"{self.env['stripe'].url}/v1/payment_intents/{intent}", data={"payment_method": "pm_card_visa"},
-                      auth=AUTH, timeout=5)
+        requests.post(
+            f"{self.env['stripe'].url}/v1/payment_intents/{intent}",
+            data={"payment_method": "pm_card_visa"},
+            auth=AUTH,
+            timeout=5,
+        )
         requests.post(f"{self.env['stripe'].url}/v1/payment_intents/{intent}/confirm", auth=AUTH, timeout=5)
-        evt = intent_event("payment_intent.succeeded", intent_id=intent, amount=payment.amount,
-                           client_id=self.client_id, invoice_id=self.invoice_id, payment_id=payment.payment_id,
-                           event_id=f"evt_{time.time_ns()}")
+        evt = intent_event(
+            "payment_intent.succeeded",
+            intent_id=intent,
+            amount=payment.amount,
+            client_id=self.client_id,
+            invoice_id=self.invoice_id,
+            payment_id=payment.payment_id,
+            event_id=f"evt_{time.time_ns()}",
+        )
         evt["data"]["object"]["amount_received"] = payment.amount + extra  # more than asked: kept as credit
         self._stripe(evt, concurrent)
         if twice:
             self._stripe(evt)
 
     def card_declined(self, payment):
-        self._stripe(intent_event(
-            "payment_intent.payment_failed", intent_id=payment.processor_payment_id, amount=payment.amount,
-            client_id=self.client_id, invoice_id=self.invoice_id, payment_id=payment.payment_id,
-            event_id=f"evt_{time.time_ns()}",
-            last_payment_error={"code": "card_declined", "decline_code": "generic_decline"}))
+        self._stripe(
+            intent_event(
+                "payment_intent.payment_failed",
+                intent_id=payment.processor_payment_id,
+                amount=payment.amount,
+                client_id=self.client_id,
+                invoice_id=self.invoice_id,
+                payment_id=payment.payment_id,
+                event_id=f"evt_{time.time_ns()}",
+                last_payment_error={"code": "card_declined", "decline_code": "generic_decline"},
+            )
+        )
 
     def pay_by_card(self, part, declined_first=False, extra=0, twice=False, concurrent=False):
         """A whole checkout: start, maybe a decline and a retry with another card, then Stripe's success (maybe
@@ -187,8 +227,13 @@ class MoneyModel(RuleBasedStateMachine):
         self.card_succeeds(payment, extra, twice, concurrent)
 
     def pay_by_ach(self, part, account=NORMAL, settle=True):
-        status, body, _ = pay_ach(self.invoice_id, self.bank(account), key=f"ach-{time.time_ns()}",
-                                  amount=self._amount(part), client_id=self.client_id)
+        status, body, _ = pay_ach(
+            self.invoice_id,
+            self.bank(account),
+            key=f"ach-{time.time_ns()}",
+            amount=self._amount(part),
+            client_id=self.client_id,
+        )
         assert status in (201, 409, 422, 503), body
         if settle:
             self.bank_settles()
@@ -205,16 +250,20 @@ class MoneyModel(RuleBasedStateMachine):
     # ---- the steps -----------------------------------------------------------------------------------------
 
     def do_pay_by_card(self, data):
-        self.pay_by_card(data.draw(st.sampled_from([100, 50, 30]), label="part"),
-                         declined_first=data.draw(st.booleans(), label="declined first"),
-                         extra=data.draw(st.sampled_from([0, 0, 700]), label="extra"),
-                         twice=data.draw(st.booleans(), label="twice"),
-                         concurrent=data.draw(st.booleans(), label="concurrent"))
+        self.pay_by_card(
+            data.draw(st.sampled_from([100, 50, 30]), label="part"),
+            declined_first=data.draw(st.booleans(), label="declined first"),
+            extra=data.draw(st.sampled_from([0, 0, 700]), label="extra"),
+            twice=data.draw(st.booleans(), label="twice"),
+            concurrent=data.draw(st.booleans(), label="concurrent"),
+        )
 
     def do_pay_by_ach(self, data):
-        self.pay_by_ach(data.draw(st.sampled_from([100, 50]), label="part"),
-                        data.draw(st.sampled_from([NORMAL, LATE_R01]), label="account"),
-                        settle=data.draw(st.booleans(), label="settle"))
+        self.pay_by_ach(
+            data.draw(st.sampled_from([100, 50]), label="part"),
+            data.draw(st.sampled_from([NORMAL, LATE_R01]), label="account"),
+            settle=data.draw(st.booleans(), label="settle"),
+        )
 
     def do_bank_settles(self, data):
         self.bank_settles(twice=data.draw(st.booleans(), label="twice"))
@@ -238,9 +287,13 @@ class MoneyModel(RuleBasedStateMachine):
         left = payment.amount - payment.refunded_amount - payment.refund_pending_amount
         amount = max(1, max(left, 1) * part // 100)
         before = self.invoice().serialize(), payment.serialize()
-        status, body, _ = call("AdminRefundsFunction", path_parameters={"payment_id": payment.payment_id},
-                               body={"amount": amount, "reason": "Model", "correction": correction},
-                               headers={"Idempotency-Key": f"r-{time.time_ns()}"}, claims=ADMIN)
+        status, body, _ = call(
+            "AdminRefundsFunction",
+            path_parameters={"payment_id": payment.payment_id},
+            body={"amount": amount, "reason": "Model", "correction": correction},
+            headers={"Idempotency-Key": f"r-{time.time_ns()}"},
+            claims=ADMIN,
+        )
         if payment.status in REFUNDABLE and amount <= left:
             assert status in (201, 503), body  # 503: the processor did not answer, nothing was recorded
             STATS["refunds accepted"] += status == 201
@@ -252,10 +305,14 @@ class MoneyModel(RuleBasedStateMachine):
 
     def do_refund_transfer(self, data):
         """The refunds' credit transfers: settled, or (on the R01 account, after another simulation) returned."""
-        outcome = data.draw(st.sampled_from(["customer_transfer_completed", "customer_transfer_failed"]),
-                            label="outcome")
-        ach = [r for r in self.refunds("pending", "succeeded")
-               if r.processor_refund_id and r.processor_refund_id.startswith("http")]
+        outcome = data.draw(
+            st.sampled_from(["customer_transfer_completed", "customer_transfer_failed"]), label="outcome"
+        )
+        ach = [
+            r
+            for r in self.refunds("pending", "succeeded")
+            if r.processor_refund_id and r.processor_refund_id.startswith("http")
+        ]
         if ach:
             simulate(self.env["ach"])
         for refund in ach:
@@ -290,13 +347,20 @@ class MoneyModel(RuleBasedStateMachine):
         if refund is None:
             return
         for event_type in order:
-            obj = refund if event_type.startswith("refund.") else {
-                "id": "ch_x", "object": "charge", "payment_intent": payment.processor_payment_id}
+            obj = (
+                refund
+                if event_type.startswith("refund.")
+                else {"id": "ch_x", "object": "charge", "payment_intent": payment.processor_payment_id}
+            )
             self._stripe(event(event_type, obj, f"evt_{time.time_ns()}", int(time.time())))
 
     def _stripe_refund(self, payment, amount) -> dict | None:
-        answer = requests.post(f"{self.env['stripe'].url}/v1/refunds", auth=AUTH, timeout=5,
-                               data={"payment_intent": payment.processor_payment_id, "amount": amount})
+        answer = requests.post(
+            f"{self.env['stripe'].url}/v1/refunds",
+            auth=AUTH,
+            timeout=5,
+            data={"payment_intent": payment.processor_payment_id, "amount": amount},
+        )
         return answer.json() if answer.status_code == 200 else None
 
     def do_prevented_dispute(self, data):
@@ -306,38 +370,62 @@ class MoneyModel(RuleBasedStateMachine):
             return
         left = payment.amount - payment.refunded_amount - payment.refund_pending_amount
         if left > 0 and self._stripe_refund(payment, left) is not None:
-            self._stripe(event("charge.dispute.closed", dispute_for(payment, "prevented", ()),
-                               f"evt_{time.time_ns()}", int(time.time())))
+            self._stripe(
+                event(
+                    "charge.dispute.closed",
+                    dispute_for(payment, "prevented", ()),
+                    f"evt_{time.time_ns()}",
+                    int(time.time()),
+                )
+            )
 
     def do_early_fraud_warning(self, data):
         payment = one(self.payments(*HOLDS, method="card"), data.draw(PICK, label="pick"))
         auto = data.draw(st.booleans(), label="refund automatically")
         if payment is None:
             return
-        warning = {"id": f"issfr_{time.time_ns()}", "object": "radar.early_fraud_warning", "actionable": True,
-                   "charge": "ch_x", "created": int(time.time()), "fraud_type": "misc", "livemode": False,
-                   "payment_intent": payment.processor_payment_id}
+        warning = {
+            "id": f"issfr_{time.time_ns()}",
+            "object": "radar.early_fraud_warning",
+            "actionable": True,
+            "charge": "ch_x",
+            "created": int(time.time()),
+            "fraud_type": "misc",
+            "livemode": False,
+            "payment_intent": payment.processor_payment_id,
+        }
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("REFUND_ON_EARLY_FRAUD_WARNING", "true" if auto else "false")
-            self._stripe(event("radar.early_fraud_warning.created", warning, f"evt_{time.time_ns()}",
-                               int(time.time())))
+            self._stripe(event("radar.early_fraud_warning.created", warning, f"evt_{time.time_ns()}", int(time.time())))
 
     def do_late_fee(self, data):
         due_date_job.apply_late_fee(self.invoice(), parse_policy({"kind": "flat", "amount": 500}))
 
     def do_extension(self, data):
         due = date.fromisoformat(self.invoice().due_date) + timedelta(days=14)
-        status, ext, _ = call("RequestExtensionFunction", client_id=self.client_id,
-                              path_parameters={"invoice_id": self.invoice_id},
-                              body={"requested_due_date": due.isoformat(), "reason": "Model"})
+        status, ext, _ = call(
+            "RequestExtensionFunction",
+            client_id=self.client_id,
+            path_parameters={"invoice_id": self.invoice_id},
+            body={"requested_due_date": due.isoformat(), "reason": "Model"},
+        )
         if status == 201:
-            status, _, _ = call("AdminExtensionDecisionFunction", claims=ADMIN, path_suffix="approve",
-                                path_parameters={"extension_request_id": ext["extension_request_id"]})
+            status, _, _ = call(
+                "AdminExtensionDecisionFunction",
+                claims=ADMIN,
+                path_suffix="approve",
+                path_parameters={"extension_request_id": ext["extension_request_id"]},
+            )
             assert status == 200
 
     def do_void(self, data):
-        status, body, _ = call("AdminInvoicesFunction", claims=ADMIN, method="POST", path_suffix="void",
-                               path_parameters={"client_id": self.client_id, "invoice_id": self.invoice_id})
+        status, body, _ = call(
+            "AdminInvoicesFunction",
+            claims=ADMIN,
+            method="POST",
+            path_suffix="void",
+            path_parameters={"client_id": self.client_id, "invoice_id": self.invoice_id},
+        )
         assert status in (200, 409), body
 
     def do_old_event(self, data):
@@ -384,8 +472,9 @@ class MoneyModel(RuleBasedStateMachine):
         if not hasattr(self, "client_id"):
             return
         # What the client reads: the balance the API shows and the activity that explains it.
-        status, body, _ = call("GetInvoiceFunction", client_id=self.client_id,
-                               path_parameters={"invoice_id": self.invoice_id})
+        status, body, _ = call(
+            "GetInvoiceFunction", client_id=self.client_id, path_parameters={"invoice_id": self.invoice_id}
+        )
         assert status == 200, body
         invoice = self.invoice()
         assert body["balance"] == invoice.total + invoice.fees - invoice.amount_paid - invoice.amount_pending
@@ -395,14 +484,41 @@ class MoneyModel(RuleBasedStateMachine):
 def dispute_for(payment, status, funds):
     """A Dispute in the shape of Stripe's API reference (as tests/integration/test_disputes.py builds them)."""
     amount = payment.amount
-    ledger = {"out": {"id": "txn_out", "object": "balance_transaction", "amount": -amount, "currency": "usd",
-                      "fee": 1500, "net": -amount - 1500, "type": "dispute"},
-              "back": {"id": "txn_back", "object": "balance_transaction", "amount": amount, "currency": "usd",
-                       "fee": 0, "net": amount, "type": "dispute_reversal"}}
-    return {"id": f"dp_{payment.payment_id}", "object": "dispute", "amount": amount, "currency": "usd",
-            "charge": "ch_1", "payment_intent": payment.processor_payment_id, "reason": "fraudulent",
-            "status": status, "is_charge_refundable": status.startswith("warning_"), "livemode": False,
-            "balance_transactions": [ledger[f] for f in funds], "metadata": {}, "created": int(time.time())}
+    ledger = {
+        "out": {
+            "id": "txn_out",
+            "object": "balance_transaction",
+            "amount": -amount,
+            "currency": "usd",
+            "fee": 1500,
+            "net": -amount - 1500,
+            "type": "dispute",
+        },
+        "back": {
+            "id": "txn_back",
+            "object": "balance_transaction",
+            "amount": amount,
+            "currency": "usd",
+            "fee": 0,
+            "net": amount,
+            "type": "dispute_reversal",
+        },
+    }
+    return {
+        "id": f"dp_{payment.payment_id}",
+        "object": "dispute",
+        "amount": amount,
+        "currency": "usd",
+        "charge": "ch_1",
+        "payment_intent": payment.processor_payment_id,
+        "reason": "fraudulent",
+        "status": status,
+        "is_charge_refundable": status.startswith("warning_"),
+        "livemode": False,
+        "balance_transactions": [ledger[f] for f in funds],
+        "metadata": {},
+        "created": int(time.time()),
+    }
 
 
 def run(machine: type[MoneyModel], aws: dict, record_property) -> None:
@@ -418,10 +534,13 @@ def run(machine: type[MoneyModel], aws: dict, record_property) -> None:
         wall = time.perf_counter() - began
         sequences, checks = STATS.pop("sequences", 0), STATS.pop("checks", 0)
         steps = {k: v for k, v in STATS.most_common() if k in ACTIONS}
-        costs = {k: f"{SECONDS[k] / max(1, STATS.get(k, sequences)):.2f}s" for k in sorted(SECONDS)
-                 if k != "checks"}
+        costs = {k: f"{SECONDS[k] / max(1, STATS.get(k, sequences)):.2f}s" for k in sorted(SECONDS) if k != "checks"}
         other = ", ".join(f"{k}: {v}" for k, v in STATS.most_common() if k not in ACTIONS)
-        record_property("money model", (
-            f"{machine.__name__}: {sequences} sequences, {sum(steps.values())} steps, {checks} checks of the books "
-            f"({SECONDS['checks'] / max(1, checks) * 1000:.0f} ms each) in {wall:.0f} s\n"
-            f"  steps: {steps}\n  seconds per step: {costs}\n  starts, refunds, disputes, entries: {{{other}}}"))
+        record_property(
+            "money model",
+            (
+                f"{machine.__name__}: {sequences} sequences, {sum(steps.values())} steps, {checks} checks of the books "
+                f"({SECONDS['checks'] / max(1, checks) * 1000:.0f} ms each) in {wall:.0f} s\n"
+                f"  steps: {steps}\n  seconds per step: {costs}\n  starts, refunds, disputes, entries: {{{other}}}"
+            ),
+        )

@@ -24,8 +24,14 @@ from tests.model.books_world import CLIENT, HOLDS, World
 SOAK = os.environ.get("MONEY_MODEL_SOAK") == "1"
 SEQUENCES = int(os.environ.get("BOOKS_MODEL_SEQUENCES", 5000 if SOAK else 1000))
 STEPS = int(os.environ.get("BOOKS_MODEL_STEPS", 20 if SOAK else 8))
-PROFILE = settings(max_examples=SEQUENCES, stateful_step_count=STEPS, deadline=None, derandomize=not SOAK,
-                   database=None, suppress_health_check=list(HealthCheck))
+PROFILE = settings(
+    max_examples=SEQUENCES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    derandomize=not SOAK,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 PICK = st.integers(0, 5)
 _ids = itertools.count(1)
 STATS: Counter = Counter()
@@ -39,6 +45,7 @@ def unique(prefix: str) -> str:
 # ---- what can happen: each a value, so that the same happening can run in two worlds -----------------------------
 # `prepare` makes a happening concrete against what a person or processor sees before it starts (which payment,
 # how much); `run` is what then reaches the system, the same in every world it runs in.
+
 
 @dataclass(frozen=True)
 class Happening:
@@ -108,8 +115,17 @@ class PayTogether(Happening):
         return replace(self, invoice_ids=invoice_ids, fee_shown=max(0, shown - 1) if self.stale_fee else shown)
 
     def run(self, world):
-        world.pay_together(self.key, self.at, self.invoice_ids, self.method, card=self.card, fee_shown=self.fee_shown,
-                           extra=self.extra, settle=self.settle, declined_first=self.declined_first)
+        world.pay_together(
+            self.key,
+            self.at,
+            self.invoice_ids,
+            self.method,
+            card=self.card,
+            fee_shown=self.fee_shown,
+            extra=self.extra,
+            settle=self.settle,
+            declined_first=self.declined_first,
+        )
 
 
 @dataclass(frozen=True)
@@ -185,8 +201,9 @@ class OutsideRefund(Happening):
 
     def prepare(self, world):
         payment = world.payment(self.pick, *HOLDS, method="card")
-        return payment and replace(self, payment_id=payment.payment_id,
-                                   amount=max(1, payment.amount * self.part // 100))
+        return payment and replace(
+            self, payment_id=payment.payment_id, amount=max(1, payment.amount * self.part // 100)
+        )
 
     def run(self, world):
         for status in self.statuses:
@@ -194,8 +211,7 @@ class OutsideRefund(Happening):
 
 
 STORIES = {  # a dispute's events as Stripe sends them: (status, funds)
-    "won": [("needs_response", ()), ("needs_response", ("out",)), ("under_review", ("out",)),
-            ("won", ("out", "back"))],
+    "won": [("needs_response", ()), ("needs_response", ("out",)), ("under_review", ("out",)), ("won", ("out", "back"))],
     "lost": [("needs_response", ("out",)), ("lost", ("out",))],
     "inquiry": [("warning_needs_response", ()), ("warning_closed", ())],
 }
@@ -335,26 +351,46 @@ class DeliveredAgain(Happening):
 
 ANSWERS = st.sampled_from(["succeeded", "succeeded", "declined", "authentication", "unavailable"])
 AUTOPAY_STARTS = ("plan_and_autopay", "autopay_card", "autopay_bank")  # autopay on, the next charge announced
-AUTOPAY_DAYS = st.builds(AutopayDays, st.lists(st.tuples(st.sampled_from([-12, -10, 0, 0, 1, 3, 7, 8]), ANSWERS),
-                                               min_size=1, max_size=4).map(lambda days: tuple(sorted(days))))
+AUTOPAY_DAYS = st.builds(
+    AutopayDays,
+    st.lists(st.tuples(st.sampled_from([-12, -10, 0, 0, 1, 3, 7, 8]), ANSWERS), min_size=1, max_size=4).map(
+        lambda days: tuple(sorted(days))
+    ),
+)
 
 
 def happenings() -> st.SearchStrategy:
     clock, part, pick = st.builds(lambda: next(CLOCK)), st.sampled_from([100, 50, 30]), PICK
     return st.one_of(
-        st.builds(PayByCard, st.builds(lambda: unique("card")), clock, part, st.sampled_from([0, 0, 700]),
-                  st.booleans()),
+        st.builds(
+            PayByCard, st.builds(lambda: unique("card")), clock, part, st.sampled_from([0, 0, 700]), st.booleans()
+        ),
         st.builds(PayByAch, st.builds(lambda: unique("ach")), clock, part, st.booleans()),
-        st.builds(PayTogether, st.builds(lambda: unique("together")), clock, st.sampled_from(["card", "ach"]),
-                  st.sampled_from([None, "pm_credit", "pm_credit", "pm_debit"]), st.booleans(),
-                  st.sampled_from([0, 0, 700]), st.booleans(), st.booleans()),
+        st.builds(
+            PayTogether,
+            st.builds(lambda: unique("together")),
+            clock,
+            st.sampled_from(["card", "ach"]),
+            st.sampled_from([None, "pm_credit", "pm_credit", "pm_debit"]),
+            st.booleans(),
+            st.sampled_from([0, 0, 700]),
+            st.booleans(),
+            st.booleans(),
+        ),
         st.builds(BankReports, st.builds(lambda: unique("bank")), clock, pick, st.sampled_from([SUCCEEDED, FAILED])),
-        st.builds(Refund, st.builds(lambda: unique("refund")), pick, st.sampled_from([100, 50, 20, 150]),
-                  st.booleans()),
+        st.builds(
+            Refund, st.builds(lambda: unique("refund")), pick, st.sampled_from([100, 50, 20, 150]), st.booleans()
+        ),
         st.builds(RefundSettles, pick, st.sampled_from(["succeeded", "failed"])),
-        st.builds(OutsideRefund, st.builds(lambda: unique("re_dash")), pick, st.sampled_from([100, 30]),
-                  st.sampled_from([("succeeded",), ("pending", "succeeded"), ("succeeded", "succeeded"),
-                                   ("pending", "failed")])),
+        st.builds(
+            OutsideRefund,
+            st.builds(lambda: unique("re_dash")),
+            pick,
+            st.sampled_from([100, 30]),
+            st.sampled_from(
+                [("succeeded",), ("pending", "succeeded"), ("succeeded", "succeeded"), ("pending", "failed")]
+            ),
+        ),
         st.builds(lambda at, p, event: DisputeEvent(at, p, *event), clock, pick, st.sampled_from(DISPUTE_EVENTS)),
         st.builds(PreventedDispute, clock, st.builds(lambda: unique("re_rdr")), pick),
         st.builds(EarlyFraudWarning, st.builds(lambda: unique("issfr")), pick, st.booleans()),
@@ -373,27 +409,47 @@ HAPPENINGS = happenings()
 
 
 class BooksModel(RuleBasedStateMachine):
-    @initialize(total=st.integers(10, 2000), others=st.sampled_from([(), (5000,), (7000, 120000)]),
-                start=st.sampled_from(["card", "card_part", "card_over", "ach", "ach_in_flight", "card_and_ach",
-                                       "together_card", "together_fee", "together_ach", "nothing",
-                                       *AUTOPAY_STARTS * 2]))
+    @initialize(
+        total=st.integers(10, 2000),
+        others=st.sampled_from([(), (5000,), (7000, 120000)]),
+        start=st.sampled_from(
+            [
+                "card",
+                "card_part",
+                "card_over",
+                "ach",
+                "ach_in_flight",
+                "card_and_ach",
+                "together_card",
+                "together_fee",
+                "together_ach",
+                "nothing",
+                *AUTOPAY_STARTS * 2,
+            ]
+        ),
+    )
     def begin(self, total, others, start):
         self.world = World.with_invoice(total * 100, others)
         at = next(CLOCK)
-        starts = {"card": [PayByCard(unique("card"), at, 100, 0, False)],
-                  "card_part": [PayByCard(unique("card"), at, 50, 0, True)],
-                  "card_over": [PayByCard(unique("card"), at, 100, 700, False)],
-                  "ach": [PayByAch(unique("ach"), at, 100, True)],
-                  "ach_in_flight": [PayByAch(unique("ach"), at, 50, False)],
-                  "card_and_ach": [PayByCard(unique("card"), at, 50, 0, False), PayByAch(unique("ach"), at, 100, True)],
-                  "together_card": [PayTogether(unique("together"), at, "card", None, False, 0, False, True)],
-                  "together_fee": [PayTogether(unique("together"), at, "card", "pm_credit", False, 0, False, True)],
-                  "together_ach": [PayTogether(unique("together"), at, "ach", None, False, 0, False, True)],
-                  "nothing": [],
-                  "plan_and_autopay": [SetPlan(unique("plan"), (50, 50)), AutopayOn("card-m"),
-                                       AutopayDays(((-11, "succeeded"),))],
-                  "autopay_card": [AutopayOn("card-m"), AutopayDays(((-11, "succeeded"),))],
-                  "autopay_bank": [AutopayOn("bank-m"), AutopayDays(((-11, "succeeded"),))]}
+        starts = {
+            "card": [PayByCard(unique("card"), at, 100, 0, False)],
+            "card_part": [PayByCard(unique("card"), at, 50, 0, True)],
+            "card_over": [PayByCard(unique("card"), at, 100, 700, False)],
+            "ach": [PayByAch(unique("ach"), at, 100, True)],
+            "ach_in_flight": [PayByAch(unique("ach"), at, 50, False)],
+            "card_and_ach": [PayByCard(unique("card"), at, 50, 0, False), PayByAch(unique("ach"), at, 100, True)],
+            "together_card": [PayTogether(unique("together"), at, "card", None, False, 0, False, True)],
+            "together_fee": [PayTogether(unique("together"), at, "card", "pm_credit", False, 0, False, True)],
+            "together_ach": [PayTogether(unique("together"), at, "ach", None, False, 0, False, True)],
+            "nothing": [],
+            "plan_and_autopay": [
+                SetPlan(unique("plan"), (50, 50)),
+                AutopayOn("card-m"),
+                AutopayDays(((-11, "succeeded"),)),
+            ],
+            "autopay_card": [AutopayOn("card-m"), AutopayDays(((-11, "succeeded"),))],
+            "autopay_bank": [AutopayOn("bank-m"), AutopayDays(((-11, "succeeded"),))],
+        }
         for happening in starts[start]:
             happening.prepare(self.world).run(self.world)
         STATS["sequences"] += 1
@@ -457,9 +513,12 @@ def test_the_books_model(record_property):
     STATS.update(f"autopay try {status}" for _, _, status in TRIES)
     races = sum(v for k, v in STATS.items() if k.startswith("race "))
     reached = {k: v for k, v in STATS.items() if k.startswith(("entry ", "paid together"))}
-    record_property("money model", f"books model: {STATS['sequences']} sequences, {STATS['checks']} checks, "
-                                   f"{races} races; steps: {dict(sorted((k, v) for k, v in STATS.items() if not k.startswith(('race', 'start', 'entry ', 'paid together')) and k not in ('sequences', 'checks')))}; "
-                                   f"reached: {dict(sorted(reached.items()))}")
+    record_property(
+        "money model",
+        f"books model: {STATS['sequences']} sequences, {STATS['checks']} checks, "
+        f"{races} races; steps: {dict(sorted((k, v) for k, v in STATS.items() if not k.startswith(('race', 'start', 'entry ', 'paid together')) and k not in ('sequences', 'checks')))}; "
+        f"reached: {dict(sorted(reached.items()))}",
+    )
     if SEQUENCES >= 500:  # the suite's run (a mutant's share is too small to reach them all)
         # Payments of several invoices, with a card fee, refunded and charged back, are all reached.
         assert {"entry card_fee", "entry card_fee_refunded", "entry card_fee_charged_back"} <= set(reached)

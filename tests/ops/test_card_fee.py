@@ -13,12 +13,24 @@ BOTH = ["inv-part", "inv-full"]
 
 
 def _quote_fee(seeded):
-    card = requests.post(f"{seeded['stripe'].url}/v1/payment_methods", timeout=5, data={
-        "key": "pk_test_portal", "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
-        "card[exp_year]": "2034", "card[cvc]": "123"}).json()["id"]
+    card = requests.post(
+        f"{seeded['stripe'].url}/v1/payment_methods",
+        timeout=5,
+        data={
+            "key": "pk_test_portal",
+            "type": "card",
+            "card[number]": "4242424242424242",
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        },
+    ).json()["id"]
     surcharges.forget_switch()  # SWITCH_MAX_AGE_SECONDS elapsed
-    status, body, _ = call("PayInvoicesFunction", path_suffix="/quote",
-                           body={"invoice_ids": BOTH, "method": "card", "stripe_payment_method": card})
+    status, body, _ = call(
+        "PayInvoicesFunction",
+        path_suffix="/quote",
+        body={"invoice_ids": BOTH, "method": "card", "stripe_payment_method": card},
+    )
     assert status == 200
     return body["card_fee"]
 

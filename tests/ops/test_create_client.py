@@ -13,9 +13,13 @@ from tests.helpers import table_snapshot
 def pool(aws):
     """A user pool with the template's own settings (custom:client_id immutable, email as the username)."""
     props = template.resources("AWS::Cognito::UserPool")["UserPool"]["Properties"]
-    return boto3.client("cognito-idp").create_user_pool(PoolName="ops-test", **{
-        k: props[k] for k in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Schema",
-                              "Policies")})["UserPool"]["Id"]
+    return boto3.client("cognito-idp").create_user_pool(
+        PoolName="ops-test",
+        **{
+            k: props[k]
+            for k in ("UsernameAttributes", "AutoVerifiedAttributes", "AdminCreateUserConfig", "Schema", "Policies")
+        },
+    )["UserPool"]["Id"]
 
 
 def _create(pool, client="client-new", name="Nora North", email="nora@north.test"):
@@ -23,9 +27,24 @@ def _create(pool, client="client-new", name="Nora North", email="nora@north.test
 
 
 def test_a_business_client_is_kept_as_one_with_its_contact(pool):
-    assert create_client.main(["--client", "client-biz", "--name", "Yahoo! Inc", "--email", "ap@yahoo.test",
-                               "--business", "--contact-name", "Jerry Yang", "--user-pool-id", pool])["client"] == \
-        "created"
+    assert (
+        create_client.main(
+            [
+                "--client",
+                "client-biz",
+                "--name",
+                "Yahoo! Inc",
+                "--email",
+                "ap@yahoo.test",
+                "--business",
+                "--contact-name",
+                "Jerry Yang",
+                "--user-pool-id",
+                pool,
+            ]
+        )["client"]
+        == "created"
+    )
     client = Client.get("client-biz")
     assert (client.name, client.business, client.contact_name) == ("Yahoo! Inc", True, "Jerry Yang")
     assert _create(pool) and Client.get("client-new").business is False
@@ -43,7 +62,10 @@ def test_creates_the_client_and_an_invited_login_with_its_client_id(pool, capsys
     status, attributes = _user(pool, "nora@north.test")
     assert status == "FORCE_CHANGE_PASSWORD"  # invited: a temporary password went by email
     assert (attributes["custom:client_id"], attributes["email"], attributes["email_verified"]) == (
-        "client-new", "nora@north.test", "true")
+        "client-new",
+        "nora@north.test",
+        "true",
+    )
     assert "Cognito emailed the invitation" in capsys.readouterr().out
 
 
@@ -55,18 +77,21 @@ def test_running_it_again_finishes_a_half_done_run_and_changes_nothing_else(pool
     assert table_snapshot() == before
 
 
-@pytest.mark.parametrize("client,name,email,message", [
-    ("client new", "Nora", "nora@north.test", "client id"),
-    ("client-new", "Nora", "not-an-email", "valid email"),
-    ("client-new", "Nora", "Nora North <nora@north.test>", "valid email"),
-    ("client-new", "Nora", "nora@north.test\nBcc: x@evil.test", "valid email"),
-    ("client-new", " ", "nora@north.test", "name must not be empty"),
-    ("client-new", "Nora\r\nNorth", "nora@north.test", "line breaks"),
-    ("client-new", "Nora \u202eNorth", "nora@north.test", "direction"),
-    ("client-new", "\u4e2d" * 67, "nora@north.test", "at most 200 bytes"),
-    ("client-new\n", "Nora", "nora@north.test", "client id"),
-    ("client-a", "Ann", "someone.else@example.test", "another billing email"),  # an existing client
-])
+@pytest.mark.parametrize(
+    "client,name,email,message",
+    [
+        ("client new", "Nora", "nora@north.test", "client id"),
+        ("client-new", "Nora", "not-an-email", "valid email"),
+        ("client-new", "Nora", "Nora North <nora@north.test>", "valid email"),
+        ("client-new", "Nora", "nora@north.test\nBcc: x@evil.test", "valid email"),
+        ("client-new", " ", "nora@north.test", "name must not be empty"),
+        ("client-new", "Nora\r\nNorth", "nora@north.test", "line breaks"),
+        ("client-new", "Nora \u202eNorth", "nora@north.test", "direction"),
+        ("client-new", "\u4e2d" * 67, "nora@north.test", "at most 200 bytes"),
+        ("client-new\n", "Nora", "nora@north.test", "client id"),
+        ("client-a", "Ann", "someone.else@example.test", "another billing email"),  # an existing client
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_created(seeded, pool, client, name, email, message):
     before = table_snapshot()
     with pytest.raises(SystemExit, match=message):

@@ -24,8 +24,13 @@ def local(tmp_path_factory):
 
 
 def _command(local, module, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", f"ops.{module}", "--stack-file", str(local["file"]), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", f"ops.{module}", "--stack-file", str(local["file"]), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_smoke_passes_against_a_running_api_and_pays_nothing(local):
@@ -39,8 +44,13 @@ def test_smoke_passes_against_a_running_api_and_pays_nothing(local):
 
 def test_smoke_fails_and_says_why_when_nothing_answers():
     port = free_port()
-    done = subprocess.run([sys.executable, "-m", "ops.smoke", "--api-url", f"http://127.0.0.1:{port}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "ops.smoke", "--api-url", f"http://127.0.0.1:{port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "FAIL portal settings" in done.stdout and "no answer" in done.stdout and "0/5 checks passed" in done.stdout
 
@@ -55,8 +65,13 @@ def test_export_and_create_client_reach_the_local_stack_through_its_stack_file(l
     assert done.returncode == 0, done.stderr
     assert "client client-ops: created; portal login olga@ops.test: invited" in done.stdout
     stack = local["stack"]
-    cognito = boto3.client("cognito-idp", endpoint_url=stack["aws_endpoint_url"], region_name=stack["region"],
-                           aws_access_key_id="local", aws_secret_access_key="local")
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack["aws_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     user = cognito.admin_get_user(UserPoolId=stack["user_pool_id"], Username="olga@ops.test")
     assert {"Name": "custom:client_id", "Value": "client-ops"} in user["UserAttributes"]
 

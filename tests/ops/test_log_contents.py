@@ -67,13 +67,26 @@ def test_a_full_run_logs_no_card_or_account_number_secret_or_token(seeded, logs)
     base = seeded["stripe"].url
     auth = {"Authorization": f"Bearer {BEARER}"}
     # Card: the portal starts the payment, "Stripe.js" confirms it with the card number, Stripe's webhooks arrive.
-    status, card_payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                                   body={"method": "card"}, headers={"Idempotency-Key": "logs-card", **auth})
+    status, card_payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "logs-card", **auth},
+    )
     assert status == 201
     client_secret = card_payment["client_secret"]
-    card = requests.post(f"{base}/v1/payment_methods", auth=(STRIPE_API_KEY, ""), timeout=5, data={
-        "type": "card", "card[number]": CARD_NUMBER, "card[exp_month]": "12", "card[exp_year]": "2030",
-        "card[cvc]": "123"}).json()["id"]
+    card = requests.post(
+        f"{base}/v1/payment_methods",
+        auth=(STRIPE_API_KEY, ""),
+        timeout=5,
+        data={
+            "type": "card",
+            "card[number]": CARD_NUMBER,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2030",
+            "card[cvc]": "123",
+        },
+    ).json()["id"]
     assert confirm_like_stripe_js(base, client_secret, card)["status"] == "succeeded"
     assert "payment_intent.succeeded" in forward_localstripe_events(base, client_secret.split("_secret_")[0])
     # ACH: the account and routing numbers go in, the transfer settles, Dwolla's webhook arrives.
@@ -89,23 +102,51 @@ def test_a_full_run_logs_no_card_or_account_number_secret_or_token(seeded, logs)
 
     text = logs.getvalue()
     lines = _lines(logs)
-    assert {"payment started", "request refused", "stripe event processed", "ach event processed",
-            "stripe webhook signature rejected", "ach webhook signature rejected"
-            } <= {line["message"] for line in lines}
+    assert {
+        "payment started",
+        "request refused",
+        "stripe event processed",
+        "ach event processed",
+        "stripe webhook signature rejected",
+        "ach webhook signature rejected",
+    } <= {line["message"] for line in lines}
     ach_token = ach_processor()._token  # the OAuth token the ACH adapter used for every call above
     assert ach_token
-    for secret in (CARD_NUMBER, ACCOUNT_NUMBER, ROUTING, client_secret, client_secret.split("_secret_")[1],
-                   STRIPE_API_KEY, WEBHOOK_SECRET, ACH_WEBHOOK_SECRET, DEFAULT_CLIENT_SECRET, ach_token, BEARER):
+    for secret in (
+        CARD_NUMBER,
+        ACCOUNT_NUMBER,
+        ROUTING,
+        client_secret,
+        client_secret.split("_secret_")[1],
+        STRIPE_API_KEY,
+        WEBHOOK_SECRET,
+        ACH_WEBHOOK_SECRET,
+        DEFAULT_CLIENT_SECRET,
+        ach_token,
+        BEARER,
+    ):
         assert secret not in text, secret
     for line in lines:  # tokens and secrets are never a field either, whatever their value
-        assert not {"client_secret", "authorization", "api_key", "webhook_secret", "account_number",
-                    "routing_number", "card_number", "token"} & {k.lower() for k in line}, line
+        assert not {
+            "client_secret",
+            "authorization",
+            "api_key",
+            "webhook_secret",
+            "account_number",
+            "routing_number",
+            "card_number",
+            "token",
+        } & {k.lower() for k in line}, line
 
 
 def test_each_refusal_is_one_line_with_its_code_the_ids_and_the_correlation_id(seeded, logs):
     before = table_snapshot()
-    status, body, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-paid"},
-                           body={"method": "card"}, headers={"Idempotency-Key": "logs-refused"})
+    status, body, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-paid"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "logs-refused"},
+    )
     assert status >= 400
     assert table_snapshot() == before
     [refusal] = [line for line in _lines(logs) if line["message"] == "request refused"]
@@ -115,21 +156,37 @@ def test_each_refusal_is_one_line_with_its_code_the_ids_and_the_correlation_id(s
 
 
 def test_starting_a_payment_logs_its_ids_amount_and_processor_id(seeded, logs):
-    status, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                              body={"method": "card"}, headers={"Idempotency-Key": "logs-started"})
+    status, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "logs-started"},
+    )
     assert status == 201
     [started] = [line for line in _lines(logs) if line["message"] == "payment started"]
     assert {k: started[k] for k in ("client_id", "invoice_id", "payment_id", "amount", "method", "replayed")} == {
-        "client_id": "client-a", "invoice_id": "inv-full", "payment_id": payment["payment_id"], "amount": 125000,
-        "method": "card", "replayed": False}
+        "client_id": "client-a",
+        "invoice_id": "inv-full",
+        "payment_id": payment["payment_id"],
+        "amount": 125000,
+        "method": "card",
+        "replayed": False,
+    }
     assert started["processor_payment_id"].startswith("pi_") and started["correlation_id"]
 
 
 def test_a_service_line_is_json_with_its_fields_and_the_request_correlation_id(seeded, logs):
     """The services log through Powertools child loggers: in Lambda a standard-library logger would reach the
     runtime's plain-text root handler, which drops the fields the runbooks' queries filter on."""
-    event = intent_event("payment_intent.succeeded", intent_id="pi_nobody", amount=5000, client_id="client-a",
-                         invoice_id="inv-full", payment_id="pay-nobody", event_id="evt_nobody")
+    event = intent_event(
+        "payment_intent.succeeded",
+        intent_id="pi_nobody",
+        amount=5000,
+        client_id="client-a",
+        invoice_id="inv-full",
+        payment_id="pay-nobody",
+        event_id="evt_nobody",
+    )
     assert post(event)[0] == 200
     [line] = [line for line in _lines(logs) if line["message"] == "event for an unknown payment"]
     assert line["level"] == "WARNING" and line["event_id"] == "evt_nobody"

@@ -27,8 +27,9 @@ from tests.helpers import table_snapshot
 def _bodies(queue_url) -> list[str]:
     sqs = boto3.client("sqs")
     bodies = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
-                                       ).get("Messages", []):
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60).get(
+        "Messages", []
+    ):
         bodies += [m["Body"] for m in batch]
     return sorted(bodies)
 
@@ -39,13 +40,28 @@ def _park(dlq_url, bodies) -> None:
 
 
 def _args(aws, *extra):
-    return ["--queue", "ach-events", "--dead-letter-queue-url", aws["ach_event_dlq"],
-            "--queue-url", aws["ach_event_queue"], *extra]
+    return [
+        "--queue",
+        "ach-events",
+        "--dead-letter-queue-url",
+        aws["ach_event_dlq"],
+        "--queue-url",
+        aws["ach_event_queue"],
+        *extra,
+    ]
 
 
-BODIES = [json.dumps({"id": f"evt-{i}", "topic": "customer_transfer_completed",
-                      "resource_url": f"https://ach.test/transfers/{i}", "timestamp": "2026-12-01T10:00:00+00:00"})
-          for i in range(12)]  # more than one receive batch
+BODIES = [
+    json.dumps(
+        {
+            "id": f"evt-{i}",
+            "topic": "customer_transfer_completed",
+            "resource_url": f"https://ach.test/transfers/{i}",
+            "timestamp": "2026-12-01T10:00:00+00:00",
+        }
+    )
+    for i in range(12)
+]  # more than one receive batch
 
 
 def test_the_dry_run_lists_every_message_and_moves_none(aws, capsys):
@@ -85,8 +101,9 @@ class _FailingSecondSend:
 def test_a_failed_send_leaves_the_message_in_the_dead_letter_queue(aws):
     _park(aws["ach_event_dlq"], BODIES[:3])
     with pytest.raises(ConnectionError):
-        replay_dlq.replay(_FailingSecondSend(), aws["ach_event_dlq"], aws["ach_event_queue"], execute=True,
-                          out=io.StringIO())
+        replay_dlq.replay(
+            _FailingSecondSend(), aws["ach_event_dlq"], aws["ach_event_queue"], execute=True, out=io.StringIO()
+        )
     assert queue_depth(aws["ach_event_queue"]) == 1  # the first one, sent and then deleted
     assert queue_depth(aws["ach_event_dlq"]) == 2  # the failed one and the one not reached: nothing lost
 
@@ -101,12 +118,31 @@ def test_an_event_replayed_after_it_was_applied_changes_nothing(seeded):
     applied = invoice_numbers()
     assert applied == ("partially_paid", 40000, 0, 60000)
     # The same event, as if its first run had crashed after applying it and before SQS heard of it.
-    _park(seeded["ach_event_dlq"], [ach_event_queue.message_body(AchEvent(
-        event["id"], event["topic"], event["_links"]["resource"]["href"],
-        datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))))])
+    _park(
+        seeded["ach_event_dlq"],
+        [
+            ach_event_queue.message_body(
+                AchEvent(
+                    event["id"],
+                    event["topic"],
+                    event["_links"]["resource"]["href"],
+                    datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")),
+                )
+            )
+        ],
+    )
     before = table_snapshot()
-    replay_dlq.main(["--queue", "ach-events", "--dead-letter-queue-url", seeded["ach_event_dlq"],
-                     "--queue-url", seeded["ach_event_queue"], "--execute"])
+    replay_dlq.main(
+        [
+            "--queue",
+            "ach-events",
+            "--dead-letter-queue-url",
+            seeded["ach_event_dlq"],
+            "--queue-url",
+            seeded["ach_event_queue"],
+            "--execute",
+        ]
+    )
     assert run_worker() == (1, 0)  # received and handled as a duplicate
     assert invoice_numbers() == applied
     assert table_snapshot() == before

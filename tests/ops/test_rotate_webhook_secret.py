@@ -28,8 +28,15 @@ def _rotate(processor, *args, stdin=""):
 
 
 def _stripe(secret):
-    event = intent_event("payment_intent.processing", intent_id="pi_none", amount=100, client_id="client-a",
-                         invoice_id="inv-full", payment_id="pay-none", event_id=f"evt_{time.time_ns()}")
+    event = intent_event(
+        "payment_intent.processing",
+        intent_id="pi_none",
+        amount=100,
+        client_id="client-a",
+        invoice_id="inv-full",
+        payment_id="pay-none",
+        event_id=f"evt_{time.time_ns()}",
+    )
     return post(event, secret=secret)[0]
 
 
@@ -69,14 +76,17 @@ def test_the_old_secret_is_refused_once_the_overlap_ended():
     assert webhook_secrets({"webhook_secret": "new", "previous_webhook_secret": "old"}, now=0) == ["new"]
 
 
-@pytest.mark.parametrize("processor,new,message", [
-    ("stripe", "", "empty or too short"),
-    ("stripe", "whsec_short", "empty or too short"),
-    ("stripe", "unset", "empty or too short"),
-    ("stripe", "not-a-stripe-signing-secret", "starts with whsec_"),
-    ("stripe", WEBHOOK_SECRET + "\n", "already the current secret"),
-    ("ach", "short", "empty or too short"),
-])
+@pytest.mark.parametrize(
+    "processor,new,message",
+    [
+        ("stripe", "", "empty or too short"),
+        ("stripe", "whsec_short", "empty or too short"),
+        ("stripe", "unset", "empty or too short"),
+        ("stripe", "not-a-stripe-signing-secret", "starts with whsec_"),
+        ("stripe", WEBHOOK_SECRET + "\n", "already the current secret"),
+        ("ach", "short", "empty or too short"),
+    ],
+)
 def test_a_bad_new_secret_changes_nothing(aws, processor, new, message):
     arn = os.environ["STRIPE_SECRET_ARN" if processor == "stripe" else "ACH_SECRET_ARN"]
     before = _stored(arn)

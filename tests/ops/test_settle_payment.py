@@ -48,15 +48,33 @@ def processed(processing, seeded):
 @pytest.fixture
 def unconfirmed_card(seeded):
     """The issue's case: a card payment whose PaymentIntent still waits for a card (requires_payment_method)."""
-    status, payment, _ = call("CreatePaymentFunction", path_parameters={"invoice_id": "inv-full"},
-                              body={"method": "card"}, headers={"Idempotency-Key": "settle-card"})
+    status, payment, _ = call(
+        "CreatePaymentFunction",
+        path_parameters={"invoice_id": "inv-full"},
+        body={"method": "card"},
+        headers={"Idempotency-Key": "settle-card"},
+    )
     assert status == 201 and payment["status"] == "pending"
     return payment["payment_id"]
 
 
 def _settle(payment_id, status, *extra, reason=REASON, confirm=None):
-    return settle_payment.main(["--client", "client-a", "--payment", payment_id, "--status", status,
-                                "--reason", reason, "--operator", "pat", *extra], confirm=confirm)
+    return settle_payment.main(
+        [
+            "--client",
+            "client-a",
+            "--payment",
+            payment_id,
+            "--status",
+            status,
+            "--reason",
+            reason,
+            "--operator",
+            "pat",
+            *extra,
+        ],
+        confirm=confirm,
+    )
 
 
 def test_the_dry_run_asks_the_processor_shows_the_change_and_changes_nothing(processed, capsys):
@@ -70,34 +88,64 @@ def test_the_dry_run_asks_the_processor_shows_the_change_and_changes_nothing(pro
     assert table_snapshot() == before
 
 
-def test_settling_what_the_processor_says_counts_the_money_once_and_sends_the_receipt(processed, seeded,
-                                                                                       audit_log):
+def test_settling_what_the_processor_says_counts_the_money_once_and_sends_the_receipt(processed, seeded, audit_log):
     transfer = transfer_url("client-a", processed)
     assert _settle(processed, "succeeded", "--execute", "--yes") == "applied"
     assert invoice_numbers() == ("partially_paid", 40000, 0, 60000)
     # On the invoice's ledger, as the client reads it: the transfer left pending and counted as paid.
     invoice = call("GetInvoiceFunction", path_parameters={"invoice_id": "inv-part"})[1]
     assert [(e["kind"], e["amount"]) for e in invoice["activity"] if e["payment_id"] == processed] == [
-        ("transfer_started", 40000), ("transfer_finished", -40000), ("payment_received", 40000)]
+        ("transfer_started", 40000),
+        ("transfer_finished", -40000),
+        ("payment_received", 40000),
+    ]
     assert Payment.get("client-a", processed).status == "succeeded"
     assert [json.loads(m["Body"])["kind"] for m in queue_messages(seeded["receipt_queue"])] == ["receipt"]
     [line] = audit_lines(audit_log)
     assert line["message"] == "payment settled by an operator"
-    assert {k: line[k] for k in ("client_id", "invoice_id", "payment_id", "amount", "status", "operator", "reason",
-                                 "result", "processor_payment_id", "processor_status", "processor_outcome",
-                                 "processor_amount", "processor_agrees", "overridden")} == {
-        "client_id": "client-a", "invoice_id": "inv-part", "payment_id": processed, "amount": 40000,
-        "status": "succeeded", "operator": "pat", "reason": REASON, "result": "applied",
-        "processor_payment_id": transfer, "processor_status": "processed", "processor_outcome": "succeeded",
-        "processor_amount": 40000, "processor_agrees": True, "overridden": False}
+    assert {
+        k: line[k]
+        for k in (
+            "client_id",
+            "invoice_id",
+            "payment_id",
+            "amount",
+            "status",
+            "operator",
+            "reason",
+            "result",
+            "processor_payment_id",
+            "processor_status",
+            "processor_outcome",
+            "processor_amount",
+            "processor_agrees",
+            "overridden",
+        )
+    } == {
+        "client_id": "client-a",
+        "invoice_id": "inv-part",
+        "payment_id": processed,
+        "amount": 40000,
+        "status": "succeeded",
+        "operator": "pat",
+        "reason": REASON,
+        "result": "applied",
+        "processor_payment_id": transfer,
+        "processor_status": "processed",
+        "processor_outcome": "succeeded",
+        "processor_amount": 40000,
+        "processor_agrees": True,
+        "overridden": False,
+    }
 
     before = table_snapshot()
     assert _settle(processed, "succeeded", "--execute", "--yes") == "duplicate"  # run twice: nothing more
     assert table_snapshot() == before and invoice_numbers() == ("partially_paid", 40000, 0, 60000)
 
 
-def test_a_card_payment_the_processor_has_not_charged_is_not_settled_as_paid(unconfirmed_card, seeded, audit_log,
-                                                                            capsys):
+def test_a_card_payment_the_processor_has_not_charged_is_not_settled_as_paid(
+    unconfirmed_card, seeded, audit_log, capsys
+):
     before = table_snapshot()
     with pytest.raises(SystemExit, match="does not say the payment succeeded; nothing changed"):
         _settle(unconfirmed_card, "succeeded", "--execute", "--yes")
@@ -105,7 +153,11 @@ def test_a_card_payment_the_processor_has_not_charged_is_not_settled_as_paid(unc
     assert table_snapshot() == before and queue_messages(seeded["receipt_queue"]) == []
     [line] = audit_lines(audit_log)
     assert (line["message"], line["processor_status"], line["processor_agrees"], line["result"]) == (
-        "settlement refused: the processor disagrees", "requires_payment_method", False, "refused")
+        "settlement refused: the processor disagrees",
+        "requires_payment_method",
+        False,
+        "refused",
+    )
 
 
 def test_an_override_settles_against_the_processor_and_the_log_says_both(unconfirmed_card, audit_log):
@@ -113,8 +165,13 @@ def test_an_override_settles_against_the_processor_and_the_log_says_both(unconfi
     assert _settle(unconfirmed_card, "succeeded", "--execute", "--yes", "--override", why) == "applied"
     assert Payment.get("client-a", unconfirmed_card).status == "succeeded"
     [line] = audit_lines(audit_log)
-    assert (line["processor_status"], line["processor_agrees"], line["overridden"], line["override"],
-            line["result"]) == ("requires_payment_method", False, True, why, "applied")
+    assert (
+        line["processor_status"],
+        line["processor_agrees"],
+        line["overridden"],
+        line["override"],
+        line["result"],
+    ) == ("requires_payment_method", False, True, why, "applied")
 
 
 def test_a_pending_transfer_is_not_settled_as_failed_without_an_override(processing):
@@ -125,12 +182,25 @@ def test_a_pending_transfer_is_not_settled_as_failed_without_an_override(process
 
 
 def test_settling_as_failed_with_an_override_releases_the_pending_money_and_keeps_the_reason(processing):
-    assert _settle(processing, "failed", "--execute", "--yes", "--override", "Dwolla support: transfer lost",
-                   reason="no transfer at the processor") == "applied"
+    assert (
+        _settle(
+            processing,
+            "failed",
+            "--execute",
+            "--yes",
+            "--override",
+            "Dwolla support: transfer lost",
+            reason="no transfer at the processor",
+        )
+        == "applied"
+    )
     assert invoice_numbers() == ("open", 0, 0, 100000)
     payment = Payment.get("client-a", processing)
     assert (payment.status, payment.failure_code, payment.failure_message) == (
-        "failed", "settled_by_operator", "no transfer at the processor")
+        "failed",
+        "settled_by_operator",
+        "no transfer at the processor",
+    )
 
 
 def test_a_transfer_of_another_payment_is_a_disagreement(processed, seeded, capsys):
@@ -138,8 +208,14 @@ def test_a_transfer_of_another_payment_is_a_disagreement(processed, seeded, caps
     simulate(seeded["ach"])
     before = table_snapshot()
     with pytest.raises(SystemExit, match="does not say"):
-        _settle(processed, "succeeded", "--execute", "--yes", "--processor-payment-id",
-                transfer_url("client-a", other["payment_id"]))
+        _settle(
+            processed,
+            "succeeded",
+            "--execute",
+            "--yes",
+            "--processor-payment-id",
+            transfer_url("client-a", other["payment_id"]),
+        )
     assert "not this payment's transfer (another_transfer)" in capsys.readouterr().out
     assert table_snapshot() == before
 
@@ -161,25 +237,34 @@ def test_without_a_terminal_it_needs_yes(processed, monkeypatch):
     assert table_snapshot() == before
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--payment", "pay-nope", "--status", "succeeded", "--reason", "r"], "no payment pay-nope"),
-    (["--payment", "{payment}", "--status", "succeeded", "--reason", "  "], "--reason must not be empty"),
-    (["--payment", "{payment}", "--status", "succeeded", "--reason", "ok\r\nforged log line"], "line breaks"),
-    (["--payment", "{payment}", "--status", "succeeded", "--reason", "ok", "--override", "why\nnot"],
-     "line breaks"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--payment", "pay-nope", "--status", "succeeded", "--reason", "r"], "no payment pay-nope"),
+        (["--payment", "{payment}", "--status", "succeeded", "--reason", "  "], "--reason must not be empty"),
+        (["--payment", "{payment}", "--status", "succeeded", "--reason", "ok\r\nforged log line"], "line breaks"),
+        (
+            ["--payment", "{payment}", "--status", "succeeded", "--reason", "ok", "--override", "why\nnot"],
+            "line breaks",
+        ),
+    ],
+)
 def test_bad_input_is_refused_and_changes_nothing(processed, args, message):
     before = table_snapshot()
     with pytest.raises(SystemExit, match=message):
-        settle_payment.main(["--client", "client-a", *[a.replace("{payment}", processed) for a in args],
-                             "--execute", "--yes"])
+        settle_payment.main(
+            ["--client", "client-a", *[a.replace("{payment}", processed) for a in args], "--execute", "--yes"]
+        )
     assert table_snapshot() == before
 
 
-@pytest.mark.parametrize("args", [
-    ["--status", "succeeded"],  # no reason
-    ["--status", "refunded", "--reason", "r"],  # not an outcome a person settles
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--status", "succeeded"],  # no reason
+        ["--status", "refunded", "--reason", "r"],  # not an outcome a person settles
+    ],
+)
 def test_missing_or_unknown_arguments_stop_before_anything(processing, args, capsys):
     before = table_snapshot()
     with pytest.raises(SystemExit) as stopped:

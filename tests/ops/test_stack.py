@@ -12,12 +12,18 @@ from ops import stack
 
 
 def test_a_deployed_stack_resolves_to_its_physical_ids_and_the_functions_variables(aws, monkeypatch):
-    body = {"Resources": {"ReceiptQueue": {"Type": "AWS::SQS::Queue"},
-                          "ReceiptDeadLetterQueue": {"Type": "AWS::SQS::Queue"}},
-            "Parameters": {"MerchantName": {"Type": "String"}}}
-    boto3.client("cloudformation").create_stack(StackName="portal-prod", TemplateBody=json.dumps(body),
-                                                Parameters=[{"ParameterKey": "MerchantName",
-                                                             "ParameterValue": "Acme"}])
+    body = {
+        "Resources": {
+            "ReceiptQueue": {"Type": "AWS::SQS::Queue"},
+            "ReceiptDeadLetterQueue": {"Type": "AWS::SQS::Queue"},
+        },
+        "Parameters": {"MerchantName": {"Type": "String"}},
+    }
+    boto3.client("cloudformation").create_stack(
+        StackName="portal-prod",
+        TemplateBody=json.dumps(body),
+        Parameters=[{"ParameterKey": "MerchantName", "ParameterValue": "Acme"}],
+    )
     monkeypatch.setenv("RECEIPT_QUEUE_URL", "unchanged?")
     monkeypatch.setenv("MERCHANT_NAME", "unchanged?")
     resources = stack.resolve(argparse.Namespace(stack="portal-prod", stack_file=None))

@@ -18,14 +18,24 @@ def _alarms() -> dict[str, dict]:
 def _watched(alarm: dict) -> list[tuple[str, str, list]]:
     """(namespace, metric, dimensions) of every metric an alarm reads, plain or in metric math."""
     if "Metrics" in alarm:
-        return [(m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"],
-                 m["MetricStat"]["Metric"]["Dimensions"]) for m in alarm["Metrics"] if "MetricStat" in m]
+        return [
+            (
+                m["MetricStat"]["Metric"]["Namespace"],
+                m["MetricStat"]["Metric"]["MetricName"],
+                m["MetricStat"]["Metric"]["Dimensions"],
+            )
+            for m in alarm["Metrics"]
+            if "MetricStat" in m
+        ]
     return [(alarm["Namespace"], alarm["MetricName"], alarm["Dimensions"])]
 
 
 def _alarmed(namespace: str, metric: str, dimension: dict) -> list[str]:
-    return [name for name, alarm in _alarms().items()
-            if any(ns == namespace and m == metric and dimension in dims for ns, m, dims in _watched(alarm))]
+    return [
+        name
+        for name, alarm in _alarms().items()
+        if any(ns == namespace and m == metric and dimension in dims for ns, m, dims in _watched(alarm))
+    ]
 
 
 def test_the_committed_operations_block_is_what_the_generator_makes():
@@ -34,8 +44,11 @@ def test_the_committed_operations_block_is_what_the_generator_makes():
 
 
 def test_every_function_has_error_and_throttle_alarms_and_a_log_group_that_expires():
-    groups = {json.dumps(g["Properties"]["LogGroupName"]): g["Properties"]
-              for g in template.resources("AWS::Logs::LogGroup").values() if "LogGroupName" in g["Properties"]}
+    groups = {
+        json.dumps(g["Properties"]["LogGroupName"]): g["Properties"]
+        for g in template.resources("AWS::Logs::LogGroup").values()
+        if "LogGroupName" in g["Properties"]
+    }
     for name in template.resources("AWS::Serverless::Function"):
         dimension = {"Name": "FunctionName", "Value": {"Ref": name}}
         assert _alarmed("AWS/Lambda", "Errors", dimension), name
@@ -51,8 +64,11 @@ def test_every_log_group_has_a_retention():
 
 def test_every_queue_has_an_age_alarm_and_every_dead_letter_queue_alarms_on_one_message():
     queues = template.resources("AWS::SQS::Queue")
-    dead_letter = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-                   for q in queues.values() if "RedrivePolicy" in q["Properties"]}
+    dead_letter = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    }
     assert dead_letter and dead_letter < set(queues)
     for name in queues:
         dimension = {"Name": "QueueName", "Value": {"Fn::GetAtt": [name, "QueueName"]}}
@@ -72,14 +88,24 @@ def test_every_table_alarms_on_throttling():
 
 
 def test_every_table_alarms_on_system_errors_of_each_operation_the_functions_may_call():
-    allowed = {action.split(":")[1] for fn in template.resources("AWS::Serverless::Function").values()
-               for policy in fn["Properties"]["Policies"] for statement in policy["Statement"]
-               for action in statement["Action"] if action.startswith("dynamodb:")}
+    allowed = {
+        action.split(":")[1]
+        for fn in template.resources("AWS::Serverless::Function").values()
+        for policy in fn["Properties"]["Policies"]
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+        if action.startswith("dynamodb:")
+    }
     allowed.discard("ConditionCheckItem")  # only ever inside TransactWriteItems
     for name in template.resources("AWS::DynamoDB::Table"):
-        [alarm] = [a for a in _alarms().values()
-                   if any(m == "SystemErrors" and {"Name": "TableName", "Value": {"Ref": name}} in dims
-                          for _, m, dims in _watched(a))]
+        [alarm] = [
+            a
+            for a in _alarms().values()
+            if any(
+                m == "SystemErrors" and {"Name": "TableName", "Value": {"Ref": name}} in dims
+                for _, m, dims in _watched(a)
+            )
+        ]
         operations = {d["Value"] for _, _, dims in _watched(alarm) for d in dims if d["Name"] == "Operation"}
         assert allowed | {"TransactWriteItems"} <= operations, name
 
@@ -92,8 +118,9 @@ def test_every_route_has_a_5xx_rate_and_a_p99_latency_alarm():
         method, resource = ({"Name": "Method", "Value": route["method"]}, {"Name": "Resource", "Value": route["path"]})
         errors = set(_alarmed("AWS/ApiGateway", "5xx", method)) & set(_alarmed("AWS/ApiGateway", "5xx", resource))
         assert errors, route
-        [latency] = set(_alarmed("AWS/ApiGateway", "Latency", method)) & set(_alarmed("AWS/ApiGateway", "Latency",
-                                                                                       resource))
+        [latency] = set(_alarmed("AWS/ApiGateway", "Latency", method)) & set(
+            _alarmed("AWS/ApiGateway", "Latency", resource)
+        )
         assert _alarms()[latency]["ExtendedStatistic"] == "p99"
 
 
@@ -112,8 +139,11 @@ def test_every_alarm_notifies_when_it_fires_and_when_it_recovers_and_links_an_ex
 
 
 def test_every_runbook_has_the_four_parts_and_is_used():
-    used = {m for a in _alarms().values() for m in re.findall(r"docs/runbooks/([a-z0-9-]+)\.md",
-                                                              json.dumps(a["AlarmDescription"]))}
+    used = {
+        m
+        for a in _alarms().values()
+        for m in re.findall(r"docs/runbooks/([a-z0-9-]+)\.md", json.dumps(a["AlarmDescription"]))
+    }
     books = {p.stem: p.read_text() for p in (ROOT / "docs" / "runbooks").glob("*.md") if p.stem != "README"}
     assert set(books) == used
     for name, text in books.items():
@@ -136,8 +166,18 @@ def test_the_dashboard_shows_the_payment_lifecycle_webhook_lag_queues_and_errors
     [dashboard] = template.resources("AWS::CloudWatch::Dashboard").values()
     body = json.loads(dashboard["Properties"]["DashboardBody"]["Fn::Sub"])
     metrics = {m[1] for w in body["widgets"] for m in w["properties"]["metrics"]}
-    for wanted in ("PaymentStarted", "Payment_succeeded", "Payment_failed", "Payment_refunded", "Payment_disputed",
-                   "WebhookLag_stripe", "WebhookLag_ach", "ApproximateNumberOfMessagesVisible", "Errors", "5xx"):
+    for wanted in (
+        "PaymentStarted",
+        "Payment_succeeded",
+        "Payment_failed",
+        "Payment_refunded",
+        "Payment_disputed",
+        "WebhookLag_stripe",
+        "WebhookLag_ach",
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+        "5xx",
+    ):
         assert wanted in metrics, wanted
     code = "\n".join(p.read_text() for d in ("shared", "functions") for p in (ROOT / d).rglob("*.py"))
     assert "WebhookLag_" in code and "Payment_" in code and '"PaymentStarted"' in code

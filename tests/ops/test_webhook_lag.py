@@ -20,9 +20,16 @@ def _published(output: str, metric: str) -> list[float]:
 
 
 def test_a_stripe_event_publishes_its_lag(seeded, capsys):
-    event = intent_event("payment_intent.processing", intent_id="pi_lag", amount=100, client_id="client-a",
-                         invoice_id="inv-full", payment_id="pay-unknown", event_id="evt_lag",
-                         created=int(time.time()) - 90)
+    event = intent_event(
+        "payment_intent.processing",
+        intent_id="pi_lag",
+        amount=100,
+        client_id="client-a",
+        invoice_id="inv-full",
+        payment_id="pay-unknown",
+        event_id="evt_lag",
+        created=int(time.time()) - 90,
+    )
     capsys.readouterr()
     assert post(event)[0] == 200
     [lag] = _published(capsys.readouterr().out, "WebhookLag_stripe")
@@ -34,7 +41,12 @@ def test_an_ach_event_publishes_its_lag_when_the_worker_applies_it(seeded, capsy
     assert status == 201
     simulate(seeded["ach"])
     capsys.readouterr()
-    deliver_and_apply(envelope("customer_transfer_completed", transfer_url("client-a", payment["payment_id"]),
-                               timestamp=datetime.now(UTC) - timedelta(minutes=10)))
+    deliver_and_apply(
+        envelope(
+            "customer_transfer_completed",
+            transfer_url("client-a", payment["payment_id"]),
+            timestamp=datetime.now(UTC) - timedelta(minutes=10),
+        )
+    )
     [lag] = _published(capsys.readouterr().out, "WebhookLag_ach")
     assert 600 <= lag < 660

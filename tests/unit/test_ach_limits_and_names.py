@@ -34,8 +34,9 @@ def test_the_weekly_limit_allows_exactly_what_is_left():
     assert spent.value.details["available"] == 0 and "after the limit resets" in spent.value.message
 
 
-@pytest.mark.parametrize("status, code", [("suspended", "bank_payments_suspended"),
-                                          ("deactivated", "bank_payments_deactivated")])
+@pytest.mark.parametrize(
+    "status, code", [("suspended", "bank_payments_suspended"), ("deactivated", "bank_payments_deactivated")]
+)
 def test_a_restricted_customer_sends_nothing(status, code):
     with pytest.raises(Unprocessable) as refused:
         check_sender_allowed(status)
@@ -43,12 +44,25 @@ def test_a_restricted_customer_sends_nothing(status, code):
     check_sender_allowed(None)
 
 
-@pytest.mark.parametrize("given, wanted", [
-    ("Yahoo!", "Yahoo"), ("Who? Me", "Who Me"), ('The "Best" Shop', "The 'Best' Shop"), ("`quoted`", "'quoted'"),
-    ("Smith <West>", "Smith (West)"), ("[Draft]", "(Draft)"), ("{Curly}", "(Curly)"), ("A=B", "A-B"),
-    ("Approx~Co", "Approx-Co"), ("Back\\slash", "Back/slash"), ("100% Organic", "100 percent Organic"),
-    ("Ca$h Flow", "CaSh Flow"), ("  Many   spaces  ", "Many spaces"), ("Zoë O'Brien-Smith", "Zoë O'Brien-Smith"),
-])
+@pytest.mark.parametrize(
+    "given, wanted",
+    [
+        ("Yahoo!", "Yahoo"),
+        ("Who? Me", "Who Me"),
+        ('The "Best" Shop', "The 'Best' Shop"),
+        ("`quoted`", "'quoted'"),
+        ("Smith <West>", "Smith (West)"),
+        ("[Draft]", "(Draft)"),
+        ("{Curly}", "(Curly)"),
+        ("A=B", "A-B"),
+        ("Approx~Co", "Approx-Co"),
+        ("Back\\slash", "Back/slash"),
+        ("100% Organic", "100 percent Organic"),
+        ("Ca$h Flow", "CaSh Flow"),
+        ("  Many   spaces  ", "Many spaces"),
+        ("Zoë O'Brien-Smith", "Zoë O'Brien-Smith"),
+    ],
+)
 def test_each_forbidden_character_is_mapped_as_documented(given, wanted):
     assert acceptable(given, 255) == wanted
 

@@ -19,11 +19,13 @@ PLAN = Plan((Share("a", 10000, 300), Share("b", 5000, 150)), 15450, 450)
 
 def held(**accounts) -> PaymentBalances:
     """paid_a=... is the payment's paid:a, card_fees_a its card_fees:a."""
+
     def name(k: str) -> str:
         for prefix in ("card_fees", "paid"):
             if k.startswith(prefix + "_"):
-                return f"{prefix}:{k[len(prefix) + 1:]}"
+                return f"{prefix}:{k[len(prefix) + 1 :]}"
         return k
+
     return PaymentBalances({name(k): v for k, v in accounts.items()})
 
 
@@ -83,18 +85,33 @@ def test_one_invoice_without_a_fee_is_spread_as_it_always_was():
     paid = held(payer=-5000, paid_i=4000, credit=1000, refunds=0)
     taken = take_back(4500, paid, plan)
     assert (taken.from_credit, taken.from_paid, taken.at_loss) == (1000, 3500, 0)
-    assert give_back(3000, held(payer=-4000, chargebacks=4000, losses=-1000, refunds=1000), plan, {"i": 10000}) \
-        .parts == (("i", 2000, 0),)
+    assert give_back(
+        3000, held(payer=-4000, chargebacks=4000, losses=-1000, refunds=1000), plan, {"i": 10000}
+    ).parts == (("i", 2000, 0),)
 
 
 def test_a_payment_records_plan():
     from shared.aws.models import Allocation
 
-    one = Payment("c", "p", invoice_id="i", amount=4000, currency="usd", method="card", status="pending",
-                  created_at="t", processor="stripe", request_fingerprint="f", created_key="k", invoice_key="k")
+    one = Payment(
+        "c",
+        "p",
+        invoice_id="i",
+        amount=4000,
+        currency="usd",
+        method="card",
+        status="pending",
+        created_at="t",
+        processor="stripe",
+        request_fingerprint="f",
+        created_key="k",
+        invoice_key="k",
+    )
     assert Plan.of(one) == Plan((Share("i", 4000, 0),), 4000, 0)
-    one.allocations = [Allocation(invoice_id="a", invoice_number="A", amount=3000),
-                       Allocation(invoice_id="b", invoice_number="B", amount=1000)]
+    one.allocations = [
+        Allocation(invoice_id="a", invoice_number="A", amount=3000),
+        Allocation(invoice_id="b", invoice_number="B", amount=1000),
+    ]
     assert Plan.of(one) == Plan((Share("a", 3000, 0), Share("b", 1000, 0)), 4000, 0)
     assert (Plan.of(one).invoice_ids, Plan.of(one).first, PLAN.asked) == (("a", "b"), "a", 15450)
 
@@ -204,20 +221,42 @@ def test_a_switch_that_cannot_be_read_is_off(monkeypatch):
 
 # ---- the bound: the largest unit of work of a payment of MAX_INVOICES invoices fits in one transaction --------------
 
+
 def _items(write) -> int:
-    return len(write.updates) + len(write.creates) + len(write.checks) + len(write.entries) \
-        + bool(write.credit_delta) + bool(write.event)
+    return (
+        len(write.updates)
+        + len(write.creates)
+        + len(write.checks)
+        + len(write.entries)
+        + bool(write.credit_delta)
+        + bool(write.event)
+    )
 
 
 def _world(n: int) -> tuple[MemoryRepository, list[str]]:
     repo, ids = MemoryRepository(), [f"inv-{k:02d}" for k in range(n)]
     repo.put(Client("c", name="C", billing_email="c@example.test", credit_balance=0, stripe_customer_id="cus_c"))
     for k, invoice_id in enumerate(ids):
-        run(repo, Keys("c", invoice_ids=(invoice_id,)), lambda ctx, i=invoice_id, k=k: Change(
-            creates=[Invoice("c", i, number=i, total=0, issued_date="2026-11-01", due_date=f"2026-12-{k + 1:02d}",
-                             status="open", line_items=[LineItem(description="x", quantity=1, unit_amount=1000,
-                                                                 amount=1000)])],
-            entries=[entry("invoiced", 1000, "k", "t", i)], invoices={i: {}}))
+        run(
+            repo,
+            Keys("c", invoice_ids=(invoice_id,)),
+            lambda ctx, i=invoice_id, k=k: Change(
+                creates=[
+                    Invoice(
+                        "c",
+                        i,
+                        number=i,
+                        total=0,
+                        issued_date="2026-11-01",
+                        due_date=f"2026-12-{k + 1:02d}",
+                        status="open",
+                        line_items=[LineItem(description="x", quantity=1, unit_amount=1000, amount=1000)],
+                    )
+                ],
+                entries=[entry("invoiced", 1000, "k", "t", i)],
+                invoices={i: {}},
+            ),
+        )
     return repo, ids
 
 
@@ -235,24 +274,71 @@ def test_the_largest_changes_of_a_payment_of_the_most_invoices_fit_in_one_transa
     repo.commit = lambda write: sizes.append(_items(write)) or commit(write)
     fee, cards = surcharges.CardFee(300), FakeCards()
     request = PaymentsRequest(tuple(ids), "card", None, "pm_credit", card_fee=MAX_INVOICES * 30)
-    started = multi_payments.start_payments("c", "k", request, cards=lambda: cards, ach=None, merchant_name="M",
-                                            enqueue=lambda job: None, fee=fee, repo=repo)
+    started = multi_payments.start_payments(
+        "c",
+        "k",
+        request,
+        cards=lambda: cards,
+        ach=None,
+        merchant_name="M",
+        enqueue=lambda job: None,
+        fee=fee,
+        repo=repo,
+    )
     payment = started.payment
     assert (payment.amount, payment.card_fee) == (MAX_INVOICES * 1030, MAX_INVOICES * 30)
-    payment_updates.apply_update(PaymentUpdate(
-        "stripe", "paid", "payment_intent.succeeded", "c", payment.invoice_id, payment.payment_id,
-        payment.processor_payment_id, Outcome("succeeded", payment.amount + 700, 1, currency="usd")),
-        lambda job: None, repo=repo)
-    refunds.start_refund(payment.payment_id, "r", {"amount": 12000, "reason": "x", "correction": True},
-                         lambda _: FakeRefunds(), lambda job: None, repo=repo)
+    payment_updates.apply_update(
+        PaymentUpdate(
+            "stripe",
+            "paid",
+            "payment_intent.succeeded",
+            "c",
+            payment.invoice_id,
+            payment.payment_id,
+            payment.processor_payment_id,
+            Outcome("succeeded", payment.amount + 700, 1, currency="usd"),
+        ),
+        lambda job: None,
+        repo=repo,
+    )
+    refunds.start_refund(
+        payment.payment_id,
+        "r",
+        {"amount": 12000, "reason": "x", "correction": True},
+        lambda _: FakeRefunds(),
+        lambda job: None,
+        repo=repo,
+    )
     payment = repo.get(Payment, "c", payment.payment_id)
-    disputes.apply_dispute("dp:out", "charge.dispute.funds_withdrawn", payment, DisputeReport(
-        "dp_1", "needs_response", payment.amount, "usd", 2, (BalanceTransaction(-payment.amount, "usd"),),
-        funds_withdrawn=True, funds_reinstated=False),
-        lambda job: None, repo=repo)
+    disputes.apply_dispute(
+        "dp:out",
+        "charge.dispute.funds_withdrawn",
+        payment,
+        DisputeReport(
+            "dp_1",
+            "needs_response",
+            payment.amount,
+            "usd",
+            2,
+            (BalanceTransaction(-payment.amount, "usd"),),
+            funds_withdrawn=True,
+            funds_reinstated=False,
+        ),
+        lambda job: None,
+        repo=repo,
+    )
     kinds = {e.kind for e in repo.client_journal("c")}
-    assert {"card_fee", "kept_as_credit", "refunded_from_credit", "card_fee_refunded", "refunded", "correction",
-            "card_fee_charged_back", "chargeback", "chargeback_at_loss"} <= kinds, kinds
+    assert {
+        "card_fee",
+        "kept_as_credit",
+        "refunded_from_credit",
+        "card_fee_refunded",
+        "refunded",
+        "correction",
+        "card_fee_charged_back",
+        "chargeback",
+        "chargeback_at_loss",
+    } <= kinds, kinds
     print("items per write:", sizes)
     assert max(sizes) <= 100 and max(sizes) >= 3 * MAX_INVOICES, sizes
 
@@ -261,19 +347,41 @@ def test_a_payment_of_several_invoices_is_spread_in_one_change_over_all_of_them(
     repo, ids = _world(3)
     from shared.aws.models import Allocation
 
-    payment = Payment("c", "pay", invoice_id=ids[0], amount=3000, currency="usd", method="card", status="pending",
-                      created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
-                      invoice_key=f"{ids[0]}#t#pay", version=1,
-                      allocations=[Allocation(invoice_id=i, invoice_number=i, amount=1000, card_fee=0) for i in ids])
+    payment = Payment(
+        "c",
+        "pay",
+        invoice_id=ids[0],
+        amount=3000,
+        currency="usd",
+        method="card",
+        status="pending",
+        created_at="t",
+        processor="stripe",
+        request_fingerprint="f",
+        created_key="t#pay",
+        invoice_key=f"{ids[0]}#t#pay",
+        version=1,
+        allocations=[Allocation(invoice_id=i, invoice_number=i, amount=1000, card_fee=0) for i in ids],
+    )
     invoices = {i: repo.get(Invoice, "c", i) for i in ids}
-    update = PaymentUpdate("stripe", "e", "payment_intent.succeeded", "c", ids[0], "pay", "pi",
-                           Outcome("succeeded", 3000, 1, currency="usd"))
-    change = spread_outcome(Effect("succeeded", False, credit_delta=3000, anomaly="overpayment"), update, payment, invoices,
-                            "k", "t")
+    update = PaymentUpdate(
+        "stripe",
+        "e",
+        "payment_intent.succeeded",
+        "c",
+        ids[0],
+        "pay",
+        "pi",
+        Outcome("succeeded", 3000, 1, currency="usd"),
+    )
+    change = spread_outcome(
+        Effect("succeeded", False, credit_delta=3000, anomaly="overpayment"), update, payment, invoices, "k", "t"
+    )
     assert [(e.kind, e.amount, e.invoice_id) for e in change.entries] == [("payment_received", 1000, i) for i in ids]
     assert (change.effect.credit_delta, change.effect.anomaly) == (0, None)
     books = Books({i: InvoiceBalances(total=1000) for i in ids}).post(
-        [entry(e.kind, e.amount, e.key, e.at, e.invoice_id, payment_id="pay") for e in change.entries])
+        [entry(e.kind, e.amount, e.key, e.at, e.invoice_id, payment_id="pay") for e in change.entries]
+    )
     assert all(b.amount_paid == 1000 for b in books.invoices.values())
 
 
@@ -281,9 +389,20 @@ def test_a_payment_of_several_invoices_is_spread_in_one_change_over_all_of_them(
 def test_no_link_for_a_payment_of_one_invoice(count):
     from shared.aws.payment_links import link_items
 
-    payment = Payment("c", "pay", invoice_id="a", amount=1, currency="usd", method="card", status="pending",
-                      created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
-                      invoice_key="a#t#pay")
+    payment = Payment(
+        "c",
+        "pay",
+        invoice_id="a",
+        amount=1,
+        currency="usd",
+        method="card",
+        status="pending",
+        created_at="t",
+        processor="stripe",
+        request_fingerprint="f",
+        created_key="t#pay",
+        invoice_key="a#t#pay",
+    )
     assert link_items(payment) == []
     if count:
         from shared.aws.models import Allocation
@@ -298,13 +417,31 @@ def test_an_outcome_for_a_payment_whose_invoice_is_missing_is_refused_not_retrie
     from shared.services import payment_updates
 
     repo, ids = _world(1)
-    repo.put(Payment("c", "pay", invoice_id=ids[0], amount=2000, currency="usd", method="card", status="pending",
-                     created_at="t", processor="stripe", request_fingerprint="f", created_key="t#pay",
-                     invoice_key=f"{ids[0]}#t#pay", version=1,
-                     allocations=[Allocation(invoice_id=i, invoice_number=i, amount=1000) for i in (ids[0], "gone")]))
+    repo.put(
+        Payment(
+            "c",
+            "pay",
+            invoice_id=ids[0],
+            amount=2000,
+            currency="usd",
+            method="card",
+            status="pending",
+            created_at="t",
+            processor="stripe",
+            request_fingerprint="f",
+            created_key="t#pay",
+            invoice_key=f"{ids[0]}#t#pay",
+            version=1,
+            allocations=[Allocation(invoice_id=i, invoice_number=i, amount=1000) for i in (ids[0], "gone")],
+        )
+    )
     before = dict(repo.items)
-    result = payment_updates.apply_update(PaymentUpdate(
-        "stripe", "e", "payment_intent.succeeded", "c", ids[0], "pay", "pi", Outcome("succeeded", 2000, 1)),
-        lambda job: None, repo=repo)
+    result = payment_updates.apply_update(
+        PaymentUpdate(
+            "stripe", "e", "payment_intent.succeeded", "c", ids[0], "pay", "pi", Outcome("succeeded", 2000, 1)
+        ),
+        lambda job: None,
+        repo=repo,
+    )
     assert (result.outcome, result.anomaly) == ("unknown_payment", "invoice_missing")
     assert repo.items == before

@@ -20,8 +20,9 @@ AT = "2026-12-01T00:00:00Z"
 
 
 def books(total=10000, paid=0, pending=0, fees=0, credit=0, payment=None) -> Books:
-    return Books({"i": InvoiceBalances(total, fees, paid, pending)}, credit,
-                 {"p": PaymentBalances(payment)} if payment else {})
+    return Books(
+        {"i": InvoiceBalances(total, fees, paid, pending)}, credit, {"p": PaymentBalances(payment)} if payment else {}
+    )
 
 
 def e(kind, amount, payment_id="p", **ids):
@@ -44,18 +45,27 @@ def test_money_in_flight_covers_the_rest_then_settles():
     assert settled.payments["p"].accounts == {"payer": -6000, "paid:i": 6000}
 
 
-@pytest.mark.parametrize("before,entries,reason", [
-    (books(paid=3000, payment={"payer": -3000, "paid:i": 3000}), [e("payment_returned", 4000)],
-     "negative_amount_paid"),
-    (books(), [e("payment_received", 10001)], "paid_above_owed"),
-    (books(credit=100, payment={"payer": -100, "credit": 100}), [e("credit_returned", 200)], "negative_credit"),
-    (books(), [e("transfer_finished", 1)], "negative_amount_pending"),
-    (books(paid=10000), [e("correction", 1, payment_id=None)], "paid_above_owed"),
-    # another payment's money: this payment's own paid account cannot go below zero
-    (books(paid=5000, payment={"payer": -100, "paid:i": 100}), [e("refunded", 200)], "payment_paid_overdrawn"),
-    (books(paid=5000, payment={"payer": -100, "chargebacks": 100}), [e("loss_recovered", 1)],
-     "payment_losses_overdrawn"),
-])
+@pytest.mark.parametrize(
+    "before,entries,reason",
+    [
+        (
+            books(paid=3000, payment={"payer": -3000, "paid:i": 3000}),
+            [e("payment_returned", 4000)],
+            "negative_amount_paid",
+        ),
+        (books(), [e("payment_received", 10001)], "paid_above_owed"),
+        (books(credit=100, payment={"payer": -100, "credit": 100}), [e("credit_returned", 200)], "negative_credit"),
+        (books(), [e("transfer_finished", 1)], "negative_amount_pending"),
+        (books(paid=10000), [e("correction", 1, payment_id=None)], "paid_above_owed"),
+        # another payment's money: this payment's own paid account cannot go below zero
+        (books(paid=5000, payment={"payer": -100, "paid:i": 100}), [e("refunded", 200)], "payment_paid_overdrawn"),
+        (
+            books(paid=5000, payment={"payer": -100, "chargebacks": 100}),
+            [e("loss_recovered", 1)],
+            "payment_losses_overdrawn",
+        ),
+    ],
+)
 def test_a_posting_that_would_break_an_invariant_is_refused(before, entries, reason):
     with pytest.raises(LedgerRefused) as refused:
         before.post(entries)
@@ -74,9 +84,15 @@ def test_an_amount_that_is_not_a_positive_number_of_cents_is_refused(amount):
 
 
 def test_every_entry_balances_and_the_journal_folds_back_to_the_balances():
-    journal = [e("invoiced", 5000, payment_id=None), e("late_fee", 250, payment_id=None),
-               e("payment_received", 3000), e("kept_as_credit", 100), e("refunded_from_credit", 100),
-               e("refunded", 500), e("refunded_at_loss", 40)]
+    journal = [
+        e("invoiced", 5000, payment_id=None),
+        e("late_fee", 250, payment_id=None),
+        e("payment_received", 3000),
+        e("kept_as_credit", 100),
+        e("refunded_from_credit", 100),
+        e("refunded", 500),
+        e("refunded_at_loss", 40),
+    ]
     for item in journal:
         assert sum(amount for _, amount in item.legs) == 0
     folded = fold(journal)
@@ -98,18 +114,38 @@ def test_every_kind_has_words():
 
 
 def test_exactly_these_kinds_are_the_clients_to_see():
-    assert {"invoiced", "late_fee", "correction", "transfer_started", "transfer_finished",
-                              "payment_received", "kept_as_credit", "payment_returned", "credit_returned",
-                              "chargeback", "chargeback_from_credit", "chargeback_reversed",
-                              "chargeback_reversed_to_credit", "refunded", "refunded_from_credit", "refund_returned",
-                              "card_fee", "card_fee_refunded", "card_fee_charged_back", "card_fee_reversed"} == CLIENT_VISIBLE
+    assert {
+        "invoiced",
+        "late_fee",
+        "correction",
+        "transfer_started",
+        "transfer_finished",
+        "payment_received",
+        "kept_as_credit",
+        "payment_returned",
+        "credit_returned",
+        "chargeback",
+        "chargeback_from_credit",
+        "chargeback_reversed",
+        "chargeback_reversed_to_credit",
+        "refunded",
+        "refunded_from_credit",
+        "refund_returned",
+        "card_fee",
+        "card_fee_refunded",
+        "card_fee_charged_back",
+        "card_fee_reversed",
+    } == CLIENT_VISIBLE
 
 
-@pytest.mark.parametrize("before,entries,reason", [
-    (books(total=100), [e("correction", 101, payment_id=None)], "negative_total"),
-    (books(total=100), [e("correction", 100, payment_id=None)], None),
-    (books(total=100, fees=0), [Entry("late_fee", 1, "k", AT, "i")], None),
-])
+@pytest.mark.parametrize(
+    "before,entries,reason",
+    [
+        (books(total=100), [e("correction", 101, payment_id=None)], "negative_total"),
+        (books(total=100), [e("correction", 100, payment_id=None)], None),
+        (books(total=100, fees=0), [Entry("late_fee", 1, "k", AT, "i")], None),
+    ],
+)
 def test_a_total_never_goes_below_zero(before, entries, reason):
     if reason is None:
         before.post(entries)
@@ -131,10 +167,20 @@ def test_negative_fees_are_refused():
 
 
 def test_a_payments_own_balances_name_each_account():
-    held = PaymentBalances({"payer": -10000, "paid:i": 6000, "credit": 1000, "refunds": 2000, "chargebacks": 1500,
-                            "losses": -500})
-    assert (held.received, held.paid("i"), held.paid("j"), held.credit, held.refunded, held.charged_back, held.lost,
-            held.held, held.paid_invoices()) == (10000, 6000, 0, 1000, 2000, 1500, 500, 7000, {"i": 6000})
+    held = PaymentBalances(
+        {"payer": -10000, "paid:i": 6000, "credit": 1000, "refunds": 2000, "chargebacks": 1500, "losses": -500}
+    )
+    assert (
+        held.received,
+        held.paid("i"),
+        held.paid("j"),
+        held.credit,
+        held.refunded,
+        held.charged_back,
+        held.lost,
+        held.held,
+        held.paid_invoices(),
+    ) == (10000, 6000, 0, 1000, 2000, 1500, 500, 7000, {"i": 6000})
     empty = PaymentBalances()
     assert (empty.received, empty.credit, empty.refunded, empty.charged_back, empty.lost, empty.held) == (0,) * 6
 
@@ -144,8 +190,13 @@ def test_a_card_fee_is_the_invoices_own_account_never_owed_and_per_invoice_in_th
     assert after.invoices["i"] == InvoiceBalances(total=10000, amount_paid=10000, card_fees=300)
     assert after.invoices["i"].money.balance == 0  # the fee is not owed: the invoice is paid
     held = after.payments["p"]
-    assert (held.accounts, held.card_fees("i"), held.held, held.held_for("i"), held.held_for("j")) == \
-        ({"payer": -10300, "paid:i": 10000, "card_fees:i": 300}, 300, 10300, 10300, 0)
+    assert (held.accounts, held.card_fees("i"), held.held, held.held_for("i"), held.held_for("j")) == (
+        {"payer": -10300, "paid:i": 10000, "card_fees:i": 300},
+        300,
+        10300,
+        10300,
+        0,
+    )
     refunded = after.post([e("card_fee_refunded", 90), e("refunded", 3000)])
     assert (refunded.invoices["i"].card_fees, refunded.payments["p"].refunded) == (210, 3090)
     with pytest.raises(LedgerRefused, match="negative_card_fees"):
@@ -164,10 +215,15 @@ def test_an_entry_of_an_invoice_the_change_did_not_read_is_refused_whatever_it_m
         books().post([Entry("refunded_at_loss", 1, "k", AT, "other", "p")])
 
 
-@pytest.mark.parametrize("accounts,reason", [({"payer": 1, "paid:i": -1}, "payment_payer_overdrawn"),
-                                             ({"losses": 1, "refunds": -1}, "payment_losses_overdrawn"),
-                                             ({"payer": -1, "paid:i": 1}, None),
-                                             ({"payer": 0, "paid:i": 0, "losses": 0, "refunds": 0}, None)])
+@pytest.mark.parametrize(
+    "accounts,reason",
+    [
+        ({"payer": 1, "paid:i": -1}, "payment_payer_overdrawn"),
+        ({"losses": 1, "refunds": -1}, "payment_losses_overdrawn"),
+        ({"payer": -1, "paid:i": 1}, None),
+        ({"payer": 0, "paid:i": 0, "losses": 0, "refunds": 0}, None),
+    ],
+)
 def test_a_payment_never_gives_back_more_than_it_received_by_a_single_cent(accounts, reason):
     check = Books(payments={"p": PaymentBalances(accounts)}).check
     if reason is None:

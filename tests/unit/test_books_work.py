@@ -17,26 +17,68 @@ AT = "2026-12-01T00:00:00Z"
 def repo():
     repo = MemoryRepository()
     repo.put(Client("c", name="C", billing_email="c@x.test", credit_balance=0))
-    run(repo, Keys("c", invoice_ids=("i",)), lambda ctx: Change(
-        creates=[Invoice("c", "i", number="1", currency="usd", total=0, issued_date="2026-11-01",
-                         due_date="2026-12-01", status="open", line_items=[])],
-        entries=[entry("invoiced", 10000, "invoice:i", AT, "i")], invoices={"i": {}}))
-    repo.put(Payment("c", "p", invoice_id="i", amount=12000, currency="usd", method="card", status="pending",
-                     created_at=AT, processor="stripe", request_fingerprint="f", created_key="k", invoice_key="i#k",
-                     version=1))
+    run(
+        repo,
+        Keys("c", invoice_ids=("i",)),
+        lambda ctx: Change(
+            creates=[
+                Invoice(
+                    "c",
+                    "i",
+                    number="1",
+                    currency="usd",
+                    total=0,
+                    issued_date="2026-11-01",
+                    due_date="2026-12-01",
+                    status="open",
+                    line_items=[],
+                )
+            ],
+            entries=[entry("invoiced", 10000, "invoice:i", AT, "i")],
+            invoices={"i": {}},
+        ),
+    )
+    repo.put(
+        Payment(
+            "c",
+            "p",
+            invoice_id="i",
+            amount=12000,
+            currency="usd",
+            method="card",
+            status="pending",
+            created_at=AT,
+            processor="stripe",
+            request_fingerprint="f",
+            created_key="k",
+            invoice_key="i#k",
+            version=1,
+        )
+    )
     return repo
 
 
 def pay(ctx, amount=10000, credit=2000):
-    return Change(result="paid", entries=[entry("payment_received", amount, "evt", AT, "i", payment_id="p"),
-                                          entry("kept_as_credit", credit, "evt", AT, "i", payment_id="p")],
-                  payment={"status": "succeeded"}, event_type="payment_intent.succeeded")
+    return Change(
+        result="paid",
+        entries=[
+            entry("payment_received", amount, "evt", AT, "i", payment_id="p"),
+            entry("kept_as_credit", credit, "evt", AT, "i", payment_id="p"),
+        ],
+        payment={"status": "succeeded"},
+        event_type="payment_intent.succeeded",
+    )
 
 
 def test_a_created_invoice_gets_its_balances_status_and_journal_from_its_entries(repo):
     invoice = repo.get(Invoice, "c", "i")
-    assert (invoice.total, invoice.status, invoice.status_key, invoice.open_due_date, invoice.entry_count) == \
-        (10000, "open", "open#2026-11-01#i", "2026-12-01", 1)
+    assert (invoice.total, invoice.status, invoice.status_key, invoice.open_due_date, invoice.entry_count) == (
+        10000,
+        "open",
+        "open#2026-11-01#i",
+        "2026-12-01",
+        1,
+    )
     assert repo.journal("c", "i")[0].kind == "invoiced"
 
 
@@ -96,8 +138,10 @@ def test_a_posting_that_breaks_the_books_writes_only_the_event_with_the_refusal(
         return change
 
     before = dict(repo.items)
-    assert run(repo, Keys("c", payment_id="p", invoice_ids=("i",), event_key="stripe:e2"), overpay) == \
-        "refused:paid_above_owed"
+    assert (
+        run(repo, Keys("c", payment_id="p", invoice_ids=("i",), event_key="stripe:e2"), overpay)
+        == "refused:paid_above_owed"
+    )
     assert {k: v for k, v in repo.items.items() if k[0] != ProcessedEvent.Meta.table_name} == before
     assert repo.get(ProcessedEvent, "stripe:e2") is not None
 
@@ -124,8 +168,12 @@ def test_an_entry_about_a_payment_the_change_did_not_read_is_refused(repo):
 def test_voiding_keeps_the_balances_and_takes_the_invoice_out_of_the_due_date_index(repo):
     run(repo, Keys("c", invoice_ids=("i",)), lambda ctx: Change(void=("i",)))
     invoice = repo.get(Invoice, "c", "i")
-    assert (invoice.status, invoice.total, invoice.open_due_date, invoice.status_key) == \
-        ("void", 10000, None, "void#2026-11-01#i")
+    assert (invoice.status, invoice.total, invoice.open_due_date, invoice.status_key) == (
+        "void",
+        10000,
+        None,
+        "void#2026-11-01#i",
+    )
 
 
 def test_a_new_due_date_moves_the_index_key_with_it(repo):
@@ -157,8 +205,22 @@ def test_a_change_with_nothing_to_write_commits_nothing(repo):
 def test_a_refund_read_and_left_alone_keeps_its_version(repo):
     from shared.aws.models import Refund
 
-    repo.put(Refund("c", "r", payment_id="p", invoice_id="i", amount=1, currency="usd", reason="x", status="pending",
-                    created_at=AT, request_fingerprint="f", payment_key="p#x#r", version=1))
+    repo.put(
+        Refund(
+            "c",
+            "r",
+            payment_id="p",
+            invoice_id="i",
+            amount=1,
+            currency="usd",
+            reason="x",
+            status="pending",
+            created_at=AT,
+            request_fingerprint="f",
+            payment_key="p#x#r",
+            version=1,
+        )
+    )
     run(repo, Keys("c", payment_id="p", refund_id="r"), lambda ctx: Change(payment={"status": "canceled"}))
     assert repo.get(Refund, "c", "r").version == 1
     run(repo, Keys("c", refund_id="r"), lambda ctx: Change(refund={"status": "failed"}, refund_was="pending"))

@@ -19,10 +19,12 @@ def probe(tmp_path, monkeypatch):
     runs.log = []
     package = tmp_path / "deferred_probe"
     package.mkdir()
-    (package / "__init__.py").write_text("import deferred_probe_runs\ndeferred_probe_runs.log.append('package')\n"
-                                         "ANSWER = 42\n")
-    (package / "sub.py").write_text("import deferred_probe_runs\ndeferred_probe_runs.log.append('sub')\n"
-                                    "VALUE = 'sub'\n")
+    (package / "__init__.py").write_text(
+        "import deferred_probe_runs\ndeferred_probe_runs.log.append('package')\nANSWER = 42\n"
+    )
+    (package / "sub.py").write_text(
+        "import deferred_probe_runs\ndeferred_probe_runs.log.append('sub')\nVALUE = 'sub'\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(sys.modules, "deferred_probe_runs", runs)
     yield runs.log
@@ -48,6 +50,7 @@ def test_the_first_attribute_read_runs_the_module_once_and_it_replaces_the_stand
     assert real is not deferred_probe and load(deferred_probe) is real
     assert deferred_probe.ANSWER == 42 and real.ANSWER == 42 and probe == ["package"]  # not run again
     from deferred_probe import ANSWER
+
     assert ANSWER == 42 and probe == ["package"]
 
 
@@ -99,16 +102,26 @@ def test_a_module_already_imported_or_not_installed_is_left_alone(probe):
 
 def _fresh(code: str) -> dict:
     """What a fresh interpreter reports after `code` (this one has loaded everything already)."""
-    return run_fresh(textwrap.dedent(code) + textwrap.dedent("""
+    return run_fresh(
+        textwrap.dedent(code)
+        + textwrap.dedent("""
         import json, sys
         from shared.coldstart.deferred_modules import is_deferred
         print(json.dumps({"requests": is_deferred("requests"), "asyncio": is_deferred("asyncio"),
                           "loaded": sorted(sys.modules)}))
-    """))
+    """)
+    )
 
 
-@pytest.mark.parametrize("module", ["functions.create_payment.app", "functions.admin_refunds.app",
-                                    "functions.delete_payment_method.app", "functions.setup_payment_method.app"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "functions.create_payment.app",
+        "functions.admin_refunds.app",
+        "functions.delete_payment_method.app",
+        "functions.setup_payment_method.app",
+    ],
+)
 def test_card_functions_load_neither_requests_nor_asyncio(module):
     found = _fresh(f"import {module}\nfrom shared.processors.stripe_sdk import stripe\nassert stripe.StripeClient")
     assert found["requests"] and found["asyncio"]
@@ -118,8 +131,9 @@ def test_card_functions_load_neither_requests_nor_asyncio(module):
 @pytest.mark.parametrize("module", ["functions.ach_event_worker.app", "functions.email_worker.app"])
 def test_the_sqs_workers_load_no_asyncio(module):
     """Powertools' batch module imports it for the async processor; the workers use the synchronous one."""
-    found = _fresh(f"import os\nos.environ['POWERTOOLS_TRACE_DISABLED'] = 'true'  # as the template's Globals\n"
-                   f"import {module}")
+    found = _fresh(
+        f"import os\nos.environ['POWERTOOLS_TRACE_DISABLED'] = 'true'  # as the template's Globals\nimport {module}"
+    )
     assert found["asyncio"] and "asyncio.events" not in found["loaded"]
 
 

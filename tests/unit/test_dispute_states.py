@@ -23,10 +23,10 @@ def report(status, balance_transactions=(), at=0, *, withdrawn=False, reinstated
 def paid_by(amount=4000, *, paid=None, credited=0, refunded=0):
     """A payment of `amount` on invoice i (total 10000): what it paid, kept as credit and had refunded."""
     paid = amount - credited - refunded if paid is None else paid
-    moves = [("payment_received", paid), ("kept_as_credit", credited + refunded),
-             ("refunded_from_credit", refunded)]
+    moves = [("payment_received", paid), ("kept_as_credit", credited + refunded), ("refunded_from_credit", refunded)]
     return Ledger({"i": InvoiceBalances(total=10000)}).post(
-        [entry(k, a, "k", "t", "i", payment_id="p") for k, a in moves if a])
+        [entry(k, a, "k", "t", "i", payment_id="p") for k, a in moves if a]
+    )
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,13 @@ class Books:
         return self.ledger.payments.get("p", PaymentBalances())
 
     def apply(self, event):
-        change = decide_dispute(self.dispute, event, PaymentMoney(self.status, "usd", self.amount, self.held, "i"),
-                                self.ledger.invoices["i"].money, void=self.void)
+        change = decide_dispute(
+            self.dispute,
+            event,
+            PaymentMoney(self.status, "usd", self.amount, self.held, "i"),
+            self.ledger.invoices["i"].money,
+            void=self.void,
+        )
         if change.state is None:
             return self, change
         ledger = self.ledger.post([entry(k, a, "k", "t", i, payment_id="p") for k, a, i in change.moves])
@@ -71,17 +76,25 @@ def replay(events, books=None):
     return books.status, books.paid, books.credit
 
 
-WON = [report("needs_response", at=1), report("needs_response", [OUT], at=1, withdrawn=True),
-       report("under_review", [OUT], at=2), report("won", [OUT, BACK], at=3, reinstated=True),
-       report("won", [OUT, BACK], at=3)]
-LOST = [report("needs_response", at=1), report("needs_response", [OUT], at=1, withdrawn=True),
-        report("under_review", [OUT], at=2), report("lost", [OUT], at=3)]
-INQUIRY = [report("warning_needs_response", at=1), report("warning_under_review", at=2),
-           report("warning_closed", at=3)]
+WON = [
+    report("needs_response", at=1),
+    report("needs_response", [OUT], at=1, withdrawn=True),
+    report("under_review", [OUT], at=2),
+    report("won", [OUT, BACK], at=3, reinstated=True),
+    report("won", [OUT, BACK], at=3),
+]
+LOST = [
+    report("needs_response", at=1),
+    report("needs_response", [OUT], at=1, withdrawn=True),
+    report("under_review", [OUT], at=2),
+    report("lost", [OUT], at=3),
+]
+INQUIRY = [report("warning_needs_response", at=1), report("warning_under_review", at=2), report("warning_closed", at=3)]
 
 
-@pytest.mark.parametrize("story,final", [(WON, ("succeeded", 4000, 0)), (LOST, ("disputed", 0, 0)),
-                                         (INQUIRY, ("succeeded", 4000, 0))])
+@pytest.mark.parametrize(
+    "story,final", [(WON, ("succeeded", 4000, 0)), (LOST, ("disputed", 0, 0)), (INQUIRY, ("succeeded", 4000, 0))]
+)
 def test_every_order_and_duplication_of_a_dispute_ends_as_in_order(story, final):
     assert replay(story) == final
     for order in itertools.permutations(story + story[1:2]):
@@ -108,23 +121,34 @@ def test_money_moves_at_the_withdrawal_and_the_reinstatement_only():
     for event in WON:
         books, change = books.apply(event)
         moves.append((pairs(change), change.payment_status, change.phases))
-    assert moves == [((), "disputed", ("opened",)), ((("chargeback", 4000),), None, ("withdrawn",)),
-                     ((), "disputed", ()), ((("chargeback_reversed", 4000),), "succeeded", ("reinstated", "won")),
-                     ((), None, ())]
+    assert moves == [
+        ((), "disputed", ("opened",)),
+        ((("chargeback", 4000),), None, ("withdrawn",)),
+        ((), "disputed", ()),
+        ((("chargeback_reversed", 4000),), "succeeded", ("reinstated", "won")),
+        ((), None, ()),
+    ]
 
 
 def test_the_signal_alone_counts_when_the_object_lists_no_balance_transaction():
     assert replay([report("needs_response", withdrawn=True, at=1)]) == ("disputed", 0, 0)
     assert replay([report("needs_response", withdrawn=True, at=1), report("won", at=2)]) == ("succeeded", 4000, 0)
     # reinstated first, withdrawn later: nothing is ever taken
-    assert replay([report("under_review", reinstated=True, at=2), report("needs_response", withdrawn=True, at=1)]) \
-        == ("disputed", 4000, 0)
+    assert replay([report("under_review", reinstated=True, at=2), report("needs_response", withdrawn=True, at=1)]) == (
+        "disputed",
+        4000,
+        0,
+    )
 
 
 def test_a_status_that_cannot_be_classified_changes_nothing():
-    change = decide_dispute(None, report("charge_refunded", [OUT], withdrawn=True),
-                            PaymentMoney("succeeded", "usd", 4000, Books().held, "i"), Books().ledger.invoices["i"].money,
-                            void=False)
+    change = decide_dispute(
+        None,
+        report("charge_refunded", [OUT], withdrawn=True),
+        PaymentMoney("succeeded", "usd", 4000, Books().held, "i"),
+        Books().ledger.invoices["i"].money,
+        void=False,
+    )
     assert (change.state, pairs(change), change.anomaly) == (None, (), "dispute_status_unknown")
 
 
@@ -133,10 +157,13 @@ def test_a_prevented_dispute_moves_no_money_and_tells_the_merchant():
     assert (pairs(change), change.payment_status, change.phases, books.paid) == ((), None, ("prevented",), 4000)
 
 
-@pytest.mark.parametrize("books,event,anomaly", [
-    (Books(), report("needs_response", [OUT], currency="eur"), "dispute_currency_mismatch"),
-    (Books(status="pending", ledger=paid_by(paid=0)), report("needs_response", [OUT]), "dispute_on_unpaid_payment"),
-])
+@pytest.mark.parametrize(
+    "books,event,anomaly",
+    [
+        (Books(), report("needs_response", [OUT], currency="eur"), "dispute_currency_mismatch"),
+        (Books(status="pending", ledger=paid_by(paid=0)), report("needs_response", [OUT]), "dispute_on_unpaid_payment"),
+    ],
+)
 def test_a_dispute_that_does_not_fit_the_payment_changes_nothing(books, event, anomaly):
     after, change = books.apply(event)
     assert (after, change.anomaly) == (books, anomaly)
@@ -152,15 +179,23 @@ def test_a_second_dispute_on_the_same_payment_changes_nothing():
 def test_a_full_dispute_of_a_partly_refunded_payment_takes_what_it_holds_and_the_rest_is_a_loss():
     refunded = Books(ledger=paid_by(refunded=1000))  # paid 3000 on the invoice, 1000 refunded
     books, change = refunded.apply(report("needs_response", [OUT], at=1))
-    assert (books.status, books.paid, moved(change, "chargeback_at_loss"), change.anomaly) == \
-        ("disputed", 0, 1000, "chargeback_after_refund")
+    assert (books.status, books.paid, moved(change, "chargeback_at_loss"), change.anomaly) == (
+        "disputed",
+        0,
+        1000,
+        "chargeback_after_refund",
+    )
     # lost: nothing more moves, the loss stays for a person to see
     lost, change = books.apply(report("lost", [OUT], at=2))
     assert (lost.status, lost.paid, lost.held.lost, pairs(change)) == ("disputed", 0, 1000, ())
     # won: the loss is made good first, then the 3000 the payment still held counts again
     won, change = books.apply(report("won", [OUT, BACK], at=2))
-    assert (won.status, won.paid, won.held.lost, pairs(change)) == \
-        ("partially_refunded", 3000, 0, (("loss_recovered", 1000), ("chargeback_reversed", 3000)))
+    assert (won.status, won.paid, won.held.lost, pairs(change)) == (
+        "partially_refunded",
+        3000,
+        0,
+        (("loss_recovered", 1000), ("chargeback_reversed", 3000)),
+    )
 
 
 def test_a_dispute_won_on_a_fully_refunded_payment_leaves_it_refunded():
@@ -174,19 +209,23 @@ def test_a_dispute_won_on_a_fully_refunded_payment_leaves_it_refunded():
 def test_a_refund_before_or_after_the_withdrawal_ends_in_the_same_books(refund_first):
     """The refund itself is the refund service's: here, as it posts (credit first, then the invoice, then the
     merchant's loss when the payment holds nothing any more)."""
+
     def refund(books):
         held = books.held
         paid = min(1000, held.paid("i"))
         moves = [("refunded", paid), ("refunded_at_loss", 1000 - paid)]
-        return replace(books, ledger=books.ledger.post([entry(k, a, "r", "t", "i", payment_id="p")
-                                                        for k, a in moves if a]))
+        return replace(
+            books, ledger=books.ledger.post([entry(k, a, "r", "t", "i", payment_id="p") for k, a in moves if a])
+        )
 
     books = Books()
     steps = [refund, lambda b: b.apply(report("needs_response", [OUT], at=1))[0]]
     for step in steps if refund_first else steps[::-1]:
         books = step(books)
-    assert (books.paid, books.held.accounts) == (0, {"payer": -4000, "refunds": 1000, "chargebacks": 4000,
-                                                     "losses": -1000})
+    assert (books.paid, books.held.accounts) == (
+        0,
+        {"payer": -4000, "refunds": 1000, "chargebacks": 4000, "losses": -1000},
+    )
     books, _ = books.apply(report("won", [OUT, BACK], at=2))
     assert (books.paid, books.held.accounts) == (3000, {"payer": -4000, "paid:i": 3000, "refunds": 1000})
 
@@ -223,8 +262,9 @@ def test_every_step_the_merchant_is_told_of_has_its_email():
     from shared.domain.merchant import Merchant
     from shared.emails.money_back_emails import DisputeFacts, render_dispute
 
-    merchant = Merchant(name="Acme", sender_email="b@acme.test", support_email="h@acme.test", support_phone="",
-                        portal_url="")
+    merchant = Merchant(
+        name="Acme", sender_email="b@acme.test", support_email="h@acme.test", support_phone="", portal_url=""
+    )
     phases = set()
     for story in (WON, LOST, INQUIRY):
         books = Books()
@@ -234,14 +274,27 @@ def test_every_step_the_merchant_is_told_of_has_its_email():
     phases.update(Books().apply(report("prevented", at=1))[1].phases)
     assert phases == {"inquiry", "opened", "withdrawn", "reinstated", "won", "lost", "inquiry_closed", "prevented"}
     for phase in phases:
-        email = render_dispute(DisputeFacts(to="o@acme.test", client_name="Ann", client_id="c", invoice_number="INV-1",
-                                            payment_id="p", processor_payment_id="pi", dispute_id="dp_1", amount=4000,
-                                            currency="usd", phase=phase), merchant)
+        email = render_dispute(
+            DisputeFacts(
+                to="o@acme.test",
+                client_name="Ann",
+                client_id="c",
+                invoice_number="INV-1",
+                payment_id="p",
+                processor_payment_id="pi",
+                dispute_id="dp_1",
+                amount=4000,
+                currency="usd",
+                phase=phase,
+            ),
+            merchant,
+        )
         assert "$40.00" in email.subject and "INV-1" in email.subject and "dp_1" in email.text
 
 
-@pytest.mark.parametrize("status", ["needs_response", "under_review", "appeal_needs_response", "appeal_under_review",
-                                    "lost"])
+@pytest.mark.parametrize(
+    "status", ["needs_response", "under_review", "appeal_needs_response", "appeal_under_review", "lost"]
+)
 def test_every_chargeback_status_makes_the_payment_disputed(status):
     _, change = Books().apply(report(status, [OUT], at=1))
     assert (change.payment_status, pairs(change)) == ("disputed", (("chargeback", 4000),))

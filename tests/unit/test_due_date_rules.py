@@ -19,10 +19,18 @@ from shared.http.errors import Conflict, Unprocessable
 DUE = date(2026, 12, 10)
 
 
-@pytest.mark.parametrize("raw", [{"kind": "flat"}, {"kind": "flat", "amount": 0}, {"kind": "percent"},
-                                 {"kind": "percent", "basis_points": 10001}, {"kind": "weekly", "amount": 5},
-                                 {"kind": "flat", "amount": 100, "grace_days": 31},
-                                 {"kind": "flat", "amount": 100, "grace_days": -1}])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"kind": "flat"},
+        {"kind": "flat", "amount": 0},
+        {"kind": "percent"},
+        {"kind": "percent", "basis_points": 10001},
+        {"kind": "weekly", "amount": 5},
+        {"kind": "flat", "amount": 100, "grace_days": 31},
+        {"kind": "flat", "amount": 100, "grace_days": -1},
+    ],
+)
 def test_a_policy_missing_its_number_or_out_of_range_is_refused_never_guessed(raw):
     with pytest.raises(ValueError):
         parse_policy(raw)
@@ -34,11 +42,17 @@ def test_policies_read_back_as_given():
     assert parse_policy({"kind": "percent", "basis_points": 10000}) == FeePolicy("percent", 0, 10000, 0)
 
 
-@pytest.mark.parametrize("policy,unpaid,fee", [
-    (FeePolicy("flat", 2500), 100, 2500), (FeePolicy("percent", basis_points=150), 10000, 150),
-    (FeePolicy("percent", basis_points=150), 33333, 500),  # 499.995 rounds half up
-    (FeePolicy("percent", basis_points=150), 33300, 500), (FeePolicy("percent", basis_points=150), 33299, 499),
-    (FeePolicy("none"), 10000, 0)])
+@pytest.mark.parametrize(
+    "policy,unpaid,fee",
+    [
+        (FeePolicy("flat", 2500), 100, 2500),
+        (FeePolicy("percent", basis_points=150), 10000, 150),
+        (FeePolicy("percent", basis_points=150), 33333, 500),  # 499.995 rounds half up
+        (FeePolicy("percent", basis_points=150), 33300, 500),
+        (FeePolicy("percent", basis_points=150), 33299, 499),
+        (FeePolicy("none"), 10000, 0),
+    ],
+)
 def test_the_fee_is_flat_or_a_share_of_the_unpaid_balance_rounded_half_up(policy, unpaid, fee):
     assert late_fee(policy, unpaid) == fee
 
@@ -46,15 +60,20 @@ def test_the_fee_is_flat_or_a_share_of_the_unpaid_balance_rounded_half_up(policy
 def test_a_fee_is_due_from_the_day_after_the_grace_period():
     policy = FeePolicy("flat", 100, grace_days=2)
     assert [fee_due(policy, DUE, date(2026, 12, d)) for d in (10, 11, 12, 13)] == [False, False, False, True]
-    assert fee_due(FeePolicy("flat", 100), DUE, date(2026, 12, 11)) and not fee_due(FeePolicy("none"), DUE,
-                                                                                   date(2027, 1, 1))
+    assert fee_due(FeePolicy("flat", 100), DUE, date(2026, 12, 11)) and not fee_due(
+        FeePolicy("none"), DUE, date(2027, 1, 1)
+    )
 
 
 def test_the_descriptions_name_the_fee():
     assert FeePolicy("flat", 2500).describe(lambda c: f"${c / 100:.2f}") == "Late fee ($25.00)"
-    assert FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance, at most 10000)"
-    assert FeePolicy("percent", basis_points=1005).describe(str) == \
-        "Late fee (10.05% of the unpaid balance, at most 10000)"
+    assert (
+        FeePolicy("percent", basis_points=150).describe(str) == "Late fee (1.50% of the unpaid balance, at most 10000)"
+    )
+    assert (
+        FeePolicy("percent", basis_points=1005).describe(str)
+        == "Late fee (10.05% of the unpaid balance, at most 10000)"
+    )
 
 
 def test_a_reminder_falls_on_the_clients_days_only():
@@ -64,10 +83,15 @@ def test_a_reminder_falls_on_the_clients_days_only():
 def test_an_extension_must_move_the_due_date_later_within_90_days():
     body = {"requested_due_date": "2026-12-20", "reason": " Waiting on a grant "}
     assert parse_extension_request(body, DUE, date(2026, 12, 1)) == (date(2026, 12, 20), "Waiting on a grant")
-    assert parse_extension_request({**body, "requested_due_date": "2027-03-10"}, DUE, date(2026, 12, 1))[0] == \
-        date(2027, 3, 10)  # exactly 90 days
-    for requested, code in (("2027-03-11", "date_too_far"), ("2026-12-10", "date_not_after_due_date"),
-                            ("2026-12-31x", "invalid_date"), ("2026-02-30", "invalid_date")):
+    assert parse_extension_request({**body, "requested_due_date": "2027-03-10"}, DUE, date(2026, 12, 1))[0] == date(
+        2027, 3, 10
+    )  # exactly 90 days
+    for requested, code in (
+        ("2027-03-11", "date_too_far"),
+        ("2026-12-10", "date_not_after_due_date"),
+        ("2026-12-31x", "invalid_date"),
+        ("2026-02-30", "invalid_date"),
+    ):
         with pytest.raises(Unprocessable) as refused:
             parse_extension_request({**body, "requested_due_date": requested}, DUE, date(2026, 12, 1))
         assert refused.value.code == code
@@ -78,8 +102,9 @@ def test_an_extension_of_an_overdue_invoice_to_today_is_refused():
     with pytest.raises(Unprocessable) as refused:
         parse_extension_request({"requested_due_date": "2026-12-15", "reason": "x"}, DUE, date(2026, 12, 15))
     assert refused.value.code == "date_not_after_due_date"
-    assert parse_extension_request({"requested_due_date": "2026-12-16", "reason": "x"}, DUE,
-                                   date(2026, 12, 15))[0] == date(2026, 12, 16)
+    assert parse_extension_request({"requested_due_date": "2026-12-16", "reason": "x"}, DUE, date(2026, 12, 15))[
+        0
+    ] == date(2026, 12, 16)
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001, 5])
@@ -89,8 +114,10 @@ def test_an_extension_needs_a_reason(reason):
     assert refused.value.code == "invalid_reason"
 
 
-@pytest.mark.parametrize("status,open_request,code", [("paid", False, "invoice_paid"), ("void", False, "invoice_void"),
-                                                      ("open", True, "extension_request_pending")])
+@pytest.mark.parametrize(
+    "status,open_request,code",
+    [("paid", False, "invoice_paid"), ("void", False, "invoice_void"), ("open", True, "extension_request_pending")],
+)
 def test_only_an_unpaid_invoice_without_a_pending_request_can_be_extended(status, open_request, code):
     with pytest.raises(Conflict) as refused:
         check_extendable(status, open_request)
@@ -124,8 +151,10 @@ def test_a_reason_of_exactly_its_limit_is_taken():
     from shared.domain.due_dates import MAX_REASON
 
     reason = "x" * MAX_REASON
-    assert parse_extension_request({"requested_due_date": "2026-12-20", "reason": reason}, DUE, date(2026, 12, 1))[1] \
+    assert (
+        parse_extension_request({"requested_due_date": "2026-12-20", "reason": reason}, DUE, date(2026, 12, 1))[1]
         == reason
+    )
 
 
 @pytest.mark.parametrize("raw", [20261220, None, ["2026-12-20"], "2026-12-2", "2026-12-200"])
@@ -140,8 +169,13 @@ def test_the_smallest_fees_are_policies_and_a_quarter_is_the_most_a_merchant_may
 
     assert parse_policy({"kind": "flat", "amount": 1}) == FeePolicy("flat", 1)
     assert parse_policy({"kind": "percent", "basis_points": 1}) == FeePolicy("percent", 0, 1)
-    body = {"client_id": "c", "number": "INV-1", "currency": "usd", "due_date": "2027-01-10",
-            "line_items": [{"description": "Work", "quantity": 1, "unit_amount": 10000}]}
+    body = {
+        "client_id": "c",
+        "number": "INV-1",
+        "currency": "usd",
+        "due_date": "2027-01-10",
+        "line_items": [{"description": "Work", "quantity": 1, "unit_amount": 10000}],
+    }
     parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2500}})
     with pytest.raises(Unprocessable) as refused:
         parse_invoice_request({**body, "late_fee_policy": {"kind": "percent", "basis_points": 2501}})
@@ -161,4 +195,3 @@ def test_an_extension_can_be_approved_up_to_its_own_date_and_not_after():
     with pytest.raises(Conflict) as refused:
         check_approvable(date(2026, 12, 20), date(2026, 12, 21))
     assert refused.value.code == "extension_request_expired"
-

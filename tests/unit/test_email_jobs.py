@@ -25,10 +25,24 @@ QUEUED = [
     {"kind": "problem_report", "client_id": "c1", "payment_id": "p1", "problem_report_id": "r1"},
     {"kind": "refund_receipt", "client_id": "c1", "refund_id": "f1", "invoice_id": "i1"},
     {"kind": "outside_refund", "client_id": "c1", "refund_id": "f1"},
-    {"kind": "dispute", "client_id": "c1", "payment_id": "p1", "invoice_id": "i1", "dispute_id": "d1",
-     "phase": "opened", "amount": 5000},
-    {"kind": "early_fraud_warning", "client_id": "c1", "payment_id": "p1", "warning_id": "w1",
-     "fraud_type": "made_with_stolen_card", "actionable": True, "refund_id": "f1"},
+    {
+        "kind": "dispute",
+        "client_id": "c1",
+        "payment_id": "p1",
+        "invoice_id": "i1",
+        "dispute_id": "d1",
+        "phase": "opened",
+        "amount": 5000,
+    },
+    {
+        "kind": "early_fraud_warning",
+        "client_id": "c1",
+        "payment_id": "p1",
+        "warning_id": "w1",
+        "fraud_type": "made_with_stolen_card",
+        "actionable": True,
+        "refund_id": "f1",
+    },
     {"client_id": "c1", "kind": "micro_deposits_arrived", "event_key": "e1", "payment_method_id": "m1"},
     {"client_id": "c1", "kind": "bank_unverified", "event_key": "e1", "payment_method_id": "m1"},
     {"client_id": "c1", "kind": "ach_status", "event_key": "e1", "status": "suspended", "was": "active"},
@@ -36,8 +50,13 @@ QUEUED = [
     {"kind": "billing_email_change_requested", "client_id": "c1", "change": "h1"},
     {"kind": "billing_email_changed", "client_id": "c1", "previous": "old@example.com", "change": "h1"},
     {"kind": "autopay_authorized", "client_id": "c1", "authorized_at": "2026-01-01T00:00:00Z"},
-    {"kind": "autopay_off", "client_id": "c1", "authorized_at": "2026-01-01T00:00:00Z", "reason": "card_expired",
-     "method": "Visa ending in 4242"},
+    {
+        "kind": "autopay_off",
+        "client_id": "c1",
+        "authorized_at": "2026-01-01T00:00:00Z",
+        "reason": "card_expired",
+        "method": "Visa ending in 4242",
+    },
     {"kind": "autopay_notice", "client_id": "c1", "invoice_id": "i1", "due_date": "2026-01-10"},
     {"kind": "autopay_too_late", "client_id": "c1", "invoice_id": "i1", "due_date": "2026-01-10"},
 ]
@@ -69,7 +88,12 @@ def test_a_queued_message_reads_as_its_record_and_queues_the_same(message):
 def test_the_helpers_queue_the_messages_they_always_did():
     assert jobs.payment_job("c1", "p1", "receipt") == {"client_id": "c1", "payment_id": "p1", "kind": "receipt"}
     assert jobs.account_job("c1", "ach_status", "e1", status="suspended", was="active") == {
-        "client_id": "c1", "kind": "ach_status", "event_key": "e1", "status": "suspended", "was": "active"}
+        "client_id": "c1",
+        "kind": "ach_status",
+        "event_key": "e1",
+        "status": "suspended",
+        "was": "active",
+    }
     assert "status" not in jobs.account_job("c1", "bank_unverified", "e1", payment_method_id="m1")
 
 
@@ -85,11 +109,14 @@ def test_the_worker_hands_each_job_to_its_kinds_sender(monkeypatch):
     fake = lambda job, shop, merchant_email: seen.append(job) or "sent"  # noqa: E731
     monkeypatch.setitem(worker.SENDERS, "reminder", (jobs.Reminder, fake))
     monkeypatch.setitem(worker.SENDERS, "receipt", (jobs.PaymentEmail, fake))
-    worker.send_job_email(_sqs({"kind": "reminder", "client_id": "c1", "invoice_id": "i1", "on": "2026-01-05",
-                                "added_later": 1}))
+    worker.send_job_email(
+        _sqs({"kind": "reminder", "client_id": "c1", "invoice_id": "i1", "on": "2026-01-05", "added_later": 1})
+    )
     worker.send_job_email(_sqs({"client_id": "c1", "payment_id": "p1"}))  # no kind: a receipt, as always
-    assert seen == [jobs.Reminder(kind="reminder", client_id="c1", invoice_id="i1", on="2026-01-05"),
-                    jobs.PaymentEmail(kind="receipt", client_id="c1", payment_id="p1")]
+    assert seen == [
+        jobs.Reminder(kind="reminder", client_id="c1", invoice_id="i1", on="2026-01-05"),
+        jobs.PaymentEmail(kind="receipt", client_id="c1", payment_id="p1"),
+    ]
 
 
 def test_an_unknown_kind_is_logged_and_dropped_and_a_broken_job_is_retried(monkeypatch, caplog):

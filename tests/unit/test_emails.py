@@ -47,9 +47,17 @@ def test_client_emails_show_reference_numbers_not_internal_ids(name):
 
 def test_the_receipt_has_what_a_processors_receipt_has():
     text = CLIENT_EMAILS["receipt"].text
-    for line in ("Receipt from Acme Bookkeeping", "$300.00", "Paid December 1, 2026 at 2:26 PM EST",
-                 f"Receipt number: {receipt_number(PAYMENT_ID)}", "Invoice: INV-1042", "Paid with: Visa ending in 4242",
-                 "Invoice total: $480.00", "Paid to date: $300.00", "Remaining balance: $180.00"):
+    for line in (
+        "Receipt from Acme Bookkeeping",
+        "$300.00",
+        "Paid December 1, 2026 at 2:26 PM EST",
+        f"Receipt number: {receipt_number(PAYMENT_ID)}",
+        "Invoice: INV-1042",
+        "Paid with: Visa ending in 4242",
+        "Invoice total: $480.00",
+        "Paid to date: $300.00",
+        "Remaining balance: $180.00",
+    ):
         assert line in text.splitlines(), line
 
 
@@ -81,8 +89,15 @@ def test_text_stored_before_the_rules_cannot_break_a_header_or_a_line():
     them) reach the subject and the greeting as spaces: no header, no extra line, nothing reordered."""
     from shared.emails.invoice_emails import InvoiceFacts, render_reminder
 
-    facts = InvoiceFacts(to="ana@acme.test", client_name=HOSTILE, invoice_number="INV-1\r\nX-Injected: 1",
-                         invoice_id="inv-1", amount_due=100, currency="usd", due_date="2026-12-10")
+    facts = InvoiceFacts(
+        to="ana@acme.test",
+        client_name=HOSTILE,
+        invoice_number="INV-1\r\nX-Injected: 1",
+        invoice_id="inv-1",
+        amount_due=100,
+        currency="usd",
+        due_date="2026-12-10",
+    )
     email = render_reminder(facts, MERCHANT, 7)
     assert email.subject == "Reminder: invoice INV-1  X-Injected: 1 is due in 7 days"
     for part in (email.subject, email.text, email.html):
@@ -90,12 +105,15 @@ def test_text_stored_before_the_rules_cannot_break_a_header_or_a_line():
     assert "Hello Ana  Bcc: x@evil.test  KCAB ," in email.text.splitlines()
 
 
-@pytest.mark.parametrize("to,subject,sender", [
-    ("\"ana\" <x@evil.test>", "Receipt", "billing@acme.test"),
-    ("ana@acme.test, x@evil.test", "Receipt", "billing@acme.test"),
-    ("ana@acme.test", "Receipt\r\nBcc: x@evil.test", "billing@acme.test"),
-    ("ana@acme.test", "Receipt", "billing@acme.test\nBcc: x@evil.test"),
-])
+@pytest.mark.parametrize(
+    "to,subject,sender",
+    [
+        ('"ana" <x@evil.test>', "Receipt", "billing@acme.test"),
+        ("ana@acme.test, x@evil.test", "Receipt", "billing@acme.test"),
+        ("ana@acme.test", "Receipt\r\nBcc: x@evil.test", "billing@acme.test"),
+        ("ana@acme.test", "Receipt", "billing@acme.test\nBcc: x@evil.test"),
+    ],
+)
 def test_ses_is_never_asked_to_send_a_header_with_a_line_break_or_a_named_recipient(to, subject, sender, monkeypatch):
     from shared.aws import notify
     from shared.emails.email_layout import Email

@@ -11,8 +11,9 @@ from tests.helpers import modules_loaded_after
 EMAIL_RENDERING = {"shared.emails.receipts", "shared.emails.email_layout", "shared.domain.merchant"}
 
 
-@pytest.mark.parametrize("function", ["list_invoices", "get_invoice", "get_payment", "list_payments",
-                                      "stripe_webhook", "ach_webhook"])
+@pytest.mark.parametrize(
+    "function", ["list_invoices", "get_invoice", "get_payment", "list_payments", "stripe_webhook", "ach_webhook"]
+)
 def test_reading_or_queueing_loads_no_email_renderer(function):
     assert EMAIL_RENDERING.isdisjoint(modules_loaded_after(f"import functions.{function}.app"))
 
@@ -21,11 +22,21 @@ def test_reading_or_queueing_loads_no_email_renderer(function):
 # (docs/benchmarks.md): the Stripe webhook's first payment event, the notice worker's first receipt, a read of a
 # payment that is not stale load none of it.
 ON_USE = {
-    "stripe_webhook": {"shared.services.disputes", "shared.services.refunds", "shared.services.saved_methods",
-                       "shared.services.reconciliation", "shared.processors.refunds"},
-    "email_worker": {"shared.services.invoice_notices", "shared.services.problem_reports",
-                     "shared.services.money_back_notices", "shared.services.ach_account_notices",
-                     "shared.services.account_notices", "shared.services.autopay_notices"},
+    "stripe_webhook": {
+        "shared.services.disputes",
+        "shared.services.refunds",
+        "shared.services.saved_methods",
+        "shared.services.reconciliation",
+        "shared.processors.refunds",
+    },
+    "email_worker": {
+        "shared.services.invoice_notices",
+        "shared.services.problem_reports",
+        "shared.services.money_back_notices",
+        "shared.services.ach_account_notices",
+        "shared.services.account_notices",
+        "shared.services.autopay_notices",
+    },
     "get_payment": {"shared.services.reconciliation"},
 }
 

@@ -6,8 +6,9 @@ from shared.domain.invoices import InvoiceMoney, derive_status, is_overdue, is_p
 from shared.domain.money import format_amount, is_cents
 
 
-@pytest.mark.parametrize("cents,text", [(0, "$0.00"), (5, "$0.05"), (125000, "$1,250.00"),
-                                        (123456789, "$1,234,567.89"), (-250, "-$2.50")])
+@pytest.mark.parametrize(
+    "cents,text", [(0, "$0.00"), (5, "$0.05"), (125000, "$1,250.00"), (123456789, "$1,234,567.89"), (-250, "-$2.50")]
+)
 def test_format_amount_uses_integer_cents(cents, text):
     assert format_amount(cents, "usd") == text
 
@@ -26,15 +27,18 @@ def test_balance_subtracts_paid_and_pending_and_adds_fees():
     assert money.balance == 5500
 
 
-@pytest.mark.parametrize("paid,pending,void,status", [
-    (0, 0, False, "open"),
-    (3000, 0, False, "partially_paid"),
-    (0, 4000, False, "partially_paid"),
-    (3000, 7000, False, "processing"),
-    (0, 10000, False, "processing"),
-    (10000, 0, False, "paid"),
-    (0, 0, True, "void"),
-])
+@pytest.mark.parametrize(
+    "paid,pending,void,status",
+    [
+        (0, 0, False, "open"),
+        (3000, 0, False, "partially_paid"),
+        (0, 4000, False, "partially_paid"),
+        (3000, 7000, False, "processing"),
+        (0, 10000, False, "processing"),
+        (10000, 0, False, "paid"),
+        (0, 0, True, "void"),
+    ],
+)
 def test_status_follows_from_the_numbers(paid, pending, void, status):
     assert derive_status(InvoiceMoney(10000, 0, paid, pending), void=void) == status
 
@@ -54,9 +58,16 @@ def test_payable_only_with_a_balance():
     assert not is_payable("void", 100)
 
 
-@pytest.mark.parametrize("cents,currency,text", [
-    (123456, "eur", "€1,234.56"), (5, "aud", "A$0.05"), (-250, "gbp", "-£2.50"), (100000000, "cad", "CA$1,000,000.00"),
-    (99, "jpy", "JPY 0.99")])
+@pytest.mark.parametrize(
+    "cents,currency,text",
+    [
+        (123456, "eur", "€1,234.56"),
+        (5, "aud", "A$0.05"),
+        (-250, "gbp", "-£2.50"),
+        (100000000, "cad", "CA$1,000,000.00"),
+        (99, "jpy", "JPY 0.99"),
+    ],
+)
 def test_every_currency_the_portal_bills_in_is_formatted_with_its_symbol_and_two_digits(cents, currency, text):
     assert format_amount(cents, currency) == text
 
@@ -86,8 +97,16 @@ def test_the_balance_is_never_shown_below_zero():
     assert InvoiceMoney(10000, 0, 9000, 2000).balance == 0 and InvoiceMoney(10000, 0, 9000, 0).balance == 1000
 
 
-@pytest.mark.parametrize("status,balance,payable", [("open", 1, True), ("partially_paid", 1, True), ("open", 0, False),
-                                                    ("processing", 100, False), ("paid", 0, False)])
+@pytest.mark.parametrize(
+    "status,balance,payable",
+    [
+        ("open", 1, True),
+        ("partially_paid", 1, True),
+        ("open", 0, False),
+        ("processing", 100, False),
+        ("paid", 0, False),
+    ],
+)
 def test_only_an_open_or_partly_paid_invoice_with_a_balance_is_payable_or_overdue(status, balance, payable):
     from datetime import date
 

@@ -11,8 +11,15 @@ from shared.http.errors import SecretNotConfigured
 
 def test_every_table_goes_through_one_connection_and_one_client(dynamodb):
     # dynamodb: the process keeps this client, so it must be made with the tests' endpoint in place
-    tables = [models.Client, models.Invoice, models.Payment, models.SavedPaymentMethod, models.Refund,
-              models.ProblemReport, models.ProcessedEvent]
+    tables = [
+        models.Client,
+        models.Invoice,
+        models.Payment,
+        models.SavedPaymentMethod,
+        models.Refund,
+        models.ProblemReport,
+        models.ProcessedEvent,
+    ]
     connections = {id(table._get_connection().connection) for table in tables}
     assert connections == {id(store.connection())}  # transactions use it too
     assert store.connection().session is aws.session()
@@ -64,9 +71,14 @@ def test_a_secret_is_read_once_per_five_minutes_and_again_after(monkeypatch):
     assert manager.reads == 3
 
 
-@pytest.mark.parametrize("value, missing", [("not json", ["(the value is not JSON)"]),
-                                            ('["a list"]', ["(the value is not a JSON object)"]),
-                                            ('{"api_key": "unset", "webhook_secret": "whsec_1"}', ["api_key"])])
+@pytest.mark.parametrize(
+    "value, missing",
+    [
+        ("not json", ["(the value is not JSON)"]),
+        ('["a list"]', ["(the value is not a JSON object)"]),
+        ('{"api_key": "unset", "webhook_secret": "whsec_1"}', ["api_key"]),
+    ],
+)
 def test_a_secret_that_is_not_usable_is_refused_by_name(monkeypatch, value, missing):
     monkeypatch.setattr(secrets, "_client", lambda: _SecretsManager(value))
     monkeypatch.setenv("STRIPE_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:1:secret:stripe")

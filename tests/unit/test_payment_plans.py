@@ -19,8 +19,11 @@ from shared.domain.payment_plans import (
 from shared.http.errors import DomainError
 
 TODAY = date(2027, 1, 10)
-PLAN = [Installment(30000, date(2027, 1, 15)), Installment(30000, date(2027, 2, 15)),
-        Installment(40000, date(2027, 3, 15))]
+PLAN = [
+    Installment(30000, date(2027, 1, 15)),
+    Installment(30000, date(2027, 2, 15)),
+    Installment(40000, date(2027, 3, 15)),
+]
 
 
 def body(*pairs):
@@ -38,23 +41,26 @@ def test_a_plan_that_adds_up_with_ascending_dates_from_today_is_taken():
     assert plan == [Installment(50000, date(2027, 1, 10)), Installment(50000, date(2027, 2, 10))]
 
 
-@pytest.mark.parametrize("raw,code", [
-    (body((60000, "2027-01-15"), (50000, "2027-02-15")), "installments_do_not_sum"),
-    (body((50000, "2027-02-15"), (50000, "2027-01-15")), "installment_dates_not_ascending"),
-    (body((50000, "2027-01-15"), (50000, "2027-01-15")), "installment_dates_not_ascending"),
-    (body((50000, "2027-01-09"), (50000, "2027-02-15")), "installment_before_today"),
-    (body((50000, "2027-01-15"), (50000, "2028-02-15")), "invalid_date"),  # more than a year away
-    (body((50000, "2027-1-15"), (50000, "2027-02-15")), "invalid_date"),
-    (body((50000.5, "2027-01-15"), (49999.5, "2027-02-15")), "invalid_amount"),
-    (body((0, "2027-01-15"), (100000, "2027-02-15")), "invalid_amount"),
-    (body((True, "2027-01-15"), (99999, "2027-02-15")), "invalid_amount"),
-    (body((100000, "2027-01-15")), "invalid_installments"),  # one installment is no plan
-    (body(*[(1, f"2027-02-{d:02d}") for d in range(1, MAX_INSTALLMENTS + 2)]), "invalid_installments"),
-    ({"installments": [{"amount": 100000}]}, "invalid_installments"),
-    ({"installments": "two"}, "invalid_installments"),
-    ({"installments": [], "note": "x"}, "unknown_field"),
-    ([], "invalid_json"),
-])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        (body((60000, "2027-01-15"), (50000, "2027-02-15")), "installments_do_not_sum"),
+        (body((50000, "2027-02-15"), (50000, "2027-01-15")), "installment_dates_not_ascending"),
+        (body((50000, "2027-01-15"), (50000, "2027-01-15")), "installment_dates_not_ascending"),
+        (body((50000, "2027-01-09"), (50000, "2027-02-15")), "installment_before_today"),
+        (body((50000, "2027-01-15"), (50000, "2028-02-15")), "invalid_date"),  # more than a year away
+        (body((50000, "2027-1-15"), (50000, "2027-02-15")), "invalid_date"),
+        (body((50000.5, "2027-01-15"), (49999.5, "2027-02-15")), "invalid_amount"),
+        (body((0, "2027-01-15"), (100000, "2027-02-15")), "invalid_amount"),
+        (body((True, "2027-01-15"), (99999, "2027-02-15")), "invalid_amount"),
+        (body((100000, "2027-01-15")), "invalid_installments"),  # one installment is no plan
+        (body(*[(1, f"2027-02-{d:02d}") for d in range(1, MAX_INSTALLMENTS + 2)]), "invalid_installments"),
+        ({"installments": [{"amount": 100000}]}, "invalid_installments"),
+        ({"installments": "two"}, "invalid_installments"),
+        ({"installments": [], "note": "x"}, "unknown_field"),
+        ([], "invalid_json"),
+    ],
+)
 def test_a_plan_the_merchant_cannot_have_is_refused_with_its_reason(raw, code):
     assert refused(raw) == code
 
@@ -81,8 +87,10 @@ def test_past_due_with_nothing_on_its_way_is_overdue_and_fees_are_per_installmen
     flat = FeePolicy("flat", amount=2500)
     assert late_fees(plan, flat, later, None) == [("2027-01-15", 2500), ("2027-02-15", 2500)]
     assert late_fees(plan, flat, later, "2027-01-15") == [("2027-02-15", 2500)]  # the first one's was charged
-    assert late_fees(plan, FeePolicy("percent", basis_points=1000), later, None) == [("2027-01-15", 2000),
-                                                                                      ("2027-02-15", 3000)]
+    assert late_fees(plan, FeePolicy("percent", basis_points=1000), later, None) == [
+        ("2027-01-15", 2000),
+        ("2027-02-15", 3000),
+    ]
     assert late_fees(plan, FeePolicy("flat", amount=2500, grace_days=10), later, None) == [("2027-01-15", 2500)]
 
 

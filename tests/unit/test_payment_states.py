@@ -14,15 +14,18 @@ def outcome(status, amount=4000, at=100, failure=None):
 
 def test_success_of_a_pending_card_payment_counts_the_money_once():
     effect = decide("pending", 4000, None, outcome("succeeded"), INVOICE)
-    assert (effect.payment_status, effect.paid_delta, effect.pending_delta, effect.credit_delta) == \
-        ("succeeded", 4000, 0, 0)
+    assert (effect.payment_status, effect.paid_delta, effect.pending_delta, effect.credit_delta) == (
+        "succeeded",
+        4000,
+        0,
+        0,
+    )
 
 
 def test_processing_moves_money_into_pending_and_success_moves_it_to_paid():
     to_processing = decide("pending", 4000, None, outcome("processing"), INVOICE)
     assert to_processing.pending_delta == 4000 and to_processing.paid_delta == 0
-    settled = decide("processing", 4000, None, outcome("succeeded"),
-                     InvoiceMoney(10000, 0, 0, 4000))
+    settled = decide("processing", 4000, None, outcome("succeeded"), InvoiceMoney(10000, 0, 0, 4000))
     assert settled.pending_delta == -4000 and settled.paid_delta == 4000
 
 
@@ -64,8 +67,12 @@ def test_a_success_for_less_than_asked_counts_what_was_received_and_is_an_anomal
 
 def test_a_success_for_more_than_asked_counts_it_within_what_is_owed_and_keeps_the_rest_as_credit():
     effect = decide("pending", 4000, None, outcome("succeeded", amount=12000), INVOICE)
-    assert (effect.paid_delta, effect.credit_delta, effect.amount, effect.anomaly) == \
-        (10000, 2000, 12000, "amount_mismatch")
+    assert (effect.paid_delta, effect.credit_delta, effect.amount, effect.anomaly) == (
+        10000,
+        2000,
+        12000,
+        "amount_mismatch",
+    )
 
 
 def test_the_amount_asked_for_is_no_anomaly():
@@ -93,8 +100,11 @@ def _replay(events):
 
 
 def test_every_delivery_order_and_duplication_of_a_card_story_ends_the_same():
-    story = [outcome("failed", at=1, failure=Failure("card_declined", "x")), outcome("processing", at=2),
-             outcome("succeeded", at=3)]
+    story = [
+        outcome("failed", at=1, failure=Failure("card_declined", "x")),
+        outcome("processing", at=2),
+        outcome("succeeded", at=3),
+    ]
     expected = _replay(story)
     assert expected == ("succeeded", 4000, 0)
     for order in itertools.permutations(story + [story[2], story[0]]):
@@ -102,14 +112,26 @@ def test_every_delivery_order_and_duplication_of_a_card_story_ends_the_same():
 
 
 def returned(status="succeeded", amount=4000, credited=0, paid=4000, at=200):
-    return decide(status, amount, None, Outcome("failed", amount, at, Failure("R01", "x"), reverses_success=True),
-                  InvoiceMoney(10000, 0, paid, 0), credited=credited, paid=paid)
+    return decide(
+        status,
+        amount,
+        None,
+        Outcome("failed", amount, at, Failure("R01", "x"), reverses_success=True),
+        InvoiceMoney(10000, 0, paid, 0),
+        credited=credited,
+        paid=paid,
+    )
 
 
 def test_a_bank_return_takes_the_credit_part_first_then_what_it_paid():
     effect = returned(credited=1000, paid=3000)
-    assert (effect.payment_status, effect.credit_delta, effect.paid_delta, effect.loss, effect.anomaly) == \
-        ("failed", -1000, -3000, 0, None)
+    assert (effect.payment_status, effect.credit_delta, effect.paid_delta, effect.loss, effect.anomaly) == (
+        "failed",
+        -1000,
+        -3000,
+        0,
+        None,
+    )
 
 
 @pytest.mark.parametrize("status", ["succeeded", "partially_refunded", "refunded"])
@@ -117,8 +139,11 @@ def test_a_bank_return_of_money_already_refunded_is_the_merchants_loss_and_an_an
     """The bank takes the whole debit back; what was already sent back to the client left twice."""
     held = {"succeeded": 4000, "partially_refunded": 1500, "refunded": 0}[status]
     effect = returned(status, paid=held)
-    assert (effect.paid_delta, effect.loss, effect.anomaly) == \
-        (-held, 4000 - held, "returned_after_refund" if held < 4000 else None)
+    assert (effect.paid_delta, effect.loss, effect.anomaly) == (
+        -held,
+        4000 - held,
+        "returned_after_refund" if held < 4000 else None,
+    )
 
 
 def test_a_return_of_a_payment_that_never_succeeded_releases_its_pending_money():
@@ -150,16 +175,21 @@ def test_every_effect_says_exactly_what_moves():
     from shared.domain.payment_states import Effect
 
     paid = InvoiceMoney(10000, 0, 0, 0)
-    assert decide("pending", 4000, None, outcome("succeeded"), paid) == \
-        Effect("succeeded", paid_delta=4000, record_failure=False)
-    assert decide("pending", 4000, None, outcome("processing"), paid) == \
-        Effect("processing", pending_delta=4000, record_failure=False)
-    assert decide("processing", 4000, None, outcome("failed", failure=Failure("R01", "x")), InvoiceMoney(10000, 0, 0, 4000)) \
-        == Effect("failed", pending_delta=-4000, record_failure=True)
-    assert decide("pending", 4000, None, outcome("failed", failure=Failure("card_declined", "x")), paid) == \
-        Effect("failed", record_failure=True)
-    assert decide("failed", 4000, 50, outcome("failed", at=60, failure=Failure("expired_card", "x")), paid) == \
-        Effect("failed", record_failure=True)
+    assert decide("pending", 4000, None, outcome("succeeded"), paid) == Effect(
+        "succeeded", paid_delta=4000, record_failure=False
+    )
+    assert decide("pending", 4000, None, outcome("processing"), paid) == Effect(
+        "processing", pending_delta=4000, record_failure=False
+    )
+    assert decide(
+        "processing", 4000, None, outcome("failed", failure=Failure("R01", "x")), InvoiceMoney(10000, 0, 0, 4000)
+    ) == Effect("failed", pending_delta=-4000, record_failure=True)
+    assert decide("pending", 4000, None, outcome("failed", failure=Failure("card_declined", "x")), paid) == Effect(
+        "failed", record_failure=True
+    )
+    assert decide("failed", 4000, 50, outcome("failed", at=60, failure=Failure("expired_card", "x")), paid) == Effect(
+        "failed", record_failure=True
+    )
     assert decide("pending", 4000, None, outcome("canceled"), paid) == Effect("canceled", record_failure=False)
 
 
@@ -169,7 +199,8 @@ def test_a_success_on_an_invoice_already_paid_is_all_credit():
 
 
 def test_a_return_records_the_banks_reason_and_with_nothing_held_all_of_it_is_a_loss():
-    effect = decide("refunded", 4000, None, Outcome("failed", 4000, 9, Failure("R01", "x"), reverses_success=True),
-                    INVOICE)
+    effect = decide(
+        "refunded", 4000, None, Outcome("failed", 4000, 9, Failure("R01", "x"), reverses_success=True), INVOICE
+    )
     assert (effect.record_failure, effect.paid_delta, effect.credit_delta, effect.loss) == (True, 0, 0, 4000)
     assert returned(credited=0, paid=4000).record_failure

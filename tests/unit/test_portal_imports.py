@@ -9,8 +9,10 @@ IMPORT = re.compile(r"^import\s[^;]*?from\s+'(\.{1,2}/[^']+)'", re.M)
 
 
 def graph(root: Path) -> dict[Path, set[Path]]:
-    return {path: {(path.parent / target).resolve() for target in IMPORT.findall(path.read_text())}
-            for path in root.rglob("*.js")}
+    return {
+        path: {(path.parent / target).resolve() for target in IMPORT.findall(path.read_text())}
+        for path in root.rglob("*.js")
+    }
 
 
 def circle(edges: dict[Path, set[Path]]) -> list[Path] | None:
@@ -23,7 +25,7 @@ def circle(edges: dict[Path, set[Path]]) -> list[Path] | None:
         trail.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == "open":
-                return trail[trail.index(nxt):] + [nxt]
+                return trail[trail.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         state[node] = "done"

@@ -12,8 +12,16 @@ from shared.domain.invoices import STATUSES
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = (ROOT / "portal" / "words.js").read_text()
 PORTAL_DOC = (ROOT / "docs" / "portal.md").read_text()
-PAYMENT_STATUSES = ("pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded",
-                    "disputed")
+PAYMENT_STATUSES = (
+    "pending",
+    "processing",
+    "succeeded",
+    "failed",
+    "canceled",
+    "refunded",
+    "partially_refunded",
+    "disputed",
+)
 
 
 def words(name: str) -> dict[str, str]:
@@ -70,7 +78,10 @@ def test_no_words_use_the_codes_themselves():
 
 
 def test_the_portal_page_tables_say_the_same_words():
-    for heading, name in (("## Words a client reads", "ACTIVITY_WORDS"), ("### Payment statuses", "PAYMENT_STATUS_WORDS"),
-                          ("### Invoice statuses", "INVOICE_STATUS_WORDS"),
-                          ("### Installment statuses", "INSTALLMENT_STATUS_WORDS")):
+    for heading, name in (
+        ("## Words a client reads", "ACTIVITY_WORDS"),
+        ("### Payment statuses", "PAYMENT_STATUS_WORDS"),
+        ("### Invoice statuses", "INVOICE_STATUS_WORDS"),
+        ("### Installment statuses", "INSTALLMENT_STATUS_WORDS"),
+    ):
         assert doc_table(heading) == words(name), f"docs/portal.md's {heading!r} table and words.js {name} differ"

@@ -11,8 +11,15 @@ from shared.coldstart.powertools_packages import DATA_CLASS_MODULES, DATA_CLASSE
 from tests.helpers import modules_loaded_after
 
 
-@pytest.mark.parametrize("module", ["functions.list_invoices.app", "functions.stripe_webhook.app",
-                                    "functions.email_worker.app", "functions.ach_event_worker.app"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "functions.list_invoices.app",
+        "functions.stripe_webhook.app",
+        "functions.email_worker.app",
+        "functions.ach_event_worker.app",
+    ],
+)
 def test_a_function_loads_neither_package_whole(module):
     loaded = modules_loaded_after(f"import {module}")
     assert f"{DATA_CLASSES}.ses_event" not in loaded and f"{DATA_CLASSES}.cognito_user_pool_event" not in loaded
@@ -28,7 +35,8 @@ def test_any_other_name_loads_the_whole_package():
         "import functions.list_invoices.app\n"
         f"from {DATA_CLASSES} import SESEvent, ALBEvent\n"
         f"from {EVENT_HANDLER} import AppSyncResolver, APIGatewayHttpResolver\n"
-        "assert SESEvent.__name__ == 'SESEvent' and AppSyncResolver.__name__ == 'AppSyncResolver'")
+        "assert SESEvent.__name__ == 'SESEvent' and AppSyncResolver.__name__ == 'AppSyncResolver'"
+    )
     assert f"{DATA_CLASSES}.ses_event" in loaded and f"{EVENT_HANDLER}.appsync" in loaded
 
 
@@ -37,11 +45,18 @@ def test_the_listed_names_are_what_powertools_imports_from_the_package_at_import
     package), but the list would no longer save anything: this says so."""
     package = Path(aws_lambda_powertools.__file__).parent
     imported = set()
-    for source in (package / "event_handler" / "api_gateway.py", package / "utilities" / "data_classes" /
-                   "sqs_event.py"):
+    for source in (
+        package / "event_handler" / "api_gateway.py",
+        package / "utilities" / "data_classes" / "sqs_event.py",
+    ):
         module = ast.parse(source.read_text())
-        imported |= {alias.name for node in module.body if isinstance(node, ast.ImportFrom)  # top level only
-                     and node.module == DATA_CLASSES for alias in node.names}
+        imported |= {
+            alias.name
+            for node in module.body
+            if isinstance(node, ast.ImportFrom)  # top level only
+            and node.module == DATA_CLASSES
+            for alias in node.names
+        }
     assert imported == set(DATA_CLASS_MODULES)
     for name, module in DATA_CLASS_MODULES.items():
         assert getattr(__import__(f"{DATA_CLASSES}.{module}", fromlist=[name]), name).__name__ == name

@@ -69,14 +69,16 @@ def graph(root: Path, lazy: bool = False) -> dict[str, set[str]]:
             else:
                 base = node.module or ""
                 if node.level:  # relative: from the module's package, one level up per extra dot
-                    base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
+                    base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
             # A module's own packages have begun loading before it runs: importing a sibling (`a.b.c` from
             # `a.b.d`) runs nothing of `a` or `a.b` again, so those are not edges.
             own = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
             for target in targets:
                 parts = target.split(".")
-                edges[name] |= {p for i in range(1, len(parts) + 1) if (p := ".".join(parts[:i])) in known} - {name} - own
+                edges[name] |= (
+                    {p for i in range(1, len(parts) + 1) if (p := ".".join(parts[:i])) in known} - {name} - own
+                )
     return edges
 
 
@@ -138,7 +140,8 @@ def test_no_module_level_import_circle():
 def test_the_lazy_circles_are_the_known_ones():
     found = {" -> ".join(c) for c in circles(graph(ROOT, lazy=True))}
     assert found == KNOWN_LAZY_CIRCLES, "the circles through imports inside functions are now:\n" + "\n".join(
-        sorted(found))
+        sorted(found)
+    )
 
 
 def test_the_check_finds_a_circle_and_leaves_deferred_and_type_only_imports_out(tmp_path):
@@ -149,7 +152,8 @@ def test_the_check_finds_a_circle_and_leaves_deferred_and_type_only_imports_out(
     (tmp_path / "shared" / "pkg" / "b.py").write_text("import os\nfrom .. import a\n")
     (tmp_path / "shared" / "c.py").write_text(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from shared import a\n"
-        "def later():\n    from shared.pkg import b\n")
+        "def later():\n    from shared.pkg import b\n"
+    )
     edges = graph(tmp_path)
     assert edges["shared.pkg.b"] == {"shared.a"}  # `from .. import a`: the module (its package runs before b)
     assert circles(edges) == [["shared.a", "shared.pkg.b", "shared.a"]]

@@ -21,7 +21,8 @@ def test_it_loads_the_same_model_as_botocore(service, type_name):
     assert ours.load_service_model(service, type_name) == botocores.load_service_model(service, type_name)
     version = botocores.determine_latest_version(service, type_name)
     assert ours.load_service_model(service, type_name, version) == botocores.load_service_model(
-        service, type_name, version)
+        service, type_name, version
+    )
 
 
 @pytest.mark.parametrize("name", ["dynamodbx", "DynamoDB", "../data/dynamodb", "dynamodb/2012-08-10", ""])
@@ -44,9 +45,18 @@ def test_a_client_is_made_without_listing_other_services(monkeypatch):
 
 
 def test_a_model_in_aws_data_path_is_found_first(tmp_path, monkeypatch):
-    model = {"version": "2.0", "metadata": {"apiVersion": "2099-01-01", "endpointPrefix": "bench-made",
-                                            "protocol": "json", "serviceId": "Bench Made", "signatureVersion": "v4"},
-             "operations": {}, "shapes": {}}
+    model = {
+        "version": "2.0",
+        "metadata": {
+            "apiVersion": "2099-01-01",
+            "endpointPrefix": "bench-made",
+            "protocol": "json",
+            "serviceId": "Bench Made",
+            "signatureVersion": "v4",
+        },
+        "operations": {},
+        "shapes": {},
+    }
     (tmp_path / "bench-made" / "2099-01-01").mkdir(parents=True)
     (tmp_path / "bench-made" / "2099-01-01" / "service-2.json").write_text(json.dumps(model))
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))

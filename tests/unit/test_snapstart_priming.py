@@ -53,8 +53,12 @@ def _stripe(modules) -> set[str]:
 @pytest.mark.parametrize("init_type", ["snap-start", "provisioned-concurrency"])
 def test_ahead_of_requests_the_classes_load_at_init_and_no_request_loads_any(init_type):
     found = _run(init_type)
-    assert {"stripe._stripe_client", "stripe._payment_intent", "stripe._refund_service",
-            "shared.processors.stripe_cards"} <= set(found["init"])
+    assert {
+        "stripe._stripe_client",
+        "stripe._payment_intent",
+        "stripe._refund_service",
+        "shared.processors.stripe_cards",
+    } <= set(found["init"])
     assert _stripe(found["requests"]) == set()
     assert found["built_at_init"] == 0  # no client, key or connection in the snapshot: made on first use
 
@@ -95,8 +99,10 @@ print(json.dumps(read))
 # A card function (DynamoDB; Secrets Manager through the processor factory) and the notice worker (SQS and SES
 # through shared/aws/notify.py); the ACH webhook (Secrets Manager through shared/aws/secrets.py, SQS through
 # shared/aws/ach_event_queue.py).
-EVERY_CLIENT = ("functions.email_worker.app, functions.setup_payment_method.app",
-                ("dynamodb", "secretsmanager", "sqs", "ses"))
+EVERY_CLIENT = (
+    "functions.email_worker.app, functions.setup_payment_method.app",
+    ("dynamodb", "secretsmanager", "sqs", "ses"),
+)
 ACH_WEBHOOK = ("functions.ach_webhook.app", ("secretsmanager", "sqs"))
 
 
@@ -113,8 +119,13 @@ def test_ahead_of_requests_making_a_client_reads_no_model_or_endpoint_data(funct
 
 def test_on_demand_the_clients_read_their_data_when_they_are_made():
     read = _data_read("on-demand", *EVERY_CLIENT)
-    assert {"endpoints", "partitions", "dynamodb/2012-08-10/service-2", "ses/2010-12-01/service-2",
-            "secretsmanager/2017-10-17/endpoint-rule-set-1"} <= read
+    assert {
+        "endpoints",
+        "partitions",
+        "dynamodb/2012-08-10/service-2",
+        "ses/2010-12-01/service-2",
+        "secretsmanager/2017-10-17/endpoint-rule-set-1",
+    } <= read
 
 
 # The two PDF functions: every request lays out a page with ReportLab, which they import at init.

@@ -37,8 +37,15 @@ def test_moving_the_clock_moves_every_reader_and_time_keeps_running(stack_clock)
     assert clock.now() >= moved  # an offset, not a frozen instant
     assert abs(clock.real_now() - datetime.now(UTC)) < timedelta(seconds=5)  # what processors' stamps meet
     # A process started afterwards (a gateway worker) reads the same stack time.
-    other = subprocess.run([sys.executable, "-c", "from shared.domain import clock; print(clock.today())"], cwd=ROOT,
-                           env=os.environ, capture_output=True, text=True, timeout=60, check=True)
+    other = subprocess.run(
+        [sys.executable, "-c", "from shared.domain import clock; print(clock.today())"],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert other.stdout.strip() == "2031-03-01"
 
 
@@ -53,8 +60,18 @@ def test_forward_only_then_back_to_real_time(stack_clock):
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
-@pytest.mark.parametrize("body", [None, {}, {"now": "2031-03-01"}, {"now": "2031-03-01T09:00:00"},
-                                  {"now": "tomorrow"}, {"now": 1893456000}, {"now": "2031-03-01T09:00:00Z", "x": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {},
+        {"now": "2031-03-01"},
+        {"now": "2031-03-01T09:00:00"},
+        {"now": "tomorrow"},
+        {"now": 1893456000},
+        {"now": "2031-03-01T09:00:00Z", "x": 1},
+    ],
+)
 def test_a_time_without_its_offset_or_anything_else_is_refused_and_changes_nothing(stack_clock, body):
     status, answer = stack_clock.move(body)
     assert status == 422 and answer["error"]["code"] == "invalid_time"
@@ -64,4 +81,6 @@ def test_a_time_without_its_offset_or_anything_else_is_refused_and_changes_nothi
 def test_the_deployed_template_never_sets_a_clock_file():
     text = (ROOT / "template.yaml").read_text()
     assert clock.CLOCK_FILE not in text
-    assert all(clock.CLOCK_FILE not in json.dumps(fn) for fn in template.resources("AWS::Serverless::Function").values())
+    assert all(
+        clock.CLOCK_FILE not in json.dumps(fn) for fn in template.resources("AWS::Serverless::Function").values()
+    )

@@ -24,31 +24,47 @@ class AccountRoutes:
             except (ValueError, UnicodeDecodeError):
                 client_id = client_secret = None
         if client_id != self.client_id or client_secret != self.client_secret:
-            return web.json_response({"error": "invalid_client", "error_description": "Invalid client "
-                                      "credentials."}, status=401)
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Invalid client credentials."}, status=401
+            )
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
         access_token = secrets.token_urlsafe(36)
         self.tokens[access_token] = time.monotonic() + self.token_ttl_seconds
-        return web.json_response({"access_token": access_token, "token_type": "bearer",
-                                  "expires_in": self.token_ttl_seconds})
+        return web.json_response(
+            {"access_token": access_token, "token_type": "bearer", "expires_in": self.token_ttl_seconds}
+        )
 
     # ---- root and account
 
     async def root(self, request):
-        return hal_response({"_links": {"account": self.link(f"/accounts/{self.account_id}", "account"),
-                                        "customers": self.link("/customers", "customer"),
-                                        "events": self.link("/events", "event"),
-                                        "webhook-subscriptions": self.link("/webhook-subscriptions",
-                                                                           "webhook-subscription")}})
+        return hal_response(
+            {
+                "_links": {
+                    "account": self.link(f"/accounts/{self.account_id}", "account"),
+                    "customers": self.link("/customers", "customer"),
+                    "events": self.link("/events", "event"),
+                    "webhook-subscriptions": self.link("/webhook-subscriptions", "webhook-subscription"),
+                }
+            }
+        )
 
     async def get_account(self, request):
         if request.match_info["id"] != self.account_id:
             return not_found("Account not found.")
         base = f"/accounts/{self.account_id}"
-        return hal_response({
-            "_links": {"self": self.link(base, "account"), "receive": self.link("/transfers", "transfer"),
-                       "funding-sources": self.link(f"{base}/funding-sources", "funding-source"),
-                       "customers": self.link("/customers", "customer"), "send": self.link("/transfers",
-                                                                                            "transfer")},
-            "id": self.account_id, "name": "Sandbox Merchant", "timezoneOffset": -6, "type": "Commercial"})
+        return hal_response(
+            {
+                "_links": {
+                    "self": self.link(base, "account"),
+                    "receive": self.link("/transfers", "transfer"),
+                    "funding-sources": self.link(f"{base}/funding-sources", "funding-source"),
+                    "customers": self.link("/customers", "customer"),
+                    "send": self.link("/transfers", "transfer"),
+                },
+                "id": self.account_id,
+                "name": "Sandbox Merchant",
+                "timezoneOffset": -6,
+                "type": "Commercial",
+            }
+        )

@@ -18,11 +18,15 @@ class ControlRoutes:
         fs = self.funding_sources.get(request.match_info["id"])
         if fs is None or fs.micro is None:
             return not_found("Micro-deposits not initiated." if fs else "Funding source not found.")
-        return web.json_response({
-            "amount1": {"value": format_amount(fs.micro.amounts[0]), "currency": "USD"},
-            "amount2": {"value": format_amount(fs.micro.amounts[1]), "currency": "USD"},
-            "status": fs.micro.status, "attempts": fs.micro.attempts,
-            "maxAttemptsReached": fs.micro.max_attempts_reached})
+        return web.json_response(
+            {
+                "amount1": {"value": format_amount(fs.micro.amounts[0]), "currency": "USD"},
+                "amount2": {"value": format_amount(fs.micro.amounts[1]), "currency": "USD"},
+                "status": fs.micro.status,
+                "attempts": fs.micro.attempts,
+                "maxAttemptsReached": fs.micro.max_attempts_reached,
+            }
+        )
 
     async def sandbox_customer(self, request):
         """Plays what only Dwolla does to a customer: `{"type": "personal" | "business"}` verifies it (its send
@@ -33,7 +37,12 @@ class ControlRoutes:
             return not_found("Customer not found.")
         body = await read_json(request)
         kind, status = body.get("type"), body.get("status")
-        if (kind is not None and kind not in SEND_LIMITS) or status not in (None, "unverified", "verified", *RESTRICTED):
+        if (kind is not None and kind not in SEND_LIMITS) or status not in (
+            None,
+            "unverified",
+            "verified",
+            *RESTRICTED,
+        ):
             return validation_error(("Invalid", "type or status invalid.", "/type" if kind else "/status"))
         if kind is not None:
             customer["type"] = kind
@@ -61,13 +70,19 @@ class ControlRoutes:
     async def add_fault(self, request):
         body = await read_json(request)
         status = body.get("status", 503)
-        fault = Fault(id=str(uuid.uuid4()), path_prefix=str(body.get("path_prefix") or "/"),
-                      method=(body.get("method") or None) and str(body["method"]).upper(),
-                      status=None if status is None else int(status), count=int(body.get("count", 1)),
-                      delay_seconds=float(body.get("delay_seconds", 0)), after_commit=bool(body.get("after_commit")),
-                      body=body.get("body") if isinstance(body.get("body"), dict) else None,
-                      headers={str(k): str(v) for k, v in body["headers"].items()}
-                      if isinstance(body.get("headers"), dict) else None)
+        fault = Fault(
+            id=str(uuid.uuid4()),
+            path_prefix=str(body.get("path_prefix") or "/"),
+            method=(body.get("method") or None) and str(body["method"]).upper(),
+            status=None if status is None else int(status),
+            count=int(body.get("count", 1)),
+            delay_seconds=float(body.get("delay_seconds", 0)),
+            after_commit=bool(body.get("after_commit")),
+            body=body.get("body") if isinstance(body.get("body"), dict) else None,
+            headers={str(k): str(v) for k, v in body["headers"].items()}
+            if isinstance(body.get("headers"), dict)
+            else None,
+        )
         self.faults.append(fault)
         return web.json_response(fault.__dict__, status=201)
 

@@ -32,22 +32,30 @@ class FundingSourceRoutes:
     async def list_account_funding_sources(self, request):
         if request.match_info["id"] != self.account_id:
             return not_found("Account not found.")
-        return self._funding_source_list(f"/accounts/{self.account_id}/funding-sources", "account",
-                                         self.account_id, request)
+        return self._funding_source_list(
+            f"/accounts/{self.account_id}/funding-sources", "account", self.account_id, request
+        )
 
     def _funding_source_list(self, path: str, owner_kind: str, owner_id: str, request) -> web.Response:
         include_removed = request.query.get("removed", "true") != "false"
-        items = [self.funding_source_body(fs) for fs in self.funding_sources.values()
-                 if fs.owner_kind == owner_kind and fs.owner_id == owner_id and (include_removed or not fs.removed)]
-        return hal_response({"_links": {"self": self.link(path, "funding-source")},
-                             "_embedded": {"funding-sources": items}, "total": len(items)})
+        items = [
+            self.funding_source_body(fs)
+            for fs in self.funding_sources.values()
+            if fs.owner_kind == owner_kind and fs.owner_id == owner_id and (include_removed or not fs.removed)
+        ]
+        return hal_response(
+            {
+                "_links": {"self": self.link(path, "funding-source")},
+                "_embedded": {"funding-sources": items},
+                "total": len(items),
+            }
+        )
 
     async def list_customer_funding_sources(self, request):
         customer_id = request.match_info["id"]
         if customer_id not in self.customers:
             return not_found("Customer not found.")
-        return self._funding_source_list(f"/customers/{customer_id}/funding-sources", "customer", customer_id,
-                                         request)
+        return self._funding_source_list(f"/customers/{customer_id}/funding-sources", "customer", customer_id, request)
 
     def funding_source_body(self, fs: FundingSource) -> dict:
         path = f"/funding-sources/{fs.id}"
@@ -67,17 +75,27 @@ class FundingSourceRoutes:
                 if micro is None:
                     links["initiate-micro-deposits"] = self.link(f"{path}/micro-deposits", "micro-deposits")
                 elif micro.max_attempts_reached:
-                    links["failed-verification-micro-deposits"] = self.link(f"{path}/micro-deposits",
-                                                                            "micro-deposits")
+                    links["failed-verification-micro-deposits"] = self.link(f"{path}/micro-deposits", "micro-deposits")
                 elif micro.status == "processed":
                     links["verify-micro-deposits"] = self.link(f"{path}/micro-deposits", "micro-deposits")
             if micro is not None:
                 links["micro-deposits"] = self.link(f"{path}/micro-deposits", "micro-deposits")
-        body = {"_links": links, "id": fs.id, "status": fs.status, "type": fs.type, "name": fs.name,
-                "created": fs.created, "removed": fs.removed}
+        body = {
+            "_links": links,
+            "id": fs.id,
+            "status": fs.status,
+            "type": fs.type,
+            "name": fs.name,
+            "created": fs.created,
+            "removed": fs.removed,
+        }
         if fs.type == "bank":
-            body.update(bankAccountType=fs.bank_account_type, channels=["ach"], bankName=fs.bank_name,
-                        fingerprint=fs.fingerprint)
+            body.update(
+                bankAccountType=fs.bank_account_type,
+                channels=["ach"],
+                bankName=fs.bank_name,
+                fingerprint=fs.fingerprint,
+            )
         return body
 
     async def create_funding_source(self, request):
@@ -98,8 +116,9 @@ class FundingSourceRoutes:
         if not isinstance(account, str) or not account:
             errors.append(("Required", "AccountNumber is required.", "/accountNumber"))
         elif not re.fullmatch(r"\d{4,17}", account):
-            errors.append(("InvalidFormat", "Account number must be a numeric string of 4-17 digits.",
-                           "/accountNumber"))
+            errors.append(
+                ("InvalidFormat", "Account number must be a numeric string of 4-17 digits.", "/accountNumber")
+            )
         if not isinstance(account_type, str) or not account_type:
             errors.append(("Required", "BankAccountType is required.", "/bankAccountType"))
         elif account_type not in ("checking", "savings"):
@@ -112,31 +131,49 @@ class FundingSourceRoutes:
             return validation_error(*errors)
         if (routing, account) in self.blocklist:
             return validation_error(("Invalid", "Bank account is blocklisted.", "/accountNumber"))
-        owned = [fs for fs in self.funding_sources.values()
-                 if fs.owner_kind == "customer" and fs.owner_id == customer_id]
+        owned = [
+            fs for fs in self.funding_sources.values() if fs.owner_kind == "customer" and fs.owner_id == customer_id
+        ]
         active = [fs for fs in owned if not fs.removed]
-        duplicate = next((fs for fs in active if fs.routing_number == routing and fs.account_number == account),
-                         None)
+        duplicate = next((fs for fs in active if fs.routing_number == routing and fs.account_number == account), None)
         if duplicate:
-            return error_response(400, "DuplicateResource", f"Bank already exists: id={duplicate.id}",
-                                  _links={"about": self.link(f"/funding-sources/{duplicate.id}",
-                                                             "funding-source")})
+            return error_response(
+                400,
+                "DuplicateResource",
+                f"Bank already exists: id={duplicate.id}",
+                _links={"about": self.link(f"/funding-sources/{duplicate.id}", "funding-source")},
+            )
         if len(active) >= MAX_CUSTOMER_BANKS:
             return error_response(400, "MaxNumberOfResources", "The maximum number of banks have been added.")
         # "Remove a funding source": an unverified bank removed and added again within 48 hours of its creation
         # is re-activated, keeping its id (and, here, its micro-deposits: Dwolla's guide says to wait those 48
         # hours after failed attempts before verifying again).
-        revived = next((fs for fs in owned if fs.removed and fs.status == "unverified" and fs.type == "bank"
-                        and (fs.routing_number, fs.account_number) == (routing, account)
-                        and (self.now() - parse_iso(fs.created)).total_seconds() < REACTIVATION_WINDOW_SECONDS),
-                       None)
+        revived = next(
+            (
+                fs
+                for fs in owned
+                if fs.removed
+                and fs.status == "unverified"
+                and fs.type == "bank"
+                and (fs.routing_number, fs.account_number) == (routing, account)
+                and (self.now() - parse_iso(fs.created)).total_seconds() < REACTIVATION_WINDOW_SECONDS
+            ),
+            None,
+        )
         if revived is not None:
             revived.removed = False
             fs = revived
         else:
-            fs = FundingSource(id=str(uuid.uuid4()), owner_kind="customer", owner_id=customer_id, name=name.strip(),
-                               routing_number=routing, account_number=account, bank_account_type=account_type,
-                               created=self.now_iso())
+            fs = FundingSource(
+                id=str(uuid.uuid4()),
+                owner_kind="customer",
+                owner_id=customer_id,
+                name=name.strip(),
+                routing_number=routing,
+                account_number=account,
+                bank_account_type=account_type,
+                created=self.now_iso(),
+            )
             self.funding_sources[fs.id] = fs
         self.emit("customer_funding_source_added", "funding-sources", fs.id, customer_id)
         return hal_response(None, status=201, headers={"Location": self.href(f"/funding-sources/{fs.id}")})
@@ -152,8 +189,7 @@ class FundingSourceRoutes:
             return not_found("Funding source not found.")
         body = await read_json(request)
         if fs.owner_kind != "customer":
-            return error_response(403, "Forbidden", "The supplied credentials are not authorized for this "
-                                  "resource.")
+            return error_response(403, "Forbidden", "The supplied credentials are not authorized for this resource.")
         if body.get("removed") is True:
             if not fs.removed:
                 self._remove_funding_source(fs)
@@ -184,8 +220,9 @@ class FundingSourceRoutes:
         if fs.status == "verified":
             return error_response(403, "InvalidResourceState", "Bank already verified.")
         if fs.micro is not None:
-            return error_response(400, "MaxNumberOfResources", "Micro-deposits already initiated for this "
-                                  "funding source.")
+            return error_response(
+                400, "MaxNumberOfResources", "Micro-deposits already initiated for this funding source."
+            )
         if self.random_micro_deposits:
             first = self._rng.randint(1, 9)
             amounts = (first, self._rng.choice([c for c in range(1, 10) if c != first]))
@@ -195,8 +232,9 @@ class FundingSourceRoutes:
         self.emit("customer_microdeposits_added", "funding-sources", fs.id, fs.owner_id)
         if self.settle_seconds is not None:
             self._later(self.settle_seconds, self._settle_micro_deposits, fs.id)
-        return hal_response(None, status=201, headers={"Location": self.href(f"/funding-sources/{fs.id}/"
-                                                                             "micro-deposits")})
+        return hal_response(
+            None, status=201, headers={"Location": self.href(f"/funding-sources/{fs.id}/micro-deposits")}
+        )
 
     def _verify_micro_deposits(self, fs: FundingSource, body: dict) -> web.Response:
         micro = fs.micro
@@ -216,12 +254,17 @@ class FundingSourceRoutes:
         if errors:
             return validation_error(*errors)
         if micro.status == "failed":
-            return error_response(403, "InvalidResourceState", "Micro-deposits failed to clear; remove the bank "
-                                  "and add it again.")
+            return error_response(
+                403, "InvalidResourceState", "Micro-deposits failed to clear; remove the bank and add it again."
+            )
         if micro.status == "pending":
-            return error_response(202, "TryAgainLater", "Micro-deposits have not settled to destination bank. "
-                                  "A Customer can verify these amounts after micro-deposits have processed to "
-                                  "their bank.")
+            return error_response(
+                202,
+                "TryAgainLater",
+                "Micro-deposits have not settled to destination bank. "
+                "A Customer can verify these amounts after micro-deposits have processed to "
+                "their bank.",
+            )
         # "Verify micro-deposits": an entry over $0.15 is "Invalid amount." (not counted as an attempt here: the
         # page sets it apart from the wrong amounts that are).
         too_big = [f"/amount{i}/value" for i, cents in enumerate(given, 1) if cents > MICRO_DEPOSIT_INVALID_ABOVE]
@@ -248,6 +291,5 @@ class FundingSourceRoutes:
             links["verify-micro-deposits"] = self.link(path, "micro-deposits")
         body = {"_links": links, "created": fs.micro.created, "status": fs.micro.status}
         if fs.micro.failure_code:
-            body["failure"] = {"code": fs.micro.failure_code,
-                               "description": RETURN_CODES[fs.micro.failure_code][0]}
+            body["failure"] = {"code": fs.micro.failure_code, "description": RETURN_CODES[fs.micro.failure_code][0]}
         return hal_response(body)

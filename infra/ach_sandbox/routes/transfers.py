@@ -34,8 +34,9 @@ class TransferRoutes:
         customer_id = request.match_info["id"]
         if customer_id not in self.customers:
             return not_found("Customer not found.")
-        return self._transfer_list(f"/customers/{customer_id}/transfers", request,
-                                   lambda t: t.customer_id == customer_id)
+        return self._transfer_list(
+            f"/customers/{customer_id}/transfers", request, lambda t: t.customer_id == customer_id
+        )
 
     async def list_account_transfers(self, request):
         if request.match_info["id"] != self.account_id:
@@ -46,31 +47,45 @@ class TransferRoutes:
         """Dwolla's "List and search transfers" (for a customer, for an account): newest first, filtered by
         `correlationId` and `status` when given, `limit` (default 25) and `offset`."""
         query = request.query
-        chosen = [t for t in reversed(list(self.transfers.values())) if belongs(t)
-                  and query.get("correlationId", t.correlation_id) == t.correlation_id
-                  and query.get("status", t.status) == t.status]
+        chosen = [
+            t
+            for t in reversed(list(self.transfers.values()))
+            if belongs(t)
+            and query.get("correlationId", t.correlation_id) == t.correlation_id
+            and query.get("status", t.status) == t.status
+        ]
         try:
             limit, offset = max(1, min(int(query.get("limit", 25)), 200)), max(0, int(query.get("offset", 0)))
         except ValueError:
             return validation_error(("Invalid", "Limit or offset invalid.", "/limit"))
-        items = [self.transfer_body(t) for t in chosen[offset:offset + limit]]
-        return hal_response({"_links": {"self": self.link(path, "transfer")},
-                             "_embedded": {"transfers": items}, "total": len(chosen)})
+        items = [self.transfer_body(t) for t in chosen[offset : offset + limit]]
+        return hal_response(
+            {"_links": {"self": self.link(path, "transfer")}, "_embedded": {"transfers": items}, "total": len(chosen)}
+        )
 
     def transfer_body(self, t: Transfer) -> dict:
         path = f"/transfers/{t.id}"
         source, destination = self.funding_sources[t.source_fs], self.funding_sources[t.destination_fs]
-        links = {"self": self.link(path, "transfer"),
-                 "source": self._owner_link(source), "destination": self._owner_link(destination),
-                 "source-funding-source": self.link(f"/funding-sources/{source.id}", "funding-source"),
-                 "destination-funding-source": self.link(f"/funding-sources/{destination.id}", "funding-source")}
+        links = {
+            "self": self.link(path, "transfer"),
+            "source": self._owner_link(source),
+            "destination": self._owner_link(destination),
+            "source-funding-source": self.link(f"/funding-sources/{source.id}", "funding-source"),
+            "destination-funding-source": self.link(f"/funding-sources/{destination.id}", "funding-source"),
+        }
         if t.status == "pending":
             links["cancel"] = self.link(path, "transfer")
         if t.status == "failed":
             links["failure"] = self.link(f"{path}/failure", "failure")
-        body = {"_links": links, "id": t.id, "status": t.status,
-                "amount": {"value": format_amount(t.amount_cents), "currency": t.currency}, "created": t.created,
-                "clearing": {"source": "standard"}, "individualAchId": t.individual_ach_id}
+        body = {
+            "_links": links,
+            "id": t.id,
+            "status": t.status,
+            "amount": {"value": format_amount(t.amount_cents), "currency": t.currency},
+            "created": t.created,
+            "clearing": {"source": "standard"},
+            "individualAchId": t.individual_ach_id,
+        }
         if t.metadata:
             body["metadata"] = t.metadata
         if t.correlation_id:
@@ -99,21 +114,32 @@ class TransferRoutes:
         else:
             cents = parse_amount(amount.get("value"))
             if cents is None or cents <= 0:
-                errors.append(("InvalidFormat", "Invalid amount. The supplied amount must be a positive number.",
-                               "/amount/value"))
+                errors.append(
+                    ("InvalidFormat", "Invalid amount. The supplied amount must be a positive number.", "/amount/value")
+                )
             if amount.get("currency") != "USD":
                 errors.append(("Invalid", "Invalid currency.", "/amount/currency"))
         metadata = body.get("metadata")
         if metadata is not None and not (
-                isinstance(metadata, dict) and len(metadata) <= 10 and all(
-                    isinstance(k, str) and len(k) < 255 and isinstance(v, (str, int, bool)) and len(str(v)) < 255
-                    for k, v in metadata.items())):
+            isinstance(metadata, dict)
+            and len(metadata) <= 10
+            and all(
+                isinstance(k, str) and len(k) < 255 and isinstance(v, (str, int, bool)) and len(str(v)) < 255
+                for k, v in metadata.items()
+            )
+        ):
             errors.append(("Invalid", "Invalid metadata.", "/metadata"))
         correlation_id = body.get("correlationId")
-        if correlation_id is not None and (not isinstance(correlation_id, str)
-                                           or not CORRELATION_ID_FORMAT.match(correlation_id)):
-            errors.append(("InvalidFormat", "Correlation id must be at least one character and up to 255 "
-                           "characters when supplied.", "/correlationId"))
+        if correlation_id is not None and (
+            not isinstance(correlation_id, str) or not CORRELATION_ID_FORMAT.match(correlation_id)
+        ):
+            errors.append(
+                (
+                    "InvalidFormat",
+                    "Correlation id must be at least one character and up to 255 characters when supplied.",
+                    "/correlationId",
+                )
+            )
         if errors:
             return validation_error(*errors)
         source = self.funding_sources.get(id_from_href(source_link["href"], "funding-sources") or "")
@@ -127,22 +153,40 @@ class TransferRoutes:
         if destination.removed:
             return validation_error(("Invalid", "Invalid destination funding source.", "/_links/destination/href"))
         if (source.owner_kind, source.owner_id) == (destination.owner_kind, destination.owner_id):
-            return validation_error(("Invalid", "Receiver cannot be the owner of the source funding source.",
-                                     "/_links/destination/href"))
-        for fs, who, path in ((source, "Sender", "/_links/source/href"),
-                              (destination, "Receiver", "/_links/destination/href")):
+            return validation_error(
+                ("Invalid", "Receiver cannot be the owner of the source funding source.", "/_links/destination/href")
+            )
+        for fs, who, path in (
+            (source, "Sender", "/_links/source/href"),
+            (destination, "Receiver", "/_links/destination/href"),
+        ):
             if fs.owner_kind == "customer" and self.customers[fs.owner_id]["status"] in RESTRICTED:
                 return validation_error(("Restricted", f"{who} restricted.", path))
         if source.owner_kind == "customer" and cents > self._send_allowance(self.customers[source.owner_id]):
-            return validation_error(("Invalid", "Invalid amount. The supplied amount is greater than your "
-                                     "transaction limit.", "/amount/value"))
+            return validation_error(
+                (
+                    "Invalid",
+                    "Invalid amount. The supplied amount is greater than your transaction limit.",
+                    "/amount/value",
+                )
+            )
         customer_fs = source if source.owner_kind == "customer" else destination
-        plan = settlement_plan(customer_fs.account_number, customer_fs.name) if customer_fs.owner_kind == \
-            "customer" else (None, False)
-        transfer = Transfer(id=str(uuid.uuid4()), source_fs=source.id, destination_fs=destination.id,
-                            amount_cents=cents, metadata=metadata or None, correlation_id=correlation_id,
-                            customer_id=customer_fs.owner_id if customer_fs.owner_kind == "customer" else None,
-                            plan=plan, created=self.now_iso())
+        plan = (
+            settlement_plan(customer_fs.account_number, customer_fs.name)
+            if customer_fs.owner_kind == "customer"
+            else (None, False)
+        )
+        transfer = Transfer(
+            id=str(uuid.uuid4()),
+            source_fs=source.id,
+            destination_fs=destination.id,
+            amount_cents=cents,
+            metadata=metadata or None,
+            correlation_id=correlation_id,
+            customer_id=customer_fs.owner_id if customer_fs.owner_kind == "customer" else None,
+            plan=plan,
+            created=self.now_iso(),
+        )
         self.transfers[transfer.id] = transfer
         self.emit_transfer(transfer, "created")
         if self.settle_seconds is not None:
@@ -156,10 +200,14 @@ class TransferRoutes:
         if period == "transfer":
             return limit
         start, end = week_of(self.now())
-        sent = sum(t.amount_cents for t in self.transfers.values()
-                   if t.status in ("pending", "processed") and start <= parse_iso(t.created) < end
-                   and self.funding_sources[t.source_fs].owner_kind == "customer"
-                   and self.funding_sources[t.source_fs].owner_id == customer["id"])
+        sent = sum(
+            t.amount_cents
+            for t in self.transfers.values()
+            if t.status in ("pending", "processed")
+            and start <= parse_iso(t.created) < end
+            and self.funding_sources[t.source_fs].owner_kind == "customer"
+            and self.funding_sources[t.source_fs].owner_id == customer["id"]
+        )
         return max(0, limit - sent)
 
     async def get_transfer(self, request):
@@ -185,9 +233,12 @@ class TransferRoutes:
             return not_found("Transfer failure not found." if transfer else "Transfer not found.")
         description, explanation, *_actions = RETURN_CODES[transfer.failure_code]
         failed = self.funding_sources[transfer.failed_fs]
-        links = {"self": self.link(f"/transfers/{transfer.id}/failure", "failure"),
-                 "failed-funding-source": self.link(f"/funding-sources/{failed.id}", "funding-source")}
+        links = {
+            "self": self.link(f"/transfers/{transfer.id}/failure", "failure"),
+            "failed-funding-source": self.link(f"/funding-sources/{failed.id}", "funding-source"),
+        }
         if failed.owner_kind == "customer":
             links["customer"] = self.link(f"/customers/{failed.owner_id}", "customer")
-        return hal_response({"_links": links, "code": transfer.failure_code, "description": description,
-                             "explanation": explanation})
+        return hal_response(
+            {"_links": links, "code": transfer.failure_code, "description": description, "explanation": explanation}
+        )

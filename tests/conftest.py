@@ -109,13 +109,13 @@ def dynamodb(pytestconfig, request):
     _create_tables(client, names)
     ttl = dict(template.ttl_settings(names))
     tables = {
-        request["TableName"]: Table(
-            request["TableName"],
-            [k["AttributeName"] for k in request["KeySchema"]],
-            request,
-            ttl.get(request["TableName"]),
+        create["TableName"]: Table(
+            create["TableName"],
+            [k["AttributeName"] for k in create["KeySchema"]],
+            create,
+            ttl.get(create["TableName"]),
         )
-        for request in template.create_table_requests(names)
+        for create in template.create_table_requests(names)
     }
     return {"url": url, "client": client, "tables": tables, "names": names}
 
@@ -133,7 +133,7 @@ def _create_tables(client: Client, names: dict[str, str]) -> None:
 
 @pytest.fixture(scope="session")
 def moto():
-    """moto in server mode, for every AWS service but DynamoDB (infra/moto_server.py)."""
+    """moto in server mode, for every AWS service but DynamoDB (DYNAMODB=moto: DynamoDB too; infra/moto_server.py)."""
     server = MotoServer(serve_dynamodb=dynamodb_choice.on_moto()).start()
     os.environ["AWS_ENDPOINT_URL"] = server.url
     yield server

@@ -18,6 +18,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from types import SimpleNamespace
 from unittest import mock
@@ -364,6 +365,29 @@ def admin_refunds(s: Sample) -> Http:
     )
 
 
+def pay_invoices(s: Sample) -> Http:
+    """One card payment for two open invoices (POST /payments, the function's first route)."""
+    s.stripe_customer  # noqa: B018 (read for its side effect: made first, untimed)
+    return Http(
+        201,
+        s.client_id,
+        body={"invoice_ids": [s.invoice("several-1"), s.invoice("several-2")], "method": "card"},
+        headers={"Idempotency-Key": f"bench-{s.name('several')}"},
+    )
+
+
+def admin_payment_plan(s: Sample) -> Http:
+    """The merchant splits an open invoice's 100.00 into two installments (the last within a year: the rule)."""
+    dates = [(clock.today() + timedelta(days=days)).isoformat() for days in (30, 60)]
+    plan = {"installments": [{"amount": 5_000, "due_date": date} for date in dates]}
+    return Http(
+        201,
+        path_parameters={"client_id": s.client_id, "invoice_id": s.invoice("plan")},
+        body=plan,
+        headers={"Idempotency-Key": f"bench-{s.name('plan')}"},
+    )
+
+
 def _succeeded_payment_request(role: str, status: int, body: dict | None = None) -> Callable[[Sample], Http]:
     """A request on a succeeded card payment of its own."""
 
@@ -412,4 +436,8 @@ REQUESTS: dict[str, Callable[[Sample], Http | Job]] = {
     "StripeWebhookFunction": stripe_webhook,
     "AchEventWorkerFunction": ach_event_worker,
     "EmailWorkerFunction": email_worker,
+    "PayInvoicesFunction": pay_invoices,
+    "AutopayFunction": lambda s: Http(204, s.client_id, method="DELETE"),  # autopay off (it was not on)
+    "AdminPaymentPlanFunction": admin_payment_plan,
+    "AdminConsoleFunction": lambda s: Http(200, method="GET"),  # the merchant's list of clients
 }

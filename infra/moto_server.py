@@ -106,15 +106,15 @@ class ResourceWatch:
         self.resources_changed = True  # nothing is set up yet
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB") and self._dynamodb_lock:
-            # Not a resource change clear_data() cares for: whoever serves tables here creates and empties them.
-            with self._dynamodb_lock:
-                response = self._app(environ, start_response)  # the body is made inside the lock too
-                try:
-                    return [b"".join(response)]
-                finally:
-                    getattr(response, "close", lambda: None)()
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            if self._dynamodb_lock:
+                # Not a resource change clear_data() cares for: whoever serves tables here creates and empties them.
+                with self._dynamodb_lock:
+                    response = self._app(environ, start_response)  # the body is made inside the lock too
+                    try:
+                        return [b"".join(response)]
+                    finally:
+                        getattr(response, "close", lambda: None)()
             body = json.dumps(
                 {
                     "__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",

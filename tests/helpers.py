@@ -98,6 +98,13 @@ def call(
 needs_dynamodb_local = pytest.mark.skipif(dynamodb_choice.on_moto(), reason="DYNAMODB=moto: a test of DynamoDB Local")
 
 
+def stack_dynamodb_url() -> str | None:
+    """The DynamoDB a local stack started by a test shares: the run's DynamoDB Local (the stack's tables get names of
+    their own there), or None with DYNAMODB=moto, where each stack's moto serves its own tables (a worker's moto
+    starts only with the first test that uses it)."""
+    return None if dynamodb_choice.on_moto() else os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+
+
 @cache
 def aws_client(service: str):
     """One boto3 client per service for the session (moto's endpoint is fixed per session): creating one costs

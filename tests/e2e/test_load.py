@@ -1,19 +1,16 @@
 """The load test's short version (bench/load.py): four portal clients, one of them paying by ACH, for a few
 seconds against a local stack whose gateway runs the handlers in two worker processes; then the books."""
 
-import os
-
 import pytest
 
 from bench.load import drive, launch_stack, report, stop_stack
-from infra import dynamodb_choice
+from tests.helpers import stack_dynamodb_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_four_clients_through_two_workers_keep_the_books(tmp_path):
-    shared = None if dynamodb_choice.on_moto() else os.environ["AWS_ENDPOINT_URL_DYNAMODB"]  # moto: the stack's own
-    proc, stack = launch_stack(2, tmp_path, dynamodb_url=shared)
+    proc, stack = launch_stack(2, tmp_path, dynamodb_url=stack_dynamodb_url())
     try:
         result = drive(stack, clients=4, seconds=4)
     finally:

@@ -26,9 +26,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from infra import dynamodb_choice
 from infra.ach_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from infra.demo import Portal, confirm_card, login, wait_for_receipt
+from tests.helpers import stack_dynamodb_url
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,9 +50,8 @@ def start_stack(
 ) -> subprocess.Popen:
     """`python -m infra.local_stack`; on the test run's DynamoDB Local (tables of its own there) unless
     `own_dynamodb`, as `make local` does."""
-    # DYNAMODB=moto: each stack's moto serves its own tables (a worker's moto starts with the first test using it).
-    own = own_dynamodb or dynamodb_choice.on_moto()
-    shared = {} if own else {"LOCAL_DYNAMODB_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL_DYNAMODB"]}
+    url = None if own_dynamodb else stack_dynamodb_url()
+    shared = {"LOCAL_DYNAMODB_ENDPOINT_URL": url} if url else {}
     return subprocess.Popen(
         [
             sys.executable,

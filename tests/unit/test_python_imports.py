@@ -63,6 +63,9 @@ def graph(root: Path, lazy: bool = False) -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in known}
     for name, path in known.items():
         package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        # A module's own packages have begun loading before it runs: importing a sibling (`a.b.c` from `a.b.d`)
+        # runs nothing of `a` or `a.b` again, so those are not edges.
+        own = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
         for node in _imports(ast.parse(path.read_text()), lazy):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -71,9 +74,6 @@ def graph(root: Path, lazy: bool = False) -> dict[str, set[str]]:
                 if node.level:  # relative: from the module's package, one level up per extra dot
                     base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
-            # A module's own packages have begun loading before it runs: importing a sibling (`a.b.c` from
-            # `a.b.d`) runs nothing of `a` or `a.b` again, so those are not edges.
-            own = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
             for target in targets:
                 parts = target.split(".")
                 edges[name] |= (
